@@ -1,0 +1,45 @@
+# Switchboard: `make run` starts the product, `make test` runs the whole suite.
+# Both create .venv and install everything on a fresh machine that has Python 3.11 and make.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: run test lint typecheck qa venv browser migrate clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Debian's Chromium for the browser tests (never a downloaded browser build).
+browser:
+	@bash scripts/ensure-chromium.sh
+
+migrate: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+
+run: $(STAMP) migrate
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo --base-url http://127.0.0.1:$(PORT)
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runstack --port $(PORT)
+
+test: $(STAMP) browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+qa: lint typecheck test
+
+clean:
+	rm -rf var/ .pytest_cache

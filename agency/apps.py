@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class AgencyConfig(AppConfig):
+    """The project package doubles as an app for platform-wide models (worker heartbeats)."""
+
+    name = "agency"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,53 @@
+"""Root URLs: console, API, connect pages, health and the problem-type documentation."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from agency import health
+from agency.admin_site import restrict_admin_to_superusers
+from agency.problems import PROBLEM_TYPES, problem_response
+from tenants.api import MeView
+
+restrict_admin_to_superusers(admin.site)
+
+
+def problem_doc(request: HttpRequest, slug: str) -> HttpResponse:
+    if slug not in PROBLEM_TYPES:
+        raise Http404
+    title, status = PROBLEM_TYPES[slug]
+    return render(request, "problem.html", {"slug": slug, "title": title, "status": status})
+
+
+api_v1 = [
+    path("me", MeView.as_view(), name="api-me"),
+]
+
+urlpatterns = [
+    path("", lambda request: redirect("console:home")),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("console/", include("tenants.console_urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("problems/<slug:slug>", problem_doc, name="problem-doc"),
+]
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return problem_response(request, "not-found", detail="No such resource.")
+    return render(request, "404.html", status=404)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return problem_response(request, "server-error", detail="An unexpected error occurred.")
+    return render(request, "500.html", status=500)

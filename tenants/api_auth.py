@@ -1,0 +1,140 @@
+"""API-key authentication, permission and throttling for the chatbot-vendor API.
+
+Keys travel only in ``Authorization: Bearer <key>``. A key in the query string is refused
+(it would land in access logs). Failed attempts are counted per address, and a burst of them
+gets 429 so keys cannot be guessed online.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+
+from agency.problems import ProblemError
+from tenants.models import ApiKey, Client, hash_api_key
+
+QUERY_KEY_NAMES = ("api_key", "apikey", "key", "access_token", "token")
+LAST_USED_RESOLUTION_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class ClientPrincipal:
+    """``request.user`` for API calls: the client a valid key belongs to."""
+
+    client: Client
+    api_key: ApiKey
+    is_authenticated: bool = True
+    is_anonymous: bool = False
+
+    @property
+    def pk(self) -> int:
+        return self.api_key.pk
+
+
+def _failure_key(request: Request) -> str:
+    return f"apiauth:fail:{request.META.get('REMOTE_ADDR', '?')}"
+
+
+def _fail(request: Request, slug: str, detail: str) -> ProblemError:
+    key = _failure_key(request)
+    cache.add(key, 0, timeout=60)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=60)
+    return ProblemError(slug, detail)
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """``Authorization: Bearer sb_live_…`` → the key's client."""
+
+    def authenticate(self, request: Request) -> tuple[ClientPrincipal, ApiKey] | None:
+        if any(name in request.query_params for name in QUERY_KEY_NAMES):
+            raise ProblemError(
+                "api-key-in-query",
+                "Send the API key in the Authorization header, never in the URL.",
+            )
+        if (cache.get(_failure_key(request)) or 0) >= settings.API_AUTH_FAILURES_PER_MINUTE:
+            raise exceptions.Throttled(wait=60, detail="Too many failed authentication attempts.")
+        header = get_authorization_header(request)
+        if not header:
+            return None
+        parts = header.split()
+        if len(parts) != 2 or parts[0].lower() != b"bearer":
+            raise _fail(request, "invalid-api-key", "Use 'Authorization: Bearer <api key>'.")
+        try:
+            raw = parts[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise _fail(request, "invalid-api-key", "The API key is not valid.") from None
+        key = (
+            ApiKey.objects.select_related("client", "client__agency")
+            .filter(key_hash=hash_api_key(raw))
+            .first()
+        )
+        if key is None:
+            raise _fail(request, "invalid-api-key", "The API key is not valid.")
+        if not key.is_active:
+            raise _fail(request, "api-key-revoked", "This API key has been revoked.")
+        self._touch(key)
+        return ClientPrincipal(client=key.client, api_key=key), key
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+    @staticmethod
+    def _touch(key: ApiKey) -> None:
+        """Record last use, at most once a minute per key so hot keys do not write every call."""
+        now = timezone.now()
+        if (
+            key.last_used_at is None
+            or (now - key.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS
+        ):
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+            key.last_used_at = now
+
+
+class IsClientKey(BasePermission):
+    """Only requests authenticated by an active client API key."""
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        return isinstance(request.user, ClientPrincipal)
+
+
+class ApiKeyRateThrottle(SimpleRateThrottle):
+    """Per-key request rate (``API_THROTTLE_RATE``)."""
+
+    scope = "api_key"
+
+    def get_cache_key(self, request: Request, view: object) -> str | None:
+        if isinstance(request.user, ClientPrincipal):
+            return f"throttle:api_key:{request.user.api_key.pk}"
+        return None
+
+
+def request_client(request: Request) -> Client:
+    """The client of an authenticated API request."""
+    principal = request.user
+    assert isinstance(principal, ClientPrincipal)
+    return principal.client
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "tenants.api_auth.ApiKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema: object) -> dict:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "sb_live_…",
+            "description": "A client API key, created in the staff console.",
+        }

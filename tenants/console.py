@@ -1,0 +1,111 @@
+"""The staff console: clients and their API keys. Later issues add their pages beside these.
+
+Every lookup goes through ``tenants.scoping``; every change checks the member's role.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from agency.models import WorkerHeartbeat
+from tenants import scoping
+from tenants.forms import ApiKeyForm, ClientForm
+from tenants.models import Agency, ApiKey, Client
+
+
+def require_role(user: object, agency: Agency, action: str) -> None:
+    """Raise PermissionDenied unless the user's role in ``agency`` allows ``action``."""
+    member = scoping.membership(user, agency)  # type: ignore[arg-type]
+    if member is None or not member.allows(action):
+        raise PermissionDenied(f"Your role does not allow '{action}' in {agency}.")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    agencies = list(scoping.agencies_for(request.user))
+    clients = scoping.clients_for(request.user)
+    can_create = [
+        a for a in agencies if (m := scoping.membership(request.user, a)) and m.allows("configure")
+    ]
+    return render(
+        request,
+        "console/home.html",
+        {
+            "agencies": agencies,
+            "clients": clients,
+            "creatable_agencies": can_create,
+            "last_heartbeat": WorkerHeartbeat.objects.first(),
+        },
+    )
+
+
+@login_required
+def client_create(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    agency = get_object_or_404(scoping.agencies_for(request.user), slug=agency_slug)
+    require_role(request.user, agency, "configure")
+    form = ClientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        client = form.save(commit=False)
+        client.agency = agency
+        try:
+            client.save()
+        except IntegrityError:
+            form.add_error("slug", "This agency already has a client with that slug.")
+        else:
+            messages.success(request, f"Client {client.name} created.")
+            return redirect("console:client", public_id=client.public_id)
+    return render(request, "console/client_form.html", {"form": form, "agency": agency})
+
+
+@login_required
+def client_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    client = scoping.client_for_user_or_404(request.user, public_id)
+    member = scoping.membership(request.user, client.agency)
+    return render(
+        request,
+        "console/client.html",
+        {
+            "client": client,
+            "api_keys": scoping.for_client(ApiKey, client),
+            "key_form": ApiKeyForm(),
+            "can_operate": bool(member and member.allows("operate")),
+            "new_key": request.session.pop("new_api_key", None),
+        },
+    )
+
+
+@login_required
+@require_POST
+def api_key_create(request: HttpRequest, public_id: str) -> HttpResponse:
+    client = scoping.client_for_user_or_404(request.user, public_id)
+    require_role(request.user, client.agency, "operate")
+    form = ApiKeyForm(request.POST)
+    if form.is_valid():
+        _, raw = ApiKey.issue(
+            client=client, name=form.cleaned_data["name"], created_by=request.user
+        )
+        # Shown once on the next page, then gone: the session entry is popped when rendered.
+        request.session["new_api_key"] = raw
+    return redirect("console:client", public_id=client.public_id)
+
+
+@login_required
+@require_POST
+def api_key_revoke(request: HttpRequest, public_id: str, key_id: int) -> HttpResponse:
+    client = scoping.client_for_user_or_404(request.user, public_id)
+    require_role(request.user, client.agency, "operate")
+    key = get_object_or_404(scoping.for_client(ApiKey, client), pk=key_id)
+    key.revoke()
+    messages.success(request, f"Key {key.prefix}… revoked.")
+    return redirect("console:client", public_id=client.public_id)
+
+
+def client_of(request: HttpRequest, public_id: str) -> Client:
+    """For console pages of other apps: the client, if this staff member may see it."""
+    return scoping.client_for_user_or_404(request.user, public_id)

@@ -1,0 +1,85 @@
+"""Seed a demo agency, a demo client, a staff login and an API key, and print them.
+
+Idempotent: running it again keeps the same agency, client and user, resets the demo password
+and issues a fresh key (revoking the previous demo key), since a raw key cannot be shown twice.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from tenants.models import Agency, ApiKey, Client, Membership, Role
+
+DEMO_EMAIL = "demo@switchboard.local"
+DEMO_KEY_NAME = "Demo chatbot"
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo agency, client, staff user and API key."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--password",
+            default=os.environ.get("DEMO_PASSWORD", ""),
+            help="Staff password (default: a new random one each run).",
+        )
+        parser.add_argument("--base-url", default="")
+
+    @transaction.atomic
+    def handle(self, *args, password: str, base_url: str, **options) -> None:
+        from django.conf import settings
+
+        agency, _ = Agency.objects.get_or_create(
+            slug="demo-agency", defaults={"name": "Demo Agency"}
+        )
+        client, _ = Client.objects.get_or_create(
+            agency=agency,
+            slug="acme-dental",
+            defaults={
+                "name": "Acme Dental",
+                "time_zone": "America/New_York",
+                "default_region": "US",
+                "contact_email": "owner@acme-dental.example",
+                "crm_provider": "hubspot",
+                "calendar_provider": "google",
+                "pos_provider": "square",
+            },
+        )
+        user_model = get_user_model()
+        user, _ = user_model.objects.get_or_create(
+            username=DEMO_EMAIL, defaults={"email": DEMO_EMAIL}
+        )
+        password = password or secrets.token_urlsafe(12)
+        user.email = DEMO_EMAIL
+        user.set_password(password)
+        user.save()
+        self._verify_email(user)
+        Membership.objects.update_or_create(user=user, agency=agency, defaults={"role": Role.OWNER})
+        for old in ApiKey.objects.filter(
+            client=client, name=DEMO_KEY_NAME, revoked_at__isnull=True
+        ):
+            old.revoke()
+        _, raw_key = ApiKey.issue(client=client, name=DEMO_KEY_NAME, created_by=user)
+        url = base_url or settings.PUBLIC_BASE_URL
+        self.stdout.write(
+            "\nSwitchboard demo is ready\n"
+            f"  Console:   {url}/console/\n"
+            f"  Staff:     {DEMO_EMAIL} / {password}\n"
+            f"  Client:    {client.name} ({client.public_id})\n"
+            f"  API key:   {raw_key}\n"
+            f"  API docs:  {url}/api/docs/\n"
+            f"  Try:       curl -H 'Authorization: Bearer {raw_key}' {url}/api/v1/me\n"
+        )
+
+    @staticmethod
+    def _verify_email(user) -> None:
+        from allauth.account.models import EmailAddress
+
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )

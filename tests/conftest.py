@@ -1,0 +1,109 @@
+"""Shared fixtures: two clients of one agency, an outsider agency, staff of every role.
+
+Like healthchecks' base test case, every test can make a cross-tenant check in one line.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from tenants.models import Agency, ApiKey, Client, Membership, Role
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PASSWORD = "correct-horse-battery"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally when a service is missing; under CI a missing service is a failure."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI requires it: {reason}")
+    pytest.skip(reason)
+
+
+@dataclass
+class World:
+    agency: Agency
+    client_a: Client
+    client_b: Client
+    outsider_agency: Agency
+    outsider_client: Client
+    key_a: str
+    key_b: str
+    key_outsider: str
+
+
+def make_user(email: str, agency: Agency | None = None, role: str = Role.OWNER, **extra):
+    user = get_user_model().objects.create_user(
+        username=email, email=email, password=PASSWORD, **extra
+    )
+    if agency is not None:
+        Membership.objects.create(user=user, agency=agency, role=role)
+    return user
+
+
+@pytest.fixture
+def world(db) -> World:
+    agency = Agency.objects.create(name="Northwind Agency", slug="northwind")
+    client_a = Client.objects.create(
+        agency=agency,
+        name="Alpha Dental",
+        slug="alpha",
+        default_region="US",
+        crm_provider="hubspot",
+    )
+    client_b = Client.objects.create(
+        agency=agency,
+        name="Bravo Bakery",
+        slug="bravo",
+        default_region="GB",
+        time_zone="Europe/London",
+        crm_provider="salesforce",
+    )
+    outsider = Agency.objects.create(name="Outsider Agency", slug="outsider")
+    outsider_client = Client.objects.create(agency=outsider, name="Zulu Gym", slug="zulu")
+    return World(
+        agency=agency,
+        client_a=client_a,
+        client_b=client_b,
+        outsider_agency=outsider,
+        outsider_client=outsider_client,
+        key_a=ApiKey.issue(client=client_a, name="a")[1],
+        key_b=ApiKey.issue(client=client_b, name="b")[1],
+        key_outsider=ApiKey.issue(client=outsider_client, name="z")[1],
+    )
+
+
+@pytest.fixture
+def owner(world):
+    return make_user("owner@northwind.example", world.agency, Role.OWNER)
+
+
+@pytest.fixture
+def viewer(world):
+    return make_user("viewer@northwind.example", world.agency, Role.VIEWER)
+
+
+@pytest.fixture
+def operator(world):
+    return make_user("operator@northwind.example", world.agency, Role.OPERATOR)
+
+
+@pytest.fixture
+def outsider_staff(world):
+    return make_user("staff@outsider.example", world.outsider_agency, Role.OWNER)
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}

@@ -1,0 +1,63 @@
+"""Every API route and console page is checked against other tenants' data.
+
+A new route without an entry here fails ``test_every_route_is_in_the_matrix``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from ..conftest import bearer
+
+pytestmark = pytest.mark.django_db
+
+# API routes and how to call them as client A; the body must not contain client B's data.
+API_MATRIX: dict[str, str] = {
+    "api/v1/me": "/api/v1/me",
+}
+# Console routes taking a client id: staff of the outsider agency must get 404.
+CONSOLE_MATRIX: dict[str, tuple[str, str]] = {
+    "console/clients/<uuid:public_id>/": ("get", "/console/clients/{id}/"),
+    "console/clients/<uuid:public_id>/keys": ("post", "/console/clients/{id}/keys"),
+    "console/clients/<uuid:public_id>/keys/<int:key_id>/revoke": (
+        "post",
+        "/console/clients/{id}/keys/1/revoke",
+    ),
+}
+NOT_TENANT_SCOPED = {"console/", "console/agencies/<slug:agency_slug>/clients/new"}
+
+
+def _routes(resolver: URLResolver, prefix: str = "") -> list[str]:
+    out: list[str] = []
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            out += _routes(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            out.append(prefix + str(entry.pattern))
+    return out
+
+
+def test_every_route_is_in_the_matrix():
+    routes = _routes(get_resolver())
+    api = [r for r in routes if r.startswith("api/v1/")]
+    console = [r for r in routes if r.startswith("console/")]
+    missing = [r for r in api if r not in API_MATRIX]
+    missing += [r for r in console if r not in CONSOLE_MATRIX and r not in NOT_TENANT_SCOPED]
+    assert not missing, f"add these routes to the isolation matrix: {missing}"
+
+
+@pytest.mark.parametrize("route", sorted(API_MATRIX))
+def test_api_routes_leak_nothing_across_clients(api, world, route):
+    body = api.get(API_MATRIX[route], **bearer(world.key_a)).content.decode()
+    for other in (world.client_b, world.outsider_client):
+        assert str(other.public_id) not in body and other.name not in body
+
+
+@pytest.mark.parametrize("route", sorted(CONSOLE_MATRIX))
+def test_console_routes_refuse_other_agencies(client, world, outsider_staff, route):
+    client.force_login(outsider_staff)
+    method, url = CONSOLE_MATRIX[route]
+    response = getattr(client, method)(url.format(id=world.client_a.public_id))
+    assert response.status_code == 404
+    assert world.client_a.name not in response.content.decode()
