@@ -99,3 +99,55 @@ class CrmClient(Protocol):
 
     def field_catalogue(self, object_type: str = "contact") -> list[CrmField]:
         """The CRM's fields for an object type, custom fields included."""
+
+
+# --- Provider specs (data) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A documented vendor limit: ``requests`` per ``per_seconds``, per app or per connection."""
+
+    requests: int
+    per_seconds: float
+    scope: str = "connection"  # "connection" (per installed account / token) or "app"
+    source: str = ""  # where the number comes from (vendor doc), for the reader
+
+
+@dataclass(frozen=True)
+class OAuthSpec:
+    """How a vendor's OAuth 2.0 differs from the textbook, as named attributes.
+
+    URLs may contain ``{placeholders}`` filled from the connection's settings (``shop``,
+    ``accounts_server``, ``domain_prefix``, ``region_host``, ``tenant``).
+    """
+
+    authorize_url: str
+    token_url: str
+    scopes: tuple[str, ...] = ()
+    scope_separator: str = " "
+    pkce: bool = False
+    client_auth: str = "body"  # "body" (client_id/secret in the form) or "basic"
+    token_body: str = "form"  # noqa: S105 -- "form" or "json", not a secret
+    extra_authorize_params: tuple[tuple[str, str], ...] = ()
+    refresh_url: str = ""  # when refresh has its own endpoint (Clover)
+    revoke_url: str = ""
+    refresh_rotates: bool = False  # single-use refresh tokens (Microsoft, Clover, Lightspeed X)
+    expires_in_missing: bool = False  # Salesforce: no expires_in; refresh on INVALID_SESSION_ID
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """Everything that is data about a vendor. Logic lives in its ``client.py``."""
+
+    slug: str
+    kind: str  # "crm" | "calendar" | "pos"
+    display_name: str
+    auth: str  # "oauth2" | "client_credentials" (Toast) | "basic" (CalDAV)
+    api_base: str  # default API host; per-tenant hosts come from Connection.settings["api_base"]
+    oauth: OAuthSpec | None = None
+    auth_header: str = "bearer"  # "bearer" | "zoho" (Zoho-oauthtoken) | "shopify" | "basic"
+    default_headers: tuple[tuple[str, str], ...] = ()
+    rate_limits: tuple[RateLimit, ...] = ()
+    webhook_scheme: str = ""  # e.g. "hubspot-v3", "square-hmac", "basic-auth", "channel-token"
+    docs: str = ""  # the vendor page the spec was taken from
