@@ -16,12 +16,13 @@ import logging
 import random
 import time
 from collections.abc import Callable, Container, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from django.conf import settings
 
 from agency.logging import redact
@@ -37,8 +38,9 @@ _OK, _TRANSIENT, _PERMANENT = "ok", "transient", "permanent"
 AUTH_STYLES = ("bearer", "zoho", "shopify", "basic", "none")
 MESSAGE_CAP = 300
 MAX_REDIRECTS = 5
-_REDIRECT_KEEPS_METHOD = (307, 308)
 _NO_TOKEN = ""
+_UNSAFE_TO_REPEAT = "unsafe_to_repeat"
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PROPFIND", "REPORT"})
 
 
 class TokenSource(Protocol):
@@ -60,6 +62,20 @@ class _Run:
     failures: int = 0  # 5xx / network failures so far
     throttles: int = 0  # 429s so far
     refreshed: bool = False
+    token: str = _NO_TOKEN  # the token sent with the latest attempt
+
+
+@dataclass
+class _Call:
+    """What to send; a redirect changes method, url and body."""
+
+    method: str
+    url: str
+    params: Any
+    json: Any
+    data: Any
+    headers: Mapping[str, str] | None
+    expect: Container[int]
 
 
 class VendorHttp:
@@ -118,21 +134,24 @@ class VendorHttp:
         vendor or our bucket asks for a wait longer than we may sleep inline; neither after
         ``VENDOR_INLINE_ATTEMPTS`` server or network failures.
         """
-        method = method.upper()
-        url = self.url_for(path)
+        call = _Call(method.upper(), self.url_for(path), params, json, data, headers, expect)
         run = _Run()
-        token = _NO_TOKEN
         while True:
             run.attempt += 1
             self._throttle(run)
-            token = self._token(token, run)
+            run.token = self._token(run)
             started = time.monotonic()
-            response, failure = self._send(method, url, token, params, json, data, headers, expect)
+            try:
+                response, failure = self._send(call, run.token)
+            except ConnectorError as exc:
+                self._record(call, exc.status, started, run, exc.code or "refused")
+                raise
             verdict = failure or self._verdict(response, expect)
-            self._record(method, url, response, started, run.attempt, verdict)
+            status = response.status_code if response is not None else None
+            self._record(call, status, started, run, _error_code(verdict, status))
             if verdict == _OK:
                 return response
-            token = self._handle(verdict, response, run, token)
+            self._handle(verdict, response, run, call)
 
     def url_for(self, path: str) -> str:
         """``path`` under ``base_url``, or an absolute URL (a vendor's next-page link) on the
@@ -148,6 +167,7 @@ class VendorHttp:
         return f"{self.base_url}/{path.lstrip('/')}"
 
     def bucket_key(self, limit: RateLimit) -> str:
+        """``rl:<provider>:app`` or ``rl:<provider>:conn:<connection id>``."""
         if limit.scope == "app":
             return f"rl:{self.spec.slug}:app"
         return f"rl:{self.spec.slug}:conn:{self.connection.pk}"
@@ -172,49 +192,42 @@ class VendorHttp:
             except ratelimit.Unavailable as exc:
                 raise ConnectorError(str(exc), code="ratelimit_unavailable") from exc
 
-    def _token(self, current: str, run: _Run) -> str:
-        style = self.spec.auth_header
-        if style in ("none", "basic"):
+    def _token(self, run: _Run) -> str:
+        if self.spec.auth_header in ("none", "basic"):
             return _NO_TOKEN  # basic auth reads the stored app password in _auth()
-        if current and run.refreshed:
-            return current  # the token refresh() just handed us
+        if run.refreshed and run.token:
+            return run.token  # the token refresh() just handed us
         return self.tokens.access_token(self.connection)
 
-    def _send(
-        self, method, url, token, params, json, data, headers, expect
-    ) -> tuple[requests.Response | None, str | None]:
+    def _send(self, call: _Call, token: str) -> tuple[requests.Response | None, str | None]:
         """One attempt, following same-host redirects; (response, None) or (None, failure)."""
-        hdrs = self._headers(token, headers)
-        hop = (method, url, params, json, data)
+        hop = replace(call)
         try:
             for _ in range(MAX_REDIRECTS + 1):
                 response = self.session.request(
-                    hop[0],
-                    hop[1],
-                    params=hop[2],
-                    json=hop[3],
-                    data=hop[4],
-                    headers=hdrs,
+                    hop.method,
+                    hop.url,
+                    params=hop.params,
+                    json=hop.json,
+                    data=hop.data,
+                    headers=self._headers(token, call.headers),
                     auth=self._auth(),
                     timeout=self.timeout,
                     allow_redirects=False,
                 )
-                if not response.is_redirect or response.status_code in expect:
+                if not response.is_redirect or response.status_code in call.expect:
                     return response, None
                 hop = self._redirect(response, hop)
         except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema) as exc:
-            raise ConnectorError(f"bad URL: {type(exc).__name__}", permanent=True) from None
-        except requests.Timeout:
-            return None, "timeout"
-        except requests.RequestException:
-            return None, "connection_error"
+            raise ConnectorError(f"bad URL ({type(exc).__name__})", permanent=True) from None
+        except requests.RequestException as exc:
+            return None, _network_failure(exc, call.method)
         raise ConnectorError(f"{self.spec.slug}: too many redirects", permanent=True)
 
-    def _redirect(self, response: requests.Response, hop: tuple) -> tuple:
+    def _redirect(self, response: requests.Response, hop: _Call) -> _Call:
         """The next hop of a redirect, refused unless it stays on the same origin."""
-        method, url, _params, json, data = hop
-        target = urljoin(url, response.headers["location"])
-        if _origin(target) != _origin(url):
+        target = urljoin(hop.url, response.headers["location"])
+        if _origin(target) != _origin(hop.url):
             raise ConnectorError(
                 f"{self.spec.slug}: refused a redirect to another host "
                 f"({urlsplit(target).hostname})",
@@ -222,9 +235,10 @@ class VendorHttp:
                 code="redirect_refused",
                 permanent=True,
             )
-        if response.status_code in _REDIRECT_KEEPS_METHOD:
-            return method, target, None, json, data
-        return ("HEAD" if method == "HEAD" else "GET"), target, None, None, None
+        if response.status_code in (307, 308):  # same method, same body
+            return replace(hop, url=target, params=None)
+        method = "HEAD" if hop.method == "HEAD" else "GET"
+        return replace(hop, method=method, url=target, params=None, json=None, data=None)
 
     def _headers(self, token: str, extra: Mapping[str, str] | None) -> dict[str, str]:
         headers = {"User-Agent": settings.VENDOR_USER_AGENT, **dict(self.spec.default_headers)}
@@ -262,41 +276,55 @@ class VendorHttp:
             return _TRANSIENT
         return _PERMANENT
 
-    def _handle(
-        self, verdict: str, response: requests.Response | None, run: _Run, token: str
-    ) -> str:
-        """Sleep before the next attempt (returning the token to use) or raise."""
+    def _handle(self, verdict: str, response, run: _Run, call: _Call) -> None:
+        """Sleep before the next attempt, refresh the token, or raise."""
         if verdict == UNAUTHORIZED:
-            return self._reauthorise(response, run, token)
-        if verdict == RATE_LIMITED:
+            self._reauthorise(response, run)
+        elif verdict == RATE_LIMITED:
             run.throttles += 1
             hint = retry_after_seconds(response, rate_limited=True)
             if hint is None:  # no hint: 1 s, 2 s, 4 s ... within the inline budget
                 hint = min(settings.VENDOR_BACKOFF_CAP_SECONDS, 2.0 ** (run.throttles - 1))
+            else:
+                self._defer(hint)
             self._pause(run, hint, response, code="rate_limited")
-            return token
-        if verdict in (_TRANSIENT, "timeout", "connection_error"):
+        elif verdict in (_TRANSIENT, "timeout", "connection_error"):
             self._back_off(run, response, verdict)
-            return token
-        raise self._refused(response)
+        elif verdict == _UNSAFE_TO_REPEAT:
+            raise ConnectorError(
+                f"{self.spec.slug}: no answer to {call.method}; not repeated inline",
+                code="timeout",
+            )
+        else:
+            raise self._refused(response, run)
 
-    def _reauthorise(self, response: requests.Response, run: _Run, token: str) -> str:
+    def _defer(self, seconds: float) -> None:
+        """Hold this connection's buckets for the vendor's wait, so sibling workers wait too."""
+        for limit in self.spec.rate_limits:
+            if limit.scope != "app":
+                try:
+                    ratelimit.defer(self.bucket_key(limit), limit, seconds)
+                except ratelimit.Unavailable:
+                    logger.warning("%s: could not hold the bucket", self.spec.slug)
+
+    def _reauthorise(self, response: requests.Response, run: _Run) -> None:
         style = self.spec.auth_header
         if run.refreshed or style in ("basic", "none"):
+            message = _vendor_error(response, self._secrets(run))[0]
             raise ConnectorError(
-                f"{self.spec.slug}: credentials rejected ({_vendor_error(response, token)[0]})",
+                f"{self.spec.slug}: credentials rejected ({message or 'HTTP 401'})",
                 status=response.status_code,
                 code="unauthorized",
                 permanent=True,
                 needs_reauth=style == "basic",  # a wrong app password only a person can fix
             )
         run.refreshed = True
-        return self.tokens.refresh(self.connection, rejected_token=token)
+        run.token = self.tokens.refresh(self.connection, rejected_token=run.token)
 
     def _back_off(self, run: _Run, response: requests.Response | None, failure: str) -> None:
         run.failures += 1
         status = response.status_code if response is not None else None
-        hint = retry_after_seconds(response, rate_limited=False) if response is not None else None
+        hint = retry_after_seconds(response, rate_limited=False)
         if run.failures >= settings.VENDOR_INLINE_ATTEMPTS:
             raise ConnectorError(
                 f"{self.spec.slug}: {failure} after {run.failures} attempts",
@@ -320,8 +348,8 @@ class VendorHttp:
         self.sleep(delay)
         run.waited += delay
 
-    def _refused(self, response: requests.Response) -> ConnectorError:
-        message, code = _vendor_error(response, self._secret())
+    def _refused(self, response: requests.Response, run: _Run) -> ConnectorError:
+        message, code = _vendor_error(response, self._secrets(run))
         return ConnectorError(
             f"{self.spec.slug} {response.status_code}: {message or response.reason or 'error'}",
             status=response.status_code,
@@ -329,19 +357,18 @@ class VendorHttp:
             permanent=True,
         )
 
-    def _secret(self) -> str:
-        return self.connection.access_token if self.spec.auth_header != "none" else ""
+    def _secrets(self, run: _Run) -> tuple[str, ...]:
+        """What a vendor might echo back that must not reach an error message."""
+        return (run.token, self.connection.access_token, self.connection.refresh_token)
 
     # --- the call log ---------------------------------------------------------------------
 
-    def _record(self, method, url, response, started, attempt: int, verdict: str) -> None:
-        status = response.status_code if response is not None else None
-        path = loggable_path(url)
-        error = _error_code(verdict, status)
+    def _record(self, call: _Call, status: int | None, started: float, run: _Run, error: str):
+        path = loggable_path(call.url)
         if error:
             logger.warning(
                 "%s %s %s -> %s (attempt %d, %s)",
-                *(self.spec.slug, method, path, status, attempt, error),
+                *(self.spec.slug, call.method, path, status, run.attempt, error),
             )
         if self.connection.client_id is None:
             return  # a connection not yet tied to a client (never in practice): nothing to own it
@@ -349,11 +376,11 @@ class VendorHttp:
             client_id=self.connection.client_id,
             connection=self.connection if self.connection.pk else None,
             provider=self.spec.slug,
-            method=method[:8],
+            method=call.method[:8],
             path=path[:500],
             status=status,
             latency_ms=int((time.monotonic() - started) * 1000),
-            attempt=attempt,
+            attempt=run.attempt,
             error=error[:255],
         )
 
@@ -371,11 +398,26 @@ def _clamp(seconds: float) -> float:
     return min(max(0.0, seconds), float(settings.CELERY_MAX_COUNTDOWN))
 
 
+def _network_failure(exc: requests.RequestException, method: str) -> str:
+    """ "timeout" or "connection_error", or ``_UNSAFE_TO_REPEAT`` when a write may have landed.
+
+    A POST or PATCH whose answer never came may have been applied: repeating it inline could
+    create a second record, so it goes back to the job, whose retry searches before it creates.
+    """
+    failure = "timeout" if isinstance(exc, requests.Timeout) else "connection_error"
+    if method in _IDEMPOTENT or isinstance(exc, requests.ConnectTimeout):
+        return failure
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):
+        return failure  # never connected: nothing was sent
+    return _UNSAFE_TO_REPEAT
+
+
 def _error_code(verdict: str, status: int | None) -> str:
     if verdict == _OK:
         return ""
     if status is None:
-        return verdict  # "timeout" or "connection_error"
+        return "timeout" if verdict == _UNSAFE_TO_REPEAT else verdict
     if verdict == _TRANSIENT:
         return "server_error"
     if verdict in (RATE_LIMITED, UNAUTHORIZED):
@@ -476,11 +518,10 @@ def _json(response: requests.Response) -> Any:
         return None
 
 
-def _vendor_error(response: requests.Response, secret: str = "") -> tuple[str, str]:
+def _vendor_error(response: requests.Response, secrets: tuple[str, ...] = ()) -> tuple[str, str]:
     """(message, code) from the vendor's error body, cleaned of secrets and capped."""
-    body = _json(response)
-    message, code = _error_fields(body)
-    return _clean(message, secret), _clean(code, secret)[:64]
+    message, code = _error_fields(_json(response))
+    return _clean(message, secrets), _clean(code, secrets)[:64]
 
 
 def _error_fields(body: Any) -> tuple[Any, Any]:
@@ -506,9 +547,10 @@ def _error_fields(body: Any) -> tuple[Any, Any]:
     return body.get("message"), body.get("code") or body.get("category")
 
 
-def _clean(value: Any, secret: str) -> str:
+def _clean(value: Any, secrets: tuple[str, ...]) -> str:
     text = " ".join(str(value).split()) if value not in (None, "") else ""
-    if secret and len(secret) >= 4:
-        text = text.replace(secret, "[redacted]")
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "[redacted]")
     text = redact(text)
     return text if len(text) <= MESSAGE_CAP else text[: MESSAGE_CAP - 1] + "…"

@@ -34,7 +34,7 @@ from django.conf import settings
 
 from connectors.base import RateLimit
 
-__all__ = ["RateLimited", "Unavailable", "acquire", "peek", "reset"]
+__all__ = ["RateLimited", "Unavailable", "acquire", "defer", "peek", "reset"]
 
 
 class RateLimited(Exception):
@@ -57,6 +57,7 @@ def acquire(
     Raises ``RateLimited`` (and reserves nothing) when the token would come later than
     ``max_wait`` seconds from now.
     """
+    _check(limit)
     try:
         granted, wait = _backend().reserve(key, limit, max(0.0, max_wait))
     except (OSError, redis.RedisError) as exc:
@@ -66,6 +67,16 @@ def acquire(
     if wait > 0:
         sleep(wait)
     return wait
+
+
+def defer(key: str, limit: RateLimit, seconds: float) -> None:
+    """Hold bucket ``key`` shut for ``seconds`` (the vendor said so in a 429): every later
+    ``acquire`` is granted no sooner. Costs one token of the window it lands in."""
+    _check(limit)
+    try:
+        _backend().defer(key, limit, max(0.0, seconds))
+    except (OSError, redis.RedisError) as exc:
+        raise Unavailable(f"rate-limit store unavailable: {type(exc).__name__}") from exc
 
 
 def peek(key: str, limit: RateLimit) -> int:
@@ -83,6 +94,11 @@ class Unavailable(Exception):
 
 
 # --- the grant rule, shared by both backends ------------------------------------------------
+
+
+def _check(limit: RateLimit) -> None:
+    if limit.requests < 1 or limit.per_seconds <= 0:
+        raise ValueError(f"a rate limit needs requests >= 1 and a window > 0: {limit!r}")
 
 
 def _grant_time(grants: list[float], now: float, limit: RateLimit) -> float:
@@ -106,7 +122,7 @@ local key = KEYS[1]
 local n_max = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local max_wait = tonumber(ARGV[3])
-local reserve = tonumber(ARGV[4])
+local mode = ARGV[4]  -- "reserve", "peek", or "defer" (then max_wait is the hold in seconds)
 local tm = redis.call('TIME')
 local now = tonumber(tm[1]) + tonumber(tm[2]) / 1000000
 -- drop grants whose token has come back
@@ -116,6 +132,16 @@ while true do
   redis.call('LPOP', key)
 end
 local n = redis.call('LLEN', key)
+if mode == 'defer' then
+  local until_t = now + max_wait
+  local last = n > 0 and tonumber(redis.call('LINDEX', key, -1)) or 0
+  if until_t > last then
+    redis.call('RPUSH', key, string.format('%.6f', until_t))
+    redis.call('LTRIM', key, -n_max, -1)
+    redis.call('PEXPIRE', key, math.ceil((max_wait + window) * 1000) + 1000)
+  end
+  return {1, '0', n}
+end
 local t = now
 if n > 0 then
   local last = tonumber(redis.call('LINDEX', key, -1))
@@ -126,7 +152,7 @@ if n >= n_max then
   if nth + window > t then t = nth + window end
 end
 local wait = t - now
-if reserve == 0 then
+if mode == 'peek' then
   if wait > 0 then return {0, tostring(wait), n} end
   return {1, '0', n}
 end
@@ -145,16 +171,18 @@ class _RedisBuckets:
         self.client = redis.Redis.from_url(url)
         self.script = self.client.register_script(_LUA)
 
-    def _run(self, key: str, limit: RateLimit, max_wait: float, reserve: bool) -> list:
-        args = [limit.requests, limit.per_seconds, max_wait, 1 if reserve else 0]
-        return self.script(keys=[key], args=args)
+    def _run(self, key: str, limit: RateLimit, seconds: float, mode: str) -> list:
+        return self.script(keys=[key], args=[limit.requests, limit.per_seconds, seconds, mode])
 
     def reserve(self, key: str, limit: RateLimit, max_wait: float) -> tuple[bool, float]:
-        granted, wait, _ = self._run(key, limit, max_wait, reserve=True)
+        granted, wait, _ = self._run(key, limit, max_wait, "reserve")
         return bool(granted), float(wait)
 
+    def defer(self, key: str, limit: RateLimit, seconds: float) -> None:
+        self._run(key, limit, seconds, "defer")
+
     def peek(self, key: str, limit: RateLimit) -> int:
-        free_now, _, live = self._run(key, limit, 0.0, reserve=False)
+        free_now, _, live = self._run(key, limit, 0.0, "peek")
         return max(0, limit.requests - int(live)) if free_now else 0
 
     def reset(self, key: str) -> None:
@@ -215,6 +243,15 @@ class _FileBuckets:
 
         self._locked(key, change)
         return result[0]
+
+    def defer(self, key: str, limit: RateLimit, seconds: float) -> None:
+        def change(grants: list[float], now: float) -> list[float] | None:
+            grants = _live(grants, now, limit)
+            if grants and grants[-1] >= now + seconds:
+                return None
+            return [*grants, now + seconds][-limit.requests :]
+
+        self._locked(key, change)
 
     def peek(self, key: str, limit: RateLimit) -> int:
         seen: list[int] = []

@@ -7,6 +7,8 @@ injectable ``sleep`` (the durations asked for), never the wall clock.
 from __future__ import annotations
 
 import logging
+import socket
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -550,3 +552,62 @@ def test_it_does_not_echo_an_html_error_page(client, vendor):
         client.request("GET", "/e")
     assert "internals" not in str(caught.value)
     assert str(caught.value) == "hubspot 400: Bad Request"
+
+
+def test_it_reads_an_epoch_reset_header_as_a_moment(client, vendor, sleeps):
+    reset_at = time.time() + 5
+    vendor.get(url("/c"), status=429, headers={"x-ratelimit-reset": str(int(reset_at))})
+    vendor.get(url("/c"), json={})
+    client.request("GET", "/c")
+    assert len(sleeps) == 1 and 3.5 < sleeps[0] <= 5
+
+
+# --- writes that may have landed ------------------------------------------------------------
+
+
+def test_it_does_not_repeat_a_post_whose_answer_never_came(client, vendor, sleeps):
+    vendor.post(url("/crm/v3/objects/contacts"), body=requests.ReadTimeout("no answer"))
+    vendor.post(url("/crm/v3/objects/contacts"), json={"id": "2"})
+    with pytest.raises(ConnectorError) as caught:
+        client.request("POST", "/crm/v3/objects/contacts", json={"properties": {}})
+    assert len(vendor.calls) == 1  # the job's retry searches before it creates again
+    assert caught.value.code == "timeout" and not caught.value.permanent
+    assert ApiCall.objects.get().error == "timeout"
+
+
+def test_it_repeats_a_get_whose_answer_never_came(client, vendor, sleeps):
+    vendor.get(url("/c"), body=requests.ReadTimeout("no answer"))
+    vendor.get(url("/c"), json={})
+    assert client.request("GET", "/c").ok
+    assert len(vendor.calls) == 2
+
+
+def test_it_repeats_a_post_that_never_connected(conn, tokens, sleeps, settings):
+    settings.VENDOR_INLINE_ATTEMPTS = 3
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    http = VendorHttp(
+        conn, spec=make_spec(), base_url=f"http://127.0.0.1:{port}", tokens=tokens,
+        sleep=sleeps.append,
+    )  # fmt: skip
+    with pytest.raises(ConnectorError) as caught:
+        http.request("POST", "/crm/v3/objects/contacts", json={})
+    assert caught.value.code == "connection_error" and not caught.value.permanent
+    assert ApiCall.objects.filter(error="connection_error").count() == 3
+
+
+def test_it_keeps_method_and_body_on_a_same_host_307(client, vendor):
+    vendor.post(url("/v1/a"), status=307, headers={"Location": url("/v2/a")})
+    vendor.post(url("/v2/a"), json={"id": 1})
+    client.request("POST", "/v1/a", json={"name": "Jo"})
+    assert vendor.calls[1].request.method == "POST"
+    assert vendor.calls[1].request.body == b'{"name": "Jo"}'
+
+
+def test_it_records_a_refused_redirect(client, vendor):
+    vendor.get(url("/c"), status=302, headers={"Location": "https://evil.test/x"})
+    with pytest.raises(ConnectorError):
+        client.request("GET", "/c")
+    row = ApiCall.objects.get()
+    assert (row.status, row.error, row.path) == (302, "redirect_refused", "/c")

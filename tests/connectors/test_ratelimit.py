@@ -98,6 +98,20 @@ def test_it_resets_a_bucket(backend):
     assert ratelimit.acquire(key, limit, max_wait=0) == 0
 
 
+def test_it_holds_a_bucket_shut_when_deferred(backend):
+    key, limit = fresh_key(), RateLimit(requests=100, per_seconds=10)
+    ratelimit.defer(key, limit, 40)
+    assert ratelimit.peek(key, limit) == 0
+    with pytest.raises(ratelimit.RateLimited) as caught:
+        ratelimit.acquire(key, limit, max_wait=10)
+    assert 35 < caught.value.retry_after <= 40
+
+
+def test_it_refuses_a_limit_that_admits_nothing():
+    with pytest.raises(ValueError):
+        ratelimit.acquire(fresh_key(), RateLimit(requests=0, per_seconds=1), max_wait=1)
+
+
 # --- across processes (the embedded default has no Redis) --------------------------------------
 
 
@@ -299,3 +313,27 @@ def test_it_reports_an_unreachable_bucket_store_as_a_transient_error(
     with pytest.raises(ConnectorError) as caught:
         http.request("GET", "/x")
     assert caught.value.code == "ratelimit_unavailable" and not caught.value.permanent
+
+
+def test_it_makes_sibling_workers_wait_out_a_vendor_429(backend, two_clients, settings):
+    """One worker's 429 with Retry-After holds the connection's bucket for every worker."""
+    a, b = two_clients
+    limit = RateLimit(100, 10)
+    spec = _spec(limit)
+    for conn in (a, b):
+        ratelimit.reset(VendorHttp(conn, spec=spec, base_url=BASE).bucket_key(limit))
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as vendor:
+        vendor.get(BASE + "/x", status=429, headers={"Retry-After": "30"})
+        vendor.get(BASE + "/x", json={})
+        first, sibling, other = (
+            VendorHttp(conn, spec=spec, base_url=BASE, tokens=StaticTokens()) for conn in (a, a, b)
+        )
+        with pytest.raises(ConnectorError) as vendor_said:
+            first.request("GET", "/x")
+        with pytest.raises(ConnectorError) as bucket_said:
+            sibling.request("GET", "/x")
+        assert other.request("GET", "/x").ok
+        assert len(vendor.calls) == 2  # the sibling never reached the vendor
+    assert vendor_said.value.retry_after == 30
+    assert bucket_said.value.code == "rate_limited_local"
+    assert 25 < bucket_said.value.retry_after <= 30
