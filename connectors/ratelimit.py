@@ -45,6 +45,10 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
+class Unavailable(Exception):
+    """The shared bucket store (Redis, or the state directory) cannot be reached."""
+
+
 def acquire(
     key: str,
     limit: RateLimit,
@@ -87,10 +91,6 @@ def peek(key: str, limit: RateLimit) -> int:
 def reset(key: str) -> None:
     """Forget bucket ``key`` (tests; an operator clearing a stuck bucket)."""
     _backend().reset(key)
-
-
-class Unavailable(Exception):
-    """The shared bucket store (Redis, or the state directory) cannot be reached."""
 
 
 # --- the grant rule, shared by both backends ------------------------------------------------
