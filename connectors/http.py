@@ -542,8 +542,10 @@ def _error_fields(body: Any) -> tuple[Any, Any]:
     data = body.get("data")
     if isinstance(data, list) and data and isinstance(data[0], dict) and "message" in data[0]:
         return data[0].get("message"), data[0].get("code")  # Zoho per-record errors
-    if isinstance(error, str):  # Pipedrive {"error"}, OAuth {"error", "error_description"}
-        return body.get("error_description") or error, body.get("errorCode") or error
+    if isinstance(error, str) and "error_description" in body:  # OAuth
+        return body["error_description"] or error, error
+    if isinstance(error, str):  # Pipedrive {"success": false, "error", "error_info"}
+        return error, body.get("errorCode")
     return body.get("message"), body.get("code") or body.get("category")
 
 

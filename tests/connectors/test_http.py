@@ -498,7 +498,12 @@ def test_it_never_puts_a_token_in_a_log_line_an_error_or_the_call_log(conn, vend
         (
             {"success": False, "error": "Person not found", "error_info": "See docs"},
             "Person not found",
-            "Person not found",
+            "http_422",
+        ),
+        (
+            {"error": "invalid_request", "error_description": "Missing scope"},
+            "Missing scope",
+            "invalid_request",
         ),
         (
             {
@@ -611,3 +616,25 @@ def test_it_records_a_refused_redirect(client, vendor):
         client.request("GET", "/c")
     row = ApiCall.objects.get()
     assert (row.status, row.error, row.path) == (302, "redirect_refused", "/c")
+
+
+def test_it_never_asks_celery_to_wait_past_the_visibility_timeout(client, vendor, settings):
+    vendor.get(url("/c"), status=429, headers={"Retry-After": str(10 * 24 * 3600)})
+    with pytest.raises(ConnectorError) as caught:
+        client.request("GET", "/c")
+    assert caught.value.retry_after == settings.CELERY_MAX_COUNTDOWN
+
+
+def test_it_marks_a_rejected_app_password_as_needing_a_person(conn, tokens, vendor):
+    conn.settings = {"username": "alice"}
+    vendor.add("PROPFIND", url("/dav/"), status=401)
+    http = VendorHttp(conn, spec=make_spec(auth_header="basic"), base_url=BASE, tokens=tokens)
+    with pytest.raises(ConnectorError) as caught:
+        http.request("PROPFIND", "/dav/", expect={207})
+    assert caught.value.needs_reauth and caught.value.permanent
+    assert tokens.rejected == [] and len(vendor.calls) == 1
+
+
+def test_it_refuses_an_unknown_auth_header_style(conn):
+    with pytest.raises(ValueError):
+        VendorHttp(conn, spec=make_spec(auth_header="cookie"), base_url=BASE)
