@@ -45,6 +45,11 @@ INSTALLED_APPS = [
     "connectors",
     "syncs",
 ]
+# Local vendor emulators (OAuth + API subsets) mounted at /emulators/: the embedded default and
+# tests use them; production leaves them off.
+EMULATORS_ENABLED = env.bool("EMULATORS_ENABLED", default=DEBUG)
+if EMULATORS_ENABLED:
+    INSTALLED_APPS.append("connectors.emulators")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

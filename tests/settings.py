@@ -14,3 +14,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; te
 CACHES = {**CACHES}  # noqa: F405
 if "LOCATION" in CACHES["default"] and CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
     CACHES["default"] = {**CACHES["default"], "LOCATION": str(VAR_DIR / "test-cache")}  # noqa: F405
+
+EMULATORS_ENABLED = True
+if "connectors.emulators" not in INSTALLED_APPS:  # noqa: F405
+    INSTALLED_APPS = [*INSTALLED_APPS, "connectors.emulators"]  # noqa: F405

@@ -1,0 +1,5 @@
+"""OAuth emulator routes (filled in with the OAuth engine)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
