@@ -50,6 +50,11 @@ INSTALLED_APPS = [
 EMULATORS_ENABLED = env.bool("EMULATORS_ENABLED", default=DEBUG)
 if EMULATORS_ENABLED:
     INSTALLED_APPS.append("connectors.emulators")
+# When set, every vendor URL (authorize, token, revoke, API base) becomes
+# {VENDOR_BASE_URL}/{slug}/<vendor path>: how the demo and tests reach the emulators.
+VENDOR_BASE_URL = env.str(
+    "VENDOR_BASE_URL", default=f"{PUBLIC_BASE_URL}/emulators" if EMULATORS_ENABLED else ""
+)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
