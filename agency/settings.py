@@ -153,6 +153,25 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "prune-heartbeats": {"task": "agency.tasks.prune_heartbeats", "schedule": 3600.0},
 }
 
+# --- Vendor apps --------------------------------------------------------------------------
+# Our OAuth app's credentials at each vendor: <SLUG>_CLIENT_ID / <SLUG>_CLIENT_SECRET. With the
+# emulators on, demo values the emulators accept; in production, unset means "not offered".
+for _slug in (
+    "hubspot", "salesforce", "zoho", "pipedrive", "google", "outlook",
+    "square", "shopify", "clover", "lightspeed", "toast",
+):  # fmt: skip
+    _demo = EMULATORS_ENABLED
+    globals()[f"{_slug.upper()}_CLIENT_ID"] = env.str(
+        f"{_slug.upper()}_CLIENT_ID", default=f"demo-{_slug}-client" if _demo else ""
+    )
+    globals()[f"{_slug.upper()}_CLIENT_SECRET"] = env.str(
+        f"{_slug.upper()}_CLIENT_SECRET", default=f"demo-{_slug}-secret" if _demo else ""
+    )
+# Signed connect links for clients expire after this many seconds (default 7 days).
+CONNECT_LINK_MAX_AGE = env.int("CONNECT_LINK_MAX_AGE", default=7 * 24 * 3600)
+# User-supplied URLs (CalDAV servers) may point at private/loopback hosts: tests and demo only.
+ALLOW_PRIVATE_URLS = env.bool("ALLOW_PRIVATE_URLS", default=EMULATORS_ENABLED)
+
 # --- Auth --------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

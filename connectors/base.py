@@ -149,6 +149,8 @@ class OAuthSpec:
     revoke_style: str = ""
     # Default values for URL placeholders before the callback tells the real one (Zoho DC).
     url_defaults: tuple[tuple[str, str], ...] = ()
+    # Error codes (``error``, ``errors[0].code`` or ``message``) meaning the grant is dead.
+    dead_grant_codes: tuple[str, ...] = ("invalid_grant",)
     # Allowed values for callback-supplied hosts: regexes the value must fully match.
     callback_host_patterns: tuple[tuple[str, str], ...] = ()
 

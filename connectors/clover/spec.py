@@ -12,6 +12,7 @@ SPEC = ProviderSpec(
     auth="oauth2",
     api_base="https://api.clover.com",  # NA; EU api.eu.clover.com, LA api.la.clover.com
     oauth=OAuthSpec(
+        dead_grant_codes=("invalid_grant", "401 Unauthorized"),
         authorize_url="https://www.clover.com/oauth/v2/authorize",
         token_url="https://api.clover.com/oauth/v2/token",  # JSON body
         refresh_url="https://api.clover.com/oauth/v2/refresh",  # JSON {client_id, refresh_token}

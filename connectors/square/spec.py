@@ -13,6 +13,7 @@ SPEC = ProviderSpec(
     api_base="https://connect.squareup.com",  # sandbox: connect.squareupsandbox.com
     default_headers=(("Square-Version", "2025-08-20"),),  # the spec's default version
     oauth=OAuthSpec(
+        dead_grant_codes=("UNAUTHORIZED", "ACCESS_TOKEN_REVOKED"),
         authorize_url="https://connect.squareup.com/oauth2/authorize",
         token_url="https://connect.squareup.com/oauth2/token",  # JSON body
         revoke_url="https://connect.squareup.com/oauth2/revoke",  # Authorization: Client <secret>

@@ -13,6 +13,7 @@ SPEC = ProviderSpec(
     api_base="https://www.zohoapis.com",  # replaced by api_domain (e.g. https://www.zohoapis.eu)
     auth_header="zoho",  # Authorization: Zoho-oauthtoken <token>
     oauth=OAuthSpec(
+        dead_grant_codes=("invalid_code",),
         authorize_url="https://accounts.zoho.com/oauth/v2/auth",  # redirects to the user's DC
         token_url="{accounts_server}/oauth/v2/token",
         revoke_url="{accounts_server}/oauth/v2/token/revoke",  # POST ?token=<refresh token>
