@@ -151,6 +151,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "worker-heartbeat": {"task": "agency.tasks.heartbeat", "schedule": 60.0},
     "prune-heartbeats": {"task": "agency.tasks.prune_heartbeats", "schedule": 3600.0},
+    "refresh-expiring-tokens": {
+        "task": "connectors.tasks.refresh_expiring_tokens",
+        "schedule": 300.0,
+    },
+    "refresh-stale-tokens": {"task": "connectors.tasks.refresh_stale_tokens", "schedule": 3600.0},
 }
 
 # --- Vendor apps --------------------------------------------------------------------------
