@@ -21,7 +21,9 @@ class ToastForm(forms.Form):
 
 
 class CalDavForm(forms.Form):
-    server_url = forms.URLField(label="Server URL", initial="https://caldav.icloud.com/")
+    server_url = forms.URLField(
+        label="Server URL", initial="https://caldav.icloud.com/", assume_scheme="https"
+    )
     username = forms.CharField(label="User name (Apple ID e-mail)", max_length=200)
     password = forms.CharField(
         label="App-specific password", widget=forms.PasswordInput, max_length=200
