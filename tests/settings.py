@@ -19,7 +19,8 @@ EMULATORS_ENABLED = True
 if "connectors.emulators" not in INSTALLED_APPS:  # noqa: F405
     INSTALLED_APPS = [*INSTALLED_APPS, "connectors.emulators"]  # noqa: F405
 ALLOW_PRIVATE_URLS = True
-VENDOR_BASE_URL = f"{PUBLIC_BASE_URL}/emulators"  # noqa: F405 -- tests point it at live_server
+# Tests point these at a live server; worker processes started by tests get them from the env.
+VENDOR_BASE_URL = env.str("VENDOR_BASE_URL", default=f"{PUBLIC_BASE_URL}/emulators")  # noqa: F405
 for _slug in (
     "hubspot", "salesforce", "zoho", "pipedrive", "google", "outlook",
     "square", "shopify", "clover", "lightspeed", "toast",
