@@ -10,6 +10,8 @@ on SQLite), and the connection re-read once the lock is won so a waiter uses the
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 REFRESH_EARLY = timedelta(minutes=5)
 LOCK_TTL_S = 30  # longer than a token call with its timeout; a dead holder frees it after this
 LOCK_WAIT_S = 40
+POLL_S = 0.05
 COOLDOWN_BASE_S = 30
 COOLDOWN_MAX_S = 3600
 
@@ -46,21 +49,38 @@ def access_token(connection: Connection) -> str:
 def refresh(connection: Connection, *, rejected_token: str) -> str:
     """Single-flight refresh; returns the current token (the winner's, if a sibling won).
 
-    Raises ``ConnectorError``: ``needs_reauth`` for a dead grant, ``retry_after`` while cooling
-    down after a failure.
+    Waiters poll the row while the lock is held, so they pick up the winner's token as soon as
+    it is stored. Raises ``ConnectorError``: ``needs_reauth`` for a dead grant, ``retry_after``
+    while cooling down after a failure or when the lock stays busy.
     """
-    with _lock(connection.pk):
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
         fresh = Connection.objects.get(pk=connection.pk)
-        _sync(connection, fresh)
-        _require_usable(fresh)
-        if (
-            fresh.access_token
-            and fresh.access_token != rejected_token
-            and not fresh.expires_within(timedelta(0))
-        ):
-            return fresh.access_token  # a sibling refreshed while we waited
-        _require_not_cooling(fresh)
-        return _refresh_locked(connection, fresh)
+        if _replaced(fresh, rejected_token):
+            _sync(connection, fresh)
+            return fresh.access_token
+        with _try_lock(connection.pk) as acquired:
+            if acquired:
+                fresh = Connection.objects.get(pk=connection.pk)  # re-read after winning
+                _sync(connection, fresh)
+                _require_usable(fresh)
+                if _replaced(fresh, rejected_token):
+                    return fresh.access_token
+                _require_not_cooling(fresh)
+                return _refresh_locked(connection, fresh)
+        if time.monotonic() > deadline:
+            raise ConnectorError("token refresh lock busy", code="lock_busy", retry_after=5)
+        time.sleep(POLL_S + random.random() * POLL_S)
+
+
+def _replaced(fresh: Connection, rejected_token: str) -> bool:
+    """Someone stored a different, unexpired token than the one the caller saw fail."""
+    _require_usable(fresh)
+    return bool(
+        fresh.access_token
+        and fresh.access_token != rejected_token
+        and not fresh.expires_within(timedelta(0))
+    )
 
 
 def _refresh_locked(connection: Connection, fresh: Connection) -> str:
@@ -175,40 +195,52 @@ def _sync(target: Connection, source: Connection) -> None:
 
 
 @contextmanager
-def _lock(pk: int) -> Iterator[None]:
-    """A per-connection lock held across threads, processes and (with Redis or PG) machines."""
-    if settings.REDIS_URL:
-        import redis
+def _try_lock(pk: int) -> Iterator[bool]:
+    """Try once to take the per-connection lock; yields whether it was acquired.
 
-        client = redis.Redis.from_url(settings.REDIS_URL)
-        lock = client.lock(
-            f"sb:connection-refresh:{pk}", timeout=LOCK_TTL_S, blocking_timeout=LOCK_WAIT_S
-        )
-        if not lock.acquire():
-            raise ConnectorError("token refresh lock busy", code="lock_busy", retry_after=5)
-        try:
-            yield
-        finally:
-            try:
-                lock.release()
-            except redis.exceptions.LockError:
-                log.warning("refresh lock of connection %s expired while held", pk)
+    Redis (``SET NX`` with a TTL, so a killed holder frees it) when configured; else a row lock
+    on PostgreSQL (released by the server if the holder's session dies); else an OS file lock
+    on SQLite (released by the kernel if the holder dies).
+    """
+    if settings.REDIS_URL:
+        with _redis_lock(pk) as acquired:
+            yield acquired
         return
     if db_connection.vendor == "sqlite":
-        # No row locks in SQLite; an OS file lock is freed by the kernel if the holder dies.
         path = settings.VAR_DIR / "locks" / f"connection-{pk}.lock"
         path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(path), timeout=0, thread_local=False, is_singleton=False)
         try:
-            with FileLock(str(path), timeout=LOCK_WAIT_S, thread_local=False, is_singleton=False):
-                yield
-        except Timeout as exc:
-            raise ConnectorError(
-                "token refresh lock busy", code="lock_busy", retry_after=5
-            ) from exc
+            lock.acquire()
+        except Timeout:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            lock.release()
         return
     with transaction.atomic():
-        Connection.objects.select_for_update().filter(pk=pk).first()
-        yield
+        row = Connection.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+        yield row is not None
+
+
+@contextmanager
+def _redis_lock(pk: int) -> Iterator[bool]:
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    lock = client.lock(f"sb:connection-refresh:{pk}", timeout=LOCK_TTL_S)
+    if not lock.acquire(blocking=False):
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        try:
+            lock.release()
+        except redis.exceptions.LockError:
+            log.warning("refresh lock of connection %s expired while held", pk)
 
 
 def due_for_refresh(*, within: timedelta = timedelta(minutes=15)) -> list[int]:

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def test_fifty_threads_cause_exactly_one_refresh(dance, world):
 def test_without_the_lock_the_race_is_visible(dance, world, monkeypatch):
     """Negative control: the same test with the lock switched off sees several refreshes."""
     connection, calls = prepared(dance, world)
-    monkeypatch.setattr(tokens, "_lock", lambda pk: nullcontext())
+    monkeypatch.setattr(tokens, "_try_lock", lambda pk: nullcontext(True))
     hammer(connection.pk, threads=20)
     grant = EmulatorGrant.objects.get(provider="outlook")
     assert control.token_calls("outlook") > calls + 1 or grant.revoked_at is not None
@@ -134,5 +135,8 @@ def test_a_killed_lock_holder_frees_the_redis_lock_within_its_ttl(settings, ttl,
     client = redis.Redis.from_url(settings.REDIS_URL)
     held = client.lock("sb:connection-refresh:987654", timeout=ttl)
     assert held.acquire(blocking=False)  # a holder that then dies without releasing
-    with tokens._lock(987654):
-        pass  # acquired once the TTL expired
+    with tokens._try_lock(987654) as acquired:
+        assert not acquired
+    time.sleep(ttl + 0.2)
+    with tokens._try_lock(987654) as acquired:
+        assert acquired  # freed by its TTL
