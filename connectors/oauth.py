@@ -308,7 +308,13 @@ def toast_login() -> TokenSet:
 
 
 def _send(method: str, url: str, **kwargs: Any) -> requests.Response:
-    """The one network call of this module (switches to ``connectors.http`` once it lands)."""
+    """The one network call of this module.
+
+    Token endpoints deliberately bypass ``connectors.http``: there is often no connection yet
+    (code exchange), they take no bearer header, and a refresh must never be repeated blindly:
+    a rotating refresh token presented twice revokes the whole grant. One attempt, a timeout,
+    no redirects; the caller (``connectors.tokens``) owns backoff and cooldown.
+    """
     try:
         return requests.request(method, url, timeout=TIMEOUT_S, allow_redirects=False, **kwargs)
     except requests.RequestException as exc:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("hubspot/oauth/v1/access-tokens/<str:token>", views.hubspot_access_token_info),
     path("toast/authentication/v1/authentication/login", views.toast_login),
     path("toast/_control", views.control_view, {"slug": "toast"}),
+    path("outlook/v1.0/me", views.graph_me),  # identity call of the User.Read scope
 ]
 for _slug, _p in PROFILES.items():
     urlpatterns += [

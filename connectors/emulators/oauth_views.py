@@ -382,3 +382,19 @@ def control_view(request: HttpRequest, slug: str) -> JsonResponse:
             "token_calls": control.token_calls(slug),
         }
     )
+
+
+def graph_me(request: HttpRequest) -> JsonResponse:
+    """Microsoft Graph ``GET /v1.0/me`` (scope User.Read): who the bearer token belongs to."""
+    from connectors.emulators.auth import account_for_token
+
+    header = request.headers.get("Authorization", "")
+    account = account_for_token("outlook", header.removeprefix("Bearer ").strip())
+    if not header.startswith("Bearer ") or account is None:
+        error = {
+            "code": "InvalidAuthenticationToken",
+            "message": "Access token has expired or is not yet valid.",
+            "innerError": {"date": timezone.now().isoformat(), "request-id": secrets.token_hex(8)},
+        }
+        return JsonResponse({"error": error}, status=401)
+    return JsonResponse({"id": account, "userPrincipalName": f"{account}@contoso.example"})

@@ -19,17 +19,27 @@ import pytest
 from django.conf import settings
 from django.db import connection as db
 from django.db import connections
+from django.utils import timezone
 
-from connectors import tokens
+from connectors import registry, tokens
 from connectors.emulators import control
 from connectors.emulators.auth import account_for_token
-from connectors.emulators.models import EmulatorGrant
+from connectors.emulators.models import EmulatorGrant, EmulatorToken
+from connectors.http import VendorHttp
 from connectors.models import Connection
 
 from ..conftest import require
 from .test_tokens import connected, expire
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def through_http(connection: Connection) -> str:
+    """One vendor call through the real HTTP layer; returns the account Graph reports."""
+    http = VendorHttp(
+        connection, spec=registry.get_spec("outlook"), base_url=registry.api_base_for(connection)
+    )
+    return http.request("GET", "/v1.0/me").json()["id"]
 
 
 def hammer(pk: int, threads: int = 50) -> tuple[list[str], list[str]]:
@@ -69,6 +79,38 @@ def test_fifty_threads_cause_exactly_one_refresh(dance, world):
     assert control.token_calls("outlook") == calls + 1
     assert EmulatorGrant.objects.get(provider="outlook").revoked_at is None
     assert account_for_token("outlook", got[0]) is not None
+
+
+def test_fifty_calls_through_the_http_layer_cause_exactly_one_refresh(dance, world):
+    connection, calls = prepared(dance, world)
+    account = EmulatorGrant.objects.get(provider="outlook").account_id
+    barrier = threading.Barrier(50)
+    seen: list[str] = []
+
+    def work() -> None:
+        try:
+            row = Connection.objects.get(pk=connection.pk)
+            barrier.wait()
+            seen.append(through_http(row))
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=work) for _ in range(50)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert seen == [account] * 50
+    assert control.token_calls("outlook") == calls + 1
+    assert EmulatorGrant.objects.get(provider="outlook").revoked_at is None
+
+
+def test_a_401_refreshes_once_and_retries(dance, world):
+    connection = connected(dance, world, "outlook")
+    EmulatorToken.objects.filter(kind="access").update(revoked_at=timezone.now())
+    calls = control.token_calls("outlook")
+    assert through_http(connection) == EmulatorGrant.objects.get(provider="outlook").account_id
+    assert control.token_calls("outlook") == calls + 1
 
 
 def test_without_the_lock_the_race_is_visible(dance, world, monkeypatch):
