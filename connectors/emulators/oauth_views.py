@@ -176,6 +176,12 @@ def _exchange(profile: VendorProfile, fields: dict) -> JsonResponse:
     EmulatorGrant.objects.filter(pk=grant.pk).update(token_calls=F("token_calls") + 1)
     if grant.revoked_at or grant.code_expires_at <= timezone.now():
         return _fail(profile, "invalid_grant", "Code expired or revoked.")
+    used = EmulatorGrant.objects.filter(pk=grant.pk, code_used_at__isnull=True).update(
+        code_used_at=timezone.now()
+    )
+    if not used:  # a code presented twice: revoke what it issued (RFC 6749 §4.1.2)
+        _revoke_grant(grant, "code_reuse")
+        return _fail(profile, "invalid_grant", "Authorization code already used.")
     if (
         profile.slug not in ("shopify", "clover")
         and fields.get("redirect_uri") != grant.redirect_uri
@@ -185,12 +191,6 @@ def _exchange(profile: VendorProfile, fields: dict) -> JsonResponse:
         )
     if grant.code_challenge and not _pkce_ok(grant, str(fields.get("code_verifier", ""))):
         return _fail(profile, "invalid_grant", "PKCE verification failed.")
-    used = EmulatorGrant.objects.filter(pk=grant.pk, code_used_at__isnull=True).update(
-        code_used_at=timezone.now()
-    )
-    if not used:  # a code presented twice: revoke what it issued (RFC 6749 §4.1.2)
-        _revoke_grant(grant, "code_reuse")
-        return _fail(profile, "invalid_grant", "Authorization code already used.")
     return _issue(profile, grant, with_refresh=profile.issues_refresh)
 
 
