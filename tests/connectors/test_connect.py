@@ -135,3 +135,39 @@ def test_it_only_connects_the_provider_chosen_for_the_client(dance, world):
 
     token = links.make_token(world.client_a)
     assert flow.browser.post(f"/connect/{token}/start/zoho").status_code == 404
+
+
+@pytest.mark.parametrize("provider", [p for p in OAUTH_PROVIDERS if p != "shopify"])
+def test_it_refreshes_each_oauth_provider_through_its_quirks(dance, world, provider):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from connectors import tokens
+    from connectors.models import Connection
+
+    dance(provider).run()
+    connection = stored(world.client_a, provider)
+    Connection.objects.filter(pk=connection.pk).update(
+        token_expires_at=timezone.now() + timedelta(minutes=1)
+    )
+    connection = Connection.objects.get(pk=connection.pk)
+    calls, old = control.token_calls(provider), connection.access_token
+    new = tokens.access_token(connection)
+    assert new != old and account_for_token(provider, new) is not None
+    assert control.token_calls(provider) == calls + 1
+    row = Connection.objects.get(pk=connection.pk)
+    assert row.status == ConnectionStatus.ACTIVE and row.refresh_token
+    assert row.token_expires_at is None or row.token_expires_at > timezone.now()
+
+
+def test_a_shopify_token_rejected_by_the_shop_needs_reconnecting(dance, world):
+    from connectors import tokens
+    from connectors.base import ConnectorError
+
+    dance("shopify").run()
+    connection = stored(world.client_a, "shopify")
+    with pytest.raises(ConnectorError) as dead:
+        tokens.refresh(connection, rejected_token=connection.access_token)
+    assert dead.value.needs_reauth
+    assert stored(world.client_a, "shopify").status == ConnectionStatus.NEEDS_REAUTH
