@@ -3,8 +3,9 @@
 ``connectors.http`` calls ``access_token(connection)`` before each vendor call and
 ``refresh(connection, rejected_token=...)`` after a 401. Whatever the number of threads,
 processes or machines racing, one refresh reaches the vendor: a lock per connection (Redis when
-configured, with a TTL so a killed holder frees it; else a row lock on PostgreSQL or a file lock
-on SQLite), and the connection re-read once the lock is won so a waiter uses the winner's token.
+configured, with a TTL so a killed holder frees it; else an advisory lock on PostgreSQL or a
+file lock on SQLite), and the connection re-read once the lock is won so a waiter uses the
+winner's token.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection as db_connection
-from django.db import transaction
 from django.utils import timezone
 from filelock import FileLock, Timeout
 
@@ -32,6 +32,7 @@ REFRESH_EARLY = timedelta(minutes=5)
 LOCK_TTL_S = 30  # longer than a token call with its timeout; a dead holder frees it after this
 LOCK_WAIT_S = 40
 POLL_S = 0.05
+PG_LOCK_NAMESPACE = 0x5B0A  # advisory-lock key space of token refreshes
 COOLDOWN_BASE_S = 30
 COOLDOWN_MAX_S = 3600
 
@@ -198,9 +199,9 @@ def _sync(target: Connection, source: Connection) -> None:
 def _try_lock(pk: int) -> Iterator[bool]:
     """Try once to take the per-connection lock; yields whether it was acquired.
 
-    Redis (``SET NX`` with a TTL, so a killed holder frees it) when configured; else a row lock
-    on PostgreSQL (released by the server if the holder's session dies); else an OS file lock
-    on SQLite (released by the kernel if the holder dies).
+    Redis (``SET NX`` with a TTL, so a killed holder frees it) when configured; else an
+    advisory lock on PostgreSQL (released by the server if the holder's session dies); else an
+    OS file lock on SQLite (released by the kernel if the holder dies).
     """
     if settings.REDIS_URL:
         with _redis_lock(pk) as acquired:
@@ -220,9 +221,20 @@ def _try_lock(pk: int) -> Iterator[bool]:
         finally:
             lock.release()
         return
-    with transaction.atomic():
-        row = Connection.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
-        yield row is not None
+    # PostgreSQL: a session advisory lock, not a row lock, so the failure and needs-reauth
+    # writes made while holding it are not rolled back with a lock transaction; the server
+    # frees it if the holder's session dies.
+    with db_connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [PG_LOCK_NAMESPACE, pk])
+        acquired = bool(cursor.fetchone()[0])
+    if not acquired:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        with db_connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [PG_LOCK_NAMESPACE, pk])
 
 
 @contextmanager
