@@ -171,3 +171,10 @@ def test_a_shopify_token_rejected_by_the_shop_needs_reconnecting(dance, world):
         tokens.refresh(connection, rejected_token=connection.access_token)
     assert dead.value.needs_reauth
     assert stored(world.client_a, "shopify").status == ConnectionStatus.NEEDS_REAUTH
+
+
+def test_the_redirect_uri_must_match_exactly(dance, world, settings):
+    flow = dance("hubspot").start().consent()
+    settings.PUBLIC_BASE_URL = settings.PUBLIC_BASE_URL + "/x"  # not the registered URI
+    assert flow.finish().status_code == 400
+    assert stored(world.client_a, "hubspot") is None

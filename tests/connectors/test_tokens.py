@@ -198,3 +198,23 @@ def test_the_beat_schedule_runs_both_sweeps(settings):
         "connectors.tasks.refresh_expiring_tokens",
         "connectors.tasks.refresh_stale_tokens",
     } <= tasks
+
+
+def test_no_token_reaches_a_log_line(dance, world, caplog):
+    caplog.set_level("DEBUG")
+    connection = expire(connected(dance, world, "outlook"))
+    secrets_seen = [connection.access_token, connection.refresh_token]
+    control.configure("outlook", fail_500=1)
+    with pytest.raises(ConnectorError):
+        tokens.access_token(connection)
+    control.reset("outlook")
+    Connection.objects.filter(pk=connection.pk).update(refresh_cooldown_until=None)
+    row = Connection.objects.get(pk=connection.pk)
+    tokens.access_token(row)
+    EmulatorGrant.objects.update(revoked_at=timezone.now())
+    with pytest.raises(ConnectorError):
+        tokens.refresh(row, rejected_token=row.access_token)
+    secrets_seen += [row.access_token, row.refresh_token]
+    assert caplog.records, "the flow logs something, so the check can see a leak"
+    for secret in secrets_seen:
+        assert secret not in caplog.text
