@@ -218,3 +218,20 @@ def test_no_token_reaches_a_log_line(dance, world, caplog):
     assert caplog.records, "the flow logs something, so the check can see a leak"
     for secret in secrets_seen:
         assert secret not in caplog.text
+
+
+def test_the_beat_tasks_queue_one_refresh_per_due_connection(dance, world, monkeypatch):
+    from connectors import tasks
+
+    google = expire(connected(dance, world, "google"), 600)
+    hubspot = connected(dance, world, "hubspot")
+    Connection.objects.filter(pk=hubspot.pk).update(
+        last_refreshed_at=timezone.now() - timedelta(days=2)
+    )
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.refresh_connection, "delay", queued.append)
+    assert tasks.refresh_expiring_tokens() == 1 and queued == [google.pk]
+    assert tasks.refresh_stale_tokens() == 1 and queued == [google.pk, hubspot.pk]
+    calls = control.token_calls("google")
+    tasks.refresh_connection(google.pk)
+    assert control.token_calls("google") == calls + 1
