@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -39,6 +40,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("problems/<slug:slug>", problem_doc, name="problem-doc"),
 ]
+if settings.EMULATORS_ENABLED:
+    urlpatterns.append(path("emulators/", include("connectors.emulators.urls")))
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -150,6 +150,25 @@ class OAuthSpec:
     revoke_url: str = ""
     refresh_rotates: bool = False  # single-use refresh tokens (Microsoft, Clover, Lightspeed X)
     expires_in_missing: bool = False  # Salesforce: no expires_in; refresh on INVALID_SESSION_ID
+    # Where the expiry is in the token response: "expires_in" (seconds), "expires_at" (Square's
+    # ISO-8601 timestamp) or "access_token_expiration" (Clover's epoch seconds).
+    expiry_field: str = "expires_in"
+    # Callback query parameters kept in Connection.settings (name in callback -> settings key).
+    callback_settings: tuple[tuple[str, str], ...] = ()
+    # Token-response fields kept in Connection.settings (e.g. instance_url -> api_base).
+    token_settings: tuple[tuple[str, str], ...] = ()
+    # Where the vendor account id comes from: "token:<field>", "callback:<param>",
+    # "settings:<key>", "salesforce-id" (org id in the identity URL) or "" (not given).
+    account_id_from: str = ""
+    # How revocation is called: "" (cannot), "form" (POST token=...), "hubspot" (DELETE
+    # .../refresh-tokens/{token}), "square" (JSON, Authorization: Client <secret>).
+    revoke_style: str = ""
+    # Default values for URL placeholders before the callback tells the real one (Zoho DC).
+    url_defaults: tuple[tuple[str, str], ...] = ()
+    # Error codes (``error``, ``errors[0].code`` or ``message``) meaning the grant is dead.
+    dead_grant_codes: tuple[str, ...] = ("invalid_grant",)
+    # Allowed values for callback-supplied hosts: regexes the value must fully match.
+    callback_host_patterns: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -166,4 +185,6 @@ class ProviderSpec:
     default_headers: tuple[tuple[str, str], ...] = ()
     rate_limits: tuple[RateLimit, ...] = ()
     webhook_scheme: str = ""  # e.g. "hubspot-v3", "square-hmac", "basic-auth", "channel-token"
+    login_url: str = ""  # client_credentials machine login (Toast)
+    emulated: bool = True  # False: user-supplied server, never rewritten (CalDAV)
     docs: str = ""  # the vendor page the spec was taken from
