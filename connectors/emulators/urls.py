@@ -17,7 +17,7 @@ from connectors.emulators import oauth_urls
 app_name = "emulators"
 
 API_EMULATOR_URLCONFS: tuple[str, ...] = (
-    # "connectors.emulators.crm.urls",
+    "connectors.emulators.crm.urls",
 )
 
 urlpatterns = [

@@ -127,8 +127,13 @@ def _catalogue(account_id: str, object_type: str) -> dict[str, tuple[str, str, s
     props = {p[0]: p for p in PROPERTIES.get(object_type, ())}
     config = common.account_row(VENDOR, account_id).config
     for extra in config.get("custom_fields", {}).get(object_type, []):
-        props[extra["name"]] = (extra["name"], extra["label"], extra.get("type", "string"),
-                                "text", False)
+        props[extra["name"]] = (
+            extra["name"],
+            extra["label"],
+            extra.get("type", "string"),
+            "text",
+            False,
+        )
     return props
 
 
@@ -217,7 +222,9 @@ def _list(request: HttpRequest, account_id: str, object_type: str) -> HttpRespon
     limit = min(int(request.GET.get("limit", "10") or 10), 100)
     after = int(request.GET.get("after", "0") or 0)
     wanted = [p for p in request.GET.get("properties", "").split(",") if p]
-    rows = list(common.records_of(VENDOR, account_id, object_type).filter(pk__gt=after)[:limit + 1])
+    rows = list(
+        common.records_of(VENDOR, account_id, object_type).filter(pk__gt=after)[: limit + 1]
+    )
     body: dict[str, Any] = {"results": [_serialise(r, wanted) for r in rows[:limit]]}
     if len(rows) > limit:
         cursor = str(rows[limit - 1].pk)
@@ -268,8 +275,9 @@ def _update(request: HttpRequest, account_id: str, record: EmuRecord) -> HttpRes
         return _error(409, f"Contact already exists. Existing ID: {dup.ext_id}", "CONFLICT")
     record.data.update(props)
     record.updated_at = timezone.now()
-    common.save_record(record, email=record.data.get("email", ""),
-                       phone=record.data.get("phone", ""))
+    common.save_record(
+        record, email=record.data.get("email", ""), phone=record.data.get("phone", "")
+    )
     return common.json_response(_serialise(record, list(props)))
 
 
@@ -322,7 +330,10 @@ def search(request: HttpRequest, account_id: str, object_type: str) -> HttpRespo
     ordered = [found[k] for k in sorted(found)]
     page = ordered[after : after + limit]
     wanted = list(body.get("properties") or [])
-    result: dict[str, Any] = {"total": len(ordered), "results": [_serialise(r, wanted) for r in page]}
+    result: dict[str, Any] = {
+        "total": len(ordered),
+        "results": [_serialise(r, wanted) for r in page],
+    }
     if after + limit < len(ordered):
         result["paging"] = {"next": {"after": str(after + limit)}}
     return common.json_response(result)

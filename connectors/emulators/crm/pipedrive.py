@@ -86,8 +86,14 @@ def _person(record: EmuRecord) -> dict[str, Any]:
 
 
 def _deal(record: EmuRecord) -> dict[str, Any]:
-    return {"id": int(record.ext_id), **record.data, "status": "open", "is_deleted": False,
-            "add_time": _stamp(record.created_at), "update_time": _stamp(record.updated_at)}
+    return {
+        "id": int(record.ext_id),
+        **record.data,
+        "status": "open",
+        "is_deleted": False,
+        "add_time": _stamp(record.created_at),
+        "update_time": _stamp(record.updated_at),
+    }
 
 
 def _primary(items: Any) -> str:
@@ -237,9 +243,10 @@ def _deal_problem(account_id: str, body: dict[str, Any]) -> str | None:
     if "stage_id" in body and body["stage_id"] not in {i for i, _ in STAGES}:
         return "Validation failed: stage_id: stage not found"
     person_id = body.get("person_id")
-    if person_id is not None and common.get_record(
-        VENDOR, account_id, "persons", str(person_id)
-    ) is None:
+    if (
+        person_id is not None
+        and common.get_record(VENDOR, account_id, "persons", str(person_id)) is None
+    ):
         return "Validation failed: person_id: person not found"
     return None
 
@@ -255,8 +262,10 @@ def deal(request: HttpRequest, account_id: str, record_id: str) -> HttpResponse:
         record.delete()
         return _ok({"id": int(record_id)})
     body = common.body_json(request)
-    if not isinstance(body, dict) or (problem := _deal_problem(account_id, body)):
-        return _error(400, "Validation failed", "ERR_SCHEMA_VALIDATION_FAILED")
+    if not isinstance(body, dict):
+        return _error(400, "Invalid JSON body", "ERR_SCHEMA_VALIDATION_FAILED")
+    if (problem := _deal_problem(account_id, body)) is not None:
+        return _error(400, problem, "ERR_SCHEMA_VALIDATION_FAILED")
     record.data.update(body)
     record.updated_at = timezone.now()
     record.save()
@@ -271,9 +280,13 @@ def stages(request: HttpRequest, account_id: str) -> HttpResponse:
 
 
 def _note(record: EmuRecord) -> dict[str, Any]:
-    return {"id": int(record.ext_id), **record.data, "active_flag": True,
-            "add_time": _stamp(record.created_at).replace("T", " ").rstrip("Z"),
-            "update_time": _stamp(record.updated_at).replace("T", " ").rstrip("Z")}
+    return {
+        "id": int(record.ext_id),
+        **record.data,
+        "active_flag": True,
+        "add_time": _stamp(record.created_at).replace("T", " ").rstrip("Z"),
+        "update_time": _stamp(record.updated_at).replace("T", " ").rstrip("Z"),
+    }
 
 
 @common.endpoint(STYLE)
@@ -308,8 +321,8 @@ def person_fields(request: HttpRequest, account_id: str) -> HttpResponse:
     builtin = [
         (1, "name", "Name", "varchar", True), (2, "email", "Email", "varchar", False),
         (3, "phone", "Phone", "phone", False), (4, "first_name", "First name", "varchar", False),
-        (5, "last_name", "Last name", "varchar", False), (6, "org_id", "Organization", "org", False),
-        (7, "label_ids", "Labels", "set", False),
+        (5, "last_name", "Last name", "varchar", False),
+        (6, "org_id", "Organization", "org", False), (7, "label_ids", "Labels", "set", False),
     ]  # fmt: skip
     data = [{"id": i, "key": k, "name": n, "field_type": t, "edit_flag": False,
              "mandatory_flag": m, "active_flag": True} for i, k, n, t, m in builtin]  # fmt: skip

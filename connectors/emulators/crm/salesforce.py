@@ -204,9 +204,12 @@ def _validate(account_id: str, sobject: str, data: dict[str, Any], creating: boo
 def _references_ok(account_id: str, data: dict[str, Any]) -> str | None:
     for name in ("ContactId", "OpportunityId", "LinkedEntityId", "ContentDocumentId", "WhoId"):
         value = data.get(name)
-        if value and not EmuRecord.objects.filter(
-            vendor=VENDOR, account_id=account_id, ext_id=value
-        ).exists():
+        if (
+            value
+            and not EmuRecord.objects.filter(
+                vendor=VENDOR, account_id=account_id, ext_id=value
+            ).exists()
+        ):
             return name
     return None
 
@@ -219,7 +222,7 @@ def _create(request: HttpRequest, account_id: str, version: str, sobject: str) -
     if isinstance(checked, HttpResponse):
         return checked
     if (bad := _references_ok(account_id, checked)) is not None:
-        return _errors(400, "INVALID_CROSS_REFERENCE_KEY", f"invalid cross reference id", [bad])
+        return _errors(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [bad])
     if sobject == "Task":
         checked.setdefault("Status", "Completed")
     record = common.create_record(
@@ -277,8 +280,9 @@ def sobject_row(
         return checked
     record.data.update(checked)
     record.updated_at = timezone.now()
-    common.save_record(record, email=str(record.data.get("Email") or ""),
-                       phone=str(record.data.get("Phone") or ""))
+    common.save_record(
+        record, email=str(record.data.get("Email") or ""), phone=str(record.data.get("Phone") or "")
+    )
     return HttpResponse(status=204)
 
 
@@ -340,9 +344,7 @@ def _batch_size(request: HttpRequest) -> int:
     return 2000
 
 
-def _answer(
-    account_id: str, version: str, text: str, offset: int, batch: int
-) -> HttpResponse:
+def _answer(account_id: str, version: str, text: str, offset: int, batch: int) -> HttpResponse:
     found = _run_query(account_id, text)
     if isinstance(found, HttpResponse):
         return found
@@ -401,12 +403,8 @@ VERSION = r"(?P<version>v\d+\.\d)"
 urlpatterns = [
     re_path(rf"^salesforce/services/data/{VERSION}/query$", query),
     re_path(rf"^salesforce/services/data/{VERSION}/query/(?P<locator>[\w-]+)$", query_more),
-    re_path(
-        rf"^salesforce/services/data/{VERSION}/sobjects/(?P<sobject>\w+)/describe$", describe
-    ),
-    re_path(
-        rf"^salesforce/services/data/{VERSION}/sobjects/(?P<sobject>\w+)$", sobject_collection
-    ),
+    re_path(rf"^salesforce/services/data/{VERSION}/sobjects/(?P<sobject>\w+)/describe$", describe),
+    re_path(rf"^salesforce/services/data/{VERSION}/sobjects/(?P<sobject>\w+)$", sobject_collection),
     re_path(
         rf"^salesforce/services/data/{VERSION}/sobjects/(?P<sobject>\w+)/(?P<record_id>\w+)$",
         sobject_row,

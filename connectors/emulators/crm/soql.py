@@ -11,8 +11,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-ESCAPES = {"'": "'", '"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "b": "\b",
-           "f": "\f", "_": "\\_", "%": "\\%"}
+ESCAPES = {
+    "'": "'",
+    '"': '"',
+    "\\": "\\",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "b": "\b",
+    "f": "\f",
+    "_": "\\_",
+    "%": "\\%",
+}
 TOKEN = re.compile(
     r"\s*(?:(?P<str>'(?:[^'\\]|\\.)*')|(?P<op>!=|<=|>=|=|<|>|,|\(|\))|(?P<word>[A-Za-z0-9_.]+))",
     re.S,
@@ -63,7 +73,7 @@ def tokenize(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         match = TOKEN.match(text, pos)
         if match is None or match.end() == pos:
-            raise SoqlError(f"unexpected token: '{text[pos:pos + 20]}'")
+            raise SoqlError(f"unexpected token: '{text[pos : pos + 20]}'")
         kind = match.lastgroup or ""
         tokens.append((kind, match.group(kind)))
         pos = match.end()

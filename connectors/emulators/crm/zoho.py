@@ -128,9 +128,12 @@ def _check(account_id: str, module: str, item: Any, index: int, creating: bool):
     for lookup in ("Contact_Name", "Parent_Id"):
         ref = item.get(lookup)
         ref_id = str(ref.get("id", "")) if isinstance(ref, dict) else ""
-        if lookup in item and not EmuRecord.objects.filter(
-            vendor=VENDOR, account_id=account_id, ext_id=ref_id
-        ).exists():
+        if (
+            lookup in item
+            and not EmuRecord.objects.filter(
+                vendor=VENDOR, account_id=account_id, ext_id=ref_id
+            ).exists()
+        ):
             return {"code": "INVALID_DATA", "details": {"api_name": lookup, "id": ref_id},
                     "message": "the related id given seems to be invalid",
                     "status": "error"}  # fmt: skip
@@ -215,8 +218,12 @@ def record_view(request: HttpRequest, account_id: str, module: str, record_id: s
     if record is None:
         if request.method == "GET":
             return HttpResponse(status=204)
-        entry = {"code": "INVALID_DATA", "details": {"id": record_id},
-                 "message": "the related id given seems to be invalid", "status": "error"}
+        entry = {
+            "code": "INVALID_DATA",
+            "details": {"id": record_id},
+            "message": "the related id given seems to be invalid",
+            "status": "error",
+        }
         return common.json_response({"data": [entry]}, 400)
     if request.method == "GET":
         return common.json_response({"data": [_serialise(record)]})
@@ -236,8 +243,9 @@ def record_view(request: HttpRequest, account_id: str, module: str, record_id: s
         return _multi([problem], 200)
     record.data.update({k: v for k, v in items[0].items() if k != "id"})
     record.updated_at = timezone.now()
-    common.save_record(record, email=str(record.data.get("Email") or ""),
-                       phone=str(record.data.get("Phone") or ""))
+    common.save_record(
+        record, email=str(record.data.get("Email") or ""), phone=str(record.data.get("Phone") or "")
+    )
     return _multi([_success(record, "record updated")], 200)
 
 
@@ -294,7 +302,9 @@ def _tag_id(name: str) -> str:
 def tags(request: HttpRequest, account_id: str, module: str, record_id: str, action: str):
     record = common.get_record(VENDOR, account_id, module, record_id)
     if action not in ("add_tags", "remove_tags"):
-        return _error(404, "INVALID_URL_PATTERN", "Please check if the URL trying to access is a correct one")
+        return _error(
+            404, "INVALID_URL_PATTERN", "Please check if the URL trying to access is a correct one"
+        )
     body = common.body_json(request)
     names = [t.get("name", "") for t in (body or {}).get("tags", []) if isinstance(t, dict)]
     if record is None or not names:
