@@ -177,6 +177,16 @@ for _slug in (
 CONNECT_LINK_MAX_AGE = env.int("CONNECT_LINK_MAX_AGE", default=7 * 24 * 3600)
 # User-supplied URLs (CalDAV servers) may point at private/loopback hosts: tests and demo only.
 ALLOW_PRIVATE_URLS = env.bool("ALLOW_PRIVATE_URLS", default=EMULATORS_ENABLED)
+# --- Outbound vendor calls (connectors/http.py, connectors/ratelimit.py) ------------------
+# A throttled or failing call waits inline at most this long (rate-limit buckets, Retry-After,
+# backoff together); beyond it the task is rescheduled with the vendor's retry_after.
+VENDOR_INLINE_WAIT_SECONDS = env.float("VENDOR_INLINE_WAIT_SECONDS", default=10.0)
+# Attempts inside one task for 5xx, timeouts and connection errors; Celery retries after that.
+VENDOR_INLINE_ATTEMPTS = env.int("VENDOR_INLINE_ATTEMPTS", default=3)
+VENDOR_BACKOFF_BASE_SECONDS = env.float("VENDOR_BACKOFF_BASE_SECONDS", default=0.5)
+VENDOR_BACKOFF_CAP_SECONDS = env.float("VENDOR_BACKOFF_CAP_SECONDS", default=8.0)
+VENDOR_CONNECT_TIMEOUT_SECONDS = env.float("VENDOR_CONNECT_TIMEOUT_SECONDS", default=5.0)
+VENDOR_USER_AGENT = env.str("VENDOR_USER_AGENT", default="Switchboard/0.1")
 
 # --- Auth --------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
