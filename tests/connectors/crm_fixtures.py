@@ -1,0 +1,63 @@
+"""Fixtures for the CRM connector suites: a client's connection pointed at the emulators
+(end to end through ``live_server``) or at the vendor's real host (recorded responses)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from connectors.emulators.auth import issue_token_for_tests
+from connectors.models import Connection
+
+REAL_BASES = {
+    "hubspot": "",  # the spec's default: https://api.hubapi.com
+    "salesforce": "https://acme.my.salesforce.com",  # instance_url from the token response
+    "zoho": "https://www.zohoapis.eu",  # api_domain of an EU account
+    "pipedrive": "https://acme.pipedrive.com",  # api_domain
+}
+
+
+def make_connection(client, provider: str, *, token: str, api_base: str = "") -> Connection:
+    settings = {"api_base": api_base} if api_base else {}
+    return Connection.objects.create(
+        client=client,
+        provider=provider,
+        kind="crm",
+        external_account_id=f"acct-{client.slug}",
+        access_token=token,
+        refresh_token="",
+        token_expires_at=timezone.now() + timedelta(hours=1),
+        settings=settings,
+    )
+
+
+@pytest.fixture
+def emulated(live_server, settings, world):
+    """``emulated(provider, client=None)`` -> (connection, account id) against the emulator."""
+    settings.VENDOR_BASE_URL = live_server.url + "/emulators"
+    settings.VENDOR_INLINE_WAIT_SECONDS = 3.0
+
+    def connect(provider: str, client=None):
+        client = client or world.client_a
+        account = f"{provider}-{client.slug}"
+        token = issue_token_for_tests(provider, account, 3600)
+        base = REAL_BASES[provider]
+        return make_connection(client, provider, token=token, api_base=base), account
+
+    return connect
+
+
+@pytest.fixture
+def recorded(settings, world):
+    """``recorded(provider)`` -> a connection to the vendor's real host (for ``responses``)."""
+    settings.VENDOR_BASE_URL = ""
+    settings.VENDOR_INLINE_WAIT_SECONDS = 0.0
+
+    def connect(provider: str) -> Connection:
+        return make_connection(
+            world.client_a, provider, token="recorded-token", api_base=REAL_BASES[provider]
+        )
+
+    return connect
