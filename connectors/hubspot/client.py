@@ -15,8 +15,8 @@ from typing import Any
 
 from connectors import crm_support as s
 from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
-from connectors.hubspot.mapping import SOURCE_TAG_PROPERTY, TAGS_PROPERTY
 from connectors.http import VendorHttp
+from connectors.hubspot.mapping import SOURCE_TAG_PROPERTY, TAGS_PROPERTY
 from connectors.models import Connection
 
 CONTACT_PROPERTIES = ("email", "firstname", "lastname", "phone", "mobilephone", "company")

@@ -61,3 +61,18 @@ def recorded(settings, world):
         )
 
     return connect
+
+
+def add_refresh_token(provider: str, access_token: str) -> str:
+    """A refresh token in the same emulator grant as ``access_token`` (for 401 → refresh)."""
+    from connectors.emulators.auth import new_token
+    from connectors.emulators.models import EmulatorToken, digest
+
+    grant = EmulatorToken.objects.get(token_digest=digest(access_token)).grant
+    grant.extra = {"account_id": grant.account_id, **grant.extra}  # the token body needs it
+    grant.save(update_fields=["extra"])
+    refresh = new_token(provider, EmulatorToken.REFRESH)
+    EmulatorToken.objects.create(
+        grant=grant, kind=EmulatorToken.REFRESH, token_digest=digest(refresh)
+    )
+    return refresh
