@@ -94,6 +94,32 @@ def add_custom_field(
     row.save(update_fields=["config"])
 
 
+def seed(vendor: str, account_id: str, object_type: str, rows: list[dict[str, Any]]) -> list[str]:
+    """Insert records as if an admin had imported them (no API call is counted)."""
+    from connectors.emulators.crm import pipedrive, salesforce
+
+    make_id = {
+        "hubspot": lambda pk: str(100_000 + pk),
+        "salesforce": lambda pk: salesforce.sf_id(salesforce.ID_PREFIX[object_type], pk),
+        "zoho": lambda pk: str(4_150_868_000_000_000_000 + pk),
+        "pipedrive": str,
+    }[vendor]
+    emails = {"hubspot": "email", "salesforce": "Email", "zoho": "Email"}
+    phones = {"hubspot": "phone", "salesforce": "Phone", "zoho": "Phone"}
+    ids = []
+    for data in rows:
+        if vendor == "pipedrive":
+            email = pipedrive.primary(data.get("emails"))
+            phone = pipedrive.primary(data.get("phones"))
+        else:
+            email, phone = str(data.get(emails[vendor], "")), str(data.get(phones[vendor], ""))
+        record = common.create_record(
+            vendor, account_id, object_type, data, make_id, email=email, phone=phone
+        )
+        ids.append(record.ext_id)
+    return ids
+
+
 def reset(vendor: str, account_id: str) -> None:
     EmuRecord.objects.filter(vendor=vendor, account_id=account_id).delete()
     EmuAccount.objects.filter(vendor=vendor, account_id=account_id).delete()

@@ -96,7 +96,7 @@ def _deal(record: EmuRecord) -> dict[str, Any]:
     }
 
 
-def _primary(items: Any) -> str:
+def primary(items: Any) -> str:
     values = [i for i in items or [] if isinstance(i, dict)]
     first = next((i for i in values if i.get("primary")), values[0] if values else {})
     return str(first.get("value", ""))
@@ -130,7 +130,7 @@ def _v2_page(request: HttpRequest, rows, serialise) -> HttpResponse:
 def _make(account_id: str, object_type: str, data: dict[str, Any]) -> EmuRecord:
     return common.create_record(
         VENDOR, account_id, object_type, data, lambda pk: str(pk),
-        email=_primary(data.get("emails")), phone=_primary(data.get("phones")),
+        email=primary(data.get("emails")), phone=primary(data.get("phones")),
     )  # fmt: skip
 
 
@@ -151,8 +151,8 @@ def _update(record: EmuRecord, body: dict[str, Any]) -> None:
     record.data.update(body)
     record.data["custom_fields"] = custom
     record.updated_at = timezone.now()
-    common.save_record(record, email=_primary(record.data.get("emails")),
-                       phone=_primary(record.data.get("phones")))  # fmt: skip
+    common.save_record(record, email=primary(record.data.get("emails")),
+                       phone=primary(record.data.get("phones")))  # fmt: skip
 
 
 @common.endpoint(STYLE)
