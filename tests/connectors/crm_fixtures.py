@@ -76,3 +76,9 @@ def add_refresh_token(provider: str, access_token: str) -> str:
         grant=grant, kind=EmulatorToken.REFRESH, token_digest=digest(refresh)
     )
     return refresh
+
+
+def find_or_create(crm, contact, source_tag: str = "AI_Chatbot"):
+    """What a sync job does: search by email, then phone, and create only when nothing matched."""
+    found = crm.find_contact(email=contact.email, phone=contact.phone)
+    return found if found is not None else crm.create_contact(contact, source_tag=source_tag)

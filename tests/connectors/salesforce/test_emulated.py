@@ -55,7 +55,7 @@ def test_it_logs_a_task_when_the_org_has_no_notes(emulated):
 
 
 def test_it_escapes_quotes_and_backslashes_in_searches(emulated):
-    connection, account = emulated(V)
+    connection, _account = emulated(V)
     crm = build(connection)
     tricky = "o'brien\\x@example.com"
     created = crm.create_contact(CrmContact(email=tricky, last_name="O'Brien"), source_tag="x")
