@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import json
+import pathlib
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -82,3 +85,23 @@ def find_or_create(crm, contact, source_tag: str = "AI_Chatbot"):
     """What a sync job does: search by email, then phone, and create only when nothing matched."""
     found = crm.find_contact(email=contact.email, phone=contact.phone)
     return found if found is not None else crm.create_contact(contact, source_tag=source_tag)
+
+
+FIXTURES = pathlib.Path(__file__).parent
+
+
+def fixture(vendor: str, name: str) -> tuple[int, Any]:
+    """A recorded vendor response: ``<operation>_<status>[_<case>].json`` -> (status, body)."""
+    status = next(int(p) for p in name.split("_") if p.isdigit() and len(p) == 3)
+    return status, json.loads((FIXTURES / vendor / "fixtures" / f"{name}.json").read_text())
+
+
+def replay(rsps, method: str, url: str, vendor: str, name: str, **headers: str) -> None:
+    """Queue a recorded response for ``method url`` (query strings are ignored when matching)."""
+    status, body = fixture(vendor, name)
+    rsps.add(method, url, json=body, status=status, headers=headers or None)
+
+
+def sent_json(call) -> Any:
+    """The JSON body the client sent in a recorded call."""
+    return json.loads(call.request.body)
