@@ -100,7 +100,11 @@ def sf_id(prefix: str, number: int) -> str:
         digits = BASE62[rest] + digits
         if number == 0:
             break
-    short = (prefix + "5g" + digits.rjust(10, "0"))[:15]
+    return case_safe((prefix + "5g" + digits.rjust(10, "0"))[:15])
+
+
+def case_safe(short: str) -> str:
+    """The 18-character form of a 15-character id: one checksum letter per 5 characters."""
     suffix = ""
     for chunk in (short[0:5], short[5:10], short[10:15]):
         bits = sum(1 << i for i, c in enumerate(chunk) if "A" <= c <= "Z")
