@@ -89,7 +89,7 @@ def test_accounts_never_see_each_others_records(client):
     assert other.status_code == 404
 
 
-# --- Salesforce ------------------------------------------------------------------------------------
+# --- Salesforce ---------------------------------------------------------------------------
 
 
 def test_salesforce_says_invalid_session_id_for_an_unknown_token(client):
@@ -171,19 +171,19 @@ def test_zoho_lists_need_fields_and_criteria_search_works(client):
     assert found.json()["info"]["more_records"] is False
 
 
-# --- Pipedrive --------------------------------------------------------------------------------------
+# --- Pipedrive ----------------------------------------------------------------------------
 
 
 def test_pipedrive_serves_v2_persons_beside_v1_notes(client):
     h = auth("pipedrive", "d1")
-    person = post(client, f"{PD}/api/v2/persons",
-                  {"name": "Ada", "emails": [{"value": "a@e.com", "primary": True}]}, h)  # fmt: skip
+    body = {"name": "Ada", "emails": [{"value": "a@e.com", "primary": True}]}
+    person = post(client, f"{PD}/api/v2/persons", body, h)
     person_id = person.json()["data"]["id"]
     for prefix in ("/api/v1", "/v1"):
         note = post(client, f"{PD}{prefix}/notes", {"content": "hi", "person_id": person_id}, h)
         assert note.status_code == 201 and note.json()["success"] is True
-    search = client.get(f"{PD}/api/v2/persons/search",
-                        {"term": "A@E.com", "fields": "email", "exact_match": "true"}, **h)  # fmt: skip
+    params = {"term": "A@E.com", "fields": "email", "exact_match": "true"}
+    search = client.get(f"{PD}/api/v2/persons/search", params, **h)
     assert search.json()["data"]["items"][0]["item"]["emails"] == ["a@e.com"]
     assert search.json()["additional_data"] == {"next_cursor": None}
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from connectors.base import ConnectorError, CrmContact
+from connectors.base import ConnectorError
 from connectors.salesforce.client import build, soql_quote
 from tests.connectors.crm_fixtures import replay, sent_json
 
