@@ -65,3 +65,26 @@ def test_it_reports_the_rate_limit_with_the_vendors_wait(emulated):
     with pytest.raises(ConnectorError) as raised:
         build(connection).find_contact(email="x@example.com")
     assert raised.value.retry_after is not None and raised.value.retry_after >= 7
+
+
+def test_it_tags_with_lifecycle_stage_and_tag_property_and_restores(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    contact = crm.create_contact(CrmContact(email="t@example.com"), source_tag="t")
+    crm.tag_contact(contact.id, ["lead"])
+    previous = crm.tag_contact(contact.id, ["opportunity", "hot", "callback"])
+    assert previous.fields == {"lifecyclestage": "lead", "switchboard_tags": ""}
+    data = control.record(V, account, contact.id)["data"]
+    assert (data["lifecyclestage"], data["switchboard_tags"]) == ("opportunity", "hot;callback")
+    crm.restore_fields("contact", contact.id, previous.fields)
+    data = control.record(V, account, contact.id)["data"]
+    assert (data["lifecyclestage"], data["switchboard_tags"]) == ("lead", "")
+    crm.delete("contact", contact.id)
+    crm.restore_fields("contact", contact.id, previous.fields)  # gone: nothing to do
+
+
+def test_it_lists_custom_properties_in_the_catalogue(emulated):
+    connection, account = emulated(V)
+    control.add_custom_field(V, account, "contacts", "shoe_size", "Shoe size", "number")
+    fields = {f.name: f for f in build(connection).field_catalogue()}
+    assert fields["shoe_size"].custom and not fields["email"].custom

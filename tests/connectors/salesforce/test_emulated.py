@@ -92,3 +92,17 @@ def test_it_refreshes_the_session_on_invalid_session_id(emulated):
     assert build(connection).find_contact(email="a@example.com") is None
     connection.refresh_from_db()
     assert connection.access_token != old_token
+
+
+def test_it_keeps_tags_on_a_description_line_and_restores_it(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    contact = crm.create_contact(CrmContact(email="d@example.com", last_name="D"), source_tag="x")
+    crm.update_contact(contact.id, {"Description": "VIP customer"})
+    crm.tag_contact(contact.id, ["hot"])
+    previous = crm.tag_contact(contact.id, ["Hot", "callback"])
+    description = control.record(V, account, contact.id)["data"]["Description"]
+    assert description == "VIP customer\nSwitchboard tags: hot; callback"
+    crm.restore_fields("contact", contact.id, {"Description": "VIP customer"})
+    assert control.record(V, account, contact.id)["data"]["Description"] == "VIP customer"
+    assert previous.fields["Description"] == "VIP customer\nSwitchboard tags: hot"
