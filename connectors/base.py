@@ -7,6 +7,7 @@ so ``Any`` never leaves a client module.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -58,6 +59,10 @@ class CrmRecord:
     id: str
     object_type: str  # "contact", "lead", "deal", "note", ...
     fields: dict[str, str] = field(default_factory=dict)
+    # The person in our own terms (contacts only), so duplicate scans need no vendor names.
+    contact: CrmContact | None = None
+    # True when create_contact found the person already there (HubSpot 409) and updated it.
+    existed: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,17 @@ class CrmClient(Protocol):
 
     def field_catalogue(self, object_type: str = "contact") -> list[CrmField]:
         """The CRM's fields for an object type, custom fields included."""
+
+    def tag_contact(self, record_id: str, tags: list[str]) -> CrmRecord:
+        """Fire follow-up triggers by tagging the contact the way the CRM does it (HubSpot
+        lifecycle stage or tag property, Salesforce description line, Zoho tags, Pipedrive
+        labels). Returns the record with the *previous* values of what changed, for undo."""
+
+    def restore_fields(self, object_type: str, record_id: str, values: dict[str, str]) -> None:
+        """Put back values an update or tag replaced (rollback). A record gone is not an error."""
+
+    def iter_contacts(self, page_size: int = 100) -> Iterator[CrmRecord]:
+        """Every contact, page by page with the vendor's cursor (duplicate scans)."""
 
 
 # --- Provider specs (data) -------------------------------------------------------------

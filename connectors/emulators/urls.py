@@ -16,9 +16,7 @@ from connectors.emulators import oauth_urls
 
 app_name = "emulators"
 
-API_EMULATOR_URLCONFS: tuple[str, ...] = (
-    # "connectors.emulators.crm.urls",
-)
+API_EMULATOR_URLCONFS: tuple[str, ...] = ("connectors.emulators.crm.urls",)
 
 urlpatterns = [
     *oauth_urls.urlpatterns,
