@@ -141,7 +141,22 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "worker-heartbeat": {"task": "agency.tasks.heartbeat", "schedule": 60.0},
     "prune-heartbeats": {"task": "agency.tasks.prune_heartbeats", "schedule": 3600.0},
+    "sweep-outbox": {"task": "syncs.tasks.sweep_outbox", "schedule": 30.0},
+    "prune-idempotency-keys": {"task": "syncs.tasks.prune_idempotency_records", "schedule": 3600.0},
 }
+
+# --- Sync engine ------------------------------------------------------------------------
+# A queued job whose message has not started it after this long is published again.
+SYNC_REPUBLISH_AFTER_SECONDS = env.int("SYNC_REPUBLISH_AFTER_SECONDS", default=120)
+SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=8)
+SYNC_RETRY_BASE_SECONDS = env.float("SYNC_RETRY_BASE_SECONDS", default=2.0)
+SYNC_RETRY_CAP_SECONDS = env.float("SYNC_RETRY_CAP_SECONDS", default=600.0)
+SYNC_WAIT_MAX_SECONDS = 30  # GET /api/v1/events/{id}?wait=N holds a web worker that long
+SYNC_WAIT_POLL_SECONDS = env.float("SYNC_WAIT_POLL_SECONDS", default=0.1)
+# Default deal rules: these intents, or a lead score at or above the minimum, open a deal.
+SYNC_DEAL_MIN_SCORE = env.int("SYNC_DEAL_MIN_SCORE", default=70)
+SYNC_DEAL_INTENTS = env.list("SYNC_DEAL_INTENTS", default=["purchase", "booking"])
+IDEMPOTENCY_KEY_TTL_HOURS = max(24, env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
 
 # --- Auth --------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
