@@ -78,3 +78,18 @@ def crm_a(world) -> Connection:
 @pytest.fixture
 def crm_b(world) -> Connection:
     return Connection.objects.create(client=world.client_b, provider="salesforce", kind="crm")
+
+
+@pytest.fixture
+def run_job(django_capture_on_commit_callbacks):
+    """Run a job as a worker would, with on-commit publishing executed (a test transaction
+    never commits, so callbacks would otherwise be dropped)."""
+    from syncs.models import SyncJob
+    from syncs.services import sync_job_run
+
+    def run(job, crm) -> SyncJob:
+        with django_capture_on_commit_callbacks(execute=True):
+            sync_job_run(job.pk, crm=crm)
+        return SyncJob.objects.get(pk=job.pk)
+
+    return run
