@@ -54,9 +54,12 @@ def test_a_client_with_audit_entries_cannot_be_deleted_with_them(entry, world):
 )
 def test_the_database_refuses_raw_updates_and_deletes(entry, sql):
     require(connection.vendor == "postgresql", "the trigger is PostgreSQL's (DATABASE_URL)")
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
     assert AuditEntry.objects.get().action == "crm.contact.created"
 
 
