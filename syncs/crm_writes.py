@@ -96,14 +96,28 @@ def write_contact(ctx: WriteContext) -> str:
 
 
 def _create_contact(ctx: WriteContext) -> str:
-    standard = {k: v for k, v in ctx.mapped.items() if k in STANDARD_TARGETS}
+    """The normalised person in our terms, the mapped vendor fields in ``extra``."""
+    person = ctx.person
+    standard = {
+        "email": person.email,
+        "phone": person.phone,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "company": person.company,
+    }
+    standard.update({k: v for k, v in ctx.mapped.items() if k in STANDARD_TARGETS})
     extra = {k: v for k, v in ctx.mapped.items() if k not in STANDARD_TARGETS}
-    contact = CrmContact(**standard, extra=extra)
+    values = {**standard, **extra, "_tag": ctx.tag}
     if ctx.shadow:
-        _record(ctx, "contact", "", RecordAction.WOULD_CREATE, {**ctx.mapped, "_tag": ctx.tag})
+        _record(ctx, "contact", "", RecordAction.WOULD_CREATE, values)
         return ""
-    created = ctx.crm.create_contact(contact, source_tag=ctx.tag)
-    _record(ctx, "contact", created.id, RecordAction.CREATED, {**ctx.mapped, "_tag": ctx.tag})
+    created = ctx.crm.create_contact(CrmContact(**standard, extra=extra), source_tag=ctx.tag)
+    if getattr(created, "existed", False):
+        # The CRM had the person after all (a search index lagging): it updated them and
+        # handed back the previous values, so this is an update, undone by restoring.
+        _record(ctx, "contact", created.id, RecordAction.UPDATED, values, snapshot=created.fields)
+    else:
+        _record(ctx, "contact", created.id, RecordAction.CREATED, values)
     return created.id
 
 
@@ -196,3 +210,31 @@ def write_note(ctx: WriteContext, contact_id: str) -> None:
         return
     note = ctx.crm.add_note(contact_id=contact_id, body=values["body"])
     _record(ctx, "note", note.id, RecordAction.CREATED, values)
+
+
+def follow_up_tags(ctx: WriteContext) -> list[str]:
+    """The source tag, the chatbot vendor, and the connection's follow-up tags (a lifecycle
+    stage, list or label the CRM's ``tag_contact`` understands)."""
+    configured = (ctx.job.connection.settings or {}).get("follow_up_tags", [])
+    tags = [ctx.tag, ctx.job.event.chatbot_vendor, *[str(t) for t in configured]]
+    return [t for t in dict.fromkeys(tags) if t]
+
+
+def write_tags(ctx: WriteContext, contact_id: str) -> None:
+    """Tag the contact for follow-up, when the CRM client supports tagging."""
+    tag_contact = getattr(ctx.crm, "tag_contact", None)
+    if tag_contact is None or _done(ctx, "contact_tags") is not None:
+        return
+    tags = follow_up_tags(ctx)
+    if ctx.shadow:
+        _record(ctx, "contact_tags", contact_id, RecordAction.WOULD_UPDATE, {"tags": tags})
+        return
+    previous = tag_contact(contact_id, tags)
+    _record(
+        ctx,
+        "contact_tags",
+        contact_id,
+        RecordAction.UPDATED,
+        {"tags": tags},
+        snapshot=dict(previous.fields),
+    )

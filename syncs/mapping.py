@@ -7,7 +7,9 @@ standard contact fields every CRM client understands (``STANDARD_TARGETS``) or a
 CRM's own catalogue (custom fields included), checked when the mapping is saved, so a typo is
 refused then and not discovered while syncing.
 
-Defaults per CRM come from ``connectors/<provider>/mapping.py`` (``DEFAULT_RULES``) when that
+Targets other than the standard ones are the vendor's own field names: they are what
+``update_contact`` receives and what a created contact carries in ``CrmContact.extra``.
+Defaults per CRM come from ``connectors/<provider>/mapping.py`` (``DEFAULT_FIELD_MAP``) when that
 module exists; otherwise the standard fields map to themselves.
 """
 
@@ -27,7 +29,7 @@ SOURCE_FIELDS = frozenset(
     {
         "first_name", "last_name", "full_name", "email", "phone", "company", "lead_score",
         "intent", "conversation_summary", "transcript_url", "chatbot_session_id",
-        "chatbot_vendor", "source_tag",
+        "chatbot_vendor", "source_tag", "summary", "session_id",
     }
 )  # fmt: skip
 STANDARD_TARGETS = frozenset({"email", "phone", "first_name", "last_name", "company"})
@@ -133,12 +135,19 @@ def validate_rules_against(rules: list[dict[str, Any]], catalogue: Iterable[CrmF
 
 
 def default_rules(provider: str) -> list[dict[str, Any]]:
-    """The CRM's default rules (``connectors/<provider>/mapping.py``) or the generic ones."""
+    """The CRM's defaults: ``DEFAULT_FIELD_MAP`` (lead field → vendor field) of
+    ``connectors/<provider>/mapping.py`` as copy rules, or the generic rules without one."""
     try:
         module = importlib.import_module(f"connectors.{provider}.mapping")
     except ImportError:
+        module = None
+    field_map = getattr(module, "DEFAULT_FIELD_MAP", None)
+    if not field_map:
         return [dict(rule) for rule in GENERIC_DEFAULT_RULES]
-    return [dict(rule) for rule in getattr(module, "DEFAULT_RULES", GENERIC_DEFAULT_RULES)]
+    return [
+        {"source": source, "target": target, "transform": "copy", "args": {}}
+        for source, target in field_map.items()
+    ]
 
 
 def apply_rules(

@@ -141,7 +141,7 @@ def test_a_saved_mapping_shapes_what_is_sent(world, crm_a, run_job):
     (contact,) = crm.contacts.values()
     assert contact.fields["lifecyclestage"] == "lead"
     assert contact.fields["chatbot_location"] == "Uptown"
-    assert contact.fields["first_name"] == ""  # not mapped, not sent
+    assert contact.fields["first_name"] == "Mary"  # the person always goes with a create
 
 
 @pytest.mark.django_db
@@ -149,3 +149,20 @@ def test_the_model_refuses_a_connection_of_another_client(world, crm_a):
     mapping = FieldMapping(client=world.client_b, connection=crm_a, rules=[])
     with pytest.raises(ValidationError):
         mapping.clean()
+
+
+def test_a_providers_default_field_map_becomes_copy_rules(monkeypatch):
+    import sys
+    import types
+
+    module = types.ModuleType("connectors.testcrm.mapping")
+    module.DEFAULT_FIELD_MAP = {"first_name": "FirstName", "summary": "AI_Summary__c"}
+    monkeypatch.setitem(sys.modules, "connectors.testcrm.mapping", module)
+    rules = default_rules("testcrm")
+    assert [(r["source"], r["target"], r["transform"]) for r in rules] == [
+        ("first_name", "FirstName", "copy"),
+        ("summary", "AI_Summary__c", "copy"),
+    ]
+    validate_rules_shape(rules)
+    mapped, _ = apply_rules(rules, {"first_name": "Ada", "summary": "Hi"})
+    assert mapped == {"FirstName": "Ada", "AI_Summary__c": "Hi"}
