@@ -23,6 +23,30 @@ from syncs.models import ExternalRecord, RecordAction, SyncJob
 from syncs.normalise import Person
 
 NEW_CONTACT = "(new contact)"
+# Our stage keys in each CRM's default pipeline (the vendors' out-of-the-box picklists); a
+# connection's settings["deal_stages"] or the CRM package's DEAL_STAGES override them.
+DEFAULT_DEAL_STAGES: dict[str, dict[str, str]] = {
+    "hubspot": {
+        "qualified": "qualifiedtobuy",
+        "booking": "appointmentscheduled",
+        "purchase": "decisionmakerboughtin",
+    },
+    "salesforce": {
+        "qualified": "Qualification",
+        "booking": "Needs Analysis",
+        "purchase": "Proposal/Price Quote",
+    },
+    "zoho": {
+        "qualified": "Qualification",
+        "booking": "Needs Analysis",
+        "purchase": "Proposal/Price Quote",
+    },
+    "pipedrive": {
+        "qualified": "Qualified",
+        "booking": "Demo Scheduled",
+        "purchase": "Proposal Made",
+    },
+}
 
 
 @dataclass
@@ -133,15 +157,16 @@ def deal_stage_key(lead: dict[str, Any]) -> str | None:
 
 
 def _stage_name(ctx: WriteContext, key: str) -> str:
-    """Per-connection override, else the CRM's defaults (connectors/<provider>/mapping.py)."""
+    """Per-connection override, else the CRM package's DEAL_STAGES, else our defaults."""
     configured = (ctx.job.connection.settings or {}).get("deal_stages", {})
     if key in configured:
         return str(configured[key])
     try:
         module = importlib.import_module(f"connectors.{ctx.job.provider}.mapping")
     except ImportError:
-        return key
-    return str(getattr(module, "DEAL_STAGES", {}).get(key, key))
+        module = None
+    stages = {**DEFAULT_DEAL_STAGES.get(ctx.job.provider, {}), **getattr(module, "DEAL_STAGES", {})}
+    return str(stages.get(key, key))
 
 
 def write_deal(ctx: WriteContext, contact_id: str) -> None:

@@ -31,7 +31,9 @@ def test_it_creates_the_contact_deal_and_note_normalised_and_tagged(world, crm_a
     assert (contact.fields["first_name"], contact.fields["last_name"]) == ("Mary", "O'Brien")
     assert contact.fields["source_tag"] == "AI_Chatbot"
     (deal,) = crm.deals.values()
-    assert deal.fields["contact_id"] == contact.id and deal.fields["stage"] == "booking"
+    assert (
+        deal.fields["contact_id"] == contact.id and deal.fields["stage"] == "appointmentscheduled"
+    )
     (note,) = crm.notes.values()
     assert "Wants a cleaning" in note.fields["body"] and "acme-bot" in note.fields["body"]
     assert "sess-1" in note.fields["body"]
@@ -102,9 +104,9 @@ def test_a_second_lead_of_the_same_person_moves_the_deal(world, crm_a):
     run(lead_job(world.client_a, intent="booking"), crm)
     run(lead_job(world.client_a, intent="purchase"), crm)
     (deal,) = crm.deals.values()
-    assert deal.fields["stage"] == "purchase"
+    assert deal.fields["stage"] == "decisionmakerboughtin"
     moved = ExternalRecord.objects.get(object_type="deal", action="updated")
-    assert moved.snapshot == {"stage": "booking"}
+    assert moved.snapshot == {"stage": "appointmentscheduled"}
 
 
 def test_follow_up_tags_come_from_the_connection_settings(world, crm_a):
@@ -118,11 +120,11 @@ def test_follow_up_tags_come_from_the_connection_settings(world, crm_a):
 
 
 def test_deal_stages_come_from_the_connection_settings(world, crm_a):
-    crm_a.settings = {"deal_stages": {"booking": "appointmentscheduled"}}
+    crm_a.settings = {"deal_stages": {"booking": "presentationscheduled"}}
     crm_a.save()
     crm = MemoryCrm()
     run(lead_job(world.client_a), crm)
-    assert next(iter(crm.deals.values())).fields["stage"] == "appointmentscheduled"
+    assert next(iter(crm.deals.values())).fields["stage"] == "presentationscheduled"
 
 
 @pytest.mark.parametrize(
@@ -186,7 +188,7 @@ def test_shadow_mode_records_what_would_be_written_and_sends_nothing(world, crm_
     assert {r.action for r in records.values()} == {"would_create", "would_update"}
     assert records["contact_tags"].values == {"tags": ["AI_Chatbot", "acme-bot"]}
     assert records["contact"].values["phone"] == "+14155552671"
-    assert records["deal"].values["stage"] == "booking"
+    assert records["deal"].values["stage"] == "appointmentscheduled"
     assert not AuditEntry.objects.filter(action__startswith="crm.").exists()
 
 
