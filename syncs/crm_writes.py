@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 
-from connectors.base import CrmClient, CrmContact
+from connectors.base import ConnectorError, CrmClient, CrmContact
 from syncs.audit import SYSTEM, audit_log
 from syncs.mapping import STANDARD_TARGETS
 from syncs.models import ExternalRecord, RecordAction, SyncJob
@@ -254,7 +254,21 @@ def write_tags(ctx: WriteContext, contact_id: str) -> None:
     if ctx.shadow:
         _record(ctx, "contact_tags", contact_id, RecordAction.WOULD_UPDATE, {"tags": tags})
         return
-    previous = tag_contact(contact_id, tags)
+    try:
+        previous = tag_contact(contact_id, tags)
+    except ConnectorError as exc:
+        if not exc.permanent:
+            raise  # transient: the job retries, and skips what it already wrote
+        # The CRM has no such tag or label (Pipedrive labels must exist first): the person,
+        # deal and note are in; say so rather than kill a job that did its main work.
+        audit_log(
+            client=ctx.job.client,
+            actor=SYSTEM,
+            action="crm.tags.refused",
+            target=f"{ctx.job.provider}:contact:{contact_id}",
+            details={"job": ctx.job.pk, "tags": tags, "error": str(exc)[:500]},
+        )
+        return
     _record(
         ctx,
         "contact_tags",

@@ -259,3 +259,39 @@ def test_mapping_rules_can_read_the_summary_and_session(world, crm_a):
     (contact,) = crm.contacts.values()
     assert contact.fields["lifecyclestage"] == "Wants a cleaning next week."
     assert contact.fields["chatbot_location"] == "sess-1"
+
+
+def test_tags_the_crm_refuses_are_audited_and_the_job_still_syncs(world, crm_a):
+    from connectors.base import ConnectorError
+
+    class NoSuchLabel(MemoryCrm):
+        def tag_contact(self, record_id, tags):
+            raise ConnectorError("no person label ['AI_Chatbot']", permanent=True)
+
+    crm = NoSuchLabel()
+    job = run(lead_job(world.client_a), crm)
+    assert job.status == JobStatus.SYNCED and len(crm.contacts) == 1
+    assert AuditEntry.objects.filter(action="crm.tags.refused").count() == 1
+
+
+def test_a_transient_tag_failure_retries_without_writing_twice(world, crm_a):
+    from connectors.base import ConnectorError
+
+    crm = MemoryCrm()
+    crm.failures = []
+    original = crm.tag_contact
+    calls = []
+
+    def flaky(record_id, tags):
+        calls.append(record_id)
+        if len(calls) == 1:
+            raise ConnectorError("503", status=503)
+        return original(record_id, tags)
+
+    crm.tag_contact = flaky
+    job = run(lead_job(world.client_a), crm)
+    assert job.status == JobStatus.FAILED
+    SyncJob.objects.filter(pk=job.pk).update(next_attempt_at=None)
+    assert run(job, crm).status == JobStatus.SYNCED
+    assert crm.writes.count("create_contact") == 1 and crm.writes.count("create_deal") == 1
+    assert crm.writes.count("add_note") == 1 and len(calls) == 2
