@@ -281,6 +281,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "agency.openapi.add_problem_responses",
+        "syncs.openapi.tighten_intake_schemas",
     ],
 }
 
