@@ -178,6 +178,8 @@ for _slug in (
 # Signed connect links for clients expire after this many seconds (default 7 days).
 CONNECT_LINK_MAX_AGE = env.int("CONNECT_LINK_MAX_AGE", default=7 * 24 * 3600)
 # User-supplied URLs (CalDAV servers) may point at private/loopback hosts: tests and demo only.
+# benchmarks/lead_sync.py's baseline view (inserts a row, no auth): never in production.
+BENCHMARK_VIEWS = env.bool("BENCHMARK_VIEWS", default=False)
 ALLOW_PRIVATE_URLS = env.bool("ALLOW_PRIVATE_URLS", default=EMULATORS_ENABLED)
 
 # --- Outbound vendor calls (connectors/http.py, connectors/ratelimit.py) ------------------

@@ -45,6 +45,10 @@ urlpatterns = [
 ]
 if settings.EMULATORS_ENABLED:
     urlpatterns.append(path("emulators/", include("connectors.emulators.urls")))
+if settings.BENCHMARK_VIEWS:
+    from agency.bench import insert_row
+
+    urlpatterns.append(path("bench/insert-row", insert_row))
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
