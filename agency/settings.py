@@ -141,6 +141,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "worker-heartbeat": {"task": "agency.tasks.heartbeat", "schedule": 60.0},
     "prune-heartbeats": {"task": "agency.tasks.prune_heartbeats", "schedule": 3600.0},
+    "webhooks-sweep": {"task": "syncs.webhooks.sweep", "schedule": 60.0},
 }
 
 # --- Outbound vendor calls (connectors/http.py, connectors/ratelimit.py) ------------------
@@ -153,6 +154,13 @@ VENDOR_BACKOFF_BASE_SECONDS = env.float("VENDOR_BACKOFF_BASE_SECONDS", default=0
 VENDOR_BACKOFF_CAP_SECONDS = env.float("VENDOR_BACKOFF_CAP_SECONDS", default=8.0)
 VENDOR_CONNECT_TIMEOUT_SECONDS = env.float("VENDOR_CONNECT_TIMEOUT_SECONDS", default=5.0)
 VENDOR_USER_AGENT = env.str("VENDOR_USER_AGENT", default="Switchboard/0.1")
+# User-supplied URLs (webhook targets, CalDAV servers) may point at private/loopback hosts:
+# tests and the demo only.
+ALLOW_PRIVATE_URLS = env.bool("ALLOW_PRIVATE_URLS", default=False)
+
+# --- Outbound webhooks to chatbot vendors (syncs/webhooks/) ---------------------------------
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=15.0)
 
 # --- Auth --------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -1,6 +1,16 @@
+from __future__ import annotations
+
 from django.apps import AppConfig
 
 
 class SyncsConfig(AppConfig):
     name = "syncs"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the webhook tasks with Celery (autodiscovery only looks at syncs.tasks)
+        # and subscribes to the connector signals that become webhooks.
+        from syncs.webhooks import tasks  # noqa: F401
+        from syncs.webhooks.signals import connect_receivers
+
+        connect_receivers()
