@@ -1,0 +1,70 @@
+"""Input and output shapes of the webhook-endpoint API. No output ever carries a stored secret."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from syncs.webhooks.models import ALL_EVENTS, EVENT_TYPES
+
+EVENT_CHOICES = (*EVENT_TYPES, ALL_EVENTS)
+
+
+class EndpointInSerializer(serializers.Serializer):
+    url = serializers.URLField(max_length=2000)
+    description = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    event_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=EVENT_CHOICES),
+        min_length=1,
+        max_length=len(EVENT_CHOICES),
+        help_text='Event types to receive; "*" means all.',
+    )
+
+
+class EndpointPatchSerializer(EndpointInSerializer):
+    enabled = serializers.BooleanField(required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, partial=True, **kwargs)  # type: ignore[misc]
+
+
+class EndpointOutSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    url = serializers.URLField()
+    description = serializers.CharField()
+    event_types = serializers.ListField(child=serializers.CharField())
+    status = serializers.CharField()
+    disabled_reason = serializers.CharField()
+    previous_secret_expires_at = serializers.DateTimeField(
+        allow_null=True, help_text="While set and in the future, deliveries carry two signatures."
+    )
+    created_at = serializers.DateTimeField()
+
+
+class EndpointCreatedSerializer(EndpointOutSerializer):
+    secret = serializers.CharField(help_text="Shown only in this response. `whsec_` + base64.")
+
+
+class SecretSerializer(serializers.Serializer):
+    secret = serializers.CharField(help_text="The new secret, shown only in this response.")
+    previous_secret_expires_at = serializers.DateTimeField()
+
+
+class DeliveryOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    message_id = serializers.CharField(source="message.public_id")
+    event_type = serializers.CharField(source="message.event_type")
+    status = serializers.CharField()
+    attempts = serializers.IntegerField()
+    next_attempt_at = serializers.DateTimeField(allow_null=True)
+    last_attempt_at = serializers.DateTimeField(allow_null=True)
+    last_status_code = serializers.IntegerField(allow_null=True)
+    last_error = serializers.CharField()
+    response_time_ms = serializers.IntegerField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class TestSentSerializer(serializers.Serializer):
+    message_id = serializers.CharField()
+    delivery_id = serializers.IntegerField()
+    status = serializers.CharField()
