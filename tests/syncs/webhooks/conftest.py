@@ -60,7 +60,7 @@ def peer():
     peer = Peer(url="")
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(peer))
     peer.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield peer
     server.shutdown()
