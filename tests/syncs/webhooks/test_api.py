@@ -34,12 +34,13 @@ def test_it_creates_an_endpoint_and_shows_the_secret_once(api, world, peer):
     endpoint = WebhookEndpoint.objects.get(public_id=body["id"])
     assert endpoint.secret == secret and endpoint.client == world.client_a
 
+    auth = bearer(world.key_a)
     seen = [
-        api.get(BASE, **bearer(world.key_a)),
-        api.get(f"{BASE}/{body['id']}", **bearer(world.key_a)),
-        api.patch(f"{BASE}/{body['id']}", {"description": "x"}, format="json", **bearer(world.key_a)),
-        api.get(f"{BASE}/{body['id']}/deliveries", **bearer(world.key_a)),
-        api.post(f"{BASE}/{body['id']}/test", **bearer(world.key_a)),
+        api.get(BASE, **auth),
+        api.get(f"{BASE}/{body['id']}", **auth),
+        api.patch(f"{BASE}/{body['id']}", {"description": "x"}, format="json", **auth),
+        api.get(f"{BASE}/{body['id']}/deliveries", **auth),
+        api.post(f"{BASE}/{body['id']}/test", **auth),
     ]
     for response in seen:
         assert response.status_code < 300
@@ -71,9 +72,7 @@ def test_it_updates_and_deletes_an_endpoint(api, world, peer):
 
 
 def test_it_pages_the_delivery_log(api, world, peer):
-    endpoint, _ = services.endpoint_create(
-        client=world.client_a, url=peer.url, event_types=["*"]
-    )
+    endpoint, _ = services.endpoint_create(client=world.client_a, url=peer.url, event_types=["*"])
     for n in range(3):
         services.emit(world.client_a, "lead.synced", {"n": n})
     first = endpoint.deliveries.order_by("pk").first()

@@ -66,10 +66,13 @@ def test_it_writes_and_queues_nothing_when_the_caller_rolls_back(
     world, queued, django_capture_on_commit_callbacks
 ):
     _endpoint(world.client_a, ["*"])
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            services.emit(world.client_a, "lead.synced", {})
-            raise RuntimeError("the sync failed after all")
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.emit(world.client_a, "lead.synced", {})
+        raise RuntimeError("the sync failed after all")
     assert queued == [] and WebhookDelivery.objects.count() == 0
 
 

@@ -36,7 +36,7 @@ def spec_verify(secret: str, headers: dict[str, str], body: bytes, now: int) -> 
 
 def test_it_reproduces_the_standard_webhooks_test_vector():
     # The specification's published example (also used by every official library's tests).
-    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     signature = signing.sign(
         secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, b'{"test": 2432232314}'
     )
@@ -51,7 +51,7 @@ def test_it_generates_secrets_in_the_whsec_format_with_enough_bytes():
 
 
 def test_it_sends_a_body_an_independent_verifier_accepts(world, peer, endpoint_a):
-    endpoint, secret = endpoint_a
+    _endpoint, secret = endpoint_a
     message = services.emit(world.client_a, "lead.synced", {"lead_id": "ev_1", "crm_id": "901"})
     now = timezone.now()
     delivery.deliver(message.deliveries.get().pk, now=now)
@@ -91,7 +91,7 @@ def test_it_signs_with_both_secrets_during_a_rotation(world, peer, endpoint_a):
 
 
 def test_it_drops_the_old_secret_after_24_hours(world, endpoint_a):
-    endpoint, old = endpoint_a
+    endpoint, _old = endpoint_a
     rotated_at = timezone.now() - services.ROTATION_GRACE - timezone.timedelta(seconds=1)
     new = services.endpoint_rotate_secret(endpoint=endpoint, now=rotated_at)
     endpoint = WebhookEndpoint.objects.get(pk=endpoint.pk)
