@@ -20,7 +20,7 @@ def _toggle(world, endpoint) -> str:
 
 
 def test_it_lists_endpoints_and_the_delivery_log(client, world, peer, viewer, endpoint_a):
-    endpoint, secret = endpoint_a
+    _, secret = endpoint_a
     d = services.emit(world.client_a, "lead.needs_review", {"lead_id": "ev_7"}).deliveries.get()
     peer.answer(502, b"upstream sad")
     delivery.deliver(d.pk, now=timezone.now())
