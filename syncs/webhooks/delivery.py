@@ -21,9 +21,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from agency.logging import redact
+from connectors.ssrf import UnsafeUrl, check_url
 from syncs.webhooks import signing
 from syncs.webhooks.models import DeliveryStatus, EndpointStatus, WebhookDelivery, WebhookMessage
-from syncs.webhooks.ssrf import UnsafeUrl, check_url
 
 # The gap after each failed attempt: 10 attempts over about 3 days 3 hours.
 RETRY_SCHEDULE: tuple[timedelta, ...] = (

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from connectors.ssrf import UnsafeUrl, check_url
 from syncs.webhooks import signing
 from syncs.webhooks.models import (
     EVENT_TYPES,
@@ -25,7 +26,6 @@ from syncs.webhooks.models import (
     WebhookEndpoint,
     WebhookMessage,
 )
-from syncs.webhooks.ssrf import UnsafeUrl, check_url
 from tenants.models import Client
 
 ROTATION_GRACE = timedelta(hours=24)
