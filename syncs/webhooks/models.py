@@ -59,7 +59,7 @@ class WebhookEndpoint(models.Model):
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="webhook_endpoints")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    url = models.URLField(max_length=2000)
+    url = models.CharField(max_length=2000)
     description = models.CharField(max_length=255, blank=True)
     event_types = models.JSONField(default=list)
     secret = EncryptedTextField()
