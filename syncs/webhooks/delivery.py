@@ -10,6 +10,7 @@ one conditional UPDATE first, so a duplicated message never sends twice.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +25,8 @@ from agency.logging import redact
 from connectors.ssrf import UnsafeUrl, check_url
 from syncs.webhooks import signing
 from syncs.webhooks.models import DeliveryStatus, EndpointStatus, WebhookDelivery, WebhookMessage
+
+logger = logging.getLogger(__name__)
 
 # The gap after each failed attempt: 10 attempts over about 3 days 3 hours.
 RETRY_SCHEDULE: tuple[timedelta, ...] = (
@@ -146,6 +149,13 @@ def send(delivery: WebhookDelivery, now: datetime) -> Outcome:
 
 def record(delivery: WebhookDelivery, outcome: Outcome, now: datetime) -> None:
     """Store the attempt's result and plan what comes next."""
+    logger.info(
+        "webhook %s to endpoint %s, attempt %d: %s",
+        delivery.message.public_id,
+        delivery.endpoint.public_id,
+        delivery.attempts,
+        outcome.status_code if outcome.ok else outcome.error[:ERROR_CAP],
+    )
     delivery.last_status_code = outcome.status_code
     delivery.response_time_ms = outcome.elapsed_ms
     if outcome.ok:

@@ -191,6 +191,7 @@ def test_it_keeps_secrets_out_of_logs_and_the_delivery_log(world, peer, endpoint
     delivery.deliver(d.pk, now=timezone.now())
     d.refresh_from_db()
     assert d.last_error.startswith("HTTP 500")
+    assert d.message.public_id in caplog.text  # the attempt was logged
     for value in (secret, new_secret, secret.removeprefix("whsec_")):
         assert value not in d.last_error
         assert value not in caplog.text
