@@ -9,8 +9,12 @@ from syncs.webhooks.models import ALL_EVENTS, EVENT_TYPES
 EVENT_CHOICES = (*EVENT_TYPES, ALL_EVENTS)
 
 
-class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers and booleans instead of turning them into text."""
+class StrictCharField(serializers.RegexField):
+    """Text without NUL characters (stated in the schema as a pattern); numbers and booleans are
+    refused instead of being turned into text."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(r"^[^\u0000]*$", **kwargs)  # type: ignore[arg-type]
 
     def to_internal_value(self, data: object) -> str:
         if not isinstance(data, str):
