@@ -40,6 +40,7 @@ urlpatterns = [
     path("connect/", include("connectors.urls")),
     path("api/v1/", include(api_v1)),
     path("api/v1/", include("syncs.webhooks.urls")),
+    path("api/v1/", include("syncs.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("problems/<slug:slug>", problem_doc, name="problem-doc"),

@@ -14,3 +14,14 @@ class SyncsConfig(AppConfig):
         from syncs.webhooks.signals import connect_receivers
 
         connect_receivers()
+
+        # The OAuth work provides this signal; without it the sweeper alone releases jobs.
+        try:
+            from connectors.signals import connection_reconnected  # type: ignore[import-not-found]
+        except ImportError:
+            return
+        from syncs.outbox import on_connection_reconnected
+
+        connection_reconnected.connect(
+            on_connection_reconnected, dispatch_uid="syncs.release_waiting_jobs"
+        )

@@ -27,6 +27,10 @@ API_MATRIX: dict[str, str] = {
     "api/v1/webhook-endpoints/<uuid:endpoint_id>/test": (
         f"/api/v1/webhook-endpoints/{WEBHOOK_B}/test"
     ),
+    "api/v1/leads": "/api/v1/leads",
+    "api/v1/events": "/api/v1/events",
+    # Client B's own event ids are checked in tests/syncs/test_api_events.py.
+    "api/v1/events/<uuid:event_id>": "/api/v1/events/00000000-0000-4000-8000-000000000000",
 }
 # Console routes taking a client id: staff of the outsider agency must get 404.
 CONSOLE_MATRIX: dict[str, tuple[str, str]] = {

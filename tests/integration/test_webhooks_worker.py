@@ -8,7 +8,8 @@ from django.db import transaction
 from syncs.webhooks import services
 from syncs.webhooks.models import DeliveryStatus, WebhookDelivery
 
-from ...worker import celery_worker, purge_broker, wait_for
+from ..syncs.webhooks.peer import endpoint_a, peer  # noqa: F401 -- fixtures
+from ..worker import celery_worker, purge_broker, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -18,7 +19,7 @@ def _settled(pk: int) -> WebhookDelivery | None:
     return row if row.status == DeliveryStatus.SUCCEEDED else None
 
 
-def test_a_committed_event_reaches_the_peer_and_a_500_is_retried(world, peer, endpoint_a):
+def test_a_committed_event_reaches_the_peer_and_a_500_is_retried(world, peer, endpoint_a):  # noqa: F811
     purge_broker()
     peer.answer(500, b"not yet")
     with celery_worker(name="webhooks"):
