@@ -157,6 +157,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 300.0,
     },
     "refresh-stale-tokens": {"task": "connectors.tasks.refresh_stale_tokens", "schedule": 3600.0},
+    "webhooks-sweep": {"task": "syncs.webhooks.sweep", "schedule": 60.0},
     "sweep-outbox": {"task": "syncs.tasks.sweep_outbox", "schedule": 30.0},
     "prune-idempotency-keys": {"task": "syncs.tasks.prune_idempotency_records", "schedule": 3600.0},
 }
@@ -177,9 +178,10 @@ for _slug in (
     )
 # Signed connect links for clients expire after this many seconds (default 7 days).
 CONNECT_LINK_MAX_AGE = env.int("CONNECT_LINK_MAX_AGE", default=7 * 24 * 3600)
-# User-supplied URLs (CalDAV servers) may point at private/loopback hosts: tests and demo only.
 # benchmarks/lead_sync.py's baseline view (inserts a row, no auth): never in production.
 BENCHMARK_VIEWS = env.bool("BENCHMARK_VIEWS", default=False)
+# User-supplied URLs (CalDAV servers, webhook targets) may point at private/loopback hosts:
+# tests and demo only.
 ALLOW_PRIVATE_URLS = env.bool("ALLOW_PRIVATE_URLS", default=EMULATORS_ENABLED)
 
 # --- Outbound vendor calls (connectors/http.py, connectors/ratelimit.py) ------------------
@@ -193,6 +195,9 @@ VENDOR_BACKOFF_CAP_SECONDS = env.float("VENDOR_BACKOFF_CAP_SECONDS", default=8.0
 VENDOR_CONNECT_TIMEOUT_SECONDS = env.float("VENDOR_CONNECT_TIMEOUT_SECONDS", default=5.0)
 VENDOR_USER_AGENT = env.str("VENDOR_USER_AGENT", default="Switchboard/0.1")
 
+# --- Outbound webhooks to chatbot vendors (syncs/webhooks/) ---------------------------------
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=15.0)
 
 # --- Sync engine ------------------------------------------------------------------------
 # A queued job whose message has not started it after this long is published again.

@@ -248,3 +248,7 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise PermissionError("Audit entries are append-only.")
+
+
+# Outbound webhooks keep their models in their own package; re-exported so Django finds them.
+from syncs.webhooks.models import *  # noqa: E402, F403

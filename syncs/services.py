@@ -29,6 +29,7 @@ from syncs.models import AiEvent, EventKind, JobStatus, SyncJob
 from syncs.normalise import Person, normalise_person
 from syncs.outbox import lease_seconds, publish_on_commit
 from syncs.selectors import event_status
+from syncs.webhooks.events import announce_event_status
 from tenants.scoping import for_client
 
 log = logging.getLogger(__name__)
@@ -232,6 +233,9 @@ def refresh_event_status(event: AiEvent) -> str:
     """Store the event's status as its jobs now say (the API computes it the same way)."""
     statuses = SyncJob.objects.filter(event=event).values_list("status", flat=True)
     status = event_status(list(statuses))
-    AiEvent.objects.filter(pk=event.pk).update(status=status)
+    # Conditional, so that of two jobs finishing together only one sees the change and announces it.
+    changed = AiEvent.objects.filter(pk=event.pk).exclude(status=status).update(status=status)
     event.status = status
+    if changed:
+        announce_event_status(event)
     return status
