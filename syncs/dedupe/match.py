@@ -23,7 +23,7 @@ from typing import Generic, Protocol, TypeVar
 
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from syncs.dedupe.nicknames import same_given_name
+from syncs.dedupe.nicknames import formal_names, same_given_name
 from syncs.dedupe.normalize import (
     Profile,
     blocking_keys,
@@ -45,11 +45,11 @@ EVIDENCE = {
     "email_typo": 0.2,
     "phone_tail": 0.2,
     "phone_typo": 0.2,
-    "company": 0.15,
+    "company": 0.2,
     "shared_identifier": 0.15,
     "role_mailbox": 0.05,
 }
-PENALTY = {"phones_differ": 0.1, "emails_differ": 0.05, "company_differ": 0.05}
+PENALTY = {"phones_differ": 0.05, "emails_differ": 0.05, "company_differ": 0.05}
 
 K = TypeVar("K")
 
@@ -119,7 +119,9 @@ def name_agreement(new: Profile, old: Profile) -> tuple[float, list[str], bool]:
     first = first_similarity(new.first, old.first)
     last = last_similarity(new.last, old.last)
     reasons = [r for r in (first and first[1], last and last[1]) if r]
-    conflict = first is not None and first[0] < 0.8
+    # Given names contradict unless equal, nicknames, an initial or a typo of each other:
+    # Jaro-Winkler alone rates Sean/Stephanie 0.83.
+    conflict = first is not None and not first[1]
     if first is None and last is None:
         return 0.0, reasons, False
     if first is None:
@@ -131,15 +133,16 @@ def name_agreement(new: Profile, old: Profile) -> tuple[float, list[str], bool]:
 
 def identifier_evidence(new: Profile, old: Profile) -> list[str]:
     """Which identifier comparisons hold, as reason names (see EVIDENCE and PENALTY)."""
-    found = _email_evidence(new.emails, old.emails) + _phone_evidence(new.phones, old.phones)
+    found = _email_evidence(new, old) + _phone_evidence(new.phones, old.phones)
     if new.company and old.company:
         same = JaroWinkler.normalized_similarity(new.company, old.company) >= 0.93
         found.append("company" if same else "company_differ")
     return found
 
 
-def _email_evidence(new: tuple[str, ...], old: tuple[str, ...]) -> list[str]:
+def _email_evidence(new_person: Profile, old_person: Profile) -> list[str]:
     found: set[str] = set()
+    new, old = new_person.emails, old_person.emails
     for a in new:
         for b in old:
             role = is_role_mailbox(a) or is_role_mailbox(b)
@@ -149,11 +152,14 @@ def _email_evidence(new: tuple[str, ...], old: tuple[str, ...]) -> list[str]:
                 continue
             elif email_plus_key(a) == email_plus_key(b):
                 found.add("email_plus")
-            elif OSA.distance(email_alias_key(a), email_alias_key(b)) <= 1:
+            elif _is_typo(email_alias_key(a), email_alias_key(b)):
                 found.add("email_typo")
-            elif len(email_local(a)) >= 4 and _bare(email_local(a)) == _bare(email_local(b)):
+            elif _same_handle(email_local(a), email_local(b), new_person, old_person):
                 found.add("email_local")
-    personal = [e for e in new if not is_role_mailbox(e)], [e for e in old if not is_role_mailbox(e)]
+    personal = (
+        [e for e in new if not is_role_mailbox(e)],
+        [e for e in old if not is_role_mailbox(e)],
+    )
     if not found and all(personal):
         found.add("emails_differ")
     return sorted(found)
@@ -161,6 +167,32 @@ def _email_evidence(new: tuple[str, ...], old: tuple[str, ...]) -> list[str]:
 
 def _bare(local: str) -> str:
     return local.replace(".", "").replace("_", "").replace("-", "")
+
+
+def _is_typo(a: str, b: str) -> bool:
+    """One slip of the finger; not a numbered sibling account (jane.doe vs jane.doe2)."""
+    a_local, b_local = _strip_digits(_bare(a)), _strip_digits(_bare(b))
+    return OSA.distance(a, b) <= 1 and a_local != b_local
+
+
+def _strip_digits(text: str) -> str:
+    return "".join(ch for ch in text if not ch.isdigit())
+
+
+def _same_handle(a: str, b: str, *people: Profile) -> bool:
+    """The same local part at another domain says something only when it is a personal handle,
+    not just the person's name (john.smith@ exists at every provider)."""
+    a, b = _bare(a), _bare(b)
+    if a != b or len(a) < 4:
+        return False
+    return not any(_strip_digits(a) in _name_handles(p) for p in people)
+
+
+def _name_handles(person: Profile) -> set[str]:
+    last, handles = person.last.replace(" ", ""), {person.last.replace(" ", "")}
+    for first in formal_names(given(person.first)) | {given(person.first)}:
+        handles |= {first + last, last + first, first[:1] + last, first, first + last[:1]}
+    return handles
 
 
 def _phone_evidence(new: tuple[str, ...], old: tuple[str, ...]) -> list[str]:

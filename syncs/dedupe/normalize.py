@@ -30,7 +30,9 @@ GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "dds", "esq"})
 NAME_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "mx"})
 # Particles that belong to the family name: "Ludwig van der Berg" → last name "van der berg".
-NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", "da", "la", "le"})
+NAME_PARTICLES = frozenset(
+    {"van", "von", "der", "den", "de", "del", "della", "di", "da", "la", "le"}
+)
 COMPANY_NOISE = frozenset(
     "the inc incorporated llc ltd limited co corp corporation company gmbh plc pty llp sa ag".split()
 )
@@ -139,8 +141,9 @@ class Profile:
 def build_profile(fields: dict[str, str], region: str = "US") -> Profile:
     """Profile from raw fields: first_name / last_name or a single ``name``; email; phone;
     company. Unreadable values are dropped rather than compared."""
-    first, last = clean_name(fields.get("first_name") or ""), clean_name(
-        fields.get("last_name") or ""
+    first, last = (
+        clean_name(fields.get("first_name") or ""),
+        clean_name(fields.get("last_name") or ""),
     )
     if not (first or last) and fields.get("name"):
         first, last = split_full_name(fields["name"])

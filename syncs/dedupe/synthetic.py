@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from syncs.dedupe.nicknames import NICKNAMES
+from syncs.dedupe.normalize import email_plus_key
 
 OTHER_FIRST = (
     "mary linda sarah karen nancy lisa betty sandra ashley donna carol ruth sharon laura amy "
@@ -86,10 +87,10 @@ class _Population:
         local = pattern.format(f=first, l=last, i=first[0], n=self.rng.randint(1, 99))
         domain = domain or self.rng.choice(PERSONAL_DOMAINS)
         address, n = f"{local}@{domain}", 1
-        while address in self.emails:
+        while email_plus_key(address) in self.emails:  # one mailbox, one person
             n += 1
             address = f"{local}{n}@{domain}"
-        self.emails.add(address)
+        self.emails.add(email_plus_key(address))
         return address
 
     def person(self) -> dict[str, str]:
@@ -102,13 +103,13 @@ class _Population:
         roll = rng.random()
         if company and roll < 0.04:
             fields["email"] = f"info@{company['domain']}"  # a shared mailbox
-        elif roll < 0.9:
+        elif roll < 0.95:
             work = company is not None and rng.random() < 0.5
             fields["email"] = self.email(first, last, company["domain"] if work else None)
         roll = rng.random()
         if company and roll < 0.04:
             fields["phone"] = _fmt(rng, company["line"])  # the office's main line
-        elif roll < 0.85:
+        elif roll < 0.9:
             fields["phone"] = _fmt(rng, self.phone_digits())
         return fields
 
@@ -170,14 +171,14 @@ def _vary_email(rng: random.Random, pop: _Population, fields: dict[str, str]) ->
     email, roll = fields["email"], rng.random()
     if not email or email.startswith("info@"):
         return
-    if roll < 0.42:
+    if roll < 0.55:
         fields["email"] = email.upper() if rng.random() < 0.3 else email
-    elif roll < 0.57:
+    elif roll < 0.67:
         fields["email"] = _gmail_alias(rng, email)
-    elif roll < 0.62:
+    elif roll < 0.72:
         local, domain = email.split("@")
         fields["email"] = f"{_typo(rng, local)}@{domain}"
-    elif roll < 0.75:
+    elif roll < 0.84:
         first, last = fields["first_name"].lower(), fields["last_name"].lower()
         fields["email"] = pop.email("".join(filter(str.isalpha, first)) or "x", last)
     else:
@@ -188,11 +189,11 @@ def _vary_phone(rng: random.Random, pop: _Population, fields: dict[str, str]) ->
     digits, roll = "".join(ch for ch in fields["phone"] if ch.isdigit())[-10:], rng.random()
     if not digits:
         return
-    if roll < 0.74:
+    if roll < 0.82:
         fields["phone"] = _fmt(rng, digits)
-    elif roll < 0.86:
+    elif roll < 0.9:
         fields["phone"] = ""
-    elif roll < 0.94:
+    elif roll < 0.96:
         fields["phone"] = _fmt(rng, pop.phone_digits())
     else:
         i = rng.randrange(3, 10)
