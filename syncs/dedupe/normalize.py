@@ -15,16 +15,24 @@ import phonenumbers
 
 from syncs.dedupe.nicknames import formal_names
 
+
+def words(text: str) -> tuple[str, ...]:
+    """Whitespace-separated words: keeps long word lists readable as data."""
+    return tuple(text.split())
+
+
 # Shared role mailboxes: many people write from them, so an equal address proves nothing about
 # who wrote. Compared on the local part with any +tag removed.
 ROLE_MAILBOXES = frozenset(
-    """
+    words(
+        """
     info information admin administrator office sales contact contactus hello hi support help
     helpdesk bookings booking reservations reception frontdesk team enquiries enquiry inquiries
     inquiry marketing hr jobs careers billing accounts accounting finance invoices orders service
     customerservice care mail email webmaster postmaster noreply no-reply donotreply general
     studio clinic dental appointments hey events press media partners
-    """.split()
+    """
+    )
 )
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "dds", "esq"})
@@ -34,7 +42,7 @@ NAME_PARTICLES = frozenset(
     {"van", "von", "der", "den", "de", "del", "della", "di", "da", "la", "le"}
 )
 COMPANY_NOISE = frozenset(
-    "the inc incorporated llc ltd limited co corp corporation company gmbh plc pty llp sa ag".split()
+    words("the inc incorporated llc ltd limited co corp corporation company gmbh plc pty llp sa ag")
 )
 _NON_WORD = re.compile(r"[^a-z0-9\s]+")
 _SPACES = re.compile(r"\s+")
@@ -52,7 +60,7 @@ def split_full_name(name: str) -> tuple[str, str]:
     if "," in name:
         last, _, first = name.partition(",")
         name = f"{first} {last}"
-    tokens = [t for t in fold(name).split() if t not in NAME_TITLES and t not in NAME_SUFFIXES]
+    tokens = [t for t in fold(name) if t not in NAME_TITLES and t not in NAME_SUFFIXES]
     if not tokens:
         return "", ""
     if len(tokens) == 1:
@@ -64,7 +72,7 @@ def split_full_name(name: str) -> tuple[str, str]:
 
 
 def clean_name(part: str) -> str:
-    return " ".join(t for t in fold(part).split() if t not in NAME_TITLES | NAME_SUFFIXES)
+    return " ".join(t for t in fold(part) if t not in NAME_TITLES | NAME_SUFFIXES)
 
 
 def given(first: str) -> str:
@@ -120,7 +128,7 @@ def phone_tail(e164: str) -> str:
 
 
 def normalise_company(raw: str) -> str:
-    return " ".join(t for t in fold(raw or "").split() if t not in COMPANY_NOISE)
+    return " ".join(t for t in fold(raw or "") if t not in COMPANY_NOISE)
 
 
 def phonetic(word: str) -> str:

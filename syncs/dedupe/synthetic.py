@@ -14,17 +14,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from syncs.dedupe.nicknames import NICKNAMES
-from syncs.dedupe.normalize import email_plus_key
+from syncs.dedupe.normalize import email_plus_key, words
 
-OTHER_FIRST = (
+OTHER_FIRST = words(
     "mary linda sarah karen nancy lisa betty sandra ashley donna carol ruth sharon laura amy "
     "anna emma olivia sophia mia isabella ava grace chloe zoe lily ella hannah natalie julia "
     "brian kevin jason gary eric scott frank raymond larry jerry tyler aaron jose adam henry "
     "carl arthur ryan roger juan keith jeremy terry sean ethan austin noah liam mason logan "
     "lucas owen carter dylan hunter priya wei mohammed fatima diego camila yuki omar"
-).split()
+)
 FIRST_NAMES = tuple(sorted(set(NICKNAMES) | set(OTHER_FIRST)))
-COMMON_LAST = (
+COMMON_LAST = words(
     "smith johnson williams brown jones garcia miller davis rodriguez martinez hernandez lopez "
     "gonzalez wilson anderson thomas taylor moore jackson martin lee perez thompson white harris "
     "sanchez clark ramirez lewis robinson walker young allen king wright scott torres nguyen hill "
@@ -33,13 +33,13 @@ COMMON_LAST = (
     "gutierrez ortiz morgan cooper peterson bailey reed kelly howard ramos kim cox ward richardson "
     "watson brooks chavez wood james bennett gray mendoza ruiz hughes price alvarez castillo "
     "sanders patel myers long ross foster jimenez obrien mcdonald"
-).split()
+)
 _PRE = "ash bel black brad brook cam cal dun el fair fen gold hart haw kings lang mar mid "
 _PRE += "north oak pem rad red ros stan stock sum thorn wal west whit win wood"
 _SUF = "bury by combe dale den field ford gate ham hurst ley low man more ridge rock ton "
 _SUF += "ville well wick worth"
-RARE_LAST = tuple(p + s for p in _PRE.split() for s in _SUF.split())
-COMPANY_KINDS = "dental bakery fitness law realty plumbing salon clinic auto cafe studio".split()
+RARE_LAST = tuple(p + s for p in words(_PRE) for s in words(_SUF))
+COMPANY_KINDS = words("dental bakery fitness law realty plumbing salon clinic auto cafe studio")
 PERSONAL_DOMAINS = ("gmail.com", "yahoo.com", "outlook.com", "icloud.com", "hotmail.com")
 AREA_CODES = (212, 310, 312, 415, 503, 512, 602, 617, 646, 702, 718, 737, 206, 303, 404, 305)
 PHONE_FORMATS = (
@@ -135,7 +135,7 @@ def _typo(rng: random.Random, word: str) -> str:
 
 def _nickname(rng: random.Random, first: str) -> str:
     low = first.lower()
-    if low in NICKNAMES and NICKNAMES[low]:
+    if NICKNAMES.get(low):
         return rng.choice(NICKNAMES[low]).title()
     formal = [f for f, shorts in NICKNAMES.items() if low in shorts]
     return rng.choice(formal).title() if formal else first
