@@ -60,7 +60,7 @@ def split_full_name(name: str) -> tuple[str, str]:
     if "," in name:
         last, _, first = name.partition(",")
         name = f"{first} {last}"
-    tokens = [t for t in fold(name) if t not in NAME_TITLES and t not in NAME_SUFFIXES]
+    tokens = [t for t in fold(name).split() if t not in NAME_TITLES and t not in NAME_SUFFIXES]
     if not tokens:
         return "", ""
     if len(tokens) == 1:
@@ -72,7 +72,7 @@ def split_full_name(name: str) -> tuple[str, str]:
 
 
 def clean_name(part: str) -> str:
-    return " ".join(t for t in fold(part) if t not in NAME_TITLES | NAME_SUFFIXES)
+    return " ".join(t for t in fold(part).split() if t not in NAME_TITLES | NAME_SUFFIXES)
 
 
 def given(first: str) -> str:
@@ -128,7 +128,7 @@ def phone_tail(e164: str) -> str:
 
 
 def normalise_company(raw: str) -> str:
-    return " ".join(t for t in fold(raw or "") if t not in COMPANY_NOISE)
+    return " ".join(t for t in fold(raw or "").split() if t not in COMPANY_NOISE)
 
 
 def phonetic(word: str) -> str:
