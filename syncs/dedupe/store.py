@@ -1,0 +1,251 @@
+"""The per-client database index: the matcher's candidate source, and the services that write.
+
+``check`` reads; ``index`` records a person (linking to an exact match, or creating the person
+and queueing likely duplicates for review); ``merge`` and ``dismiss`` are staff decisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from syncs.dedupe.match import REVIEW_THRESHOLD, Outcome, match
+from syncs.dedupe.models import DuplicateCandidate, Person, PersonKey
+from syncs.dedupe.normalize import Profile, blocking_keys, build_profile
+from tenants.models import Client
+from tenants.scoping import for_client
+
+KEY_CAP = 200  # rows read per key at most: a very common key ("smith|j") stays bounded
+
+
+@dataclass(frozen=True)
+class CandidateMatch:
+    person: Person
+    score: float
+    reasons: tuple[str, ...]
+
+
+@dataclass
+class MatchResult:
+    """What ``check`` found: the person an exact match links to, and scored candidates."""
+
+    linked: Person | None = None
+    linked_reasons: tuple[str, ...] = ()
+    candidates: list[CandidateMatch] = field(default_factory=list)
+    examined: int = 0  # people scored
+    rows_read: int = 0  # key rows read from the index
+
+
+class ClientIndex:
+    """Candidate source over one client's ``PersonKey`` rows (never another client's)."""
+
+    def __init__(self, client: Client, key_cap: int = KEY_CAP) -> None:
+        self.client = client
+        self.key_cap = key_cap
+        self.rows_read = 0
+
+    def lookup(self, keys: set[tuple[str, str]]) -> Mapping[int, Person]:
+        ids = self._person_ids(sorted(keys))
+        self.rows_read += len(ids)
+        people = for_client(Person, self.client).filter(id__in=set(ids), merged_into=None)
+        return {p.id: p for p in people}
+
+    def _person_ids(self, keys: list[tuple[str, str]]) -> list[int]:
+        if not keys:
+            return []
+        base = for_client(PersonKey, self.client)
+        parts = [
+            base.filter(kind=kind, value=value).values_list("person_id", flat=True)[: self.key_cap]
+            for kind, value in keys
+        ]
+        if connection.features.supports_slicing_ordering_in_compound:
+            return list(parts[0].union(*parts[1:], all=True))  # one round trip
+        return [pid for part in parts for pid in part]
+
+
+class _ProfileSource:
+    """Adapts ``ClientIndex`` (people) to the matcher (profiles)."""
+
+    def __init__(self, index: ClientIndex) -> None:
+        self.index = index
+        self.people: dict[int, Person] = {}
+
+    def lookup(self, keys: set[tuple[str, str]]) -> Mapping[int, Profile]:
+        self.people = dict(self.index.lookup(keys))
+        return {pid: person.profile() for pid, person in self.people.items()}
+
+
+def check(client: Client, person_fields: dict[str, str]) -> MatchResult:
+    """Match incoming fields against the client's people. Reads only; raises nothing."""
+    profile = build_profile(person_fields, client.default_region)
+    index = ClientIndex(client)
+    source = _ProfileSource(index)
+    outcome: Outcome[int] = match(profile, source, REVIEW_THRESHOLD)
+    return MatchResult(
+        linked=source.people[outcome.linked.person] if outcome.linked else None,
+        linked_reasons=outcome.linked.reasons if outcome.linked else (),
+        candidates=[
+            CandidateMatch(source.people[c.person], c.score, c.reasons) for c in outcome.candidates
+        ],
+        examined=outcome.examined,
+        rows_read=index.rows_read,
+    )
+
+
+def index(
+    client: Client,
+    person_fields: dict[str, str],
+    external_ids: dict[str, str] | None = None,
+    *,
+    result: MatchResult | None = None,
+) -> Person:
+    """Record a person. An exact match gets the new identifiers and ids and is returned;
+    otherwise a new person is created and each likely duplicate queued for review.
+    Pass the ``result`` of a ``check`` just made to skip matching twice."""
+    result = result if result is not None else check(client, person_fields)
+    profile = build_profile(person_fields, client.default_region)
+    with transaction.atomic():
+        if result.linked is not None:
+            return _absorb(result.linked, profile, external_ids or {})
+        person = _create(client, person_fields, profile, external_ids or {})
+        DuplicateCandidate.objects.bulk_create(
+            [
+                DuplicateCandidate(
+                    client=client,
+                    person=person,
+                    existing=c.person,
+                    score=c.score,
+                    reasons=list(c.reasons),
+                )
+                for c in result.candidates
+            ],
+            ignore_conflicts=True,
+        )
+    return person
+
+
+def new_person(client: Client, fields: dict[str, str], profile: Profile) -> Person:
+    """An unsaved person from raw fields and their profile (bulk loading uses it too)."""
+    return Person(
+        client=client,
+        first_name=(fields.get("first_name") or fields.get("name") or "").strip()[:200],
+        last_name=(fields.get("last_name") or "").strip()[:200],
+        email=profile.emails[0] if profile.emails else "",
+        phone=profile.phones[0] if profile.phones else "",
+        company=(fields.get("company") or "").strip()[:200],
+        norm_first=profile.first[:200],
+        norm_last=profile.last[:200],
+        norm_company=profile.company[:200],
+        emails=list(profile.emails),
+        phones=list(profile.phones),
+    )
+
+
+def key_rows(person: Person, profile: Profile) -> list[PersonKey]:
+    """Blocking keys plus one ``ext`` key per CRM id, so a CRM record finds its person."""
+    keys = blocking_keys(profile) | {("ext", ext_key(p, i)) for p, i in person.external_ids.items()}
+    return [
+        PersonKey(client_id=person.client_id, kind=kind, value=value[:255], person=person)
+        for kind, value in sorted(keys)
+    ]
+
+
+def ext_key(provider: str, record_id: str) -> str:
+    return f"{provider}:{record_id}"
+
+
+def person_for_external_id(client: Client, provider: str, record_id: str) -> Person | None:
+    """The (unmerged) person already holding this CRM id, through the indexed key table."""
+    key = for_client(PersonKey, client).filter(kind="ext", value=ext_key(provider, record_id))
+    return (
+        for_client(Person, client)
+        .filter(merged_into=None, id__in=key.values("person_id"))
+        .first()
+    )
+
+
+def _create(client: Client, fields: dict, profile: Profile, external_ids: dict) -> Person:
+    person = new_person(client, fields, profile)
+    person.external_ids = {str(k): str(v) for k, v in external_ids.items()}
+    person.save()
+    PersonKey.objects.bulk_create(key_rows(person, profile))
+    return person
+
+
+def _absorb(person: Person, profile: Profile, external_ids: dict) -> Person:
+    """Fold new identifiers (and CRM ids) into an existing person and index them."""
+    person.emails = _union(person.emails, profile.emails)
+    person.phones = _union(person.phones, profile.phones)
+    person.norm_first = person.norm_first or profile.first
+    person.norm_last = person.norm_last or profile.last
+    person.norm_company = person.norm_company or profile.company
+    person.external_ids = {**person.external_ids, **external_ids}
+    person.save()
+    _reindex(person)
+    return person
+
+
+def _union(old: Iterable[str], new: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys([*old, *new]))
+
+
+def _reindex(person: Person) -> None:
+    PersonKey.objects.filter(person=person).delete()
+    PersonKey.objects.bulk_create(key_rows(person, person.profile()))
+
+
+def merge(candidate: DuplicateCandidate, actor) -> Person:
+    """Staff decision: ``candidate.person`` is ``candidate.existing``. The newer person is
+    folded into the existing one (identifiers, CRM ids), kept for history with
+    ``merged_into`` set, and removed from matching. Returns the surviving person.
+    Raises ``ValueError`` when the candidate was already decided."""
+    with transaction.atomic():
+        candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+        if candidate.status != DuplicateCandidate.Status.OPEN:
+            raise ValueError(f"candidate {candidate.pk} is already {candidate.status}")
+        survivor, absorbed = candidate.existing, candidate.person
+        survivor.emails = _union(survivor.emails, absorbed.emails)
+        survivor.phones = _union(survivor.phones, absorbed.phones)
+        survivor.external_ids = {**absorbed.external_ids, **survivor.external_ids}
+        survivor.save()
+        _reindex(survivor)
+        PersonKey.objects.filter(person=absorbed).delete()
+        absorbed.merged_into = survivor
+        absorbed.save(update_fields=["merged_into", "updated_at"])
+        _decide(candidate, DuplicateCandidate.Status.MERGED, actor)
+        _repoint_open_candidates(absorbed, survivor)
+    return survivor
+
+
+def _repoint_open_candidates(absorbed: Person, survivor: Person) -> None:
+    """Open pairs naming the absorbed person now concern the survivor; a pair that would
+    compare the survivor with itself is closed as merged."""
+    open_pairs = DuplicateCandidate.objects.filter(status=DuplicateCandidate.Status.OPEN)
+    for pair in open_pairs.filter(person=absorbed) | open_pairs.filter(existing=absorbed):
+        if pair.person_id == absorbed.id:
+            pair.person = survivor
+        if pair.existing_id == absorbed.id:
+            pair.existing = survivor
+        if pair.person_id == pair.existing_id:
+            pair.status = DuplicateCandidate.Status.MERGED
+        pair.save()
+
+
+def dismiss(candidate: DuplicateCandidate, actor) -> DuplicateCandidate:
+    """Staff decision: not the same person. Raises ``ValueError`` when already decided."""
+    with transaction.atomic():
+        candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+        if candidate.status != DuplicateCandidate.Status.OPEN:
+            raise ValueError(f"candidate {candidate.pk} is already {candidate.status}")
+        _decide(candidate, DuplicateCandidate.Status.DISMISSED, actor)
+    return candidate
+
+
+def _decide(candidate: DuplicateCandidate, status: str, actor) -> None:
+    candidate.status = status
+    candidate.decided_by = actor if getattr(actor, "pk", None) else None
+    candidate.decided_at = timezone.now()
+    candidate.save(update_fields=["status", "decided_by", "decided_at"])
