@@ -47,7 +47,9 @@ def contact_fields(record: CrmRecord) -> dict[str, str]:
     return fields
 
 
-def scan_contacts(client: Client, contacts: Iterable[CrmRecord], provider: str = "crm") -> ScanReport:
+def scan_contacts(
+    client: Client, contacts: Iterable[CrmRecord], provider: str = "crm"
+) -> ScanReport:
     """Index every contact under ``provider``'s ids and record candidate pairs.
 
     Two CRM contacts with one mailbox or phone are one person twice in the CRM: rather than
@@ -66,10 +68,12 @@ def scan_contacts(client: Client, contacts: Iterable[CrmRecord], provider: str =
         elif result.linked is not None and result.linked.external_ids.get(provider):
             exact = CandidateMatch(result.linked, 1.0, (*result.linked_reasons, "crm_duplicate"))
             result = MatchResult(candidates=[exact, *result.candidates])
-        person = index(client, fields, ids, result=result)
-        report.linked += result.linked is not None
-        report.created += result.linked is None
-        report.candidates += len(result.candidates) if person is not result.linked else 0
+        index(client, fields, ids, result=result)
+        if result.linked is not None:
+            report.linked += 1
+        else:
+            report.created += 1
+            report.candidates += len(result.candidates)
     return report
 
 

@@ -161,9 +161,7 @@ def person_for_external_id(client: Client, provider: str, record_id: str) -> Per
     """The (unmerged) person already holding this CRM id, through the indexed key table."""
     key = for_client(PersonKey, client).filter(kind="ext", value=ext_key(provider, record_id))
     return (
-        for_client(Person, client)
-        .filter(merged_into=None, id__in=key.values("person_id"))
-        .first()
+        for_client(Person, client).filter(merged_into=None, id__in=key.values("person_id")).first()
     )
 
 
