@@ -106,7 +106,7 @@ def email_local(email: str) -> str:
 
 
 def is_role_mailbox(email: str) -> bool:
-    return email_local(email).replace(".", "").replace("_", "") in ROLE_MAILBOXES
+    return email_local(email.lower()).replace(".", "").replace("_", "") in ROLE_MAILBOXES
 
 
 def normalise_phone(raw: str, region: str = "US") -> str:
