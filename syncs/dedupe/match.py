@@ -119,13 +119,14 @@ def name_agreement(new: Profile, old: Profile) -> tuple[float, list[str], bool]:
     first = first_similarity(new.first, old.first)
     last = last_similarity(new.last, old.last)
     reasons = [r for r in (first and first[1], last and last[1]) if r]
-    # Given names contradict unless equal, nicknames, an initial or a typo of each other:
-    # Jaro-Winkler alone rates Sean/Stephanie 0.83.
-    conflict = first is not None and not first[1]
+    # Names contradict unless equal, nicknames, an initial or a typo of each other (Jaro-Winkler
+    # alone rates Sean/Stephanie 0.83). Two colleagues on one office line often share a first
+    # name, so differing family names contradict too.
+    conflict = (first is not None and not first[1]) or (last is not None and not last[1])
     if first is None and last is None:
         return 0.0, reasons, False
     if first is None:
-        return 0.9 * last[0], reasons, last[0] < 0.6  # type: ignore[index]
+        return 0.9 * last[0], reasons, conflict
     if last is None:
         return 0.7 * first[0], reasons, conflict
     return 0.45 * first[0] + 0.55 * last[0], reasons, conflict
@@ -220,10 +221,11 @@ def score_pair(new: Profile, old: Profile) -> tuple[float, tuple[str, ...], bool
         return AUTO_LINK, reasons, True
     if exact_ids:
         evidence.append("shared_identifier")
-        reasons = (*reasons, "given_name_conflict")
+    if conflict:
+        reasons = (*reasons, "name_conflict")
     bonus = sorted((EVIDENCE.get(e, 0.0) for e in evidence), reverse=True)[:2]
     score = 0.6 * name + sum(bonus) - sum(PENALTY.get(e, 0.0) for e in evidence)
-    if name < 0.8:
+    if name < 0.8 or conflict:
         score = min(score, 0.5)
     return round(max(0.0, min(score, 0.99)), 4), reasons, False
 

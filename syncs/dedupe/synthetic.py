@@ -63,11 +63,12 @@ class SyntheticRecord:
 class _Population:
     """Draws people; remembers used mailboxes and numbers so only intended sharing happens."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, people: int) -> None:
         self.rng = rng
         self.emails: set[str] = set()
         self.phones: set[str] = set()
-        self.companies = [self._company(i) for i in range(max(50, 2000))]
+        # About a dozen people per company, so its info@ mailbox and main line get shared.
+        self.companies = [self._company(i) for i in range(max(20, people // 20))]
 
     def _company(self, i: int) -> dict[str, str]:
         name = f"{self.rng.choice(RARE_LAST).title()} {self.rng.choice(COMPANY_KINDS).title()}"
@@ -101,7 +102,7 @@ class _Population:
         fields = {"first_name": first.title(), "last_name": last.title(), "email": "", "phone": ""}
         fields["company"] = company["name"] if company else ""
         roll = rng.random()
-        if company and roll < 0.04:
+        if company and roll < 0.08:
             fields["email"] = f"info@{company['domain']}"  # a shared mailbox
         elif roll < 0.95:
             work = company is not None and rng.random() < 0.5
@@ -203,7 +204,7 @@ def _vary_phone(rng: random.Random, pop: _Population, fields: dict[str, str]) ->
 def generate(people: int, seed: int = 7, dup_rate: float = 0.25) -> list[SyntheticRecord]:
     """``people`` distinct people, about ``dup_rate`` of them seen twice; shuffled."""
     rng = random.Random(seed)
-    pop = _Population(rng)
+    pop = _Population(rng, people)
     records: list[SyntheticRecord] = []
     for entity in range(people):
         fields = pop.person()
@@ -223,6 +224,6 @@ def generate(people: int, seed: int = 7, dup_rate: float = 0.25) -> list[Synthet
 
 def distinct_people(count: int, seed: int = 11) -> Iterator[dict[str, str]]:
     """``count`` people with no intended duplicates: the bulk of a benchmark index."""
-    pop = _Population(random.Random(seed))
+    pop = _Population(random.Random(seed), count)
     for _ in range(count):
         yield pop.person()

@@ -90,7 +90,7 @@ def test_it_does_not_link_a_shared_phone_when_given_names_contradict():
         {"name": "Stephanie Johnson", "phone": "512.511.9510"},
     )
     assert not exact and value < REVIEW_THRESHOLD
-    assert "given_name_conflict" in reasons
+    assert "name_conflict" in reasons
 
 
 def test_it_splits_names_with_titles_commas_and_particles():
@@ -113,6 +113,7 @@ def test_it_keeps_the_candidate_set_small_through_blocking():
     for i in range(0, len(people), 50):
         index.rows_read = 0
         outcome = index.check(build_profile(people[i]))
-        assert outcome.linked is not None and outcome.linked.person == i
+        found = outcome.linked or outcome.candidates[0]  # info@ alone never links
+        assert found.person == i
         assert outcome.examined <= 20  # of 3,000 people
         assert index.rows_read <= 60

@@ -109,6 +109,6 @@ def test_it_reads_few_index_rows_per_check(world):
     assert bulk_index(world.client_a, people) == 2000
     for fields in people[::100]:
         result = dedupe.check(world.client_a, fields)
-        assert result.linked is not None
+        assert result.linked is not None or result.candidates  # info@ alone never links
         assert result.examined <= 20  # of 2,000 people
         assert result.rows_read <= 60
