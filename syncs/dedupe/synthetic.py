@@ -201,6 +201,16 @@ def _vary_phone(rng: random.Random, pop: _Population, fields: dict[str, str]) ->
         fields["phone"] = _fmt(rng, digits[:i] + str((int(digits[i]) + 1) % 10) + digits[i + 1 :])
 
 
+def variant(rng: random.Random, fields: dict[str, str]) -> dict[str, str]:
+    """The same person entered again, with the variation ``generate`` uses for duplicates."""
+    dup = dict(fields)
+    pop = _Population(rng, 0)
+    _vary_name(rng, dup)
+    _vary_email(rng, pop, dup)
+    _vary_phone(rng, pop, dup)
+    return dup
+
+
 def generate(people: int, seed: int = 7, dup_rate: float = 0.25) -> list[SyntheticRecord]:
     """``people`` distinct people, about ``dup_rate`` of them seen twice; shuffled."""
     rng = random.Random(seed)
