@@ -26,6 +26,11 @@ class Person(models.Model):
     emails = models.JSONField(default=list, blank=True, help_text="Every address seen.")
     phones = models.JSONField(default=list, blank=True, help_text="Every E.164 number seen.")
     external_ids = models.JSONField(default=dict, blank=True, help_text="provider → CRM id")
+    other_external_ids = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Further "provider:id" CRM records known to be this person (after a merge).',
+    )
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="absorbed"
     )

@@ -146,7 +146,8 @@ def new_person(client: Client, fields: dict[str, str], profile: Profile) -> Pers
 
 def key_rows(person: Person, profile: Profile) -> list[PersonKey]:
     """Blocking keys plus one ``ext`` key per CRM id, so a CRM record finds its person."""
-    keys = blocking_keys(profile) | {("ext", ext_key(p, i)) for p, i in person.external_ids.items()}
+    ext = {ext_key(p, i) for p, i in person.external_ids.items()} | set(person.other_external_ids)
+    keys = blocking_keys(profile) | {("ext", value) for value in ext}
     return [
         PersonKey(client_id=person.client_id, kind=kind, value=value[:255], person=person)
         for kind, value in sorted(keys)
@@ -180,10 +181,23 @@ def _absorb(person: Person, profile: Profile, external_ids: dict) -> Person:
     person.norm_first = person.norm_first or profile.first
     person.norm_last = person.norm_last or profile.last
     person.norm_company = person.norm_company or profile.company
-    person.external_ids = {**person.external_ids, **external_ids}
+    _fold_ids(person, external_ids, person.other_external_ids)
     person.save()
     _reindex(person)
     return person
+
+
+def _fold_ids(person: Person, ids: dict[str, str], others: Iterable[str]) -> None:
+    """Add CRM ids; a second id for a provider is kept in ``other_external_ids`` (two CRM
+    records of one person), never overwriting the first."""
+    extra = list(dict.fromkeys([*person.other_external_ids, *others]))
+    for provider, record_id in ids.items():
+        current = person.external_ids.get(str(provider))
+        if current is None:
+            person.external_ids[str(provider)] = str(record_id)
+        elif current != str(record_id) and ext_key(provider, record_id) not in extra:
+            extra.append(ext_key(provider, record_id))
+    person.other_external_ids = extra
 
 
 def _union(old: Iterable[str], new: Iterable[str]) -> list[str]:
@@ -207,7 +221,7 @@ def merge(candidate: DuplicateCandidate, actor) -> Person:
         survivor, absorbed = candidate.existing, candidate.person
         survivor.emails = _union(survivor.emails, absorbed.emails)
         survivor.phones = _union(survivor.phones, absorbed.phones)
-        survivor.external_ids = {**absorbed.external_ids, **survivor.external_ids}
+        _fold_ids(survivor, absorbed.external_ids, absorbed.other_external_ids)
         survivor.save()
         _reindex(survivor)
         PersonKey.objects.filter(person=absorbed).delete()

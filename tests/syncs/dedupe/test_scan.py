@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from connectors.base import CrmRecord
+from syncs.dedupe import merge
 from syncs.dedupe.models import DuplicateCandidate, Person
 from syncs.dedupe.scan import contact_fields, scan_contacts
 
@@ -54,6 +55,17 @@ def test_it_can_run_again_without_new_people_or_pairs(world):
     assert (again.created, again.linked, again.candidates) == (0, 6, 0)
     assert Person.objects.count() == 6
     assert DuplicateCandidate.objects.count() == 2
+
+
+def test_it_remembers_both_crm_ids_after_a_merge(world, operator):
+    scan_contacts(world.client_a, contacts(), provider="hubspot")
+    pair = DuplicateCandidate.objects.get(score=1.0)
+    survivor = merge(pair, operator)
+    survivor.refresh_from_db()
+    assert survivor.external_ids == {"hubspot": "1"}
+    assert survivor.other_external_ids == ["hubspot:2"]
+    again = scan_contacts(world.client_a, contacts()[:2], provider="hubspot")
+    assert (again.created, again.linked, again.candidates) == (0, 2, 0)
 
 
 def test_it_keeps_each_clients_scan_apart(world):
