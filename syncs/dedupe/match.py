@@ -6,7 +6,8 @@ The rules, in order:
    1.0), unless the address is a shared role mailbox (info@, sales@, ...), which never links on its
    own, or the two given names contradict each other (a family phone, a couple's address): then
    the pair is only scored like any other.
-2. Otherwise the names must agree (nicknames, initials and typos allowed) and the score adds the
+2. An equal personal mailbox with the same given name but a new family name (a marriage?) goes
+   to review at 0.8. Otherwise the names must agree (nicknames, initials and typos allowed) and the score adds the
    supporting evidence: a plus-tag variant of the address, the same local part at another domain, a
    one-character email or phone typo, the same last seven phone digits, the same company. Known
    identifiers that differ count against.
@@ -38,6 +39,7 @@ from syncs.dedupe.normalize import (
 AUTO_LINK = 1.0
 REVIEW_THRESHOLD = 0.75
 MAX_CANDIDATES = 5
+NAME_CHANGE_SCORE = 0.8
 # Weights of supporting evidence on top of 0.6 x name agreement (see module docstring).
 EVIDENCE = {
     "email_plus": 0.3,
@@ -114,17 +116,21 @@ def _typo_or_distance(a: str, b: str, reason: str) -> tuple[float, str]:
     return similarity, ""
 
 
-def name_agreement(new: Profile, old: Profile) -> tuple[float, list[str], bool]:
-    """(score 0..1, reasons, given names contradict)."""
+def name_agreement(new: Profile, old: Profile) -> tuple[float, list[str], str]:
+    """(score 0..1, reasons, which names contradict: "" | "given" | "family")."""
     first = first_similarity(new.first, old.first)
     last = last_similarity(new.last, old.last)
     reasons = [r for r in (first and first[1], last and last[1]) if r]
     # Names contradict unless equal, nicknames, an initial or a typo of each other (Jaro-Winkler
     # alone rates Sean/Stephanie 0.83). Two colleagues on one office line often share a first
     # name, so differing family names contradict too.
-    conflict = (first is not None and not first[1]) or (last is not None and not last[1])
+    conflict = ""
+    if first is not None and not first[1]:
+        conflict = "given"
+    elif last is not None and not last[1]:
+        conflict = "family"
     if first is None and last is None:
-        return 0.0, reasons, False
+        return 0.0, reasons, conflict
     if first is None:
         return 0.9 * last[0], reasons, conflict
     if last is None:
@@ -219,6 +225,9 @@ def score_pair(new: Profile, old: Profile) -> tuple[float, tuple[str, ...], bool
     reasons = tuple(evidence + name_reasons)
     if exact_ids and not conflict:
         return AUTO_LINK, reasons, True
+    if "email" in exact_ids and conflict == "family" and name_reasons:
+        # One personal mailbox, same given name, new family name: often a marriage. Staff decide.
+        return NAME_CHANGE_SCORE, (*reasons, "family_name_changed"), False
     if exact_ids:
         evidence.append("shared_identifier")
     if conflict:

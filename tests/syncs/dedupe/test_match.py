@@ -93,6 +93,20 @@ def test_it_does_not_link_a_shared_phone_when_given_names_contradict():
     assert "name_conflict" in reasons
 
 
+def test_it_sends_a_changed_family_name_on_one_mailbox_to_review():
+    value, reasons, exact = score(
+        {"name": "Anna Berg", "email": "anna.k@home.example"},
+        {"name": "Anna Lindqvist", "email": "Anna.K@home.example"},
+    )
+    assert not exact and REVIEW_THRESHOLD <= value < AUTO_LINK
+    assert "family_name_changed" in reasons
+    value, _, exact = score(
+        {"name": "Juan Bradwick", "phone": "702 668 6503"},
+        {"name": "Juan Hawcombe", "phone": "+17026686503"},
+    )
+    assert not exact and value < REVIEW_THRESHOLD  # colleagues on one office line
+
+
 def test_it_splits_names_with_titles_commas_and_particles():
     assert split_full_name("Dr. John Q. Smith Jr.") == ("john q", "smith")
     assert split_full_name("Smith, John") == ("john", "smith")
