@@ -3,14 +3,13 @@
 The rules, in order:
 
 1. Equal mailbox (Gmail dots and +tags folded) or equal E.164 phone links automatically (score
-   1.0), unless the address is a shared role mailbox (info@, sales@, ...), which never links on its
-   own, or the two given names contradict each other (a family phone, a couple's address): then
-   the pair is only scored like any other.
-2. An equal personal mailbox with the same given name but a new family name (a marriage?) goes
-   to review at 0.8. Otherwise the names must agree (nicknames, initials and typos allowed) and the score adds the
-   supporting evidence: a plus-tag variant of the address, the same local part at another domain, a
-   one-character email or phone typo, the same last seven phone digits, the same company. Known
-   identifiers that differ count against.
+   1.0), unless the address is a shared role mailbox (info@, sales@, ...), which never links on
+   its own, or the names contradict each other (a family phone, colleagues on an office line).
+2. An equal personal mailbox with the same given name and a new family name (a marriage?) goes to
+   review at 0.8. Otherwise the names must agree (nicknames, initials and typos allowed) and the
+   score adds the supporting evidence: a plus-tag variant of the address, the same personal
+   handle at another domain, a one-character email or phone typo, the same last seven phone
+   digits, the same company. Known identifiers that differ count against.
 3. ``score >= review`` makes a candidate for staff review; nothing but rule 1 links.
 
 Only rapidfuzz computes distances; the rules here decide what the distances mean.

@@ -11,20 +11,15 @@ from collections.abc import Hashable, Mapping
 from typing import Generic, TypeVar
 
 from syncs.dedupe.match import REVIEW_THRESHOLD, Outcome, match
-from syncs.dedupe.normalize import Profile, blocking_keys
+from syncs.dedupe.normalize import Profile, blocking_keys, key_cap
 
 K = TypeVar("K", bound=Hashable)
 
-# A key shared by more people than this is too common to say anything (think "smith|j" in a
-# big list); the first ones indexed are kept so lookups stay bounded.
-KEY_CAP = 200
-
 
 class MemoryIndex(Generic[K]):
-    def __init__(self, key_cap: int = KEY_CAP) -> None:
+    def __init__(self) -> None:
         self.people: dict[K, Profile] = {}
         self._keys: dict[tuple[str, str], list[K]] = defaultdict(list)
-        self.key_cap = key_cap
         self.rows_read = 0  # key rows touched by lookups, the blocking work counter
 
     def add(self, person_id: K, profile: Profile) -> None:
@@ -35,7 +30,7 @@ class MemoryIndex(Generic[K]):
     def lookup(self, keys: set[tuple[str, str]]) -> Mapping[K, Profile]:
         found: dict[K, Profile] = {}
         for key in keys:
-            ids = self._keys.get(key, ())[: self.key_cap]
+            ids = self._keys.get(key, ())[: key_cap(key[0])]  # the first indexed are kept
             self.rows_read += len(ids)
             for pid in ids:
                 found[pid] = self.people[pid]

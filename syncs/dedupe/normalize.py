@@ -135,6 +135,16 @@ def phonetic(word: str) -> str:
     return jellyfish.metaphone(word).upper() if word else ""
 
 
+# Rows read per blocking key at most. Name keys are broad ("smith|j" holds thousands of people
+# in a big list) and only ever add weak evidence, so they get a smaller share.
+KEY_CAPS = {"last_fi": 50, "plast_fi": 50, "co_plast": 50, "name": 100}
+DEFAULT_KEY_CAP = 200
+
+
+def key_cap(kind: str) -> int:
+    return KEY_CAPS.get(kind, DEFAULT_KEY_CAP)
+
+
 @dataclass(frozen=True)
 class Profile:
     """One person's normalised fields. ``emails`` and ``phones`` hold every known address."""

@@ -14,11 +14,9 @@ from django.utils import timezone
 
 from syncs.dedupe.match import REVIEW_THRESHOLD, Outcome, match
 from syncs.dedupe.models import DuplicateCandidate, Person, PersonKey
-from syncs.dedupe.normalize import Profile, blocking_keys, build_profile
+from syncs.dedupe.normalize import Profile, blocking_keys, build_profile, key_cap
 from tenants.models import Client
 from tenants.scoping import for_client
-
-KEY_CAP = 200  # rows read per key at most: a very common key ("smith|j") stays bounded
 
 
 @dataclass(frozen=True)
@@ -40,55 +38,58 @@ class MatchResult:
 
 
 class ClientIndex:
-    """Candidate source over one client's ``PersonKey`` rows (never another client's)."""
+    """Candidate source over one client's ``PersonKey`` rows (never another client's).
 
-    def __init__(self, client: Client, key_cap: int = KEY_CAP) -> None:
+    Reads only the columns the matcher compares; whole ``Person`` rows are loaded just for the
+    few people a check returns."""
+
+    PROFILE_COLUMNS = ("id", "norm_first", "norm_last", "emails", "phones", "norm_company")
+
+    def __init__(self, client: Client) -> None:
         self.client = client
-        self.key_cap = key_cap
         self.rows_read = 0
 
-    def lookup(self, keys: set[tuple[str, str]]) -> Mapping[int, Person]:
+    def lookup(self, keys: set[tuple[str, str]]) -> Mapping[int, Profile]:
         ids = self._person_ids(sorted(keys))
         self.rows_read += len(ids)
-        people = for_client(Person, self.client).filter(id__in=set(ids), merged_into=None)
-        return {p.id: p for p in people}
+        rows = (
+            for_client(Person, self.client)
+            .filter(id__in=set(ids), merged_into=None)
+            .values_list(*self.PROFILE_COLUMNS)
+        )
+        return {
+            pid: Profile(first, last, tuple(emails), tuple(phones), company)
+            for pid, first, last, emails, phones, company in rows
+        }
 
     def _person_ids(self, keys: list[tuple[str, str]]) -> list[int]:
         if not keys:
             return []
         base = for_client(PersonKey, self.client)
         parts = [
-            base.filter(kind=kind, value=value).values_list("person_id", flat=True)[: self.key_cap]
+            base.filter(kind=kind, value=value).values_list("person_id", flat=True)[: key_cap(kind)]
             for kind, value in keys
         ]
         if connection.features.supports_slicing_ordering_in_compound:
             return list(parts[0].union(*parts[1:], all=True))  # one round trip
         return [pid for part in parts for pid in part]
 
-
-class _ProfileSource:
-    """Adapts ``ClientIndex`` (people) to the matcher (profiles)."""
-
-    def __init__(self, index: ClientIndex) -> None:
-        self.index = index
-        self.people: dict[int, Person] = {}
-
-    def lookup(self, keys: set[tuple[str, str]]) -> Mapping[int, Profile]:
-        self.people = dict(self.index.lookup(keys))
-        return {pid: person.profile() for pid, person in self.people.items()}
+    def people(self, ids: Iterable[int]) -> dict[int, Person]:
+        return {p.id: p for p in for_client(Person, self.client).filter(id__in=set(ids))}
 
 
 def check(client: Client, person_fields: dict[str, str]) -> MatchResult:
     """Match incoming fields against the client's people. Reads only; raises nothing."""
     profile = build_profile(person_fields, client.default_region)
     index = ClientIndex(client)
-    source = _ProfileSource(index)
-    outcome: Outcome[int] = match(profile, source, REVIEW_THRESHOLD)
+    outcome: Outcome[int] = match(profile, index, REVIEW_THRESHOLD)
+    found = [outcome.linked, *outcome.candidates] if outcome.linked else outcome.candidates
+    people = index.people(s.person for s in found) if found else {}
     return MatchResult(
-        linked=source.people[outcome.linked.person] if outcome.linked else None,
+        linked=people[outcome.linked.person] if outcome.linked else None,
         linked_reasons=outcome.linked.reasons if outcome.linked else (),
         candidates=[
-            CandidateMatch(source.people[c.person], c.score, c.reasons) for c in outcome.candidates
+            CandidateMatch(people[c.person], c.score, c.reasons) for c in outcome.candidates
         ],
         examined=outcome.examined,
         rows_read=index.rows_read,
