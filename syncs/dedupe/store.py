@@ -55,6 +55,7 @@ class ClientIndex:
         rows = (
             for_client(Person, self.client)
             .filter(id__in=set(ids), merged_into=None)
+            .order_by()
             .values_list(*self.PROFILE_COLUMNS)
         )
         return {
