@@ -178,6 +178,7 @@ def _create(client: Client, fields: dict, profile: Profile, external_ids: dict) 
 
 def _absorb(person: Person, profile: Profile, external_ids: dict) -> Person:
     """Fold new identifiers (and CRM ids) into an existing person and index them."""
+    person = Person.objects.select_for_update().get(pk=person.pk)  # a sibling may have written
     person.emails = _union(person.emails, profile.emails)
     person.phones = _union(person.phones, profile.phones)
     person.norm_first = person.norm_first or profile.first
