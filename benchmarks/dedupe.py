@@ -147,9 +147,11 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     run_quality(args.people, args.seed)
+    test = settings.DATABASES["default"].setdefault("TEST", {})
     if connection.vendor == "sqlite":
-        test = settings.DATABASES["default"].setdefault("TEST", {})
         test["NAME"] = str(Path(settings.VAR_DIR) / "bench-dedupe.sqlite3")
+    else:  # never the test suite's database
+        test["NAME"] = f"bench_{settings.DATABASES['default']['NAME']}"
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         run_timing(sizes, args.checks, args.seed)

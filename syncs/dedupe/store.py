@@ -6,6 +6,7 @@ and queueing likely duplicates for review); ``merge`` and ``dismiss`` are staff 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -40,43 +41,51 @@ class MatchResult:
 class ClientIndex:
     """Candidate source over one client's ``PersonKey`` rows (never another client's).
 
-    Reads only the columns the matcher compares; whole ``Person`` rows are loaded just for the
-    few people a check returns."""
-
-    PROFILE_COLUMNS = ("id", "norm_first", "norm_last", "emails", "phones", "norm_company")
+    One round trip per check: the key lookups (each bounded by ``key_cap``) and the compared
+    columns of the people they name, in a single statement. Every part is filtered on the
+    client id. Whole ``Person`` rows are loaded only for the few people a check returns."""
 
     def __init__(self, client: Client) -> None:
         self.client = client
         self.rows_read = 0
 
     def lookup(self, keys: set[tuple[str, str]]) -> Mapping[int, Profile]:
-        ids = self._person_ids(sorted(keys))
-        self.rows_read += len(ids)
-        rows = (
-            for_client(Person, self.client)
-            .filter(id__in=set(ids), merged_into=None)
-            .order_by()
-            .values_list(*self.PROFILE_COLUMNS)
-        )
+        if not keys:
+            return {}
+        sql, params = self._statement(sorted(keys))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        self.rows_read += rows[0][-1] if rows else 0
         return {
-            pid: Profile(first, last, tuple(emails), tuple(phones), company)
-            for pid, first, last, emails, phones, company in rows
+            pid: Profile(first, last, tuple(_json(emails)), tuple(_json(phones)), company)
+            for pid, first, last, emails, phones, company, _ in rows
         }
 
-    def _person_ids(self, keys: list[tuple[str, str]]) -> list[int]:
-        if not keys:
-            return []
-        base = for_client(PersonKey, self.client)
-        parts = [
-            base.filter(kind=kind, value=value).values_list("person_id", flat=True)[: key_cap(kind)]
-            for kind, value in keys
-        ]
-        if connection.features.supports_slicing_ordering_in_compound:
-            return list(parts[0].union(*parts[1:], all=True))  # one round trip
-        return [pid for part in parts for pid in part]
+    def _statement(self, keys: list[tuple[str, str]]) -> tuple[str, list]:
+        keys_table, people = PersonKey._meta.db_table, Person._meta.db_table
+        part = (
+            f"SELECT * FROM (SELECT person_id FROM {keys_table}"  # noqa: S608
+            " WHERE client_id = %s AND kind = %s AND value = %s LIMIT %s) AS k"
+        )
+        params: list = []
+        for kind, value in keys:
+            params += [self.client.pk, kind, value, key_cap(kind)]
+        sql = (
+            f"WITH hits AS ({' UNION ALL '.join([part] * len(keys))}) "  # noqa: S608
+            "SELECT p.id, p.norm_first, p.norm_last, p.emails, p.phones, p.norm_company,"
+            " (SELECT COUNT(*) FROM hits)"
+            f" FROM {people} p WHERE p.client_id = %s AND p.merged_into_id IS NULL"
+            " AND p.id IN (SELECT person_id FROM hits)"
+        )
+        return sql, [*params, self.client.pk]
 
     def people(self, ids: Iterable[int]) -> dict[int, Person]:
         return {p.id: p for p in for_client(Person, self.client).filter(id__in=set(ids))}
+
+
+def _json(value: object) -> list:
+    return json.loads(value) if isinstance(value, str) else list(value or [])  # type: ignore[call-overload]
 
 
 def check(client: Client, person_fields: dict[str, str]) -> MatchResult:
