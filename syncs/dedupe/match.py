@@ -177,8 +177,9 @@ def _bare(local: str) -> str:
 
 def _is_typo(a: str, b: str) -> bool:
     """One slip of the finger; not a numbered sibling account (jane.doe vs jane.doe2)."""
-    a_local, b_local = _strip_digits(_bare(a)), _strip_digits(_bare(b))
-    return OSA.distance(a, b) <= 1 and a_local != b_local
+    if OSA.distance(a, b, score_cutoff=1) > 1:
+        return False
+    return _strip_digits(_bare(a)) != _strip_digits(_bare(b))
 
 
 def _strip_digits(text: str) -> str:

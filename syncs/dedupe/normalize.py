@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jellyfish
 import phonenumbers
@@ -86,6 +87,7 @@ def normalise_email(raw: str) -> str:
     return email if at and local and "." in domain and " " not in email else ""
 
 
+@lru_cache(maxsize=65536)  # the same addresses are compared over and over
 def email_alias_key(email: str) -> str:
     """One key per mailbox: Gmail ignores dots and +tags in the local part."""
     local, _, domain = email.rpartition("@")
@@ -94,6 +96,7 @@ def email_alias_key(email: str) -> str:
     return email
 
 
+@lru_cache(maxsize=65536)
 def email_plus_key(email: str) -> str:
     """Plus-addressing stripped on every domain (most providers deliver +tag mail to the box)."""
     alias = email_alias_key(email)
@@ -101,10 +104,12 @@ def email_plus_key(email: str) -> str:
     return f"{local.split('+', 1)[0]}@{domain}"
 
 
+@lru_cache(maxsize=65536)
 def email_local(email: str) -> str:
     return email_plus_key(email).rpartition("@")[0]
 
 
+@lru_cache(maxsize=65536)
 def is_role_mailbox(email: str) -> bool:
     return email_local(email.lower()).replace(".", "").replace("_", "") in ROLE_MAILBOXES
 
