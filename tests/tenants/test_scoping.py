@@ -25,6 +25,26 @@ CONSOLE_MATRIX: dict[str, tuple[str, str]] = {
         "/console/clients/{id}/keys/1/revoke",
     ),
 }
+CONSOLE_MATRIX.update(
+    {
+        "console/clients/<uuid:public_id>/connections/": (
+            "get",
+            "/console/clients/{id}/connections/",
+        ),
+        "console/clients/<uuid:public_id>/connections/link": (
+            "post",
+            "/console/clients/{id}/connections/link",
+        ),
+        "console/clients/<uuid:public_id>/connections/connect": (
+            "post",
+            "/console/clients/{id}/connections/connect",
+        ),
+        "console/clients/<uuid:public_id>/connections/<int:pk>/disconnect": (
+            "post",
+            "/console/clients/{id}/connections/1/disconnect",
+        ),
+    }
+)
 NOT_TENANT_SCOPED = {"console/", "console/agencies/<slug:agency_slug>/clients/new"}
 
 
