@@ -39,7 +39,17 @@ class ScanReport:
 
 
 def contact_fields(record: CrmRecord) -> dict[str, str]:
-    """Unified person fields from a CRM record's fields, whatever the vendor called them."""
+    """Unified person fields: the connector's own ``contact`` when it parsed one, else the
+    record's fields under whatever names the vendor used."""
+    contact = getattr(record, "contact", None)
+    if contact is not None:
+        return {
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "email": contact.email,
+            "phone": contact.phone,
+            "company": contact.company,
+        }
     lowered = {k.lower(): (v or "") for k, v in record.fields.items()}
     fields: dict[str, str] = {}
     for unified, names in FIELD_NAMES.items():

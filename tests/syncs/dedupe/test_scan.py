@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.base import CrmRecord
+from connectors.base import CrmContact, CrmRecord
 from syncs.dedupe import merge
 from syncs.dedupe.models import DuplicateCandidate, Person
 from syncs.dedupe.scan import contact_fields, scan_contacts
@@ -27,6 +27,13 @@ def contacts() -> list[CrmRecord]:
         CrmRecord("6", "contact", {"firstname": "Tom", "lastname": "Ray",
                                    "email": "info@dental.example"}),
     ]  # fmt: skip
+
+
+def test_it_prefers_the_connectors_own_contact():
+    contact = CrmContact(first_name="Ann", last_name="Ng", email="ann@x.example", phone="+1415")
+    record = CrmRecord("9", "contact", {"firstname": "Other"}, contact=contact)
+    assert contact_fields(record)["first_name"] == "Ann"
+    assert contact_fields(record)["email"] == "ann@x.example"
 
 
 def test_it_reads_vendor_field_names():
