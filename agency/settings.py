@@ -157,6 +157,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 300.0,
     },
     "refresh-stale-tokens": {"task": "connectors.tasks.refresh_stale_tokens", "schedule": 3600.0},
+    "sweep-outbox": {"task": "syncs.tasks.sweep_outbox", "schedule": 30.0},
+    "prune-idempotency-keys": {"task": "syncs.tasks.prune_idempotency_records", "schedule": 3600.0},
 }
 
 # --- Vendor apps --------------------------------------------------------------------------
@@ -176,6 +178,8 @@ for _slug in (
 # Signed connect links for clients expire after this many seconds (default 7 days).
 CONNECT_LINK_MAX_AGE = env.int("CONNECT_LINK_MAX_AGE", default=7 * 24 * 3600)
 # User-supplied URLs (CalDAV servers) may point at private/loopback hosts: tests and demo only.
+# benchmarks/lead_sync.py's baseline view (inserts a row, no auth): never in production.
+BENCHMARK_VIEWS = env.bool("BENCHMARK_VIEWS", default=False)
 ALLOW_PRIVATE_URLS = env.bool("ALLOW_PRIVATE_URLS", default=EMULATORS_ENABLED)
 
 # --- Outbound vendor calls (connectors/http.py, connectors/ratelimit.py) ------------------
@@ -188,6 +192,20 @@ VENDOR_BACKOFF_BASE_SECONDS = env.float("VENDOR_BACKOFF_BASE_SECONDS", default=0
 VENDOR_BACKOFF_CAP_SECONDS = env.float("VENDOR_BACKOFF_CAP_SECONDS", default=8.0)
 VENDOR_CONNECT_TIMEOUT_SECONDS = env.float("VENDOR_CONNECT_TIMEOUT_SECONDS", default=5.0)
 VENDOR_USER_AGENT = env.str("VENDOR_USER_AGENT", default="Switchboard/0.1")
+
+
+# --- Sync engine ------------------------------------------------------------------------
+# A queued job whose message has not started it after this long is published again.
+SYNC_REPUBLISH_AFTER_SECONDS = env.int("SYNC_REPUBLISH_AFTER_SECONDS", default=120)
+SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=8)
+SYNC_RETRY_BASE_SECONDS = env.float("SYNC_RETRY_BASE_SECONDS", default=2.0)
+SYNC_RETRY_CAP_SECONDS = env.float("SYNC_RETRY_CAP_SECONDS", default=600.0)
+SYNC_WAIT_MAX_SECONDS = 30  # GET /api/v1/events/{id}?wait=N holds a web worker that long
+SYNC_WAIT_POLL_SECONDS = env.float("SYNC_WAIT_POLL_SECONDS", default=0.1)
+# Default deal rules: these intents, or a lead score at or above the minimum, open a deal.
+SYNC_DEAL_MIN_SCORE = env.int("SYNC_DEAL_MIN_SCORE", default=70)
+SYNC_DEAL_INTENTS = env.list("SYNC_DEAL_INTENTS", default=["purchase", "booking"])
+IDEMPOTENCY_KEY_TTL_HOURS = max(24, env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
 
 # --- Auth --------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -265,6 +283,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "agency.openapi.add_problem_responses",
+        "syncs.openapi.tighten_intake_schemas",
     ],
 }
 

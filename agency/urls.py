@@ -38,12 +38,17 @@ urlpatterns = [
     path("console/", include("connectors.console_urls")),
     path("connect/", include("connectors.urls")),
     path("api/v1/", include(api_v1)),
+    path("api/v1/", include("syncs.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("problems/<slug:slug>", problem_doc, name="problem-doc"),
 ]
 if settings.EMULATORS_ENABLED:
     urlpatterns.append(path("emulators/", include("connectors.emulators.urls")))
+if settings.BENCHMARK_VIEWS:
+    from agency.bench import insert_row
+
+    urlpatterns.append(path("bench/insert-row", insert_row))
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

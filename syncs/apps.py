@@ -1,6 +1,20 @@
+from __future__ import annotations
+
 from django.apps import AppConfig
 
 
 class SyncsConfig(AppConfig):
     name = "syncs"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The OAuth work provides this signal; without it the sweeper alone releases jobs.
+        try:
+            from connectors.signals import connection_reconnected  # type: ignore[import-not-found]
+        except ImportError:
+            return
+        from syncs.outbox import on_connection_reconnected
+
+        connection_reconnected.connect(
+            on_connection_reconnected, dispatch_uid="syncs.release_waiting_jobs"
+        )

@@ -1,6 +1,254 @@
-"""Models of the syncs app; each part keeps its own module and is re-exported here."""
+"""Intake and sync state: AI events, their sync jobs (the outbox), idempotency records, what we
+wrote where (ExternalRecord), per-connection field mappings and the append-only audit log.
 
-from syncs.dedupe.models import *  # noqa: F403
-from syncs.dedupe.models import __all__ as _dedupe_all
+Every model is tenant-owned (``client``) and queried through ``tenants.scoping``.
+"""
 
-__all__ = [*_dedupe_all]
+from __future__ import annotations
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from connectors.models import Connection
+from tenants.models import Client
+
+DEFAULT_SOURCE_TAG = "AI_Chatbot"
+
+
+class EventKind(models.TextChoices):
+    LEAD_CAPTURED = "lead.captured", "Lead captured"
+    CONVERSATION_ENDED = "conversation.ended", "Conversation ended"
+    INTENT_CHANGED = "intent.changed", "Intent changed"
+    OPT_OUT = "opt_out", "Opt-out"
+
+
+class EventStatus(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    PROCESSING = "processing", "Processing"
+    SYNCED = "synced", "Synced"
+    NEEDS_REVIEW = "needs_review", "Needs review"
+    WAITING_CONNECTION = "waiting_connection", "Waiting for a connection"
+    FAILED = "failed", "Failed"
+
+
+class AiEvent(models.Model):
+    """Something a chatbot told us. ``payload`` is kept exactly as received (for audit and
+    re-processing); ``normalised`` is what the worker made of it."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="ai_events")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    payload = models.JSONField(default=dict)
+    normalised = models.JSONField(default=dict, blank=True)
+    source_tag = models.CharField(max_length=64, default=DEFAULT_SOURCE_TAG)
+    chatbot_vendor = models.CharField(max_length=64, blank=True)
+    session_id = models.CharField(max_length=255, blank=True, db_index=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    status = models.CharField(
+        max_length=20, choices=EventStatus.choices, default=EventStatus.ACCEPTED
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["client", "-received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.public_id}"
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SYNCED = "synced", "Synced"
+    NEEDS_REVIEW = "needs_review", "Needs review"
+    WAITING_CONNECTION = "waiting_connection", "Waiting for a connection"
+    FAILED = "failed", "Failed (retry scheduled)"
+    DEAD = "dead", "Dead"
+
+
+# A worker may pick these up (``failed`` once its retry time has come).
+CLAIMABLE = (JobStatus.PENDING, JobStatus.QUEUED, JobStatus.FAILED)
+FINISHED = (JobStatus.SYNCED, JobStatus.DEAD)
+
+
+class SyncJob(models.Model):
+    """The transactional outbox: one row per target of an event, written with the event.
+
+    The Celery message only carries the id; this row is the truth, so a lost message is
+    re-published by the sweeper and a duplicated one finds the job already claimed.
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="sync_jobs")
+    event = models.ForeignKey(AiEvent, on_delete=models.CASCADE, related_name="jobs")
+    target = models.CharField(max_length=16, default="crm")
+    connection = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="sync_jobs"
+    )
+    provider = models.CharField(max_length=32, blank=True)
+    status = models.CharField(
+        max_length=20, choices=JobStatus.choices, default=JobStatus.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    review_reason = models.TextField(blank=True)
+    overrides = models.JSONField(
+        default=dict, blank=True, help_text="Fields fixed by staff during review."
+    )
+    crm_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "published_at"])]
+
+    def __str__(self) -> str:
+        return f"job {self.pk} {self.target}/{self.provider} {self.status}"
+
+
+class IdempotencyState(models.TextChoices):
+    IN_FLIGHT = "in_flight", "In flight"
+    COMPLETED = "completed", "Completed"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to an ``Idempotency-Key``, replayed for retries of the same request.
+
+    Written in the same transaction as the event it created, so a record exists exactly when
+    the event does. Kept at least ``IDEMPOTENCY_KEY_TTL_HOURS``; a beat task prunes older ones.
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    route = models.CharField(max_length=64)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    state = models.CharField(
+        max_length=16, choices=IdempotencyState.choices, default=IdempotencyState.IN_FLIGHT
+    )
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "route", "key"], name="idempotency_key_unique_per_route"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.route} {self.key[:20]}"
+
+
+class RecordAction(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    WOULD_CREATE = "would_create", "Would create (shadow)"
+    WOULD_UPDATE = "would_update", "Would update (shadow)"
+
+
+class ExternalRecord(models.Model):
+    """What a job wrote (or, in shadow mode, would have written) in a vendor system.
+
+    ``values`` is what was sent; ``snapshot`` holds the fields an update replaced, so a
+    rollback can restore them. A job looks here first, which is what makes a re-run safe.
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="external_records")
+    job = models.ForeignKey(
+        SyncJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="records"
+    )
+    provider = models.CharField(max_length=32)
+    object_type = models.CharField(max_length=32)
+    external_id = models.CharField(max_length=255, blank=True)
+    action = models.CharField(max_length=16, choices=RecordAction.choices)
+    source_tag = models.CharField(max_length=64, default=DEFAULT_SOURCE_TAG, db_index=True)
+    session_id = models.CharField(max_length=255, blank=True)
+    values = models.JSONField(default=dict, blank=True)
+    snapshot = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    rolled_back_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["client", "provider", "object_type", "external_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.object_type}:{self.external_id} ({self.action})"
+
+
+class FieldMapping(models.Model):
+    """Rules from lead fields to CRM fields for one connection.
+
+    ``rules`` is a list of ``{"source", "target", "transform", "args"}``; see syncs.mapping for
+    the transforms. Saved through ``syncs.mapping.field_mapping_save``, which also checks every
+    target against the CRM's own field catalogue.
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="field_mappings")
+    connection = models.OneToOneField(
+        Connection, on_delete=models.CASCADE, related_name="field_mapping"
+    )
+    rules = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"mapping for {self.connection}"
+
+    def clean(self) -> None:
+        from syncs.mapping import validate_rules_shape
+
+        validate_rules_shape(self.rules)
+        if self.connection_id and self.client_id != self.connection.client_id:
+            raise ValidationError("The mapping and its connection belong to different clients.")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk update/delete would bypass ``save``/``delete``; refuse them too."""
+
+    def update(self, **kwargs: object) -> int:
+        raise PermissionError("Audit entries are append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Audit entries are append-only.")
+
+
+class AuditEntry(models.Model):
+    """One external write or staff action. Append-only: the model refuses updates and deletes,
+    and on PostgreSQL a trigger refuses them in the database as well (migration 0002)."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="audit_entries")
+    actor = models.CharField(
+        max_length=255, help_text='"system", "staff:<email>" or "api:<key prefix>".'
+    )
+    action = models.CharField(max_length=64, db_index=True)
+    target = models.CharField(max_length=255, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise PermissionError("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Audit entries are append-only.")
+
+
+# Duplicate detection keeps its models in its own package (syncs/dedupe/models.py).
+from syncs.dedupe.models import DuplicateCandidate, Person, PersonKey  # noqa: E402, F401

@@ -20,6 +20,10 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 EXAMPLES = 100 if IN_CI else int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
 
 
+def _key_reused(response) -> bool:
+    return response.status_code == 422 and b"/problems/idempotency-key-reused" in response.content
+
+
 @pytest.fixture(params=["a", "b"])
 def api_key(request, world) -> str:
     return world.key_a if request.param == "a" else world.key_b
@@ -33,7 +37,14 @@ def api_key(request, world) -> str:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_api_conforms_to_its_schema(case, api_key):
-    response = case.call_and_validate(headers={"Authorization": f"Bearer {api_key}"})
+    headers = {"Authorization": f"Bearer {api_key}"}
+    response = case.call(headers=headers)
+    if not _key_reused(response):
+        # A generated Idempotency-Key repeats across examples with other bodies; refusing
+        # that (422) is the documented contract, not a schema violation.
+        case.validate_response(
+            response, headers=headers, transport_kwargs={"headers": dict(headers)}
+        )
     if response.status_code >= 400:
         content_type = {k.lower(): v for k, v in response.headers.items()}["content-type"]
         assert str(content_type).find("application/problem+json") != -1, content_type

@@ -15,6 +15,10 @@ pytestmark = pytest.mark.django_db
 # API routes and how to call them as client A; the body must not contain client B's data.
 API_MATRIX: dict[str, str] = {
     "api/v1/me": "/api/v1/me",
+    "api/v1/leads": "/api/v1/leads",
+    "api/v1/events": "/api/v1/events",
+    # Client B's own event ids are checked in tests/syncs/test_api_events.py.
+    "api/v1/events/<uuid:event_id>": "/api/v1/events/00000000-0000-4000-8000-000000000000",
 }
 # Console routes taking a client id: staff of the outsider agency must get 404.
 CONSOLE_MATRIX: dict[str, tuple[str, str]] = {

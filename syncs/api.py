@@ -1,0 +1,206 @@
+"""The intake API for chatbot vendors: post leads and other AI events, follow their sync.
+
+One APIView per operation, each with its own input and output serializers. Posting answers
+202 as soon as the event and its jobs are durably stored; the CRM write happens in a worker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agency.problems import PROBLEM_CONTENT_TYPE, ProblemError
+from syncs import idempotency
+from syncs.intake import event_create
+from syncs.models import EventKind
+from syncs.selectors import event_detail_waiting, event_for_client
+from syncs.serializers import (
+    AcceptedSerializer,
+    EventDetailSerializer,
+    EventInputSerializer,
+    LeadInputSerializer,
+    ProblemSerializer,
+    WaitQuerySerializer,
+)
+from tenants.api_auth import request_client
+
+IDEMPOTENCY_DOC = (
+    "Send a unique key (at most 255 characters, e.g. a UUID) to make retries safe. A retry "
+    "with the same key and the same body gets the first response again, with header "
+    "`Idempotent-Replayed: true`; the same key with a different body is refused with 422 "
+    "`idempotency-key-reused`; while the first request is still running a retry may get 409 "
+    "`idempotency-key-in-flight`. Keys are scoped to your client and this operation and are "
+    "kept for at least 24 hours."
+)
+IDEMPOTENCY_PARAM = OpenApiParameter(
+    "Idempotency-Key",
+    # Printable ASCII, no surrounding spaces (HTTP strips them), at most 255 characters.
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]([ -~]*[!-~])?$"},
+    OpenApiParameter.HEADER,
+    required=False,
+    description=IDEMPOTENCY_DOC,
+)
+# The common errors (400, 401, 404, 429 ...) are added by agency.openapi for every operation.
+PROBLEMS = {
+    (400, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+        ProblemSerializer, description="Invalid body, or an Idempotency-Key over 255 characters."
+    ),
+    (409, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+        ProblemSerializer, description="A request with this Idempotency-Key is in flight."
+    ),
+    (422, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+        ProblemSerializer, description="This Idempotency-Key was used with a different body."
+    ),
+}
+LEAD_EXAMPLE = {
+    "name": "Mary O'Brien",
+    "email": "mary.obrien@example.com",
+    "phone": "(415) 555-2671",
+    "company": "O'Brien Dental",
+    "lead_score": 82,
+    "intent": "booking",
+    "conversation_summary": "Wants a cleaning next week, prefers mornings.",
+    "transcript_url": "https://chat.example.com/t/abc123",
+    "chatbot_session_id": "sess_7f3a",
+    "chatbot_vendor": "acme-bot",
+    "extra": {"preferred_location": "Downtown"},
+}
+ACCEPTED_EXAMPLE = OpenApiExample(
+    "Accepted",
+    value={
+        "id": "6f1c8f9e-2d3b-4c5a-9e7f-0a1b2c3d4e5f",
+        "status": "accepted",
+        "status_url": "https://switchboard.example.com/api/v1/events/6f1c8f9e-2d3b-4c5a-9e7f-0a1b2c3d4e5f",
+    },
+    response_only=True,
+    status_codes=["202"],
+)
+
+
+def _accept(request: Request, route: str, kind: str, payload: dict[str, Any]) -> Response:
+    """Store the event (once per Idempotency-Key) and answer 202 with where to follow it."""
+    client = request_client(request)
+    key = idempotency.check_key(request.headers.get("Idempotency-Key"))
+
+    def create() -> tuple[int, dict[str, Any]]:
+        event = event_create(client=client, kind=kind, payload=payload)
+        url = request.build_absolute_uri(reverse("api-event-detail", args=[event.public_id]))
+        body = {"id": str(event.public_id), "status": event.status, "status_url": url}
+        return 202, dict(AcceptedSerializer(body).data)
+
+    outcome = idempotency.run_once(
+        client=client, route=route, key=key, data=request.data, action=create
+    )
+    response = Response(outcome.body, status=outcome.status)
+    response["Location"] = outcome.body.get("status_url", "")
+    if outcome.replayed:
+        response[idempotency.REPLAY_HEADER] = "true"
+    return response
+
+
+class LeadCreateView(APIView):
+    """Post a lead a chatbot captured."""
+
+    @extend_schema(
+        operation_id="leads_create",
+        tags=["intake"],
+        summary="Post a lead",
+        description="Stores the lead and answers 202; a worker normalises it and writes it "
+        "into the client's CRM. Follow it at `status_url`.\n\n" + IDEMPOTENCY_DOC,
+        parameters=[IDEMPOTENCY_PARAM],
+        request=LeadInputSerializer,
+        responses={202: AcceptedSerializer, **PROBLEMS},
+        examples=[
+            OpenApiExample("A booking lead", value=LEAD_EXAMPLE, request_only=True),
+            ACCEPTED_EXAMPLE,
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = LeadInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return _accept(request, "leads", EventKind.LEAD_CAPTURED, dict(request.data))
+
+
+class EventCreateView(APIView):
+    """Post another AI event (conversation ended, intent changed, opt-out, or a lead)."""
+
+    @extend_schema(
+        operation_id="events_create",
+        tags=["intake"],
+        summary="Post an AI event",
+        description="Like posting a lead, for any event kind. `payload` takes the lead's "
+        "fields; events other than `lead.captured` name the person by email, phone or "
+        "`chatbot_session_id`.\n\n" + IDEMPOTENCY_DOC,
+        parameters=[IDEMPOTENCY_PARAM],
+        request=EventInputSerializer,
+        responses={202: AcceptedSerializer, **PROBLEMS},
+        examples=[
+            OpenApiExample(
+                "Intent changed",
+                value={
+                    "kind": "intent.changed",
+                    "payload": {"email": "mary.obrien@example.com", "intent": "purchase"},
+                },
+                request_only=True,
+            ),
+            ACCEPTED_EXAMPLE,
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = EventInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        return _accept(request, "events", data["kind"], dict(request.data["payload"]))
+
+
+class EventDetailView(APIView):
+    """An event's progress per target, and the CRM record id once synced."""
+
+    @extend_schema(
+        operation_id="events_retrieve",
+        tags=["intake"],
+        summary="Follow an event",
+        description="Each target's state and the CRM record id. With `?wait=N` (0-30 s) the "
+        "answer waits until the event is synced, held for review, failed or waiting for a "
+        'connection, so a simple client gets `{"status": "synced", "crm_id": ...}` in '
+        "one call.",
+        parameters=[WaitQuerySerializer],
+        responses={200: EventDetailSerializer},
+        examples=[
+            OpenApiExample(
+                "Synced",
+                value={
+                    "id": "6f1c8f9e-2d3b-4c5a-9e7f-0a1b2c3d4e5f",
+                    "kind": "lead.captured",
+                    "status": "synced",
+                    "crm_id": "51",
+                    "received_at": "2026-11-25T10:00:00Z",
+                    "targets": [
+                        {
+                            "target": "crm",
+                            "provider": "hubspot",
+                            "status": "synced",
+                            "crm_id": "51",
+                            "attempts": 1,
+                            "next_attempt_at": None,
+                            "reason": "",
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request, event_id: object) -> Response:
+        query = WaitQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        event = event_for_client(request_client(request), event_id)
+        if event is None:
+            raise ProblemError("not-found", "No such event.")
+        detail = event_detail_waiting(event, query.validated_data["wait"])
+        return Response(EventDetailSerializer(detail).data)

@@ -1,0 +1,279 @@
+"""The CRM writes of one job: contact (find, then update or create), deal, note.
+
+Each write is recorded at once as an ``ExternalRecord`` (and audited), committed on its own:
+a job that is re-run after a crash finds what it already wrote and skips it, and the contact
+is always searched before it is created, so a lost record never becomes a duplicate contact.
+
+In shadow mode the same steps run, reads included, but writes are only recorded as
+``would_create`` / ``would_update`` with exactly the values that would have been sent.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from connectors.base import ConnectorError, CrmClient, CrmContact
+from syncs.audit import SYSTEM, audit_log
+from syncs.mapping import STANDARD_TARGETS
+from syncs.models import ExternalRecord, RecordAction, SyncJob
+from syncs.normalise import Person
+
+NEW_CONTACT = "(new contact)"
+# Our stage keys in each CRM's default pipeline (the vendors' out-of-the-box picklists); a
+# connection's settings["deal_stages"] or the CRM package's DEAL_STAGES override them.
+DEFAULT_DEAL_STAGES: dict[str, dict[str, str]] = {
+    "hubspot": {
+        "qualified": "qualifiedtobuy",
+        "booking": "appointmentscheduled",
+        "purchase": "decisionmakerboughtin",
+    },
+    "salesforce": {
+        "qualified": "Qualification",
+        "booking": "Needs Analysis",
+        "purchase": "Proposal/Price Quote",
+    },
+    "zoho": {
+        "qualified": "Qualification",
+        "booking": "Needs Analysis",
+        "purchase": "Proposal/Price Quote",
+    },
+    "pipedrive": {
+        "qualified": "Qualified",
+        "booking": "Demo Scheduled",
+        "purchase": "Proposal Made",
+    },
+}
+
+
+@dataclass
+class WriteContext:
+    job: SyncJob
+    crm: CrmClient
+    person: Person
+    lead: dict[str, Any]
+    mapped: dict[str, str]
+    shadow: bool
+
+    @property
+    def tag(self) -> str:
+        return self.job.event.source_tag
+
+
+def _done(ctx: WriteContext, object_type: str) -> ExternalRecord | None:
+    return ExternalRecord.objects.filter(
+        job=ctx.job, object_type=object_type, rolled_back_at__isnull=True
+    ).first()
+
+
+def _record(
+    ctx: WriteContext, object_type: str, external_id: str, action: str, values: dict, **kw: Any
+) -> ExternalRecord:
+    """Remember a write (and audit a real one) right after it happened."""
+    job = ctx.job
+    record = ExternalRecord.objects.create(
+        client=job.client,
+        job=job,
+        provider=job.provider,
+        object_type=object_type,
+        external_id=external_id,
+        action=action,
+        source_tag=ctx.tag,
+        session_id=job.event.session_id,
+        values=values,
+        snapshot=kw.get("snapshot", {}),
+    )
+    if action in (RecordAction.CREATED, RecordAction.UPDATED) and kw.get("audit", True):
+        audit_log(
+            client=job.client,
+            actor=SYSTEM,
+            action=f"crm.{object_type}.{action}",
+            target=f"{job.provider}:{object_type}:{external_id}",
+            details={"job": job.pk, "event": str(job.event.public_id), "fields": sorted(values)},
+        )
+    return record
+
+
+def write_contact(ctx: WriteContext) -> str:
+    """Find the contact by e-mail, then phone; update what changed, or create it. Returns its
+    id ('' for a contact only shadow-created)."""
+    done = _done(ctx, "contact")
+    if done is not None:
+        return done.external_id
+    found = ctx.crm.find_contact(email=ctx.person.email, phone=ctx.person.phone)
+    if found is None:
+        return _create_contact(ctx)
+    changes = {k: v for k, v in ctx.mapped.items() if found.fields.get(k) != v}
+    if ctx.shadow:
+        before = {k: found.fields.get(k, "") for k in changes}
+        _record(ctx, "contact", found.id, RecordAction.WOULD_UPDATE, changes, snapshot=before)
+        return found.id
+    snapshot: dict[str, str] = {}
+    if changes:
+        previous = ctx.crm.update_contact(found.id, changes)
+        snapshot = {k: previous.fields.get(k, "") for k in changes}
+    _record(ctx, "contact", found.id, RecordAction.UPDATED, changes, snapshot=snapshot)
+    return found.id
+
+
+def _create_contact(ctx: WriteContext) -> str:
+    """The normalised person in our terms, the mapped vendor fields in ``extra``."""
+    person = ctx.person
+    standard = {
+        "email": person.email,
+        "phone": person.phone,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "company": person.company,
+    }
+    standard.update({k: v for k, v in ctx.mapped.items() if k in STANDARD_TARGETS})
+    extra = {k: v for k, v in ctx.mapped.items() if k not in STANDARD_TARGETS}
+    values = {**standard, **extra, "_tag": ctx.tag}
+    if ctx.shadow:
+        _record(ctx, "contact", "", RecordAction.WOULD_CREATE, values)
+        return ""
+    created = ctx.crm.create_contact(CrmContact(**standard, extra=extra), source_tag=ctx.tag)
+    if getattr(created, "existed", False):
+        # The CRM had the person after all (a search index lagging): it updated them and
+        # handed back the previous values, so this is an update, undone by restoring.
+        _record(ctx, "contact", created.id, RecordAction.UPDATED, values, snapshot=created.fields)
+    else:
+        _record(ctx, "contact", created.id, RecordAction.CREATED, values)
+    return created.id
+
+
+def deal_stage_key(lead: dict[str, Any]) -> str | None:
+    """Default rules: intent booking/purchase, or a score at or above the threshold."""
+    intent = str(lead.get("intent") or "").lower()
+    if intent in settings.SYNC_DEAL_INTENTS:
+        return intent
+    score = lead.get("lead_score")
+    if isinstance(score, int) and score >= settings.SYNC_DEAL_MIN_SCORE:
+        return "qualified"
+    return None
+
+
+def _stage_name(ctx: WriteContext, key: str) -> str:
+    """Per-connection override, else the CRM package's DEAL_STAGES, else our defaults."""
+    configured = (ctx.job.connection.settings or {}).get("deal_stages", {})
+    if key in configured:
+        return str(configured[key])
+    try:
+        module = importlib.import_module(f"connectors.{ctx.job.provider}.mapping")
+    except ImportError:
+        module = None
+    stages = {**DEFAULT_DEAL_STAGES.get(ctx.job.provider, {}), **getattr(module, "DEAL_STAGES", {})}
+    return str(stages.get(key, key))
+
+
+def write_deal(ctx: WriteContext, contact_id: str) -> None:
+    """Create a deal for the contact, or move the one we created for it before."""
+    key = deal_stage_key(ctx.lead)
+    if key is None or _done(ctx, "deal") is not None:
+        return
+    stage = _stage_name(ctx, key)
+    earlier = (
+        ExternalRecord.objects.filter(
+            client=ctx.job.client,
+            provider=ctx.job.provider,
+            object_type="deal",
+            action=RecordAction.CREATED,
+            rolled_back_at__isnull=True,
+            values__contact_id=contact_id,
+        )
+        .order_by("-created_at")
+        .first()
+        if contact_id
+        else None
+    )
+    if earlier is not None:
+        _move_deal(ctx, earlier, stage)
+        return
+    name = f"{ctx.person.full_name or ctx.person.email or ctx.person.phone} ({key})"
+    values = {"contact_id": contact_id or NEW_CONTACT, "name": name, "stage": stage}
+    if ctx.shadow:
+        _record(ctx, "deal", "", RecordAction.WOULD_CREATE, values)
+        return
+    deal = ctx.crm.create_deal(contact_id=contact_id, name=name, stage=stage, source_tag=ctx.tag)
+    _record(ctx, "deal", deal.id, RecordAction.CREATED, values)
+
+
+def _move_deal(ctx: WriteContext, earlier: ExternalRecord, stage: str) -> None:
+    if earlier.values.get("stage") == stage:
+        return
+    values = {"contact_id": earlier.values.get("contact_id", ""), "stage": stage}
+    if ctx.shadow:
+        _record(ctx, "deal", earlier.external_id, RecordAction.WOULD_UPDATE, values)
+        return
+    previous = ctx.crm.move_deal(earlier.external_id, stage)
+    snapshot = {"stage": previous.fields.get("stage", earlier.values.get("stage", ""))}
+    _record(ctx, "deal", earlier.external_id, RecordAction.UPDATED, values, snapshot=snapshot)
+
+
+def note_body(ctx: WriteContext) -> str:
+    event = ctx.job.event
+    lines = [str(ctx.lead.get("conversation_summary") or "").strip()]
+    if ctx.lead.get("transcript_url"):
+        lines.append(f"Transcript: {ctx.lead['transcript_url']}")
+    origin = " · ".join(p for p in (event.source_tag, event.chatbot_vendor, event.session_id) if p)
+    lines.append(f"Source: {origin}")
+    return "\n\n".join(line for line in lines if line)
+
+
+def write_note(ctx: WriteContext, contact_id: str) -> None:
+    """Log the conversation summary on the contact's timeline (when there is one)."""
+    if not (ctx.lead.get("conversation_summary") or ctx.lead.get("transcript_url")):
+        return
+    if _done(ctx, "note") is not None:
+        return
+    values = {"contact_id": contact_id or NEW_CONTACT, "body": note_body(ctx)}
+    if ctx.shadow:
+        _record(ctx, "note", "", RecordAction.WOULD_CREATE, values)
+        return
+    note = ctx.crm.add_note(contact_id=contact_id, body=values["body"])
+    _record(ctx, "note", note.id, RecordAction.CREATED, values)
+
+
+def follow_up_tags(ctx: WriteContext) -> list[str]:
+    """The source tag, the chatbot vendor, and the connection's follow-up tags (a lifecycle
+    stage, list or label the CRM's ``tag_contact`` understands)."""
+    configured = (ctx.job.connection.settings or {}).get("follow_up_tags", [])
+    tags = [ctx.tag, ctx.job.event.chatbot_vendor, *[str(t) for t in configured]]
+    return [t for t in dict.fromkeys(tags) if t]
+
+
+def write_tags(ctx: WriteContext, contact_id: str) -> None:
+    """Tag the contact for follow-up, when the CRM client supports tagging."""
+    tag_contact = getattr(ctx.crm, "tag_contact", None)
+    if tag_contact is None or _done(ctx, "contact_tags") is not None:
+        return
+    tags = follow_up_tags(ctx)
+    if ctx.shadow:
+        _record(ctx, "contact_tags", contact_id, RecordAction.WOULD_UPDATE, {"tags": tags})
+        return
+    try:
+        previous = tag_contact(contact_id, tags)
+    except ConnectorError as exc:
+        if not exc.permanent:
+            raise  # transient: the job retries, and skips what it already wrote
+        # The CRM has no such tag or label (Pipedrive labels must exist first): the person,
+        # deal and note are in; say so rather than kill a job that did its main work.
+        audit_log(
+            client=ctx.job.client,
+            actor=SYSTEM,
+            action="crm.tags.refused",
+            target=f"{ctx.job.provider}:contact:{contact_id}",
+            details={"job": ctx.job.pk, "tags": tags, "error": str(exc)[:500]},
+        )
+        return
+    _record(
+        ctx,
+        "contact_tags",
+        contact_id,
+        RecordAction.UPDATED,
+        {"tags": tags},
+        snapshot=dict(previous.fields),
+    )

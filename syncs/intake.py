@@ -1,0 +1,62 @@
+"""Intake services: store an AI event and its sync jobs in one transaction (the outbox)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from syncs.models import DEFAULT_SOURCE_TAG, AiEvent, EventStatus, JobStatus, SyncJob
+from syncs.outbox import crm_connections, publish_on_commit
+from tenants.models import Client
+
+
+def _jobs_for(client: Client, event: AiEvent) -> list[SyncJob]:
+    """One CRM job per chosen CRM connection; with none (or none usable) the job waits."""
+    jobs = []
+    for connection in crm_connections(client, client.crm_provider):
+        status = JobStatus.PENDING if connection.is_usable else JobStatus.WAITING_CONNECTION
+        jobs.append(
+            SyncJob(
+                client=client,
+                event=event,
+                target="crm",
+                connection=connection,
+                provider=connection.provider,
+                status=status,
+            )
+        )
+    if not jobs:
+        jobs.append(
+            SyncJob(
+                client=client,
+                event=event,
+                target="crm",
+                provider=client.crm_provider,
+                status=JobStatus.WAITING_CONNECTION,
+            )
+        )
+    return jobs
+
+
+def event_create(*, client: Client, kind: str, payload: dict[str, Any]) -> AiEvent:
+    """Store the event and its jobs atomically; the jobs are published after commit.
+
+    Must run inside the caller's transaction when the caller writes more (the idempotency
+    record); opens its own otherwise. Returns the event.
+    """
+    with transaction.atomic():
+        event = AiEvent.objects.create(
+            client=client,
+            kind=kind,
+            payload=payload,
+            source_tag=str(payload.get("source_tag") or DEFAULT_SOURCE_TAG),
+            chatbot_vendor=str(payload.get("chatbot_vendor") or ""),
+            session_id=str(payload.get("chatbot_session_id") or ""),
+        )
+        jobs = SyncJob.objects.bulk_create(_jobs_for(client, event))
+        if all(job.status == JobStatus.WAITING_CONNECTION for job in jobs):
+            event.status = EventStatus.WAITING_CONNECTION
+            event.save(update_fields=["status"])
+        publish_on_commit([job.pk for job in jobs if job.status == JobStatus.PENDING])
+    return event

@@ -1,0 +1,130 @@
+"""The transactional outbox: publishing sync jobs after commit, and the sweeper.
+
+A job row is written in the same transaction as its event; the Celery message (just the id) is
+sent only after that transaction commits (``transaction.on_commit``), so a rolled-back request
+publishes nothing and a committed one is published once. If the broker is down or the message
+is lost (a Redis restarted empty), the sweeper finds the committed row and publishes it again;
+a duplicate message is harmless because a worker must claim the row before doing anything.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from connectors.models import Connection, ConnectionStatus
+from syncs.models import JobStatus, SyncJob
+
+log = logging.getLogger(__name__)
+SWEEP_BATCH = 500
+
+
+def publish_on_commit(job_ids: list[int], countdown: float | None = None) -> None:
+    """Queue ``run_sync_job`` for each job once the current transaction commits."""
+    if job_ids:
+        transaction.on_commit(lambda: publish_now(job_ids, countdown))
+
+
+def publish_now(job_ids: list[int], countdown: float | None = None) -> int:
+    """Send the messages; a failure is logged, not raised (the sweeper will publish again).
+
+    Returns how many messages the broker accepted.
+    """
+    from syncs.tasks import run_sync_job
+
+    sent = 0
+    delay = None if countdown is None else min(max(countdown, 0), settings.CELERY_MAX_COUNTDOWN)
+    for job_id in job_ids:
+        try:
+            run_sync_job.apply_async((job_id,), countdown=delay)
+        except Exception:  # the broker is unreachable: the row stays for the sweeper
+            log.exception("could not publish sync job %s; the sweeper will retry", job_id)
+            continue
+        sent += 1
+        now = timezone.now()
+        SyncJob.objects.filter(pk=job_id).update(published_at=now)
+        SyncJob.objects.filter(pk=job_id, status=JobStatus.PENDING).update(status=JobStatus.QUEUED)
+    return sent
+
+
+def lease_seconds() -> int:
+    """How long a running job is presumed alive: the hard time limit kills it before that."""
+    return settings.CELERY_TASK_TIME_LIMIT + 30
+
+
+def lost_jobs(now=None) -> list[int]:
+    """Ids of jobs whose message was probably lost: committed but not published (or published
+    long ago and still not started), a retry whose message never came, or a running job whose
+    worker died past its lease."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.SYNC_REPUBLISH_AFTER_SECONDS)
+    waiting = Q(status__in=[JobStatus.PENDING, JobStatus.QUEUED]) & (
+        Q(published_at__lt=stale) | Q(published_at__isnull=True, created_at__lt=stale)
+    )
+    retry_lost = Q(status=JobStatus.FAILED, next_attempt_at__lt=stale) & (
+        Q(published_at__isnull=True) | Q(published_at__lt=stale)
+    )
+    dead_worker = Q(
+        status=JobStatus.RUNNING, started_at__lt=now - timedelta(seconds=lease_seconds())
+    ) & (Q(published_at__isnull=True) | Q(published_at__lt=stale))
+    return list(
+        SyncJob.objects.filter(waiting | retry_lost | dead_worker)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+
+
+def release_waiting(connection: Connection | None = None) -> list[int]:
+    """Jobs waiting for a CRM connection that is usable now go back to pending and are
+    published. With ``connection``, only that connection's client is looked at."""
+    jobs = SyncJob.objects.filter(status=JobStatus.WAITING_CONNECTION)
+    if connection is not None:
+        jobs = jobs.filter(client_id=connection.client_id)
+    released: list[int] = []
+    with transaction.atomic():
+        for job in jobs.select_related("connection", "client").order_by("pk")[:SWEEP_BATCH]:
+            usable = _usable_connection(job)
+            if usable is None:
+                continue
+            updated = SyncJob.objects.filter(pk=job.pk, status=JobStatus.WAITING_CONNECTION).update(
+                status=JobStatus.PENDING, connection=usable, provider=usable.provider
+            )
+            if updated:
+                released.append(job.pk)
+        publish_on_commit(released)
+    return released
+
+
+def _usable_connection(job: SyncJob) -> Connection | None:
+    if job.connection_id:
+        job.connection.refresh_from_db(fields=["status"])
+        return job.connection if job.connection.is_usable else None
+    return crm_connections(job.client, job.provider).filter(status=ConnectionStatus.ACTIVE).first()
+
+
+def crm_connections(client, provider: str = ""):
+    """The client's CRM connections; only the chosen provider's when one is chosen."""
+    connections = Connection.objects.filter(client=client, kind="crm").order_by("pk")
+    return connections.filter(provider=provider) if provider else connections
+
+
+def outbox_sweep() -> dict[str, int]:
+    """The beat task's work: re-publish lost messages, release jobs whose connection is back."""
+    lost = lost_jobs()
+    republished = publish_now(lost) if lost else 0
+    released = release_waiting()
+    if lost:
+        log.warning("outbox sweeper re-published %d of %d lost sync jobs", republished, len(lost))
+    return {"republished": republished, "released": len(released)}
+
+
+def on_connection_reconnected(sender: object = None, **kwargs: object) -> None:
+    """Receiver for ``connectors.signals.connection_reconnected``: release that client's jobs."""
+    connection = kwargs.get("connection") or kwargs.get("instance")
+    if isinstance(connection, Connection):
+        release_waiting(connection)

@@ -1,0 +1,49 @@
+"""The review queue: jobs held as ``needs_review`` are fixed by staff and released."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from syncs.audit import audit_log
+from syncs.models import JobStatus, SyncJob
+from syncs.normalise import normalise_person
+from syncs.outbox import publish_on_commit
+from syncs.services import refresh_event_status
+
+FIXABLE_FIELDS = frozenset({"name", "first_name", "last_name", "email", "phone", "company"})
+
+
+def release_review(job: SyncJob, fixed_fields: dict[str, Any], actor: str) -> SyncJob:
+    """Apply staff's fixes and send the job again.
+
+    The event's payload stays as received; fixes are kept on the job (``overrides``) and
+    audited. Raises ValidationError if a field is not fixable, the fixed person still cannot
+    be made valid, or the job is not waiting for review.
+    """
+    unknown = sorted(set(fixed_fields) - FIXABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"These fields cannot be fixed here: {', '.join(unknown)}.")
+    with transaction.atomic():
+        job = SyncJob.objects.select_for_update().select_related("event", "client").get(pk=job.pk)
+        if job.status != JobStatus.NEEDS_REVIEW:
+            raise ValidationError("This job is not waiting for review.")
+        overrides = {**job.overrides, **{k: str(v) for k, v in fixed_fields.items()}}
+        person = normalise_person({**job.event.payload, **overrides}, job.client.default_region)
+        if person.problems:
+            raise ValidationError("; ".join(person.problems))
+        job.overrides, job.status, job.review_reason = overrides, JobStatus.PENDING, ""
+        job.finished_at = None
+        job.save(update_fields=["overrides", "status", "review_reason", "finished_at"])
+        audit_log(
+            client=job.client,
+            actor=actor,
+            action="review.released",
+            target=f"job:{job.pk}",
+            details={"fixed": sorted(fixed_fields), "event": str(job.event.public_id)},
+        )
+        refresh_event_status(job.event)
+        publish_on_commit([job.pk])
+    return job

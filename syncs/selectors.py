@@ -1,0 +1,83 @@
+"""Reads: an event's state as the API shows it, computed from its jobs (the truth)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+
+from syncs.models import AiEvent, EventStatus, JobStatus, SyncJob
+from tenants.models import Client
+from tenants.scoping import for_client
+
+# States that will not change without a person (or a reconnect): ?wait stops there.
+SETTLED = frozenset(
+    {
+        EventStatus.SYNCED,
+        EventStatus.FAILED,
+        EventStatus.NEEDS_REVIEW,
+        EventStatus.WAITING_CONNECTION,
+    }
+)
+
+
+def event_status(job_statuses: list[str]) -> str:
+    """One status for an event from its jobs' statuses, the most actionable first."""
+    statuses = set(job_statuses)
+    if not statuses:
+        return EventStatus.ACCEPTED
+    if statuses == {JobStatus.SYNCED}:
+        return EventStatus.SYNCED
+    if JobStatus.DEAD in statuses:
+        return EventStatus.FAILED
+    if JobStatus.NEEDS_REVIEW in statuses:
+        return EventStatus.NEEDS_REVIEW
+    if statuses <= {JobStatus.SYNCED, JobStatus.WAITING_CONNECTION}:
+        return EventStatus.WAITING_CONNECTION
+    if statuses <= {JobStatus.PENDING, JobStatus.QUEUED}:
+        return EventStatus.ACCEPTED
+    return EventStatus.PROCESSING
+
+
+def event_for_client(client: Client, public_id: object) -> AiEvent | None:
+    return for_client(AiEvent, client).filter(public_id=public_id).first()
+
+
+def event_detail(event: AiEvent) -> dict[str, Any]:
+    """What ``GET /api/v1/events/{id}`` returns."""
+    jobs = list(for_client(SyncJob, event.client).filter(event=event).order_by("pk"))
+    targets = [
+        {
+            "target": job.target,
+            "provider": job.provider,
+            "status": job.status,
+            "crm_id": job.crm_id,
+            "attempts": job.attempts,
+            "next_attempt_at": job.next_attempt_at if job.status == JobStatus.FAILED else None,
+            "reason": job.review_reason or job.last_error,
+        }
+        for job in jobs
+    ]
+    crm_ids = [job.crm_id for job in jobs if job.target == "crm" and job.crm_id]
+    return {
+        "id": event.public_id,
+        "kind": event.kind,
+        "status": event_status([job.status for job in jobs]),
+        "crm_id": crm_ids[0] if crm_ids else None,
+        "received_at": event.received_at,
+        "targets": targets,
+    }
+
+
+def event_detail_waiting(event: AiEvent, wait_seconds: int) -> dict[str, Any]:
+    """``event_detail``, polling the database until the event settles or time runs out.
+
+    Bounded (≤ ``SYNC_WAIT_MAX_SECONDS``) because every waiting request holds a web worker.
+    """
+    deadline = time.monotonic() + min(wait_seconds, settings.SYNC_WAIT_MAX_SECONDS)
+    detail = event_detail(event)
+    while detail["status"] not in SETTLED and time.monotonic() < deadline:
+        time.sleep(settings.SYNC_WAIT_POLL_SECONDS)
+        detail = event_detail(event)
+    return detail

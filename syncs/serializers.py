@@ -1,0 +1,172 @@
+"""Input and output serializers of the intake API, one pair per operation.
+
+Input is checked for shape only (types, lengths, ranges); whether a phone or an e-mail can be
+made valid is the worker's business: what cannot becomes ``needs_review`` with the reason, so a
+chatbot's lead is never lost over a typo.
+"""
+
+from __future__ import annotations
+
+import json
+
+from rest_framework import serializers
+
+from syncs.models import EventKind
+
+MAX_EXTRA_BYTES = 16_384
+
+
+class StrictTypes:
+    """JSON types as documented: DRF would turn 0 into "0" and "82" into 82 silently."""
+
+    json_type: type | tuple[type, ...] = str
+
+    def to_internal_value(self, data: object) -> object:
+        if not isinstance(data, self.json_type) or isinstance(data, bool):
+            raise serializers.ValidationError(f"Expected a {self.type_name}.")
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+    @property
+    def type_name(self) -> str:
+        return "string" if self.json_type is str else "integer"
+
+
+class Text(StrictTypes, serializers.CharField):
+    """Kept as sent (no trimming), so lengths mean what the schema says; normalisation trims."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+
+class Pattern(StrictTypes, serializers.RegexField):
+    def __init__(self, regex: str, **kwargs: object) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(regex, **kwargs)
+
+
+def _given(attrs: dict, name: str) -> bool:
+    return bool(str(attrs.get(name) or "").strip())
+
+
+class Integer(StrictTypes, serializers.IntegerField):
+    json_type = int
+
+
+class StrictSerializer(serializers.Serializer):
+    """Unknown fields are refused, not silently dropped: a misspelt field is a 400."""
+
+    def validate(self, attrs: dict) -> dict:
+        unknown = sorted(set(getattr(self, "initial_data", {}) or {}) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["Unknown field; put additional data under 'extra'."] for name in unknown}
+            )
+        return attrs
+
+
+class LeadInputSerializer(StrictSerializer):
+    name = Text(max_length=200, required=False, allow_blank=True)
+    first_name = Text(max_length=100, required=False, allow_blank=True)
+    last_name = Text(max_length=100, required=False, allow_blank=True)
+    email = Text(max_length=254, required=False, allow_blank=True)
+    phone = Text(max_length=64, required=False, allow_blank=True)
+    company = Text(max_length=200, required=False, allow_blank=True)
+    lead_score = Integer(min_value=0, max_value=100, required=False)
+    intent = Text(max_length=64, required=False, allow_blank=True)
+    conversation_summary = Text(max_length=20_000, required=False, allow_blank=True)
+    transcript_url = Pattern(
+        r"^(https?://[^\s\x00]+)?$", max_length=2000, required=False, allow_blank=True
+    )
+    chatbot_session_id = Text(max_length=255, required=False, allow_blank=True)
+    chatbot_vendor = Text(max_length=64, required=False, allow_blank=True)
+    source_tag = Pattern(
+        r"^[A-Za-z0-9_.:-]{1,64}$",
+        required=False,
+        help_text="Tag written on everything this lead creates (default AI_Chatbot); "
+        "rollback works by tag.",
+    )
+    extra = serializers.DictField(required=False, help_text="Any other fields, as an object.")
+
+    def validate_extra(self, value: dict) -> dict:
+        if len(json.dumps(value)) > MAX_EXTRA_BYTES:
+            raise serializers.ValidationError(f"At most {MAX_EXTRA_BYTES} bytes of JSON.")
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        if not (_given(attrs, "email") or _given(attrs, "phone")):
+            raise serializers.ValidationError(
+                {"email": ["A lead needs an email or a phone: that is how the CRM is searched."]}
+            )
+        return attrs
+
+
+class EventPayloadSerializer(LeadInputSerializer):
+    """Other events name the person by e-mail, phone or chatbot session."""
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = StrictSerializer.validate(self, attrs)
+        if not any(_given(attrs, n) for n in ("email", "phone", "chatbot_session_id")):
+            raise serializers.ValidationError(
+                {"email": ["Name the person: email, phone or chatbot_session_id."]}
+            )
+        return attrs
+
+
+class EventInputSerializer(StrictSerializer):
+    kind = serializers.ChoiceField(choices=EventKind.choices)
+    payload = serializers.DictField()
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        # Any kind may name the person by session only: the worker finds the session's person.
+        inner = EventPayloadSerializer(data=attrs["payload"])
+        if not inner.is_valid():
+            raise serializers.ValidationError({"payload": inner.errors})
+        return attrs
+
+
+class AcceptedSerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text="The event id.")
+    status = serializers.CharField(help_text="accepted, or waiting_connection without a CRM.")
+    status_url = serializers.URLField(help_text="GET it (optionally with ?wait=N) for progress.")
+
+
+class TargetSerializer(serializers.Serializer):
+    target = serializers.CharField()
+    provider = serializers.CharField()
+    status = serializers.CharField()
+    crm_id = serializers.CharField(allow_blank=True)
+    attempts = serializers.IntegerField()
+    next_attempt_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+
+
+class EventDetailSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    status = serializers.CharField(
+        help_text="accepted / processing / synced / needs_review / waiting_connection / failed"
+    )
+    crm_id = serializers.CharField(allow_blank=True, allow_null=True)
+    received_at = serializers.DateTimeField()
+    targets = TargetSerializer(many=True)
+
+
+class WaitQuerySerializer(serializers.Serializer):
+    wait = serializers.IntegerField(
+        min_value=0,
+        max_value=30,
+        required=False,
+        default=0,
+        help_text="Seconds (0-30) to wait for a final state before answering.",
+    )
+
+
+class ProblemSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField(required=False)
+    instance = serializers.CharField(required=False)

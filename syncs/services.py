@@ -1,0 +1,237 @@
+"""The sync service: run one job (normalise → map → duplicate check → CRM), and what happens
+when it fails.
+
+A job is claimed with a conditional UPDATE before any work, so a duplicated or re-delivered
+message finds it taken and does nothing. Failures are classified by ``ConnectorError``:
+``retry_after`` → retry no sooner than the vendor asked; transient → exponential backoff with
+full jitter, at most ``SYNC_MAX_ATTEMPTS`` attempts, then ``dead``; permanent → ``dead`` with the
+vendor's message; a dead grant → ``waiting_connection`` until the client reconnects.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import random
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from connectors.base import ConnectorError, CrmClient
+from syncs.audit import SYSTEM, audit_log
+from syncs.crm import crm_client_for
+from syncs.crm_writes import WriteContext, write_contact, write_deal, write_note, write_tags
+from syncs.mapping import apply_rules, rules_for
+from syncs.models import AiEvent, EventKind, JobStatus, SyncJob
+from syncs.normalise import Person, normalise_person
+from syncs.outbox import lease_seconds, publish_on_commit
+from syncs.selectors import event_status
+from tenants.scoping import for_client
+
+log = logging.getLogger(__name__)
+CLOCK_SKEW = timedelta(seconds=2)
+PERSON_FIELDS = ("name", "first_name", "last_name", "email", "phone", "company")
+
+
+def sync_job_claim(job_id: int) -> SyncJob | None:
+    """Take the job for this worker (one winner however many messages), or None."""
+    now = timezone.now()
+    claimable = (
+        Q(status__in=[JobStatus.PENDING, JobStatus.QUEUED])
+        | (
+            Q(status=JobStatus.FAILED)
+            & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + CLOCK_SKEW))
+        )
+        | Q(status=JobStatus.RUNNING, started_at__lt=now - timedelta(seconds=lease_seconds()))
+    )
+    taken = (
+        SyncJob.objects.filter(pk=job_id)
+        .filter(claimable)
+        .update(status=JobStatus.RUNNING, started_at=now, attempts=F("attempts") + 1)
+    )
+    if not taken:
+        return None
+    return SyncJob.objects.select_related("event", "client", "connection").get(pk=job_id)
+
+
+def sync_job_run(job_id: int, *, crm: CrmClient | None = None) -> str:
+    """Run a job if it can be claimed; returns its status afterwards ('skipped' if not ours).
+
+    ``crm`` replaces the connection's client (tests); otherwise it comes from the registry.
+    """
+    job = sync_job_claim(job_id)
+    if job is None:
+        return "skipped"
+    try:
+        _execute(job, crm)
+    except ConnectorError as exc:
+        _after_failure(job, exc)
+    except Exception as exc:  # a bug must not strand the job in "running"; retry, then dead
+        log.exception("sync job %s crashed", job.pk)
+        _after_failure(job, ConnectorError(f"{type(exc).__name__}: {exc}"))
+    refresh_event_status(job.event)
+    return job.status
+
+
+def _execute(job: SyncJob, crm: CrmClient | None) -> None:
+    connection = job.connection
+    if connection is None or not connection.is_usable:
+        _set(job, JobStatus.WAITING_CONNECTION, last_error="The CRM connection is not usable.")
+        return
+    lead = _with_session_person({**job.event.payload, **job.overrides}, job)
+    person = normalise_person(lead, job.client.default_region)
+    if person.problems:
+        hold_for_review(job, "; ".join(person.problems))
+        return
+    fields = _lead_fields(lead, person, job.client.default_region)
+    AiEvent.objects.filter(pk=job.event_id).update(normalised=person.as_dict())
+    mapped, problems = apply_rules(rules_for(connection), fields)
+    if problems:
+        hold_for_review(job, "; ".join(problems))
+        return
+    duplicate_reason = _duplicate_check(job, person)
+    if duplicate_reason:
+        hold_for_review(job, duplicate_reason)
+        return
+    ctx = WriteContext(
+        job=job,
+        crm=crm or crm_client_for(connection),
+        person=person,
+        lead=fields,
+        mapped=mapped,
+        shadow=connection.shadow_mode,
+    )
+    contact_id = write_contact(ctx)
+    if job.event.kind != EventKind.OPT_OUT:
+        write_deal(ctx, contact_id)
+    write_note(ctx, contact_id)
+    write_tags(ctx, contact_id)
+    _set(job, JobStatus.SYNCED, crm_id=contact_id, finished_at=timezone.now(), last_error="")
+
+
+def _with_session_person(lead: dict[str, Any], job: SyncJob) -> dict[str, Any]:
+    """An event naming the person only by chatbot session takes the person's fields from the
+    latest earlier event of that session (same client) that had an email or a phone."""
+    session = lead.get("chatbot_session_id")
+    if lead.get("email") or lead.get("phone") or not session:
+        return lead
+    earlier = (
+        for_client(AiEvent, job.client)
+        .filter(session_id=session, received_at__lte=job.event.received_at)
+        .exclude(pk=job.event_id)
+        .order_by("-received_at")
+    )
+    for event in earlier[:20]:
+        if event.payload.get("email") or event.payload.get("phone"):
+            known = {k: event.payload[k] for k in PERSON_FIELDS if event.payload.get(k)}
+            return {**known, **lead}
+    return lead
+
+
+def _lead_fields(lead: dict[str, Any], person: Person, region: str) -> dict[str, Any]:
+    """What mapping rules read: the lead as sent, with the normalised person on top."""
+    person_fields = {k: v for k, v in person.as_dict().items() if k != "problems"}
+    aliases = {  # the names the CRM packages' default maps use
+        "summary": lead.get("conversation_summary", ""),
+        "session_id": lead.get("chatbot_session_id", ""),
+    }
+    return {**lead, **aliases, **person_fields, "_region": region}
+
+
+def _duplicate_check(job: SyncJob, person: Person) -> str:
+    """The duplicate-detection hook (``syncs.dedupe.check(client, person)``) when installed.
+
+    Its answer holds the job for review when it says so (``needs_review`` true, with a
+    ``reason``); anything else lets the job go on (the CRM search still prevents a duplicate).
+    """
+    try:
+        dedupe = importlib.import_module("syncs.dedupe")
+    except ImportError:
+        return ""
+    result = dedupe.check(job.client, person)
+    if result is None:
+        return ""
+    needs_review = getattr(result, "needs_review", None)
+    if needs_review is None and isinstance(result, dict):
+        needs_review = result.get("needs_review")
+    if not needs_review:
+        return ""
+    reason = getattr(result, "reason", None) or (
+        result.get("reason") if isinstance(result, dict) else None
+    )
+    return str(reason or "Possible duplicate of a known person.")
+
+
+def _set(job: SyncJob, status: str, **fields: Any) -> None:
+    job.status = status
+    for name, value in fields.items():
+        setattr(job, name, value)
+    SyncJob.objects.filter(pk=job.pk).update(status=status, **fields)
+
+
+def hold_for_review(job: SyncJob, reason: str) -> None:
+    """Nothing is sent; staff see the reason, fix the fields and release the job."""
+    _set(job, JobStatus.NEEDS_REVIEW, review_reason=reason[:2000], finished_at=timezone.now())
+    audit_log(
+        client=job.client,
+        actor=SYSTEM,
+        action="sync.needs_review",
+        target=f"job:{job.pk}",
+        details={"reason": reason[:2000], "event": str(job.event.public_id)},
+    )
+
+
+def retry_countdown(attempt: int) -> float:
+    """Full jitter (AWS architecture blog): uniform in [1, min(cap, base·2^(attempt-1))]."""
+    exponential = settings.SYNC_RETRY_BASE_SECONDS * 2 ** (attempt - 1)
+    ceiling = min(settings.SYNC_RETRY_CAP_SECONDS, exponential)
+    return min(max(1.0, random.uniform(0, ceiling)), settings.CELERY_MAX_COUNTDOWN)
+
+
+def _after_failure(job: SyncJob, exc: ConnectorError) -> None:
+    message = str(exc)[:2000]
+    if exc.needs_reauth:
+        _set(job, JobStatus.WAITING_CONNECTION, last_error=message)
+    elif exc.permanent:
+        _dead(job, message)
+    elif exc.retry_after is not None:
+        # The vendor said when: honour it, and a throttle is not a failed attempt.
+        countdown = min(max(float(exc.retry_after), 1.0), settings.CELERY_MAX_COUNTDOWN)
+        _schedule_retry(job, message, countdown, counted=exc.status != 429)
+    elif job.attempts >= settings.SYNC_MAX_ATTEMPTS:
+        _dead(job, message)
+    else:
+        _schedule_retry(job, message, retry_countdown(job.attempts), counted=True)
+
+
+def _schedule_retry(job: SyncJob, message: str, countdown: float, *, counted: bool) -> None:
+    if not counted:
+        SyncJob.objects.filter(pk=job.pk).update(attempts=F("attempts") - 1)
+        job.attempts -= 1
+    next_at = timezone.now() + timedelta(seconds=countdown)
+    _set(job, JobStatus.FAILED, last_error=message, next_attempt_at=next_at)
+    publish_on_commit([job.pk], countdown=countdown)
+
+
+def _dead(job: SyncJob, message: str) -> None:
+    _set(job, JobStatus.DEAD, last_error=message, finished_at=timezone.now())
+    log.error("sync job %s is dead after %d attempts: %s", job.pk, job.attempts, message)
+    audit_log(
+        client=job.client,
+        actor=SYSTEM,
+        action="sync.dead",
+        target=f"job:{job.pk}",
+        details={"attempts": job.attempts, "error": message, "provider": job.provider},
+    )
+
+
+def refresh_event_status(event: AiEvent) -> str:
+    """Store the event's status as its jobs now say (the API computes it the same way)."""
+    statuses = SyncJob.objects.filter(event=event).values_list("status", flat=True)
+    status = event_status(list(statuses))
+    AiEvent.objects.filter(pk=event.pk).update(status=status)
+    event.status = status
+    return status

@@ -1,0 +1,95 @@
+"""Fixtures for the sync engine: a CRM connection, a lead posted the way a chatbot posts it,
+and Celery pointed at kombu's in-memory transport so tests read the messages really published.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+from kombu import Connection as KombuConnection
+
+from agency.celery import app as celery_app
+from connectors.models import Connection
+
+LEAD = {
+    "name": "mary O'BRIEN",
+    "email": "Mary.OBrien@Example.COM",
+    "phone": "(415) 555-2671",
+    "company": "O'Brien Dental",
+    "lead_score": 82,
+    "intent": "booking",
+    "conversation_summary": "Wants a cleaning next week.",
+    "transcript_url": "https://chat.example.com/t/abc",
+    "chatbot_session_id": "sess-1",
+    "chatbot_vendor": "acme-bot",
+}
+
+
+@dataclass
+class Published:
+    job_id: int
+    eta: str | None
+
+
+class MemoryBroker:
+    """Reads what was published to the default queue of kombu's in-memory transport."""
+
+    def drain(self) -> list[Published]:
+        out: list[Published] = []
+        with KombuConnection("memory://") as conn:
+            queue = conn.SimpleQueue("celery")
+            while True:
+                try:
+                    message = queue.get(block=False)
+                except queue.Empty:
+                    break
+                body = message.body if isinstance(message.body, list | tuple) else None
+                if body is None:
+                    body = json.loads(message.body)
+                if message.headers.get("task") == "syncs.tasks.run_sync_job":
+                    out.append(Published(body[0][0], message.headers.get("eta")))
+                message.ack()
+            queue.close()
+        return out
+
+
+@pytest.fixture(autouse=True)
+def broker():
+    """Celery publishes to memory:// during these tests (never to the shared broker folder)."""
+    saved = (celery_app.conf.broker_url, celery_app.conf.broker_transport_options)
+    celery_app.conf.broker_url, celery_app.conf.broker_transport_options = "memory://", {}
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    memory = MemoryBroker()
+    memory.drain()
+    yield memory
+    celery_app.conf.broker_url, celery_app.conf.broker_transport_options = saved
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def crm_a(world) -> Connection:
+    return Connection.objects.create(client=world.client_a, provider="hubspot", kind="crm")
+
+
+@pytest.fixture
+def crm_b(world) -> Connection:
+    return Connection.objects.create(client=world.client_b, provider="salesforce", kind="crm")
+
+
+@pytest.fixture
+def run_job(django_capture_on_commit_callbacks):
+    """Run a job as a worker would, with on-commit publishing executed (a test transaction
+    never commits, so callbacks would otherwise be dropped)."""
+    from syncs.models import SyncJob
+    from syncs.services import sync_job_run
+
+    def run(job, crm) -> SyncJob:
+        with django_capture_on_commit_callbacks(execute=True):
+            sync_job_run(job.pk, crm=crm)
+        return SyncJob.objects.get(pk=job.pk)
+
+    return run

@@ -1,0 +1,132 @@
+"""POST /api/v1/leads and /api/v1/events: 202 with the event, jobs stored with it, input
+refused as problem+json."""
+
+from __future__ import annotations
+
+import pytest
+
+from syncs.models import AiEvent, EventKind, IdempotencyRecord, JobStatus, SyncJob
+
+from ..conftest import bearer
+from ..tenants.test_api_auth import assert_problem
+from .conftest import LEAD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_accepts_a_lead_and_stores_its_crm_job(api, world, crm_a):
+    response = api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
+    assert response.status_code == 202, response.content
+    body = response.json()
+    event = AiEvent.objects.get(public_id=body["id"])
+    assert body["status"] == "accepted"
+    assert body["status_url"].endswith(f"/api/v1/events/{event.public_id}")
+    assert response["Location"] == body["status_url"]
+    assert event.client == world.client_a and event.kind == EventKind.LEAD_CAPTURED
+    assert event.payload == LEAD  # kept as received
+    assert (event.chatbot_vendor, event.session_id, event.source_tag) == (
+        "acme-bot",
+        "sess-1",
+        "AI_Chatbot",
+    )
+    job = SyncJob.objects.get(event=event)
+    assert (job.connection, job.provider, job.status) == (crm_a, "hubspot", JobStatus.PENDING)
+
+
+def test_it_holds_the_job_when_the_client_has_no_crm_connection(api, world):
+    response = api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
+    assert response.json()["status"] == "waiting_connection"
+    job = SyncJob.objects.get()
+    assert job.status == JobStatus.WAITING_CONNECTION and job.connection is None
+
+
+def test_it_waits_when_the_connection_needs_reconnecting(api, world, crm_a):
+    crm_a.status = "needs_reauth"
+    crm_a.save()
+    api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
+    assert SyncJob.objects.get().status == JobStatus.WAITING_CONNECTION
+
+
+def test_it_only_uses_the_clients_chosen_crm(api, world, crm_a):
+    from connectors.models import Connection
+
+    Connection.objects.create(client=world.client_a, provider="zoho", kind="crm")
+    api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
+    assert list(SyncJob.objects.values_list("provider", flat=True)) == ["hubspot"]
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"email": "", "phone": ""}, "email"),
+        ({"lead_score": 101}, "lead_score"),
+        ({"lead_score": "high"}, "lead_score"),
+        ({"transcript_url": "not a url"}, "transcript_url"),
+        ({"source_tag": "has spaces"}, "source_tag"),
+        ({"extra": "not an object"}, "extra"),
+        ({"favourite_colour": "blue"}, "favourite_colour"),
+    ],
+)
+def test_it_refuses_bad_input_and_writes_nothing(api, world, crm_a, change, field):
+    body = {**LEAD, **change}
+    response = api.post(
+        "/api/v1/leads", body, format="json", HTTP_IDEMPOTENCY_KEY="k1", **bearer(world.key_a)
+    )
+    problem = assert_problem(response, 400, "validation-error")
+    assert field in str(problem["errors"])
+    assert not AiEvent.objects.exists() and not IdempotencyRecord.objects.exists()
+
+
+def test_it_refuses_a_body_that_is_not_json(api, world):
+    response = api.post(
+        "/api/v1/leads", "{nope", content_type="application/json", **bearer(world.key_a)
+    )
+    assert_problem(response, 400, "malformed-request")
+
+
+def test_it_requires_an_api_key(api, world):
+    assert_problem(api.post("/api/v1/leads", LEAD, format="json"), 401, "authentication-required")
+
+
+def test_it_accepts_other_event_kinds(api, world, crm_a):
+    body = {"kind": "intent.changed", "payload": {"email": "a@b.example", "intent": "purchase"}}
+    response = api.post("/api/v1/events", body, format="json", **bearer(world.key_a))
+    assert response.status_code == 202, response.content
+    event = AiEvent.objects.get(public_id=response.json()["id"])
+    assert event.kind == "intent.changed" and event.payload == body["payload"]
+    assert SyncJob.objects.filter(event=event).count() == 1
+
+
+def test_it_accepts_a_session_id_to_name_the_person_in_other_events(api, world, crm_a):
+    body = {"kind": "conversation.ended", "payload": {"chatbot_session_id": "s-9"}}
+    response = api.post("/api/v1/events", body, format="json", **bearer(world.key_a))
+    assert response.status_code == 202
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"kind": "lead.exploded", "payload": {"email": "a@b.example"}},
+        {"kind": "opt_out", "payload": {}},
+        {"kind": "opt_out", "payload": "a@b.example"},
+        {"kind": "opt_out", "payload": {"email": "a@b.example", "bogus": 1}},
+        {"payload": {"email": "a@b.example"}},
+    ],
+)
+def test_it_refuses_bad_events(api, world, body):
+    response = api.post("/api/v1/events", body, format="json", **bearer(world.key_a))
+    assert_problem(response, 400, "validation-error")
+    assert not AiEvent.objects.exists()
+
+
+def test_the_schema_documents_the_operations_with_examples(api):
+    schema = api.get("/api/schema/?format=json").json()
+    lead_op = schema["paths"]["/api/v1/leads"]["post"]
+    assert "202" in lead_op["responses"] and "422" in lead_op["responses"]
+    assert any(p["name"] == "Idempotency-Key" for p in lead_op["parameters"])
+    assert "24 hours" in lead_op["description"]
+    examples = lead_op["requestBody"]["content"]["application/json"]["examples"]
+    assert examples
+    detail = schema["paths"]["/api/v1/events/{event_id}"]["get"]
+    assert any(p["name"] == "wait" for p in detail["parameters"])
+    assert "/api/v1/events" in schema["paths"]

@@ -1,0 +1,143 @@
+"""The transactional outbox: published equals committed, and the sweeper finds lost messages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from connectors.models import Connection
+from syncs.intake import event_create
+from syncs.models import AiEvent, JobStatus, SyncJob
+from syncs.outbox import on_connection_reconnected, outbox_sweep
+from syncs.tasks import sweep_outbox
+
+from .conftest import LEAD
+
+
+class Rollback(Exception):
+    pass
+
+
+@pytest.mark.django_db(transaction=True)
+def test_half_the_transactions_rolled_back_publish_exactly_the_committed_jobs(world, crm_a, broker):
+    for n in range(40):
+        try:
+            with transaction.atomic():
+                event_create(client=world.client_a, kind="lead.captured", payload={**LEAD, "n": n})
+                if n % 2:
+                    raise Rollback
+        except Rollback:
+            pass
+    committed = sorted(SyncJob.objects.values_list("pk", flat=True))
+    published = sorted(p.job_id for p in broker.drain())
+    assert len(committed) == 20 and published == committed
+    assert AiEvent.objects.count() == 20
+    assert set(SyncJob.objects.values_list("status", flat=True)) == {JobStatus.QUEUED}
+    assert not SyncJob.objects.filter(published_at__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweeper_republishes_messages_that_were_lost(world, crm_a, broker):
+    event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
+    job = SyncJob.objects.get()
+    broker.drain()  # the broker lost it (Redis restarted empty)
+    assert outbox_sweep()["republished"] == 0  # too recent to call lost
+    SyncJob.objects.filter(pk=job.pk).update(published_at=timezone.now() - timedelta(minutes=10))
+    assert sweep_outbox()["republished"] == 1
+    assert [p.job_id for p in broker.drain()] == [job.pk]
+    assert outbox_sweep()["republished"] == 0  # published_at was renewed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweeper_publishes_a_job_whose_first_publish_failed(world, crm_a, broker):
+    event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
+    broker.drain()
+    long_ago = timezone.now() - timedelta(minutes=10)
+    SyncJob.objects.update(published_at=None, status=JobStatus.PENDING, created_at=long_ago)
+    assert outbox_sweep()["republished"] == 1
+    assert len(broker.drain()) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweeper_republishes_lost_retries_and_jobs_of_dead_workers(world, crm_a, broker):
+    event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
+    event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
+    broker.drain()
+    first, second = SyncJob.objects.order_by("pk")
+    old = timezone.now() - timedelta(hours=1)
+    SyncJob.objects.filter(pk=first.pk).update(
+        status=JobStatus.FAILED, next_attempt_at=old, published_at=old
+    )
+    SyncJob.objects.filter(pk=second.pk).update(
+        status=JobStatus.RUNNING, started_at=old, published_at=old
+    )
+    assert outbox_sweep()["republished"] == 2
+    assert sorted(p.job_id for p in broker.drain()) == [first.pk, second.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_job_within_its_lease_is_left_alone(world, crm_a, broker):
+    event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
+    old = timezone.now() - timedelta(hours=1)
+    SyncJob.objects.update(status=JobStatus.RUNNING, started_at=timezone.now(), published_at=old)
+    broker.drain()
+    assert outbox_sweep()["republished"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_jobs_waiting_for_a_connection_are_released_when_it_exists(world, broker):
+    event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
+    assert broker.drain() == []
+    assert outbox_sweep()["released"] == 0
+    Connection.objects.create(client=world.client_a, provider="hubspot", kind="crm")
+    assert outbox_sweep()["released"] == 1
+    job = SyncJob.objects.get()
+    assert job.status == JobStatus.QUEUED and job.provider == "hubspot"
+    assert [p.job_id for p in broker.drain()] == [job.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reconnected_connection_releases_its_clients_jobs_only(world, crm_a, crm_b, broker):
+    for connection in (crm_a, crm_b):
+        connection.status = "needs_reauth"
+        connection.save()
+    event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
+    event_create(client=world.client_b, kind="lead.captured", payload=LEAD)
+    Connection.objects.update(status="active")
+    crm_a.refresh_from_db()
+    on_connection_reconnected(sender=Connection, connection=crm_a)
+    statuses = dict(SyncJob.objects.values_list("client_id", "status"))
+    assert statuses == {
+        world.client_a.pk: JobStatus.QUEUED,
+        world.client_b.pk: JobStatus.WAITING_CONNECTION,
+    }
+    assert len(broker.drain()) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_outage_does_not_fail_the_request(world, crm_a, broker, monkeypatch):
+    from syncs import tasks
+
+    def down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.run_sync_job, "apply_async", down)
+    event = event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
+    assert AiEvent.objects.filter(pk=event.pk).exists()
+    assert SyncJob.objects.get().published_at is None  # the sweeper will publish it
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reconnected_signal_releases_waiting_jobs(world, crm_a, broker):
+    signals = pytest.importorskip("connectors.signals")
+    crm_a.status = "needs_reauth"
+    crm_a.save()
+    event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
+    crm_a.status = "active"
+    crm_a.save()
+    signals.connection_reconnected.send(sender=Connection, connection=crm_a)
+    assert SyncJob.objects.get().status == JobStatus.QUEUED
+    assert len(broker.drain()) == 1
