@@ -37,6 +37,21 @@ class MatchResult:
     examined: int = 0  # people scored
     rows_read: int = 0  # key rows read from the index
 
+    @property
+    def needs_review(self) -> bool:
+        """No exact match but likely duplicates: the pipeline's hook holds such a lead."""
+        return self.linked is None and bool(self.candidates)
+
+    @property
+    def reason(self) -> str:
+        if not self.candidates:
+            return ""
+        top = self.candidates[0]
+        return (
+            f"Possible duplicate of person {top.person.pk} ({top.person}), score "
+            f"{top.score:.2f}: {', '.join(top.reasons)}."
+        )
+
 
 class ClientIndex:
     """Candidate source over one client's ``PersonKey`` rows (never another client's).
@@ -88,8 +103,20 @@ def _json(value: object) -> list:
     return json.loads(value) if isinstance(value, str) else list(value or [])  # type: ignore[call-overload]
 
 
-def check(client: Client, person_fields: dict[str, str]) -> MatchResult:
+PERSON_FIELDS = ("first_name", "last_name", "name", "email", "phone", "company")
+
+
+def as_fields(person: object) -> dict[str, str]:
+    """A dict of person fields, or any object with those attributes (the pipeline's
+    normalised ``syncs.normalise.Person``)."""
+    if isinstance(person, dict):
+        return person
+    return {name: str(getattr(person, name, "") or "") for name in PERSON_FIELDS}
+
+
+def check(client: Client, person_fields: dict[str, str] | object) -> MatchResult:
     """Match incoming fields against the client's people. Reads only; raises nothing."""
+    person_fields = as_fields(person_fields)
     profile = build_profile(person_fields, client.default_region)
     index = ClientIndex(client)
     outcome: Outcome[int] = match(profile, index, REVIEW_THRESHOLD)
@@ -116,6 +143,7 @@ def index(
     """Record a person. An exact match gets the new identifiers and ids and is returned;
     otherwise a new person is created and each likely duplicate queued for review.
     Pass the ``result`` of a ``check`` just made to skip matching twice."""
+    person_fields = as_fields(person_fields)
     result = result if result is not None else check(client, person_fields)
     profile = build_profile(person_fields, client.default_region)
     with transaction.atomic():

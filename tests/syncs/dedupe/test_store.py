@@ -8,6 +8,7 @@ from syncs import dedupe
 from syncs.dedupe.models import DuplicateCandidate, Person, PersonKey
 from syncs.dedupe.store import bulk_index
 from syncs.dedupe.synthetic import distinct_people
+from syncs.normalise import normalise_person
 
 from ...conftest import make_user
 
@@ -49,6 +50,18 @@ def test_it_queues_a_likely_duplicate_for_review(world):
     assert (candidate.person, candidate.existing, candidate.status) == (newcomer, robert, "open")
     assert 0.75 <= candidate.score < 1.0
     assert "email_plus" in candidate.reasons
+
+
+def test_it_takes_the_pipelines_normalised_person_and_says_when_to_hold(world):
+    robert = dedupe.index(world.client_a, ROBERT)
+    lead = normalise_person(
+        {"name": "Robert Smiht", "email": "robert.smith+web@acme.example"}, "US"
+    )
+    result = dedupe.check(world.client_a, lead)
+    assert result.needs_review and [c.person for c in result.candidates] == [robert]
+    assert f"person {robert.pk}" in result.reason
+    exact = dedupe.check(world.client_a, normalise_person({"email": ROBERT["email"]}, "US"))
+    assert exact.linked == robert and not exact.needs_review
 
 
 def test_it_merges_a_candidate_into_the_existing_person(world, operator):
