@@ -250,5 +250,7 @@ class AuditEntry(models.Model):
         raise PermissionError("Audit entries are append-only.")
 
 
-# Outbound webhooks keep their models in their own package; re-exported so Django finds them.
+# Outbound webhooks and duplicate detection keep their models in their own packages;
+# re-exported so Django finds them.
+from syncs.dedupe.models import DuplicateCandidate, Person, PersonKey  # noqa: E402, F401
 from syncs.webhooks.models import *  # noqa: E402, F403
