@@ -248,3 +248,8 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise PermissionError("Audit entries are append-only.")
+
+
+# Rollback and metrics models live in their own modules (console work); imported here so
+# Django registers them with this app.
+from syncs.rollback_models import Rollback, RollbackStep  # noqa: E402, F401

@@ -1,0 +1,13 @@
+"""Celery task of the rollback: thin, loads by id and calls the service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="syncs.tasks.run_rollback_step")
+def run_rollback_step(step_id: int) -> str:
+    """Undo one record of a rollback, then queue the next step."""
+    from syncs.rollback import rollback_step_run
+
+    return rollback_step_run(step_id)
