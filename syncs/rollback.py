@@ -160,8 +160,13 @@ def publish_step(step_id: int, countdown: float | None = None) -> None:
 
 
 def rollback_resume(rollback: Rollback) -> int | None:
-    """Re-queue a stalled rollback (its message lost): the next pending step, if any."""
+    """Re-queue a stalled rollback (a message lost, a worker killed mid-step): a step left
+    running goes back to pending (undoing twice is harmless: a restore writes the same values,
+    a delete of a gone record is fine), then the next pending step is queued."""
     with transaction.atomic():
+        RollbackStep.objects.filter(rollback=rollback, status=StepStatus.RUNNING).update(
+            status=StepStatus.PENDING
+        )
         return _publish_next(rollback)
 
 
