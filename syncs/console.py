@@ -14,6 +14,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from connectors.models import Connection
 from syncs.console_forms import AuditFilterForm, EventFilterForm, MetricsWindowForm
@@ -48,6 +49,7 @@ def context(request: HttpRequest, client: Client, **extra: Any) -> dict[str, Any
 
 
 @login_required
+@require_safe
 def event_list(request: HttpRequest, public_id: str) -> HttpResponse:
     client = scoping.client_for_user_or_404(request.user, public_id)
     form = EventFilterForm(request.GET or None)
@@ -66,6 +68,7 @@ def event_list(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def event_detail(request: HttpRequest, public_id: str, event_id: str) -> HttpResponse:
     client = scoping.client_for_user_or_404(request.user, public_id)
     event = get_object_or_404(scoping.for_client(AiEvent, client), public_id=event_id)
@@ -107,6 +110,7 @@ def _audit_filtered(client: Client, form: AuditFilterForm) -> QuerySet[AuditEntr
 
 
 @login_required
+@require_safe
 def audit_log(request: HttpRequest, public_id: str) -> HttpResponse:
     client = scoping.client_for_user_or_404(request.user, public_id)
     form = AuditFilterForm(request.GET or None)
@@ -117,6 +121,7 @@ def audit_log(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def shadow_records(request: HttpRequest, public_id: str) -> HttpResponse:
     """What shadow-mode connections would have created or changed (nothing was sent)."""
     client = scoping.client_for_user_or_404(request.user, public_id)
@@ -136,6 +141,7 @@ def shadow_records(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def metrics(request: HttpRequest, public_id: str) -> HttpResponse:
     client = scoping.client_for_user_or_404(request.user, public_id)
     form = MetricsWindowForm(request.GET or None)

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from connectors.base import ConnectorError
 from connectors.models import Connection
@@ -36,6 +36,7 @@ def _connection(request: HttpRequest, public_id: str, connection_id: int) -> Con
 
 
 @login_required
+@require_safe
 def mapping_index(request: HttpRequest, public_id: str) -> HttpResponse:
     client = scoping.client_for_user_or_404(request.user, public_id)
     connections = scoping.for_client(Connection, client).filter(kind="crm").order_by("provider")

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from syncs.audit import staff_actor
 from syncs.console import context, page_of
@@ -24,6 +24,7 @@ PREVIEW_LIMIT = 500
 
 
 @login_required
+@require_safe
 def review_queue(request: HttpRequest, public_id: str) -> HttpResponse:
     client = scoping.client_for_user_or_404(request.user, public_id)
     jobs = (
@@ -103,6 +104,7 @@ def rollback_page(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def rollback_report(request: HttpRequest, public_id: str, rollback_id: int) -> HttpResponse:
     client = scoping.client_for_user_or_404(request.user, public_id)
     rollback = get_object_or_404(scoping.for_client(Rollback, client), pk=rollback_id)
