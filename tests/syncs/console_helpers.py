@@ -10,8 +10,8 @@ from syncs.models import ExternalRecord, SyncJob
 
 from .rollback_helpers import UndoCrm, sync_lead
 
-SECRET_TOKEN = "tok-very-secret-4242"  # noqa: S105 -- a value the pages must never show
-SECRET_REFRESH = "refresh-very-secret-4343"  # noqa: S105
+SECRET_TOKEN = "tok-very-secret-4242"
+SECRET_REFRESH = "refresh-very-secret-4343"
 
 
 @dataclass
@@ -40,7 +40,9 @@ def scene(world) -> Scene:
         action="would_create",
         values={"email": "shadow@example.com"},
     )
-    return Scene(connection, crm, SyncJob.objects.get(pk=synced.pk), SyncJob.objects.get(pk=held.pk))
+    return Scene(
+        connection, crm, SyncJob.objects.get(pk=synced.pk), SyncJob.objects.get(pk=held.pk)
+    )
 
 
 def page(client, url: str, status: int = 200) -> str:

@@ -50,7 +50,9 @@ def test_it_shows_an_event_with_payload_jobs_crm_ids_and_audit_trail(client, wor
     body = page(client, f"{base(world)}/events/{event.public_id}/")
     assert "Wants a cleaning next week." in body  # payload
     assert "+14155552671" in body  # normalised
-    assert seen.synced.crm_id in body and "crm.contact.created" in body and "crm.note.created" in body
+    assert (
+        seen.synced.crm_id in body and "crm.contact.created" in body and "crm.note.created" in body
+    )
     held = page(client, f"{base(world)}/events/{seen.held.event.public_id}/")
     assert "sync.needs_review" in held
 
