@@ -16,13 +16,37 @@ from typing import Any
 
 from django.conf import settings
 
-from connectors.base import CrmClient, CrmContact
+from connectors.base import ConnectorError, CrmClient, CrmContact
 from syncs.audit import SYSTEM, audit_log
 from syncs.mapping import STANDARD_TARGETS
 from syncs.models import ExternalRecord, RecordAction, SyncJob
 from syncs.normalise import Person
 
 NEW_CONTACT = "(new contact)"
+# Our stage keys in each CRM's default pipeline (the vendors' out-of-the-box picklists); a
+# connection's settings["deal_stages"] or the CRM package's DEAL_STAGES override them.
+DEFAULT_DEAL_STAGES: dict[str, dict[str, str]] = {
+    "hubspot": {
+        "qualified": "qualifiedtobuy",
+        "booking": "appointmentscheduled",
+        "purchase": "decisionmakerboughtin",
+    },
+    "salesforce": {
+        "qualified": "Qualification",
+        "booking": "Needs Analysis",
+        "purchase": "Proposal/Price Quote",
+    },
+    "zoho": {
+        "qualified": "Qualification",
+        "booking": "Needs Analysis",
+        "purchase": "Proposal/Price Quote",
+    },
+    "pipedrive": {
+        "qualified": "Qualified",
+        "booking": "Demo Scheduled",
+        "purchase": "Proposal Made",
+    },
+}
 
 
 @dataclass
@@ -96,14 +120,28 @@ def write_contact(ctx: WriteContext) -> str:
 
 
 def _create_contact(ctx: WriteContext) -> str:
-    standard = {k: v for k, v in ctx.mapped.items() if k in STANDARD_TARGETS}
+    """The normalised person in our terms, the mapped vendor fields in ``extra``."""
+    person = ctx.person
+    standard = {
+        "email": person.email,
+        "phone": person.phone,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "company": person.company,
+    }
+    standard.update({k: v for k, v in ctx.mapped.items() if k in STANDARD_TARGETS})
     extra = {k: v for k, v in ctx.mapped.items() if k not in STANDARD_TARGETS}
-    contact = CrmContact(**standard, extra=extra)
+    values = {**standard, **extra, "_tag": ctx.tag}
     if ctx.shadow:
-        _record(ctx, "contact", "", RecordAction.WOULD_CREATE, {**ctx.mapped, "_tag": ctx.tag})
+        _record(ctx, "contact", "", RecordAction.WOULD_CREATE, values)
         return ""
-    created = ctx.crm.create_contact(contact, source_tag=ctx.tag)
-    _record(ctx, "contact", created.id, RecordAction.CREATED, {**ctx.mapped, "_tag": ctx.tag})
+    created = ctx.crm.create_contact(CrmContact(**standard, extra=extra), source_tag=ctx.tag)
+    if getattr(created, "existed", False):
+        # The CRM had the person after all (a search index lagging): it updated them and
+        # handed back the previous values, so this is an update, undone by restoring.
+        _record(ctx, "contact", created.id, RecordAction.UPDATED, values, snapshot=created.fields)
+    else:
+        _record(ctx, "contact", created.id, RecordAction.CREATED, values)
     return created.id
 
 
@@ -119,15 +157,16 @@ def deal_stage_key(lead: dict[str, Any]) -> str | None:
 
 
 def _stage_name(ctx: WriteContext, key: str) -> str:
-    """Per-connection override, else the CRM's defaults (connectors/<provider>/mapping.py)."""
+    """Per-connection override, else the CRM package's DEAL_STAGES, else our defaults."""
     configured = (ctx.job.connection.settings or {}).get("deal_stages", {})
     if key in configured:
         return str(configured[key])
     try:
         module = importlib.import_module(f"connectors.{ctx.job.provider}.mapping")
     except ImportError:
-        return key
-    return str(getattr(module, "DEAL_STAGES", {}).get(key, key))
+        module = None
+    stages = {**DEFAULT_DEAL_STAGES.get(ctx.job.provider, {}), **getattr(module, "DEAL_STAGES", {})}
+    return str(stages.get(key, key))
 
 
 def write_deal(ctx: WriteContext, contact_id: str) -> None:
@@ -196,3 +235,45 @@ def write_note(ctx: WriteContext, contact_id: str) -> None:
         return
     note = ctx.crm.add_note(contact_id=contact_id, body=values["body"])
     _record(ctx, "note", note.id, RecordAction.CREATED, values)
+
+
+def follow_up_tags(ctx: WriteContext) -> list[str]:
+    """The source tag, the chatbot vendor, and the connection's follow-up tags (a lifecycle
+    stage, list or label the CRM's ``tag_contact`` understands)."""
+    configured = (ctx.job.connection.settings or {}).get("follow_up_tags", [])
+    tags = [ctx.tag, ctx.job.event.chatbot_vendor, *[str(t) for t in configured]]
+    return [t for t in dict.fromkeys(tags) if t]
+
+
+def write_tags(ctx: WriteContext, contact_id: str) -> None:
+    """Tag the contact for follow-up, when the CRM client supports tagging."""
+    tag_contact = getattr(ctx.crm, "tag_contact", None)
+    if tag_contact is None or _done(ctx, "contact_tags") is not None:
+        return
+    tags = follow_up_tags(ctx)
+    if ctx.shadow:
+        _record(ctx, "contact_tags", contact_id, RecordAction.WOULD_UPDATE, {"tags": tags})
+        return
+    try:
+        previous = tag_contact(contact_id, tags)
+    except ConnectorError as exc:
+        if not exc.permanent:
+            raise  # transient: the job retries, and skips what it already wrote
+        # The CRM has no such tag or label (Pipedrive labels must exist first): the person,
+        # deal and note are in; say so rather than kill a job that did its main work.
+        audit_log(
+            client=ctx.job.client,
+            actor=SYSTEM,
+            action="crm.tags.refused",
+            target=f"{ctx.job.provider}:contact:{contact_id}",
+            details={"job": ctx.job.pk, "tags": tags, "error": str(exc)[:500]},
+        )
+        return
+    _record(
+        ctx,
+        "contact_tags",
+        contact_id,
+        RecordAction.UPDATED,
+        {"tags": tags},
+        snapshot=dict(previous.fields),
+    )

@@ -7,14 +7,16 @@ standard contact fields every CRM client understands (``STANDARD_TARGETS``) or a
 CRM's own catalogue (custom fields included), checked when the mapping is saved, so a typo is
 refused then and not discovered while syncing.
 
-Defaults per CRM come from ``connectors/<provider>/mapping.py`` (``DEFAULT_RULES``) when that
+Targets other than the standard ones are the vendor's own field names: they are what
+``update_contact`` receives and what a created contact carries in ``CrmContact.extra``.
+Defaults per CRM come from ``connectors/<provider>/mapping.py`` (``DEFAULT_FIELD_MAP``) when that
 module exists; otherwise the standard fields map to themselves.
 """
 
 from __future__ import annotations
 
 import importlib
-import string
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -27,7 +29,7 @@ SOURCE_FIELDS = frozenset(
     {
         "first_name", "last_name", "full_name", "email", "phone", "company", "lead_score",
         "intent", "conversation_summary", "transcript_url", "chatbot_session_id",
-        "chatbot_vendor", "source_tag",
+        "chatbot_vendor", "source_tag", "summary", "session_id",
     }
 )  # fmt: skip
 STANDARD_TARGETS = frozenset({"email", "phone", "first_name", "last_name", "company"})
@@ -37,14 +39,31 @@ GENERIC_DEFAULT_RULES: list[dict[str, Any]] = [
 ]
 
 
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
+
+
+def source_value(lead: dict[str, Any], source: str) -> str:
+    """A lead field, or ``extra.<key>`` from what the chatbot sent under ``extra``."""
+    if source.startswith("extra."):
+        value = (lead.get("extra") or {}).get(source[len("extra.") :], "")
+    else:
+        value = lead.get(source, "")
+    return "" if value is None else str(value)
+
+
 def _template(value: str, args: dict[str, Any], lead: dict[str, Any]) -> str:
-    """``{first_name} from {company}``: plain names only, no attribute or index access."""
-    text = str(args.get("template", ""))
-    return text.format_map({name: str(lead.get(name, "")) for name in _template_names(text)})
+    """``{first_name} from {company}``: plain source names only (no format-string access)."""
+    return PLACEHOLDER.sub(lambda m: source_value(lead, m.group(1)), str(args.get("template", "")))
 
 
-def _template_names(text: str) -> list[str]:
-    return [name for _, name, _, _ in string.Formatter().parse(text) if name]
+def _template_problem(text: str) -> str:
+    names = PLACEHOLDER.findall(text)
+    unknown = [n for n in names if not _known_source(n)]
+    if unknown:
+        return f"unknown field(s) {unknown}"
+    if "{" in PLACEHOLDER.sub("", text) or "}" in PLACEHOLDER.sub("", text):
+        return "unbalanced braces"
+    return "" if text else "args.template is empty"
 
 
 Transform = Callable[[str, dict[str, Any], dict[str, Any]], str]
@@ -87,11 +106,8 @@ def _check_rule(index: int, rule: object) -> None:
         raise ValidationError(f"rule {index}: 'args' must be an object.")
     if transform == "value_map" and not isinstance(args.get("map"), dict):
         raise ValidationError(f"rule {index}: value_map needs args.map (an object).")
-    if transform == "template":
-        names = _template_names(str(args.get("template", "")))
-        unknown = [n for n in names if not _known_source(n)]
-        if unknown or not args.get("template"):
-            raise ValidationError(f"rule {index}: template needs args.template; bad {unknown}.")
+    if transform == "template" and (problem := _template_problem(str(args.get("template", "")))):
+        raise ValidationError(f"rule {index}: template: {problem}.")
 
 
 def _known_source(source: object) -> bool:
@@ -103,10 +119,7 @@ def validate_rules_shape(rules: object) -> None:
     if not isinstance(rules, list):
         raise ValidationError("rules must be a list.")
     for index, rule in enumerate(rules):
-        try:
-            _check_rule(index, rule)
-        except ValueError as exc:  # a malformed template string
-            raise ValidationError(f"rule {index}: {exc}") from None
+        _check_rule(index, rule)
 
 
 def validate_rules_against(rules: list[dict[str, Any]], catalogue: Iterable[CrmField]) -> None:
@@ -122,12 +135,19 @@ def validate_rules_against(rules: list[dict[str, Any]], catalogue: Iterable[CrmF
 
 
 def default_rules(provider: str) -> list[dict[str, Any]]:
-    """The CRM's default rules (``connectors/<provider>/mapping.py``) or the generic ones."""
+    """The CRM's defaults: ``DEFAULT_FIELD_MAP`` (lead field → vendor field) of
+    ``connectors/<provider>/mapping.py`` as copy rules, or the generic rules without one."""
     try:
         module = importlib.import_module(f"connectors.{provider}.mapping")
     except ImportError:
+        module = None
+    field_map = getattr(module, "DEFAULT_FIELD_MAP", None)
+    if not field_map:
         return [dict(rule) for rule in GENERIC_DEFAULT_RULES]
-    return [dict(rule) for rule in getattr(module, "DEFAULT_RULES", GENERIC_DEFAULT_RULES)]
+    return [
+        {"source": source, "target": target, "transform": "copy", "args": {}}
+        for source, target in field_map.items()
+    ]
 
 
 def apply_rules(
@@ -141,13 +161,9 @@ def apply_rules(
     problems: list[str] = []
     for rule in rules:
         source = str(rule.get("source", ""))
-        if source.startswith("extra."):
-            value = (lead.get("extra") or {}).get(source[len("extra.") :], "")
-        else:
-            value = lead.get(source, "")
         try:
             result = TRANSFORMS[rule.get("transform") or "copy"](
-                "" if value is None else str(value), rule.get("args") or {}, lead
+                source_value(lead, source), rule.get("args") or {}, lead
             )
         except ValueError as exc:
             problems.append(f"mapping {source!r} → {rule['target']!r}: {exc}")

@@ -23,7 +23,7 @@ from django.utils import timezone
 from connectors.base import ConnectorError, CrmClient
 from syncs.audit import SYSTEM, audit_log
 from syncs.crm import crm_client_for
-from syncs.crm_writes import WriteContext, write_contact, write_deal, write_note
+from syncs.crm_writes import WriteContext, write_contact, write_deal, write_note, write_tags
 from syncs.mapping import apply_rules, rules_for
 from syncs.models import AiEvent, EventKind, JobStatus, SyncJob
 from syncs.normalise import Person, normalise_person
@@ -106,13 +106,18 @@ def _execute(job: SyncJob, crm: CrmClient | None) -> None:
     if job.event.kind != EventKind.OPT_OUT:
         write_deal(ctx, contact_id)
     write_note(ctx, contact_id)
+    write_tags(ctx, contact_id)
     _set(job, JobStatus.SYNCED, crm_id=contact_id, finished_at=timezone.now(), last_error="")
 
 
 def _lead_fields(lead: dict[str, Any], person: Person, region: str) -> dict[str, Any]:
     """What mapping rules read: the lead as sent, with the normalised person on top."""
     person_fields = {k: v for k, v in person.as_dict().items() if k != "problems"}
-    return {**lead, **person_fields, "_region": region}
+    aliases = {  # the names the CRM packages' default maps use
+        "summary": lead.get("conversation_summary", ""),
+        "session_id": lead.get("chatbot_session_id", ""),
+    }
+    return {**lead, **aliases, **person_fields, "_region": region}
 
 
 def _duplicate_check(job: SyncJob, person: Person) -> str:

@@ -96,6 +96,20 @@ class MemoryCrm:
         for store in (self.contacts, self.deals, self.notes):
             store.pop(record_id, None)
 
+    def tag_contact(self, record_id: str, tags: list[str]) -> CrmRecord:
+        self._call("tag_contact")
+        before = self.contacts[record_id]
+        current = [t for t in before.fields.get("tags", "").split(";") if t]
+        merged = ";".join(dict.fromkeys([*current, *tags]))
+        self.contacts[record_id] = replace(before, fields={**before.fields, "tags": merged})
+        return CrmRecord(record_id, "contact", {"tags": before.fields.get("tags", "")})
+
+    def restore_fields(self, object_type: str, record_id: str, values: dict[str, str]) -> None:
+        self._call("restore_fields")
+        if record_id in self.contacts:
+            before = self.contacts[record_id]
+            self.contacts[record_id] = replace(before, fields={**before.fields, **values})
+
     def field_catalogue(self, object_type: str = "contact") -> list[CrmField]:
         self._call("field_catalogue")
         return list(CATALOGUE)

@@ -31,13 +31,21 @@ def test_it_creates_the_contact_deal_and_note_normalised_and_tagged(world, crm_a
     assert (contact.fields["first_name"], contact.fields["last_name"]) == ("Mary", "O'Brien")
     assert contact.fields["source_tag"] == "AI_Chatbot"
     (deal,) = crm.deals.values()
-    assert deal.fields["contact_id"] == contact.id and deal.fields["stage"] == "booking"
+    assert (
+        deal.fields["contact_id"] == contact.id and deal.fields["stage"] == "appointmentscheduled"
+    )
     (note,) = crm.notes.values()
     assert "Wants a cleaning" in note.fields["body"] and "acme-bot" in note.fields["body"]
     assert "sess-1" in note.fields["body"]
+    assert contact.fields["tags"] == "AI_Chatbot;acme-bot"  # source tag and chatbot vendor
     kinds = set(ExternalRecord.objects.values_list("object_type", "action"))
-    assert kinds == {("contact", "created"), ("deal", "created"), ("note", "created")}
-    assert AuditEntry.objects.filter(action__startswith="crm.").count() == 3
+    assert kinds == {
+        ("contact", "created"),
+        ("deal", "created"),
+        ("note", "created"),
+        ("contact_tags", "updated"),
+    }
+    assert AuditEntry.objects.filter(action__startswith="crm.").count() == 4
     assert event_of(job).status == "synced"
     assert event_of(job).normalised["phone"] == "+14155552671"
 
@@ -70,7 +78,7 @@ def test_a_duplicated_message_does_nothing(world, crm_a):
     crm = MemoryCrm()
     job = run(lead_job(world.client_a), crm)
     assert sync_job_run(job.pk, crm=crm) == "skipped"
-    assert crm.writes == ["create_contact", "create_deal", "add_note"]
+    assert crm.writes == ["create_contact", "create_deal", "add_note", "tag_contact"]
 
 
 def test_a_job_rerun_after_a_crash_skips_what_it_already_wrote(world, crm_a):
@@ -96,17 +104,27 @@ def test_a_second_lead_of_the_same_person_moves_the_deal(world, crm_a):
     run(lead_job(world.client_a, intent="booking"), crm)
     run(lead_job(world.client_a, intent="purchase"), crm)
     (deal,) = crm.deals.values()
-    assert deal.fields["stage"] == "purchase"
+    assert deal.fields["stage"] == "decisionmakerboughtin"
     moved = ExternalRecord.objects.get(object_type="deal", action="updated")
-    assert moved.snapshot == {"stage": "booking"}
+    assert moved.snapshot == {"stage": "appointmentscheduled"}
 
 
-def test_deal_stages_come_from_the_connection_settings(world, crm_a):
-    crm_a.settings = {"deal_stages": {"booking": "appointmentscheduled"}}
+def test_follow_up_tags_come_from_the_connection_settings(world, crm_a):
+    crm_a.settings = {"follow_up_tags": ["marketingqualifiedlead"]}
     crm_a.save()
     crm = MemoryCrm()
     run(lead_job(world.client_a), crm)
-    assert next(iter(crm.deals.values())).fields["stage"] == "appointmentscheduled"
+    (contact,) = crm.contacts.values()
+    assert contact.fields["tags"].split(";") == ["AI_Chatbot", "acme-bot", "marketingqualifiedlead"]
+    assert ExternalRecord.objects.get(object_type="contact_tags").snapshot == {"tags": ""}
+
+
+def test_deal_stages_come_from_the_connection_settings(world, crm_a):
+    crm_a.settings = {"deal_stages": {"booking": "presentationscheduled"}}
+    crm_a.save()
+    crm = MemoryCrm()
+    run(lead_job(world.client_a), crm)
+    assert next(iter(crm.deals.values())).fields["stage"] == "presentationscheduled"
 
 
 @pytest.mark.parametrize(
@@ -167,9 +185,10 @@ def test_shadow_mode_records_what_would_be_written_and_sends_nothing(world, crm_
     assert job.status == JobStatus.SYNCED
     assert crm.writes == [] and not crm.contacts
     records = {r.object_type: r for r in ExternalRecord.objects.all()}
-    assert {r.action for r in records.values()} == {"would_create"}
+    assert {r.action for r in records.values()} == {"would_create", "would_update"}
+    assert records["contact_tags"].values == {"tags": ["AI_Chatbot", "acme-bot"]}
     assert records["contact"].values["phone"] == "+14155552671"
-    assert records["deal"].values["stage"] == "booking"
+    assert records["deal"].values["stage"] == "appointmentscheduled"
     assert not AuditEntry.objects.filter(action__startswith="crm.").exists()
 
 
@@ -204,3 +223,75 @@ def test_an_opt_out_adds_no_deal(world, crm_a):
     event = event_create(client=world.client_a, kind="opt_out", payload=payload)
     run(SyncJob.objects.get(event=event), crm)
     assert not crm.deals and len(crm.notes) == 1
+
+
+def test_a_create_the_crm_turned_into_an_update_is_recorded_as_one(world, crm_a):
+    """HubSpot answers a create for a known email with 409 and the client updates instead."""
+    from types import SimpleNamespace
+
+    from connectors.base import CrmRecord
+
+    class LaggingSearch(MemoryCrm):
+        def create_contact(self, contact, *, source_tag):
+            self._call("create_contact")
+            self.contacts["77"] = CrmRecord("77", "contact", {"company": contact.company})
+            # CrmRecord gains ``existed`` on the crm branch; same attributes here.
+            return SimpleNamespace(
+                id="77", object_type="contact", fields={"company": "Old Co"}, existed=True
+            )
+
+    job = run(lead_job(world.client_a, intent="", lead_score=1), LaggingSearch())
+    record = ExternalRecord.objects.get(job=job, object_type="contact")
+    assert record.action == "updated" and record.snapshot == {"company": "Old Co"}
+    assert job.crm_id == "77"
+
+
+def test_mapping_rules_can_read_the_summary_and_session(world, crm_a):
+    from syncs.mapping import field_mapping_save
+
+    crm = MemoryCrm()
+    rules = [
+        {"source": "summary", "target": "lifecyclestage", "transform": "copy", "args": {}},
+        {"source": "session_id", "target": "chatbot_location", "transform": "copy", "args": {}},
+    ]
+    field_mapping_save(connection=crm_a, rules=rules, actor="staff:x", crm=crm)
+    run(lead_job(world.client_a), crm)
+    (contact,) = crm.contacts.values()
+    assert contact.fields["lifecyclestage"] == "Wants a cleaning next week."
+    assert contact.fields["chatbot_location"] == "sess-1"
+
+
+def test_tags_the_crm_refuses_are_audited_and_the_job_still_syncs(world, crm_a):
+    from connectors.base import ConnectorError
+
+    class NoSuchLabel(MemoryCrm):
+        def tag_contact(self, record_id, tags):
+            raise ConnectorError("no person label ['AI_Chatbot']", permanent=True)
+
+    crm = NoSuchLabel()
+    job = run(lead_job(world.client_a), crm)
+    assert job.status == JobStatus.SYNCED and len(crm.contacts) == 1
+    assert AuditEntry.objects.filter(action="crm.tags.refused").count() == 1
+
+
+def test_a_transient_tag_failure_retries_without_writing_twice(world, crm_a):
+    from connectors.base import ConnectorError
+
+    crm = MemoryCrm()
+    crm.failures = []
+    original = crm.tag_contact
+    calls = []
+
+    def flaky(record_id, tags):
+        calls.append(record_id)
+        if len(calls) == 1:
+            raise ConnectorError("503", status=503)
+        return original(record_id, tags)
+
+    crm.tag_contact = flaky
+    job = run(lead_job(world.client_a), crm)
+    assert job.status == JobStatus.FAILED
+    SyncJob.objects.filter(pk=job.pk).update(next_attempt_at=None)
+    assert run(job, crm).status == JobStatus.SYNCED
+    assert crm.writes.count("create_contact") == 1 and crm.writes.count("create_deal") == 1
+    assert crm.writes.count("add_note") == 1 and len(calls) == 2

@@ -1,0 +1,92 @@
+"""The sync service end to end against each CRM emulator (live server, real vendor clients).
+
+Runs once the connector registry and the CRM emulators are merged in; skips before that. The
+oracle is the emulator's own record and call counts, not our logs.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from syncs.models import ExternalRecord, JobStatus, SyncJob
+from syncs.services import sync_job_run
+
+from ..conftest import bearer
+from .conftest import LEAD
+
+control = pytest.importorskip("connectors.emulators.crm.control")
+pytest.importorskip("connectors.registry")
+crm_fixtures = pytest.importorskip("tests.connectors.crm_fixtures")
+emulated = crm_fixtures.emulated
+
+pytestmark = pytest.mark.django_db(transaction=True)
+VENDORS = ["hubspot", "salesforce", "zoho", "pipedrive"]
+CONTACT_TYPES = {"contacts", "contact", "Contact", "persons", "person", "Contacts"}
+
+
+def contacts(counts: dict) -> int:
+    return sum(n for kind, n in counts["objects"].items() if kind in CONTACT_TYPES)
+
+
+def _allow_custom_fields(vendor: str, account: str) -> None:
+    """The CRM's default map writes custom fields an admin adds at connect time."""
+    import importlib
+
+    mapping = importlib.import_module(f"connectors.{vendor}.mapping")
+    object_type = {"pipedrive": "person", "salesforce": "Contact", "zoho": "Contacts"}
+    for target in mapping.DEFAULT_FIELD_MAP.values():
+        control.add_custom_field(
+            vendor, account, object_type.get(vendor, "contacts"), target, target
+        )
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_a_lead_lands_once_in_each_crm(api, world, emulated, vendor):
+    _connection, account = emulated(vendor)
+    _allow_custom_fields(vendor, account)
+    world.client_a.crm_provider = vendor
+    world.client_a.save()
+    for _ in range(2):  # the same person twice, no idempotency key: still one contact
+        response = api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
+        assert response.status_code == 202
+    for job in SyncJob.objects.order_by("pk"):
+        assert sync_job_run(job.pk) in (JobStatus.SYNCED, "skipped"), job.last_error
+        job.refresh_from_db()
+        assert job.status == JobStatus.SYNCED, job.last_error
+        assert sync_job_run(job.pk) == "skipped"  # a duplicated message
+    counts = control.counts(vendor, account)
+    assert contacts(counts) == 1, counts
+    crm_ids = set(SyncJob.objects.values_list("crm_id", flat=True))
+    assert len(crm_ids) == 1 and control.record(vendor, account, crm_ids.pop()) is not None
+    assert ExternalRecord.objects.filter(object_type="contact", action="created").count() == 1
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_a_bad_phone_sends_nothing(api, world, emulated, vendor):
+    _connection, account = emulated(vendor)
+    world.client_a.crm_provider = vendor
+    world.client_a.save()
+    api.post("/api/v1/leads", {**LEAD, "phone": "555-01"}, format="json", **bearer(world.key_a))
+    job = SyncJob.objects.get()
+    assert sync_job_run(job.pk) == JobStatus.NEEDS_REVIEW
+    assert control.counts(vendor, account)["write_calls"] == 0
+
+
+def test_shadow_mode_writes_nothing_to_the_crm(api, world, emulated):
+    connection, account = emulated("hubspot")
+    connection.shadow_mode = True
+    connection.save()
+    api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
+    assert sync_job_run(SyncJob.objects.get().pk) == JobStatus.SYNCED
+    assert control.counts("hubspot", account)["write_calls"] == 0
+    assert ExternalRecord.objects.filter(action="would_create").exists()
+
+
+def test_a_throttled_call_is_rescheduled_not_dropped(api, world, emulated):
+    _connection, account = emulated("hubspot")
+    control.inject_fault("hubspot", account, "rate_limit", count=20, retry_after=7)
+    api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
+    job = SyncJob.objects.get()
+    sync_job_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and contacts(control.counts("hubspot", account)) == 0

@@ -1,0 +1,134 @@
+"""Normalisation tables: names, phones with regions, e-mails."""
+
+from __future__ import annotations
+
+import pytest
+
+from syncs.normalise import (
+    normalise_email,
+    normalise_name,
+    normalise_person,
+    normalise_phone,
+    split_full_name,
+)
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("JOHN MCDONALD", "John McDonald"),
+        ("john mcdonald", "John McDonald"),
+        ("john macdonald", "John MacDonald"),
+        ("MARY O'BRIEN", "Mary O'Brien"),
+        ("mary o\u2019brien", "Mary O\u2019Brien"),
+        ("pieter van der berg", "Pieter van der Berg"),
+        ("MARIA DE LA CRUZ", "Maria de la Cruz"),
+        ("luca d'angelo", "Luca D'Angelo"),
+        ("anne-marie smith-jones", "Anne-Marie Smith-Jones"),
+        ("JEAN-LUC PICARD", "Jean-Luc Picard"),
+        ("John DeVito", "John DeVito"),  # cased on purpose: kept
+        ("mack smith", "Mack Smith"),  # Mack is not Mac+k
+        ("van morrison", "Van Morrison"),  # a particle first is a name
+        ("john smith iii", "John Smith III"),
+        ("  ada   lovelace ", "Ada Lovelace"),
+        ("ludwig VON beethoven", "Ludwig von Beethoven"),
+    ],
+)
+def test_it_capitalises_names_consistently(raw, expected):
+    assert normalise_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("van der berg", "van der Berg"),
+        ("DE LA CRUZ", "de la Cruz"),
+        ("o'brien", "O'Brien"),
+        ("van", "Van"),
+    ],
+)
+def test_it_keeps_particles_lower_in_a_surname(raw, expected):
+    assert normalise_name(raw, surname=True) == expected
+
+
+@pytest.mark.parametrize(
+    "raw, first, last",
+    [
+        ("John Smith", "John", "Smith"),
+        ("Maria de la Cruz", "Maria", "de la Cruz"),
+        ("Pieter van der Berg", "Pieter", "van der Berg"),
+        ("Mary Ann Smith", "Mary Ann", "Smith"),
+        ("Smith, John", "John", "Smith"),
+        ("Dr. John Smith Jr.", "John", "Smith Jr."),
+        ("Cher", "Cher", ""),
+        ("", "", ""),
+    ],
+)
+def test_it_splits_a_full_name(raw, first, last):
+    assert split_full_name(raw) == (first, last)
+
+
+@pytest.mark.parametrize(
+    "raw, region, expected",
+    [
+        ("(415) 555-2671", "US", "+14155552671"),
+        ("415.555.2671", "US", "+14155552671"),
+        ("+1 415 555 2671", "GB", "+14155552671"),  # an explicit country code wins
+        ("020 7946 0958", "GB", "+442079460958"),
+        ("07911 123456", "GB", "+447911123456"),
+        ("030 123456", "DE", "+4930123456"),
+        ("0044 20 7946 0958", "DE", "+442079460958"),
+    ],
+)
+def test_it_formats_phones_as_e164_in_the_clients_region(raw, region, expected):
+    assert normalise_phone(raw, region) == expected
+
+
+@pytest.mark.parametrize(
+    "raw, region", [("555-01", "US"), ("12", "GB"), ("call me", "US"), ("(415) 555-2671", "GB")]
+)
+def test_it_refuses_phones_that_are_not_valid_with_a_reason(raw, region):
+    with pytest.raises(ValueError, match="phone"):
+        normalise_phone(raw, region)
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Mary@Example.COM", "Mary@example.com"),
+        (" bob@example.org ", "bob@example.org"),
+        ("first.last+tag@Sub.Example.co.uk", "first.last+tag@sub.example.co.uk"),
+    ],
+)
+def test_it_lower_cases_only_the_email_domain(raw, expected):
+    assert normalise_email(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw", ["mary@@example.com", "mary", "mary@", "@example.com", "mary@exa mple.com", "a@b"]
+)
+def test_it_refuses_invalid_emails(raw):
+    with pytest.raises(ValueError, match="email"):
+        normalise_email(raw)
+
+
+def test_a_person_without_email_or_phone_cannot_be_synced():
+    person = normalise_person({"name": "Ada Lovelace"}, "GB")
+    assert person.problems and "no email or phone" in person.problems[0]
+
+
+def test_a_person_collects_every_problem():
+    person = normalise_person({"name": "x", "email": "bad", "phone": "1"}, "US")
+    assert len(person.problems) == 2
+
+
+def test_a_person_takes_first_and_last_over_a_full_name():
+    person = normalise_person(
+        {"name": "ignored", "first_name": "ADA", "last_name": "lovelace", "email": "a@b.example"},
+        "GB",
+    )
+    assert (person.first_name, person.last_name, person.full_name) == (
+        "Ada",
+        "Lovelace",
+        "Ada Lovelace",
+    )
