@@ -33,6 +33,9 @@ from tenants.scoping import for_client
 log = logging.getLogger(__name__)
 MAX_STEP_ATTEMPTS = 5
 DELETE, RESTORE = "delete", "restore"
+# Records kept apart in our log but living on another CRM object (follow-up tags are fields
+# of the contact); the CRM clients know only their own object types.
+CRM_OBJECT = {"contact_tags": "contact"}
 
 
 @dataclass(frozen=True)
@@ -222,16 +225,17 @@ def _undo(step: RollbackStep, record: ExternalRecord, crm: Any) -> bool:
     if step.operation == RESTORE and not record.snapshot:
         return False  # the update changed nothing: nothing to put back
     client = crm or _crm_for(step, record)
+    object_type = CRM_OBJECT.get(record.object_type, record.object_type)
     try:
         if step.operation == DELETE:
-            client.delete(record.object_type, record.external_id)
+            client.delete(object_type, record.external_id)
         else:
             restore = getattr(client, "restore_fields", None)
             if restore is None:
                 raise ConnectorError(
                     f"The {record.provider} connector cannot restore fields.", permanent=True
                 )
-            restore(record.object_type, record.external_id, dict(record.snapshot))
+            restore(object_type, record.external_id, dict(record.snapshot))
     except ConnectorError as exc:
         if exc.status in (404, 410):
             return True

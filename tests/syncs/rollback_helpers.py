@@ -18,7 +18,7 @@ class UndoCrm(MemoryCrm):
 
     def restore_fields(self, object_type: str, record_id: str, values: dict[str, str]) -> None:
         self._call("restore_fields")
-        store = {"contact": self.contacts, "deal": self.deals}[object_type]
+        store = {"contact": self.contacts, "deal": self.deals, "note": self.notes}[object_type]
         if record_id in store:
             before = store[record_id]
             store[record_id] = replace(before, fields={**before.fields, **values})

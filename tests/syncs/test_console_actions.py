@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from django.utils.html import escape
 
-from connectors.base import ConnectorError
+from connectors.base import ConnectorError, CrmField
 from syncs import crm as crm_module
+from syncs.mapping import default_rules
 from syncs.models import AuditEntry, ExternalRecord, FieldMapping, SyncJob
 from syncs.rollback_models import Rollback
 
@@ -23,10 +24,18 @@ def seen(world):
     return scene(world)
 
 
+class CatalogueCrm(MemoryCrm):
+    """A CRM that has the provider's default fields as well (whatever the defaults are)."""
+
+    def field_catalogue(self, object_type: str = "contact") -> list[CrmField]:
+        names = {r["target"] for r in default_rules("hubspot")}
+        return super().field_catalogue(object_type) + [CrmField(n, n) for n in sorted(names)]
+
+
 @pytest.fixture
 def catalogue(monkeypatch):
     """The CRM's field list comes through the registry seam from an in-memory CRM."""
-    crm = MemoryCrm()
+    crm = CatalogueCrm()
     monkeypatch.setattr(crm_module, "crm_client_for", lambda connection: crm)
     return crm
 
@@ -84,10 +93,10 @@ def test_it_lists_the_default_rules_and_adds_one(client, world, owner, seen, cat
     client.force_login(owner)
     editor = url(world, f"mappings/{seen.connection.pk}/")
     body = page(client, editor)
-    assert "default rules" in body and "first_name" in body
+    assert "default rules" in body and default_rules("hubspot")[0]["target"] in body
     assert client.post(editor, RULE).status_code == 302
     rules = FieldMapping.objects.get(connection=seen.connection).rules
-    assert rules[-1] == {**RULE, "args": {}} and len(rules) == 6
+    assert rules[-1] == {**RULE, "args": {}} and len(rules) == len(default_rules("hubspot")) + 1
     assert AuditEntry.objects.filter(action="mapping.saved").count() == 1
 
 
@@ -124,10 +133,11 @@ def test_it_edits_and_deletes_a_rule(client, world, owner, seen, catalogue):
     changed = {"source": "company", "target": "company", "transform": "upper", "index": "4"}
     assert client.post(editor, changed).status_code == 302
     rules = FieldMapping.objects.get(connection=seen.connection).rules
-    assert rules[4]["transform"] == "upper" and len(rules) == 5
+    defaults = default_rules("hubspot")
+    assert rules[4]["transform"] == "upper" and len(rules) == len(defaults)
     assert client.post(editor + "rules/0/delete").status_code == 302
     rules = FieldMapping.objects.get(connection=seen.connection).rules
-    assert len(rules) == 4 and rules[0]["target"] == "last_name"
+    assert len(rules) == len(defaults) - 1 and rules[0] == defaults[1]
 
 
 def test_only_configure_may_change_mappings(client, world, operator, seen, catalogue):
@@ -142,15 +152,15 @@ def test_only_configure_may_change_mappings(client, world, operator, seen, catal
 def test_it_previews_then_starts_a_rollback_and_reports_it(client, world, operator, seen):
     client.force_login(operator)
     preview = page(client, url(world, "rollback/?tag=AI_Chatbot"))
-    assert "Preview: 3 records" in preview and "Roll back these 3 records" in preview
+    assert "Preview: 4 records" in preview and "Roll back these 4 records" in preview
     assert seen.synced.crm_id in preview
     response = client.post(url(world, "rollback/"), {"tag": "AI_Chatbot"})
     rollback = Rollback.objects.get()
     assert response["Location"] == url(world, f"rollback/{rollback.pk}/")
-    assert rollback.requested_by == "staff:operator@northwind.example" and rollback.total == 3
+    assert rollback.requested_by == "staff:operator@northwind.example" and rollback.total == 4
     run_rollback(rollback, seen.crm)
     report = page(client, url(world, f"rollback/{rollback.pk}/"))
-    assert "3 records: 3 deleted, 0 restored, 0 skipped, 0 failed" in report
+    assert "4 records: 3 deleted, 1 restored, 0 skipped, 0 failed" in report
     assert "Done" in report and not seen.crm.contacts
     assert "Preview: 0 records" in page(client, url(world, "rollback/?tag=AI_Chatbot"))
 
@@ -158,7 +168,7 @@ def test_it_previews_then_starts_a_rollback_and_reports_it(client, world, operat
 def test_a_viewer_may_preview_but_not_roll_back(client, world, viewer, seen):
     client.force_login(viewer)
     preview = page(client, url(world, "rollback/?tag=AI_Chatbot"))
-    assert "Preview: 3 records" in preview and "Roll back these" not in preview
+    assert "Preview: 4 records" in preview and "Roll back these" not in preview
     assert client.post(url(world, "rollback/"), {"tag": "AI_Chatbot"}).status_code == 403
     assert client.post(url(world, "rollback/1/resume")).status_code == 403
     assert not Rollback.objects.exists()

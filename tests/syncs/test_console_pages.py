@@ -65,7 +65,7 @@ def test_it_does_not_show_another_clients_event(client, world, owner, seen):
 
 def test_it_filters_the_audit_log(client, world, viewer, seen):
     client.force_login(viewer)
-    assert AuditEntry.objects.filter(client=world.client_a).count() == 4
+    assert AuditEntry.objects.filter(client=world.client_a).count() == 5
     notes = page(client, base(world) + "/audit/?action=crm.note")
     assert "crm.note.created" in notes and "crm.contact.created" not in notes
     by_target = page(client, base(world) + f"/audit/?target=job:{seen.held.pk}")

@@ -42,13 +42,16 @@ def test_it_previews_exactly_the_clients_tagged_real_writes_newest_first(world, 
     ).order_by("-created_at", "-pk")
     assert [p.record.pk for p in plan] == [r.pk for r in expected]
     assert [(p.record.object_type, p.operation) for p in plan] == [
+        ("contact_tags", "restore"),
         ("note", "delete"),
         ("contact", "restore"),
+        ("contact_tags", "restore"),
         ("note", "delete"),
         ("deal", "delete"),
         ("contact", "delete"),
     ]
-    assert plan[1].values == {"company": "O'Brien Dental"}
+    assert plan[2].values["company"] == "O'Brien Dental"
+    assert plan[3].values == {"tags": ""}
 
 
 def test_it_deletes_what_it_created_and_leaves_the_crm_as_before(world, crm_a):
@@ -57,13 +60,15 @@ def test_it_deletes_what_it_created_and_leaves_the_crm_as_before(world, crm_a):
     sync_lead(world.client_a, crm)
     sync_lead(world.client_a, crm, company="Brightsmile")
     rollback = start_rollback(world.client_a, "AI_Chatbot", requested_by=STAFF)
-    assert run_rollback(rollback, crm) == ["deleted", "restored", "deleted", "deleted", "deleted"]
+    assert run_rollback(rollback, crm) == [
+        "restored", "deleted", "restored", "restored", "deleted", "deleted", "deleted"
+    ]  # fmt: skip
     assert crm.state() == before
     assert (rollback.status, rollback.total, rollback.deleted, rollback.restored) == (
         "done",
-        5,
+        7,
         4,
-        1,
+        3,
     )
     assert not ExternalRecord.objects.filter(
         client=world.client_a, action__in=["created", "updated"], rolled_back_at__isnull=True
@@ -76,12 +81,13 @@ def test_it_restores_the_fields_an_update_replaced(world, crm_a):
         CrmContact(email="Mary.OBrien@example.com", company="Old Co", phone="+14155550000"),
         source_tag="manual",
     )
-    original = dict(crm.contacts[existing.id].fields)
+    original = {k: v for k, v in crm.contacts[existing.id].fields.items() if v}
     sync_lead(world.client_a, crm, lead_score=10, intent="", conversation_summary="")
     sync_lead(world.client_a, crm, lead_score=10, intent="", company="Newer Co")
     assert crm.contacts[existing.id].fields["company"] == "Newer Co"
     run_rollback(start_rollback(world.client_a, "AI_Chatbot", requested_by=STAFF), crm)
-    assert crm.contacts[existing.id].fields == original  # both updates unwound, in order
+    restored = {k: v for k, v in crm.contacts[existing.id].fields.items() if v}
+    assert restored == original  # both updates unwound, in order (blank = never set)
     assert set(crm.contacts) == {existing.id}
 
 
@@ -93,7 +99,7 @@ def test_it_is_a_no_op_when_run_again(world, two_leads):
     assert (again.status, again.total, again.finished_at is not None) == ("done", 0, True)
     assert two_leads.calls == calls
     per_record = AuditEntry.objects.filter(action__in=PER_RECORD).count()
-    assert per_record == 5 and AuditEntry.objects.count() == audits + 2  # started + finished
+    assert per_record == 7 and AuditEntry.objects.count() == audits + 2  # started + finished
 
 
 def test_it_skips_a_step_whose_record_was_undone_meanwhile(world, two_leads):
@@ -102,8 +108,8 @@ def test_it_skips_a_step_whose_record_was_undone_meanwhile(world, two_leads):
     run_rollback(first, two_leads)
     calls = list(two_leads.calls)
     assert set(run_rollback(second, two_leads)) == {"skipped"}
-    assert two_leads.calls == calls and second.skipped == 5
-    assert AuditEntry.objects.filter(action__in=PER_RECORD).count() == 5
+    assert two_leads.calls == calls and second.skipped == 7
+    assert AuditEntry.objects.filter(action__in=PER_RECORD).count() == 7
 
 
 def test_it_touches_nothing_of_another_client_or_tag(world, crm_a, crm_b):
@@ -122,11 +128,11 @@ def test_it_touches_nothing_of_another_client_or_tag(world, crm_a, crm_b):
         set(ExternalRecord.objects.filter(client=world.client_b).values_list("pk", flat=True)),
     )
     run_rollback(start_rollback(world.client_a, "AI_Chatbot", requested_by=STAFF), crm_of_a)
-    assert crm_of_b.writes == ["create_contact", "create_deal", "add_note"]
+    assert crm_of_b.writes == ["create_contact", "create_deal", "add_note", "tag_contact"]
     assert crm_of_b.state() == b_before
     assert not ExternalRecord.objects.filter(pk__in=b_records, rolled_back_at__isnull=False)
     other = ExternalRecord.objects.filter(client=world.client_a, source_tag="Other_Bot")
-    assert other.count() == 3 and not other.filter(rolled_back_at__isnull=False).exists()
+    assert other.count() == 4 and not other.filter(rolled_back_at__isnull=False).exists()
     assert len(crm_of_a.contacts) == 1  # the Other_Bot contact is still there
     assert not AuditEntry.objects.filter(client=world.client_b, action__startswith="rollback")
 
@@ -156,15 +162,15 @@ def test_audit_entries_cannot_be_changed_or_removed(world, two_leads):
 
 def test_it_narrows_to_a_session_and_a_time_window(world, two_leads):
     by_session = preview_rollback(world.client_a, "AI_Chatbot", session_id="sess-2")
-    assert [p.record.object_type for p in by_session] == ["note", "contact"]
+    assert [p.record.object_type for p in by_session] == ["contact_tags", "note", "contact"]
     later = timezone.now() + timedelta(minutes=1)
     assert preview_rollback(world.client_a, "AI_Chatbot", since=later) == []
-    assert len(preview_rollback(world.client_a, "AI_Chatbot", until=later)) == 5
+    assert len(preview_rollback(world.client_a, "AI_Chatbot", until=later)) == 7
 
 
 def test_it_counts_a_record_the_vendor_already_removed_as_deleted(world, two_leads):
     rollback = start_rollback(world.client_a, "AI_Chatbot", requested_by=STAFF)
-    first = RollbackStep.objects.get(rollback=rollback, position=0)
+    first = RollbackStep.objects.filter(rollback=rollback, operation="delete").first()
     two_leads.failures.append(ConnectorError("Not found", status=404, permanent=True))
     assert rollback_step_run(first.pk, crm=two_leads) == "deleted"
     entry = AuditEntry.objects.get(action="rollback.deleted", details__record=first.record_id)
@@ -177,7 +183,7 @@ def test_it_retries_a_transient_error_before_going_on(world, two_leads):
     two_leads.failures.append(ConnectorError("Bad gateway", status=502))
     assert rollback_step_run(first.pk, crm=two_leads) == "pending"
     assert ExternalRecord.objects.get(pk=first.record_id).rolled_back_at is None
-    assert run_rollback(rollback, two_leads)[0] == "deleted"
+    assert run_rollback(rollback, two_leads)[0] == "restored"
     assert rollback.status == "done"
 
 
@@ -185,9 +191,9 @@ def test_it_reports_a_permanent_failure_and_finishes_the_rest(world, two_leads):
     rollback = start_rollback(world.client_a, "AI_Chatbot", requested_by=STAFF)
     two_leads.failures.append(ConnectorError("Forbidden", status=403, permanent=True))
     assert run_rollback(rollback, two_leads)[0] == "failed"
-    assert (rollback.status, rollback.failed, rollback.deleted) == ("done_with_errors", 1, 3)
+    assert (rollback.status, rollback.failed, rollback.deleted) == ("done_with_errors", 1, 4)
     retry = start_rollback(world.client_a, "AI_Chatbot", requested_by=STAFF)
-    assert retry.total == 1 and run_rollback(retry, two_leads) == ["deleted"]
+    assert retry.total == 1 and run_rollback(retry, two_leads) == ["restored"]
 
 
 def test_it_runs_as_chained_celery_tasks_queued_on_commit(
@@ -209,5 +215,5 @@ def test_it_runs_as_chained_celery_tasks_queued_on_commit(
     steps = RollbackStep.objects.filter(rollback=rollback).order_by("position")
     assert order == [s.pk for s in steps]
     rollback.refresh_from_db()
-    assert (rollback.status, rollback.deleted, rollback.restored) == ("done", 4, 1)
+    assert (rollback.status, rollback.deleted, rollback.restored) == ("done", 4, 3)
     assert not two_leads.contacts and not two_leads.deals and not two_leads.notes
