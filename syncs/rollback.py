@@ -190,14 +190,16 @@ def rollback_step_run(step_id: int, *, crm: Any = None) -> str:
     step = _claim(step_id)
     if step is None:
         return "not_claimed"
+    # No transaction (and no row lock) is held across the vendor call: it may be slow, and on
+    # SQLite the emulator in the same database could not write. The call is idempotent, so two
+    # rollbacks racing on one record both make it; the conditional update lets one audit it.
     try:
-        with transaction.atomic():
-            record = ExternalRecord.objects.select_for_update().get(pk=step.record_id)
-            if record.rolled_back_at is not None:
-                _done(step, StepStatus.SKIPPED)
-            else:
-                already_gone = _undo(step, record, crm)
-                _mark_undone(step, record, already_gone)
+        record = ExternalRecord.objects.get(pk=step.record_id)
+        if record.rolled_back_at is not None:
+            _done(step, StepStatus.SKIPPED)
+        else:
+            already_gone = _undo(step, record, crm)
+            _mark_undone(step, record, already_gone)
     except ConnectorError as exc:
         if _retry(step, exc):
             return StepStatus.PENDING
@@ -243,10 +245,17 @@ def _undo(step: RollbackStep, record: ExternalRecord, crm: Any) -> bool:
     return False
 
 
+@transaction.atomic
 def _mark_undone(step: RollbackStep, record: ExternalRecord, already_gone: bool) -> None:
-    """In the same transaction: the record is undone, the step finished, one audit entry."""
+    """In one transaction: the record is undone, the step finished, one audit entry (only
+    for the run that marked the record; a racing run is recorded as skipped)."""
     now = timezone.now()
-    ExternalRecord.objects.filter(pk=record.pk).update(rolled_back_at=now)
+    marked = ExternalRecord.objects.filter(pk=record.pk, rolled_back_at__isnull=True).update(
+        rolled_back_at=now
+    )
+    if not marked:
+        _done(step, StepStatus.SKIPPED)
+        return
     status = StepStatus.DELETED if step.operation == DELETE else StepStatus.RESTORED
     _done(step, status)
     audit_log(
