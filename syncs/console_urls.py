@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from syncs import console, console_mapping, console_ops
+from syncs import console, console_dedupe, console_mapping, console_ops
 
 urlpatterns = [
     path("events/", console.event_list, name="sync-events"),
@@ -30,4 +30,10 @@ urlpatterns = [
     ),
     path("metrics/", console.metrics, name="sync-metrics"),
     path("shadow/", console.shadow_records, name="sync-shadow"),
+    path("duplicates/", console_dedupe.duplicates, name="sync-duplicates"),
+    path(
+        "duplicates/<int:candidate_id>/<slug:decision>",
+        console_dedupe.duplicate_decide,
+        name="sync-duplicate-decide",
+    ),
 ]

@@ -52,6 +52,11 @@ CONSOLE_MATRIX.update(
         ),
         C + "metrics/": ("get", "/console/clients/{id}/metrics/"),
         C + "shadow/": ("get", "/console/clients/{id}/shadow/"),
+        C + "duplicates/": ("get", "/console/clients/{id}/duplicates/"),
+        C + "duplicates/<int:candidate_id>/<slug:decision>": (
+            "post",
+            "/console/clients/{id}/duplicates/1/merge",
+        ),
     }
 )
 NOT_TENANT_SCOPED = {"console/", "console/agencies/<slug:agency_slug>/clients/new"}
