@@ -142,6 +142,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "worker-heartbeat": {"task": "agency.tasks.heartbeat", "schedule": 60.0},
     "prune-heartbeats": {"task": "agency.tasks.prune_heartbeats", "schedule": 3600.0},
     "sweep-outbox": {"task": "syncs.tasks.sweep_outbox", "schedule": 30.0},
+    "sweep-rollbacks": {"task": "syncs.tasks.sweep_rollbacks", "schedule": 60.0},
     "prune-idempotency-keys": {"task": "syncs.tasks.prune_idempotency_records", "schedule": 3600.0},
 }
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -174,8 +174,16 @@ def rollback_resume(rollback: Rollback) -> int | None:
 
 
 def _claim(step_id: int) -> RollbackStep | None:
-    taken = RollbackStep.objects.filter(pk=step_id, status=StepStatus.PENDING).update(
-        status=StepStatus.RUNNING, attempts=F("attempts") + 1
+    """Take the step (one winner per message). A step left running past the lease (its worker
+    died; the broker redelivers the message) may be taken again: undoing is idempotent."""
+    from syncs.outbox import lease_seconds
+
+    now = timezone.now()
+    stale = Q(status=StepStatus.RUNNING, started_at__lt=now - timedelta(seconds=lease_seconds()))
+    taken = (
+        RollbackStep.objects.filter(pk=step_id)
+        .filter(Q(status=StepStatus.PENDING) | stale)
+        .update(status=StepStatus.RUNNING, started_at=now, attempts=F("attempts") + 1)
     )
     if not taken:
         return None
@@ -287,7 +295,9 @@ def _retry(step: RollbackStep, exc: ConnectorError) -> bool:
     countdown = float(exc.retry_after) if exc.retry_after is not None else 2.0**step.attempts
     with transaction.atomic():
         RollbackStep.objects.filter(pk=step.pk).update(
-            status=StepStatus.PENDING, error=str(exc)[:2000]
+            status=StepStatus.PENDING,
+            error=str(exc)[:2000],
+            next_attempt_at=timezone.now() + timedelta(seconds=countdown),
         )
         step.status = StepStatus.PENDING
         transaction.on_commit(lambda: publish_step(step.pk, countdown))

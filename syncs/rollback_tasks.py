@@ -11,3 +11,11 @@ def run_rollback_step(step_id: int) -> str:
     from syncs.rollback import rollback_step_run
 
     return rollback_step_run(step_id)
+
+
+@shared_task(name="syncs.tasks.sweep_rollbacks")
+def sweep_rollbacks() -> int:
+    """Pick up rollbacks whose chain of step messages broke."""
+    from syncs.rollback_sweep import rollback_sweep
+
+    return rollback_sweep()

@@ -36,4 +36,4 @@ def prune_idempotency_records() -> int:
 
 
 # Registered with the worker through this module (Celery autodiscovers ``tasks``).
-from syncs.rollback_tasks import run_rollback_step  # noqa: E402, F401
+from syncs.rollback_tasks import run_rollback_step, sweep_rollbacks  # noqa: E402, F401
