@@ -6,3 +6,6 @@ class AgencyConfig(AppConfig):
 
     name = "agency"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from agency import checks  # noqa: F401  (registers deploy checks)

@@ -45,6 +45,17 @@ INSTALLED_APPS = [
     "connectors",
     "syncs",
 ]
+# Local vendor emulators (OAuth + API subsets) mounted at /emulators/: the embedded default and
+# tests use them; production leaves them off.
+EMULATORS_ENABLED = env.bool("EMULATORS_ENABLED", default=DEBUG)
+if EMULATORS_ENABLED:
+    INSTALLED_APPS.append("connectors.emulators")
+    INSTALLED_APPS.append("connectors.emulators.crm")
+# When set, every vendor URL (authorize, token, revoke, API base) becomes
+# {VENDOR_BASE_URL}/{slug}/<vendor path>: how the demo and tests reach the emulators.
+VENDOR_BASE_URL = env.str(
+    "VENDOR_BASE_URL", default=f"{PUBLIC_BASE_URL}/emulators" if EMULATORS_ENABLED else ""
+)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -141,10 +152,46 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "worker-heartbeat": {"task": "agency.tasks.heartbeat", "schedule": 60.0},
     "prune-heartbeats": {"task": "agency.tasks.prune_heartbeats", "schedule": 3600.0},
+    "refresh-expiring-tokens": {
+        "task": "connectors.tasks.refresh_expiring_tokens",
+        "schedule": 300.0,
+    },
+    "refresh-stale-tokens": {"task": "connectors.tasks.refresh_stale_tokens", "schedule": 3600.0},
     "sweep-outbox": {"task": "syncs.tasks.sweep_outbox", "schedule": 30.0},
     "sweep-rollbacks": {"task": "syncs.tasks.sweep_rollbacks", "schedule": 60.0},
     "prune-idempotency-keys": {"task": "syncs.tasks.prune_idempotency_records", "schedule": 3600.0},
 }
+
+# --- Vendor apps --------------------------------------------------------------------------
+# Our OAuth app's credentials at each vendor: <SLUG>_CLIENT_ID / <SLUG>_CLIENT_SECRET. With the
+# emulators on, demo values the emulators accept; in production, unset means "not offered".
+for _slug in (
+    "hubspot", "salesforce", "zoho", "pipedrive", "google", "outlook",
+    "square", "shopify", "clover", "lightspeed", "toast",
+):  # fmt: skip
+    _demo = EMULATORS_ENABLED
+    globals()[f"{_slug.upper()}_CLIENT_ID"] = env.str(
+        f"{_slug.upper()}_CLIENT_ID", default=f"demo-{_slug}-client" if _demo else ""
+    )
+    globals()[f"{_slug.upper()}_CLIENT_SECRET"] = env.str(
+        f"{_slug.upper()}_CLIENT_SECRET", default=f"demo-{_slug}-secret" if _demo else ""
+    )
+# Signed connect links for clients expire after this many seconds (default 7 days).
+CONNECT_LINK_MAX_AGE = env.int("CONNECT_LINK_MAX_AGE", default=7 * 24 * 3600)
+# User-supplied URLs (CalDAV servers) may point at private/loopback hosts: tests and demo only.
+ALLOW_PRIVATE_URLS = env.bool("ALLOW_PRIVATE_URLS", default=EMULATORS_ENABLED)
+
+# --- Outbound vendor calls (connectors/http.py, connectors/ratelimit.py) ------------------
+# A throttled or failing call waits inline at most this long (rate-limit buckets, Retry-After,
+# backoff together); beyond it the task is rescheduled with the vendor's retry_after.
+VENDOR_INLINE_WAIT_SECONDS = env.float("VENDOR_INLINE_WAIT_SECONDS", default=10.0)
+# Attempts inside one task for 5xx, timeouts and connection errors; Celery retries after that.
+VENDOR_INLINE_ATTEMPTS = env.int("VENDOR_INLINE_ATTEMPTS", default=3)
+VENDOR_BACKOFF_BASE_SECONDS = env.float("VENDOR_BACKOFF_BASE_SECONDS", default=0.5)
+VENDOR_BACKOFF_CAP_SECONDS = env.float("VENDOR_BACKOFF_CAP_SECONDS", default=8.0)
+VENDOR_CONNECT_TIMEOUT_SECONDS = env.float("VENDOR_CONNECT_TIMEOUT_SECONDS", default=5.0)
+VENDOR_USER_AGENT = env.str("VENDOR_USER_AGENT", default="Switchboard/0.1")
+
 
 # --- Sync engine ------------------------------------------------------------------------
 # A queued job whose message has not started it after this long is published again.
@@ -228,8 +275,15 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "agency.openapi.add_problem_responses",
+        "syncs.openapi.tighten_intake_schemas",
+    ],
 }
 
 # --- i18n, static ----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,12 +35,16 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("console/", include("tenants.console_urls")),
+    path("console/", include("connectors.console_urls")),
+    path("connect/", include("connectors.urls")),
     path("api/v1/", include(api_v1)),
     path("api/v1/", include("syncs.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("problems/<slug:slug>", problem_doc, name="problem-doc"),
 ]
+if settings.EMULATORS_ENABLED:
+    urlpatterns.append(path("emulators/", include("connectors.emulators.urls")))
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -7,6 +7,7 @@ so ``Any`` never leaves a client module.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -58,6 +59,10 @@ class CrmRecord:
     id: str
     object_type: str  # "contact", "lead", "deal", "note", ...
     fields: dict[str, str] = field(default_factory=dict)
+    # The person in our own terms (contacts only), so duplicate scans need no vendor names.
+    contact: CrmContact | None = None
+    # True when create_contact found the person already there (HubSpot 409) and updated it.
+    existed: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,17 @@ class CrmClient(Protocol):
     def field_catalogue(self, object_type: str = "contact") -> list[CrmField]:
         """The CRM's fields for an object type, custom fields included."""
 
+    def tag_contact(self, record_id: str, tags: list[str]) -> CrmRecord:
+        """Fire follow-up triggers by tagging the contact the way the CRM does it (HubSpot
+        lifecycle stage or tag property, Salesforce description line, Zoho tags, Pipedrive
+        labels). Returns the record with the *previous* values of what changed, for undo."""
+
+    def restore_fields(self, object_type: str, record_id: str, values: dict[str, str]) -> None:
+        """Put back values an update or tag replaced (rollback). A record gone is not an error."""
+
+    def iter_contacts(self, page_size: int = 100) -> Iterator[CrmRecord]:
+        """Every contact, page by page with the vendor's cursor (duplicate scans)."""
+
 
 # --- Provider specs (data) -------------------------------------------------------------
 
@@ -134,6 +150,25 @@ class OAuthSpec:
     revoke_url: str = ""
     refresh_rotates: bool = False  # single-use refresh tokens (Microsoft, Clover, Lightspeed X)
     expires_in_missing: bool = False  # Salesforce: no expires_in; refresh on INVALID_SESSION_ID
+    # Where the expiry is in the token response: "expires_in" (seconds), "expires_at" (Square's
+    # ISO-8601 timestamp) or "access_token_expiration" (Clover's epoch seconds).
+    expiry_field: str = "expires_in"
+    # Callback query parameters kept in Connection.settings (name in callback -> settings key).
+    callback_settings: tuple[tuple[str, str], ...] = ()
+    # Token-response fields kept in Connection.settings (e.g. instance_url -> api_base).
+    token_settings: tuple[tuple[str, str], ...] = ()
+    # Where the vendor account id comes from: "token:<field>", "callback:<param>",
+    # "settings:<key>", "salesforce-id" (org id in the identity URL) or "" (not given).
+    account_id_from: str = ""
+    # How revocation is called: "" (cannot), "form" (POST token=...), "hubspot" (DELETE
+    # .../refresh-tokens/{token}), "square" (JSON, Authorization: Client <secret>).
+    revoke_style: str = ""
+    # Default values for URL placeholders before the callback tells the real one (Zoho DC).
+    url_defaults: tuple[tuple[str, str], ...] = ()
+    # Error codes (``error``, ``errors[0].code`` or ``message``) meaning the grant is dead.
+    dead_grant_codes: tuple[str, ...] = ("invalid_grant",)
+    # Allowed values for callback-supplied hosts: regexes the value must fully match.
+    callback_host_patterns: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,4 +185,6 @@ class ProviderSpec:
     default_headers: tuple[tuple[str, str], ...] = ()
     rate_limits: tuple[RateLimit, ...] = ()
     webhook_scheme: str = ""  # e.g. "hubspot-v3", "square-hmac", "basic-auth", "channel-token"
+    login_url: str = ""  # client_credentials machine login (Toast)
+    emulated: bool = True  # False: user-supplied server, never rewritten (CalDAV)
     docs: str = ""  # the vendor page the spec was taken from

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agency.problems import ProblemError
+from agency.problems import PROBLEM_CONTENT_TYPE, ProblemError
 from syncs import idempotency
 from syncs.intake import event_create
 from syncs.models import EventKind
@@ -38,12 +38,24 @@ IDEMPOTENCY_DOC = (
     "kept for at least 24 hours."
 )
 IDEMPOTENCY_PARAM = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False, description=IDEMPOTENCY_DOC
+    "Idempotency-Key",
+    # Printable ASCII, no surrounding spaces (HTTP strips them), at most 255 characters.
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]([ -~]*[!-~])?$"},
+    OpenApiParameter.HEADER,
+    required=False,
+    description=IDEMPOTENCY_DOC,
 )
+# The common errors (400, 401, 404, 429 ...) are added by agency.openapi for every operation.
 PROBLEMS = {
-    400: OpenApiResponse(ProblemSerializer, description="Invalid body or Idempotency-Key."),
-    409: OpenApiResponse(ProblemSerializer, description="Same key still in flight."),
-    422: OpenApiResponse(ProblemSerializer, description="Same key, different body."),
+    (400, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+        ProblemSerializer, description="Invalid body, or an Idempotency-Key over 255 characters."
+    ),
+    (409, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+        ProblemSerializer, description="A request with this Idempotency-Key is in flight."
+    ),
+    (422, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+        ProblemSerializer, description="This Idempotency-Key was used with a different body."
+    ),
 }
 LEAD_EXAMPLE = {
     "name": "Mary O'Brien",
@@ -158,11 +170,7 @@ class EventDetailView(APIView):
         'connection, so a simple client gets `{"status": "synced", "crm_id": ...}` in '
         "one call.",
         parameters=[WaitQuerySerializer],
-        responses={
-            200: EventDetailSerializer,
-            400: OpenApiResponse(ProblemSerializer),
-            404: OpenApiResponse(ProblemSerializer),
-        },
+        responses={200: EventDetailSerializer},
         examples=[
             OpenApiExample(
                 "Synced",

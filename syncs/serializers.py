@@ -16,6 +16,43 @@ from syncs.models import EventKind
 MAX_EXTRA_BYTES = 16_384
 
 
+class StrictTypes:
+    """JSON types as documented: DRF would turn 0 into "0" and "82" into 82 silently."""
+
+    json_type: type | tuple[type, ...] = str
+
+    def to_internal_value(self, data: object) -> object:
+        if not isinstance(data, self.json_type) or isinstance(data, bool):
+            raise serializers.ValidationError(f"Expected a {self.type_name}.")
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+    @property
+    def type_name(self) -> str:
+        return "string" if self.json_type is str else "integer"
+
+
+class Text(StrictTypes, serializers.CharField):
+    """Kept as sent (no trimming), so lengths mean what the schema says; normalisation trims."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+
+class Pattern(StrictTypes, serializers.RegexField):
+    def __init__(self, regex: str, **kwargs: object) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(regex, **kwargs)
+
+
+def _given(attrs: dict, name: str) -> bool:
+    return bool(str(attrs.get(name) or "").strip())
+
+
+class Integer(StrictTypes, serializers.IntegerField):
+    json_type = int
+
+
 class StrictSerializer(serializers.Serializer):
     """Unknown fields are refused, not silently dropped: a misspelt field is a 400."""
 
@@ -29,21 +66,21 @@ class StrictSerializer(serializers.Serializer):
 
 
 class LeadInputSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    company = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    lead_score = serializers.IntegerField(min_value=0, max_value=100, required=False)
-    intent = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    conversation_summary = serializers.CharField(
-        max_length=20_000, required=False, allow_blank=True
+    name = Text(max_length=200, required=False, allow_blank=True)
+    first_name = Text(max_length=100, required=False, allow_blank=True)
+    last_name = Text(max_length=100, required=False, allow_blank=True)
+    email = Text(max_length=254, required=False, allow_blank=True)
+    phone = Text(max_length=64, required=False, allow_blank=True)
+    company = Text(max_length=200, required=False, allow_blank=True)
+    lead_score = Integer(min_value=0, max_value=100, required=False)
+    intent = Text(max_length=64, required=False, allow_blank=True)
+    conversation_summary = Text(max_length=20_000, required=False, allow_blank=True)
+    transcript_url = Pattern(
+        r"^(https?://[^\s\x00]+)?$", max_length=2000, required=False, allow_blank=True
     )
-    transcript_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
-    chatbot_session_id = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    chatbot_vendor = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    source_tag = serializers.RegexField(
+    chatbot_session_id = Text(max_length=255, required=False, allow_blank=True)
+    chatbot_vendor = Text(max_length=64, required=False, allow_blank=True)
+    source_tag = Pattern(
         r"^[A-Za-z0-9_.:-]{1,64}$",
         required=False,
         help_text="Tag written on everything this lead creates (default AI_Chatbot); "
@@ -58,7 +95,7 @@ class LeadInputSerializer(StrictSerializer):
 
     def validate(self, attrs: dict) -> dict:
         attrs = super().validate(attrs)
-        if not (attrs.get("email") or attrs.get("phone")):
+        if not (_given(attrs, "email") or _given(attrs, "phone")):
             raise serializers.ValidationError(
                 {"email": ["A lead needs an email or a phone: that is how the CRM is searched."]}
             )
@@ -70,7 +107,7 @@ class EventPayloadSerializer(LeadInputSerializer):
 
     def validate(self, attrs: dict) -> dict:
         attrs = StrictSerializer.validate(self, attrs)
-        if not (attrs.get("email") or attrs.get("phone") or attrs.get("chatbot_session_id")):
+        if not any(_given(attrs, n) for n in ("email", "phone", "chatbot_session_id")):
             raise serializers.ValidationError(
                 {"email": ["Name the person: email, phone or chatbot_session_id."]}
             )
@@ -83,12 +120,8 @@ class EventInputSerializer(StrictSerializer):
 
     def validate(self, attrs: dict) -> dict:
         attrs = super().validate(attrs)
-        klass = (
-            LeadInputSerializer
-            if attrs["kind"] == EventKind.LEAD_CAPTURED
-            else EventPayloadSerializer
-        )
-        inner = klass(data=attrs["payload"])
+        # Any kind may name the person by session only: the worker finds the session's person.
+        inner = EventPayloadSerializer(data=attrs["payload"])
         if not inner.is_valid():
             raise serializers.ValidationError({"payload": inner.errors})
         return attrs

@@ -29,9 +29,11 @@ from syncs.models import AiEvent, EventKind, JobStatus, SyncJob
 from syncs.normalise import Person, normalise_person
 from syncs.outbox import lease_seconds, publish_on_commit
 from syncs.selectors import event_status
+from tenants.scoping import for_client
 
 log = logging.getLogger(__name__)
 CLOCK_SKEW = timedelta(seconds=2)
+PERSON_FIELDS = ("name", "first_name", "last_name", "email", "phone", "company")
 
 
 def sync_job_claim(job_id: int) -> SyncJob | None:
@@ -79,7 +81,7 @@ def _execute(job: SyncJob, crm: CrmClient | None) -> None:
     if connection is None or not connection.is_usable:
         _set(job, JobStatus.WAITING_CONNECTION, last_error="The CRM connection is not usable.")
         return
-    lead = {**job.event.payload, **job.overrides}
+    lead = _with_session_person({**job.event.payload, **job.overrides}, job)
     person = normalise_person(lead, job.client.default_region)
     if person.problems:
         hold_for_review(job, "; ".join(person.problems))
@@ -108,6 +110,25 @@ def _execute(job: SyncJob, crm: CrmClient | None) -> None:
     write_note(ctx, contact_id)
     write_tags(ctx, contact_id)
     _set(job, JobStatus.SYNCED, crm_id=contact_id, finished_at=timezone.now(), last_error="")
+
+
+def _with_session_person(lead: dict[str, Any], job: SyncJob) -> dict[str, Any]:
+    """An event naming the person only by chatbot session takes the person's fields from the
+    latest earlier event of that session (same client) that had an email or a phone."""
+    session = lead.get("chatbot_session_id")
+    if lead.get("email") or lead.get("phone") or not session:
+        return lead
+    earlier = (
+        for_client(AiEvent, job.client)
+        .filter(session_id=session, received_at__lte=job.event.received_at)
+        .exclude(pk=job.event_id)
+        .order_by("-received_at")
+    )
+    for event in earlier[:20]:
+        if event.payload.get("email") or event.payload.get("phone"):
+            known = {k: event.payload[k] for k in PERSON_FIELDS if event.payload.get(k)}
+            return {**known, **lead}
+    return lead
 
 
 def _lead_fields(lead: dict[str, Any], person: Person, region: str) -> dict[str, Any]:

@@ -55,7 +55,7 @@ class _Located:
 def _locate(node: yaml.Node) -> Any:
     """Turn a composed YAML node into plain values, keeping each mapping value's line."""
     if isinstance(node, yaml.MappingNode):
-        return {k.value: _Located(_locate(v), v.start_mark.line + 1) for k, v in node.value}
+        return {k.value: _Located(_locate(v), k.start_mark.line + 1) for k, v in node.value}
     if isinstance(node, yaml.SequenceNode):
         return [_locate(item) for item in node.value]
     return yaml.safe_load(yaml.serialize(node))
@@ -113,10 +113,13 @@ def load(path: str) -> tuple[str, dict[str, Any], int | None, dict[str, _Located
     )
 
 
-def _apply_connectors(client: Client, value: Any, path: str, line: int | None) -> None:
-    if not isinstance(value, dict):
-        raise ConfigError(path, line, "client.connectors", "expected a mapping of kind to provider")
-    for kind, provider in value.items():
+def _apply_connectors(client: Client, located: _Located, path: str) -> None:
+    if not isinstance(located.value, dict):
+        raise ConfigError(
+            path, located.line, "client.connectors", "expected a mapping of kind to provider"
+        )
+    for kind, entry in located.value.items():
+        provider, line = _plain(entry), entry.line
         if kind not in PROVIDERS_BY_KIND:
             raise ConfigError(
                 path,
@@ -149,7 +152,7 @@ def apply(path: str) -> tuple[Client, bool]:
         client = client or Client(agency=agency, slug=values["slug"])
         for key, value in values.items():
             if key == "connectors":
-                _apply_connectors(client, value, path, located[key].line)
+                _apply_connectors(client, located[key], path)
             elif key != "slug":
                 setattr(client, key, value)
         try:

@@ -14,3 +14,24 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; te
 CACHES = {**CACHES}  # noqa: F405
 if "LOCATION" in CACHES["default"] and CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
     CACHES["default"] = {**CACHES["default"], "LOCATION": str(VAR_DIR / "test-cache")}  # noqa: F405
+
+EMULATORS_ENABLED = True
+if "connectors.emulators" not in INSTALLED_APPS:  # noqa: F405
+    INSTALLED_APPS = [*INSTALLED_APPS, "connectors.emulators"]  # noqa: F405
+if "connectors.emulators.crm" not in INSTALLED_APPS:
+    INSTALLED_APPS = [*INSTALLED_APPS, "connectors.emulators.crm"]
+ALLOW_PRIVATE_URLS = True
+# Tests point these at a live server; worker processes started by tests get them from the env.
+VENDOR_BASE_URL = env.str("VENDOR_BASE_URL", default=f"{PUBLIC_BASE_URL}/emulators")  # noqa: F405
+for _slug in (
+    "hubspot", "salesforce", "zoho", "pipedrive", "google", "outlook",
+    "square", "shopify", "clover", "lightspeed", "toast",
+):  # fmt: skip
+    globals().setdefault(f"{_slug.upper()}_CLIENT_ID", "")
+    globals().setdefault(f"{_slug.upper()}_CLIENT_SECRET", "")
+    globals()[f"{_slug.upper()}_CLIENT_ID"] = globals()[f"{_slug.upper()}_CLIENT_ID"] or (
+        f"demo-{_slug}-client"
+    )
+    globals()[f"{_slug.upper()}_CLIENT_SECRET"] = globals()[f"{_slug.upper()}_CLIENT_SECRET"] or (
+        f"demo-{_slug}-secret"
+    )

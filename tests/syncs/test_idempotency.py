@@ -149,3 +149,14 @@ def test_fifty_parallel_requests_with_one_key_create_exactly_one_lead(world, crm
     assert len(created) == 1
     assert len(replays) + len(in_flight) == 49
     assert all(r[1] == created[0][1] for r in replays)
+
+
+@pytest.mark.django_db
+def test_a_key_still_in_flight_gets_409(api, world, crm_a):
+    from syncs.idempotency import fingerprint
+
+    IdempotencyRecord.objects.create(
+        client=world.client_a, route="leads", key="busy", fingerprint=fingerprint(LEAD)
+    )
+    assert_problem(post(api, world.key_a, "busy"), 409, "idempotency-key-in-flight")
+    assert not AiEvent.objects.exists()

@@ -128,3 +128,16 @@ def test_a_broker_outage_does_not_fail_the_request(world, crm_a, broker, monkeyp
     event = event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
     assert AiEvent.objects.filter(pk=event.pk).exists()
     assert SyncJob.objects.get().published_at is None  # the sweeper will publish it
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reconnected_signal_releases_waiting_jobs(world, crm_a, broker):
+    signals = pytest.importorskip("connectors.signals")
+    crm_a.status = "needs_reauth"
+    crm_a.save()
+    event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
+    crm_a.status = "active"
+    crm_a.save()
+    signals.connection_reconnected.send(sender=Connection, connection=crm_a)
+    assert SyncJob.objects.get().status == JobStatus.QUEUED
+    assert len(broker.drain()) == 1

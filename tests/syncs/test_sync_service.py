@@ -295,3 +295,26 @@ def test_a_transient_tag_failure_retries_without_writing_twice(world, crm_a):
     assert run(job, crm).status == JobStatus.SYNCED
     assert crm.writes.count("create_contact") == 1 and crm.writes.count("create_deal") == 1
     assert crm.writes.count("add_note") == 1 and len(calls) == 2
+
+
+def test_an_event_naming_only_the_session_finds_the_person_of_that_session(world, crm_a):
+    from syncs.intake import event_create
+
+    crm = MemoryCrm()
+    run(lead_job(world.client_a, intent="", lead_score=1), crm)
+    payload = {"chatbot_session_id": "sess-1", "conversation_summary": "Booked for Tuesday."}
+    event = event_create(client=world.client_a, kind="conversation.ended", payload=payload)
+    job = run(SyncJob.objects.get(event=event), crm)
+    assert job.status == JobStatus.SYNCED and len(crm.contacts) == 1
+    assert any("Booked for Tuesday" in n.fields["body"] for n in crm.notes.values())
+
+
+def test_a_session_of_another_client_is_not_used(world, crm_a, crm_b):
+    from syncs.intake import event_create
+
+    crm = MemoryCrm()
+    run(lead_job(world.client_b, phone="020 7946 0958"), crm)  # B's lead, session sess-1
+    payload = {"chatbot_session_id": "sess-1", "conversation_summary": "Hi"}
+    event = event_create(client=world.client_a, kind="conversation.ended", payload=payload)
+    job = run(SyncJob.objects.get(event=event), crm)
+    assert job.status == JobStatus.NEEDS_REVIEW and "no email or phone" in job.review_reason

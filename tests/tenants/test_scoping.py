@@ -57,6 +57,22 @@ CONSOLE_MATRIX.update(
             "post",
             "/console/clients/{id}/duplicates/1/merge",
         ),
+        "console/clients/<uuid:public_id>/connections/": (
+            "get",
+            "/console/clients/{id}/connections/",
+        ),
+        "console/clients/<uuid:public_id>/connections/link": (
+            "post",
+            "/console/clients/{id}/connections/link",
+        ),
+        "console/clients/<uuid:public_id>/connections/connect": (
+            "post",
+            "/console/clients/{id}/connections/connect",
+        ),
+        "console/clients/<uuid:public_id>/connections/<int:pk>/disconnect": (
+            "post",
+            "/console/clients/{id}/connections/1/disconnect",
+        ),
     }
 )
 NOT_TENANT_SCOPED = {"console/", "console/agencies/<slug:agency_slug>/clients/new"}

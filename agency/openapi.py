@@ -1,0 +1,59 @@
+"""OpenAPI post-processing: the error responses every operation can give, as problem+json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agency.problems import PROBLEM_CONTENT_TYPE
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details. Switch on `type`; it is stable.",
+    "properties": {
+        "type": {"type": "string", "example": "/problems/invalid-api-key"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "additionalProperties": True,
+            "description": "Field errors, for validation-error.",
+        },
+        "retry_after": {"type": "integer", "description": "Seconds, for rate-limited."},
+    },
+    "required": ["type", "title", "status"],
+    "additionalProperties": True,
+}
+
+COMMON_ERRORS = {
+    "400": "Malformed request, invalid input, or an API key in the query string.",
+    "401": "Missing, invalid or revoked API key.",
+    "403": "The key may not perform this operation.",
+    "404": "No such resource for this client.",
+    "405": "Method not allowed.",
+    "406": "Not acceptable.",
+    "415": "Unsupported media type.",
+    "429": "Too many requests; see Retry-After.",
+}
+
+
+def add_problem_responses(
+    result: dict[str, Any], generator: object, request: object, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular hook: every operation documents the problem responses it may return."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    ref = {"$ref": "#/components/schemas/Problem"}
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            for code, description in COMMON_ERRORS.items():
+                responses.setdefault(
+                    code,
+                    {
+                        "description": description,
+                        "content": {PROBLEM_CONTENT_TYPE: {"schema": ref}},
+                    },
+                )
+    return result

@@ -1,0 +1,1 @@
+"""caldav connector."""

@@ -1,0 +1,191 @@
+"""What every CRM emulator shares: who is calling, injected faults, counters, the record store.
+
+A vendor module describes its own error bodies in a ``Style``; ``endpoint`` wraps each view so
+authentication, fault injection and call counting happen the same way for all four.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from connectors.emulators.crm.models import EmuAccount, EmuRecord
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+View = Callable[..., HttpResponse]
+
+
+def account_for_token(provider: str, token: str) -> str | None:
+    """Delegates to the OAuth emulator, imported late so this module loads without it."""
+    from connectors.emulators.auth import account_for_token as lookup
+
+    return lookup(provider, token)
+
+
+@dataclass(frozen=True)
+class Style:
+    """How one vendor says "who are you", "slow down" and "oops"."""
+
+    vendor: str
+    auth_scheme: str  # "Bearer" or "Zoho-oauthtoken"
+    unauthorized: Callable[[], HttpResponse]
+    rate_limited: Callable[[dict[str, Any]], HttpResponse]
+    server_error: Callable[[], HttpResponse]
+    # Called before and after every authenticated call (Salesforce's daily allowance).
+    before: Callable[[EmuAccount], HttpResponse | None] | None = None
+    after: Callable[[EmuAccount, HttpResponse], None] | None = None
+    # Search and reads that use POST (HubSpot search) are not writes.
+    read_posts: tuple[str, ...] = ()
+
+
+def json_response(payload: Any, status: int = 200, **headers: str) -> HttpResponse:
+    response = JsonResponse(payload, status=status, safe=False)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def body_json(request: HttpRequest) -> Any:
+    """The parsed JSON body, or None when it is missing or malformed."""
+    try:
+        return json.loads(request.body or b"null")
+    except ValueError:
+        return None
+
+
+def account_row(vendor: str, account_id: str) -> EmuAccount:
+    row, _ = EmuAccount.objects.get_or_create(vendor=vendor, account_id=account_id)
+    return row
+
+
+def _bearer(request: HttpRequest, scheme: str) -> str:
+    header = request.headers.get("Authorization", "")
+    prefix = scheme + " "
+    return header[len(prefix) :].strip() if header.startswith(prefix) else ""
+
+
+def _take_fault(vendor: str, account_id: str, path: str) -> dict[str, Any] | None:
+    """Consume one injected fault matching this path, atomically across processes."""
+    with transaction.atomic():
+        row = (
+            EmuAccount.objects.select_for_update()
+            .filter(vendor=vendor, account_id=account_id)
+            .first()
+        )
+        if row is None or not row.faults:
+            return None
+        for index, fault in enumerate(row.faults):
+            if fault.get("path", "") in path:
+                fault = dict(fault)
+                remaining = int(fault.get("count", 1)) - 1
+                if remaining > 0:
+                    row.faults[index] = {**fault, "count": remaining}
+                else:
+                    row.faults.pop(index)
+                row.save(update_fields=["faults"])
+                return fault
+    return None
+
+
+def _fault_response(style: Style, fault: dict[str, Any]) -> HttpResponse:
+    kind = fault.get("kind")
+    if kind == "rate_limit":
+        return style.rate_limited(fault)
+    if kind == "unauthorized":
+        return style.unauthorized()
+    return style.server_error()
+
+
+def endpoint(style: Style) -> Callable[[View], View]:
+    """Authenticate the bearer token, apply faults and limits, count the call."""
+
+    def decorate(view: View) -> View:
+        @csrf_exempt
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            account_id = account_for_token(style.vendor, _bearer(request, style.auth_scheme))
+            if account_id is None:
+                return style.unauthorized()
+            fault = _take_fault(style.vendor, account_id, request.path)
+            if fault is not None:
+                return _fault_response(style, fault)
+            row = account_row(style.vendor, account_id)
+            if style.before is not None and (refused := style.before(row)) is not None:
+                return refused
+            is_write = request.method in WRITE_METHODS and not any(
+                request.path.endswith(suffix) for suffix in style.read_posts
+            )
+            EmuAccount.objects.filter(pk=row.pk).update(
+                api_calls=F("api_calls") + 1, write_calls=F("write_calls") + int(is_write)
+            )
+            response = view(request, account_id, *args, **kwargs)
+            if style.after is not None:
+                row.refresh_from_db(fields=["api_calls", "config"])
+                style.after(row, response)
+            return response
+
+        return wrapped
+
+    return decorate
+
+
+# --- the record store --------------------------------------------------------------------
+
+
+def create_record(
+    vendor: str,
+    account_id: str,
+    object_type: str,
+    data: dict[str, Any],
+    make_id: Callable[[int], str],
+    *,
+    email: str = "",
+    phone: str = "",
+    links: dict[str, Any] | None = None,
+) -> EmuRecord:
+    """Insert a record and give it the vendor-style id derived from its row number."""
+    record = EmuRecord.objects.create(
+        vendor=vendor,
+        account_id=account_id,
+        object_type=object_type,
+        ext_id=uuid.uuid4().hex,
+        data=data,
+        links=links or {},
+        email_key=email.strip().lower(),
+        phone_key=phone.strip(),
+    )
+    record.ext_id = make_id(record.pk)
+    record.save(update_fields=["ext_id"])
+    return record
+
+
+def get_record(vendor: str, account_id: str, object_type: str, ext_id: str) -> EmuRecord | None:
+    return EmuRecord.objects.filter(
+        vendor=vendor, account_id=account_id, object_type=object_type, ext_id=ext_id
+    ).first()
+
+
+def records_of(vendor: str, account_id: str, object_type: str):  # -> QuerySet[EmuRecord]
+    return EmuRecord.objects.filter(vendor=vendor, account_id=account_id, object_type=object_type)
+
+
+def save_record(record: EmuRecord, *, email: str | None = None, phone: str | None = None) -> None:
+    if email is not None:
+        record.email_key = email.strip().lower()
+    if phone is not None:
+        record.phone_key = phone.strip()
+    record.save()
+
+
+def iso(dt: Any) -> str:
+    """Vendor-style UTC timestamp with milliseconds."""
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"

@@ -1,0 +1,381 @@
+"""HubSpot CRM v3 emulator: objects (contacts, deals, notes), search, properties, pipelines.
+
+Wire format as HubSpot documents it: ``{"id","properties","createdAt","updatedAt","archived"}``,
+cursor paging (``paging.next.after``), errors ``{"status":"error","message","correlationId",
+"category"}``, 409 "Contact already exists. Existing ID: N", search capped at 10,000 results.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+from django.utils import timezone
+
+from connectors.emulators.crm import common
+from connectors.emulators.crm.models import EmuRecord
+
+VENDOR = "hubspot"
+SEARCH_CAP = 10_000  # documented: search pages stop at 10,000 results
+OBJECT_TYPES = ("contacts", "deals", "notes")
+LIFECYCLE_STAGES = (
+    "subscriber",
+    "lead",
+    "marketingqualifiedlead",
+    "salesqualifiedlead",
+    "opportunity",
+    "customer",
+    "evangelist",
+    "other",
+)
+DEAL_STAGES = (
+    "appointmentscheduled",
+    "qualifiedtobuy",
+    "presentationscheduled",
+    "decisionmakerboughtin",
+    "contractsent",
+    "closedwon",
+    "closedlost",
+)
+# (name, label, type, fieldType, hubspotDefined). The ai_* and switchboard_tags properties
+# stand for the custom properties a portal gets when it is connected.
+PROPERTIES: dict[str, tuple[tuple[str, str, str, str, bool], ...]] = {
+    "contacts": (
+        ("email", "Email", "string", "text", True),
+        ("firstname", "First Name", "string", "text", True),
+        ("lastname", "Last Name", "string", "text", True),
+        ("phone", "Phone Number", "string", "phonenumber", True),
+        ("mobilephone", "Mobile Phone Number", "string", "phonenumber", True),
+        ("company", "Company Name", "string", "text", True),
+        ("jobtitle", "Job Title", "string", "text", True),
+        ("lifecyclestage", "Lifecycle Stage", "enumeration", "radio", True),
+        ("hs_lead_status", "Lead Status", "enumeration", "radio", True),
+        ("ai_lead_score", "AI lead score", "number", "number", False),
+        ("ai_intent", "AI intent", "string", "text", False),
+        ("ai_summary", "AI conversation summary", "string", "textarea", False),
+        ("ai_source_tag", "Source tag", "string", "text", False),
+        ("ai_chatbot_vendor", "Chatbot vendor", "string", "text", False),
+        ("ai_session_id", "Chatbot session id", "string", "text", False),
+        ("switchboard_tags", "Follow-up tags", "enumeration", "checkbox", False),
+    ),
+    "deals": (
+        ("dealname", "Deal Name", "string", "text", True),
+        ("dealstage", "Deal Stage", "enumeration", "radio", True),
+        ("pipeline", "Pipeline", "enumeration", "select", True),
+        ("amount", "Amount", "number", "number", True),
+        ("closedate", "Close Date", "datetime", "date", True),
+        ("ai_source_tag", "Source tag", "string", "text", False),
+    ),
+    "notes": (
+        ("hs_timestamp", "Activity date", "datetime", "date", True),
+        ("hs_note_body", "Note body", "string", "html", True),
+    ),
+}
+READ_ONLY = ("hs_object_id", "createdate", "lastmodifieddate")
+DEFAULT_PROPERTIES = {"contacts": ("email", "firstname", "lastname"), "deals": ("dealname",)}
+
+
+def _error(status: int, message: str, category: str, **extra: Any) -> HttpResponse:
+    body = {
+        "status": "error",
+        "message": message,
+        "correlationId": str(uuid.uuid4()),
+        "category": category,
+        **extra,
+    }
+    return common.json_response(body, status)
+
+
+def _rate_limited(fault: dict[str, Any]) -> HttpResponse:
+    headers = {
+        "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
+        "X-HubSpot-RateLimit-Max": "110",
+        "X-HubSpot-RateLimit-Remaining": "0",
+    }
+    if fault.get("retry_after") is not None:
+        headers["Retry-After"] = str(fault["retry_after"])
+    response = _error(
+        429,
+        "You have reached your secondly limit.",
+        "RATE_LIMITS",
+        errorType="RATE_LIMIT",
+        policyName=fault.get("policy", "SECONDLY"),
+    )
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+STYLE = common.Style(
+    vendor=VENDOR,
+    auth_scheme="Bearer",
+    unauthorized=lambda: _error(
+        401,
+        "Authentication credentials not found. This API supports OAuth 2.0 authentication.",
+        "INVALID_AUTHENTICATION",
+    ),
+    rate_limited=_rate_limited,
+    server_error=lambda: _error(500, "internal error", "INTERNAL_ERROR"),
+    read_posts=("/search",),
+)
+
+
+def _catalogue(account_id: str, object_type: str) -> dict[str, tuple[str, str, str, str, bool]]:
+    """The account's properties: HubSpot's own plus custom ones added through the control API."""
+    props = {p[0]: p for p in PROPERTIES.get(object_type, ())}
+    config = common.account_row(VENDOR, account_id).config
+    for extra in config.get("custom_fields", {}).get(object_type, []):
+        props[extra["name"]] = (
+            extra["name"],
+            extra["label"],
+            extra.get("type", "string"),
+            "text",
+            False,
+        )
+    return props
+
+
+def _invalid_properties(account_id: str, object_type: str, props: dict[str, Any]) -> str | None:
+    known = _catalogue(account_id, object_type)
+    for name, value in props.items():
+        if name not in known or name in READ_ONLY:
+            return f'Property "{name}" does not exist'
+        if name == "lifecyclestage" and value not in ("", *LIFECYCLE_STAGES):
+            return f"{value} was not one of the allowed options"
+        if name == "dealstage" and value not in DEAL_STAGES:
+            return f"{value} was not one of the allowed options"
+    return None
+
+
+def _serialise(record: EmuRecord, wanted: list[str] | None) -> dict[str, Any]:
+    props = {
+        "createdate": common.iso(record.created_at),
+        "hs_object_id": record.ext_id,
+        "lastmodifieddate": common.iso(record.updated_at),
+    }
+    names = wanted if wanted else DEFAULT_PROPERTIES.get(record.object_type, ())
+    for name in names:
+        if name in record.data:
+            props[name] = record.data[name]
+        elif wanted:
+            props[name] = None
+    return {
+        "id": record.ext_id,
+        "properties": props,
+        "createdAt": common.iso(record.created_at),
+        "updatedAt": common.iso(record.updated_at),
+        "archived": False,
+    }
+
+
+def _existing_contact(account_id: str, email: str, exclude: str = "") -> EmuRecord | None:
+    if not email:
+        return None
+    rows = common.records_of(VENDOR, account_id, "contacts").filter(email_key=email.lower())
+    return rows.exclude(ext_id=exclude).first()
+
+
+def _associations(account_id: str, raw: Any) -> list[dict[str, Any]] | None:
+    links = []
+    for item in raw or []:
+        to_id = str((item.get("to") or {}).get("id", ""))
+        target = EmuRecord.objects.filter(vendor=VENDOR, account_id=account_id, ext_id=to_id)
+        if not target.exists():
+            return None
+        for kind in item.get("types") or []:
+            links.append({"toObjectId": to_id, "typeId": kind.get("associationTypeId")})
+    return links
+
+
+def _create(request: HttpRequest, account_id: str, object_type: str) -> HttpResponse:
+    body = common.body_json(request)
+    if not isinstance(body, dict) or not isinstance(body.get("properties"), dict):
+        return _error(400, "Invalid input JSON on line 1", "VALIDATION_ERROR")
+    props = {k: "" if v is None else str(v) for k, v in body["properties"].items()}
+    if (problem := _invalid_properties(account_id, object_type, props)) is not None:
+        return _error(400, f"Property values were not valid: {problem}", "VALIDATION_ERROR")
+    if object_type == "notes" and not props.get("hs_timestamp"):
+        return _error(400, "hs_timestamp is required", "VALIDATION_ERROR")
+    if object_type == "contacts" and (dup := _existing_contact(account_id, props.get("email", ""))):
+        return _error(409, f"Contact already exists. Existing ID: {dup.ext_id}", "CONFLICT")
+    links = _associations(account_id, body.get("associations"))
+    if links is None:
+        return _error(400, "One or more associations are invalid", "VALIDATION_ERROR")
+    if object_type == "deals":
+        props.setdefault("pipeline", "default")
+    record = common.create_record(
+        VENDOR,
+        account_id,
+        object_type,
+        props,
+        lambda pk: str(100_000 + pk),
+        email=props.get("email", ""),
+        phone=props.get("phone", ""),
+        links={"associations": links},
+    )
+    return common.json_response(_serialise(record, list(props)), 201)
+
+
+def _list(request: HttpRequest, account_id: str, object_type: str) -> HttpResponse:
+    limit = min(int(request.GET.get("limit", "10") or 10), 100)
+    after = int(request.GET.get("after", "0") or 0)
+    wanted = [p for p in request.GET.get("properties", "").split(",") if p]
+    rows = list(
+        common.records_of(VENDOR, account_id, object_type).filter(pk__gt=after)[: limit + 1]
+    )
+    body: dict[str, Any] = {"results": [_serialise(r, wanted) for r in rows[:limit]]}
+    if len(rows) > limit:
+        cursor = str(rows[limit - 1].pk)
+        body["paging"] = {"next": {"after": cursor, "link": f"{request.path}?after={cursor}"}}
+    return common.json_response(body)
+
+
+@common.endpoint(STYLE)
+def objects(request: HttpRequest, account_id: str, object_type: str) -> HttpResponse:
+    if object_type not in OBJECT_TYPES:
+        return _error(404, f"Unable to infer object type from: {object_type}", "OBJECT_NOT_FOUND")
+    if request.method == "POST":
+        return _create(request, account_id, object_type)
+    if request.method == "GET":
+        return _list(request, account_id, object_type)
+    return _error(405, "Method not allowed", "VALIDATION_ERROR")
+
+
+@common.endpoint(STYLE)
+def one_object(
+    request: HttpRequest, account_id: str, object_type: str, record_id: str
+) -> HttpResponse:
+    record = common.get_record(VENDOR, account_id, object_type, record_id)
+    if record is None:
+        if request.method == "DELETE":
+            return HttpResponse(status=204)  # archiving is idempotent at HubSpot
+        return _error(404, "resource not found", "OBJECT_NOT_FOUND")
+    if request.method == "GET":
+        wanted = [p for p in request.GET.get("properties", "").split(",") if p]
+        return common.json_response(_serialise(record, wanted))
+    if request.method == "DELETE":
+        record.delete()
+        return HttpResponse(status=204)
+    if request.method != "PATCH":
+        return _error(405, "Method not allowed", "VALIDATION_ERROR")
+    return _update(request, account_id, record)
+
+
+def _update(request: HttpRequest, account_id: str, record: EmuRecord) -> HttpResponse:
+    body = common.body_json(request)
+    if not isinstance(body, dict) or not isinstance(body.get("properties"), dict):
+        return _error(400, "Invalid input JSON on line 1", "VALIDATION_ERROR")
+    props = {k: "" if v is None else str(v) for k, v in body["properties"].items()}
+    if (problem := _invalid_properties(account_id, record.object_type, props)) is not None:
+        return _error(400, f"Property values were not valid: {problem}", "VALIDATION_ERROR")
+    email = props.get("email")
+    if email and (dup := _existing_contact(account_id, email, exclude=record.ext_id)):
+        return _error(409, f"Contact already exists. Existing ID: {dup.ext_id}", "CONFLICT")
+    record.data.update(props)
+    record.updated_at = timezone.now()
+    common.save_record(
+        record, email=record.data.get("email", ""), phone=record.data.get("phone", "")
+    )
+    return common.json_response(_serialise(record, list(props)))
+
+
+def _matches(record: EmuRecord, flt: dict[str, Any]) -> bool:
+    name, op = flt.get("propertyName", ""), flt.get("operator", "EQ")
+    value = record.data.get(name, record.ext_id if name == "hs_object_id" else "")
+    wanted = str(flt.get("value", "")).lower()
+    if op == "EQ":
+        return str(value).lower() == wanted
+    if op == "NEQ":
+        return str(value).lower() != wanted
+    if op == "HAS_PROPERTY":
+        return bool(value)
+    if op == "NOT_HAS_PROPERTY":
+        return not value
+    if op == "IN":
+        return str(value).lower() in {str(v).lower() for v in flt.get("values", [])}
+    return False
+
+
+def _candidates(account_id: str, object_type: str, filters: list[dict[str, Any]]):
+    """Narrow by the indexed email/phone copies before filtering in Python."""
+    rows = common.records_of(VENDOR, account_id, object_type)
+    for flt in filters:
+        if flt.get("operator", "EQ") == "EQ" and flt.get("propertyName") == "email":
+            rows = rows.filter(email_key=str(flt.get("value", "")).lower())
+        elif flt.get("operator", "EQ") == "EQ" and flt.get("propertyName") == "phone":
+            rows = rows.filter(phone_key=str(flt.get("value", "")).strip())
+    return rows
+
+
+@common.endpoint(STYLE)
+def search(request: HttpRequest, account_id: str, object_type: str) -> HttpResponse:
+    body = common.body_json(request)
+    if request.method != "POST" or not isinstance(body, dict):
+        return _error(400, "Invalid input JSON on line 1", "VALIDATION_ERROR")
+    limit, after = int(body.get("limit", 10) or 10), int(body.get("after", 0) or 0)
+    if limit > 200:
+        return _error(400, "limit must be at most 200", "VALIDATION_ERROR")
+    cap = int(common.account_row(VENDOR, account_id).config.get("search_cap", SEARCH_CAP))
+    if after + limit > cap:
+        return _error(400, f"The search is limited to {cap} results.", "VALIDATION_ERROR")
+    groups = body.get("filterGroups") or [{"filters": []}]
+    found: dict[int, EmuRecord] = {}
+    for group in groups:
+        filters = group.get("filters") or []
+        for record in _candidates(account_id, object_type, filters):
+            if all(_matches(record, f) for f in filters):
+                found[record.pk] = record
+    ordered = [found[k] for k in sorted(found)]
+    page = ordered[after : after + limit]
+    wanted = list(body.get("properties") or [])
+    result: dict[str, Any] = {
+        "total": len(ordered),
+        "results": [_serialise(r, wanted) for r in page],
+    }
+    if after + limit < len(ordered):
+        result["paging"] = {"next": {"after": str(after + limit)}}
+    return common.json_response(result)
+
+
+@common.endpoint(STYLE)
+def properties(request: HttpRequest, account_id: str, object_type: str) -> HttpResponse:
+    results = []
+    for name, label, kind, field_type, builtin in _catalogue(account_id, object_type).values():
+        prop: dict[str, Any] = {
+            "name": name,
+            "label": label,
+            "type": kind,
+            "fieldType": field_type,
+            "groupName": "contactinformation" if builtin else "switchboard",
+            "hidden": False,
+            "calculated": False,
+            "formField": True,
+            "options": [],
+        }
+        if builtin:
+            prop["hubspotDefined"] = True
+        if name == "lifecyclestage":
+            prop["options"] = [{"label": s, "value": s} for s in LIFECYCLE_STAGES]
+        results.append(prop)
+    return common.json_response({"results": results})
+
+
+@common.endpoint(STYLE)
+def pipelines(request: HttpRequest, account_id: str) -> HttpResponse:
+    stages = [
+        {"id": s, "label": s, "displayOrder": i, "archived": False}
+        for i, s in enumerate(DEAL_STAGES)
+    ]
+    pipeline = {"id": "default", "label": "Sales Pipeline", "displayOrder": 0, "stages": stages}
+    return common.json_response({"results": [pipeline]})
+
+
+urlpatterns = [
+    path("hubspot/crm/v3/objects/<str:object_type>", objects),
+    path("hubspot/crm/v3/objects/<str:object_type>/search", search),
+    path("hubspot/crm/v3/objects/<str:object_type>/<str:record_id>", one_object),
+    path("hubspot/crm/v3/properties/<str:object_type>", properties),
+    path("hubspot/crm/v3/pipelines/deals", pipelines),
+]

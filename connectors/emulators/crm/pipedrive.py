@@ -1,0 +1,357 @@
+"""Pipedrive emulator: v2 persons, deals, stages and person search beside v1 notes and fields.
+
+Wire format as Pipedrive documents it: ``{"success":true,"data":...,"additional_data":...}``,
+v2 cursor paging (``additional_data.next_cursor``), v1 ``start``/``limit`` paging, errors
+``{"success":false,"error","error_info","data":null,"additional_data":null}``, 429 with the
+``x-ratelimit-*`` headers. v1 is served at both ``/api/v1/`` and ``/v1/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+from django.utils import timezone
+
+from connectors.emulators.crm import common
+from connectors.emulators.crm.models import EmuRecord
+
+VENDOR = "pipedrive"
+STAGES = ((1, "Qualified"), (2, "Contact Made"), (3, "Demo Scheduled"), (4, "Proposal Made"),
+          (5, "Negotiations Started"))  # fmt: skip
+LABELS = ((1, "Customer"), (2, "Hot lead"), (3, "Warm lead"), (4, "Cold lead"))
+CUSTOM_PERSON_FIELDS = ("Source tag", "AI lead score", "AI intent", "Chatbot vendor",
+                        "Chatbot session id")  # fmt: skip
+
+
+def custom_key(name: str) -> str:
+    """Pipedrive names custom fields by a 40-character hash."""
+    return hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()
+
+
+def _error(status: int, message: str, code: str = "") -> HttpResponse:
+    body: dict[str, Any] = {"success": False, "error": message,
+                            "error_info": "Please check developers.pipedrive.com",
+                            "data": None, "additional_data": None}  # fmt: skip
+    if code:
+        body["code"] = code
+    return common.json_response(body, status)
+
+
+def _rate_limited(fault: dict[str, Any]) -> HttpResponse:
+    response = _error(429, "Request over limit")
+    response["x-ratelimit-limit"] = "80"
+    response["x-ratelimit-remaining"] = "0"
+    response["x-ratelimit-reset"] = str(fault.get("retry_after") or 2)
+    if fault.get("retry_after") is not None:
+        response["Retry-After"] = str(fault["retry_after"])
+    return response
+
+
+STYLE = common.Style(
+    vendor=VENDOR,
+    auth_scheme="Bearer",
+    unauthorized=lambda: _error(401, "unauthorized access"),
+    rate_limited=_rate_limited,
+    server_error=lambda: _error(500, "Internal server error"),
+    read_posts=(),
+)
+
+
+def _ok(data: Any, status: int = 200, **additional: Any) -> HttpResponse:
+    body: dict[str, Any] = {"success": True, "data": data}
+    if additional:
+        body["additional_data"] = additional
+    return common.json_response(body, status)
+
+
+def _stamp(dt: Any) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _person(record: EmuRecord) -> dict[str, Any]:
+    data = record.data
+    return {
+        "id": int(record.ext_id), "name": data.get("name", ""),
+        "first_name": data.get("first_name"), "last_name": data.get("last_name"),
+        "owner_id": 1, "org_id": data.get("org_id"),
+        "add_time": _stamp(record.created_at), "update_time": _stamp(record.updated_at),
+        "emails": data.get("emails", []), "phones": data.get("phones", []),
+        "is_deleted": False, "visible_to": 3, "label_ids": data.get("label_ids", []),
+        "picture_id": None, "custom_fields": data.get("custom_fields", {}),
+    }  # fmt: skip
+
+
+def _deal(record: EmuRecord) -> dict[str, Any]:
+    return {
+        "id": int(record.ext_id),
+        **record.data,
+        "status": "open",
+        "is_deleted": False,
+        "add_time": _stamp(record.created_at),
+        "update_time": _stamp(record.updated_at),
+    }
+
+
+def primary(items: Any) -> str:
+    values = [i for i in items or [] if isinstance(i, dict)]
+    first = next((i for i in values if i.get("primary")), values[0] if values else {})
+    return str(first.get("value", ""))
+
+
+def _person_problem(body: dict[str, Any], creating: bool) -> str | None:
+    if creating and not body.get("name"):
+        return "Validation failed: name: Parameter 'name' is required"
+    for kind in ("emails", "phones"):
+        if kind in body and not all(isinstance(i, dict) and i.get("value")
+                                    for i in body[kind] or []):  # fmt: skip
+            return f"Validation failed: {kind}: value is required"
+    custom = set(body.get("custom_fields", {}) or {})
+    if custom - {custom_key(n) for n in CUSTOM_PERSON_FIELDS}:
+        return "Validation failed: custom_fields: unknown field key"
+    labels = set(body.get("label_ids", []) or [])
+    if labels - {i for i, _ in LABELS}:
+        return "Validation failed: label_ids: unknown label"
+    return None
+
+
+def _v2_page(request: HttpRequest, rows, serialise) -> HttpResponse:
+    limit = max(1, min(int(request.GET.get("limit", "100") or 100), 500))
+    cursor = request.GET.get("cursor", "")
+    after = int(cursor) if cursor.isdigit() else 0
+    chunk = list(rows.filter(pk__gt=after)[: limit + 1])
+    next_cursor = str(chunk[limit - 1].pk) if len(chunk) > limit else None
+    return _ok([serialise(r) for r in chunk[:limit]], next_cursor=next_cursor)
+
+
+def _make(account_id: str, object_type: str, data: dict[str, Any]) -> EmuRecord:
+    return common.create_record(
+        VENDOR, account_id, object_type, data, lambda pk: str(pk),
+        email=primary(data.get("emails")), phone=primary(data.get("phones")),
+    )  # fmt: skip
+
+
+@common.endpoint(STYLE)
+def persons(request: HttpRequest, account_id: str) -> HttpResponse:
+    if request.method == "GET":
+        return _v2_page(request, common.records_of(VENDOR, account_id, "persons"), _person)
+    body = common.body_json(request)
+    if not isinstance(body, dict):
+        return _error(400, "Invalid JSON body", "ERR_SCHEMA_VALIDATION_FAILED")
+    if (problem := _person_problem(body, creating=True)) is not None:
+        return _error(400, problem, "ERR_SCHEMA_VALIDATION_FAILED")
+    return _ok(_person(_make(account_id, "persons", body)))
+
+
+def _update(record: EmuRecord, body: dict[str, Any]) -> None:
+    custom = {**record.data.get("custom_fields", {}), **(body.pop("custom_fields", None) or {})}
+    record.data.update(body)
+    record.data["custom_fields"] = custom
+    record.updated_at = timezone.now()
+    common.save_record(record, email=primary(record.data.get("emails")),
+                       phone=primary(record.data.get("phones")))  # fmt: skip
+
+
+@common.endpoint(STYLE)
+def person(request: HttpRequest, account_id: str, record_id: str) -> HttpResponse:
+    record = common.get_record(VENDOR, account_id, "persons", record_id)
+    if record is None:
+        return _error(404, "Person not found")
+    if request.method == "GET":
+        return _ok(_person(record))
+    if request.method == "DELETE":
+        record.delete()
+        return _ok({"id": int(record_id)})
+    body = common.body_json(request)
+    if request.method != "PATCH" or not isinstance(body, dict):
+        return _error(400, "Invalid request", "ERR_SCHEMA_VALIDATION_FAILED")
+    if (problem := _person_problem(body, creating=False)) is not None:
+        return _error(400, problem, "ERR_SCHEMA_VALIDATION_FAILED")
+    _update(record, body)
+    return _ok(_person(record))
+
+
+def _digits(value: str) -> str:
+    return re.sub(r"\D", "", value)
+
+
+def _search_hit(record: EmuRecord, fields: set[str], term: str, exact: bool) -> bool:
+    data = record.data
+    values: list[str] = []
+    if "name" in fields:
+        values.append(str(data.get("name", "")))
+    if "email" in fields:
+        values += [str(e.get("value", "")) for e in data.get("emails", [])]
+    if "phone" in fields:
+        phones = [str(p.get("value", "")) for p in data.get("phones", [])]
+        # Pipedrive matches phone numbers on their digits, whatever the formatting.
+        if any(_digits(p) == _digits(term) if exact else _digits(term) in _digits(p)
+               for p in phones if _digits(term)):  # fmt: skip
+            return True
+    term = term.lower()
+    return any(v.lower() == term if exact else term in v.lower() for v in values)
+
+
+@common.endpoint(STYLE)
+def person_search(request: HttpRequest, account_id: str) -> HttpResponse:
+    term = request.GET.get("term", "").strip()
+    exact = request.GET.get("exact_match", "false").lower() == "true"
+    if len(term) < (1 if exact else 2):
+        return _error(400, "Validation failed: term: must be at least 2 characters long",
+                      "ERR_SCHEMA_VALIDATION_FAILED")  # fmt: skip
+    fields = set(filter(None, request.GET.get("fields", "").split(","))) or {
+        "name", "email", "phone"}  # fmt: skip
+    rows = common.records_of(VENDOR, account_id, "persons")
+    if fields == {"email"} and exact:
+        rows = rows.filter(email_key=term.lower())
+    hits = [r for r in rows if _search_hit(r, fields, term, exact)]
+    limit = max(1, min(int(request.GET.get("limit", "100") or 100), 500))
+    cursor = request.GET.get("cursor", "")
+    start = int(cursor) if cursor.isdigit() else 0
+    items = [
+        {"result_score": 1.0, "item": {
+            "id": int(r.ext_id), "type": "person", "name": r.data.get("name", ""),
+            "phones": [p.get("value") for p in r.data.get("phones", [])],
+            "emails": [e.get("value") for e in r.data.get("emails", [])],
+            "visible_to": 3, "owner": {"id": 1}, "organization": None, "custom_fields": [],
+            "notes": [], "update_time": _stamp(r.updated_at)}}
+        for r in hits[start : start + limit]
+    ]  # fmt: skip
+    more = start + limit < len(hits)
+    return _ok({"items": items}, next_cursor=str(start + limit) if more else None)
+
+
+@common.endpoint(STYLE)
+def deals(request: HttpRequest, account_id: str) -> HttpResponse:
+    if request.method == "GET":
+        return _v2_page(request, common.records_of(VENDOR, account_id, "deals"), _deal)
+    body = common.body_json(request)
+    if not isinstance(body, dict) or not body.get("title"):
+        return _error(400, "Validation failed: title: Parameter 'title' is required",
+                      "ERR_SCHEMA_VALIDATION_FAILED")  # fmt: skip
+    if (problem := _deal_problem(account_id, body)) is not None:
+        return _error(400, problem, "ERR_SCHEMA_VALIDATION_FAILED")
+    body.setdefault("stage_id", STAGES[0][0])
+    body.setdefault("pipeline_id", 1)
+    return _ok(_deal(_make(account_id, "deals", body)))
+
+
+def _deal_problem(account_id: str, body: dict[str, Any]) -> str | None:
+    if "stage_id" in body and body["stage_id"] not in {i for i, _ in STAGES}:
+        return "Validation failed: stage_id: stage not found"
+    person_id = body.get("person_id")
+    if (
+        person_id is not None
+        and common.get_record(VENDOR, account_id, "persons", str(person_id)) is None
+    ):
+        return "Validation failed: person_id: person not found"
+    return None
+
+
+@common.endpoint(STYLE)
+def deal(request: HttpRequest, account_id: str, record_id: str) -> HttpResponse:
+    record = common.get_record(VENDOR, account_id, "deals", record_id)
+    if record is None:
+        return _error(404, "Deal not found")
+    if request.method == "GET":
+        return _ok(_deal(record))
+    if request.method == "DELETE":
+        record.delete()
+        return _ok({"id": int(record_id)})
+    body = common.body_json(request)
+    if not isinstance(body, dict):
+        return _error(400, "Invalid JSON body", "ERR_SCHEMA_VALIDATION_FAILED")
+    if (problem := _deal_problem(account_id, body)) is not None:
+        return _error(400, problem, "ERR_SCHEMA_VALIDATION_FAILED")
+    record.data.update(body)
+    record.updated_at = timezone.now()
+    record.save()
+    return _ok(_deal(record))
+
+
+@common.endpoint(STYLE)
+def stages(request: HttpRequest, account_id: str) -> HttpResponse:
+    data = [{"id": i, "name": n, "order_nr": i, "pipeline_id": 1, "deal_probability": 100,
+             "is_deleted": False} for i, n in STAGES]  # fmt: skip
+    return _ok(data, next_cursor=None)
+
+
+def _note(record: EmuRecord) -> dict[str, Any]:
+    return {
+        "id": int(record.ext_id),
+        **record.data,
+        "active_flag": True,
+        "add_time": _stamp(record.created_at).replace("T", " ").rstrip("Z"),
+        "update_time": _stamp(record.updated_at).replace("T", " ").rstrip("Z"),
+    }
+
+
+@common.endpoint(STYLE)
+def notes(request: HttpRequest, account_id: str) -> HttpResponse:
+    body = common.body_json(request)
+    if not isinstance(body, dict) or not body.get("content"):
+        return _error(400, "Note content is required")
+    targets = [k for k in ("person_id", "deal_id", "lead_id", "org_id") if body.get(k)]
+    if not targets:
+        return _error(400, "Note must be attached to a deal, person, organization or lead")
+    for key in targets:
+        kind = {"person_id": "persons", "deal_id": "deals"}.get(key)
+        if kind and common.get_record(VENDOR, account_id, kind, str(body[key])) is None:
+            return _error(400, f"{key.split('_')[0].capitalize()} not found")
+    record = _make(account_id, "notes", body)
+    return _ok(_note(record), status=201)
+
+
+@common.endpoint(STYLE)
+def note(request: HttpRequest, account_id: str, record_id: str) -> HttpResponse:
+    record = common.get_record(VENDOR, account_id, "notes", record_id)
+    if record is None:
+        return _error(404, "Note not found")
+    if request.method == "DELETE":
+        record.delete()
+        return _ok(True)
+    return _ok(_note(record))
+
+
+@common.endpoint(STYLE)
+def person_fields(request: HttpRequest, account_id: str) -> HttpResponse:
+    builtin = [
+        (1, "name", "Name", "varchar", True), (2, "email", "Email", "varchar", False),
+        (3, "phone", "Phone", "phone", False), (4, "first_name", "First name", "varchar", False),
+        (5, "last_name", "Last name", "varchar", False),
+        (6, "org_id", "Organization", "org", False), (7, "label_ids", "Labels", "set", False),
+    ]  # fmt: skip
+    data = [{"id": i, "key": k, "name": n, "field_type": t, "edit_flag": False,
+             "mandatory_flag": m, "active_flag": True} for i, k, n, t, m in builtin]  # fmt: skip
+    data[-1]["options"] = [{"id": i, "label": label} for i, label in LABELS]
+    for offset, name in enumerate(CUSTOM_PERSON_FIELDS):
+        data.append({"id": 9000 + offset, "key": custom_key(name), "name": name,
+                     "field_type": "varchar", "edit_flag": True, "mandatory_flag": False,
+                     "active_flag": True})  # fmt: skip
+    start = int(request.GET.get("start", "0") or 0)
+    limit = int(request.GET.get("limit", "100") or 100)
+    more = start + limit < len(data)
+    pagination = {"start": start, "limit": limit, "more_items_in_collection": more}
+    if more:
+        pagination["next_start"] = start + limit
+    return _ok(data[start : start + limit], pagination=pagination)
+
+
+def _both_v1(route: str, view: Any) -> list[Any]:
+    return [path(f"pipedrive/api/v1/{route}", view), path(f"pipedrive/v1/{route}", view)]
+
+
+urlpatterns = [
+    path("pipedrive/api/v2/persons", persons),
+    path("pipedrive/api/v2/persons/search", person_search),
+    path("pipedrive/api/v2/persons/<str:record_id>", person),
+    path("pipedrive/api/v2/deals", deals),
+    path("pipedrive/api/v2/deals/<str:record_id>", deal),
+    path("pipedrive/api/v2/stages", stages),
+    *_both_v1("notes", notes),
+    *_both_v1("notes/<str:record_id>", note),
+    *_both_v1("personFields", person_fields),
+]

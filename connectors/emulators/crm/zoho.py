@@ -1,0 +1,345 @@
+"""Zoho CRM v8 emulator: records (Contacts, Deals, Notes), search, tags, field metadata.
+
+Wire format as Zoho documents it: bodies ``{"data":[...]}`` with a per-record
+``code``/``status``/``details`` in write answers (207 when some fail), searches answer **204
+with an empty body** when nothing matches, ``info.more_records`` paging, errors
+``{"code","details","message","status":"error"}``, and the ``Zoho-oauthtoken`` scheme.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+from django.utils import timezone
+
+from connectors.emulators.crm import common
+from connectors.emulators.crm.models import EmuRecord
+
+VENDOR = "zoho"
+MODULES = ("Contacts", "Deals", "Notes")
+# api_name: (label, data_type, system_mandatory, custom)
+FIELDS: dict[str, dict[str, tuple[str, str, bool, bool]]] = {
+    "Contacts": {
+        "First_Name": ("First Name", "text", False, False),
+        "Last_Name": ("Last Name", "text", True, False),
+        "Email": ("Email", "email", False, False),
+        "Phone": ("Phone", "phone", False, False),
+        "Mobile": ("Mobile", "phone", False, False),
+        "Title": ("Title", "text", False, False),
+        "Lead_Source": ("Lead Source", "picklist", False, False),
+        "Description": ("Description", "textarea", False, False),
+        "AI_Company": ("Company", "text", False, True),
+        "AI_Lead_Score": ("AI Lead Score", "integer", False, True),
+        "AI_Intent": ("AI Intent", "text", False, True),
+        "AI_Summary": ("AI Summary", "textarea", False, True),
+        "AI_Chatbot_Vendor": ("Chatbot Vendor", "text", False, True),
+        "AI_Session_Id": ("Chatbot Session Id", "text", False, True),
+    },
+    "Deals": {
+        "Deal_Name": ("Deal Name", "text", True, False),
+        "Stage": ("Stage", "picklist", True, False),
+        "Contact_Name": ("Contact Name", "lookup", False, False),
+        "Amount": ("Amount", "currency", False, False),
+        "Closing_Date": ("Closing Date", "date", False, False),
+        "Lead_Source": ("Lead Source", "picklist", False, False),
+        "Description": ("Description", "textarea", False, False),
+    },
+    "Notes": {
+        "Note_Title": ("Note Title", "text", False, False),
+        "Note_Content": ("Note Content", "textarea", True, False),
+        "Parent_Id": ("Parent ID", "lookup", True, False),
+    },
+}
+STAGES = (
+    "Qualification", "Needs Analysis", "Value Proposition", "Identify Decision Makers",
+    "Proposal/Price Quote", "Negotiation/Review", "Closed Won", "Closed Lost",
+    "Closed-Lost to Competition",
+)  # fmt: skip
+CRITERION = re.compile(r"\((\w+):(equals|starts_with):((?:\\.|[^)\\])*)\)")
+
+
+def _error(status: int, code: str, message: str, details: dict | None = None) -> HttpResponse:
+    body = {"code": code, "details": details or {}, "message": message, "status": "error"}
+    return common.json_response(body, status)
+
+
+def _rate_limited(fault: dict[str, Any]) -> HttpResponse:
+    response = _error(429, "TOO_MANY_REQUESTS", "The API request limit has been reached.")
+    if fault.get("retry_after") is not None:
+        response["Retry-After"] = str(fault["retry_after"])
+    response["X-RATELIMIT-LIMIT"] = "100"
+    response["X-RATELIMIT-REMAINING"] = "0"
+    return response
+
+
+STYLE = common.Style(
+    vendor=VENDOR,
+    auth_scheme="Zoho-oauthtoken",
+    unauthorized=lambda: _error(401, "INVALID_TOKEN", "invalid oauth token"),
+    rate_limited=_rate_limited,
+    server_error=lambda: _error(500, "INTERNAL_ERROR", "Internal Server Error"),
+    read_posts=(),
+)
+
+
+def _fields(account_id: str, module: str) -> dict[str, tuple[str, str, bool, bool]]:
+    known = dict(FIELDS.get(module, {}))
+    config = common.account_row(VENDOR, account_id).config
+    for extra in config.get("custom_fields", {}).get(module, []):
+        known[extra["name"]] = (extra["label"], extra.get("type", "text"), False, True)
+    return known
+
+
+def _serialise(record: EmuRecord, wanted: list[str] | None = None) -> dict[str, Any]:
+    body = {"id": record.ext_id, **record.data}
+    body["Tag"] = record.links.get("tags", []) if record.object_type != "Notes" else None
+    body["Created_Time"] = record.created_at.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    body["Modified_Time"] = record.updated_at.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    if wanted:
+        body = {k: v for k, v in body.items() if k == "id" or k in wanted}
+    return body
+
+
+def _check(account_id: str, module: str, item: Any, index: int, creating: bool):
+    """The record's error entry (Zoho's per-record shape), or None when it is acceptable."""
+    if not isinstance(item, dict):
+        return {"code": "INVALID_DATA", "details": {"json_path": f"$.data[{index}]"},
+                "message": "invalid data", "status": "error"}  # fmt: skip
+    known = _fields(account_id, module)
+    for name in item:
+        if name not in known and name != "id":
+            return {"code": "INVALID_DATA", "details": {"api_name": name,
+                    "json_path": f"$.data[{index}].{name}"}, "message": "invalid data",
+                    "status": "error"}  # fmt: skip
+    if creating:
+        for name, (_, _, mandatory, _) in known.items():
+            if mandatory and not item.get(name):
+                return {"code": "MANDATORY_NOT_FOUND", "details": {"api_name": name,
+                        "json_path": f"$.data[{index}].{name}"},
+                        "message": "required field not found", "status": "error"}  # fmt: skip
+    if "Stage" in item and item["Stage"] not in STAGES:
+        return {"code": "INVALID_DATA", "details": {"api_name": "Stage",
+                "json_path": f"$.data[{index}].Stage"}, "message": "invalid data",
+                "status": "error"}  # fmt: skip
+    for lookup in ("Contact_Name", "Parent_Id"):
+        ref = item.get(lookup)
+        ref_id = str(ref.get("id", "")) if isinstance(ref, dict) else ""
+        if (
+            lookup in item
+            and not EmuRecord.objects.filter(
+                vendor=VENDOR, account_id=account_id, ext_id=ref_id
+            ).exists()
+        ):
+            return {"code": "INVALID_DATA", "details": {"api_name": lookup, "id": ref_id},
+                    "message": "the related id given seems to be invalid",
+                    "status": "error"}  # fmt: skip
+    return None
+
+
+def _multi(entries: list[dict[str, Any]], ok_status: int) -> HttpResponse:
+    """All succeeded: ok_status; all failed: 400; a mix: 207 Multi-Status."""
+    failed = sum(1 for e in entries if e["status"] == "error")
+    status = ok_status if failed == 0 else 400 if failed == len(entries) else 207
+    return common.json_response({"data": entries}, status)
+
+
+def _success(record: EmuRecord, message: str) -> dict[str, Any]:
+    stamp = record.updated_at.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    user = {"name": "Emulator User", "id": "4150868000000225013"}
+    details = {"Modified_Time": stamp, "Modified_By": user, "Created_Time": stamp,
+               "id": record.ext_id, "Created_By": user}  # fmt: skip
+    return {"code": "SUCCESS", "details": details, "message": message, "status": "success"}
+
+
+def _create(request: HttpRequest, account_id: str, module: str) -> HttpResponse:
+    body = common.body_json(request)
+    items = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(items, list) or not items:
+        return _error(400, "INVALID_DATA", "invalid data", {"json_path": "$.data"})
+    if len(items) > 100:
+        return _error(400, "LIMIT_EXCEEDED", "data limit exceeded", {"limit": 100})
+    entries = []
+    for index, item in enumerate(items):
+        problem = _check(account_id, module, item, index, creating=True)
+        if problem is not None:
+            entries.append(problem)
+            continue
+        record = common.create_record(
+            VENDOR, account_id, module, item, lambda pk: str(4_150_868_000_000_000_000 + pk),
+            email=str(item.get("Email") or ""), phone=str(item.get("Phone") or ""),
+        )  # fmt: skip
+        entries.append(_success(record, "record added"))
+    return _multi(entries, 201)
+
+
+def _list(request: HttpRequest, account_id: str, module: str) -> HttpResponse:
+    wanted = [f for f in request.GET.get("fields", "").split(",") if f]
+    if not wanted:
+        return _error(400, "REQUIRED_PARAM_MISSING", "One of the expected parameter is missing",
+                      {"param": "fields"})  # fmt: skip
+    rows = common.records_of(VENDOR, account_id, module)
+    return _paged(request, list(rows), wanted)
+
+
+def _paged(request: HttpRequest, rows: list[EmuRecord], wanted: list[str] | None) -> HttpResponse:
+    per_page = max(1, min(int(request.GET.get("per_page", "200") or 200), 200))
+    token = request.GET.get("page_token", "")
+    page = int(token) if token.isdigit() else int(request.GET.get("page", "1") or 1)
+    start = (page - 1) * per_page
+    chunk = rows[start : start + per_page]
+    if not chunk:
+        return HttpResponse(status=204)
+    more = start + per_page < len(rows)
+    info: dict[str, Any] = {"per_page": per_page, "count": len(chunk), "page": page,
+                            "more_records": more}  # fmt: skip
+    if more:
+        info["next_page_token"] = str(page + 1)
+    return common.json_response({"data": [_serialise(r, wanted) for r in chunk], "info": info})
+
+
+@common.endpoint(STYLE)
+def module_view(request: HttpRequest, account_id: str, module: str) -> HttpResponse:
+    if module not in MODULES:
+        return _error(400, "INVALID_MODULE", "the module name given seems to be invalid")
+    if request.method == "POST":
+        return _create(request, account_id, module)
+    if request.method == "GET":
+        return _list(request, account_id, module)
+    return _error(405, "INVALID_REQUEST_METHOD", "The http request method type is not valid")
+
+
+@common.endpoint(STYLE)
+def record_view(request: HttpRequest, account_id: str, module: str, record_id: str):
+    record = common.get_record(VENDOR, account_id, module, record_id)
+    if record is None:
+        if request.method == "GET":
+            return HttpResponse(status=204)
+        entry = {
+            "code": "INVALID_DATA",
+            "details": {"id": record_id},
+            "message": "the related id given seems to be invalid",
+            "status": "error",
+        }
+        return common.json_response({"data": [entry]}, 400)
+    if request.method == "GET":
+        return common.json_response({"data": [_serialise(record)]})
+    if request.method == "DELETE":
+        entry = {"code": "SUCCESS", "details": {"id": record.ext_id}, "message": "record deleted",
+                 "status": "success"}  # fmt: skip
+        record.delete()
+        return common.json_response({"data": [entry]})
+    if request.method != "PUT":
+        return _error(405, "INVALID_REQUEST_METHOD", "The http request method type is not valid")
+    body = common.body_json(request)
+    items = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(items, list) or len(items) != 1:
+        return _error(400, "INVALID_DATA", "invalid data", {"json_path": "$.data"})
+    problem = _check(account_id, module, items[0], 0, creating=False)
+    if problem is not None:
+        return _multi([problem], 200)
+    record.data.update({k: v for k, v in items[0].items() if k != "id"})
+    record.updated_at = timezone.now()
+    common.save_record(
+        record, email=str(record.data.get("Email") or ""), phone=str(record.data.get("Phone") or "")
+    )
+    return _multi([_success(record, "record updated")], 200)
+
+
+def _criteria(text: str) -> tuple[list[tuple[str, str, str]], str] | None:
+    """Parse ``((A:equals:x)or(B:starts_with:y))`` into conditions and one join word."""
+    found = [(m.group(1), m.group(2), re.sub(r"\\(.)", r"\1", m.group(3)))
+             for m in CRITERION.finditer(text)]  # fmt: skip
+    joins = {j.lower() for j in re.findall(r"\)\s*(and|or)\s*\(", text, re.I)}
+    if not found or len(joins) > 1:
+        return None
+    return found, (joins.pop() if joins else "and")
+
+
+def _criterion_holds(record: EmuRecord, field: str, op: str, value: str) -> bool:
+    actual = str(record.data.get(field) or "").lower()
+    return actual == value.lower() if op == "equals" else actual.startswith(value.lower())
+
+
+@common.endpoint(STYLE)
+def search(request: HttpRequest, account_id: str, module: str) -> HttpResponse:
+    if module not in MODULES:
+        return _error(400, "INVALID_MODULE", "the module name given seems to be invalid")
+    rows = common.records_of(VENDOR, account_id, module)
+    params = request.GET
+    if params.get("email"):
+        found = list(rows.filter(email_key=params["email"].strip().lower()))
+    elif params.get("phone"):
+        # Zoho's phone search looks in every phone field of the module.
+        wanted = params["phone"].strip()
+        found = [r for r in rows if wanted in (r.data.get("Phone"), r.data.get("Mobile"))]
+    elif params.get("criteria"):
+        parsed = _criteria(params["criteria"])
+        if parsed is None:
+            return _error(400, "INVALID_QUERY", "invalid query formed",
+                          {"reason": "invalid criteria"})  # fmt: skip
+        conditions, join = parsed
+        test = all if join == "and" else any
+        found = [r for r in rows if test(_criterion_holds(r, *c) for c in conditions)]
+    elif params.get("word"):
+        word = params["word"].lower()
+        found = [r for r in rows if any(word in str(v).lower() for v in r.data.values())]
+    else:
+        return _error(400, "REQUIRED_PARAM_MISSING", "One of the expected parameter is missing",
+                      {"param": "criteria"})  # fmt: skip
+    wanted = [f for f in params.get("fields", "").split(",") if f] or None
+    return _paged(request, found, wanted)
+
+
+def _tag_id(name: str) -> str:
+    return str(4_150_868_000_000_000_000 + int(hashlib.sha256(name.encode()).hexdigest()[:8], 16))
+
+
+@common.endpoint(STYLE)
+def tags(request: HttpRequest, account_id: str, module: str, record_id: str, action: str):
+    record = common.get_record(VENDOR, account_id, module, record_id)
+    if action not in ("add_tags", "remove_tags"):
+        return _error(
+            404, "INVALID_URL_PATTERN", "Please check if the URL trying to access is a correct one"
+        )
+    body = common.body_json(request)
+    names = [t.get("name", "") for t in (body or {}).get("tags", []) if isinstance(t, dict)]
+    if record is None or not names:
+        return _error(400, "INVALID_DATA", "invalid data", {"id": record_id})
+    current = [t["name"] for t in record.links.get("tags", [])]
+    if action == "add_tags":
+        current += [n for n in names if n not in current]
+    else:
+        current = [n for n in current if n not in names]
+    record.links["tags"] = [{"name": n, "id": _tag_id(n)} for n in current]
+    record.save(update_fields=["links", "updated_at"])
+    entry = {"code": "SUCCESS", "details": {"id": record.ext_id, "tags": record.links["tags"]},
+             "message": "tags updated successfully", "status": "success"}  # fmt: skip
+    return common.json_response({"data": [entry]})
+
+
+@common.endpoint(STYLE)
+def fields(request: HttpRequest, account_id: str) -> HttpResponse:
+    module = request.GET.get("module", "")
+    if module not in MODULES:
+        return _error(400, "INVALID_MODULE", "the module name given seems to be invalid")
+    out = [
+        {"api_name": name, "field_label": label, "display_label": label, "data_type": kind,
+         "system_mandatory": mandatory, "custom_field": custom, "read_only": False,
+         "id": str(4_150_868_000_000_100_000 + index)}
+        for index, (name, (label, kind, mandatory, custom))
+        in enumerate(_fields(account_id, module).items())
+    ]  # fmt: skip
+    return common.json_response({"fields": out})
+
+
+urlpatterns = [
+    path("zoho/crm/v8/settings/fields", fields),
+    path("zoho/crm/v8/<str:module>", module_view),
+    path("zoho/crm/v8/<str:module>/search", search),
+    path("zoho/crm/v8/<str:module>/<str:record_id>/actions/<str:action>", tags),
+    path("zoho/crm/v8/<str:module>/<str:record_id>", record_view),
+]

@@ -1,0 +1,558 @@
+"""The one HTTP layer every vendor call goes through.
+
+Vendor clients say *what* to call; this module decides *how*: the auth header, a rate-limit
+token before each attempt, timeouts, retries (401 → one refresh; 429 → wait as long as the
+vendor says; 5xx and network errors → backoff with full jitter), no silent redirect to another
+host, and one ``ApiCall`` row per attempt. What it does not finish inline it hands to Celery as a
+``ConnectorError`` with ``retry_after``: a throttled call is delayed, never dropped.
+
+One ``VendorHttp`` per task (it owns a ``requests.Session``, which is not shared across threads).
+Nothing here logs or records a header, a body, a token or a query string.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Container, Mapping
+from dataclasses import dataclass, replace
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import urllib3
+from django.conf import settings
+
+from agency.logging import redact
+from connectors import ratelimit
+from connectors.base import ConnectorError, ProviderSpec, RateLimit
+from connectors.models import ApiCall, Connection
+
+logger = logging.getLogger(__name__)
+
+RATE_LIMITED = "rate_limited"
+UNAUTHORIZED = "unauthorized"
+_OK, _TRANSIENT, _PERMANENT = "ok", "transient", "permanent"
+AUTH_STYLES = ("bearer", "zoho", "shopify", "basic", "none")
+MESSAGE_CAP = 300
+MAX_REDIRECTS = 5
+_NO_TOKEN = ""
+_UNSAFE_TO_REPEAT = "unsafe_to_repeat"
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PROPFIND", "REPORT"})
+
+
+class TokenSource(Protocol):
+    """Where access tokens come from (``connectors.tokens`` in production)."""
+
+    def access_token(self, connection: Connection) -> str:
+        """A currently valid token (may refresh first)."""
+
+    def refresh(self, connection: Connection, *, rejected_token: str) -> str:
+        """Force a refresh after a 401 (single-flight inside); returns the new token."""
+
+
+@dataclass
+class _Run:
+    """The state of one ``request()`` call across its attempts."""
+
+    attempt: int = 0
+    waited: float = 0.0  # seconds slept inline so far (buckets, Retry-After, backoff)
+    failures: int = 0  # 5xx / network failures so far
+    throttles: int = 0  # 429s so far
+    refreshed: bool = False
+    token: str = _NO_TOKEN  # the token sent with the latest attempt
+
+
+@dataclass
+class _Call:
+    """What to send; a redirect changes method, url and body."""
+
+    method: str
+    url: str
+    params: Any
+    json: Any
+    data: Any
+    headers: Mapping[str, str] | None
+    expect: Container[int]
+
+
+class VendorHttp:
+    """Calls one vendor on behalf of one connection."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        spec: ProviderSpec,
+        base_url: str,
+        tokens: TokenSource | None = None,
+        timeout: float = 10.0,
+        classify: Callable[[requests.Response], str | None] | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        if spec.auth_header not in AUTH_STYLES:
+            raise ValueError(f"unknown auth_header style {spec.auth_header!r}")
+        self.connection = connection
+        self.spec = spec
+        self.base_url = base_url.rstrip("/")
+        self._tokens = tokens
+        self.timeout = (min(settings.VENDOR_CONNECT_TIMEOUT_SECONDS, timeout), timeout)
+        self.classify = classify
+        self.session = session or requests.Session()
+        self.sleep = sleep or time.sleep
+
+    @property
+    def tokens(self) -> TokenSource:
+        if self._tokens is None:
+            # Imported on first use: the token module needs this one, not the other way round.
+            from connectors import tokens as default_tokens
+
+            self._tokens = default_tokens
+        return self._tokens
+
+    # --- public -------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        expect: Container[int] = range(200, 300),
+    ) -> requests.Response:
+        """Send one logical request, retrying as the vendor allows; returns a response whose
+        status is in ``expect``.
+
+        Raises ``ConnectorError``: ``permanent`` for a request the vendor refuses (4xx outside
+        ``expect``, a second 401, a redirect to another host); ``retry_after`` set when the
+        vendor or our bucket asks for a wait longer than we may sleep inline; neither after
+        ``VENDOR_INLINE_ATTEMPTS`` server or network failures.
+        """
+        call = _Call(method.upper(), self.url_for(path), params, json, data, headers, expect)
+        run = _Run()
+        while True:
+            run.attempt += 1
+            self._throttle(run)
+            run.token = self._token(run)
+            started = time.monotonic()
+            try:
+                response, failure = self._send(call, run.token)
+            except ConnectorError as exc:
+                self._record(call, exc.status, started, run, exc.code or "refused")
+                raise
+            verdict = failure or self._verdict(response, expect)
+            status = response.status_code if response is not None else None
+            self._record(call, status, started, run, _error_code(verdict, status))
+            if verdict == _OK:
+                return response
+            self._handle(verdict, response, run, call)
+
+    def url_for(self, path: str) -> str:
+        """``path`` under ``base_url``, or an absolute URL (a vendor's next-page link) on the
+        same origin: a token is never sent to a host the connection was not made for."""
+        if path.startswith(("http://", "https://")):
+            if _origin(path) != _origin(self.base_url):
+                raise ConnectorError(
+                    f"{self.spec.slug}: refusing a URL on another host ({urlsplit(path).hostname})",
+                    code="foreign_url",
+                    permanent=True,
+                )
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def bucket_key(self, limit: RateLimit) -> str:
+        """``rl:<provider>:app`` or ``rl:<provider>:conn:<connection id>``."""
+        if limit.scope == "app":
+            return f"rl:{self.spec.slug}:app"
+        return f"rl:{self.spec.slug}:conn:{self.connection.pk}"
+
+    # --- one attempt ----------------------------------------------------------------------
+
+    def _throttle(self, run: _Run) -> None:
+        """Take a token from every bucket of the spec, waiting within the inline budget."""
+        for limit in self.spec.rate_limits:
+            budget = max(0.0, settings.VENDOR_INLINE_WAIT_SECONDS - run.waited)
+            try:
+                run.waited += ratelimit.acquire(
+                    self.bucket_key(limit), limit, max_wait=budget, sleep=self.sleep
+                )
+            except ratelimit.RateLimited as exc:
+                logger.info("%s bucket full for %.1fs", self.spec.slug, exc.retry_after)
+                raise ConnectorError(
+                    f"{self.spec.slug}: our rate limit is reached; retry in {exc.retry_after:.1f}s",
+                    code="rate_limited_local",
+                    retry_after=_clamp(exc.retry_after),
+                ) from None
+            except ratelimit.Unavailable as exc:
+                raise ConnectorError(str(exc), code="ratelimit_unavailable") from exc
+
+    def _token(self, run: _Run) -> str:
+        if self.spec.auth_header in ("none", "basic"):
+            return _NO_TOKEN  # basic auth reads the stored app password in _auth()
+        if run.refreshed and run.token:
+            return run.token  # the token refresh() just handed us
+        return self.tokens.access_token(self.connection)
+
+    def _send(self, call: _Call, token: str) -> tuple[requests.Response | None, str | None]:
+        """One attempt, following same-host redirects; (response, None) or (None, failure)."""
+        hop = replace(call)
+        try:
+            for _ in range(MAX_REDIRECTS + 1):
+                response = self.session.request(
+                    hop.method,
+                    hop.url,
+                    params=hop.params,
+                    json=hop.json,
+                    data=hop.data,
+                    headers=self._headers(token, call.headers),
+                    auth=self._auth(),
+                    timeout=self.timeout,
+                    allow_redirects=False,
+                )
+                if not response.is_redirect or response.status_code in call.expect:
+                    return response, None
+                hop = self._redirect(response, hop)
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema) as exc:
+            raise ConnectorError(f"bad URL ({type(exc).__name__})", permanent=True) from None
+        except requests.RequestException as exc:
+            return None, _network_failure(exc, call.method)
+        raise ConnectorError(f"{self.spec.slug}: too many redirects", permanent=True)
+
+    def _redirect(self, response: requests.Response, hop: _Call) -> _Call:
+        """The next hop of a redirect, refused unless it stays on the same origin."""
+        target = urljoin(hop.url, response.headers["location"])
+        if _origin(target) != _origin(hop.url):
+            raise ConnectorError(
+                f"{self.spec.slug}: refused a redirect to another host "
+                f"({urlsplit(target).hostname})",
+                status=response.status_code,
+                code="redirect_refused",
+                permanent=True,
+            )
+        if response.status_code in (307, 308):  # same method, same body
+            return replace(hop, url=target, params=None)
+        method = "HEAD" if hop.method == "HEAD" else "GET"
+        return replace(hop, method=method, url=target, params=None, json=None, data=None)
+
+    def _headers(self, token: str, extra: Mapping[str, str] | None) -> dict[str, str]:
+        headers = {"User-Agent": settings.VENDOR_USER_AGENT, **dict(self.spec.default_headers)}
+        headers.update(extra or {})
+        style = self.spec.auth_header
+        if style == "bearer":
+            headers["Authorization"] = f"Bearer {token}"
+        elif style == "zoho":
+            headers["Authorization"] = f"Zoho-oauthtoken {token}"
+        elif style == "shopify":
+            headers["X-Shopify-Access-Token"] = token
+        return headers
+
+    def _auth(self) -> tuple[str, str] | None:
+        if self.spec.auth_header != "basic":
+            return None
+        return (str(self.connection.settings.get("username", "")), self.connection.access_token)
+
+    # --- what the response means ----------------------------------------------------------
+
+    def _verdict(self, response: requests.Response, expect: Container[int]) -> str:
+        custom = self.classify(response) if self.classify else None
+        if custom is not None:
+            if custom not in (RATE_LIMITED, UNAUTHORIZED):
+                raise ValueError(f"classify() returned {custom!r}")
+            return custom
+        status = response.status_code
+        if status in expect:
+            return _OK
+        if status == 429:
+            return RATE_LIMITED
+        if status == 401:
+            return UNAUTHORIZED
+        if status >= 500 or status == 408:
+            return _TRANSIENT
+        return _PERMANENT
+
+    def _handle(self, verdict: str, response, run: _Run, call: _Call) -> None:
+        """Sleep before the next attempt, refresh the token, or raise."""
+        if verdict == UNAUTHORIZED:
+            self._reauthorise(response, run)
+        elif verdict == RATE_LIMITED:
+            run.throttles += 1
+            hint = retry_after_seconds(response, rate_limited=True)
+            if hint is None:  # no hint: 1 s, 2 s, 4 s ... within the inline budget
+                hint = min(settings.VENDOR_BACKOFF_CAP_SECONDS, 2.0 ** (run.throttles - 1))
+            else:
+                self._defer(hint)
+            self._pause(run, hint, response, code="rate_limited")
+        elif verdict in (_TRANSIENT, "timeout", "connection_error"):
+            self._back_off(run, response, verdict)
+        elif verdict == _UNSAFE_TO_REPEAT:
+            raise ConnectorError(
+                f"{self.spec.slug}: no answer to {call.method}; not repeated inline",
+                code="timeout",
+            )
+        else:
+            raise self._refused(response, run)
+
+    def _defer(self, seconds: float) -> None:
+        """Hold this connection's buckets for the vendor's wait, so sibling workers wait too."""
+        for limit in self.spec.rate_limits:
+            if limit.scope != "app":
+                try:
+                    ratelimit.defer(self.bucket_key(limit), limit, seconds)
+                except ratelimit.Unavailable:
+                    logger.warning("%s: could not hold the bucket", self.spec.slug)
+
+    def _reauthorise(self, response: requests.Response, run: _Run) -> None:
+        style = self.spec.auth_header
+        if run.refreshed or style in ("basic", "none"):
+            message = _vendor_error(response, self._secrets(run))[0]
+            raise ConnectorError(
+                f"{self.spec.slug}: credentials rejected ({message or 'HTTP 401'})",
+                status=response.status_code,
+                code="unauthorized",
+                permanent=True,
+                needs_reauth=style == "basic",  # a wrong app password only a person can fix
+            )
+        run.refreshed = True
+        run.token = self.tokens.refresh(self.connection, rejected_token=run.token)
+
+    def _back_off(self, run: _Run, response: requests.Response | None, failure: str) -> None:
+        run.failures += 1
+        status = response.status_code if response is not None else None
+        hint = retry_after_seconds(response, rate_limited=False)
+        if run.failures >= settings.VENDOR_INLINE_ATTEMPTS:
+            raise ConnectorError(
+                f"{self.spec.slug}: {failure} after {run.failures} attempts",
+                status=status,
+                code="server_error" if status else failure,
+                retry_after=_clamp(hint) if hint is not None else None,
+            )
+        ceiling = settings.VENDOR_BACKOFF_BASE_SECONDS * 2 ** (run.failures - 1)
+        delay = random.uniform(0, min(settings.VENDOR_BACKOFF_CAP_SECONDS, ceiling))
+        self._pause(run, max(delay, hint or 0.0), response, code=failure)
+
+    def _pause(self, run: _Run, delay: float, response, *, code: str) -> None:
+        """Sleep ``delay`` inline if the budget allows; otherwise hand the wait to Celery."""
+        if run.waited + delay > settings.VENDOR_INLINE_WAIT_SECONDS:
+            raise ConnectorError(
+                f"{self.spec.slug}: {code}; retry in {delay:.1f}s",
+                status=response.status_code if response is not None else None,
+                code=code,
+                retry_after=_clamp(delay),
+            )
+        self.sleep(delay)
+        run.waited += delay
+
+    def _refused(self, response: requests.Response, run: _Run) -> ConnectorError:
+        message, code = _vendor_error(response, self._secrets(run))
+        return ConnectorError(
+            f"{self.spec.slug} {response.status_code}: {message or response.reason or 'error'}",
+            status=response.status_code,
+            code=code or f"http_{response.status_code}",
+            permanent=True,
+        )
+
+    def _secrets(self, run: _Run) -> tuple[str, ...]:
+        """What a vendor might echo back that must not reach an error message."""
+        return (run.token, self.connection.access_token, self.connection.refresh_token)
+
+    # --- the call log ---------------------------------------------------------------------
+
+    def _record(self, call: _Call, status: int | None, started: float, run: _Run, error: str):
+        path = loggable_path(call.url)
+        if error:
+            logger.warning(
+                "%s %s %s -> %s (attempt %d, %s)",
+                *(self.spec.slug, call.method, path, status, run.attempt, error),
+            )
+        if self.connection.client_id is None:
+            return  # a connection not yet tied to a client (never in practice): nothing to own it
+        ApiCall.objects.create(
+            client_id=self.connection.client_id,
+            connection=self.connection if self.connection.pk else None,
+            provider=self.spec.slug,
+            method=call.method[:8],
+            path=path[:500],
+            status=status,
+            latency_ms=int((time.monotonic() - started) * 1000),
+            attempt=run.attempt,
+            error=error[:255],
+        )
+
+
+# --- helpers (pure) ---------------------------------------------------------------------------
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), (parts.netloc.rsplit("@", 1)[-1]).lower()
+
+
+def _clamp(seconds: float) -> float:
+    """A wait Celery can honour: never negative, never past the broker's visibility timeout."""
+    return min(max(0.0, seconds), float(settings.CELERY_MAX_COUNTDOWN))
+
+
+def _network_failure(exc: requests.RequestException, method: str) -> str:
+    """ "timeout" or "connection_error", or ``_UNSAFE_TO_REPEAT`` when a write may have landed.
+
+    A POST or PATCH whose answer never came may have been applied: repeating it inline could
+    create a second record, so it goes back to the job, whose retry searches before it creates.
+    """
+    failure = "timeout" if isinstance(exc, requests.Timeout) else "connection_error"
+    if method in _IDEMPOTENT or isinstance(exc, requests.ConnectTimeout):
+        return failure
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):
+        return failure  # never connected: nothing was sent
+    return _UNSAFE_TO_REPEAT
+
+
+def _error_code(verdict: str, status: int | None) -> str:
+    if verdict == _OK:
+        return ""
+    if status is None:
+        return "timeout" if verdict == _UNSAFE_TO_REPEAT else verdict
+    if verdict == _TRANSIENT:
+        return "server_error"
+    if verdict in (RATE_LIMITED, UNAUTHORIZED):
+        return verdict
+    return f"http_{status}"
+
+
+def loggable_path(url: str) -> str:
+    """The URL's path without query or fragment, with segments that hold an email or a phone
+    number masked (some vendors look contacts up by email in the path)."""
+    segments = urlsplit(url).path.split("/")
+    masked = [
+        "{redacted}" if "@" in s or "%40" in s.lower() or _looks_like_phone(s) else s
+        for s in segments
+    ]
+    return "/".join(masked) or "/"
+
+
+def _looks_like_phone(segment: str) -> bool:
+    digits = segment.replace("%2B", "+").replace("%2b", "+")
+    return digits.startswith("+") and digits[1:].isdigit() and len(digits) > 6
+
+
+def retry_after_seconds(response: requests.Response | None, *, rate_limited: bool) -> float | None:
+    """The longest wait any of the vendor's hints asks for, in seconds; None without a hint.
+
+    ``Retry-After`` (seconds or an HTTP date) always counts. The window headers (HubSpot's
+    interval, ``x-ratelimit-reset``, Shopify's GraphQL throttle status) are on every response, so
+    they count only when the response is a throttle.
+    """
+    if response is None:
+        return None
+    hints = [_retry_after_header(response.headers.get("Retry-After", ""))]
+    if rate_limited:
+        hints.append(_number(response.headers.get("X-HubSpot-RateLimit-Interval-Milliseconds")))
+        if hints[-1] is not None:
+            hints[-1] /= 1000.0
+        for name in ("x-ratelimit-reset", "ratelimit-reset", "x-rate-limit-reset"):
+            hints.append(_reset_header(response.headers.get(name)))
+        hints.append(_shopify_throttle(response))
+    found = [max(0.0, h) for h in hints if h is not None]
+    return max(found) if found else None
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _retry_after_header(value: str) -> float | None:
+    value = value.strip()
+    if not value:
+        return None
+    seconds = _number(value)
+    if seconds is not None:
+        return seconds
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return when.timestamp() - time.time()
+
+
+def _reset_header(value: str | None) -> float | None:
+    """Seconds until reset, whether the vendor sends a delta or an epoch (> 1e9)."""
+    number = _number(value)
+    if number is None:
+        return None
+    if number > 1e12:  # epoch milliseconds
+        number = number / 1000.0
+    return number - time.time() if number > 1e9 else number
+
+
+def _shopify_throttle(response: requests.Response) -> float | None:
+    """Shopify GraphQL: (cost - available) / restore rate, from ``extensions.cost``."""
+    body = _json(response)
+    cost = body.get("extensions", {}).get("cost", {}) if isinstance(body, dict) else {}
+    status = cost.get("throttleStatus") if isinstance(cost, dict) else None
+    if not isinstance(status, dict):
+        return None
+    try:
+        needed = float(cost.get("requestedQueryCost", 0)) - float(status["currentlyAvailable"])
+        return max(0.0, needed) / float(status["restoreRate"])
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+
+
+def _json(response: requests.Response) -> Any:
+    if "json" not in response.headers.get("Content-Type", ""):
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _vendor_error(response: requests.Response, secrets: tuple[str, ...] = ()) -> tuple[str, str]:
+    """(message, code) from the vendor's error body, cleaned of secrets and capped."""
+    message, code = _error_fields(_json(response))
+    return _clean(message, secrets), _clean(code, secrets)[:64]
+
+
+def _error_fields(body: Any) -> tuple[Any, Any]:
+    if isinstance(body, list):  # Salesforce: [{"message", "errorCode"}]
+        first = body[0] if body and isinstance(body[0], dict) else {}
+        return first.get("message"), first.get("errorCode")
+    if not isinstance(body, dict):
+        return None, None
+    error = body.get("error")
+    if isinstance(error, dict):  # Google, Microsoft Graph: {"error": {"message", "code"}}
+        reasons = error.get("errors") or [{}]
+        reason = reasons[0].get("reason") if isinstance(reasons[0], dict) else None
+        return error.get("message"), reason or error.get("status") or error.get("code")
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):  # Square, Shopify
+        first = errors[0]
+        return first.get("detail") or first.get("message"), first.get("code")
+    data = body.get("data")
+    if isinstance(data, list) and data and isinstance(data[0], dict) and "message" in data[0]:
+        return data[0].get("message"), data[0].get("code")  # Zoho per-record errors
+    if isinstance(error, str) and "error_description" in body:  # OAuth
+        return body["error_description"] or error, error
+    if isinstance(error, str):  # Pipedrive {"success": false, "error", "error_info"}
+        return error, body.get("errorCode")
+    return body.get("message"), body.get("code") or body.get("category")
+
+
+def _clean(value: Any, secrets: tuple[str, ...]) -> str:
+    text = " ".join(str(value).split()) if value not in (None, "") else ""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "[redacted]")
+    text = redact(text)
+    return text if len(text) <= MESSAGE_CAP else text[: MESSAGE_CAP - 1] + "…"

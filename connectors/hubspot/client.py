@@ -1,0 +1,228 @@
+"""HubSpot CRM v3 client: contacts, deals, notes, properties (wire format only).
+
+Quirks handled here: a duplicate email on create is 409 "Existing ID: N" (treated as found and
+updated); search is for lookups only (it stops at 10,000 results and has its own 5/s limit), so
+full scans page the list endpoint; lifecycle stages cannot move backwards without first being
+cleared, which matters when undoing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from connectors import crm_support as s
+from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
+from connectors.http import VendorHttp
+from connectors.hubspot.mapping import SOURCE_TAG_PROPERTY, TAGS_PROPERTY
+from connectors.models import Connection
+
+CONTACT_PROPERTIES = ("email", "firstname", "lastname", "phone", "mobilephone", "company")
+OBJECTS = {"contact": "contacts", "deal": "deals", "note": "notes"}
+EXISTING_ID = re.compile(r"Existing ID:\s*(\d+)")
+LIFECYCLE_STAGES = (
+    "subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity",
+    "customer", "evangelist", "other",
+)  # fmt: skip
+# HubSpot-defined association type ids (VENDORS.md): note→contact 202, deal→contact 3.
+NOTE_TO_CONTACT = 202
+DEAL_TO_CONTACT = 3
+
+
+def _association(to_id: str, type_id: int) -> dict[str, Any]:
+    return {
+        "to": {"id": to_id},
+        "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}],
+    }
+
+
+def _contact_record(body: dict[str, Any], *, existed: bool = False) -> CrmRecord:
+    props = {k: s.text(v) for k, v in s.obj(body.get("properties")).items()}
+    contact = CrmContact(
+        email=props.get("email", ""),
+        phone=props.get("phone", "") or props.get("mobilephone", ""),
+        first_name=props.get("firstname", ""),
+        last_name=props.get("lastname", ""),
+        company=props.get("company", ""),
+    )
+    return CrmRecord(
+        id=s.text(body.get("id")), object_type="contact", fields=props, contact=contact,
+        existed=existed,
+    )  # fmt: skip
+
+
+class HubSpotClient:
+    """``CrmClient`` for HubSpot; every method raises ``ConnectorError``."""
+
+    def __init__(self, http: VendorHttp) -> None:
+        self.http = http
+
+    # --- contacts ---------------------------------------------------------------------------
+
+    def find_contact(self, *, email: str = "", phone: str = "") -> CrmRecord | None:
+        if email.strip():
+            found = self._search([("email", email.strip().lower())])
+            if found is not None:
+                return found
+        if phone.strip():
+            # HubSpot keeps two phone properties; either one identifies the person (OR groups).
+            return self._search([("phone", phone.strip()), ("mobilephone", phone.strip())])
+        return None
+
+    def _search(self, alternatives: list[tuple[str, str]]) -> CrmRecord | None:
+        body = {
+            "filterGroups": [
+                {"filters": [{"propertyName": name, "operator": "EQ", "value": value}]}
+                for name, value in alternatives
+            ],
+            "properties": list(CONTACT_PROPERTIES),
+            "sorts": [{"propertyName": "createdate", "direction": "ASCENDING"}],
+            "limit": 1,
+        }
+        data = s.obj(self.http.request("POST", "/crm/v3/objects/contacts/search", json=body).json())
+        results = s.items(data.get("results"))
+        return _contact_record(results[0]) if results else None
+
+    def create_contact(self, contact: CrmContact, *, source_tag: str) -> CrmRecord:
+        props = {
+            "email": contact.email.lower(),
+            "firstname": contact.first_name,
+            "lastname": contact.last_name,
+            "phone": contact.phone,
+            "company": contact.company,
+            SOURCE_TAG_PROPERTY: source_tag,
+            **contact.extra,
+        }
+        props = {k: v for k, v in props.items() if v}
+        response = self.http.request(
+            "POST", "/crm/v3/objects/contacts", json={"properties": props}, expect=(201, 409)
+        )
+        body = s.obj(s.json_of(response))
+        if response.status_code == 201:
+            return _contact_record(body)
+        # 409: the email is taken (a search index lag or a race). Found it: update instead,
+        # leaving the existing person's source tag alone (we did not create them).
+        match = EXISTING_ID.search(s.text(body.get("message")))
+        if match is None:
+            raise ConnectorError(
+                f"hubspot 409 without an existing id: {s.text(body.get('message'))[:200]}",
+                status=409, code="CONFLICT", permanent=True,
+            )  # fmt: skip
+        props.pop(SOURCE_TAG_PROPERTY, None)
+        props.pop("email", None)
+        previous = self.update_contact(match.group(1), props)
+        return CrmRecord(
+            id=previous.id, object_type="contact", fields=previous.fields, existed=True
+        )
+
+    def _get(self, object_type: str, record_id: str, props: list[str]) -> dict[str, str]:
+        response = self.http.request(
+            "GET",
+            f"/crm/v3/objects/{object_type}/{record_id}",
+            params={"properties": ",".join(props)},
+        )
+        body = s.obj(response.json())
+        return {k: s.text(v) for k, v in s.obj(body.get("properties")).items()}
+
+    def update_contact(self, record_id: str, values: dict[str, str]) -> CrmRecord:
+        current = self._get("contacts", record_id, list(values))
+        previous = {name: current.get(name, "") for name in values}
+        self._patch("contacts", record_id, values)
+        return CrmRecord(id=record_id, object_type="contact", fields=previous)
+
+    def _patch(self, object_type: str, record_id: str, values: dict[str, str]) -> None:
+        self.http.request(
+            "PATCH", f"/crm/v3/objects/{object_type}/{record_id}", json={"properties": values}
+        )
+
+    # --- deals and notes ------------------------------------------------------------------------
+
+    def create_deal(
+        self, *, contact_id: str, name: str, stage: str, amount: str = "", source_tag: str = ""
+    ) -> CrmRecord:
+        props = {"dealname": name, "dealstage": stage, "pipeline": "default"}
+        if amount:
+            props["amount"] = amount
+        if source_tag:
+            props[SOURCE_TAG_PROPERTY] = source_tag
+        body = {"properties": props, "associations": [_association(contact_id, DEAL_TO_CONTACT)]}
+        data = s.obj(self.http.request("POST", "/crm/v3/objects/deals", json=body).json())
+        return CrmRecord(id=s.text(data.get("id")), object_type="deal", fields=props)
+
+    def move_deal(self, deal_id: str, stage: str) -> CrmRecord:
+        previous = self._get("deals", deal_id, ["dealstage"]).get("dealstage", "")
+        self._patch("deals", deal_id, {"dealstage": stage})
+        return CrmRecord(id=deal_id, object_type="deal", fields={"dealstage": previous})
+
+    def add_note(self, *, contact_id: str, body: str) -> CrmRecord:
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        props = {"hs_timestamp": now, "hs_note_body": body}
+        payload = {"properties": props, "associations": [_association(contact_id, NOTE_TO_CONTACT)]}
+        data = s.obj(self.http.request("POST", "/crm/v3/objects/notes", json=payload).json())
+        return CrmRecord(id=s.text(data.get("id")), object_type="note", fields=props)
+
+    def delete(self, object_type: str, record_id: str) -> None:
+        self.http.request(
+            "DELETE", f"/crm/v3/objects/{OBJECTS[object_type]}/{record_id}", expect=(204, 404)
+        )
+
+    # --- catalogue, tags, undo, scans ------------------------------------------------------------
+
+    def field_catalogue(self, object_type: str = "contact") -> list[CrmField]:
+        data = s.obj(self.http.request("GET", f"/crm/v3/properties/{OBJECTS[object_type]}").json())
+        return [
+            CrmField(
+                name=s.text(p.get("name")),
+                label=s.text(p.get("label")),
+                type=s.text(p.get("type")) or "string",
+                custom=not p.get("hubspotDefined", False),
+            )
+            for p in map(s.obj, s.items(data.get("results")))
+        ]
+
+    def tag_contact(self, record_id: str, tags: list[str]) -> CrmRecord:
+        """Lifecycle-stage names set ``lifecyclestage``; other tags join the tags property."""
+        stages = [t for t in tags if t.lower() in LIFECYCLE_STAGES]
+        others = [t for t in tags if t.lower() not in LIFECYCLE_STAGES]
+        current = self._get("contacts", record_id, ["lifecyclestage", TAGS_PROPERTY])
+        values: dict[str, str] = {}
+        if stages:
+            values["lifecyclestage"] = stages[-1].lower()
+        if others:
+            merged = s.merge_tags(s.split_tags(current.get(TAGS_PROPERTY, "")), others)
+            values[TAGS_PROPERTY] = ";".join(merged)
+        if values:
+            self._patch("contacts", record_id, values)
+        previous = {name: current.get(name, "") for name in values}
+        return CrmRecord(id=record_id, object_type="contact", fields=previous)
+
+    def restore_fields(self, object_type: str, record_id: str, values: dict[str, str]) -> None:
+        path = f"/crm/v3/objects/{OBJECTS[object_type]}/{record_id}"
+        if "lifecyclestage" in values:
+            # HubSpot refuses to move a lifecycle stage backwards unless it is cleared first.
+            response = self.http.request(
+                "PATCH", path, json={"properties": {"lifecyclestage": ""}}, expect=(200, 404)
+            )
+            if response.status_code == 404:
+                return
+        self.http.request("PATCH", path, json={"properties": values}, expect=(200, 404))
+
+    def iter_contacts(self, page_size: int = 100) -> Iterator[CrmRecord]:
+        params: dict[str, Any] = {
+            "limit": max(1, min(page_size, 100)),
+            "properties": ",".join(CONTACT_PROPERTIES),
+        }
+        while True:
+            data = s.obj(self.http.request("GET", "/crm/v3/objects/contacts", params=params).json())
+            for item in s.items(data.get("results")):
+                yield _contact_record(s.obj(item))
+            after = s.obj(s.obj(data.get("paging")).get("next")).get("after")
+            if not after:
+                return
+            params["after"] = s.text(after)
+
+
+def build(connection: Connection) -> HubSpotClient:
+    return HubSpotClient(s.make_http(connection))

@@ -1,0 +1,1 @@
+"""pipedrive connector."""

@@ -1,0 +1,242 @@
+"""Pipedrive client: v2 persons, deals, stages and search; v1 notes and person fields.
+
+Quirks handled here: persons carry ``emails``/``phones`` as ``[{value, primary, label}]``;
+custom fields live under ``custom_fields`` keyed by a per-company hash (resolved by name from
+``/v1/personFields``); v2 pages with ``additional_data.next_cursor``, v1 with ``start``; search
+needs ``exact_match=true`` to be a lookup rather than a fuzzy match; notes are still v1 and
+take HTML.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from typing import Any
+
+from connectors import crm_support as s
+from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
+from connectors.http import VendorHttp
+from connectors.models import Connection
+from connectors.pipedrive.mapping import LABELS_FIELD, SOURCE_TAG_FIELD
+
+PATHS = {"contact": "/api/v2/persons", "deal": "/api/v2/deals", "note": "/api/v1/notes"}
+BUILTIN = ("name", "first_name", "last_name", "email", "phone", LABELS_FIELD)
+
+
+def _primary(entries: Any) -> str:
+    rows = [s.obj(e) for e in s.items(entries)]
+    first = next((r for r in rows if r.get("primary")), rows[0] if rows else {})
+    return s.text(first.get("value"))
+
+
+def _person_record(row: dict[str, Any]) -> CrmRecord:
+    fields = {
+        "name": s.text(row.get("name")),
+        "first_name": s.text(row.get("first_name")),
+        "last_name": s.text(row.get("last_name")),
+        "email": _primary(row.get("emails")),
+        "phone": _primary(row.get("phones")),
+        LABELS_FIELD: ",".join(s.text(i) for i in s.items(row.get(LABELS_FIELD))),
+        **{k: s.text(v) for k, v in s.obj(row.get("custom_fields")).items()},
+    }
+    contact = CrmContact(
+        email=fields["email"],
+        phone=fields["phone"],
+        first_name=fields["first_name"],
+        last_name=fields["last_name"],
+    )
+    return CrmRecord(id=s.text(row.get("id")), object_type="contact", fields=fields,
+                     contact=contact)  # fmt: skip
+
+
+def _one(value: str) -> list[dict[str, Any]]:
+    return [{"value": value, "primary": True, "label": "work"}] if value else []
+
+
+class PipedriveClient:
+    """``CrmClient`` for Pipedrive; every method raises ``ConnectorError``."""
+
+    def __init__(self, http: VendorHttp) -> None:
+        self.http = http
+        self._fields: list[dict[str, Any]] | None = None
+
+    def _data(self, method: str, path: str, **kwargs: Any) -> Any:
+        return s.obj(self.http.request(method, path, **kwargs).json()).get("data")
+
+    # --- person fields (custom field keys, labels) --------------------------------------------
+
+    def _person_fields(self) -> list[dict[str, Any]]:
+        if self._fields is None:
+            rows: list[dict[str, Any]] = []
+            params: dict[str, Any] = {"start": 0, "limit": 100}
+            while True:
+                body = s.obj(self.http.request("GET", "/api/v1/personFields", params=params).json())
+                rows += [s.obj(r) for r in s.items(body.get("data"))]
+                page = s.obj(s.obj(body.get("additional_data")).get("pagination"))
+                if not page.get("more_items_in_collection"):
+                    break
+                params["start"] = page.get("next_start")
+            self._fields = rows
+        return self._fields
+
+    def _custom_key(self, name: str) -> str:
+        """A custom field's hash key from its key or its name; unknown is a permanent error."""
+        for row in self._person_fields():
+            if row.get("edit_flag") and name in (row.get("key"), row.get("name")):
+                return s.text(row.get("key"))
+        raise ConnectorError(f"pipedrive: no person field named {name!r}", code="unknown_field",
+                             permanent=True)  # fmt: skip
+
+    def _person_body(self, values: dict[str, str]) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        custom: dict[str, str] = {}
+        for name, value in values.items():
+            if name == "email":
+                body["emails"] = _one(value)
+            elif name == "phone":
+                body["phones"] = _one(value)
+            elif name == LABELS_FIELD:
+                body[LABELS_FIELD] = [int(i) for i in s.split_tags(value, ",")]
+            elif name in BUILTIN:
+                body[name] = value
+            else:
+                custom[self._custom_key(name)] = value
+        if custom:
+            body["custom_fields"] = custom
+        return body
+
+    # --- contacts ---------------------------------------------------------------------------
+
+    def _search(self, field: str, term: str) -> CrmRecord | None:
+        params = {"term": term, "fields": field, "exact_match": "true", "limit": 1}
+        found = s.items(s.obj(self._data("GET", "/api/v2/persons/search", params=params)).get(
+            "items"))  # fmt: skip
+        if not found:
+            return None
+        person_id = s.text(s.obj(s.obj(found[0]).get("item")).get("id"))
+        return _person_record(s.obj(self._data("GET", f"/api/v2/persons/{person_id}")))
+
+    def find_contact(self, *, email: str = "", phone: str = "") -> CrmRecord | None:
+        if email.strip():
+            found = self._search("email", email.strip().lower())
+            if found is not None:
+                return found
+        return self._search("phone", phone.strip()) if phone.strip() else None
+
+    def create_contact(self, contact: CrmContact, *, source_tag: str) -> CrmRecord:
+        name = f"{contact.first_name} {contact.last_name}".strip() or contact.email or contact.phone
+        values = {
+            "name": name,
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "email": contact.email.lower(),
+            "phone": contact.phone,
+            **contact.extra,
+        }
+        if source_tag and any(  # the tag goes to the "Source tag" field when the company has it
+            f.get("name") == SOURCE_TAG_FIELD for f in self._person_fields()
+        ):
+            values[SOURCE_TAG_FIELD] = source_tag
+        body = self._person_body({k: v for k, v in values.items() if v})
+        return _person_record(s.obj(self._data("POST", "/api/v2/persons", json=body)))
+
+    def update_contact(self, record_id: str, values: dict[str, str]) -> CrmRecord:
+        current = _person_record(s.obj(self._data("GET", f"/api/v2/persons/{record_id}")))
+        body = self._person_body(values)
+        self._data("PATCH", f"/api/v2/persons/{record_id}", json=body)
+        keys = {name: (name if name in BUILTIN else self._custom_key(name)) for name in values}
+        previous = {name: current.fields.get(key, "") for name, key in keys.items()}
+        return CrmRecord(id=record_id, object_type="contact", fields=previous)
+
+    # --- deals and notes ------------------------------------------------------------------------
+
+    def _stage_id(self, stage: str) -> int:
+        if stage.isdigit():
+            return int(stage)
+        for row in map(s.obj, s.items(self._data("GET", "/api/v2/stages"))):
+            if s.text(row.get("name")).lower() == stage.lower():
+                return int(row["id"])
+        raise ConnectorError(f"pipedrive: no stage named {stage!r}", code="unknown_stage",
+                             permanent=True)  # fmt: skip
+
+    def create_deal(
+        self, *, contact_id: str, name: str, stage: str, amount: str = "", source_tag: str = ""
+    ) -> CrmRecord:
+        body: dict[str, Any] = {"title": name, "person_id": int(contact_id),
+                                "stage_id": self._stage_id(stage)}  # fmt: skip
+        if amount:
+            body["value"] = float(amount)
+        deal = s.obj(self._data("POST", "/api/v2/deals", json=body))
+        fields = {"title": name, "stage_id": s.text(deal.get("stage_id"))}
+        return CrmRecord(id=s.text(deal.get("id")), object_type="deal", fields=fields)
+
+    def move_deal(self, deal_id: str, stage: str) -> CrmRecord:
+        previous = s.text(s.obj(self._data("GET", f"/api/v2/deals/{deal_id}")).get("stage_id"))
+        self._data("PATCH", f"/api/v2/deals/{deal_id}", json={"stage_id": self._stage_id(stage)})
+        return CrmRecord(id=deal_id, object_type="deal", fields={"stage_id": previous})
+
+    def add_note(self, *, contact_id: str, body: str) -> CrmRecord:
+        content = html.escape(body).replace("\n", "<br>")
+        payload = {"content": content, "person_id": int(contact_id)}
+        note = s.obj(self._data("POST", "/api/v1/notes", json=payload))
+        return CrmRecord(id=s.text(note.get("id")), object_type="note", fields={"content": content})
+
+    def delete(self, object_type: str, record_id: str) -> None:
+        self.http.request("DELETE", f"{PATHS[object_type]}/{record_id}", expect=(200, 404, 410))
+
+    # --- catalogue, tags, undo, scans ------------------------------------------------------------
+
+    def field_catalogue(self, object_type: str = "contact") -> list[CrmField]:
+        if object_type != "contact":
+            raise ConnectorError(f"pipedrive: no field catalogue for {object_type}",
+                                 code="unsupported", permanent=True)  # fmt: skip
+        return [
+            CrmField(
+                name=s.text(f.get("key")),
+                label=s.text(f.get("name")),
+                type=s.text(f.get("field_type")) or "varchar",
+                required=bool(f.get("mandatory_flag")),
+                custom=bool(f.get("edit_flag")),
+            )
+            for f in self._person_fields()
+        ]
+
+    def tag_contact(self, record_id: str, tags: list[str]) -> CrmRecord:
+        """Tags are person labels; a label the company has not defined is a permanent error."""
+        options = next((s.items(f.get("options")) for f in self._person_fields()
+                        if f.get("key") == LABELS_FIELD), [])  # fmt: skip
+        by_name = {s.text(s.obj(o).get("label")).lower(): s.text(s.obj(o).get("id"))
+                   for o in options}  # fmt: skip
+        unknown = [t for t in tags if t.lower() not in by_name]
+        if unknown:
+            raise ConnectorError(f"pipedrive: no person label {unknown!r}", code="unknown_label",
+                                 permanent=True)  # fmt: skip
+        current = _person_record(s.obj(self._data("GET", f"/api/v2/persons/{record_id}")))
+        previous = current.fields[LABELS_FIELD]
+        merged = s.merge_tags(s.split_tags(previous, ","), [by_name[t.lower()] for t in tags])
+        self._data("PATCH", f"/api/v2/persons/{record_id}",
+                   json={LABELS_FIELD: [int(i) for i in merged]})  # fmt: skip
+        return CrmRecord(id=record_id, object_type="contact", fields={LABELS_FIELD: previous})
+
+    def restore_fields(self, object_type: str, record_id: str, values: dict[str, str]) -> None:
+        if object_type == "contact":
+            body = self._person_body(values)
+        else:
+            body = {k: (int(v) if k == "stage_id" else v) for k, v in values.items()}
+        self.http.request("PATCH", f"{PATHS[object_type]}/{record_id}", json=body,
+                          expect=(200, 404))  # fmt: skip
+
+    def iter_contacts(self, page_size: int = 100) -> Iterator[CrmRecord]:
+        params: dict[str, Any] = {"limit": max(1, min(page_size, 500))}
+        while True:
+            body = s.obj(self.http.request("GET", "/api/v2/persons", params=params).json())
+            for row in s.items(body.get("data")):
+                yield _person_record(s.obj(row))
+            cursor = s.obj(body.get("additional_data")).get("next_cursor")
+            if not cursor:
+                return
+            params["cursor"] = s.text(cursor)
+
+
+def build(connection: Connection) -> PipedriveClient:
+    return PipedriveClient(s.make_http(connection))

@@ -1,0 +1,29 @@
+"""Pipedrive: Basic client auth at the token endpoint; the API host is ``api_domain``.
+Source: VENDORS.md (Pipedrive), https://pipedrive.readme.io/docs/marketplace-oauth-authorization"""
+
+from __future__ import annotations
+
+from connectors.base import OAuthSpec, ProviderSpec, RateLimit
+
+SPEC = ProviderSpec(
+    slug="pipedrive",
+    kind="crm",
+    display_name="Pipedrive",
+    auth="oauth2",
+    api_base="https://api.pipedrive.com",  # replaced by api_domain (https://{company}.pipedrive.com)
+    oauth=OAuthSpec(
+        authorize_url="https://oauth.pipedrive.com/oauth/authorize",
+        token_url="https://oauth.pipedrive.com/oauth/token",
+        revoke_url="https://oauth.pipedrive.com/oauth/revoke",  # token + token_type_hint
+        revoke_style="form",
+        scopes=(),  # fixed in the Marketplace app settings, not sent in the URL
+        client_auth="basic",
+        token_settings=(("api_domain", "api_base"),),
+    ),
+    rate_limits=(
+        # Per-user burst limit per 2-second window, plan-dependent (verify the plan's figure)
+        RateLimit(20, 2, "connection", "Pipedrive rate limiting: burst limits (Essential)"),
+    ),
+    webhook_scheme="basic-auth",
+    docs="https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting",
+)

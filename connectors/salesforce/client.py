@@ -1,0 +1,241 @@
+"""Salesforce REST client: Contact, Opportunity (+ contact role), ContentNote or Task, SOQL.
+
+Quirks handled here: SOQL literals are escaped (quotes, backslashes, control characters) so a
+lead's email can never change a query; query results page through ``nextRecordsUrl``; the
+session token has no ``expires_in``, so a 401 ``INVALID_SESSION_ID`` means refresh; an exhausted
+daily allowance is 403 ``REQUEST_LIMIT_EXCEEDED`` (a rate limit, not a refusal); orgs without
+Notes answer 404 for ContentNote, and the note becomes a completed Task.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import requests
+
+from connectors import crm_support as s
+from connectors.base import CrmContact, CrmField, CrmRecord
+from connectors.http import RATE_LIMITED, UNAUTHORIZED, VendorHttp
+from connectors.models import Connection
+from connectors.salesforce.mapping import MISSING_LAST_NAME, SOURCE_TAG_FIELD, TAGS_FIELD
+
+API_VERSION = "v62.0"
+CONTACT_FIELDS = ("Id", "FirstName", "LastName", "Email", "Phone", "MobilePhone")
+SOBJECTS = {
+    "contact": "Contact",
+    "lead": "Lead",
+    "deal": "Opportunity",
+    "note": "ContentDocument",  # a ContentNote is deleted through its ContentDocument
+    "task": "Task",
+}
+TAG_PREFIX = "Switchboard tags: "
+SOQL_ESCAPES = {"\\": "\\\\", "'": "\\'", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
+                "\b": "\\b", "\f": "\\f"}  # fmt: skip
+
+
+def soql_quote(value: str) -> str:
+    """A SOQL string literal: Salesforce's escapes for quotes, backslashes, control chars."""
+    return "'" + "".join(SOQL_ESCAPES.get(c, c) for c in value) + "'"
+
+
+def classify(response: requests.Response) -> str | None:
+    """Salesforce says "slow down" with 403 and "log in again" with 401 INVALID_SESSION_ID."""
+    if response.status_code not in (401, 403):
+        return None
+    codes = {s.text(s.obj(e).get("errorCode")) for e in s.items(_safe_json(response))}
+    if response.status_code == 403 and "REQUEST_LIMIT_EXCEEDED" in codes:
+        return RATE_LIMITED
+    if response.status_code == 401:
+        return UNAUTHORIZED
+    return None
+
+
+def _safe_json(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _contact_record(row: dict[str, Any]) -> CrmRecord:
+    fields = {k: s.text(v) for k, v in row.items() if k != "attributes"}
+    contact = CrmContact(
+        email=fields.get("Email", ""),
+        phone=fields.get("Phone", "") or fields.get("MobilePhone", ""),
+        first_name=fields.get("FirstName", ""),
+        last_name=fields.get("LastName", ""),
+    )
+    return CrmRecord(id=fields.get("Id", ""), object_type="contact", fields=fields, contact=contact)
+
+
+class SalesforceClient:
+    """``CrmClient`` for Salesforce; every method raises ``ConnectorError``."""
+
+    def __init__(self, http: VendorHttp, version: str = API_VERSION) -> None:
+        self.http = http
+        self.root = f"/services/data/{version}"
+
+    # --- queries --------------------------------------------------------------------------
+
+    def query(self, soql: str, batch_size: int = 2000) -> Iterator[dict[str, Any]]:
+        """Every row of a SOQL query, following ``nextRecordsUrl``."""
+        headers = {"Sforce-Query-Options": f"batchSize={batch_size}"}
+        response = self.http.request("GET", f"{self.root}/query", params={"q": soql},
+                                      headers=headers)  # fmt: skip
+        while True:
+            data = s.obj(response.json())
+            yield from map(s.obj, s.items(data.get("records")))
+            next_url = s.text(data.get("nextRecordsUrl"))
+            if data.get("done", True) or not next_url:
+                return
+            response = self.http.request("GET", next_url, headers=headers)
+
+    def find_contact(self, *, email: str = "", phone: str = "") -> CrmRecord | None:
+        select = f"SELECT {', '.join(CONTACT_FIELDS)} FROM Contact WHERE "  # noqa: S608 -- SOQL; literals go through soql_quote
+        if email.strip():
+            soql = select + f"Email = {soql_quote(email.strip().lower())} LIMIT 1"
+            for row in self.query(soql):
+                return _contact_record(row)
+        if phone.strip():
+            quoted = soql_quote(phone.strip())
+            soql = select + f"Phone = {quoted} OR MobilePhone = {quoted} LIMIT 1"
+            for row in self.query(soql):
+                return _contact_record(row)
+        return None
+
+    # --- records --------------------------------------------------------------------------
+
+    def _create(self, sobject: str, values: dict[str, Any]) -> str:
+        response = self.http.request("POST", f"{self.root}/sobjects/{sobject}", json=values)
+        return s.text(s.obj(response.json()).get("id"))
+
+    def _get(self, sobject: str, record_id: str, names: list[str]) -> dict[str, str]:
+        response = self.http.request(
+            "GET", f"{self.root}/sobjects/{sobject}/{record_id}", params={"fields": ",".join(names)}
+        )
+        return {k: s.text(v) for k, v in s.obj(response.json()).items() if k != "attributes"}
+
+    def _patch(self, sobject: str, record_id: str, values: dict[str, str], expect=(204,)):
+        # Salesforce clears a field with null, not with an empty string.
+        body = {k: (v if v != "" else None) for k, v in values.items()}
+        return self.http.request(
+            "PATCH", f"{self.root}/sobjects/{sobject}/{record_id}", json=body, expect=expect
+        )
+
+    def create_contact(self, contact: CrmContact, *, source_tag: str) -> CrmRecord:
+        values = {
+            "FirstName": contact.first_name,
+            "LastName": contact.last_name or MISSING_LAST_NAME,
+            "Email": contact.email.lower(),
+            "Phone": contact.phone,
+            SOURCE_TAG_FIELD: source_tag,
+            **({"AI_Company__c": contact.company} if contact.company else {}),
+            **contact.extra,
+        }
+        values = {k: v for k, v in values.items() if v}
+        record_id = self._create("Contact", values)
+        return CrmRecord(id=record_id, object_type="contact", fields=values, contact=contact)
+
+    def update_contact(self, record_id: str, values: dict[str, str]) -> CrmRecord:
+        current = self._get("Contact", record_id, list(values))
+        self._patch("Contact", record_id, values)
+        previous = {name: current.get(name, "") for name in values}
+        return CrmRecord(id=record_id, object_type="contact", fields=previous)
+
+    def create_deal(
+        self, *, contact_id: str, name: str, stage: str, amount: str = "", source_tag: str = ""
+    ) -> CrmRecord:
+        values: dict[str, Any] = {
+            "Name": name,
+            "StageName": stage,
+            "CloseDate": (date.today() + timedelta(days=30)).isoformat(),  # required field
+        }
+        if amount:
+            values["Amount"] = float(amount)
+        if source_tag:
+            values[SOURCE_TAG_FIELD] = source_tag
+        deal_id = self._create("Opportunity", values)
+        self._create(
+            "OpportunityContactRole",
+            {"OpportunityId": deal_id, "ContactId": contact_id, "IsPrimary": True},
+        )
+        fields = {k: s.text(v) for k, v in values.items()}
+        return CrmRecord(id=deal_id, object_type="deal", fields=fields)
+
+    def move_deal(self, deal_id: str, stage: str) -> CrmRecord:
+        previous = self._get("Opportunity", deal_id, ["StageName"]).get("StageName", "")
+        self._patch("Opportunity", deal_id, {"StageName": stage})
+        return CrmRecord(id=deal_id, object_type="deal", fields={"StageName": previous})
+
+    def add_note(self, *, contact_id: str, body: str) -> CrmRecord:
+        title = (body.strip().splitlines() or ["Chatbot conversation"])[0][:255]
+        content = "<p>" + html.escape(body).replace("\n", "<br>") + "</p>"
+        note = {"Title": title, "Content": base64.b64encode(content.encode()).decode()}
+        response = self.http.request(
+            "POST", f"{self.root}/sobjects/ContentNote", json=note, expect=(201, 404)
+        )
+        if response.status_code == 404:  # Notes are off in this org: log a completed Task
+            task = {"Subject": title, "Description": body, "WhoId": contact_id,
+                    "Status": "Completed"}  # fmt: skip
+            return CrmRecord(id=self._create("Task", task), object_type="task", fields=task)
+        document_id = s.text(s.obj(response.json()).get("id"))
+        self._create(
+            "ContentDocumentLink",
+            {"ContentDocumentId": document_id, "LinkedEntityId": contact_id, "ShareType": "V"},
+        )
+        return CrmRecord(id=document_id, object_type="note", fields={"Title": title})
+
+    def delete(self, object_type: str, record_id: str) -> None:
+        # 404 covers NOT_FOUND and ENTITY_IS_DELETED: gone either way.
+        self.http.request(
+            "DELETE", f"{self.root}/sobjects/{SOBJECTS[object_type]}/{record_id}",
+            expect=(204, 404),
+        )  # fmt: skip
+
+    # --- catalogue, tags, undo, scans -----------------------------------------------------
+
+    def field_catalogue(self, object_type: str = "contact") -> list[CrmField]:
+        sobject = SOBJECTS.get(object_type, "Contact")
+        data = s.obj(self.http.request("GET", f"{self.root}/sobjects/{sobject}/describe").json())
+        return [
+            CrmField(
+                name=s.text(f.get("name")),
+                label=s.text(f.get("label")),
+                type=s.text(f.get("type")) or "string",
+                required=bool(
+                    f.get("createable") and not f.get("nillable") and not f.get("defaultedOnCreate")
+                ),
+                custom=bool(f.get("custom")),
+            )
+            for f in map(s.obj, s.items(data.get("fields")))
+        ]
+
+    def tag_contact(self, record_id: str, tags: list[str]) -> CrmRecord:
+        """Keep the follow-up tags on one line of the Description (no tags on a Contact)."""
+        previous = self._get("Contact", record_id, [TAGS_FIELD]).get(TAGS_FIELD, "")
+        lines = previous.splitlines()
+        existing = next((ln for ln in lines if ln.startswith(TAG_PREFIX)), "")
+        merged = s.merge_tags(s.split_tags(existing[len(TAG_PREFIX) :]), tags)
+        others = [ln for ln in lines if not ln.startswith(TAG_PREFIX)]
+        self._patch(
+            "Contact", record_id, {TAGS_FIELD: "\n".join([*others, TAG_PREFIX + "; ".join(merged)])}
+        )
+        return CrmRecord(id=record_id, object_type="contact", fields={TAGS_FIELD: previous})
+
+    def restore_fields(self, object_type: str, record_id: str, values: dict[str, str]) -> None:
+        self._patch(SOBJECTS[object_type], record_id, values, expect=(204, 404))
+
+    def iter_contacts(self, page_size: int = 2000) -> Iterator[CrmRecord]:
+        soql = f"SELECT {', '.join(CONTACT_FIELDS)} FROM Contact"  # noqa: S608 -- no user input
+        batch = max(200, min(page_size, 2000))  # Salesforce's allowed batch sizes
+        for row in self.query(soql, batch_size=batch):
+            yield _contact_record(row)
+
+
+def build(connection: Connection) -> SalesforceClient:
+    version = s.text((connection.settings or {}).get("api_version")) or API_VERSION
+    return SalesforceClient(s.make_http(connection, classify=classify), version)

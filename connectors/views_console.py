@@ -1,0 +1,64 @@
+"""Staff console pages for a client's connections: list with health, connect link, disconnect."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from connectors import links, registry, services
+from connectors.catalog import KINDS
+from connectors.models import Connection, ConnectionIssue
+from tenants import scoping
+from tenants.console import require_role
+
+
+@login_required
+def connections(request: HttpRequest, public_id: str) -> HttpResponse:
+    client = scoping.client_for_user_or_404(request.user, public_id)
+    member = scoping.membership(request.user, client.agency)
+    rows = scoping.for_client(Connection, client).exclude(status="disabled")
+    issues = scoping.for_client(ConnectionIssue, client).filter(resolved_at__isnull=True)
+    chosen = [(kind, registry.get_spec(p)) for kind in KINDS if (p := client.provider_for(kind))]
+    context = {
+        "client": client,
+        "connections": rows,
+        "issues": issues.select_related("connection"),
+        "chosen": chosen,
+        "can_configure": bool(member and member.allows("configure")),
+        "new_link": request.session.pop("new_connect_link", None),
+    }
+    return render(request, "console/connections.html", context)
+
+
+@login_required
+@require_POST
+def create_link(request: HttpRequest, public_id: str) -> HttpResponse:
+    client = scoping.client_for_user_or_404(request.user, public_id)
+    require_role(request.user, client.agency, "configure")
+    request.session["new_connect_link"] = links.connect_url(client)
+    return redirect("connections:list", public_id=client.public_id)
+
+
+@login_required
+@require_POST
+def connect(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Staff connect on the client's behalf: the same connect page, opened by staff."""
+    client = scoping.client_for_user_or_404(request.user, public_id)
+    require_role(request.user, client.agency, "configure")
+    return redirect("connect:page", token=links.make_token(client))
+
+
+@login_required
+@require_POST
+def disconnect(request: HttpRequest, public_id: str, pk: int) -> HttpResponse:
+    client = scoping.client_for_user_or_404(request.user, public_id)
+    require_role(request.user, client.agency, "configure")
+    connection = get_object_or_404(scoping.for_client(Connection, client), pk=pk)
+    revoked = services.connection_disconnect(connection)
+    name = registry.get_spec(connection.provider).display_name
+    note = " and revoked at the vendor" if revoked else ""
+    messages.success(request, f"{name} disconnected{note}.")
+    return redirect("connections:list", public_id=client.public_id)

@@ -1,0 +1,232 @@
+"""Zoho CRM v8 client: Contacts, Deals, Notes, tags, field metadata (wire format only).
+
+Quirks handled here: the API host is the account's data centre (``api_domain``, via the
+connection's API base); the header is ``Zoho-oauthtoken``; a search that finds nothing is
+**204 with no body**; writes answer per record (``code``/``status``/``details``), so a 201 or
+207 can still carry a failed record, and a 400 may be one record's error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from connectors import crm_support as s
+from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
+from connectors.http import VendorHttp
+from connectors.models import Connection
+from connectors.zoho.mapping import MISSING_LAST_NAME, SOURCE_TAG_FIELD, TAGS_FIELD
+
+ROOT = "/crm/v8"
+CONTACT_FIELDS = ("First_Name", "Last_Name", "Email", "Phone", "Mobile", "AI_Company")
+MODULES = {"contact": "Contacts", "lead": "Leads", "deal": "Deals", "note": "Notes"}
+WRITE_STATUSES = (200, 201, 202, 207, 400)
+
+
+def _contact_record(row: dict[str, Any]) -> CrmRecord:
+    fields = {k: s.text(v) for k, v in row.items() if not isinstance(v, dict | list)}
+    fields[TAGS_FIELD] = ";".join(s.text(s.obj(t).get("name")) for t in s.items(row.get("Tag")))
+    contact = CrmContact(
+        email=fields.get("Email", ""),
+        phone=fields.get("Phone", "") or fields.get("Mobile", ""),
+        first_name=fields.get("First_Name", ""),
+        last_name=fields.get("Last_Name", ""),
+        company=fields.get("AI_Company", ""),
+    )
+    return CrmRecord(id=fields.get("id", ""), object_type="contact", fields=fields, contact=contact)
+
+
+def _one_result(body: Any, status: int) -> dict[str, Any]:
+    """The first per-record result of a write, or ConnectorError with Zoho's own code."""
+    entries = s.items(s.obj(body).get("data"))
+    if not entries:  # a request-level error: {"code","details","message","status":"error"}
+        top = s.obj(body)
+        raise s.vendor_error(
+            f"zoho {status}: {s.text(top.get('message'))} {s.text(top.get('details'))[:200]}",
+            status=status,
+            code=s.text(top.get("code")) or f"http_{status}",
+        )
+    entry = s.obj(entries[0])
+    if entry.get("status") != "success":
+        raise s.vendor_error(
+            f"zoho {status}: {s.text(entry.get('message'))} {s.text(entry.get('details'))[:200]}",
+            status=status,
+            code=s.text(entry.get("code")) or "INVALID_DATA",
+        )
+    return s.obj(entry.get("details"))
+
+
+class ZohoClient:
+    """``CrmClient`` for Zoho CRM v8; every method raises ``ConnectorError``."""
+
+    def __init__(self, http: VendorHttp) -> None:
+        self.http = http
+
+    def _write(self, method: str, path: str, record: dict[str, Any]) -> dict[str, Any]:
+        body = {"data": [record], "trigger": ["workflow"]}
+        response = self.http.request(method, path, json=body, expect=WRITE_STATUSES)
+        return _one_result(s.json_of(response), response.status_code)
+
+    def _get(self, module: str, record_id: str) -> dict[str, Any] | None:
+        response = self.http.request("GET", f"{ROOT}/{module}/{record_id}", expect=(200, 204))
+        rows = s.items(s.obj(s.json_of(response)).get("data"))
+        return s.obj(rows[0]) if rows else None
+
+    def _require(self, module: str, record_id: str) -> dict[str, Any]:
+        row = self._get(module, record_id)
+        if row is None:
+            raise ConnectorError(f"zoho: {module} {record_id} not found", status=204,
+                                 code="NOT_FOUND", permanent=True)  # fmt: skip
+        return row
+
+    # --- contacts ---------------------------------------------------------------------------
+
+    def find_contact(self, *, email: str = "", phone: str = "") -> CrmRecord | None:
+        # ``email=`` and ``phone=`` are Zoho's own search keys; ``phone`` looks in every phone
+        # field of the module. Nothing found is 204 with an empty body.
+        for key, value in (("email", email.strip().lower()), ("phone", phone.strip())):
+            if not value:
+                continue
+            params = {key: value, "fields": ",".join(CONTACT_FIELDS), "per_page": 1}
+            response = self.http.request(
+                "GET", f"{ROOT}/Contacts/search", params=params, expect=(200, 204)
+            )
+            rows = s.items(s.obj(s.json_of(response)).get("data"))
+            if rows:
+                return _contact_record(s.obj(rows[0]))
+        return None
+
+    def create_contact(self, contact: CrmContact, *, source_tag: str) -> CrmRecord:
+        values = {
+            "First_Name": contact.first_name,
+            "Last_Name": contact.last_name or MISSING_LAST_NAME,
+            "Email": contact.email.lower(),
+            "Phone": contact.phone,
+            "AI_Company": contact.company,
+            SOURCE_TAG_FIELD: source_tag,
+            **contact.extra,
+        }
+        values = {k: v for k, v in values.items() if v}
+        details = self._write("POST", f"{ROOT}/Contacts", values)
+        return CrmRecord(
+            id=s.text(details.get("id")), object_type="contact", fields=values, contact=contact
+        )
+
+    def update_contact(self, record_id: str, values: dict[str, str]) -> CrmRecord:
+        current = self._require("Contacts", record_id)
+        self._write("PUT", f"{ROOT}/Contacts/{record_id}", dict(values))
+        previous = {name: s.text(current.get(name)) for name in values}
+        return CrmRecord(id=record_id, object_type="contact", fields=previous)
+
+    # --- deals and notes ------------------------------------------------------------------------
+
+    def create_deal(
+        self, *, contact_id: str, name: str, stage: str, amount: str = "", source_tag: str = ""
+    ) -> CrmRecord:
+        values: dict[str, Any] = {"Deal_Name": name, "Stage": stage,
+                                  "Contact_Name": {"id": contact_id}}  # fmt: skip
+        if amount:
+            values["Amount"] = float(amount)
+        if source_tag:
+            values[SOURCE_TAG_FIELD] = source_tag
+        details = self._write("POST", f"{ROOT}/Deals", values)
+        fields = {"Deal_Name": name, "Stage": stage, "Contact_Name": contact_id}
+        return CrmRecord(id=s.text(details.get("id")), object_type="deal", fields=fields)
+
+    def move_deal(self, deal_id: str, stage: str) -> CrmRecord:
+        previous = s.text(self._require("Deals", deal_id).get("Stage"))
+        self._write("PUT", f"{ROOT}/Deals/{deal_id}", {"Stage": stage})
+        return CrmRecord(id=deal_id, object_type="deal", fields={"Stage": previous})
+
+    def add_note(self, *, contact_id: str, body: str) -> CrmRecord:
+        title = (body.strip().splitlines() or ["Chatbot conversation"])[0][:120]
+        note = {
+            "Note_Title": title,
+            "Note_Content": body,
+            "Parent_Id": {"module": {"api_name": "Contacts"}, "id": contact_id},
+        }
+        details = self._write("POST", f"{ROOT}/Notes", note)
+        return CrmRecord(id=s.text(details.get("id")), object_type="note",
+                         fields={"Note_Title": title})  # fmt: skip
+
+    def delete(self, object_type: str, record_id: str) -> None:
+        response = self.http.request(
+            "DELETE", f"{ROOT}/{MODULES[object_type]}/{record_id}", expect=(200, 204, 400)
+        )
+        if response.status_code != 400:
+            return
+        entry = s.obj((s.items(s.obj(s.json_of(response)).get("data")) or [{}])[0])
+        if entry.get("code") != "INVALID_DATA":  # INVALID_DATA for the id: already gone
+            _one_result(s.json_of(response), 400)
+
+    # --- catalogue, tags, undo, scans ------------------------------------------------------------
+
+    def field_catalogue(self, object_type: str = "contact") -> list[CrmField]:
+        response = self.http.request(
+            "GET", f"{ROOT}/settings/fields", params={"module": MODULES[object_type]}
+        )
+        return [
+            CrmField(
+                name=s.text(f.get("api_name")),
+                label=s.text(f.get("field_label") or f.get("display_label")),
+                type=s.text(f.get("data_type")) or "text",
+                required=bool(f.get("system_mandatory")),
+                custom=bool(f.get("custom_field")),
+            )
+            for f in map(s.obj, s.items(s.obj(response.json()).get("fields")))
+        ]
+
+    def _tags(self, record_id: str) -> list[str]:
+        row = self._require("Contacts", record_id)
+        return [s.text(s.obj(t).get("name")) for t in s.items(row.get(TAGS_FIELD))]
+
+    def _tag_action(self, record_id: str, action: str, names: list[str]) -> None:
+        path = f"{ROOT}/Contacts/{record_id}/actions/{action}"
+        body = {"tags": [{"name": n} for n in names]}
+        response = self.http.request("POST", path, json=body, expect=WRITE_STATUSES)
+        _one_result(s.json_of(response), response.status_code)
+
+    def tag_contact(self, record_id: str, tags: list[str]) -> CrmRecord:
+        previous = self._tags(record_id)
+        new = [t for t in s.merge_tags(previous, tags) if t not in previous]
+        if new:
+            self._tag_action(record_id, "add_tags", new)
+        return CrmRecord(id=record_id, object_type="contact",
+                         fields={TAGS_FIELD: ";".join(previous)})  # fmt: skip
+
+    def restore_fields(self, object_type: str, record_id: str, values: dict[str, str]) -> None:
+        module = MODULES[object_type]
+        if self._get(module, record_id) is None:
+            return  # gone: nothing to restore
+        values = dict(values)
+        if TAGS_FIELD in values:
+            keep = set(s.split_tags(values.pop(TAGS_FIELD)))
+            extra = [t for t in self._tags(record_id) if t not in keep]
+            if extra:
+                self._tag_action(record_id, "remove_tags", extra)
+        if values:
+            self._write("PUT", f"{ROOT}/{module}/{record_id}", values)
+
+    def iter_contacts(self, page_size: int = 200) -> Iterator[CrmRecord]:
+        params: dict[str, Any] = {"fields": ",".join(CONTACT_FIELDS),
+                                  "per_page": max(1, min(page_size, 200)), "page": 1}  # fmt: skip
+        while True:
+            response = self.http.request("GET", f"{ROOT}/Contacts", params=params,
+                                         expect=(200, 204))  # fmt: skip
+            body = s.obj(s.json_of(response))
+            for row in s.items(body.get("data")):
+                yield _contact_record(s.obj(row))
+            info = s.obj(body.get("info"))
+            if not info.get("more_records"):
+                return
+            # Past 2,000 records Zoho wants page_token instead of page numbers.
+            token = s.text(info.get("next_page_token"))
+            if token:
+                params.pop("page", None)
+                params["page_token"] = token
+            else:
+                params["page"] = int(params.get("page", 1)) + 1
+
+
+def build(connection: Connection) -> ZohoClient:
+    return ZohoClient(s.make_http(connection))

@@ -1,0 +1,216 @@
+"""The CRM emulators speak each vendor's wire format: paths, bodies, errors, headers, limits."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from connectors.emulators.auth import issue_token_for_tests
+from connectors.emulators.crm import control, soql
+from connectors.emulators.crm.salesforce import case_safe
+
+pytestmark = pytest.mark.django_db
+HS = "/emulators/hubspot/crm/v3/objects/contacts"
+SF = "/emulators/salesforce/services/data/v62.0"
+ZO = "/emulators/zoho/crm/v8"
+PD = "/emulators/pipedrive"
+
+
+def auth(provider: str, account: str, scheme: str = "Bearer") -> dict[str, str]:
+    token = issue_token_for_tests(provider, account, 3600)
+    return {"HTTP_AUTHORIZATION": f"{scheme} {token}"}
+
+
+def post(client, url: str, body, headers) -> object:
+    return client.post(url, data=json.dumps(body), content_type="application/json", **headers)
+
+
+# --- HubSpot ------------------------------------------------------------------------------------
+
+
+def test_hubspot_refuses_a_missing_token_with_its_error_shape(client):
+    response = client.get(HS)
+    assert response.status_code == 401
+    assert response.json()["category"] == "INVALID_AUTHENTICATION"
+    assert response.json()["status"] == "error" and "correlationId" in response.json()
+
+
+def test_hubspot_answers_409_with_the_existing_id(client):
+    h = auth("hubspot", "p1")
+    first = post(client, HS, {"properties": {"email": "a@example.com"}}, h)
+    second = post(client, HS, {"properties": {"email": "A@example.com"}}, h)
+    assert first.status_code == 201
+    assert second.status_code == 409
+    assert second.json()["message"] == f"Contact already exists. Existing ID: {first.json()['id']}"
+    assert second.json()["category"] == "CONFLICT"
+
+
+def test_hubspot_refuses_unknown_properties(client):
+    response = post(client, HS, {"properties": {"shoe_size": "9"}}, auth("hubspot", "p1"))
+    assert response.status_code == 400 and response.json()["category"] == "VALIDATION_ERROR"
+
+
+def test_hubspot_search_pages_and_stops_at_its_cap(client):
+    h = auth("hubspot", "p1")
+    control.seed("hubspot", "p1", "contacts", [{"lastname": "x", "email": f"{i}@e.com"}
+                                                for i in range(5)])  # fmt: skip
+    control.configure("hubspot", "p1", search_cap=4)
+    filters = [{"filters": [{"propertyName": "lastname", "operator": "EQ", "value": "X"}]}]
+    page = post(client, f"{HS}/search", {"filterGroups": filters, "limit": 2}, h).json()
+    assert page["total"] == 5 and len(page["results"]) == 2
+    assert page["paging"]["next"]["after"] == "2"
+    beyond = post(client, f"{HS}/search", {"filterGroups": filters, "limit": 2, "after": 4}, h)
+    assert beyond.status_code == 400
+
+
+def test_hubspot_counts_writes_but_not_searches(client):
+    h = auth("hubspot", "p1")
+    post(client, f"{HS}/search", {"filterGroups": []}, h)
+    post(client, HS, {"properties": {"email": "a@example.com"}}, h)
+    assert control.counts("hubspot", "p1")["write_calls"] == 1
+    assert control.counts("hubspot", "p1")["api_calls"] == 2
+
+
+def test_hubspot_429_carries_its_rate_limit_headers(client):
+    h = auth("hubspot", "p1")
+    control.inject_fault("hubspot", "p1", "rate_limit", retry_after=7)
+    response = client.get(HS, **h)
+    assert response.status_code == 429
+    assert response.json()["errorType"] == "RATE_LIMIT"
+    assert response["Retry-After"] == "7"
+    assert response["X-HubSpot-RateLimit-Max"] == "110"
+    assert client.get(HS, **h).status_code == 200  # one fault, consumed
+
+
+def test_accounts_never_see_each_others_records(client):
+    created = post(client, HS, {"properties": {"email": "a@example.com"}}, auth("hubspot", "p1"))
+    other = client.get(f"{HS}/{created.json()['id']}", **auth("hubspot", "p2"))
+    assert other.status_code == 404
+
+
+# --- Salesforce ---------------------------------------------------------------------------
+
+
+def test_salesforce_says_invalid_session_id_for_an_unknown_token(client):
+    response = client.get(f"{SF}/query", {"q": "SELECT Id FROM Contact"},
+                          HTTP_AUTHORIZATION="Bearer nope")  # fmt: skip
+    assert response.status_code == 401
+    assert response.json() == [{"message": "Session expired or invalid",
+                                "errorCode": "INVALID_SESSION_ID"}]  # fmt: skip
+
+
+def test_salesforce_reports_usage_and_refuses_past_the_daily_allowance(client):
+    h = auth("salesforce", "org1")
+    control.configure("salesforce", "org1", daily_limit=2)
+    q = {"q": "SELECT Id FROM Contact"}
+    assert client.get(f"{SF}/query", q, **h)["Sforce-Limit-Info"] == "api-usage=1/2"
+    assert client.get(f"{SF}/query", q, **h).status_code == 200
+    refused = client.get(f"{SF}/query", q, **h)
+    assert refused.status_code == 403
+    assert refused.json()[0]["errorCode"] == "REQUEST_LIMIT_EXCEEDED"
+    assert refused["Sforce-Limit-Info"] == "api-usage=2/2"
+
+
+def test_salesforce_requires_opportunity_fields(client):
+    response = post(client, f"{SF}/sobjects/Opportunity", {"Name": "x"}, auth("salesforce", "o"))
+    assert response.status_code == 400
+    assert response.json()[0]["errorCode"] == "REQUIRED_FIELD_MISSING"
+    assert response.json()[0]["fields"] == ["StageName", "CloseDate"]
+
+
+def test_salesforce_rejects_an_injected_quote_as_malformed(client):
+    q = {"q": "SELECT Id FROM Contact WHERE Email = 'a' OR '1'='1'"}
+    response = client.get(f"{SF}/query", q, **auth("salesforce", "o"))
+    assert response.status_code == 400 and response.json()[0]["errorCode"] == "MALFORMED_QUERY"
+
+
+def test_soql_unescapes_literals_and_binds_and_before_or():
+    query = soql.parse(
+        "SELECT Id FROM Contact WHERE Email = 'o\\'b\\\\' OR Phone = '1' AND Id = '2'"
+    )
+    assert query.conditions[0].value == "o'b\\"
+    assert soql.matches(query, {"email": "O'B\\", "phone": "", "id": ""})
+    assert not soql.matches(query, {"email": "", "phone": "1", "id": "3"})
+
+
+def test_salesforce_ids_carry_the_case_safe_suffix():
+    assert case_safe("001D000000IqhSL") == "001D000000IqhSLIAZ"  # Salesforce's documented example
+
+
+# --- Zoho -----------------------------------------------------------------------------------------
+
+
+def test_zoho_wants_its_own_auth_scheme(client):
+    token = issue_token_for_tests("zoho", "z1", 3600)
+    wrong = client.get(
+        f"{ZO}/Contacts/search", {"email": "a@b.c"}, HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert wrong.status_code == 401 and wrong.json()["code"] == "INVALID_TOKEN"
+    right = client.get(f"{ZO}/Contacts/search", {"email": "a@b.c"},
+                       HTTP_AUTHORIZATION=f"Zoho-oauthtoken {token}")  # fmt: skip
+    assert right.status_code == 204 and right.content == b""
+
+
+def test_zoho_answers_per_record_with_207_for_a_mix(client):
+    h = auth("zoho", "z1", "Zoho-oauthtoken")
+    body = {"data": [{"Last_Name": "Ok"}, {"First_Name": "No last name"}]}
+    response = post(client, f"{ZO}/Contacts", body, h)
+    assert response.status_code == 207
+    first, second = response.json()["data"]
+    assert (first["code"], first["status"]) == ("SUCCESS", "success")
+    assert (second["code"], second["details"]["api_name"]) == ("MANDATORY_NOT_FOUND", "Last_Name")
+
+
+def test_zoho_lists_need_fields_and_criteria_search_works(client):
+    h = auth("zoho", "z1", "Zoho-oauthtoken")
+    assert client.get(f"{ZO}/Contacts", **h).json()["code"] == "REQUIRED_PARAM_MISSING"
+    post(client, f"{ZO}/Contacts", {"data": [{"Last_Name": "Lo", "Email": "l@e.com"}]}, h)
+    found = client.get(f"{ZO}/Contacts/search", {"criteria": "(Email:equals:L@E.com)"}, **h)
+    assert found.json()["data"][0]["Last_Name"] == "Lo"
+    assert found.json()["info"]["more_records"] is False
+
+
+# --- Pipedrive ----------------------------------------------------------------------------
+
+
+def test_pipedrive_serves_v2_persons_beside_v1_notes(client):
+    h = auth("pipedrive", "d1")
+    body = {"name": "Ada", "emails": [{"value": "a@e.com", "primary": True}]}
+    person = post(client, f"{PD}/api/v2/persons", body, h)
+    person_id = person.json()["data"]["id"]
+    for prefix in ("/api/v1", "/v1"):
+        note = post(client, f"{PD}{prefix}/notes", {"content": "hi", "person_id": person_id}, h)
+        assert note.status_code == 201 and note.json()["success"] is True
+    params = {"term": "A@E.com", "fields": "email", "exact_match": "true"}
+    search = client.get(f"{PD}/api/v2/persons/search", params, **h)
+    assert search.json()["data"]["items"][0]["item"]["emails"] == ["a@e.com"]
+    assert search.json()["additional_data"] == {"next_cursor": None}
+
+
+def test_pipedrive_errors_have_its_shape(client):
+    h = auth("pipedrive", "d1")
+    missing = client.get(f"{PD}/api/v2/persons/999", **h)
+    assert missing.status_code == 404
+    assert missing.json() == {"success": False, "error": "Person not found",
+                              "error_info": "Please check developers.pipedrive.com",
+                              "data": None, "additional_data": None}  # fmt: skip
+    short = client.get(f"{PD}/api/v2/persons/search", {"term": "a"}, **h)
+    assert short.status_code == 400
+
+
+# --- control API ---------------------------------------------------------------------------------
+
+
+def test_the_control_api_injects_faults_and_counts(client):
+    base = "/emulators/pipedrive/_emulator/accounts/d9"
+    added = client.post(f"{base}/faults", data=json.dumps({"kind": "server_error", "count": 1}),
+                        content_type="application/json")  # fmt: skip
+    assert added.status_code == 201
+    h = auth("pipedrive", "d9")
+    assert client.get(f"{PD}/api/v2/persons", **h).status_code == 500
+    assert client.get(f"{PD}/api/v2/persons", **h).status_code == 200
+    assert client.get(base).json() == {"objects": {}, "api_calls": 1, "write_calls": 0}
+    bad = client.post(f"{base}/faults", data=json.dumps({"kind": "meteor"}),
+                      content_type="application/json")  # fmt: skip
+    assert bad.status_code == 400

@@ -1,0 +1,90 @@
+"""The HubSpot client end to end against the HubSpot emulator (live server)."""
+
+from __future__ import annotations
+
+import pytest
+
+from connectors.base import ConnectorError, CrmContact
+from connectors.emulators.crm import control
+from connectors.hubspot.client import build
+
+pytestmark = pytest.mark.django_db(transaction=True)
+V = "hubspot"
+
+
+def test_it_runs_the_whole_lead_lifecycle(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    assert crm.find_contact(email="ada@example.com") is None
+    created = crm.create_contact(
+        CrmContact(email="Ada@Example.com", first_name="Ada", last_name="Lovelace",
+                   phone="+14155550100"),
+        source_tag="AI_Chatbot",
+    )  # fmt: skip
+    assert created.existed is False
+    assert crm.find_contact(email="ada@example.com").id == created.id
+    assert crm.find_contact(phone="+14155550100").id == created.id
+    previous = crm.update_contact(created.id, {"firstname": "Augusta", "company": "Analytical"})
+    assert previous.fields == {"firstname": "Ada", "company": ""}
+    deal = crm.create_deal(contact_id=created.id, name="Ada: demo", stage="appointmentscheduled")
+    moved = crm.move_deal(deal.id, "qualifiedtobuy")
+    assert moved.fields == {"dealstage": "appointmentscheduled"}
+    note = crm.add_note(contact_id=created.id, body="Asked about pricing.")
+    stored = control.record(V, account, note.id)
+    assert stored["links"]["associations"] == [{"toObjectId": created.id, "typeId": 202}]
+    for kind, record_id in (("note", note.id), ("deal", deal.id), ("contact", created.id)):
+        crm.delete(kind, record_id)
+        crm.delete(kind, record_id)  # already gone: fine
+    assert control.counts(V, account)["objects"] == {}
+
+
+def test_it_never_creates_a_second_contact_when_the_email_exists(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    first = crm.create_contact(CrmContact(email="bob@example.com", first_name="Bob"),
+                               source_tag="AI_Chatbot")  # fmt: skip
+    again = crm.create_contact(CrmContact(email="BOB@example.com", first_name="Robert"),
+                               source_tag="AI_Chatbot")  # fmt: skip
+    assert again.existed is True and again.id == first.id
+    assert again.fields == {"firstname": "Bob"}  # what the 409 path's update replaced
+    assert control.counts(V, account)["objects"] == {"contacts": 1}
+    assert control.record(V, account, first.id)["data"]["firstname"] == "Robert"
+
+
+def test_it_keeps_one_clients_crm_invisible_to_another(emulated, world):
+    conn_a, _ = emulated(V)
+    conn_b, account_b = emulated(V, world.client_b)
+    build(conn_a).create_contact(CrmContact(email="a@example.com"), source_tag="t")
+    assert build(conn_b).find_contact(email="a@example.com") is None
+    assert control.counts(V, account_b)["objects"] == {}
+
+
+def test_it_reports_the_rate_limit_with_the_vendors_wait(emulated):
+    connection, account = emulated(V)
+    control.inject_fault(V, account, "rate_limit", count=5, retry_after=7)
+    with pytest.raises(ConnectorError) as raised:
+        build(connection).find_contact(email="x@example.com")
+    assert raised.value.retry_after is not None and raised.value.retry_after >= 7
+
+
+def test_it_tags_with_lifecycle_stage_and_tag_property_and_restores(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    contact = crm.create_contact(CrmContact(email="t@example.com"), source_tag="t")
+    crm.tag_contact(contact.id, ["lead"])
+    previous = crm.tag_contact(contact.id, ["opportunity", "hot", "callback"])
+    assert previous.fields == {"lifecyclestage": "lead", "switchboard_tags": ""}
+    data = control.record(V, account, contact.id)["data"]
+    assert (data["lifecyclestage"], data["switchboard_tags"]) == ("opportunity", "hot;callback")
+    crm.restore_fields("contact", contact.id, previous.fields)
+    data = control.record(V, account, contact.id)["data"]
+    assert (data["lifecyclestage"], data["switchboard_tags"]) == ("lead", "")
+    crm.delete("contact", contact.id)
+    crm.restore_fields("contact", contact.id, previous.fields)  # gone: nothing to do
+
+
+def test_it_lists_custom_properties_in_the_catalogue(emulated):
+    connection, account = emulated(V)
+    control.add_custom_field(V, account, "contacts", "shoe_size", "Shoe size", "number")
+    fields = {f.name: f for f in build(connection).field_catalogue()}
+    assert fields["shoe_size"].custom and not fields["email"].custom

@@ -1,0 +1,92 @@
+"""The Pipedrive client end to end against the Pipedrive emulator (live server)."""
+
+from __future__ import annotations
+
+import pytest
+
+from connectors.base import ConnectorError, CrmContact
+from connectors.emulators.crm import control
+from connectors.emulators.crm.pipedrive import custom_key
+from connectors.pipedrive.client import build
+from tests.connectors.crm_fixtures import find_or_create
+
+pytestmark = pytest.mark.django_db(transaction=True)
+V = "pipedrive"
+
+
+def test_it_runs_the_whole_lead_lifecycle(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    assert crm.find_contact(email="ada@example.com", phone="+14155550100") is None
+    created = crm.create_contact(
+        CrmContact(email="Ada@example.com", first_name="Ada", last_name="Lovelace",
+                   phone="+1 415 555 0100", extra={"AI intent": "pricing"}),
+        source_tag="AI_Chatbot",
+    )  # fmt: skip
+    stored = control.record(V, account, created.id)["data"]
+    assert stored["emails"] == [{"value": "ada@example.com", "primary": True, "label": "work"}]
+    assert stored["custom_fields"] == {
+        custom_key("Source tag"): "AI_Chatbot",
+        custom_key("AI intent"): "pricing",
+    }
+    assert crm.find_contact(email="ada@example.com").id == created.id
+    assert crm.find_contact(phone="+14155550100").id == created.id  # matched on digits
+    previous = crm.update_contact(created.id, {"first_name": "Augusta", "AI intent": "demo"})
+    assert previous.fields == {"first_name": "Ada", "AI intent": "pricing"}
+    deal = crm.create_deal(contact_id=created.id, name="Ada: demo", stage="Qualified")
+    assert crm.move_deal(deal.id, "Demo Scheduled").fields == {"stage_id": "1"}
+    note = crm.add_note(contact_id=created.id, body="Asked about <pricing>.")
+    assert control.record(V, account, note.id)["data"]["content"] == "Asked about &lt;pricing&gt;."
+    for kind, record_id in (("note", note.id), ("deal", deal.id), ("contact", created.id)):
+        crm.delete(kind, record_id)
+        crm.delete(kind, record_id)  # 404: fine
+    assert control.counts(V, account)["objects"] == {}
+
+
+def test_it_searches_before_creating_so_a_retry_never_duplicates(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    first = find_or_create(crm, CrmContact(email="bob@example.com", last_name="Smith"))
+    again = find_or_create(crm, CrmContact(email="BOB@example.com"))
+    assert again.id == first.id
+    assert control.counts(V, account)["objects"] == {"persons": 1}
+    assert control.write_calls(V, account) == 1
+
+
+def test_it_labels_contacts_and_refuses_unknown_labels(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    person = crm.create_contact(CrmContact(email="l@example.com"), source_tag="x")
+    previous = crm.tag_contact(person.id, ["Hot lead"])
+    assert previous.fields == {"label_ids": ""}
+    assert control.record(V, account, person.id)["data"]["label_ids"] == [2]
+    with pytest.raises(ConnectorError) as raised:
+        crm.tag_contact(person.id, ["VIP"])
+    assert raised.value.permanent
+    crm.restore_fields("contact", person.id, previous.fields)
+    assert control.record(V, account, person.id)["data"]["label_ids"] == []
+
+
+def test_it_pages_v2_persons_with_the_cursor(emulated):
+    connection, account = emulated(V)
+    control.seed(V, account, "persons", [{"name": f"P{i}"} for i in range(7)])
+    seen = [r.fields["name"] for r in build(connection).iter_contacts(page_size=3)]
+    assert seen == [f"P{i}" for i in range(7)]
+
+
+def test_it_lists_custom_fields_in_the_catalogue(emulated):
+    connection, _ = emulated(V)
+    catalogue = {f.label: f for f in build(connection).field_catalogue()}
+    assert catalogue["Source tag"].custom and catalogue["Source tag"].name == custom_key(
+        "Source tag"
+    )
+    assert not catalogue["Email"].custom
+
+
+def test_it_gives_up_after_repeated_server_errors(emulated, settings):
+    settings.VENDOR_BACKOFF_BASE_SECONDS = 0.01
+    connection, account = emulated(V)
+    control.inject_fault(V, account, "server_error", count=10)
+    with pytest.raises(ConnectorError) as raised:
+        build(connection).find_contact(email="a@example.com")
+    assert raised.value.status == 500 and not raised.value.permanent

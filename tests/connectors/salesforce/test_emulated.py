@@ -1,0 +1,108 @@
+"""The Salesforce client end to end against the Salesforce emulator (live server)."""
+
+from __future__ import annotations
+
+import pytest
+
+from connectors.base import ConnectorError, CrmContact
+from connectors.emulators.crm import control
+from connectors.salesforce.client import build
+from tests.connectors.crm_fixtures import add_refresh_token
+
+pytestmark = pytest.mark.django_db(transaction=True)
+V = "salesforce"
+
+
+def test_it_runs_the_whole_lead_lifecycle(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    assert crm.find_contact(email="ada@example.com") is None
+    created = crm.create_contact(
+        CrmContact(email="ada@example.com", first_name="Ada", last_name="Lovelace",
+                   phone="+14155550100", company="Analytical Engines"),
+        source_tag="AI_Chatbot",
+    )  # fmt: skip
+    assert created.id.startswith("003") and len(created.id) == 18
+    assert crm.find_contact(email="ADA@example.com").id == created.id
+    assert crm.find_contact(phone="+14155550100").id == created.id
+    previous = crm.update_contact(created.id, {"FirstName": "Augusta", "Title": "Countess"})
+    assert previous.fields == {"FirstName": "Ada", "Title": ""}
+    deal = crm.create_deal(contact_id=created.id, name="Ada: demo", stage="Prospecting",
+                           amount="1200", source_tag="AI_Chatbot")  # fmt: skip
+    roles = control.records(V, account, "OpportunityContactRole")
+    assert [r["data"]["ContactId"] for r in roles] == [created.id]
+    assert crm.move_deal(deal.id, "Qualification").fields == {"StageName": "Prospecting"}
+    note = crm.add_note(contact_id=created.id, body="Asked about pricing.\nWants a demo.")
+    assert note.object_type == "note"
+    links = control.records(V, account, "ContentDocumentLink")
+    assert [(r["data"]["ContentDocumentId"], r["data"]["LinkedEntityId"]) for r in links] == [
+        (note.id, created.id)
+    ]
+    for kind, record_id in (("note", note.id), ("deal", deal.id), ("contact", created.id)):
+        crm.delete(kind, record_id)
+        crm.delete(kind, record_id)  # ENTITY_IS_DELETED: fine
+    assert control.counts(V, account)["objects"] == {}
+
+
+def test_it_logs_a_task_when_the_org_has_no_notes(emulated):
+    connection, account = emulated(V)
+    control.configure(V, account, content_notes=False)
+    crm = build(connection)
+    contact = crm.create_contact(CrmContact(email="t@example.com", last_name="T"), source_tag="x")
+    note = crm.add_note(contact_id=contact.id, body="Called back")
+    assert note.object_type == "task"
+    assert control.record(V, account, note.id)["data"]["WhoId"] == contact.id
+
+
+def test_it_escapes_quotes_and_backslashes_in_searches(emulated):
+    connection, _account = emulated(V)
+    crm = build(connection)
+    tricky = "o'brien\\x@example.com"
+    created = crm.create_contact(CrmContact(email=tricky, last_name="O'Brien"), source_tag="x")
+    crm.create_contact(CrmContact(email="other@example.com", last_name="Other"), source_tag="x")
+    assert crm.find_contact(email=tricky).id == created.id
+    assert crm.find_contact(email="x' OR Email != 'nobody") is None
+
+
+def test_it_pages_through_next_records_url(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    rows = [{"LastName": f"P{i}", "Email": f"p{i}@example.com"} for i in range(205)]
+    control.seed(V, account, "Contact", rows)
+    seen = [r.fields["LastName"] for r in crm.iter_contacts(page_size=200)]
+    assert len(seen) == 205 and len(set(seen)) == 205
+
+
+def test_it_treats_an_exhausted_allowance_as_a_rate_limit(emulated):
+    connection, account = emulated(V)
+    control.configure(V, account, daily_limit=1)
+    crm = build(connection)
+    assert crm.find_contact(email="a@example.com") is None  # uses the one allowed call
+    with pytest.raises(ConnectorError) as raised:
+        crm.find_contact(email="a@example.com")
+    assert raised.value.code == "rate_limited" and not raised.value.permanent
+
+
+def test_it_refreshes_the_session_on_invalid_session_id(emulated):
+    connection, account = emulated(V)
+    connection.refresh_token = add_refresh_token(V, connection.access_token)
+    connection.save()
+    old_token = connection.access_token
+    control.inject_fault(V, account, "unauthorized", count=1)
+    assert build(connection).find_contact(email="a@example.com") is None
+    connection.refresh_from_db()
+    assert connection.access_token != old_token
+
+
+def test_it_keeps_tags_on_a_description_line_and_restores_it(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    contact = crm.create_contact(CrmContact(email="d@example.com", last_name="D"), source_tag="x")
+    crm.update_contact(contact.id, {"Description": "VIP customer"})
+    crm.tag_contact(contact.id, ["hot"])
+    previous = crm.tag_contact(contact.id, ["Hot", "callback"])
+    description = control.record(V, account, contact.id)["data"]["Description"]
+    assert description == "VIP customer\nSwitchboard tags: hot; callback"
+    crm.restore_fields("contact", contact.id, {"Description": "VIP customer"})
+    assert control.record(V, account, contact.id)["data"]["Description"] == "VIP customer"
+    assert previous.fields["Description"] == "VIP customer\nSwitchboard tags: hot"

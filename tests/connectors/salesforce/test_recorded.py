@@ -1,0 +1,121 @@
+"""The Salesforce client against recorded Salesforce responses, at the HTTP seam."""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
+
+from connectors.base import ConnectorError
+from connectors.salesforce.client import build, soql_quote
+from tests.connectors.crm_fixtures import replay, sent_json
+
+pytestmark = pytest.mark.django_db
+API = "https://acme.my.salesforce.com/services/data/v62.0"
+V = "salesforce"
+
+
+def _soql(call) -> str:
+    return parse_qs(urlsplit(call.request.url).query)["q"][0]
+
+
+def test_it_escapes_soql_literals():
+    assert soql_quote("o'brien\\x") == "'o\\'brien\\\\x'"
+    assert soql_quote("a\nb") == "'a\\nb'"
+
+
+@responses.activate
+def test_it_finds_by_email_then_by_either_phone(recorded):
+    replay(responses, "GET", f"{API}/query", V, "query_contacts_200_empty")
+    replay(responses, "GET", f"{API}/query", V, "query_contacts_200")
+    found = build(recorded(V)).find_contact(email="O'Hara@example.com", phone="+14155550100")
+    assert _soql(responses.calls[0]).endswith("WHERE Email = 'o\\'hara@example.com' LIMIT 1")
+    assert _soql(responses.calls[1]).endswith(
+        "WHERE Phone = '+14155550100' OR MobilePhone = '+14155550100' LIMIT 1"
+    )
+    assert found.id == "003D000000QV9n2IAD" and found.contact.last_name == "Lovelace"
+
+
+@responses.activate
+def test_it_follows_next_records_url(recorded):
+    replay(responses, "GET", f"{API}/query", V, "query_contacts_200_page1")
+    replay(responses, "GET", f"{API}/query/01gD0000002HU6KIAW-2000", V,
+           "query_contacts_200_page2")  # fmt: skip
+    names = [r.fields["LastName"] for r in build(recorded(V)).iter_contacts()]
+    assert names == ["One", "Two"]
+    assert responses.calls[0].request.headers["Sforce-Query-Options"] == "batchSize=2000"
+
+
+@responses.activate
+def test_it_creates_an_opportunity_with_a_contact_role(recorded):
+    replay(responses, "POST", f"{API}/sobjects/Opportunity", V, "create_sobject_201")
+    replay(responses, "POST", f"{API}/sobjects/OpportunityContactRole", V, "create_sobject_201")
+    build(recorded(V)).create_deal(contact_id="003X", name="Demo", stage="Prospecting",
+                                   amount="99.5")  # fmt: skip
+    deal = sent_json(responses.calls[0])
+    assert (deal["Name"], deal["StageName"], deal["Amount"]) == ("Demo", "Prospecting", 99.5)
+    assert deal["CloseDate"]  # required by Salesforce
+    assert sent_json(responses.calls[1]) == {
+        "OpportunityId": "003D000000QV9n2IAD", "ContactId": "003X", "IsPrimary": True,
+    }  # fmt: skip
+
+
+@responses.activate
+def test_it_refuses_a_record_salesforce_refuses(recorded):
+    replay(responses, "POST", f"{API}/sobjects/Opportunity", V, "create_sobject_400_required")
+    with pytest.raises(ConnectorError) as raised:
+        build(recorded(V)).create_deal(contact_id="003X", name="Demo", stage="Prospecting")
+    assert raised.value.permanent and raised.value.status == 400
+
+
+@responses.activate
+def test_it_writes_a_content_note_linked_to_the_contact(recorded):
+    replay(responses, "POST", f"{API}/sobjects/ContentNote", V, "create_sobject_201")
+    replay(responses, "POST", f"{API}/sobjects/ContentDocumentLink", V, "create_sobject_201")
+    build(recorded(V)).add_note(contact_id="003X", body="Hi <there>\nline two")
+    note = sent_json(responses.calls[0])
+    assert base64.b64decode(note["Content"]).decode() == "<p>Hi &lt;there&gt;<br>line two</p>"
+    link = sent_json(responses.calls[1])
+    assert (link["LinkedEntityId"], link["ShareType"]) == ("003X", "V")
+
+
+@responses.activate
+def test_it_falls_back_to_a_task_without_notes(recorded):
+    replay(responses, "POST", f"{API}/sobjects/ContentNote", V, "create_contentnote_404")
+    replay(responses, "POST", f"{API}/sobjects/Task", V, "create_sobject_201")
+    note = build(recorded(V)).add_note(contact_id="003X", body="Called")
+    assert note.object_type == "task" and sent_json(responses.calls[1])["WhoId"] == "003X"
+
+
+@responses.activate
+def test_it_returns_previous_values_and_clears_with_null(recorded):
+    replay(responses, "GET", f"{API}/sobjects/Contact/003X", V, "get_contact_200")
+    responses.add("PATCH", f"{API}/sobjects/Contact/003X", status=204)
+    previous = build(recorded(V)).update_contact("003X", {"FirstName": "Augusta", "Title": ""})
+    assert previous.fields == {"FirstName": "Ada", "Title": ""}
+    assert sent_json(responses.calls[1]) == {"FirstName": "Augusta", "Title": None}
+
+
+@responses.activate
+def test_it_treats_entity_is_deleted_as_gone(recorded):
+    replay(responses, "DELETE", f"{API}/sobjects/Contact/003X", V, "delete_404_deleted")
+    build(recorded(V)).delete("contact", "003X")
+
+
+@responses.activate
+def test_it_calls_request_limit_exceeded_a_rate_limit(recorded):
+    replay(responses, "GET", f"{API}/query", V, "query_403_limit")
+    with pytest.raises(ConnectorError) as raised:
+        build(recorded(V)).find_contact(email="a@example.com")
+    assert raised.value.code == "rate_limited" and not raised.value.permanent
+
+
+@responses.activate
+def test_it_reads_required_and_custom_fields_from_describe(recorded):
+    replay(responses, "GET", f"{API}/sobjects/Contact/describe", V, "describe_contact_200")
+    fields = {f.name: (f.required, f.custom) for f in build(recorded(V)).field_catalogue()}
+    assert fields == {
+        "Id": (False, False), "LastName": (True, False), "AI_Lead_Score__c": (False, True),
+    }  # fmt: skip

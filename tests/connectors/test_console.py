@@ -1,0 +1,60 @@
+"""Console pages for connections: who may do what, and the connect link they hand out."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client as BrowserClient
+
+from connectors.models import Connection, ConnectionIssue
+
+pytestmark = pytest.mark.django_db
+
+
+def url(world, suffix: str = "") -> str:
+    return f"/console/clients/{world.client_a.public_id}/connections/{suffix}"
+
+
+def test_it_lists_connections_and_open_issues(client, world, viewer):
+    connection = Connection.objects.create(
+        client=world.client_a, provider="hubspot", kind="crm", status="needs_reauth"
+    )
+    ConnectionIssue.objects.create(
+        client=world.client_a, connection=connection, kind="needs_reauth", message="revoked"
+    )
+    client.force_login(viewer)
+    page = client.get(url(world)).content.decode()
+    assert "Needs reconnecting" in page and "revoked" in page
+    assert "Create connect link" not in page and "Disconnect" not in page
+
+
+def test_it_hands_out_a_working_connect_link_to_admins(client, world, owner):
+    client.force_login(owner)
+    page = client.post(url(world, "link"), follow=True).content.decode()
+    link = page.split('id="connect-link"')[1].split("<code>")[1].split("</code>")[0]
+    assert "/connect/" in link
+    visit = BrowserClient().get("/" + link.split("://", 1)[1].split("/", 1)[1])
+    assert visit.status_code == 200 and world.client_a.name in visit.content.decode()
+    assert "HubSpot" in visit.content.decode()
+
+
+def test_it_refuses_changes_to_viewers_and_operators(client, world, viewer, operator):
+    connection = Connection.objects.create(client=world.client_a, provider="hubspot", kind="crm")
+    for user in (viewer, operator):
+        client.force_login(user)
+        assert client.post(url(world, "link")).status_code == 403
+        assert client.post(url(world, "connect")).status_code == 403
+        assert client.post(url(world, f"{connection.pk}/disconnect")).status_code == 403
+    assert Connection.objects.get(pk=connection.pk).status == "active"
+
+
+def test_it_will_not_disconnect_another_clients_connection(client, world, owner):
+    other = Connection.objects.create(client=world.client_b, provider="hubspot", kind="crm")
+    client.force_login(owner)
+    assert client.post(url(world, f"{other.pk}/disconnect")).status_code == 404
+    assert Connection.objects.get(pk=other.pk).status == "active"
+
+
+def test_staff_connect_opens_the_clients_connect_page(client, world, owner):
+    client.force_login(owner)
+    response = client.post(url(world, "connect"))
+    assert response.status_code == 302 and response["Location"].startswith("/connect/")

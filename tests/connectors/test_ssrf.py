@@ -1,0 +1,91 @@
+"""User-supplied URLs may not reach inside: a corpus of hostile URLs, each refused."""
+
+from __future__ import annotations
+
+import pytest
+import responses
+
+from connectors import ssrf
+
+HOSTILE = [
+    "http://127.0.0.1/",
+    "http://127.1/",
+    "http://0x7f.1/",
+    "http://0x7f000001/",
+    "http://2130706433/",
+    "http://017700000001/",
+    "http://0177.0.0.1/",
+    "http://127.000.000.001/",
+    "http://localhost/",
+    "http://LOCALHOST./",
+    "http://0.0.0.0/",
+    "http://0/",
+    "http://[::1]/",
+    "http://[::]/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://[::ffff:7f00:1]/",
+    "http://[0:0:0:0:0:ffff:127.0.0.1]/",
+    "http://[2002:7f00:1::]/",  # 6to4 wrapping 127.0.0.1
+    "http://[fe80::1]/",
+    "http://[fc00::1]/",
+    "http://[fd12:3456::1]/",
+    "http://[ff02::1]/",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://169.254.0.1/",
+    "http://10.0.0.1/",
+    "http://10.255.255.255:8443/",
+    "http://172.16.0.1/",
+    "http://172.31.255.254/",
+    "http://192.168.1.1/",
+    "http://100.64.0.1/",  # carrier-grade NAT
+    "http://192.0.0.1/",
+    "http://198.18.0.1/",  # benchmarking range
+    "http://224.0.0.1/",
+    "http://240.0.0.1/",
+    "http://255.255.255.255/",
+    "https://user:pass@caldav.icloud.com/",
+    "ftp://caldav.example.com/",
+    "file:///etc/passwd",
+    "gopher://127.0.0.1:6379/_INFO",
+    "http:///nohost",
+    "http://no-such-host.invalid/",
+]
+
+
+@pytest.mark.parametrize("url", HOSTILE)
+def test_it_refuses_hostile_urls(url):
+    with pytest.raises(ssrf.UnsafeUrl):
+        ssrf.check_url(url, allow_private=False)
+
+
+def test_it_accepts_a_public_address():
+    ssrf.check_url("https://93.184.216.34/dav/", allow_private=False)
+    ssrf.check_url("http://[2606:4700:4700::1111]/", allow_private=False)
+
+
+def test_the_allow_switch_lifts_only_the_address_check():
+    ssrf.check_url("http://127.0.0.1:5232/", allow_private=True)
+    with pytest.raises(ssrf.UnsafeUrl):
+        ssrf.check_url("file:///etc/passwd", allow_private=True)
+
+
+@responses.activate
+def test_it_checks_every_redirect_target(settings):
+    settings.ALLOW_PRIVATE_URLS = False
+    responses.add(
+        "PROPFIND",
+        "https://93.184.216.34/dav/",
+        status=301,
+        headers={"Location": "http://169.254.169.254/latest/meta-data/"},
+    )
+    with pytest.raises(ssrf.UnsafeUrl):
+        ssrf.safe_request("PROPFIND", "https://93.184.216.34/dav/")
+    assert len(responses.calls) == 1  # the inside address was never requested
+
+
+@responses.activate
+def test_it_follows_a_redirect_to_a_public_host(settings):
+    settings.ALLOW_PRIVATE_URLS = False
+    responses.add("GET", "https://93.184.216.34/a", status=302, headers={"Location": "/b"})
+    responses.add("GET", "https://93.184.216.34/b", status=200, body="ok")
+    assert ssrf.safe_request("GET", "https://93.184.216.34/a").text == "ok"

@@ -1,0 +1,98 @@
+"""The Zoho CRM v8 client against recorded Zoho responses, at the HTTP seam."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
+
+from connectors.base import ConnectorError, CrmContact
+from connectors.zoho.client import build
+from tests.connectors.crm_fixtures import replay, sent_json
+
+pytestmark = pytest.mark.django_db
+API = "https://www.zohoapis.eu/crm/v8"  # the account's data centre, from api_domain
+V = "zoho"
+
+
+def _query(call) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(call.request.url).query)
+
+
+@responses.activate
+def test_it_reads_204_as_nothing_found_then_searches_phone(recorded):
+    responses.add("GET", f"{API}/Contacts/search", status=204)
+    replay(responses, "GET", f"{API}/Contacts/search", V, "search_contacts_200")
+    found = build(recorded(V)).find_contact(email="Ada@Example.com", phone="+14155550100")
+    assert _query(responses.calls[0])["email"] == ["ada@example.com"]
+    assert _query(responses.calls[1])["phone"] == ["+14155550100"]
+    assert responses.calls[0].request.headers["Authorization"] == "Zoho-oauthtoken recorded-token"
+    assert (found.id, found.fields["Tag"]) == ("554023000000527002", "Hot lead")
+
+
+@responses.activate
+def test_it_creates_with_data_array_and_reads_the_per_record_id(recorded):
+    replay(responses, "POST", f"{API}/Contacts", V, "create_contact_201")
+    created = build(recorded(V)).create_contact(CrmContact(email="ada@example.com"),
+                                                source_tag="AI_Chatbot")  # fmt: skip
+    body = sent_json(responses.calls[0])
+    assert body["data"] == [
+        {"Last_Name": "[not provided]", "Email": "ada@example.com", "Lead_Source": "AI_Chatbot"}
+    ]
+    assert body["trigger"] == ["workflow"]
+    assert created.id == "554023000000527002"
+
+
+@responses.activate
+def test_it_raises_the_per_record_error(recorded):
+    replay(responses, "POST", f"{API}/Deals", V, "create_deal_400_stage")
+    with pytest.raises(ConnectorError) as raised:
+        build(recorded(V)).create_deal(contact_id="1", name="x", stage="Nonsense")
+    assert (raised.value.code, raised.value.permanent) == ("INVALID_DATA", True)
+    assert "Stage" in str(raised.value)
+
+
+@responses.activate
+def test_it_attaches_notes_with_parent_id(recorded):
+    replay(responses, "POST", f"{API}/Notes", V, "create_note_201")
+    build(recorded(V)).add_note(contact_id="554023000000527002", body="Pricing")
+    assert sent_json(responses.calls[0])["data"][0]["Parent_Id"] == {
+        "module": {"api_name": "Contacts"}, "id": "554023000000527002",
+    }  # fmt: skip
+
+
+@responses.activate
+def test_it_returns_previous_values_on_update(recorded):
+    replay(responses, "GET", f"{API}/Contacts/554023000000527002", V, "get_contact_200")
+    replay(responses, "PUT", f"{API}/Contacts/554023000000527002", V, "update_contact_200")
+    previous = build(recorded(V)).update_contact(
+        "554023000000527002", {"First_Name": "Augusta", "Title": "Countess"}
+    )
+    assert previous.fields == {"First_Name": "Ada", "Title": ""}
+    assert sent_json(responses.calls[1])["data"] == [{"First_Name": "Augusta", "Title": "Countess"}]
+
+
+@responses.activate
+def test_it_treats_an_invalid_id_on_delete_as_gone(recorded):
+    replay(responses, "DELETE", f"{API}/Contacts/554023000000527002", V,
+           "delete_contact_400_gone")  # fmt: skip
+    build(recorded(V)).delete("contact", "554023000000527002")
+
+
+@responses.activate
+def test_it_reads_mandatory_and_custom_fields(recorded):
+    replay(responses, "GET", f"{API}/settings/fields", V, "fields_contacts_200")
+    fields = {f.name: (f.required, f.custom) for f in build(recorded(V)).field_catalogue()}
+    assert fields == {"Last_Name": (True, False), "AI_Lead_Score": (False, True)}
+    assert _query(responses.calls[0])["module"] == ["Contacts"]
+
+
+@responses.activate
+def test_it_pages_with_the_page_token(recorded):
+    replay(responses, "GET", f"{API}/Contacts", V, "list_contacts_200_page1")
+    replay(responses, "GET", f"{API}/Contacts", V, "list_contacts_200_page2")
+    names = [r.fields["Last_Name"] for r in build(recorded(V)).iter_contacts(page_size=1)]
+    assert names == ["One", "Two"]
+    assert _query(responses.calls[1])["page_token"] == ["c8582e7d0ab5a7d0"]
+    assert "fields" in _query(responses.calls[0])  # v8 refuses a list without fields
