@@ -15,7 +15,7 @@ from syncs.console import context, page_of
 from syncs.console_forms import ReviewFixForm, RollbackForm
 from syncs.models import JobStatus, SyncJob
 from syncs.review import release_review
-from syncs.rollback import preview_rollback, rollback_resume, start_rollback
+from syncs.rollback import preview_of, rollback_records, rollback_resume, start_rollback
 from syncs.rollback_models import Rollback, RollbackStatus, RollbackStep
 from tenants import scoping
 from tenants.console import require_role
@@ -73,7 +73,7 @@ def rollback_page(request: HttpRequest, public_id: str) -> HttpResponse:
     if request.method == "POST":
         require_role(request.user, client.agency, "operate")
     form = RollbackForm(request.POST if request.method == "POST" else (request.GET or None))
-    plan = None
+    plan, plan_size = None, 0
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         filters = (data["tag"], data["since"], data["until"], data["session_id"])
@@ -87,7 +87,9 @@ def rollback_page(request: HttpRequest, public_id: str) -> HttpResponse:
                 session_id=data["session_id"],
             )
             return redirect("console:sync-rollback-report", client.public_id, rollback.pk)
-        plan = preview_rollback(client, *filters)
+        records = rollback_records(client, *filters)
+        plan_size = records.count()
+        plan = preview_of(records[:PREVIEW_LIMIT])
     history = scoping.for_client(Rollback, client).order_by("-created_at")[:20]
     return render(
         request,
@@ -96,8 +98,8 @@ def rollback_page(request: HttpRequest, public_id: str) -> HttpResponse:
             request,
             client,
             form=form,
-            plan=plan[:PREVIEW_LIMIT] if plan is not None else None,
-            plan_size=len(plan) if plan is not None else 0,
+            plan=plan,
+            plan_size=plan_size,
             history=history,
         ),
     )

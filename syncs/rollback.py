@@ -14,6 +14,7 @@ touched: nothing was written. Every query is scoped to the one client asked for.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -83,7 +84,12 @@ def preview_rollback(
     session_id: str = "",
 ) -> list[PlannedStep]:
     """Exactly what ``start_rollback`` with the same filters would undo, in that order."""
-    return [_plan(r) for r in rollback_records(client, tag, since, until, session_id or "")]
+    return preview_of(rollback_records(client, tag, since, until, session_id or ""))
+
+
+def preview_of(records: Iterable[ExternalRecord]) -> list[PlannedStep]:
+    """The planned step for each record (a page of ``rollback_records`` in the console)."""
+    return [_plan(r) for r in records]
 
 
 def start_rollback(
