@@ -10,7 +10,8 @@ from connectors.base import ConnectorError, CrmField
 from syncs import crm as crm_module
 from syncs.mapping import default_rules
 from syncs.models import AuditEntry, ExternalRecord, FieldMapping, SyncJob
-from syncs.rollback_models import Rollback
+from syncs.rollback import start_rollback
+from syncs.rollback_models import Rollback, RollbackStep
 
 from .console_helpers import page, scene
 from .crm_double import MemoryCrm
@@ -191,3 +192,16 @@ def test_rollback_of_one_client_from_the_console_leaves_the_other_alone(client, 
     client.post(other, {"tag": "AI_Chatbot"})
     rollback = Rollback.objects.get()
     assert rollback.client == world.client_b and rollback.total == 0
+
+
+def test_an_operator_resumes_a_stalled_rollback(client, world, operator, seen):
+    rollback = start_rollback(world.client_a, "AI_Chatbot", requested_by="staff:x")
+    first = RollbackStep.objects.get(rollback=rollback, position=0)
+    RollbackStep.objects.filter(pk=first.pk).update(status="running")  # its worker died
+    client.force_login(operator)
+    report = page(client, url(world, f"rollback/{rollback.pk}/"))
+    assert "Resume if stalled" in report and 'http-equiv="refresh"' in report
+    response = client.post(url(world, f"rollback/{rollback.pk}/resume"), follow=True)
+    assert "The next step is queued again." in response.content.decode()
+    first.refresh_from_db()
+    assert first.status == "pending"
