@@ -205,3 +205,15 @@ def test_an_operator_resumes_a_stalled_rollback(client, world, operator, seen):
     assert "The next step is queued again." in response.content.decode()
     first.refresh_from_db()
     assert first.status == "pending"
+
+
+def test_a_long_preview_shows_one_page_and_the_full_count(
+    client, world, operator, seen, monkeypatch
+):
+    from syncs import console_ops
+
+    monkeypatch.setattr(console_ops, "PREVIEW_LIMIT", 2)
+    client.force_login(operator)
+    preview = page(client, url(world, "rollback/?tag=AI_Chatbot"))
+    assert "Preview: 4 records" in preview and "Showing the first 2." in preview
+    assert preview.count("<td>deleted</td>") + preview.count("<td>restored</td>") == 2
