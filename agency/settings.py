@@ -160,6 +160,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "refresh-stale-tokens": {"task": "connectors.tasks.refresh_stale_tokens", "schedule": 3600.0},
     "webhooks-sweep": {"task": "syncs.webhooks.sweep", "schedule": 60.0},
     "sweep-outbox": {"task": "syncs.tasks.sweep_outbox", "schedule": 30.0},
+    "sweep-rollbacks": {"task": "syncs.tasks.sweep_rollbacks", "schedule": 60.0},
     "prune-idempotency-keys": {"task": "syncs.tasks.prune_idempotency_records", "schedule": 3600.0},
 }
 

@@ -33,3 +33,7 @@ def prune_idempotency_records() -> int:
     cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+# Registered with the worker through this module (Celery autodiscovers ``tasks``).
+from syncs.rollback_tasks import run_rollback_step, sweep_rollbacks  # noqa: E402, F401

@@ -46,8 +46,34 @@ CONSOLE_MATRIX: dict[str, tuple[str, str]] = {
         f"/console/clients/{{id}}/webhooks/{WEBHOOK_B}/toggle",
     ),
 }
+C = "console/clients/<uuid:public_id>/"
+EVENT = "00000000-0000-4000-8000-000000000000"
 CONSOLE_MATRIX.update(
     {
+        C + "events/": ("get", "/console/clients/{id}/events/"),
+        C + "events/<uuid:event_id>/": ("get", "/console/clients/{id}/events/" + EVENT + "/"),
+        C + "review/": ("get", "/console/clients/{id}/review/"),
+        C + "review/<int:job_id>/release": ("post", "/console/clients/{id}/review/1/release"),
+        C + "mappings/": ("get", "/console/clients/{id}/mappings/"),
+        C + "mappings/<int:connection_id>/": ("get", "/console/clients/{id}/mappings/1/"),
+        C + "mappings/<int:connection_id>/rules/<int:index>/delete": (
+            "post",
+            "/console/clients/{id}/mappings/1/rules/0/delete",
+        ),
+        C + "audit/": ("get", "/console/clients/{id}/audit/"),
+        C + "rollback/": ("post", "/console/clients/{id}/rollback/"),
+        C + "rollback/<int:rollback_id>/": ("get", "/console/clients/{id}/rollback/1/"),
+        C + "rollback/<int:rollback_id>/resume": (
+            "post",
+            "/console/clients/{id}/rollback/1/resume",
+        ),
+        C + "metrics/": ("get", "/console/clients/{id}/metrics/"),
+        C + "shadow/": ("get", "/console/clients/{id}/shadow/"),
+        C + "duplicates/": ("get", "/console/clients/{id}/duplicates/"),
+        C + "duplicates/<int:candidate_id>/<slug:decision>": (
+            "post",
+            "/console/clients/{id}/duplicates/1/merge",
+        ),
         "console/clients/<uuid:public_id>/connections/": (
             "get",
             "/console/clients/{id}/connections/",

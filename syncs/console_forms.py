@@ -1,0 +1,117 @@
+"""Forms of the sync console pages: filters, review fixes, mapping rules, rollback."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+
+from syncs.mapping import SOURCE_FIELDS, TRANSFORMS
+from syncs.metrics import WINDOWS
+from syncs.models import EventKind, EventStatus
+from syncs.review import FIXABLE_FIELDS
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
+
+
+def _when(label: str) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        required=False,
+        input_formats=DATETIME_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class EventFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "any status"), *EventStatus.choices], required=False)
+    kind = forms.ChoiceField(choices=[("", "any kind"), *EventKind.choices], required=False)
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.CharField(required=False, max_length=64)
+    actor = forms.CharField(required=False, max_length=255)
+    target = forms.CharField(required=False, max_length=255)
+    since = _when("From")
+    until = _when("Until")
+
+
+class ReviewFixForm(forms.Form):
+    """Only the fields staff fix; empty means 'leave as received'."""
+
+    name = forms.CharField(required=False, max_length=255)
+    email = forms.CharField(required=False, max_length=255)
+    phone = forms.CharField(required=False, max_length=64)
+    company = forms.CharField(required=False, max_length=255)
+
+    def fixes(self) -> dict[str, str]:
+        return {k: v for k, v in self.cleaned_data.items() if v and k in FIXABLE_FIELDS}
+
+
+class RuleForm(forms.Form):
+    source = forms.ChoiceField(
+        choices=[("", "(none: constant or template)")] + [(s, s) for s in sorted(SOURCE_FIELDS)],
+        required=False,
+    )
+    extra_source = forms.CharField(
+        required=False, max_length=100, help_text="Or a key the chatbot sends under extra."
+    )
+    target = forms.CharField(max_length=100, help_text="The CRM field's API name.")
+    transform = forms.ChoiceField(choices=[(t, t) for t in TRANSFORMS])
+    args = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text='JSON, e.g. {"value": "Chatbot"} or {"map": {"booking": "Hot"}}.',
+    )
+
+    def clean_args(self) -> dict[str, Any]:
+        raw = self.cleaned_data.get("args") or ""
+        if not raw.strip():
+            return {}
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(f"Not valid JSON: {exc.msg}.") from None
+        if not isinstance(value, dict):
+            raise forms.ValidationError("Arguments must be a JSON object.")
+        return value
+
+    def rule(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        extra = data.get("extra_source", "").strip()
+        return {
+            "source": f"extra.{extra}" if extra else data.get("source", ""),
+            "target": data["target"].strip(),
+            "transform": data["transform"],
+            "args": data.get("args") or {},
+        }
+
+    @classmethod
+    def initial_for(cls, rule: dict[str, Any]) -> dict[str, Any]:
+        source = str(rule.get("source", ""))
+        is_extra = source.startswith("extra.")
+        return {
+            "source": "" if is_extra else source,
+            "extra_source": source[len("extra.") :] if is_extra else "",
+            "target": rule.get("target", ""),
+            "transform": rule.get("transform") or "copy",
+            "args": json.dumps(rule.get("args") or {}) if rule.get("args") else "",
+        }
+
+
+class RollbackForm(forms.Form):
+    tag = forms.CharField(max_length=64, initial="AI_Chatbot", label="Source tag")
+    since = _when("Written from")
+    until = _when("Written until")
+    session_id = forms.CharField(max_length=255, required=False, label="Chatbot session id")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] >= data["until"]:
+            raise forms.ValidationError("The window must start before it ends.")
+        return data
+
+
+class MetricsWindowForm(forms.Form):
+    window = forms.ChoiceField(choices=[(w, w) for w in WINDOWS], required=False)

@@ -1,0 +1,39 @@
+"""Sync console routes, included under /console/clients/<uuid:public_id>/ (names in the
+``console`` namespace). Every route is in the isolation matrix of tests/tenants/test_scoping.py.
+"""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from syncs import console, console_dedupe, console_mapping, console_ops
+
+urlpatterns = [
+    path("events/", console.event_list, name="sync-events"),
+    path("events/<uuid:event_id>/", console.event_detail, name="sync-event"),
+    path("review/", console_ops.review_queue, name="sync-review"),
+    path("review/<int:job_id>/release", console_ops.review_release, name="sync-review-release"),
+    path("mappings/", console_mapping.mapping_index, name="sync-mappings"),
+    path("mappings/<int:connection_id>/", console_mapping.mapping_edit, name="sync-mapping"),
+    path(
+        "mappings/<int:connection_id>/rules/<int:index>/delete",
+        console_mapping.mapping_rule_delete,
+        name="sync-mapping-rule-delete",
+    ),
+    path("audit/", console.audit_log, name="sync-audit"),
+    path("rollback/", console_ops.rollback_page, name="sync-rollback"),
+    path("rollback/<int:rollback_id>/", console_ops.rollback_report, name="sync-rollback-report"),
+    path(
+        "rollback/<int:rollback_id>/resume",
+        console_ops.rollback_resume_view,
+        name="sync-rollback-resume",
+    ),
+    path("metrics/", console.metrics, name="sync-metrics"),
+    path("shadow/", console.shadow_records, name="sync-shadow"),
+    path("duplicates/", console_dedupe.duplicates, name="sync-duplicates"),
+    path(
+        "duplicates/<int:candidate_id>/<slug:decision>",
+        console_dedupe.duplicate_decide,
+        name="sync-duplicate-decide",
+    ),
+]

@@ -1,0 +1,359 @@
+"""Rollback by source tag: preview exactly what will be undone, then undo it step by step.
+
+What we *created* is deleted; what we *updated* gets the replaced values (the record's
+``snapshot``) written back. Steps run newest write first, one Celery task per record, each task
+queuing the next once it is done, so a note goes before its contact and two updates of one field
+unwind to the original value. Every record undone gets exactly one audit entry.
+
+Safe to re-run: a record is marked ``rolled_back_at`` in the transaction that audits it, so a
+second run finds nothing to do, and a step whose record was undone meanwhile is skipped. A record
+the vendor says is already gone counts as deleted. Shadow-mode records (``would_*``) are never
+touched: nothing was written. Every query is scoped to the one client asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from connectors.base import ConnectorError
+from connectors.models import Connection
+from syncs.audit import audit_log
+from syncs.models import ExternalRecord, RecordAction
+from syncs.rollback_models import Rollback, RollbackStatus, RollbackStep, StepStatus
+from tenants.models import Client
+from tenants.scoping import for_client
+
+log = logging.getLogger(__name__)
+MAX_STEP_ATTEMPTS = 5
+DELETE, RESTORE = "delete", "restore"
+# Records kept apart in our log but living on another CRM object (follow-up tags are fields
+# of the contact); the CRM clients know only their own object types.
+CRM_OBJECT = {"contact_tags": "contact"}
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """One line of the preview: the record, and what the rollback will do to it."""
+
+    record: ExternalRecord
+    operation: str  # DELETE | RESTORE
+    values: dict[str, Any]  # for RESTORE: the fields and the values they get back
+
+
+def rollback_records(
+    client: Client,
+    tag: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    session_id: str = "",
+):
+    """The client's real writes under ``tag`` not yet undone, newest first."""
+    records = for_client(ExternalRecord, client).filter(
+        source_tag=tag,
+        action__in=[RecordAction.CREATED, RecordAction.UPDATED],
+        rolled_back_at__isnull=True,
+    )
+    if since is not None:
+        records = records.filter(created_at__gte=since)
+    if until is not None:
+        records = records.filter(created_at__lt=until)
+    if session_id:
+        records = records.filter(session_id=session_id)
+    return records.order_by("-created_at", "-pk")
+
+
+def _plan(record: ExternalRecord) -> PlannedStep:
+    if record.action == RecordAction.CREATED:
+        return PlannedStep(record, DELETE, {})
+    return PlannedStep(record, RESTORE, dict(record.snapshot or {}))
+
+
+def preview_rollback(
+    client: Client,
+    tag: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    session_id: str = "",
+) -> list[PlannedStep]:
+    """Exactly what ``start_rollback`` with the same filters would undo, in that order."""
+    return preview_of(rollback_records(client, tag, since, until, session_id or ""))
+
+
+def preview_of(records: Iterable[ExternalRecord]) -> list[PlannedStep]:
+    """The planned step for each record (a page of ``rollback_records`` in the console)."""
+    return [_plan(r) for r in records]
+
+
+def start_rollback(
+    client: Client,
+    tag: str,
+    *,
+    requested_by: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    session_id: str = "",
+) -> Rollback:
+    """Record the rollback and its steps, audit the request, and queue the first step after
+    commit. With nothing to undo the rollback is done at once (a second run is a no-op)."""
+    with transaction.atomic():
+        plan = preview_rollback(client, tag, since, until, session_id)
+        rollback = Rollback.objects.create(
+            client=client,
+            source_tag=tag,
+            since=since,
+            until=until,
+            session_id=session_id or "",
+            requested_by=requested_by,
+            total=len(plan),
+        )
+        RollbackStep.objects.bulk_create(
+            RollbackStep(
+                client=client, rollback=rollback, record=p.record, position=i, operation=p.operation
+            )
+            for i, p in enumerate(plan)
+        )
+        audit_log(
+            client=client,
+            actor=requested_by,
+            action="rollback.started",
+            target=f"rollback:{rollback.pk}",
+            details=_filters(rollback),
+        )
+        if not plan:
+            _finish(rollback)
+        else:
+            _publish_next(rollback)
+    return rollback
+
+
+def _filters(rollback: Rollback) -> dict[str, Any]:
+    return {
+        "tag": rollback.source_tag,
+        "since": rollback.since.isoformat() if rollback.since else None,
+        "until": rollback.until.isoformat() if rollback.until else None,
+        "session_id": rollback.session_id,
+        "records": rollback.total,
+    }
+
+
+def _publish_next(rollback: Rollback, countdown: float | None = None) -> int | None:
+    """Queue the first unfinished step after commit; returns its id (None when all done)."""
+    step = (
+        RollbackStep.objects.filter(rollback=rollback, status=StepStatus.PENDING)
+        .order_by("position")
+        .first()
+    )
+    if step is None:
+        return None
+    step_id = step.pk
+    transaction.on_commit(lambda: publish_step(step_id, countdown))
+    return step_id
+
+
+def publish_step(step_id: int, countdown: float | None = None) -> None:
+    """Send the step's message; on a broker failure ``rollback_resume`` re-sends it later."""
+    from syncs.rollback_tasks import run_rollback_step
+
+    try:
+        run_rollback_step.apply_async((step_id,), countdown=countdown)
+    except Exception:
+        log.exception("could not publish rollback step %s", step_id)
+
+
+def rollback_resume(rollback: Rollback) -> int | None:
+    """Re-queue a stalled rollback (a message lost, a worker killed mid-step): a step left
+    running goes back to pending (undoing twice is harmless: a restore writes the same values,
+    a delete of a gone record is fine), then the next pending step is queued."""
+    with transaction.atomic():
+        RollbackStep.objects.filter(rollback=rollback, status=StepStatus.RUNNING).update(
+            status=StepStatus.PENDING
+        )
+        return _publish_next(rollback)
+
+
+def _claim(step_id: int) -> RollbackStep | None:
+    """Take the step (one winner per message). A step left running past the lease (its worker
+    died; the broker redelivers the message) may be taken again: undoing is idempotent."""
+    from syncs.outbox import lease_seconds
+
+    now = timezone.now()
+    stale = Q(status=StepStatus.RUNNING, started_at__lt=now - timedelta(seconds=lease_seconds()))
+    taken = (
+        RollbackStep.objects.filter(pk=step_id)
+        .filter(Q(status=StepStatus.PENDING) | stale)
+        .update(status=StepStatus.RUNNING, started_at=now, attempts=F("attempts") + 1)
+    )
+    if not taken:
+        return None
+    return RollbackStep.objects.select_related("rollback", "record", "client").get(pk=step_id)
+
+
+def rollback_step_run(step_id: int, *, crm: Any = None) -> str:
+    """Undo one record (claimed first: a duplicated message is a no-op) and queue the next.
+
+    ``crm`` replaces the connection's CRM client (tests). Returns the step's status.
+    """
+    step = _claim(step_id)
+    if step is None:
+        return "not_claimed"
+    # No transaction (and no row lock) is held across the vendor call: it may be slow, and on
+    # SQLite the emulator in the same database could not write. The call is idempotent, so two
+    # rollbacks racing on one record both make it; the conditional update lets one audit it.
+    try:
+        record = ExternalRecord.objects.get(pk=step.record_id)
+        if record.rolled_back_at is not None:
+            _done(step, StepStatus.SKIPPED)
+        else:
+            already_gone = _undo(step, record, crm)
+            _mark_undone(step, record, already_gone)
+    except ConnectorError as exc:
+        if _retry(step, exc):
+            return StepStatus.PENDING
+        _done(step, StepStatus.FAILED, error=str(exc)[:2000])
+    except Exception as exc:  # a bug must not stall the rollback: record it and go on
+        log.exception("rollback step %s crashed", step.pk)
+        _done(step, StepStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
+    _advance(step.rollback)
+    return step.status
+
+
+def _crm_for(step: RollbackStep, record: ExternalRecord) -> Any:
+    from syncs.crm import crm_client_for
+
+    connection = for_client(Connection, step.client).filter(provider=record.provider).first()
+    if connection is None:
+        raise ConnectorError(
+            f"The client has no {record.provider} connection any more.", permanent=True
+        )
+    return crm_client_for(connection)
+
+
+def _undo(step: RollbackStep, record: ExternalRecord, crm: Any) -> bool:
+    """The CRM call; returns True when the vendor said the record was already gone."""
+    if step.operation == RESTORE and not record.snapshot:
+        return False  # the update changed nothing: nothing to put back
+    client = crm or _crm_for(step, record)
+    object_type = CRM_OBJECT.get(record.object_type, record.object_type)
+    try:
+        if step.operation == DELETE:
+            client.delete(object_type, record.external_id)
+        else:
+            restore = getattr(client, "restore_fields", None)
+            if restore is None:
+                raise ConnectorError(
+                    f"The {record.provider} connector cannot restore fields.", permanent=True
+                )
+            restore(object_type, record.external_id, dict(record.snapshot))
+    except ConnectorError as exc:
+        if exc.status in (404, 410):
+            return True
+        raise
+    return False
+
+
+@transaction.atomic
+def _mark_undone(step: RollbackStep, record: ExternalRecord, already_gone: bool) -> None:
+    """In one transaction: the record is undone, the step finished, one audit entry (only
+    for the run that marked the record; a racing run is recorded as skipped)."""
+    now = timezone.now()
+    marked = ExternalRecord.objects.filter(pk=record.pk, rolled_back_at__isnull=True).update(
+        rolled_back_at=now
+    )
+    if not marked:
+        _done(step, StepStatus.SKIPPED)
+        return
+    status = StepStatus.DELETED if step.operation == DELETE else StepStatus.RESTORED
+    _done(step, status)
+    audit_log(
+        client=step.client,
+        actor=step.rollback.requested_by,
+        action=f"rollback.{status}",
+        target=f"{record.provider}:{record.object_type}:{record.external_id}",
+        details={
+            "rollback": step.rollback_id,
+            "record": record.pk,
+            "tag": record.source_tag,
+            "restored_fields": sorted(record.snapshot) if step.operation == RESTORE else [],
+            "already_gone": already_gone,
+        },
+    )
+
+
+def _done(step: RollbackStep, status: str, error: str = "") -> None:
+    step.status, step.error = status, error
+    RollbackStep.objects.filter(pk=step.pk).update(
+        status=status, error=error, finished_at=timezone.now()
+    )
+
+
+def _retry(step: RollbackStep, exc: ConnectorError) -> bool:
+    """A transient error: put the step back and queue it again later (the rest waits)."""
+    if exc.permanent or exc.needs_reauth or step.attempts >= MAX_STEP_ATTEMPTS:
+        return False
+    countdown = float(exc.retry_after) if exc.retry_after is not None else 2.0**step.attempts
+    with transaction.atomic():
+        RollbackStep.objects.filter(pk=step.pk).update(
+            status=StepStatus.PENDING,
+            error=str(exc)[:2000],
+            next_attempt_at=timezone.now() + timedelta(seconds=countdown),
+        )
+        step.status = StepStatus.PENDING
+        transaction.on_commit(lambda: publish_step(step.pk, countdown))
+    return True
+
+
+def _advance(rollback: Rollback) -> None:
+    """Refresh the counts; queue the next step, or finish when none is left."""
+    with transaction.atomic():
+        if _publish_next(rollback) is None and not _running(rollback):
+            _finish(rollback)
+        else:
+            _count(rollback)
+
+
+def _running(rollback: Rollback) -> bool:
+    return RollbackStep.objects.filter(rollback=rollback, status=StepStatus.RUNNING).exists()
+
+
+def _count(rollback: Rollback) -> dict[str, int]:
+    counts = RollbackStep.objects.filter(rollback=rollback).aggregate(
+        **{
+            name: Count("pk", filter=Q(status=status))
+            for name, status in (
+                ("deleted", StepStatus.DELETED),
+                ("restored", StepStatus.RESTORED),
+                ("skipped", StepStatus.SKIPPED),
+                ("failed", StepStatus.FAILED),
+            )
+        }
+    )
+    Rollback.objects.filter(pk=rollback.pk).update(**counts)
+    for name, value in counts.items():
+        setattr(rollback, name, value)
+    return counts
+
+
+def _finish(rollback: Rollback) -> None:
+    counts = _count(rollback)
+    status = RollbackStatus.DONE_WITH_ERRORS if counts["failed"] else RollbackStatus.DONE
+    now = timezone.now()
+    updated = Rollback.objects.filter(pk=rollback.pk, finished_at__isnull=True).update(
+        status=status, finished_at=now
+    )
+    rollback.status, rollback.finished_at = status, now
+    if updated:
+        audit_log(
+            client=rollback.client,
+            actor=rollback.requested_by,
+            action="rollback.finished",
+            target=f"rollback:{rollback.pk}",
+            details={**_filters(rollback), **counts},
+        )

@@ -1,0 +1,70 @@
+"""A CRM double that can also restore fields, and helpers to run a rollback step by step."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+
+from syncs.rollback import rollback_step_run
+from syncs.rollback_models import Rollback, RollbackStep, StepStatus
+from syncs.services import sync_job_run
+
+from .crm_double import MemoryCrm
+from .helpers import lead_job
+
+
+class UndoCrm(MemoryCrm):
+    """``MemoryCrm`` plus ``restore_fields`` (the protocol method the connectors add)."""
+
+    def restore_fields(self, object_type: str, record_id: str, values: dict[str, str]) -> None:
+        self._call("restore_fields")
+        store = {"contact": self.contacts, "deal": self.deals, "note": self.notes}[object_type]
+        if record_id in store:
+            before = store[record_id]
+            store[record_id] = replace(before, fields={**before.fields, **values})
+
+    def state(self) -> dict:
+        return copy.deepcopy({"contacts": self.contacts, "deals": self.deals, "notes": self.notes})
+
+
+def sync_lead(client, crm, **changes):
+    job = lead_job(client, **changes)
+    sync_job_run(job.pk, crm=crm)
+    return job
+
+
+def run_rollback(rollback: Rollback, crm) -> list[str]:
+    """Run every step in order, as the chained Celery tasks would; returns their statuses."""
+    statuses = []
+    for step_id in (
+        RollbackStep.objects.filter(rollback=rollback, status=StepStatus.PENDING)
+        .order_by("position")
+        .values_list("pk", flat=True)
+    ):
+        statuses.append(rollback_step_run(step_id, crm=crm))
+    rollback.refresh_from_db()
+    return statuses
+
+
+def published_steps() -> list[int]:
+    """Step ids published to kombu's in-memory transport (the broker fixture points Celery
+    there), in publishing order; other messages are dropped."""
+    import json
+
+    from kombu import Connection as KombuConnection
+
+    out: list[int] = []
+    with KombuConnection("memory://") as conn:
+        queue = conn.SimpleQueue("celery")
+        while True:
+            try:
+                message = queue.get(block=False)
+            except queue.Empty:
+                break
+            body = message.body if isinstance(message.body, list | tuple) else None
+            body = body if body is not None else json.loads(message.body)
+            if message.headers.get("task") == "syncs.tasks.run_rollback_step":
+                out.append(body[0][0])
+            message.ack()
+        queue.close()
+    return out

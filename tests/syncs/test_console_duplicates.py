@@ -1,0 +1,87 @@
+"""The duplicates review page: staff with "operate" merge or dismiss scored pairs; viewers
+only look; another client's pair is a 404; every decision is audited once.
+
+Runs once duplicate detection (``syncs.dedupe``) is merged in; skips before that.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from syncs.models import AuditEntry
+
+dedupe_models = pytest.importorskip("syncs.dedupe.models")
+Person, DuplicateCandidate = dedupe_models.Person, dedupe_models.DuplicateCandidate
+
+pytestmark = pytest.mark.django_db
+
+
+def person(client, first, last, email, **extra):
+    return Person.objects.create(
+        client=client, first_name=first, last_name=last, email=email, emails=[email], **extra
+    )
+
+
+def pair(client, score=0.91):
+    existing = person(
+        client, "Robert", "Smith", "robert@acme.example", external_ids={"hubspot": "7"}
+    )
+    newer = person(client, "Bob", "Smith", "bob@home.example")
+    return DuplicateCandidate.objects.create(
+        client=client, person=newer, existing=existing, score=score, reasons=["nickname"]
+    )
+
+
+def url(client, rest=""):
+    return f"/console/clients/{client.public_id}/duplicates/{rest}"
+
+
+def test_it_lists_open_pairs_with_scores_and_reasons(client, world, viewer):
+    candidate = pair(world.client_a)
+    pair(world.client_b)
+    client.force_login(viewer)
+    body = client.get(url(world.client_a)).content.decode()
+    assert f'id="candidate-{candidate.pk}"' in body and "0.91" in body and "nickname" in body
+    assert "robert@acme.example" in body and "hubspot 7" in body
+    assert body.count('id="candidate-') == 1  # client B's pair is not here
+    assert "Merge" not in body  # a viewer only looks
+
+
+def test_an_operator_merges_a_pair(client, world, operator):
+    candidate = pair(world.client_a)
+    client.force_login(operator)
+    assert client.post(url(world.client_a, f"{candidate.pk}/merge")).status_code == 302
+    candidate.refresh_from_db()
+    assert candidate.status == "merged"
+    assert Person.objects.get(pk=candidate.person_id).merged_into_id == candidate.existing_id
+    entry = AuditEntry.objects.get(action="duplicate.merged")
+    assert entry.actor == "staff:operator@northwind.example" and entry.client == world.client_a
+    assert "No open pairs." in client.get(url(world.client_a)).content.decode()
+
+
+def test_an_operator_dismisses_a_pair_once(client, world, operator):
+    candidate = pair(world.client_a)
+    client.force_login(operator)
+    client.post(url(world.client_a, f"{candidate.pk}/dismiss"))
+    again = client.post(url(world.client_a, f"{candidate.pk}/merge"), follow=True)
+    assert "already dismissed" in again.content.decode()
+    candidate.refresh_from_db()
+    assert candidate.status == "dismissed"
+    assert AuditEntry.objects.filter(action__startswith="duplicate.").count() == 1
+
+
+def test_a_viewer_cannot_decide(client, world, viewer):
+    candidate = pair(world.client_a)
+    client.force_login(viewer)
+    assert client.post(url(world.client_a, f"{candidate.pk}/merge")).status_code == 403
+    candidate.refresh_from_db()
+    assert candidate.status == "open"
+
+
+def test_it_cannot_decide_another_clients_pair(client, world, owner):
+    other = pair(world.client_b)
+    client.force_login(owner)
+    assert client.post(url(world.client_a, f"{other.pk}/merge")).status_code == 404
+    assert client.post(url(world.client_a, f"{pair(world.client_a).pk}/explode")).status_code == 404
+    other.refresh_from_db()
+    assert other.status == "open"

@@ -1,0 +1,108 @@
+"""Read-only sync console pages: what they show, filters, scoping, and no secret rendered."""
+
+from __future__ import annotations
+
+import pytest
+
+from syncs.models import AiEvent, AuditEntry
+
+from .console_helpers import page, scene
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seen(world):
+    return scene(world)
+
+
+def base(world, client=None) -> str:
+    return f"/console/clients/{(client or world.client_a).public_id}"
+
+
+def test_it_links_every_sync_page_from_the_client_page(client, world, viewer):
+    client.force_login(viewer)
+    body = page(client, base(world) + "/")
+    for part in ("events", "review", "mappings", "shadow", "audit", "rollback", "metrics"):
+        assert f'{base(world)}/{part}/"' in body
+
+
+def test_it_lists_events_with_each_targets_status_and_filters_them(client, world, viewer, seen):
+    client.force_login(viewer)
+    body = page(client, base(world) + "/events/")
+    assert "Synced" in body and "Needs review" in body and seen.synced.crm_id in body
+    held_only = page(client, base(world) + "/events/?status=needs_review")
+    assert "not-an-email" in held_only and "mary.obrien@example.com" not in held_only.lower()
+    assert "No events." in page(client, base(world) + "/events/?kind=opt_out")
+
+
+def test_it_paginates_the_event_stream(client, world, viewer, seen):
+    for _ in range(30):
+        AiEvent.objects.create(client=world.client_a, kind="intent.changed", payload={})
+    client.force_login(viewer)
+    assert "Page 1 of 2 (32)" in page(client, base(world) + "/events/")
+    assert "Page 2 of 2" in page(client, base(world) + "/events/?page=2")
+
+
+def test_it_shows_an_event_with_payload_jobs_crm_ids_and_audit_trail(client, world, viewer, seen):
+    client.force_login(viewer)
+    event = seen.synced.event
+    body = page(client, f"{base(world)}/events/{event.public_id}/")
+    assert "Wants a cleaning next week." in body  # payload
+    assert "+14155552671" in body  # normalised
+    assert (
+        seen.synced.crm_id in body and "crm.contact.created" in body and "crm.note.created" in body
+    )
+    held = page(client, f"{base(world)}/events/{seen.held.event.public_id}/")
+    assert "sync.needs_review" in held
+
+
+def test_it_does_not_show_another_clients_event(client, world, owner, seen):
+    client.force_login(owner)
+    event = seen.synced.event
+    page(client, f"{base(world, world.client_b)}/events/{event.public_id}/", status=404)
+
+
+def test_it_filters_the_audit_log(client, world, viewer, seen):
+    client.force_login(viewer)
+    assert AuditEntry.objects.filter(client=world.client_a).count() == 5
+    notes = page(client, base(world) + "/audit/?action=crm.note")
+    assert "crm.note.created" in notes and "crm.contact.created" not in notes
+    by_target = page(client, base(world) + f"/audit/?target=job:{seen.held.pk}")
+    assert "sync.needs_review" in by_target and "crm.deal.created" not in by_target
+    assert "No entries." in page(client, base(world) + "/audit/?actor=staff:")
+    assert "No entries." in page(client, base(world) + "/audit/?since=2999-01-01T00:00")
+    assert "crm.deal.created" in page(client, base(world) + "/audit/?until=2999-01-01T00:00")
+
+
+def test_the_audit_log_is_read_only(client, world, owner, seen):
+    client.force_login(owner)
+    assert client.post(base(world) + "/audit/").status_code in (403, 405)
+    body = page(client, base(world) + "/audit/").split("<main>")[1]
+    assert 'method="post"' not in body
+
+
+def test_it_shows_what_shadow_mode_would_have_written(client, world, viewer, seen):
+    client.force_login(viewer)
+    body = page(client, base(world) + "/shadow/")
+    assert "shadow@example.com" in body and "create" in body
+    assert seen.synced.crm_id not in body  # real writes are not shadow records
+    assert "Nothing recorded" in page(client, base(world) + "/shadow/?provider=salesforce")
+
+
+def test_it_shows_metrics_per_provider(client, world, viewer, seen):
+    client.force_login(viewer)
+    body = page(client, base(world) + "/metrics/?window=7d")
+    assert 'id="metrics-hubspot"' in body and 'id="metrics-all"' in body
+    assert "≤ 50 ms" in body and "&gt; 10000 ms" in body
+    assert "50% (1 of 2)" in body  # one of two jobs held for review
+    assert page(client, base(world) + "/metrics/?window=bogus").count("metrics-hubspot") == 1
+
+
+def test_no_page_renders_a_token_to_any_role(client, world, owner, seen):
+    client.force_login(owner)
+    urls = ["/", "/events/", "/review/", "/mappings/", "/audit/", "/shadow/", "/metrics/"]
+    urls += [f"/mappings/{seen.connection.pk}/", f"/events/{seen.synced.event.public_id}/"]
+    urls += ["/rollback/?tag=AI_Chatbot"]
+    for url in urls:
+        page(client, base(world) + url)
