@@ -76,7 +76,12 @@ class LeadInputSerializer(StrictSerializer):
     intent = Text(max_length=64, required=False, allow_blank=True)
     conversation_summary = Text(max_length=20_000, required=False, allow_blank=True)
     transcript_url = Pattern(
-        r"^(https?://[^\s\x00]+)?$", max_length=2000, required=False, allow_blank=True
+        # No control characters or whitespace, spelt out: Python's \s and ECMAScript's differ
+        # (e.g. U+001E), and clients validate against this same pattern in the schema.
+        r"^(https?://[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+)?$",
+        max_length=2000,
+        required=False,
+        allow_blank=True,
     )
     chatbot_session_id = Text(max_length=255, required=False, allow_blank=True)
     chatbot_vendor = Text(max_length=64, required=False, allow_blank=True)
