@@ -12,6 +12,7 @@ import re
 _PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
     re.compile(r"sb_(?:live|test)_[A-Za-z0-9]{6,}"),
+    re.compile(r"whsec_[A-Za-z0-9+/=]{8,}"),  # outbound webhook signing secrets
     re.compile(
         r"(?i)((?:access_token|refresh_token|client_secret|password|api_key|code_verifier)"
         r"[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"

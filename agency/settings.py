@@ -127,12 +127,13 @@ CELERY_MAX_COUNTDOWN = CELERY_VISIBILITY_TIMEOUT // 2
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The embedded default: messages are files shared by the web process and the worker.
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS.update(
         data_folder_in=str(BROKER_DIR / "queue"),
         data_folder_out=str(BROKER_DIR / "queue"),
         processed_folder=str(BROKER_DIR / "processed"),
+        control_folder=str(BROKER_DIR / "control"),  # kombu's default is ./control
         store_processed=False,
     )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -157,6 +158,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 300.0,
     },
     "refresh-stale-tokens": {"task": "connectors.tasks.refresh_stale_tokens", "schedule": 3600.0},
+    "webhooks-sweep": {"task": "syncs.webhooks.sweep", "schedule": 60.0},
     "sweep-outbox": {"task": "syncs.tasks.sweep_outbox", "schedule": 30.0},
     "prune-idempotency-keys": {"task": "syncs.tasks.prune_idempotency_records", "schedule": 3600.0},
 }
@@ -177,9 +179,10 @@ for _slug in (
     )
 # Signed connect links for clients expire after this many seconds (default 7 days).
 CONNECT_LINK_MAX_AGE = env.int("CONNECT_LINK_MAX_AGE", default=7 * 24 * 3600)
-# User-supplied URLs (CalDAV servers) may point at private/loopback hosts: tests and demo only.
 # benchmarks/lead_sync.py's baseline view (inserts a row, no auth): never in production.
 BENCHMARK_VIEWS = env.bool("BENCHMARK_VIEWS", default=False)
+# User-supplied URLs (CalDAV servers, webhook targets) may point at private/loopback hosts:
+# tests and demo only.
 ALLOW_PRIVATE_URLS = env.bool("ALLOW_PRIVATE_URLS", default=EMULATORS_ENABLED)
 
 # --- Outbound vendor calls (connectors/http.py, connectors/ratelimit.py) ------------------
@@ -193,6 +196,9 @@ VENDOR_BACKOFF_CAP_SECONDS = env.float("VENDOR_BACKOFF_CAP_SECONDS", default=8.0
 VENDOR_CONNECT_TIMEOUT_SECONDS = env.float("VENDOR_CONNECT_TIMEOUT_SECONDS", default=5.0)
 VENDOR_USER_AGENT = env.str("VENDOR_USER_AGENT", default="Switchboard/0.1")
 
+# --- Outbound webhooks to chatbot vendors (syncs/webhooks/) ---------------------------------
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=15.0)
 
 # --- Sync engine ------------------------------------------------------------------------
 # A queued job whose message has not started it after this long is published again.

@@ -8,6 +8,13 @@ class SyncsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Registers the webhook tasks with Celery (autodiscovery only looks at syncs.tasks)
+        # and subscribes to the connector signals that become webhooks.
+        from syncs.webhooks import tasks  # noqa: F401
+        from syncs.webhooks.signals import connect_receivers
+
+        connect_receivers()
+
         # The OAuth work provides this signal; without it the sweeper alone releases jobs.
         try:
             from connectors.signals import connection_reconnected  # type: ignore[import-not-found]

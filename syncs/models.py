@@ -248,3 +248,9 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise PermissionError("Audit entries are append-only.")
+
+
+# Outbound webhooks and duplicate detection keep their models in their own packages;
+# re-exported so Django finds them.
+from syncs.dedupe.models import DuplicateCandidate, Person, PersonKey  # noqa: E402, F401
+from syncs.webhooks.models import *  # noqa: E402, F403

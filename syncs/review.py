@@ -11,7 +11,7 @@ from syncs.audit import audit_log
 from syncs.models import JobStatus, SyncJob
 from syncs.normalise import normalise_person
 from syncs.outbox import publish_on_commit
-from syncs.services import refresh_event_status
+from syncs.services import REVIEWED, refresh_event_status
 
 FIXABLE_FIELDS = frozenset({"name", "first_name", "last_name", "email", "phone", "company"})
 
@@ -31,6 +31,7 @@ def release_review(job: SyncJob, fixed_fields: dict[str, Any], actor: str) -> Sy
         if job.status != JobStatus.NEEDS_REVIEW:
             raise ValidationError("This job is not waiting for review.")
         overrides = {**job.overrides, **{k: str(v) for k, v in fixed_fields.items()}}
+        overrides[REVIEWED] = "1"  # the duplicate check does not hold a released job again
         person = normalise_person({**job.event.payload, **overrides}, job.client.default_region)
         if person.problems:
             raise ValidationError("; ".join(person.problems))

@@ -29,9 +29,12 @@ from syncs.models import AiEvent, EventKind, JobStatus, SyncJob
 from syncs.normalise import Person, normalise_person
 from syncs.outbox import lease_seconds, publish_on_commit
 from syncs.selectors import event_status
+from syncs.webhooks.events import announce_event_status
 from tenants.scoping import for_client
 
 log = logging.getLogger(__name__)
+# Set in a job's overrides when staff release it from review (see syncs.review).
+REVIEWED = "_reviewed"
 CLOCK_SKEW = timedelta(seconds=2)
 PERSON_FIELDS = ("name", "first_name", "last_name", "email", "phone", "company")
 
@@ -81,7 +84,8 @@ def _execute(job: SyncJob, crm: CrmClient | None) -> None:
     if connection is None or not connection.is_usable:
         _set(job, JobStatus.WAITING_CONNECTION, last_error="The CRM connection is not usable.")
         return
-    lead = _with_session_person({**job.event.payload, **job.overrides}, job)
+    overrides = {k: v for k, v in job.overrides.items() if k != REVIEWED}
+    lead = _with_session_person({**job.event.payload, **overrides}, job)
     person = normalise_person(lead, job.client.default_region)
     if person.problems:
         hold_for_review(job, "; ".join(person.problems))
@@ -92,7 +96,8 @@ def _execute(job: SyncJob, crm: CrmClient | None) -> None:
     if problems:
         hold_for_review(job, "; ".join(problems))
         return
-    duplicate_reason = _duplicate_check(job, person)
+    # Staff who released a job from review have seen the likely duplicates: don't hold it again.
+    duplicate_reason = "" if job.overrides.get(REVIEWED) else _duplicate_check(job, person)
     if duplicate_reason:
         hold_for_review(job, duplicate_reason)
         return
@@ -105,6 +110,8 @@ def _execute(job: SyncJob, crm: CrmClient | None) -> None:
         shadow=connection.shadow_mode,
     )
     contact_id = write_contact(ctx)
+    if not ctx.shadow:
+        _index_person(job, person, contact_id)
     if job.event.kind != EventKind.OPT_OUT:
         write_deal(ctx, contact_id)
     write_note(ctx, contact_id)
@@ -163,6 +170,19 @@ def _duplicate_check(job: SyncJob, person: Person) -> str:
         result.get("reason") if isinstance(result, dict) else None
     )
     return str(reason or "Possible duplicate of a known person.")
+
+
+def _index_person(job: SyncJob, person: Person, contact_id: str) -> None:
+    """Add the person to the client's duplicate index with the CRM id we just wrote, so later
+    leads (and staff reviewing duplicates) see them. The CRM write stands either way: a failure
+    here is logged loudly, not retried, since re-running the job would not change the index."""
+    try:
+        dedupe = importlib.import_module("syncs.dedupe")
+        dedupe.index(job.client, person, {job.provider: contact_id})
+    except ImportError:
+        return
+    except Exception:
+        log.exception("sync job %s: could not index the person for duplicate detection", job.pk)
 
 
 def _set(job: SyncJob, status: str, **fields: Any) -> None:
@@ -232,6 +252,9 @@ def refresh_event_status(event: AiEvent) -> str:
     """Store the event's status as its jobs now say (the API computes it the same way)."""
     statuses = SyncJob.objects.filter(event=event).values_list("status", flat=True)
     status = event_status(list(statuses))
-    AiEvent.objects.filter(pk=event.pk).update(status=status)
+    # Conditional, so that of two jobs finishing together only one sees the change and announces it.
+    changed = AiEvent.objects.filter(pk=event.pk).exclude(status=status).update(status=status)
     event.status = status
+    if changed:
+        announce_event_status(event)
     return status

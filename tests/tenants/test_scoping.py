@@ -13,8 +13,20 @@ from ..conftest import bearer
 pytestmark = pytest.mark.django_db
 
 # API routes and how to call them as client A; the body must not contain client B's data.
+WEBHOOK_B = "00000000-0000-4000-8000-0000000000bb"  # client B's endpoint, made by the fixture
 API_MATRIX: dict[str, str] = {
     "api/v1/me": "/api/v1/me",
+    "api/v1/webhook-endpoints": "/api/v1/webhook-endpoints",
+    "api/v1/webhook-endpoints/<uuid:endpoint_id>": f"/api/v1/webhook-endpoints/{WEBHOOK_B}",
+    "api/v1/webhook-endpoints/<uuid:endpoint_id>/rotate-secret": (
+        f"/api/v1/webhook-endpoints/{WEBHOOK_B}/rotate-secret"
+    ),
+    "api/v1/webhook-endpoints/<uuid:endpoint_id>/deliveries": (
+        f"/api/v1/webhook-endpoints/{WEBHOOK_B}/deliveries"
+    ),
+    "api/v1/webhook-endpoints/<uuid:endpoint_id>/test": (
+        f"/api/v1/webhook-endpoints/{WEBHOOK_B}/test"
+    ),
     "api/v1/leads": "/api/v1/leads",
     "api/v1/events": "/api/v1/events",
     # Client B's own event ids are checked in tests/syncs/test_api_events.py.
@@ -27,6 +39,11 @@ CONSOLE_MATRIX: dict[str, tuple[str, str]] = {
     "console/clients/<uuid:public_id>/keys/<int:key_id>/revoke": (
         "post",
         "/console/clients/{id}/keys/1/revoke",
+    ),
+    "console/clients/<uuid:public_id>/webhooks/": ("get", "/console/clients/{id}/webhooks/"),
+    "console/clients/<uuid:public_id>/webhooks/<uuid:endpoint_id>/toggle": (
+        "post",
+        f"/console/clients/{{id}}/webhooks/{WEBHOOK_B}/toggle",
     ),
 }
 CONSOLE_MATRIX.update(
@@ -50,6 +67,19 @@ CONSOLE_MATRIX.update(
     }
 )
 NOT_TENANT_SCOPED = {"console/", "console/agencies/<slug:agency_slug>/clients/new"}
+
+
+@pytest.fixture(autouse=True)
+def _webhooks_of_client_b(world):
+    """Client B's webhook endpoint and a delivery, for the webhook routes to try to reach."""
+    from syncs.webhooks import services
+    from syncs.webhooks.models import WebhookEndpoint
+
+    endpoint, _ = services.endpoint_create(
+        client=world.client_b, url="https://bravo.example.net/hooks", event_types=["*"]
+    )
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(public_id=WEBHOOK_B)
+    services.emit(world.client_b, "lead.synced", {"client": world.client_b.name})
 
 
 def _routes(resolver: URLResolver, prefix: str = "") -> list[str]:

@@ -1,0 +1,163 @@
+"""Duplicate detection: time per check at growing index sizes, and precision/recall.
+
+    python benchmarks/dedupe.py [--sizes 10000,100000,1000000] [--checks 1000]
+
+Runs on the configured database (DATABASE_URL; PostgreSQL in CI and dev) in a throw-away test
+database, like the test runner. Every figure is printed beside a baseline measured in the same
+run: the time of an exact e-mail-or-phone lookup in the same index, and the precision and
+recall of exact e-mail-or-phone matching on the same labelled set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from itertools import islice
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agency.settings")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from syncs.dedupe.evaluate import evaluate  # noqa: E402
+from syncs.dedupe.models import Person, PersonKey  # noqa: E402
+from syncs.dedupe.normalize import build_profile, email_alias_key  # noqa: E402
+from syncs.dedupe.store import bulk_index, check  # noqa: E402
+from syncs.dedupe.synthetic import distinct_people, generate, variant  # noqa: E402
+from tenants.models import Agency, Client  # noqa: E402
+
+
+def quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def exact_lookup(client: Client, fields: dict[str, str]) -> bool:
+    """The baseline: what a CRM's find-contact does (equal e-mail, else equal phone)."""
+    profile = build_profile(fields, client.default_region)
+    keys = PersonKey.objects.filter(client=client)
+    for kind, values in (
+        ("email", map(email_alias_key, profile.emails)),
+        ("phone", profile.phones),
+    ):
+        for value in values:
+            if keys.filter(kind=kind, value=value).values_list("person_id").first():
+                return True
+    return False
+
+
+def incoming(people: list[dict[str, str]], count: int, seed: int) -> list[dict[str, str]]:
+    """Half returning people (with variation), half newcomers, as leads arrive."""
+    rng = random.Random(seed)
+    fresh = distinct_people(count, seed=seed + 1)
+    return [variant(rng, rng.choice(people)) if i % 2 else next(fresh) for i in range(count)]
+
+
+def time_checks(client: Client, leads: list[dict[str, str]]) -> dict[str, float]:
+    for fields in leads[:50]:  # warm caches and connections
+        check(client, fields)
+    ours, base, examined, rows = [], [], [], []
+    for fields in leads:
+        started = time.perf_counter()
+        result = check(client, fields)
+        ours.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        exact_lookup(client, fields)
+        base.append((time.perf_counter() - started) * 1000)
+        examined.append(result.examined)
+        rows.append(result.rows_read)
+    return {
+        "p50": statistics.median(ours),
+        "p99": quantile(ours, 0.99),
+        "base_p50": statistics.median(base),
+        "base_p99": quantile(base, 0.99),
+        "examined": statistics.mean(examined),
+        "rows": statistics.mean(rows),
+        "max_rows": max(rows),
+    }
+
+
+def run_timing(sizes: list[int], checks: int, seed: int) -> None:
+    agency = Agency.objects.create(name="Benchmark", slug="benchmark")
+    client = Client.objects.create(agency=agency, name="Benchmark", slug="bench")
+    source = distinct_people(max(sizes), seed=seed)
+    loaded: list[dict[str, str]] = []
+    print(f"\nDuplicate check latency on {connection.vendor} ({checks} checks per size)")
+    print("people     load_s  p50_ms  p99_ms  exact_p50  exact_p99  p50_ratio  scored  rows")
+    for size in sorted(sizes):
+        started = time.perf_counter()
+        batch = list(islice(source, size - len(loaded)))
+        bulk_index(client, batch, batch=5000)
+        loaded += batch
+        if connection.vendor == "postgresql":  # what autovacuum does after a bulk load
+            with connection.cursor() as cursor:
+                for model in (Person, PersonKey):
+                    cursor.execute(f"ANALYZE {model._meta.db_table}")
+        load = time.perf_counter() - started
+        t = time_checks(client, incoming(loaded, checks, seed + size))
+        print(
+            f"{size:<10} {load:6.1f}  {t['p50']:6.2f}  {t['p99']:6.2f}  {t['base_p50']:9.2f}"
+            f"  {t['base_p99']:9.2f}  {t['p50'] / t['base_p50']:9.2f}x"
+            f"  {t['examined']:6.1f}  {t['rows']:4.1f} (max {t['max_rows']})"
+        )
+    print("goal: p50 and p99 < 10 ms at 1,000,000; ratio = full check / exact lookup")
+
+
+def run_quality(people: int, seed: int) -> None:
+    report = evaluate(generate(people, seed=seed))
+    base, flagged, linked = report.baseline, report.flagged, report.linked
+    real = flagged.true_positive + flagged.false_negative
+    print(f"\nPrecision / recall on a synthetic labelled set ({people} people, seed {seed})")
+    print(f"true duplicate pairs: {real}")
+    print("                        precision  recall  missed  false_pos")
+    for name, tally in (
+        ("exact email/phone", base),
+        ("auto-link only", linked),
+        ("link or review", flagged),
+    ):
+        print(
+            f"{name:<22}  {tally.precision:9.4f}  {tally.recall:6.4f}  {tally.false_negative:6d}"
+            f"  {tally.false_positive:9d}"
+        )
+    print(f"baseline misses 1 duplicate in {real / max(base.false_negative, 1):.1f}")
+    print(
+        f"ratios vs baseline: recall x{flagged.recall / base.recall:.3f}, missed duplicates "
+        f"x{flagged.false_negative / max(base.false_negative, 1):.3f}, false positives "
+        f"x{flagged.false_positive / max(base.false_positive, 1):.3f}"
+    )
+    print("goal: precision >= 0.99, recall well above the baseline")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--checks", type=int, default=1000)
+    parser.add_argument("--people", type=int, default=20000, help="labelled set size")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    run_quality(args.people, args.seed)
+    test = settings.DATABASES["default"].setdefault("TEST", {})
+    if connection.vendor == "sqlite":
+        test["NAME"] = str(Path(settings.VAR_DIR) / "bench-dedupe.sqlite3")
+    else:  # never the test suite's database
+        test["NAME"] = f"bench_{settings.DATABASES['default']['NAME']}"
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        run_timing(sizes, args.checks, args.seed)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()

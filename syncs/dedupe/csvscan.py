@@ -1,0 +1,61 @@
+"""Duplicate pairs in a CSV of people, in memory: the detector scored on any labelled set."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TextIO
+
+from syncs.dedupe.match import REVIEW_THRESHOLD
+from syncs.dedupe.memory import MemoryIndex
+from syncs.dedupe.normalize import build_profile
+
+REQUIRED_COLUMNS = ("name", "email", "phone", "company")
+
+
+@dataclass(frozen=True)
+class Pair:
+    row_a: str  # the earlier row
+    row_b: str
+    score: float
+    reasons: tuple[str, ...]
+
+
+def find_pairs(
+    rows: Iterable[dict[str, str]], region: str = "US", review: float = REVIEW_THRESHOLD
+) -> Iterator[Pair]:
+    """Each row is checked against the rows before it. A row is named by its ``id`` column when
+    there is one, else by its 1-based position among data rows. A ``region`` column overrides
+    ``region`` for that row's phone."""
+    index: MemoryIndex[str] = MemoryIndex()
+    for position, row in enumerate(rows, start=1):
+        name = (row.get("id") or "").strip() or str(position)
+        profile = build_profile(row, (row.get("region") or "").strip().upper() or region)
+        outcome = index.check(profile, review)
+        found = ([outcome.linked] if outcome.linked else []) + outcome.candidates
+        for match in found:
+            yield Pair(match.person, name, match.score, match.reasons)
+        index.add(name, profile)
+
+
+def read_people(stream: TextIO) -> Iterator[dict[str, str]]:
+    """Rows of a CSV with at least the columns name, email, phone, company.
+    Raises ``ValueError`` naming the missing columns."""
+    reader = csv.DictReader(stream)
+    columns = {c.strip().lower() for c in reader.fieldnames or ()}
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise ValueError(f"missing column(s): {', '.join(missing)}")
+    for row in reader:
+        yield {(k or "").strip().lower(): (v or "") for k, v in row.items()}
+
+
+def write_pairs(pairs: Iterable[Pair], out: TextIO) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["row_a", "row_b", "score", "reasons"])
+    count = 0
+    for pair in pairs:
+        writer.writerow([pair.row_a, pair.row_b, f"{pair.score:.4f}", ";".join(pair.reasons)])
+        count += 1
+    return count

@@ -1,0 +1,99 @@
+"""The per-client index of people, its blocking keys, and the duplicate review queue."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from syncs.dedupe.normalize import Profile
+
+__all__ = ["DuplicateCandidate", "Person", "PersonKey"]
+
+
+class Person(models.Model):
+    """Someone a client has seen (a lead, a CRM contact). Matching reads the normalised fields;
+    the display fields keep what was entered."""
+
+    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+")
+    first_name = models.CharField(max_length=200, blank=True)
+    last_name = models.CharField(max_length=200, blank=True)
+    email = models.CharField(max_length=254, blank=True, help_text="Lower-cased, as first seen.")
+    phone = models.CharField(max_length=32, blank=True, help_text="E.164, as first seen.")
+    company = models.CharField(max_length=200, blank=True)
+    norm_first = models.CharField(max_length=200, blank=True)
+    norm_last = models.CharField(max_length=200, blank=True)
+    norm_company = models.CharField(max_length=200, blank=True)
+    emails = models.JSONField(default=list, blank=True, help_text="Every address seen.")
+    phones = models.JSONField(default=list, blank=True, help_text="Every E.164 number seen.")
+    external_ids = models.JSONField(default=dict, blank=True, help_text="provider → CRM id")
+    other_external_ids = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Further "provider:id" CRM records known to be this person (after a merge).',
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="absorbed"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email or self.phone
+
+    def profile(self) -> Profile:
+        return Profile(
+            first=self.norm_first,
+            last=self.norm_last,
+            emails=tuple(self.emails),
+            phones=tuple(self.phones),
+            company=self.norm_company,
+        )
+
+
+class PersonKey(models.Model):
+    """One blocking key of a person: a check reads only rows sharing a key with the newcomer."""
+
+    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16)
+    value = models.CharField(max_length=255)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="keys")
+
+    class Meta:
+        indexes = [models.Index(fields=["client", "kind", "value"], name="dedupe_key_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}={self.value}"
+
+
+class DuplicateCandidate(models.Model):
+    """A likely duplicate waiting for staff: merge ``person`` into ``existing``, or dismiss."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        MERGED = "merged", "Merged"
+        DISMISSED = "dismissed", "Dismissed"
+
+    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    existing = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    reasons = models.JSONField(default=list)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        indexes = [models.Index(fields=["client", "status"], name="dedupe_candidate_queue")]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "existing"], name="dedupe_candidate_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ~ {self.existing} ({self.score:.2f}, {self.status})"

@@ -1,0 +1,218 @@
+"""Normalisation of the fields duplicate detection compares, and the blocking keys built on them.
+
+Pure functions over plain values (no database), so the in-memory detector behind
+``manage.py find_duplicates`` and the per-client database index compute exactly the same keys.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jellyfish
+import phonenumbers
+
+from syncs.dedupe.nicknames import formal_names
+
+
+def words(text: str) -> tuple[str, ...]:
+    """Whitespace-separated words: keeps long word lists readable as data."""
+    return tuple(text.split())
+
+
+# Shared role mailboxes: many people write from them, so an equal address proves nothing about
+# who wrote. Compared on the local part with any +tag removed.
+ROLE_MAILBOXES = frozenset(
+    words(
+        """
+    info information admin administrator office sales contact contactus hello hi support help
+    helpdesk bookings booking reservations reception frontdesk team enquiries enquiry inquiries
+    inquiry marketing hr jobs careers billing accounts accounting finance invoices orders service
+    customerservice care mail email webmaster postmaster noreply no-reply donotreply general
+    studio clinic dental appointments hey events press media partners
+    """
+    )
+)
+GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "dds", "esq"})
+NAME_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "mx"})
+# Particles that belong to the family name: "Ludwig van der Berg" → last name "van der berg".
+NAME_PARTICLES = frozenset(
+    {"van", "von", "der", "den", "de", "del", "della", "di", "da", "la", "le"}
+)
+COMPANY_NOISE = frozenset(
+    words("the inc incorporated llc ltd limited co corp corporation company gmbh plc pty llp sa ag")
+)
+_NON_WORD = re.compile(r"[^a-z0-9\s]+")
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII words: accents dropped, punctuation (O'Brien, Smith-Jones) removed."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    cleaned = _NON_WORD.sub(lambda m: "" if m.group() == "'" else " ", ascii_text.lower())
+    return _SPACES.sub(" ", cleaned).strip()
+
+
+def split_full_name(name: str) -> tuple[str, str]:
+    """``"Smith, John"`` or ``"Dr. John Q. Smith Jr."`` → ``("john q", "smith")``."""
+    if "," in name:
+        last, _, first = name.partition(",")
+        name = f"{first} {last}"
+    tokens = [t for t in fold(name).split() if t not in NAME_TITLES and t not in NAME_SUFFIXES]
+    if not tokens:
+        return "", ""
+    if len(tokens) == 1:
+        return tokens[0], ""
+    cut = len(tokens) - 1
+    while cut > 1 and tokens[cut - 1] in NAME_PARTICLES:
+        cut -= 1
+    return " ".join(tokens[:cut]), " ".join(tokens[cut:])
+
+
+def clean_name(part: str) -> str:
+    return " ".join(t for t in fold(part).split() if t not in NAME_TITLES | NAME_SUFFIXES)
+
+
+def given(first: str) -> str:
+    """The given name used for comparison: the first token (``"mary ann"`` → ``"mary"``)."""
+    return first.split(" ", 1)[0] if first else ""
+
+
+def normalise_email(raw: str) -> str:
+    email = (raw or "").strip().lower()
+    local, at, domain = email.rpartition("@")
+    return email if at and local and "." in domain and " " not in email else ""
+
+
+@lru_cache(maxsize=65536)  # the same addresses are compared over and over
+def email_alias_key(email: str) -> str:
+    """One key per mailbox: Gmail ignores dots and +tags in the local part."""
+    local, _, domain = email.rpartition("@")
+    if domain in GMAIL_DOMAINS:
+        return f"{local.split('+', 1)[0].replace('.', '')}@gmail.com"
+    return email
+
+
+@lru_cache(maxsize=65536)
+def email_plus_key(email: str) -> str:
+    """Plus-addressing stripped on every domain (most providers deliver +tag mail to the box)."""
+    alias = email_alias_key(email)
+    local, _, domain = alias.rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+@lru_cache(maxsize=65536)
+def email_local(email: str) -> str:
+    return email_plus_key(email).rpartition("@")[0]
+
+
+@lru_cache(maxsize=65536)
+def is_role_mailbox(email: str) -> bool:
+    return email_local(email.lower()).replace(".", "").replace("_", "") in ROLE_MAILBOXES
+
+
+def normalise_phone(raw: str, region: str = "US") -> str:
+    """E.164, or '' when the text is not a possible number in ``region``."""
+    if not raw or not any(ch.isdigit() for ch in raw):
+        return ""
+    try:
+        number = phonenumbers.parse(raw, region or "US")
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_possible_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_tail(e164: str) -> str:
+    """The last seven digits: the subscriber part that survives a wrong or missing area code."""
+    return e164[-7:] if len(e164) >= 8 else ""
+
+
+def normalise_company(raw: str) -> str:
+    return " ".join(t for t in fold(raw or "").split() if t not in COMPANY_NOISE)
+
+
+def phonetic(word: str) -> str:
+    return jellyfish.metaphone(word).upper() if word else ""
+
+
+# Rows read per blocking key at most. Name keys are broad ("smith|j" holds thousands of people
+# in a big list) and only ever add weak evidence, so they get a smaller share.
+KEY_CAPS = {"last_fi": 50, "plast_fi": 50, "co_plast": 50, "name": 100}
+DEFAULT_KEY_CAP = 200
+
+
+def key_cap(kind: str) -> int:
+    return KEY_CAPS.get(kind, DEFAULT_KEY_CAP)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One person's normalised fields. ``emails`` and ``phones`` hold every known address."""
+
+    first: str = ""
+    last: str = ""
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    company: str = ""
+
+
+def build_profile(fields: dict[str, str], region: str = "US") -> Profile:
+    """Profile from raw fields: first_name / last_name or a single ``name``; email; phone;
+    company. Unreadable values are dropped rather than compared."""
+    first, last = (
+        clean_name(fields.get("first_name") or ""),
+        clean_name(fields.get("last_name") or ""),
+    )
+    if not (first or last) and fields.get("name"):
+        first, last = split_full_name(fields["name"])
+    email = normalise_email(fields.get("email") or "")
+    phone = normalise_phone(fields.get("phone") or "", region)
+    return Profile(
+        first=first,
+        last=last,
+        emails=(email,) if email else (),
+        phones=(phone,) if phone else (),
+        company=normalise_company(fields.get("company") or ""),
+    )
+
+
+def blocking_keys(profile: Profile) -> set[tuple[str, str]]:
+    """(kind, value) pairs under which the profile is indexed and looked up.
+
+    Each key is selective on its own, so a check reads a handful of rows even at a million
+    people; each covers one way duplicates differ (see ``match.py`` for how they are scored).
+    """
+    keys: set[tuple[str, str]] = set()
+    for email in profile.emails:
+        keys |= {("email", email_alias_key(email)), ("email_plus", email_plus_key(email))}
+        local = email_local(email)
+        if not is_role_mailbox(email) and len(local) >= 4:
+            keys.add(("email_local", local.replace(".", "")))
+    for phone in profile.phones:
+        keys |= {("phone", phone), ("phone7", phone_tail(phone))}
+    keys |= _name_keys(profile)
+    keys.discard(("phone7", ""))
+    return keys
+
+
+def _name_keys(profile: Profile) -> set[tuple[str, str]]:
+    if not profile.last:
+        return set()
+    keys: set[tuple[str, str]] = set()
+    last = profile.last.replace(" ", "")
+    sound = phonetic(last)
+    first = given(profile.first)
+    formals = formal_names(first) if first else frozenset()
+    initials = {first[:1]} | {f[:1] for f in formals} if first else {""}
+    for formal in formals:
+        keys.add(("name", f"{formal} {last}"))
+    for initial in initials:
+        keys |= {("last_fi", f"{last}|{initial}"), ("plast_fi", f"{sound}|{initial}")}
+    if profile.company:
+        keys.add(("co_plast", f"{profile.company}|{sound}"))
+    return keys

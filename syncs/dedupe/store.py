@@ -1,0 +1,343 @@
+"""The per-client database index: the matcher's candidate source, and the services that write.
+
+``check`` reads; ``index`` records a person (linking to an exact match, or creating the person
+and queueing likely duplicates for review); ``merge`` and ``dismiss`` are staff decisions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from syncs.dedupe.match import REVIEW_THRESHOLD, Outcome, match
+from syncs.dedupe.models import DuplicateCandidate, Person, PersonKey
+from syncs.dedupe.normalize import Profile, blocking_keys, build_profile, key_cap
+from tenants.models import Client
+from tenants.scoping import for_client
+
+
+@dataclass(frozen=True)
+class CandidateMatch:
+    person: Person
+    score: float
+    reasons: tuple[str, ...]
+
+
+@dataclass
+class MatchResult:
+    """What ``check`` found: the person an exact match links to, and scored candidates."""
+
+    linked: Person | None = None
+    linked_reasons: tuple[str, ...] = ()
+    candidates: list[CandidateMatch] = field(default_factory=list)
+    examined: int = 0  # people scored
+    rows_read: int = 0  # key rows read from the index
+
+    @property
+    def needs_review(self) -> bool:
+        """No exact match but likely duplicates: the pipeline's hook holds such a lead."""
+        return self.linked is None and bool(self.candidates)
+
+    @property
+    def reason(self) -> str:
+        if not self.candidates:
+            return ""
+        top = self.candidates[0]
+        return (
+            f"Possible duplicate of person {top.person.pk} ({top.person}), score "
+            f"{top.score:.2f}: {', '.join(top.reasons)}."
+        )
+
+
+class ClientIndex:
+    """Candidate source over one client's ``PersonKey`` rows (never another client's).
+
+    One round trip per check: the key lookups (each bounded by ``key_cap``) and the compared
+    columns of the people they name, in a single statement. Every part is filtered on the
+    client id. Whole ``Person`` rows are loaded only for the few people a check returns."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.rows_read = 0
+
+    def lookup(self, keys: set[tuple[str, str]]) -> Mapping[int, Profile]:
+        if not keys:
+            return {}
+        sql, params = self._statement(sorted(keys))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        self.rows_read += rows[0][-1] if rows else 0
+        return {
+            pid: Profile(first, last, tuple(_json(emails)), tuple(_json(phones)), company)
+            for pid, first, last, emails, phones, company, _ in rows
+        }
+
+    def _statement(self, keys: list[tuple[str, str]]) -> tuple[str, list]:
+        keys_table, people = PersonKey._meta.db_table, Person._meta.db_table
+        part = (
+            f"SELECT * FROM (SELECT person_id FROM {keys_table}"  # noqa: S608
+            " WHERE client_id = %s AND kind = %s AND value = %s LIMIT %s) AS k"
+        )
+        params: list = []
+        for kind, value in keys:
+            params += [self.client.pk, kind, value, key_cap(kind)]
+        sql = (
+            f"WITH hits AS ({' UNION ALL '.join([part] * len(keys))}) "  # noqa: S608
+            "SELECT p.id, p.norm_first, p.norm_last, p.emails, p.phones, p.norm_company,"
+            " (SELECT COUNT(*) FROM hits)"
+            f" FROM {people} p WHERE p.client_id = %s AND p.merged_into_id IS NULL"
+            " AND p.id IN (SELECT person_id FROM hits)"
+        )
+        return sql, [*params, self.client.pk]
+
+    def people(self, ids: Iterable[int]) -> dict[int, Person]:
+        return {p.id: p for p in for_client(Person, self.client).filter(id__in=set(ids))}
+
+
+def _json(value: object) -> list:
+    return json.loads(value) if isinstance(value, str) else list(value or [])  # type: ignore[call-overload]
+
+
+PERSON_FIELDS = ("first_name", "last_name", "name", "email", "phone", "company")
+
+
+def as_fields(person: object) -> dict[str, str]:
+    """A dict of person fields, or any object with those attributes (the pipeline's
+    normalised ``syncs.normalise.Person``)."""
+    if isinstance(person, dict):
+        return person
+    return {name: str(getattr(person, name, "") or "") for name in PERSON_FIELDS}
+
+
+def check(client: Client, person_fields: dict[str, str] | object) -> MatchResult:
+    """Match incoming fields against the client's people. Reads only; raises nothing."""
+    person_fields = as_fields(person_fields)
+    profile = build_profile(person_fields, client.default_region)
+    index = ClientIndex(client)
+    outcome: Outcome[int] = match(profile, index, REVIEW_THRESHOLD)
+    found = [outcome.linked, *outcome.candidates] if outcome.linked else outcome.candidates
+    people = index.people(s.person for s in found) if found else {}
+    return MatchResult(
+        linked=people[outcome.linked.person] if outcome.linked else None,
+        linked_reasons=outcome.linked.reasons if outcome.linked else (),
+        candidates=[
+            CandidateMatch(people[c.person], c.score, c.reasons) for c in outcome.candidates
+        ],
+        examined=outcome.examined,
+        rows_read=index.rows_read,
+    )
+
+
+def index(
+    client: Client,
+    person_fields: dict[str, str],
+    external_ids: dict[str, str] | None = None,
+    *,
+    result: MatchResult | None = None,
+) -> Person:
+    """Record a person. An exact match gets the new identifiers and ids and is returned;
+    otherwise a new person is created and each likely duplicate queued for review.
+    Pass the ``result`` of a ``check`` just made to skip matching twice."""
+    person_fields = as_fields(person_fields)
+    result = result if result is not None else check(client, person_fields)
+    profile = build_profile(person_fields, client.default_region)
+    with transaction.atomic():
+        if result.linked is not None:
+            return _absorb(result.linked, profile, external_ids or {})
+        person = _create(client, person_fields, profile, external_ids or {})
+        DuplicateCandidate.objects.bulk_create(
+            [
+                DuplicateCandidate(
+                    client=client,
+                    person=person,
+                    existing=c.person,
+                    score=c.score,
+                    reasons=list(c.reasons),
+                )
+                for c in result.candidates
+            ],
+            ignore_conflicts=True,
+        )
+    return person
+
+
+def new_person(client: Client, fields: dict[str, str], profile: Profile) -> Person:
+    """An unsaved person from raw fields and their profile (bulk loading uses it too)."""
+    return Person(
+        client=client,
+        first_name=(fields.get("first_name") or fields.get("name") or "").strip()[:200],
+        last_name=(fields.get("last_name") or "").strip()[:200],
+        email=profile.emails[0] if profile.emails else "",
+        phone=profile.phones[0] if profile.phones else "",
+        company=(fields.get("company") or "").strip()[:200],
+        norm_first=profile.first[:200],
+        norm_last=profile.last[:200],
+        norm_company=profile.company[:200],
+        emails=list(profile.emails),
+        phones=list(profile.phones),
+    )
+
+
+def key_rows(person: Person, profile: Profile) -> list[PersonKey]:
+    """Blocking keys plus one ``ext`` key per CRM id, so a CRM record finds its person."""
+    ext = {ext_key(p, i) for p, i in person.external_ids.items()} | set(person.other_external_ids)
+    keys = blocking_keys(profile) | {("ext", value) for value in ext}
+    return [
+        PersonKey(client_id=person.client_id, kind=kind, value=value[:255], person=person)
+        for kind, value in sorted(keys)
+    ]
+
+
+def ext_key(provider: str, record_id: str) -> str:
+    return f"{provider}:{record_id}"
+
+
+def person_for_external_id(client: Client, provider: str, record_id: str) -> Person | None:
+    """The (unmerged) person already holding this CRM id, through the indexed key table."""
+    key = for_client(PersonKey, client).filter(kind="ext", value=ext_key(provider, record_id))
+    return (
+        for_client(Person, client).filter(merged_into=None, id__in=key.values("person_id")).first()
+    )
+
+
+def _create(client: Client, fields: dict, profile: Profile, external_ids: dict) -> Person:
+    person = new_person(client, fields, profile)
+    person.external_ids = {str(k): str(v) for k, v in external_ids.items()}
+    person.save()
+    PersonKey.objects.bulk_create(key_rows(person, profile))
+    return person
+
+
+def _absorb(person: Person, profile: Profile, external_ids: dict) -> Person:
+    """Fold new identifiers (and CRM ids) into an existing person and index them."""
+    person = Person.objects.select_for_update().get(pk=person.pk)  # a sibling may have written
+    person.emails = _union(person.emails, profile.emails)
+    person.phones = _union(person.phones, profile.phones)
+    person.norm_first = person.norm_first or profile.first
+    person.norm_last = person.norm_last or profile.last
+    person.norm_company = person.norm_company or profile.company
+    _fold_ids(person, external_ids, person.other_external_ids)
+    person.save()
+    _reindex(person)
+    return person
+
+
+def _fold_ids(person: Person, ids: dict[str, str], others: Iterable[str]) -> None:
+    """Add CRM ids; a second id for a provider is kept in ``other_external_ids`` (two CRM
+    records of one person), never overwriting the first."""
+    extra = list(dict.fromkeys([*person.other_external_ids, *others]))
+    for provider, record_id in ids.items():
+        current = person.external_ids.get(str(provider))
+        if current is None:
+            person.external_ids[str(provider)] = str(record_id)
+        elif current != str(record_id) and ext_key(provider, record_id) not in extra:
+            extra.append(ext_key(provider, record_id))
+    person.other_external_ids = extra
+
+
+def _union(old: Iterable[str], new: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys([*old, *new]))
+
+
+def _reindex(person: Person) -> None:
+    PersonKey.objects.filter(person=person).delete()
+    PersonKey.objects.bulk_create(key_rows(person, person.profile()))
+
+
+def merge(candidate: DuplicateCandidate, actor) -> Person:
+    """Staff decision: ``candidate.person`` is ``candidate.existing``. The newer person is
+    folded into the existing one (identifiers, CRM ids), kept for history with
+    ``merged_into`` set, and removed from matching. Returns the surviving person.
+    Raises ``ValueError`` when the candidate was already decided."""
+    with transaction.atomic():
+        candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+        if candidate.status != DuplicateCandidate.Status.OPEN:
+            raise ValueError(f"candidate {candidate.pk} is already {candidate.status}")
+        survivor, absorbed = candidate.existing, candidate.person
+        survivor.emails = _union(survivor.emails, absorbed.emails)
+        survivor.phones = _union(survivor.phones, absorbed.phones)
+        _fold_ids(survivor, absorbed.external_ids, absorbed.other_external_ids)
+        survivor.save()
+        _reindex(survivor)
+        PersonKey.objects.filter(person=absorbed).delete()
+        absorbed.merged_into = survivor
+        absorbed.save(update_fields=["merged_into", "updated_at"])
+        _decide(candidate, DuplicateCandidate.Status.MERGED, actor)
+        _repoint_open_candidates(absorbed, survivor)
+    return survivor
+
+
+def _repoint_open_candidates(absorbed: Person, survivor: Person) -> None:
+    """Open pairs naming the absorbed person now concern the survivor; a pair that would
+    compare the survivor with itself is closed as merged."""
+    open_pairs = DuplicateCandidate.objects.filter(status=DuplicateCandidate.Status.OPEN)
+    for pair in open_pairs.filter(person=absorbed) | open_pairs.filter(existing=absorbed):
+        if pair.person_id == absorbed.id:
+            pair.person = survivor
+        if pair.existing_id == absorbed.id:
+            pair.existing = survivor
+        if pair.person_id == pair.existing_id:
+            pair.status = DuplicateCandidate.Status.MERGED
+        pair.save()
+
+
+def dismiss(candidate: DuplicateCandidate, actor) -> DuplicateCandidate:
+    """Staff decision: not the same person. Raises ``ValueError`` when already decided."""
+    with transaction.atomic():
+        candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+        if candidate.status != DuplicateCandidate.Status.OPEN:
+            raise ValueError(f"candidate {candidate.pk} is already {candidate.status}")
+        _decide(candidate, DuplicateCandidate.Status.DISMISSED, actor)
+    return candidate
+
+
+def _decide(candidate: DuplicateCandidate, status: str, actor) -> None:
+    candidate.status = status
+    candidate.decided_by = actor if getattr(actor, "pk", None) else None
+    candidate.decided_at = timezone.now()
+    candidate.save(update_fields=["status", "decided_by", "decided_at"])
+
+
+def bulk_index(client: Client, people: Iterable[dict[str, str]], batch: int = 2000) -> int:
+    """Load people without matching them against each other (an initial import, a benchmark).
+    Returns how many were stored."""
+    stored = 0
+    chunk: list[tuple[Person, Profile]] = []
+    for fields in people:
+        profile = build_profile(fields, client.default_region)
+        chunk.append((new_person(client, fields, profile), profile))
+        if len(chunk) >= batch:
+            stored += _store_chunk(chunk)
+            chunk = []
+    return stored + (_store_chunk(chunk) if chunk else 0)
+
+
+def _store_chunk(chunk: list[tuple[Person, Profile]]) -> int:
+    with transaction.atomic():
+        Person.objects.bulk_create([person for person, _ in chunk])
+        _insert_keys(
+            (person.client_id, kind, value[:255], person.pk)
+            for person, profile in chunk
+            for kind, value in blocking_keys(profile)
+        )
+    return len(chunk)
+
+
+def _insert_keys(rows: Iterable[tuple[int, str, str, int]]) -> None:
+    """Key rows as plain tuples: building millions of model instances costs more than the
+    insert. PostgreSQL takes them through COPY."""
+    table = PersonKey._meta.db_table
+    columns = "client_id, kind, value, person_id"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s)"  # noqa: S608
+            cursor.executemany(sql, list(rows))

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from syncs.webhooks import console
+
+app_name = "webhooks_console"
+
+urlpatterns = [
+    path("clients/<uuid:public_id>/webhooks/", console.webhooks, name="list"),
+    path(
+        "clients/<uuid:public_id>/webhooks/<uuid:endpoint_id>/toggle",
+        console.endpoint_toggle,
+        name="endpoint-toggle",
+    ),
+]

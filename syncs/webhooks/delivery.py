@@ -1,0 +1,230 @@
+"""Sending one webhook delivery: claim it, sign it, POST it, record what happened, plan the next.
+
+The schedule follows Svix's (immediately, then growing gaps) stretched to about three days.
+Delays up to ``CELERY_MAX_COUNTDOWN`` ride on a Celery countdown; longer ones are only stored in
+``next_attempt_at`` and the beat sweeper enqueues them when due, because a countdown longer than
+the broker's visibility timeout would be delivered twice. Either way a delivery is claimed with
+one conditional UPDATE first, so a duplicated message never sends twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from agency.logging import redact
+from connectors.ssrf import UnsafeUrl, check_url
+from syncs.webhooks import signing
+from syncs.webhooks.models import DeliveryStatus, EndpointStatus, WebhookDelivery, WebhookMessage
+
+logger = logging.getLogger(__name__)
+
+# The gap after each failed attempt: 10 attempts over about 3 days 3 hours.
+RETRY_SCHEDULE: tuple[timedelta, ...] = (
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=14),
+    timedelta(hours=20),
+    timedelta(hours=24),
+)
+MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
+# A claimed attempt owns the delivery this long; a worker that died mid-send frees it after.
+CLAIM_LEASE = timedelta(minutes=5)
+# The sweeper leaves just-due deliveries to their own countdown message for this long.
+SWEEP_GRACE = timedelta(seconds=30)
+SWEEP_BATCH = 500
+OPEN = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
+ERROR_CAP = 300
+BODY_SNIPPET = 200
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one POST came to. ``status_code`` is None when no response arrived."""
+
+    status_code: int | None
+    error: str
+    elapsed_ms: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def delay_after(attempts: int) -> timedelta | None:
+    """The wait after the ``attempts``-th failed attempt; None when the schedule is spent."""
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    return RETRY_SCHEDULE[attempts - 1]
+
+
+def message_body(message: WebhookMessage) -> bytes:
+    """The Standard Webhooks envelope, serialised once per attempt; these bytes are signed."""
+    envelope = {
+        "type": message.event_type,
+        "timestamp": message.created_at.isoformat().replace("+00:00", "Z"),
+        "data": message.payload,
+    }
+    return json.dumps(envelope, separators=(",", ":"), sort_keys=True).encode()
+
+
+def claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
+    """Take the next attempt of a due delivery, or None if it is not due or someone else has it."""
+    row = (
+        WebhookDelivery.objects.filter(pk=delivery_id, status__in=OPEN, next_attempt_at__lte=now)
+        .values("attempts")
+        .first()
+    )
+    if row is None:
+        return None
+    won = WebhookDelivery.objects.filter(
+        pk=delivery_id, status__in=OPEN, attempts=row["attempts"], next_attempt_at__lte=now
+    ).update(attempts=F("attempts") + 1, next_attempt_at=now + CLAIM_LEASE, last_attempt_at=now)
+    if not won:
+        return None
+    return WebhookDelivery.objects.select_related("endpoint", "message").get(pk=delivery_id)
+
+
+def deliver(delivery_id: int, *, now: datetime | None = None) -> WebhookDelivery | None:
+    """Make the due attempt of one delivery; returns it, or None when there was nothing to do."""
+    now = now or timezone.now()
+    delivery = claim(delivery_id, now)
+    if delivery is None:
+        return None
+    if delivery.endpoint.status != EndpointStatus.ENABLED:
+        _close(delivery, DeliveryStatus.DEAD, error="endpoint disabled; not sent")
+        return delivery
+    outcome = send(delivery, now)
+    record(delivery, outcome, now)
+    return delivery
+
+
+def send(delivery: WebhookDelivery, now: datetime) -> Outcome:
+    """POST the signed message; never follows a redirect, never raises for network trouble."""
+    endpoint, message = delivery.endpoint, delivery.message
+    body = message_body(message)
+    timestamp = int(now.timestamp())
+    headers = {
+        "content-type": "application/json",
+        "user-agent": settings.VENDOR_USER_AGENT,
+        "webhook-id": message.public_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signing.signature_header(
+            endpoint.signing_secrets(), message.public_id, timestamp, body
+        ),
+    }
+    started = time.monotonic()
+    try:
+        check_url(endpoint.url)
+        response = requests.post(
+            endpoint.url,
+            data=body,
+            headers=headers,
+            timeout=(settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS, settings.WEBHOOK_TIMEOUT_SECONDS),
+            allow_redirects=False,
+            stream=True,
+        )
+    except UnsafeUrl as exc:
+        return Outcome(None, f"refused: {exc}", _ms(started))
+    except requests.Timeout:
+        return Outcome(None, "timed out", _ms(started))
+    except requests.RequestException as exc:
+        return Outcome(None, f"connection failed ({type(exc).__name__})", _ms(started))
+    with response:
+        return Outcome(response.status_code, _error_text(response), _ms(started))
+
+
+def record(delivery: WebhookDelivery, outcome: Outcome, now: datetime) -> None:
+    """Store the attempt's result and plan what comes next."""
+    logger.info(
+        "webhook %s to endpoint %s, attempt %d: %s",
+        delivery.message.public_id,
+        delivery.endpoint.public_id,
+        delivery.attempts,
+        outcome.status_code if outcome.ok else outcome.error[:ERROR_CAP],
+    )
+    delivery.last_status_code = outcome.status_code
+    delivery.response_time_ms = outcome.elapsed_ms
+    if outcome.ok:
+        delivery.delivered_at = now
+        _close(delivery, DeliveryStatus.SUCCEEDED, error="")
+    elif outcome.status_code == 410:
+        _close(delivery, DeliveryStatus.DEAD, error=outcome.error)
+        _disable_gone_endpoint(delivery, now)
+    elif (delay := delay_after(delivery.attempts)) is None:
+        _close(delivery, DeliveryStatus.DEAD, error=outcome.error)
+    else:
+        delivery.status = DeliveryStatus.FAILED
+        delivery.last_error = outcome.error[:ERROR_CAP]
+        delivery.next_attempt_at = now + delay
+        delivery.save()
+        schedule(delivery.pk, delay)
+
+
+def schedule(delivery_id: int, delay: timedelta) -> None:
+    """Queue the next attempt if a countdown may carry it; otherwise the sweeper will."""
+    seconds = delay.total_seconds()
+    if seconds > settings.CELERY_MAX_COUNTDOWN:
+        return
+    from syncs.webhooks.tasks import deliver_webhook  # the task module imports this one
+
+    transaction.on_commit(lambda: deliver_webhook.apply_async((delivery_id,), countdown=seconds))
+
+
+def due_for_sweep(now: datetime, limit: int = SWEEP_BATCH) -> list[int]:
+    """Open deliveries whose attempt is overdue (lost message, long delay, dead worker)."""
+    return list(
+        WebhookDelivery.objects.filter(status__in=OPEN, next_attempt_at__lte=now - SWEEP_GRACE)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def _close(delivery: WebhookDelivery, status: str, *, error: str) -> None:
+    delivery.status = status
+    delivery.last_error = error[:ERROR_CAP]
+    delivery.next_attempt_at = None
+    delivery.save()
+
+
+def _disable_gone_endpoint(delivery: WebhookDelivery, now: datetime) -> None:
+    """410 Gone: the receiver asked us to stop. No attempt of any message follows."""
+    reason = f"The endpoint answered 410 Gone on {now:%Y-%m-%d %H:%M} UTC."
+    type(delivery.endpoint).objects.filter(pk=delivery.endpoint_id).update(
+        status=EndpointStatus.DISABLED, disabled_reason=reason
+    )
+    WebhookDelivery.objects.filter(endpoint_id=delivery.endpoint_id, status__in=OPEN).update(
+        status=DeliveryStatus.DEAD, next_attempt_at=None, last_error="endpoint disabled (410 Gone)"
+    )
+
+
+def _error_text(response: requests.Response) -> str:
+    """A short, secret-free line for the delivery log."""
+    code = response.status_code
+    if 200 <= code < 300:
+        return ""
+    if 300 <= code < 400:
+        return f"HTTP {code}: redirects are not followed"
+    try:
+        raw = next(response.iter_content(BODY_SNIPPET), b"")
+    except requests.RequestException:
+        raw = b""
+    snippet = " ".join(redact(raw.decode("utf-8", "replace")).split())[:BODY_SNIPPET]
+    return f"HTTP {code}: {snippet}" if snippet else f"HTTP {code}"
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)

@@ -1,0 +1,47 @@
+"""Which sync outcomes become webhooks, and what they carry.
+
+A vendor acts on an event's outcome (synced, held for review, failed), so these fire when the
+event's status changes to one of those, once per change, with the ids the vendor already holds
+(the event id from ``POST /api/v1/leads`` and its chatbot session id).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from syncs.models import AiEvent, SyncJob
+from syncs.webhooks.models import WebhookMessage
+from syncs.webhooks.services import emit
+
+EVENT_FOR_STATUS = {
+    "synced": "lead.synced",
+    "needs_review": "lead.needs_review",
+    "failed": "lead.failed",
+}
+
+
+def announce_event_status(event: AiEvent) -> WebhookMessage | None:
+    """Emit the webhook for the status ``event`` just changed to, if vendors care about it."""
+    webhook_type = EVENT_FOR_STATUS.get(event.status)
+    if webhook_type is None:
+        return None
+    jobs = list(SyncJob.objects.filter(event=event).order_by("pk"))
+    payload: dict[str, Any] = {
+        "event_id": str(event.public_id),
+        "kind": event.kind,
+        "status": event.status,
+        "chatbot_session_id": _session_id(event),
+        "targets": [
+            {"target": j.target, "provider": j.provider, "status": j.status, "crm_id": j.crm_id}
+            for j in jobs
+        ],
+    }
+    reasons = [j.review_reason for j in jobs if j.review_reason]
+    if event.status == "needs_review" and reasons:
+        payload["reason"] = reasons[0][:500]
+    return emit(event.client, webhook_type, payload)
+
+
+def _session_id(event: AiEvent) -> str:
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    return str(payload.get("chatbot_session_id") or "")

@@ -1,0 +1,143 @@
+"""Outbound webhooks: where a client wants events sent, what was sent, and how each send went.
+
+``WebhookMessage`` is one event (its id is the Standard Webhooks ``webhook-id``, stable across
+retries so receivers can dedupe); ``WebhookDelivery`` is that message's journey to one endpoint
+and doubles as the delivery log. Secrets are stored encrypted and never rendered after creation.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+from connectors.crypto import EncryptedTextField
+from tenants.models import Client
+
+__all__ = [
+    "ALL_EVENTS",
+    "EVENT_TYPES",
+    "PING",
+    "DeliveryStatus",
+    "EndpointStatus",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookMessage",
+]
+
+ALL_EVENTS = "*"
+PING = "ping"
+# What a vendor may subscribe to; ``ping`` is only sent by the test operation.
+EVENT_TYPES: tuple[str, ...] = (
+    "lead.synced",
+    "lead.needs_review",
+    "lead.failed",
+    "connection.needs_reauth",
+    "booking.created",
+)
+
+
+def _message_id() -> str:
+    return f"msg_{uuid.uuid4().hex}"
+
+
+class EndpointStatus(models.TextChoices):
+    ENABLED = "enabled", "Enabled"
+    DISABLED = "disabled", "Disabled"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"  # not attempted yet
+    FAILED = "failed", "Failed"  # the last attempt failed; another is scheduled
+    SUCCEEDED = "succeeded", "Succeeded"
+    DEAD = "dead", "Dead"  # no further attempts (schedule exhausted, 410, endpoint disabled)
+
+
+class WebhookEndpoint(models.Model):
+    """A URL of the client's chatbot vendor and the events it wants."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    url = models.CharField(max_length=2000)
+    description = models.CharField(max_length=255, blank=True)
+    event_types = models.JSONField(default=list)
+    secret = EncryptedTextField()
+    # During a rotation the previous secret signs too, until it expires.
+    previous_secret = EncryptedTextField(blank=True, default="")
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=EndpointStatus.choices, default=EndpointStatus.ENABLED
+    )
+    disabled_reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["client", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.client} → {self.url}"
+
+    @property
+    def is_enabled(self) -> bool:
+        return self.status == EndpointStatus.ENABLED
+
+    def wants(self, event_type: str) -> bool:
+        return ALL_EVENTS in self.event_types or event_type in self.event_types
+
+    def signing_secrets(self) -> list[str]:
+        """The current secret, then the previous one while its grace period lasts."""
+        secrets = [self.secret]
+        expires = self.previous_secret_expires_at
+        if self.previous_secret and expires is not None and expires > timezone.now():
+            secrets.append(self.previous_secret)
+        return secrets
+
+
+class WebhookMessage(models.Model):
+    """One event for one client; sent to every endpoint that subscribed to its type."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="webhook_messages")
+    public_id = models.CharField(max_length=40, unique=True, default=_message_id, editable=False)
+    event_type = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.event_type}"
+
+
+class WebhookDelivery(models.Model):
+    """A message's delivery to one endpoint: its state, and the delivery log line staff read."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    message = models.ForeignKey(WebhookMessage, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    response_time_ms = models.PositiveIntegerField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "message"], name="one_delivery_per_target")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} → {self.endpoint_id} ({self.status})"

@@ -1,0 +1,110 @@
+"""Input and output shapes of the webhook-endpoint API. No output ever carries a stored secret."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from syncs.webhooks.models import ALL_EVENTS, EVENT_TYPES
+
+EVENT_CHOICES = (*EVENT_TYPES, ALL_EVENTS)
+
+
+class StrictCharField(serializers.RegexField):
+    """Text without NUL characters (stated in the schema as a pattern); numbers and booleans are
+    refused instead of being turned into text."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(r"^[^\u0000]*$", **kwargs)  # type: ignore[arg-type]
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+# The URL shape, stated in the schema so API clients (and Schemathesis) know exactly what passes:
+# http(s), a host without credentials, an optional port 1-65535, printable ASCII after it.
+# Whether the host may be called is decided by the SSRF check, which resolves it.
+URL_PATTERN = (
+    r"^https?://[A-Za-z0-9.-]{1,253}"
+    r"(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?"
+    r"([/?#][!-~]*)?$"
+)
+
+
+class WebhookUrlField(serializers.RegexField):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(URL_PATTERN, max_length=2000, **kwargs)  # type: ignore[arg-type]
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data: object) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class EndpointInSerializer(serializers.Serializer):
+    url = WebhookUrlField(help_text="Where events are POSTed; https outside development.")
+    description = StrictCharField(max_length=255, required=False, allow_blank=True)
+    event_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=EVENT_CHOICES),
+        min_length=1,
+        max_length=len(EVENT_CHOICES),
+        help_text='Event types to receive; "*" means all.',
+    )
+
+
+class EndpointPatchSerializer(EndpointInSerializer):
+    enabled = StrictBooleanField(required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, partial=True, **kwargs)  # type: ignore[misc]
+
+
+class EndpointOutSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    url = serializers.CharField()
+    description = serializers.CharField()
+    event_types = serializers.ListField(child=serializers.CharField())
+    status = serializers.CharField()
+    disabled_reason = serializers.CharField()
+    previous_secret_expires_at = serializers.DateTimeField(
+        allow_null=True, help_text="While set and in the future, deliveries carry two signatures."
+    )
+    created_at = serializers.DateTimeField()
+
+
+class EndpointCreatedSerializer(EndpointOutSerializer):
+    secret = serializers.CharField(help_text="Shown only in this response. `whsec_` + base64.")
+
+
+class SecretSerializer(serializers.Serializer):
+    secret = serializers.CharField(help_text="The new secret, shown only in this response.")
+    previous_secret_expires_at = serializers.DateTimeField()
+
+
+class DeliveryOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    message_id = serializers.CharField(source="message.public_id")
+    event_type = serializers.CharField(source="message.event_type")
+    status = serializers.CharField()
+    attempts = serializers.IntegerField()
+    next_attempt_at = serializers.DateTimeField(allow_null=True)
+    last_attempt_at = serializers.DateTimeField(allow_null=True)
+    last_status_code = serializers.IntegerField(allow_null=True)
+    last_error = serializers.CharField()
+    response_time_ms = serializers.IntegerField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class TestSentSerializer(serializers.Serializer):
+    message_id = serializers.CharField()
+    delivery_id = serializers.IntegerField()
+    status = serializers.CharField()

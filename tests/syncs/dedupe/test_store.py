@@ -1,0 +1,127 @@
+"""The per-client database index: check, index, review decisions, tenant isolation."""
+
+from __future__ import annotations
+
+import pytest
+
+from syncs import dedupe
+from syncs.dedupe.models import DuplicateCandidate, Person, PersonKey
+from syncs.dedupe.store import bulk_index
+from syncs.dedupe.synthetic import distinct_people
+from syncs.normalise import normalise_person
+
+from ...conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+ROBERT = {
+    "first_name": "Robert",
+    "last_name": "Smith",
+    "email": "robert.smith@acme.example",
+    "phone": "+1 (415) 555-0100",
+    "company": "Acme Inc",
+}
+
+
+def test_it_links_an_exact_match_and_folds_in_new_identifiers(world):
+    robert = dedupe.index(world.client_a, ROBERT, {"hubspot": "101"})
+    bob = {"first_name": "Bob", "last_name": "Smith", "email": "bob@home.example"}
+    bob["phone"] = "4155550100"
+    result = dedupe.check(world.client_a, bob)
+    assert result.linked == robert
+    assert "nickname" in result.linked_reasons
+    same = dedupe.index(world.client_a, bob, {"pipedrive": "7"}, result=result)
+    assert same.pk == robert.pk
+    same.refresh_from_db()
+    assert same.emails == ["robert.smith@acme.example", "bob@home.example"]
+    assert same.external_ids == {"hubspot": "101", "pipedrive": "7"}
+    assert dedupe.check(world.client_a, {"email": "BOB@home.example"}).linked == robert
+    assert Person.objects.count() == 1
+
+
+def test_it_queues_a_likely_duplicate_for_review(world):
+    robert = dedupe.index(world.client_a, ROBERT)
+    typo = {"first_name": "Robert", "last_name": "Smiht", "email": "robert.smith+web@acme.example"}
+    result = dedupe.check(world.client_a, typo)
+    assert result.linked is None
+    assert [c.person for c in result.candidates] == [robert]
+    newcomer = dedupe.index(world.client_a, typo, result=result)
+    candidate = DuplicateCandidate.objects.get()
+    assert (candidate.person, candidate.existing, candidate.status) == (newcomer, robert, "open")
+    assert 0.75 <= candidate.score < 1.0
+    assert "email_plus" in candidate.reasons
+
+
+def test_it_takes_the_pipelines_normalised_person_and_says_when_to_hold(world):
+    robert = dedupe.index(world.client_a, ROBERT)
+    lead = normalise_person(
+        {"name": "Robert Smiht", "email": "robert.smith+web@acme.example"}, "US"
+    )
+    result = dedupe.check(world.client_a, lead)
+    assert result.needs_review and [c.person for c in result.candidates] == [robert]
+    assert f"person {robert.pk}" in result.reason
+    exact = dedupe.check(world.client_a, normalise_person({"email": ROBERT["email"]}, "US"))
+    assert exact.linked == robert and not exact.needs_review
+
+
+def test_it_merges_a_candidate_into_the_existing_person(world, operator):
+    robert = dedupe.index(world.client_a, ROBERT, {"hubspot": "101"})
+    typo = {"first_name": "Robert", "last_name": "Smiht", "email": "robert.smith+web@acme.example"}
+    newcomer = dedupe.index(world.client_a, typo, {"salesforce": "003X"})
+    candidate = DuplicateCandidate.objects.get()
+    survivor = dedupe.merge(candidate, operator)
+    assert survivor == robert
+    survivor.refresh_from_db()
+    newcomer.refresh_from_db()
+    candidate.refresh_from_db()
+    assert newcomer.merged_into == robert
+    assert survivor.external_ids == {"hubspot": "101", "salesforce": "003X"}
+    assert "robert.smith+web@acme.example" in survivor.emails
+    assert (candidate.status, candidate.decided_by) == ("merged", operator)
+    assert candidate.decided_at is not None
+    assert not PersonKey.objects.filter(person=newcomer).exists()
+    assert dedupe.check(world.client_a, {"email": "robert.smith+web@acme.example"}).linked == robert
+    with pytest.raises(ValueError, match="already merged"):
+        dedupe.merge(candidate, operator)
+
+
+def test_it_dismisses_a_candidate(world, operator):
+    dedupe.index(world.client_a, ROBERT)
+    dedupe.index(world.client_a, {"name": "Robert Smith", "company": "Acme"})
+    candidate = DuplicateCandidate.objects.get()
+    dedupe.dismiss(candidate, operator)
+    candidate.refresh_from_db()
+    assert (candidate.status, candidate.decided_by) == ("dismissed", operator)
+    assert Person.objects.filter(merged_into=None).count() == 2
+    with pytest.raises(ValueError, match="already dismissed"):
+        dedupe.dismiss(candidate, make_user("other@northwind.example", world.agency))
+
+
+def test_it_never_matches_another_clients_people(world):
+    dedupe.index(world.client_b, ROBERT, {"salesforce": "b-1"})
+    result = dedupe.check(world.client_a, ROBERT)
+    assert result.linked is None and result.candidates == []
+    assert result.rows_read == 0
+    person = dedupe.index(world.client_a, ROBERT)
+    assert person.client == world.client_a
+    assert Person.objects.count() == 2
+    assert not DuplicateCandidate.objects.exists()
+
+
+def test_it_does_not_link_two_people_on_a_shared_role_mailbox(world):
+    mary = dedupe.index(world.client_a, {"name": "Mary Jones", "email": "info@acme.example"})
+    result = dedupe.check(world.client_a, {"name": "Peter Parker", "email": "INFO@acme.example"})
+    assert result.examined == 1  # found through the mailbox key, and still not linked
+    assert result.linked is None and result.candidates == []
+    peter = dedupe.index(world.client_a, {"name": "Peter Parker", "email": "info@acme.example"})
+    assert peter != mary
+
+
+def test_it_reads_few_index_rows_per_check(world):
+    people = list(distinct_people(2000, seed=3))
+    assert bulk_index(world.client_a, people) == 2000
+    for fields in people[::100]:
+        result = dedupe.check(world.client_a, fields)
+        assert result.linked is not None or result.candidates  # info@ alone never links
+        assert result.examined <= 20  # of 2,000 people
+        assert result.rows_read <= 60

@@ -1,0 +1,59 @@
+"""The sync pipeline feeds the duplicate index and honours a staff review of duplicates."""
+
+from __future__ import annotations
+
+import pytest
+
+from syncs.dedupe.models import Person
+from syncs.models import JobStatus, SyncJob
+from syncs.review import release_review
+from syncs.services import sync_job_run
+
+from .crm_double import MemoryCrm
+from .helpers import lead_job
+
+pytestmark = pytest.mark.django_db
+
+
+def run(job, crm) -> SyncJob:
+    sync_job_run(job.pk, crm=crm)
+    return SyncJob.objects.get(pk=job.pk)
+
+
+def test_it_indexes_the_person_with_the_crm_id_it_wrote(world, crm_a):
+    job = run(lead_job(world.client_a), MemoryCrm())
+    assert job.status == JobStatus.SYNCED
+    person = Person.objects.get(client=world.client_a)
+    assert person.external_ids == {"hubspot": job.crm_id}
+    assert not Person.objects.filter(client=world.client_b).exists()
+
+
+def test_a_likely_duplicate_is_held_then_released_once_reviewed(world, crm_a):
+    crm = MemoryCrm()
+    first = run(
+        lead_job(
+            world.client_a,
+            name="Robert Smith",
+            email="robert.smith@acme.example",
+            phone="+1 415 555 0100",
+        ),
+        crm,
+    )
+    assert first.status == JobStatus.SYNCED
+    # A typo and a plus-address, no shared phone: a likely duplicate, not an exact link.
+    held = run(
+        lead_job(
+            world.client_a,
+            name="Robert Smiht",
+            email="robert.smith+web@acme.example",
+            phone="+1 415 555 0199",
+            chatbot_session_id="sess-2",
+        ),
+        crm,
+    )
+    assert held.status == JobStatus.NEEDS_REVIEW, held.last_error
+    assert "duplicate" in held.review_reason.lower() or "person" in held.review_reason
+    assert len(crm.contacts) == 1  # nothing sent while held
+    released = release_review(held, {}, actor="staff@example.com")
+    assert run(released, crm).status == JobStatus.SYNCED  # not held a second time
+    assert len(crm.contacts) == 2
