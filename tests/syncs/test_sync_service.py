@@ -159,7 +159,10 @@ def test_staff_fix_and_release_a_held_job(world, crm_a, owner, broker):
     with pytest.raises(Exception, match="not a valid number"):
         release_review(job, {"phone": "12"}, actor="staff:owner@northwind.example")
     released = release_review(job, {"phone": "415 555 2671"}, actor="staff:owner@x.example")
-    assert released.status == JobStatus.PENDING and released.overrides == {"phone": "415 555 2671"}
+    assert released.status == JobStatus.PENDING and released.overrides == {
+        "phone": "415 555 2671",
+        "_reviewed": "1",
+    }
     assert event_of(job).payload["phone"] == "555-01"  # as received, untouched
     assert run(job, crm).status == JobStatus.SYNCED
     assert next(iter(crm.contacts.values())).fields["phone"] == "+14155552671"
