@@ -269,7 +269,7 @@ def main() -> None:
                         "--loglevel",
                         "WARNING",
                         "--concurrency",
-                        "2",
+                        str(args.concurrency),
                         "--hostname",
                         f"bench{i}@%h",
                         "--without-gossip",

@@ -57,6 +57,7 @@ class WriteContext:
     lead: dict[str, Any]
     mapped: dict[str, str]
     shadow: bool
+    written: dict[str, ExternalRecord] | None = None  # loaded by _done, kept by _record
 
     @property
     def tag(self) -> str:
@@ -64,9 +65,17 @@ class WriteContext:
 
 
 def _done(ctx: WriteContext, object_type: str) -> ExternalRecord | None:
-    return ExternalRecord.objects.filter(
-        job=ctx.job, object_type=object_type, rolled_back_at__isnull=True
-    ).first()
+    """What this job already wrote of ``object_type`` (the newest live record), or None.
+
+    Read once per job (one query instead of one per step): the job is claimed, so only this
+    worker adds records for it, and ``_record`` adds each new one to the same map.
+    """
+    if ctx.written is None:
+        ctx.written = {}
+        live = ExternalRecord.objects.filter(job=ctx.job, rolled_back_at__isnull=True)
+        for record in live.order_by("-created_at", "-pk"):
+            ctx.written.setdefault(record.object_type, record)
+    return ctx.written.get(object_type)
 
 
 def _record(
@@ -86,6 +95,8 @@ def _record(
         values=values,
         snapshot=kw.get("snapshot", {}),
     )
+    if ctx.written is not None:
+        ctx.written[object_type] = record
     if action in (RecordAction.CREATED, RecordAction.UPDATED) and kw.get("audit", True):
         audit_log(
             client=job.client,

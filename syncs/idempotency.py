@@ -21,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connections, transaction
+from django.utils import timezone
 
 from agency.problems import ProblemError
 from syncs.models import IdempotencyRecord, IdempotencyState
@@ -95,22 +96,47 @@ def run_once(
             return Outcome(*action())
     digest = fingerprint(data)
     with transaction.atomic():
-        existing = _lookup(client, route, key)
-        if existing is not None:
+        record_id = _insert_in_flight(client, route, key, digest)
+        if record_id is None:
+            # The key exists: committed earlier, or by a concurrent request that PostgreSQL
+            # made our INSERT wait for. Either way it is visible now; answer from it.
+            existing = _lookup(client, route, key)
+            if existing is None:
+                raise ProblemError("idempotency-key-in-flight")
             return _answer(existing, digest)
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    client=client, route=route, key=key, fingerprint=digest
-                )
-        except IntegrityError:
-            # A concurrent request with this key committed first (PostgreSQL made us wait).
-            winner = _lookup(client, route, key)
-            if winner is None:
-                raise ProblemError("idempotency-key-in-flight") from None
-            return _answer(winner, digest)
         status, body = action()
-        record.state = IdempotencyState.COMPLETED
-        record.response_status, record.response_body = status, body
-        record.save(update_fields=["state", "response_status", "response_body"])
+        IdempotencyRecord.objects.filter(pk=record_id).update(
+            state=IdempotencyState.COMPLETED, response_status=status, response_body=body
+        )
     return Outcome(status, body)
+
+
+def _insert_in_flight(client: Client, route: str, key: str, digest: str) -> int | None:
+    """Insert the in-flight record, or nothing when (client, route, key) exists: its id or None.
+
+    One statement (``INSERT … ON CONFLICT DO NOTHING RETURNING``, PostgreSQL and SQLite >= 3.35)
+    instead of SELECT + SAVEPOINT + INSERT + RELEASE; the unique constraint still decides.
+    """
+    meta = IdempotencyRecord._meta
+    conn = connections[IdempotencyRecord.objects.db]
+    columns = ("client_id", "route", "key", "fingerprint", "state", "created_at")
+    values = (
+        client.pk,
+        route,
+        key,
+        digest,
+        IdempotencyState.IN_FLIGHT,
+        conn.ops.adapt_datetimefield_value(timezone.now()),
+    )
+    quote = conn.ops.quote_name
+    # Only the model's own identifiers are formatted in; every value is a bound parameter.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(quote(c) for c in columns[:3])}) DO NOTHING "
+        f"RETURNING {quote(meta.pk.column)}"
+    )
+    with conn.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    return row[0] if row else None

@@ -6,20 +6,20 @@ from typing import Any
 
 from django.db import transaction
 
+from connectors.models import Connection
 from syncs.models import DEFAULT_SOURCE_TAG, AiEvent, EventStatus, JobStatus, SyncJob
 from syncs.outbox import crm_connections, publish_on_commit
 from tenants.models import Client
 
 
-def _jobs_for(client: Client, event: AiEvent) -> list[SyncJob]:
+def _jobs_for(client: Client, connections: list[Connection]) -> list[SyncJob]:
     """One CRM job per chosen CRM connection; with none (or none usable) the job waits."""
     jobs = []
-    for connection in crm_connections(client, client.crm_provider):
+    for connection in connections:
         status = JobStatus.PENDING if connection.is_usable else JobStatus.WAITING_CONNECTION
         jobs.append(
             SyncJob(
                 client=client,
-                event=event,
                 target="crm",
                 connection=connection,
                 provider=connection.provider,
@@ -30,7 +30,6 @@ def _jobs_for(client: Client, event: AiEvent) -> list[SyncJob]:
         jobs.append(
             SyncJob(
                 client=client,
-                event=event,
                 target="crm",
                 provider=client.crm_provider,
                 status=JobStatus.WAITING_CONNECTION,
@@ -43,9 +42,14 @@ def event_create(*, client: Client, kind: str, payload: dict[str, Any]) -> AiEve
     """Store the event and its jobs atomically; the jobs are published after commit.
 
     Must run inside the caller's transaction when the caller writes more (the idempotency
-    record); opens its own otherwise. Returns the event.
+    record); opens its own otherwise. Inside the caller's transaction no savepoint is taken
+    (two round trips saved): an error here propagates and rolls the whole transaction back.
+    The jobs are built before the event so its status is right in the INSERT (no UPDATE).
+    Returns the event.
     """
-    with transaction.atomic():
+    jobs = _jobs_for(client, list(crm_connections(client, client.crm_provider)))
+    waiting = all(job.status == JobStatus.WAITING_CONNECTION for job in jobs)
+    with transaction.atomic(savepoint=False):
         event = AiEvent.objects.create(
             client=client,
             kind=kind,
@@ -53,10 +57,10 @@ def event_create(*, client: Client, kind: str, payload: dict[str, Any]) -> AiEve
             source_tag=str(payload.get("source_tag") or DEFAULT_SOURCE_TAG),
             chatbot_vendor=str(payload.get("chatbot_vendor") or ""),
             session_id=str(payload.get("chatbot_session_id") or ""),
+            **({"status": EventStatus.WAITING_CONNECTION} if waiting else {}),
         )
-        jobs = SyncJob.objects.bulk_create(_jobs_for(client, event))
-        if all(job.status == JobStatus.WAITING_CONNECTION for job in jobs):
-            event.status = EventStatus.WAITING_CONNECTION
-            event.save(update_fields=["status"])
+        for job in jobs:
+            job.event = event
+        SyncJob.objects.bulk_create(jobs)
         publish_on_commit([job.pk for job in jobs if job.status == JobStatus.PENDING])
     return event

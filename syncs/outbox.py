@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from connectors.models import Connection, ConnectionStatus
@@ -46,9 +46,13 @@ def publish_now(job_ids: list[int], countdown: float | None = None) -> int:
             log.exception("could not publish sync job %s; the sweeper will retry", job_id)
             continue
         sent += 1
-        now = timezone.now()
-        SyncJob.objects.filter(pk=job_id).update(published_at=now)
-        SyncJob.objects.filter(pk=job_id, status=JobStatus.PENDING).update(status=JobStatus.QUEUED)
+        # One statement: stamp the publication, and a pending job becomes queued.
+        SyncJob.objects.filter(pk=job_id).update(
+            published_at=timezone.now(),
+            status=Case(
+                When(status=JobStatus.PENDING, then=Value(JobStatus.QUEUED)), default=F("status")
+            ),
+        )
     return sent
 
 

@@ -63,21 +63,27 @@ class ApiKeyAuthentication(BaseAuthentication):
                 "api-key-in-query",
                 "Send the API key in the Authorization header, never in the URL.",
             )
-        if (cache.get(_failure_key(request)) or 0) >= settings.API_AUTH_FAILURES_PER_MINUTE:
-            raise exceptions.Throttled(wait=60, detail="Too many failed authentication attempts.")
         header = get_authorization_header(request)
+        parts = header.split()
+        raw = None
+        if len(parts) == 2 and parts[0].lower() == b"bearer" and parts[1].isascii():
+            raw = parts[1].decode("ascii")
+        digest = hash_api_key(raw) if raw is not None else None
+        # One cache round trip for the failure counter and this key's throttle history.
+        names = [_failure_key(request)] + ([throttle_key(digest)] if digest else [])
+        cached = cache.get_many(names)
+        if (cached.get(names[0]) or 0) >= settings.API_AUTH_FAILURES_PER_MINUTE:
+            raise exceptions.Throttled(wait=60, detail="Too many failed authentication attempts.")
         if not header:
             return None
-        parts = header.split()
         if len(parts) != 2 or parts[0].lower() != b"bearer":
             raise _fail(request, "invalid-api-key", "Use 'Authorization: Bearer <api key>'.")
-        try:
-            raw = parts[1].decode("ascii")
-        except UnicodeDecodeError:
-            raise _fail(request, "invalid-api-key", "The API key is not valid.") from None
+        if digest is None:
+            raise _fail(request, "invalid-api-key", "The API key is not valid.")
+        request._throttle_prefetch = (throttle_key(digest), cached.get(throttle_key(digest), []))
         key = (
             ApiKey.objects.select_related("client", "client__agency")
-            .filter(key_hash=hash_api_key(raw))
+            .filter(key_hash=digest)
             .first()
         )
         if key is None:
@@ -109,6 +115,25 @@ class IsClientKey(BasePermission):
         return isinstance(request.user, ClientPrincipal)
 
 
+def throttle_key(key_hash: str) -> str:
+    """The throttle history's cache key for an API key (by its hash, known before lookup)."""
+    return f"throttle:api_key:{key_hash}"
+
+
+class _Prefetched:
+    """The throttle's cache for one request: ``get`` answers with the history authentication
+    already read (in the same round trip as the failure counter); ``set`` writes through."""
+
+    def __init__(self, key: str, history: list) -> None:
+        self.key, self.history = key, history
+
+    def get(self, key: str, default: object = None) -> object:
+        return self.history if key == self.key else cache.get(key, default)
+
+    def set(self, key: str, value: object, timeout: float | None = None) -> None:
+        cache.set(key, value, timeout)
+
+
 class ApiKeyRateThrottle(SimpleRateThrottle):
     """Per-key request rate (``API_THROTTLE_RATE``)."""
 
@@ -116,8 +141,14 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request: Request, view: object) -> str | None:
         if isinstance(request.user, ClientPrincipal):
-            return f"throttle:api_key:{request.user.api_key.pk}"
+            return throttle_key(request.user.api_key.key_hash)
         return None
+
+    def allow_request(self, request: Request, view: object) -> bool:
+        prefetched = getattr(request, "_throttle_prefetch", None)
+        if prefetched is not None:
+            self.cache = _Prefetched(*prefetched)
+        return super().allow_request(request, view)
 
 
 def request_client(request: Request) -> Client:

@@ -21,6 +21,8 @@ from connectors.models import Connection
 
 CONTACT_PROPERTIES = ("email", "firstname", "lastname", "phone", "mobilephone", "company")
 OBJECTS = {"contact": "contacts", "deal": "deals", "note": "notes"}
+# Rows per combined email-or-phone search (HubSpot allows up to 200 per page).
+EITHER_PAGE = 10
 EXISTING_ID = re.compile(r"Existing ID:\s*(\d+)")
 LIFECYCLE_STAGES = (
     "subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity",
@@ -62,16 +64,36 @@ class HubSpotClient:
     # --- contacts ---------------------------------------------------------------------------
 
     def find_contact(self, *, email: str = "", phone: str = "") -> CrmRecord | None:
-        if email.strip():
-            found = self._search([("email", email.strip().lower())])
-            if found is not None:
-                return found
-        if phone.strip():
-            # HubSpot keeps two phone properties; either one identifies the person (OR groups).
-            return self._search([("phone", phone.strip()), ("mobilephone", phone.strip())])
-        return None
+        """The oldest contact with this email; failing that, the oldest with this phone."""
+        email, phone = email.strip().lower(), phone.strip()
+        # HubSpot keeps two phone properties; either one identifies the person (OR groups).
+        by_phone = [("phone", phone), ("mobilephone", phone)] if phone else []
+        if email and by_phone:
+            return self._find_either(email, by_phone)
+        if email:
+            return self._search([("email", email)])
+        return self._search(by_phone) if by_phone else None
+
+    def _find_either(self, email: str, by_phone: list[tuple[str, str]]) -> CrmRecord | None:
+        """Email and phone in one search (OR groups, oldest first): one call instead of two for
+        a new person. An email match on the page wins; a page with none is all the matches
+        when it is complete, so its first row is the oldest phone match. Otherwise (more phone
+        matches than fit a page) the email is searched on its own, as before."""
+        results, total = self._search_page([("email", email), *by_phone], EITHER_PAGE)
+        for row in results:
+            if s.text(s.obj(row.get("properties")).get("email")).lower() == email:
+                return _contact_record(row)
+        if total > len(results):
+            return self._search([("email", email)]) or _contact_record(results[0])
+        return _contact_record(results[0]) if results else None
 
     def _search(self, alternatives: list[tuple[str, str]]) -> CrmRecord | None:
+        results, _ = self._search_page(alternatives, 1)
+        return _contact_record(results[0]) if results else None
+
+    def _search_page(
+        self, alternatives: list[tuple[str, str]], limit: int
+    ) -> tuple[list[dict[str, Any]], int]:
         body = {
             "filterGroups": [
                 {"filters": [{"propertyName": name, "operator": "EQ", "value": value}]}
@@ -79,11 +101,12 @@ class HubSpotClient:
             ],
             "properties": list(CONTACT_PROPERTIES),
             "sorts": [{"propertyName": "createdate", "direction": "ASCENDING"}],
-            "limit": 1,
+            "limit": limit,
         }
         data = s.obj(self.http.request("POST", "/crm/v3/objects/contacts/search", json=body).json())
-        results = s.items(data.get("results"))
-        return _contact_record(results[0]) if results else None
+        results = [s.obj(row) for row in s.items(data.get("results"))]
+        total = data.get("total")
+        return results, total if isinstance(total, int) else len(results)
 
     def create_contact(self, contact: CrmContact, *, source_tag: str) -> CrmRecord:
         props = {

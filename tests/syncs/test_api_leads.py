@@ -130,3 +130,24 @@ def test_the_schema_documents_the_operations_with_examples(api):
     detail = schema["paths"]["/api/v1/events/{event_id}"]["get"]
     assert any(p["name"] == "wait" for p in detail["parameters"])
     assert "/api/v1/events" in schema["paths"]
+
+
+def test_it_stores_a_keyed_lead_in_one_transaction_without_savepoints(api, world, crm_a):
+    """The idempotency record, event and job: one transaction, one statement each (the
+    record's INSERT … ON CONFLICT replaces a SELECT and a savepoint; the event is inserted
+    with its final status)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post(
+            "/api/v1/leads", LEAD, format="json", HTTP_IDEMPOTENCY_KEY="k-1", **bearer(world.key_a)
+        )
+    assert response.status_code == 202
+    sql = [q["sql"] for q in queries.captured_queries]
+    # The test runs inside a transaction, so the request's own transaction is the one savepoint.
+    assert len([s for s in sql if s.startswith("SAVEPOINT")]) == 1
+    assert not [s for s in sql if s.startswith('UPDATE "syncs_aievent"')]
+    assert not [s for s in sql if s.startswith("SELECT") and '"syncs_idempotencyrecord"' in s]
+    record = IdempotencyRecord.objects.get(key="k-1")
+    assert record.state == "completed" and record.response_status == 202

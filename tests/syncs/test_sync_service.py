@@ -321,3 +321,19 @@ def test_a_session_of_another_client_is_not_used(world, crm_a, crm_b):
     event = event_create(client=world.client_a, kind="conversation.ended", payload=payload)
     job = run(SyncJob.objects.get(event=event), crm)
     assert job.status == JobStatus.NEEDS_REVIEW and "no email or phone" in job.review_reason
+
+
+def test_it_reads_what_a_job_already_wrote_once_per_run(world, crm_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    job = lead_job(world.client_a)
+    with CaptureQueriesContext(connection) as queries:
+        done = run(job, MemoryCrm())
+    assert done.status == JobStatus.SYNCED
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and '"syncs_externalrecord"."job_id" =' in q["sql"]
+    ]
+    assert len(reads) == 1  # contact, deal, note and tags steps share one read

@@ -100,3 +100,45 @@ def test_it_answers_unknown_api_routes_with_a_problem(api, world):
 def test_it_documents_problem_types(client):
     assert client.get("/problems/invalid-api-key").status_code == 200
     assert client.get("/problems/no-such-thing").status_code == 404
+
+
+def test_it_throttles_each_key_at_its_rate(api, world, monkeypatch):
+    from django.core.cache import cache
+
+    from tenants.api_auth import ApiKeyRateThrottle
+
+    cache.clear()
+    monkeypatch.setattr(ApiKeyRateThrottle, "rate", "2/min", raising=False)
+    for _ in range(2):
+        assert api.get("/api/v1/me", **bearer(world.key_a)).status_code == 200
+    assert_problem(api.get("/api/v1/me", **bearer(world.key_a)), 429, "rate-limited")
+    assert api.get("/api/v1/me", **bearer(world.key_b)).status_code == 200  # its own budget
+    cache.clear()
+
+
+def test_it_reads_the_cache_once_per_authenticated_request(api, world, monkeypatch):
+    """The failure counter and the throttle history come back in one round trip."""
+    from django.core.cache import cache
+
+    cache.clear()
+    api.get("/api/v1/me", **bearer(world.key_a))  # last-use is recorded; steady state follows
+    reads: list[str] = []
+    depth = [0]  # a backend without MGET implements get_many with get: count the outer call
+
+    def spy(name, real):
+        def call(*args, **kwargs):
+            if not depth[0]:
+                reads.append(name)
+            depth[0] += 1
+            try:
+                return real(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return call
+
+    for name in ("get", "get_many"):
+        monkeypatch.setattr(cache, name, spy(name, getattr(cache, name)))
+    assert api.get("/api/v1/me", **bearer(world.key_a)).status_code == 200
+    assert reads == ["get_many"]
+    cache.clear()

@@ -38,6 +38,18 @@ def test_it_runs_the_whole_lead_lifecycle(emulated):
     assert control.counts(V, account)["objects"] == {}
 
 
+def test_it_prefers_the_email_match_over_an_older_phone_match(emulated):
+    connection, _ = emulated(V)
+    crm = build(connection)
+    by_phone = crm.create_contact(
+        CrmContact(email="old@example.com", phone="+14155550100"), source_tag="t"
+    )
+    by_email = crm.create_contact(CrmContact(email="new@example.com"), source_tag="t")
+    assert crm.find_contact(email="new@example.com", phone="+14155550100").id == by_email.id
+    assert crm.find_contact(email="none@example.com", phone="+14155550100").id == by_phone.id
+    assert crm.find_contact(email="none@example.com", phone="+14155550199") is None
+
+
 def test_it_never_creates_a_second_contact_when_the_email_exists(emulated):
     connection, account = emulated(V)
     crm = build(connection)

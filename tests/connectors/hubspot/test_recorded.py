@@ -31,13 +31,33 @@ def test_it_finds_a_contact_by_email_with_an_eq_filter(recorded):
 
 
 @responses.activate
-def test_it_falls_back_to_either_phone_property(recorded):
-    replay(responses, "POST", SEARCH, V, "search_contacts_200_empty")
+def test_it_searches_email_or_either_phone_property_in_one_call(recorded):
     replay(responses, "POST", SEARCH, V, "search_contacts_200")
     found = build(recorded(V)).find_contact(email="nobody@example.com", phone="+16175550100")
-    groups = sent_json(responses.calls[1])["filterGroups"]
-    assert [g["filters"][0]["propertyName"] for g in groups] == ["phone", "mobilephone"]
+    assert len(responses.calls) == 1
+    groups = sent_json(responses.calls[0])["filterGroups"]
+    assert [g["filters"][0]["propertyName"] for g in groups] == ["email", "phone", "mobilephone"]
     assert found.id == "51"
+
+
+@responses.activate
+def test_it_finds_nobody_with_one_empty_combined_search(recorded):
+    replay(responses, "POST", SEARCH, V, "search_contacts_200_empty")
+    assert build(recorded(V)).find_contact(email="a@example.com", phone="+16175550100") is None
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_it_searches_the_email_alone_when_phone_matches_overflow_the_page(recorded):
+    page = {"total": 50, "results": [{"id": "7", "properties": {"email": "x@example.com"}}]}
+    responses.add(responses.POST, SEARCH, json=page)
+    responses.add(
+        responses.POST, SEARCH, json={"total": 1, "results": [{"id": "9", "properties": {}}]}
+    )
+    found = build(recorded(V)).find_contact(email="a@example.com", phone="+16175550100")
+    groups = sent_json(responses.calls[1])["filterGroups"]
+    assert [g["filters"][0]["propertyName"] for g in groups] == ["email"]
+    assert found.id == "9"
 
 
 @responses.activate
