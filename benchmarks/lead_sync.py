@@ -69,7 +69,6 @@ def setup_tenants(clients: int) -> tuple[list[str], str]:
 
     from connectors.emulators.auth import issue_token_for_tests
     from connectors.emulators.crm import control
-    from connectors.hubspot.mapping import DEFAULT_FIELD_MAP
     from connectors.models import Connection
     from tenants.models import Agency, ApiKey, Client
 
@@ -89,8 +88,7 @@ def setup_tenants(clients: int) -> tuple[list[str], str]:
             access_token=issue_token_for_tests("hubspot", account, 24 * 3600),
             token_expires_at=timezone.now() + timedelta(hours=24),
         )
-        for target in DEFAULT_FIELD_MAP.values():
-            control.add_custom_field("hubspot", account, "contacts", target, target)
+        control.add_default_mapping_fields("hubspot", account)
         keys.append(ApiKey.issue(client=client, name="bench")[1])
     parked = Client.objects.create(
         agency=agency, name="Parked", slug="parked", crm_provider="hubspot"

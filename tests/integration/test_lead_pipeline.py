@@ -23,16 +23,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 CONTACT_TYPES = {"contacts"}
 
 
-def _allow_custom_fields(account: str) -> None:
-    from connectors.hubspot.mapping import DEFAULT_FIELD_MAP
-
-    for target in DEFAULT_FIELD_MAP.values():
-        control.add_custom_field("hubspot", account, "contacts", target, target)
-
-
 def _hubspot(emulated, client):  # noqa: F811
     _connection, account = emulated("hubspot", client)
-    _allow_custom_fields(account)
+    control.add_default_mapping_fields("hubspot", account)
     client.crm_provider = "hubspot"
     client.save()
     return account

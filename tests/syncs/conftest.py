@@ -33,26 +33,34 @@ class Published:
     eta: str | None
 
 
+def drain_memory_queue(task: str) -> list[tuple[list, str | None]]:
+    """(args, eta) of each ``task`` message in kombu's in-memory default queue, in publishing
+    order; every message is consumed."""
+    out: list[tuple[list, str | None]] = []
+    with KombuConnection("memory://") as conn:
+        queue = conn.SimpleQueue("celery")
+        while True:
+            try:
+                message = queue.get(block=False)
+            except queue.Empty:
+                break
+            body = message.body if isinstance(message.body, list | tuple) else None
+            if body is None:
+                body = json.loads(message.body)
+            if message.headers.get("task") == task:
+                out.append((body[0], message.headers.get("eta")))
+            message.ack()
+        queue.close()
+    return out
+
+
 class MemoryBroker:
-    """Reads what was published to the default queue of kombu's in-memory transport."""
+    """Reads the sync-job messages published to kombu's in-memory transport."""
 
     def drain(self) -> list[Published]:
-        out: list[Published] = []
-        with KombuConnection("memory://") as conn:
-            queue = conn.SimpleQueue("celery")
-            while True:
-                try:
-                    message = queue.get(block=False)
-                except queue.Empty:
-                    break
-                body = message.body if isinstance(message.body, list | tuple) else None
-                if body is None:
-                    body = json.loads(message.body)
-                if message.headers.get("task") == "syncs.tasks.run_sync_job":
-                    out.append(Published(body[0][0], message.headers.get("eta")))
-                message.ack()
-            queue.close()
-        return out
+        return [
+            Published(args[0], eta) for args, eta in drain_memory_queue("syncs.tasks.run_sync_job")
+        ]
 
 
 @pytest.fixture(autouse=True)

@@ -49,22 +49,6 @@ def run_rollback(rollback: Rollback, crm) -> list[str]:
 def published_steps() -> list[int]:
     """Step ids published to kombu's in-memory transport (the broker fixture points Celery
     there), in publishing order; other messages are dropped."""
-    import json
+    from .conftest import drain_memory_queue
 
-    from kombu import Connection as KombuConnection
-
-    out: list[int] = []
-    with KombuConnection("memory://") as conn:
-        queue = conn.SimpleQueue("celery")
-        while True:
-            try:
-                message = queue.get(block=False)
-            except queue.Empty:
-                break
-            body = message.body if isinstance(message.body, list | tuple) else None
-            body = body if body is not None else json.loads(message.body)
-            if message.headers.get("task") == "syncs.tasks.run_rollback_step":
-                out.append(body[0][0])
-            message.ack()
-        queue.close()
-    return out
+    return [args[0] for args, _eta in drain_memory_queue("syncs.tasks.run_rollback_step")]

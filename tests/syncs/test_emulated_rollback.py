@@ -28,17 +28,6 @@ STAFF = "staff:operator@northwind.example"
 VOLATILE = ("modif", "updated", "update_time", "lastmodified", "systemmodstamp", "version")
 
 
-def _allow_custom_fields(vendor: str, account: str) -> None:
-    import importlib
-
-    mapping = importlib.import_module(f"connectors.{vendor}.mapping")
-    object_type = {"pipedrive": "person", "salesforce": "Contact", "zoho": "Contacts"}
-    for target in mapping.DEFAULT_FIELD_MAP.values():
-        control.add_custom_field(
-            vendor, account, object_type.get(vendor, "contacts"), target, target
-        )
-
-
 def _stable(value):
     """Data minus vendor bookkeeping; a field cleared ("" or null) counts as never set, which
     is how the vendors' APIs answer for both."""
@@ -86,7 +75,7 @@ def _run(rollback) -> None:
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_rollback_leaves_the_emulators_crm_as_it_was(api, world, emulated, vendor):
     _connection, account = emulated(vendor)
-    _allow_custom_fields(vendor, account)
+    control.add_default_mapping_fields(vendor, account)
     world.client_a.crm_provider = vendor
     world.client_a.save()
     # The person exists in the CRM before the chatbot arrives (imported under another tag).

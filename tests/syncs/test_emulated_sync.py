@@ -28,22 +28,10 @@ def contacts(counts: dict) -> int:
     return sum(n for kind, n in counts["objects"].items() if kind in CONTACT_TYPES)
 
 
-def _allow_custom_fields(vendor: str, account: str) -> None:
-    """The CRM's default map writes custom fields an admin adds at connect time."""
-    import importlib
-
-    mapping = importlib.import_module(f"connectors.{vendor}.mapping")
-    object_type = {"pipedrive": "person", "salesforce": "Contact", "zoho": "Contacts"}
-    for target in mapping.DEFAULT_FIELD_MAP.values():
-        control.add_custom_field(
-            vendor, account, object_type.get(vendor, "contacts"), target, target
-        )
-
-
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_a_lead_lands_once_in_each_crm(api, world, emulated, vendor):
     _connection, account = emulated(vendor)
-    _allow_custom_fields(vendor, account)
+    control.add_default_mapping_fields(vendor, account)
     world.client_a.crm_provider = vendor
     world.client_a.save()
     for _ in range(2):  # the same person twice, no idempotency key: still one contact

@@ -94,6 +94,21 @@ def add_custom_field(
     row.save(update_fields=["config"])
 
 
+# The object type each vendor's contact fields live on in the emulator's catalogue.
+CONTACT_OBJECT = {"hubspot": "contacts", "salesforce": "Contact", "zoho": "Contacts",
+                  "pipedrive": "person"}  # fmt: skip
+
+
+def add_default_mapping_fields(vendor: str, account_id: str) -> None:
+    """The custom fields our default field map writes (``connectors.<vendor>.mapping``), as an
+    admin creates them when connecting a real account."""
+    import importlib
+
+    mapping = importlib.import_module(f"connectors.{vendor}.mapping")
+    for target in mapping.DEFAULT_FIELD_MAP.values():
+        add_custom_field(vendor, account_id, CONTACT_OBJECT[vendor], target, target)
+
+
 def seed(vendor: str, account_id: str, object_type: str, rows: list[dict[str, Any]]) -> list[str]:
     """Insert records as if an admin had imported them (no API call is counted)."""
     from connectors.emulators.crm import pipedrive, salesforce
