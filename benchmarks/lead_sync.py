@@ -3,11 +3,15 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sb_bench REDIS_URL=redis://127.0.0.1:6379/9 \
         .venv/bin/python benchmarks/lead_sync.py [--rate 50] [--seconds 20]
 
-Starts gunicorn (the product, with the vendor emulators mounted) and Celery workers, then:
+Starts gunicorn for the product, a second gunicorn for the vendor emulators (the vendor is
+another machine in production: it must not compete with the product for the same web workers),
+and Celery workers, then:
 1. peak intake throughput of ``POST /api/v1/leads`` and, in the same run, of a bare Django view
    that only inserts a row, printed as a ratio (goal >= 0.7);
 2. p50/p99 latency from "event received" to "CRM record written" at a steady lead rate against
    the HubSpot emulator (goal p99 < 500 ms; the seed article's target is 5 s).
+Each phase also prints the CPU time it cost per request or per lead, by component (web,
+workers, emulator, PostgreSQL, Redis), read from /proc on Linux: that is where the time goes.
 Figures only; nothing here asserts.
 """
 
@@ -38,7 +42,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def environment(port: int) -> dict[str, str]:
+def environment(port: int, vendor_port: int) -> dict[str, str]:
     env = os.environ.copy()
     env.update(
         DJANGO_SETTINGS_MODULE="agency.settings",
@@ -49,6 +53,7 @@ def environment(port: int) -> dict[str, str]:
         BENCHMARK_VIEWS="true",
         ALLOW_PRIVATE_URLS="true",
         PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        VENDOR_BASE_URL=f"http://127.0.0.1:{vendor_port}/emulators",
         API_THROTTLE_RATE="1000000/min",
         LOG_LEVEL="WARNING",
         PORT=str(port),
@@ -179,6 +184,105 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
+COMPONENTS = ("web", "emulator", "workers", "postgres", "redis")
+
+
+def cpu_seconds(web_pid: int, emulator_pid: int) -> dict[str, float] | None:
+    """CPU seconds (user + system) used so far by each component, from /proc; None elsewhere.
+
+    A process belongs to the web or emulator server when it descends from that gunicorn, to the
+    workers when its command line runs celery; PostgreSQL backends and Redis by their names.
+    Processes that ended in between are not counted (the servers keep theirs for the run).
+    """
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    spent: dict[int, float] = {}
+    names: dict[int, str] = {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        spent[pid] = (int(fields[11]) + int(fields[12])) / tick
+        names[pid] = cmdline
+
+    def descends(pid: int, root: int) -> bool:
+        while pid > 1:
+            if pid == root:
+                return True
+            pid = parents.get(pid, 1)
+        return False
+
+    totals = dict.fromkeys(COMPONENTS, 0.0)
+    for pid, seconds in spent.items():
+        name = names[pid]
+        if descends(pid, web_pid):
+            totals["web"] += seconds
+        elif descends(pid, emulator_pid):
+            totals["emulator"] += seconds
+        elif "celery" in name and "worker" in name:
+            totals["workers"] += seconds
+        elif name.startswith("postgres"):
+            totals["postgres"] += seconds
+        elif name.startswith("redis-server"):
+            totals["redis"] += seconds
+    return totals
+
+
+def print_cpu(label: str, before: dict | None, after: dict | None, count: int) -> None:
+    """CPU milliseconds per request (or lead) of each component between two snapshots."""
+    if before is None or after is None or not count:
+        return
+    parts = {c: (after[c] - before[c]) * 1000 / count for c in COMPONENTS}
+    shown = ", ".join(f"{c} {ms:.1f}" for c, ms in parts.items())
+    print(f"  CPU ms per {label}: {sum(parts.values()):.1f} ({shown})")
+
+
+def gunicorn(python: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            *(python, "-m", "gunicorn", "agency.wsgi:application"),
+            *("--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", "4"),
+            *("--worker-class", "gthread", "--log-level", "warning"),
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+
+
+def celery_worker(python: str, index: int, concurrency: int, env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            *(python, "-m", "celery", "-A", "agency", "worker", "--loglevel", "WARNING"),
+            *("--concurrency", str(concurrency), "--hostname", f"bench{index}@%h"),
+            *("--without-gossip", "--without-mingle"),
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+
+
+def wait_healthy(base: str) -> None:
+    for _ in range(100):
+        try:
+            if requests.get(f"{base}/healthz", timeout=3).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=50.0, help="steady leads per second")
@@ -189,10 +293,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=6, help="processes per worker")
     parser.add_argument("--clients", type=int, default=50, help="clients sharing the load")
     parser.add_argument("--web-workers", type=int, default=3)
+    parser.add_argument("--emulator-workers", type=int, default=2)
     args = parser.parse_args()
 
-    port = free_port()
-    env = environment(port)
+    port, vendor_port = free_port(), free_port()
+    env = environment(port, vendor_port)
     os.environ.update(env)
     python = sys.executable
     subprocess.run(
@@ -208,41 +313,19 @@ def main() -> None:
         f"broker: {settings.CELERY_BROKER_URL.split('://')[0]}"
     )
     keys, parked_key = setup_tenants(args.clients)
-    procs = [
-        subprocess.Popen(
-            [
-                python,
-                "-m",
-                "gunicorn",
-                "agency.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.web_workers),
-                "--threads",
-                "4",
-                "--worker-class",
-                "gthread",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-        )
-    ]
+    web = gunicorn(python, port, args.web_workers, env)
+    emulator = gunicorn(python, vendor_port, args.emulator_workers, env)
+    procs = [web, emulator]
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                if requests.get(f"{base}/healthz", timeout=3).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
+        wait_healthy(base)
+        wait_healthy(f"http://127.0.0.1:{vendor_port}")
         run = uuid.uuid4().hex[:6]
+        before = cpu_seconds(web.pid, emulator.pid)
         bare = throughput(
             f"{base}/bench/insert-row", lambda n: {}, {}, args.throughput_seconds, args.threads
         )
+        middle = cpu_seconds(web.pid, emulator.pid)
         intake = throughput(
             f"{base}/api/v1/leads",
             lambda n: lead_body(n, run + "t"),
@@ -250,38 +333,21 @@ def main() -> None:
             args.throughput_seconds,
             args.threads,
         )
+        after = cpu_seconds(web.pid, emulator.pid)
         print(f"bare insert view:        {bare:8.1f} req/s (baseline)")
+        print_cpu("request", before, middle, int(bare * args.throughput_seconds))
         print(f"POST /api/v1/leads:      {intake:8.1f} req/s")
+        print_cpu("request", middle, after, int(intake * args.throughput_seconds))
         print(f"intake / baseline ratio: {intake / bare:8.2f}   (goal >= 0.7)")
 
-        for i in range(args.workers):
-            procs.append(
-                subprocess.Popen(
-                    [
-                        python,
-                        "-m",
-                        "celery",
-                        "-A",
-                        "agency",
-                        "worker",
-                        "--loglevel",
-                        "WARNING",
-                        "--concurrency",
-                        str(args.concurrency),
-                        "--hostname",
-                        f"bench{i}@%h",
-                        "--without-gossip",
-                        "--without-mingle",
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                    start_new_session=True,
-                )
-            )
+        procs += [celery_worker(python, i, args.concurrency, env) for i in range(args.workers)]
         time.sleep(4)
+        before = cpu_seconds(web.pid, emulator.pid)
         ids = steady(base, keys, args.rate, args.seconds, run)
         values, unfinished = latencies(ids, timeout=120)
+        after = cpu_seconds(web.pid, emulator.pid)
         print(f"steady phase: {len(ids)} leads at {args.rate:g}/s, {unfinished} unfinished")
+        print_cpu("lead", before, after, len(ids))
         print(f"lead-to-CRM latency p50: {pct(values, 0.50):8.1f} ms")
         print(
             f"lead-to-CRM latency p99: {pct(values, 0.99):8.1f} ms   (goal < 500 ms; seed 5000 ms)"

@@ -83,7 +83,11 @@ class CrmClient(Protocol):
         """The contact with this email, else with this phone, else None."""
 
     def create_contact(self, contact: CrmContact, *, source_tag: str) -> CrmRecord:
-        """Create a contact tagged with ``source_tag``; returns it."""
+        """Create a contact tagged with ``source_tag``; returns it.
+
+        A client whose ``tags_on_create`` attribute is true also takes ``tags=`` (what
+        ``tag_contact`` would set) and sets them in the same call on a contact it creates.
+        """
 
     def update_contact(self, record_id: str, values: dict[str, str]) -> CrmRecord:
         """Set fields; returns the record with the fields' *previous* values (for undo)."""

@@ -26,7 +26,7 @@ import urllib3
 from django.conf import settings
 
 from agency.logging import redact
-from connectors import ratelimit
+from connectors import call_log, ratelimit
 from connectors.base import ConnectorError, ProviderSpec, RateLimit
 from connectors.models import ApiCall, Connection
 
@@ -372,16 +372,18 @@ class VendorHttp:
             )
         if self.connection.client_id is None:
             return  # a connection not yet tied to a client (never in practice): nothing to own it
-        ApiCall.objects.create(
-            client_id=self.connection.client_id,
-            connection=self.connection if self.connection.pk else None,
-            provider=self.spec.slug,
-            method=call.method[:8],
-            path=path[:500],
-            status=status,
-            latency_ms=int((time.monotonic() - started) * 1000),
-            attempt=run.attempt,
-            error=error[:255],
+        call_log.add(
+            ApiCall(
+                client_id=self.connection.client_id,
+                connection=self.connection if self.connection.pk else None,
+                provider=self.spec.slug,
+                method=call.method[:8],
+                path=path[:500],
+                status=status,
+                latency_ms=int((time.monotonic() - started) * 1000),
+                attempt=run.attempt,
+                error=error[:255],
+            )
         )
 
 

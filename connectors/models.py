@@ -117,7 +117,8 @@ class ApiCall(models.Model):
     latency_ms = models.PositiveIntegerField(default=0)
     attempt = models.PositiveSmallIntegerField(default=1)
     error = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the call was made (not when its row was written: a job writes its calls in batches).
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -96,6 +96,11 @@ def reset(key: str) -> None:
 # --- the grant rule, shared by both backends ------------------------------------------------
 
 
+def reset_all() -> None:
+    """Forget every bucket (tests start from empty buckets; staff may after changing limits)."""
+    _backend().reset_all()
+
+
 def _check(limit: RateLimit) -> None:
     if limit.requests < 1 or limit.per_seconds <= 0:
         raise ValueError(f"a rate limit needs requests >= 1 and a window > 0: {limit!r}")
@@ -188,6 +193,10 @@ class _RedisBuckets:
     def reset(self, key: str) -> None:
         self.client.delete(key)
 
+    def reset_all(self) -> None:
+        for key in self.client.scan_iter(match="rl:*", count=500):
+            self.client.delete(key)
+
 
 # --- files (no Redis) -----------------------------------------------------------------------
 
@@ -266,6 +275,10 @@ class _FileBuckets:
 
     def reset(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def reset_all(self) -> None:
+        for path in self.directory.glob("*.json"):
+            path.unlink(missing_ok=True)
 
 
 # --- backend choice -------------------------------------------------------------------------

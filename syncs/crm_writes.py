@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 
+from connectors import call_log
 from connectors.base import ConnectorError, CrmClient, CrmContact
 from syncs.audit import SYSTEM, audit_log
 from syncs.mapping import STANDARD_TARGETS
@@ -23,6 +25,8 @@ from syncs.models import ExternalRecord, RecordAction, SyncJob
 from syncs.normalise import Person
 
 NEW_CONTACT = "(new contact)"
+# In a created contact's record values: the follow-up tags it was created with (no tag call).
+TAGGED = "_tags"
 # Our stage keys in each CRM's default pipeline (the vendors' out-of-the-box picklists); a
 # connection's settings["deal_stages"] or the CRM package's DEAL_STAGES override them.
 DEFAULT_DEAL_STAGES: dict[str, dict[str, str]] = {
@@ -81,7 +85,22 @@ def _done(ctx: WriteContext, object_type: str) -> ExternalRecord | None:
 def _record(
     ctx: WriteContext, object_type: str, external_id: str, action: str, values: dict, **kw: Any
 ) -> ExternalRecord:
-    """Remember a write (and audit a real one) right after it happened."""
+    """Remember a write (and audit a real one) right after it happened.
+
+    The record, its audit entry and the log of the vendor calls that led to it are committed
+    together: one commit per write instead of one per row.
+    """
+    with transaction.atomic():
+        record = _insert_record(ctx, object_type, external_id, action, values, **kw)
+        call_log.flush()
+    if ctx.written is not None:
+        ctx.written[object_type] = record
+    return record
+
+
+def _insert_record(
+    ctx: WriteContext, object_type: str, external_id: str, action: str, values: dict, **kw: Any
+) -> ExternalRecord:
     job = ctx.job
     record = ExternalRecord.objects.create(
         client=job.client,
@@ -95,8 +114,6 @@ def _record(
         values=values,
         snapshot=kw.get("snapshot", {}),
     )
-    if ctx.written is not None:
-        ctx.written[object_type] = record
     if action in (RecordAction.CREATED, RecordAction.UPDATED) and kw.get("audit", True):
         audit_log(
             client=job.client,
@@ -146,7 +163,12 @@ def _create_contact(ctx: WriteContext) -> str:
     if ctx.shadow:
         _record(ctx, "contact", "", RecordAction.WOULD_CREATE, values)
         return ""
-    created = ctx.crm.create_contact(CrmContact(**standard, extra=extra), source_tag=ctx.tag)
+    contact = CrmContact(**standard, extra=extra)
+    if _tags_on_create(ctx):
+        values[TAGGED] = follow_up_tags(ctx)
+        created = ctx.crm.create_contact(contact, source_tag=ctx.tag, tags=values[TAGGED])
+    else:
+        created = ctx.crm.create_contact(contact, source_tag=ctx.tag)
     if getattr(created, "existed", False):
         # The CRM had the person after all (a search index lagging): it updated them and
         # handed back the previous values, so this is an update, undone by restoring.
@@ -256,10 +278,22 @@ def follow_up_tags(ctx: WriteContext) -> list[str]:
     return [t for t in dict.fromkeys(tags) if t]
 
 
+def _tags_on_create(ctx: WriteContext) -> bool:
+    return bool(getattr(ctx.crm, "tags_on_create", False)) and hasattr(ctx.crm, "tag_contact")
+
+
+def _created_tagged(ctx: WriteContext) -> bool:
+    """This job created the contact with its tags already (nothing left to tag)."""
+    contact = _done(ctx, "contact")
+    return (
+        contact is not None and contact.action == RecordAction.CREATED and TAGGED in contact.values
+    )
+
+
 def write_tags(ctx: WriteContext, contact_id: str) -> None:
     """Tag the contact for follow-up, when the CRM client supports tagging."""
     tag_contact = getattr(ctx.crm, "tag_contact", None)
-    if tag_contact is None or _done(ctx, "contact_tags") is not None:
+    if tag_contact is None or _done(ctx, "contact_tags") is not None or _created_tagged(ctx):
         return
     tags = follow_up_tags(ctx)
     if ctx.shadow:

@@ -32,7 +32,10 @@ def _fresh_cache():
     """Throttle counters, locks and rate-limit buckets never leak from one test to the next."""
     from django.core.cache import cache
 
+    from connectors import ratelimit
+
     cache.clear()
+    ratelimit.reset_all()
     yield
 
 

@@ -20,12 +20,18 @@ EVENT_FOR_STATUS = {
 }
 
 
-def announce_event_status(event: AiEvent) -> WebhookMessage | None:
-    """Emit the webhook for the status ``event`` just changed to, if vendors care about it."""
+def announce_event_status(
+    event: AiEvent, jobs: list[SyncJob] | None = None
+) -> WebhookMessage | None:
+    """Emit the webhook for the status ``event`` just changed to, if vendors care about it.
+
+    ``jobs`` are the event's jobs in id order when the caller has just read them.
+    """
     webhook_type = EVENT_FOR_STATUS.get(event.status)
     if webhook_type is None:
         return None
-    jobs = list(SyncJob.objects.filter(event=event).order_by("pk"))
+    if jobs is None:
+        jobs = list(SyncJob.objects.filter(event=event).order_by("pk"))
     payload: dict[str, Any] = {
         "event_id": str(event.public_id),
         "kind": event.kind,

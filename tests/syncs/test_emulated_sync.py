@@ -78,3 +78,36 @@ def test_a_throttled_call_is_rescheduled_not_dropped(api, world, emulated):
     sync_job_run(job.pk)
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and contacts(control.counts("hubspot", account)) == 0
+
+
+def test_a_new_hubspot_contact_is_created_tagged_in_three_calls(api, world, emulated):
+    """Search, create (with the follow-up tags), note: no read-then-patch to tag a contact we
+    just made. A later lead for the same person merges its tags into what the contact has."""
+    connection, account = emulated("hubspot")
+    control.add_default_mapping_fields("hubspot", account)
+    connection.settings = {"follow_up_tags": ["salesqualifiedlead"]}
+    connection.save()
+    lead = {**LEAD, "lead_score": 10, "intent": "question"}  # no deal: contact and note only
+    api.post("/api/v1/leads", lead, format="json", **bearer(world.key_a))
+    job = SyncJob.objects.get()
+    assert sync_job_run(job.pk) == JobStatus.SYNCED
+    assert control.counts("hubspot", account)["api_calls"] == 3
+    job.refresh_from_db()
+    data = control.record("hubspot", account, job.crm_id)["data"]
+    assert data["switchboard_tags"] == "AI_Chatbot;acme-bot"
+    assert data["lifecyclestage"] == "salesqualifiedlead"
+    assert not ExternalRecord.objects.filter(object_type="contact_tags").exists()
+
+    api.post(
+        "/api/v1/leads", {**lead, "chatbot_vendor": "other-bot"}, format="json",
+        **bearer(world.key_a),
+    )  # fmt: skip
+    second = SyncJob.objects.exclude(pk=job.pk).get()
+    assert sync_job_run(second.pk) == JobStatus.SYNCED, (
+        second.refresh_from_db() or second.last_error
+    )
+    data = control.record("hubspot", account, job.crm_id)["data"]
+    assert data["switchboard_tags"] == "AI_Chatbot;acme-bot;other-bot"
+    assert ExternalRecord.objects.get(object_type="contact_tags").snapshot == {
+        "lifecyclestage": "salesqualifiedlead", "switchboard_tags": "AI_Chatbot;acme-bot",
+    }  # fmt: skip

@@ -74,7 +74,11 @@ def _bearer(request: HttpRequest, scheme: str) -> str:
 
 
 def _take_fault(vendor: str, account_id: str, path: str) -> dict[str, Any] | None:
-    """Consume one injected fault matching this path, atomically across processes."""
+    """Consume one injected fault matching this path, atomically across processes.
+
+    Called only when the account's row showed faults: the lock is taken when there is
+    something to consume, not on every call.
+    """
     with transaction.atomic():
         row = (
             EmuAccount.objects.select_for_update()
@@ -115,10 +119,10 @@ def endpoint(style: Style) -> Callable[[View], View]:
             account_id = account_for_token(style.vendor, _bearer(request, style.auth_scheme))
             if account_id is None:
                 return style.unauthorized()
-            fault = _take_fault(style.vendor, account_id, request.path)
+            row = account_row(style.vendor, account_id)
+            fault = _take_fault(style.vendor, account_id, request.path) if row.faults else None
             if fault is not None:
                 return _fault_response(style, fault)
-            row = account_row(style.vendor, account_id)
             if style.before is not None and (refused := style.before(row)) is not None:
                 return refused
             is_write = request.method in WRITE_METHODS and not any(

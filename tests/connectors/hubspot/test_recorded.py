@@ -87,6 +87,33 @@ def test_it_updates_the_existing_contact_on_409(recorded):
 
 
 @responses.activate
+def test_it_creates_a_new_contact_with_its_tags_in_the_same_call(recorded):
+    replay(responses, "POST", f"{API}/crm/v3/objects/contacts", V, "create_contact_201")
+    build(recorded(V)).create_contact(
+        CrmContact(email="ada@example.com"), source_tag="AI_Chatbot",
+        tags=["AI_Chatbot", "acme-bot", "salesqualifiedlead"],
+    )  # fmt: skip
+    assert len(responses.calls) == 1
+    assert sent_json(responses.calls[0])["properties"] == {
+        "email": "ada@example.com", "ai_source_tag": "AI_Chatbot",
+        "switchboard_tags": "AI_Chatbot;acme-bot", "lifecyclestage": "salesqualifiedlead",
+    }  # fmt: skip
+
+
+@responses.activate
+def test_it_leaves_an_existing_contacts_tags_to_tag_contact_on_409(recorded):
+    replay(responses, "POST", f"{API}/crm/v3/objects/contacts", V, "create_contact_409")
+    replay(responses, "GET", f"{API}/crm/v3/objects/contacts/51", V, "get_contact_200")
+    replay(responses, "PATCH", f"{API}/crm/v3/objects/contacts/51", V, "update_contact_200")
+    build(recorded(V)).create_contact(
+        CrmContact(email="bh@hubspot.com", first_name="Robert"), source_tag="AI_Chatbot",
+        tags=["AI_Chatbot", "lead"],
+    )  # fmt: skip
+    # Overwriting the tags property would drop the person's other tags: the caller merges them.
+    assert sent_json(responses.calls[2]) == {"properties": {"firstname": "Robert"}}
+
+
+@responses.activate
 def test_it_attaches_notes_to_the_contact_with_type_202(recorded):
     replay(responses, "POST", f"{API}/crm/v3/objects/notes", V, "create_note_201")
     note = build(recorded(V)).add_note(contact_id="51", body="Asked about pricing.")
