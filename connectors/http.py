@@ -6,18 +6,22 @@ vendor says; 5xx and network errors → backoff with full jitter), no silent red
 host, and one ``ApiCall`` row per attempt. What it does not finish inline it hands to Celery as a
 ``ConnectorError`` with ``retry_after``: a throttled call is delayed, never dropped.
 
-One ``VendorHttp`` per task (it owns a ``requests.Session``, which is not shared across threads).
+One ``VendorHttp`` per task. Its ``requests.Session`` is this thread's (``shared_session``), so
+jobs in one worker process reuse kept-alive vendor connections; it never stores cookies.
 Nothing here logs or records a header, a body, a token or a query string.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import random
+import threading
 import time
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
@@ -41,6 +45,24 @@ MAX_REDIRECTS = 5
 _NO_TOKEN = ""
 _UNSAFE_TO_REPEAT = "unsafe_to_repeat"
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PROPFIND", "REPORT"})
+
+
+_sessions = threading.local()
+
+
+def shared_session() -> requests.Session:
+    """This thread's session for vendor calls, kept across jobs: a TCP and TLS handshake per
+    job would cost more than the call itself.
+
+    It keeps no cookies (a vendor's cookie for one tenant must never ride on another tenant's
+    call), and a forked child makes its own (sockets are not shared across processes).
+    """
+    owned = getattr(_sessions, "owned", None)
+    if owned is None or owned[0] != os.getpid():
+        session = requests.Session()
+        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        owned = _sessions.owned = (os.getpid(), session)
+    return owned[1]
 
 
 class TokenSource(Protocol):
@@ -101,7 +123,7 @@ class VendorHttp:
         self._tokens = tokens
         self.timeout = (min(settings.VENDOR_CONNECT_TIMEOUT_SECONDS, timeout), timeout)
         self.classify = classify
-        self.session = session or requests.Session()
+        self.session = session or shared_session()
         self.sleep = sleep or time.sleep
 
     @property

@@ -97,6 +97,20 @@ def test_it_sends_a_bearer_token_default_headers_and_a_user_agent(conn, tokens, 
     assert sent["User-Agent"] == "Switchboard-test/9"
 
 
+def test_jobs_in_one_thread_share_a_session_that_keeps_no_cookies(conn, tokens, vendor):
+    """Kept-alive connections are reused across jobs; a cookie one tenant's vendor sets is
+    never sent on the next call, whoever it is for."""
+    vendor.get(url("/login"), json={}, headers={"Set-Cookie": "sid=tenant-a; Path=/"})
+    vendor.get(url("/x"), json={})
+    first = VendorHttp(conn, spec=make_spec(), base_url=BASE, tokens=tokens)
+    second = VendorHttp(conn, spec=make_spec(), base_url=BASE, tokens=tokens)
+    assert first.session is second.session is vendor_http.shared_session()
+    first.request("GET", "/login")
+    second.request("GET", "/x")
+    assert len(first.session.cookies) == 0
+    assert "Cookie" not in vendor.calls[1].request.headers
+
+
 @pytest.mark.parametrize(
     ("style", "header", "value"),
     [

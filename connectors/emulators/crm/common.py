@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -62,7 +63,15 @@ def body_json(request: HttpRequest) -> Any:
         return None
 
 
+# The calling account's row, read once per emulated request and reused by the view (its
+# catalogue, limits and config), instead of one SELECT per helper that asks.
+_request_account: ContextVar[EmuAccount | None] = ContextVar("emu_request_account", default=None)
+
+
 def account_row(vendor: str, account_id: str) -> EmuAccount:
+    row = _request_account.get()
+    if row is not None and (row.vendor, row.account_id) == (vendor, account_id):
+        return row
     row, _ = EmuAccount.objects.get_or_create(vendor=vendor, account_id=account_id)
     return row
 
@@ -131,7 +140,11 @@ def endpoint(style: Style) -> Callable[[View], View]:
             EmuAccount.objects.filter(pk=row.pk).update(
                 api_calls=F("api_calls") + 1, write_calls=F("write_calls") + int(is_write)
             )
-            response = view(request, account_id, *args, **kwargs)
+            current = _request_account.set(row)
+            try:
+                response = view(request, account_id, *args, **kwargs)
+            finally:
+                _request_account.reset(current)
             if style.after is not None:
                 row.refresh_from_db(fields=["api_calls", "config"])
                 style.after(row, response)
