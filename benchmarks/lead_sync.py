@@ -187,12 +187,13 @@ def pct(values: list[float], q: float) -> float:
 COMPONENTS = ("web", "emulator", "workers", "postgres", "redis")
 
 
-def cpu_seconds(web_pid: int, emulator_pid: int) -> dict[str, float] | None:
+def cpu_seconds(roots: dict[str, list[int]], database: str) -> dict[str, float] | None:
     """CPU seconds (user + system) used so far by each component, from /proc; None elsewhere.
 
-    A process belongs to the web or emulator server when it descends from that gunicorn, to the
-    workers when its command line runs celery; PostgreSQL backends and Redis by their names.
-    Processes that ended in between are not counted (the servers keep theirs for the run).
+    A process counts for a component when it descends from one of that component's ``roots``
+    (the gunicorns, the Celery workers); PostgreSQL backends count when they serve this run's
+    ``database``, Redis always. Other work on the machine is left out. Processes that ended in
+    between are not counted (the servers keep theirs for the run).
     """
     proc = Path("/proc")
     if not proc.is_dir():
@@ -215,26 +216,24 @@ def cpu_seconds(web_pid: int, emulator_pid: int) -> dict[str, float] | None:
         spent[pid] = (int(fields[11]) + int(fields[12])) / tick
         names[pid] = cmdline
 
-    def descends(pid: int, root: int) -> bool:
+    def component(pid: int) -> str | None:
+        name = names[pid]
+        if name.startswith("postgres:"):
+            return "postgres" if f" {database} " in name else None
+        if name.startswith("redis-server"):
+            return "redis"
         while pid > 1:
-            if pid == root:
-                return True
+            for label, pids in roots.items():
+                if pid in pids:
+                    return label
             pid = parents.get(pid, 1)
-        return False
+        return None
 
     totals = dict.fromkeys(COMPONENTS, 0.0)
     for pid, seconds in spent.items():
-        name = names[pid]
-        if descends(pid, web_pid):
-            totals["web"] += seconds
-        elif descends(pid, emulator_pid):
-            totals["emulator"] += seconds
-        elif "celery" in name and "worker" in name:
-            totals["workers"] += seconds
-        elif name.startswith("postgres"):
-            totals["postgres"] += seconds
-        elif name.startswith("redis-server"):
-            totals["redis"] += seconds
+        label = component(pid)
+        if label is not None:
+            totals[label] += seconds
     return totals
 
 
@@ -316,16 +315,22 @@ def main() -> None:
     web = gunicorn(python, port, args.web_workers, env)
     emulator = gunicorn(python, vendor_port, args.emulator_workers, env)
     procs = [web, emulator]
+    roots = {"web": [web.pid], "emulator": [emulator.pid], "workers": []}
+    database = str(settings.DATABASES["default"]["NAME"])
+
+    def cpu() -> dict[str, float] | None:
+        return cpu_seconds(roots, database)
+
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base)
         wait_healthy(f"http://127.0.0.1:{vendor_port}")
         run = uuid.uuid4().hex[:6]
-        before = cpu_seconds(web.pid, emulator.pid)
+        before = cpu()
         bare = throughput(
             f"{base}/bench/insert-row", lambda n: {}, {}, args.throughput_seconds, args.threads
         )
-        middle = cpu_seconds(web.pid, emulator.pid)
+        middle = cpu()
         intake = throughput(
             f"{base}/api/v1/leads",
             lambda n: lead_body(n, run + "t"),
@@ -333,19 +338,21 @@ def main() -> None:
             args.throughput_seconds,
             args.threads,
         )
-        after = cpu_seconds(web.pid, emulator.pid)
+        after = cpu()
         print(f"bare insert view:        {bare:8.1f} req/s (baseline)")
         print_cpu("request", before, middle, int(bare * args.throughput_seconds))
         print(f"POST /api/v1/leads:      {intake:8.1f} req/s")
         print_cpu("request", middle, after, int(intake * args.throughput_seconds))
         print(f"intake / baseline ratio: {intake / bare:8.2f}   (goal >= 0.7)")
 
-        procs += [celery_worker(python, i, args.concurrency, env) for i in range(args.workers)]
+        workers = [celery_worker(python, i, args.concurrency, env) for i in range(args.workers)]
+        roots["workers"] = [w.pid for w in workers]
+        procs += workers
         time.sleep(4)
-        before = cpu_seconds(web.pid, emulator.pid)
+        before = cpu()
         ids = steady(base, keys, args.rate, args.seconds, run)
         values, unfinished = latencies(ids, timeout=120)
-        after = cpu_seconds(web.pid, emulator.pid)
+        after = cpu()
         print(f"steady phase: {len(ids)} leads at {args.rate:g}/s, {unfinished} unfinished")
         print_cpu("lead", before, after, len(ids))
         print(f"lead-to-CRM latency p50: {pct(values, 0.50):8.1f} ms")
