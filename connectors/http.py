@@ -55,14 +55,25 @@ def shared_session() -> requests.Session:
     job would cost more than the call itself.
 
     It keeps no cookies (a vendor's cookie for one tenant must never ride on another tenant's
-    call), and a forked child makes its own (sockets are not shared across processes).
+    call), and a forked child makes its own (sockets are not shared across processes). It reads
+    proxy and CA settings from the environment only when some are set: otherwise requests would
+    scan the environment on every call for nothing (and could add ~/.netrc credentials).
     """
     owned = getattr(_sessions, "owned", None)
     if owned is None or owned[0] != os.getpid():
         session = requests.Session()
         session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        session.trust_env = _environment_configures_http()
         owned = _sessions.owned = (os.getpid(), session)
     return owned[1]
+
+
+def _environment_configures_http() -> bool:
+    """Proxies (HTTPS_PROXY, NO_PROXY, ...) or a CA bundle for requests in the environment."""
+    names = {name.lower() for name in os.environ}
+    return any(name.endswith("_proxy") for name in names) or bool(
+        names & {"requests_ca_bundle", "curl_ca_bundle"}
+    )
 
 
 class TokenSource(Protocol):

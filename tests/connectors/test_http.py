@@ -111,6 +111,18 @@ def test_jobs_in_one_thread_share_a_session_that_keeps_no_cookies(conn, tokens, 
     assert "Cookie" not in vendor.calls[1].request.headers
 
 
+def test_the_session_honours_proxy_settings_only_when_the_environment_has_some(monkeypatch):
+    for name in [n for n in vendor_http.os.environ if n.lower().endswith("_proxy")]:
+        monkeypatch.delenv(name)
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    monkeypatch.setattr(vendor_http, "_sessions", vendor_http.threading.local())
+    assert vendor_http.shared_session().trust_env is False
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setattr(vendor_http, "_sessions", vendor_http.threading.local())
+    assert vendor_http.shared_session().trust_env is True
+
+
 @pytest.mark.parametrize(
     ("style", "header", "value"),
     [
