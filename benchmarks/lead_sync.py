@@ -259,11 +259,14 @@ def gunicorn(python: str, port: int, workers: int, env: dict[str, str]) -> subpr
     )
 
 
-def celery_worker(python: str, index: int, concurrency: int, env: dict) -> subprocess.Popen:
+def celery_worker(
+    python: str, index: int, concurrency: int, pool: str, env: dict
+) -> subprocess.Popen:
     return subprocess.Popen(
         [
             *(python, "-m", "celery", "-A", "agency", "worker", "--loglevel", "WARNING"),
             *("--concurrency", str(concurrency), "--hostname", f"bench{index}@%h"),
+            *("--pool", pool),
             *("--without-gossip", "--without-mingle"),
         ],
         cwd=ROOT,
@@ -290,6 +293,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=16, help="clients in the throughput phase")
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
     parser.add_argument("--concurrency", type=int, default=6, help="processes per worker")
+    parser.add_argument("--pool", default="prefork", help="Celery pool: prefork or threads")
     parser.add_argument("--clients", type=int, default=50, help="clients sharing the load")
     parser.add_argument("--web-workers", type=int, default=3)
     parser.add_argument("--emulator-workers", type=int, default=2)
@@ -345,7 +349,9 @@ def main() -> None:
         print_cpu("request", middle, after, int(intake * args.throughput_seconds))
         print(f"intake / baseline ratio: {intake / bare:8.2f}   (goal >= 0.7)")
 
-        workers = [celery_worker(python, i, args.concurrency, env) for i in range(args.workers)]
+        workers = [
+            celery_worker(python, i, args.concurrency, args.pool, env) for i in range(args.workers)
+        ]
         roots["workers"] = [w.pid for w in workers]
         procs += workers
         time.sleep(4)
