@@ -18,6 +18,7 @@ import os
 import random
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
@@ -55,25 +56,29 @@ def shared_session() -> requests.Session:
     job would cost more than the call itself.
 
     It keeps no cookies (a vendor's cookie for one tenant must never ride on another tenant's
-    call), and a forked child makes its own (sockets are not shared across processes). It reads
-    proxy and CA settings from the environment only when some are set: otherwise requests would
-    scan the environment on every call for nothing (and could add ~/.netrc credentials).
+    call), and a forked child makes its own (sockets are not shared across processes).
     """
     owned = getattr(_sessions, "owned", None)
     if owned is None or owned[0] != os.getpid():
         session = requests.Session()
         session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-        session.trust_env = _environment_configures_http()
+        _read_environment_once(session)
         owned = _sessions.owned = (os.getpid(), session)
     return owned[1]
 
 
-def _environment_configures_http() -> bool:
-    """Proxies (HTTPS_PROXY, NO_PROXY, ...) or a CA bundle for requests in the environment."""
-    names = {name.lower() for name in os.environ}
-    return any(name.endswith("_proxy") for name in names) or bool(
-        names & {"requests_ca_bundle", "curl_ca_bundle"}
-    )
+def _read_environment_once(session: requests.Session) -> None:
+    """Take the environment's HTTP settings once, not on every call as requests otherwise does
+    (a scan of the whole environment per call). A CA bundle (REQUESTS_CA_BUNDLE, then
+    CURL_CA_BUNDLE, as requests reads them) becomes the session's ``verify``; with proxies
+    configured, requests keeps reading the environment, since NO_PROXY is matched per URL.
+    ~/.netrc is never read: vendor calls carry their own credentials only."""
+    if urllib.request.getproxies_environment():
+        return
+    session.trust_env = False
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
 
 
 class TokenSource(Protocol):

@@ -111,16 +111,16 @@ def test_jobs_in_one_thread_share_a_session_that_keeps_no_cookies(conn, tokens, 
     assert "Cookie" not in vendor.calls[1].request.headers
 
 
-def test_the_session_honours_proxy_settings_only_when_the_environment_has_some(monkeypatch):
+def test_the_session_reads_the_ca_bundle_and_proxies_from_the_environment(monkeypatch):
     for name in [n for n in vendor_http.os.environ if n.lower().endswith("_proxy")]:
         monkeypatch.delenv(name)
-    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
-    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/company-ca.pem")
     monkeypatch.setattr(vendor_http, "_sessions", vendor_http.threading.local())
-    assert vendor_http.shared_session().trust_env is False
+    session = vendor_http.shared_session()
+    assert (session.trust_env, session.verify) == (False, "/etc/ssl/company-ca.pem")
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
     monkeypatch.setattr(vendor_http, "_sessions", vendor_http.threading.local())
-    assert vendor_http.shared_session().trust_env is True
+    assert vendor_http.shared_session().trust_env is True  # NO_PROXY is matched per URL
 
 
 @pytest.mark.parametrize(
