@@ -74,41 +74,48 @@ def sync_job_run(job_id: int, *, crm: CrmClient | None = None) -> str:
     if job is None:
         return "skipped"
     with call_log.batch():
+        crm_id = None
         try:
-            _execute(job, crm)
+            crm_id = _execute(job, crm)
         except ConnectorError as exc:
             _after_failure(job, exc)
         except Exception as exc:  # a bug must not strand the job in "running"; retry, then dead
             log.exception("sync job %s crashed", job.pk)
             _after_failure(job, ConnectorError(f"{type(exc).__name__}: {exc}"))
-        with transaction.atomic():  # the calls not yet logged, the event's status: one commit
+        # The job's outcome, the calls not yet logged and the event's status: one commit.
+        with transaction.atomic():
+            if crm_id is not None:
+                done = timezone.now()
+                _set(job, JobStatus.SYNCED, crm_id=crm_id, finished_at=done, last_error="")
             call_log.flush()
             refresh_event_status(job.event)
     return job.status
 
 
-def _execute(job: SyncJob, crm: CrmClient | None) -> None:
+def _execute(job: SyncJob, crm: CrmClient | None) -> str | None:
+    """Write the lead to the CRM; returns the contact's id ('' when only shadow-written), or
+    None when the job stopped short (held for review, waiting for its connection)."""
     connection = job.connection
     if connection is None or not connection.is_usable:
         _set(job, JobStatus.WAITING_CONNECTION, last_error="The CRM connection is not usable.")
-        return
+        return None
     overrides = {k: v for k, v in job.overrides.items() if k != REVIEWED}
     lead = _with_session_person({**job.event.payload, **overrides}, job)
     person = normalise_person(lead, job.client.default_region)
     if person.problems:
         hold_for_review(job, "; ".join(person.problems))
-        return
+        return None
     fields = _lead_fields(lead, person, job.client.default_region)
     AiEvent.objects.filter(pk=job.event_id).update(normalised=person.as_dict())
     mapped, problems = apply_rules(rules_for(connection), fields)
     if problems:
         hold_for_review(job, "; ".join(problems))
-        return
+        return None
     # Staff who released a job from review have seen the likely duplicates: don't hold it again.
     duplicate_reason = "" if job.overrides.get(REVIEWED) else _duplicate_check(job, person)
     if duplicate_reason:
         hold_for_review(job, duplicate_reason)
-        return
+        return None
     ctx = WriteContext(
         job=job,
         crm=crm or crm_client_for(connection),
@@ -124,7 +131,7 @@ def _execute(job: SyncJob, crm: CrmClient | None) -> None:
         write_deal(ctx, contact_id)
     write_note(ctx, contact_id)
     write_tags(ctx, contact_id)
-    _set(job, JobStatus.SYNCED, crm_id=contact_id, finished_at=timezone.now(), last_error="")
+    return contact_id
 
 
 def _with_session_person(lead: dict[str, Any], job: SyncJob) -> dict[str, Any]:
