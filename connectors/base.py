@@ -173,6 +173,9 @@ class OAuthSpec:
     dead_grant_codes: tuple[str, ...] = ("invalid_grant",)
     # Allowed values for callback-supplied hosts: regexes the value must fully match.
     callback_host_patterns: tuple[tuple[str, str], ...] = ()
+    # The same for hosts a token response names (settings key -> regex, case-insensitive): the
+    # API base receives every access token, so it must be one of the vendor's own hosts.
+    token_host_patterns: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -222,6 +222,15 @@ def _token_set(
             f"{spec.display_name} token response has no access_token", code="bad_response"
         )
     found = {key: str(data[name]) for name, key in oauth.token_settings if data.get(name)}
+    for key, pattern in oauth.token_host_patterns:
+        if key in found and not re.fullmatch(pattern, found[key], flags=re.IGNORECASE):
+            # A token response naming another host would send every later call, token and
+            # all, there: refuse it rather than store it.
+            raise OAuthError(
+                f"{spec.display_name} token response names a host that is not the vendor's",
+                code="bad_response",
+                permanent=True,
+            )
     refresh_name = "refresh_token_expiration" if oauth.expiry_field.endswith("_expiration") else ""
     scopes = data.get("scope") or ""
     return TokenSet(

@@ -19,6 +19,7 @@ SPEC = ProviderSpec(
         scopes=(),  # fixed in the Marketplace app settings, not sent in the URL
         client_auth="basic",
         token_settings=(("api_domain", "api_base"),),
+        token_host_patterns=(("api_base", r"https://[a-z0-9-]+\.pipedrive\.com"),),
     ),
     rate_limits=(
         # Per-user burst limit per 2-second window, plan-dependent (verify the plan's figure)

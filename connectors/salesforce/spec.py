@@ -21,6 +21,8 @@ SPEC = ProviderSpec(
         expires_in_missing=True,  # session token; refresh on 401 INVALID_SESSION_ID
         expiry_field="",
         token_settings=(("instance_url", "api_base"),),
+        # My Domain, sandbox and classic instance hosts: all under salesforce.com.
+        token_host_patterns=(("api_base", r"https://[a-z0-9-]+(\.[a-z0-9-]+)*\.salesforce\.com"),),
         account_id_from="salesforce-id",  # id = https://login.salesforce.com/id/<org>/<user>
     ),
     rate_limits=(

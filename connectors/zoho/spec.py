@@ -31,6 +31,9 @@ SPEC = ProviderSpec(
         extra_authorize_params=(("access_type", "offline"), ("prompt", "consent")),
         callback_settings=(("accounts-server", "accounts_server"),),
         token_settings=(("api_domain", "api_base"),),
+        token_host_patterns=(
+            ("api_base", r"https://www\.zohoapis\.(com|eu|in|com\.au|jp|ca|sa|com\.cn)"),
+        ),
         url_defaults=(("accounts_server", "https://accounts.zoho.com"),),
         # Only Zoho's own data centres may receive our code and secret.
         callback_host_patterns=(
