@@ -5,6 +5,11 @@ What we *created* is deleted; what we *updated* gets the replaced values (the re
 queuing the next once it is done, so a note goes before its contact and two updates of one field
 unwind to the original value. Every record undone gets exactly one audit entry.
 
+A write made later under another tag is never undone by this one: a contact another tag updated
+since is kept rather than deleted, and a field another tag wrote since keeps that tag's value
+(the preview says so, and the step is audited as kept). Rolling the other tag back first, then
+this one again, undoes both.
+
 Safe to re-run: a record is marked ``rolled_back_at`` in the transaction that audits it, so a
 second run finds nothing to do, and a step whose record was undone meanwhile is skipped. A record
 the vendor says is already gone counts as deleted. Shadow-mode records (``would_*``) are never
@@ -33,7 +38,13 @@ from tenants.scoping import for_client
 
 log = logging.getLogger(__name__)
 MAX_STEP_ATTEMPTS = 5
-DELETE, RESTORE = "delete", "restore"
+DELETE, RESTORE, KEEP = "delete", "restore", "keep"
+LATER_FIELDS = (
+    *("client_id", "provider", "object_type", "external_id", "source_tag"),
+    *("values", "snapshot", "created_at"),
+)
+# Keys in a record's values that are ours, not CRM fields.
+INTERNAL_KEYS = frozenset({"_tag", "_tags", "contact_id"})
 # Records kept apart in our log but living on another CRM object (follow-up tags are fields
 # of the contact); the CRM clients know only their own object types.
 CRM_OBJECT = {"contact_tags": "contact"}
@@ -44,8 +55,9 @@ class PlannedStep:
     """One line of the preview: the record, and what the rollback will do to it."""
 
     record: ExternalRecord
-    operation: str  # DELETE | RESTORE
+    operation: str  # DELETE | RESTORE | KEEP
     values: dict[str, Any]  # for RESTORE: the fields and the values they get back
+    reason: str = ""  # why a record is kept, or why some fields are not put back
 
 
 def rollback_records(
@@ -70,10 +82,70 @@ def rollback_records(
     return records.order_by("-created_at", "-pk")
 
 
-def _plan(record: ExternalRecord) -> PlannedStep:
+def _crm_key(record: ExternalRecord) -> tuple[str, str, str]:
+    """The CRM object a record wrote: follow-up tags live on the contact."""
+    return (
+        record.provider,
+        CRM_OBJECT.get(record.object_type, record.object_type),
+        record.external_id,
+    )
+
+
+def _fields(record: ExternalRecord) -> set[str]:
+    """The CRM fields a write set (its values; its snapshot names the fields it replaced)."""
+    return (set(record.values or {}) | set(record.snapshot or {})) - INTERNAL_KEYS
+
+
+def later_writes(records: list[ExternalRecord]) -> dict[tuple[str, str, str], list]:
+    """For the CRM objects ``records`` wrote: the live writes of *other* tags, by object
+    (one query, scoped to the records' client)."""
+    if not records:
+        return {}
+    client_id = records[0].client_id
+    ids = {r.external_id for r in records if r.external_id}
+    tags = {r.source_tag for r in records}
+    found: dict[tuple[str, str, str], list] = {}
+    others = (
+        ExternalRecord.objects.filter(
+            client_id=client_id,
+            external_id__in=ids,
+            action__in=[RecordAction.CREATED, RecordAction.UPDATED],
+            rolled_back_at__isnull=True,
+        )
+        .exclude(source_tag__in=tags)
+        .only(*LATER_FIELDS)
+    )
+    for other in others:
+        found.setdefault(_crm_key(other), []).append(other)
+    return found
+
+
+def _plan(record: ExternalRecord, later: dict[tuple[str, str, str], list]) -> PlannedStep:
+    newer = [
+        o
+        for o in later.get(_crm_key(record), [])
+        if (o.created_at, o.pk) > (record.created_at, record.pk)
+        and o.source_tag != record.source_tag
+    ]
+    by = ", ".join(sorted({o.source_tag for o in newer}))
     if record.action == RecordAction.CREATED:
+        if newer:
+            return PlannedStep(record, KEEP, {}, f"kept: written since under tag {by}")
         return PlannedStep(record, DELETE, {})
-    return PlannedStep(record, RESTORE, dict(record.snapshot or {}))
+    snapshot = dict(record.snapshot or {})
+    taken = set().union(*(_fields(o) for o in newer)) & set(snapshot)
+    if not taken:
+        return PlannedStep(record, RESTORE, snapshot)
+    values = {k: v for k, v in snapshot.items() if k not in taken}
+    reason = f"{', '.join(sorted(taken))} written since under tag {by}"
+    if not values:
+        return PlannedStep(record, KEEP, {}, f"kept: {reason}")
+    return PlannedStep(record, RESTORE, values, f"not put back: {reason}")
+
+
+def plan_record(record: ExternalRecord) -> PlannedStep:
+    """What undoing this one record does now (a step re-plans when it runs)."""
+    return _plan(record, later_writes([record]))
 
 
 def preview_rollback(
@@ -89,7 +161,9 @@ def preview_rollback(
 
 def preview_of(records: Iterable[ExternalRecord]) -> list[PlannedStep]:
     """The planned step for each record (a page of ``rollback_records`` in the console)."""
-    return [_plan(r) for r in records]
+    records = list(records)
+    later = later_writes(records)
+    return [_plan(r, later) for r in records]
 
 
 def start_rollback(
@@ -209,11 +283,14 @@ def rollback_step_run(step_id: int, *, crm: Any = None) -> str:
     # rollbacks racing on one record both make it; the conditional update lets one audit it.
     try:
         record = ExternalRecord.objects.get(pk=step.record_id)
+        planned = plan_record(record)
         if record.rolled_back_at is not None:
             _done(step, StepStatus.SKIPPED)
+        elif planned.operation == KEEP:
+            _keep(step, record, planned.reason)
         else:
-            already_gone = _undo(step, record, crm)
-            _mark_undone(step, record, already_gone)
+            already_gone = _undo(planned, step, crm)
+            _mark_undone(step, planned, already_gone)
     except ConnectorError as exc:
         if _retry(step, exc):
             return StepStatus.PENDING
@@ -236,14 +313,16 @@ def _crm_for(step: RollbackStep, record: ExternalRecord) -> Any:
     return crm_client_for(connection)
 
 
-def _undo(step: RollbackStep, record: ExternalRecord, crm: Any) -> bool:
-    """The CRM call; returns True when the vendor said the record was already gone."""
-    if step.operation == RESTORE and not record.snapshot:
+def _undo(planned: PlannedStep, step: RollbackStep, crm: Any) -> bool:
+    """The CRM call, as planned now; returns True when the vendor said the record was
+    already gone."""
+    record, values = planned.record, planned.values
+    if planned.operation == RESTORE and not values:
         return False  # the update changed nothing: nothing to put back
     client = crm or _crm_for(step, record)
     object_type = CRM_OBJECT.get(record.object_type, record.object_type)
     try:
-        if step.operation == DELETE:
+        if planned.operation == DELETE:
             client.delete(object_type, record.external_id)
         else:
             restore = getattr(client, "restore_fields", None)
@@ -251,7 +330,7 @@ def _undo(step: RollbackStep, record: ExternalRecord, crm: Any) -> bool:
                 raise ConnectorError(
                     f"The {record.provider} connector cannot restore fields.", permanent=True
                 )
-            restore(object_type, record.external_id, dict(record.snapshot))
+            restore(object_type, record.external_id, dict(values))
     except ConnectorError as exc:
         if exc.status in (404, 410):
             return True
@@ -260,9 +339,24 @@ def _undo(step: RollbackStep, record: ExternalRecord, crm: Any) -> bool:
 
 
 @transaction.atomic
-def _mark_undone(step: RollbackStep, record: ExternalRecord, already_gone: bool) -> None:
+def _keep(step: RollbackStep, record: ExternalRecord, reason: str) -> None:
+    """Leave a record another tag wrote over since: the step says why, and it is audited. The
+    record stays live, so a later rollback of this tag (after the other) undoes it."""
+    _done(step, StepStatus.KEPT, error=reason[:2000])
+    audit_log(
+        client=step.client,
+        actor=step.rollback.requested_by,
+        action="rollback.kept",
+        target=f"{record.provider}:{record.object_type}:{record.external_id}",
+        details={"rollback": step.rollback_id, "record": record.pk, "reason": reason[:500]},
+    )
+
+
+@transaction.atomic
+def _mark_undone(step: RollbackStep, planned: PlannedStep, already_gone: bool) -> None:
     """In one transaction: the record is undone, the step finished, one audit entry (only
     for the run that marked the record; a racing run is recorded as skipped)."""
+    record = planned.record
     now = timezone.now()
     marked = ExternalRecord.objects.filter(pk=record.pk, rolled_back_at__isnull=True).update(
         rolled_back_at=now
@@ -270,8 +364,8 @@ def _mark_undone(step: RollbackStep, record: ExternalRecord, already_gone: bool)
     if not marked:
         _done(step, StepStatus.SKIPPED)
         return
-    status = StepStatus.DELETED if step.operation == DELETE else StepStatus.RESTORED
-    _done(step, status)
+    status = StepStatus.DELETED if planned.operation == DELETE else StepStatus.RESTORED
+    _done(step, status, error=planned.reason[:2000])
     audit_log(
         client=step.client,
         actor=step.rollback.requested_by,
@@ -281,7 +375,7 @@ def _mark_undone(step: RollbackStep, record: ExternalRecord, already_gone: bool)
             "rollback": step.rollback_id,
             "record": record.pk,
             "tag": record.source_tag,
-            "restored_fields": sorted(record.snapshot) if step.operation == RESTORE else [],
+            "restored_fields": sorted(planned.values) if status == StepStatus.RESTORED else [],
             "already_gone": already_gone,
         },
     )
@@ -331,6 +425,7 @@ def _count(rollback: Rollback) -> dict[str, int]:
                 ("deleted", StepStatus.DELETED),
                 ("restored", StepStatus.RESTORED),
                 ("skipped", StepStatus.SKIPPED),
+                ("kept", StepStatus.KEPT),
                 ("failed", StepStatus.FAILED),
             )
         }

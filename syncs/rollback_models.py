@@ -35,6 +35,7 @@ class Rollback(models.Model):
     deleted = models.PositiveIntegerField(default=0)
     restored = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    kept = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -52,10 +53,14 @@ class StepStatus(models.TextChoices):
     DELETED = "deleted", "Deleted"
     RESTORED = "restored", "Restored"
     SKIPPED = "skipped", "Skipped (already rolled back)"
+    KEPT = "kept", "Kept (written since under another tag)"
     FAILED = "failed", "Failed"
 
 
-STEP_FINISHED = (StepStatus.DELETED, StepStatus.RESTORED, StepStatus.SKIPPED, StepStatus.FAILED)
+STEP_FINISHED = (
+    *(StepStatus.DELETED, StepStatus.RESTORED, StepStatus.SKIPPED, StepStatus.KEPT),
+    StepStatus.FAILED,
+)
 
 
 class RollbackStep(models.Model):
@@ -71,7 +76,7 @@ class RollbackStep(models.Model):
         "syncs.ExternalRecord", on_delete=models.CASCADE, related_name="rollback_steps"
     )
     position = models.PositiveIntegerField()
-    operation = models.CharField(max_length=16)  # "delete" | "restore"
+    operation = models.CharField(max_length=16)  # "delete" | "restore" | "keep" (as previewed)
     status = models.CharField(
         max_length=16, choices=StepStatus.choices, default=StepStatus.PENDING, db_index=True
     )

@@ -161,7 +161,7 @@ def test_it_previews_then_starts_a_rollback_and_reports_it(client, world, operat
     assert rollback.requested_by == "staff:operator@northwind.example" and rollback.total == 4
     run_rollback(rollback, seen.crm)
     report = page(client, url(world, f"rollback/{rollback.pk}/"))
-    assert "4 records: 3 deleted, 1 restored, 0 skipped, 0 failed" in report
+    assert "4 records: 3 deleted, 1 restored, 0 kept, 0 skipped, 0 failed" in report
     assert "Done" in report and not seen.crm.contacts
     assert "Preview: 0 records" in page(client, url(world, "rollback/?tag=AI_Chatbot"))
 

@@ -35,7 +35,8 @@ def test_it_previews_exactly_the_clients_tagged_real_writes_newest_first(world, 
         client=world.client_a, provider="hubspot", object_type="contact", action="would_create"
     )
     sync_lead(world.client_b, UndoCrm(), phone="+14155552671")
-    sync_lead(world.client_a, two_leads, source_tag="Other_Bot", email="x@example.com")
+    other = {"email": "x@example.com", "phone": "+14155550177"}  # another person
+    sync_lead(world.client_a, two_leads, source_tag="Other_Bot", **other)
     plan = preview_rollback(world.client_a, "AI_Chatbot")
     expected = ExternalRecord.objects.filter(
         client=world.client_a, source_tag="AI_Chatbot", action__in=["created", "updated"]
@@ -89,6 +90,49 @@ def test_it_restores_the_fields_an_update_replaced(world, crm_a):
     restored = {k: v for k, v in crm.contacts[existing.id].fields.items() if v}
     assert restored == original  # both updates unwound, in order (blank = never set)
     assert set(crm.contacts) == {existing.id}
+
+
+def test_a_contact_another_tag_wrote_to_since_is_kept_until_that_tag_is_undone(world, crm_a):
+    crm = UndoCrm()
+    before = crm.state()
+    sync_lead(world.client_a, crm, lead_score=10, intent="")
+    (contact_id,) = crm.contacts
+    sync_lead(world.client_a, crm, source_tag="Other_Bot", lead_score=10, intent="",
+              company="Brightsmile")  # fmt: skip
+    plan = preview_rollback(world.client_a, "AI_Chatbot")
+    kept = [p for p in plan if p.operation == "keep"]
+    assert {p.record.object_type for p in kept} == {"contact", "contact_tags"}
+    assert all("Other_Bot" in p.reason for p in kept)
+
+    first = start_rollback(world.client_a, "AI_Chatbot", requested_by=STAFF)
+    assert sorted(run_rollback(first, crm)) == ["deleted", "kept", "kept"]  # the note goes
+    assert crm.contacts[contact_id].fields["company"] == "Brightsmile"
+    assert first.kept == 2 and AuditEntry.objects.filter(action="rollback.kept").count() == 2
+
+    run_rollback(start_rollback(world.client_a, "Other_Bot", requested_by=STAFF), crm)
+    again = start_rollback(world.client_a, "AI_Chatbot", requested_by=STAFF)
+    assert sorted(run_rollback(again, crm)) == ["deleted", "restored"]
+    assert crm.state() == before
+
+
+def test_a_field_another_tag_wrote_since_keeps_that_tags_value(world, crm_a):
+    crm = UndoCrm()
+    existing = crm.create_contact(
+        CrmContact(email="Mary.OBrien@example.com", company="Old Co", phone="+14155550000"),
+        source_tag="manual",
+    )
+    quiet = {"lead_score": 10, "intent": "", "conversation_summary": ""}
+    sync_lead(world.client_a, crm, company="Ours Co", **quiet)
+    sync_lead(world.client_a, crm, source_tag="Other_Bot", company="Theirs Co", **quiet)
+    (contact,) = [
+        p for p in preview_rollback(world.client_a, "AI_Chatbot")
+        if p.record.object_type == "contact"
+    ]  # fmt: skip
+    assert "company" not in contact.values and "company" in contact.reason
+    run_rollback(start_rollback(world.client_a, "AI_Chatbot", requested_by=STAFF), crm)
+    fields = crm.contacts[existing.id].fields
+    assert fields["company"] == "Theirs Co"  # not put back over the later tag's value
+    assert fields["first_name"] == ""  # what only our tag wrote is undone
 
 
 def test_it_is_a_no_op_when_run_again(world, two_leads):
