@@ -2,8 +2,10 @@
 
 The host is resolved and every address checked, so odd notations (``0x7f.1``, ``2130706433``,
 ``[::ffff:127.0.0.1]``) and DNS names pointing inside are caught the same way; redirects are
-followed by hand and each hop checked again. ``settings.ALLOW_PRIVATE_URLS`` (tests, demo)
-lifts the address check, never the scheme check.
+followed by hand and each hop checked again. The request then goes to the very address that
+was checked (``pinned_request``), so a DNS answer that changes between check and connect (DNS
+rebinding) cannot send it inside; TLS still verifies the certificate for the host name.
+``settings.ALLOW_PRIVATE_URLS`` (tests, demo) lifts the address check, never the scheme check.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 import ipaddress
 import socket
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 from django.conf import settings
+from requests.adapters import HTTPAdapter
 
 MAX_REDIRECTS = 5
 TIMEOUT_S = 10.0
@@ -40,31 +43,70 @@ def _refused(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     )
 
 
-def check_url(url: str, *, allow_private: bool | None = None) -> None:
-    """Raise ``UnsafeUrl`` unless ``url`` is http(s) to a public address."""
+def check_url(url: str, *, allow_private: bool | None = None) -> str | None:
+    """Raise ``UnsafeUrl`` unless ``url`` is http(s) to a public address; returns the address
+    to connect to (None when private addresses are allowed: nothing was resolved)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise UnsafeUrl("only http and https URLs are allowed")
     if parts.username or parts.password or not parts.hostname:
         raise UnsafeUrl("the URL needs a host and may not contain credentials")
     if allow_private if allow_private is not None else settings.ALLOW_PRIVATE_URLS:
-        return
+        return None
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (OSError, ValueError, UnicodeError) as exc:
         raise UnsafeUrl("the host does not resolve") from exc
-    for info in infos:
-        address = str(info[4][0]).split("%")[0]
-        if _refused(ipaddress.ip_address(address)):
-            raise UnsafeUrl("the host resolves to a private, loopback or reserved address")
+    addresses = [str(info[4][0]).split("%")[0] for info in infos]
+    if any(_refused(ipaddress.ip_address(address)) for address in addresses):
+        raise UnsafeUrl("the host resolves to a private, loopback or reserved address")
+    return addresses[0] if addresses else None
+
+
+class _PinnedTls(HTTPAdapter):
+    """Connects wherever the URL says (an address) but speaks TLS to ``host``: SNI and the
+    certificate check use the name, not the address."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.update(server_hostname=self.host, assert_hostname=self.host)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def pinned_request(
+    method: str, url: str, *, timeout: float | tuple[float, float], **kwargs: Any
+) -> requests.Response:
+    """One request (redirects not followed) to the address ``check_url`` approved for ``url``.
+
+    Raises ``UnsafeUrl`` as ``check_url`` does. With private URLs allowed there is nothing to
+    pin and the request goes out as it is.
+    """
+    address = check_url(url)
+    kwargs["allow_redirects"] = False
+    if address is None:
+        return requests.request(method, url, timeout=timeout, **kwargs)
+    parts = urlsplit(url)
+    netloc = f"[{address}]" if ":" in address else address
+    if parts.port:
+        netloc = f"{netloc}:{parts.port}"
+    headers = {**(kwargs.pop("headers", None) or {}), "Host": parts.netloc}
+    session = requests.Session()
+    session.trust_env = False  # a proxy would resolve the name again
+    if parts.scheme == "https":
+        session.mount("https://", _PinnedTls(str(parts.hostname)))
+    pinned = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    return session.request(method, pinned, headers=headers, timeout=timeout, **kwargs)
 
 
 def safe_request(method: str, url: str, **kwargs: Any) -> requests.Response:
-    """``requests.request`` with the URL and every redirect target checked first."""
+    """``requests.request`` with the URL and every redirect target checked (and pinned)."""
+    kwargs.setdefault("timeout", TIMEOUT_S)
     for _ in range(MAX_REDIRECTS + 1):
-        check_url(url)
-        response = requests.request(method, url, allow_redirects=False, timeout=TIMEOUT_S, **kwargs)
+        response = pinned_request(method, url, **kwargs)
         if response.status_code not in (301, 302, 303, 307, 308):
             return response
         url = urljoin(url, response.headers.get("Location", ""))

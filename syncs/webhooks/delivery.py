@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from agency.logging import redact
-from connectors.ssrf import UnsafeUrl, check_url
+from connectors.ssrf import UnsafeUrl, pinned_request
 from syncs.webhooks import signing
 from syncs.webhooks.models import DeliveryStatus, EndpointStatus, WebhookDelivery, WebhookMessage
 
@@ -128,13 +128,12 @@ def send(delivery: WebhookDelivery, now: datetime) -> Outcome:
     }
     started = time.monotonic()
     try:
-        check_url(endpoint.url)
-        response = requests.post(
+        response = pinned_request(
+            "POST",
             endpoint.url,
             data=body,
             headers=headers,
             timeout=(settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS, settings.WEBHOOK_TIMEOUT_SECONDS),
-            allow_redirects=False,
             stream=True,
         )
     except UnsafeUrl as exc:

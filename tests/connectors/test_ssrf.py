@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 import responses
 
@@ -89,3 +91,33 @@ def test_it_follows_a_redirect_to_a_public_host(settings):
     responses.add("GET", "https://93.184.216.34/a", status=302, headers={"Location": "/b"})
     responses.add("GET", "https://93.184.216.34/b", status=200, body="ok")
     assert ssrf.safe_request("GET", "https://93.184.216.34/a").text == "ok"
+
+
+def _rebinding_dns(monkeypatch, answers: list[str]) -> list[str]:
+    """``hooks.example.com`` answers each lookup with the next address (a rebinding server)."""
+    asked: list[str] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        asked.append(host)
+        address = answers[min(len(asked), len(answers)) - 1]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(ssrf.socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+@responses.activate
+def test_the_request_goes_to_the_checked_address_not_a_second_answer(settings, monkeypatch):
+    settings.ALLOW_PRIVATE_URLS = False
+    asked = _rebinding_dns(monkeypatch, ["93.184.216.34", "127.0.0.1"])
+    responses.add("POST", "https://93.184.216.34:8443/hook?x=1", status=204)
+    response = ssrf.pinned_request("POST", "https://hooks.example.com:8443/hook?x=1", timeout=5)
+    assert response.status_code == 204 and asked == ["hooks.example.com"]
+    assert responses.calls[0].request.headers["Host"] == "hooks.example.com:8443"
+
+
+def test_tls_to_a_pinned_address_is_checked_against_the_host_name():
+    adapter = ssrf._PinnedTls("hooks.example.com")
+    pool = adapter.poolmanager.connection_from_url("https://93.184.216.34/")
+    assert pool.conn_kw.get("server_hostname") == "hooks.example.com"
+    assert pool.assert_hostname == "hooks.example.com"
