@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -72,8 +72,20 @@ def _contact_record(row: dict[str, Any]) -> CrmRecord:
     return CrmRecord(id=fields.get("Id", ""), object_type="contact", fields=fields, contact=contact)
 
 
+def _with_tag_line(description: str, tags: list[str]) -> str:
+    """The description with ``tags`` merged into its one tags line (other lines kept)."""
+    lines = description.splitlines()
+    existing = next((ln for ln in lines if ln.startswith(TAG_PREFIX)), "")
+    merged = s.merge_tags(s.split_tags(existing[len(TAG_PREFIX) :]), tags)
+    others = [ln for ln in lines if not ln.startswith(TAG_PREFIX)]
+    return "\n".join([*others, TAG_PREFIX + "; ".join(merged)])
+
+
 class SalesforceClient:
     """``CrmClient`` for Salesforce; every method raises ``ConnectorError``."""
+
+    # A new contact takes its tags in the create call (no read-then-patch of its Description).
+    tags_on_create = True
 
     def __init__(self, http: VendorHttp, version: str = API_VERSION) -> None:
         self.http = http
@@ -126,7 +138,10 @@ class SalesforceClient:
             "PATCH", f"{self.root}/sobjects/{sobject}/{record_id}", json=body, expect=expect
         )
 
-    def create_contact(self, contact: CrmContact, *, source_tag: str) -> CrmRecord:
+    def create_contact(
+        self, contact: CrmContact, *, source_tag: str, tags: Sequence[str] = ()
+    ) -> CrmRecord:
+        """Create the contact with its follow-up tags already on their Description line."""
         values = {
             "FirstName": contact.first_name,
             "LastName": contact.last_name or MISSING_LAST_NAME,
@@ -137,6 +152,8 @@ class SalesforceClient:
             **contact.extra,
         }
         values = {k: v for k, v in values.items() if v}
+        if tags:
+            values[TAGS_FIELD] = _with_tag_line(values.get(TAGS_FIELD, ""), list(tags))
         record_id = self._create("Contact", values)
         return CrmRecord(id=record_id, object_type="contact", fields=values, contact=contact)
 
@@ -217,13 +234,7 @@ class SalesforceClient:
     def tag_contact(self, record_id: str, tags: list[str]) -> CrmRecord:
         """Keep the follow-up tags on one line of the Description (no tags on a Contact)."""
         previous = self._get("Contact", record_id, [TAGS_FIELD]).get(TAGS_FIELD, "")
-        lines = previous.splitlines()
-        existing = next((ln for ln in lines if ln.startswith(TAG_PREFIX)), "")
-        merged = s.merge_tags(s.split_tags(existing[len(TAG_PREFIX) :]), tags)
-        others = [ln for ln in lines if not ln.startswith(TAG_PREFIX)]
-        self._patch(
-            "Contact", record_id, {TAGS_FIELD: "\n".join([*others, TAG_PREFIX + "; ".join(merged)])}
-        )
+        self._patch("Contact", record_id, {TAGS_FIELD: _with_tag_line(previous, tags)})
         return CrmRecord(id=record_id, object_type="contact", fields={TAGS_FIELD: previous})
 
     def restore_fields(self, object_type: str, record_id: str, values: dict[str, str]) -> None:

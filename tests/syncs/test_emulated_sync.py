@@ -111,3 +111,19 @@ def test_a_new_hubspot_contact_is_created_tagged_in_three_calls(api, world, emul
     assert ExternalRecord.objects.get(object_type="contact_tags").snapshot == {
         "lifecyclestage": "salesqualifiedlead", "switchboard_tags": "AI_Chatbot;acme-bot",
     }  # fmt: skip
+
+
+def test_a_new_salesforce_contact_carries_its_tags_line_from_the_create_call(api, world, emulated):
+    connection, account = emulated("salesforce")
+    control.add_default_mapping_fields("salesforce", account)
+    world.client_a.crm_provider = "salesforce"
+    world.client_a.save()
+    lead = {**LEAD, "lead_score": 10, "intent": "question"}
+    api.post("/api/v1/leads", lead, format="json", **bearer(world.key_a))
+    job = SyncJob.objects.get()
+    assert sync_job_run(job.pk) == JobStatus.SYNCED
+    job.refresh_from_db()
+    data = control.record("salesforce", account, job.crm_id)["data"]
+    assert data["Description"] == "Switchboard tags: AI_Chatbot; acme-bot"
+    assert not ExternalRecord.objects.filter(object_type="contact_tags").exists()
+    assert control.counts("salesforce", account)["write_calls"] == 3  # contact, note, its link

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from connectors.base import ConnectorError
+from connectors.base import ConnectorError, CrmContact
 from connectors.salesforce.client import build, soql_quote
 from tests.connectors.crm_fixtures import replay, sent_json
 
@@ -60,6 +60,20 @@ def test_it_creates_an_opportunity_with_a_contact_role(recorded):
     assert sent_json(responses.calls[1]) == {
         "OpportunityId": "003D000000QV9n2IAD", "ContactId": "003X", "IsPrimary": True,
     }  # fmt: skip
+
+
+@responses.activate
+def test_it_creates_a_contact_with_its_tags_line_in_the_same_call(recorded):
+    replay(responses, "POST", f"{API}/sobjects/Contact", V, "create_sobject_201")
+    build(recorded(V)).create_contact(
+        CrmContact(email="ada@example.com", last_name="Lovelace",
+                   extra={"Description": "Met at the fair."}),
+        source_tag="AI_Chatbot", tags=["AI_Chatbot", "acme-bot"],
+    )  # fmt: skip
+    assert len(responses.calls) == 1
+    assert sent_json(responses.calls[0])["Description"] == (
+        "Met at the fair.\nSwitchboard tags: AI_Chatbot; acme-bot"
+    )
 
 
 @responses.activate
