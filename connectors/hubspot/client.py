@@ -31,6 +31,13 @@ LIFECYCLE_STAGES = (
 # HubSpot-defined association type ids (VENDORS.md): note→contact 202, deal→contact 3.
 NOTE_TO_CONTACT = 202
 DEAL_TO_CONTACT = 3
+# CRM search's pseudo-property for "associated with this contact" (search guide, associations).
+ASSOCIATED_CONTACT = "associations.contact"
+NOTE_PAGE = 100  # notes of one contact searched for a re-run's note
+
+
+def _eq(prop: str, value: str) -> dict[str, str]:
+    return {"propertyName": prop, "operator": "EQ", "value": value}
 
 
 def _association(to_id: str, type_id: int) -> dict[str, Any]:
@@ -198,6 +205,26 @@ class HubSpotClient:
         data = s.obj(self.http.request("POST", "/crm/v3/objects/deals", json=body).json())
         return CrmRecord(id=s.text(data.get("id")), object_type="deal", fields=props)
 
+    def find_deal(self, *, contact_id: str, name: str, source_tag: str = "") -> CrmRecord | None:
+        """Search deals by name, our source-tag property and the association to the contact
+        (the ``associations.contact`` pseudo-property of CRM search), oldest first."""
+        filters = [("dealname", name), (ASSOCIATED_CONTACT, contact_id)]
+        if source_tag:
+            filters.append((SOURCE_TAG_PROPERTY, source_tag))
+        body = {
+            "filterGroups": [{"filters": [_eq(prop, value) for prop, value in filters]}],
+            "properties": ["dealname", "dealstage", "pipeline", SOURCE_TAG_PROPERTY],
+            "sorts": [{"propertyName": "createdate", "direction": "ASCENDING"}],
+            "limit": 1,
+        }
+        response = self.http.request("POST", "/crm/v3/objects/deals/search", json=body)
+        rows = s.items(s.obj(response.json()).get("results"))
+        if not rows:
+            return None
+        row = s.obj(rows[0])
+        props = {k: s.text(v) for k, v in s.obj(row.get("properties")).items()}
+        return CrmRecord(id=s.text(row.get("id")), object_type="deal", fields=props)
+
     def move_deal(self, deal_id: str, stage: str) -> CrmRecord:
         previous = self._get("deals", deal_id, ["dealstage"]).get("dealstage", "")
         self._patch("deals", deal_id, {"dealstage": stage})
@@ -209,6 +236,22 @@ class HubSpotClient:
         payload = {"properties": props, "associations": [_association(contact_id, NOTE_TO_CONTACT)]}
         data = s.obj(self.http.request("POST", "/crm/v3/objects/notes", json=payload).json())
         return CrmRecord(id=s.text(data.get("id")), object_type="note", fields=props)
+
+    def find_note(self, *, contact_id: str, body: str) -> CrmRecord | None:
+        """The contact's notes (newest first, one page of 100) with exactly this body. The
+        body is compared here, not filtered on: it is rich text, not a lookup key."""
+        payload = {
+            "filterGroups": [{"filters": [_eq(ASSOCIATED_CONTACT, contact_id)]}],
+            "properties": ["hs_note_body", "hs_timestamp"],
+            "sorts": [{"propertyName": "hs_timestamp", "direction": "DESCENDING"}],
+            "limit": NOTE_PAGE,
+        }
+        response = self.http.request("POST", "/crm/v3/objects/notes/search", json=payload)
+        for row in map(s.obj, s.items(s.obj(response.json()).get("results"))):
+            props = {k: s.text(v) for k, v in s.obj(row.get("properties")).items()}
+            if props.get("hs_note_body", "").strip() == body.strip():
+                return CrmRecord(id=s.text(row.get("id")), object_type="note", fields=props)
+        return None
 
     def delete(self, object_type: str, record_id: str) -> None:
         self.http.request(

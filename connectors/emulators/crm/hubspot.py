@@ -281,8 +281,21 @@ def _update(request: HttpRequest, account_id: str, record: EmuRecord) -> HttpRes
     return common.json_response(_serialise(record, list(props)))
 
 
+def _associated(record: EmuRecord, name: str) -> list[str]:
+    """The ids behind the ``associations.<objectType>`` pseudo-property: the records this one
+    is associated with (ids are unique across object types here, as they are per portal)."""
+    if not name.startswith("associations."):
+        return []
+    return [str(link.get("toObjectId")) for link in record.links.get("associations", [])]
+
+
 def _matches(record: EmuRecord, flt: dict[str, Any]) -> bool:
     name, op = flt.get("propertyName", ""), flt.get("operator", "EQ")
+    if name.startswith("associations."):
+        linked = _associated(record, name)
+        if op == "EQ":
+            return str(flt.get("value", "")) in linked
+        return op == "HAS_PROPERTY" and bool(linked)
     value = record.data.get(name, record.ext_id if name == "hs_object_id" else "")
     wanted = str(flt.get("value", "")).lower()
     if op == "EQ":
