@@ -159,3 +159,36 @@ def test_it_hands_the_rate_limit_wait_back(recorded):
     with pytest.raises(ConnectorError) as raised:
         build(recorded(V)).find_contact(email="a@example.com")
     assert raised.value.retry_after == 10 and not raised.value.permanent
+
+
+@responses.activate
+def test_it_finds_a_deal_by_name_source_tag_and_association_to_the_contact(recorded):
+    replay(responses, "POST", f"{API}/crm/v3/objects/deals/search", V, "search_deals_200")
+    found = build(recorded(V)).find_deal(
+        contact_id="51", name="Mary O'Brien (booking)", source_tag="AI_Chatbot"
+    )
+    body = sent_json(responses.calls[0])
+    assert body["filterGroups"] == [{"filters": [
+        {"propertyName": "dealname", "operator": "EQ", "value": "Mary O'Brien (booking)"},
+        {"propertyName": "associations.contact", "operator": "EQ", "value": "51"},
+        {"propertyName": "ai_source_tag", "operator": "EQ", "value": "AI_Chatbot"},
+    ]}]  # fmt: skip
+    assert (found.id, found.fields["dealstage"]) == ("18431", "appointmentscheduled")
+
+
+@responses.activate
+def test_it_finds_no_deal_in_an_empty_search(recorded):
+    replay(responses, "POST", f"{API}/crm/v3/objects/deals/search", V, "search_contacts_200_empty")
+    assert build(recorded(V)).find_deal(contact_id="51", name="x (booking)") is None
+
+
+@responses.activate
+def test_it_finds_the_contacts_note_with_the_same_body(recorded):
+    replay(responses, "POST", f"{API}/crm/v3/objects/notes/search", V, "search_notes_200")
+    crm = build(recorded(V))
+    found = crm.find_note(contact_id="51", body="Asked about pricing.")
+    filters = sent_json(responses.calls[0])["filterGroups"][0]["filters"]
+    assert filters == [{"propertyName": "associations.contact", "operator": "EQ", "value": "51"}]
+    assert found.id == "9001"
+    replay(responses, "POST", f"{API}/crm/v3/objects/notes/search", V, "search_notes_200")
+    assert crm.find_note(contact_id="51", body="Asked about something else.") is None
