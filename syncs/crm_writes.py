@@ -3,6 +3,8 @@
 Each write is recorded at once as an ``ExternalRecord`` (and audited), committed on its own:
 a job that is re-run after a crash finds what it already wrote and skips it, and the contact
 is always searched before it is created, so a lost record never becomes a duplicate contact.
+A deal or note is looked for before it is created only on a re-run (the job claimed before), to
+catch one an earlier run created and died before recording; a first run pays no extra call.
 
 In shadow mode the same steps run, reads included, but writes are only recorded as
 ``would_create`` / ``would_update`` with exactly the values that would have been sent.
