@@ -97,11 +97,20 @@ class CrmClient(Protocol):
     ) -> CrmRecord:
         """Create a deal/opportunity linked to the contact."""
 
+    def find_deal(self, *, contact_id: str, name: str, source_tag: str = "") -> CrmRecord | None:
+        """The deal ``create_deal`` made with this name for this contact (and this source tag,
+        where the deal carries it), or None: what a re-run asks before creating, because a
+        worker may have died between the vendor's create and our record of it."""
+
     def move_deal(self, deal_id: str, stage: str) -> CrmRecord:
         """Move a deal to a stage; returns the record with the previous stage."""
 
     def add_note(self, *, contact_id: str, body: str) -> CrmRecord:
         """Log text on the contact's timeline (note, task or engagement)."""
+
+    def find_note(self, *, contact_id: str, body: str) -> CrmRecord | None:
+        """The note ``add_note`` logged with this body on this contact, or None (asked on a
+        re-run only, like ``find_deal``)."""
 
     def delete(self, object_type: str, record_id: str) -> None:
         """Delete a record we created (rollback). A record already gone is not an error."""

@@ -3,6 +3,8 @@
 Each write is recorded at once as an ``ExternalRecord`` (and audited), committed on its own:
 a job that is re-run after a crash finds what it already wrote and skips it, and the contact
 is always searched before it is created, so a lost record never becomes a duplicate contact.
+A deal or note is looked for before it is created only on a re-run (the job claimed before), to
+catch one an earlier run created and died before recording; a first run pays no extra call.
 
 In shadow mode the same steps run, reads included, but writes are only recorded as
 ``would_create`` / ``would_update`` with exactly the values that would have been sent.
@@ -18,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 
 from connectors import call_log
-from connectors.base import ConnectorError, CrmClient, CrmContact
+from connectors.base import ConnectorError, CrmClient, CrmContact, CrmRecord
 from syncs.audit import SYSTEM, audit_log
 from syncs.mapping import STANDARD_TARGETS
 from syncs.models import ExternalRecord, RecordAction, SyncJob
@@ -202,6 +204,27 @@ def _stage_name(ctx: WriteContext, key: str) -> str:
     return str(stages.get(key, key))
 
 
+def _rerun(ctx: WriteContext) -> bool:
+    """Claimed before: an earlier run may have created a record at the vendor and died before
+    recording it, so look for it before creating. Counted by claims, not ``attempts`` (a
+    throttled retry gives its attempt back), and never true on a first run: no extra call."""
+    return ctx.job.claims > 1
+
+
+def _not_owned(ctx: WriteContext, object_type: str, found: CrmRecord | None) -> CrmRecord | None:
+    """``found``, unless another job's live record already owns it (not ours to adopt)."""
+    if found is None:
+        return None
+    owned = ExternalRecord.objects.filter(
+        client=ctx.job.client,
+        provider=ctx.job.provider,
+        object_type=object_type,
+        external_id=found.id,
+        rolled_back_at__isnull=True,
+    ).exclude(job=ctx.job)
+    return None if owned.exists() else found
+
+
 def write_deal(ctx: WriteContext, contact_id: str) -> None:
     """Create a deal for the contact, or move the one we created for it before."""
     key = deal_stage_key(ctx.lead)
@@ -230,7 +253,14 @@ def write_deal(ctx: WriteContext, contact_id: str) -> None:
     if ctx.shadow:
         _record(ctx, "deal", "", RecordAction.WOULD_CREATE, values)
         return
-    deal = ctx.crm.create_deal(contact_id=contact_id, name=name, stage=stage, source_tag=ctx.tag)
+    deal = None
+    if _rerun(ctx) and contact_id:
+        found = ctx.crm.find_deal(contact_id=contact_id, name=name, source_tag=ctx.tag)
+        deal = _not_owned(ctx, "deal", found)
+    if deal is None:
+        deal = ctx.crm.create_deal(
+            contact_id=contact_id, name=name, stage=stage, source_tag=ctx.tag
+        )
     _record(ctx, "deal", deal.id, RecordAction.CREATED, values)
 
 
@@ -266,7 +296,12 @@ def write_note(ctx: WriteContext, contact_id: str) -> None:
     if ctx.shadow:
         _record(ctx, "note", "", RecordAction.WOULD_CREATE, values)
         return
-    note = ctx.crm.add_note(contact_id=contact_id, body=values["body"])
+    note = None
+    if _rerun(ctx) and contact_id:
+        found = ctx.crm.find_note(contact_id=contact_id, body=values["body"])
+        note = _not_owned(ctx, "note", found)
+    if note is None:
+        note = ctx.crm.add_note(contact_id=contact_id, body=values["body"])
     _record(ctx, "note", note.id, RecordAction.CREATED, values)
 
 

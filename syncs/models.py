@@ -92,6 +92,9 @@ class SyncJob(models.Model):
         max_length=20, choices=JobStatus.choices, default=JobStatus.PENDING, db_index=True
     )
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Every successful claim, never given back (unlike ``attempts``, which a throttled retry
+    # returns): more than one means this run may follow one that wrote to the CRM.
+    claims = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     review_reason = models.TextField(blank=True)

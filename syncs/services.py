@@ -55,7 +55,12 @@ def sync_job_claim(job_id: int) -> SyncJob | None:
     taken = (
         SyncJob.objects.filter(pk=job_id)
         .filter(claimable)
-        .update(status=JobStatus.RUNNING, started_at=now, attempts=F("attempts") + 1)
+        .update(
+            status=JobStatus.RUNNING,
+            started_at=now,
+            attempts=F("attempts") + 1,
+            claims=F("claims") + 1,
+        )
     )
     if not taken:
         return None

@@ -31,6 +31,8 @@ LIFECYCLE_STAGES = (
 # HubSpot-defined association type ids (VENDORS.md): note→contact 202, deal→contact 3.
 NOTE_TO_CONTACT = 202
 DEAL_TO_CONTACT = 3
+ASSOCIATIONS_PAGE = 500  # the v4 associations list's page limit
+BATCH_READ = 100  # ids per batch read
 
 
 def _association(to_id: str, type_id: int) -> dict[str, Any]:
@@ -198,6 +200,47 @@ class HubSpotClient:
         data = s.obj(self.http.request("POST", "/crm/v3/objects/deals", json=body).json())
         return CrmRecord(id=s.text(data.get("id")), object_type="deal", fields=props)
 
+    def find_deal(self, *, contact_id: str, name: str, source_tag: str = "") -> CrmRecord | None:
+        """The oldest deal associated with the contact that has this name (and source tag).
+
+        Read through the contact's associations, not CRM search: search is indexed a moment
+        after a write, and a re-run can come a second after the create it is looking for.
+        """
+        wanted = {"dealname": name, **({SOURCE_TAG_PROPERTY: source_tag} if source_tag else {})}
+        props = ["dealname", "dealstage", "pipeline", SOURCE_TAG_PROPERTY]
+        for row in self._associated("deals", contact_id, props):
+            fields = {k: s.text(v) for k, v in s.obj(row.get("properties")).items()}
+            if all(fields.get(k) == v for k, v in wanted.items()):
+                return CrmRecord(id=s.text(row.get("id")), object_type="deal", fields=fields)
+        return None
+
+    def _associated(self, object_type: str, contact_id: str, props: list[str]) -> list[dict]:
+        """The contact's associated records of ``object_type``, oldest first: their ids from
+        the v4 associations list (paged by ``after``), then the records by batch read."""
+        ids: list[str] = []
+        path = f"/crm/v4/objects/contacts/{contact_id}/associations/{object_type}"
+        params: dict[str, Any] = {"limit": ASSOCIATIONS_PAGE}
+        while True:
+            data = s.obj(self.http.request("GET", path, params=params).json())
+            ids += [s.text(s.obj(r).get("toObjectId")) for r in s.items(data.get("results"))]
+            after = s.obj(s.obj(data.get("paging")).get("next")).get("after")
+            if not after:
+                break
+            params["after"] = s.text(after)
+        rows: list[dict[str, Any]] = []
+        for start in range(0, len(ids), BATCH_READ):
+            body = {
+                "properties": props,
+                "inputs": [{"id": i} for i in ids[start : start + BATCH_READ]],
+            }
+            response = self.http.request(
+                "POST", f"/crm/v3/objects/{object_type}/batch/read", json=body, expect=(200, 207)
+            )  # 207: some ids were deleted meanwhile; the others are still answered
+            rows += [s.obj(r) for r in s.items(s.obj(response.json()).get("results"))]
+        return sorted(
+            rows, key=lambda r: (s.text(r.get("createdAt")), int(s.text(r.get("id")) or 0))
+        )
+
     def move_deal(self, deal_id: str, stage: str) -> CrmRecord:
         previous = self._get("deals", deal_id, ["dealstage"]).get("dealstage", "")
         self._patch("deals", deal_id, {"dealstage": stage})
@@ -209,6 +252,14 @@ class HubSpotClient:
         payload = {"properties": props, "associations": [_association(contact_id, NOTE_TO_CONTACT)]}
         data = s.obj(self.http.request("POST", "/crm/v3/objects/notes", json=payload).json())
         return CrmRecord(id=s.text(data.get("id")), object_type="note", fields=props)
+
+    def find_note(self, *, contact_id: str, body: str) -> CrmRecord | None:
+        """The contact's note with exactly this body (read like ``find_deal``)."""
+        for row in self._associated("notes", contact_id, ["hs_note_body", "hs_timestamp"]):
+            props = {k: s.text(v) for k, v in s.obj(row.get("properties")).items()}
+            if props.get("hs_note_body", "").strip() == body.strip():
+                return CrmRecord(id=s.text(row.get("id")), object_type="note", fields=props)
+        return None
 
     def delete(self, object_type: str, record_id: str) -> None:
         self.http.request(

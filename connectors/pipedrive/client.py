@@ -10,6 +10,7 @@ take HTML.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -51,6 +52,16 @@ def _person_record(row: dict[str, Any]) -> CrmRecord:
 
 def _one(value: str) -> list[dict[str, Any]]:
     return [{"value": value, "primary": True, "label": "work"}] if value else []
+
+
+def _note_html(body: str) -> str:
+    return html.escape(body).replace("\n", "<br>")
+
+
+def _note_text(content: str) -> str:
+    """A note's HTML as plain text with whitespace collapsed, for comparing contents."""
+    tagless = re.sub(r"<[^>]+>", " ", content)  # before unescaping: "&lt;" is text
+    return " ".join(html.unescape(tagless).split())
 
 
 class PipedriveClient:
@@ -170,16 +181,41 @@ class PipedriveClient:
         fields = {"title": name, "stage_id": s.text(deal.get("stage_id"))}
         return CrmRecord(id=s.text(deal.get("id")), object_type="deal", fields=fields)
 
+    def find_deal(self, *, contact_id: str, name: str, source_tag: str = "") -> CrmRecord | None:
+        """The person's deals (v2 list filtered by ``person_id``, cursor pages), matched on the
+        title. Pipedrive deals carry no source tag of ours, so ``source_tag`` is not used."""
+        params: dict[str, Any] = {"person_id": int(contact_id), "limit": 500}
+        while True:
+            body = s.obj(self.http.request("GET", "/api/v2/deals", params=params).json())
+            for row in map(s.obj, s.items(body.get("data"))):
+                if s.text(row.get("title")) == name:
+                    fields = {"title": name, "stage_id": s.text(row.get("stage_id"))}
+                    return CrmRecord(id=s.text(row.get("id")), object_type="deal", fields=fields)
+            cursor = s.obj(body.get("additional_data")).get("next_cursor")
+            if not cursor:
+                return None
+            params["cursor"] = s.text(cursor)
+
     def move_deal(self, deal_id: str, stage: str) -> CrmRecord:
         previous = s.text(s.obj(self._data("GET", f"/api/v2/deals/{deal_id}")).get("stage_id"))
         self._data("PATCH", f"/api/v2/deals/{deal_id}", json={"stage_id": self._stage_id(stage)})
         return CrmRecord(id=deal_id, object_type="deal", fields={"stage_id": previous})
 
     def add_note(self, *, contact_id: str, body: str) -> CrmRecord:
-        content = html.escape(body).replace("\n", "<br>")
+        content = _note_html(body)
         payload = {"content": content, "person_id": int(contact_id)}
         note = s.obj(self._data("POST", "/api/v1/notes", json=payload))
         return CrmRecord(id=s.text(note.get("id")), object_type="note", fields={"content": content})
+
+    def find_note(self, *, contact_id: str, body: str) -> CrmRecord | None:
+        """The person's notes (v1 list filtered by ``person_id``, newest first, one page of
+        500) whose content, read as text, is this body (Pipedrive may rewrite the HTML)."""
+        params = {"person_id": int(contact_id), "sort": "add_time DESC", "limit": 500}
+        for row in map(s.obj, s.items(self._data("GET", "/api/v1/notes", params=params))):
+            if _note_text(s.text(row.get("content"))) == _note_text(_note_html(body)):
+                return CrmRecord(id=s.text(row.get("id")), object_type="note",
+                                 fields={"content": s.text(row.get("content"))})  # fmt: skip
+        return None
 
     def delete(self, object_type: str, record_id: str) -> None:
         self.http.request("DELETE", f"{PATHS[object_type]}/{record_id}", expect=(200, 404, 410))

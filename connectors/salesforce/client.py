@@ -81,6 +81,10 @@ def _with_tag_line(description: str, tags: list[str]) -> str:
     return "\n".join([*others, TAG_PREFIX + "; ".join(merged)])
 
 
+def _note_title(body: str) -> str:
+    return (body.strip().splitlines() or ["Chatbot conversation"])[0][:255]
+
+
 class SalesforceClient:
     """``CrmClient`` for Salesforce; every method raises ``ConnectorError``."""
 
@@ -183,13 +187,33 @@ class SalesforceClient:
         fields = {k: s.text(v) for k, v in values.items()}
         return CrmRecord(id=deal_id, object_type="deal", fields=fields)
 
+    def find_deal(self, *, contact_id: str, name: str, source_tag: str = "") -> CrmRecord | None:
+        """Opportunities with this Name (and LeadSource), then the one among them whose
+        contact role names the contact, as ``create_deal`` links them. The second query is
+        sent only when the first found any."""
+        where = f"Name = {soql_quote(name)}"
+        if source_tag:
+            where += f" AND {SOURCE_TAG_FIELD} = {soql_quote(source_tag)}"
+        soql = f"SELECT Id, Name, StageName FROM Opportunity WHERE {where} ORDER BY CreatedDate"  # noqa: S608 -- literals go through soql_quote
+        candidates = [{k: s.text(v) for k, v in row.items() if k != "attributes"}
+                      for row in self.query(soql)]  # fmt: skip
+        if not candidates:
+            return None
+        roles = "SELECT OpportunityId FROM OpportunityContactRole WHERE ContactId = "
+        linked = {s.text(r.get("OpportunityId"))
+                  for r in self.query(roles + soql_quote(contact_id))}  # fmt: skip
+        for fields in candidates:
+            if fields.get("Id") in linked:
+                return CrmRecord(id=fields["Id"], object_type="deal", fields=fields)
+        return None
+
     def move_deal(self, deal_id: str, stage: str) -> CrmRecord:
         previous = self._get("Opportunity", deal_id, ["StageName"]).get("StageName", "")
         self._patch("Opportunity", deal_id, {"StageName": stage})
         return CrmRecord(id=deal_id, object_type="deal", fields={"StageName": previous})
 
     def add_note(self, *, contact_id: str, body: str) -> CrmRecord:
-        title = (body.strip().splitlines() or ["Chatbot conversation"])[0][:255]
+        title = _note_title(body)
         content = "<p>" + html.escape(body).replace("\n", "<br>") + "</p>"
         note = {"Title": title, "Content": base64.b64encode(content.encode()).decode()}
         response = self.http.request(
@@ -205,6 +229,30 @@ class SalesforceClient:
             {"ContentDocumentId": document_id, "LinkedEntityId": contact_id, "ShareType": "V"},
         )
         return CrmRecord(id=document_id, object_type="note", fields={"Title": title})
+
+    def find_note(self, *, contact_id: str, body: str) -> CrmRecord | None:
+        """The ContentNote linked to the contact with the title ``add_note`` gives this body;
+        else the completed Task it logs when Notes are off (Task.Description is a long text
+        area, which SOQL cannot filter on, so it is compared here)."""
+        title = _note_title(body)
+        links = "SELECT ContentDocumentId FROM ContentDocumentLink WHERE LinkedEntityId = "
+        documents = {s.text(r.get("ContentDocumentId"))
+                     for r in self.query(links + soql_quote(contact_id))}  # fmt: skip
+        if documents:
+            soql = f"SELECT Id, Title FROM ContentNote WHERE Title = {soql_quote(title)}"  # noqa: S608
+            for row in self.query(soql):
+                if s.text(row.get("Id")) in documents:
+                    return CrmRecord(id=s.text(row.get("Id")), object_type="note",
+                                     fields={"Title": title})  # fmt: skip
+        soql = (
+            "SELECT Id, Subject, Description FROM Task WHERE "  # noqa: S608
+            f"WhoId = {soql_quote(contact_id)} AND Subject = {soql_quote(title)}"
+        )
+        for row in self.query(soql):
+            if s.text(row.get("Description")) == body:
+                task = {"Subject": title, "Description": body}
+                return CrmRecord(id=s.text(row.get("Id")), object_type="task", fields=task)
+        return None
 
     def delete(self, object_type: str, record_id: str) -> None:
         # 404 covers NOT_FOUND and ENTITY_IS_DELETED: gone either way.

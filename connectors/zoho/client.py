@@ -56,6 +56,11 @@ def _one_result(body: Any, status: int) -> dict[str, Any]:
     return s.obj(entry.get("details"))
 
 
+def _criteria_value(value: str) -> str:
+    """A search-criteria value: Zoho wants parentheses, commas and backslashes escaped."""
+    return "".join("\\" + c if c in "\\()," else c for c in value)
+
+
 class ZohoClient:
     """``CrmClient`` for Zoho CRM v8; every method raises ``ConnectorError``."""
 
@@ -133,6 +138,23 @@ class ZohoClient:
         fields = {"Deal_Name": name, "Stage": stage, "Contact_Name": contact_id}
         return CrmRecord(id=s.text(details.get("id")), object_type="deal", fields=fields)
 
+    def find_deal(self, *, contact_id: str, name: str, source_tag: str = "") -> CrmRecord | None:
+        """Search Deals by name (and Lead_Source) criteria; keep the one whose Contact_Name
+        lookup is the contact (nothing found is 204)."""
+        criteria = f"(Deal_Name:equals:{_criteria_value(name)})"
+        if source_tag:
+            criteria = f"({criteria}and({SOURCE_TAG_FIELD}:equals:{_criteria_value(source_tag)}))"
+        params = {"criteria": criteria, "fields": "Deal_Name,Stage,Contact_Name", "per_page": 200}
+        response = self.http.request(
+            "GET", f"{ROOT}/Deals/search", params=params, expect=(200, 204)
+        )
+        for row in map(s.obj, s.items(s.obj(s.json_of(response)).get("data"))):
+            if s.text(s.obj(row.get("Contact_Name")).get("id")) == contact_id:
+                fields = {"Deal_Name": s.text(row.get("Deal_Name")), "Contact_Name": contact_id,
+                          "Stage": s.text(row.get("Stage"))}  # fmt: skip
+                return CrmRecord(id=s.text(row.get("id")), object_type="deal", fields=fields)
+        return None
+
     def move_deal(self, deal_id: str, stage: str) -> CrmRecord:
         previous = s.text(self._require("Deals", deal_id).get("Stage"))
         self._write("PUT", f"{ROOT}/Deals/{deal_id}", {"Stage": stage})
@@ -148,6 +170,18 @@ class ZohoClient:
         details = self._write("POST", f"{ROOT}/Notes", note)
         return CrmRecord(id=s.text(details.get("id")), object_type="note",
                          fields={"Note_Title": title})  # fmt: skip
+
+    def find_note(self, *, contact_id: str, body: str) -> CrmRecord | None:
+        """The contact's Notes related list (one page of 200), matched on the content."""
+        params = {"fields": "Note_Title,Note_Content", "per_page": 200}
+        response = self.http.request(
+            "GET", f"{ROOT}/Contacts/{contact_id}/Notes", params=params, expect=(200, 204)
+        )
+        for row in map(s.obj, s.items(s.obj(s.json_of(response)).get("data"))):
+            if s.text(row.get("Note_Content")) == body:
+                return CrmRecord(id=s.text(row.get("id")), object_type="note",
+                                 fields={"Note_Title": s.text(row.get("Note_Title"))})  # fmt: skip
+        return None
 
     def delete(self, object_type: str, record_id: str) -> None:
         response = self.http.request(

@@ -79,6 +79,14 @@ class MemoryCrm:
         self.deals[record.id] = record
         return record
 
+    def find_deal(self, *, contact_id: str, name: str, source_tag: str = "") -> CrmRecord | None:
+        self._call("find_deal")
+        wanted = {"contact_id": contact_id, "name": name, "source_tag": source_tag}
+        for record in self.deals.values():
+            if all(record.fields.get(k) == v for k, v in wanted.items()):
+                return record
+        return None
+
     def move_deal(self, deal_id: str, stage: str) -> CrmRecord:
         self._call("move_deal")
         before = self.deals[deal_id]
@@ -90,6 +98,11 @@ class MemoryCrm:
         record = CrmRecord(str(next(self._ids)), "note", {"contact_id": contact_id, "body": body})
         self.notes[record.id] = record
         return record
+
+    def find_note(self, *, contact_id: str, body: str) -> CrmRecord | None:
+        self._call("find_note")
+        wanted = {"contact_id": contact_id, "body": body}
+        return next((r for r in self.notes.values() if r.fields == wanted), None)
 
     def delete(self, object_type: str, record_id: str) -> None:
         self._call("delete")

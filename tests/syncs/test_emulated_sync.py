@@ -114,7 +114,7 @@ def test_a_new_hubspot_contact_is_created_tagged_in_three_calls(api, world, emul
 
 
 def test_a_new_salesforce_contact_carries_its_tags_line_from_the_create_call(api, world, emulated):
-    connection, account = emulated("salesforce")
+    _connection, account = emulated("salesforce")
     control.add_default_mapping_fields("salesforce", account)
     world.client_a.crm_provider = "salesforce"
     world.client_a.save()

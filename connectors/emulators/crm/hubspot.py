@@ -118,7 +118,7 @@ STYLE = common.Style(
     ),
     rate_limited=_rate_limited,
     server_error=lambda: _error(500, "internal error", "INTERNAL_ERROR"),
-    read_posts=("/search",),
+    read_posts=("/search", "/batch/read"),
 )
 
 
@@ -339,6 +339,72 @@ def search(request: HttpRequest, account_id: str, object_type: str) -> HttpRespo
     return common.json_response(result)
 
 
+# v4 association type ids from the contact's side (HubSpot-defined): contact→deal 4,
+# contact→note 202's mirror 201.
+CONTACT_TO = {"deals": 4, "notes": 201}
+ASSOCIATIONS_LIMIT = 500
+
+
+@common.endpoint(STYLE)
+def associations(
+    request: HttpRequest, account_id: str, from_type: str, record_id: str, to_type: str
+) -> HttpResponse:
+    """v4 ``GET /crm/v4/objects/contacts/{id}/associations/{toObjectType}``: the records of
+    ``to_type`` associated with the contact (associations are two-way at HubSpot; here they
+    are stored on the deal or note that was created with them)."""
+    if from_type != "contacts" or to_type not in CONTACT_TO:
+        return _error(400, f"Unable to infer object type from: {to_type}", "VALIDATION_ERROR")
+    if common.get_record(VENDOR, account_id, "contacts", record_id) is None:
+        return _error(404, "resource not found", "OBJECT_NOT_FOUND")
+    limit = min(int(request.GET.get("limit", "500") or 500), ASSOCIATIONS_LIMIT)
+    after = int(request.GET.get("after", "0") or 0)
+    linked = [
+        r for r in common.records_of(VENDOR, account_id, to_type).filter(pk__gt=after)
+        if any(str(a.get("toObjectId")) == record_id for a in r.links.get("associations", []))
+    ]  # fmt: skip
+    kind = {"category": "HUBSPOT_DEFINED", "typeId": CONTACT_TO[to_type], "label": None}
+    body: dict[str, Any] = {
+        "results": [
+            {"toObjectId": int(r.ext_id), "associationTypes": [kind]} for r in linked[:limit]
+        ]
+    }
+    if len(linked) > limit:
+        body["paging"] = {"next": {"after": str(linked[limit - 1].pk)}}
+    return common.json_response(body)
+
+
+@common.endpoint(STYLE)
+def batch_read(request: HttpRequest, account_id: str, object_type: str) -> HttpResponse:
+    """``POST /crm/v3/objects/{type}/batch/read``: up to 100 ids; 207 names the missing ones."""
+    body = common.body_json(request)
+    inputs = body.get("inputs") if isinstance(body, dict) else None
+    if object_type not in OBJECT_TYPES or not isinstance(inputs, list):
+        return _error(400, "Invalid input JSON on line 1", "VALIDATION_ERROR")
+    if len(inputs) > 100:
+        return _error(400, "Batch size must be at most 100", "VALIDATION_ERROR")
+    ids = [str((i or {}).get("id", "")) for i in inputs]
+    rows = {r.ext_id: r for r in common.records_of(VENDOR, account_id, object_type)
+            .filter(ext_id__in=ids)}  # fmt: skip
+    wanted = list(body.get("properties") or [])
+    now = common.iso(timezone.now())
+    result: dict[str, Any] = {
+        "status": "COMPLETE",
+        "results": [_serialise(rows[i], wanted) for i in ids if i in rows],
+        "startedAt": now,
+        "completedAt": now,
+    }
+    missing = [i for i in ids if i not in rows]
+    if not missing:
+        return common.json_response(result)
+    result["numErrors"] = 1
+    result["errors"] = [{
+        "status": "error", "category": "OBJECT_NOT_FOUND",
+        "message": "Could not get some objects, they may be deleted or not exist.",
+        "context": {"ids": missing},
+    }]  # fmt: skip
+    return common.json_response(result, 207)
+
+
 @common.endpoint(STYLE)
 def properties(request: HttpRequest, account_id: str, object_type: str) -> HttpResponse:
     results = []
@@ -375,6 +441,11 @@ def pipelines(request: HttpRequest, account_id: str) -> HttpResponse:
 urlpatterns = [
     path("hubspot/crm/v3/objects/<str:object_type>", objects),
     path("hubspot/crm/v3/objects/<str:object_type>/search", search),
+    path("hubspot/crm/v3/objects/<str:object_type>/batch/read", batch_read),
+    path(
+        "hubspot/crm/v4/objects/<str:from_type>/<str:record_id>/associations/<str:to_type>",
+        associations,
+    ),
     path("hubspot/crm/v3/objects/<str:object_type>/<str:record_id>", one_object),
     path("hubspot/crm/v3/properties/<str:object_type>", properties),
     path("hubspot/crm/v3/pipelines/deals", pipelines),

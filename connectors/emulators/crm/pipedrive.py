@@ -227,7 +227,14 @@ def person_search(request: HttpRequest, account_id: str) -> HttpResponse:
 @common.endpoint(STYLE)
 def deals(request: HttpRequest, account_id: str) -> HttpResponse:
     if request.method == "GET":
-        return _v2_page(request, common.records_of(VENDOR, account_id, "deals"), _deal)
+        rows = common.records_of(VENDOR, account_id, "deals")
+        person_id = request.GET.get("person_id", "")
+        if person_id:  # v2 list filter: only the deals of this person
+            if not person_id.isdigit():
+                return _error(400, "Validation failed: person_id: must be an integer",
+                              "ERR_SCHEMA_VALIDATION_FAILED")  # fmt: skip
+            rows = rows.filter(data__person_id=int(person_id))
+        return _v2_page(request, rows, _deal)
     body = common.body_json(request)
     if not isinstance(body, dict) or not body.get("title"):
         return _error(400, "Validation failed: title: Parameter 'title' is required",
@@ -289,8 +296,27 @@ def _note(record: EmuRecord) -> dict[str, Any]:
     }
 
 
+def _note_list(request: HttpRequest, account_id: str) -> HttpResponse:
+    """v1 ``GET /notes``: ``person_id``/``deal_id`` filters, ``sort`` (add_time), start/limit."""
+    rows = list(common.records_of(VENDOR, account_id, "notes"))
+    for key in ("person_id", "deal_id"):
+        if request.GET.get(key):
+            rows = [r for r in rows if str(r.data.get(key)) == request.GET[key]]
+    if request.GET.get("sort", "").replace(" ", "").lower() == "add_timedesc":
+        rows.reverse()
+    start = int(request.GET.get("start", "0") or 0)
+    limit = max(1, min(int(request.GET.get("limit", "100") or 100), 500))
+    more = start + limit < len(rows)
+    pagination: dict[str, Any] = {"start": start, "limit": limit, "more_items_in_collection": more}
+    if more:
+        pagination["next_start"] = start + limit
+    return _ok([_note(r) for r in rows[start : start + limit]], pagination=pagination)
+
+
 @common.endpoint(STYLE)
 def notes(request: HttpRequest, account_id: str) -> HttpResponse:
+    if request.method == "GET":
+        return _note_list(request, account_id)
     body = common.body_json(request)
     if not isinstance(body, dict) or not body.get("content"):
         return _error(400, "Note content is required")

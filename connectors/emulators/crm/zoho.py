@@ -294,6 +294,27 @@ def search(request: HttpRequest, account_id: str, module: str) -> HttpResponse:
     return _paged(request, found, wanted)
 
 
+@common.endpoint(STYLE)
+def related(request: HttpRequest, account_id: str, module: str, record_id: str, related: str):
+    """A record's related list; Notes is the one served (``GET /{module}/{id}/Notes``)."""
+    if module not in MODULES or related != "Notes":
+        return _error(400, "INVALID_MODULE", "the module name given seems to be invalid")
+    if request.method != "GET":
+        return _error(405, "INVALID_REQUEST_METHOD", "The http request method type is not valid")
+    wanted = [f for f in request.GET.get("fields", "").split(",") if f]
+    if not wanted:
+        return _error(400, "REQUIRED_PARAM_MISSING", "One of the expected parameter is missing",
+                      {"param": "fields"})  # fmt: skip
+    if common.get_record(VENDOR, account_id, module, record_id) is None:
+        return _error(400, "INVALID_DATA", "the related id given seems to be invalid",
+                      {"id": record_id})  # fmt: skip
+    rows = [
+        r for r in common.records_of(VENDOR, account_id, "Notes")
+        if str((r.data.get("Parent_Id") or {}).get("id", "")) == record_id
+    ]  # fmt: skip
+    return _paged(request, rows, wanted)
+
+
 def _tag_id(name: str) -> str:
     return str(4_150_868_000_000_000_000 + int(hashlib.sha256(name.encode()).hexdigest()[:8], 16))
 
@@ -341,5 +362,6 @@ urlpatterns = [
     path("zoho/crm/v8/<str:module>", module_view),
     path("zoho/crm/v8/<str:module>/search", search),
     path("zoho/crm/v8/<str:module>/<str:record_id>/actions/<str:action>", tags),
+    path("zoho/crm/v8/<str:module>/<str:record_id>/<str:related>", related),
     path("zoho/crm/v8/<str:module>/<str:record_id>", record_view),
 ]

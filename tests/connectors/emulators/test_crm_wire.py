@@ -214,3 +214,58 @@ def test_the_control_api_injects_faults_and_counts(client):
     bad = client.post(f"{base}/faults", data=json.dumps({"kind": "meteor"}),
                       content_type="application/json")  # fmt: skip
     assert bad.status_code == 400
+
+
+# --- what a re-run reads before creating a deal or a note -----------------------------------
+
+
+def test_hubspot_lists_a_contacts_deals_and_batch_reads_them_naming_the_missing(client):
+    h = auth("hubspot", "r1")
+    contact = post(client, HS, {"properties": {"email": "r@example.com"}}, h).json()["id"]
+    kind = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 3}
+    link = {"to": {"id": contact}, "types": [kind]}
+    deal = post(client, "/emulators/hubspot/crm/v3/objects/deals",
+                {"properties": {"dealname": "D", "dealstage": "qualifiedtobuy"},
+                 "associations": [link]}, h).json()["id"]  # fmt: skip
+    listed = client.get(
+        f"/emulators/hubspot/crm/v4/objects/contacts/{contact}/associations/deals", **h
+    ).json()
+    assert listed["results"][0]["toObjectId"] == int(deal)
+    assert listed["results"][0]["associationTypes"][0]["typeId"] == 4
+    body = {"properties": ["dealname"], "inputs": [{"id": deal}, {"id": "999999"}]}
+    read = post(client, "/emulators/hubspot/crm/v3/objects/deals/batch/read", body, h)
+    assert read.status_code == 207
+    assert [r["properties"]["dealname"] for r in read.json()["results"]] == ["D"]
+    assert read.json()["errors"][0]["context"] == {"ids": ["999999"]}
+    assert control.counts("hubspot", "r1")["write_calls"] == 2  # reads are not writes
+    missing = client.get("/emulators/hubspot/crm/v4/objects/contacts/1/associations/deals", **h)
+    assert missing.status_code == 404
+
+
+def test_pipedrive_filters_deals_by_person_and_lists_a_persons_notes(client):
+    h = auth("pipedrive", "r2")
+    person = post(client, f"{PD}/api/v2/persons", {"name": "P"}, h).json()["data"]["id"]
+    post(client, f"{PD}/api/v2/deals", {"title": "Theirs"}, h)
+    post(client, f"{PD}/api/v2/deals", {"title": "Mine", "person_id": person}, h)
+    deals = client.get(f"{PD}/api/v2/deals?person_id={person}", **h).json()["data"]
+    assert [d["title"] for d in deals] == ["Mine"]
+    assert client.get(f"{PD}/api/v2/deals?person_id=x", **h).status_code == 400
+    for text in ("first", "second"):
+        post(client, f"{PD}/v1/notes", {"content": text, "person_id": person}, h)
+    notes = client.get(f"{PD}/api/v1/notes?person_id={person}&sort=add_time DESC", **h).json()
+    assert [n["content"] for n in notes["data"]] == ["second", "first"]
+    assert notes["additional_data"]["pagination"]["more_items_in_collection"] is False
+
+
+def test_zoho_serves_a_contacts_notes_related_list(client):
+    h = auth("zoho", "r3", "Zoho-oauthtoken")
+    created = post(client, f"{ZO}/Contacts", {"data": [{"Last_Name": "Z"}]}, h).json()
+    contact = created["data"][0]["details"]["id"]
+    assert client.get(f"{ZO}/Contacts/{contact}/Notes?fields=Note_Content", **h).status_code == 204
+    parent = {"module": {"api_name": "Contacts"}, "id": contact}
+    post(client, f"{ZO}/Notes", {"data": [{"Note_Content": "hi", "Parent_Id": parent}]}, h)
+    notes = client.get(f"{ZO}/Contacts/{contact}/Notes?fields=Note_Content", **h).json()
+    assert [n["Note_Content"] for n in notes["data"]] == ["hi"]
+    assert client.get(f"{ZO}/Contacts/{contact}/Notes", **h).json()["code"] == (
+        "REQUIRED_PARAM_MISSING"
+    )

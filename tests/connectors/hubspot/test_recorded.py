@@ -159,3 +159,45 @@ def test_it_hands_the_rate_limit_wait_back(recorded):
     with pytest.raises(ConnectorError) as raised:
         build(recorded(V)).find_contact(email="a@example.com")
     assert raised.value.retry_after == 10 and not raised.value.permanent
+
+
+@responses.activate
+def test_it_finds_a_deal_through_the_contacts_associations(recorded):
+    replay(responses, "GET", f"{API}/crm/v4/objects/contacts/51/associations/deals", V,
+           "associations_deals_200")  # fmt: skip
+    replay(responses, "POST", f"{API}/crm/v3/objects/deals/batch/read", V, "batch_read_deals_207")
+    found = build(recorded(V)).find_deal(
+        contact_id="51", name="Mary O'Brien (booking)", source_tag="AI_Chatbot"
+    )
+    assert sent_json(responses.calls[1])["inputs"] == [{"id": "18431"}, {"id": "18502"}]
+    assert "ai_source_tag" in sent_json(responses.calls[1])["properties"]
+    assert (found.id, found.fields["dealstage"]) == ("18431", "appointmentscheduled")
+
+
+@responses.activate
+def test_it_reads_no_deals_when_the_contact_has_none(recorded):
+    replay(responses, "GET", f"{API}/crm/v4/objects/contacts/51/associations/deals", V,
+           "associations_deals_200_empty")  # fmt: skip
+    assert build(recorded(V)).find_deal(contact_id="51", name="x (booking)") is None
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_it_does_not_take_a_deal_with_another_source_tag(recorded):
+    replay(responses, "GET", f"{API}/crm/v4/objects/contacts/51/associations/deals", V,
+           "associations_deals_200")  # fmt: skip
+    replay(responses, "POST", f"{API}/crm/v3/objects/deals/batch/read", V, "batch_read_deals_207")
+    crm = build(recorded(V))
+    assert crm.find_deal(contact_id="51", name="Mary O'Brien (booking)", source_tag="x") is None
+
+
+@responses.activate
+def test_it_finds_the_contacts_note_with_the_same_body(recorded):
+    for _ in range(2):
+        replay(responses, "GET", f"{API}/crm/v4/objects/contacts/51/associations/notes", V,
+               "associations_notes_200")  # fmt: skip
+        replay(responses, "POST", f"{API}/crm/v3/objects/notes/batch/read", V,
+               "batch_read_notes_200")  # fmt: skip
+    crm = build(recorded(V))
+    assert crm.find_note(contact_id="51", body="Asked about pricing.").id == "9001"
+    assert crm.find_note(contact_id="51", body="Asked about something else.") is None

@@ -102,3 +102,19 @@ def test_it_hands_the_rate_limit_wait_back(recorded):
     with pytest.raises(ConnectorError) as raised:
         build(recorded(V)).find_contact(email="a@example.com")
     assert raised.value.retry_after == 5
+
+
+@responses.activate
+def test_it_finds_the_persons_deal_by_title(recorded):
+    replay(responses, "GET", f"{API}/api/v2/deals", V, "list_deals_200")
+    found = build(recorded(V)).find_deal(contact_id="1", name="Mary O'Brien (booking)")
+    assert "person_id=1" in responses.calls[0].request.url
+    assert (found.id, found.fields["stage_id"]) == ("42", "3")
+
+
+@responses.activate
+def test_it_finds_the_persons_note_whatever_html_pipedrive_made_of_it(recorded):
+    replay(responses, "GET", f"{API}/api/v1/notes", V, "list_notes_200")
+    body = "Wants a cleaning next week.\n\nSource: AI_Chatbot · acme-bot · sess-1"
+    found = build(recorded(V)).find_note(contact_id="1", body=body)
+    assert found.id == "77" and "person_id=1" in responses.calls[0].request.url

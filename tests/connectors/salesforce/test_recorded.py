@@ -133,3 +133,49 @@ def test_it_reads_required_and_custom_fields_from_describe(recorded):
     assert fields == {
         "Id": (False, False), "LastName": (True, False), "AI_Lead_Score__c": (False, True),
     }  # fmt: skip
+
+
+@responses.activate
+def test_it_finds_the_opportunity_whose_contact_role_names_the_contact(recorded):
+    replay(responses, "GET", f"{API}/query", V, "query_opportunities_200")
+    replay(responses, "GET", f"{API}/query", V, "query_contact_roles_200")
+    found = build(recorded(V)).find_deal(
+        contact_id="003D000000QV9n2IAD", name="Mary O'Brien (booking)", source_tag="AI_Chatbot"
+    )
+    assert _soql(responses.calls[0]) == (
+        "SELECT Id, Name, StageName FROM Opportunity WHERE Name = 'Mary O\\'Brien (booking)' "
+        "AND LeadSource = 'AI_Chatbot' ORDER BY CreatedDate"
+    )
+    assert _soql(responses.calls[1]) == (
+        "SELECT OpportunityId FROM OpportunityContactRole WHERE ContactId = '003D000000QV9n2IAD'"
+    )
+    assert (found.id, found.fields["StageName"]) == ("006D000000CmQ7bIAF", "Needs Analysis")
+
+
+@responses.activate
+def test_it_asks_no_contact_roles_when_no_opportunity_has_the_name(recorded):
+    replay(responses, "GET", f"{API}/query", V, "query_contacts_200_empty")
+    assert build(recorded(V)).find_deal(contact_id="003X", name="Nobody (booking)") is None
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_it_finds_the_content_note_linked_to_the_contact_by_title(recorded):
+    replay(responses, "GET", f"{API}/query", V, "query_document_links_200")
+    replay(responses, "GET", f"{API}/query", V, "query_content_notes_200")
+    found = build(recorded(V)).find_note(
+        contact_id="003D000000QV9n2IAD", body="Wants a cleaning next week.\n\nSource: x"
+    )
+    assert _soql(responses.calls[0]).endswith("WHERE LinkedEntityId = '003D000000QV9n2IAD'")
+    assert _soql(responses.calls[1]).endswith("WHERE Title = 'Wants a cleaning next week.'")
+    assert (found.id, found.object_type) == ("069D00000001LsQIAU", "note")
+
+
+@responses.activate
+def test_it_looks_for_the_task_when_no_note_is_linked(recorded):
+    replay(responses, "GET", f"{API}/query", V, "query_contacts_200_empty")
+    replay(responses, "GET", f"{API}/query", V, "query_contacts_200_empty")
+    assert build(recorded(V)).find_note(contact_id="003X", body="Hello") is None
+    assert _soql(responses.calls[1]) == (
+        "SELECT Id, Subject, Description FROM Task WHERE WhoId = '003X' AND Subject = 'Hello'"
+    )

@@ -96,3 +96,31 @@ def test_it_pages_with_the_page_token(recorded):
     assert names == ["One", "Two"]
     assert _query(responses.calls[1])["page_token"] == ["c8582e7d0ab5a7d0"]
     assert "fields" in _query(responses.calls[0])  # v8 refuses a list without fields
+
+
+@responses.activate
+def test_it_finds_the_deal_by_escaped_criteria_and_the_contact_lookup(recorded):
+    replay(responses, "GET", f"{API}/Deals/search", V, "search_deals_200")
+    found = build(recorded(V)).find_deal(
+        contact_id="554023000000527002", name="Mary O'Brien (booking)", source_tag="AI_Chatbot"
+    )
+    params = parse_qs(urlsplit(responses.calls[0].request.url).query)
+    assert params["criteria"] == [
+        "((Deal_Name:equals:Mary O'Brien \\(booking\\))and(Lead_Source:equals:AI_Chatbot))"
+    ]
+    assert found.id == "554023000000981007"
+
+
+@responses.activate
+def test_it_finds_no_deal_when_the_search_is_204(recorded):
+    responses.add("GET", f"{API}/Deals/search", status=204, body=b"")
+    assert build(recorded(V)).find_deal(contact_id="5540", name="Nobody (booking)") is None
+
+
+@responses.activate
+def test_it_finds_the_note_in_the_contacts_notes(recorded):
+    replay(responses, "GET", f"{API}/Contacts/554023000000527002/Notes", V, "related_notes_200")
+    body = "Wants a cleaning next week.\n\nSource: AI_Chatbot · acme-bot · sess-1"
+    found = build(recorded(V)).find_note(contact_id="554023000000527002", body=body)
+    assert found.id == "554023000000990011"
+    assert "fields=Note_Title%2CNote_Content" in responses.calls[0].request.url
