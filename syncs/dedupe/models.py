@@ -62,7 +62,10 @@ class PersonKey(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="keys")
 
     class Meta:
-        indexes = [models.Index(fields=["client", "kind", "value"], name="dedupe_key_lookup")]
+        # person_id in the index: a check reads its key buckets without visiting the table.
+        indexes = [
+            models.Index(fields=["client", "kind", "value", "person"], name="dedupe_key_covering")
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}={self.value}"

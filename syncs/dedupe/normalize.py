@@ -140,9 +140,10 @@ def phonetic(word: str) -> str:
     return jellyfish.metaphone(word).upper() if word else ""
 
 
-# Rows read per blocking key at most. Name keys are broad ("smith|j" holds thousands of people
-# in a big list) and only ever add weak evidence, so they get a smaller share.
-KEY_CAPS = {"last_fi": 50, "plast_fi": 50, "co_plast": 50, "name": 100}
+# Rows read per blocking key at most: a bound on the work of one check whatever the data. The
+# family-name keys below pair the name with a part of an identifier, so their buckets stay small
+# at a million people; an outsized bucket (a clinic's info@ mailbox) is cut here.
+KEY_CAPS = dict.fromkeys(("co_plast", "co_fi", "ph_head", "ph_tail", "em_head", "em_tail"), 50)
 DEFAULT_KEY_CAP = 200
 
 
@@ -201,18 +202,32 @@ def blocking_keys(profile: Profile) -> set[tuple[str, str]]:
 
 
 def _name_keys(profile: Profile) -> set[tuple[str, str]]:
+    """The family name (as it sounds) paired with part of an identifier.
+
+    A name alone never makes a candidate (see ``match.score_pair``): a candidate that is no
+    exact match needs an agreeing name plus fuzzy evidence, a one-character e-mail or phone
+    typo, or the same company. Each key here keeps one such case findable, and pairing the name
+    with a part the typo left intact keeps the bucket small even for Smiths: a phone typo
+    leaves the first digits or the last four whole, an e-mail typo the first three letters of
+    the mailbox or its last three (then with the given initial, nicknames folded to their
+    formal names, since a mailbox usually ends with the family name)."""
     if not profile.last:
         return set()
-    keys: set[tuple[str, str]] = set()
-    last = profile.last.replace(" ", "")
-    sound = phonetic(last)
+    sound = phonetic(profile.last.replace(" ", ""))
     first = given(profile.first)
-    formals = formal_names(first) if first else frozenset()
-    initials = {first[:1]} | {f[:1] for f in formals} if first else {""}
-    for formal in formals:
-        keys.add(("name", f"{formal} {last}"))
-    for initial in initials:
-        keys |= {("last_fi", f"{last}|{initial}"), ("plast_fi", f"{sound}|{initial}")}
+    initials = {first[:1]} | {f[:1] for f in formal_names(first)} if first else {""}
+    keys: set[tuple[str, str]] = set()
     if profile.company:
         keys.add(("co_plast", f"{profile.company}|{sound}"))
+        keys |= {("co_fi", f"{profile.company}|{initial}") for initial in initials}
+    for phone in profile.phones:
+        keys |= {("ph_head", f"{sound}|{phone[:-4]}"), ("ph_tail", f"{sound}|{phone[-4:]}")}
+    for email in profile.emails:
+        if is_role_mailbox(email):
+            continue
+        local, _, domain = email_alias_key(email).rpartition("@")
+        local = local.replace(".", "")
+        if len(local) >= 6:
+            keys.add(("em_head", f"{sound}|{domain}|{local[:3]}"))
+            keys |= {("em_tail", f"{sound}|{i}|{domain}|{local[-3:]}") for i in initials}
     return keys

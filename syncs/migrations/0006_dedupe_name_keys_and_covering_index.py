@@ -1,0 +1,56 @@
+"""Duplicate detection: family-name keys paired with part of an identifier, and a covering index.
+
+The broad name keys (``name``, ``last_fi``, ``plast_fi``) held thousands of people each in a big
+list; they are replaced by the keys ``normalize._name_keys`` now builds, computed here from each
+person's stored normalised fields. The key index gains ``person_id`` so a check reads its
+buckets from the index alone. Going back leaves the new keys in place (harmless to the old code,
+which then finds fewer fuzzy candidates until people are indexed again).
+"""
+
+from django.db import migrations, models
+
+from syncs.dedupe.normalize import Profile, blocking_keys
+
+DROPPED_KINDS = ("name", "last_fi", "plast_fi")
+ADDED_KINDS = frozenset({"co_fi", "ph_head", "ph_tail", "em_head", "em_tail"})
+BATCH = 2000
+
+
+def rebuild_name_keys(apps, schema_editor) -> None:
+    person_model = apps.get_model("syncs", "Person")
+    key_model = apps.get_model("syncs", "PersonKey")
+    key_model.objects.filter(kind__in=DROPPED_KINDS).delete()
+    people = person_model.objects.filter(merged_into=None).order_by("id")
+    columns = ("id", "client_id", "norm_first", "norm_last", "emails", "phones", "norm_company")
+    rows = []
+    for pid, client_id, first, last, emails, phones, company in people.values_list(
+        *columns
+    ).iterator(chunk_size=BATCH):
+        profile = Profile(first, last, tuple(emails or ()), tuple(phones or ()), company)
+        rows += [
+            key_model(client_id=client_id, kind=kind, value=value[:255], person_id=pid)
+            for kind, value in blocking_keys(profile)
+            if kind in ADDED_KINDS
+        ]
+        if len(rows) >= BATCH:
+            key_model.objects.bulk_create(rows)
+            rows = []
+    key_model.objects.bulk_create(rows)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("syncs", "0005_merge_20261125_1239"),
+        ("tenants", "0001_initial"),
+    ]
+
+    operations = [
+        migrations.RemoveIndex(model_name="personkey", name="dedupe_key_lookup"),
+        migrations.RunPython(rebuild_name_keys, migrations.RunPython.noop),
+        migrations.AddIndex(
+            model_name="personkey",
+            index=models.Index(
+                fields=["client", "kind", "value", "person"], name="dedupe_key_covering"
+            ),
+        ),
+    ]
