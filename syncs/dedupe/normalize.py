@@ -114,6 +114,27 @@ def is_role_mailbox(email: str) -> bool:
     return email_local(email.lower()).replace(".", "").replace("_", "") in ROLE_MAILBOXES
 
 
+def bare_handle(local: str) -> str:
+    return local.replace(".", "").replace("_", "").replace("-", "")
+
+
+def strip_digits(text: str) -> str:
+    return "".join(ch for ch in text if not ch.isdigit())
+
+
+def is_name_handle(local: str, person: Profile) -> bool:
+    """True when a mailbox name is just the person's name (jsmith, john.smith2): such a handle
+    exists at every provider, so sharing it at another domain proves nothing."""
+    return strip_digits(bare_handle(local)) in _name_handles(person)
+
+
+def _name_handles(person: Profile) -> set[str]:
+    last, handles = person.last.replace(" ", ""), {person.last.replace(" ", "")}
+    for first in formal_names(given(person.first)) | {given(person.first)}:
+        handles |= {first + last, last + first, first[:1] + last, first, first + last[:1]}
+    return handles
+
+
 def normalise_phone(raw: str, region: str = "US") -> str:
     """E.164, or '' when the text is not a possible number in ``region``."""
     if not raw or not any(ch.isdigit() for ch in raw):
@@ -192,7 +213,8 @@ def blocking_keys(profile: Profile) -> set[tuple[str, str]]:
     for email in profile.emails:
         keys |= {("email", email_alias_key(email)), ("email_plus", email_plus_key(email))}
         local = email_local(email)
-        if not is_role_mailbox(email) and len(local) >= 4:
+        # The handle as evidence (``match._same_handle``) is never a role mailbox or a name.
+        if not is_role_mailbox(email) and len(local) >= 4 and not is_name_handle(local, profile):
             keys.add(("email_local", local.replace(".", "")))
     for phone in profile.phones:
         keys |= {("phone", phone), ("phone7", phone_tail(phone))}

@@ -1,8 +1,9 @@
 """Duplicate detection: family-name keys paired with part of an identifier, and a covering index.
 
 The broad name keys (``name``, ``last_fi``, ``plast_fi``) held thousands of people each in a big
-list; they are replaced by the keys ``normalize._name_keys`` now builds, computed here from each
-person's stored normalised fields. The key index gains ``person_id`` so a check reads its
+list; they are replaced by the keys ``normalize._name_keys`` now builds, and ``email_local`` is
+no longer kept for a mailbox that is just the person's name. Those kinds are computed again here
+from each person's stored normalised fields. The key index gains ``person_id`` so a check reads its
 buckets from the index alone. Going back leaves the new keys in place (harmless to the old code,
 which then finds fewer fuzzy candidates until people are indexed again).
 """
@@ -11,8 +12,8 @@ from django.db import migrations, models
 
 from syncs.dedupe.normalize import Profile, blocking_keys
 
-DROPPED_KINDS = ("name", "last_fi", "plast_fi")
-ADDED_KINDS = frozenset({"co_fi", "ph_head", "ph_tail", "em_head", "em_tail"})
+DROPPED_KINDS = ("name", "last_fi", "plast_fi", "email_local")
+ADDED_KINDS = frozenset({"co_fi", "ph_head", "ph_tail", "em_head", "em_tail", "email_local"})
 BATCH = 2000
 
 
@@ -46,11 +47,13 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RemoveIndex(model_name="personkey", name="dedupe_key_lookup"),
-        migrations.RunPython(rebuild_name_keys, migrations.RunPython.noop),
+        # Before the rows: PostgreSQL refuses CREATE INDEX on a table with pending (deferred)
+        # foreign-key checks, as after the inserts in this transaction.
         migrations.AddIndex(
             model_name="personkey",
             index=models.Index(
                 fields=["client", "kind", "value", "person"], name="dedupe_key_covering"
             ),
         ),
+        migrations.RunPython(rebuild_name_keys, migrations.RunPython.noop),
     ]

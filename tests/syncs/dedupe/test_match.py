@@ -155,6 +155,13 @@ def test_it_finds_a_fuzzy_duplicate_among_many_namesakes():
         assert outcome.examined <= 3, fields  # not the hundred namesakes
 
 
+def test_it_indexes_a_personal_handle_but_not_a_name_for_another_domain():
+    jsmith = blocking_keys(build_profile({"name": "John Smith", "email": "j.smith2@gmail.com"}))
+    assert not [value for kind, value in jsmith if kind == "email_local"]
+    handle = blocking_keys(build_profile({"name": "John Smith", "email": "skater99@gmail.com"}))
+    assert ("email_local", "skater99") in handle
+
+
 def test_it_indexes_nicknames_under_their_formal_initial():
     keys = blocking_keys(build_profile({**JOHN, "first_name": "Liz", "last_name": "Taylor"}))
     assert ("co_fi", "acme|e") in keys and ("co_fi", "acme|l") in keys
