@@ -51,15 +51,12 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RemoveIndex(model_name="personkey", name="dedupe_key_lookup"),
-        # Before the rows: PostgreSQL refuses CREATE INDEX on a table with pending (deferred)
-        # foreign-key checks, as after the inserts in this transaction.
         migrations.AddIndex(
             model_name="personkey",
             index=models.Index(
                 fields=["client", "kind", "value", "person"], name="dedupe_key_covering"
             ),
         ),
-        migrations.RunPython(rebuild_name_keys, migrations.RunPython.noop),
         migrations.AlterField(
             model_name="personkey",
             name="client",
@@ -70,4 +67,7 @@ class Migration(migrations.Migration):
                 to="tenants.client",
             ),
         ),
+        # Index changes first: PostgreSQL refuses CREATE and DROP INDEX on a table with pending
+        # (deferred) foreign-key checks, as after the inserts in this transaction.
+        migrations.RunPython(rebuild_name_keys, migrations.RunPython.noop),
     ]
