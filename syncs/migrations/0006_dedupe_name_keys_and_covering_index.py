@@ -24,7 +24,8 @@ BATCH = 2000
 def rebuild_name_keys(apps, schema_editor) -> None:
     person_model = apps.get_model("syncs", "Person")
     key_model = apps.get_model("syncs", "PersonKey")
-    key_model.objects.filter(kind__in=DROPPED_KINDS).delete()
+    # The added kinds too: applying again after going back must not store them twice.
+    key_model.objects.filter(kind__in=[*DROPPED_KINDS, *ADDED_KINDS]).delete()
     people = person_model.objects.filter(merged_into=None).order_by("id")
     columns = ("id", "client_id", "norm_first", "norm_last", "emails", "phones", "norm_company")
     rows = []
