@@ -153,7 +153,7 @@ def test_it_reads_an_outsized_bucket_only_up_to_its_cap(world):
 
 
 def test_the_migration_rebuilds_the_family_name_keys(world):
-    migration = import_module("syncs.migrations.0006_dedupe_name_keys_and_covering_index")
+    migration = import_module("syncs.migrations.0007_dedupe_name_keys_and_covering_index")
     person = dedupe.index(world.client_a, JOHN)
     PersonKey.objects.filter(person=person, kind__in=migration.ADDED_KINDS).delete()
     PersonKey.objects.create(client=world.client_a, kind="last_fi", value="smith|j", person=person)

@@ -46,7 +46,7 @@ def rebuild_name_keys(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("syncs", "0005_merge_20261125_1239"),
+        ("syncs", "0006_rollback_keeps_later_writes"),
         ("tenants", "0001_initial"),
     ]
 
