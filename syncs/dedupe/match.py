@@ -23,16 +23,19 @@ from typing import Generic, Protocol, TypeVar
 
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from syncs.dedupe.nicknames import formal_names, same_given_name
+from syncs.dedupe.nicknames import same_given_name
 from syncs.dedupe.normalize import (
     Profile,
+    bare_handle,
     blocking_keys,
     email_alias_key,
     email_local,
     email_plus_key,
     given,
+    is_name_handle,
     is_role_mailbox,
     phone_tail,
+    strip_digits,
 )
 
 AUTO_LINK = 1.0
@@ -171,35 +174,20 @@ def _email_evidence(new_person: Profile, old_person: Profile) -> list[str]:
     return sorted(found)
 
 
-def _bare(local: str) -> str:
-    return local.replace(".", "").replace("_", "").replace("-", "")
-
-
 def _is_typo(a: str, b: str) -> bool:
     """One slip of the finger; not a numbered sibling account (jane.doe vs jane.doe2)."""
     if OSA.distance(a, b, score_cutoff=1) > 1:
         return False
-    return _strip_digits(_bare(a)) != _strip_digits(_bare(b))
-
-
-def _strip_digits(text: str) -> str:
-    return "".join(ch for ch in text if not ch.isdigit())
+    return strip_digits(bare_handle(a)) != strip_digits(bare_handle(b))
 
 
 def _same_handle(a: str, b: str, *people: Profile) -> bool:
     """The same local part at another domain says something only when it is a personal handle,
     not just the person's name (john.smith@ exists at every provider)."""
-    a, b = _bare(a), _bare(b)
+    a, b = bare_handle(a), bare_handle(b)
     if a != b or len(a) < 4:
         return False
-    return not any(_strip_digits(a) in _name_handles(p) for p in people)
-
-
-def _name_handles(person: Profile) -> set[str]:
-    last, handles = person.last.replace(" ", ""), {person.last.replace(" ", "")}
-    for first in formal_names(given(person.first)) | {given(person.first)}:
-        handles |= {first + last, last + first, first[:1] + last, first, first + last[:1]}
-    return handles
+    return not any(is_name_handle(a, p) for p in people)
 
 
 def _phone_evidence(new: tuple[str, ...], old: tuple[str, ...]) -> list[str]:

@@ -56,13 +56,19 @@ class Person(models.Model):
 class PersonKey(models.Model):
     """One blocking key of a person: a check reads only rows sharing a key with the newcomer."""
 
-    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the covering index below starts with client_id.
+    client = models.ForeignKey(
+        "tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     kind = models.CharField(max_length=16)
     value = models.CharField(max_length=255)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="keys")
 
     class Meta:
-        indexes = [models.Index(fields=["client", "kind", "value"], name="dedupe_key_lookup")]
+        # person_id in the index: a check reads its key buckets without visiting the table.
+        indexes = [
+            models.Index(fields=["client", "kind", "value", "person"], name="dedupe_key_covering")
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}={self.value}"

@@ -114,6 +114,27 @@ def is_role_mailbox(email: str) -> bool:
     return email_local(email.lower()).replace(".", "").replace("_", "") in ROLE_MAILBOXES
 
 
+def bare_handle(local: str) -> str:
+    return local.replace(".", "").replace("_", "").replace("-", "")
+
+
+def strip_digits(text: str) -> str:
+    return "".join(ch for ch in text if not ch.isdigit())
+
+
+def is_name_handle(local: str, person: Profile) -> bool:
+    """True when a mailbox name is just the person's name (jsmith, john.smith2): such a handle
+    exists at every provider, so sharing it at another domain proves nothing."""
+    return strip_digits(bare_handle(local)) in _name_handles(person)
+
+
+def _name_handles(person: Profile) -> set[str]:
+    last, handles = person.last.replace(" ", ""), {person.last.replace(" ", "")}
+    for first in formal_names(given(person.first)) | {given(person.first)}:
+        handles |= {first + last, last + first, first[:1] + last, first, first + last[:1]}
+    return handles
+
+
 def normalise_phone(raw: str, region: str = "US") -> str:
     """E.164, or '' when the text is not a possible number in ``region``."""
     if not raw or not any(ch.isdigit() for ch in raw):
@@ -140,9 +161,10 @@ def phonetic(word: str) -> str:
     return jellyfish.metaphone(word).upper() if word else ""
 
 
-# Rows read per blocking key at most. Name keys are broad ("smith|j" holds thousands of people
-# in a big list) and only ever add weak evidence, so they get a smaller share.
-KEY_CAPS = {"last_fi": 50, "plast_fi": 50, "co_plast": 50, "name": 100}
+# Rows read per blocking key at most: a bound on the work of one check whatever the data. The
+# family-name keys below pair the name with a part of an identifier, so their buckets stay small
+# at a million people; an outsized bucket (a clinic's info@ mailbox) is cut here.
+KEY_CAPS = dict.fromkeys(("co_plast", "co_fi", "ph_head", "ph_tail", "em_head", "em_tail"), 50)
 DEFAULT_KEY_CAP = 200
 
 
@@ -191,7 +213,8 @@ def blocking_keys(profile: Profile) -> set[tuple[str, str]]:
     for email in profile.emails:
         keys |= {("email", email_alias_key(email)), ("email_plus", email_plus_key(email))}
         local = email_local(email)
-        if not is_role_mailbox(email) and len(local) >= 4:
+        # The handle as evidence (``match._same_handle``) is never a role mailbox or a name.
+        if not is_role_mailbox(email) and len(local) >= 4 and not is_name_handle(local, profile):
             keys.add(("email_local", local.replace(".", "")))
     for phone in profile.phones:
         keys |= {("phone", phone), ("phone7", phone_tail(phone))}
@@ -201,18 +224,32 @@ def blocking_keys(profile: Profile) -> set[tuple[str, str]]:
 
 
 def _name_keys(profile: Profile) -> set[tuple[str, str]]:
+    """The family name (as it sounds) paired with part of an identifier.
+
+    A name alone never makes a candidate (see ``match.score_pair``): a candidate that is no
+    exact match needs an agreeing name plus fuzzy evidence, a one-character e-mail or phone
+    typo, or the same company. Each key here keeps one such case findable, and pairing the name
+    with a part the typo left intact keeps the bucket small even for Smiths: a phone typo
+    leaves the first digits or the last four whole, an e-mail typo the first three letters of
+    the mailbox or its last three (then with the given initial, nicknames folded to their
+    formal names, since a mailbox usually ends with the family name)."""
     if not profile.last:
         return set()
-    keys: set[tuple[str, str]] = set()
-    last = profile.last.replace(" ", "")
-    sound = phonetic(last)
+    sound = phonetic(profile.last.replace(" ", ""))
     first = given(profile.first)
-    formals = formal_names(first) if first else frozenset()
-    initials = {first[:1]} | {f[:1] for f in formals} if first else {""}
-    for formal in formals:
-        keys.add(("name", f"{formal} {last}"))
-    for initial in initials:
-        keys |= {("last_fi", f"{last}|{initial}"), ("plast_fi", f"{sound}|{initial}")}
+    initials = {first[:1]} | {f[:1] for f in formal_names(first)} if first else {""}
+    keys: set[tuple[str, str]] = set()
     if profile.company:
         keys.add(("co_plast", f"{profile.company}|{sound}"))
+        keys |= {("co_fi", f"{profile.company}|{initial}") for initial in initials}
+    for phone in profile.phones:
+        keys |= {("ph_head", f"{sound}|{phone[:-4]}"), ("ph_tail", f"{sound}|{phone[-4:]}")}
+    for email in profile.emails:
+        if is_role_mailbox(email):
+            continue
+        local, _, domain = email_alias_key(email).rpartition("@")
+        local = local.replace(".", "")
+        if len(local) >= 6:
+            keys.add(("em_head", f"{sound}|{domain}|{local[:3]}"))
+            keys |= {("em_tail", f"{sound}|{i}|{domain}|{local[-3:]}") for i in initials}
     return keys

@@ -56,8 +56,9 @@ class MatchResult:
 class ClientIndex:
     """Candidate source over one client's ``PersonKey`` rows (never another client's).
 
-    One round trip per check: the key lookups (each bounded by ``key_cap``) and the compared
-    columns of the people they name, in a single statement. Every part is filtered on the
+    One round trip per check: the key lookups (each bounded by ``key_cap``, the first indexed
+    kept, as in ``MemoryIndex``) and the compared columns of the people they name, in a single
+    statement. The key lookups read only the covering index. Every part is filtered on the
     client id. Whole ``Person`` rows are loaded only for the few people a check returns."""
 
     def __init__(self, client: Client) -> None:
@@ -81,7 +82,7 @@ class ClientIndex:
         keys_table, people = PersonKey._meta.db_table, Person._meta.db_table
         part = (
             f"SELECT * FROM (SELECT person_id FROM {keys_table}"  # noqa: S608
-            " WHERE client_id = %s AND kind = %s AND value = %s LIMIT %s) AS k"
+            " WHERE client_id = %s AND kind = %s AND value = %s ORDER BY person_id LIMIT %s) AS k"
         )
         params: list = []
         for kind, value in keys:

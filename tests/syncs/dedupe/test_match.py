@@ -114,9 +114,57 @@ def test_it_splits_names_with_titles_commas_and_particles():
     assert split_full_name("Siobhán O'Brien") == ("siobhan", "obrien")
 
 
-def test_it_indexes_nicknames_under_their_formal_name():
-    keys = blocking_keys(build_profile({"first_name": "Liz", "last_name": "Taylor"}))
-    assert ("name", "elizabeth taylor") in keys
+JOHN = {
+    "first_name": "John",
+    "last_name": "Smith",
+    "email": "john.smith@acme.example",
+    "phone": "415 555 0100",
+    "company": "Acme",
+}
+# The same John Smith with a typo and nothing exact: each is found through one family-name key.
+FUZZY_JOHNS = (
+    {**JOHN, "company": "", "email": "", "phone": "415 555 0109"},  # ph_head
+    {**JOHN, "company": "", "email": "", "phone": "415 565 0100"},  # ph_tail
+    {**JOHN, "company": "", "phone": "", "email": "john.smiht@acme.example"},  # em_head
+    {**JOHN, "company": "", "phone": "", "first_name": "Jack", "email": "jhon.smith@acme.example"},
+    {"first_name": "John", "last_name": "Smtih", "company": "Acme Inc"},  # co_fi
+)
+
+
+def namesakes(count: int) -> list[dict[str, str]]:
+    """Other John Smiths: same name, nothing else in common with ``JOHN``."""
+    return [
+        {
+            "first_name": "John",
+            "last_name": "Smith",
+            "email": f"john.smith{i}@mail{i}.example",
+            "phone": f"212 {300 + i} {2000 + i}",
+        }
+        for i in range(count)
+    ]
+
+
+def test_it_finds_a_fuzzy_duplicate_among_many_namesakes():
+    index: MemoryIndex[int] = MemoryIndex()
+    for i, fields in enumerate([*namesakes(120), JOHN]):  # John Smith indexed last
+        index.add(i, build_profile(fields))
+    for fields in FUZZY_JOHNS:
+        outcome = index.check(build_profile(fields))
+        assert outcome.linked is None, fields
+        assert [c.person for c in outcome.candidates] == [120], fields
+        assert outcome.examined <= 3, fields  # not the hundred namesakes
+
+
+def test_it_indexes_a_personal_handle_but_not_a_name_for_another_domain():
+    jsmith = blocking_keys(build_profile({"name": "John Smith", "email": "j.smith2@gmail.com"}))
+    assert not [value for kind, value in jsmith if kind == "email_local"]
+    handle = blocking_keys(build_profile({"name": "John Smith", "email": "skater99@gmail.com"}))
+    assert ("email_local", "skater99") in handle
+
+
+def test_it_indexes_nicknames_under_their_formal_initial():
+    keys = blocking_keys(build_profile({**JOHN, "first_name": "Liz", "last_name": "Taylor"}))
+    assert ("co_fi", "acme|e") in keys and ("co_fi", "acme|l") in keys
 
 
 def test_it_keeps_the_candidate_set_small_through_blocking():

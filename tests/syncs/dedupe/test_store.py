@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import pytest
+from django.apps import apps as django_apps
 
 from syncs import dedupe
 from syncs.dedupe.models import DuplicateCandidate, Person, PersonKey
+from syncs.dedupe.normalize import blocking_keys, key_cap
 from syncs.dedupe.store import bulk_index
 from syncs.dedupe.synthetic import distinct_people
 from syncs.normalise import normalise_person
 
 from ...conftest import make_user
+from .test_match import FUZZY_JOHNS, JOHN, namesakes
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +130,35 @@ def test_it_reads_few_index_rows_per_check(world):
         assert result.linked is not None or result.candidates  # info@ alone never links
         assert result.examined <= 20  # of 2,000 people
         assert result.rows_read <= 60
+
+
+def test_it_finds_a_fuzzy_duplicate_among_many_namesakes(world):
+    bulk_index(world.client_a, [*namesakes(120), JOHN])  # John Smith indexed last
+    john = Person.objects.get(email=JOHN["email"])
+    for fields in FUZZY_JOHNS:
+        result = dedupe.check(world.client_a, fields)
+        assert result.linked is None, fields
+        assert [c.person for c in result.candidates] == [john], fields
+        assert result.examined <= 3, fields
+
+
+def test_it_reads_an_outsized_bucket_only_up_to_its_cap(world):
+    office = {"email": "info@clinic.example", "company": "Clinic"}
+    bulk_index(
+        world.client_a, [{**office, "name": f"Person {i}"} for i in range(key_cap("email") + 5)]
+    )
+    result = dedupe.check(world.client_a, {"name": "Someone Else", "email": office["email"]})
+    assert result.examined == key_cap("email")
+    assert result.rows_read == key_cap("email") + key_cap("email_plus")
+
+
+def test_the_migration_rebuilds_the_family_name_keys(world):
+    migration = import_module("syncs.migrations.0008_dedupe_name_keys_and_covering_index")
+    person = dedupe.index(world.client_a, JOHN)
+    PersonKey.objects.filter(person=person, kind__in=migration.ADDED_KINDS).delete()
+    PersonKey.objects.create(client=world.client_a, kind="last_fi", value="smith|j", person=person)
+    migration.rebuild_name_keys(django_apps, None)
+    migration.rebuild_name_keys(django_apps, None)  # applied again after going back
+    keys = set(PersonKey.objects.filter(person=person).values_list("kind", "value"))
+    assert keys == blocking_keys(person.profile())
+    assert PersonKey.objects.filter(client=world.client_a).count() == len(keys)
