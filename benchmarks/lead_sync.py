@@ -189,6 +189,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=6, help="processes per worker")
     parser.add_argument("--clients", type=int, default=50, help="clients sharing the load")
     parser.add_argument("--web-workers", type=int, default=3)
+    parser.add_argument(
+        "--skip-steady", action="store_true", help="only the throughput phase (no workers)"
+    )
     args = parser.parse_args()
 
     port = free_port()
@@ -253,6 +256,8 @@ def main() -> None:
         print(f"bare insert view:        {bare:8.1f} req/s (baseline)")
         print(f"POST /api/v1/leads:      {intake:8.1f} req/s")
         print(f"intake / baseline ratio: {intake / bare:8.2f}   (goal >= 0.7)")
+        if args.skip_steady:
+            return
 
         for i in range(args.workers):
             procs.append(
