@@ -8,7 +8,7 @@ from django.db import transaction
 
 from connectors.models import Connection
 from syncs.models import DEFAULT_SOURCE_TAG, AiEvent, EventStatus, JobStatus, SyncJob
-from syncs.outbox import crm_connections, publish_on_commit
+from syncs.outbox import crm_connections_for_intake, publish_on_commit
 from tenants.models import Client
 
 
@@ -47,7 +47,7 @@ def event_create(*, client: Client, kind: str, payload: dict[str, Any]) -> AiEve
     The jobs are built before the event so its status is right in the INSERT (no UPDATE).
     Returns the event.
     """
-    jobs = _jobs_for(client, list(crm_connections(client, client.crm_provider)))
+    jobs = _jobs_for(client, crm_connections_for_intake(client, client.crm_provider))
     waiting = all(job.status == JobStatus.WAITING_CONNECTION for job in jobs)
     with transaction.atomic(savepoint=False):
         event = AiEvent.objects.create(

@@ -141,3 +141,24 @@ def test_the_reconnected_signal_releases_waiting_jobs(world, crm_a, broker):
     signals.connection_reconnected.send(sender=Connection, connection=crm_a)
     assert SyncJob.objects.get().status == JobStatus.QUEUED
     assert len(broker.drain()) == 1
+
+
+@pytest.mark.django_db
+def test_intake_reads_the_same_connections_as_the_orm_without_their_tokens(world, crm_a, crm_b):
+    from syncs.outbox import crm_connections, crm_connections_for_intake
+
+    other = Connection.objects.create(
+        client=world.client_a, provider="salesforce", kind="crm", status="error"
+    )
+    Connection.objects.create(client=world.client_a, provider="google", kind="calendar")
+    for client, provider in [
+        (world.client_a, ""),
+        (world.client_a, "salesforce"),
+        (world.client_b, ""),
+    ]:
+        expected = [(c.pk, c.provider, c.status) for c in crm_connections(client, provider)]
+        found = crm_connections_for_intake(client, provider)
+        assert [(c.pk, c.provider, c.status) for c in found] == expected
+        assert all({"access_token", "refresh_token"} <= c.get_deferred_fields() for c in found)
+    assert [c.is_usable for c in crm_connections_for_intake(world.client_a)] == [True, False]
+    assert other.pk in [c.pk for c in crm_connections_for_intake(world.client_a, "salesforce")]
