@@ -127,7 +127,9 @@ def test_a_broker_outage_does_not_fail_the_request(world, crm_a, broker, monkeyp
     monkeypatch.setattr(tasks.run_sync_job, "apply_async", down)
     event = event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
     assert AiEvent.objects.filter(pk=event.pk).exists()
-    assert SyncJob.objects.get().published_at is None  # the sweeper will publish it
+    job = SyncJob.objects.get()
+    assert job.published_at is None  # the sweeper will publish it
+    assert job.status == JobStatus.PENDING
 
 
 @pytest.mark.django_db(transaction=True)
@@ -162,3 +164,16 @@ def test_intake_reads_the_same_connections_as_the_orm_without_their_tokens(world
         assert all({"access_token", "refresh_token"} <= c.get_deferred_fields() for c in found)
     assert [c.is_usable for c in crm_connections_for_intake(world.client_a)] == [True, False]
     assert other.pk in [c.pk for c in crm_connections_for_intake(world.client_a, "salesforce")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_published_intake_job_needs_no_update_after_the_send(world, crm_a, broker):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
+    assert [p.job_id for p in broker.drain()] == [SyncJob.objects.get().pk]
+    assert not [q for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
+    job = SyncJob.objects.get()
+    assert job.status == JobStatus.QUEUED and job.published_at is not None
