@@ -59,7 +59,9 @@ class StrictSerializer(serializers.Serializer):
     """Unknown fields are refused, not silently dropped: a misspelt field is a 400."""
 
     def validate(self, attrs: dict) -> dict:
-        unknown = sorted(set(getattr(self, "initial_data", {}) or {}) - set(self.fields))
+        given = getattr(self, "initial_data", None) or {}
+        # Only when there is input: ``self.fields`` deep-copies every declared field.
+        unknown = sorted(set(given) - set(self.fields)) if given else []
         if unknown:
             raise serializers.ValidationError(
                 {name: ["Unknown field; put additional data under 'extra'."] for name in unknown}

@@ -74,3 +74,13 @@ def test_it_accepts_ordinary_leads(body):
 def test_it_leaves_every_refusal_to_the_serializer(body):
     assert not plainly_valid(LeadInputSerializer, body)
     assert not LeadInputSerializer(data=body).is_valid()
+
+
+def test_it_builds_no_serializer_fields(monkeypatch):
+    """The point of the fast path: DRF's per-instance deep copy of the fields is skipped."""
+
+    def refuse(self):
+        raise AssertionError("fields were built")
+
+    monkeypatch.setattr(LeadInputSerializer, "get_fields", refuse)
+    assert plainly_valid(LeadInputSerializer, LEAD)
