@@ -177,3 +177,16 @@ def test_a_published_intake_job_needs_no_update_after_the_send(world, crm_a, bro
     assert not [q for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
     job = SyncJob.objects.get()
     assert job.status == JobStatus.QUEUED and job.published_at is not None
+
+
+@pytest.mark.django_db
+def test_a_client_with_several_crm_connections_gets_one_job_each(world, crm_a, broker):
+    world.client_a.crm_provider = ""
+    world.client_a.save()
+    other = Connection.objects.create(client=world.client_a, provider="salesforce", kind="crm")
+    event = event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
+    jobs = SyncJob.objects.filter(event=event).order_by("pk")
+    assert [(j.connection_id, j.provider) for j in jobs] == [
+        (crm_a.pk, "hubspot"),
+        (other.pk, "salesforce"),
+    ]
