@@ -105,9 +105,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis, cache, broker -------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    CACHES = {"default": {"BACKEND": "agency.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # The embedded default: a cache table would need a migration per process; files are shared
     # between the web server and the worker, which is what rate limits and locks need.

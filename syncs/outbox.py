@@ -13,7 +13,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
@@ -24,13 +24,35 @@ log = logging.getLogger(__name__)
 SWEEP_BATCH = 500
 
 
-def publish_on_commit(job_ids: list[int], countdown: float | None = None) -> None:
-    """Queue ``run_sync_job`` for each job once the current transaction commits."""
+def publish_on_commit(
+    job_ids: list[int], countdown: float | None = None, *, stamped: bool = False
+) -> None:
+    """Queue ``run_sync_job`` for each job once the current transaction commits.
+
+    ``stamped``: the jobs were written already ``queued`` with ``published_at`` set (see
+    ``stamp_for_publishing``), so a successful send needs no UPDATE.
+    """
     if job_ids:
-        transaction.on_commit(lambda: publish_now(job_ids, countdown))
+        transaction.on_commit(lambda: publish_now(job_ids, countdown, stamped=stamped))
 
 
-def publish_now(job_ids: list[int], countdown: float | None = None) -> int:
+def stamp_for_publishing(jobs: list[SyncJob]) -> None:
+    """Mark new pending jobs as published, before their INSERT, to save an UPDATE per job.
+
+    Their message is sent right after commit; if that fails, ``publish_now`` puts them back to
+    pending and unpublished. If the process dies in between, the row looks published at its
+    creation time and the sweeper re-publishes it after ``SYNC_REPUBLISH_AFTER_SECONDS``,
+    exactly as it would a pending row created then.
+    """
+    now = timezone.now()
+    for job in jobs:
+        if job.status == JobStatus.PENDING:
+            job.status, job.published_at = JobStatus.QUEUED, now
+
+
+def publish_now(
+    job_ids: list[int], countdown: float | None = None, *, stamped: bool = False
+) -> int:
     """Send the messages; a failure is logged, not raised (the sweeper will publish again).
 
     Returns how many messages the broker accepted.
@@ -44,15 +66,21 @@ def publish_now(job_ids: list[int], countdown: float | None = None) -> int:
             run_sync_job.apply_async((job_id,), countdown=delay)
         except Exception:  # the broker is unreachable: the row stays for the sweeper
             log.exception("could not publish sync job %s; the sweeper will retry", job_id)
+            if stamped:
+                SyncJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+                    status=JobStatus.PENDING, published_at=None
+                )
             continue
         sent += 1
-        # One statement: stamp the publication, and a pending job becomes queued.
-        SyncJob.objects.filter(pk=job_id).update(
-            published_at=timezone.now(),
-            status=Case(
-                When(status=JobStatus.PENDING, then=Value(JobStatus.QUEUED)), default=F("status")
-            ),
-        )
+        if not stamped:
+            # One statement: stamp the publication, and a pending job becomes queued.
+            SyncJob.objects.filter(pk=job_id).update(
+                published_at=timezone.now(),
+                status=Case(
+                    When(status=JobStatus.PENDING, then=Value(JobStatus.QUEUED)),
+                    default=F("status"),
+                ),
+            )
     return sent
 
 
@@ -115,6 +143,29 @@ def crm_connections(client, provider: str = ""):
     """The client's CRM connections; only the chosen provider's when one is chosen."""
     connections = Connection.objects.filter(client=client, kind="crm").order_by("pk")
     return connections.filter(provider=provider) if provider else connections
+
+
+def crm_connections_for_intake(client, provider: str = "") -> list[Connection]:
+    """``crm_connections`` as a list holding only ``id``, ``provider`` and ``status`` (what a job
+    needs), in one raw SELECT: intake runs this per request, and compiling the ORM query cost
+    several times what the query itself did. The tokens (decrypted on load) are not read."""
+    meta = Connection._meta
+    quote = connections[Connection.objects.db].ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    where = f"{column('client')} = %s AND {column('kind')} = %s"
+    params: list[object] = [client.pk, "crm"]
+    if provider:
+        where += f" AND {column('provider')} = %s"
+        params.append(provider)
+    # Only the model's own identifiers are formatted in; every value is a bound parameter.
+    sql = (
+        f"SELECT {column('id')}, {column('provider')}, {column('status')} "  # noqa: S608
+        f"FROM {quote(meta.db_table)} WHERE {where} ORDER BY {column('id')}"
+    )
+    return list(Connection.objects.raw(sql, params))
 
 
 def outbox_sweep() -> dict[str, int]:

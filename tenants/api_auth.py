@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from agency.problems import ProblemError
+from tenants import api_key_cache
 from tenants.models import ApiKey, Client, hash_api_key
 
 QUERY_KEY_NAMES = ("api_key", "apikey", "key", "access_token", "token")
@@ -69,8 +70,11 @@ class ApiKeyAuthentication(BaseAuthentication):
         if len(parts) == 2 and parts[0].lower() == b"bearer" and parts[1].isascii():
             raw = parts[1].decode("ascii")
         digest = hash_api_key(raw) if raw is not None else None
-        # One cache round trip for the failure counter and this key's throttle history.
-        names = [_failure_key(request)] + ([throttle_key(digest)] if digest else [])
+        # One cache round trip for the failure counter, this key's throttle history and its
+        # cached row (tenants.api_key_cache).
+        names = [_failure_key(request)]
+        if digest:
+            names += [throttle_key(digest), api_key_cache.cache_name(digest)]
         cached = cache.get_many(names)
         if (cached.get(names[0]) or 0) >= settings.API_AUTH_FAILURES_PER_MINUTE:
             raise exceptions.Throttled(wait=60, detail="Too many failed authentication attempts.")
@@ -81,6 +85,14 @@ class ApiKeyAuthentication(BaseAuthentication):
         if digest is None:
             raise _fail(request, "invalid-api-key", "The API key is not valid.")
         request._throttle_prefetch = (throttle_key(digest), cached.get(throttle_key(digest), []))
+        key = api_key_cache.cached_key(cached.get(api_key_cache.cache_name(digest)))
+        if key is None:
+            key = self._lookup(request, digest)
+        return ClientPrincipal(client=key.client, api_key=key), key
+
+    def _lookup(self, request: Request, digest: str) -> ApiKey:
+        """The key from the database (a cache miss): refused if unknown or revoked, else its
+        last use is recorded and it is cached, so this runs about once a minute per key."""
         key = (
             ApiKey.objects.select_related("client", "client__agency")
             .filter(key_hash=digest)
@@ -91,14 +103,17 @@ class ApiKeyAuthentication(BaseAuthentication):
         if not key.is_active:
             raise _fail(request, "api-key-revoked", "This API key has been revoked.")
         self._touch(key)
-        return ClientPrincipal(client=key.client, api_key=key), key
+        api_key_cache.remember(key)
+        return key
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
 
     @staticmethod
     def _touch(key: ApiKey) -> None:
-        """Record last use, at most once a minute per key so hot keys do not write every call."""
+        """Record last use, at most once a minute per key so hot keys do not write every call.
+
+        Runs on a cache miss only, so ``last_used_at`` is at most about two minutes behind."""
         now = timezone.now()
         if (
             key.last_used_at is None

@@ -33,7 +33,7 @@ def test_it_shows_each_targets_state_and_the_crm_id(api, world, crm_a):
         {
             "target": "crm",
             "provider": "hubspot",
-            "status": "pending",
+            "status": "queued",  # as after the commit published it
             "crm_id": "",
             "attempts": 0,
             "next_attempt_at": None,

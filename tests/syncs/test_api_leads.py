@@ -30,7 +30,7 @@ def test_it_accepts_a_lead_and_stores_its_crm_job(api, world, crm_a):
         "AI_Chatbot",
     )
     job = SyncJob.objects.get(event=event)
-    assert (job.connection, job.provider, job.status) == (crm_a, "hubspot", JobStatus.PENDING)
+    assert (job.connection, job.provider, job.status) == (crm_a, "hubspot", JobStatus.QUEUED)
 
 
 def test_it_holds_the_job_when_the_client_has_no_crm_connection(api, world):

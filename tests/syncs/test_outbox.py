@@ -127,7 +127,9 @@ def test_a_broker_outage_does_not_fail_the_request(world, crm_a, broker, monkeyp
     monkeypatch.setattr(tasks.run_sync_job, "apply_async", down)
     event = event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
     assert AiEvent.objects.filter(pk=event.pk).exists()
-    assert SyncJob.objects.get().published_at is None  # the sweeper will publish it
+    job = SyncJob.objects.get()
+    assert job.published_at is None  # the sweeper will publish it
+    assert job.status == JobStatus.PENDING
 
 
 @pytest.mark.django_db(transaction=True)
@@ -141,3 +143,50 @@ def test_the_reconnected_signal_releases_waiting_jobs(world, crm_a, broker):
     signals.connection_reconnected.send(sender=Connection, connection=crm_a)
     assert SyncJob.objects.get().status == JobStatus.QUEUED
     assert len(broker.drain()) == 1
+
+
+@pytest.mark.django_db
+def test_intake_reads_the_same_connections_as_the_orm_without_their_tokens(world, crm_a, crm_b):
+    from syncs.outbox import crm_connections, crm_connections_for_intake
+
+    other = Connection.objects.create(
+        client=world.client_a, provider="salesforce", kind="crm", status="error"
+    )
+    Connection.objects.create(client=world.client_a, provider="google", kind="calendar")
+    for client, provider in [
+        (world.client_a, ""),
+        (world.client_a, "salesforce"),
+        (world.client_b, ""),
+    ]:
+        expected = [(c.pk, c.provider, c.status) for c in crm_connections(client, provider)]
+        found = crm_connections_for_intake(client, provider)
+        assert [(c.pk, c.provider, c.status) for c in found] == expected
+        assert all({"access_token", "refresh_token"} <= c.get_deferred_fields() for c in found)
+    assert [c.is_usable for c in crm_connections_for_intake(world.client_a)] == [True, False]
+    assert other.pk in [c.pk for c in crm_connections_for_intake(world.client_a, "salesforce")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_published_intake_job_needs_no_update_after_the_send(world, crm_a, broker):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
+    assert [p.job_id for p in broker.drain()] == [SyncJob.objects.get().pk]
+    assert not [q for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
+    job = SyncJob.objects.get()
+    assert job.status == JobStatus.QUEUED and job.published_at is not None
+
+
+@pytest.mark.django_db
+def test_a_client_with_several_crm_connections_gets_one_job_each(world, crm_a, broker):
+    world.client_a.crm_provider = ""
+    world.client_a.save()
+    other = Connection.objects.create(client=world.client_a, provider="salesforce", kind="crm")
+    event = event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
+    jobs = SyncJob.objects.filter(event=event).order_by("pk")
+    assert [(j.connection_id, j.provider) for j in jobs] == [
+        (crm_a.pk, "hubspot"),
+        (other.pk, "salesforce"),
+    ]
