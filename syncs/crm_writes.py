@@ -314,7 +314,7 @@ def follow_up_tags(ctx: WriteContext) -> list[str]:
 
 
 def _tags_on_create(ctx: WriteContext) -> bool:
-    return bool(getattr(ctx.crm, "tags_on_create", False)) and hasattr(ctx.crm, "tag_contact")
+    return bool(getattr(ctx.crm, "tags_on_create", False))
 
 
 def _created_tagged(ctx: WriteContext) -> bool:

@@ -283,8 +283,8 @@ def rollback_step_run(step_id: int, *, crm: Any = None) -> str:
     # rollbacks racing on one record both make it; the conditional update lets one audit it.
     try:
         record = ExternalRecord.objects.get(pk=step.record_id)
-        planned = plan_record(record)
-        if record.rolled_back_at is not None:
+        planned = plan_record(record) if record.rolled_back_at is None else None
+        if planned is None:
             _done(step, StepStatus.SKIPPED)
         elif planned.operation == KEEP:
             _keep(step, record, planned.reason)
@@ -338,6 +338,11 @@ def _undo(planned: PlannedStep, step: RollbackStep, crm: Any) -> bool:
     return False
 
 
+def _target(record: ExternalRecord) -> str:
+    """How an undone record is named in the audit log."""
+    return f"{record.provider}:{record.object_type}:{record.external_id}"
+
+
 @transaction.atomic
 def _keep(step: RollbackStep, record: ExternalRecord, reason: str) -> None:
     """Leave a record another tag wrote over since: the step says why, and it is audited. The
@@ -347,7 +352,7 @@ def _keep(step: RollbackStep, record: ExternalRecord, reason: str) -> None:
         client=step.client,
         actor=step.rollback.requested_by,
         action="rollback.kept",
-        target=f"{record.provider}:{record.object_type}:{record.external_id}",
+        target=_target(record),
         details={"rollback": step.rollback_id, "record": record.pk, "reason": reason[:500]},
     )
 
@@ -370,7 +375,7 @@ def _mark_undone(step: RollbackStep, planned: PlannedStep, already_gone: bool) -
         client=step.client,
         actor=step.rollback.requested_by,
         action=f"rollback.{status}",
-        target=f"{record.provider}:{record.object_type}:{record.external_id}",
+        target=_target(record),
         details={
             "rollback": step.rollback_id,
             "record": record.pk,

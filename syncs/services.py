@@ -10,7 +10,6 @@ vendor's message; a dead grant → ``waiting_connection`` until the client recon
 
 from __future__ import annotations
 
-import importlib
 import logging
 import random
 from datetime import timedelta
@@ -23,6 +22,7 @@ from django.utils import timezone
 
 from connectors import call_log
 from connectors.base import ConnectorError, CrmClient
+from syncs import dedupe
 from syncs.audit import SYSTEM, audit_log
 from syncs.crm import crm_client_for
 from syncs.crm_writes import WriteContext, write_contact, write_deal, write_note, write_tags
@@ -169,38 +169,21 @@ def _lead_fields(lead: dict[str, Any], person: Person, region: str) -> dict[str,
 
 
 def _duplicate_check(job: SyncJob, person: Person) -> str:
-    """The duplicate-detection hook (``syncs.dedupe.check(client, person)``) when installed.
-
-    Its answer holds the job for review when it says so (``needs_review`` true, with a
-    ``reason``); anything else lets the job go on (the CRM search still prevents a duplicate).
-    """
-    try:
-        dedupe = importlib.import_module("syncs.dedupe")
-    except ImportError:
-        return ""
+    """Why the lead is held for review as a likely duplicate, or '' to go on (an exact match
+    links; the CRM search still prevents a second contact)."""
     result = dedupe.check(job.client, person)
-    if result is None:
-        return ""
-    needs_review = getattr(result, "needs_review", None)
-    if needs_review is None and isinstance(result, dict):
-        needs_review = result.get("needs_review")
-    if not needs_review:
-        return ""
-    reason = getattr(result, "reason", None) or (
-        result.get("reason") if isinstance(result, dict) else None
-    )
-    return str(reason or "Possible duplicate of a known person.")
+    return result.reason if result.needs_review else ""
 
 
 def _index_person(job: SyncJob, person: Person, contact_id: str) -> None:
     """Add the person to the client's duplicate index with the CRM id we just wrote, so later
     leads (and staff reviewing duplicates) see them. The CRM write stands either way: a failure
-    here is logged loudly, not retried, since re-running the job would not change the index."""
+    here is logged loudly, not retried, since re-running the job would not change the index.
+
+    ``index`` matches again rather than reuse the check made before the CRM calls: another job
+    may have indexed the same person in between."""
     try:
-        dedupe = importlib.import_module("syncs.dedupe")
         dedupe.index(job.client, person, {job.provider: contact_id})
-    except ImportError:
-        return
     except Exception:
         log.exception("sync job %s: could not index the person for duplicate detection", job.pk)
 

@@ -12,13 +12,13 @@ import uuid
 import pytest
 import requests
 
+from connectors.emulators.crm import control
 from syncs.models import JobStatus, SyncJob
 from syncs.outbox import outbox_sweep
 
 from ..connectors.crm_fixtures import emulated  # noqa: F401  (fixture)
 from ..worker import celery_worker, purge_broker
 
-control = pytest.importorskip("connectors.emulators.crm.control")
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 CONTACT_TYPES = {"contacts"}
 

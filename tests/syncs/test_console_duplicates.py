@@ -1,16 +1,14 @@
 """The duplicates review page: staff with "operate" merge or dismiss scored pairs; viewers
 only look; another client's pair is a 404; every decision is audited once.
-
-Runs once duplicate detection (``syncs.dedupe``) is merged in; skips before that.
 """
 
 from __future__ import annotations
 
 import pytest
 
+import syncs.dedupe.models as dedupe_models
 from syncs.models import AuditEntry
 
-dedupe_models = pytest.importorskip("syncs.dedupe.models")
 Person, DuplicateCandidate = dedupe_models.Person, dedupe_models.DuplicateCandidate
 
 pytestmark = pytest.mark.django_db

@@ -11,14 +11,14 @@ import pytest
 from django.utils import timezone
 
 import syncs.crm_writes
+from connectors.emulators.crm import control
 from syncs.models import ExternalRecord, JobStatus, SyncJob
 from syncs.services import sync_job_run
+from tests.connectors import crm_fixtures
 
 from ..conftest import bearer
 from .conftest import LEAD
 
-control = pytest.importorskip("connectors.emulators.crm.control")
-crm_fixtures = pytest.importorskip("tests.connectors.crm_fixtures")
 emulated = crm_fixtures.emulated
 
 pytestmark = pytest.mark.django_db(transaction=True)

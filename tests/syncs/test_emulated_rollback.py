@@ -1,24 +1,21 @@
 """Rollback end to end against each CRM emulator: after syncing leads under a tag and rolling
 that tag back, the emulator's CRM is as it was before (created records gone, updated fields
 restored), and a second rollback sends nothing. The oracle is the emulator's own records.
-
-Runs once the connector registry and the CRM emulators are merged in; skips before that.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from connectors.emulators.crm import control
 from syncs.models import ExternalRecord, JobStatus, SyncJob
 from syncs.rollback import rollback_step_run, start_rollback
 from syncs.rollback_models import RollbackStep
+from tests.connectors import crm_fixtures
 
 from ..conftest import bearer
 from .conftest import LEAD
 
-control = pytest.importorskip("connectors.emulators.crm.control")
-pytest.importorskip("connectors.registry")
-crm_fixtures = pytest.importorskip("tests.connectors.crm_fixtures")
 emulated = crm_fixtures.emulated
 
 pytestmark = pytest.mark.django_db(transaction=True)

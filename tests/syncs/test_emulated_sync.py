@@ -1,22 +1,20 @@
 """The sync service end to end against each CRM emulator (live server, real vendor clients).
 
-Runs once the connector registry and the CRM emulators are merged in; skips before that. The
-oracle is the emulator's own record and call counts, not our logs.
+The oracle is the emulator's own record and call counts, not our logs.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from connectors.emulators.crm import control
 from syncs.models import ExternalRecord, JobStatus, SyncJob
 from syncs.services import sync_job_run
+from tests.connectors import crm_fixtures
 
 from ..conftest import bearer
 from .conftest import LEAD
 
-control = pytest.importorskip("connectors.emulators.crm.control")
-pytest.importorskip("connectors.registry")
-crm_fixtures = pytest.importorskip("tests.connectors.crm_fixtures")
 emulated = crm_fixtures.emulated
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -110,10 +110,8 @@ def test_it_announces_a_connection_that_needs_reauth(world):
     }
 
 
-def test_it_listens_to_the_connector_signal_when_it_exists(world):
-    signal_module = pytest.importorskip(
-        "connectors.signals", reason="connectors.signals arrives with the OAuth branch"
-    )
+def test_it_listens_to_the_connector_signal(world):
+    from connectors import signals as signal_module
     from connectors.models import Connection
 
     _endpoint(world.client_a, ["*"])
