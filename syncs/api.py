@@ -27,6 +27,7 @@ from syncs.serializers import (
     ProblemSerializer,
     WaitQuerySerializer,
     plainly_valid,
+    storable_extra,
 )
 from tenants.api_auth import request_client
 
@@ -87,6 +88,8 @@ def _accept(request: Request, route: str, kind: str, payload: dict[str, Any]) ->
     """Store the event (once per Idempotency-Key) and answer 202 with where to follow it."""
     client = request_client(request)
     key = idempotency.check_key(request.headers.get("Idempotency-Key"))
+    if "extra" in payload:
+        payload["extra"] = storable_extra(payload["extra"])
 
     def create() -> tuple[int, dict[str, Any]]:
         event = event_create(client=client, kind=kind, payload=payload)

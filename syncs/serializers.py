@@ -47,6 +47,41 @@ class Pattern(StrictTypes, serializers.RegexField):
         super().__init__(regex, **kwargs)
 
 
+def storable_extra(value: object) -> object:
+    """``extra`` as PostgreSQL's jsonb can hold it: NUL (U+0000), which JSON allows in any
+    string or key and jsonb does not, becomes U+FFFD. Free-form text may carry any character
+    (the schema cannot forbid NUL in nested keys), so it is made storable rather than refused;
+    everything else is kept as sent. The named fields refuse NUL (DRF's string fields)."""
+    if isinstance(value, dict):
+        return {_storable(k): storable_extra(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable_extra(item) for item in value]
+    return _storable(value) if isinstance(value, str) else value
+
+
+def _storable(text: str) -> str:
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
+def _unpaired_surrogate(value: object) -> bool:
+    """True when some string or key holds an unpaired surrogate (``\\ud800``): valid JSON,
+    but not Unicode text, so it cannot be stored as UTF-8."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str) and not item.isascii():
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
+
+
 def _given(attrs: dict, name: str) -> bool:
     return bool(str(attrs.get(name) or "").strip())
 
@@ -95,11 +130,17 @@ class LeadInputSerializer(StrictSerializer):
         help_text="Tag written on everything this lead creates (default AI_Chatbot); "
         "rollback works by tag.",
     )
-    extra = serializers.DictField(required=False, help_text="Any other fields, as an object.")
+    extra = serializers.DictField(
+        required=False,
+        help_text="Any other fields, as an object. A NUL character (U+0000) in its text is "
+        "stored as U+FFFD: the database cannot hold NUL.",
+    )
 
     def validate_extra(self, value: dict) -> dict:
         if len(json.dumps(value)) > MAX_EXTRA_BYTES:
             raise serializers.ValidationError(f"At most {MAX_EXTRA_BYTES} bytes of JSON.")
+        if _unpaired_surrogate(value):
+            raise serializers.ValidationError("Text may not contain unpaired surrogates.")
         return value
 
     def validate(self, attrs: dict) -> dict:

@@ -7,7 +7,7 @@ import pytest
 
 from syncs.models import AiEvent, EventKind, IdempotencyRecord, JobStatus, SyncJob
 
-from ..conftest import bearer
+from ..conftest import bearer, require
 from ..tenants.test_api_auth import assert_problem
 from .conftest import LEAD
 
@@ -151,3 +151,61 @@ def test_it_stores_a_keyed_lead_in_one_transaction_without_savepoints(api, world
     assert not [s for s in sql if s.startswith("SELECT") and '"syncs_idempotencyrecord"' in s]
     record = IdempotencyRecord.objects.get(key="k-1")
     assert record.state == "completed" and record.response_status == 202
+
+
+def test_it_stores_nul_in_extra_as_a_replacement_character(api, world, crm_a):
+    """jsonb cannot hold U+0000 (the INSERT would fail, a 500); the schema cannot forbid it in
+    nested keys, so it is stored as U+FFFD and the rest of the lead is kept as sent."""
+    extra = {"a": [{"key\u0000": "v\u0000"}], "n": 1}
+    response = api.post(
+        "/api/v1/leads", {**LEAD, "extra": extra}, format="json", **bearer(world.key_a)
+    )
+    assert response.status_code == 202, response.content
+    event = AiEvent.objects.get(public_id=response.json()["id"])
+    assert event.payload["extra"] == {"a": [{"key\ufffd": "v\ufffd"}], "n": 1}
+    assert event.payload["email"] == LEAD["email"]
+
+
+def test_it_refuses_an_unpaired_surrogate_in_extra(api, world, crm_a):
+    """Valid JSON, but not UTF-8: refused up front instead of failing in the database."""
+    import json
+
+    raw = json.dumps({**LEAD, "extra": {"note": "x"}}).replace('"x"', '"\\ud800"')
+    response = api.post(
+        "/api/v1/leads", raw, content_type="application/json", **bearer(world.key_a)
+    )
+    assert "extra" in str(assert_problem(response, 400, "validation-error")["errors"])
+    assert not AiEvent.objects.exists()
+
+
+def test_a_lead_without_a_key_is_written_in_one_statement_on_postgresql(api, world, crm_a):
+    """No Idempotency-Key: the event and its job are one INSERT (no SELECT of connections, no
+    BEGIN/COMMIT of its own), and what it wrote is what the ORM path would have."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    require(connection.vendor == "postgresql", "the one-statement write is PostgreSQL's")
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
+    assert response.status_code == 202
+    writes = [q["sql"] for q in queries.captured_queries if '"syncs_' in q["sql"]]
+    assert len(writes) == 1 and writes[0].startswith("WITH conn AS")
+    event = AiEvent.objects.get(public_id=response.json()["id"])
+    job = SyncJob.objects.get(event=event)
+    assert (job.client, job.connection, job.status) == (world.client_a, crm_a, JobStatus.QUEUED)
+    assert job.published_at is not None and job.created_at == event.received_at
+    assert (job.attempts, job.claims, job.overrides, job.crm_id) == (0, 0, {}, "")
+
+
+def test_without_a_chosen_crm_every_crm_connection_gets_a_job(api, world, crm_a):
+    from connectors.models import Connection
+
+    zoho = Connection.objects.create(
+        client=world.client_a, provider="zoho", kind="crm", status="needs_reauth"
+    )
+    world.client_a.crm_provider = ""
+    world.client_a.save()
+    response = api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
+    assert response.json()["status"] == "accepted"  # one of the two can run
+    jobs = list(SyncJob.objects.order_by("pk").values_list("connection", "status"))
+    assert jobs == [(crm_a.pk, JobStatus.QUEUED), (zoho.pk, JobStatus.WAITING_CONNECTION)]

@@ -91,9 +91,8 @@ def test_the_record_is_written_with_the_event_or_not_at_all(api, world, crm_a, m
     def explode(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    # Jobs are inserted by save() (one job) or bulk_create (several): both fail.
-    monkeypatch.setattr(syncs.intake.SyncJob, "save", explode)
-    monkeypatch.setattr(syncs.intake.SyncJob.objects, "bulk_create", explode)
+    # Fails once the event and its jobs are written (either write path), before commit.
+    monkeypatch.setattr(syncs.intake, "publish_on_commit", explode)
     api.raise_request_exception = False
     assert post(api, world.key_a, "atomic").status_code == 500
     assert not AiEvent.objects.exists() and not IdempotencyRecord.objects.exists()
