@@ -25,8 +25,34 @@ class RedisCacheClient(django_redis.RedisCacheClient):
             client = self._clients[id(pool)] = self._client(connection_pool=pool)
         return client
 
+    def get_many_and_count(
+        self, keys: list[str], counter: str, timeout: int
+    ) -> tuple[dict[str, Any], int]:
+        """MGET ``keys``, INCR ``counter`` and (re)set its expiry: one round trip."""
+        pipe = self.get_client(write=True).pipeline(transaction=False)
+        pipe.mget(keys)
+        pipe.incr(counter)
+        pipe.expire(counter, timeout)
+        values, count, _ = pipe.execute()
+        found = {
+            k: self._serializer.loads(v) for k, v in zip(keys, values, strict=True) if v is not None
+        }
+        return found, int(count)
+
 
 class RedisCache(django_redis.RedisCache):
     def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def get_many_and_count(
+        self, keys: list[str], counter: str, timeout: int
+    ) -> tuple[dict[str, Any], int]:
+        """``get_many(keys)`` and a counter incremented (created at 1, expiring ``timeout``
+        seconds after its last count) in one round trip: authentication's read and the rate
+        limit's count together. The counter reads back with ``get`` as an int."""
+        names = {self.make_and_validate_key(key): key for key in keys}
+        found, count = self._cache.get_many_and_count(
+            list(names), self.make_and_validate_key(counter), timeout
+        )
+        return {names[k]: v for k, v in found.items()}, count

@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from agency.problems import ProblemError
-from tenants import api_key_cache
+from tenants import api_key_cache, api_rate
 from tenants.models import ApiKey, Client, hash_api_key
 
 QUERY_KEY_NAMES = ("api_key", "apikey", "key", "access_token", "token")
@@ -70,12 +70,16 @@ class ApiKeyAuthentication(BaseAuthentication):
         if len(parts) == 2 and parts[0].lower() == b"bearer" and parts[1].isascii():
             raw = parts[1].decode("ascii")
         digest = hash_api_key(raw) if raw is not None else None
-        # One cache round trip for the failure counter, this key's throttle history and its
-        # cached row (tenants.api_key_cache).
+        # One cache round trip for the failure counter, this key's cached row
+        # (tenants.api_key_cache) and its request count (tenants.api_rate).
         names = [_failure_key(request)]
         if digest:
-            names += [throttle_key(digest), api_key_cache.cache_name(digest)]
-        cached = cache.get_many(names)
+            names.append(api_key_cache.cache_name(digest))
+            cached, request._api_rate_count = api_rate.read_and_count(
+                names, ApiKeyRateThrottle().window(digest)
+            )
+        else:
+            cached = cache.get_many(names)
         if (cached.get(names[0]) or 0) >= settings.API_AUTH_FAILURES_PER_MINUTE:
             raise exceptions.Throttled(wait=60, detail="Too many failed authentication attempts.")
         if not header:
@@ -84,7 +88,6 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise _fail(request, "invalid-api-key", "Use 'Authorization: Bearer <api key>'.")
         if digest is None:
             raise _fail(request, "invalid-api-key", "The API key is not valid.")
-        request._throttle_prefetch = (throttle_key(digest), cached.get(throttle_key(digest), []))
         key = api_key_cache.cached_key(cached.get(api_key_cache.cache_name(digest)))
         if key is None:
             key = self._lookup(request, digest)
@@ -131,28 +134,19 @@ class IsClientKey(BasePermission):
 
 
 def throttle_key(key_hash: str) -> str:
-    """The throttle history's cache key for an API key (by its hash, known before lookup)."""
+    """The prefix of an API key's request counters (by its hash, known before lookup)."""
     return f"throttle:api_key:{key_hash}"
 
 
-class _Prefetched:
-    """The throttle's cache for one request: ``get`` answers with the history authentication
-    already read (in the same round trip as the failure counter); ``set`` writes through."""
-
-    def __init__(self, key: str, history: list) -> None:
-        self.key, self.history = key, history
-
-    def get(self, key: str, default: object = None) -> object:
-        return self.history if key == self.key else cache.get(key, default)
-
-    def set(self, key: str, value: object, timeout: float | None = None) -> None:
-        cache.set(key, value, timeout)
-
-
 class ApiKeyRateThrottle(SimpleRateThrottle):
-    """Per-key request rate (``API_THROTTLE_RATE``)."""
+    """Per-key request rate (``API_THROTTLE_RATE``), as a sliding-window counter
+    (``tenants.api_rate``) instead of DRF's list of timestamps."""
 
     scope = "api_key"
+
+    def window(self, key_hash: str) -> api_rate.Window:
+        # With no rate set, requests are still counted (in minutes) but never refused.
+        return api_rate.window(throttle_key(key_hash), self.duration or 60)
 
     def get_cache_key(self, request: Request, view: object) -> str | None:
         if isinstance(request.user, ClientPrincipal):
@@ -160,10 +154,16 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         return None
 
     def allow_request(self, request: Request, view: object) -> bool:
-        prefetched = getattr(request, "_throttle_prefetch", None)
-        if prefetched is not None:
-            self.cache = _Prefetched(*prefetched)
-        return super().allow_request(request, view)
+        if self.rate is None or not isinstance(request.user, ClientPrincipal):
+            return True
+        count = getattr(request, "_api_rate_count", None)
+        if count is None:  # not counted by authentication (another authenticator)
+            _, count = api_rate.read_and_count([], self.window(request.user.api_key.key_hash))
+        self._count = count
+        return count.allowed(self.num_requests)
+
+    def wait(self) -> float | None:
+        return self._count.wait(self.num_requests)
 
 
 def request_client(request: Request) -> Client:
