@@ -100,6 +100,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Statements sent with server-side parameters (the intake's write, syncs.intake_sql) are
+    # prepared after this many runs on a connection; Django's own client-side-binding queries
+    # never are. Set it empty behind a transaction-mode pooler that cannot keep them.
+    threshold = env.str("DB_PREPARE_THRESHOLD", default="5")
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "prepare_threshold", int(threshold) if threshold else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, broker -------------------------------------------------------------

@@ -28,7 +28,11 @@ api_v1 = [
     path("me", MeView.as_view(), name="api-me"),
 ]
 
+# The intake API first: URLs are tried in order, and it is the hot path.
 urlpatterns = [
+    path("api/v1/", include("syncs.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/v1/", include("syncs.webhooks.urls")),
     path("", lambda request: redirect("console:home")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
@@ -38,9 +42,6 @@ urlpatterns = [
     path("console/", include("syncs.webhooks.console_urls")),
     path("console/", include("connectors.console_urls")),
     path("connect/", include("connectors.urls")),
-    path("api/v1/", include(api_v1)),
-    path("api/v1/", include("syncs.webhooks.urls")),
-    path("api/v1/", include("syncs.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("problems/<slug:slug>", problem_doc, name="problem-doc"),
@@ -50,7 +51,8 @@ if settings.EMULATORS_ENABLED:
 if settings.BENCHMARK_VIEWS:
     from agency.bench import insert_row
 
-    urlpatterns.append(path("bench/insert-row", insert_row))
+    # First too, so the baseline pays no more URL resolving than the intake does.
+    urlpatterns.insert(0, path("bench/insert-row", insert_row))
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

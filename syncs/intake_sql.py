@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
+import psycopg
 from django.db import connections
 from django.db.models import Model
 
@@ -56,6 +58,51 @@ def _prepared(model: type[Model], values: dict[str, Any], connection: Any) -> li
     return [fields[column].get_db_prep_save(value, connection) for column, value in values.items()]
 
 
+JOB_FIELDS_SET_IN_SQL = {"event", "connection", "provider", "status", "published_at"}
+
+
+@lru_cache(maxsize=8)
+def _statement(alias: str, by_provider: bool) -> str:
+    """The statement's text, built once per process: only the models' own identifiers are
+    formatted in; every value is a bound parameter (see ``write_event_and_jobs`` for order)."""
+    quote = connections[alias].ops.quote_name
+
+    def col(model: type[Model], name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
+    def columns(model: type[Model], skip: set[str]) -> list[str]:
+        return list(_defaults(model, {}, skip))
+
+    event_columns = columns(AiEvent, {"status"})
+    job_columns = columns(SyncJob, JOB_FIELDS_SET_IN_SQL)
+    where = f"{col(Connection, 'client')} = %s AND {col(Connection, 'kind')} = %s"
+    if by_provider:
+        where += f" AND {col(Connection, 'provider')} = %s"
+    job_set_in_sql = ", ".join(
+        col(SyncJob, name) for name in ("event", "connection", "provider", "status", "published_at")
+    )
+    return (
+        f"WITH conn AS (SELECT {col(Connection, 'id')} AS id, "  # noqa: S608
+        f"{col(Connection, 'provider')} AS provider, {col(Connection, 'status')} = %s AS usable "
+        f"FROM {quote(Connection._meta.db_table)} WHERE {where}), "
+        f"ev AS (INSERT INTO {quote(AiEvent._meta.db_table)} "
+        f"({', '.join(quote(c) for c in event_columns)}, {col(AiEvent, 'status')}) "
+        f"VALUES ({', '.join(['%s'] * len(event_columns))}, "
+        "CASE WHEN EXISTS (SELECT 1 FROM conn WHERE usable) THEN %s ELSE %s END) "
+        f"RETURNING {quote(AiEvent._meta.pk.column)} AS id), "
+        "target AS (SELECT id, provider, usable FROM conn UNION ALL "
+        "SELECT NULL, %s, FALSE WHERE NOT EXISTS (SELECT 1 FROM conn)) "
+        f"INSERT INTO {quote(SyncJob._meta.db_table)} "
+        f"({', '.join(quote(c) for c in job_columns)}, {job_set_in_sql}) "
+        f"SELECT {', '.join(['%s'] * len(job_columns))}, ev.id, target.id, target.provider, "
+        "CASE WHEN target.usable THEN %s ELSE %s END, "
+        "CASE WHEN target.usable THEN %s::timestamptz END "
+        "FROM ev CROSS JOIN target ORDER BY target.id "
+        f"RETURNING {quote(SyncJob._meta.pk.column)}, {col(SyncJob, 'status')}, "
+        f"{col(SyncJob, 'event')}"
+    )
+
+
 def write_event_and_jobs(
     *,
     client_pk: int,
@@ -67,66 +114,35 @@ def write_event_and_jobs(
     """INSERT the event and its jobs (as ``syncs.intake.event_create`` would) in one statement.
 
     ``event_fields`` holds the event's own values by field name (``public_id`` included);
-    ``status`` and ``received_at`` are decided here.
+    ``status`` and ``received_at`` are decided here. The statement is sent with server-side
+    parameters, so psycopg prepares it after ``DB_PREPARE_THRESHOLD`` runs and PostgreSQL
+    stops parsing and planning it per request (Django's cursors interpolate parameters into
+    the text, and cannot be prepared).
     """
     connection = connections[using]
-    quote = connection.ops.quote_name
-    conn_meta, event_meta, job_meta = Connection._meta, AiEvent._meta, SyncJob._meta
-
-    def col(model: type[Model], name: str) -> str:
-        return quote(model._meta.get_field(name).column)
-
     event_values = _defaults(
         AiEvent, {**event_fields, "client": client_pk, "received_at": now}, skip={"status"}
     )
-    job_constants = _defaults(
-        SyncJob,
-        {"client": client_pk, "target": "crm", "created_at": now},
-        skip={"event", "connection", "provider", "status", "published_at"},
-    )
-    where = f"{col(Connection, 'client')} = %s AND {col(Connection, 'kind')} = %s"
-    where_params: list[Any] = [client_pk, "crm"]
-    if crm_provider:
-        where += f" AND {col(Connection, 'provider')} = %s"
-        where_params.append(crm_provider)
-    placeholders = ", ".join(["%s"] * len(event_values))
-    constants = ", ".join(["%s"] * len(job_constants))
-    event_columns = ", ".join(quote(c) for c in event_values)
-    job_columns = ", ".join(quote(c) for c in job_constants)
-    job_fk = ", ".join(
-        col(SyncJob, name) for name in ("event", "connection", "provider", "status", "published_at")
-    )
-    # Only the models' own identifiers are formatted in; every value is a bound parameter.
-    sql = (
-        f"WITH conn AS (SELECT {col(Connection, 'id')} AS id, "  # noqa: S608
-        f"{col(Connection, 'provider')} AS provider, {col(Connection, 'status')} = %s AS usable "
-        f"FROM {quote(conn_meta.db_table)} WHERE {where}), "
-        f"ev AS (INSERT INTO {quote(event_meta.db_table)} ({event_columns}, "
-        f"{col(AiEvent, 'status')}) VALUES ({placeholders}, "
-        "CASE WHEN EXISTS (SELECT 1 FROM conn WHERE usable) THEN %s ELSE %s END) "
-        f"RETURNING {quote(event_meta.pk.column)} AS id), "
-        "target AS (SELECT id, provider, usable FROM conn UNION ALL "
-        "SELECT NULL, %s, FALSE WHERE NOT EXISTS (SELECT 1 FROM conn)) "
-        f"INSERT INTO {quote(job_meta.db_table)} ({job_columns}, {job_fk}) "
-        f"SELECT {constants}, ev.id, target.id, target.provider, "
-        "CASE WHEN target.usable THEN %s ELSE %s END, "
-        "CASE WHEN target.usable THEN %s::timestamptz END "
-        "FROM ev CROSS JOIN target ORDER BY target.id "
-        f"RETURNING {quote(job_meta.pk.column)}, {col(SyncJob, 'status')}, {col(SyncJob, 'event')}"
+    job_values = _defaults(
+        SyncJob, {"client": client_pk, "target": "crm", "created_at": now}, JOB_FIELDS_SET_IN_SQL
     )
     params = [
         ConnectionStatus.ACTIVE.value,
-        *where_params,
+        client_pk,
+        "crm",
+        *([crm_provider] if crm_provider else []),
         *_prepared(AiEvent, event_values, connection),
         EventStatus.ACCEPTED.value,
         EventStatus.WAITING_CONNECTION.value,
         crm_provider,
-        *_prepared(SyncJob, job_constants, connection),
+        *_prepared(SyncJob, job_values, connection),
         JobStatus.QUEUED.value,
         JobStatus.WAITING_CONNECTION.value,
         SyncJob._meta.get_field("published_at").get_db_prep_save(now, connection),
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    connection.ensure_connection()
+    # Django's own wrapper (query logging, execute wrappers) around a server-binding cursor.
+    with connection._prepare_cursor(psycopg.Cursor(connection.connection)) as cursor:
+        cursor.execute(_statement(using, bool(crm_provider)), params)
         rows = cursor.fetchall()
     return Written(event_pk=rows[0][2], jobs=[WrittenJob(pk, status) for pk, status, _ in rows])

@@ -209,3 +209,20 @@ def test_without_a_chosen_crm_every_crm_connection_gets_a_job(api, world, crm_a)
     assert response.json()["status"] == "accepted"  # one of the two can run
     jobs = list(SyncJob.objects.order_by("pk").values_list("connection", "status"))
     assert jobs == [(crm_a.pk, JobStatus.QUEUED), (zoho.pk, JobStatus.WAITING_CONNECTION)]
+
+
+def test_the_one_statement_write_is_prepared_after_a_few_runs(api, world, crm_a, settings):
+    """Server-side parameters let PostgreSQL keep the statement's plan instead of parsing and
+    planning the long CTE on every request."""
+    from django.db import connection
+
+    require(connection.vendor == "postgresql", "the one-statement write is PostgreSQL's")
+    threshold = settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"]
+    for n in range(threshold + 1):
+        body = {**LEAD, "email": f"p{n}@example.com"}
+        response = api.post("/api/v1/leads", body, format="json", **bearer(world.key_a))
+        assert response.status_code == 202
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any(s.startswith("WITH conn AS") for s in prepared), prepared
