@@ -102,12 +102,49 @@ def pinned_request(
     return session.request(method, pinned, headers=headers, timeout=timeout, **kwargs)
 
 
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "cookie")
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+
+
+def _without_credentials(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The request's arguments minus what proves who the user is (``auth``, Authorization,
+    Cookie): what a redirect to another origin must not carry, as browsers and requests do."""
+    headers = {
+        name: value
+        for name, value in (kwargs.get("headers") or {}).items()
+        if name.lower() not in CREDENTIAL_HEADERS
+    }
+    return {**{k: v for k, v in kwargs.items() if k != "auth"}, "headers": headers}
+
+
 def safe_request(method: str, url: str, **kwargs: Any) -> requests.Response:
-    """``requests.request`` with the URL and every redirect target checked (and pinned)."""
+    """``requests.request`` with the URL and every redirect target checked (and pinned).
+
+    Redirects are followed here, so the rules requests applies are applied here too: a
+    target on another origin gets no credentials (a CalDAV server redirecting elsewhere must
+    not receive the user's password), a 303, and a 301/302 answering a POST, become a GET
+    without a body. The response's ``url`` is the last URL by name, not the pinned address,
+    so relative links in the body resolve against the server's real name.
+    """
     kwargs.setdefault("timeout", TIMEOUT_S)
     for _ in range(MAX_REDIRECTS + 1):
         response = pinned_request(method, url, **kwargs)
-        if response.status_code not in (301, 302, 303, 307, 308):
+        if response.status_code not in REDIRECT_STATUSES:
+            response.url = url
             return response
-        url = urljoin(url, response.headers.get("Location", ""))
+        target = urljoin(url, response.headers.get("Location", ""))
+        if _origin(target) != _origin(url):
+            kwargs = _without_credentials(kwargs)
+        if response.status_code == 303 or (
+            response.status_code in (301, 302) and method.upper() == "POST"
+        ):
+            method = "GET"
+            kwargs = {k: v for k, v in kwargs.items() if k not in ("data", "json")}
+        url = target
     raise UnsafeUrl("too many redirects")

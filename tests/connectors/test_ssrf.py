@@ -121,3 +121,57 @@ def test_tls_to_a_pinned_address_is_checked_against_the_host_name():
     pool = adapter.poolmanager.connection_from_url("https://93.184.216.34/")
     assert pool.conn_kw.get("server_hostname") == "hooks.example.com"
     assert pool.assert_hostname == "hooks.example.com"
+
+
+@responses.activate
+def test_a_redirect_to_another_host_carries_no_credentials(settings):
+    """A CalDAV server redirecting elsewhere must not receive the user's password."""
+    settings.ALLOW_PRIVATE_URLS = True  # nothing to pin: the URLs are requested as written
+    responses.add(
+        "PROPFIND",
+        "https://dav.example.com/dav/",
+        status=301,
+        headers={"Location": "https://elsewhere.example.net/dav/"},
+    )
+    responses.add("PROPFIND", "https://elsewhere.example.net/dav/", status=207, body="<x/>")
+    response = ssrf.safe_request(
+        "PROPFIND",
+        "https://dav.example.com/dav/",
+        auth=("mary", "s3cret"),
+        headers={"Depth": "0", "Cookie": "session=1"},
+    )
+    assert response.status_code == 207
+    first, second = (call.request.headers for call in responses.calls)
+    assert first["Authorization"].startswith("Basic ") and first["Cookie"] == "session=1"
+    assert "Authorization" not in second and "Cookie" not in second
+    assert second["Depth"] == "0"  # everything else is kept
+
+
+@responses.activate
+def test_a_redirect_on_the_same_origin_keeps_credentials(settings):
+    settings.ALLOW_PRIVATE_URLS = True
+    responses.add("PROPFIND", "https://dav.example.com/a", status=308, headers={"Location": "/b"})
+    responses.add("PROPFIND", "https://dav.example.com/b", status=207, body="<x/>")
+    ssrf.safe_request("PROPFIND", "https://dav.example.com/a", auth=("mary", "s3cret"))
+    assert responses.calls[1].request.headers["Authorization"].startswith("Basic ")
+
+
+@responses.activate
+def test_a_303_becomes_a_get_without_the_body(settings):
+    settings.ALLOW_PRIVATE_URLS = True
+    responses.add("POST", "https://api.example.com/a", status=303, headers={"Location": "/done"})
+    responses.add("GET", "https://api.example.com/done", status=200, body="ok")
+    response = ssrf.safe_request("POST", "https://api.example.com/a", data=b"payload")
+    assert response.text == "ok" and responses.calls[1].request.body is None
+
+
+@responses.activate
+def test_the_answer_names_the_server_not_the_pinned_address(settings, monkeypatch):
+    """Relative links in a reply resolve against the host name: a URL built on the pinned
+    address would send the next request with the wrong Host and certificate name."""
+    settings.ALLOW_PRIVATE_URLS = False
+    _rebinding_dns(monkeypatch, ["93.184.216.34"])
+    responses.add("PROPFIND", "https://dav.example.com/dav/", status=207, body="<x/>")
+    responses.add("PROPFIND", "https://93.184.216.34/dav/", status=207, body="<x/>")
+    response = ssrf.safe_request("PROPFIND", "https://dav.example.com/dav/")
+    assert response.url == "https://dav.example.com/dav/"
