@@ -66,14 +66,15 @@ class MemoryBroker:
 @pytest.fixture(autouse=True)
 def broker():
     """Celery publishes to memory:// during these tests (never to the shared broker folder)."""
-    saved = (celery_app.conf.broker_url, celery_app.conf.broker_transport_options)
-    celery_app.conf.broker_url, celery_app.conf.broker_transport_options = "memory://", {}
+    conf = celery_app.conf
+    saved = (conf.broker_url, conf.broker_transport, conf.broker_transport_options)
+    conf.broker_url, conf.broker_transport, conf.broker_transport_options = "memory://", None, {}
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     memory = MemoryBroker()
     memory.drain()
     yield memory
-    celery_app.conf.broker_url, celery_app.conf.broker_transport_options = saved
+    conf.broker_url, conf.broker_transport, conf.broker_transport_options = saved
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
