@@ -58,7 +58,8 @@ def _prepared(model: type[Model], values: dict[str, Any], connection: Any) -> li
     return [fields[column].get_db_prep_save(value, connection) for column, value in values.items()]
 
 
-JOB_FIELDS_SET_IN_SQL = {"event", "connection", "provider", "status", "published_at"}
+# The job columns the statement computes (from the event and the connection), in its order.
+JOB_FIELDS_SET_IN_SQL = ("event", "connection", "provider", "status", "published_at")
 
 
 @lru_cache(maxsize=8)
@@ -74,13 +75,11 @@ def _statement(alias: str, by_provider: bool) -> str:
         return list(_defaults(model, {}, skip))
 
     event_columns = columns(AiEvent, {"status"})
-    job_columns = columns(SyncJob, JOB_FIELDS_SET_IN_SQL)
+    job_columns = columns(SyncJob, set(JOB_FIELDS_SET_IN_SQL))
     where = f"{col(Connection, 'client')} = %s AND {col(Connection, 'kind')} = %s"
     if by_provider:
         where += f" AND {col(Connection, 'provider')} = %s"
-    job_set_in_sql = ", ".join(
-        col(SyncJob, name) for name in ("event", "connection", "provider", "status", "published_at")
-    )
+    job_set_in_sql = ", ".join(col(SyncJob, name) for name in JOB_FIELDS_SET_IN_SQL)
     return (
         f"WITH conn AS (SELECT {col(Connection, 'id')} AS id, "  # noqa: S608
         f"{col(Connection, 'provider')} AS provider, {col(Connection, 'status')} = %s AS usable "
@@ -124,7 +123,9 @@ def write_event_and_jobs(
         AiEvent, {**event_fields, "client": client_pk, "received_at": now}, skip={"status"}
     )
     job_values = _defaults(
-        SyncJob, {"client": client_pk, "target": "crm", "created_at": now}, JOB_FIELDS_SET_IN_SQL
+        SyncJob,
+        {"client": client_pk, "target": "crm", "created_at": now},
+        set(JOB_FIELDS_SET_IN_SQL),
     )
     params = [
         ConnectionStatus.ACTIVE.value,
