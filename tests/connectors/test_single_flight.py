@@ -43,7 +43,7 @@ def through_http(connection: Connection) -> str:
 
 
 def hammer(pk: int, threads: int = 50) -> tuple[list[str], list[str]]:
-    barrier = threading.Barrier(threads)
+    barrier = threading.Barrier(threads, timeout=60)  # see the HTTP-layer test below
     got: list[str] = []
     errors: list[str] = []
 
@@ -53,6 +53,7 @@ def hammer(pk: int, threads: int = 50) -> tuple[list[str], list[str]]:
             barrier.wait()
             got.append(tokens.access_token(connection))
         except Exception as exc:
+            barrier.abort()
             errors.append(f"{type(exc).__name__}: {exc}")
         finally:
             connections.close_all()
@@ -84,14 +85,20 @@ def test_fifty_threads_cause_exactly_one_refresh(dance, world):
 def test_fifty_calls_through_the_http_layer_cause_exactly_one_refresh(dance, world):
     connection, calls = prepared(dance, world)
     account = EmulatorGrant.objects.get(provider="outlook").account_id
-    barrier = threading.Barrier(50)
+    # A timeout, so a thread that fails before the barrier (e.g. no database connection left)
+    # fails the test instead of leaving the other 49 waiting for ever.
+    barrier = threading.Barrier(50, timeout=60)
     seen: list[str] = []
+    errors: list[BaseException] = []
 
     def work() -> None:
         try:
             row = Connection.objects.get(pk=connection.pk)
             barrier.wait()
             seen.append(through_http(row))
+        except BaseException as exc:
+            barrier.abort()
+            errors.append(exc)
         finally:
             connections.close_all()
 
@@ -100,6 +107,7 @@ def test_fifty_calls_through_the_http_layer_cause_exactly_one_refresh(dance, wor
         worker.start()
     for worker in workers:
         worker.join()
+    assert errors == []
     assert seen == [account] * 50
     assert control.token_calls("outlook") == calls + 1
     assert EmulatorGrant.objects.get(provider="outlook").revoked_at is None
