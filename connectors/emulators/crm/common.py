@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from connectors.emulators import sql
 from connectors.emulators.crm.models import EmuAccount, EmuRecord
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -72,8 +73,26 @@ def account_row(vendor: str, account_id: str) -> EmuAccount:
     row = _request_account.get()
     if row is not None and (row.vendor, row.account_id) == (vendor, account_id):
         return row
+    q = connection.ops.quote_name
+    found = sql.fetchone(
+        f"SELECT {sql.select_list(EmuAccount)} FROM {sql.table(EmuAccount)}"  # noqa: S608 -- names quoted from the model
+        f" WHERE {q('vendor')} = %s AND {q('account_id')} = %s",
+        [vendor, account_id],
+    )
+    if found is not None:
+        return sql.load(EmuAccount, found)
     row, _ = EmuAccount.objects.get_or_create(vendor=vendor, account_id=account_id)
     return row
+
+
+def _count_call(row: EmuAccount, is_write: bool) -> None:
+    """One more call (and write) on the account's counters, atomically in the database."""
+    q = connection.ops.quote_name
+    sql.execute(
+        f"UPDATE {sql.table(EmuAccount)} SET {q('api_calls')} = {q('api_calls')} + 1,"  # noqa: S608 -- names quoted from the model
+        f" {q('write_calls')} = {q('write_calls')} + %s WHERE {q('id')} = %s",
+        [int(is_write), row.pk],
+    )
 
 
 def _bearer(request: HttpRequest, scheme: str) -> str:
@@ -137,9 +156,7 @@ def endpoint(style: Style) -> Callable[[View], View]:
             is_write = request.method in WRITE_METHODS and not any(
                 request.path.endswith(suffix) for suffix in style.read_posts
             )
-            EmuAccount.objects.filter(pk=row.pk).update(
-                api_calls=F("api_calls") + 1, write_calls=F("write_calls") + int(is_write)
-            )
+            _count_call(row, is_write)
             current = _request_account.set(row)
             try:
                 response = view(request, account_id, *args, **kwargs)
@@ -169,8 +186,12 @@ def create_record(
     phone: str = "",
     links: dict[str, Any] | None = None,
 ) -> EmuRecord:
-    """Insert a record and give it the vendor-style id derived from its row number."""
-    record = EmuRecord.objects.create(
+    """Insert a record and give it the vendor-style id derived from its row number.
+
+    Two plain statements (insert, then set the id the row number gives), the ORM's own pair.
+    """
+    now = timezone.now()
+    record = EmuRecord(
         vendor=vendor,
         account_id=account_id,
         object_type=object_type,
@@ -179,9 +200,32 @@ def create_record(
         links=links or {},
         email_key=email.strip().lower(),
         phone_key=phone.strip(),
+        created_at=now,
+        updated_at=now,
+    )
+    record.pk = sql.insert(
+        EmuRecord,
+        {
+            "vendor": vendor,
+            "account_id": account_id,
+            "object_type": object_type,
+            "ext_id": record.ext_id,
+            "data": sql.json_param(record.data),
+            "links": sql.json_param(record.links),
+            "email_key": record.email_key,
+            "phone_key": record.phone_key,
+            "created_at": sql.datetime_param(now),
+            "updated_at": sql.datetime_param(now),
+        },
     )
     record.ext_id = make_id(record.pk)
-    record.save(update_fields=["ext_id"])
+    q = connection.ops.quote_name
+    sql.execute(
+        f"UPDATE {sql.table(EmuRecord)} SET {q('ext_id')} = %s WHERE {q('id')} = %s",  # noqa: S608 -- names quoted from the model
+        [record.ext_id, record.pk],
+    )
+    record._state.adding = False
+    record._state.db = connection.alias
     return record
 
 
