@@ -50,6 +50,16 @@ def json_param(value: Any) -> Any:
     return connection.ops.adapt_json_value(value, None)
 
 
+def json_has_key(column: str, key: str) -> tuple[str, Any] | None:
+    """A condition true for rows whose JSON object in ``column`` has ``key`` (whatever its value,
+    JSON null included) and its parameter; None on a backend this does not know."""
+    if connection.vendor == "postgresql":
+        return f"({column} -> %s::text) IS NOT NULL", key
+    if connection.vendor == "sqlite":
+        return f"JSON_TYPE({column}, %s) IS NOT NULL", "$." + json.dumps(key)
+    return None
+
+
 def _python(field: models.Field, value: Any) -> Any:
     if value is None:
         return None

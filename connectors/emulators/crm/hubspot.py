@@ -7,6 +7,7 @@ cursor paging (``paging.next.after``), errors ``{"status":"error","message","cor
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -314,22 +315,44 @@ def _matches(record: EmuRecord, flt: dict[str, Any]) -> bool:
 
 # The indexed copies an EQ filter on these properties narrows by, and how the key is made.
 INDEXED = {"email": ("email_key", str.lower), "phone": ("phone_key", str.strip)}
+PLAIN_NAME = re.compile(r"\w+", re.ASCII)
 
 
-def _narrowing(filters: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """(indexed column, key) for each EQ filter of a group on an indexed property."""
-    keys = []
+def _narrowing(filters: list[dict[str, Any]]) -> tuple[list[str], list[Any], list[tuple[str, str]]]:
+    """What every record matching all of a group's filters has, as SQL conditions with their
+    parameters, and the indexed-copy keys among them (checked again on each row read).
+
+    An EQ filter on an indexed property needs that key; an EQ filter with a non-empty value on
+    another property needs the property to be present, since a missing one compares as "".
+    """
+    q = connection.ops.quote_name
+    conditions: list[str] = []
+    params: list[Any] = []
+    keys: list[tuple[str, str]] = []
     for flt in filters:
-        name = flt.get("propertyName")
-        if flt.get("operator", "EQ") == "EQ" and name in INDEXED:
+        name, value = flt.get("propertyName"), str(flt.get("value", ""))
+        if flt.get("operator", "EQ") != "EQ":
+            continue
+        if name in INDEXED:
             column, make_key = INDEXED[name]
-            keys.append((column, make_key(str(flt.get("value", "")))))
-    return keys
+            keys.append((column, make_key(value)))
+            conditions.append(f"{q(column)} = %s")
+            params.append(make_key(value))
+        elif (
+            value
+            and isinstance(name, str)
+            and name != "hs_object_id"
+            and PLAIN_NAME.fullmatch(name)
+            and (has_key := sql.json_has_key(q("data"), name)) is not None
+        ):
+            conditions.append(has_key[0])
+            params.append(has_key[1])
+    return conditions, params, keys
 
 
 def _candidates(account_id: str, object_type: str, groups: list[list[dict[str, Any]]]):
-    """Each group's candidates (rows whose indexed copies equal every indexed EQ filter of the
-    group, or all rows when it has none), read in one statement for all groups, oldest first.
+    """Every group's candidates, read in one statement, oldest first: the rows that meet all of
+    the group's narrowing conditions (all rows when a group has none).
 
     Yields (record, index of each group it is a candidate for); the filters decide in Python.
     """
@@ -337,12 +360,9 @@ def _candidates(account_id: str, object_type: str, groups: list[list[dict[str, A
     q = connection.ops.quote_name
     where = f"{q('vendor')} = %s AND {q('account_id')} = %s AND {q('object_type')} = %s"
     params: list[Any] = [VENDOR, account_id, object_type]
-    if all(narrowing):
-        alternatives = []
-        for keys in narrowing:
-            alternatives.append(" AND ".join(f"{q(column)} = %s" for column, _ in keys))
-            params.extend(key for _, key in keys)
-        where += " AND ((" + ") OR (".join(alternatives) + "))"
+    if all(conditions for conditions, _, _ in narrowing):
+        where += " AND ((" + ") OR (".join(" AND ".join(c) for c, _, _ in narrowing) + "))"
+        params.extend(p for _, group_params, _ in narrowing for p in group_params)
     fields = sql.select_list(EmuRecord)
     for values in sql.fetchall(
         f"SELECT {fields} FROM {sql.table(EmuRecord)} WHERE {where} ORDER BY {q('id')}",  # noqa: S608 -- names quoted from the model
@@ -352,7 +372,11 @@ def _candidates(account_id: str, object_type: str, groups: list[list[dict[str, A
         indexed = {"email_key": record.email_key, "phone_key": record.phone_key}
         yield (
             record,
-            [i for i, keys in enumerate(narrowing) if all(indexed[c] == k for c, k in keys)],
+            [
+                i
+                for i, (_, _, keys) in enumerate(narrowing)
+                if all(indexed[c] == k for c, k in keys)
+            ],
         )
 
 

@@ -94,6 +94,7 @@ def test_hubspot_search_or_groups_find_any_group_oldest_first(client):
         {"email": "c@e.com", "mobilephone": "+1 555 0002", "lastname": "Mobile"},
         {"email": "d@e.com", "phone": "+1 555 0009", "lastname": "Neither"},
         {"email": "A@E.COM", "phone": "+1 555 0002", "lastname": "Both"},
+        {"email": "e@e.com", "mobilephone": "+1 555 0003"},
     ])  # fmt: skip
     control.seed("hubspot", "p2", "contacts", [{"email": "a@e.com", "phone": "+1 555 0002"}])
     control.seed("hubspot", "p1", "deals", [{"dealname": "a@e.com", "phone": "+1 555 0002"}])
@@ -112,6 +113,15 @@ def test_hubspot_search_or_groups_find_any_group_oldest_first(client):
     ]}]  # fmt: skip
     page = post(client, f"{HS}/search", {"filterGroups": both}, h).json()
     assert [r["id"] for r in page["results"]] == [ids[1]]
+    # Values compare as text, case aside, whatever JSON type an import stored.
+    odd = control.seed("hubspot", "p1", "contacts", [{"mobilephone": 5550003}, {"jobtitle": None},
+                                                     {"company": "ACME"}])  # fmt: skip
+    for name, value, expected in (("mobilephone", "5550003", odd[0]), ("jobtitle", "none", odd[1]),
+                                  ("company", "acme", odd[2]), ("mobilephone", "+1 555 0003",
+                                  ids[5]), ("hs_object_id", odd[2], odd[2])):  # fmt: skip
+        flt = {"filters": [{"propertyName": name, "operator": "EQ", "value": value}]}
+        page = post(client, f"{HS}/search", {"filterGroups": [flt]}, h).json()
+        assert [r["id"] for r in page["results"]] == [expected], name
 
 
 def test_hubspot_refuses_a_token_revoked_or_expired_since_its_last_call(client):
