@@ -19,16 +19,22 @@ def new_token(provider: str, kind: str) -> str:
 
 
 @cache
-def _valid_access_token_sql() -> str:
-    """Token and grant in one indexed lookup; validity is decided in the WHERE clause."""
+def valid_access_token_sql(columns: str = "", joins: str = "") -> str:
+    """The statement that finds a valid access token's account id (token ``t``, grant ``g``),
+    with ``columns`` more from ``joins`` if the caller needs them in the same round trip.
+    Validity is decided in the WHERE clause; its parameters: ``valid_access_token_params``."""
     q = connection.ops.quote_name
     return (
-        f"SELECT g.{q('account_id')} FROM {sql.table(EmulatorToken)} t"  # noqa: S608 -- names quoted from the model
-        f" JOIN {sql.table(EmulatorGrant)} g ON g.{q('id')} = t.{q('grant_id')}"
+        f"SELECT g.{q('account_id')}{columns} FROM {sql.table(EmulatorToken)} t"  # noqa: S608 -- names quoted from the model
+        f" JOIN {sql.table(EmulatorGrant)} g ON g.{q('id')} = t.{q('grant_id')}{joins}"
         f" WHERE t.{q('token_digest')} = %s AND t.{q('kind')} = %s AND g.{q('provider')} = %s"
         f" AND t.{q('revoked_at')} IS NULL AND g.{q('revoked_at')} IS NULL"
         f" AND (t.{q('expires_at')} IS NULL OR t.{q('expires_at')} > %s)"
     )
+
+
+def valid_access_token_params(provider: str, token: str) -> list[object]:
+    return [digest(token), EmulatorToken.ACCESS, provider, sql.datetime_param(timezone.now())]
 
 
 def account_for_token(provider: str, token: str) -> str | None:
@@ -40,10 +46,7 @@ def account_for_token(provider: str, token: str) -> str | None:
     """
     if not token:
         return None
-    row = sql.fetchone(
-        _valid_access_token_sql(),
-        [digest(token), EmulatorToken.ACCESS, provider, sql.datetime_param(timezone.now())],
-    )
+    row = sql.fetchone(valid_access_token_sql(), valid_access_token_params(provider, token))
     return row[0] if row else None
 
 

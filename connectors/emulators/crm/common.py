@@ -26,13 +26,6 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 View = Callable[..., HttpResponse]
 
 
-def account_for_token(provider: str, token: str) -> str | None:
-    """Delegates to the OAuth emulator, imported late so this module loads without it."""
-    from connectors.emulators.auth import account_for_token as lookup
-
-    return lookup(provider, token)
-
-
 @dataclass(frozen=True)
 class Style:
     """How one vendor says "who are you", "slow down" and "oops"."""
@@ -83,6 +76,29 @@ def account_row(vendor: str, account_id: str) -> EmuAccount:
         return sql.load(EmuAccount, found)
     row, _ = EmuAccount.objects.get_or_create(vendor=vendor, account_id=account_id)
     return row
+
+
+def _caller(vendor: str, token: str) -> tuple[str, EmuAccount | None] | None:
+    """Whose valid access token this is (None: nobody's) and that account's row (None before
+    its first call), in one statement: the OAuth emulator's token check joined to the row."""
+    # Imported late so this module loads without the OAuth emulator.
+    from connectors.emulators.auth import valid_access_token_params, valid_access_token_sql
+
+    if not token:
+        return None
+    q = connection.ops.quote_name
+    found = sql.fetchone(
+        valid_access_token_sql(
+            ", " + sql.select_list(EmuAccount, "a"),
+            f" LEFT JOIN {sql.table(EmuAccount)} a ON a.{q('vendor')} = g.{q('provider')}"
+            f" AND a.{q('account_id')} = g.{q('account_id')}",
+        ),
+        valid_access_token_params(vendor, token),
+    )
+    if found is None:
+        return None
+    account_id, row = found[0], found[1:]
+    return account_id, sql.load(EmuAccount, row) if row[0] is not None else None
 
 
 def _count_call(row: EmuAccount, is_write: bool) -> None:
@@ -144,10 +160,12 @@ def endpoint(style: Style) -> Callable[[View], View]:
         @csrf_exempt
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            account_id = account_for_token(style.vendor, _bearer(request, style.auth_scheme))
-            if account_id is None:
+            caller = _caller(style.vendor, _bearer(request, style.auth_scheme))
+            if caller is None:
                 return style.unauthorized()
-            row = account_row(style.vendor, account_id)
+            account_id, row = caller
+            if row is None:
+                row = account_row(style.vendor, account_id)
             fault = _take_fault(style.vendor, account_id, request.path) if row.faults else None
             if fault is not None:
                 return _fault_response(style, fault)
