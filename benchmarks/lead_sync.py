@@ -260,6 +260,15 @@ def print_cpu(label: str, before: dict | None, after: dict | None, count: int) -
     print(f"  CPU ms per {label}: {sum(parts.values()):.1f} ({shown})")
 
 
+# The emulators' own server runs without the product's middleware (agency/emulator_settings.py).
+EMULATOR_SETTINGS = "agency.emulator_settings"
+
+
+def emulator_server(python: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
+    """The vendor emulators in their own gunicorn, as another machine would serve the vendor."""
+    return gunicorn(python, port, workers, {**env, "DJANGO_SETTINGS_MODULE": EMULATOR_SETTINGS})
+
+
 def gunicorn(python: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
         [
@@ -338,7 +347,7 @@ def main() -> None:
     )
     keys, parked_key = setup_tenants(args.clients)
     web = gunicorn(python, port, args.web_workers, env)
-    emulator = gunicorn(python, vendor_port, args.emulator_workers, env)
+    emulator = emulator_server(python, vendor_port, args.emulator_workers, env)
     procs = [web, emulator]
     roots = {"web": [web.pid], "emulator": [emulator.pid], "workers": []}
     database = str(settings.DATABASES["default"]["NAME"])

@@ -18,7 +18,10 @@ app_name = "emulators"
 
 API_EMULATOR_URLCONFS: tuple[str, ...] = ("connectors.emulators.crm.urls",)
 
+# API routes first: they take nearly every call, and Django tries patterns in order. No API
+# path matches an OAuth one (their segments after the slug differ), so the order changes
+# nothing else.
 urlpatterns = [
-    *oauth_urls.urlpatterns,
     *[path("", include(module)) for module in API_EMULATOR_URLCONFS],
+    *oauth_urls.urlpatterns,
 ]

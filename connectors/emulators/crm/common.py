@@ -14,22 +14,16 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from connectors.emulators import sql
 from connectors.emulators.crm.models import EmuAccount, EmuRecord
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 View = Callable[..., HttpResponse]
-
-
-def account_for_token(provider: str, token: str) -> str | None:
-    """Delegates to the OAuth emulator, imported late so this module loads without it."""
-    from connectors.emulators.auth import account_for_token as lookup
-
-    return lookup(provider, token)
 
 
 @dataclass(frozen=True)
@@ -72,8 +66,97 @@ def account_row(vendor: str, account_id: str) -> EmuAccount:
     row = _request_account.get()
     if row is not None and (row.vendor, row.account_id) == (vendor, account_id):
         return row
+    q = connection.ops.quote_name
+    found = sql.fetchone(
+        f"SELECT {sql.select_list(EmuAccount)} FROM {sql.table(EmuAccount)}"  # noqa: S608 -- names quoted from the model
+        f" WHERE {q('vendor')} = %s AND {q('account_id')} = %s",
+        [vendor, account_id],
+    )
+    if found is not None:
+        return sql.load(EmuAccount, found)
     row, _ = EmuAccount.objects.get_or_create(vendor=vendor, account_id=account_id)
     return row
+
+
+def _caller(vendor: str, token: str) -> tuple[str, EmuAccount | None] | None:
+    """Whose valid access token this is (None: nobody's) and that account's row (None before
+    its first call), in one statement: the OAuth emulator's token check joined to the row."""
+    # Imported late so this module loads without the OAuth emulator.
+    from connectors.emulators.auth import valid_access_token_params, valid_access_token_sql
+
+    if not token:
+        return None
+    q = connection.ops.quote_name
+    found = sql.fetchone(
+        valid_access_token_sql(
+            ", " + sql.select_list(EmuAccount, "a"),
+            f" LEFT JOIN {sql.table(EmuAccount)} a ON a.{q('vendor')} = g.{q('provider')}"
+            f" AND a.{q('account_id')} = g.{q('account_id')}",
+        ),
+        valid_access_token_params(vendor, token),
+    )
+    if found is None:
+        return None
+    account_id, row = found[0], found[1:]
+    return account_id, sql.load(EmuAccount, row) if row[0] is not None else None
+
+
+def _count_plain_call(style: Style, token: str, is_write: bool) -> EmuAccount | None:
+    """The usual call in one statement: a valid token of an account that has a row and no
+    fault queued gets its call counted and its row back. None sends the call the long way
+    (``_admit``): no or a bad token, a first call, a queued fault, or a vendor that checks a
+    limit before counting (Salesforce), so what a call is refused for stays as it was."""
+    if not token or style.before is not None or style.after is not None:
+        return None
+    if not connection.features.can_return_columns_from_insert:  # UPDATE ... RETURNING alike
+        return None
+    from connectors.emulators.auth import valid_access_token_params, valid_access_token_sql
+
+    q = connection.ops.quote_name
+    found = sql.fetchone(
+        f"UPDATE {sql.table(EmuAccount)} SET {q('api_calls')} = {q('api_calls')} + 1,"  # noqa: S608 -- names quoted from the model
+        f" {q('write_calls')} = {q('write_calls')} + %s"
+        f" WHERE {q('vendor')} = %s AND {q('faults')} = %s"
+        f" AND {q('account_id')} = ({valid_access_token_sql()})"
+        f" RETURNING {sql.select_list(EmuAccount)}",
+        [
+            int(is_write),
+            style.vendor,
+            sql.json_param([]),
+            *valid_access_token_params(style.vendor, token),
+        ],
+    )
+    return sql.load(EmuAccount, found) if found is not None else None
+
+
+def _admit(
+    style: Style, request: HttpRequest, token: str, is_write: bool
+) -> EmuAccount | HttpResponse:
+    """Authenticate, apply a queued fault or the vendor's limit, else count the call: the
+    caller's row, or the response that refuses the call."""
+    caller = _caller(style.vendor, token)
+    if caller is None:
+        return style.unauthorized()
+    account_id, row = caller
+    if row is None:
+        row = account_row(style.vendor, account_id)
+    fault = _take_fault(style.vendor, account_id, request.path) if row.faults else None
+    if fault is not None:
+        return _fault_response(style, fault)
+    if style.before is not None and (refused := style.before(row)) is not None:
+        return refused
+    _count_call(row, is_write)
+    return row
+
+
+def _count_call(row: EmuAccount, is_write: bool) -> None:
+    """One more call (and write) on the account's counters, atomically in the database."""
+    q = connection.ops.quote_name
+    sql.execute(
+        f"UPDATE {sql.table(EmuAccount)} SET {q('api_calls')} = {q('api_calls')} + 1,"  # noqa: S608 -- names quoted from the model
+        f" {q('write_calls')} = {q('write_calls')} + %s WHERE {q('id')} = %s",
+        [int(is_write), row.pk],
+    )
 
 
 def _bearer(request: HttpRequest, scheme: str) -> str:
@@ -125,21 +208,17 @@ def endpoint(style: Style) -> Callable[[View], View]:
         @csrf_exempt
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            account_id = account_for_token(style.vendor, _bearer(request, style.auth_scheme))
-            if account_id is None:
-                return style.unauthorized()
-            row = account_row(style.vendor, account_id)
-            fault = _take_fault(style.vendor, account_id, request.path) if row.faults else None
-            if fault is not None:
-                return _fault_response(style, fault)
-            if style.before is not None and (refused := style.before(row)) is not None:
-                return refused
+            token = _bearer(request, style.auth_scheme)
             is_write = request.method in WRITE_METHODS and not any(
                 request.path.endswith(suffix) for suffix in style.read_posts
             )
-            EmuAccount.objects.filter(pk=row.pk).update(
-                api_calls=F("api_calls") + 1, write_calls=F("write_calls") + int(is_write)
-            )
+            row = _count_plain_call(style, token, is_write)
+            if row is None:
+                admitted = _admit(style, request, token, is_write)
+                if isinstance(admitted, HttpResponse):
+                    return admitted
+                row = admitted
+            account_id = row.account_id
             current = _request_account.set(row)
             try:
                 response = view(request, account_id, *args, **kwargs)
@@ -169,8 +248,12 @@ def create_record(
     phone: str = "",
     links: dict[str, Any] | None = None,
 ) -> EmuRecord:
-    """Insert a record and give it the vendor-style id derived from its row number."""
-    record = EmuRecord.objects.create(
+    """Insert a record and give it the vendor-style id derived from its row number.
+
+    Two plain statements (insert, then set the id the row number gives), the ORM's own pair.
+    """
+    now = timezone.now()
+    record = EmuRecord(
         vendor=vendor,
         account_id=account_id,
         object_type=object_type,
@@ -179,9 +262,32 @@ def create_record(
         links=links or {},
         email_key=email.strip().lower(),
         phone_key=phone.strip(),
+        created_at=now,
+        updated_at=now,
+    )
+    record.pk = sql.insert(
+        EmuRecord,
+        {
+            "vendor": vendor,
+            "account_id": account_id,
+            "object_type": object_type,
+            "ext_id": record.ext_id,
+            "data": sql.json_param(record.data),
+            "links": sql.json_param(record.links),
+            "email_key": record.email_key,
+            "phone_key": record.phone_key,
+            "created_at": sql.datetime_param(now),
+            "updated_at": sql.datetime_param(now),
+        },
     )
     record.ext_id = make_id(record.pk)
-    record.save(update_fields=["ext_id"])
+    q = connection.ops.quote_name
+    sql.execute(
+        f"UPDATE {sql.table(EmuRecord)} SET {q('ext_id')} = %s WHERE {q('id')} = %s",  # noqa: S608 -- names quoted from the model
+        [record.ext_id, record.pk],
+    )
+    record._state.adding = False
+    record._state.db = connection.alias
     return record
 
 

@@ -7,13 +7,16 @@ cursor paging (``paging.next.after``), errors ``{"status":"error","message","cor
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils import timezone
 
+from connectors.emulators import sql
 from connectors.emulators.crm import common
 from connectors.emulators.crm.models import EmuRecord
 
@@ -170,19 +173,31 @@ def _serialise(record: EmuRecord, wanted: list[str] | None) -> dict[str, Any]:
     }
 
 
-def _existing_contact(account_id: str, email: str, exclude: str = "") -> EmuRecord | None:
+def _existing_contact(account_id: str, email: str, exclude: str = "") -> str | None:
+    """The id of the oldest other contact with this email, if any."""
     if not email:
         return None
-    rows = common.records_of(VENDOR, account_id, "contacts").filter(email_key=email.lower())
-    return rows.exclude(ext_id=exclude).first()
+    q = connection.ops.quote_name
+    row = sql.fetchone(
+        f"SELECT {q('ext_id')} FROM {sql.table(EmuRecord)} WHERE {q('vendor')} = %s"  # noqa: S608 -- names quoted from the model
+        f" AND {q('account_id')} = %s AND {q('object_type')} = %s AND {q('email_key')} = %s"
+        f" AND {q('ext_id')} <> %s ORDER BY {q('id')} LIMIT 1",
+        [VENDOR, account_id, "contacts", email.lower(), exclude],
+    )
+    return row[0] if row else None
 
 
 def _associations(account_id: str, raw: Any) -> list[dict[str, Any]] | None:
     links = []
+    q = connection.ops.quote_name
     for item in raw or []:
         to_id = str((item.get("to") or {}).get("id", ""))
-        target = EmuRecord.objects.filter(vendor=VENDOR, account_id=account_id, ext_id=to_id)
-        if not target.exists():
+        target = sql.fetchone(
+            f"SELECT 1 FROM {sql.table(EmuRecord)} WHERE {q('vendor')} = %s"  # noqa: S608 -- names quoted from the model
+            f" AND {q('account_id')} = %s AND {q('ext_id')} = %s",
+            [VENDOR, account_id, to_id],
+        )
+        if target is None:
             return None
         for kind in item.get("types") or []:
             links.append({"toObjectId": to_id, "typeId": kind.get("associationTypeId")})
@@ -199,7 +214,7 @@ def _create(request: HttpRequest, account_id: str, object_type: str) -> HttpResp
     if object_type == "notes" and not props.get("hs_timestamp"):
         return _error(400, "hs_timestamp is required", "VALIDATION_ERROR")
     if object_type == "contacts" and (dup := _existing_contact(account_id, props.get("email", ""))):
-        return _error(409, f"Contact already exists. Existing ID: {dup.ext_id}", "CONFLICT")
+        return _error(409, f"Contact already exists. Existing ID: {dup}", "CONFLICT")
     links = _associations(account_id, body.get("associations"))
     if links is None:
         return _error(400, "One or more associations are invalid", "VALIDATION_ERROR")
@@ -272,7 +287,7 @@ def _update(request: HttpRequest, account_id: str, record: EmuRecord) -> HttpRes
         return _error(400, f"Property values were not valid: {problem}", "VALIDATION_ERROR")
     email = props.get("email")
     if email and (dup := _existing_contact(account_id, email, exclude=record.ext_id)):
-        return _error(409, f"Contact already exists. Existing ID: {dup.ext_id}", "CONFLICT")
+        return _error(409, f"Contact already exists. Existing ID: {dup}", "CONFLICT")
     record.data.update(props)
     record.updated_at = timezone.now()
     common.save_record(
@@ -298,15 +313,71 @@ def _matches(record: EmuRecord, flt: dict[str, Any]) -> bool:
     return False
 
 
-def _candidates(account_id: str, object_type: str, filters: list[dict[str, Any]]):
-    """Narrow by the indexed email/phone copies before filtering in Python."""
-    rows = common.records_of(VENDOR, account_id, object_type)
+# The indexed copies an EQ filter on these properties narrows by, and how the key is made.
+INDEXED = {"email": ("email_key", str.lower), "phone": ("phone_key", str.strip)}
+PLAIN_NAME = re.compile(r"\w+", re.ASCII)
+
+
+def _narrowing(filters: list[dict[str, Any]]) -> tuple[list[str], list[Any], list[tuple[str, str]]]:
+    """What every record matching all of a group's filters has, as SQL conditions with their
+    parameters, and the indexed-copy keys among them (checked again on each row read).
+
+    An EQ filter on an indexed property needs that key; an EQ filter with a non-empty value on
+    another property needs the property to be present, since a missing one compares as "".
+    """
+    q = connection.ops.quote_name
+    conditions: list[str] = []
+    params: list[Any] = []
+    keys: list[tuple[str, str]] = []
     for flt in filters:
-        if flt.get("operator", "EQ") == "EQ" and flt.get("propertyName") == "email":
-            rows = rows.filter(email_key=str(flt.get("value", "")).lower())
-        elif flt.get("operator", "EQ") == "EQ" and flt.get("propertyName") == "phone":
-            rows = rows.filter(phone_key=str(flt.get("value", "")).strip())
-    return rows
+        name, value = flt.get("propertyName"), str(flt.get("value", ""))
+        if flt.get("operator", "EQ") != "EQ":
+            continue
+        if name in INDEXED:
+            column, make_key = INDEXED[name]
+            keys.append((column, make_key(value)))
+            conditions.append(f"{q(column)} = %s")
+            params.append(make_key(value))
+        elif (
+            value
+            and isinstance(name, str)
+            and name != "hs_object_id"
+            and PLAIN_NAME.fullmatch(name)
+            and (has_key := sql.json_has_key(q("data"), name)) is not None
+        ):
+            conditions.append(has_key[0])
+            params.append(has_key[1])
+    return conditions, params, keys
+
+
+def _candidates(account_id: str, object_type: str, groups: list[list[dict[str, Any]]]):
+    """Every group's candidates, read in one statement, oldest first: the rows that meet all of
+    the group's narrowing conditions (all rows when a group has none).
+
+    Yields (record, index of each group it is a candidate for); the filters decide in Python.
+    """
+    narrowing = [_narrowing(filters) for filters in groups]
+    q = connection.ops.quote_name
+    where = f"{q('vendor')} = %s AND {q('account_id')} = %s AND {q('object_type')} = %s"
+    params: list[Any] = [VENDOR, account_id, object_type]
+    if all(conditions for conditions, _, _ in narrowing):
+        where += " AND ((" + ") OR (".join(" AND ".join(c) for c, _, _ in narrowing) + "))"
+        params.extend(p for _, group_params, _ in narrowing for p in group_params)
+    fields = sql.select_list(EmuRecord)
+    for values in sql.fetchall(
+        f"SELECT {fields} FROM {sql.table(EmuRecord)} WHERE {where} ORDER BY {q('id')}",  # noqa: S608 -- names quoted from the model
+        params,
+    ):
+        record = sql.load(EmuRecord, values)
+        indexed = {"email_key": record.email_key, "phone_key": record.phone_key}
+        yield (
+            record,
+            [
+                i
+                for i, (_, _, keys) in enumerate(narrowing)
+                if all(indexed[c] == k for c, k in keys)
+            ],
+        )
 
 
 @common.endpoint(STYLE)
@@ -320,14 +391,12 @@ def search(request: HttpRequest, account_id: str, object_type: str) -> HttpRespo
     cap = int(common.account_row(VENDOR, account_id).config.get("search_cap", SEARCH_CAP))
     if after + limit > cap:
         return _error(400, f"The search is limited to {cap} results.", "VALIDATION_ERROR")
-    groups = body.get("filterGroups") or [{"filters": []}]
-    found: dict[int, EmuRecord] = {}
-    for group in groups:
-        filters = group.get("filters") or []
-        for record in _candidates(account_id, object_type, filters):
-            if all(_matches(record, f) for f in filters):
-                found[record.pk] = record
-    ordered = [found[k] for k in sorted(found)]
+    groups = [group.get("filters") or [] for group in body.get("filterGroups") or [{}]]
+    ordered = [
+        record
+        for record, candidate_for in _candidates(account_id, object_type, groups)
+        if any(all(_matches(record, f) for f in groups[i]) for i in candidate_for)
+    ]
     page = ordered[after : after + limit]
     wanted = list(body.get("properties") or [])
     result: dict[str, Any] = {

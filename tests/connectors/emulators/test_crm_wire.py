@@ -83,6 +83,90 @@ def test_hubspot_429_carries_its_rate_limit_headers(client):
     assert client.get(HS, **h).status_code == 200  # one fault, consumed
 
 
+def test_hubspot_search_or_groups_find_any_group_oldest_first(client):
+    """Email OR phone OR mobile phone, as our client asks: each group's filters all hold,
+    compared case-insensitively; one record appears once; created order; other accounts and
+    object types stay out."""
+    h = auth("hubspot", "p1")
+    ids = control.seed("hubspot", "p1", "contacts", [
+        {"email": "a@e.com", "phone": "+1 555 0001", "lastname": "Email"},
+        {"email": "b@e.com", "phone": "+1 555 0002", "lastname": "Phone"},
+        {"email": "c@e.com", "mobilephone": "+1 555 0002", "lastname": "Mobile"},
+        {"email": "d@e.com", "phone": "+1 555 0009", "lastname": "Neither"},
+        {"email": "A@E.COM", "phone": "+1 555 0002", "lastname": "Both"},
+        {"email": "e@e.com", "mobilephone": "+1 555 0003"},
+    ])  # fmt: skip
+    control.seed("hubspot", "p2", "contacts", [{"email": "a@e.com", "phone": "+1 555 0002"}])
+    control.seed("hubspot", "p1", "deals", [{"dealname": "a@e.com", "phone": "+1 555 0002"}])
+    groups = [{"filters": [{"propertyName": name, "operator": "EQ", "value": value}]}
+              for name, value in (("email", "A@e.com"), ("phone", "+1 555 0002"),
+                                  ("mobilephone", "+1 555 0002"))]  # fmt: skip
+    body = {"filterGroups": groups, "properties": ["email", "lastname"], "limit": 10}
+    page = post(client, f"{HS}/search", body, h).json()
+    assert [r["id"] for r in page["results"]] == [ids[0], ids[1], ids[2], ids[4]]
+    assert page["total"] == 4
+    assert page["results"][0]["properties"]["lastname"] == "Email"
+    # Within a group every filter must hold, the indexed ones and the others.
+    both = [{"filters": [
+        {"propertyName": "phone", "operator": "EQ", "value": "+1 555 0002"},
+        {"propertyName": "lastname", "operator": "EQ", "value": "phone"},
+    ]}]  # fmt: skip
+    page = post(client, f"{HS}/search", {"filterGroups": both}, h).json()
+    assert [r["id"] for r in page["results"]] == [ids[1]]
+    # Values compare as text, case aside, whatever JSON type an import stored.
+    odd = control.seed("hubspot", "p1", "contacts", [{"mobilephone": 5550003}, {"jobtitle": None},
+                                                     {"company": "ACME"}])  # fmt: skip
+    for name, value, expected in (("mobilephone", "5550003", odd[0]), ("jobtitle", "none", odd[1]),
+                                  ("company", "acme", odd[2]), ("mobilephone", "+1 555 0003",
+                                  ids[5]), ("hs_object_id", odd[2], odd[2])):  # fmt: skip
+        flt = {"filters": [{"propertyName": name, "operator": "EQ", "value": value}]}
+        page = post(client, f"{HS}/search", {"filterGroups": [flt]}, h).json()
+        assert [r["id"] for r in page["results"]] == [expected], name
+
+
+def test_hubspot_refuses_a_token_revoked_or_expired_since_its_last_call(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from connectors.emulators.models import EmulatorGrant, EmulatorToken
+
+    revoked, expired = auth("hubspot", "p1"), auth("hubspot", "p2")
+    assert client.get(HS, **revoked).status_code == 200
+    assert client.get(HS, **expired).status_code == 200
+    EmulatorGrant.objects.filter(account_id="p1").update(revoked_at=timezone.now())
+    EmulatorToken.objects.filter(grant__account_id="p2").update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    for headers in (revoked, expired):
+        response = client.get(HS, **headers)
+        assert response.status_code == 401
+        assert response.json()["category"] == "INVALID_AUTHENTICATION"
+
+
+def test_hubspot_note_needs_an_existing_contact_of_the_same_account(client):
+    h = auth("hubspot", "p1")
+    contact = post(client, HS, {"properties": {"email": "a@example.com"}}, h).json()["id"]
+    other = post(client, HS, {"properties": {"email": "b@example.com"}}, auth("hubspot", "p2"))
+    notes = "/emulators/hubspot/crm/v3/objects/notes"
+
+    def note(to_id: str):
+        association = {"to": {"id": to_id}, "types": [
+            {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 202}]}  # fmt: skip
+        props = {"hs_timestamp": "2026-01-01T00:00:00.000Z", "hs_note_body": "hi"}
+        return post(client, notes, {"properties": props, "associations": [association]}, h)
+
+    created = note(contact)
+    assert created.status_code == 201
+    assert int(created.json()["id"]) > 100_000
+    assert created.json()["properties"]["hs_note_body"] == "hi"
+    assert control.record("hubspot", "p1", created.json()["id"])["links"] == {
+        "associations": [{"toObjectId": contact, "typeId": 202}]
+    }
+    assert note(other.json()["id"]).status_code == 400
+    assert note("999999999").status_code == 400
+
+
 def test_accounts_never_see_each_others_records(client):
     created = post(client, HS, {"properties": {"email": "a@example.com"}}, auth("hubspot", "p1"))
     other = client.get(f"{HS}/{created.json()['id']}", **auth("hubspot", "p2"))
