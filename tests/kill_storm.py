@@ -38,6 +38,7 @@ class Answer:
     event_id: str
     replayed: bool
     conflicts: int  # 409s (the first request with that key still in flight) before this answer
+    resent: int  # times the request was sent again after a connection error
 
 
 class Nodes:
@@ -125,7 +126,8 @@ class Nodes:
 class Intake:
     """Posts ``posts`` from ``threads`` client threads at ``rate`` requests per second, in a
     background thread, and keeps each answer. A 409 (the same key still in flight on another
-    thread) is retried after a pause, as the IETF draft tells clients to.
+    thread) is retried after a pause, as the IETF draft tells clients to, and so is a request
+    whose connection failed.
 
     Post ``n`` waits until ``allow(n)`` (the test allows so many posts beyond the finished
     jobs): a firehose faster than the machine syncs would measure the machine's capacity, and
@@ -158,12 +160,22 @@ class Intake:
                 "Authorization": f"Bearer {post.api_key}",
                 "Idempotency-Key": post.idempotency_key,
             }
-            conflicts = 0
+            conflicts = resent = 0
             try:
                 while True:
-                    response = session.post(
-                        f"{self.base}/api/v1/leads", json=post.body, headers=headers, timeout=60
-                    )
+                    try:
+                        response = session.post(
+                            f"{self.base}/api/v1/leads", json=post.body, headers=headers, timeout=60
+                        )
+                    except requests.ConnectionError:
+                        # A keep-alive connection the server closed as we reused it: the
+                        # request may or may not have arrived. Sending it again with the same
+                        # key is what the key is for.
+                        if resent >= 5:
+                            raise
+                        resent += 1
+                        time.sleep(0.2)
+                        continue
                     if response.status_code != 409 or conflicts >= 200:
                         break
                     conflicts += 1
@@ -174,6 +186,7 @@ class Intake:
                     str(body.get("id", "")),
                     response.headers.get("Idempotent-Replayed") == "true",
                     conflicts,
+                    resent,
                 )
             except Exception as exc:  # recorded; the test lists them
                 self.errors.append(f"post {n}: {type(exc).__name__}: {exc}")
