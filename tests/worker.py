@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import quote
 
+import requests
 from django.conf import settings
 from django.db import connection
 
@@ -58,12 +61,12 @@ def purge_broker() -> None:
         app.control.purge()
 
 
-@contextmanager
-def celery_worker(
-    concurrency: int = 2, name: str = "test", **env: str
-) -> Iterator[subprocess.Popen]:
-    """Start ``celery worker``; wait until it answers; stop it on exit."""
-    log = settings.VAR_DIR / f"worker-{name}.log"
+def start_worker(concurrency: int = 2, name: str = "test", **env: str) -> subprocess.Popen:
+    """Start ``celery worker`` in its own process group and return at once (see ``worker_ready``).
+
+    The kill storm restarts nodes without waiting for them, as a supervisor would; other tests
+    use ``celery_worker``, which waits.
+    """
     cmd = [
         sys.executable,
         "-m",
@@ -80,6 +83,88 @@ def celery_worker(
         "--without-gossip",
         "--without-mingle",
     ]
+    with open(worker_log(name), "wb") as out:
+        return subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=worker_env(**env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def worker_log(name: str) -> Path:
+    return settings.VAR_DIR / f"worker-{name}.log"
+
+
+def worker_ready(name: str) -> bool:
+    """The node called ``name`` has connected to the broker and consumes (its log says so)."""
+    log = worker_log(name)
+    return log.exists() and b"ready" in log.read_bytes()
+
+
+def pool_children(pid: int) -> list[int]:
+    """The prefork pool processes of the worker node ``pid`` (its child processes; Linux)."""
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
+
+
+def stop(proc: subprocess.Popen, timeout: float = 20) -> None:
+    """Warm shutdown (SIGTERM), then SIGKILL of the whole process group if it hangs."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(proc)
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL a process started with ``start_new_session`` and all its children."""
+    with suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+@contextmanager
+def celery_worker(
+    concurrency: int = 2, name: str = "test", **env: str
+) -> Iterator[subprocess.Popen]:
+    """Start ``celery worker``; wait until it answers; stop it on exit."""
+    proc = start_worker(concurrency, name, **env)
+    try:
+        wait_for(lambda: worker_ready(name) or proc.poll() is not None, timeout=60)
+        if proc.poll() is not None:
+            raise RuntimeError(f"worker exited early:\n{worker_log(name).read_text()[-3000:]}")
+        yield proc
+    finally:
+        stop(proc)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def web_server(workers: int = 2, threads: int = 4, name: str = "web", **env: str) -> Iterator[str]:
+    """The product in gunicorn, as deployed, against the test database; yields its base URL.
+
+    For load the in-process ``live_server`` cannot carry: it is one Python process (one core
+    at most, shared with the test itself), while gunicorn's workers are separate processes.
+    """
+    port = free_port()
+    log = settings.VAR_DIR / f"gunicorn-{name}.log"
+    cmd = [
+        *(sys.executable, "-m", "gunicorn", "agency.wsgi:application"),
+        *("--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads)),
+        *("--worker-class", "gthread", "--log-level", "warning"),
+    ]
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             cmd,
@@ -89,19 +174,23 @@ def celery_worker(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    try:
-        wait_for(lambda: b"ready" in log.read_bytes() or proc.poll() is not None, timeout=60)
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
         if proc.poll() is not None:
-            raise RuntimeError(f"worker exited early:\n{log.read_text()[-3000:]}")
-        yield proc
+            return True
+        try:
+            return requests.get(f"{base}/healthz", timeout=2).ok
+        except requests.RequestException:
+            return False
+
+    try:
+        wait_for(up, timeout=60, interval=0.2)
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited early:\n{log.read_text()[-3000:]}")
+        yield base
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(proc)
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 30, interval: float = 0.1) -> object:
