@@ -78,6 +78,32 @@ def test_celery_is_configured_not_to_lose_work():
     assert conf.task_time_limit < visibility
 
 
+@pytest.mark.parametrize("limit", ["300", "30", "20", "2"])
+def test_a_short_task_time_limit_still_leaves_a_soft_limit_below_it(limit):
+    """With the soft limit at "hard - 30", a hard limit of 30 s or less made Celery refuse
+    every publish (soft_time_limit must be <= time_limit): no lead would ever sync."""
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.CELERY_TASK_SOFT_TIME_LIMIT, s.CELERY_TASK_TIME_LIMIT)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "agency.settings",
+            "CELERY_TASK_TIME_LIMIT": limit,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    soft, hard = map(int, result.stdout.split())
+    assert 0 < soft < hard or soft == hard == 1, (soft, hard)
+    if hard >= 150:
+        assert soft == hard - 30
+
+
 def test_every_scheduled_interval_and_countdown_is_below_the_visibility_timeout():
     visibility = app.conf.broker_transport_options["visibility_timeout"]
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
