@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from connectors import call_log
@@ -26,6 +26,7 @@ from syncs import dedupe
 from syncs.audit import SYSTEM, audit_log
 from syncs.crm import crm_client_for
 from syncs.crm_writes import WriteContext, write_contact, write_deal, write_note, write_tags
+from syncs.job_load import load_claimed_job
 from syncs.mapping import apply_rules, rules_for
 from syncs.models import AiEvent, EventKind, JobStatus, SyncJob
 from syncs.normalise import Person, normalise_person
@@ -66,17 +67,10 @@ def sync_job_claim(job_id: int) -> SyncJob | None:
     )
     if not taken:
         return None
-    # One read for everything the run needs: the event, the client, the connection with its
-    # field mapping, and whether the event has other jobs (an event's jobs are all created with
-    # it, so a job without siblings settles the event's status on its own).
-    others = SyncJob.objects.filter(event_id=OuterRef("event_id")).exclude(pk=OuterRef("pk"))
-    job = (
-        SyncJob.objects.select_related("event", "client", "connection", "connection__field_mapping")
-        .annotate(has_siblings=Exists(others))
-        .get(pk=job_id)
-    )
-    if job.event.client_id == job.client_id:
-        job.event.client = job.client  # one tenant; saves a query when the event is announced
+    # One read for everything the run needs (a prebuilt statement: see syncs.job_load).
+    job = load_claimed_job(job_id)
+    if job is None:
+        raise SyncJob.DoesNotExist(f"sync job {job_id} was claimed and then deleted")
     return job
 
 
