@@ -5,6 +5,13 @@ acknowledged only after it ran (``acks_late``), a task whose worker died is re-q
 (``reject_on_worker_lost``), each worker reserves one message at a time (prefetch 1), and the
 broker's visibility timeout is longer than any countdown we schedule, so a delayed message is
 never delivered twice just because it waited.
+
+Database connections outlive a task, as they outlive a web request: Celery's Django fixup
+closes every connection before and after each task unless ``CELERY_DB_REUSE_MAX`` is set (a
+new PostgreSQL backend per task, with its cold catalogue caches, cost more than the task's own
+queries). With it set, ``_recycle_connections`` applies Django's request-boundary rule instead:
+a connection is closed when it is broken, left outside autocommit, or older than
+``CONN_MAX_AGE``, and with ``CONN_HEALTH_CHECKS`` the next task checks it before use.
 """
 
 from __future__ import annotations
@@ -13,7 +20,8 @@ import importlib
 import os
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import task_postrun, task_prerun, worker_init
+from django.db import connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agency.settings")
 
@@ -45,3 +53,16 @@ def _warm_imports(**_: object) -> None:
             importlib.import_module(f"connectors.{spec.slug}.client")
         except ModuleNotFoundError:
             continue  # a provider without a CRM client (calendar, POS): nothing to warm
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _recycle_connections(task: object = None, **_: object) -> None:
+    """Close the database connections a task should not reuse (see the module docstring).
+
+    Not for an eager task: it runs inside its caller's transaction, which must stay open."""
+    request = getattr(task, "request", None)
+    if getattr(request, "is_eager", False):
+        return
+    for connection in connections.all(initialized_only=True):
+        connection.close_if_unusable_or_obsolete()

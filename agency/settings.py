@@ -148,6 +148,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connection around every task unless this is set;
+# set, it closes it only every this many tasks, and agency.celery closes a connection when
+# Django would at a request's end (broken, or older than CONN_MAX_AGE).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 # The soft limit lets a task clean up before the hard kill: 30 s before it, or a fifth of the
 # limit when that is short. It must stay positive and below the hard limit, or Celery refuses

@@ -74,10 +74,13 @@ def _done(ctx: WriteContext, object_type: str) -> ExternalRecord | None:
     """What this job already wrote of ``object_type`` (the newest live record), or None.
 
     Read once per job (one query instead of one per step): the job is claimed, so only this
-    worker adds records for it, and ``_record`` adds each new one to the same map.
+    worker adds records for it, and ``_record`` adds each new one to the same map. Not read at
+    all on a job's first claim: only a run of the job writes its records, and none ran before.
     """
     if ctx.written is None:
         ctx.written = {}
+        if not _rerun(ctx):
+            return None
         live = ExternalRecord.objects.filter(job=ctx.job, rolled_back_at__isnull=True)
         for record in live.order_by("-created_at", "-pk"):
             ctx.written.setdefault(record.object_type, record)

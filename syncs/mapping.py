@@ -200,8 +200,15 @@ def field_mapping_save(
 
 
 def rules_for(connection: Any) -> list[dict[str, Any]]:
-    """The connection's saved rules, else the provider's defaults."""
+    """The connection's saved rules, else the provider's defaults.
+
+    Uses the mapping loaded with the connection when it was (a sync job's claim reads it with
+    ``select_related``); otherwise reads it now."""
+    from connectors.models import Connection
     from syncs.models import FieldMapping
 
-    mapping = FieldMapping.objects.filter(connection=connection).first()
+    if Connection.field_mapping.is_cached(connection):
+        mapping = getattr(connection, "field_mapping", None)  # None: loaded, there is none
+    else:
+        mapping = FieldMapping.objects.filter(connection=connection).first()
     return list(mapping.rules) if mapping else default_rules(connection.provider)

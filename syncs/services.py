@@ -26,6 +26,7 @@ from syncs import dedupe
 from syncs.audit import SYSTEM, audit_log
 from syncs.crm import crm_client_for
 from syncs.crm_writes import WriteContext, write_contact, write_deal, write_note, write_tags
+from syncs.job_load import load_claimed_job
 from syncs.mapping import apply_rules, rules_for
 from syncs.models import AiEvent, EventKind, JobStatus, SyncJob
 from syncs.normalise import Person, normalise_person
@@ -37,6 +38,8 @@ from tenants.scoping import for_client
 log = logging.getLogger(__name__)
 # Set in a job's overrides when staff release it from review (see syncs.review).
 REVIEWED = "_reviewed"
+# Where a run keeps the normalised person until its last commit writes it to the event.
+NORMALISED = "_normalised_person"
 CLOCK_SKEW = timedelta(seconds=2)
 PERSON_FIELDS = ("name", "first_name", "last_name", "email", "phone", "company")
 
@@ -64,9 +67,10 @@ def sync_job_claim(job_id: int) -> SyncJob | None:
     )
     if not taken:
         return None
-    job = SyncJob.objects.select_related("event", "client", "connection").get(pk=job_id)
-    if job.event.client_id == job.client_id:
-        job.event.client = job.client  # one tenant; saves a query when the event is announced
+    # One read for everything the run needs (a prebuilt statement: see syncs.job_load).
+    job = load_claimed_job(job_id)
+    if job is None:
+        raise SyncJob.DoesNotExist(f"sync job {job_id} was claimed and then deleted")
     return job
 
 
@@ -87,13 +91,18 @@ def sync_job_run(job_id: int, *, crm: CrmClient | None = None) -> str:
         except Exception as exc:  # a bug must not strand the job in "running"; retry, then dead
             log.exception("sync job %s crashed", job.pk)
             _after_failure(job, ConnectorError(f"{type(exc).__name__}: {exc}"))
-        # The job's outcome, the calls not yet logged and the event's status: one commit.
+        # The job's outcome, the calls not yet logged, the normalised person and the event's
+        # status: one commit.
         with transaction.atomic():
             if crm_id is not None:
                 done = timezone.now()
                 _set(job, JobStatus.SYNCED, crm_id=crm_id, finished_at=done, last_error="")
             call_log.flush()
-            refresh_event_status(job.event)
+            refresh_event_status(
+                job.event,
+                jobs=None if getattr(job, "has_siblings", True) else [job],
+                normalised=getattr(job, NORMALISED, None),
+            )
     return job.status
 
 
@@ -111,7 +120,7 @@ def _execute(job: SyncJob, crm: CrmClient | None) -> str | None:
         hold_for_review(job, "; ".join(person.problems))
         return None
     fields = _lead_fields(lead, person, job.client.default_region)
-    AiEvent.objects.filter(pk=job.event_id).update(normalised=person.as_dict())
+    setattr(job, NORMALISED, person.as_dict())  # stored with the job's outcome
     mapped, problems = apply_rules(rules_for(connection), fields)
     if problems:
         hold_for_review(job, "; ".join(problems))
@@ -251,12 +260,31 @@ def _dead(job: SyncJob, message: str) -> None:
     )
 
 
-def refresh_event_status(event: AiEvent) -> str:
-    """Store the event's status as its jobs now say (the API computes it the same way)."""
-    jobs = list(SyncJob.objects.filter(event=event).order_by("pk"))
+def refresh_event_status(
+    event: AiEvent,
+    *,
+    jobs: list[SyncJob] | None = None,
+    normalised: dict[str, Any] | None = None,
+) -> str:
+    """Store the event's status as its jobs now say (the API computes it the same way).
+
+    ``jobs``: all of the event's jobs, current, when the caller holds them (a job with no
+    siblings); otherwise they are read. ``normalised``: the person a run made of the event,
+    written in the same statement as the status when that changes.
+    """
+    if jobs is None:
+        jobs = list(SyncJob.objects.filter(event=event).order_by("pk"))
     status = event_status([job.status for job in jobs])
+    pending = normalised is not None and normalised != event.normalised
+    extra = {"normalised": normalised} if pending else {}
     # Conditional, so that of two jobs finishing together only one sees the change and announces it.
-    changed = AiEvent.objects.filter(pk=event.pk).exclude(status=status).update(status=status)
+    changed = (
+        AiEvent.objects.filter(pk=event.pk).exclude(status=status).update(status=status, **extra)
+    )
+    if pending and not changed:
+        AiEvent.objects.filter(pk=event.pk).update(normalised=normalised)
+    if pending:
+        event.normalised = normalised
     event.status = status
     if changed:
         announce_event_status(event, jobs)

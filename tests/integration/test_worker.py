@@ -32,3 +32,39 @@ def test_the_task_waits_for_a_worker_and_is_not_lost():
     with celery_worker(name="late"):
         wait_for(lambda: WorkerHeartbeat.objects.filter(nonce=nonce).exists(), timeout=60)
     assert WorkerHeartbeat.objects.filter(nonce=nonce).count() == 1
+
+
+def _worker_backends() -> set[int]:
+    """PostgreSQL backends on the test database other than this test's own."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_a_worker_keeps_its_database_connection_across_tasks():
+    """Celery's Django fixup would close it around every task (a new PostgreSQL backend per
+    task); CELERY_DB_REUSE_MAX and agency.celery keep it while it is healthy and young."""
+    from django.db import connection
+
+    from ..conftest import require
+
+    require(connection.vendor == "postgresql", "needs PostgreSQL (DATABASE_URL)")
+    purge_broker()
+    with celery_worker(concurrency=1, name="reuse"):
+        first = uuid.uuid4().hex
+        heartbeat.delay(first)
+        wait_for(lambda: WorkerHeartbeat.objects.filter(nonce=first).exists(), timeout=60)
+        seen = wait_for(_worker_backends, timeout=10)
+        nonces = [uuid.uuid4().hex for _ in range(4)]
+        for nonce in nonces:
+            heartbeat.delay(nonce)
+        wait_for(
+            lambda: WorkerHeartbeat.objects.filter(nonce__in=nonces).count() == len(nonces),
+            timeout=60,
+        )
+        assert seen & _worker_backends(), "the worker's connection was closed between tasks"

@@ -19,6 +19,9 @@ emulated = crm_fixtures.emulated
 
 pytestmark = pytest.mark.django_db(transaction=True)
 VENDORS = ["hubspot", "salesforce", "zoho", "pipedrive"]
+# What one new lead costs the worker (see the last test); lower them when a change saves more.
+SYNC_STATEMENTS = 23
+SYNC_COMMITS = 4
 CONTACT_TYPES = {"contacts", "contact", "Contact", "persons", "person", "Contacts"}
 
 
@@ -125,3 +128,23 @@ def test_a_new_salesforce_contact_carries_its_tags_line_from_the_create_call(api
     assert data["Description"] == "Switchboard tags: AI_Chatbot; acme-bot"
     assert not ExternalRecord.objects.filter(object_type="contact_tags").exists()
     assert control.counts("salesforce", account)["write_calls"] == 3  # contact, note, its link
+
+
+def test_a_new_lead_syncs_within_its_query_budget(api, world, emulated):
+    """Statements (BEGIN and COMMIT included) one synced lead costs the worker: a new person,
+    contact and note, as in benchmarks/lead_sync.py. A regression here costs every lead."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _connection, account = emulated("hubspot")
+    control.add_default_mapping_fields("hubspot", account)
+    lead = {**LEAD, "lead_score": 10, "intent": "question"}
+    api.post("/api/v1/leads", lead, format="json", **bearer(world.key_a))
+    job = SyncJob.objects.get()
+    with CaptureQueriesContext(connection) as queries:
+        assert sync_job_run(job.pk) == JobStatus.SYNCED
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert len(statements) <= SYNC_STATEMENTS, "\n".join(
+        q["sql"][:120] for q in queries.captured_queries
+    )
+    assert statements.count("COMMIT") <= SYNC_COMMITS

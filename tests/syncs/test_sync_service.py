@@ -323,17 +323,38 @@ def test_a_session_of_another_client_is_not_used(world, crm_a, crm_b):
     assert job.status == JobStatus.NEEDS_REVIEW and "no email or phone" in job.review_reason
 
 
-def test_it_reads_what_a_job_already_wrote_once_per_run(world, crm_a):
+def _record_reads(queries) -> int:
+    return sum(
+        1
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and '"syncs_externalrecord"."job_id" =' in q["sql"]
+    )
+
+
+def test_a_first_run_reads_no_records_and_a_rerun_reads_them_once(world, crm_a):
+    """Only a run of the job writes its records: a first claim has none to read; a re-run
+    reads what the earlier run wrote once for all its steps (contact, deal, note, tags)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from connectors.base import ConnectorError
+
+    crm = MemoryCrm()
+    original, notes = crm.add_note, []
+
+    def flaky(**kwargs):
+        notes.append(kwargs)
+        if len(notes) == 1:
+            raise ConnectorError("503", status=503)
+        return original(**kwargs)
+
+    crm.add_note = flaky
     job = lead_job(world.client_a)
-    with CaptureQueriesContext(connection) as queries:
-        done = run(job, MemoryCrm())
-    assert done.status == JobStatus.SYNCED
-    reads = [
-        q["sql"]
-        for q in queries.captured_queries
-        if q["sql"].startswith("SELECT") and '"syncs_externalrecord"."job_id" =' in q["sql"]
-    ]
-    assert len(reads) == 1  # contact, deal, note and tags steps share one read
+    with CaptureQueriesContext(connection) as first:
+        assert run(job, crm).status == JobStatus.FAILED
+    SyncJob.objects.filter(pk=job.pk).update(next_attempt_at=None)
+    with CaptureQueriesContext(connection) as second:
+        assert run(job, crm).status == JobStatus.SYNCED
+    assert _record_reads(first) == 0 and _record_reads(second) == 1
+    assert crm.writes.count("create_contact") == 1 and crm.writes.count("create_deal") == 1
+    assert len(crm.notes) == 1

@@ -63,3 +63,28 @@ def test_other_clients_endpoints_hear_nothing(world, crm_a):
     services.endpoint_create(client=world.client_b, url="http://127.0.0.1:1/h", event_types=["*"])
     sync_job_run(lead_job(world.client_a).pk, crm=MemoryCrm())
     assert WebhookMessage.objects.count() == 0
+
+
+def test_an_event_with_two_jobs_is_announced_once_both_are_synced(world, crm_a, hooks_a):
+    """A job whose event has another job does not settle the event's status on its own."""
+    from connectors.models import Connection
+    from syncs.intake import event_create
+    from syncs.models import SyncJob
+
+    from ..conftest import LEAD
+
+    world.client_a.crm_provider = ""  # every CRM connection gets a job
+    world.client_a.save()
+    Connection.objects.create(client=world.client_a, provider="salesforce", kind="crm")
+    event = event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
+    first, second = SyncJob.objects.filter(event=event).order_by("pk")
+    crm = MemoryCrm()
+    assert sync_job_run(first.pk, crm=crm) == "synced"
+    event.refresh_from_db()
+    assert event.status == "processing" and not WebhookMessage.objects.exists()
+    assert event.normalised["phone"] == "+14155552671"
+    assert sync_job_run(second.pk, crm=crm) == "synced"
+    event.refresh_from_db()
+    assert event.status == "synced"
+    (message,) = WebhookMessage.objects.all()
+    assert [t["provider"] for t in message.payload["targets"]] == ["hubspot", "salesforce"]
