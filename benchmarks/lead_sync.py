@@ -68,13 +68,8 @@ def setup_tenants(clients: int) -> tuple[list[str], str]:
     HubSpot allows 110 calls per 10 s per account and a lead costs about six calls, so a
     steady 50 leads/s is only possible spread over many clients, as it is in production.
     """
-    from datetime import timedelta
 
-    from django.utils import timezone
-
-    from connectors.emulators.auth import issue_token_for_tests
     from connectors.emulators.crm import control
-    from connectors.models import Connection
     from tenants.models import Agency, ApiKey, Client
 
     tag = uuid.uuid4().hex[:8]
@@ -84,16 +79,7 @@ def setup_tenants(clients: int) -> tuple[list[str], str]:
         client = Client.objects.create(
             agency=agency, name=f"Synced {i}", slug=f"synced-{i}", crm_provider="hubspot"
         )
-        account = f"bench-{tag}-{i}"
-        Connection.objects.create(
-            client=client,
-            provider="hubspot",
-            kind="crm",
-            external_account_id=account,
-            access_token=issue_token_for_tests("hubspot", account, 24 * 3600),
-            token_expires_at=timezone.now() + timedelta(hours=24),
-        )
-        control.add_default_mapping_fields("hubspot", account)
+        control.connect_client(client, "hubspot", f"bench-{tag}-{i}")
         keys.append(ApiKey.issue(client=client, name="bench")[1])
     parked = Client.objects.create(
         agency=agency, name="Parked", slug="parked", crm_provider="hubspot"

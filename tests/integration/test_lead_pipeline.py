@@ -101,12 +101,7 @@ def storm_size() -> int:
 def storm_clients(world, count: int) -> list[tuple[str, str]]:
     """``count`` clients of the agency, each with its own HubSpot account in the emulator, as
     the load is spread in production; returns (API key, emulator account) pairs."""
-    from datetime import timedelta
 
-    from django.utils import timezone
-
-    from connectors.emulators.auth import issue_token_for_tests
-    from connectors.models import Connection
     from tenants.models import ApiKey, Client
 
     pairs = []
@@ -115,15 +110,7 @@ def storm_clients(world, count: int) -> list[tuple[str, str]]:
             agency=world.agency, name=f"Storm {i}", slug=f"storm-{i}", crm_provider="hubspot"
         )
         account = f"storm-{i}"
-        Connection.objects.create(
-            client=client,
-            provider="hubspot",
-            kind="crm",
-            external_account_id=account,
-            access_token=issue_token_for_tests("hubspot", account, 24 * 3600),
-            token_expires_at=timezone.now() + timedelta(hours=24),
-        )
-        control.add_default_mapping_fields("hubspot", account)
+        control.connect_client(client, "hubspot", account)
         pairs.append((ApiKey.issue(client=client, name="storm")[1], account))
     return pairs
 

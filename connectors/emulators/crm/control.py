@@ -109,6 +109,29 @@ def add_default_mapping_fields(vendor: str, account_id: str) -> None:
         add_custom_field(vendor, account_id, CONTACT_OBJECT[vendor], target, target)
 
 
+def connect_client(client: Any, vendor: str, account_id: str, hours: int = 24) -> Any:
+    """Connect ``client`` to an emulated CRM account as the OAuth flow would, with a token
+    good for ``hours`` and the custom fields its default field map writes: the set-up of the
+    load tests and benchmarks, which need many connected clients quickly."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from connectors.emulators.auth import issue_token_for_tests
+    from connectors.models import Connection
+
+    connection = Connection.objects.create(
+        client=client,
+        provider=vendor,
+        kind="crm",
+        external_account_id=account_id,
+        access_token=issue_token_for_tests(vendor, account_id, hours * 3600),
+        token_expires_at=timezone.now() + timedelta(hours=hours),
+    )
+    add_default_mapping_fields(vendor, account_id)
+    return connection
+
+
 def seed(vendor: str, account_id: str, object_type: str, rows: list[dict[str, Any]]) -> list[str]:
     """Insert records as if an admin had imported them (no API call is counted)."""
     from connectors.emulators.crm import pipedrive, salesforce
