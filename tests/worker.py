@@ -83,7 +83,12 @@ def start_worker(concurrency: int = 2, name: str = "test", **env: str) -> subpro
         "--without-gossip",
         "--without-mingle",
     ]
-    with open(worker_log(name), "wb") as out:
+    return spawn(cmd, worker_log(name), **env)
+
+
+def spawn(cmd: list[str], log: Path, **env: str) -> subprocess.Popen:
+    """``cmd`` in its own process group (killable as a whole), output to ``log``."""
+    with open(log, "wb") as out:
         return subprocess.Popen(
             cmd,
             cwd=ROOT,
@@ -165,15 +170,7 @@ def web_server(workers: int = 2, threads: int = 4, name: str = "web", **env: str
         *("--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads)),
         *("--worker-class", "gthread", "--log-level", "warning"),
     ]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env=worker_env(**env),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    proc = spawn(cmd, log, **env)
     base = f"http://127.0.0.1:{port}"
 
     def up() -> bool:
