@@ -75,12 +75,20 @@ def _unpaired_surrogate(value: object) -> bool:
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-        elif isinstance(item, str) and not item.isascii():
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return True
+        elif isinstance(item, str) and not _no_surrogates(item):
+            return True
     return False
+
+
+def _no_surrogates(text: str) -> bool:
+    """True when ``text`` holds no surrogate code point: exactly when it encodes to UTF-8."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _given(attrs: dict, name: str) -> bool:
@@ -199,13 +207,9 @@ def _plain_value(field: serializers.Field, value: object) -> bool:
         if getattr(validator, "requires_context", False):
             return False
         if type(validator) is ProhibitSurrogateCharactersValidator:
-            # The same test without DRF's loop over every character in Python: a string
-            # encodes to UTF-8 exactly when it holds no surrogate code point.
-            if not value.isascii():
-                try:
-                    value.encode("utf-8")
-                except UnicodeEncodeError:
-                    return False
+            # The same test without DRF's loop over every character in Python.
+            if not _no_surrogates(value):
+                return False
             continue
         validator(value)
     return True

@@ -57,6 +57,17 @@ def lose_the_record_of(monkeypatch, object_type: str) -> None:
     monkeypatch.setattr(syncs.crm_writes, "_record", failing)
 
 
+def first_run_loses_the_record_of(
+    api, world, emulated, vendor: str, monkeypatch, kind: str
+) -> tuple[str, SyncJob]:
+    """A lead whose first run writes ``kind`` to the CRM and then fails before recording it."""
+    account = connect(world, vendor, emulated)
+    job = post_lead(api, world)
+    lose_the_record_of(monkeypatch, kind)
+    assert sync_job_run(job.pk) == JobStatus.FAILED
+    return account, job
+
+
 def run_again(job: SyncJob) -> SyncJob:
     SyncJob.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now())
     assert sync_job_run(job.pk) == JobStatus.SYNCED, SyncJob.objects.get(pk=job.pk).last_error
@@ -67,10 +78,7 @@ def run_again(job: SyncJob) -> SyncJob:
 def test_a_deal_created_but_not_recorded_is_found_not_duplicated(
     api, world, emulated, vendor, monkeypatch
 ):
-    account = connect(world, vendor, emulated)
-    job = post_lead(api, world)
-    lose_the_record_of(monkeypatch, "deal")
-    assert sync_job_run(job.pk) == JobStatus.FAILED
+    account, job = first_run_loses_the_record_of(api, world, emulated, vendor, monkeypatch, "deal")
     assert control.counts(vendor, account)["objects"][DEALS[vendor]] == 1
     assert not ExternalRecord.objects.filter(object_type="deal").exists()
 
@@ -85,10 +93,7 @@ def test_a_deal_created_but_not_recorded_is_found_not_duplicated(
 def test_a_note_created_but_not_recorded_is_found_not_duplicated(
     api, world, emulated, vendor, monkeypatch
 ):
-    account = connect(world, vendor, emulated)
-    job = post_lead(api, world)
-    lose_the_record_of(monkeypatch, "note")
-    assert sync_job_run(job.pk) == JobStatus.FAILED
+    account, job = first_run_loses_the_record_of(api, world, emulated, vendor, monkeypatch, "note")
     job = run_again(job)
     (note,) = control.records(vendor, account, NOTES[vendor])
     assert ExternalRecord.objects.get(job=job, object_type="note").external_id == note["id"]
