@@ -100,12 +100,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
-    # Statements sent with server-side parameters (the intake's write, syncs.intake_sql) are
-    # prepared after this many runs on a connection; Django's own client-side-binding queries
-    # never are. Set it empty behind a transaction-mode pooler that cannot keep them.
+    # Queries are sent with server-side parameters (DB_SERVER_SIDE_BINDING), so a statement
+    # run this many times on a connection is prepared: PostgreSQL parses and plans it once.
+    # With Django's default client-side binding every ORM query was parsed and planned each
+    # time, which was half of PostgreSQL's CPU per synced lead. Set the threshold empty behind
+    # a transaction-mode pooler that cannot keep prepared statements.
     threshold = env.str("DB_PREPARE_THRESHOLD", default="5")
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "prepare_threshold", int(threshold) if threshold else None
+    )
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "server_side_binding", env.bool("DB_SERVER_SIDE_BINDING", default=True)
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
