@@ -1,5 +1,7 @@
-"""kombu's Redis transport, reusing one ``redis.Redis`` object per channel for publishing.
+"""Publishing to the broker: kombu's Redis transport with one client per channel, and a
+cheaper publisher for the tasks sent on every lead.
 
+kombu's Redis transport, reusing one ``redis.Redis`` object per channel for publishing:
 kombu's Redis channel builds a new ``redis.Redis`` for every message it publishes
 (``conn_or_acquire`` → ``_create_client``). The constructor fills a table of some 170 response
 callbacks: on the intake path that cost more CPU than the LPUSH itself. The connection pool is
@@ -12,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from kombu.transport import redis
+from kombu.utils.uuid import uuid
 
 
 class Channel(redis.Channel):
@@ -28,3 +31,92 @@ class Channel(redis.Channel):
 
 class Transport(redis.Transport):
     Channel = Channel
+
+
+class TaskPublisher:
+    """Publishes one task's messages for less CPU than ``apply_async``, with the same message.
+
+    ``apply_async`` → ``send_task`` merges the task's options, routes, looks up a dozen
+    settings and builds an ``AsyncResult`` on every call: on the intake path that was most of
+    the cost of publishing a job, about a fifth of the whole request. Those depend only on the
+    task, so they are worked out once here; each call then builds the message with Celery's own
+    ``create_task_message`` (protocol 2) and sends it with kombu's ``Producer.publish``, with
+    Celery's publish-retry policy. Tests compare the message with what ``apply_async`` sends.
+
+    Only the plain case is taken: a message with no countdown to the task's default queue on a
+    direct exchange. Anything else (eager mode, a countdown, another route) is
+    ``apply_async``'s, unchanged.
+    """
+
+    def __init__(self, task: Any) -> None:
+        self.task = task
+        self._plan: dict[str, Any] | None = None
+
+    def send(self, args: tuple, countdown: float | None = None) -> None:
+        """Publish ``args`` for the task now (or after ``countdown`` seconds, by apply_async)."""
+        app = self.task.app
+        plain = not countdown and not app.conf.task_always_eager
+        plan = (self._plan or self._make_plan()) if plain else None
+        if not plan:
+            self.task.apply_async(args, countdown=countdown)
+            return
+        task_id = uuid()
+        parent = app.current_worker_task
+        root_id = parent_id = None
+        if parent:  # as send_task links a message sent from inside a task to it
+            root_id, parent_id = parent.request.root_id or parent.request.id, parent.request.id
+        headers, properties, body, _ = app.amqp.create_task_message(
+            task_id,
+            self.task.name,
+            args,
+            {},
+            reply_to=app.thread_oid,
+            root_id=root_id,
+            parent_id=parent_id,
+            **plan["message"],
+        )
+        with app.producer_or_acquire() as producer:
+            producer.publish(
+                body,
+                headers=headers,
+                **properties,
+                **plan["publish"],
+            )
+
+    def _make_plan(self) -> dict[str, Any] | None:
+        app = self.task.app
+        conf = app.conf
+        options = {k: v for k, v in self.task._get_exec_options().items() if v is not None}
+        message = {
+            "time_limit": options.pop("time_limit", None),
+            "soft_time_limit": options.pop("soft_time_limit", None),
+            "ignore_result": options.pop("ignore_result", self.task.ignore_result),
+            "create_sent_event": conf.task_send_sent_event,
+        }
+        if options.pop("expires", None) is not None:
+            return None
+        route = app.amqp.router.route(options, self.task.name, (), {}, self.task)
+        queue = route.pop("queue", None)
+        route.pop("serializer", None)
+        if (
+            queue is None
+            or route
+            or queue.exchange.type != "direct"
+            or message["create_sent_event"]
+            or conf.task_compression
+        ):
+            return None
+        self._plan = {
+            "message": message,
+            "publish": {
+                # send_task_message's conversion to the anonymous exchange for a direct queue
+                "exchange": "",
+                "routing_key": queue.name,
+                "serializer": conf.task_serializer,
+                "delivery_mode": queue.exchange.delivery_mode or conf.task_default_delivery_mode,
+                "retry": conf.task_publish_retry,
+                "retry_policy": conf.task_publish_retry_policy,
+                "declare": [queue],
+            },
+        }
+        return self._plan

@@ -57,13 +57,13 @@ def publish_now(
 
     Returns how many messages the broker accepted.
     """
-    from syncs.tasks import run_sync_job
+    from syncs.tasks import run_sync_job_publisher
 
     sent = 0
     delay = None if countdown is None else min(max(countdown, 0), settings.CELERY_MAX_COUNTDOWN)
     for job_id in job_ids:
         try:
-            run_sync_job.apply_async((job_id,), countdown=delay)
+            run_sync_job_publisher.send((job_id,), countdown=delay)
         except Exception:  # the broker is unreachable: the row stays for the sweeper
             log.exception("could not publish sync job %s; the sweeper will retry", job_id)
             if stamped:

@@ -8,6 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from agency.broker import TaskPublisher
 from syncs.models import IdempotencyRecord
 
 
@@ -17,6 +18,10 @@ def run_sync_job(job_id: int) -> str:
     from syncs.services import sync_job_run
 
     return sync_job_run(job_id)
+
+
+# Every lead publishes one of these: the per-task work of apply_async is done once (see there).
+run_sync_job_publisher = TaskPublisher(run_sync_job)
 
 
 @shared_task(name="syncs.tasks.sweep_outbox")

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from kombu import Connection as KombuConnection
 
+from agency.celery import app as celery_app
 from connectors.models import Connection
 from syncs.intake import event_create
 from syncs.models import AiEvent, JobStatus, SyncJob
@@ -124,7 +127,7 @@ def test_a_broker_outage_does_not_fail_the_request(world, crm_a, broker, monkeyp
     def down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr(tasks.run_sync_job, "apply_async", down)
+    monkeypatch.setattr(tasks.run_sync_job_publisher, "send", down)
     event = event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
     assert AiEvent.objects.filter(pk=event.pk).exists()
     job = SyncJob.objects.get()
@@ -191,3 +194,56 @@ def test_a_client_with_several_crm_connections_gets_one_job_each(world, crm_a, b
         (crm_a.pk, "hubspot"),
         (other.pk, "salesforce"),
     ]
+
+
+def _raw_messages() -> list[tuple[dict, dict, object]]:
+    """(headers, properties, decoded body) of every message in the in-memory default queue."""
+    out = []
+    with KombuConnection("memory://") as conn:
+        queue = conn.SimpleQueue("celery")
+        while True:
+            try:
+                message = queue.get(block=False)
+            except queue.Empty:
+                break
+            out.append((message.headers, dict(message.properties), message.decode()))
+            message.ack()
+        queue.close()
+    return out
+
+
+def test_the_job_publisher_sends_the_message_apply_async_sends(broker):
+    from syncs.tasks import run_sync_job, run_sync_job_publisher
+
+    run_sync_job.apply_async((7,))
+    run_sync_job_publisher.send((7,))
+    (ours_h, ours_p, ours_b), (theirs_h, theirs_p, theirs_b) = reversed(_raw_messages())
+    for headers, properties in ((ours_h, ours_p), (theirs_h, theirs_p)):
+        assert headers["id"] == headers["root_id"] == properties.pop("correlation_id")
+        for varying in ("id", "root_id"):
+            headers.pop(varying)
+        properties.pop("delivery_tag")
+    assert ours_h == theirs_h and ours_p == theirs_p and ours_b == theirs_b
+    assert ours_h["task"] == "syncs.tasks.run_sync_job" and ours_b[0] == [7]
+    assert ours_h["timelimit"] == [
+        settings.CELERY_TASK_TIME_LIMIT,
+        settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    ]
+    assert ours_p["delivery_info"] == {"exchange": "", "routing_key": "celery"}
+
+
+def test_the_job_publisher_leaves_a_countdown_and_eager_mode_to_apply_async(broker, monkeypatch):
+    from syncs import tasks
+
+    tasks.run_sync_job_publisher.send((8,), countdown=30)
+    [(headers, _, body)] = _raw_messages()
+    assert body[0] == [8] and headers["eta"]  # the delayed message, as apply_async sends it
+    ran = []
+    monkeypatch.setattr("syncs.services.sync_job_run", lambda job_id: ran.append(job_id) or "x")
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        tasks.run_sync_job_publisher.send((9,))
+    finally:
+        celery_app.conf.task_always_eager = eager
+    assert ran == [9] and _raw_messages() == []
