@@ -274,12 +274,15 @@ def emulator_server(python: str, port: int, workers: int, env: dict[str, str]) -
     return gunicorn(python, port, workers, {**env, "DJANGO_SETTINGS_MODULE": EMULATOR_SETTINGS})
 
 
-def gunicorn(python: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
+def gunicorn(
+    python: str, port: int, workers: int, env: dict[str, str], threads: int = 4
+) -> subprocess.Popen:
+    worker_class = "gthread" if threads > 1 else "sync"
     return subprocess.Popen(
         [
             *(python, "-m", "gunicorn", "agency.wsgi:application"),
-            *("--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", "4"),
-            *("--worker-class", "gthread", "--log-level", "warning"),
+            *("--bind", f"127.0.0.1:{port}", "--workers", str(workers)),
+            *("--threads", str(threads), "--worker-class", worker_class, "--log-level", "warning"),
         ],
         cwd=ROOT,
         env=env,
@@ -325,6 +328,9 @@ def main() -> None:
     parser.add_argument("--pool", default="prefork", help="Celery pool: prefork or threads")
     parser.add_argument("--clients", type=int, default=50, help="clients sharing the load")
     parser.add_argument("--web-workers", type=int, default=3)
+    parser.add_argument(
+        "--web-threads", type=int, default=4, help="threads per web worker (1: sync workers)"
+    )
     parser.add_argument("--emulator-workers", type=int, default=2)
     parser.add_argument(
         "--rounds", type=int, default=1, help="turns the throughput phase is split into"
@@ -352,7 +358,7 @@ def main() -> None:
     )
     keys, parked_key = setup_tenants(args.clients)
     vacuum()
-    web = gunicorn(python, port, args.web_workers, env)
+    web = gunicorn(python, port, args.web_workers, env, args.web_threads)
     emulator = emulator_server(python, vendor_port, args.emulator_workers, env)
     procs = [web, emulator]
     roots = {"web": [web.pid], "emulator": [emulator.pid], "workers": []}
