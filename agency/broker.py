@@ -11,6 +11,8 @@ else. Selected with ``CELERY_BROKER_TRANSPORT`` when the broker is Redis.
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 from kombu.transport import redis
@@ -27,6 +29,42 @@ class Channel(redis.Channel):
         if client is None or client.connection_pool is not self.pool:  # a new pool after close
             client = self._sync_client = super()._create_client()
         return client
+
+    def waiting_task_args(self, queue: str, task: str) -> list[list]:
+        """The positional arguments of each ``task`` message waiting in ``queue`` (at every
+        priority level), read without consuming anything.
+
+        Messages a worker has taken (kombu's ``unacked`` hash) are not included: those are not
+        waiting, and if their worker died they come back only after the visibility timeout.
+        """
+        keys = dict.fromkeys(self._q_for_pri(queue, pri) for pri in self.priority_steps)
+        found: list[list] = []
+        with self.conn_or_acquire() as client:
+            for key in keys:
+                start = 0
+                while raws := client.lrange(key, start, start + WAITING_READ_CHUNK - 1):
+                    start += len(raws)
+                    found.extend(message_task_args(raw, task) for raw in raws)
+        return [args for args in found if args is not None]
+
+
+# Messages read per LRANGE when listing a queue (a backlog can hold tens of thousands).
+WAITING_READ_CHUNK = 1000
+
+
+def message_task_args(raw: bytes, task: str) -> list | None:
+    """A kombu Redis envelope's task arguments if it is a ``task`` message, else None."""
+    try:
+        message = json.loads(raw)
+        if message.get("headers", {}).get("task") != task:
+            return None
+        body = message["body"]
+        if message.get("properties", {}).get("body_encoding") == "base64":
+            body = base64.b64decode(body)
+        args = json.loads(body)[0]
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None  # not a Celery protocol 2 JSON message: nothing we published
+    return args if isinstance(args, list) else None
 
 
 class Transport(redis.Transport):
@@ -82,6 +120,19 @@ class TaskPublisher:
                 **properties,
                 **plan["publish"],
             )
+
+    def waiting_args(self) -> list[list] | None:
+        """The arguments of this task's messages waiting in its broker queue, or None where
+        that cannot be read (a broker other than Redis, or a route this class does not take).
+        """
+        plan = self._plan or self._make_plan()
+        if not plan:
+            return None
+        with self.task.app.connection_for_write() as connection:
+            channel = connection.default_channel
+            if not isinstance(channel, Channel):
+                return None
+            return channel.waiting_task_args(plan["publish"]["routing_key"], self.task.name)
 
     def _make_plan(self) -> dict[str, Any] | None:
         app = self.task.app

@@ -92,7 +92,12 @@ def lease_seconds() -> int:
 def lost_jobs(now=None) -> list[int]:
     """Ids of jobs whose message was probably lost: committed but not published (or published
     long ago and still not started), a retry whose message never came, or a running job whose
-    worker died past its lease."""
+    worker died past its lease.
+
+    A pending or queued job whose message is still waiting in the broker's queue is not lost,
+    only behind a backlog: it is left out (where the broker can be read, see
+    ``jobs_waiting_in_broker``), or every sweep in a backlog would publish it again.
+    """
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.SYNC_REPUBLISH_AFTER_SECONDS)
     waiting = Q(status__in=[JobStatus.PENDING, JobStatus.QUEUED]) & (
@@ -104,11 +109,31 @@ def lost_jobs(now=None) -> list[int]:
     dead_worker = Q(
         status=JobStatus.RUNNING, started_at__lt=now - timedelta(seconds=lease_seconds())
     ) & (Q(published_at__isnull=True) | Q(published_at__lt=stale))
-    return list(
+    candidates = list(
         SyncJob.objects.filter(waiting | retry_lost | dead_worker)
         .order_by("pk")
-        .values_list("pk", flat=True)[:SWEEP_BATCH]
+        .values_list("pk", "status")[:SWEEP_BATCH]
     )
+    not_started = (JobStatus.PENDING, JobStatus.QUEUED)
+    in_queue = (
+        jobs_waiting_in_broker() if any(s in not_started for _, s in candidates) else None
+    ) or set()
+    return [pk for pk, status in candidates if not (status in not_started and pk in in_queue)]
+
+
+def jobs_waiting_in_broker() -> set[int] | None:
+    """Ids of the sync jobs whose message waits in the broker's queue; None where the broker
+    cannot be read that way (then every candidate is re-published, as before)."""
+    from syncs.tasks import run_sync_job_publisher
+
+    try:
+        waiting = run_sync_job_publisher.waiting_args()
+    except Exception:  # the broker is unreachable: re-publishing will fail and say so
+        log.warning("could not list the sync-job messages waiting in the broker", exc_info=True)
+        return None
+    if waiting is None:
+        return None
+    return {args[0] for args in waiting if args and isinstance(args[0], int)}
 
 
 def release_waiting(connection: Connection | None = None) -> list[int]:

@@ -43,3 +43,40 @@ def test_it_is_celerys_transport_when_the_broker_is_redis():
     from agency.celery import app
 
     assert type(app.connection_for_write().transport).__module__ == "agency.broker"
+
+
+def test_it_lists_a_tasks_waiting_messages_without_consuming_them():
+    """What the outbox sweeper reads to tell a message behind a backlog from a lost one."""
+    require(bool(settings.REDIS_URL), "REDIS_URL is not set")
+    from celery import Celery
+
+    from agency.broker import Channel, TaskPublisher
+
+    queue = f"test-waiting-{uuid.uuid4().hex}"
+    app = Celery("waiting-test", broker=settings.REDIS_URL, set_as_current=False)
+    app.conf.update(broker_transport="agency.broker:Transport", task_default_queue=queue)
+
+    def run(job_id: int) -> int:
+        return job_id
+
+    job = TaskPublisher(app.task(name="test.job")(run))
+    other = TaskPublisher(app.task(name="test.other")(run))
+    try:
+        for n in (1, 2, 3):
+            job.send((n,))
+        other.send((4,))
+        job.send((5,), countdown=60)  # apply_async's path: the same queue, with an eta
+        assert sorted(job.waiting_args()) == [[1], [2], [3], [5]]
+        assert job.waiting_args() == job.waiting_args()  # nothing was consumed
+        with app.connection_for_write() as conn:
+            channel = conn.default_channel
+            assert isinstance(channel, Channel)
+            taken = conn.SimpleQueue(queue).get(timeout=5)  # a worker takes the oldest
+            assert taken.headers["task"] == "test.job"
+            assert sorted(job.waiting_args()) == [[2], [3], [5]]
+            taken.ack()
+            channel.client.lpush(queue, b"not json", b'{"headers": {"task": "test.job"}}')
+            assert sorted(job.waiting_args()) == [[2], [3], [5]]
+    finally:
+        with app.connection_for_write() as conn:
+            conn.default_channel.client.delete(queue)

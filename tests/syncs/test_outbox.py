@@ -247,3 +247,46 @@ def test_the_job_publisher_leaves_a_countdown_and_eager_mode_to_apply_async(brok
     finally:
         celery_app.conf.task_always_eager = eager
     assert ran == [9] and _raw_messages() == []
+
+
+@pytest.fixture
+def redis_celery(broker):
+    """Celery on the real Redis broker (over the in-memory one the module's tests use)."""
+    from tests.conftest import require
+
+    require(bool(settings.REDIS_URL), "REDIS_URL is not set")
+    conf = celery_app.conf
+    conf.broker_url, conf.broker_transport = settings.REDIS_URL, "agency.broker:Transport"
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    yield celery_app
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+def _lose_messages_of(job_id: int) -> int:
+    """Take ``job_id``'s messages out of the Redis queue, as a Redis restart would lose them."""
+    from agency.broker import message_task_args
+
+    with celery_app.connection_for_write() as conn:
+        client = conn.default_channel.client
+        raws = [r for r in client.lrange("celery", 0, -1) if message_task_args(r, TASK) == [job_id]]
+        return sum(client.lrem("celery", 0, raw) for raw in raws)
+
+
+TASK = "syncs.tasks.run_sync_job"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweeper_leaves_a_job_whose_message_waits_behind_a_backlog(world, crm_a, redis_celery):
+    event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
+    job = SyncJob.objects.get()
+    long_ago = timezone.now() - timedelta(minutes=10)
+    SyncJob.objects.filter(pk=job.pk).update(published_at=long_ago)
+    try:
+        assert outbox_sweep()["republished"] == 0  # its message is still in the queue
+        assert _lose_messages_of(job.pk) == 1
+        assert outbox_sweep()["republished"] == 1  # now it was lost
+        assert _lose_messages_of(job.pk) == 1  # exactly one new message
+    finally:
+        _lose_messages_of(job.pk)
