@@ -4,8 +4,8 @@ and Celery pointed at kombu's in-memory transport so tests read the messages rea
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from kombu import Connection as KombuConnection
@@ -33,10 +33,10 @@ class Published:
     eta: str | None
 
 
-def drain_memory_queue(task: str) -> list[tuple[list, str | None]]:
-    """(args, eta) of each ``task`` message in kombu's in-memory default queue, in publishing
-    order; every message is consumed."""
-    out: list[tuple[list, str | None]] = []
+def memory_messages() -> list[tuple[dict, dict, Any]]:
+    """(headers, properties, decoded body) of each message in kombu's in-memory default queue,
+    in publishing order; every message is consumed."""
+    out: list[tuple[dict, dict, Any]] = []
     with KombuConnection("memory://") as conn:
         queue = conn.SimpleQueue("celery")
         while True:
@@ -44,14 +44,19 @@ def drain_memory_queue(task: str) -> list[tuple[list, str | None]]:
                 message = queue.get(block=False)
             except queue.Empty:
                 break
-            body = message.body if isinstance(message.body, list | tuple) else None
-            if body is None:
-                body = json.loads(message.body)
-            if message.headers.get("task") == task:
-                out.append((body[0], message.headers.get("eta")))
+            out.append((message.headers, dict(message.properties), message.decode()))
             message.ack()
         queue.close()
     return out
+
+
+def drain_memory_queue(task: str) -> list[tuple[list, str | None]]:
+    """(args, eta) of each ``task`` message in the in-memory queue (all are consumed)."""
+    return [
+        (body[0], headers.get("eta"))
+        for headers, _, body in memory_messages()
+        if headers.get("task") == task
+    ]
 
 
 class MemoryBroker:

@@ -8,7 +8,6 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from kombu import Connection as KombuConnection
 
 from agency.celery import app as celery_app
 from connectors.models import Connection
@@ -17,7 +16,7 @@ from syncs.models import AiEvent, JobStatus, SyncJob
 from syncs.outbox import on_connection_reconnected, outbox_sweep
 from syncs.tasks import sweep_outbox
 
-from .conftest import LEAD
+from .conftest import LEAD, memory_messages
 
 
 class Rollback(Exception):
@@ -196,28 +195,12 @@ def test_a_client_with_several_crm_connections_gets_one_job_each(world, crm_a, b
     ]
 
 
-def _raw_messages() -> list[tuple[dict, dict, object]]:
-    """(headers, properties, decoded body) of every message in the in-memory default queue."""
-    out = []
-    with KombuConnection("memory://") as conn:
-        queue = conn.SimpleQueue("celery")
-        while True:
-            try:
-                message = queue.get(block=False)
-            except queue.Empty:
-                break
-            out.append((message.headers, dict(message.properties), message.decode()))
-            message.ack()
-        queue.close()
-    return out
-
-
 def test_the_job_publisher_sends_the_message_apply_async_sends(broker):
     from syncs.tasks import run_sync_job, run_sync_job_publisher
 
     run_sync_job.apply_async((7,))
     run_sync_job_publisher.send((7,))
-    (ours_h, ours_p, ours_b), (theirs_h, theirs_p, theirs_b) = reversed(_raw_messages())
+    (ours_h, ours_p, ours_b), (theirs_h, theirs_p, theirs_b) = reversed(memory_messages())
     for headers, properties in ((ours_h, ours_p), (theirs_h, theirs_p)):
         assert headers["id"] == headers["root_id"] == properties.pop("correlation_id")
         for varying in ("id", "root_id"):
@@ -236,7 +219,7 @@ def test_the_job_publisher_leaves_a_countdown_and_eager_mode_to_apply_async(brok
     from syncs import tasks
 
     tasks.run_sync_job_publisher.send((8,), countdown=30)
-    [(headers, _, body)] = _raw_messages()
+    [(headers, _, body)] = memory_messages()
     assert body[0] == [8] and headers["eta"]  # the delayed message, as apply_async sends it
     ran = []
     monkeypatch.setattr("syncs.services.sync_job_run", lambda job_id: ran.append(job_id) or "x")
@@ -246,7 +229,7 @@ def test_the_job_publisher_leaves_a_countdown_and_eager_mode_to_apply_async(brok
         tasks.run_sync_job_publisher.send((9,))
     finally:
         celery_app.conf.task_always_eager = eager
-    assert ran == [9] and _raw_messages() == []
+    assert ran == [9] and memory_messages() == []
 
 
 @pytest.fixture
