@@ -95,6 +95,9 @@ class SyncJob(models.Model):
     # Every successful claim, never given back (unlike ``attempts``, which a throttled retry
     # returns): more than one means this run may follow one that wrote to the CRM.
     claims = models.PositiveIntegerField(default=0)
+    # The Celery task id of the delivery whose run holds the lease (set by the claim): the worker
+    # that saw that delivery's process die releases the lease only while this still names it.
+    lease_holder = models.CharField(max_length=64, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     review_reason = models.TextField(blank=True)

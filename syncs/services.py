@@ -27,6 +27,7 @@ from syncs.audit import SYSTEM, audit_log
 from syncs.crm import crm_client_for
 from syncs.crm_writes import WriteContext, write_contact, write_deal, write_note, write_tags
 from syncs.job_load import load_claimed_job
+from syncs.leases import sync_job_recheck_later
 from syncs.mapping import apply_rules, rules_for
 from syncs.models import AiEvent, EventKind, JobStatus, SyncJob
 from syncs.normalise import Person, normalise_person
@@ -44,8 +45,11 @@ CLOCK_SKEW = timedelta(seconds=2)
 PERSON_FIELDS = ("name", "first_name", "last_name", "email", "phone", "company")
 
 
-def sync_job_claim(job_id: int) -> SyncJob | None:
-    """Take the job for this worker (one winner however many messages), or None."""
+def sync_job_claim(job_id: int, *, holder: str = "") -> SyncJob | None:
+    """Take the job for this worker (one winner however many messages), or None.
+
+    ``holder``: the Celery task id of the delivery running it, recorded so that the worker
+    which sees that delivery's process die can release the lease (``syncs.leases``)."""
     now = timezone.now()
     claimable = (
         Q(status__in=[JobStatus.PENDING, JobStatus.QUEUED])
@@ -63,6 +67,7 @@ def sync_job_claim(job_id: int) -> SyncJob | None:
             started_at=now,
             attempts=F("attempts") + 1,
             claims=F("claims") + 1,
+            lease_holder=holder,
         )
     )
     if not taken:
@@ -74,13 +79,16 @@ def sync_job_claim(job_id: int) -> SyncJob | None:
     return job
 
 
-def sync_job_run(job_id: int, *, crm: CrmClient | None = None) -> str:
+def sync_job_run(job_id: int, *, crm: CrmClient | None = None, holder: str = "") -> str:
     """Run a job if it can be claimed; returns its status afterwards ('skipped' if not ours).
 
     ``crm`` replaces the connection's client (tests); otherwise it comes from the registry.
+    ``holder``: see ``sync_job_claim``. A message refused because another run holds the job's
+    lease schedules one re-check for when the lease ends (``sync_job_recheck_later``).
     """
-    job = sync_job_claim(job_id)
+    job = sync_job_claim(job_id, holder=holder)
     if job is None:
+        sync_job_recheck_later(job_id)
         return "skipped"
     with call_log.batch():
         crm_id = None

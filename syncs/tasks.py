@@ -12,12 +12,13 @@ from agency.broker import TaskPublisher
 from syncs.models import IdempotencyRecord
 
 
-@shared_task(name="syncs.tasks.run_sync_job")
+# The worker's parent process releases the job's lease when the pool process running it dies.
+@shared_task(name="syncs.tasks.run_sync_job", Request="syncs.leases:SyncJobRequest")
 def run_sync_job(job_id: int) -> str:
     """Run one sync job (claimed first, so a duplicate message is a no-op)."""
     from syncs.services import sync_job_run
 
-    return sync_job_run(job_id)
+    return sync_job_run(job_id, holder=run_sync_job.request.id or "")
 
 
 # Every lead publishes one of these: the per-task work of apply_async is done once (see there).

@@ -79,9 +79,10 @@ def test_a_lead_is_synced_by_a_real_worker_and_answered_in_one_call(live_server,
 
 # The kill storm's clocks, kept short so that every recovery path runs during the test, and
 # consistent as production's are: soft < hard time limit < lease < visibility timeout.
-# A job whose process is killed waits out its lease and the sweeper: about 125 s per loss with
-# these clocks; under load a job was lost 4 times in a row (463 s), so the timeout leaves room
-# for 6. Production: 6 h (agency/settings.py).
+# A job whose pool process is killed is released for its redelivered message at once
+# (syncs/leases.py); one whose whole node is killed waits out its lease and the sweeper: about
+# 125 s per loss with these clocks; under load a job was lost 4 times in a row (463 s), so the
+# timeout leaves room for 6. Production: 6 h (agency/settings.py).
 STORM_VISIBILITY_TIMEOUT = 600
 STORM_TIME_LIMIT = 45  # hard limit; the soft one is 30 s before it (production: 300 s)
 STORM_REPUBLISH_AFTER = 45  # the sweeper re-publishes a job silent this long (production: 120 s)

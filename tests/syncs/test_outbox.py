@@ -222,7 +222,9 @@ def test_the_job_publisher_leaves_a_countdown_and_eager_mode_to_apply_async(brok
     [(headers, _, body)] = memory_messages()
     assert body[0] == [8] and headers["eta"]  # the delayed message, as apply_async sends it
     ran = []
-    monkeypatch.setattr("syncs.services.sync_job_run", lambda job_id: ran.append(job_id) or "x")
+    monkeypatch.setattr(
+        "syncs.services.sync_job_run", lambda job_id, **_: ran.append(job_id) or "x"
+    )
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     try:

@@ -7,6 +7,7 @@ authentication, fault injection and call counting happen the same way for all fo
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -141,7 +142,9 @@ def _admit(
     if row is None:
         row = account_row(style.vendor, account_id)
     fault = _take_fault(style.vendor, account_id, request.path) if row.faults else None
-    if fault is not None:
+    if fault is not None and fault.get("kind") == "slow":
+        time.sleep(float(fault.get("seconds", 1.0)))  # then answered as usual
+    elif fault is not None:
         return _fault_response(style, fault)
     if style.before is not None and (refused := style.before(row)) is not None:
         return refused

@@ -17,7 +17,8 @@ from connectors.emulators.crm import common
 from connectors.emulators.crm.models import EmuAccount, EmuRecord
 
 VENDORS = ("hubspot", "salesforce", "zoho", "pipedrive")
-FAULT_KINDS = ("rate_limit", "server_error", "unauthorized")
+# "slow": the call waits ``seconds`` and is then answered as usual (a worker killed meanwhile).
+FAULT_KINDS = ("rate_limit", "server_error", "unauthorized", "slow")
 
 
 def records(vendor: str, account_id: str, object_type: str | None = None) -> list[dict[str, Any]]:
@@ -65,6 +66,7 @@ def inject_fault(
     count: int = 1,
     retry_after: float | None = None,
     path: str = "",
+    seconds: float | None = None,
 ) -> None:
     """Make the next ``count`` calls (whose path contains ``path``) fail as ``kind``."""
     if kind not in FAULT_KINDS:
@@ -73,6 +75,8 @@ def inject_fault(
     fault: dict[str, Any] = {"kind": kind, "count": count, "path": path}
     if retry_after is not None:
         fault["retry_after"] = retry_after
+    if seconds is not None:
+        fault["seconds"] = seconds
     row.faults = [*row.faults, fault]
     row.save(update_fields=["faults"])
 

@@ -1,0 +1,111 @@
+"""A pool process killed in the middle of a job: the job is synced again within seconds (not
+after its lease), once, by the message Celery redelivers; and a job left to its lease is run
+again when the lease ends, not when the sweeper comes. Real worker, real emulator."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+import requests
+from django.conf import settings
+from django.db import connection
+
+from connectors.emulators.crm import control
+from syncs.models import JobStatus, SyncJob
+from syncs.outbox import lease_seconds
+
+from ..connectors.crm_fixtures import emulated  # noqa: F401  (fixture)
+from ..syncs.conftest import LEAD
+from ..worker import celery_worker, pool_children, purge_broker, wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+DEAL_WAIT = 6  # seconds the emulator holds the deal call: the kill lands inside it
+# Billiard reports a dead pool process after ``worker_lost_wait`` (10 s); then the run itself.
+RECOVERED_WITHIN = 45
+SHORT_TIME_LIMIT = 10  # the second test's worker: a lease of 40 s
+
+
+@pytest.fixture
+def hubspot(live_server, emulated, world) -> str:  # noqa: F811
+    """Client A's HubSpot account in the emulator, whose next deal call is slow."""
+    from ..conftest import require
+
+    require(
+        bool(settings.REDIS_URL) and connection.vendor == "postgresql",
+        "runs on PostgreSQL and Redis (set DATABASE_URL and REDIS_URL)",
+    )
+    _connection, account = emulated("hubspot", world.client_a)
+    control.add_default_mapping_fields("hubspot", account)
+    world.client_a.crm_provider = "hubspot"
+    world.client_a.save()
+    control.inject_fault("hubspot", account, "slow", path="deals", seconds=DEAL_WAIT)
+    purge_broker()
+    return account
+
+
+def objects(account: str, object_type: str) -> list[dict]:
+    return control.records("hubspot", account, object_type)
+
+
+def post_and_kill_its_process(
+    base: str, key: str, account: str, proc: subprocess.Popen
+) -> tuple[SyncJob, float]:
+    """Post a lead; once its contact is in the CRM and the deal call waits, SIGKILL the pool
+    process running it. Returns the job and the time of the kill."""
+    answer = requests.post(
+        f"{base}/api/v1/leads", json=LEAD, headers={"Authorization": f"Bearer {key}"}, timeout=30
+    )
+    assert answer.status_code == 202, answer.text
+    wait_for(lambda: objects(account, "contacts"), timeout=60)
+    job = SyncJob.objects.get()
+    assert job.status == JobStatus.RUNNING
+    [child] = pool_children(proc.pid)
+    os.kill(child, signal.SIGKILL)
+    return job, time.monotonic()
+
+
+def synced(job: SyncJob, timeout: float) -> SyncJob:
+    wait_for(lambda: SyncJob.objects.filter(pk=job.pk, status=JobStatus.SYNCED).exists(), timeout)
+    return SyncJob.objects.get(pk=job.pk)
+
+
+def assert_one_of_each(account: str) -> None:
+    """The dead run's deal was made after all (the emulator answered a caller that was gone):
+    the re-run found it instead of making another."""
+    counts = {kind: len(objects(account, kind)) for kind in ("contacts", "deals", "notes")}
+    assert counts == {"contacts": 1, "deals": 1, "notes": 1}
+
+
+def test_a_job_whose_pool_process_is_killed_is_synced_again_at_once_and_once(
+    live_server, world, hubspot
+):
+    vendor = f"{live_server.url}/emulators"
+    with celery_worker(concurrency=1, name="lost", VENDOR_BASE_URL=vendor) as proc:
+        job, killed = post_and_kill_its_process(live_server.url, world.key_a, hubspot, proc)
+        job = synced(job, timeout=RECOVERED_WITHIN)
+        took = time.monotonic() - killed
+    assert took < lease_seconds() / 4, took
+    assert job.claims == 2  # the redelivered message re-ran it, as a re-run
+    assert_one_of_each(hubspot)
+
+
+def test_a_job_left_to_its_lease_is_rechecked_when_the_lease_ends(live_server, world, hubspot):
+    """A killed job at its last attempt keeps its lease (no hot loop); the redelivered message,
+    refused, schedules the re-check that runs it when the lease ends (no sweeper runs here)."""
+    env = {
+        "CELERY_TASK_TIME_LIMIT": str(SHORT_TIME_LIMIT),
+        "SYNC_MAX_ATTEMPTS": "1",
+        "VENDOR_BASE_URL": f"{live_server.url}/emulators",
+    }
+    lease = SHORT_TIME_LIMIT + 30  # lease_seconds() in that worker
+    with celery_worker(concurrency=1, name="leased", **env) as proc:
+        job, killed = post_and_kill_its_process(live_server.url, world.key_a, hubspot, proc)
+        job = synced(job, timeout=lease + 30)
+        took = time.monotonic() - killed
+    assert took > lease - DEAL_WAIT - 5, took  # it waited for the lease
+    assert job.claims == 2
+    assert_one_of_each(hubspot)
