@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import kombu
@@ -77,6 +78,13 @@ def test_it_lists_a_tasks_waiting_messages_without_consuming_them():
             taken.ack()
             channel.client.lpush(queue, b"not json", b'{"headers": {"task": "test.job"}}')
             assert sorted(job.waiting_args()) == [[2], [3], [5]]
+        expiring = TaskPublisher(app.task(name="test.expiring", expires=60)(run))
+        expiring.send((6,))  # not the plain case: apply_async sends it, with its expiry
+        with app.connection_for_write() as conn:
+            [raw] = [
+                r for r in conn.default_channel.client.lrange(queue, 0, -1) if b"expiring" in r
+            ]
+        assert json.loads(raw)["headers"]["expires"] and expiring.waiting_args() is None
     finally:
         with app.connection_for_write() as conn:
             conn.default_channel.client.delete(queue)
