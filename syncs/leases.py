@@ -44,9 +44,9 @@ def sync_job_release(job_id: int, *, holder: str) -> bool:
     One UPDATE, only while the job is still running under that delivery's claim: a run that
     finished, or a later run by another message, is never touched. The job becomes ``failed``
     and due now, which the redelivered message (and, if that is lost, the sweeper) claims.
-    A job at ``SYNC_MAX_ATTEMPTS`` is left to its lease: one that kills its process every time
-    (a lead that runs the worker out of memory) then retries at the lease's pace, not in a hot
-    loop.
+    A job at ``SYNC_MAX_ATTEMPTS`` is left to its lease and then dead-lettered
+    (``syncs.services.sync_job_dead_letter_lost``): one that kills its process every time (a
+    lead that runs the worker out of memory) never loops.
     """
     if not holder:
         return False

@@ -42,6 +42,7 @@ REVIEWED = "_reviewed"
 # Where a run keeps the normalised person until its last commit writes it to the event.
 NORMALISED = "_normalised_person"
 CLOCK_SKEW = timedelta(seconds=2)
+RUNS_DIED = "Every run it was allowed died before finishing (its worker process was lost)."
 PERSON_FIELDS = ("name", "first_name", "last_name", "email", "phone", "company")
 
 
@@ -57,7 +58,11 @@ def sync_job_claim(job_id: int, *, holder: str = "") -> SyncJob | None:
             Q(status=JobStatus.FAILED)
             & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + CLOCK_SKEW))
         )
-        | Q(status=JobStatus.RUNNING, started_at__lt=now - timedelta(seconds=lease_seconds()))
+        | Q(
+            status=JobStatus.RUNNING,
+            started_at__lt=now - timedelta(seconds=lease_seconds()),
+            attempts__lt=settings.SYNC_MAX_ATTEMPTS,  # else dead-lettered (sync_job_run)
+        )
     )
     taken = (
         SyncJob.objects.filter(pk=job_id)
@@ -88,6 +93,8 @@ def sync_job_run(job_id: int, *, crm: CrmClient | None = None, holder: str = "")
     """
     job = sync_job_claim(job_id, holder=holder)
     if job is None:
+        if sync_job_dead_letter_lost(job_id):
+            return JobStatus.DEAD
         sync_job_recheck_later(job_id)
         return "skipped"
     with call_log.batch():
@@ -112,6 +119,33 @@ def sync_job_run(job_id: int, *, crm: CrmClient | None = None, holder: str = "")
                 normalised=getattr(job, NORMALISED, None),
             )
     return job.status
+
+
+def sync_job_dead_letter_lost(job_id: int) -> bool:
+    """Dead-letter a job whose last attempt's run died (its lease ran out at
+    ``SYNC_MAX_ATTEMPTS``); True if it was one.
+
+    Only a run that never finished leaves a job running past its lease, so a job there at its
+    last attempt lost every run it was allowed: perhaps this lead kills its worker (out of
+    memory). It is not run again; it ends ``dead``, audited, and its event is announced, as
+    a job whose attempts failed. Checked only when a claim is refused (no cost per lead).
+    """
+    now = timezone.now()
+    died = SyncJob.objects.filter(
+        pk=job_id,
+        status=JobStatus.RUNNING,
+        started_at__lt=now - timedelta(seconds=lease_seconds()),
+        attempts__gte=settings.SYNC_MAX_ATTEMPTS,
+    ).update(status=JobStatus.DEAD, finished_at=now, last_error=RUNS_DIED)
+    if not died:
+        return False
+    job = load_claimed_job(job_id)
+    if job is None:  # deleted since: nothing to announce
+        return True
+    with transaction.atomic():
+        _record_dead(job, RUNS_DIED)
+        refresh_event_status(job.event)
+    return True
 
 
 def _execute(job: SyncJob, crm: CrmClient | None) -> str | None:
@@ -258,6 +292,11 @@ def _schedule_retry(job: SyncJob, message: str, countdown: float, *, counted: bo
 
 def _dead(job: SyncJob, message: str) -> None:
     _set(job, JobStatus.DEAD, last_error=message, finished_at=timezone.now())
+    _record_dead(job, message)
+
+
+def _record_dead(job: SyncJob, message: str) -> None:
+    """The log line and audit entry of a job that just became dead."""
     log.error("sync job %s is dead after %d attempts: %s", job.pk, job.attempts, message)
     audit_log(
         client=job.client,

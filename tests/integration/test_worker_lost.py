@@ -1,6 +1,7 @@
 """A pool process killed in the middle of a job: the job is synced again within seconds (not
-after its lease), once, by the message Celery redelivers; and a job left to its lease is run
-again when the lease ends, not when the sweeper comes. Real worker, real emulator."""
+after its lease), once, by the message Celery redelivers; and a job killed at its last attempt
+is left to its lease and then dead-lettered by the re-check, not run again and not left to the
+sweeper. Real worker, real emulator."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.db import connection
 
 from connectors.emulators.crm import control
-from syncs.models import JobStatus, SyncJob
+from syncs.models import EventStatus, JobStatus, SyncJob
 from syncs.outbox import lease_seconds
 
 from ..connectors.crm_fixtures import emulated  # noqa: F401  (fixture)
@@ -93,9 +94,12 @@ def test_a_job_whose_pool_process_is_killed_is_synced_again_at_once_and_once(
     assert_one_of_each(hubspot)
 
 
-def test_a_job_left_to_its_lease_is_rechecked_when_the_lease_ends(live_server, world, hubspot):
+def test_a_job_killed_at_its_last_attempt_is_dead_lettered_when_its_lease_ends(
+    live_server, world, hubspot
+):
     """A killed job at its last attempt keeps its lease (no hot loop); the redelivered message,
-    refused, schedules the re-check that runs it when the lease ends (no sweeper runs here)."""
+    refused, schedules the re-check, which dead-letters it when the lease ends (no sweeper
+    runs here): a lead that kills its worker every time is not run again."""
     env = {
         "CELERY_TASK_TIME_LIMIT": str(SHORT_TIME_LIMIT),
         "SYNC_MAX_ATTEMPTS": "1",
@@ -104,8 +108,13 @@ def test_a_job_left_to_its_lease_is_rechecked_when_the_lease_ends(live_server, w
     lease = SHORT_TIME_LIMIT + 30  # lease_seconds() in that worker
     with celery_worker(concurrency=1, name="leased", **env) as proc:
         job, killed = post_and_kill_its_process(live_server.url, world.key_a, hubspot, proc)
-        job = synced(job, timeout=lease + 30)
+        wait_for(
+            lambda: SyncJob.objects.filter(pk=job.pk, status=JobStatus.DEAD).exists(),
+            timeout=lease + 30,
+        )
         took = time.monotonic() - killed
     assert took > lease - DEAL_WAIT - 5, took  # it waited for the lease
-    assert job.claims == 2
-    assert_one_of_each(hubspot)
+    job = SyncJob.objects.select_related("event").get(pk=job.pk)
+    assert job.claims == 1 and job.event.status == EventStatus.FAILED
+    assert len(objects(hubspot, "contacts")) == 1  # the dead run's writes, and no more
+    assert objects(hubspot, "notes") == []

@@ -74,6 +74,31 @@ def test_a_job_that_keeps_killing_its_process_is_left_to_its_lease(world, crm_a,
     assert SyncJob.objects.get(pk=job.pk).status == JobStatus.RUNNING
 
 
+def test_a_job_whose_last_allowed_run_died_is_dead_lettered_not_run_again(world, crm_a, settings):
+    from syncs.models import AiEvent, AuditEntry, EventStatus
+
+    job = claimed(world.client_a, holder="task-1")
+    SyncJob.objects.filter(pk=job.pk).update(attempts=settings.SYNC_MAX_ATTEMPTS)
+    crm = MemoryCrm()
+    assert sync_job_run(job.pk, crm=crm, holder="recheck") == "skipped"  # within its lease
+    expire_lease(job)
+    assert sync_job_run(job.pk, crm=crm, holder="recheck") == JobStatus.DEAD
+    assert crm.calls == []  # not run again
+    job.refresh_from_db()
+    assert job.status == JobStatus.DEAD and job.finished_at and "died" in job.last_error
+    assert job.attempts == settings.SYNC_MAX_ATTEMPTS
+    assert AiEvent.objects.get(pk=job.event_id).status == EventStatus.FAILED
+    assert AuditEntry.objects.filter(action="sync.dead", target=f"job:{job.pk}").count() == 1
+    assert sync_job_run(job.pk, crm=crm, holder="late") == "skipped"  # once
+
+
+def test_a_job_below_its_last_attempt_is_run_again_after_its_lease(world, crm_a, settings):
+    job = claimed(world.client_a, holder="task-1")
+    SyncJob.objects.filter(pk=job.pk).update(attempts=settings.SYNC_MAX_ATTEMPTS - 1)
+    expire_lease(job)
+    assert sync_job_run(job.pk, crm=MemoryCrm(), holder="recheck") == JobStatus.SYNCED
+
+
 def test_only_a_lost_process_releases_not_a_time_limit_or_the_tasks_own_error():
     assert _process_lost(WorkerLostError("Worker exited prematurely: signal 9 (SIGKILL)."))
     assert _process_lost(SystemExit(1))
