@@ -172,22 +172,28 @@ def web_server(workers: int = 2, threads: int = 4, name: str = "web", **env: str
     ]
     proc = spawn(cmd, log, **env)
     base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(proc, base, log, timeout=60)
+        yield base
+    finally:
+        stop(proc)
+
+
+def wait_until_up(
+    proc: subprocess.Popen, base: str, log: Path, timeout: float, interval: float = 0.2
+) -> None:
+    """Wait until ``base``/healthz answers OK; if ``proc`` exits first, RuntimeError with the
+    tail of its ``log``."""
 
     def up() -> bool:
         if proc.poll() is not None:
-            return True
+            raise RuntimeError(f"the server exited early:\n{log.read_text()[-4000:]}")
         try:
             return requests.get(f"{base}/healthz", timeout=2).ok
         except requests.RequestException:
             return False
 
-    try:
-        wait_for(up, timeout=60, interval=0.2)
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited early:\n{log.read_text()[-3000:]}")
-        yield base
-    finally:
-        stop(proc)
+    wait_for(up, timeout=timeout, interval=interval)
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 30, interval: float = 0.1) -> object:

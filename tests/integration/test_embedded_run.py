@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from ..worker import wait_for
+from ..worker import wait_for, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
@@ -51,17 +51,8 @@ def running_product(tmp_path):
             start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        if proc.poll() is not None:
-            raise RuntimeError(log.read_text()[-4000:])
-        try:
-            return requests.get(f"{base}/healthz", timeout=1).ok
-        except requests.ConnectionError:
-            return False
-
     try:
-        wait_for(up, timeout=180, interval=0.5)
+        wait_until_up(proc, base, log, timeout=180, interval=0.5)
         yield base, log, env
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

@@ -215,22 +215,28 @@ def test_the_job_publisher_sends_the_message_apply_async_sends(broker):
     assert ours_p["delivery_info"] == {"exchange": "", "routing_key": "celery"}
 
 
-def test_the_job_publisher_leaves_a_countdown_and_eager_mode_to_apply_async(broker, monkeypatch):
+@pytest.mark.django_db
+def test_the_job_publisher_leaves_a_countdown_and_eager_mode_to_apply_async(broker):
+    from celery.signals import task_prerun
+
     from syncs import tasks
 
     tasks.run_sync_job_publisher.send((8,), countdown=30)
     [(headers, _, body)] = memory_messages()
     assert body[0] == [8] and headers["eta"]  # the delayed message, as apply_async sends it
     ran = []
-    monkeypatch.setattr(
-        "syncs.services.sync_job_run", lambda job_id, **_: ran.append(job_id) or "x"
-    )
+
+    def record(task_id: str, task: object, args: tuple, **_: object) -> None:
+        ran.append(args[0])
+
+    task_prerun.connect(record, weak=False)
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     try:
-        tasks.run_sync_job_publisher.send((9,))
+        tasks.run_sync_job_publisher.send((9,))  # run here, for real (no such job: skipped)
     finally:
         celery_app.conf.task_always_eager = eager
+        task_prerun.disconnect(record)
     assert ran == [9] and memory_messages() == []
 
 
