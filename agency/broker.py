@@ -13,10 +13,17 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
+import os
+import threading
 from typing import Any
 
-from kombu.transport import redis
+from kombu.entity import maybe_delivery_mode
+from kombu.serialization import dumps
+from kombu.transport import redis, virtual
 from kombu.utils.uuid import uuid
+
+log = logging.getLogger(__name__)
 
 
 class Channel(redis.Channel):
@@ -78,8 +85,17 @@ class TaskPublisher:
     settings and builds an ``AsyncResult`` on every call: half the CPU of publishing a job, and
     about a tenth of a connected client's intake request. Those depend only on the task, so
     they are worked out once here; each call then builds the message with Celery's own
-    ``create_task_message`` (protocol 2) and sends it with kombu's ``Producer.publish``, with
-    Celery's publish-retry policy. Tests compare the message with what ``apply_async`` sends.
+    ``create_task_message`` (protocol 2) and sends it with kombu's own message steps.
+
+    Each thread keeps one broker connection of its own for these messages (``_HeldChannel``):
+    taking a producer from the pool, ``maybe_declare`` and ``Connection.ensure``'s retry wrapper
+    on every message cost as much CPU as the LPUSH itself. The message is built and sent by
+    the very kombu calls ``Producer.publish`` makes (``serialization.dumps``,
+    ``Channel.prepare_message``, ``Channel.basic_publish``). If that send fails for any reason
+    the held connection is dropped and the message goes the pooled ``Producer.publish`` way,
+    with Celery's publish-retry policy; a message that did reach the broker before the error
+    is then sent twice, which a job's claim makes harmless. Tests compare the message with
+    what ``apply_async`` sends.
 
     Only the plain case is taken: a message with no countdown to the task's default queue on a
     direct exchange. Anything else (eager mode, a countdown, another route) is
@@ -90,6 +106,7 @@ class TaskPublisher:
         self.task = task
         self._plan: dict[str, Any] | None = None
         self._plannable = True  # False once the task's route proved not to be the plain case
+        self._held = _HeldChannel()
 
     def send(self, args: tuple, countdown: float | None = None) -> None:
         """Publish ``args`` for the task now (or after ``countdown`` seconds, by apply_async)."""
@@ -104,16 +121,27 @@ class TaskPublisher:
         root_id = parent_id = None
         if parent:  # as send_task links a message sent from inside a task to it
             root_id, parent_id = parent.request.root_id or parent.request.id, parent.request.id
-        headers, properties, body, _ = app.amqp.create_task_message(
-            task_id,
-            self.task.name,
-            args,
-            {},
-            reply_to=app.thread_oid,
-            root_id=root_id,
-            parent_id=parent_id,
-            **plan["message"],
-        )
+
+        def message() -> tuple[dict, dict, Any]:
+            headers, properties, body, _ = app.amqp.create_task_message(
+                task_id,
+                self.task.name,
+                args,
+                {},
+                reply_to=app.thread_oid,
+                root_id=root_id,
+                parent_id=parent_id,
+                **plan["message"],
+            )
+            return headers, properties, body
+
+        try:
+            if self._held.publish(app, plan["publish"], *message()):
+                return
+        except Exception:  # any failure: the pooled path, with its retries
+            log.warning("publish on the held channel failed; retrying pooled", exc_info=True)
+            self._held.drop()
+        headers, properties, body = message()
         with app.producer_or_acquire() as producer:
             producer.publish(
                 body,
@@ -181,3 +209,61 @@ class TaskPublisher:
                 "declare": [queue],
             },
         }
+
+
+class _HeldChannel:
+    """One broker connection per thread for a ``TaskPublisher``'s messages.
+
+    Kept until the process forks, the app's connection pool is replaced (a test switching
+    brokers) or a send fails; a forked child never uses or closes its parent's connection.
+    Only kombu's virtual transports (Redis, and the filesystem and memory ones of development
+    and tests) are taken: their channels publish with ``basic_publish`` alone. Another
+    transport answers False and the caller publishes pooled.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def publish(
+        self, app: Any, publish: dict[str, Any], headers: dict, properties: dict, body: Any
+    ) -> bool:
+        channel = self._channel(app, publish["declare"])
+        if channel is None:
+            return False
+        # Producer.publish's steps, in its order, for an anonymous-exchange message.
+        properties["delivery_mode"] = maybe_delivery_mode(publish["delivery_mode"])
+        content_type, content_encoding, payload = dumps(body, serializer=publish["serializer"])
+        message = channel.prepare_message(
+            payload, 0, content_type, content_encoding, headers, properties
+        )
+        channel.basic_publish(
+            message, exchange=publish["exchange"], routing_key=publish["routing_key"]
+        )
+        return True
+
+    def drop(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        inherited = getattr(self._local, "pid", None) != os.getpid()
+        self._local.__dict__.clear()
+        if connection is not None and not inherited:
+            try:
+                connection.release()
+            except Exception:  # already broken: nothing more to free
+                log.debug("closing a broken held broker connection failed", exc_info=True)
+
+    def _channel(self, app: Any, declare: list) -> Any:
+        local = self._local
+        pool = app.pool
+        if getattr(local, "pool", None) is not pool or local.pid != os.getpid():
+            self.drop()
+            local.pid = os.getpid()
+            connection = app.connection_for_write()
+            channel = connection.default_channel
+            if not isinstance(channel, virtual.Channel):
+                connection.release()
+                local.pool, local.channel = pool, None
+                return None
+            for entity in declare:  # what Producer.publish's maybe_declare does, once
+                entity(channel).declare()
+            local.pool, local.connection, local.channel = pool, connection, channel
+        return local.channel

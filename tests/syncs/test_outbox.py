@@ -215,6 +215,53 @@ def test_the_job_publisher_sends_the_message_apply_async_sends(broker):
     assert ours_p["delivery_info"] == {"exchange": "", "routing_key": "celery"}
 
 
+def test_the_job_publisher_keeps_one_connection_per_thread_until_a_fork(broker, monkeypatch):
+    import os
+    import threading
+
+    from syncs.tasks import run_sync_job_publisher as publisher
+
+    def held() -> object:
+        return publisher._held._local.connection
+
+    publisher.send((1,))
+    first = held()
+    publisher.send((2,))
+    assert held() is first
+    seen = []
+    other = threading.Thread(target=lambda: (publisher.send((3,)), seen.append(held())))
+    other.start()
+    other.join()
+    assert seen and seen[0] is not first  # each thread its own
+    parent = os.getpid()
+    monkeypatch.setattr(os, "getpid", lambda: parent + 1)  # now in a forked child
+    publisher.send((4,))
+    assert held() is not first and first.connected  # the parent's left open
+    assert [p.job_id for p in broker.drain()] == [1, 2, 3, 4]
+
+
+def test_a_failed_send_on_the_held_connection_goes_the_pooled_way_once(broker, monkeypatch):
+    from kombu.transport.virtual import Channel
+
+    from syncs.tasks import run_sync_job_publisher as publisher
+
+    publisher.send((1,))
+    broken = publisher._held._local.channel
+
+    def fail(self: Channel, *args: object, **kwargs: object) -> None:
+        if self is broken:
+            raise ConnectionError("connection reset by peer")
+        return real(self, *args, **kwargs)
+
+    real = Channel.basic_publish
+    monkeypatch.setattr(Channel, "basic_publish", fail)
+    publisher.send((2,))  # fails held, then sent through the producer pool
+    assert getattr(publisher._held._local, "channel", None) is None  # the broken one dropped
+    publisher.send((3,))  # a new held connection
+    assert publisher._held._local.channel is not broken
+    assert [p.job_id for p in broker.drain()] == [1, 2, 3]
+
+
 @pytest.mark.django_db
 def test_the_job_publisher_leaves_a_countdown_and_eager_mode_to_apply_async(broker):
     from celery.signals import task_prerun
