@@ -23,7 +23,7 @@ from typing import Any
 
 import psycopg
 from django.db import connections
-from django.db.models import Model
+from django.db.models import Field, Model
 
 from connectors.models import Connection, ConnectionStatus
 from syncs.models import AiEvent, EventStatus, JobStatus, SyncJob
@@ -52,14 +52,56 @@ def _defaults(model: type[Model], given: dict[str, Any], skip: set[str]) -> dict
     return values
 
 
-def _prepared(model: type[Model], values: dict[str, Any], connection: Any) -> list[Any]:
-    """Values as the database takes them (JSON adapted, datetimes made aware and so on)."""
-    fields = {field.column: field for field in model._meta.concrete_fields}
-    return [fields[column].get_db_prep_save(value, connection) for column, value in values.items()]
+_GIVEN = object()
+
+
+def _varies(field: Field) -> bool:
+    """True for a default made anew with a different value each time (``uuid4``, ``now``);
+    an empty JSON container made by ``dict``/``list`` is the same value every time."""
+    return callable(field.default) and field.default not in (dict, list)
+
+
+@lru_cache(maxsize=16)
+def _row_plan(
+    model: type[Model], given: frozenset[str], skip: frozenset[str], alias: str
+) -> tuple[tuple[Field, Any], ...]:
+    """For each column ``_defaults`` lists: its field and, for a default that never varies,
+    the value as the database takes it, prepared once per process (most of a job's thirteen
+    columns are such defaults); ``_GIVEN`` where the value is given or varies per row."""
+    connection = connections[alias]
+    plan = []
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.name in skip:
+            continue
+        if field.name in given or _varies(field):
+            plan.append((field, _GIVEN))
+        else:
+            plan.append((field, field.get_db_prep_save(field.get_default(), connection)))
+    return tuple(plan)
+
+
+def _prepared_row(
+    model: type[Model], given: dict[str, Any], skip: frozenset[str], alias: str
+) -> list[Any]:
+    """The values of ``_defaults(model, given, skip)`` as the database takes them (JSON
+    adapted, datetimes made aware...), in its column order; fixed defaults come from the plan
+    instead of being made and prepared again for every row."""
+    connection = connections[alias]
+    values = []
+    for field, fixed in _row_plan(model, frozenset(given), skip, alias):
+        if fixed is not _GIVEN:
+            values.append(fixed)
+        elif field.name in given:
+            values.append(field.get_db_prep_save(given[field.name], connection))
+        else:
+            values.append(field.get_db_prep_save(field.get_default(), connection))
+    return values
 
 
 # The job columns the statement computes (from the event and the connection), in its order.
 JOB_FIELDS_SET_IN_SQL = ("event", "connection", "provider", "status", "published_at")
+EVENT_SKIP = frozenset({"status"})
+JOB_SKIP = frozenset(JOB_FIELDS_SET_IN_SQL)
 
 
 @lru_cache(maxsize=8)
@@ -119,24 +161,22 @@ def write_event_and_jobs(
     the text, and cannot be prepared).
     """
     connection = connections[using]
-    event_values = _defaults(
-        AiEvent, {**event_fields, "client": client_pk, "received_at": now}, skip={"status"}
+    event_values = _prepared_row(
+        AiEvent, {**event_fields, "client": client_pk, "received_at": now}, EVENT_SKIP, using
     )
-    job_values = _defaults(
-        SyncJob,
-        {"client": client_pk, "target": "crm", "created_at": now},
-        set(JOB_FIELDS_SET_IN_SQL),
+    job_values = _prepared_row(
+        SyncJob, {"client": client_pk, "target": "crm", "created_at": now}, JOB_SKIP, using
     )
     params = [
         ConnectionStatus.ACTIVE.value,
         client_pk,
         "crm",
         *([crm_provider] if crm_provider else []),
-        *_prepared(AiEvent, event_values, connection),
+        *event_values,
         EventStatus.ACCEPTED.value,
         EventStatus.WAITING_CONNECTION.value,
         crm_provider,
-        *_prepared(SyncJob, job_values, connection),
+        *job_values,
         JobStatus.QUEUED.value,
         JobStatus.WAITING_CONNECTION.value,
         SyncJob._meta.get_field("published_at").get_db_prep_save(now, connection),
