@@ -16,6 +16,7 @@ ORM path.
 
 from __future__ import annotations
 
+import select
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -144,6 +145,32 @@ def _statement(alias: str, by_provider: bool) -> str:
     )
 
 
+def ensure_live_connection(connection: Any) -> None:
+    """Connect, replacing a kept connection the server has ended, without a round trip.
+
+    This statement is sent on the raw connection, past ``cursor()``, where Django runs its
+    per-request health check (``CONN_HEALTH_CHECKS``, a ``SELECT 1`` round trip). Without a
+    check, the first lead after PostgreSQL restarted or ended the backend (a restart, a
+    failover, an idle timeout) got a 500. Here, once per request as Django would, the idle
+    socket is polled instead: an ended backend has sent its FATAL message or closed, so the
+    socket reads as ready, and the connection is closed and opened anew. A path that died
+    without a word (no FIN) is not seen: the statement then fails as any query would.
+    """
+    if (
+        connection.connection is not None
+        and connection.health_check_enabled
+        and not connection.health_check_done
+    ):
+        try:
+            ready, _, _ = select.select([connection.connection.pgconn.socket], [], [], 0)
+        except (OSError, ValueError, psycopg.OperationalError):  # no socket left at all
+            ready = [True]
+        if ready:
+            connection.close()
+        connection.health_check_done = True
+    connection.ensure_connection()
+
+
 def write_event_and_jobs(
     *,
     client_pk: int,
@@ -181,7 +208,7 @@ def write_event_and_jobs(
         JobStatus.WAITING_CONNECTION.value,
         SyncJob._meta.get_field("published_at").get_db_prep_save(now, connection),
     ]
-    connection.ensure_connection()
+    ensure_live_connection(connection)
     # Django's own wrapper (query logging, execute wrappers) around a server-binding cursor.
     with connection._prepare_cursor(psycopg.Cursor(connection.connection)) as cursor:
         cursor.execute(_statement(using, bool(crm_provider)), params)

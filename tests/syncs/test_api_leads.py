@@ -226,3 +226,29 @@ def test_the_one_statement_write_is_prepared_after_a_few_runs(api, world, crm_a,
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     assert any(s.startswith("WITH conn AS") for s in prepared), prepared
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lead_after_postgresql_ended_the_kept_connection_is_accepted(api, world, crm_a):
+    """The intake's statement bypasses Django's per-request health check: after a restart,
+    failover or idle timeout ended the backend, the next lead must still be stored, not 500."""
+    from django.db import close_old_connections, connection, connections
+
+    require(connection.vendor == "postgresql", "the one-statement intake is PostgreSQL's")
+    first = api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
+    assert first.status_code == 202
+    pid = connection.connection.info.backend_pid
+    admin = connections.create_connection("default")
+    try:
+        with admin.cursor() as cursor:  # waits (up to 5 s) until the backend has ended
+            cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+    finally:
+        admin.close()
+    close_old_connections()  # what the next request's start does
+    second = api.post(
+        "/api/v1/leads", {**LEAD, "email": "second@example.com"}, format="json",
+        **bearer(world.key_a),
+    )  # fmt: skip
+    assert second.status_code == 202, second.content
+    assert connection.connection.info.backend_pid != pid
+    assert AiEvent.objects.filter(client=world.client_a).count() == 2
