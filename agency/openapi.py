@@ -35,6 +35,8 @@ COMMON_ERRORS = {
     "406": "Not acceptable.",
     "415": "Unsupported media type.",
     "429": "Too many requests; see Retry-After.",
+    "503": "A store the request needs is unavailable; nothing was stored. Retry after "
+    "Retry-After seconds with the same Idempotency-Key.",
 }
 
 

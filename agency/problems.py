@@ -7,6 +7,7 @@ the field errors under ``errors``. Nothing internal (tracebacks, SQL, secrets) i
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+log = logging.getLogger(__name__)
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 # slug -> (title, default status). The slug is the stable contract; titles may be reworded.
@@ -35,7 +37,10 @@ PROBLEM_TYPES: dict[str, tuple[str, int]] = {
     "idempotency-key-in-flight": ("A request with this Idempotency-Key is in progress", 409),
     "conflict": ("Conflict", 409),
     "server-error": ("Internal server error", 500),
+    "service-unavailable": ("Service temporarily unavailable", 503),
 }
+# Seconds a client is asked to wait after a 503 before retrying (with the same Idempotency-Key).
+UNAVAILABLE_RETRY_AFTER = 5
 
 
 def problem_type_uri(slug: str) -> str:
@@ -95,10 +100,42 @@ def _slug_for(exc: Exception) -> str:
     return "server-error"
 
 
-def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
-    """DRF exception handler: the standard handling, re-shaped as problem details."""
-    from rest_framework.views import exception_handler  # lazy: views import the auth classes
+def _unavailable(exc: Exception) -> bool:
+    """A store the request needs is unreachable or refused it for now (PostgreSQL restarting
+    or out of connections, Redis down): the request can succeed later, unchanged."""
+    from django.db import InterfaceError, OperationalError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
 
+    return isinstance(exc, OperationalError | InterfaceError | RedisConnectionError
+                      | RedisTimeoutError)  # fmt: skip
+
+
+def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF exception handler: the standard handling, re-shaped as problem details.
+
+    An outage of PostgreSQL or Redis is a 503 with ``Retry-After``, not a 500: nothing of the
+    request was accepted (its transaction rolled back), and the client should send it again.
+    """
+    from rest_framework.views import exception_handler, set_rollback
+
+    if _unavailable(exc):
+        log.warning("API request refused with 503: a store is unavailable", exc_info=exc)
+        set_rollback()
+        request = context.get("request")
+        body = problem_body(
+            "service-unavailable",
+            "A service this request needs is unavailable; nothing was stored. Retry after "
+            "the Retry-After delay, with the same Idempotency-Key.",
+            instance=request.path if request else "",
+            retry_after=UNAVAILABLE_RETRY_AFTER,
+        )
+        return Response(
+            body,
+            status=503,
+            headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+            content_type=PROBLEM_CONTENT_TYPE,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -252,3 +252,46 @@ def test_a_lead_after_postgresql_ended_the_kept_connection_is_accepted(api, worl
     assert second.status_code == 202, second.content
     assert connection.connection.info.backend_pid != pid
     assert AiEvent.objects.filter(client=world.client_a).count() == 2
+
+
+def _assert_unavailable(response) -> None:
+    assert response.status_code == 503, response.content
+    assert response["Retry-After"] == "5"
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == "/problems/service-unavailable" and body["retry_after"] == 5
+    assert "Traceback" not in response.content.decode() and "redis" not in body["detail"].lower()
+
+
+def test_a_lead_while_the_cache_is_unreachable_gets_503_to_retry(api, world, crm_a, monkeypatch):
+    import redis
+
+    from tenants import api_rate
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise redis.exceptions.ConnectionError("Error 111 connecting to 10.0.0.5:6379.")
+
+    monkeypatch.setattr(api_rate, "read_and_count", down)
+    _assert_unavailable(api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a)))
+    assert not AiEvent.objects.exists()
+
+
+@pytest.mark.parametrize("idempotent", [False, True])
+def test_a_lead_while_the_database_refuses_gets_503_and_stores_nothing(
+    api, world, crm_a, monkeypatch, idempotent
+):
+    from django.db import OperationalError
+
+    from syncs import api as intake_api
+
+    def refused(**kwargs: object) -> None:
+        raise OperationalError("FATAL: the database system is starting up")
+
+    monkeypatch.setattr(intake_api, "event_create", refused)
+    headers = {"HTTP_IDEMPOTENCY_KEY": "retry-me"} if idempotent else {}
+    response = api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a), **headers)
+    _assert_unavailable(response)
+    assert not AiEvent.objects.exists() and not IdempotencyRecord.objects.exists()
+    monkeypatch.undo()  # the database is back: the same retry is accepted
+    retry = api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a), **headers)
+    assert retry.status_code == 202 and AiEvent.objects.count() == 1
