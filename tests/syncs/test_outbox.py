@@ -328,3 +328,22 @@ def test_the_sweeper_leaves_a_job_whose_message_waits_behind_a_backlog(world, cr
         assert _lose_messages_of(job.pk) == 1  # exactly one new message
     finally:
         _lose_messages_of(job.pk)
+
+
+def test_the_held_connection_survives_redis_closing_it(redis_celery):
+    """Redis restarted (or killed idle clients): the next publish on the held connection still
+    delivers, exactly once."""
+    from syncs.tasks import run_sync_job_publisher as publisher
+
+    job_id = 987_654_321
+    publisher.send((job_id,))
+    held = publisher._held._local.channel.client
+    own_id = held.client_id()
+    with celery_app.connection_for_write() as conn:
+        admin = conn.default_channel.client
+        assert admin.client_kill_filter(_id=own_id) == 1
+    try:
+        publisher.send((job_id,))
+        assert _lose_messages_of(job_id) == 2  # the first and this one, nothing doubled
+    finally:
+        _lose_messages_of(job_id)
