@@ -1,5 +1,8 @@
 """Salesforce REST client: Contact, Opportunity (+ contact role), ContentNote or Task, SOQL.
 
+A record and the record that links it (deal and contact role, note and its link) are created
+together in one composite call with ``allOrNone``.
+
 Quirks handled here: SOQL literals are escaped (quotes, backslashes, control characters) so a
 lead's email can never change a query; query results page through ``nextRecordsUrl``; the
 session token has no ``expires_in``, so a 401 ``INVALID_SESSION_ID`` means refresh; an exhausted
@@ -18,7 +21,7 @@ from typing import Any
 import requests
 
 from connectors import crm_support as s
-from connectors.base import CrmContact, CrmField, CrmRecord
+from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
 from connectors.http import RATE_LIMITED, UNAUTHORIZED, VendorHttp
 from connectors.models import Connection
 from connectors.salesforce.mapping import MISSING_LAST_NAME, SOURCE_TAG_FIELD, TAGS_FIELD
@@ -52,6 +55,36 @@ def classify(response: requests.Response) -> str | None:
     if response.status_code == 401:
         return UNAUTHORIZED
     return None
+
+
+def composite_failure(results: list[dict[str, Any]]) -> ConnectorError | None:
+    """The error of the subrequest that failed a composite call, or None if all succeeded.
+
+    With ``allOrNone`` every other subrequest answers ``PROCESSING_HALTED`` (rolled back), so
+    the cause is the one that does not; a 4xx cause is permanent, as for a single call.
+    """
+    failed = [r for r in results if not 200 <= _composite_status(r) < 300]
+    if not failed:
+        return None
+    cause = next((r for r in failed if _composite_code(r) != "PROCESSING_HALTED"), failed[0])
+    status = _composite_status(cause)
+    first = s.obj(next(iter(s.items(cause.get("body"))), {}))
+    code = _composite_code(cause)
+    return ConnectorError(
+        f"salesforce {status}: {s.text(first.get('message')) or code or 'error'}",
+        status=status,
+        code=code or f"http_{status}",
+        permanent=400 <= status < 500,
+    )
+
+
+def _composite_status(result: dict[str, Any]) -> int:
+    status = result.get("httpStatusCode")
+    return status if isinstance(status, int) else 0
+
+
+def _composite_code(result: dict[str, Any]) -> str:
+    return s.text(s.obj(next(iter(s.items(result.get("body"))), {})).get("errorCode"))
 
 
 def _safe_json(response: requests.Response) -> Any:
@@ -129,6 +162,33 @@ class SalesforceClient:
         response = self.http.request("POST", f"{self.root}/sobjects/{sobject}", json=values)
         return s.text(s.obj(response.json()).get("id"))
 
+    def _create_together(self, steps: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Create records in one composite call, all or none (``allOrNone``): a later record
+        names an earlier one's id as ``@{<i>.id}``, ``i`` its place in ``steps``.
+
+        One call against the daily allowance instead of one per record, and never half the
+        pair: a deal without its contact role (or a note without its link) would be invisible
+        from the contact, so a re-run could not find it and would create it again. Returns
+        each subrequest's result (``httpStatusCode``, ``body``); the caller reads failures
+        with ``composite_failure``.
+        """
+        body = {
+            "allOrNone": True,
+            "compositeRequest": [
+                {"method": "POST", "url": f"{self.root}/sobjects/{sobject}",
+                 "referenceId": f"r{i}", "body": values}
+                for i, (sobject, values) in enumerate(steps)
+            ],
+        }  # fmt: skip
+        data = s.obj(self.http.request("POST", f"{self.root}/composite", json=body).json())
+        results = [s.obj(r) for r in s.items(data.get("compositeResponse"))]
+        if len(results) != len(steps):
+            raise ConnectorError(
+                f"salesforce: composite answered {len(results)} results for {len(steps)}",
+                code="composite_incomplete",
+            )
+        return results
+
     def _get(self, sobject: str, record_id: str, names: list[str]) -> dict[str, str]:
         response = self.http.request(
             "GET", f"{self.root}/sobjects/{sobject}/{record_id}", params={"fields": ",".join(names)}
@@ -179,11 +239,11 @@ class SalesforceClient:
             values["Amount"] = float(amount)
         if source_tag:
             values[SOURCE_TAG_FIELD] = source_tag
-        deal_id = self._create("Opportunity", values)
-        self._create(
-            "OpportunityContactRole",
-            {"OpportunityId": deal_id, "ContactId": contact_id, "IsPrimary": True},
-        )
+        role = {"OpportunityId": "@{r0.id}", "ContactId": contact_id, "IsPrimary": True}
+        results = self._create_together([("Opportunity", values), ("OpportunityContactRole", role)])
+        if (failure := composite_failure(results)) is not None:
+            raise failure
+        deal_id = s.text(s.obj(results[0].get("body")).get("id"))
         fields = {k: s.text(v) for k, v in values.items()}
         return CrmRecord(id=deal_id, object_type="deal", fields=fields)
 
@@ -216,18 +276,15 @@ class SalesforceClient:
         title = _note_title(body)
         content = "<p>" + html.escape(body).replace("\n", "<br>") + "</p>"
         note = {"Title": title, "Content": base64.b64encode(content.encode()).decode()}
-        response = self.http.request(
-            "POST", f"{self.root}/sobjects/ContentNote", json=note, expect=(201, 404)
-        )
-        if response.status_code == 404:  # Notes are off in this org: log a completed Task
+        link = {"ContentDocumentId": "@{r0.id}", "LinkedEntityId": contact_id, "ShareType": "V"}
+        results = self._create_together([("ContentNote", note), ("ContentDocumentLink", link)])
+        if _composite_status(results[0]) == 404:  # Notes are off: log a completed Task
             task = {"Subject": title, "Description": body, "WhoId": contact_id,
                     "Status": "Completed"}  # fmt: skip
             return CrmRecord(id=self._create("Task", task), object_type="task", fields=task)
-        document_id = s.text(s.obj(response.json()).get("id"))
-        self._create(
-            "ContentDocumentLink",
-            {"ContentDocumentId": document_id, "LinkedEntityId": contact_id, "ShareType": "V"},
-        )
+        if (failure := composite_failure(results)) is not None:
+            raise failure
+        document_id = s.text(s.obj(results[0].get("body")).get("id"))
         return CrmRecord(id=document_id, object_type="note", fields={"Title": title})
 
     def find_note(self, *, contact_id: str, body: str) -> CrmRecord | None:

@@ -127,7 +127,8 @@ def test_a_new_salesforce_contact_carries_its_tags_line_from_the_create_call(api
     data = control.record("salesforce", account, job.crm_id)["data"]
     assert data["Description"] == "Switchboard tags: AI_Chatbot; acme-bot"
     assert not ExternalRecord.objects.filter(object_type="contact_tags").exists()
-    assert control.counts("salesforce", account)["write_calls"] == 3  # contact, note, its link
+    # The contact, then the note and its link together in one composite call.
+    assert control.counts("salesforce", account)["write_calls"] == 2
 
 
 def test_a_new_lead_syncs_within_its_query_budget(api, world, emulated):

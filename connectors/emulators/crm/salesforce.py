@@ -1,4 +1,5 @@
-"""Salesforce REST emulator (``/services/data/vNN.N/``): sobjects, SOQL query, describe.
+"""Salesforce REST emulator (``/services/data/vNN.N/``): sobjects, SOQL query, describe, and
+composite (create subrequests, ``@{ref.id}`` references, ``allOrNone``).
 
 Errors are JSON arrays ``[{"message","errorCode","fields"}]``; an unknown or expired session is
 401 ``INVALID_SESSION_ID``; the rolling daily allowance (configurable ``daily_limit``) runs out
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import re_path
 from django.utils import timezone
@@ -219,7 +222,10 @@ def _references_ok(account_id: str, data: dict[str, Any]) -> str | None:
 
 
 def _create(request: HttpRequest, account_id: str, version: str, sobject: str) -> HttpResponse:
-    body = common.body_json(request)
+    return _create_from(account_id, sobject, common.body_json(request))
+
+
+def _create_from(account_id: str, sobject: str, body: Any) -> HttpResponse:
     if not isinstance(body, dict):
         return _errors(400, "JSON_PARSER_ERROR", "Unexpected character in the request body")
     checked = _validate(account_id, sobject, body, creating=True)
@@ -403,8 +409,100 @@ def describe(request: HttpRequest, account_id: str, version: str, sobject: str) 
     )
 
 
+# --- composite (/composite): several subrequests in one call and, with allOrNone, one
+# transaction. Only the subrequests the connector sends are taken: POST to sobjects/<type>.
+
+COMPOSITE_MAX_SUBREQUESTS = 25
+HALTED = [{"errorCode": "PROCESSING_HALTED",
+           "message": "The transaction was rolled back since another operation in the same "
+                      "transaction failed."}]  # fmt: skip
+REFERENCE = re.compile(r"@\{(\w+)\.(\w+)\}")
+
+
+class _RolledBack(Exception):
+    """Leaves the composite's savepoint so that every subrequest's write is undone."""
+
+
+def _resolve(value: Any, results: dict[str, Any]) -> Any:
+    """``@{referenceId.field}`` in a subrequest body replaced by that earlier result's field;
+    a KeyError names an unknown reference."""
+    if isinstance(value, dict):
+        return {k: _resolve(v, results) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, results) for v in value]
+    if isinstance(value, str):
+        return REFERENCE.sub(lambda m: str(results[m.group(1)][m.group(2)]), value)
+    return value
+
+
+def _subrequest(account_id: str, version: str, item: dict, results: dict) -> HttpResponse:
+    url = str(item.get("url", ""))
+    match = re.fullmatch(rf"/services/data/{version}/sobjects/(\w+)", url)
+    if item.get("method") != "POST" or match is None or match.group(1) not in ID_PREFIX:
+        return _errors(400, "NOT_FOUND", f"The requested resource does not exist: {url}")
+    sobject = match.group(1)
+    if sobject == "ContentNote" and not common.account_row(VENDOR, account_id).config.get(
+        "content_notes", True
+    ):
+        return _errors(404, "NOT_FOUND", "The requested resource does not exist")
+    try:
+        body = _resolve(item.get("body"), results)
+    except KeyError as missing:
+        return _errors(400, "INVALID_REFERENCE", f"Invalid reference specified: {missing}")
+    return _create_from(account_id, sobject, body)
+
+
+@common.endpoint(STYLE)
+def composite(request: HttpRequest, account_id: str, version: str) -> HttpResponse:
+    """Runs the subrequests in order; one call against the daily allowance, as Salesforce
+    counts it. With ``allOrNone`` a failure rolls every write back and each other subrequest
+    answers ``PROCESSING_HALTED``; without it, the rest still run."""
+    if request.method != "POST":
+        return _errors(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{request.method}' not allowed")
+    body = common.body_json(request)
+    items = body.get("compositeRequest") if isinstance(body, dict) else None
+    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+        return _errors(400, "JSON_PARSER_ERROR", "compositeRequest: a list of subrequests")
+    if len(items) > COMPOSITE_MAX_SUBREQUESTS:
+        message = f"Limit Exceeded: at most {COMPOSITE_MAX_SUBREQUESTS} subrequests"
+        return _errors(400, "LIMIT_EXCEEDED", message)
+    all_or_none = bool(body.get("allOrNone", False))
+    answers: list[dict[str, Any]] = []
+    try:
+        with transaction.atomic():
+            results: dict[str, Any] = {}
+            for item in items:
+                response = _subrequest(account_id, version, item, results)
+                answer = json.loads(response.content)
+                ref = str(item.get("referenceId", ""))
+                headers = {}
+                if response.status_code == 201:
+                    results[ref] = answer
+                    path = f"{item['url']}/{answer['id']}"
+                    headers = {"Location": path}
+                status = response.status_code
+                answers.append({"body": answer, "httpHeaders": headers,
+                                "httpStatusCode": status, "referenceId": ref})  # fmt: skip
+                if response.status_code >= 300 and all_or_none:
+                    raise _RolledBack
+    except _RolledBack:
+        failed = len(answers) - 1
+        answers = [
+            answer if i == failed else {"body": HALTED, "httpHeaders": {},
+                                        "httpStatusCode": 400,
+                                        "referenceId": answer["referenceId"]}
+            for i, answer in enumerate(answers)
+        ] + [
+            {"body": HALTED, "httpHeaders": {}, "httpStatusCode": 400,
+             "referenceId": str(item.get("referenceId", ""))}
+            for item in items[len(answers):]
+        ]  # fmt: skip
+    return common.json_response({"compositeResponse": answers})
+
+
 VERSION = r"(?P<version>v\d+\.\d)"
 urlpatterns = [
+    re_path(rf"^salesforce/services/data/{VERSION}/composite$", composite),
     re_path(rf"^salesforce/services/data/{VERSION}/query$", query),
     re_path(rf"^salesforce/services/data/{VERSION}/query/(?P<locator>[\w-]+)$", query_more),
     re_path(rf"^salesforce/services/data/{VERSION}/sobjects/(?P<sobject>\w+)/describe$", describe),

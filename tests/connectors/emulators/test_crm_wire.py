@@ -218,6 +218,68 @@ def test_soql_unescapes_literals_and_binds_and_before_or():
     assert not soql.matches(query, {"email": "", "phone": "1", "id": "3"})
 
 
+def _composite(contact_id: str, all_or_none: bool = True) -> dict:
+    today = "2026-12-31"
+    return {
+        "allOrNone": all_or_none,
+        "compositeRequest": [
+            {"method": "POST", "url": "/services/data/v62.0/sobjects/Opportunity",
+             "referenceId": "deal",
+             "body": {"Name": "Demo", "StageName": "Prospecting", "CloseDate": today}},
+            {"method": "POST", "url": "/services/data/v62.0/sobjects/OpportunityContactRole",
+             "referenceId": "role",
+             "body": {"OpportunityId": "@{deal.id}", "ContactId": contact_id}},
+        ],
+    }  # fmt: skip
+
+
+def _opportunities(client, h) -> int:
+    q = {"q": "SELECT Id FROM Opportunity"}
+    return client.get(f"{SF}/query", q, **h).json()["totalSize"]
+
+
+def test_salesforce_composite_links_by_reference_in_one_call(client):
+    h = auth("salesforce", "comp1")
+    contact = post(client, f"{SF}/sobjects/Contact", {"LastName": "Lovelace"}, h).json()["id"]
+    response = post(client, f"{SF}/composite", _composite(contact), h)
+    assert response.status_code == 200
+    assert response["Sforce-Limit-Info"] == "api-usage=2/100000"  # the contact, then one call
+    deal, role = response.json()["compositeResponse"]
+    assert (deal["httpStatusCode"], deal["referenceId"]) == (201, "deal")
+    assert deal["body"]["success"] and deal["body"]["id"].startswith("006")
+    assert deal["httpHeaders"]["Location"].endswith(f"/Opportunity/{deal['body']['id']}")
+    assert role["httpStatusCode"] == 201 and role["body"]["id"].startswith("00K")
+    q = {"q": f"SELECT OpportunityId FROM OpportunityContactRole WHERE ContactId = '{contact}'"}  # noqa: S608 -- an emulator id
+    rows = client.get(f"{SF}/query", q, **h).json()["records"]
+    assert [r["OpportunityId"] for r in rows] == [deal["body"]["id"]]
+
+
+def test_salesforce_composite_all_or_none_rolls_every_write_back(client):
+    h = auth("salesforce", "comp2")
+    response = post(client, f"{SF}/composite", _composite("003000000000000AAA"), h)
+    assert response.status_code == 200  # the composite itself succeeds; its parts say why not
+    deal, role = response.json()["compositeResponse"]
+    assert role["httpStatusCode"] == 400
+    assert role["body"][0]["errorCode"] == "INVALID_CROSS_REFERENCE_KEY"
+    assert deal["httpStatusCode"] == 400 and deal["body"][0]["errorCode"] == "PROCESSING_HALTED"
+    assert _opportunities(client, h) == 0  # the opportunity it created is gone again
+    partial = post(client, f"{SF}/composite", _composite("003000000000000AAA", False), h)
+    assert [r["httpStatusCode"] for r in partial.json()["compositeResponse"]] == [201, 400]
+    assert _opportunities(client, h) == 1  # without allOrNone the first write stays
+
+
+def test_salesforce_composite_refuses_what_it_cannot_run(client):
+    h = auth("salesforce", "comp3")
+    assert post(client, f"{SF}/composite", {"compositeRequest": []}, h).status_code == 400
+    many = {"compositeRequest": [_composite("x")["compositeRequest"][0]] * 26}
+    refused = post(client, f"{SF}/composite", many, h)
+    assert refused.status_code == 400 and refused.json()[0]["errorCode"] == "LIMIT_EXCEEDED"
+    bad_ref = _composite("x")
+    bad_ref["compositeRequest"][1]["body"]["OpportunityId"] = "@{nothing.id}"
+    answers = post(client, f"{SF}/composite", bad_ref, h).json()["compositeResponse"]
+    assert answers[1]["body"][0]["errorCode"] == "INVALID_REFERENCE"
+
+
 def test_salesforce_ids_carry_the_case_safe_suffix():
     assert case_safe("001D000000IqhSL") == "001D000000IqhSLIAZ"  # Salesforce's documented example
 

@@ -49,16 +49,24 @@ def test_it_follows_next_records_url(recorded):
 
 
 @responses.activate
-def test_it_creates_an_opportunity_with_a_contact_role(recorded):
-    replay(responses, "POST", f"{API}/sobjects/Opportunity", V, "create_sobject_201")
-    replay(responses, "POST", f"{API}/sobjects/OpportunityContactRole", V, "create_sobject_201")
-    build(recorded(V)).create_deal(contact_id="003X", name="Demo", stage="Prospecting",
-                                   amount="99.5")  # fmt: skip
-    deal = sent_json(responses.calls[0])
-    assert (deal["Name"], deal["StageName"], deal["Amount"]) == ("Demo", "Prospecting", 99.5)
-    assert deal["CloseDate"]  # required by Salesforce
-    assert sent_json(responses.calls[1]) == {
-        "OpportunityId": "003D000000QV9n2IAD", "ContactId": "003X", "IsPrimary": True,
+def test_it_creates_an_opportunity_with_its_contact_role_in_one_composite_call(recorded):
+    replay(responses, "POST", f"{API}/composite", V, "composite_200")
+    deal = build(recorded(V)).create_deal(contact_id="003X", name="Demo", stage="Prospecting",
+                                          amount="99.5")  # fmt: skip
+    assert deal.id == "006R0000003YpF2IAK" and len(responses.calls) == 1
+    sent = sent_json(responses.calls[0])
+    assert sent["allOrNone"] is True
+    opportunity, role = sent["compositeRequest"]
+    assert (opportunity["method"], opportunity["url"]) == (
+        "POST", "/services/data/v62.0/sobjects/Opportunity",
+    )  # fmt: skip
+    body = opportunity["body"]
+    assert (body["Name"], body["StageName"], body["Amount"]) == ("Demo", "Prospecting", 99.5)
+    assert body["CloseDate"]  # required by Salesforce
+    assert role["url"] == "/services/data/v62.0/sobjects/OpportunityContactRole"
+    assert role["body"] == {
+        "OpportunityId": f"@{{{opportunity['referenceId']}.id}}", "ContactId": "003X",
+        "IsPrimary": True,
     }  # fmt: skip
 
 
@@ -77,27 +85,31 @@ def test_it_creates_a_contact_with_its_tags_line_in_the_same_call(recorded):
 
 
 @responses.activate
-def test_it_refuses_a_record_salesforce_refuses(recorded):
-    replay(responses, "POST", f"{API}/sobjects/Opportunity", V, "create_sobject_400_required")
+def test_it_refuses_a_record_salesforce_refuses_naming_the_cause_not_the_rollback(recorded):
+    replay(responses, "POST", f"{API}/composite", V, "composite_200_rolled_back")
     with pytest.raises(ConnectorError) as raised:
         build(recorded(V)).create_deal(contact_id="003X", name="Demo", stage="Prospecting")
     assert raised.value.permanent and raised.value.status == 400
+    assert raised.value.code == "REQUIRED_FIELD_MISSING" and "CloseDate" in str(raised.value)
 
 
 @responses.activate
-def test_it_writes_a_content_note_linked_to_the_contact(recorded):
-    replay(responses, "POST", f"{API}/sobjects/ContentNote", V, "create_sobject_201")
-    replay(responses, "POST", f"{API}/sobjects/ContentDocumentLink", V, "create_sobject_201")
-    build(recorded(V)).add_note(contact_id="003X", body="Hi <there>\nline two")
-    note = sent_json(responses.calls[0])
-    assert base64.b64decode(note["Content"]).decode() == "<p>Hi &lt;there&gt;<br>line two</p>"
-    link = sent_json(responses.calls[1])
-    assert (link["LinkedEntityId"], link["ShareType"]) == ("003X", "V")
+def test_it_writes_a_content_note_and_its_link_in_one_composite_call(recorded):
+    replay(responses, "POST", f"{API}/composite", V, "composite_200")
+    note = build(recorded(V)).add_note(contact_id="003X", body="Hi <there>\nline two")
+    assert note.object_type == "note" and len(responses.calls) == 1
+    content, link = sent_json(responses.calls[0])["compositeRequest"]
+    assert content["url"].endswith("/sobjects/ContentNote")
+    decoded = base64.b64decode(content["body"]["Content"]).decode()
+    assert decoded == "<p>Hi &lt;there&gt;<br>line two</p>"
+    assert link["url"].endswith("/sobjects/ContentDocumentLink")
+    assert link["body"] == {"ContentDocumentId": f"@{{{content['referenceId']}.id}}",
+                            "LinkedEntityId": "003X", "ShareType": "V"}  # fmt: skip
 
 
 @responses.activate
 def test_it_falls_back_to_a_task_without_notes(recorded):
-    replay(responses, "POST", f"{API}/sobjects/ContentNote", V, "create_contentnote_404")
+    replay(responses, "POST", f"{API}/composite", V, "composite_200_notes_off")
     replay(responses, "POST", f"{API}/sobjects/Task", V, "create_sobject_201")
     note = build(recorded(V)).add_note(contact_id="003X", body="Called")
     assert note.object_type == "task" and sent_json(responses.calls[1])["WhoId"] == "003X"
