@@ -54,6 +54,18 @@ def test_it_logs_a_task_when_the_org_has_no_notes(emulated):
     assert control.record(V, account, note.id)["data"]["WhoId"] == contact.id
 
 
+def test_a_deal_whose_contact_role_fails_leaves_no_opportunity_behind(emulated):
+    """Created apart, an opportunity whose role failed stayed, unlinked: a re-run's
+    ``find_deal`` could not see it and made a second one. Together, neither stays."""
+    connection, account = emulated(V)
+    crm = build(connection)
+    with pytest.raises(ConnectorError) as raised:
+        crm.create_deal(contact_id="003000000000000AAA", name="Ghost", stage="Prospecting")
+    assert raised.value.permanent and raised.value.code == "INVALID_CROSS_REFERENCE_KEY"
+    assert control.records(V, account, "Opportunity") == []
+    assert control.write_calls(V, account) == 1
+
+
 def test_it_escapes_quotes_and_backslashes_in_searches(emulated):
     connection, _account = emulated(V)
     crm = build(connection)
