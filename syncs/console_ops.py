@@ -15,7 +15,7 @@ from syncs.console import context, page_of
 from syncs.console_forms import ReviewFixForm, RollbackForm
 from syncs.models import JobStatus, SyncJob
 from syncs.review import release_review
-from syncs.rollback import preview_of, rollback_records, rollback_resume, start_rollback
+from syncs.rollback import Scope, preview_of, rollback_records, rollback_resume, start_rollback
 from syncs.rollback_models import Rollback, RollbackStatus, RollbackStep
 from tenants import scoping
 from tenants.console import require_role
@@ -89,7 +89,7 @@ def rollback_page(request: HttpRequest, public_id: str) -> HttpResponse:
             return redirect("console:sync-rollback-report", client.public_id, rollback.pk)
         records = rollback_records(client, *filters)
         plan_size = records.count()
-        plan = preview_of(records[:PREVIEW_LIMIT])
+        plan = preview_of(records[:PREVIEW_LIMIT], Scope(*filters))
     history = scoping.for_client(Rollback, client).order_by("-created_at")[:20]
     return render(
         request,

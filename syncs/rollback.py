@@ -5,10 +5,10 @@ What we *created* is deleted; what we *updated* gets the replaced values (the re
 queuing the next once it is done, so a note goes before its contact and two updates of one field
 unwind to the original value. Every record undone gets exactly one audit entry.
 
-A write made later under another tag is never undone by this one: a contact another tag updated
-since is kept rather than deleted, and a field another tag wrote since keeps that tag's value
-(the preview says so, and the step is audited as kept). Rolling the other tag back first, then
-this one again, undoes both.
+A write made later outside this rollback is never undone by it: a contact another tag (or this
+tag, outside the rollback's time window or session) updated since is kept rather than deleted,
+and a field written since keeps that later value (the preview says so, and the step is audited
+as kept). Rolling the later writes back first, then this one again, undoes both.
 
 Safe to re-run: a record is marked ``rolled_back_at`` in the transaction that audits it, so a
 second run finds nothing to do, and a step whose record was undone meanwhile is skipped. A record
@@ -60,6 +60,32 @@ class PlannedStep:
     reason: str = ""  # why a record is kept, or why some fields are not put back
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What one rollback undoes: a tag's writes, optionally within a time window or a chatbot
+    session. A later write outside the scope (another tag, or this tag outside the window or
+    session) is someone else's, and a rollback never undoes it."""
+
+    tag: str
+    since: datetime | None = None
+    until: datetime | None = None
+    session_id: str = ""
+
+    def q(self) -> Q:
+        q = Q(source_tag=self.tag)
+        if self.since is not None:
+            q &= Q(created_at__gte=self.since)
+        if self.until is not None:
+            q &= Q(created_at__lt=self.until)
+        if self.session_id:
+            q &= Q(session_id=self.session_id)
+        return q
+
+    @classmethod
+    def of(cls, rollback: Rollback) -> Scope:
+        return cls(rollback.source_tag, rollback.since, rollback.until, rollback.session_id)
+
+
 def rollback_records(
     client: Client,
     tag: str,
@@ -68,18 +94,15 @@ def rollback_records(
     session_id: str = "",
 ):
     """The client's real writes under ``tag`` not yet undone, newest first."""
-    records = for_client(ExternalRecord, client).filter(
-        source_tag=tag,
-        action__in=[RecordAction.CREATED, RecordAction.UPDATED],
-        rolled_back_at__isnull=True,
+    return (
+        for_client(ExternalRecord, client)
+        .filter(
+            Scope(tag, since, until, session_id or "").q(),
+            action__in=[RecordAction.CREATED, RecordAction.UPDATED],
+            rolled_back_at__isnull=True,
+        )
+        .order_by("-created_at", "-pk")
     )
-    if since is not None:
-        records = records.filter(created_at__gte=since)
-    if until is not None:
-        records = records.filter(created_at__lt=until)
-    if session_id:
-        records = records.filter(session_id=session_id)
-    return records.order_by("-created_at", "-pk")
 
 
 def _crm_key(record: ExternalRecord) -> tuple[str, str, str]:
@@ -96,14 +119,14 @@ def _fields(record: ExternalRecord) -> set[str]:
     return (set(record.values or {}) | set(record.snapshot or {})) - INTERNAL_KEYS
 
 
-def later_writes(records: list[ExternalRecord]) -> dict[tuple[str, str, str], list]:
-    """For the CRM objects ``records`` wrote: the live writes of *other* tags, by object
-    (one query, scoped to the records' client)."""
+def later_writes(records: list[ExternalRecord], scope: Scope) -> dict[tuple[str, str, str], list]:
+    """For the CRM objects ``records`` wrote: the live writes outside ``scope`` (another
+    tag's, or this tag's outside the window or session), by object (one query, scoped to the
+    records' client)."""
     if not records:
         return {}
     client_id = records[0].client_id
     ids = {r.external_id for r in records if r.external_id}
-    tags = {r.source_tag for r in records}
     found: dict[tuple[str, str, str], list] = {}
     others = (
         ExternalRecord.objects.filter(
@@ -112,7 +135,7 @@ def later_writes(records: list[ExternalRecord]) -> dict[tuple[str, str, str], li
             action__in=[RecordAction.CREATED, RecordAction.UPDATED],
             rolled_back_at__isnull=True,
         )
-        .exclude(source_tag__in=tags)
+        .exclude(scope.q())
         .only(*LATER_FIELDS)
     )
     for other in others:
@@ -125,9 +148,10 @@ def _plan(record: ExternalRecord, later: dict[tuple[str, str, str], list]) -> Pl
         o
         for o in later.get(_crm_key(record), [])
         if (o.created_at, o.pk) > (record.created_at, record.pk)
-        and o.source_tag != record.source_tag
     ]
     by = ", ".join(sorted({o.source_tag for o in newer}))
+    if any(o.source_tag == record.source_tag for o in newer):
+        by += " (outside this rollback's window or session)"
     if record.action == RecordAction.CREATED:
         if newer:
             return PlannedStep(record, KEEP, {}, f"kept: written since under tag {by}")
@@ -143,9 +167,9 @@ def _plan(record: ExternalRecord, later: dict[tuple[str, str, str], list]) -> Pl
     return PlannedStep(record, RESTORE, values, f"not put back: {reason}")
 
 
-def plan_record(record: ExternalRecord) -> PlannedStep:
+def plan_record(record: ExternalRecord, scope: Scope) -> PlannedStep:
     """What undoing this one record does now (a step re-plans when it runs)."""
-    return _plan(record, later_writes([record]))
+    return _plan(record, later_writes([record], scope))
 
 
 def preview_rollback(
@@ -156,13 +180,14 @@ def preview_rollback(
     session_id: str = "",
 ) -> list[PlannedStep]:
     """Exactly what ``start_rollback`` with the same filters would undo, in that order."""
-    return preview_of(rollback_records(client, tag, since, until, session_id or ""))
+    scope = Scope(tag, since, until, session_id or "")
+    return preview_of(rollback_records(client, tag, since, until, session_id or ""), scope)
 
 
-def preview_of(records: Iterable[ExternalRecord]) -> list[PlannedStep]:
+def preview_of(records: Iterable[ExternalRecord], scope: Scope) -> list[PlannedStep]:
     """The planned step for each record (a page of ``rollback_records`` in the console)."""
     records = list(records)
-    later = later_writes(records)
+    later = later_writes(records, scope)
     return [_plan(r, later) for r in records]
 
 
@@ -283,7 +308,8 @@ def rollback_step_run(step_id: int, *, crm: Any = None) -> str:
     # rollbacks racing on one record both make it; the conditional update lets one audit it.
     try:
         record = ExternalRecord.objects.get(pk=step.record_id)
-        planned = plan_record(record) if record.rolled_back_at is None else None
+        scope = Scope.of(step.rollback)
+        planned = plan_record(record, scope) if record.rolled_back_at is None else None
         if planned is None:
             _done(step, StepStatus.SKIPPED)
         elif planned.operation == KEEP:

@@ -115,6 +115,26 @@ def test_a_contact_another_tag_wrote_to_since_is_kept_until_that_tag_is_undone(w
     assert crm.state() == before
 
 
+def test_a_later_write_of_the_same_tag_outside_the_session_is_not_undone(world, crm_a):
+    """Rolling back one chatbot session must not delete a contact a later session of the same
+    tag updated (nor put back a field it wrote): that later write is outside the rollback."""
+    crm = UndoCrm()
+    quiet = {"lead_score": 10, "intent": "", "conversation_summary": ""}
+    sync_lead(world.client_a, crm, chatbot_session_id="sess-1", **quiet)
+    (contact_id,) = crm.contacts
+    sync_lead(world.client_a, crm, chatbot_session_id="sess-2", company="Brightsmile", **quiet)
+    plan = preview_rollback(world.client_a, "AI_Chatbot", session_id="sess-1")
+    (contact,) = [p for p in plan if p.record.object_type == "contact"]
+    assert contact.operation == "keep" and "outside this rollback" in contact.reason
+    rollback = start_rollback(world.client_a, "AI_Chatbot", requested_by=STAFF, session_id="sess-1")
+    run_rollback(rollback, crm)
+    assert crm.contacts[contact_id].fields["company"] == "Brightsmile"
+    later = timezone.now() + timedelta(minutes=1)
+    run_rollback(start_rollback(world.client_a, "AI_Chatbot", requested_by=STAFF), crm)
+    assert contact_id not in crm.contacts  # the whole tag: both sessions undone
+    assert preview_rollback(world.client_a, "AI_Chatbot", until=later) == []
+
+
 def test_a_field_another_tag_wrote_since_keeps_that_tags_value(world, crm_a):
     crm = UndoCrm()
     existing = crm.create_contact(
