@@ -122,6 +122,11 @@ class TaskPublisher:
         root_id = parent_id = None
         if parent:  # as send_task links a message sent from inside a task to it
             root_id, parent_id = parent.request.root_id or parent.request.id, parent.request.id
+        # saferepr (with two settings read) was a sixth of a publish; for a tuple of ints, the
+        # usual job id, it is plain repr. Anything else is left to Celery.
+        argsrepr = repr(args) if all(type(a) is int for a in args) else None
+        if argsrepr and len(argsrepr) > app.amqp.argsrepr_maxsize:
+            argsrepr = None  # saferepr would shorten it
 
         def message() -> tuple[dict, dict, Any]:
             headers, properties, body, _ = app.amqp.create_task_message(
@@ -136,12 +141,6 @@ class TaskPublisher:
                 **plan["message"],
             )
             return headers, properties, body
-
-        # saferepr (with two settings read) was a sixth of a publish; for a tuple of ints, the
-        # usual job id, it is plain repr. Anything else is left to Celery.
-        argsrepr = repr(args) if all(type(a) is int for a in args) else None
-        if argsrepr and len(argsrepr) > app.amqp.argsrepr_maxsize:
-            argsrepr = None  # saferepr would shorten it
 
         try:
             if self._held.publish(app, plan["publish"], *message()):

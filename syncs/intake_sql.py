@@ -160,6 +160,7 @@ def ensure_live_connection(connection: Any) -> None:
         connection.connection is not None
         and connection.health_check_enabled
         and not connection.health_check_done
+        and not connection.in_atomic_block  # a transaction's connection is not swapped
     ):
         try:
             ready, _, _ = select.select([connection.connection.pgconn.socket], [], [], 0)

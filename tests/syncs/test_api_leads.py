@@ -229,7 +229,10 @@ def test_the_one_statement_write_is_prepared_after_a_few_runs(api, world, crm_a,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_lead_after_postgresql_ended_the_kept_connection_is_accepted(api, world, crm_a):
+@pytest.mark.parametrize("idempotent", [False, True])
+def test_a_lead_after_postgresql_ended_the_kept_connection_is_accepted(
+    api, world, crm_a, idempotent
+):
     """The intake's statement bypasses Django's per-request health check: after a restart,
     failover or idle timeout ended the backend, the next lead must still be stored, not 500."""
     from django.db import close_old_connections, connection, connections
@@ -245,9 +248,10 @@ def test_a_lead_after_postgresql_ended_the_kept_connection_is_accepted(api, worl
     finally:
         admin.close()
     close_old_connections()  # what the next request's start does
+    key = {"HTTP_IDEMPOTENCY_KEY": "after-restart"} if idempotent else {}
     second = api.post(
         "/api/v1/leads", {**LEAD, "email": "second@example.com"}, format="json",
-        **bearer(world.key_a),
+        **bearer(world.key_a), **key,
     )  # fmt: skip
     assert second.status_code == 202, second.content
     assert connection.connection.info.backend_pid != pid
