@@ -213,8 +213,12 @@ def cpu_seconds(roots: dict[str, list[int]], database: str) -> dict[str, float] 
 
     A process counts for a component when it descends from one of that component's ``roots``
     (the gunicorns, the Celery workers); PostgreSQL backends count when they serve this run's
-    ``database``, Redis always. Other work on the machine is left out. Processes that ended in
-    between are not counted (the servers keep theirs for the run).
+    ``database``, Redis always. Other work on the machine is left out. A backend that ended
+    (a connection closed between two snapshots) is counted through the postmaster, which
+    reaps it: its children's CPU (cutime, cstime) grows by the backend's whole life, and the
+    part before the first snapshot was in that snapshot's live sum, so the difference is
+    exact (backends of other databases that end in between count too). Counting live
+    backends alone made PostgreSQL's figure drop, even below zero, when connections ended.
     """
     proc = Path("/proc")
     if not proc.is_dir():
@@ -223,6 +227,7 @@ def cpu_seconds(roots: dict[str, list[int]], database: str) -> dict[str, float] 
     parents: dict[int, int] = {}
     spent: dict[int, float] = {}
     names: dict[int, str] = {}
+    reaped = 0.0  # CPU of the postmaster's ended children
     for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
@@ -236,6 +241,8 @@ def cpu_seconds(roots: dict[str, list[int]], database: str) -> dict[str, float] 
         parents[pid] = int(fields[1])
         spent[pid] = (int(fields[11]) + int(fields[12])) / tick
         names[pid] = cmdline
+        if "bin/postgres" in cmdline.split(" ", 1)[0]:  # the postmaster
+            reaped += (int(fields[13]) + int(fields[14])) / tick
 
     def component(pid: int) -> str | None:
         name = names[pid]
@@ -251,6 +258,7 @@ def cpu_seconds(roots: dict[str, list[int]], database: str) -> dict[str, float] 
         return None
 
     totals = dict.fromkeys(COMPONENTS, 0.0)
+    totals["postgres"] = reaped
     for pid, seconds in spent.items():
         label = component(pid)
         if label is not None:
