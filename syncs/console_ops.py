@@ -76,7 +76,7 @@ def rollback_page(request: HttpRequest, public_id: str) -> HttpResponse:
     plan, plan_size = None, 0
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        filters = (data["tag"], data["since"], data["until"], data["session_id"])
+        scope = Scope(data["tag"], data["since"], data["until"], data["session_id"])
         if request.method == "POST":
             rollback = start_rollback(
                 client,
@@ -87,9 +87,9 @@ def rollback_page(request: HttpRequest, public_id: str) -> HttpResponse:
                 session_id=data["session_id"],
             )
             return redirect("console:sync-rollback-report", client.public_id, rollback.pk)
-        records = rollback_records(client, *filters)
+        records = rollback_records(client, scope)
         plan_size = records.count()
-        plan = preview_of(records[:PREVIEW_LIMIT], Scope(*filters))
+        plan = preview_of(records[:PREVIEW_LIMIT], scope)
     history = scoping.for_client(Rollback, client).order_by("-created_at")[:20]
     return render(
         request,

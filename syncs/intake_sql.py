@@ -42,15 +42,10 @@ class Written:
     jobs: list[WrittenJob]
 
 
-def _defaults(model: type[Model], given: dict[str, Any], skip: set[str]) -> dict[str, Any]:
-    """Every concrete column of ``model`` but the primary key and ``skip``: the given value
-    (by field name) or the field's default, keyed by column name."""
-    values = {}
-    for field in model._meta.concrete_fields:
-        if field.primary_key or field.name in skip:
-            continue
-        values[field.column] = given[field.name] if field.name in given else field.get_default()
-    return values
+def _insert_fields(model: type[Model], skip: frozenset[str]) -> list[Field]:
+    """The columns the statement inserts for ``model``, in order: every concrete field but the
+    primary key and ``skip`` (the statement's text and its parameters both follow this)."""
+    return [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in skip]
 
 
 _GIVEN = object()
@@ -66,14 +61,12 @@ def _varies(field: Field) -> bool:
 def _row_plan(
     model: type[Model], given: frozenset[str], skip: frozenset[str], alias: str
 ) -> tuple[tuple[Field, Any], ...]:
-    """For each column ``_defaults`` lists: its field and, for a default that never varies,
+    """For each column ``_insert_fields`` lists: its field and, for a default that never varies,
     the value as the database takes it, prepared once per process (most of a job's thirteen
     columns are such defaults); ``_GIVEN`` where the value is given or varies per row."""
     connection = connections[alias]
     plan = []
-    for field in model._meta.concrete_fields:
-        if field.primary_key or field.name in skip:
-            continue
+    for field in _insert_fields(model, skip):
         if field.name in given or _varies(field):
             plan.append((field, _GIVEN))
         else:
@@ -84,8 +77,8 @@ def _row_plan(
 def _prepared_row(
     model: type[Model], given: dict[str, Any], skip: frozenset[str], alias: str
 ) -> list[Any]:
-    """The values of ``_defaults(model, given, skip)`` as the database takes them (JSON
-    adapted, datetimes made aware...), in its column order; fixed defaults come from the plan
+    """Each inserted column's value, given (by field name) or its default, as the database
+    takes it (JSON adapted, datetimes made aware...); fixed defaults come from the plan
     instead of being made and prepared again for every row."""
     connection = connections[alias]
     values = []
@@ -114,11 +107,8 @@ def _statement(alias: str, by_provider: bool) -> str:
     def col(model: type[Model], name: str) -> str:
         return quote(model._meta.get_field(name).column)
 
-    def columns(model: type[Model], skip: set[str]) -> list[str]:
-        return list(_defaults(model, {}, skip))
-
-    event_columns = columns(AiEvent, {"status"})
-    job_columns = columns(SyncJob, set(JOB_FIELDS_SET_IN_SQL))
+    event_columns = [f.column for f in _insert_fields(AiEvent, EVENT_SKIP)]
+    job_columns = [f.column for f in _insert_fields(SyncJob, JOB_SKIP)]
     where = f"{col(Connection, 'client')} = %s AND {col(Connection, 'kind')} = %s"
     if by_provider:
         where += f" AND {col(Connection, 'provider')} = %s"

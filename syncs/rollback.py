@@ -86,18 +86,12 @@ class Scope:
         return cls(rollback.source_tag, rollback.since, rollback.until, rollback.session_id)
 
 
-def rollback_records(
-    client: Client,
-    tag: str,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    session_id: str = "",
-):
-    """The client's real writes under ``tag`` not yet undone, newest first."""
+def rollback_records(client: Client, scope: Scope):
+    """The client's real writes in ``scope`` not yet undone, newest first."""
     return (
         for_client(ExternalRecord, client)
         .filter(
-            Scope(tag, since, until, session_id or "").q(),
+            scope.q(),
             action__in=[RecordAction.CREATED, RecordAction.UPDATED],
             rolled_back_at__isnull=True,
         )
@@ -181,7 +175,7 @@ def preview_rollback(
 ) -> list[PlannedStep]:
     """Exactly what ``start_rollback`` with the same filters would undo, in that order."""
     scope = Scope(tag, since, until, session_id or "")
-    return preview_of(rollback_records(client, tag, since, until, session_id or ""), scope)
+    return preview_of(rollback_records(client, scope), scope)
 
 
 def preview_of(records: Iterable[ExternalRecord], scope: Scope) -> list[PlannedStep]:

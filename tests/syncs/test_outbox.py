@@ -215,8 +215,7 @@ def test_the_job_publisher_sends_the_message_apply_async_sends(broker):
     assert ours_p["delivery_info"] == {"exchange": "", "routing_key": "celery"}
 
 
-def test_the_job_publisher_keeps_one_connection_per_thread_until_a_fork(broker, monkeypatch):
-    import os
+def test_the_job_publisher_keeps_one_connection_per_thread(broker):
     import threading
 
     from syncs.tasks import run_sync_job_publisher as publisher
@@ -233,11 +232,37 @@ def test_the_job_publisher_keeps_one_connection_per_thread_until_a_fork(broker, 
     other.start()
     other.join()
     assert seen and seen[0] is not first  # each thread its own
-    parent = os.getpid()
-    monkeypatch.setattr(os, "getpid", lambda: parent + 1)  # now in a forked child
-    publisher.send((4,))
-    assert held() is not first and first.connected  # the parent's left open
-    assert [p.job_id for p in broker.drain()] == [1, 2, 3, 4]
+    assert [p.job_id for p in broker.drain()] == [1, 2, 3]
+
+
+def test_a_forked_child_publishes_on_its_own_connection_and_leaves_the_parents(redis_celery):
+    """A real fork on real Redis: the child must neither write on the parent's socket (their
+    replies would interleave) nor close it; the parent goes on with the same connection."""
+    import os
+
+    from syncs.tasks import run_sync_job_publisher as publisher
+
+    job_id = 876_543_210
+    publisher.send((job_id,))
+    parent_channel = publisher._held._local.channel
+    parent_socket = parent_channel.client.client_id()
+    try:
+        child = os.fork()
+        if child == 0:  # the child: publish once, report whether it used its own connection
+            try:
+                publisher.send((job_id,))
+                own = publisher._held._local.channel is not parent_channel
+                os._exit(0 if own else 3)
+            except BaseException:
+                os._exit(4)
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        publisher.send((job_id,))
+        assert publisher._held._local.channel is parent_channel  # not dropped: it still works
+        assert parent_channel.client.client_id() == parent_socket  # the same Redis client
+        assert _lose_messages_of(job_id) == 3  # parent, child, parent
+    finally:
+        _lose_messages_of(job_id)
 
 
 def test_a_failed_send_on_the_held_connection_goes_the_pooled_way_once(broker, monkeypatch):

@@ -247,14 +247,19 @@ def _create_from(account_id: str, sobject: str, body: Any) -> HttpResponse:
     return common.json_response({"id": record.ext_id, "success": True, "errors": []}, 201)
 
 
+def _served(account_id: str, sobject: str) -> bool:
+    """An sobject this org has: an org with Notes turned off has no ContentNote."""
+    return sobject in ID_PREFIX and (
+        sobject != "ContentNote"
+        or common.account_row(VENDOR, account_id).config.get("content_notes", True)
+    )
+
+
 @common.endpoint(STYLE)
 def sobject_collection(
     request: HttpRequest, account_id: str, version: str, sobject: str
 ) -> HttpResponse:
-    if sobject not in ID_PREFIX or (
-        sobject == "ContentNote"
-        and not common.account_row(VENDOR, account_id).config.get("content_notes", True)
-    ):
+    if not _served(account_id, sobject):
         return _errors(404, "NOT_FOUND", "The requested resource does not exist")
     if request.method != "POST":
         return _errors(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{request.method}' not allowed")
@@ -438,12 +443,10 @@ def _resolve(value: Any, results: dict[str, Any]) -> Any:
 def _subrequest(account_id: str, version: str, item: dict, results: dict) -> HttpResponse:
     url = str(item.get("url", ""))
     match = re.fullmatch(rf"/services/data/{version}/sobjects/(\w+)", url)
-    if item.get("method") != "POST" or match is None or match.group(1) not in ID_PREFIX:
+    if item.get("method") != "POST" or match is None:
         return _errors(400, "NOT_FOUND", f"The requested resource does not exist: {url}")
     sobject = match.group(1)
-    if sobject == "ContentNote" and not common.account_row(VENDOR, account_id).config.get(
-        "content_notes", True
-    ):
+    if not _served(account_id, sobject):
         return _errors(404, "NOT_FOUND", "The requested resource does not exist")
     try:
         body = _resolve(item.get("body"), results)
@@ -474,16 +477,14 @@ def composite(request: HttpRequest, account_id: str, version: str) -> HttpRespon
             for item in items:
                 response = _subrequest(account_id, version, item, results)
                 answer = json.loads(response.content)
-                ref = str(item.get("referenceId", ""))
+                ref, status = str(item.get("referenceId", "")), response.status_code
                 headers = {}
-                if response.status_code == 201:
+                if status == 201:
                     results[ref] = answer
-                    path = f"{item['url']}/{answer['id']}"
-                    headers = {"Location": path}
-                status = response.status_code
+                    headers = {"Location": f"{item['url']}/{answer['id']}"}
                 answers.append({"body": answer, "httpHeaders": headers,
                                 "httpStatusCode": status, "referenceId": ref})  # fmt: skip
-                if response.status_code >= 300 and all_or_none:
+                if status >= 300 and all_or_none:
                     raise _RolledBack
     except _RolledBack:
         failed = len(answers) - 1
