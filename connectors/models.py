@@ -28,7 +28,10 @@ class Connection(models.Model):
     CalDAV server URL and user name, Toast's restaurant guid.
     """
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="connections")
+    # Indexed by one_connection_per_provider (client, provider), which it leads.
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="connections", db_index=False
+    )
     provider = models.CharField(max_length=32)
     kind = models.CharField(max_length=16, choices=[(k, k) for k in KINDS])
     status = models.CharField(

@@ -37,22 +37,31 @@ class AiEvent(models.Model):
     """Something a chatbot told us. ``payload`` is kept exactly as received (for audit and
     re-processing); ``normalised`` is what the worker made of it."""
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="ai_events")
+    # No index of its own: (client, -received_at) below serves every lookup by client.
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="ai_events", db_index=False
+    )
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=32, choices=EventKind.choices)
     payload = models.JSONField(default=dict)
     normalised = models.JSONField(default=dict, blank=True)
     source_tag = models.CharField(max_length=64, default=DEFAULT_SOURCE_TAG)
     chatbot_vendor = models.CharField(max_length=64, blank=True)
-    session_id = models.CharField(max_length=255, blank=True, db_index=True)
-    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    session_id = models.CharField(max_length=255, blank=True)  # indexed in Meta (no LIKE index)
+    received_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(
         max_length=20, choices=EventStatus.choices, default=EventStatus.ACCEPTED
     )
 
     class Meta:
         ordering = ["-received_at"]
-        indexes = [models.Index(fields=["client", "-received_at"])]
+        # Every index here is written once per lead by the intake, so each must serve a
+        # reader: the console's and metrics' per-client pages, and session lookups (rollback
+        # by session, "same session" follow-ups), which are exact matches (no LIKE index).
+        indexes = [
+            models.Index(fields=["client", "-received_at"]),
+            models.Index(fields=["session_id"], name="syncs_event_session_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.public_id}"
@@ -88,9 +97,8 @@ class SyncJob(models.Model):
         Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="sync_jobs"
     )
     provider = models.CharField(max_length=32, blank=True)
-    status = models.CharField(
-        max_length=20, choices=JobStatus.choices, default=JobStatus.PENDING, db_index=True
-    )
+    # Indexed by (status, published_at) below, which also serves lookups by status alone.
+    status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     # Every successful claim, never given back (unlike ``attempts``, which a throttled retry
     # returns): more than one means this run may follow one that wrote to the CRM.
@@ -130,7 +138,8 @@ class IdempotencyRecord(models.Model):
     the event does. Kept at least ``IDEMPOTENCY_KEY_TTL_HOURS``; a beat task prunes older ones.
     """
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    # Indexed by the unique (client, route, key) constraint, which it leads.
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+", db_index=False)
     route = models.CharField(max_length=64)
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
@@ -166,7 +175,10 @@ class ExternalRecord(models.Model):
     rollback can restore them. A job looks here first, which is what makes a re-run safe.
     """
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="external_records")
+    # Indexed by (client, provider, object_type, external_id) below, which it leads.
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="external_records", db_index=False
+    )
     job = models.ForeignKey(
         SyncJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="records"
     )

@@ -71,7 +71,10 @@ class RollbackStep(models.Model):
     """
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
-    rollback = models.ForeignKey(Rollback, on_delete=models.CASCADE, related_name="steps")
+    # Indexed by one_step_per_position (rollback, position), which it leads.
+    rollback = models.ForeignKey(
+        Rollback, on_delete=models.CASCADE, related_name="steps", db_index=False
+    )
     record = models.ForeignKey(
         "syncs.ExternalRecord", on_delete=models.CASCADE, related_name="rollback_steps"
     )

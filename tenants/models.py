@@ -76,7 +76,10 @@ class Client(models.Model):
     """A tenant: one business an agency serves. Every tenant-owned row points here."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="clients")
+    # Indexed by client_slug_unique_per_agency (agency, slug), which it leads.
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, related_name="clients", db_index=False
+    )
     name = models.CharField(max_length=200)
     slug = models.SlugField()
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
@@ -141,8 +144,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 class Membership(models.Model):
     """A staff user's role in one agency."""
 
+    # Indexed by one_membership_per_agency (user, agency), which it leads.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        db_index=False,
     )
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)

@@ -82,8 +82,12 @@ class DuplicateCandidate(models.Model):
         MERGED = "merged", "Merged"
         DISMISSED = "dismissed", "Dismissed"
 
-    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    # Indexed by dedupe_candidate_queue (client, status), which it leads.
+    client = models.ForeignKey(
+        "tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # Indexed by dedupe_candidate_pair (person, existing), which it leads.
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)
     existing = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     score = models.FloatField()
     reasons = models.JSONField(default=list)

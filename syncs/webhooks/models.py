@@ -57,7 +57,10 @@ class DeliveryStatus(models.TextChoices):
 class WebhookEndpoint(models.Model):
     """A URL of the client's chatbot vendor and the events it wants."""
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    # Indexed by (client, status) below, which it leads.
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="webhook_endpoints", db_index=False
+    )
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     url = models.CharField(max_length=2000)
     description = models.CharField(max_length=255, blank=True)
@@ -116,8 +119,9 @@ class WebhookDelivery(models.Model):
     """A message's delivery to one endpoint: its state, and the delivery log line staff read."""
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    # Indexed by one_delivery_per_target (endpoint, message), which it leads.
     endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", db_index=False
     )
     message = models.ForeignKey(WebhookMessage, on_delete=models.CASCADE, related_name="deliveries")
     status = models.CharField(
