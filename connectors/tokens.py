@@ -13,16 +13,12 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import timedelta
 
-from django.conf import settings
-from django.db import connection as db_connection
 from django.utils import timezone
-from filelock import FileLock, Timeout
 
-from connectors import oauth, services
+from connectors import locks, oauth, services
 from connectors.base import ConnectorError
 from connectors.models import Connection, ConnectionIssue, ConnectionStatus
 
@@ -32,7 +28,6 @@ REFRESH_EARLY = timedelta(minutes=5)
 LOCK_TTL_S = 30  # longer than a token call with its timeout; a dead holder frees it after this
 LOCK_WAIT_S = 40
 POLL_S = 0.05
-PG_LOCK_NAMESPACE = 0x5B0A  # advisory-lock key space of token refreshes
 COOLDOWN_BASE_S = 30
 COOLDOWN_MAX_S = 3600
 
@@ -195,64 +190,9 @@ def _sync(target: Connection, source: Connection) -> None:
             setattr(target, name, getattr(source, name))
 
 
-@contextmanager
-def _try_lock(pk: int) -> Iterator[bool]:
-    """Try once to take the per-connection lock; yields whether it was acquired.
-
-    Redis (``SET NX`` with a TTL, so a killed holder frees it) when configured; else an
-    advisory lock on PostgreSQL (released by the server if the holder's session dies); else an
-    OS file lock on SQLite (released by the kernel if the holder dies).
-    """
-    if settings.REDIS_URL:
-        with _redis_lock(pk) as acquired:
-            yield acquired
-        return
-    if db_connection.vendor == "sqlite":
-        path = settings.VAR_DIR / "locks" / f"connection-{pk}.lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(path), timeout=0, thread_local=False, is_singleton=False)
-        try:
-            lock.acquire()
-        except Timeout:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            lock.release()
-        return
-    # PostgreSQL: a session advisory lock, not a row lock, so the failure and needs-reauth
-    # writes made while holding it are not rolled back with a lock transaction; the server
-    # frees it if the holder's session dies.
-    with db_connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [PG_LOCK_NAMESPACE, pk])
-        acquired = bool(cursor.fetchone()[0])
-    if not acquired:
-        yield False
-        return
-    try:
-        yield True
-    finally:
-        with db_connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [PG_LOCK_NAMESPACE, pk])
-
-
-@contextmanager
-def _redis_lock(pk: int) -> Iterator[bool]:
-    import redis
-
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    lock = client.lock(f"sb:connection-refresh:{pk}", timeout=LOCK_TTL_S)
-    if not lock.acquire(blocking=False):
-        yield False
-        return
-    try:
-        yield True
-    finally:
-        try:
-            lock.release()
-        except redis.exceptions.LockError:
-            log.warning("refresh lock of connection %s expired while held", pk)
+def _try_lock(pk: int) -> AbstractContextManager[bool]:
+    """Try once to take the connection's refresh lock (``connectors.locks``)."""
+    return locks.try_lock(pk, "refresh", ttl=LOCK_TTL_S)
 
 
 def due_for_refresh(*, within: timedelta = timedelta(minutes=15)) -> list[int]:
