@@ -121,7 +121,10 @@ class CrmClient(Protocol):
     def tag_contact(self, record_id: str, tags: list[str]) -> CrmRecord:
         """Fire follow-up triggers by tagging the contact the way the CRM does it (HubSpot
         lifecycle stage or tag property, Salesforce description line, Zoho tags, Pipedrive
-        labels). Returns the record with the *previous* values of what changed, for undo."""
+        labels). Returns the record with the *previous* values of what changed, for undo.
+
+        A CRM whose tags must exist before a contact can carry one (Pipedrive's labels) also
+        has ``ensure_tags(tags) -> list[str]``: it adds the missing ones and returns them."""
 
     def restore_fields(self, object_type: str, record_id: str, values: dict[str, str]) -> None:
         """Put back values an update or tag replaced (rollback). A record gone is not an error."""

@@ -328,6 +328,22 @@ def _created_tagged(ctx: WriteContext) -> bool:
     )
 
 
+def _ensure_tags(ctx: WriteContext, tags: list[str]) -> None:
+    """Add the tags the CRM must know before a contact can carry them (Pipedrive labels);
+    each one added is a change to the client's CRM settings, so it is audited. A label is
+    kept by a rollback: other records (and people) may use it by then."""
+    ensure_tags = getattr(ctx.crm, "ensure_tags", None)
+    added = ensure_tags(tags) if ensure_tags is not None else []
+    if added:
+        audit_log(
+            client=ctx.job.client,
+            actor=SYSTEM,
+            action="crm.tags.created",
+            target=f"{ctx.job.provider}:tags",
+            details={"job": ctx.job.pk, "tags": added},
+        )
+
+
 def write_tags(ctx: WriteContext, contact_id: str) -> None:
     """Tag the contact for follow-up, when the CRM client supports tagging."""
     tag_contact = getattr(ctx.crm, "tag_contact", None)
@@ -338,12 +354,14 @@ def write_tags(ctx: WriteContext, contact_id: str) -> None:
         _record(ctx, "contact_tags", contact_id, RecordAction.WOULD_UPDATE, {"tags": tags})
         return
     try:
+        _ensure_tags(ctx, tags)
         previous = tag_contact(contact_id, tags)
     except ConnectorError as exc:
         if not exc.permanent:
             raise  # transient: the job retries, and skips what it already wrote
-        # The CRM has no such tag or label (Pipedrive labels must exist first): the person,
-        # deal and note are in; say so rather than kill a job that did its main work.
+        # The CRM has no such tag or label and would not let us add it (a Pipedrive company
+        # that keeps its fields to admins): the person, deal and note are in; say so rather
+        # than kill a job that did its main work.
         audit_log(
             client=ctx.job.client,
             actor=SYSTEM,

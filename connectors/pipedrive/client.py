@@ -15,12 +15,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from connectors import crm_support as s
+from connectors import locks
 from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
 from connectors.http import VendorHttp
 from connectors.models import Connection
 from connectors.pipedrive.mapping import LABELS_FIELD, SOURCE_TAG_FIELD
 
 PATHS = {"contact": "/api/v2/persons", "deal": "/api/v2/deals", "note": "/api/v1/notes"}
+# Adding labels is one quick call; a holder that died frees the lock after the TTL.
+LABELS_LOCK_TTL_S = 30
+LABELS_LOCK_WAIT_S = 15
 BUILTIN = ("name", "first_name", "last_name", "email", "phone", LABELS_FIELD)
 
 
@@ -237,12 +241,55 @@ class PipedriveClient:
             for f in self._person_fields()
         ]
 
+    def _labels(self) -> tuple[str, dict[str, str]]:
+        """The labels field's key and its options, ids by lower-cased label."""
+        field = next((f for f in self._person_fields() if f.get("key") == LABELS_FIELD), {})
+        options = [s.obj(o) for o in s.items(field.get("options"))]
+        return s.text(field.get("key")) or LABELS_FIELD, {
+            s.text(o.get("label")).lower(): s.text(o.get("id")) for o in options
+        }
+
+    def ensure_tags(self, tags: list[str]) -> list[str]:
+        """Add the person labels ``tags`` names that the company lacks; returns those added.
+
+        A Pipedrive label must exist before a person can carry it. Adding is serialised per
+        connection (``connectors.locks``) and the labels are read again under the lock, so two
+        workers never add the same label twice. A company that does not let the app change
+        its fields (no admin scope: 403) refuses: a permanent error, as an unknown label was."""
+        if all(t.lower() in self._labels()[1] for t in tags):
+            return []
+        with locks.lock(self.http.connection.pk, "labels", ttl=LABELS_LOCK_TTL_S,
+                        wait=LABELS_LOCK_WAIT_S) as acquired:  # fmt: skip
+            if not acquired:
+                raise ConnectorError("pipedrive: labels lock busy", code="lock_busy",
+                                     retry_after=5)  # fmt: skip
+            self._fields = None  # another worker may have added them while we waited
+            key, by_name = self._labels()
+            # One option per label whatever its case (Pipedrive would keep both spellings).
+            lacking: dict[str, str] = {}
+            for tag in tags:
+                if tag.lower() not in by_name:
+                    lacking.setdefault(tag.lower(), tag)
+            missing = list(lacking.values())
+            if not missing:
+                return []
+            response = self.http.request(
+                "POST", f"/api/v2/personFields/{key}/options",
+                json=[{"label": t} for t in missing], expect=(200, 403),
+            )  # fmt: skip
+            self._fields = None  # the next read sees the new options with their ids
+            if response.status_code == 403:
+                raise ConnectorError(
+                    f"pipedrive: no person label {missing!r}, and adding labels was refused "
+                    f"(403: {s.text(s.obj(response.json()).get('error'))[:200]})",
+                    status=403, code="unknown_label", permanent=True,
+                )  # fmt: skip
+            return missing
+
     def tag_contact(self, record_id: str, tags: list[str]) -> CrmRecord:
-        """Tags are person labels; a label the company has not defined is a permanent error."""
-        options = next((s.items(f.get("options")) for f in self._person_fields()
-                        if f.get("key") == LABELS_FIELD), [])  # fmt: skip
-        by_name = {s.text(s.obj(o).get("label")).lower(): s.text(s.obj(o).get("id"))
-                   for o in options}  # fmt: skip
+        """Tags are person labels; a label the company has not defined is a permanent error
+        (``ensure_tags`` adds them first)."""
+        by_name = self._labels()[1]
         unknown = [t for t in tags if t.lower() not in by_name]
         if unknown:
             raise ConnectorError(f"pipedrive: no person label {unknown!r}", code="unknown_label",

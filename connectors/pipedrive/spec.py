@@ -16,7 +16,10 @@ SPEC = ProviderSpec(
         token_url="https://oauth.pipedrive.com/oauth/token",
         revoke_url="https://oauth.pipedrive.com/oauth/revoke",  # token + token_type_hint
         revoke_style="form",
-        scopes=(),  # fixed in the Marketplace app settings, not sent in the URL
+        # Fixed in the Marketplace app settings, not sent in the URL: base, contacts:full,
+        # deals:full, search:read, and admin to add the source labels (else they are refused,
+        # audited as crm.tags.refused, and the rest of the lead still lands).
+        scopes=(),
         client_auth="basic",
         token_settings=(("api_domain", "api_base"),),
         token_host_patterns=(("api_base", r"https://[a-z0-9-]+\.pipedrive\.com"),),

@@ -103,9 +103,14 @@ def test_a_note_created_but_not_recorded_is_found_not_duplicated(
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_only_a_rerun_searches_before_creating(api, world, emulated, vendor):
     account = connect(world, vendor, emulated)
+    # A company's first lead may set up what every later one uses (Pipedrive: the source
+    # labels), which is not what a rerun repeats: measure from the second lead on.
+    warm = post_lead(api, world, email="wes@example.com", phone="(415) 555-2670", name="Wes Warm")
+    assert sync_job_run(warm.pk) == JobStatus.SYNCED
+    setup_calls = control.counts(vendor, account)["api_calls"]
     first = post_lead(api, world)
     assert sync_job_run(first.pk) == JobStatus.SYNCED
-    first_run_calls = control.counts(vendor, account)["api_calls"]
+    first_run_calls = control.counts(vendor, account)["api_calls"] - setup_calls
 
     # The same kind of lead for another person, claimed once before by a worker that died
     # before writing anything: the same calls plus the searches, and still one of each.
@@ -113,7 +118,7 @@ def test_only_a_rerun_searches_before_creating(api, world, emulated, vendor):
                        name="Ann Other")  # fmt: skip
     SyncJob.objects.filter(pk=second.pk).update(claims=1)
     assert sync_job_run(second.pk) == JobStatus.SYNCED
-    rerun_calls = control.counts(vendor, account)["api_calls"] - first_run_calls
+    rerun_calls = control.counts(vendor, account)["api_calls"] - setup_calls - first_run_calls
     assert rerun_calls - first_run_calls == RERUN_SEARCHES[vendor]
     counts = control.counts(vendor, account)["objects"]
-    assert (counts[DEALS[vendor]], counts[NOTES[vendor]]) == (2, 2)
+    assert (counts[DEALS[vendor]], counts[NOTES[vendor]]) == (3, 3)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from connectors.emulators.crm import control
-from syncs.models import ExternalRecord, JobStatus, SyncJob
+from connectors.emulators.crm.pipedrive import person_labels
+from syncs.models import AuditEntry, ExternalRecord, JobStatus, SyncJob
 from syncs.services import sync_job_run
 from tests.connectors import crm_fixtures
 
@@ -129,6 +130,31 @@ def test_a_new_salesforce_contact_carries_its_tags_line_from_the_create_call(api
     assert not ExternalRecord.objects.filter(object_type="contact_tags").exists()
     # The contact, then the note and its link together in one composite call.
     assert control.counts("salesforce", account)["write_calls"] == 2
+
+
+def test_a_pipedrive_person_gets_its_source_labels_added_once_and_audited(api, world, emulated):
+    """Pipedrive labels must exist before a person can carry one: the first lead adds the
+    company's "AI_Chatbot" and vendor labels (audited), later leads reuse them."""
+    _connection, account = emulated("pipedrive")
+    control.add_default_mapping_fields("pipedrive", account)
+    world.client_a.crm_provider = "pipedrive"
+    world.client_a.save()
+    people = (("Ann One", "one@example.com", "(415) 555-2671"),
+              ("Bo Two", "two@example.com", "(415) 555-2672"))  # fmt: skip
+    for name, email, phone in people:
+        api.post("/api/v1/leads", {**LEAD, "name": name, "email": email, "phone": phone},
+                 format="json", **bearer(world.key_a))  # fmt: skip
+    labels = {}
+    for job in SyncJob.objects.order_by("pk"):
+        assert sync_job_run(job.pk) == JobStatus.SYNCED
+        job.refresh_from_db()
+        labels = {label: i for i, label in person_labels(account)}
+        person = control.record("pipedrive", account, job.crm_id)["data"]
+        assert sorted(person["label_ids"]) == sorted([labels["AI_Chatbot"], labels["acme-bot"]])
+    assert [label for _, label in person_labels(account)].count("AI_Chatbot") == 1
+    created = AuditEntry.objects.get(action="crm.tags.created")
+    assert created.details["tags"] == ["AI_Chatbot", "acme-bot"]
+    assert not AuditEntry.objects.filter(action="crm.tags.refused").exists()
 
 
 def test_a_new_lead_syncs_within_its_query_budget(api, world, emulated):

@@ -23,6 +23,7 @@ VENDOR = "pipedrive"
 STAGES = ((1, "Qualified"), (2, "Contact Made"), (3, "Demo Scheduled"), (4, "Proposal Made"),
           (5, "Negotiations Started"))  # fmt: skip
 LABELS = ((1, "Customer"), (2, "Hot lead"), (3, "Warm lead"), (4, "Cold lead"))
+MAX_OPTIONS = 10_000  # per options field ("Working with labels")
 CUSTOM_PERSON_FIELDS = ("Source tag", "AI lead score", "AI intent", "Chatbot vendor",
                         "Chatbot session id")  # fmt: skip
 
@@ -102,7 +103,14 @@ def primary(items: Any) -> str:
     return str(first.get("value", ""))
 
 
-def _person_problem(body: dict[str, Any], creating: bool) -> str | None:
+def person_labels(account_id: str) -> list[tuple[int, str]]:
+    """The company's person labels: Pipedrive's defaults, then the ones added through the API
+    (kept in the account's config, as an admin's would be in Pipedrive's settings)."""
+    added = common.account_row(VENDOR, account_id).config.get("person_labels", [])
+    return [*LABELS, *((int(o["id"]), str(o["label"])) for o in added)]
+
+
+def _person_problem(account_id: str, body: dict[str, Any], creating: bool) -> str | None:
     if creating and not body.get("name"):
         return "Validation failed: name: Parameter 'name' is required"
     for kind in ("emails", "phones"):
@@ -113,7 +121,7 @@ def _person_problem(body: dict[str, Any], creating: bool) -> str | None:
     if custom - {custom_key(n) for n in CUSTOM_PERSON_FIELDS}:
         return "Validation failed: custom_fields: unknown field key"
     labels = set(body.get("label_ids", []) or [])
-    if labels - {i for i, _ in LABELS}:
+    if labels - {i for i, _ in person_labels(account_id)}:
         return "Validation failed: label_ids: unknown label"
     return None
 
@@ -141,7 +149,7 @@ def persons(request: HttpRequest, account_id: str) -> HttpResponse:
     body = common.body_json(request)
     if not isinstance(body, dict):
         return _error(400, "Invalid JSON body", "ERR_SCHEMA_VALIDATION_FAILED")
-    if (problem := _person_problem(body, creating=True)) is not None:
+    if (problem := _person_problem(account_id, body, creating=True)) is not None:
         return _error(400, problem, "ERR_SCHEMA_VALIDATION_FAILED")
     return _ok(_person(_make(account_id, "persons", body)))
 
@@ -168,7 +176,7 @@ def person(request: HttpRequest, account_id: str, record_id: str) -> HttpRespons
     body = common.body_json(request)
     if request.method != "PATCH" or not isinstance(body, dict):
         return _error(400, "Invalid request", "ERR_SCHEMA_VALIDATION_FAILED")
-    if (problem := _person_problem(body, creating=False)) is not None:
+    if (problem := _person_problem(account_id, body, creating=False)) is not None:
         return _error(400, problem, "ERR_SCHEMA_VALIDATION_FAILED")
     _update(record, body)
     return _ok(_person(record))
@@ -352,7 +360,7 @@ def person_fields(request: HttpRequest, account_id: str) -> HttpResponse:
     ]  # fmt: skip
     data = [{"id": i, "key": k, "name": n, "field_type": t, "edit_flag": False,
              "mandatory_flag": m, "active_flag": True} for i, k, n, t, m in builtin]  # fmt: skip
-    data[-1]["options"] = [{"id": i, "label": label} for i, label in LABELS]
+    data[-1]["options"] = [{"id": i, "label": label} for i, label in person_labels(account_id)]
     for offset, name in enumerate(CUSTOM_PERSON_FIELDS):
         data.append({"id": 9000 + offset, "key": custom_key(name), "name": name,
                      "field_type": "varchar", "edit_flag": True, "mandatory_flag": False,
@@ -366,6 +374,41 @@ def person_fields(request: HttpRequest, account_id: str) -> HttpResponse:
     return _ok(data[start : start + limit], pagination=pagination)
 
 
+@common.endpoint(STYLE)
+def person_field_options(request: HttpRequest, account_id: str, field_code: str) -> HttpResponse:
+    """``POST /api/v2/personFields/{field_code}/options``: add options to an options field, all
+    or none; answers only the added ones. Only the labels field has options here. An account
+    configured with ``fields_admin: false`` stands for a company (or an app without the admin
+    scope) that may not change its fields: 403."""
+    if request.method != "POST":
+        return _error(405, "Method not allowed")
+    if field_code != "label_ids":
+        return _error(404, "Field not found")
+    row = common.account_row(VENDOR, account_id)
+    if row.config.get("fields_admin") is False:
+        return _error(403, "Scope and URL mismatch")
+    body = common.body_json(request)
+    if (
+        not isinstance(body, list)
+        or not body
+        or not all(
+            isinstance(o, dict) and isinstance(o.get("label"), str) and 1 <= len(o["label"]) <= 255
+            for o in body
+        )
+    ):
+        return _error(400, "Validation failed: body: an array of {label} (1-255 characters)",
+                      "ERR_SCHEMA_VALIDATION_FAILED")  # fmt: skip
+    existing = person_labels(account_id)
+    if len(existing) + len(body) > MAX_OPTIONS:
+        return _error(400, f"Validation failed: a field has at most {MAX_OPTIONS} options",
+                      "ERR_SCHEMA_VALIDATION_FAILED")  # fmt: skip
+    start = max(i for i, _ in existing) + 1
+    added = [{"id": start + n, "label": o["label"]} for n, o in enumerate(body)]
+    row.config = {**row.config, "person_labels": [*row.config.get("person_labels", []), *added]}
+    row.save(update_fields=["config"])
+    return common.json_response({"success": True, "data": added, "additional_data": {}})
+
+
 def _both_v1(route: str, view: Any) -> list[Any]:
     return [path(f"pipedrive/api/v1/{route}", view), path(f"pipedrive/v1/{route}", view)]
 
@@ -377,6 +420,7 @@ urlpatterns = [
     path("pipedrive/api/v2/deals", deals),
     path("pipedrive/api/v2/deals/<str:record_id>", deal),
     path("pipedrive/api/v2/stages", stages),
+    path("pipedrive/api/v2/personFields/<str:field_code>/options", person_field_options),
     *_both_v1("notes", notes),
     *_both_v1("notes/<str:record_id>", note),
     *_both_v1("personFields", person_fields),

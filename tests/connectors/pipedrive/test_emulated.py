@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from django import db
 
 from connectors.base import ConnectorError, CrmContact
 from connectors.emulators.crm import control
-from connectors.emulators.crm.pipedrive import custom_key
+from connectors.emulators.crm.pipedrive import custom_key, person_labels
 from connectors.pipedrive.client import build
 from tests.connectors.crm_fixtures import find_or_create
 
@@ -65,6 +69,53 @@ def test_it_labels_contacts_and_refuses_unknown_labels(emulated):
     assert raised.value.permanent
     crm.restore_fields("contact", person.id, previous.fields)
     assert control.record(V, account, person.id)["data"]["label_ids"] == []
+
+
+def test_it_adds_the_labels_a_company_lacks_once(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    person = crm.create_contact(CrmContact(email="v@example.com"), source_tag="x")
+    assert crm.ensure_tags(["Hot lead", "AI_Chatbot", "ai_chatbot", "acme-bot"]) == [
+        "AI_Chatbot", "acme-bot",
+    ]  # fmt: skip
+    writes = control.write_calls(V, account)
+    assert crm.ensure_tags(["AI_Chatbot", "Hot lead"]) == []  # known now: no call at all
+    assert build(connection).ensure_tags(["ai_chatbot"]) == []  # a new client reads them
+    assert control.write_calls(V, account) == writes
+    crm.tag_contact(person.id, ["AI_Chatbot", "Hot lead"])
+    options = {label: i for i, label in person_labels(account)}
+    assert sorted(control.record(V, account, person.id)["data"]["label_ids"]) == sorted(
+        [options["AI_Chatbot"], options["Hot lead"]]
+    )
+
+
+def test_a_company_that_keeps_its_fields_to_admins_refuses_new_labels(emulated):
+    connection, account = emulated(V)
+    control.configure(V, account, fields_admin=False)
+    with pytest.raises(ConnectorError) as raised:
+        build(connection).ensure_tags(["AI_Chatbot"])
+    assert raised.value.permanent and raised.value.status == 403
+    assert raised.value.code == "unknown_label"
+    assert build(connection).ensure_tags(["Customer"]) == []  # existing labels still do
+
+
+def test_workers_adding_the_same_label_at_once_add_it_once(emulated):
+    connection, account = emulated(V)
+    start = threading.Barrier(4)
+
+    def add() -> list[str]:
+        crm = build(connection)
+        crm._person_fields()  # all read "no such label" before any adds it
+        start.wait()
+        try:
+            return crm.ensure_tags(["AI_Chatbot"])
+        finally:
+            db.connection.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        added = list(pool.map(lambda _: add(), range(4)))
+    assert sorted(added) == [[], [], [], ["AI_Chatbot"]]
+    assert [label for _, label in person_labels(account)].count("AI_Chatbot") == 1
 
 
 def test_it_pages_v2_persons_with_the_cursor(emulated):

@@ -87,6 +87,28 @@ def test_it_refuses_labels_the_company_does_not_have(recorded):
 
 
 @responses.activate
+def test_it_adds_a_missing_label_as_an_option_of_the_labels_field(recorded):
+    replay(responses, "GET", f"{API}/api/v1/personFields", V, "person_fields_200")
+    options = f"{API}/api/v2/personFields/label_ids/options"
+    replay(responses, "POST", options, V, "add_label_options_200")
+    assert build(recorded(V)).ensure_tags(["Hot lead", "AI_Chatbot"]) == ["AI_Chatbot"]
+    posted = [c for c in responses.calls if c.request.method == "POST"]
+    assert [c.request.url for c in posted] == [options]
+    assert sent_json(posted[0]) == [{"label": "AI_Chatbot"}]  # only the missing one
+
+
+@responses.activate
+def test_a_refused_label_option_is_a_permanent_error(recorded):
+    replay(responses, "GET", f"{API}/api/v1/personFields", V, "person_fields_200")
+    options = f"{API}/api/v2/personFields/label_ids/options"
+    replay(responses, "POST", options, V, "add_label_options_403")
+    with pytest.raises(ConnectorError) as raised:
+        build(recorded(V)).ensure_tags(["AI_Chatbot"])
+    assert raised.value.permanent and raised.value.status == 403
+    assert "Scope and URL mismatch" in str(raised.value)
+
+
+@responses.activate
 def test_it_pages_persons_with_next_cursor(recorded):
     replay(responses, "GET", f"{API}/api/v2/persons", V, "list_persons_200_page1")
     replay(responses, "GET", f"{API}/api/v2/persons", V, "list_persons_200_page2")
