@@ -3,6 +3,9 @@ refused as problem+json."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+import psycopg
 import pytest
 
 from syncs.models import AiEvent, EventKind, IdempotencyRecord, JobStatus, SyncJob
@@ -277,22 +280,46 @@ def test_a_lead_while_the_cache_is_unreachable_gets_503_to_retry(api, world, crm
     assert not AiEvent.objects.exists()
 
 
+@contextmanager
+def _database_refusing_connections():
+    """PostgreSQL refuses every new connection to the test database (``ALLOW_CONNECTIONS
+    false``, which binds superusers too) and has ended this one's backend: what a web process
+    meets while the database restarts or fails over. Undone on exit, whatever happens."""
+    from django.db import close_old_connections, connection
+
+    settings_dict = connection.settings_dict
+    name = connection.ops.quote_name(settings_dict["NAME"])
+    admin = psycopg.connect(
+        host=settings_dict["HOST"] or None, port=settings_dict["PORT"] or None,
+        user=settings_dict["USER"] or None, password=settings_dict["PASSWORD"] or None,
+        dbname="postgres", autocommit=True,
+    )  # fmt: skip
+    pid = connection.connection.info.backend_pid
+    try:
+        admin.execute(f"ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false")
+        admin.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+        close_old_connections()  # what the next request's start does
+        yield
+    finally:
+        admin.execute(f"ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true")
+        admin.close()
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("idempotent", [False, True])
 def test_a_lead_while_the_database_refuses_gets_503_and_stores_nothing(
-    api, world, crm_a, monkeypatch, idempotent
+    api, world, crm_a, idempotent
 ):
-    from django.db import OperationalError
+    from django.db import connection
 
-    from syncs import api as intake_api
-
-    def refused(**kwargs: object) -> None:
-        raise OperationalError("FATAL: the database system is starting up")
-
-    monkeypatch.setattr(intake_api, "event_create", refused)
+    require(connection.vendor == "postgresql", "PostgreSQL refuses connections here")
     headers = {"HTTP_IDEMPOTENCY_KEY": "retry-me"} if idempotent else {}
-    response = api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a), **headers)
-    _assert_unavailable(response)
+    assert api.get("/api/v1/me", **bearer(world.key_a)).status_code == 200  # key cached
+    with _database_refusing_connections():
+        response = api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a), **headers)
+        _assert_unavailable(response)
     assert not AiEvent.objects.exists() and not IdempotencyRecord.objects.exists()
-    monkeypatch.undo()  # the database is back: the same retry is accepted
+    # The database is back: the same retry is accepted, once.
     retry = api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a), **headers)
     assert retry.status_code == 202 and AiEvent.objects.count() == 1
