@@ -23,12 +23,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class AiEventAdmin(ReadOnlyAdmin):
     list_display = ("public_id", "client", "kind", "status", "chatbot_vendor", "received_at")
     list_filter = ("kind", "status")
+    # Arrival order by the primary key: received_at is indexed only after the client (the
+    # intake writes no index nothing reads), and this list spans every client.
+    ordering = ("-pk",)
 
 
 @admin.register(SyncJob)
 class SyncJobAdmin(ReadOnlyAdmin):
     list_display = ("pk", "client", "provider", "status", "attempts", "crm_id", "created_at")
     list_filter = ("status", "provider")
+    ordering = ("-pk",)  # creation order, by the index every table has (as events above)
 
 
 @admin.register(ExternalRecord)
