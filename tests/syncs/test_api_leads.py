@@ -323,3 +323,22 @@ def test_a_lead_while_the_database_refuses_gets_503_and_stores_nothing(
     # The database is back: the same retry is accepted, once.
     retry = api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a), **headers)
     assert retry.status_code == 202 and AiEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize("prefix", ["/", "/switchboard/"])
+def test_the_status_url_is_the_event_detail_route(prefix):
+    """Resolved once per URLconf and script prefix, it is what reverse() gives each event."""
+    import uuid
+
+    from django.urls import get_script_prefix, reverse, set_script_prefix
+
+    from syncs.api import event_path
+
+    before = get_script_prefix()
+    set_script_prefix(prefix)
+    try:
+        for public_id in (uuid.uuid4(), uuid.uuid4(), uuid.UUID(int=0)):
+            assert event_path(public_id) == reverse("api-event-detail", args=[public_id])
+        assert event_path(uuid.UUID(int=1)).startswith(f"{prefix}api/v1/events/")
+    finally:
+        set_script_prefix(before)
