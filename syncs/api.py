@@ -107,7 +107,8 @@ def _event_path_parts(script_prefix: str, urlconf: str | None) -> tuple[str, str
 def _accept(request: Request, route: str, kind: str, payload: dict[str, Any]) -> Response:
     """Store the event (once per Idempotency-Key) and answer 202 with where to follow it."""
     client = request_client(request)
-    key = idempotency.check_key(request.headers.get("Idempotency-Key"))
+    # From META: ``request.headers`` builds a dict of every header (about 20 µs) for one.
+    key = idempotency.check_key(request.META.get("HTTP_IDEMPOTENCY_KEY"))
     if "extra" in payload:
         payload["extra"] = storable_extra(payload["extra"])
 

@@ -13,8 +13,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework import HTTP_HEADER_ENCODING, exceptions
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
@@ -41,6 +41,12 @@ class ClientPrincipal:
         return self.api_key.pk
 
 
+def _authorization_header(request: Request) -> bytes:
+    """DRF's ``get_authorization_header`` read from META: ``request.headers`` would build a
+    dict of every header (about 20 µs) on each API call for this one."""
+    return request.META.get("HTTP_AUTHORIZATION", "").encode(HTTP_HEADER_ENCODING)
+
+
 def _failure_key(request: Request) -> str:
     return f"apiauth:fail:{request.META.get('REMOTE_ADDR', '?')}"
 
@@ -64,7 +70,7 @@ class ApiKeyAuthentication(BaseAuthentication):
                 "api-key-in-query",
                 "Send the API key in the Authorization header, never in the URL.",
             )
-        header = get_authorization_header(request)
+        header = _authorization_header(request)
         parts = header.split()
         raw = None
         if len(parts) == 2 and parts[0].lower() == b"bearer" and parts[1].isascii():

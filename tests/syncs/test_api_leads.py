@@ -342,3 +342,22 @@ def test_the_status_url_is_the_event_detail_route(prefix):
         assert event_path(uuid.UUID(int=1)).startswith(f"{prefix}api/v1/events/")
     finally:
         set_script_prefix(before)
+
+
+def test_an_accepted_lead_builds_no_dict_of_its_headers(api, world, crm_a, monkeypatch):
+    """The intake reads the three headers it needs (Authorization, Idempotency-Key, Accept)
+    from META: ``request.headers`` would copy every header into a dict per request."""
+    from django.http import request as http_request
+
+    built = []
+    original = http_request.HttpHeaders.__init__
+
+    def counted(self, environ):
+        built.append(1)
+        original(self, environ)
+
+    monkeypatch.setattr(http_request.HttpHeaders, "__init__", counted)
+    for key in ({}, {"HTTP_IDEMPOTENCY_KEY": "k-1"}):
+        response = api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a), **key)
+        assert response.status_code == 202
+    assert built == []
