@@ -238,19 +238,13 @@ def test_a_lead_after_postgresql_ended_the_kept_connection_is_accepted(
 ):
     """The intake's statement bypasses Django's per-request health check: after a restart,
     failover or idle timeout ended the backend, the next lead must still be stored, not 500."""
-    from django.db import close_old_connections, connection, connections
+    from django.db import connection
 
     require(connection.vendor == "postgresql", "the one-statement intake is PostgreSQL's")
     first = api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
     assert first.status_code == 202
-    pid = connection.connection.info.backend_pid
-    admin = connections.create_connection("default")
-    try:
-        with admin.cursor() as cursor:  # waits (up to 5 s) until the backend has ended
-            cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
-    finally:
-        admin.close()
-    close_old_connections()  # what the next request's start does
+    with _admin_connection() as admin:
+        pid = _end_the_kept_backend(admin)
     key = {"HTTP_IDEMPOTENCY_KEY": "after-restart"} if idempotent else {}
     second = api.post(
         "/api/v1/leads", {**LEAD, "email": "second@example.com"}, format="json",
@@ -280,30 +274,46 @@ def test_a_lead_while_the_cache_is_unreachable_gets_503_to_retry(api, world, crm
     assert not AiEvent.objects.exists()
 
 
+def _admin_connection() -> psycopg.Connection:
+    """A connection of its own to the server's ``postgres`` database (autocommit), for what
+    the test's own connection cannot do to itself."""
+    from django.db import connection
+
+    settings_dict = connection.settings_dict
+    return psycopg.connect(
+        host=settings_dict["HOST"] or None, port=settings_dict["PORT"] or None,
+        user=settings_dict["USER"] or None, password=settings_dict["PASSWORD"] or None,
+        dbname="postgres", autocommit=True,
+    )  # fmt: skip
+
+
+def _end_the_kept_backend(admin: psycopg.Connection) -> int:
+    """End the backend of Django's kept connection, as a restart, failover or idle timeout
+    would (waiting up to 5 s until it has ended); returns its pid."""
+    from django.db import close_old_connections, connection
+
+    pid = connection.connection.info.backend_pid
+    admin.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+    close_old_connections()  # what the next request's start does
+    return pid
+
+
 @contextmanager
 def _database_refusing_connections():
     """PostgreSQL refuses every new connection to the test database (``ALLOW_CONNECTIONS
     false``, which binds superusers too) and has ended this one's backend: what a web process
     meets while the database restarts or fails over. Undone on exit, whatever happens."""
-    from django.db import close_old_connections, connection
+    from django.db import connection
 
-    settings_dict = connection.settings_dict
-    name = connection.ops.quote_name(settings_dict["NAME"])
-    admin = psycopg.connect(
-        host=settings_dict["HOST"] or None, port=settings_dict["PORT"] or None,
-        user=settings_dict["USER"] or None, password=settings_dict["PASSWORD"] or None,
-        dbname="postgres", autocommit=True,
-    )  # fmt: skip
-    pid = connection.connection.info.backend_pid
-    try:
-        admin.execute(f"ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false")
-        admin.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
-        close_old_connections()  # what the next request's start does
-        yield
-    finally:
-        admin.execute(f"ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true")
-        admin.close()
-        connection.close()
+    name = connection.ops.quote_name(connection.settings_dict["NAME"])
+    with _admin_connection() as admin:
+        try:
+            admin.execute(f"ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false")
+            _end_the_kept_backend(admin)
+            yield
+        finally:
+            admin.execute(f"ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true")
+            connection.close()
 
 
 @pytest.mark.django_db(transaction=True)
