@@ -241,9 +241,12 @@ class PipedriveClient:
             for f in self._person_fields()
         ]
 
+    def _label_field(self) -> dict[str, Any]:
+        return next((f for f in self._person_fields() if f.get("key") == LABELS_FIELD), {})
+
     def _labels(self) -> tuple[str, dict[str, str]]:
         """The labels field's key and its options, ids by lower-cased label."""
-        field = next((f for f in self._person_fields() if f.get("key") == LABELS_FIELD), {})
+        field = self._label_field()
         options = [s.obj(o) for o in s.items(field.get("options"))]
         return s.text(field.get("key")) or LABELS_FIELD, {
             s.text(o.get("label")).lower(): s.text(o.get("id")) for o in options
@@ -277,13 +280,16 @@ class PipedriveClient:
                 "POST", f"/api/v2/personFields/{key}/options",
                 json=[{"label": t} for t in missing], expect=(200, 403),
             )  # fmt: skip
-            self._fields = None  # the next read sees the new options with their ids
             if response.status_code == 403:
                 raise ConnectorError(
                     f"pipedrive: no person label {missing!r}, and adding labels was refused "
                     f"(403: {s.text(s.obj(response.json()).get('error'))[:200]})",
                     status=403, code="unknown_label", permanent=True,
                 )  # fmt: skip
+            # The answer is the added options with their ids: no need to read the fields again.
+            field = self._label_field()
+            field["options"] = [*s.items(field.get("options")),
+                                *s.items(s.obj(response.json()).get("data"))]  # fmt: skip
             return missing
 
     def tag_contact(self, record_id: str, tags: list[str]) -> CrmRecord:

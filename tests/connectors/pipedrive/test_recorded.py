@@ -91,10 +91,14 @@ def test_it_adds_a_missing_label_as_an_option_of_the_labels_field(recorded):
     replay(responses, "GET", f"{API}/api/v1/personFields", V, "person_fields_200")
     options = f"{API}/api/v2/personFields/label_ids/options"
     replay(responses, "POST", options, V, "add_label_options_200")
-    assert build(recorded(V)).ensure_tags(["Hot lead", "AI_Chatbot"]) == ["AI_Chatbot"]
+    crm = build(recorded(V))
+    assert crm.ensure_tags(["Hot lead", "AI_Chatbot"]) == ["AI_Chatbot"]
     posted = [c for c in responses.calls if c.request.method == "POST"]
     assert [c.request.url for c in posted] == [options]
     assert sent_json(posted[0]) == [{"label": "AI_Chatbot"}]  # only the missing one
+    # Its id comes from the answer: the fields are read before and under the lock, not after.
+    calls = len(responses.calls)
+    assert crm._labels()[1]["ai_chatbot"] == "31" and len(responses.calls) == calls == 3
 
 
 @responses.activate
