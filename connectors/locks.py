@@ -72,7 +72,12 @@ def lock(pk: int, purpose: str, *, ttl: float, wait: float) -> Iterator[bool]:
             if acquired or time.monotonic() > deadline:
                 yield acquired
                 return
-        time.sleep(POLL_S + random.random() * POLL_S)
+        pause()
+
+
+def pause() -> None:
+    """Wait before asking a busy lock again (jittered, so waiters do not ask in step)."""
+    time.sleep(POLL_S + random.random() * POLL_S)
 
 
 @contextmanager

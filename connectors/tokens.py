@@ -11,7 +11,6 @@ winner's token.
 from __future__ import annotations
 
 import logging
-import random
 import time
 from contextlib import AbstractContextManager
 from datetime import timedelta
@@ -27,7 +26,6 @@ log = logging.getLogger(__name__)
 REFRESH_EARLY = timedelta(minutes=5)
 LOCK_TTL_S = 30  # longer than a token call with its timeout; a dead holder frees it after this
 LOCK_WAIT_S = 40
-POLL_S = 0.05
 COOLDOWN_BASE_S = 30
 COOLDOWN_MAX_S = 3600
 
@@ -66,7 +64,7 @@ def refresh(connection: Connection, *, rejected_token: str) -> str:
                 return _refresh_locked(connection, fresh)
         if time.monotonic() > deadline:
             raise ConnectorError("token refresh lock busy", code="lock_busy", retry_after=5)
-        time.sleep(POLL_S + random.random() * POLL_S)
+        locks.pause()
 
 
 def _replaced(fresh: Connection, rejected_token: str) -> bool:
