@@ -14,6 +14,8 @@ import random
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.db import connection as db_connection
@@ -80,12 +82,20 @@ def pause() -> None:
     time.sleep(POLL_S + random.random() * POLL_S)
 
 
+@lru_cache(maxsize=4)
+def _redis_client(url: str) -> Any:
+    """One client (and connection pool) per process, not a new connection per try: a waiter
+    asks every 50-100 ms. redis-py's pool starts afresh in a forked child."""
+    import redis
+
+    return redis.Redis.from_url(url)
+
+
 @contextmanager
 def _redis_lock(pk: int, purpose: str, ttl: float) -> Iterator[bool]:
     import redis
 
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    held = client.lock(f"sb:connection-{purpose}:{pk}", timeout=ttl)
+    held = _redis_client(settings.REDIS_URL).lock(f"sb:connection-{purpose}:{pk}", timeout=ttl)
     if not held.acquire(blocking=False):
         yield False
         return

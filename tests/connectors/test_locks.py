@@ -65,3 +65,20 @@ def test_a_waiter_gets_the_lock_when_the_holder_lets_go(settings):
     with locks.lock(4244, "labels", ttl=TTL, wait=5) as acquired:
         assert acquired
     holder.join()
+
+
+@pytest.mark.django_db
+def test_tries_share_one_redis_connection(settings):
+    """A waiter asks every 50-100 ms: each try must not open a new connection to Redis."""
+    require(bool(settings.REDIS_URL), "needs REDIS_URL")
+    import redis
+
+    observer = redis.Redis.from_url(settings.REDIS_URL)
+    with locks.try_lock(4245, "labels", ttl=TTL):
+        pass  # the process's client is connected from here on
+    opened = observer.info("stats")["total_connections_received"]
+    for _ in range(20):
+        with locks.try_lock(4245, "labels", ttl=TTL) as acquired:
+            assert acquired
+    assert observer.info("stats")["total_connections_received"] == opened
+    observer.close()
