@@ -93,9 +93,20 @@ class CrmClient(Protocol):
         """Set fields; returns the record with the fields' *previous* values (for undo)."""
 
     def create_deal(
-        self, *, contact_id: str, name: str, stage: str, amount: str = "", source_tag: str = ""
+        self,
+        *,
+        contact_id: str,
+        name: str,
+        stage: str,
+        amount: str = "",
+        source_tag: str = "",
+        write_key: str = "",
     ) -> CrmRecord:
-        """Create a deal/opportunity linked to the contact."""
+        """Create a deal/opportunity linked to the contact.
+
+        ``write_key`` is unique to the job: a client that can make the vendor enforce it
+        (HubSpot: upsert by a unique property) makes a repeated create land on the same deal,
+        reported with ``existed``. The others ignore it; their re-runs rely on ``find_deal``."""
 
     def find_deal(self, *, contact_id: str, name: str, source_tag: str = "") -> CrmRecord | None:
         """The deal ``create_deal`` made with this name for this contact (and this source tag,

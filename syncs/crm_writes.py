@@ -262,9 +262,19 @@ def write_deal(ctx: WriteContext, contact_id: str) -> None:
         deal = _not_owned(ctx, "deal", found)
     if deal is None:
         deal = ctx.crm.create_deal(
-            contact_id=contact_id, name=name, stage=stage, source_tag=ctx.tag
+            contact_id=contact_id,
+            name=name,
+            stage=stage,
+            source_tag=ctx.tag,
+            write_key=deal_write_key(ctx.job),
         )
     _record(ctx, "deal", deal.id, RecordAction.CREATED, values)
+
+
+def deal_write_key(job: SyncJob) -> str:
+    """The key that makes the job's deal create idempotent at a vendor that enforces it: the
+    event's public id (unique across installs) and the job (one per connection)."""
+    return f"sb-{job.event.public_id}-{job.pk}"
 
 
 def _move_deal(ctx: WriteContext, earlier: ExternalRecord, stage: str) -> None:

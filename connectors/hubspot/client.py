@@ -13,6 +13,8 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from django.core.cache import cache
+
 from connectors import crm_support as s
 from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
 from connectors.http import VendorHttp
@@ -33,6 +35,20 @@ NOTE_TO_CONTACT = 202
 DEAL_TO_CONTACT = 3
 ASSOCIATIONS_PAGE = 500  # the v4 associations list's page limit
 BATCH_READ = 100  # ids per batch read
+# A deal property with unique values, set to a key per job: a deal is upserted by it, so a
+# create repeated by a re-run lands on the same deal (HubSpot enforces the uniqueness).
+WRITE_KEY_PROPERTY = "switchboard_write_key"
+WRITE_KEY_DEFINITION = {
+    "name": WRITE_KEY_PROPERTY,
+    "label": "Switchboard write key",
+    "description": "Set by Switchboard so a retried sync never creates a second deal.",
+    "groupName": "dealinformation",
+    "type": "string",
+    "fieldType": "text",
+    "hasUniqueValue": True,
+}
+WRITE_KEY_KNOWN_S = 24 * 3600
+WRITE_KEY_ABSENT_S = 600
 
 
 def _association(to_id: str, type_id: int) -> dict[str, Any]:
@@ -189,16 +205,86 @@ class HubSpotClient:
     # --- deals and notes ------------------------------------------------------------------------
 
     def create_deal(
-        self, *, contact_id: str, name: str, stage: str, amount: str = "", source_tag: str = ""
+        self,
+        *,
+        contact_id: str,
+        name: str,
+        stage: str,
+        amount: str = "",
+        source_tag: str = "",
+        write_key: str = "",
     ) -> CrmRecord:
+        """Create the deal, associated with the contact.
+
+        With a ``write_key`` and a portal that has (or lets us add) the unique deal property
+        ``WRITE_KEY_PROPERTY``, the deal is upserted by that key: a second call with the same
+        key, from a re-run whose first run died with its create still on the wire, finds the
+        same deal at HubSpot instead of making another (``existed`` is then true). HubSpot's
+        upsert takes no associations, so the association is a second, idempotent call."""
         props = {"dealname": name, "dealstage": stage, "pipeline": "default"}
         if amount:
             props["amount"] = amount
         if source_tag:
             props[SOURCE_TAG_PROPERTY] = source_tag
+        if write_key and self._write_key_ready():
+            return self._upsert_deal(contact_id, props, write_key)
         body = {"properties": props, "associations": [_association(contact_id, DEAL_TO_CONTACT)]}
         data = s.obj(self.http.request("POST", "/crm/v3/objects/deals", json=body).json())
         return CrmRecord(id=s.text(data.get("id")), object_type="deal", fields=props)
+
+    def _upsert_deal(self, contact_id: str, props: dict[str, str], write_key: str) -> CrmRecord:
+        row = {"idProperty": WRITE_KEY_PROPERTY, "id": write_key, "properties": props}
+        body = {"inputs": [row]}
+        data = s.obj(
+            self.http.request("POST", "/crm/v3/objects/deals/batch/upsert", json=body).json()
+        )
+        results = [s.obj(r) for r in s.items(data.get("results"))]
+        deal_id = s.text(results[0].get("id")) if results else ""
+        if not deal_id:
+            raise ConnectorError(
+                f"hubspot: the deal upsert answered no record ({s.text(data.get('status'))})",
+                code="upsert_empty",
+            )  # retried: the upsert is safe to send again
+        if contact_id:
+            self.http.request(
+                "PUT",
+                f"/crm/v4/objects/deals/{deal_id}/associations/default/contacts/{contact_id}",
+            )
+        existed = results[0].get("new") is False
+        return CrmRecord(id=deal_id, object_type="deal", fields=props, existed=existed)
+
+    def _write_key_ready(self) -> bool:
+        """Whether deals can be upserted by ``WRITE_KEY_PROPERTY``: the property exists with
+        unique values, or we add it now. Remembered per connection for a while (a portal that
+        refused may grant the scope later; one that has it keeps it)."""
+        name = f"hubspot:write-key:{self.http.connection.pk}"
+        known = cache.get(name)
+        if known is not None:
+            return bool(known)
+        ready = self._ensure_write_key_property()
+        cache.set(name, ready, WRITE_KEY_KNOWN_S if ready else WRITE_KEY_ABSENT_S)
+        return ready
+
+    def _ensure_write_key_property(self) -> bool:
+        found = self._write_key_unique()
+        if found is not None:
+            return found
+        # Adding a property needs crm.schemas.deals.write, asked for as an optional scope: a
+        # portal that did not grant it (403) syncs deals with a plain create, as before.
+        response = self.http.request(
+            "POST", "/crm/v3/properties/deals", json=WRITE_KEY_DEFINITION, expect=(201, 403, 409)
+        )
+        if response.status_code == 409:  # another worker added it a moment ago
+            return bool(self._write_key_unique())
+        return response.status_code == 201
+
+    def _write_key_unique(self) -> bool | None:
+        """Whether the portal's write-key property has unique values; None if it has none."""
+        path = f"/crm/v3/properties/deals/{WRITE_KEY_PROPERTY}"
+        response = self.http.request("GET", path, expect=(200, 404))
+        if response.status_code == 404:
+            return None
+        return bool(s.obj(response.json()).get("hasUniqueValue"))
 
     def find_deal(self, *, contact_id: str, name: str, source_tag: str = "") -> CrmRecord | None:
         """The oldest deal associated with the contact that has this name (and source tag).

@@ -175,8 +175,17 @@ class PipedriveClient:
                              permanent=True)  # fmt: skip
 
     def create_deal(
-        self, *, contact_id: str, name: str, stage: str, amount: str = "", source_tag: str = ""
+        self,
+        *,
+        contact_id: str,
+        name: str,
+        stage: str,
+        amount: str = "",
+        source_tag: str = "",
+        write_key: str = "",
     ) -> CrmRecord:
+        """``write_key`` is not used: this vendor has no upsert by a key we can count on having
+        (a re-run looks with ``find_deal`` first)."""
         body: dict[str, Any] = {"title": name, "person_id": int(contact_id),
                                 "stage_id": self._stage_id(stage)}  # fmt: skip
         if amount:

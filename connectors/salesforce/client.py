@@ -228,8 +228,17 @@ class SalesforceClient:
         return CrmRecord(id=record_id, object_type="contact", fields=previous)
 
     def create_deal(
-        self, *, contact_id: str, name: str, stage: str, amount: str = "", source_tag: str = ""
+        self,
+        *,
+        contact_id: str,
+        name: str,
+        stage: str,
+        amount: str = "",
+        source_tag: str = "",
+        write_key: str = "",
     ) -> CrmRecord:
+        """``write_key`` is not used: this vendor has no upsert by a key we can count on having
+        (a re-run looks with ``find_deal`` first)."""
         values: dict[str, Any] = {
             "Name": name,
             "StageName": stage,

@@ -126,8 +126,17 @@ class ZohoClient:
     # --- deals and notes ------------------------------------------------------------------------
 
     def create_deal(
-        self, *, contact_id: str, name: str, stage: str, amount: str = "", source_tag: str = ""
+        self,
+        *,
+        contact_id: str,
+        name: str,
+        stage: str,
+        amount: str = "",
+        source_tag: str = "",
+        write_key: str = "",
     ) -> CrmRecord:
+        """``write_key`` is not used: this vendor has no upsert by a key we can count on having
+        (a re-run looks with ``find_deal`` first)."""
         values: dict[str, Any] = {"Deal_Name": name, "Stage": stage,
                                   "Contact_Name": {"id": contact_id}}  # fmt: skip
         if amount:

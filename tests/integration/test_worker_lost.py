@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection
 
 from connectors.emulators.crm import control
+from connectors.emulators.crm.models import EmuAccount, EmuRecord
 from syncs.models import EventStatus, JobStatus, SyncJob
 from syncs.outbox import lease_seconds
 
@@ -25,6 +26,10 @@ from ..worker import celery_worker, pool_children, purge_broker, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 DEAL_WAIT = 6  # seconds the emulator holds the deal call: the kill lands inside it
+# For the exactly-once test the dead run's deal call is answered only after the re-run (which
+# comes ``worker_lost_wait``, 10 s, after the kill) has searched and created: the late create
+# must land on the re-run's deal (HubSpot: upsert by the job's write key), not make a second.
+LATE_DEAL_WAIT = 22
 # Billiard reports a dead pool process after ``worker_lost_wait`` (10 s); then the run itself.
 RECOVERED_WITHIN = 45
 SHORT_TIME_LIMIT = 10  # the second test's worker: a lease of 40 s
@@ -32,7 +37,7 @@ SHORT_TIME_LIMIT = 10  # the second test's worker: a lease of 40 s
 
 @pytest.fixture
 def hubspot(live_server, emulated, world) -> str:  # noqa: F811
-    """Client A's HubSpot account in the emulator, whose next deal call is slow."""
+    """Client A's HubSpot account in the emulator (``slow_deal_call`` makes its deal slow)."""
     from ..conftest import require
 
     require(
@@ -43,9 +48,18 @@ def hubspot(live_server, emulated, world) -> str:  # noqa: F811
     control.add_default_mapping_fields("hubspot", account)
     world.client_a.crm_provider = "hubspot"
     world.client_a.save()
-    control.inject_fault("hubspot", account, "slow", path="deals", seconds=DEAL_WAIT)
     purge_broker()
     return account
+
+
+def slow_deal_call(account: str, seconds: float) -> None:
+    """The next deal create (or upsert) is answered ``seconds`` after it arrives."""
+    control.inject_fault("hubspot", account, "slow", path="/objects/deals", seconds=seconds)
+
+
+def deal_call_arrived(account: str) -> bool:
+    """The emulator took the slow fault: the deal call is on the wire, being held."""
+    return not EmuAccount.objects.get(vendor="hubspot", account_id=account).faults
 
 
 def objects(account: str, object_type: str) -> list[dict]:
@@ -55,13 +69,14 @@ def objects(account: str, object_type: str) -> list[dict]:
 def post_and_kill_its_process(
     base: str, key: str, account: str, proc: subprocess.Popen
 ) -> tuple[SyncJob, float]:
-    """Post a lead; once its contact is in the CRM and the deal call waits, SIGKILL the pool
-    process running it. Returns the job and the time of the kill."""
+    """Post a lead; once its contact is in the CRM and the deal call waits at the emulator,
+    SIGKILL the pool process running it. Returns the job and the time of the kill."""
     answer = requests.post(
         f"{base}/api/v1/leads", json=LEAD, headers={"Authorization": f"Bearer {key}"}, timeout=30
     )
     assert answer.status_code == 202, answer.text
     wait_for(lambda: objects(account, "contacts"), timeout=60)
+    wait_for(lambda: deal_call_arrived(account), timeout=30)
     job = SyncJob.objects.get()
     assert job.status == JobStatus.RUNNING
     [child] = pool_children(proc.pid)
@@ -75,8 +90,8 @@ def synced(job: SyncJob, timeout: float) -> SyncJob:
 
 
 def assert_one_of_each(account: str) -> None:
-    """The dead run's deal was made after all (the emulator answered a caller that was gone):
-    the re-run found it instead of making another."""
+    """The dead run's deal call was answered after all (to a caller that was gone), yet there
+    is one deal, one contact and one note."""
     counts = {kind: len(objects(account, kind)) for kind in ("contacts", "deals", "notes")}
     assert counts == {"contacts": 1, "deals": 1, "notes": 1}
 
@@ -85,13 +100,20 @@ def test_a_job_whose_pool_process_is_killed_is_synced_again_at_once_and_once(
     live_server, world, hubspot
 ):
     vendor = f"{live_server.url}/emulators"
+    slow_deal_call(hubspot, LATE_DEAL_WAIT)
     with celery_worker(concurrency=1, name="lost", VENDOR_BASE_URL=vendor) as proc:
         job, killed = post_and_kill_its_process(live_server.url, world.key_a, hubspot, proc)
         job = synced(job, timeout=RECOVERED_WITHIN)
         took = time.monotonic() - killed
     assert took < lease_seconds() / 4, took
     assert job.claims == 2  # the redelivered message re-ran it, as a re-run
+    assert took < LATE_DEAL_WAIT, took  # the re-run's deal came first ...
+    # ... and the dead run's create, still held by the emulator, lands after it.
+    time.sleep(max(LATE_DEAL_WAIT - (time.monotonic() - killed), 0) + 2)
     assert_one_of_each(hubspot)
+    # The late upsert reached the emulator and updated the re-run's deal (it did land).
+    deal = EmuRecord.objects.get(vendor="hubspot", account_id=hubspot, object_type="deals")
+    assert (deal.updated_at - deal.created_at).total_seconds() > 1
 
 
 def test_a_job_killed_at_its_last_attempt_is_dead_lettered_when_its_lease_ends(
@@ -106,6 +128,7 @@ def test_a_job_killed_at_its_last_attempt_is_dead_lettered_when_its_lease_ends(
         "VENDOR_BASE_URL": f"{live_server.url}/emulators",
     }
     lease = SHORT_TIME_LIMIT + 30  # lease_seconds() in that worker
+    slow_deal_call(hubspot, DEAL_WAIT)
     with celery_worker(concurrency=1, name="leased", **env) as proc:
         job, killed = post_and_kill_its_process(live_server.url, world.key_a, hubspot, proc)
         wait_for(

@@ -71,10 +71,19 @@ class MemoryCrm:
         return before
 
     def create_deal(
-        self, *, contact_id: str, name: str, stage: str, amount: str = "", source_tag: str = ""
+        self,
+        *,
+        contact_id: str,
+        name: str,
+        stage: str,
+        amount: str = "",
+        source_tag: str = "",
+        write_key: str = "",
     ) -> CrmRecord:
+        """A vendor without upsert, like Pipedrive: ``write_key`` is recorded, not enforced."""
         self._call("create_deal")
-        fields = {"contact_id": contact_id, "name": name, "stage": stage, "source_tag": source_tag}
+        fields = {"contact_id": contact_id, "name": name, "stage": stage, "source_tag": source_tag,
+                  "write_key": write_key}  # fmt: skip
         record = CrmRecord(str(next(self._ids)), "deal", fields)
         self.deals[record.id] = record
         return record

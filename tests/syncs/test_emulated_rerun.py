@@ -122,3 +122,26 @@ def test_only_a_rerun_searches_before_creating(api, world, emulated, vendor):
     assert rerun_calls - first_run_calls == RERUN_SEARCHES[vendor]
     counts = control.counts(vendor, account)["objects"]
     assert (counts[DEALS[vendor]], counts[NOTES[vendor]]) == (3, 3)
+
+
+def test_a_dead_runs_deal_create_landing_after_the_rerun_adds_no_deal(api, world, emulated):
+    """HubSpot: the deal is upserted by the job's write key, so the create a killed run left on
+    the wire, answered only after its re-run has searched (nothing yet) and created, lands on
+    the re-run's deal instead of making a second (the window a search alone cannot close)."""
+    from connectors.hubspot.client import build
+    from syncs.crm_writes import deal_write_key
+
+    account = connect(world, "hubspot", emulated)
+    job = post_lead(api, world)
+    SyncJob.objects.filter(pk=job.pk).update(claims=1)  # a run claimed it and died
+    assert sync_job_run(job.pk) == JobStatus.SYNCED
+    record = ExternalRecord.objects.get(job=job, object_type="deal")
+    late = build(job.connection).create_deal(
+        contact_id=record.values["contact_id"],
+        name=record.values["name"],
+        stage=record.values["stage"],
+        source_tag="AI_Chatbot",
+        write_key=deal_write_key(job),
+    )  # fmt: skip  (the dead run's create, arriving now)
+    assert (late.id, late.existed) == (record.external_id, True)
+    assert control.counts("hubspot", account)["objects"]["deals"] == 1

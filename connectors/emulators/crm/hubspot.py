@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils import timezone
 
 from connectors.emulators import sql
 from connectors.emulators.crm import common
-from connectors.emulators.crm.models import EmuRecord
+from connectors.emulators.crm.models import EmuAccount, EmuRecord
 
 VENDOR = "hubspot"
 SEARCH_CAP = 10_000  # documented: search pages stop at 10,000 results
@@ -77,6 +77,29 @@ PROPERTIES: dict[str, tuple[tuple[str, str, str, str, bool], ...]] = {
     ),
 }
 READ_ONLY = ("hs_object_id", "createdate", "lastmodifieddate")
+UPSERT_BATCH = 100
+# Property types and the field types HubSpot accepts for each (properties API reference).
+FIELD_TYPES = {
+    "string": ("text", "textarea", "phonenumber", "html", "file"),
+    "number": ("number", "calculation_equation"),
+    "enumeration": ("booleancheckbox", "checkbox", "radio", "select"),
+    "bool": ("booleancheckbox",),
+    "date": ("date",),
+    "datetime": ("date",),
+}
+# v4 "default" associations: the HubSpot-defined type from one object type to the other.
+DEFAULT_ASSOCIATION = {("deals", "contacts"): 3, ("notes", "contacts"): 202}
+
+
+class Property(NamedTuple):
+    name: str
+    label: str
+    type: str
+    field_type: str
+    builtin: bool
+    unique: bool = False
+
+
 DEFAULT_PROPERTIES = {"contacts": ("email", "firstname", "lastname"), "deals": ("dealname",)}
 
 
@@ -125,17 +148,19 @@ STYLE = common.Style(
 )
 
 
-def _catalogue(account_id: str, object_type: str) -> dict[str, tuple[str, str, str, str, bool]]:
-    """The account's properties: HubSpot's own plus custom ones added through the control API."""
-    props = {p[0]: p for p in PROPERTIES.get(object_type, ())}
+def _catalogue(account_id: str, object_type: str) -> dict[str, Property]:
+    """The account's properties: HubSpot's own plus custom ones (added through the control API
+    or by ``POST /crm/v3/properties/{type}``)."""
+    props = {p[0]: Property(*p) for p in PROPERTIES.get(object_type, ())}
     config = common.account_row(VENDOR, account_id).config
     for extra in config.get("custom_fields", {}).get(object_type, []):
-        props[extra["name"]] = (
+        props[extra["name"]] = Property(
             extra["name"],
             extra["label"],
             extra.get("type", "string"),
-            "text",
+            extra.get("field_type", "text"),
             False,
+            bool(extra.get("unique")),
         )
     return props
 
@@ -474,27 +499,167 @@ def batch_read(request: HttpRequest, account_id: str, object_type: str) -> HttpR
     return common.json_response(result, 207)
 
 
+def _property_json(prop: Property) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": prop.name,
+        "label": prop.label,
+        "type": prop.type,
+        "fieldType": prop.field_type,
+        "groupName": "contactinformation" if prop.builtin else "switchboard",
+        "hidden": False,
+        "calculated": False,
+        "formField": True,
+        "hasUniqueValue": prop.unique,
+        "options": [],
+    }
+    if prop.builtin:
+        body["hubspotDefined"] = True
+    if prop.name == "lifecyclestage":
+        body["options"] = [{"label": s, "value": s} for s in LIFECYCLE_STAGES]
+    return body
+
+
 @common.endpoint(STYLE)
 def properties(request: HttpRequest, account_id: str, object_type: str) -> HttpResponse:
-    results = []
-    for name, label, kind, field_type, builtin in _catalogue(account_id, object_type).values():
-        prop: dict[str, Any] = {
-            "name": name,
-            "label": label,
-            "type": kind,
-            "fieldType": field_type,
-            "groupName": "contactinformation" if builtin else "switchboard",
-            "hidden": False,
-            "calculated": False,
-            "formField": True,
-            "options": [],
-        }
-        if builtin:
-            prop["hubspotDefined"] = True
-        if name == "lifecyclestage":
-            prop["options"] = [{"label": s, "value": s} for s in LIFECYCLE_STAGES]
-        results.append(prop)
+    """``GET`` lists an object type's properties; ``POST`` creates one (needs the
+    ``crm.schemas.<type>.write`` scope: an account with ``config["schemas_write"]`` false
+    answers 403 ``MISSING_SCOPES``, as a portal that did not grant it does)."""
+    if object_type not in OBJECT_TYPES:
+        return _error(404, f"Unable to infer object type from: {object_type}", "OBJECT_NOT_FOUND")
+    if request.method == "POST":
+        return _create_property(request, account_id, object_type)
+    results = [_property_json(p) for p in _catalogue(account_id, object_type).values()]
     return common.json_response({"results": results})
+
+
+@common.endpoint(STYLE)
+def one_property(
+    request: HttpRequest, account_id: str, object_type: str, name: str
+) -> HttpResponse:
+    prop = _catalogue(account_id, object_type).get(name)
+    if prop is None:
+        return _error(404, f"Unable to find property {name}", "OBJECT_NOT_FOUND")
+    return common.json_response(_property_json(prop))
+
+
+def _create_property(request: HttpRequest, account_id: str, object_type: str) -> HttpResponse:
+    if common.account_row(VENDOR, account_id).config.get("schemas_write") is False:
+        return _error(
+            403,
+            "This app hasn't been granted all required scopes to make this call.",
+            "MISSING_SCOPES",
+            errors=[{
+                "message": "One or more of the following scopes are required.",
+                "context": {"requiredGranularScopes": [f"crm.schemas.{object_type}.write"]},
+            }],
+        )  # fmt: skip
+    body = common.body_json(request)
+    fields = ("name", "label", "type", "fieldType", "groupName")
+    if not isinstance(body, dict) or not all(isinstance(body.get(f), str) for f in fields):
+        return _error(400, f"Invalid input: {', '.join(fields)} are required", "VALIDATION_ERROR")
+    name = body["name"]
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,99}", name):
+        return _error(400, f"Property name {name!r} is not valid", "VALIDATION_ERROR")
+    if body["fieldType"] not in FIELD_TYPES.get(body["type"], ()):
+        return _error(400, f"fieldType {body['fieldType']} is not valid for type {body['type']}",
+                      "VALIDATION_ERROR")  # fmt: skip
+    with transaction.atomic():
+        row = EmuAccount.objects.select_for_update().get(vendor=VENDOR, account_id=account_id)
+        taken = {p[0] for p in PROPERTIES.get(object_type, ())}
+        custom = row.config.setdefault("custom_fields", {}).setdefault(object_type, [])
+        if name in taken or any(f["name"] == name for f in custom):
+            return _error(409, f"Property named '{name}' already exists.", "OBJECT_ALREADY_EXISTS")
+        custom.append({
+            "name": name, "label": body["label"], "type": body["type"],
+            "field_type": body["fieldType"], "unique": bool(body.get("hasUniqueValue")),
+        })  # fmt: skip
+        row.save(update_fields=["config"])
+    prop = Property(name, body["label"], body["type"], body["fieldType"], False,
+                    bool(body.get("hasUniqueValue")))  # fmt: skip
+    return common.json_response(_property_json(prop), 201)
+
+
+@common.endpoint(STYLE)
+def batch_upsert(request: HttpRequest, account_id: str, object_type: str) -> HttpResponse:
+    """``POST /crm/v3/objects/{type}/batch/upsert``: create or update each input identified by
+    a unique-value property (``idProperty``), the value being ``id``. Serialised per account
+    (a row lock), as HubSpot's uniqueness is: two upserts of one value make one record."""
+    body = common.body_json(request)
+    inputs = body.get("inputs") if isinstance(body, dict) else None
+    if object_type not in OBJECT_TYPES or not isinstance(inputs, list) or not inputs:
+        return _error(400, "Invalid input JSON on line 1", "VALIDATION_ERROR")
+    if len(inputs) > UPSERT_BATCH:
+        return _error(400, f"Batch size must be at most {UPSERT_BATCH}", "VALIDATION_ERROR")
+    catalogue = _catalogue(account_id, object_type)
+    for item in inputs:
+        if not isinstance(item, dict) or not isinstance(item.get("properties"), dict):
+            return _error(400, "Invalid input JSON on line 1", "VALIDATION_ERROR")
+        prop = catalogue.get(str(item.get("idProperty", "")))
+        if prop is None or not prop.unique or not str(item.get("id", "")):
+            return _error(400, f"idProperty {item.get('idProperty')!r} is not a unique-value "
+                          "property", "VALIDATION_ERROR")  # fmt: skip
+        props = {k: "" if v is None else str(v) for k, v in item["properties"].items()}
+        if (problem := _invalid_properties(account_id, object_type, props)) is not None:
+            return _error(400, f"Property values were not valid: {problem}", "VALIDATION_ERROR")
+    started = common.iso(timezone.now())
+    results = []
+    with transaction.atomic():
+        EmuAccount.objects.select_for_update().get(vendor=VENDOR, account_id=account_id)
+        for item in inputs:
+            results.append(_upsert_one(account_id, object_type, item))
+    body = {"status": "COMPLETE", "results": results, "startedAt": started,
+            "completedAt": common.iso(timezone.now())}  # fmt: skip
+    return common.json_response(body)
+
+
+def _upsert_one(account_id: str, object_type: str, item: dict[str, Any]) -> dict[str, Any]:
+    key_name, key = str(item["idProperty"]), str(item["id"])
+    props = {k: "" if v is None else str(v) for k, v in item["properties"].items()}
+    props[key_name] = key
+    record = (
+        common.records_of(VENDOR, account_id, object_type)
+        .filter(**{f"data__{key_name}": key})
+        .first()
+    )
+    if record is None:
+        if object_type == "deals":
+            props.setdefault("pipeline", "default")
+        record = common.create_record(
+            VENDOR, account_id, object_type, props, lambda pk: str(100_000 + pk),
+            email=props.get("email", ""), phone=props.get("phone", ""),
+        )  # fmt: skip
+        return {**_serialise(record, list(props)), "new": True}
+    record.data.update(props)
+    record.updated_at = timezone.now()
+    common.save_record(
+        record, email=record.data.get("email", ""), phone=record.data.get("phone", "")
+    )
+    return {**_serialise(record, list(props)), "new": False}
+
+
+@common.endpoint(STYLE)
+def default_association(
+    request: HttpRequest, account_id: str, from_type: str, record_id: str, to_type: str,
+    to_id: str,
+) -> HttpResponse:  # fmt: skip
+    """v4 ``PUT .../associations/default/{toObjectType}/{toObjectId}``: associate two records
+    with the HubSpot-defined type; doing it again changes nothing."""
+    type_id = DEFAULT_ASSOCIATION.get((from_type, to_type))
+    if request.method != "PUT" or type_id is None:
+        return _error(400, f"Unable to infer object type from: {to_type}", "VALIDATION_ERROR")
+    record = common.get_record(VENDOR, account_id, from_type, record_id)
+    if record is None or common.get_record(VENDOR, account_id, to_type, to_id) is None:
+        return _error(404, "resource not found", "OBJECT_NOT_FOUND")
+    links = record.links.setdefault("associations", [])
+    if not any(str(a.get("toObjectId")) == to_id for a in links):
+        links.append({"toObjectId": to_id, "typeId": type_id})
+        common.save_record(record)
+    now = common.iso(timezone.now())
+    spec = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}
+    body = {"status": "COMPLETE", "startedAt": now, "completedAt": now, "results": [
+        {"from": {"id": record_id}, "to": {"id": to_id}, "associationSpec": spec},
+    ]}  # fmt: skip
+    return common.json_response(body)
 
 
 @common.endpoint(STYLE)
@@ -511,11 +676,18 @@ urlpatterns = [
     path("hubspot/crm/v3/objects/<str:object_type>", objects),
     path("hubspot/crm/v3/objects/<str:object_type>/search", search),
     path("hubspot/crm/v3/objects/<str:object_type>/batch/read", batch_read),
+    path("hubspot/crm/v3/objects/<str:object_type>/batch/upsert", batch_upsert),
+    path(
+        "hubspot/crm/v4/objects/<str:from_type>/<str:record_id>/associations/default"
+        "/<str:to_type>/<str:to_id>",
+        default_association,
+    ),
     path(
         "hubspot/crm/v4/objects/<str:from_type>/<str:record_id>/associations/<str:to_type>",
         associations,
     ),
     path("hubspot/crm/v3/objects/<str:object_type>/<str:record_id>", one_object),
     path("hubspot/crm/v3/properties/<str:object_type>", properties),
+    path("hubspot/crm/v3/properties/<str:object_type>/<str:name>", one_property),
     path("hubspot/crm/v3/pipelines/deals", pipelines),
 ]

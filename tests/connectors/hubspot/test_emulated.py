@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from django import db
+from django.core.cache import cache
 
 from connectors.base import ConnectorError, CrmContact
 from connectors.emulators.crm import control
-from connectors.hubspot.client import build
+from connectors.hubspot.client import WRITE_KEY_PROPERTY, build
 
 pytestmark = pytest.mark.django_db(transaction=True)
 V = "hubspot"
@@ -100,3 +105,70 @@ def test_it_lists_custom_properties_in_the_catalogue(emulated):
     control.add_custom_field(V, account, "contacts", "shoe_size", "Shoe size", "number")
     fields = {f.name: f for f in build(connection).field_catalogue()}
     assert fields["shoe_size"].custom and not fields["email"].custom
+
+
+def _contact(crm) -> str:
+    return crm.create_contact(CrmContact(email="mary@example.com"), source_tag="t").id
+
+
+def _deal(crm, contact_id: str, key: str = "sb-key-1", stage: str = "appointmentscheduled"):
+    return crm.create_deal(contact_id=contact_id, name="Mary (booking)", stage=stage,
+                           source_tag="AI_Chatbot", write_key=key)  # fmt: skip
+
+
+def test_a_deal_created_twice_with_one_write_key_is_one_deal(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    contact_id = _contact(crm)
+    first = _deal(crm, contact_id)
+    again = _deal(build(connection), contact_id, stage="qualifiedtobuy")
+    other = _deal(crm, contact_id, key="sb-key-2")
+    assert (first.existed, again.existed, other.existed) == (False, True, False)
+    assert again.id == first.id != other.id
+    stored = control.record(V, account, first.id)
+    assert stored["data"][WRITE_KEY_PROPERTY] == "sb-key-1"
+    assert stored["data"]["dealstage"] == "qualifiedtobuy"  # the upsert updated it
+    assert stored["links"]["associations"] == [{"toObjectId": contact_id, "typeId": 3}]
+    assert crm.find_deal(contact_id=contact_id, name="Mary (booking)").id == first.id
+    [prop] = [p for p in crm.field_catalogue("deal") if p.name == WRITE_KEY_PROPERTY]
+    assert prop.custom
+
+
+def test_workers_creating_one_deal_at_once_make_one(emulated):
+    """Four runs send the same keyed create together (a dead run's late create beside its
+    re-run's): HubSpot's uniqueness, which the emulator keeps with a lock, makes one deal."""
+    connection, account = emulated(V)
+    contact_id = _contact(build(connection))
+    start = threading.Barrier(4)
+
+    def create() -> tuple[str, bool]:
+        crm = build(connection)
+        try:
+            start.wait()
+            deal = _deal(crm, contact_id)
+            return deal.id, deal.existed
+        finally:
+            db.connection.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        made = list(pool.map(lambda _: create(), range(4)))
+    assert len({deal_id for deal_id, _ in made}) == 1
+    assert sorted(existed for _, existed in made) == [False, True, True, True]
+    assert control.counts(V, account)["objects"] == {"contacts": 1, "deals": 1}
+    [prop] = [p for p in build(connection).field_catalogue("deal") if p.name == WRITE_KEY_PROPERTY]
+    assert prop.custom  # added once: a second add would have been refused with 409
+
+
+def test_a_portal_that_refuses_the_schema_scope_gets_plain_deals(emulated):
+    connection, account = emulated(V)
+    control.configure(V, account, schemas_write=False)
+    crm = build(connection)
+    contact_id = _contact(crm)
+    first, second = _deal(crm, contact_id), _deal(crm, contact_id)
+    assert first.id != second.id  # no key to hold them to one: a re-run searches first
+    assert WRITE_KEY_PROPERTY not in control.record(V, account, first.id)["data"]
+    assert all(p.name != WRITE_KEY_PROPERTY for p in crm.field_catalogue("deal"))
+    control.configure(V, account, schemas_write=True)
+    cache.clear()  # the refusal is remembered for ten minutes; then asked again
+    assert _deal(crm, contact_id).existed is False
+    assert _deal(crm, contact_id).existed is True

@@ -201,3 +201,107 @@ def test_it_finds_the_contacts_note_with_the_same_body(recorded):
     crm = build(recorded(V))
     assert crm.find_note(contact_id="51", body="Asked about pricing.").id == "9001"
     assert crm.find_note(contact_id="51", body="Asked about something else.") is None
+
+
+# --- deals created idempotently: upsert by a unique write key ------------------------------------
+DEAL_PROPERTY = f"{API}/crm/v3/properties/deals/switchboard_write_key"
+UPSERT = f"{API}/crm/v3/objects/deals/batch/upsert"
+ASSOCIATE = f"{API}/crm/v4/objects/deals/18431/associations/default/contacts/51"
+KEY = "sb-6f1c8f9e-2d3b-4c5a-9e7f-0a1b2c3d4e5f-7"
+
+
+def _deal(crm, write_key: str = KEY):
+    return crm.create_deal(contact_id="51", name="Mary O'Brien (booking)",
+                           stage="appointmentscheduled", source_tag="AI_Chatbot",
+                           write_key=write_key)  # fmt: skip
+
+
+@responses.activate
+def test_a_deal_with_a_write_key_adds_the_unique_property_once_then_upserts(recorded):
+    replay(responses, "GET", DEAL_PROPERTY, V, "get_deal_property_404")
+    replay(responses, "POST", f"{API}/crm/v3/properties/deals", V, "create_deal_property_201")
+    for _ in range(2):
+        replay(responses, "POST", UPSERT, V, "upsert_deals_200")
+        replay(responses, "PUT", ASSOCIATE, V, "associate_deal_contact_200")
+    connection = recorded(V)
+    first = _deal(build(connection))
+    second = _deal(build(connection))  # a new client: the property is remembered per connection
+    calls = [(c.request.method, c.request.url.split("?")[0]) for c in responses.calls]
+    assert calls == [
+        ("GET", DEAL_PROPERTY), ("POST", f"{API}/crm/v3/properties/deals"),
+        ("POST", UPSERT), ("PUT", ASSOCIATE), ("POST", UPSERT), ("PUT", ASSOCIATE),
+    ]  # fmt: skip
+    definition = sent_json(responses.calls[1])
+    assert (definition["name"], definition["hasUniqueValue"]) == ("switchboard_write_key", True)
+    assert (definition["type"], definition["fieldType"]) == ("string", "text")
+    [row] = sent_json(responses.calls[2])["inputs"]
+    assert (row["idProperty"], row["id"]) == ("switchboard_write_key", KEY)
+    assert row["properties"]["dealname"] == "Mary O'Brien (booking)"
+    assert row["properties"]["ai_source_tag"] == "AI_Chatbot"
+    assert (first.id, first.existed, second.id) == ("18431", False, "18431")
+
+
+@responses.activate
+def test_an_upsert_that_finds_the_deal_reports_it_existed(recorded):
+    replay(responses, "GET", DEAL_PROPERTY, V, "get_deal_property_200")
+    replay(responses, "POST", UPSERT, V, "upsert_deals_200_existing")
+    replay(responses, "PUT", ASSOCIATE, V, "associate_deal_contact_200")
+    deal = _deal(build(recorded(V)))
+    assert (deal.id, deal.existed) == ("18431", True)
+
+
+@pytest.mark.parametrize(
+    ("answers", "calls"),
+    [
+        # The portal did not grant crm.schemas.deals.write: a plain create, as before.
+        ((("GET", "get_deal_property_404"), ("POST", "create_deal_property_403")), 3),
+        # Someone made the property without unique values: it cannot key an upsert.
+        ((("GET", "get_deal_property_200_not_unique"),), 2),
+        # Another worker added it first (409), but without unique values: as above.
+        ((("GET", "get_deal_property_404"), ("POST", "create_deal_property_409"),
+          ("GET", "get_deal_property_200_not_unique")), 4),
+    ],
+)  # fmt: skip
+@responses.activate
+def test_a_portal_without_a_unique_write_key_gets_a_plain_create(recorded, answers, calls):
+    for method, name in answers:
+        url = DEAL_PROPERTY if method == "GET" else f"{API}/crm/v3/properties/deals"
+        replay(responses, method, url, V, name)
+    replay(responses, "POST", f"{API}/crm/v3/objects/deals", V, "create_deal_201")
+    deal = _deal(build(recorded(V)))
+    assert len(responses.calls) == calls
+    assert responses.calls[-1].request.url == f"{API}/crm/v3/objects/deals"
+    body = sent_json(responses.calls[-1])
+    assert body["associations"][0]["to"] == {"id": "51"}
+    assert "switchboard_write_key" not in body["properties"]
+    assert (deal.id, deal.existed) == ("18431", False)
+
+
+@responses.activate
+def test_the_unique_property_found_after_a_409_keys_the_upsert(recorded):
+    replay(responses, "GET", DEAL_PROPERTY, V, "get_deal_property_404")
+    replay(responses, "POST", f"{API}/crm/v3/properties/deals", V, "create_deal_property_409")
+    replay(responses, "GET", DEAL_PROPERTY, V, "get_deal_property_200")
+    replay(responses, "POST", UPSERT, V, "upsert_deals_200")
+    replay(responses, "PUT", ASSOCIATE, V, "associate_deal_contact_200")
+    assert _deal(build(recorded(V))).id == "18431"
+    assert len(responses.calls) == 5
+
+
+@responses.activate
+def test_a_deal_without_a_write_key_is_a_plain_create_with_no_property_check(recorded):
+    replay(responses, "POST", f"{API}/crm/v3/objects/deals", V, "create_deal_201")
+    assert _deal(build(recorded(V)), write_key="").id == "18431"
+    assert len(responses.calls) == 1
+
+
+def test_the_consent_url_asks_for_the_schema_scope_as_optional():
+    """A portal may refuse it and still connect: deals are then plain creates."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from connectors.oauth import authorize_url
+
+    url = authorize_url("hubspot", state="s", code_challenge="c", tenant={})
+    query = parse_qs(urlsplit(url).query)
+    assert query["optional_scope"] == ["crm.schemas.deals.write"]
+    assert "crm.schemas.deals.write" not in query["scope"][0].split()
