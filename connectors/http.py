@@ -65,6 +65,14 @@ def shared_session() -> requests.Session:
     return owned[1]
 
 
+def close_shared_session() -> None:
+    """Close this thread's vendor session (its kept-alive sockets); the next call makes one."""
+    owned = getattr(_sessions, "owned", None)
+    _sessions.owned = None
+    if owned is not None:
+        owned[1].close()
+
+
 def _read_environment_once(session: requests.Session) -> None:
     """Take the environment's HTTP settings once, not on every call as requests otherwise does
     (a scan of the whole environment per call). A CA bundle (REQUESTS_CA_BUNDLE, then
