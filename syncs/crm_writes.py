@@ -261,6 +261,7 @@ def write_deal(ctx: WriteContext, contact_id: str) -> None:
         found = ctx.crm.find_deal(contact_id=contact_id, name=name, source_tag=ctx.tag)
         deal = _not_owned(ctx, "deal", found)
     if deal is None:
+        _ensure_write_key(ctx)
         deal = ctx.crm.create_deal(
             contact_id=contact_id,
             name=name,
@@ -269,6 +270,27 @@ def write_deal(ctx: WriteContext, contact_id: str) -> None:
             write_key=deal_write_key(ctx.job),
         )
     _record(ctx, "deal", deal.id, RecordAction.CREATED, values)
+
+
+def _ensure_write_key(ctx: WriteContext) -> None:
+    """Let the CRM hold deal creates to their write key where it can (HubSpot: a unique deal
+    property). Adding the property changes the client's CRM settings, and a refusal means
+    deals there rely on the re-run's search alone: either is audited, once per time the CRM
+    was asked (about daily). A rollback keeps the property: other deals carry it by then."""
+    ensure = getattr(ctx.crm, "ensure_write_key", None)
+    change = ensure() if ensure is not None else ""
+    if change:
+        audit_log(
+            client=ctx.job.client,
+            actor=SYSTEM,
+            action=f"crm.property.{change}",
+            target=f"{ctx.job.provider}:deal-property",
+            details={
+                "job": ctx.job.pk,
+                "object": "deal",
+                "property": getattr(ctx.crm, "write_key_property", ""),
+            },
+        )
 
 
 def deal_write_key(job: SyncJob) -> str:

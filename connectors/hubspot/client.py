@@ -91,9 +91,11 @@ class HubSpotClient:
 
     # A new contact takes its tags in the create call (two calls fewer than tagging it after).
     tags_on_create = True
+    write_key_property = WRITE_KEY_PROPERTY
 
     def __init__(self, http: VendorHttp) -> None:
         self.http = http
+        self._write_key_ok: bool | None = None  # see ensure_write_key
 
     # --- contacts ---------------------------------------------------------------------------
 
@@ -253,30 +255,42 @@ class HubSpotClient:
         existed = results[0].get("new") is False
         return CrmRecord(id=deal_id, object_type="deal", fields=props, existed=existed)
 
-    def _write_key_ready(self) -> bool:
-        """Whether deals can be upserted by ``WRITE_KEY_PROPERTY``: the property exists with
-        unique values, or we add it now. Remembered per connection for a while (a portal that
-        refused may grant the scope later; one that has it keeps it)."""
+    def ensure_write_key(self) -> str:
+        """Make sure deals can be upserted by ``WRITE_KEY_PROPERTY`` (it exists with unique
+        values, or we add it now); returns what changed at HubSpot, for the audit log:
+        ``"created"`` (we added the property), ``"refused"`` (403: the portal did not grant
+        ``crm.schemas.deals.write``, asked for as an optional scope), ``"not_unique"`` (someone
+        made it without unique values: it cannot key an upsert) or ``""`` (nothing new).
+
+        The answer is remembered per connection: a day when ready, ten minutes when not (the
+        scope may be granted later), so the question costs a call about once a day."""
         name = f"hubspot:write-key:{self.http.connection.pk}"
         known = cache.get(name)
         if known is not None:
-            return bool(known)
-        ready = self._ensure_write_key_property()
-        cache.set(name, ready, WRITE_KEY_KNOWN_S if ready else WRITE_KEY_ABSENT_S)
-        return ready
+            self._write_key_ok = bool(known)
+            return ""
+        change = self._ensure_write_key_property()
+        self._write_key_ok = change in ("", "created")
+        cache.set(name, self._write_key_ok, WRITE_KEY_KNOWN_S if self._write_key_ok
+                  else WRITE_KEY_ABSENT_S)  # fmt: skip
+        return change
 
-    def _ensure_write_key_property(self) -> bool:
+    def _write_key_ready(self) -> bool:
+        if self._write_key_ok is None:
+            self.ensure_write_key()
+        return bool(self._write_key_ok)
+
+    def _ensure_write_key_property(self) -> str:
         found = self._write_key_unique()
-        if found is not None:
-            return found
-        # Adding a property needs crm.schemas.deals.write, asked for as an optional scope: a
-        # portal that did not grant it (403) syncs deals with a plain create, as before.
-        response = self.http.request(
-            "POST", "/crm/v3/properties/deals", json=WRITE_KEY_DEFINITION, expect=(201, 403, 409)
-        )
-        if response.status_code == 409:  # another worker added it a moment ago
-            return bool(self._write_key_unique())
-        return response.status_code == 201
+        if found is None:
+            response = self.http.request(
+                "POST", "/crm/v3/properties/deals", json=WRITE_KEY_DEFINITION,
+                expect=(201, 403, 409),
+            )  # fmt: skip
+            if response.status_code != 409:
+                return "created" if response.status_code == 201 else "refused"
+            found = self._write_key_unique()  # another worker added it a moment ago
+        return "" if found else "not_unique"
 
     def _write_key_unique(self) -> bool | None:
         """Whether the portal's write-key property has unique values; None if it has none."""

@@ -157,6 +157,39 @@ def test_a_pipedrive_person_gets_its_source_labels_added_once_and_audited(api, w
     assert not AuditEntry.objects.filter(action="crm.tags.refused").exists()
 
 
+@pytest.mark.parametrize("granted", [True, False])
+def test_hubspot_deals_carry_their_jobs_write_key_and_the_property_is_audited(
+    api, world, emulated, granted
+):
+    """The first deal in a portal adds the unique write-key property (a change to the client's
+    CRM settings: audited once); each job's deal is keyed by it. A portal that did not grant
+    the schema scope refuses (audited once: its deals rely on the re-run's search) and still
+    gets its deals."""
+    from syncs.crm_writes import deal_write_key
+
+    _connection, account = emulated("hubspot")
+    control.add_default_mapping_fields("hubspot", account)
+    control.configure("hubspot", account, schemas_write=granted)
+    people = (("Ann One", "one@example.com", "(415) 555-2671"),
+              ("Bo Two", "two@example.com", "(415) 555-2672"))  # fmt: skip
+    for name, email, phone in people:
+        api.post("/api/v1/leads", {**LEAD, "name": name, "email": email, "phone": phone},
+                 format="json", **bearer(world.key_a))  # fmt: skip
+    for job in SyncJob.objects.order_by("pk"):
+        assert sync_job_run(job.pk) == JobStatus.SYNCED
+        job.refresh_from_db()
+        deal = ExternalRecord.objects.get(job=job, object_type="deal")
+        stored = control.record("hubspot", account, deal.external_id)
+        assert stored["links"]["associations"] == [{"toObjectId": job.crm_id, "typeId": 3}]
+        key = stored["data"].get("switchboard_write_key")
+        assert key == (deal_write_key(job) if granted else None)
+    [entry] = AuditEntry.objects.filter(action__startswith="crm.property.")
+    assert entry.action == ("crm.property.created" if granted else "crm.property.refused")
+    assert (entry.target, entry.details["property"]) == ("hubspot:deal-property",
+                                                          "switchboard_write_key")  # fmt: skip
+    assert control.counts("hubspot", account)["objects"]["deals"] == 2
+
+
 def test_a_new_lead_syncs_within_its_query_budget(api, world, emulated):
     """Statements (BEGIN and COMMIT included) one synced lead costs the worker: a new person,
     contact and note, as in benchmarks/lead_sync.py. A regression here costs every lead."""

@@ -164,11 +164,15 @@ def test_a_portal_that_refuses_the_schema_scope_gets_plain_deals(emulated):
     control.configure(V, account, schemas_write=False)
     crm = build(connection)
     contact_id = _contact(crm)
+    assert crm.ensure_write_key() == "refused"
     first, second = _deal(crm, contact_id), _deal(crm, contact_id)
     assert first.id != second.id  # no key to hold them to one: a re-run searches first
     assert WRITE_KEY_PROPERTY not in control.record(V, account, first.id)["data"]
     assert all(p.name != WRITE_KEY_PROPERTY for p in crm.field_catalogue("deal"))
+    assert crm.ensure_write_key() == ""  # remembered: not asked again
     control.configure(V, account, schemas_write=True)
     cache.clear()  # the refusal is remembered for ten minutes; then asked again
+    crm = build(connection)
+    assert crm.ensure_write_key() == "created"
     assert _deal(crm, contact_id).existed is False
     assert _deal(crm, contact_id).existed is True
