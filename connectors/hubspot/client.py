@@ -48,7 +48,6 @@ WRITE_KEY_DEFINITION = {
     "hasUniqueValue": True,
 }
 WRITE_KEY_KNOWN_S = 24 * 3600
-WRITE_KEY_ABSENT_S = 600
 
 
 def _association(to_id: str, type_id: int) -> dict[str, Any]:
@@ -262,17 +261,19 @@ class HubSpotClient:
         ``crm.schemas.deals.write``, asked for as an optional scope), ``"not_unique"`` (someone
         made it without unique values: it cannot key an upsert) or ``""`` (nothing new).
 
-        The answer is remembered per connection: a day when ready, ten minutes when not (the
-        scope may be granted later), so the question costs a call about once a day."""
-        name = f"hubspot:write-key:{self.http.connection.pk}"
+        The answer is remembered per connection for a day, so the question costs a call (and a
+        refusal an audit entry) about once a day; a reconnect, which may grant the scope, asks
+        again at once (the connect time is part of the cache key)."""
+        connection = self.http.connection
+        stamp = connection.connected_at.timestamp() if connection.connected_at else 0
+        name = f"hubspot:write-key:{connection.pk}:{stamp:.0f}"
         known = cache.get(name)
         if known is not None:
             self._write_key_ok = bool(known)
             return ""
         change = self._ensure_write_key_property()
         self._write_key_ok = change in ("", "created")
-        cache.set(name, self._write_key_ok, WRITE_KEY_KNOWN_S if self._write_key_ok
-                  else WRITE_KEY_ABSENT_S)  # fmt: skip
+        cache.set(name, self._write_key_ok, WRITE_KEY_KNOWN_S)
         return change
 
     def _write_key_ready(self) -> bool:

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django import db
-from django.core.cache import cache
+from django.utils import timezone
 
 from connectors.base import ConnectorError, CrmContact
 from connectors.emulators.crm import control
@@ -171,7 +171,9 @@ def test_a_portal_that_refuses_the_schema_scope_gets_plain_deals(emulated):
     assert all(p.name != WRITE_KEY_PROPERTY for p in crm.field_catalogue("deal"))
     assert crm.ensure_write_key() == ""  # remembered: not asked again
     control.configure(V, account, schemas_write=True)
-    cache.clear()  # the refusal is remembered for ten minutes; then asked again
+    assert build(connection).ensure_write_key() == ""  # remembered for a day ...
+    connection.connected_at = timezone.now()  # ... unless the client connects again
+    connection.save(update_fields=["connected_at"])
     crm = build(connection)
     assert crm.ensure_write_key() == "created"
     assert _deal(crm, contact_id).existed is False
