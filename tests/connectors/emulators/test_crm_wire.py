@@ -173,6 +173,66 @@ def test_accounts_never_see_each_others_records(client):
     assert other.status_code == 404
 
 
+HSP = "/emulators/hubspot/crm/v3/properties/deals"
+KEY_PROPERTY = {"name": "sb_key", "label": "Key", "type": "string", "fieldType": "text",
+                "groupName": "dealinformation", "hasUniqueValue": True}  # fmt: skip
+
+
+def test_hubspot_creates_a_property_once_and_reads_it_back(client):
+    h = auth("hubspot", "p1")
+    assert client.get(f"{HSP}/sb_key", **h).status_code == 404
+    created = post(client, HSP, KEY_PROPERTY, h)
+    assert created.status_code == 201 and created.json()["hasUniqueValue"] is True
+    again = post(client, HSP, KEY_PROPERTY, h)
+    assert again.status_code == 409 and again.json()["category"] == "OBJECT_ALREADY_EXISTS"
+    read = client.get(f"{HSP}/sb_key", **h).json()
+    assert (read["name"], read["type"], read["fieldType"], read["hasUniqueValue"]) == (
+        "sb_key", "string", "text", True,
+    )  # fmt: skip
+    assert client.get(f"{HSP}/sb_key", **auth("hubspot", "p2")).status_code == 404  # per portal
+    for bad in ({**KEY_PROPERTY, "name": "Bad Name"}, {**KEY_PROPERTY, "fieldType": "radio"},
+                {"name": "x"}):  # fmt: skip
+        assert post(client, HSP, bad, h).json()["category"] == "VALIDATION_ERROR"
+
+
+def test_hubspot_upserts_by_a_unique_property_only(client):
+    h = auth("hubspot", "p1")
+    post(client, HSP, KEY_PROPERTY, h)
+    post(client, HSP, {**KEY_PROPERTY, "name": "sb_plain", "hasUniqueValue": False}, h)
+    url = "/emulators/hubspot/crm/v3/objects/deals/batch/upsert"
+
+    def upsert(id_property: str, stage: str):
+        row = {"idProperty": id_property, "id": "k-1",
+               "properties": {"dealname": "D", "dealstage": stage}}  # fmt: skip
+        return post(client, url, {"inputs": [row]}, h)
+
+    first, second = upsert("sb_key", "appointmentscheduled"), upsert("sb_key", "closedwon")
+    assert first.status_code == second.status_code == 200
+    [made], [found] = first.json()["results"], second.json()["results"]
+    assert (made["new"], found["new"], found["id"]) == (True, False, made["id"])
+    assert found["properties"]["dealstage"] == "closedwon"
+    assert control.counts("hubspot", "p1")["objects"] == {"deals": 1}
+    refused = upsert("sb_plain", "closedwon")
+    assert refused.status_code == 400 and refused.json()["category"] == "VALIDATION_ERROR"
+    assert upsert("dealname", "closedwon").status_code == 400
+
+
+def test_hubspot_default_association_is_idempotent_and_needs_both_records(client):
+    h = auth("hubspot", "p1")
+    contact = post(client, HS, {"properties": {"email": "a@example.com"}}, h).json()["id"]
+    body = {"properties": {"dealname": "D", "dealstage": "closedwon"}}
+    deal = post(client, "/emulators/hubspot/crm/v3/objects/deals", body, h).json()["id"]
+    url = f"/emulators/hubspot/crm/v4/objects/deals/{deal}/associations/default/contacts"
+    for _ in range(2):
+        answer = client.put(f"{url}/{contact}", **h)
+        assert answer.status_code == 200
+        assert answer.json()["results"][0]["associationSpec"]["associationTypeId"] == 3
+    assert control.record("hubspot", "p1", deal)["links"]["associations"] == [
+        {"toObjectId": contact, "typeId": 3}
+    ]
+    assert client.put(f"{url}/999999", **h).status_code == 404
+
+
 # --- Salesforce ---------------------------------------------------------------------------
 
 
