@@ -89,6 +89,7 @@ STORM_REPUBLISH_AFTER = 45  # the sweeper re-publishes a job silent this long (p
 STORM_SWEEP_EVERY = 10  # seconds between sweeps (beat: 30 s)
 STORM_FINISH_BOUND = STORM_VISIBILITY_TIMEOUT + 300  # RELIABILITY.md: visibility timeout + 5 min
 STORM_BACKLOG = 300  # leads posted and not yet finished, at most (see ``Intake``)
+STORM_DEAL_EVERY = 5  # one lead in five books: a deal beside its contact and note
 LEADS_PER_CLIENT = 100  # our HubSpot bucket allows 110 calls / 10 s per connection (~3 leads/s)
 
 
@@ -117,17 +118,33 @@ def storm_clients(world, count: int) -> list[tuple[str, str]]:
 
 
 def storm_lead(n: int) -> dict:
-    """Lead ``n``: its own person (e-mail and phone unique up to a million leads)."""
+    """Lead ``n``: its own person (e-mail and phone unique up to a million leads); one in
+    ``STORM_DEAL_EVERY`` wants a booking, so its job also creates a deal."""
     body = lead(n)
     body["phone"] = f"+1 415 5{n // 10000:02d} {n % 10000:04d}"
+    if n % STORM_DEAL_EVERY == 0:
+        body["intent"] = "booking"
     return body
+
+
+def held_per_person(account: str) -> dict[str, Counter]:
+    """What the emulator holds for each person (by e-mail): contacts, and the deals and notes
+    associated with their contact."""
+    email_of = {c["id"]: c["data"].get("email") for c in contacts(account)}
+    held = {"contacts": Counter(email_of.values()), "deals": Counter(), "notes": Counter()}
+    for kind in ("deals", "notes"):
+        for record in control.records("hubspot", account, kind):
+            for link in record["links"].get("associations", []):
+                held[kind][email_of.get(str(link["toObjectId"]))] += 1
+    return held
 
 
 def test_kill_storm_loses_nothing_and_duplicates_nothing(world, settings):
     """RELIABILITY.md's kill storm: 10,000 leads (``storm_size``), 1% of requests repeating an
     earlier Idempotency-Key with the same body, three worker nodes, one process SIGKILLed every
     2 s from the first lead until the last job is finished; then 0 lost and 0 duplicated in the
-    CRM emulator, and every lead finished within the visibility timeout + 5 min.
+    CRM emulator (contacts, notes, and the deals one lead in five makes), and every lead
+    finished within the visibility timeout + 5 min.
 
     Leads are posted at a steady rate (``KILL_STORM_RATE``, at most ``STORM_BACKLOG`` ahead of
     the finished jobs) by eight client threads while the workers are being killed (intake and
@@ -223,18 +240,25 @@ def test_kill_storm_loses_nothing_and_duplicates_nothing(world, settings):
     assert stuck == [], f"{len(stuck)} of {jobs.count()} jobs not synced, first: {stuck[:15]}"
     assert jobs.count() == distinct
 
-    # The oracle: the CRM emulator holds each person exactly once, in their client's account.
-    expected = {account: Counter() for account in account_of.values()}
+    # The oracle: the CRM emulator holds each person's contact and note exactly once, and a
+    # deal exactly once for a booking (none otherwise), in their client's account.
+    expected = {account: {} for account in account_of.values()}
     for key, account in account_of.items():
         for post in posts:
             if post.api_key == key and not post.repeat:
-                expected[account][post.body["email"]] += 1
+                booking = post.body["intent"] == "booking"
+                expected[account][post.body["email"]] = {"contacts": 1, "notes": 1,
+                                                         "deals": int(booking)}  # fmt: skip
     lost, duplicated, foreign = [], [], []
     for account, people in expected.items():
-        held = Counter(c["data"].get("email") for c in contacts(account))
-        lost += [(account, email) for email in people if email not in held]
-        duplicated += [(account, email, k) for email, k in held.items() if k > 1]
-        foreign += [(account, email) for email in held if email not in people]
+        held = held_per_person(account)
+        for email, wanted in people.items():
+            for kind, count in wanted.items():
+                have = held[kind][email]
+                lost += [(account, email, kind)] * max(count - have, 0)
+                duplicated += [(account, email, kind, have)] if have > count else []
+        foreign += [(account, kind, email) for kind, by_person in held.items()
+                    for email in by_person if email not in people]  # fmt: skip
     assert (lost, duplicated, foreign) == ([], [], []), (
         f"lost {len(lost)}, duplicated {len(duplicated)}, in the wrong account {len(foreign)}: "
         f"{lost[:5]} {duplicated[:5]} {foreign[:5]}"
