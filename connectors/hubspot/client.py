@@ -242,10 +242,15 @@ class HubSpotClient:
         results = [s.obj(r) for r in s.items(data.get("results"))]
         deal_id = s.text(results[0].get("id")) if results else ""
         if not deal_id:
+            # A batch answers 207 with per-input errors (a property value refused, say): the
+            # same input would be refused again. Without either, sending it again is safe.
+            errors = [s.obj(e) for e in s.items(data.get("errors"))]
+            detail = s.text(errors[0].get("message")) if errors else s.text(data.get("status"))
             raise ConnectorError(
-                f"hubspot: the deal upsert answered no record ({s.text(data.get('status'))})",
-                code="upsert_empty",
-            )  # retried: the upsert is safe to send again
+                f"hubspot: the deal upsert made no deal: {detail[:200]}",
+                code=s.text(errors[0].get("category")) if errors else "upsert_empty",
+                permanent=bool(errors),
+            )
         if contact_id:
             self.http.request(
                 "PUT",

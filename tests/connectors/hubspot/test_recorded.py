@@ -305,3 +305,14 @@ def test_the_consent_url_asks_for_the_schema_scope_as_optional():
     query = parse_qs(urlsplit(url).query)
     assert query["optional_scope"] == ["crm.schemas.deals.write"]
     assert "crm.schemas.deals.write" not in query["scope"][0].split()
+
+
+@responses.activate
+def test_an_upsert_refused_per_input_is_a_permanent_error_and_associates_nothing(recorded):
+    replay(responses, "GET", DEAL_PROPERTY, V, "get_deal_property_200")
+    replay(responses, "POST", UPSERT, V, "upsert_deals_207")
+    with pytest.raises(ConnectorError) as raised:
+        _deal(build(recorded(V)))
+    assert raised.value.permanent and raised.value.code == "VALIDATION_ERROR"
+    assert "not one of the allowed options" in str(raised.value)
+    assert len(responses.calls) == 2  # no association call
