@@ -270,8 +270,8 @@ class HubSpotClient:
         refusal an audit entry) about once a day; a reconnect, which may grant the scope, asks
         again at once (the connect time is part of the cache key)."""
         connection = self.http.connection
-        stamp = connection.connected_at.timestamp() if connection.connected_at else 0
-        name = f"hubspot:write-key:{connection.pk}:{stamp:.0f}"
+        stamp = connection.connected_at.isoformat() if connection.connected_at else ""
+        name = f"hubspot:write-key:{connection.pk}:{stamp}"
         known = cache.get(name)
         if known is not None:
             self._write_key_ok = bool(known)
