@@ -84,6 +84,9 @@ class ConnectionIssue(models.Model):
         NEEDS_REAUTH = "needs_reauth", "Needs reconnecting"
         REFRESH_FAILING = "refresh_failing", "Token refresh failing"
         RATE_LIMITED = "rate_limited", "Rate limited"
+        # Works, with less protection: e.g. HubSpot without crm.schemas.deals.write cannot hold
+        # a retried deal create to one deal (connectors.hubspot.client.ensure_write_key).
+        LIMITED = "limited", "Working with less protection"
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="connection_issues")
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="issues")

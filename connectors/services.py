@@ -88,6 +88,23 @@ def _announce_needs_reauth(connection: Connection, client: Client, url: str) -> 
     connection_needs_reauth.send(sender=Connection, connection=connection)
 
 
+def connection_note_limited(connection: Connection, message: str) -> None:
+    """Show staff that the connection works with less protection than it could (an optional
+    permission missing), until it is fixed or the client reconnects."""
+    ConnectionIssue.objects.get_or_create(
+        connection=connection,
+        kind=ConnectionIssue.Kind.LIMITED,
+        resolved_at=None,
+        defaults={"client_id": connection.client_id, "message": message[:500]},
+    )
+
+
+def connection_clear_limited(connection: Connection) -> None:
+    ConnectionIssue.objects.filter(
+        connection=connection, kind=ConnectionIssue.Kind.LIMITED, resolved_at__isnull=True
+    ).update(resolved_at=timezone.now())
+
+
 def connection_disconnect(connection: Connection) -> bool:
     """Revoke at the vendor where it can be done, then forget the tokens. True if revoked."""
     revoked = False

@@ -21,6 +21,7 @@ from django.db import transaction
 
 from connectors import call_log
 from connectors.base import ConnectorError, CrmClient, CrmContact, CrmRecord
+from connectors.services import connection_clear_limited, connection_note_limited
 from syncs.audit import SYSTEM, audit_log
 from syncs.mapping import STANDARD_TARGETS
 from syncs.models import ExternalRecord, RecordAction, SyncJob
@@ -272,6 +273,16 @@ def write_deal(ctx: WriteContext, contact_id: str) -> None:
     _record(ctx, "deal", deal.id, RecordAction.CREATED, values)
 
 
+LIMITED_WRITE_KEY = {
+    "refused": "The CRM did not grant the permission to add Switchboard's unique deal key "
+    "(HubSpot: crm.schemas.deals.write). Deals still sync, but a retried sync relies on a "
+    "search to avoid making a second deal. Reconnect and allow it to close that gap.",
+    "not_unique": "The CRM's deal field switchboard_write_key exists without unique values, so "
+    "it cannot hold a retried deal create to one deal. Make it require unique values (or "
+    "delete it: Switchboard adds it again).",
+}
+
+
 def _ensure_write_key(ctx: WriteContext) -> None:
     """Let the CRM hold deal creates to their write key where it can (HubSpot: a unique deal
     property). Adding the property changes the client's CRM settings, and a refusal means
@@ -279,6 +290,10 @@ def _ensure_write_key(ctx: WriteContext) -> None:
     was asked (about daily). A rollback keeps the property: other deals carry it by then."""
     ensure = getattr(ctx.crm, "ensure_write_key", None)
     change = ensure() if ensure is not None else ""
+    if change in LIMITED_WRITE_KEY:
+        connection_note_limited(ctx.job.connection, LIMITED_WRITE_KEY[change])
+    elif change == "created":
+        connection_clear_limited(ctx.job.connection)
     if change:
         audit_log(
             client=ctx.job.client,

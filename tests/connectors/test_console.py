@@ -27,6 +27,25 @@ def test_it_lists_connections_and_open_issues(client, world, viewer):
     assert "Create connect link" not in page and "Disconnect" not in page
 
 
+def test_a_limited_connection_is_shown_until_the_client_reconnects(client, world, viewer):
+    """An optional permission the CRM did not grant (syncs.crm_writes.LIMITED_WRITE_KEY) is
+    shown with what it costs; reconnecting resolves it, as it resolves every issue."""
+    from connectors.oauth import TokenSet
+    from connectors.services import connection_connect, connection_note_limited
+    from syncs.crm_writes import LIMITED_WRITE_KEY
+
+    connection = Connection.objects.create(client=world.client_a, provider="hubspot", kind="crm")
+    for _ in range(2):  # noted once however often it is found
+        connection_note_limited(connection, LIMITED_WRITE_KEY["refused"])
+    client.force_login(viewer)
+    page = client.get(url(world)).content.decode()
+    assert page.count("Working with less protection") == 1
+    assert "crm.schemas.deals.write" in page
+    tokens = TokenSet(access_token="a", refresh_token="r")
+    connection_connect(client=world.client_a, provider="hubspot", tokens=tokens, tenant_settings={})
+    assert "Working with less protection" not in client.get(url(world)).content.decode()
+
+
 def test_it_hands_out_a_working_connect_link_to_admins(client, world, owner):
     client.force_login(owner)
     page = client.post(url(world, "link"), follow=True).content.decode()

@@ -165,9 +165,12 @@ def test_hubspot_deals_carry_their_jobs_write_key_and_the_property_is_audited(
     CRM settings: audited once); each job's deal is keyed by it. A portal that did not grant
     the schema scope refuses (audited once: its deals rely on the re-run's search) and still
     gets its deals."""
+    from django.core.cache import cache
+
+    from connectors.models import ConnectionIssue
     from syncs.crm_writes import deal_write_key
 
-    _connection, account = emulated("hubspot")
+    connection, account = emulated("hubspot")
     control.add_default_mapping_fields("hubspot", account)
     control.configure("hubspot", account, schemas_write=granted)
     people = (("Ann One", "one@example.com", "(415) 555-2671"),
@@ -188,6 +191,19 @@ def test_hubspot_deals_carry_their_jobs_write_key_and_the_property_is_audited(
     assert (entry.target, entry.details["property"]) == ("hubspot:deal-property",
                                                           "switchboard_write_key")  # fmt: skip
     assert control.counts("hubspot", account)["objects"]["deals"] == 2
+    # Staff see a refusal on the connections page until it is fixed.
+    open_issues = ConnectionIssue.objects.filter(connection=connection, resolved_at=None)
+    assert [i.kind for i in open_issues] == ([] if granted else ["limited"])
+    if granted:
+        return
+    assert "crm.schemas.deals.write" in open_issues.get().message
+    control.configure("hubspot", account, schemas_write=True)
+    cache.clear()  # a day later, the portal is asked again, and now allows it
+    third = {**LEAD, "name": "Cy Three", "email": "three@example.com", "phone": "(415) 555-2673"}
+    api.post("/api/v1/leads", third, format="json", **bearer(world.key_a))
+    assert sync_job_run(SyncJob.objects.order_by("-pk").first().pk) == JobStatus.SYNCED
+    assert AuditEntry.objects.filter(action="crm.property.created").count() == 1
+    assert not open_issues.all().exists()  # resolved (a fresh query, not the one read above)
 
 
 def test_a_new_lead_syncs_within_its_query_budget(api, world, emulated):
