@@ -421,6 +421,12 @@ def main() -> None:
         print_cpu("request", nothing, spent["connected"], sent["connected"])
         print(f"intake / baseline ratio: {intake / bare:8.2f}   parked (goal >= 0.7)")
         print(f"intake / baseline ratio: {connected / bare:8.2f}   connected (goal >= 0.7)")
+        if args.rounds > 1:
+            # The spread of the turns' own ratios: how far this host's noise moves the figure.
+            for name in ("parked", "connected"):
+                turns = [r / b for r, b in zip(rates[name], rates["bare"], strict=True)]
+                print(f"  {name} per turn: min {min(turns):.2f}, "
+                      f"median {statistics.median(turns):.2f}, max {max(turns):.2f}")  # fmt: skip
         withdraw_jobs(run + "c")
         if args.skip_steady:
             return
