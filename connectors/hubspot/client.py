@@ -287,24 +287,27 @@ class HubSpotClient:
         return bool(self._write_key_ok)
 
     def _ensure_write_key_property(self) -> str:
-        found = self._write_key_unique()
-        if found is None:
+        state = self._write_key_state()
+        if state == "absent":
             response = self.http.request(
                 "POST", "/crm/v3/properties/deals", json=WRITE_KEY_DEFINITION,
                 expect=(201, 403, 409),
             )  # fmt: skip
             if response.status_code != 409:
                 return "created" if response.status_code == 201 else "refused"
-            found = self._write_key_unique()  # another worker added it a moment ago
-        return "" if found else "not_unique"
+            state = self._write_key_state()  # another worker added it a moment ago
+        return {"unique": "", "refused": "refused"}.get(state, "not_unique")
 
-    def _write_key_unique(self) -> bool | None:
-        """Whether the portal's write-key property has unique values; None if it has none."""
+    def _write_key_state(self) -> str:
+        """The portal's write-key property: ``unique``, ``not_unique``, ``absent``, or
+        ``refused`` (403: reading deal properties needs ``crm.schemas.deals.read``, which is
+        optional like the write scope; a portal without it gets plain creates, not a failed
+        sync)."""
         path = f"/crm/v3/properties/deals/{WRITE_KEY_PROPERTY}"
-        response = self.http.request("GET", path, expect=(200, 404))
-        if response.status_code == 404:
-            return None
-        return bool(s.obj(response.json()).get("hasUniqueValue"))
+        response = self.http.request("GET", path, expect=(200, 403, 404))
+        if response.status_code != 200:
+            return "refused" if response.status_code == 403 else "absent"
+        return "unique" if s.obj(response.json()).get("hasUniqueValue") else "not_unique"
 
     def find_deal(self, *, contact_id: str, name: str, source_tag: str = "") -> CrmRecord | None:
         """The oldest deal associated with the contact that has this name (and source tag).

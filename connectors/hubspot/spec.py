@@ -25,9 +25,12 @@ SPEC = ProviderSpec(
             "crm.objects.deals.write",
             "crm.schemas.contacts.read",
         ),
-        # Optional: lets us add the unique deal property that makes a deal create idempotent
-        # (connectors.hubspot.client.WRITE_KEY_PROPERTY); without it deals are plain creates.
-        extra_authorize_params=(("optional_scope", "crm.schemas.deals.write"),),
+        # Optional: let us read and add the unique deal property that makes a deal create
+        # idempotent (connectors.hubspot.client.WRITE_KEY_PROPERTY); without them deals are
+        # plain creates. HubSpot's optional_scope is space-separated, like scope.
+        extra_authorize_params=(
+            ("optional_scope", "crm.schemas.deals.read crm.schemas.deals.write"),
+        ),
         # The portal id: GET /oauth/v1/access-tokens/{token} -> hub_id (token info endpoint)
         account_id_from="token-info:hub_id",
     ),

@@ -521,13 +521,14 @@ def _property_json(prop: Property) -> dict[str, Any]:
 
 @common.endpoint(STYLE)
 def properties(request: HttpRequest, account_id: str, object_type: str) -> HttpResponse:
-    """``GET`` lists an object type's properties; ``POST`` creates one (needs the
-    ``crm.schemas.<type>.write`` scope: an account with ``config["schemas_write"]`` false
-    answers 403 ``MISSING_SCOPES``, as a portal that did not grant it does)."""
+    """``GET`` lists an object type's properties; ``POST`` creates one (each needs its
+    ``crm.schemas.<type>.*`` scope: ``_missing_scope``)."""
     if object_type not in OBJECT_TYPES:
         return _error(404, f"Unable to infer object type from: {object_type}", "OBJECT_NOT_FOUND")
     if request.method == "POST":
         return _create_property(request, account_id, object_type)
+    if (refused := _missing_scope(account_id, object_type, "read")) is not None:
+        return refused
     results = [_property_json(p) for p in _catalogue(account_id, object_type).values()]
     return common.json_response({"results": results})
 
@@ -536,23 +537,36 @@ def properties(request: HttpRequest, account_id: str, object_type: str) -> HttpR
 def one_property(
     request: HttpRequest, account_id: str, object_type: str, name: str
 ) -> HttpResponse:
+    if (refused := _missing_scope(account_id, object_type, "read")) is not None:
+        return refused
     prop = _catalogue(account_id, object_type).get(name)
     if prop is None:
         return _error(404, f"Unable to find property {name}", "OBJECT_NOT_FOUND")
     return common.json_response(_property_json(prop))
 
 
+def _missing_scope(account_id: str, object_type: str, access: str) -> HttpResponse | None:
+    """403 ``MISSING_SCOPES`` when the portal did not grant ``crm.schemas.<type>.<access>``:
+    an account with ``config["schemas_read"]`` or ``["schemas_write"]`` false. Contacts'
+    properties stay readable (``crm.schemas.contacts.read`` is a required scope)."""
+    if object_type == "contacts" and access == "read":
+        return None
+    if common.account_row(VENDOR, account_id).config.get(f"schemas_{access}") is not False:
+        return None
+    return _error(
+        403,
+        "This app hasn't been granted all required scopes to make this call.",
+        "MISSING_SCOPES",
+        errors=[{
+            "message": "One or more of the following scopes are required.",
+            "context": {"requiredGranularScopes": [f"crm.schemas.{object_type}.{access}"]},
+        }],
+    )  # fmt: skip
+
+
 def _create_property(request: HttpRequest, account_id: str, object_type: str) -> HttpResponse:
-    if common.account_row(VENDOR, account_id).config.get("schemas_write") is False:
-        return _error(
-            403,
-            "This app hasn't been granted all required scopes to make this call.",
-            "MISSING_SCOPES",
-            errors=[{
-                "message": "One or more of the following scopes are required.",
-                "context": {"requiredGranularScopes": [f"crm.schemas.{object_type}.write"]},
-            }],
-        )  # fmt: skip
+    if (refused := _missing_scope(account_id, object_type, "write")) is not None:
+        return refused
     body = common.body_json(request)
     fields = ("name", "label", "type", "fieldType", "groupName")
     if not isinstance(body, dict) or not all(isinstance(body.get(f), str) for f in fields):

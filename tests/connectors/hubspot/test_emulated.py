@@ -159,18 +159,21 @@ def test_workers_creating_one_deal_at_once_make_one(emulated):
     assert prop.custom  # added once: a second add would have been refused with 409
 
 
-def test_a_portal_that_refuses_the_schema_scope_gets_plain_deals(emulated):
+@pytest.mark.parametrize("knob", ["schemas_write", "schemas_read"])
+def test_a_portal_that_refuses_the_schema_scope_gets_plain_deals(emulated, knob):
+    """Without crm.schemas.deals.write the property cannot be added; without .read it cannot
+    even be looked at (403 either way): deals are plain creates, never a failed sync."""
     connection, account = emulated(V)
-    control.configure(V, account, schemas_write=False)
+    control.configure(V, account, **{knob: False})
     crm = build(connection)
     contact_id = _contact(crm)
     assert crm.ensure_write_key() == "refused"
     first, second = _deal(crm, contact_id), _deal(crm, contact_id)
     assert first.id != second.id  # no key to hold them to one: a re-run searches first
     assert WRITE_KEY_PROPERTY not in control.record(V, account, first.id)["data"]
-    assert all(p.name != WRITE_KEY_PROPERTY for p in crm.field_catalogue("deal"))
     assert crm.ensure_write_key() == ""  # remembered: not asked again
-    control.configure(V, account, schemas_write=True)
+    control.configure(V, account, **{knob: True})
+    assert all(p.name != WRITE_KEY_PROPERTY for p in crm.field_catalogue("deal"))
     assert build(connection).ensure_write_key() == ""  # remembered for a day ...
     connection.connected_at = timezone.now()  # ... unless the client connects again
     connection.save(update_fields=["connected_at"])

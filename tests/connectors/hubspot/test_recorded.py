@@ -257,6 +257,8 @@ def test_an_upsert_that_finds_the_deal_reports_it_existed(recorded):
         ((("GET", "get_deal_property_404"), ("POST", "create_deal_property_403")), 3),
         # Someone made the property without unique values: it cannot key an upsert.
         ((("GET", "get_deal_property_200_not_unique"),), 2),
+        # The portal did not grant crm.schemas.deals.read: it cannot even be looked at.
+        ((("GET", "get_deal_property_403"),), 2),
         # Another worker added it first (409), but without unique values: as above.
         ((("GET", "get_deal_property_404"), ("POST", "create_deal_property_409"),
           ("GET", "get_deal_property_200_not_unique")), 4),
@@ -303,8 +305,10 @@ def test_the_consent_url_asks_for_the_schema_scope_as_optional():
 
     url = authorize_url("hubspot", state="s", code_challenge="c", tenant={})
     query = parse_qs(urlsplit(url).query)
-    assert query["optional_scope"] == ["crm.schemas.deals.write"]
-    assert "crm.schemas.deals.write" not in query["scope"][0].split()
+    assert query["optional_scope"] == ["crm.schemas.deals.read crm.schemas.deals.write"]
+    assert not {"crm.schemas.deals.read", "crm.schemas.deals.write"} & set(
+        query["scope"][0].split()
+    )
 
 
 @responses.activate
