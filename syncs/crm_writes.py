@@ -274,9 +274,10 @@ def write_deal(ctx: WriteContext, contact_id: str) -> None:
 
 
 LIMITED_WRITE_KEY = {
-    "refused": "The CRM did not grant the permission to add Switchboard's unique deal key "
-    "(HubSpot: crm.schemas.deals.read and crm.schemas.deals.write). Deals still sync, but a retried sync relies on a "
-    "search to avoid making a second deal. Reconnect and allow it to close that gap.",
+    "refused": "The CRM did not grant the permissions to add Switchboard's unique deal key "
+    "(HubSpot: crm.schemas.deals.read and crm.schemas.deals.write). Deals still sync, but a "
+    "retried sync relies on a search to avoid making a second deal. Reconnect and allow them "
+    "to close that gap.",
     "not_unique": "The CRM's deal field switchboard_write_key exists without unique values, so "
     "it cannot hold a retried deal create to one deal. Make it require unique values (or "
     "delete it: Switchboard adds it again).",
