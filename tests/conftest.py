@@ -29,7 +29,8 @@ def require(condition: bool, reason: str) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Throttle counters, locks and rate-limit buckets never leak from one test to the next."""
+    """Throttle counters, locks, rate-limit buckets and kept-alive vendor connections never
+    leak from one test to the next."""
     from django.core.cache import cache
 
     from connectors import ratelimit
@@ -37,6 +38,16 @@ def _fresh_cache():
     cache.clear()
     ratelimit.reset_all()
     yield
+    close_kept_alive_sessions()
+
+
+def close_kept_alive_sessions() -> None:
+    """Close this thread's kept-alive vendor session (``connectors.http``): against the live
+    server it holds a server thread, and that thread's database connection, past the test and
+    past the test database's teardown. Threads a test starts call this before they end."""
+    from connectors.http import close_shared_session
+
+    close_shared_session()
 
 
 @dataclass

@@ -12,7 +12,6 @@ import pytest
 from django.utils import timezone
 
 from connectors.emulators.auth import issue_token_for_tests
-from connectors.http import close_shared_session
 from connectors.models import Connection
 
 REAL_BASES = {
@@ -50,10 +49,7 @@ def emulated(live_server, settings, world):
         base = REAL_BASES[provider]
         return make_connection(client, provider, token=token, api_base=base), account
 
-    yield connect
-    # Our kept-alive vendor session holds a live-server thread, and with it that thread's
-    # database connection, past the test (and past the test database's teardown): close it.
-    close_shared_session()
+    return connect
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from connectors.emulators.models import EmulatorGrant, EmulatorToken
 from connectors.http import VendorHttp
 from connectors.models import Connection
 
-from ..conftest import require
+from ..conftest import close_kept_alive_sessions, require
 from .test_tokens import connected, expire
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +56,7 @@ def hammer(pk: int, threads: int = 50) -> tuple[list[str], list[str]]:
             barrier.abort()
             errors.append(f"{type(exc).__name__}: {exc}")
         finally:
+            close_kept_alive_sessions()
             connections.close_all()
 
     workers = [threading.Thread(target=work) for _ in range(threads)]
@@ -100,6 +101,7 @@ def test_fifty_calls_through_the_http_layer_cause_exactly_one_refresh(dance, wor
             barrier.abort()
             errors.append(exc)
         finally:
+            close_kept_alive_sessions()
             connections.close_all()
 
     workers = [threading.Thread(target=work) for _ in range(50)]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from connectors.base import ConnectorError, CrmContact
 from connectors.emulators.crm import control
 from connectors.hubspot.client import WRITE_KEY_PROPERTY, build
+from tests.conftest import close_kept_alive_sessions
 
 pytestmark = pytest.mark.django_db(transaction=True)
 V = "hubspot"
@@ -148,6 +149,7 @@ def test_workers_creating_one_deal_at_once_make_one(emulated):
             deal = _deal(crm, contact_id)
             return deal.id, deal.existed
         finally:
+            close_kept_alive_sessions()
             db.connection.close()
 
     with ThreadPoolExecutor(4) as pool:

@@ -12,6 +12,7 @@ from connectors.base import ConnectorError, CrmContact
 from connectors.emulators.crm import control
 from connectors.emulators.crm.pipedrive import custom_key, person_labels
 from connectors.pipedrive.client import build
+from tests.conftest import close_kept_alive_sessions
 from tests.connectors.crm_fixtures import find_or_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -110,6 +111,7 @@ def test_workers_adding_the_same_label_at_once_add_it_once(emulated):
         try:
             return crm.ensure_tags(["AI_Chatbot"])
         finally:
+            close_kept_alive_sessions()
             db.connection.close()
 
     with ThreadPoolExecutor(4) as pool:
