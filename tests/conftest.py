@@ -22,9 +22,9 @@ def require(condition: bool, reason: str) -> None:
     """Skip locally when a service is missing; under CI a missing service is a failure."""
     if condition:
         return
-    if IN_CI:
-        pytest.fail(f"CI requires it: {reason}")
-    pytest.skip(reason)
+    if not IN_CI:
+        pytest.skip(reason)
+    pytest.fail(f"CI requires it: {reason}")
 
 
 @pytest.fixture(autouse=True)
