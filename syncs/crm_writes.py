@@ -278,9 +278,9 @@ LIMITED_WRITE_KEY = {
     "(HubSpot: crm.schemas.deals.read and crm.schemas.deals.write). Deals still sync, but a "
     "retried sync relies on a search to avoid making a second deal. Reconnect and allow them "
     "to close that gap.",
-    "not_unique": "The CRM's deal field switchboard_write_key exists without unique values, so "
-    "it cannot hold a retried deal create to one deal. Make it require unique values (or "
-    "delete it: Switchboard adds it again).",
+    "not_unique": "The CRM's deal field {property} exists without unique values, so it cannot "
+    "hold a retried deal create to one deal. Make it require unique values (or delete it: "
+    "Switchboard adds it again).",
 }
 
 
@@ -291,8 +291,9 @@ def _ensure_write_key(ctx: WriteContext) -> None:
     was asked (about daily). A rollback keeps the property: other deals carry it by then."""
     ensure = getattr(ctx.crm, "ensure_write_key", None)
     change = ensure() if ensure is not None else ""
+    prop = getattr(ctx.crm, "write_key_property", "")
     if change in LIMITED_WRITE_KEY:
-        connection_note_limited(ctx.job.connection, LIMITED_WRITE_KEY[change])
+        connection_note_limited(ctx.job.connection, LIMITED_WRITE_KEY[change].format(property=prop))
     elif change == "created":
         connection_clear_limited(ctx.job.connection)
     if change:
@@ -301,11 +302,7 @@ def _ensure_write_key(ctx: WriteContext) -> None:
             actor=SYSTEM,
             action=f"crm.property.{change}",
             target=f"{ctx.job.provider}:deal-property",
-            details={
-                "job": ctx.job.pk,
-                "object": "deal",
-                "property": getattr(ctx.crm, "write_key_property", ""),
-            },
+            details={"job": ctx.job.pk, "object": "deal", "property": prop},
         )
 
 

@@ -206,6 +206,28 @@ def test_hubspot_deals_carry_their_jobs_write_key_and_the_property_is_audited(
     assert not open_issues.all().exists()  # resolved (a fresh query, not the one read above)
 
 
+def test_a_hubspot_write_key_property_without_unique_values_is_shown_to_staff(api, world, emulated):
+    """Someone made the property by hand without unique values: deals sync as plain creates,
+    the console names the property and the fix, and the audit says not_unique."""
+    from connectors.models import ConnectionIssue
+
+    connection, account = emulated("hubspot")
+    control.add_default_mapping_fields("hubspot", account)
+    control.add_custom_field("hubspot", account, "deals", "switchboard_write_key", "Key")
+    api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
+    job = SyncJob.objects.get()
+    assert sync_job_run(job.pk) == JobStatus.SYNCED
+    deal = ExternalRecord.objects.get(job=job, object_type="deal")
+    assert (
+        "switchboard_write_key" not in control.record("hubspot", account, deal.external_id)["data"]
+    )
+    issue = ConnectionIssue.objects.get(connection=connection, resolved_at=None)
+    assert (issue.kind, "field switchboard_write_key exists" in issue.message) == ("limited", True)
+    assert AuditEntry.objects.get(action__startswith="crm.property.").action == (
+        "crm.property.not_unique"
+    )
+
+
 def test_a_new_lead_syncs_within_its_query_budget(api, world, emulated):
     """Statements (BEGIN and COMMIT included) one synced lead costs the worker: a new person,
     contact and note, as in benchmarks/lead_sync.py. A regression here costs every lead."""
