@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agency.parsers import refuse_body
 from agency.problems import ProblemError
 from syncs.webhooks import serializers as s
 from syncs.webhooks import services
@@ -160,6 +161,7 @@ class RotateSecretView(APIView):
     )
     def post(self, request: Request, endpoint_id: str) -> Response:
         endpoint = _endpoint(request, endpoint_id)
+        refuse_body(request)
         secret = services.endpoint_rotate_secret(endpoint=endpoint)
         body = {"secret": secret, "previous_secret_expires_at": endpoint.previous_secret_expires_at}
         return Response(s.SecretSerializer(body).data)
@@ -199,6 +201,7 @@ class TestView(APIView):
     )
     def post(self, request: Request, endpoint_id: str) -> Response:
         endpoint = _endpoint(request, endpoint_id)
+        refuse_body(request)
         if not endpoint.is_enabled:
             raise ProblemError("conflict", "The endpoint is disabled; enable it first.")
         with transaction.atomic():
