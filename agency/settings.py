@@ -228,8 +228,17 @@ SYNC_REPUBLISH_AFTER_SECONDS = env.int("SYNC_REPUBLISH_AFTER_SECONDS", default=1
 SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=8)
 SYNC_RETRY_BASE_SECONDS = env.float("SYNC_RETRY_BASE_SECONDS", default=2.0)
 SYNC_RETRY_CAP_SECONDS = env.float("SYNC_RETRY_CAP_SECONDS", default=600.0)
-SYNC_WAIT_MAX_SECONDS = 30  # GET /api/v1/events/{id}?wait=N holds a web worker that long
+SYNC_WAIT_MAX_SECONDS = 30  # GET /api/v1/events/{id}?wait=N holds a web thread that long
 SYNC_WAIT_POLL_SECONDS = env.float("SYNC_WAIT_POLL_SECONDS", default=0.1)
+# Long-poll bounds (syncs/waits.py): over them a ?wait request is answered at once with the
+# current status and Retry-After. Per process, half of gunicorn's threads (gunicorn.conf.py),
+# so other requests always find a thread.
+SYNC_WAIT_MAX_PER_PROCESS = env.int(
+    "SYNC_WAIT_MAX_PER_PROCESS", default=max(1, env.int("GUNICORN_THREADS", default=8) // 2)
+)
+SYNC_WAIT_MAX_PER_KEY = env.int("SYNC_WAIT_MAX_PER_KEY", default=4)
+SYNC_WAIT_RETRY_AFTER_SECONDS = env.int("SYNC_WAIT_RETRY_AFTER_SECONDS", default=5)
+SYNC_WAIT_POLL_MAX_SECONDS = env.float("SYNC_WAIT_POLL_MAX_SECONDS", default=1.0)
 # Default deal rules: these intents, or a lead score at or above the minimum, open a deal.
 SYNC_DEAL_MIN_SCORE = env.int("SYNC_DEAL_MIN_SCORE", default=70)
 SYNC_DEAL_INTENTS = env.list("SYNC_DEAL_INTENTS", default=["purchase", "booking"])

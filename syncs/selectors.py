@@ -73,11 +73,16 @@ def event_detail(event: AiEvent) -> dict[str, Any]:
 def event_detail_waiting(event: AiEvent, wait_seconds: int) -> dict[str, Any]:
     """``event_detail``, polling the database until the event settles or time runs out.
 
-    Bounded (≤ ``SYNC_WAIT_MAX_SECONDS``) because every waiting request holds a web worker.
+    Bounded (≤ ``SYNC_WAIT_MAX_SECONDS``) because every waiting request holds a web thread;
+    how many may wait at once is ``syncs.waits``'s business. The poll interval doubles from
+    ``SYNC_WAIT_POLL_SECONDS`` to ``SYNC_WAIT_POLL_MAX_SECONDS``: most leads settle within a
+    second, and a long wait should not cost ten queries a second.
     """
     deadline = time.monotonic() + min(wait_seconds, settings.SYNC_WAIT_MAX_SECONDS)
+    interval = settings.SYNC_WAIT_POLL_SECONDS
     detail = event_detail(event)
     while detail["status"] not in SETTLED and time.monotonic() < deadline:
-        time.sleep(settings.SYNC_WAIT_POLL_SECONDS)
+        time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
+        interval = min(interval * 2, settings.SYNC_WAIT_POLL_MAX_SECONDS)
         detail = event_detail(event)
     return detail

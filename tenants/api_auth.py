@@ -189,6 +189,13 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         return self._count.wait(self.num_requests)
 
 
+def request_key_hash(request: Request) -> str:
+    """The hash of the API key an authenticated request came with (its per-key counters)."""
+    principal = request.user
+    assert isinstance(principal, ClientPrincipal)
+    return principal.api_key.key_hash
+
+
 def request_client(request: Request) -> Client:
     """The client of an authenticated API request."""
     principal = request.user
