@@ -335,7 +335,9 @@ STORAGES = {
 }
 
 # --- Security (production values whenever DEBUG is off) --------------------------------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# No SECURE_PROXY_SSL_HEADER: Django would believe X-Forwarded-Proto from any client. gunicorn
+# (agency/gunicorn_conf.py) honours it only from FORWARDED_ALLOW_IPS, the proxy's address, and
+# sets the request's scheme from it; Django reads that scheme.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
