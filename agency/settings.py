@@ -59,6 +59,7 @@ VENDOR_BASE_URL = env.str(
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "agency.headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -347,6 +348,8 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# agency/headers.py: every other response carries a same-origin Content-Security-Policy.
+CSP_EXEMPT_PATHS = ["/admin/", "/api/docs/"]
 
 LOGGING = {
     "version": 1,
