@@ -27,6 +27,10 @@ class UnsafeUrl(ValueError):
     """The URL may not be fetched (bad scheme, credentials in it, or an inside address)."""
 
 
+class UnresolvableHost(UnsafeUrl):
+    """The host name did not resolve: unlike the other refusals, this may pass on a retry."""
+
+
 def _refused(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if isinstance(ip, ipaddress.IPv6Address):
         embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
@@ -57,7 +61,7 @@ def check_url(url: str, *, allow_private: bool | None = None) -> str | None:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (OSError, ValueError, UnicodeError) as exc:
-        raise UnsafeUrl("the host does not resolve") from exc
+        raise UnresolvableHost("the host does not resolve") from exc
     addresses = [str(info[4][0]).split("%")[0] for info in infos]
     if any(_refused(ipaddress.ip_address(address)) for address in addresses):
         raise UnsafeUrl("the host resolves to a private, loopback or reserved address")
