@@ -50,7 +50,11 @@ def _refused(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 def check_url(url: str, *, allow_private: bool | None = None) -> str | None:
     """Raise ``UnsafeUrl`` unless ``url`` is http(s) to a public address; returns the address
     to connect to (None when private addresses are allowed: nothing was resolved)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:  # a bracketed host that is no IPv6 address, a bad port
+        raise UnsafeUrl("the URL is not valid") from exc
     if parts.scheme not in ("http", "https"):
         raise UnsafeUrl("only http and https URLs are allowed")
     if parts.username or parts.password or not parts.hostname:
@@ -58,7 +62,7 @@ def check_url(url: str, *, allow_private: bool | None = None) -> str | None:
     if allow_private if allow_private is not None else settings.ALLOW_PRIVATE_URLS:
         return None
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = port or (443 if parts.scheme == "https" else 80)
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (OSError, ValueError, UnicodeError) as exc:
         raise UnresolvableHost("the host does not resolve") from exc
