@@ -47,6 +47,18 @@ def _refused(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     )
 
 
+def plain_http_allowed() -> bool:
+    """Development and tests only (``DEBUG`` or ``ALLOW_PRIVATE_URLS``): plain ``http://``."""
+    return bool(settings.DEBUG or settings.ALLOW_PRIVATE_URLS)
+
+
+def require_https(url: str, message: str) -> None:
+    """Raise ``UnsafeUrl(message)`` for a URL that is not ``https://``, outside development:
+    what goes to it (a password, a signed payload) would cross the network in clear."""
+    if urlsplit(url).scheme.lower() != "https" and not plain_http_allowed():
+        raise UnsafeUrl(message)
+
+
 def check_url(url: str, *, allow_private: bool | None = None) -> str | None:
     """Raise ``UnsafeUrl`` unless ``url`` is http(s) to a public address; returns the address
     to connect to (None when private addresses are allowed: nothing was resolved)."""
