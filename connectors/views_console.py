@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from connectors import links, registry, services
 from connectors.catalog import KINDS
@@ -36,7 +36,7 @@ def _connections_page(
 
 
 @login_required
-@require_GET
+@require_safe
 def connections(request: HttpRequest, public_id: str) -> HttpResponse:
     client = scoping.client_for_user_or_404(request.user, public_id)
     return _connections_page(request, client)

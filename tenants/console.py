@@ -12,7 +12,7 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from agency.models import WorkerHeartbeat
 from tenants import scoping
@@ -28,6 +28,7 @@ def require_role(user: object, agency: Agency, action: str) -> None:
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     agencies = list(scoping.agencies_for(request.user))
     clients = scoping.clients_for(request.user)
@@ -84,7 +85,7 @@ def _client_page(
 
 
 @login_required
-@require_GET
+@require_safe
 def client_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     client = scoping.client_for_user_or_404(request.user, public_id)
     return _client_page(request, client)
