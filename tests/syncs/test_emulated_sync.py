@@ -132,6 +132,37 @@ def test_a_new_salesforce_contact_carries_its_tags_line_from_the_create_call(api
     assert control.counts("salesforce", account)["write_calls"] == 2
 
 
+@pytest.mark.parametrize("customize", [False, True])
+def test_a_salesforce_org_without_the_custom_fields_still_gets_the_whole_lead(
+    api, world, emulated, customize
+):
+    """A new org has none of the default map's AI_*__c fields: the contact was refused whole
+    (400 INVALID_FIELD). Now Switchboard adds them on connect where the user may (audited);
+    where it may not, the values go to Description lines and staff see why."""
+    from connectors.models import ConnectionIssue
+
+    connection, account = emulated("salesforce")
+    control.configure("salesforce", account, customize_application=customize,
+                      grant_new_fields=customize)  # fmt: skip
+    world.client_a.crm_provider = "salesforce"
+    world.client_a.save()
+    api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
+    job = SyncJob.objects.get()
+    assert sync_job_run(job.pk) == JobStatus.SYNCED, job.refresh_from_db() or job.last_error
+    job.refresh_from_db()
+    data = control.record("salesforce", account, job.crm_id)["data"]
+    audit = AuditEntry.objects.get(action__startswith="crm.fields.")
+    issues = ConnectionIssue.objects.filter(connection=connection, resolved_at=None)
+    if customize:
+        assert (data["AI_Company__c"], data["AI_Lead_Score__c"]) == ("O'Brien Dental", 82)
+        assert audit.action == "crm.fields.created" and "AI_Company__c" in audit.details["fields"]
+        assert not issues.exists()
+    else:
+        assert "Company: O'Brien Dental\nAI lead score: 82" in data["Description"]
+        assert audit.action == "crm.fields.refused"
+        assert "AI_Company__c" in issues.get(kind="limited").message
+
+
 def test_a_pipedrive_person_gets_its_source_labels_added_once_and_audited(api, world, emulated):
     """Pipedrive labels must exist before a person can carry one: the first lead adds the
     company's "AI_Chatbot" and vendor labels (audited), later leads reuse them."""

@@ -72,14 +72,15 @@ def test_it_creates_an_opportunity_with_its_contact_role_in_one_composite_call(r
 
 @responses.activate
 def test_it_creates_a_contact_with_its_tags_line_in_the_same_call(recorded):
+    replay(responses, "GET", f"{API}/sobjects/Contact/describe", V, "describe_contact_200_standard")
     replay(responses, "POST", f"{API}/sobjects/Contact", V, "create_sobject_201")
     build(recorded(V)).create_contact(
         CrmContact(email="ada@example.com", last_name="Lovelace",
                    extra={"Description": "Met at the fair."}),
         source_tag="AI_Chatbot", tags=["AI_Chatbot", "acme-bot"],
     )  # fmt: skip
-    assert len(responses.calls) == 1
-    assert sent_json(responses.calls[0])["Description"] == (
+    assert len(responses.calls) == 2  # the describe (cached an hour), then the create
+    assert sent_json(responses.calls[1])["Description"] == (
         "Met at the fair.\nSwitchboard tags: AI_Chatbot; acme-bot"
     )
 
@@ -117,11 +118,12 @@ def test_it_falls_back_to_a_task_without_notes(recorded):
 
 @responses.activate
 def test_it_returns_previous_values_and_clears_with_null(recorded):
+    replay(responses, "GET", f"{API}/sobjects/Contact/describe", V, "describe_contact_200_standard")
     replay(responses, "GET", f"{API}/sobjects/Contact/003X", V, "get_contact_200")
     responses.add("PATCH", f"{API}/sobjects/Contact/003X", status=204)
     previous = build(recorded(V)).update_contact("003X", {"FirstName": "Augusta", "Title": ""})
     assert previous.fields == {"FirstName": "Ada", "Title": ""}
-    assert sent_json(responses.calls[1]) == {"FirstName": "Augusta", "Title": None}
+    assert sent_json(responses.calls[2]) == {"FirstName": "Augusta", "Title": None}
 
 
 @responses.activate
