@@ -82,6 +82,30 @@ def test_a_throttled_call_is_rescheduled_not_dropped(api, world, emulated):
     assert job.status == JobStatus.FAILED and contacts(control.counts("hubspot", account)) == 0
 
 
+def test_a_salesforce_org_out_of_its_daily_allowance_gets_the_job_back_later(api, world, emulated):
+    """403 REQUEST_LIMIT_EXCEEDED with the allowance spent: the job waits at least 15 minutes
+    (it came back within seconds), the wait is no failed attempt, and it is never dropped."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from connectors.emulators.crm.models import EmuAccount
+
+    _connection, account = emulated("salesforce")
+    control.configure("salesforce", account, daily_limit=1000)
+    EmuAccount.objects.filter(vendor="salesforce", account_id=account).update(api_calls=1000)
+    world.client_a.crm_provider = "salesforce"
+    world.client_a.save()
+    api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
+    job = SyncJob.objects.get()
+    for _ in range(3):
+        sync_job_run(job.pk)
+        job.refresh_from_db()
+        assert job.status == JobStatus.FAILED and job.attempts == 0, job.last_error
+        assert job.next_attempt_at >= timezone.now() + timedelta(minutes=14)
+    assert contacts(control.counts("salesforce", account)) == 0
+
+
 def test_a_new_hubspot_contact_is_created_tagged_in_three_calls(api, world, emulated):
     """Search, create (with the follow-up tags), note: no read-then-patch to tag a contact we
     just made. A later lead for the same person merges its tags into what the contact has."""

@@ -76,11 +76,15 @@ def _limit(row: EmuAccount) -> int:
     return int(row.config.get("daily_limit", DEFAULT_DAILY_LIMIT))
 
 
+def _exhausted(used: int, limit: int) -> HttpResponse:
+    response = _errors(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+    response["Sforce-Limit-Info"] = f"api-usage={used}/{limit}"
+    return response
+
+
 def _before(row: EmuAccount) -> HttpResponse | None:
     if row.api_calls >= _limit(row):
-        response = _errors(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
-        response["Sforce-Limit-Info"] = f"api-usage={row.api_calls}/{_limit(row)}"
-        return response
+        return _exhausted(row.api_calls, _limit(row))
     return None
 
 
@@ -93,9 +97,8 @@ STYLE = common.Style(
     auth_scheme="Bearer",
     unauthorized=lambda: _errors(401, "INVALID_SESSION_ID", "Session expired or invalid"),
     # Salesforce has no 429: an exhausted allowance is its rate limit.
-    rate_limited=lambda fault: _errors(
-        403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."
-    ),
+    # An injected exhaustion reports the allowance used up, as the header would.
+    rate_limited=lambda fault: _exhausted(DEFAULT_DAILY_LIMIT, DEFAULT_DAILY_LIMIT),
     server_error=lambda: _errors(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred."),
     before=_before,
     after=_after,

@@ -6,6 +6,7 @@ import pytest
 
 from connectors.base import ConnectorError, CrmContact
 from connectors.emulators.crm import control
+from connectors.emulators.crm.models import EmuAccount
 from connectors.salesforce.client import build
 from tests.connectors.crm_fixtures import add_refresh_token
 
@@ -93,6 +94,23 @@ def test_it_treats_an_exhausted_allowance_as_a_rate_limit(emulated):
     with pytest.raises(ConnectorError) as raised:
         crm.find_contact(email="a@example.com")
     assert raised.value.code == "rate_limited" and not raised.value.permanent
+
+
+def test_it_waits_for_the_daily_allowance_not_seconds(emulated):
+    """Sforce-Limit-Info says the rolling 24 h allowance is spent: the job is handed back to
+    wait at least 15 minutes (it used to retry within seconds), and the connection's other
+    calls wait too instead of spending more refusals."""
+    connection, account = emulated(V)
+    control.configure(V, account, daily_limit=100_000)
+    EmuAccount.objects.filter(vendor=V, account_id=account).update(api_calls=100_000)
+    crm = build(connection)
+    with pytest.raises(ConnectorError) as raised:
+        crm.find_contact(email="a@example.com")
+    assert raised.value.code == "rate_limited" and raised.value.retry_after == 15 * 60
+    with pytest.raises(ConnectorError) as held:
+        build(connection).find_contact(email="a@example.com")
+    assert held.value.retry_after > 14 * 60
+    assert control.counts(V, account)["api_calls"] == 100_000  # the second never reached it
 
 
 def test_it_refreshes_the_session_on_invalid_session_id(emulated):

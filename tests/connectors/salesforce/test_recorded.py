@@ -141,6 +141,19 @@ def test_it_calls_request_limit_exceeded_a_rate_limit(recorded):
 
 
 @responses.activate
+@pytest.mark.parametrize(
+    ("usage", "wait"),
+    [("100012/100000", 15 * 60), ("105000/100000", 86_400 * 5001 / 100_000), ("", 15 * 60)],
+)
+def test_it_waits_as_long_as_the_overdrawn_allowance_takes_to_free(recorded, usage, wait):
+    headers = {"Sforce-Limit-Info": f"api-usage={usage}"} if usage else {}
+    replay(responses, "GET", f"{API}/query", V, "query_403_limit", **headers)
+    with pytest.raises(ConnectorError) as raised:
+        build(recorded(V)).find_contact(email="a@example.com")
+    assert raised.value.retry_after == pytest.approx(wait)
+
+
+@responses.activate
 def test_it_reads_required_and_custom_fields_from_describe(recorded):
     replay(responses, "GET", f"{API}/sobjects/Contact/describe", V, "describe_contact_200")
     fields = {f.name: (f.required, f.custom) for f in build(recorded(V)).field_catalogue()}
