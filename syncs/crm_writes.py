@@ -23,7 +23,7 @@ from connectors import call_log
 from connectors.base import ConnectorError, CrmClient, CrmContact, CrmRecord
 from connectors.services import connection_clear_limited, connection_note_limited
 from syncs.audit import SYSTEM, audit_log
-from syncs.mapping import STANDARD_TARGETS
+from syncs.mapping import STANDARD_TARGETS, rules_for
 from syncs.models import ExternalRecord, RecordAction, SyncJob
 from syncs.normalise import Person
 
@@ -137,6 +137,8 @@ def write_contact(ctx: WriteContext) -> str:
     done = _done(ctx, "contact")
     if done is not None:
         return done.external_id
+    if not ctx.shadow:
+        _ensure_fields(ctx)
     found = ctx.crm.find_contact(email=ctx.person.email, phone=ctx.person.phone)
     if found is None:
         return _create_contact(ctx)
@@ -151,6 +153,42 @@ def write_contact(ctx: WriteContext) -> str:
         snapshot = {k: previous.fields.get(k, "") for k in changes}
     _record(ctx, "contact", found.id, RecordAction.UPDATED, changes, snapshot=snapshot)
     return found.id
+
+
+LIMITED_FIELDS = (
+    "Switchboard could not use the CRM fields {fields}: {why} Their values are kept on lines "
+    "of the contact's Description instead. {fix}"
+)
+LIMITED_WHY = {
+    "refused": ("the CRM did not let the connected user add them.",
+                "Add them (or let the user customise the application) and reconnect."),
+    "hidden": ("they exist, but the connected user has no access to them.",
+               "Give the user's profile or permission set access to them."),
+}  # fmt: skip
+
+
+def _ensure_fields(ctx: WriteContext) -> None:
+    """Let the CRM add the custom fields the connection's mapping writes, where it can
+    (Salesforce: Tooling API, once per connect). A field added changes the client's CRM
+    settings, and a refusal means its values go elsewhere: each is audited, and a refusal
+    shown to staff until the client reconnects."""
+    ensure = getattr(ctx.crm, "ensure_fields", None)
+    if ensure is None:
+        return
+    changes = ensure([str(rule.get("target", "")) for rule in rules_for(ctx.job.connection)])
+    for change, names in changes.items():
+        audit_log(
+            client=ctx.job.client,
+            actor=SYSTEM,
+            action=f"crm.fields.{change}",
+            target=f"{ctx.job.provider}:contact-fields",
+            details={"job": ctx.job.pk, "object": "contact", "fields": names},
+        )
+    for change, (why, fix) in LIMITED_WHY.items():
+        if changes.get(change):
+            message = LIMITED_FIELDS.format(fields=", ".join(changes[change]), why=why, fix=fix)
+            connection_note_limited(ctx.job.connection, message)
+            break
 
 
 def _create_contact(ctx: WriteContext) -> str:

@@ -274,7 +274,9 @@ def _after_failure(job: SyncJob, exc: ConnectorError) -> None:
     elif exc.retry_after is not None:
         # The vendor said when: honour it, and a throttle is not a failed attempt.
         countdown = min(max(float(exc.retry_after), 1.0), settings.CELERY_MAX_COUNTDOWN)
-        _schedule_retry(job, message, countdown, counted=exc.status != 429)
+        # Salesforce says it with 403 REQUEST_LIMIT_EXCEEDED, which the client calls rate_limited.
+        throttled = exc.status == 429 or exc.code == "rate_limited"
+        _schedule_retry(job, message, countdown, counted=not throttled)
     elif job.attempts >= settings.SYNC_MAX_ATTEMPTS:
         _dead(job, message)
     else:

@@ -24,7 +24,13 @@ from connectors import crm_support as s
 from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
 from connectors.http import RATE_LIMITED, UNAUTHORIZED, VendorHttp
 from connectors.models import Connection
-from connectors.salesforce.mapping import MISSING_LAST_NAME, SOURCE_TAG_FIELD, TAGS_FIELD
+from connectors.salesforce import fields as catalogue
+from connectors.salesforce.mapping import (
+    COMPANY_FIELD,
+    MISSING_LAST_NAME,
+    SOURCE_TAG_FIELD,
+    TAGS_FIELD,
+)
 
 API_VERSION = "v62.0"
 CONTACT_FIELDS = ("Id", "FirstName", "LastName", "Email", "Phone", "MobilePhone")
@@ -205,27 +211,48 @@ class SalesforceClient:
     def create_contact(
         self, contact: CrmContact, *, source_tag: str, tags: Sequence[str] = ()
     ) -> CrmRecord:
-        """Create the contact with its follow-up tags already on their Description line."""
+        """Create the contact with its follow-up tags already on their Description line; the
+        fields the org lacks go to lines of that Description (``fields.fit``)."""
         values = {
             "FirstName": contact.first_name,
             "LastName": contact.last_name or MISSING_LAST_NAME,
             "Email": contact.email.lower(),
             "Phone": contact.phone,
             SOURCE_TAG_FIELD: source_tag,
-            **({"AI_Company__c": contact.company} if contact.company else {}),
+            **({COMPANY_FIELD: contact.company} if contact.company else {}),
             **contact.extra,
         }
         values = {k: v for k, v in values.items() if v}
+        values = catalogue.fit(values, self.catalogue("Contact"), creating=True)
         if tags:
             values[TAGS_FIELD] = _with_tag_line(values.get(TAGS_FIELD, ""), list(tags))
         record_id = self._create("Contact", values)
-        return CrmRecord(id=record_id, object_type="contact", fields=values, contact=contact)
+        fields = {k: s.text(v) for k, v in values.items()}
+        return CrmRecord(id=record_id, object_type="contact", fields=fields, contact=contact)
 
     def update_contact(self, record_id: str, values: dict[str, str]) -> CrmRecord:
-        current = self._get("Contact", record_id, list(values))
-        self._patch("Contact", record_id, values)
-        previous = {name: current.get(name, "") for name in values}
+        """Set what the org has; the rest goes to Description lines. Returns the previous
+        values of what was written, Description included when it changed."""
+        known = self.catalogue("Contact")
+        readable = [n for n in values if n in known]
+        if any(n not in known for n in values) and TAGS_FIELD not in readable:
+            readable.append(TAGS_FIELD)
+        current = self._get("Contact", record_id, readable)
+        fitted = catalogue.fit(
+            values, known, creating=False, description=current.get(TAGS_FIELD, "")
+        )
+        self._patch("Contact", record_id, {k: s.text(v) for k, v in fitted.items()})
+        previous = {name: current.get(name, "") for name in fitted}
         return CrmRecord(id=record_id, object_type="contact", fields=previous)
+
+    def catalogue(self, sobject: str) -> dict[str, catalogue.Field]:
+        """The org's fields of ``sobject`` as its describe lists them (cached an hour)."""
+        return catalogue.describe(self.http, self.root, sobject)
+
+    def ensure_fields(self, wanted: Sequence[str]) -> dict[str, list[str]]:
+        """Add the custom fields among ``wanted`` that the org lacks, where it lets us; see
+        ``connectors.salesforce.fields.ensure`` (what changed, for the audit log)."""
+        return catalogue.ensure(self.http, self.root, wanted)
 
     def create_deal(
         self,

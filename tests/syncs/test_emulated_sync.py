@@ -82,6 +82,30 @@ def test_a_throttled_call_is_rescheduled_not_dropped(api, world, emulated):
     assert job.status == JobStatus.FAILED and contacts(control.counts("hubspot", account)) == 0
 
 
+def test_a_salesforce_org_out_of_its_daily_allowance_gets_the_job_back_later(api, world, emulated):
+    """403 REQUEST_LIMIT_EXCEEDED with the allowance spent: the job waits at least 15 minutes
+    (it came back within seconds), the wait is no failed attempt, and it is never dropped."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from connectors.emulators.crm.models import EmuAccount
+
+    _connection, account = emulated("salesforce")
+    control.configure("salesforce", account, daily_limit=1000)
+    EmuAccount.objects.filter(vendor="salesforce", account_id=account).update(api_calls=1000)
+    world.client_a.crm_provider = "salesforce"
+    world.client_a.save()
+    api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
+    job = SyncJob.objects.get()
+    for _ in range(3):
+        sync_job_run(job.pk)
+        job.refresh_from_db()
+        assert job.status == JobStatus.FAILED and job.attempts == 0, job.last_error
+        assert job.next_attempt_at >= timezone.now() + timedelta(minutes=14)
+    assert contacts(control.counts("salesforce", account)) == 0
+
+
 def test_a_new_hubspot_contact_is_created_tagged_in_three_calls(api, world, emulated):
     """Search, create (with the follow-up tags), note: no read-then-patch to tag a contact we
     just made. A later lead for the same person merges its tags into what the contact has."""
@@ -130,6 +154,37 @@ def test_a_new_salesforce_contact_carries_its_tags_line_from_the_create_call(api
     assert not ExternalRecord.objects.filter(object_type="contact_tags").exists()
     # The contact, then the note and its link together in one composite call.
     assert control.counts("salesforce", account)["write_calls"] == 2
+
+
+@pytest.mark.parametrize("customize", [False, True])
+def test_a_salesforce_org_without_the_custom_fields_still_gets_the_whole_lead(
+    api, world, emulated, customize
+):
+    """A new org has none of the default map's AI_*__c fields: the contact was refused whole
+    (400 INVALID_FIELD). Now Switchboard adds them on connect where the user may (audited);
+    where it may not, the values go to Description lines and staff see why."""
+    from connectors.models import ConnectionIssue
+
+    connection, account = emulated("salesforce")
+    control.configure("salesforce", account, customize_application=customize,
+                      grant_new_fields=customize)  # fmt: skip
+    world.client_a.crm_provider = "salesforce"
+    world.client_a.save()
+    api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
+    job = SyncJob.objects.get()
+    assert sync_job_run(job.pk) == JobStatus.SYNCED, job.refresh_from_db() or job.last_error
+    job.refresh_from_db()
+    data = control.record("salesforce", account, job.crm_id)["data"]
+    audit = AuditEntry.objects.get(action__startswith="crm.fields.")
+    issues = ConnectionIssue.objects.filter(connection=connection, resolved_at=None)
+    if customize:
+        assert (data["AI_Company__c"], data["AI_Lead_Score__c"]) == ("O'Brien Dental", 82)
+        assert audit.action == "crm.fields.created" and "AI_Company__c" in audit.details["fields"]
+        assert not issues.exists()
+    else:
+        assert "Company: O'Brien Dental\nAI lead score: 82" in data["Description"]
+        assert audit.action == "crm.fields.refused"
+        assert "AI_Company__c" in issues.get(kind="limited").message
 
 
 def test_a_pipedrive_person_gets_its_source_labels_added_once_and_audited(api, world, emulated):

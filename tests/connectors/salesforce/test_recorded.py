@@ -72,14 +72,15 @@ def test_it_creates_an_opportunity_with_its_contact_role_in_one_composite_call(r
 
 @responses.activate
 def test_it_creates_a_contact_with_its_tags_line_in_the_same_call(recorded):
+    replay(responses, "GET", f"{API}/sobjects/Contact/describe", V, "describe_contact_200_standard")
     replay(responses, "POST", f"{API}/sobjects/Contact", V, "create_sobject_201")
     build(recorded(V)).create_contact(
         CrmContact(email="ada@example.com", last_name="Lovelace",
                    extra={"Description": "Met at the fair."}),
         source_tag="AI_Chatbot", tags=["AI_Chatbot", "acme-bot"],
     )  # fmt: skip
-    assert len(responses.calls) == 1
-    assert sent_json(responses.calls[0])["Description"] == (
+    assert len(responses.calls) == 2  # the describe (cached an hour), then the create
+    assert sent_json(responses.calls[1])["Description"] == (
         "Met at the fair.\nSwitchboard tags: AI_Chatbot; acme-bot"
     )
 
@@ -117,11 +118,12 @@ def test_it_falls_back_to_a_task_without_notes(recorded):
 
 @responses.activate
 def test_it_returns_previous_values_and_clears_with_null(recorded):
+    replay(responses, "GET", f"{API}/sobjects/Contact/describe", V, "describe_contact_200_standard")
     replay(responses, "GET", f"{API}/sobjects/Contact/003X", V, "get_contact_200")
     responses.add("PATCH", f"{API}/sobjects/Contact/003X", status=204)
     previous = build(recorded(V)).update_contact("003X", {"FirstName": "Augusta", "Title": ""})
     assert previous.fields == {"FirstName": "Ada", "Title": ""}
-    assert sent_json(responses.calls[1]) == {"FirstName": "Augusta", "Title": None}
+    assert sent_json(responses.calls[2]) == {"FirstName": "Augusta", "Title": None}
 
 
 @responses.activate
@@ -136,6 +138,19 @@ def test_it_calls_request_limit_exceeded_a_rate_limit(recorded):
     with pytest.raises(ConnectorError) as raised:
         build(recorded(V)).find_contact(email="a@example.com")
     assert raised.value.code == "rate_limited" and not raised.value.permanent
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    ("usage", "wait"),
+    [("100012/100000", 15 * 60), ("105000/100000", 86_400 * 5001 / 100_000), ("", 15 * 60)],
+)
+def test_it_waits_as_long_as_the_overdrawn_allowance_takes_to_free(recorded, usage, wait):
+    headers = {"Sforce-Limit-Info": f"api-usage={usage}"} if usage else {}
+    replay(responses, "GET", f"{API}/query", V, "query_403_limit", **headers)
+    with pytest.raises(ConnectorError) as raised:
+        build(recorded(V)).find_contact(email="a@example.com")
+    assert raised.value.retry_after == pytest.approx(wait)
 
 
 @responses.activate
