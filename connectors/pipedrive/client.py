@@ -26,6 +26,11 @@ PATHS = {"contact": "/api/v2/persons", "deal": "/api/v2/deals", "note": "/api/v1
 LABELS_LOCK_TTL_S = 30
 LABELS_LOCK_WAIT_S = 15
 BUILTIN = ("name", "first_name", "last_name", "email", "phone", LABELS_FIELD)
+# v2 person bodies have ``name`` only: Pipedrive derives first and last names from it and
+# refuses them in a body ("Parameter 'first_name' is not allowed for this request",
+# ERR_SCHEMA_VALIDATION_FAILED; pipedrive/client-nodejs v32.2.1 AddPersonRequest, checked
+# 2026-12-04). We write them by writing the whole name.
+NAME_PARTS = ("first_name", "last_name")
 
 
 def _primary(entries: Any) -> str:
@@ -102,10 +107,21 @@ class PipedriveClient:
         raise ConnectorError(f"pipedrive: no person field named {name!r}", code="unknown_field",
                              permanent=True)  # fmt: skip
 
-    def _person_body(self, values: dict[str, str]) -> dict[str, Any]:
+    def _person_body(
+        self, values: dict[str, str], current: CrmRecord | None = None
+    ) -> dict[str, Any]:
+        """A v2 person body (AddPersonRequest) for ``values``; first and last names become
+        ``name``, completed from ``current`` (the person as it is) when only one is given."""
         body: dict[str, Any] = {}
         custom: dict[str, str] = {}
+        parts = [n for n in NAME_PARTS if n in values]
+        if parts and "name" not in values:
+            now = current.fields if current is not None else {}
+            whole = " ".join(values.get(n, now.get(n, "")).strip() for n in NAME_PARTS)
+            body["name"] = whole.strip()
         for name, value in values.items():
+            if name in NAME_PARTS:
+                continue
             if name == "email":
                 body["emails"] = _one(value)
             elif name == "phone":
@@ -142,8 +158,6 @@ class PipedriveClient:
         name = f"{contact.first_name} {contact.last_name}".strip() or contact.email or contact.phone
         values = {
             "name": name,
-            "first_name": contact.first_name,
-            "last_name": contact.last_name,
             "email": contact.email.lower(),
             "phone": contact.phone,
             **contact.extra,
@@ -157,7 +171,7 @@ class PipedriveClient:
 
     def update_contact(self, record_id: str, values: dict[str, str]) -> CrmRecord:
         current = _person_record(s.obj(self._data("GET", f"/api/v2/persons/{record_id}")))
-        body = self._person_body(values)
+        body = self._person_body(values, current)
         self._data("PATCH", f"/api/v2/persons/{record_id}", json=body)
         keys = {name: (name if name in BUILTIN else self._custom_key(name)) for name in values}
         previous = {name: current.fields.get(key, "") for name, key in keys.items()}
@@ -166,11 +180,20 @@ class PipedriveClient:
     # --- deals and notes ------------------------------------------------------------------------
 
     def _stage_id(self, stage: str) -> int:
+        """A stage's id from its id or its name, looked up over every page of v2 stages
+        (cursor-paged, 100 a page unless ``limit`` says otherwise, at most 500)."""
         if stage.isdigit():
             return int(stage)
-        for row in map(s.obj, s.items(self._data("GET", "/api/v2/stages"))):
-            if s.text(row.get("name")).lower() == stage.lower():
-                return int(row["id"])
+        params: dict[str, Any] = {"limit": 500}
+        while True:
+            body = s.obj(self.http.request("GET", "/api/v2/stages", params=params).json())
+            for row in map(s.obj, s.items(body.get("data"))):
+                if s.text(row.get("name")).lower() == stage.lower():
+                    return int(row["id"])
+            cursor = s.obj(body.get("additional_data")).get("next_cursor")
+            if not cursor:
+                break
+            params["cursor"] = s.text(cursor)
         raise ConnectorError(f"pipedrive: no stage named {stage!r}", code="unknown_stage",
                              permanent=True)  # fmt: skip
 
@@ -318,7 +341,14 @@ class PipedriveClient:
 
     def restore_fields(self, object_type: str, record_id: str, values: dict[str, str]) -> None:
         if object_type == "contact":
-            body = self._person_body(values)
+            current = None
+            if any(n in values for n in NAME_PARTS):  # the other half of the name, as it is
+                found = self.http.request("GET", f"{PATHS[object_type]}/{record_id}",
+                                          expect=(200, 404))  # fmt: skip
+                if found.status_code == 404:
+                    return  # gone: nothing to restore
+                current = _person_record(s.obj(s.obj(found.json()).get("data")))
+            body = self._person_body(values, current)
         else:
             body = {k: (int(v) if k == "stage_id" else v) for k, v in values.items()}
         self.http.request("PATCH", f"{PATHS[object_type]}/{record_id}", json=body,

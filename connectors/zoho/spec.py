@@ -3,7 +3,50 @@ Source: VENDORS.md (Zoho CRM), https://www.zoho.com/crm/developer/docs/api/v8/oa
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from connectors.base import OAuthSpec, ProviderSpec, RateLimit
+
+
+@dataclass(frozen=True)
+class DataCentre:
+    """One Zoho data centre: its accounts server (OAuth) and its CRM API domains."""
+
+    code: str  # the SDK's class prefix: ``CADataCenter`` -> "CA"
+    accounts_server: str
+    api_domains: tuple[str, ...]  # production, sandbox, developer
+
+
+def _dc(code: str, accounts_server: str, tld: str) -> DataCentre:
+    return DataCentre(code, accounts_server,
+                      tuple(f"https://{env}.zohoapis.{tld}" for env in ("www", "sandbox",
+                                                                        "developer")))  # fmt: skip
+
+
+# Every data centre of Zoho's own v8 Python SDK (zohocrmsdk8-0 7.0.0, 2026-07,
+# ``zohocrmsdk/src/com/zoho/crm/api/dc/*_data_center.py``: ``get_iam_url`` and the
+# PRODUCTION / SANDBOX / DEVELOPER environments; checked 2026-12-04). Canada's accounts server
+# is accounts.zohocloud.ca, not accounts.zoho.ca. tests/connectors/zoho/test_data_centres.py
+# compares this table with the installed SDK's classes.
+DATA_CENTRES: tuple[DataCentre, ...] = (
+    _dc("US", "https://accounts.zoho.com", "com"),
+    _dc("EU", "https://accounts.zoho.eu", "eu"),
+    _dc("IN", "https://accounts.zoho.in", "in"),
+    _dc("AU", "https://accounts.zoho.com.au", "com.au"),
+    _dc("JP", "https://accounts.zoho.jp", "jp"),
+    _dc("CA", "https://accounts.zohocloud.ca", "ca"),
+    _dc("SA", "https://accounts.zoho.sa", "sa"),
+    _dc("CN", "https://accounts.zoho.com.cn", "com.cn"),
+)
+
+
+def _any_of(urls: list[str]) -> str:
+    return "(?:" + "|".join(re.escape(u) for u in urls) + ")"
+
+
+ACCOUNTS_SERVERS = _any_of([dc.accounts_server for dc in DATA_CENTRES])
+API_DOMAINS = _any_of([d for dc in DATA_CENTRES for d in dc.api_domains])
 
 SPEC = ProviderSpec(
     slug="zoho",
@@ -31,14 +74,10 @@ SPEC = ProviderSpec(
         extra_authorize_params=(("access_type", "offline"), ("prompt", "consent")),
         callback_settings=(("accounts-server", "accounts_server"),),
         token_settings=(("api_domain", "api_base"),),
-        token_host_patterns=(
-            ("api_base", r"https://www\.zohoapis\.(com|eu|in|com\.au|jp|ca|sa|com\.cn)"),
-        ),
+        token_host_patterns=(("api_base", API_DOMAINS),),
         url_defaults=(("accounts_server", "https://accounts.zoho.com"),),
         # Only Zoho's own data centres may receive our code and secret.
-        callback_host_patterns=(
-            ("accounts_server", r"https://accounts\.zoho\.(com|eu|in|com\.au|jp|ca|sa|com\.cn)"),
-        ),
+        callback_host_patterns=(("accounts_server", ACCOUNTS_SERVERS),),
     ),
     rate_limits=(
         # Credits per rolling 24 h depend on edition; concurrency 5..25 per org (verify)

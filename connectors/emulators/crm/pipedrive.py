@@ -18,12 +18,17 @@ from django.utils import timezone
 
 from connectors.emulators.crm import common
 from connectors.emulators.crm.models import EmuRecord
+from connectors.emulators.crm.pipedrive_schema import DEAL_ADD, DEAL_UPDATE, PERSON, schema_problem
 
 VENDOR = "pipedrive"
 STAGES = ((1, "Qualified"), (2, "Contact Made"), (3, "Demo Scheduled"), (4, "Proposal Made"),
           (5, "Negotiations Started"))  # fmt: skip
 LABELS = ((1, "Customer"), (2, "Hot lead"), (3, "Warm lead"), (4, "Cold lead"))
 MAX_OPTIONS = 10_000  # per options field ("Working with labels")
+# "Text (up to 255 characters)": Pipedrive's varchar custom field (pipedrive.readme.io, "Custom
+# fields"; checked 2026-12-04).
+VARCHAR_MAX = 255
+V2_PAGE = 100  # v2 lists answer 100 items unless ``limit`` says otherwise (at most 500)
 CUSTOM_PERSON_FIELDS = ("Source tag", "AI lead score", "AI intent", "Chatbot vendor",
                         "Chatbot session id")  # fmt: skip
 
@@ -73,11 +78,18 @@ def _stamp(dt: Any) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _split_name(name: str) -> tuple[str | None, str | None]:
+    """Pipedrive derives the read-only first and last names from ``name``."""
+    first, _, last = name.strip().partition(" ")
+    return first or None, last.strip() or None
+
+
 def _person(record: EmuRecord) -> dict[str, Any]:
     data = record.data
+    first_name, last_name = _split_name(str(data.get("name", "")))
     return {
         "id": int(record.ext_id), "name": data.get("name", ""),
-        "first_name": data.get("first_name"), "last_name": data.get("last_name"),
+        "first_name": first_name, "last_name": last_name,
         "owner_id": 1, "org_id": data.get("org_id"),
         "add_time": _stamp(record.created_at), "update_time": _stamp(record.updated_at),
         "emails": data.get("emails", []), "phones": data.get("phones", []),
@@ -110,16 +122,24 @@ def person_labels(account_id: str) -> list[tuple[int, str]]:
     return [*LABELS, *((int(o["id"]), str(o["label"])) for o in added)]
 
 
-def _person_problem(account_id: str, body: dict[str, Any], creating: bool) -> str | None:
+def _person_problem(account_id: str, body: Any, creating: bool) -> str | None:
+    if (problem := schema_problem(PERSON, body)) is not None:
+        return problem
     if creating and not body.get("name"):
         return "Validation failed: name: Parameter 'name' is required"
     for kind in ("emails", "phones"):
         if kind in body and not all(isinstance(i, dict) and i.get("value")
                                     for i in body[kind] or []):  # fmt: skip
             return f"Validation failed: {kind}: value is required"
-    custom = set(body.get("custom_fields", {}) or {})
-    if custom - {custom_key(n) for n in CUSTOM_PERSON_FIELDS}:
+    custom = body.get("custom_fields", {}) or {}
+    if set(custom) - {custom_key(n) for n in CUSTOM_PERSON_FIELDS}:
         return "Validation failed: custom_fields: unknown field key"
+    for key, value in custom.items():
+        if value is not None and not isinstance(value, str):
+            return f"Validation failed: custom_fields.{key}: must be of type string"
+        if value is not None and len(value) > VARCHAR_MAX:
+            return (f"Validation failed: custom_fields.{key}: must be at most {VARCHAR_MAX}"
+                    " characters long")  # fmt: skip
     labels = set(body.get("label_ids", []) or [])
     if labels - {i for i, _ in person_labels(account_id)}:
         return "Validation failed: label_ids: unknown label"
@@ -147,8 +167,6 @@ def persons(request: HttpRequest, account_id: str) -> HttpResponse:
     if request.method == "GET":
         return _v2_page(request, common.records_of(VENDOR, account_id, "persons"), _person)
     body = common.body_json(request)
-    if not isinstance(body, dict):
-        return _error(400, "Invalid JSON body", "ERR_SCHEMA_VALIDATION_FAILED")
     if (problem := _person_problem(account_id, body, creating=True)) is not None:
         return _error(400, problem, "ERR_SCHEMA_VALIDATION_FAILED")
     return _ok(_person(_make(account_id, "persons", body)))
@@ -174,8 +192,8 @@ def person(request: HttpRequest, account_id: str, record_id: str) -> HttpRespons
         record.delete()
         return _ok({"id": int(record_id)})
     body = common.body_json(request)
-    if request.method != "PATCH" or not isinstance(body, dict):
-        return _error(400, "Invalid request", "ERR_SCHEMA_VALIDATION_FAILED")
+    if request.method != "PATCH":
+        return _error(405, "Method not allowed")
     if (problem := _person_problem(account_id, body, creating=False)) is not None:
         return _error(400, problem, "ERR_SCHEMA_VALIDATION_FAILED")
     _update(record, body)
@@ -244,18 +262,20 @@ def deals(request: HttpRequest, account_id: str) -> HttpResponse:
             rows = rows.filter(data__person_id=int(person_id))
         return _v2_page(request, rows, _deal)
     body = common.body_json(request)
-    if not isinstance(body, dict) or not body.get("title"):
+    if (problem := schema_problem(DEAL_ADD, body)) is not None:
+        return _error(400, problem, "ERR_SCHEMA_VALIDATION_FAILED")
+    if not body["title"]:
         return _error(400, "Validation failed: title: Parameter 'title' is required",
                       "ERR_SCHEMA_VALIDATION_FAILED")  # fmt: skip
     if (problem := _deal_problem(account_id, body)) is not None:
         return _error(400, problem, "ERR_SCHEMA_VALIDATION_FAILED")
-    body.setdefault("stage_id", STAGES[0][0])
+    body.setdefault("stage_id", stage_rows(account_id)[0][0])
     body.setdefault("pipeline_id", 1)
     return _ok(_deal(_make(account_id, "deals", body)))
 
 
 def _deal_problem(account_id: str, body: dict[str, Any]) -> str | None:
-    if "stage_id" in body and body["stage_id"] not in {i for i, _ in STAGES}:
+    if "stage_id" in body and body["stage_id"] not in {i for i, _ in stage_rows(account_id)}:
         return "Validation failed: stage_id: stage not found"
     person_id = body.get("person_id")
     if (
@@ -277,8 +297,8 @@ def deal(request: HttpRequest, account_id: str, record_id: str) -> HttpResponse:
         record.delete()
         return _ok({"id": int(record_id)})
     body = common.body_json(request)
-    if not isinstance(body, dict):
-        return _error(400, "Invalid JSON body", "ERR_SCHEMA_VALIDATION_FAILED")
+    if (problem := schema_problem(DEAL_UPDATE, body)) is not None:
+        return _error(400, problem, "ERR_SCHEMA_VALIDATION_FAILED")
     if (problem := _deal_problem(account_id, body)) is not None:
         return _error(400, problem, "ERR_SCHEMA_VALIDATION_FAILED")
     record.data.update(body)
@@ -287,11 +307,24 @@ def deal(request: HttpRequest, account_id: str, record_id: str) -> HttpResponse:
     return _ok(_deal(record))
 
 
+def stage_rows(account_id: str) -> list[tuple[int, str]]:
+    """The company's stages: Pipedrive's defaults, then those its admin added (the account's
+    ``stages`` config, ``[[id, name], ...]``)."""
+    added = common.account_row(VENDOR, account_id).config.get("stages", [])
+    return [*STAGES, *((int(i), str(n)) for i, n in added)]
+
+
 @common.endpoint(STYLE)
 def stages(request: HttpRequest, account_id: str) -> HttpResponse:
+    """``GET /api/v2/stages``: cursor pages, ``V2_PAGE`` by default, at most 500."""
+    limit = max(1, min(int(request.GET.get("limit", V2_PAGE) or V2_PAGE), 500))
+    cursor = request.GET.get("cursor", "")
+    start = int(cursor) if cursor.isdigit() else 0
+    rows = stage_rows(account_id)
     data = [{"id": i, "name": n, "order_nr": i, "pipeline_id": 1, "deal_probability": 100,
-             "is_deleted": False} for i, n in STAGES]  # fmt: skip
-    return _ok(data, next_cursor=None)
+             "is_deleted": False} for i, n in rows[start : start + limit]]  # fmt: skip
+    more = start + limit < len(rows)
+    return _ok(data, next_cursor=str(start + limit) if more else None)
 
 
 def _note(record: EmuRecord) -> dict[str, Any]:

@@ -38,6 +38,9 @@ def test_it_runs_the_whole_lead_lifecycle(emulated):
     assert crm.find_contact(phone="+14155550100").id == created.id  # matched on digits
     previous = crm.update_contact(created.id, {"first_name": "Augusta", "AI intent": "demo"})
     assert previous.fields == {"first_name": "Ada", "AI intent": "pricing"}
+    assert control.record(V, account, created.id)["data"]["name"] == "Augusta Lovelace"
+    crm.restore_fields("contact", created.id, previous.fields)
+    assert control.record(V, account, created.id)["data"]["name"] == "Ada Lovelace"
     deal = crm.create_deal(contact_id=created.id, name="Ada: demo", stage="Qualified")
     assert crm.move_deal(deal.id, "Demo Scheduled").fields == {"stage_id": "1"}
     note = crm.add_note(contact_id=created.id, body="Asked about <pricing>.")
@@ -143,3 +146,12 @@ def test_it_gives_up_after_repeated_server_errors(emulated, settings):
     with pytest.raises(ConnectorError) as raised:
         build(connection).find_contact(email="a@example.com")
     assert raised.value.status == 500 and not raised.value.permanent
+
+
+def test_it_finds_a_stage_past_the_first_page_of_stages(emulated):
+    connection, account = emulated(V)
+    control.configure(V, account, stages=[[100 + n, f"Pipeline 2 step {n}"] for n in range(150)])
+    crm = build(connection)
+    person = crm.create_contact(CrmContact(email="s@example.com"), source_tag="")
+    deal = crm.create_deal(contact_id=person.id, name="Late stage", stage="pipeline 2 STEP 140")
+    assert control.record(V, account, deal.id)["data"]["stage_id"] == 240

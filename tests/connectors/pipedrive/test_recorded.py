@@ -8,6 +8,7 @@ import pytest
 import responses
 
 from connectors.base import ConnectorError, CrmContact
+from connectors.emulators.crm.pipedrive_schema import PERSON, schema_problem
 from connectors.pipedrive.client import build
 from tests.connectors.crm_fixtures import replay, sent_json
 
@@ -46,6 +47,7 @@ def test_it_creates_persons_with_v2_emails_and_the_source_tag_field(recorded):
     )
     body = sent_json(responses.calls[1])
     assert body["name"] == "Ada Lovelace"
+    assert "first_name" not in body and "last_name" not in body  # not in the v2 schema
     assert body["emails"] == [{"value": "ada@example.com", "primary": True, "label": "work"}]
     assert body["custom_fields"] == {SOURCE_KEY: "AI_Chatbot"}
 
@@ -144,3 +146,48 @@ def test_it_finds_the_persons_note_whatever_html_pipedrive_made_of_it(recorded):
     body = "Wants a cleaning next week.\n\nSource: AI_Chatbot · acme-bot · sess-1"
     found = build(recorded(V)).find_note(contact_id="1", body=body)
     assert found.id == "77" and "person_id=1" in responses.calls[0].request.url
+
+
+def test_the_v2_schema_check_refuses_a_top_level_first_name():
+    """The check every recorded test runs (``conftest.v2_bodies_fit_the_schema``) can fail."""
+    problem = schema_problem(PERSON, {"name": "Ada Lovelace", "first_name": "Ada"})
+    assert problem == "Validation failed: Parameter 'first_name' is not allowed for this request"
+
+
+@responses.activate
+def test_it_changes_a_first_name_by_writing_the_whole_name(recorded, v2_bodies_fit_the_schema):
+    replay(responses, "GET", f"{API}/api/v2/persons/42", V, "get_person_200")
+    replay(responses, "PATCH", f"{API}/api/v2/persons/42", V, "create_person_200")
+    previous = build(recorded(V)).update_contact("42", {"first_name": "Augusta"})
+    assert sent_json(responses.calls[1]) == {"name": "Augusta Lovelace"}
+    assert previous.fields == {"first_name": "Ada"}
+    assert v2_bodies_fit_the_schema == ["/api/v2/persons/42"]
+
+
+@responses.activate
+def test_it_restores_a_last_name_with_the_first_name_as_it_is(recorded):
+    replay(responses, "GET", f"{API}/api/v2/persons/42", V, "get_person_200")
+    replay(responses, "PATCH", f"{API}/api/v2/persons/42", V, "create_person_200")
+    build(recorded(V)).restore_fields("contact", "42", {"last_name": "Byron"})
+    assert sent_json(responses.calls[1]) == {"name": "Ada Byron"}
+
+
+@responses.activate
+def test_a_schema_refusal_is_a_permanent_error_with_pipedrives_message(recorded):
+    replay(responses, "GET", f"{API}/api/v1/personFields", V, "person_fields_200")
+    replay(responses, "POST", f"{API}/api/v2/persons", V, "create_person_400_schema")
+    with pytest.raises(ConnectorError) as raised:
+        build(recorded(V)).create_contact(CrmContact(email="a@example.com"), source_tag="")
+    assert raised.value.permanent and raised.value.status == 400
+    assert "is not allowed for this request" in str(raised.value)
+
+
+@responses.activate
+def test_it_follows_the_stage_cursor_to_find_a_stage_by_name(recorded):
+    replay(responses, "GET", f"{API}/api/v2/stages", V, "stages_200_page1")
+    replay(responses, "GET", f"{API}/api/v2/stages", V, "stages_200_page2")
+    replay(responses, "POST", f"{API}/api/v2/deals", V, "create_deal_200")
+    build(recorded(V)).create_deal(contact_id="42", name="Ada: demo",
+                                   stage="booked by the chatbot")  # fmt: skip
+    assert _query(responses.calls[1])["cursor"] == ["eyJpZCI6MX0"]
+    assert sent_json(responses.calls[2])["stage_id"] == 108
