@@ -25,6 +25,7 @@ from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
 from connectors.http import RATE_LIMITED, UNAUTHORIZED, VendorHttp
 from connectors.models import Connection
 from connectors.salesforce.mapping import MISSING_LAST_NAME, SOURCE_TAG_FIELD, TAGS_FIELD
+from connectors.salesforce.people import SalesforcePeople
 
 API_VERSION = "v62.0"
 CONTACT_FIELDS = ("Id", "FirstName", "LastName", "Email", "Phone", "MobilePhone")
@@ -118,7 +119,7 @@ def _note_title(body: str) -> str:
     return (body.strip().splitlines() or ["Chatbot conversation"])[0][:255]
 
 
-class SalesforceClient:
+class SalesforceClient(SalesforcePeople):
     """``CrmClient`` for Salesforce; every method raises ``ConnectorError``."""
 
     # A new contact takes its tags in the create call (no read-then-patch of its Description).

@@ -45,6 +45,7 @@ FIELDS: dict[str, dict[str, tuple[str, str, bool, bool]]] = {
         "Description": ("Contact Description", "textarea", False, False),
         "LeadSource": ("Lead Source", "picklist", False, False),
         "AccountId": ("Account ID", "reference", False, False),
+        "HasOptedOutOfEmail": ("Email Opt Out", "boolean", False, False),
         "AI_Company__c": ("Company", "string", False, True),
         "AI_Lead_Score__c": ("AI lead score", "double", False, True),
         "AI_Intent__c": ("AI intent", "string", False, True),
