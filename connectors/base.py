@@ -143,6 +143,19 @@ class CrmClient(Protocol):
     def iter_contacts(self, page_size: int = 100) -> Iterator[CrmRecord]:
         """Every contact, page by page with the vendor's cursor (duplicate scans)."""
 
+    def opt_out(self, record_id: str, *, email: str = "") -> CrmRecord:
+        """Mark the contact as not to be e-mailed, the CRM's own way (HubSpot: unsubscribed
+        from all e-mail; Salesforce ``HasOptedOutOfEmail``; Zoho ``Email_Opt_Out``; Pipedrive
+        ``marketing_status``). Returns the record with the *previous* values of what changed
+        (empty fields: the contact had opted out already, nothing changed), for
+        ``undo_opt_out``. Raises a permanent ``ConnectorError`` when the CRM kept the contact
+        subscribed."""
+
+    def undo_opt_out(self, record_id: str, previous: dict[str, str]) -> None:
+        """Put back what ``opt_out`` changed (rollback), from its ``previous`` values. A
+        record gone is not an error; a CRM that will not go back raises a permanent
+        ``ConnectorError`` saying why."""
+
 
 # --- Provider specs (data) -------------------------------------------------------------
 

@@ -461,3 +461,21 @@ def write_tags(ctx: WriteContext, contact_id: str) -> None:
         {"tags": tags},
         snapshot=dict(previous.fields),
     )
+
+
+# An opt-out's record: it lives on the contact (see syncs.rollback.CRM_OBJECT), and its
+# snapshot is whatever the CRM client's ``opt_out`` says it replaced.
+OPT_OUT = "contact_opt_out"
+
+
+def write_opt_out(ctx: WriteContext, contact_id: str) -> None:
+    """Tell the CRM the person opted out of e-mail (an ``opt_out`` event), recorded and audited
+    like any update, so a rollback puts back what it replaced (``undo_opt_out``)."""
+    if _done(ctx, OPT_OUT) is not None:
+        return
+    values = {"email_opt_out": "true"}
+    if ctx.shadow:
+        _record(ctx, OPT_OUT, contact_id, RecordAction.WOULD_UPDATE, values)
+        return
+    previous = ctx.crm.opt_out(contact_id, email=ctx.person.email)
+    _record(ctx, OPT_OUT, contact_id, RecordAction.UPDATED, values, snapshot=dict(previous.fields))

@@ -47,7 +47,10 @@ LATER_FIELDS = (
 INTERNAL_KEYS = frozenset({"_tag", "_tags", "contact_id"})
 # Records kept apart in our log but living on another CRM object (follow-up tags are fields
 # of the contact); the CRM clients know only their own object types.
-CRM_OBJECT = {"contact_tags": "contact"}
+CRM_OBJECT = {"contact_tags": "contact", "contact_opt_out": "contact"}
+# Records undone by their own client method, not by restoring fields: an opt-out (HubSpot's
+# is a subscription status, not a field).
+UNDO_METHOD = {"contact_opt_out": "undo_opt_out"}
 
 
 @dataclass(frozen=True)
@@ -344,6 +347,8 @@ def _undo(planned: PlannedStep, step: RollbackStep, crm: Any) -> bool:
     try:
         if planned.operation == DELETE:
             client.delete(object_type, record.external_id)
+        elif record.object_type in UNDO_METHOD:
+            getattr(client, UNDO_METHOD[record.object_type])(record.external_id, dict(values))
         else:
             restore = getattr(client, "restore_fields", None)
             if restore is None:

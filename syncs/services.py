@@ -25,7 +25,14 @@ from connectors.base import ConnectorError, CrmClient
 from syncs import dedupe
 from syncs.audit import SYSTEM, audit_log
 from syncs.crm import crm_client_for
-from syncs.crm_writes import WriteContext, write_contact, write_deal, write_note, write_tags
+from syncs.crm_writes import (
+    WriteContext,
+    write_contact,
+    write_deal,
+    write_note,
+    write_opt_out,
+    write_tags,
+)
 from syncs.job_load import load_claimed_job
 from syncs.leases import sync_job_recheck_later
 from syncs.mapping import apply_rules, rules_for
@@ -183,7 +190,9 @@ def _execute(job: SyncJob, crm: CrmClient | None) -> str | None:
     contact_id = write_contact(ctx)
     if not ctx.shadow:
         _index_person(job, person, contact_id)
-    if job.event.kind != EventKind.OPT_OUT:
+    if job.event.kind == EventKind.OPT_OUT:
+        write_opt_out(ctx, contact_id)
+    else:
         write_deal(ctx, contact_id)
     write_note(ctx, contact_id)
     write_tags(ctx, contact_id)

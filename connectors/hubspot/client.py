@@ -19,6 +19,7 @@ from connectors import crm_support as s
 from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
 from connectors.http import VendorHttp
 from connectors.hubspot.mapping import SOURCE_TAG_PROPERTY, TAGS_PROPERTY
+from connectors.hubspot.people import HubSpotPeople
 from connectors.models import Connection
 
 CONTACT_PROPERTIES = ("email", "firstname", "lastname", "phone", "mobilephone", "company")
@@ -85,7 +86,7 @@ def _tag_values(tags: Sequence[str], current_tags: str = "") -> dict[str, str]:
     return values
 
 
-class HubSpotClient:
+class HubSpotClient(HubSpotPeople):
     """``CrmClient`` for HubSpot; every method raises ``ConnectorError``."""
 
     # A new contact takes its tags in the create call (two calls fewer than tagging it after).

@@ -29,7 +29,12 @@ SPEC = ProviderSpec(
         # idempotent (connectors.hubspot.client.WRITE_KEY_PROPERTY); without them deals are
         # plain creates. HubSpot's optional_scope is space-separated, like scope.
         extra_authorize_params=(
-            ("optional_scope", "crm.schemas.deals.read crm.schemas.deals.write"),
+            (
+                "optional_scope",
+                "crm.schemas.deals.read crm.schemas.deals.write"
+                # an opt-out event unsubscribes the person (connectors/hubspot/people.py)
+                " communication_preferences.read_write",
+            ),
         ),
         # The portal id: GET /oauth/v1/access-tokens/{token} -> hub_id (token info endpoint)
         account_id_from="token-info:hub_id",

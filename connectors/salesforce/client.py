@@ -31,6 +31,7 @@ from connectors.salesforce.mapping import (
     SOURCE_TAG_FIELD,
     TAGS_FIELD,
 )
+from connectors.salesforce.people import SalesforcePeople
 
 API_VERSION = "v62.0"
 CONTACT_FIELDS = ("Id", "FirstName", "LastName", "Email", "Phone", "MobilePhone")
@@ -124,7 +125,7 @@ def _note_title(body: str) -> str:
     return (body.strip().splitlines() or ["Chatbot conversation"])[0][:255]
 
 
-class SalesforceClient:
+class SalesforceClient(SalesforcePeople):
     """``CrmClient`` for Salesforce; every method raises ``ConnectorError``."""
 
     # A new contact takes its tags in the create call (no read-then-patch of its Description).

@@ -16,6 +16,7 @@ from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
 from connectors.http import VendorHttp
 from connectors.models import Connection
 from connectors.zoho.mapping import MISSING_LAST_NAME, SOURCE_TAG_FIELD, TAGS_FIELD
+from connectors.zoho.people import ZohoPeople
 
 ROOT = "/crm/v8"
 CONTACT_FIELDS = ("First_Name", "Last_Name", "Email", "Phone", "Mobile", "AI_Company")
@@ -61,7 +62,7 @@ def _criteria_value(value: str) -> str:
     return "".join("\\" + c if c in "\\()," else c for c in value)
 
 
-class ZohoClient:
+class ZohoClient(ZohoPeople):
     """``CrmClient`` for Zoho CRM v8; every method raises ``ConnectorError``."""
 
     def __init__(self, http: VendorHttp) -> None:

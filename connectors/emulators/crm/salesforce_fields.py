@@ -76,6 +76,7 @@ STANDARD: dict[str, tuple[SfField, ...]] = {
         SfField("MobilePhone", "Mobile Phone", "phone", 40),
         SfField("Title", "Title", "string", 128),
         SfField("Department", "Department", "string", 80),
+        SfField("HasOptedOutOfEmail", "Email Opt Out", "boolean", nillable=False, defaulted=True),
         SfField("Description", "Contact Description", "textarea", 32000),
         # LeadSource is not restricted: the API takes a value outside its list.
         SfField("LeadSource", "Lead Source", "picklist", 255, picklist=LEAD_SOURCES),

@@ -3,10 +3,11 @@ followed by the vendor's own path (``hubspot/crm/v3/objects/contacts``)."""
 
 from __future__ import annotations
 
-from connectors.emulators.crm import control, hubspot, pipedrive, salesforce, zoho
+from connectors.emulators.crm import control, hubspot, hubspot_people, pipedrive, salesforce, zoho
 
 urlpatterns = [
     *control.urlpatterns,
+    *hubspot_people.urlpatterns,  # before hubspot's: contacts/merge is not a record id
     *hubspot.urlpatterns,
     *salesforce.urlpatterns,
     *zoho.urlpatterns,

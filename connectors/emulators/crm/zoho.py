@@ -32,6 +32,7 @@ FIELDS: dict[str, dict[str, tuple[str, str, bool, bool]]] = {
         "Title": ("Title", "text", False, False),
         "Lead_Source": ("Lead Source", "picklist", False, False),
         "Description": ("Description", "textarea", False, False),
+        "Email_Opt_Out": ("Email Opt Out", "boolean", False, False),
         "AI_Company": ("Company", "text", False, True),
         "AI_Lead_Score": ("AI Lead Score", "integer", False, True),
         "AI_Intent": ("AI Intent", "text", False, True),
@@ -115,6 +116,11 @@ def _check(account_id: str, module: str, item: Any, index: int, creating: bool):
             return {"code": "INVALID_DATA", "details": {"api_name": name,
                     "json_path": f"$.data[{index}].{name}"}, "message": "invalid data",
                     "status": "error"}  # fmt: skip
+    for name, value in item.items():
+        if known.get(name, ("", ""))[1] == "boolean" and not isinstance(value, bool):
+            return {"code": "INVALID_DATA", "details": {"expected_data_type": "boolean",
+                    "api_name": name, "json_path": f"$.data[{index}].{name}"},
+                    "message": "invalid data", "status": "error"}  # fmt: skip
     if creating:
         for name, (_, _, mandatory, _) in known.items():
             if mandatory and not item.get(name):

@@ -305,7 +305,9 @@ def test_the_consent_url_asks_for_the_schema_scope_as_optional():
 
     url = authorize_url("hubspot", state="s", code_challenge="c", tenant={})
     query = parse_qs(urlsplit(url).query)
-    assert query["optional_scope"] == ["crm.schemas.deals.read crm.schemas.deals.write"]
+    assert query["optional_scope"] == [
+        "crm.schemas.deals.read crm.schemas.deals.write communication_preferences.read_write"
+    ]
     assert not {"crm.schemas.deals.read", "crm.schemas.deals.write"} & set(
         query["scope"][0].split()
     )

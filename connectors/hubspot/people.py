@@ -1,0 +1,99 @@
+"""HubSpot: a person's e-mail opt-out (communication preferences v4) and contact merge.
+
+Checked against HubSpot's developer docs on 2026-12-04 (search tool, docs corpus):
+
+- Opt-out: ``hs_email_optout`` is read-only; a contact leaves all e-mail through the
+  subscription preferences API, keyed by e-mail address ("subscriberIdString"):
+  ``GET /communication-preferences/v4/statuses/{email}/unsubscribe-all?channel=EMAIL`` (empty
+  ``results``: not opted out), ``GET /communication-preferences/v4/statuses/{email}?channel=EMAIL``
+  (each subscription and its status) and ``POST …/unsubscribe-all?channel=EMAIL``.
+  https://developers.hubspot.com/docs/api-reference/legacy/communication-preferences/guide
+- Undo: the v3 subscribe call "will not allow you to resubscribe contacts who have opted out";
+  v4 does: ``POST /communication-preferences/v4/statuses/{email}`` with
+  ``statusState: SUBSCRIBED`` per subscription (legal basis required on GDPR portals).
+  So an opt-out keeps the subscriptions the person had, and an undo subscribes them again;
+  a person who had none cannot be put back (HubSpot offers no "opted in to nothing").
+- Scope: ``communication_preferences.read_write`` (asked for as optional, see ``spec.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from connectors import crm_support as s
+from connectors.base import ConnectorError, CrmRecord
+from connectors.http import VendorHttp
+
+PREFS = "/communication-preferences/v4/statuses"
+# Keys of an opt-out's snapshot: the address it was keyed by and the subscriptions it ended.
+EMAIL_KEY = "subscriber"
+SUBSCRIBED_KEY = "subscriptions_ended"
+UNDO_BASIS = "LEGITIMATE_INTEREST_OTHER"
+UNDO_EXPLANATION = "Switchboard rolled back an opt-out it had recorded in error."
+
+
+class HubSpotPeople:
+    """Opt-out and merge, mixed into ``HubSpotClient`` (they need only its HTTP layer)."""
+
+    http: VendorHttp
+
+    def _email_of(self, record_id: str, email: str) -> str:
+        if email.strip():
+            return email.strip().lower()
+        path = f"/crm/v3/objects/contacts/{record_id}"
+        body = s.obj(self.http.request("GET", path, params={"properties": "email"}).json())
+        return s.text(s.obj(body.get("properties")).get("email")).lower()
+
+    def _prefs(self, email: str, suffix: str = "") -> str:
+        return f"{PREFS}/{quote(email, safe='@')}{suffix}"
+
+    def opt_out(self, record_id: str, *, email: str = "") -> CrmRecord:
+        """Unsubscribe the contact from all e-mail; the snapshot names the subscriptions it
+        had, so an undo can subscribe them again. Already opted out: nothing changes."""
+        address = self._email_of(record_id, email)
+        if not address:
+            raise ConnectorError(
+                "hubspot: a contact without an e-mail address cannot be unsubscribed "
+                "(HubSpot keys subscriptions by address)",
+                code="no_email",
+                permanent=True,
+            )
+        params = {"channel": "EMAIL"}
+        wide = s.obj(
+            self.http.request("GET", self._prefs(address, "/unsubscribe-all"), params=params).json()
+        )
+        if any(s.obj(r).get("status") == "UNSUBSCRIBED" for r in s.items(wide.get("results"))):
+            return CrmRecord(id=record_id, object_type="contact", fields={})
+        statuses = s.obj(self.http.request("GET", self._prefs(address), params=params).json())
+        subscribed = [
+            s.text(s.obj(r).get("subscriptionId"))
+            for r in s.items(statuses.get("results"))
+            if s.obj(r).get("status") == "SUBSCRIBED"
+        ]
+        self.http.request("POST", self._prefs(address, "/unsubscribe-all"), params=params)
+        previous = {EMAIL_KEY: address, SUBSCRIBED_KEY: ";".join(subscribed)}
+        return CrmRecord(id=record_id, object_type="contact", fields=previous)
+
+    def undo_opt_out(self, record_id: str, previous: dict[str, str]) -> None:
+        """Subscribe the person again to each subscription the opt-out ended."""
+        address = previous.get(EMAIL_KEY, "")
+        ids = s.split_tags(previous.get(SUBSCRIBED_KEY, ""))
+        if not address:
+            return  # the opt-out changed nothing
+        if not ids:
+            raise ConnectorError(
+                "hubspot: the person had no e-mail subscription before opting out, so HubSpot "
+                "has nothing to subscribe them to again; they stay opted out of all e-mail",
+                code="nothing_to_resubscribe",
+                permanent=True,
+            )
+        for subscription in ids:
+            body: dict[str, Any] = {
+                "channel": "EMAIL",
+                "statusState": "SUBSCRIBED",
+                "subscriptionId": int(subscription) if subscription.isdigit() else subscription,
+                "legalBasis": UNDO_BASIS,
+                "legalBasisExplanation": UNDO_EXPLANATION,
+            }
+            self.http.request("POST", self._prefs(address), json=body)
