@@ -127,7 +127,9 @@ def name_agreement(new: Profile, old: Profile) -> tuple[float, list[str], str]:
     # alone rates Sean/Stephanie 0.83). Two colleagues on one office line often share a first
     # name, so differing family names contradict too.
     conflict = ""
-    if first is not None and not first[1]:
+    if new.generation and old.generation and new.generation != old.generation:
+        conflict = "generation"  # a Jr. and a Sr. on one landline are two people
+    elif first is not None and not first[1]:
         conflict = "given"
     elif last is not None and not last[1]:
         conflict = "family"

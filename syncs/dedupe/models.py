@@ -23,6 +23,9 @@ class Person(models.Model):
     norm_first = models.CharField(max_length=200, blank=True)
     norm_last = models.CharField(max_length=200, blank=True)
     norm_company = models.CharField(max_length=200, blank=True)
+    norm_generation = models.CharField(
+        max_length=8, blank=True, help_text="jr, sr, ii, iii…: parsed from the name."
+    )
     emails = models.JSONField(default=list, blank=True, help_text="Every address seen.")
     phones = models.JSONField(default=list, blank=True, help_text="Every E.164 number seen.")
     external_ids = models.JSONField(default=dict, blank=True, help_text="provider → CRM id")
@@ -50,6 +53,7 @@ class Person(models.Model):
             emails=tuple(self.emails),
             phones=tuple(self.phones),
             company=self.norm_company,
+            generation=self.norm_generation,
         )
 
 

@@ -16,6 +16,8 @@ from django.utils import timezone
 from syncs.dedupe.match import REVIEW_THRESHOLD, Outcome, match
 from syncs.dedupe.models import DuplicateCandidate, Person, PersonKey
 from syncs.dedupe.normalize import Profile, blocking_keys, build_profile, key_cap
+from syncs.normalise import normalise_name
+from syncs.personname import parse_name, parse_parts
 from tenants.models import Client
 from tenants.scoping import for_client
 
@@ -74,8 +76,8 @@ class ClientIndex:
             rows = cursor.fetchall()
         self.rows_read += rows[0][-1] if rows else 0
         return {
-            pid: Profile(first, last, tuple(_json(emails)), tuple(_json(phones)), company)
-            for pid, first, last, emails, phones, company, _ in rows
+            pid: Profile(first, last, tuple(_json(emails)), tuple(_json(phones)), company, gen)
+            for pid, first, last, emails, phones, company, gen, _ in rows
         }
 
     def _statement(self, keys: list[tuple[str, str]]) -> tuple[str, list]:
@@ -90,6 +92,7 @@ class ClientIndex:
         sql = (
             f"WITH hits AS ({' UNION ALL '.join([part] * len(keys))}) "  # noqa: S608
             "SELECT p.id, p.norm_first, p.norm_last, p.emails, p.phones, p.norm_company,"
+            " p.norm_generation,"
             " (SELECT COUNT(*) FROM hits)"
             f" FROM {people} p WHERE p.client_id = %s AND p.merged_into_id IS NULL"
             " AND p.id IN (SELECT person_id FROM hits)"
@@ -169,19 +172,28 @@ def index(
 
 def new_person(client: Client, fields: dict[str, str], profile: Profile) -> Person:
     """An unsaved person from raw fields and their profile (bulk loading uses it too)."""
+    first, last = display_name(fields)
     return Person(
         client=client,
-        first_name=(fields.get("first_name") or fields.get("name") or "").strip()[:200],
-        last_name=(fields.get("last_name") or "").strip()[:200],
+        first_name=first[:200],
+        last_name=last[:200],
         email=profile.emails[0] if profile.emails else "",
         phone=profile.phones[0] if profile.phones else "",
         company=(fields.get("company") or "").strip()[:200],
         norm_first=profile.first[:200],
         norm_last=profile.last[:200],
         norm_company=profile.company[:200],
+        norm_generation=profile.generation[:8],
         emails=list(profile.emails),
         phones=list(profile.phones),
     )
+
+
+def display_name(fields: dict[str, str]) -> tuple[str, str]:
+    """The clean name staff see (greetings and titles gone), as the CRM gets it."""
+    first, last = fields.get("first_name") or "", fields.get("last_name") or ""
+    parsed = parse_parts(first, last) if first or last else parse_name(fields.get("name") or "")
+    return normalise_name(parsed.given), normalise_name(parsed.family, surname=True)
 
 
 def key_rows(person: Person, profile: Profile) -> list[PersonKey]:
@@ -222,6 +234,7 @@ def _absorb(person: Person, profile: Profile, external_ids: dict) -> Person:
     person.norm_first = person.norm_first or profile.first
     person.norm_last = person.norm_last or profile.last
     person.norm_company = person.norm_company or profile.company
+    person.norm_generation = person.norm_generation or profile.generation
     _fold_ids(person, external_ids, person.other_external_ids)
     person.save()
     _reindex(person)
