@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from syncs.dedupe.match import REVIEW_THRESHOLD, Outcome, match
+from syncs.dedupe.estimation import detector_for
+from syncs.dedupe.match import Outcome, match
+from syncs.dedupe.memory import HOLDER_KINDS
 from syncs.dedupe.models import DuplicateCandidate, Person, PersonKey
 from syncs.dedupe.normalize import Profile, blocking_keys, build_profile, key_cap
 from syncs.normalise import normalise_name
@@ -35,6 +37,7 @@ class MatchResult:
 
     linked: Person | None = None
     linked_reasons: tuple[str, ...] = ()
+    linked_score: float = 0.0  # the match probability of the link
     candidates: list[CandidateMatch] = field(default_factory=list)
     examined: int = 0  # people scored
     rows_read: int = 0  # key rows read from the index
@@ -60,42 +63,53 @@ class ClientIndex:
 
     One round trip per check: the key lookups (each bounded by ``key_cap``, the first indexed
     kept, as in ``MemoryIndex``) and the compared columns of the people they name, in a single
-    statement. The key lookups read only the covering index. Every part is filtered on the
-    client id. Whole ``Person`` rows are loaded only for the few people a check returns."""
+    statement, one row per (key, person). The key lookups read only the covering index. Every
+    part is filtered on the client id. Whole ``Person`` rows are loaded only for the few people
+    a check returns. ``holders`` counts the people behind each e-mail and phone key, for the
+    model's frequency adjustment (a landline five people give is weak evidence)."""
 
     def __init__(self, client: Client) -> None:
         self.client = client
         self.rows_read = 0
+        self.holders: dict[tuple[str, str], int] = {}
 
     def lookup(self, keys: set[tuple[str, str]]) -> Mapping[int, Profile]:
+        self.holders = {}
         if not keys:
             return {}
-        sql, params = self._statement(sorted(keys))
+        ordered = sorted(keys)
+        sql, params = self._statement(ordered)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        self.rows_read += rows[0][-1] if rows else 0
-        return {
-            pid: Profile(first, last, tuple(_json(emails)), tuple(_json(phones)), company, gen)
-            for pid, first, last, emails, phones, company, gen, _ in rows
-        }
+        self.rows_read += len(rows)
+        found: dict[int, Profile] = {}
+        for key_no, pid, first, last, emails, phones, company, gen in rows:
+            key = ordered[key_no]
+            if key[0] in HOLDER_KINDS:
+                self.holders[key] = self.holders.get(key, 0) + 1
+            if pid not in found:
+                found[pid] = Profile(
+                    first, last, tuple(_json(emails)), tuple(_json(phones)), company, gen
+                )
+        return found
 
     def _statement(self, keys: list[tuple[str, str]]) -> tuple[str, list]:
         keys_table, people = PersonKey._meta.db_table, Person._meta.db_table
-        part = (
-            f"SELECT * FROM (SELECT person_id FROM {keys_table}"  # noqa: S608
-            " WHERE client_id = %s AND kind = %s AND value = %s ORDER BY person_id LIMIT %s) AS k"
-        )
-        params: list = []
-        for kind, value in keys:
+        parts, params = [], []
+        for number, (kind, value) in enumerate(keys):
+            parts.append(
+                f"SELECT {number} AS key_no, person_id FROM (SELECT person_id"  # noqa: S608
+                f" FROM {keys_table} WHERE client_id = %s AND kind = %s AND value = %s"
+                " ORDER BY person_id LIMIT %s) AS k"
+            )
             params += [self.client.pk, kind, value, key_cap(kind)]
         sql = (
-            f"WITH hits AS ({' UNION ALL '.join([part] * len(keys))}) "  # noqa: S608
-            "SELECT p.id, p.norm_first, p.norm_last, p.emails, p.phones, p.norm_company,"
-            " p.norm_generation,"
-            " (SELECT COUNT(*) FROM hits)"
-            f" FROM {people} p WHERE p.client_id = %s AND p.merged_into_id IS NULL"
-            " AND p.id IN (SELECT person_id FROM hits)"
+            f"WITH hits AS ({' UNION ALL '.join(parts)}) "  # noqa: S608
+            "SELECT h.key_no, p.id, p.norm_first, p.norm_last, p.emails, p.phones,"
+            " p.norm_company, p.norm_generation"
+            f" FROM hits h JOIN {people} p ON p.id = h.person_id"
+            " WHERE p.client_id = %s AND p.merged_into_id IS NULL"
         )
         return sql, [*params, self.client.pk]
 
@@ -123,12 +137,13 @@ def check(client: Client, person_fields: dict[str, str] | object) -> MatchResult
     person_fields = as_fields(person_fields)
     profile = build_profile(person_fields, client.default_region)
     index = ClientIndex(client)
-    outcome: Outcome[int] = match(profile, index, REVIEW_THRESHOLD)
+    outcome: Outcome[int] = match(profile, index, detector_for(client))
     found = [outcome.linked, *outcome.candidates] if outcome.linked else outcome.candidates
     people = index.people(s.person for s in found) if found else {}
     return MatchResult(
         linked=people[outcome.linked.person] if outcome.linked else None,
         linked_reasons=outcome.linked.reasons if outcome.linked else (),
+        linked_score=outcome.linked.score if outcome.linked else 0.0,
         candidates=[
             CandidateMatch(people[c.person], c.score, c.reasons) for c in outcome.candidates
         ],
