@@ -16,13 +16,14 @@ from dataclasses import asdict, dataclass, field
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from syncs.personname import parse_name, parse_parts
+
 # Lower-case inside a name (not as its first word): "van der Berg", "de la Cruz".
 PARTICLES = frozenset(
     {"van", "von", "der", "den", "de", "del", "della", "di", "da", "das", "dos", "du", "la",
      "le", "ter", "ten", "bin", "ibn", "al", "el", "y", "e"}
 )  # fmt: skip
 SUFFIXES = {"jr": "Jr", "sr": "Sr", "ii": "II", "iii": "III", "iv": "IV", "phd": "PhD"}
-TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir"})
 # "Mac" is a prefix in MacDonald but not in these (from Lingua::EN::NameCase's exceptions).
 MAC_EXCEPTIONS = frozenset(
     {"mack", "mace", "macey", "macy", "macon", "machin", "machlin", "machar", "mackle",
@@ -79,22 +80,11 @@ def normalise_name(raw: str, *, surname: bool = False) -> str:
 
 
 def split_full_name(raw: str) -> tuple[str, str]:
-    """(first, last): the last name takes its particles and suffix ("Maria de la Cruz",
-    "John Smith Jr."); "Smith, John" is read as last name first; titles are dropped."""
-    text = " ".join(raw.split())
-    if "," in text:
-        last, _, first = text.partition(",")
-        if first.strip() and first.strip().lower().rstrip(".") not in SUFFIXES:
-            return first.strip(), last.strip()
-    words = [w for w in text.split() if w.lower().rstrip(".") not in TITLES] or text.split()
-    if len(words) <= 1:
-        return (words[0] if words else ""), ""
-    start = len(words) - 1
-    if words[start].lower().rstrip(".") in SUFFIXES and start > 1:
-        start -= 1
-    while start > 1 and words[start - 1].lower() in PARTICLES:
-        start -= 1
-    return " ".join(words[:start]), " ".join(words[start:])
+    """(first, last) of a full name as typed in a chat: greetings, form labels and titles are
+    dropped, the last name keeps its particles and generation ("Maria de la Cruz", "John Smith
+    Jr."), "Smith, John" is read as last name first (``syncs.personname``, on nameparser)."""
+    parsed = parse_name(raw)
+    return parsed.given, parsed.family
 
 
 def normalise_phone(raw: str, region: str) -> str:
@@ -147,7 +137,10 @@ def normalise_person(raw: dict[str, object], region: str) -> Person:
     a create, which is what keeps a retried job from creating a duplicate."""
     person = Person(company=_SPACES.sub(" ", str(raw.get("company") or "")).strip())
     first, last = str(raw.get("first_name") or ""), str(raw.get("last_name") or "")
-    if not (first or last) and raw.get("name"):
+    if first or last:  # the separate fields carry the same chatbot artefacts ("Herr Hans")
+        parsed = parse_parts(first, last)
+        first, last = parsed.given, parsed.family
+    elif raw.get("name"):
         first, last = split_full_name(str(raw["name"]))
     person.first_name = normalise_name(first)
     person.last_name = normalise_name(last, surname=True)

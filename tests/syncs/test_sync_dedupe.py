@@ -57,3 +57,32 @@ def test_a_likely_duplicate_is_held_then_released_once_reviewed(world, crm_a):
     released = release_review(held, {}, actor="staff@example.com")
     assert run(released, crm).status == JobStatus.SYNCED  # not held a second time
     assert len(crm.contacts) == 2
+
+
+def test_it_writes_the_clean_name_and_keeps_the_raw_text_in_the_event(world, crm_a):
+    crm = MemoryCrm()
+    job = run(lead_job(world.client_a, name="Hallo, ich bin Frau Dr. Gabi Weber!"), crm)
+    assert job.status == JobStatus.SYNCED, job.last_error
+    (contact,) = crm.contacts.values()
+    assert (contact.fields["first_name"], contact.fields["last_name"]) == ("Gabi", "Weber")
+    assert job.event.payload["name"] == "Hallo, ich bin Frau Dr. Gabi Weber!"
+    person = Person.objects.get(client=world.client_a)
+    assert (person.first_name, person.last_name, person.norm_first) == ("Gabi", "Weber", "gabi")
+
+
+def test_a_junior_and_a_senior_on_one_landline_are_not_one_person(world, crm_a):
+    crm = MemoryCrm()
+    run(lead_job(world.client_a, name="John Smith Sr.", email="", phone="+1 415 555 0100"), crm)
+    junior = run(
+        lead_job(
+            world.client_a,
+            name="John Smith Jr.",
+            email="",
+            phone="(415) 555-0100",
+            chatbot_session_id="sess-2",
+        ),
+        crm,
+    )
+    assert junior.status == JobStatus.SYNCED
+    people = Person.objects.filter(client=world.client_a).order_by("id")
+    assert [p.norm_generation for p in people] == ["sr", "jr"]
