@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
@@ -18,88 +18,15 @@ from django.utils import timezone
 
 from connectors.emulators import sql
 from connectors.emulators.crm import common
+from connectors.emulators.crm import hubspot_properties as props_
 from connectors.emulators.crm.models import EmuAccount, EmuRecord
 
 VENDOR = "hubspot"
 SEARCH_CAP = 10_000  # documented: search pages stop at 10,000 results
 OBJECT_TYPES = ("contacts", "deals", "notes")
-LIFECYCLE_STAGES = (
-    "subscriber",
-    "lead",
-    "marketingqualifiedlead",
-    "salesqualifiedlead",
-    "opportunity",
-    "customer",
-    "evangelist",
-    "other",
-)
-DEAL_STAGES = (
-    "appointmentscheduled",
-    "qualifiedtobuy",
-    "presentationscheduled",
-    "decisionmakerboughtin",
-    "contractsent",
-    "closedwon",
-    "closedlost",
-)
-# (name, label, type, fieldType, hubspotDefined). The ai_* and switchboard_tags properties
-# stand for the custom properties a portal gets when it is connected.
-PROPERTIES: dict[str, tuple[tuple[str, str, str, str, bool], ...]] = {
-    "contacts": (
-        ("email", "Email", "string", "text", True),
-        ("firstname", "First Name", "string", "text", True),
-        ("lastname", "Last Name", "string", "text", True),
-        ("phone", "Phone Number", "string", "phonenumber", True),
-        ("mobilephone", "Mobile Phone Number", "string", "phonenumber", True),
-        ("company", "Company Name", "string", "text", True),
-        ("jobtitle", "Job Title", "string", "text", True),
-        ("lifecyclestage", "Lifecycle Stage", "enumeration", "radio", True),
-        ("hs_lead_status", "Lead Status", "enumeration", "radio", True),
-        ("ai_lead_score", "AI lead score", "number", "number", False),
-        ("ai_intent", "AI intent", "string", "text", False),
-        ("ai_summary", "AI conversation summary", "string", "textarea", False),
-        ("ai_source_tag", "Source tag", "string", "text", False),
-        ("ai_chatbot_vendor", "Chatbot vendor", "string", "text", False),
-        ("ai_session_id", "Chatbot session id", "string", "text", False),
-        ("switchboard_tags", "Follow-up tags", "enumeration", "checkbox", False),
-    ),
-    "deals": (
-        ("dealname", "Deal Name", "string", "text", True),
-        ("dealstage", "Deal Stage", "enumeration", "radio", True),
-        ("pipeline", "Pipeline", "enumeration", "select", True),
-        ("amount", "Amount", "number", "number", True),
-        ("closedate", "Close Date", "datetime", "date", True),
-        ("ai_source_tag", "Source tag", "string", "text", False),
-    ),
-    "notes": (
-        ("hs_timestamp", "Activity date", "datetime", "date", True),
-        ("hs_note_body", "Note body", "string", "html", True),
-    ),
-}
-READ_ONLY = ("hs_object_id", "createdate", "lastmodifieddate")
 UPSERT_BATCH = 100
-# Property types and the field types HubSpot accepts for each (properties API reference).
-FIELD_TYPES = {
-    "string": ("text", "textarea", "phonenumber", "html", "file"),
-    "number": ("number", "calculation_equation"),
-    "enumeration": ("booleancheckbox", "checkbox", "radio", "select"),
-    "bool": ("booleancheckbox",),
-    "date": ("date",),
-    "datetime": ("date",),
-}
 # v4 "default" associations: the HubSpot-defined type from one object type to the other.
 DEFAULT_ASSOCIATION = {("deals", "contacts"): 3, ("notes", "contacts"): 202}
-
-
-class Property(NamedTuple):
-    name: str
-    label: str
-    type: str
-    field_type: str
-    builtin: bool
-    unique: bool = False
-
-
 DEFAULT_PROPERTIES = {"contacts": ("email", "firstname", "lastname"), "deals": ("dealname",)}
 
 
@@ -148,33 +75,14 @@ STYLE = common.Style(
 )
 
 
-def _catalogue(account_id: str, object_type: str) -> dict[str, Property]:
-    """The account's properties: HubSpot's own plus custom ones (added through the control API
-    or by ``POST /crm/v3/properties/{type}``)."""
-    props = {p[0]: Property(*p) for p in PROPERTIES.get(object_type, ())}
-    config = common.account_row(VENDOR, account_id).config
-    for extra in config.get("custom_fields", {}).get(object_type, []):
-        props[extra["name"]] = Property(
-            extra["name"],
-            extra["label"],
-            extra.get("type", "string"),
-            extra.get("field_type", "text"),
-            False,
-            bool(extra.get("unique")),
-        )
-    return props
+def _bad_values(account_id: str, object_type: str, raw: dict[str, Any]) -> HttpResponse | None:
+    """HubSpot's 400 for property values it would refuse (``hubspot_properties.invalid``)."""
+    problem = props_.invalid(account_id, object_type, raw)
+    return None if problem is None else _error(400, problem, "VALIDATION_ERROR")
 
 
-def _invalid_properties(account_id: str, object_type: str, props: dict[str, Any]) -> str | None:
-    known = _catalogue(account_id, object_type)
-    for name, value in props.items():
-        if name not in known or name in READ_ONLY:
-            return f'Property "{name}" does not exist'
-        if name == "lifecyclestage" and value not in ("", *LIFECYCLE_STAGES):
-            return f"{value} was not one of the allowed options"
-        if name == "dealstage" and value not in DEAL_STAGES:
-            return f"{value} was not one of the allowed options"
-    return None
+def _values(raw: dict[str, Any]) -> dict[str, str]:
+    return {k: props_.text_of(v) for k, v in raw.items()}
 
 
 def _serialise(record: EmuRecord, wanted: list[str] | None) -> dict[str, Any]:
@@ -233,9 +141,9 @@ def _create(request: HttpRequest, account_id: str, object_type: str) -> HttpResp
     body = common.body_json(request)
     if not isinstance(body, dict) or not isinstance(body.get("properties"), dict):
         return _error(400, "Invalid input JSON on line 1", "VALIDATION_ERROR")
-    props = {k: "" if v is None else str(v) for k, v in body["properties"].items()}
-    if (problem := _invalid_properties(account_id, object_type, props)) is not None:
-        return _error(400, f"Property values were not valid: {problem}", "VALIDATION_ERROR")
+    if (refused := _bad_values(account_id, object_type, body["properties"])) is not None:
+        return refused
+    props = _values(body["properties"])
     if object_type == "notes" and not props.get("hs_timestamp"):
         return _error(400, "hs_timestamp is required", "VALIDATION_ERROR")
     if object_type == "contacts" and (dup := _existing_contact(account_id, props.get("email", ""))):
@@ -307,9 +215,9 @@ def _update(request: HttpRequest, account_id: str, record: EmuRecord) -> HttpRes
     body = common.body_json(request)
     if not isinstance(body, dict) or not isinstance(body.get("properties"), dict):
         return _error(400, "Invalid input JSON on line 1", "VALIDATION_ERROR")
-    props = {k: "" if v is None else str(v) for k, v in body["properties"].items()}
-    if (problem := _invalid_properties(account_id, record.object_type, props)) is not None:
-        return _error(400, f"Property values were not valid: {problem}", "VALIDATION_ERROR")
+    if (refused := _bad_values(account_id, record.object_type, body["properties"])) is not None:
+        return refused
+    props = _values(body["properties"])
     email = props.get("email")
     if email and (dup := _existing_contact(account_id, email, exclude=record.ext_id)):
         return _error(409, f"Contact already exists. Existing ID: {dup}", "CONFLICT")
@@ -499,26 +407,6 @@ def batch_read(request: HttpRequest, account_id: str, object_type: str) -> HttpR
     return common.json_response(result, 207)
 
 
-def _property_json(prop: Property) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": prop.name,
-        "label": prop.label,
-        "type": prop.type,
-        "fieldType": prop.field_type,
-        "groupName": "contactinformation" if prop.builtin else "switchboard",
-        "hidden": False,
-        "calculated": False,
-        "formField": True,
-        "hasUniqueValue": prop.unique,
-        "options": [],
-    }
-    if prop.builtin:
-        body["hubspotDefined"] = True
-    if prop.name == "lifecyclestage":
-        body["options"] = [{"label": s, "value": s} for s in LIFECYCLE_STAGES]
-    return body
-
-
 @common.endpoint(STYLE)
 def properties(request: HttpRequest, account_id: str, object_type: str) -> HttpResponse:
     """``GET`` lists an object type's properties; ``POST`` creates one (each needs its
@@ -529,7 +417,7 @@ def properties(request: HttpRequest, account_id: str, object_type: str) -> HttpR
         return _create_property(request, account_id, object_type)
     if (refused := _missing_scope(account_id, object_type, "read")) is not None:
         return refused
-    results = [_property_json(p) for p in _catalogue(account_id, object_type).values()]
+    results = [props_.as_json(p) for p in props_.catalogue(account_id, object_type).values()]
     return common.json_response({"results": results})
 
 
@@ -537,12 +425,17 @@ def properties(request: HttpRequest, account_id: str, object_type: str) -> HttpR
 def one_property(
     request: HttpRequest, account_id: str, object_type: str, name: str
 ) -> HttpResponse:
-    if (refused := _missing_scope(account_id, object_type, "read")) is not None:
+    """``GET`` reads one property; ``PATCH`` changes a custom one (label, description, group,
+    options: a new ``options`` list replaces the old one whole, as at HubSpot)."""
+    access = "write" if request.method == "PATCH" else "read"
+    if (refused := _missing_scope(account_id, object_type, access)) is not None:
         return refused
-    prop = _catalogue(account_id, object_type).get(name)
+    prop = props_.catalogue(account_id, object_type).get(name)
     if prop is None:
         return _error(404, f"Unable to find property {name}", "OBJECT_NOT_FOUND")
-    return common.json_response(_property_json(prop))
+    if request.method == "PATCH":
+        return _update_property(request, account_id, object_type, name, prop)
+    return common.json_response(props_.as_json(prop))
 
 
 def _missing_scope(account_id: str, object_type: str, access: str) -> HttpResponse | None:
@@ -564,6 +457,26 @@ def _missing_scope(account_id: str, object_type: str, access: str) -> HttpRespon
     )  # fmt: skip
 
 
+def _options(raw: Any) -> list[dict[str, Any]] | None:
+    """A property's options as stored, or None when one lacks its label or value (HubSpot's
+    ``OptionInput`` requires ``label``, ``value``, ``hidden`` and ``displayOrder``; the last
+    two default when missing, as HubSpot's own answers show them)."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        return None
+    options = []
+    for i, option in enumerate(raw):
+        if not isinstance(option, dict) or not all(
+            isinstance(option.get(k), str) and option.get(k) for k in ("label", "value")
+        ):
+            return None
+        options.append({"label": option["label"], "value": option["value"],
+                        "hidden": bool(option.get("hidden")),
+                        "displayOrder": option.get("displayOrder", i)})  # fmt: skip
+    return options
+
+
 def _create_property(request: HttpRequest, account_id: str, object_type: str) -> HttpResponse:
     if (refused := _missing_scope(account_id, object_type, "write")) is not None:
         return refused
@@ -574,23 +487,57 @@ def _create_property(request: HttpRequest, account_id: str, object_type: str) ->
     name = body["name"]
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,99}", name):
         return _error(400, f"Property name {name!r} is not valid", "VALIDATION_ERROR")
-    if body["fieldType"] not in FIELD_TYPES.get(body["type"], ()):
+    if body["fieldType"] not in props_.FIELD_TYPES.get(body["type"], ()):
         return _error(400, f"fieldType {body['fieldType']} is not valid for type {body['type']}",
                       "VALIDATION_ERROR")  # fmt: skip
+    options = _options(body.get("options"))
+    if options is None:
+        return _error(400, "Invalid input: each option needs a label and a value",
+                      "VALIDATION_ERROR")  # fmt: skip
+    now = common.iso(timezone.now())
+    stored = {
+        "name": name, "label": body["label"], "type": body["type"],
+        "field_type": body["fieldType"], "group": body["groupName"],
+        "description": str(body.get("description") or ""), "options": options,
+        "unique": bool(body.get("hasUniqueValue")), "created_at": now, "updated_at": now,
+    }  # fmt: skip
     with transaction.atomic():
         row = EmuAccount.objects.select_for_update().get(vendor=VENDOR, account_id=account_id)
-        taken = {p[0] for p in PROPERTIES.get(object_type, ())}
+        taken = {p.name for p in props_.STANDARD.get(object_type, ())}
         custom = row.config.setdefault("custom_fields", {}).setdefault(object_type, [])
         if name in taken or any(f["name"] == name for f in custom):
             return _error(409, f"Property named '{name}' already exists.", "OBJECT_ALREADY_EXISTS")
-        custom.append({
-            "name": name, "label": body["label"], "type": body["type"],
-            "field_type": body["fieldType"], "unique": bool(body.get("hasUniqueValue")),
-        })  # fmt: skip
+        custom.append(stored)
         row.save(update_fields=["config"])
-    prop = Property(name, body["label"], body["type"], body["fieldType"], False,
-                    bool(body.get("hasUniqueValue")))  # fmt: skip
-    return common.json_response(_property_json(prop), 201)
+    return common.json_response(props_.as_json(props_.custom_property(stored)), 201)
+
+
+def _update_property(
+    request: HttpRequest, account_id: str, object_type: str, name: str, prop: Any
+) -> HttpResponse:
+    body = common.body_json(request)
+    if not isinstance(body, dict):
+        return _error(400, "Invalid input JSON on line 1", "VALIDATION_ERROR")
+    if prop.builtin:
+        return _error(400, f"{name} is a HubSpot defined property; its definition is read only",
+                      "VALIDATION_ERROR")  # fmt: skip
+    options = _options(body["options"]) if "options" in body else None
+    if "options" in body and options is None:
+        return _error(400, "Invalid input: each option needs a label and a value",
+                      "VALIDATION_ERROR")  # fmt: skip
+    with transaction.atomic():
+        row = EmuAccount.objects.select_for_update().get(vendor=VENDOR, account_id=account_id)
+        custom = row.config.setdefault("custom_fields", {}).setdefault(object_type, [])
+        stored = next(f for f in custom if f["name"] == name)
+        for key, field in (("label", "label"), ("description", "description"),
+                           ("groupName", "group")):  # fmt: skip
+            if isinstance(body.get(key), str):
+                stored[field] = body[key]
+        if options is not None:
+            stored["options"] = options
+        stored["updated_at"] = common.iso(timezone.now())
+        row.save(update_fields=["config"])
+    return common.json_response(props_.as_json(props_.custom_property(stored)))
 
 
 @common.endpoint(STYLE)
@@ -604,7 +551,7 @@ def batch_upsert(request: HttpRequest, account_id: str, object_type: str) -> Htt
         return _error(400, "Invalid input JSON on line 1", "VALIDATION_ERROR")
     if len(inputs) > UPSERT_BATCH:
         return _error(400, f"Batch size must be at most {UPSERT_BATCH}", "VALIDATION_ERROR")
-    catalogue = _catalogue(account_id, object_type)
+    catalogue = props_.catalogue(account_id, object_type)
     for item in inputs:
         if not isinstance(item, dict) or not isinstance(item.get("properties"), dict):
             return _error(400, "Invalid input JSON on line 1", "VALIDATION_ERROR")
@@ -612,9 +559,8 @@ def batch_upsert(request: HttpRequest, account_id: str, object_type: str) -> Htt
         if prop is None or not prop.unique or not str(item.get("id", "")):
             return _error(400, f"idProperty {item.get('idProperty')!r} is not a unique-value "
                           "property", "VALIDATION_ERROR")  # fmt: skip
-        props = {k: "" if v is None else str(v) for k, v in item["properties"].items()}
-        if (problem := _invalid_properties(account_id, object_type, props)) is not None:
-            return _error(400, f"Property values were not valid: {problem}", "VALIDATION_ERROR")
+        if (refused := _bad_values(account_id, object_type, item["properties"])) is not None:
+            return refused
     started = common.iso(timezone.now())
     results = []
     with transaction.atomic():
@@ -628,7 +574,7 @@ def batch_upsert(request: HttpRequest, account_id: str, object_type: str) -> Htt
 
 def _upsert_one(account_id: str, object_type: str, item: dict[str, Any]) -> dict[str, Any]:
     key_name, key = str(item["idProperty"]), str(item["id"])
-    props = {k: "" if v is None else str(v) for k, v in item["properties"].items()}
+    props = _values(item["properties"])
     props[key_name] = key
     record = (
         common.records_of(VENDOR, account_id, object_type)
@@ -678,11 +624,25 @@ def default_association(
 
 @common.endpoint(STYLE)
 def pipelines(request: HttpRequest, account_id: str) -> HttpResponse:
+    """The default deal pipeline, with every field HubSpot's ``Pipeline`` and
+    ``PipelineStage`` models require (``createdAt``, ``updatedAt``, ``archived``, stage
+    ``metadata``)."""
+    made = props_.CREATED
     stages = [
-        {"id": s, "label": s, "displayOrder": i, "archived": False}
-        for i, s in enumerate(DEAL_STAGES)
+        {
+            "id": s,
+            "label": s,
+            "displayOrder": i,
+            "metadata": {"isClosed": str(s.startswith("closed")).lower()},
+            "createdAt": made,
+            "updatedAt": made,
+            "archived": False,
+            "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT",
+        }
+        for i, s in enumerate(props_.DEAL_STAGES)
     ]
-    pipeline = {"id": "default", "label": "Sales Pipeline", "displayOrder": 0, "stages": stages}
+    pipeline = {"id": "default", "label": "Sales Pipeline", "displayOrder": 0, "stages": stages,
+                "createdAt": made, "updatedAt": made, "archived": False}  # fmt: skip
     return common.json_response({"results": [pipeline]})
 
 
