@@ -232,18 +232,26 @@ def _token_set(
                 permanent=True,
             )
     refresh_name = "refresh_token_expiration" if oauth.expiry_field.endswith("_expiration") else ""
-    scopes = data.get("scope") or ""
     return TokenSet(
         access_token=access,
         refresh_token=str(data.get("refresh_token") or previous_refresh),
         expires_at=_expiry(oauth, data, oauth.expiry_field) if oauth.expiry_field else None,
         refresh_expires_at=_expiry(oauth, data, refresh_name) if refresh_name else None,
-        scopes=tuple(re.split(r"[ ,]+", scopes.strip()))
-        if isinstance(scopes, str) and scopes
-        else oauth.scopes,
+        scopes=_granted(data) or oauth.scopes,
         settings=found,
         account_id=_account_id(spec, data, {**tenant, **found}, access),
     )
+
+
+def _granted(data: dict) -> tuple[str, ...]:
+    """The scopes the token answer says were granted: OAuth's ``scope`` string, or HubSpot's
+    ``scopes`` list (which, unlike the scopes we asked for, tells which optional scopes the
+    portal granted). Empty when the answer names none."""
+    listed = data.get("scopes")
+    if isinstance(listed, list):
+        return tuple(str(x) for x in listed if x)
+    scope = data.get("scope")
+    return tuple(re.split(r"[ ,]+", scope.strip())) if isinstance(scope, str) and scope else ()
 
 
 def _account_id(spec: ProviderSpec, data: dict, tenant: dict[str, str], access: str) -> str:

@@ -18,6 +18,7 @@ from connectors.emulators import control
 from connectors.emulators.auth import account_for_token, new_token
 from connectors.emulators.models import EmulatorGrant, EmulatorToken, digest
 from connectors.emulators.oauth_views import _app, _revoke_token
+from connectors.emulators.vendors import HUBSPOT_USER_ID, hub_id
 
 
 @csrf_exempt
@@ -40,12 +41,17 @@ def hubspot_access_token_info(request: HttpRequest, token: str) -> JsonResponse:
             {"status": "error", "message": "Token not found", "category": "NOT_FOUND"}, status=404
         )
     left = int((row.expires_at - timezone.now()).total_seconds()) if row.expires_at else 0
+    # HubSpot's AccessTokenInfoResponse: hub_id and user_id are numbers, scopes a list.
     return JsonResponse(
         {
             "token": token,
-            "hub_id": row.grant.account_id,
+            "user": "owner@example.com",
+            "hub_domain": f"{row.grant.account_id}.hubspot.com",
+            "scopes": row.grant.scopes.split() if isinstance(row.grant.scopes, str) else [],
+            "hub_id": hub_id(row.grant.account_id),
             "app_id": 1,
             "expires_in": left,
+            "user_id": HUBSPOT_USER_ID,
             "token_type": "access",
         }
     )

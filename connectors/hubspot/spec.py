@@ -26,10 +26,16 @@ SPEC = ProviderSpec(
             "crm.schemas.contacts.read",
         ),
         # Optional: let us read and add the unique deal property that makes a deal create
-        # idempotent (connectors.hubspot.client.WRITE_KEY_PROPERTY); without them deals are
-        # plain creates. HubSpot's optional_scope is space-separated, like scope.
+        # idempotent (connectors.hubspot.client.WRITE_KEY_PROPERTY; without them deals are
+        # plain creates), and add Switchboard's contact properties and tag options
+        # (connectors.hubspot.properties; without it only what the portal has is written).
+        # HubSpot's optional_scope is space-separated, like scope; the token answer's
+        # ``scopes`` list says which were granted (kept in Connection.scopes).
         extra_authorize_params=(
-            ("optional_scope", "crm.schemas.deals.read crm.schemas.deals.write"),
+            (
+                "optional_scope",
+                "crm.schemas.deals.read crm.schemas.deals.write crm.schemas.contacts.write",
+            ),
         ),
         # The portal id: GET /oauth/v1/access-tokens/{token} -> hub_id (token info endpoint)
         account_id_from="token-info:hub_id",
