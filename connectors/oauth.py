@@ -264,10 +264,20 @@ def _account_id(spec: ProviderSpec, data: dict, tenant: dict[str, str], access: 
     if kind == "salesforce-id":  # https://login.salesforce.com/id/<org id>/<user id>
         parts = str(data.get("id", "")).rstrip("/").split("/")
         return parts[-2] if len(parts) >= 2 else ""
-    if kind == "token-info":  # HubSpot: GET /oauth/v1/access-tokens/{token} -> hub_id
-        url = vendor_url(spec.slug, f"{spec.api_base}/oauth/v1/access-tokens/{access}")
-        return str(_parse(spec, _send("GET", url), refreshing=False).get(name, ""))
+    if kind == "introspect":  # HubSpot 2026-03: POST the token in a form -> hub_id
+        return str(introspect(spec, access).get(name, ""))
     return ""
+
+
+def introspect(spec: ProviderSpec, access: str) -> dict:
+    """What the vendor says about an access token (RFC 7662-style; HubSpot: ``hub_id``,
+    ``user_id``, ``scopes``). The token and the client's credentials go in the form body,
+    never in the URL: the reason HubSpot retired its path-based v1 call."""
+    client_id, secret = credentials(spec.slug)
+    url = vendor_url(spec.slug, _oauth(spec).introspect_url)
+    form = {"token": access, "token_type_hint": "access_token", "client_id": client_id,
+            "client_secret": secret}  # fmt: skip
+    return _parse(spec, _send("POST", url, data=form), refreshing=False)
 
 
 def revoke(slug: str, *, access_token: str, refresh_token: str, tenant: dict[str, str]) -> bool:
@@ -278,8 +288,11 @@ def revoke(slug: str, *, access_token: str, refresh_token: str, tenant: dict[str
         return False
     client_id, secret = credentials(slug)
     url = _url(spec, oauth.revoke_url, {**tenant, "token": refresh_token or access_token})
-    if oauth.revoke_style == "hubspot":
-        response = _send("DELETE", url)
+    if oauth.revoke_style == "form-credentials":
+        hint = "refresh_token" if refresh_token else "access_token"
+        form = {"token": refresh_token or access_token, "token_type_hint": hint,
+                "client_id": client_id, "client_secret": secret}  # fmt: skip
+        response = _send("POST", url, data=form)
     elif oauth.revoke_style == "square":
         headers = {"Authorization": f"Client {secret}"}
         response = _send(

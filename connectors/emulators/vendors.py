@@ -42,7 +42,7 @@ def hub_id(account_id: str) -> int:
 PROFILES: dict[str, VendorProfile] = {
     p.slug: p
     for p in (
-        VendorProfile("hubspot", "oauth/authorize", "oauth/v1/token", access_lifetime_s=1800),
+        VendorProfile("hubspot", "oauth/authorize", "oauth/2026-03/token", access_lifetime_s=1800),
         VendorProfile(
             "salesforce",
             "services/oauth2/authorize",

@@ -34,7 +34,12 @@ LIFECYCLE_STAGES = (
 # HubSpot-defined association type ids (VENDORS.md): note→contact 202, deal→contact 3.
 NOTE_TO_CONTACT = 202
 DEAL_TO_CONTACT = 3
-ASSOCIATIONS_PAGE = 500  # the v4 associations list's page limit
+ASSOCIATIONS_PAGE = 500  # the associations list's page limit
+# The associations API, dated: /crm/v4/ loses support on 30 March 2027 (developer changelog
+# "Deprecating support for HubSpot v4 APIs", quoted in HubSpot/hubspot-api-python#495; read
+# 2026-12-04). Its 2026-03 paths take the same calls and answer in the same shapes (API
+# reference "latest", crm/objects/2026-03/.../associations; docs/vendors/hubspot.md).
+ASSOCIATIONS = "/crm/objects/2026-03"
 BATCH_READ = 100  # ids per batch read
 # A deal property with unique values, set to a key per job: a deal is upserted by it, so a
 # create repeated by a re-run lands on the same deal (HubSpot enforces the uniqueness).
@@ -303,7 +308,7 @@ class HubSpotClient:
         if contact_id:
             self.http.request(
                 "PUT",
-                f"/crm/v4/objects/deals/{deal_id}/associations/default/contacts/{contact_id}",
+                f"{ASSOCIATIONS}/deals/{deal_id}/associations/default/contacts/{contact_id}",
             )
         existed = results[0].get("new") is False
         return CrmRecord(id=deal_id, object_type="deal", fields=props, existed=existed)
@@ -385,9 +390,9 @@ class HubSpotClient:
 
     def _associated(self, object_type: str, contact_id: str, props: list[str]) -> list[dict]:
         """The contact's associated records of ``object_type``, oldest first: their ids from
-        the v4 associations list (paged by ``after``), then the records by batch read."""
+        the associations list (paged by ``after``), then the records by batch read."""
         ids: list[str] = []
-        path = f"/crm/v4/objects/contacts/{contact_id}/associations/{object_type}"
+        path = f"{ASSOCIATIONS}/contacts/{contact_id}/associations/{object_type}"
         params: dict[str, Any] = {"limit": ASSOCIATIONS_PAGE}
         while True:
             data = s.obj(self.http.request("GET", path, params=params).json())

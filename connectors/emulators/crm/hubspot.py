@@ -20,6 +20,7 @@ from connectors.emulators import sql
 from connectors.emulators.crm import common
 from connectors.emulators.crm import hubspot_properties as props_
 from connectors.emulators.crm.models import EmuAccount, EmuRecord
+from connectors.emulators.hubspot_oauth import V4_ASSOCIATIONS_SUNSET, until
 
 VENDOR = "hubspot"
 SEARCH_CAP = 10_000  # documented: search pages stop at 10,000 results
@@ -646,6 +647,10 @@ def pipelines(request: HttpRequest, account_id: str) -> HttpResponse:
     return common.json_response({"results": [pipeline]})
 
 
+# The associations API under both names until v4's end of support (30 March 2027, HubSpot
+# developer changelog "Deprecating support for HubSpot v4 APIs"): the dated 2026-03 paths
+# answer as v4 did; from that day the v4 ones answer as retired.
+_v4 = until(V4_ASSOCIATIONS_SUNSET)
 urlpatterns = [
     path("hubspot/crm/v3/objects/<str:object_type>", objects),
     path("hubspot/crm/v3/objects/<str:object_type>/search", search),
@@ -654,10 +659,19 @@ urlpatterns = [
     path(
         "hubspot/crm/v4/objects/<str:from_type>/<str:record_id>/associations/default"
         "/<str:to_type>/<str:to_id>",
-        default_association,
+        _v4(default_association),
     ),
     path(
         "hubspot/crm/v4/objects/<str:from_type>/<str:record_id>/associations/<str:to_type>",
+        _v4(associations),
+    ),
+    path(
+        "hubspot/crm/objects/2026-03/<str:from_type>/<str:record_id>/associations/default"
+        "/<str:to_type>/<str:to_id>",
+        default_association,
+    ),
+    path(
+        "hubspot/crm/objects/2026-03/<str:from_type>/<str:record_id>/associations/<str:to_type>",
         associations,
     ),
     path("hubspot/crm/v3/objects/<str:object_type>/<str:record_id>", one_object),

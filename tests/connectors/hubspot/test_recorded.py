@@ -187,7 +187,7 @@ def test_it_hands_the_rate_limit_wait_back(recorded):
 @responses.activate
 def test_it_finds_a_deal_through_the_contacts_associations(recorded):
     portal()
-    replay(responses, "GET", f"{API}/crm/v4/objects/contacts/51/associations/deals", V,
+    replay(responses, "GET", f"{API}/crm/objects/2026-03/contacts/51/associations/deals", V,
            "associations_deals_200")  # fmt: skip
     replay(responses, "POST", f"{API}/crm/v3/objects/deals/batch/read", V, "batch_read_deals_207")
     found = build(recorded(V)).find_deal(
@@ -201,7 +201,7 @@ def test_it_finds_a_deal_through_the_contacts_associations(recorded):
 @responses.activate
 def test_it_reads_no_deals_when_the_contact_has_none(recorded):
     portal()
-    replay(responses, "GET", f"{API}/crm/v4/objects/contacts/51/associations/deals", V,
+    replay(responses, "GET", f"{API}/crm/objects/2026-03/contacts/51/associations/deals", V,
            "associations_deals_200_empty")  # fmt: skip
     assert build(recorded(V)).find_deal(contact_id="51", name="x (booking)") is None
     assert len(vendor_calls()) == 1
@@ -210,7 +210,7 @@ def test_it_reads_no_deals_when_the_contact_has_none(recorded):
 @responses.activate
 def test_it_does_not_take_a_deal_with_another_source_tag(recorded):
     portal()
-    replay(responses, "GET", f"{API}/crm/v4/objects/contacts/51/associations/deals", V,
+    replay(responses, "GET", f"{API}/crm/objects/2026-03/contacts/51/associations/deals", V,
            "associations_deals_200")  # fmt: skip
     replay(responses, "POST", f"{API}/crm/v3/objects/deals/batch/read", V, "batch_read_deals_207")
     crm = build(recorded(V))
@@ -220,7 +220,7 @@ def test_it_does_not_take_a_deal_with_another_source_tag(recorded):
 @responses.activate
 def test_it_finds_the_contacts_note_with_the_same_body(recorded):
     for _ in range(2):
-        replay(responses, "GET", f"{API}/crm/v4/objects/contacts/51/associations/notes", V,
+        replay(responses, "GET", f"{API}/crm/objects/2026-03/contacts/51/associations/notes", V,
                "associations_notes_200")  # fmt: skip
         replay(responses, "POST", f"{API}/crm/v3/objects/notes/batch/read", V,
                "batch_read_notes_200")  # fmt: skip
@@ -232,7 +232,7 @@ def test_it_finds_the_contacts_note_with_the_same_body(recorded):
 # --- deals created idempotently: upsert by a unique write key ------------------------------------
 DEAL_PROPERTY = f"{API}/crm/v3/properties/deals/switchboard_write_key"
 UPSERT = f"{API}/crm/v3/objects/deals/batch/upsert"
-ASSOCIATE = f"{API}/crm/v4/objects/deals/18431/associations/default/contacts/51"
+ASSOCIATE = f"{API}/crm/objects/2026-03/deals/18431/associations/default/contacts/51"
 KEY = "sb-6f1c8f9e-2d3b-4c5a-9e7f-0a1b2c3d4e5f-7"
 
 
