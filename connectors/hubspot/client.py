@@ -405,6 +405,7 @@ class HubSpotClient:
         for start in range(0, len(ids), BATCH_READ):
             body = {
                 "properties": props,
+                "propertiesWithHistory": [],  # required by HubSpot's BatchReadInput schema
                 "inputs": [{"id": i} for i in ids[start : start + BATCH_READ]],
             }
             response = self.http.request(

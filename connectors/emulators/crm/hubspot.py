@@ -121,10 +121,38 @@ def _existing_contact(account_id: str, email: str, exclude: str = "") -> str | N
     return row[0] if row else None
 
 
+def _wanted(request: HttpRequest) -> list[str]:
+    """The properties a read asks for: ``properties`` may be repeated (HubSpot's SDK sends
+    ``?properties=a&properties=b``) and each may hold a comma-separated list."""
+    names = [n for v in request.GET.getlist("properties") for n in v.split(",")]
+    return [n for n in dict.fromkeys(names) if n]
+
+
+ASSOCIATION_CATEGORIES = ("HUBSPOT_DEFINED", "USER_DEFINED", "INTEGRATOR_DEFINED")
+
+
+def _association_ok(item: Any) -> bool:
+    """HubSpot's ``PublicAssociationsForObject``: ``to.id`` and ``types``, each type with an
+    ``associationCategory`` of its enumeration and an integer ``associationTypeId``."""
+    if not isinstance(item, dict) or not isinstance(item.get("to"), dict):
+        return False
+    types = item.get("types")
+    return bool(types) and isinstance(types, list) and all(
+        isinstance(t, dict) and t.get("associationCategory") in ASSOCIATION_CATEGORIES
+        and isinstance(t.get("associationTypeId"), int) and not isinstance(
+            t.get("associationTypeId"), bool)
+        for t in types
+    )  # fmt: skip
+
+
 def _associations(account_id: str, raw: Any) -> list[dict[str, Any]] | None:
     links = []
     q = connection.ops.quote_name
+    if raw is not None and not isinstance(raw, list):
+        return None
     for item in raw or []:
+        if not _association_ok(item):
+            return None
         to_id = str((item.get("to") or {}).get("id", ""))
         target = sql.fetchone(
             f"SELECT 1 FROM {sql.table(EmuRecord)} WHERE {q('vendor')} = %s"  # noqa: S608 -- names quoted from the model
@@ -170,7 +198,7 @@ def _create(request: HttpRequest, account_id: str, object_type: str) -> HttpResp
 def _list(request: HttpRequest, account_id: str, object_type: str) -> HttpResponse:
     limit = min(int(request.GET.get("limit", "10") or 10), 100)
     after = int(request.GET.get("after", "0") or 0)
-    wanted = [p for p in request.GET.get("properties", "").split(",") if p]
+    wanted = _wanted(request)
     rows = list(
         common.records_of(VENDOR, account_id, object_type).filter(pk__gt=after)[: limit + 1]
     )
@@ -202,7 +230,7 @@ def one_object(
             return HttpResponse(status=204)  # archiving is idempotent at HubSpot
         return _error(404, "resource not found", "OBJECT_NOT_FOUND")
     if request.method == "GET":
-        wanted = [p for p in request.GET.get("properties", "").split(",") if p]
+        wanted = _wanted(request)
         return common.json_response(_serialise(record, wanted))
     if request.method == "DELETE":
         record.delete()
@@ -314,11 +342,42 @@ def _candidates(account_id: str, object_type: str, groups: list[list[dict[str, A
         )
 
 
+OPERATORS = (
+    "EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN", "HAS_PROPERTY",
+    "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN",
+)  # fmt: skip
+
+
+def _bad_search(body: dict[str, Any]) -> str | None:
+    """What HubSpot's ``PublicObjectSearchRequest`` refuses: a filter group without
+    ``filters``, a filter without ``propertyName`` or with an operator not in its enumeration,
+    a ``limit`` or ``after`` that is not a number."""
+    for key in ("limit", "after"):
+        value = body.get(key)
+        if value is not None and not (isinstance(value, int) or str(value).isdigit()):
+            return f"{key} must be a number"
+    groups = body.get("filterGroups", [])
+    if not isinstance(groups, list):
+        return "filterGroups must be a list"
+    for group in groups:
+        filters = group.get("filters") if isinstance(group, dict) else None
+        if not isinstance(filters, list):
+            return "each filter group needs its filters"
+        for flt in filters:
+            if not isinstance(flt, dict) or not isinstance(flt.get("propertyName"), str):
+                return "each filter needs a propertyName"
+            if flt.get("operator") not in OPERATORS:
+                return f"operator {flt.get('operator')!r} is not one of {', '.join(OPERATORS)}"
+    return None
+
+
 @common.endpoint(STYLE)
 def search(request: HttpRequest, account_id: str, object_type: str) -> HttpResponse:
     body = common.body_json(request)
     if request.method != "POST" or not isinstance(body, dict):
         return _error(400, "Invalid input JSON on line 1", "VALIDATION_ERROR")
+    if (problem := _bad_search(body)) is not None:
+        return _error(400, f"Invalid input: {problem}", "VALIDATION_ERROR")
     limit, after = int(body.get("limit", 10) or 10), int(body.get("after", 0) or 0)
     if limit > 200:
         return _error(400, "limit must be at most 200", "VALIDATION_ERROR")
@@ -383,6 +442,11 @@ def batch_read(request: HttpRequest, account_id: str, object_type: str) -> HttpR
     inputs = body.get("inputs") if isinstance(body, dict) else None
     if object_type not in OBJECT_TYPES or not isinstance(inputs, list):
         return _error(400, "Invalid input JSON on line 1", "VALIDATION_ERROR")
+    # BatchReadInputSimplePublicObjectId requires all three (HubSpot's spec, as its SDK has it).
+    lists = ("properties", "propertiesWithHistory")
+    if not all(isinstance(body.get(k), list) for k in lists):
+        return _error(400, "Invalid input: properties and propertiesWithHistory are required",
+                      "VALIDATION_ERROR")  # fmt: skip
     if len(inputs) > 100:
         return _error(400, "Batch size must be at most 100", "VALIDATION_ERROR")
     ids = [str((i or {}).get("id", "")) for i in inputs]
@@ -400,10 +464,11 @@ def batch_read(request: HttpRequest, account_id: str, object_type: str) -> HttpR
     if not missing:
         return common.json_response(result)
     result["numErrors"] = 1
+    # HubSpot's StandardError: status, category, message, errors, context, links (all required).
     result["errors"] = [{
         "status": "error", "category": "OBJECT_NOT_FOUND",
         "message": "Could not get some objects, they may be deleted or not exist.",
-        "context": {"ids": missing},
+        "context": {"ids": missing}, "errors": [], "links": {},
     }]  # fmt: skip
     return common.json_response(result, 207)
 

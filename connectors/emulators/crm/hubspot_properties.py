@@ -65,6 +65,7 @@ class Property(NamedTuple):
     created_at: str = CREATED
     updated_at: str = CREATED
     hidden_options: tuple[str, ...] = ()
+    option_labels: tuple[str, ...] = ()  # beside ``options``; HubSpot's own use the value
 
 
 def _std(name: str, label: str, type_: str, field_type: str, group: str,
@@ -125,6 +126,7 @@ def custom_property(extra: dict[str, Any]) -> Property:
         extra.get("created_at", CREATED),
         extra.get("updated_at", extra.get("created_at", CREATED)),
         tuple(o["value"] for o in extra.get("options", []) if o.get("hidden")),
+        tuple(o.get("label") or o["value"] for o in extra.get("options", [])),
     )
 
 
@@ -147,7 +149,12 @@ def as_json(prop: Property) -> dict[str, Any]:
         "description": prop.description,
         "groupName": prop.group,
         "options": [
-            {"label": v, "value": v, "displayOrder": i, "hidden": v in prop.hidden_options}
+            {
+                "label": (prop.option_labels or prop.options)[i],
+                "value": v,
+                "displayOrder": i,
+                "hidden": v in prop.hidden_options,
+            }
             for i, v in enumerate(prop.options)
         ],
         "displayOrder": -1,
