@@ -188,6 +188,7 @@ class OAuthSpec:
     extra_authorize_params: tuple[tuple[str, str], ...] = ()
     refresh_url: str = ""  # when refresh has its own endpoint (Clover)
     revoke_url: str = ""
+    introspect_url: str = ""  # RFC 7662-style token introspection (HubSpot: the portal id)
     refresh_rotates: bool = False  # single-use refresh tokens (Microsoft, Clover, Lightspeed X)
     expires_in_missing: bool = False  # Salesforce: no expires_in; refresh on INVALID_SESSION_ID
     # Where the expiry is in the token response: "expires_in" (seconds), "expires_at" (Square's
@@ -198,10 +199,12 @@ class OAuthSpec:
     # Token-response fields kept in Connection.settings (e.g. instance_url -> api_base).
     token_settings: tuple[tuple[str, str], ...] = ()
     # Where the vendor account id comes from: "token:<field>", "callback:<param>",
-    # "settings:<key>", "salesforce-id" (org id in the identity URL) or "" (not given).
+    # "settings:<key>", "salesforce-id" (org id in the identity URL), "introspect:<field>"
+    # (a field of the ``introspect_url`` answer) or "" (not given).
     account_id_from: str = ""
-    # How revocation is called: "" (cannot), "form" (POST token=...), "hubspot" (DELETE
-    # .../refresh-tokens/{token}), "square" (JSON, Authorization: Client <secret>).
+    # How revocation is called: "" (cannot), "form" (POST token=...), "form-credentials"
+    # (the same with client_id and client_secret in the form: HubSpot 2026-03), "square"
+    # (JSON, Authorization: Client <secret>).
     revoke_style: str = ""
     # Default values for URL placeholders before the callback tells the real one (Zoho DC).
     url_defaults: tuple[tuple[str, str], ...] = ()

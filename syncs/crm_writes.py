@@ -140,6 +140,8 @@ def write_contact(ctx: WriteContext) -> str:
     if not ctx.shadow:
         _ensure_fields(ctx)
     found = ctx.crm.find_contact(email=ctx.person.email, phone=ctx.person.phone)
+    if not ctx.shadow:
+        _ensure_fields(ctx, "contact")
     if found is None:
         return _create_contact(ctx)
     changes = {k: v for k, v in ctx.mapped.items() if found.fields.get(k) != v}
@@ -209,7 +211,7 @@ def _create_contact(ctx: WriteContext) -> str:
         return ""
     contact = CrmContact(**standard, extra=extra)
     if _tags_on_create(ctx):
-        values[TAGGED] = follow_up_tags(ctx)
+        values[TAGGED] = _create_tags(ctx)
         created = ctx.crm.create_contact(contact, source_tag=ctx.tag, tags=values[TAGGED])
     else:
         created = ctx.crm.create_contact(contact, source_tag=ctx.tag)
@@ -300,6 +302,7 @@ def write_deal(ctx: WriteContext, contact_id: str) -> None:
         found = ctx.crm.find_deal(contact_id=contact_id, name=name, source_tag=ctx.tag)
         deal = _not_owned(ctx, "deal", found)
     if deal is None:
+        _ensure_fields(ctx, "deal")
         _ensure_write_key(ctx)
         deal = ctx.crm.create_deal(
             contact_id=contact_id,
@@ -320,6 +323,22 @@ LIMITED_WRITE_KEY = {
     "hold a retried deal create to one deal. Make it require unique values (or delete it: "
     "Switchboard adds it again).",
 }
+
+
+def _ensure_fields(ctx: WriteContext, object_type: str) -> None:
+    """Let the CRM confirm the fields a write may name, adding Switchboard's own where the
+    grant allows (HubSpot: ``ensure_fields``): a write never names a field the CRM lacks,
+    since one unknown field refuses the whole write. Each property added, or refused for want
+    of a scope, changes what lands in the client's CRM: audited, about once a day."""
+    ensure = getattr(ctx.crm, "ensure_fields", None)
+    for change, kind, names in ensure(object_type) if ensure is not None else []:
+        audit_log(
+            client=ctx.job.client,
+            actor=SYSTEM,
+            action=f"crm.fields.{change}",
+            target=f"{ctx.job.provider}:{kind}",
+            details={"job": ctx.job.pk, "object": object_type, "fields": names},
+        )
 
 
 def _ensure_write_key(ctx: WriteContext) -> None:
@@ -425,6 +444,26 @@ def _ensure_tags(ctx: WriteContext, tags: list[str]) -> None:
             target=f"{ctx.job.provider}:tags",
             details={"job": ctx.job.pk, "tags": added},
         )
+
+
+def _create_tags(ctx: WriteContext) -> list[str]:
+    """The follow-up tags a new contact is created with, made known to the CRM first (HubSpot:
+    options of its tags property). A CRM that would not add one gets the contact anyway, with
+    the tags it knows, and the refusal is audited: a lead is never lost over a tag."""
+    tags = follow_up_tags(ctx)
+    try:
+        _ensure_tags(ctx, tags)
+    except ConnectorError as exc:
+        if not exc.permanent:
+            raise
+        audit_log(
+            client=ctx.job.client,
+            actor=SYSTEM,
+            action="crm.tags.refused",
+            target=f"{ctx.job.provider}:tags",
+            details={"job": ctx.job.pk, "tags": tags, "error": str(exc)[:500]},
+        )
+    return tags
 
 
 def write_tags(ctx: WriteContext, contact_id: str) -> None:
