@@ -138,7 +138,7 @@ def write_contact(ctx: WriteContext) -> str:
     if done is not None:
         return done.external_id
     if not ctx.shadow:
-        _ensure_fields(ctx)
+        _ensure_mapped_fields(ctx)
     found = ctx.crm.find_contact(email=ctx.person.email, phone=ctx.person.phone)
     if not ctx.shadow:
         _ensure_fields(ctx, "contact")
@@ -169,12 +169,12 @@ LIMITED_WHY = {
 }  # fmt: skip
 
 
-def _ensure_fields(ctx: WriteContext) -> None:
+def _ensure_mapped_fields(ctx: WriteContext) -> None:
     """Let the CRM add the custom fields the connection's mapping writes, where it can
     (Salesforce: Tooling API, once per connect). A field added changes the client's CRM
     settings, and a refusal means its values go elsewhere: each is audited, and a refusal
     shown to staff until the client reconnects."""
-    ensure = getattr(ctx.crm, "ensure_fields", None)
+    ensure = getattr(ctx.crm, "ensure_mapped_fields", None)
     if ensure is None:
         return
     changes = ensure([str(rule.get("target", "")) for rule in rules_for(ctx.job.connection)])

@@ -250,7 +250,7 @@ class SalesforceClient(SalesforcePeople):
         """The org's fields of ``sobject`` as its describe lists them (cached an hour)."""
         return catalogue.describe(self.http, self.root, sobject)
 
-    def ensure_fields(self, wanted: Sequence[str]) -> dict[str, list[str]]:
+    def ensure_mapped_fields(self, wanted: Sequence[str]) -> dict[str, list[str]]:
         """Add the custom fields among ``wanted`` that the org lacks, where it lets us; see
         ``connectors.salesforce.fields.ensure`` (what changed, for the audit log)."""
         return catalogue.ensure(self.http, self.root, wanted)

@@ -302,9 +302,12 @@ def test_a_new_lead_syncs_within_its_query_budget(api, world, emulated):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from syncs.dedupe.estimation import detector_for
+
     hubspot, account = emulated("hubspot")
     control.add_default_mapping_fields("hubspot", account)
     set_up_hubspot_portal(hubspot)  # once per connection a day, not per lead
+    detector_for(world.client_a)  # the client's match model: read once a minute, not per lead
     lead = {**LEAD, "lead_score": 10, "intent": "question"}
     api.post("/api/v1/leads", lead, format="json", **bearer(world.key_a))
     job = SyncJob.objects.get()
@@ -324,7 +327,7 @@ def test_a_bare_hubspot_portal_gets_switchboards_properties_and_options_audited(
     """A portal with HubSpot's own properties only: the first lead adds Switchboard's
     properties and its tags as options (each audited) where the grant allows; where not, the
     lead still lands, with what the portal has, and the refusals are audited."""
-    connection, account = emulated("hubspot")
+    _connection, account = emulated("hubspot")
     control.configure("hubspot", account, schemas_write=granted)
     api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
     job = SyncJob.objects.get()
