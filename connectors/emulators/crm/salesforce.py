@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import re_path
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 
 from connectors.emulators.crm import common, soql
 from connectors.emulators.crm import salesforce_fields as catalogue
@@ -289,9 +290,9 @@ def _run_query(account_id: str, text: str) -> list[EmuRecord] | HttpResponse:
     for cond in query.conditions:  # narrow by the indexed copies when the query is a plain EQ
         if cond.op == "=" and cond.value and query.joins.count("OR") == 0:
             if cond.field.lower() == "email":
-                rows = rows.filter(email_key=cond.value.lower())
+                rows = rows.filter(email_key=soql.plain(cond.value).lower())
             elif cond.field.lower() == "phone":
-                rows = rows.filter(phone_key=cond.value)
+                rows = rows.filter(phone_key=soql.plain(cond.value))
     found = [
         r for r in rows
         if soql.matches(query, {"id": r.ext_id, **{k.lower(): v for k, v in r.data.items()}})
@@ -432,7 +433,7 @@ def _resolve(value: Any, results: dict[str, Any]) -> Any:
 
 def _subrequest(account_id: str, version: str, item: dict, results: dict) -> HttpResponse:
     url = str(item.get("url", ""))
-    match = re.fullmatch(rf"/services/data/{version}/sobjects/(\w+)", url)
+    match = re.fullmatch(rf"/services/data/{version}/sobjects/(\w+)/?", url)
     if item.get("method") != "POST" or match is None:
         return _errors(400, "NOT_FOUND", f"The requested resource does not exist: {url}")
     sobject = match.group(1)
@@ -471,7 +472,7 @@ def composite(request: HttpRequest, account_id: str, version: str) -> HttpRespon
                 headers = {}
                 if status == 201:
                     results[ref] = answer
-                    headers = {"Location": f"{item['url']}/{answer['id']}"}
+                    headers = {"Location": f"{str(item['url']).rstrip('/')}/{answer['id']}"}
                 answers.append({"body": answer, "httpHeaders": headers,
                                 "httpStatusCode": status, "referenceId": ref})  # fmt: skip
                 if status >= 300 and all_or_none:
@@ -491,18 +492,23 @@ def composite(request: HttpRequest, account_id: str, version: str) -> HttpRespon
     return common.json_response({"compositeResponse": answers})
 
 
+@csrf_exempt
+def not_found(request: HttpRequest) -> HttpResponse:
+    """Any other REST path: Salesforce's JSON error list, not a framework's HTML page."""
+    return _errors(404, "NOT_FOUND", "The requested resource does not exist")
+
+
+# Salesforce takes each path with or without a trailing slash (simple-salesforce creates at
+# ``/sobjects/Contact/`` and queries at ``/query/?q=``).
 VERSION = r"(?P<version>v\d+\.\d)"
+DATA = rf"^salesforce/services/data/{VERSION}"
 urlpatterns = [
-    re_path(rf"^salesforce/services/data/{VERSION}/composite$", composite),
-    re_path(
-        rf"^salesforce/services/data/{VERSION}/tooling/sobjects/CustomField$", tooling_custom_field
-    ),
-    re_path(rf"^salesforce/services/data/{VERSION}/query$", query),
-    re_path(rf"^salesforce/services/data/{VERSION}/query/(?P<locator>[\w-]+)$", query_more),
-    re_path(rf"^salesforce/services/data/{VERSION}/sobjects/(?P<sobject>\w+)/describe$", describe),
-    re_path(rf"^salesforce/services/data/{VERSION}/sobjects/(?P<sobject>\w+)$", sobject_collection),
-    re_path(
-        rf"^salesforce/services/data/{VERSION}/sobjects/(?P<sobject>\w+)/(?P<record_id>\w+)$",
-        sobject_row,
-    ),
+    re_path(rf"{DATA}/composite/?$", composite),
+    re_path(rf"{DATA}/tooling/sobjects/CustomField/?$", tooling_custom_field),
+    re_path(rf"{DATA}/query/?$", query),
+    re_path(rf"{DATA}/query/(?P<locator>[\w-]+)/?$", query_more),
+    re_path(rf"{DATA}/sobjects/(?P<sobject>\w+)/describe/?$", describe),
+    re_path(rf"{DATA}/sobjects/(?P<sobject>\w+)/?$", sobject_collection),
+    re_path(rf"{DATA}/sobjects/(?P<sobject>\w+)/(?P<record_id>\w+)/?$", sobject_row),
+    re_path(r"^salesforce/services/data(?:/.*)?$", not_found),
 ]

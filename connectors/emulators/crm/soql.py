@@ -20,9 +20,12 @@ ESCAPES = {
     "t": "\t",
     "b": "\b",
     "f": "\f",
-    "_": "\\_",
-    "%": "\\%",
+    # A wildcard escaped in a LIKE pattern is that character itself; kept apart from a real
+    # wildcard (and from an escaped backslash followed by one) until the pattern is compiled.
+    "_": "\ue000",
+    "%": "\ue001",
 }
+LITERAL_WILDCARDS = {"\ue000": "_", "\ue001": "%"}
 TOKEN = re.compile(
     r"\s*(?:(?P<str>'(?:[^'\\]|\\.)*')|(?P<op>!=|<=|>=|=|<|>|,|\(|\))|(?P<word>[A-Za-z0-9_.]+))",
     re.S,
@@ -151,8 +154,16 @@ def parse(text: str) -> Query:
 
 
 def _like(value: str, pattern: str) -> bool:
-    regex = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
+    """SOQL LIKE: ``%`` any run, ``_`` one character, ``\\%`` and ``\\_`` themselves."""
+    regex = "".join(
+        ".*" if c == "%" else "." if c == "_" else re.escape(LITERAL_WILDCARDS.get(c, c))
+        for c in pattern
+    )
     return re.fullmatch(regex, value, re.I | re.S) is not None
+
+
+def plain(text: str) -> str:
+    return "".join(LITERAL_WILDCARDS.get(c, c) for c in text)
 
 
 def matches(query: Query, record: dict[str, str]) -> bool:
@@ -177,5 +188,5 @@ def _holds(cond: Condition, record: dict[str, str]) -> bool:
     text = "" if actual is None else str(actual)
     if cond.op == "LIKE":
         return _like(text, cond.value)
-    equal = text.lower() == cond.value.lower()  # SOQL string comparison is case-insensitive
+    equal = text.lower() == plain(cond.value).lower()  # SOQL string comparison is case-insensitive
     return equal if cond.op == "=" else not equal
