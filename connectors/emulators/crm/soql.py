@@ -60,6 +60,11 @@ def _unescape(literal: str) -> str:
         char = literal[i]
         if char == "\\":
             nxt = literal[i + 1]
+            if nxt == "u" and re.fullmatch(r"[0-9A-Fa-f]{4}", literal[i + 2 : i + 6]):
+                out.append(chr(int(literal[i + 2 : i + 6], 16)))  # \uXXXX
+                i += 6
+                continue
+            nxt = nxt if nxt in "_%" else nxt.lower()  # \N, \R, \T, \B, \F as their lower case
             if nxt not in ESCAPES:
                 raise SoqlError(f"Invalid string literal {literal}: illegal escape sequence")
             out.append(ESCAPES[nxt])
@@ -138,6 +143,9 @@ class _Parser:
             kind, raw = self.take()
             if kind == "str":
                 value: str | None = _unescape(raw)
+                if op.upper() != "LIKE" and value != plain(value):
+                    # Quoted String Escape Sequences: \_ and \% only in a LIKE expression.
+                    raise SoqlError(f"Invalid string literal {raw}: illegal escape sequence")
             elif raw.lower() == "null":
                 value = None
             else:

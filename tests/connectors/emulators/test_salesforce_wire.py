@@ -152,3 +152,16 @@ def test_every_answer_carries_the_limit_info_header(client):
 def test_soql_like_takes_escaped_wildcards_as_themselves(pattern, value, matched):
     query = soql.parse("SELECT Id FROM Contact WHERE LastName LIKE " + pattern)  # noqa: S608 -- SOQL under test
     assert soql.matches(query, {"lastname": value, "id": "1"}) is matched
+
+
+def test_soql_takes_escaped_wildcards_only_in_like_and_knows_every_documented_escape(client):
+    """SOQL and SOSL Reference, "Quoted String Escape Sequences": \\_ and \\% are for LIKE
+    expressions only, \\N is \\n, \\uXXXX is that character; any other backslash is an error."""
+    h = auth()
+    where = "SELECT Id FROM Contact WHERE LastName = "
+    refused = client.get(f"{SF}/query", {"q": where + r"'a\_b'"}, **h)
+    assert refusal(refused)[:2] == (400, "MALFORMED_QUERY")
+    query = soql.parse(where + r"'Caf\u00e9\Nx'")
+    assert query.conditions[0].value == "Café\nx"
+    with pytest.raises(soql.SoqlError):
+        soql.parse(where + r"'\q'")
