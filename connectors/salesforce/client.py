@@ -379,7 +379,15 @@ class SalesforceClient:
         return CrmRecord(id=record_id, object_type="contact", fields={TAGS_FIELD: previous})
 
     def restore_fields(self, object_type: str, record_id: str, values: dict[str, str]) -> None:
-        self._patch(SOBJECTS[object_type], record_id, values, expect=(204, 404))
+        """Put back what an update replaced. A contact field the org lacks was never written
+        (its value went to a Description line, restored with the Description)."""
+        sobject = SOBJECTS[object_type]
+        if sobject == "Contact":
+            known = self.catalogue(sobject)
+            values = {k: v for k, v in values.items() if k in known and known[k].updateable}
+            if not values:
+                return
+        self._patch(sobject, record_id, values, expect=(204, 404))
 
     def iter_contacts(self, page_size: int = 2000) -> Iterator[CrmRecord]:
         soql = f"SELECT {', '.join(CONTACT_FIELDS)} FROM Contact"  # noqa: S608 -- no user input
