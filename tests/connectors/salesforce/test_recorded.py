@@ -243,13 +243,15 @@ def test_moving_restoring_and_tagging_send_updates_that_fit(recorded, client):
     deal = "006D000000CmQ7bIAF"
     responses.add("GET", f"{API}/sobjects/Opportunity/{deal}", json={"StageName": "Prospecting"})
     responses.add("PATCH", f"{API}/sobjects/Opportunity/{deal}", status=204)
+    replay(responses, "GET", f"{API}/sobjects/Contact/describe", V, "describe_contact_200_standard")
     responses.add("GET", f"{API}/sobjects/Contact/{C}", json={"Description": "VIP"})
     responses.add("PATCH", f"{API}/sobjects/Contact/{C}", status=204)
     crm = build(recorded(V))
     crm.move_deal(deal, "Needs Analysis")
     crm.restore_fields("deal", deal, {"StageName": "Prospecting"})
     crm.tag_contact(C, ["AI_Chatbot"])
-    crm.restore_fields("contact", C, {"Description": ""})
+    crm.restore_fields("contact", C, {"Description": "", "AI_Intent__c": ""})
+    assert sent_json(responses.calls[-1]) == {"Description": None}  # the absent field left out
     assert assert_requests_fit(client, responses.calls) == 4
 
 
