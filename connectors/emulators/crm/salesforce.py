@@ -188,6 +188,8 @@ def _create_from(account_id: str, sobject: str, body: Any) -> HttpResponse:
         return checked
     if (bad := _references_ok(account_id, checked)) is not None:
         return _errors(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [bad])
+    if (duplicate := _duplicate(account_id, sobject, checked)) is not None:
+        return duplicate
     checked = {**DEFAULTS.get(sobject, {}), **checked}
     record = common.create_record(
         VENDOR,
@@ -199,6 +201,38 @@ def _create_from(account_id: str, sobject: str, body: Any) -> HttpResponse:
         phone=str(checked.get("Phone") or ""),
     )
     return common.json_response({"id": record.ext_id, "success": True, "errors": []}, 201)
+
+
+DUPLICATE_MESSAGE = "Use one of these records?"
+
+
+def _duplicate(account_id: str, sobject: str, data: dict[str, Any]) -> HttpResponse | None:
+    """An org whose Contact duplicate rule blocks (config ``duplicate_rule: "block"``) refuses
+    a contact with an existing one's email: 400 DUPLICATES_DETECTED naming the match. The
+    ``duplicateResult`` follows the API's DuplicateResult / MatchResult / MatchRecord types
+    (simplified: the rule matches on email only)."""
+    config = common.account_row(VENDOR, account_id).config
+    email = str(data.get("Email") or "").strip().lower()
+    if sobject != "Contact" or config.get("duplicate_rule") != "block" or not email:
+        return None
+    match = common.records_of(VENDOR, account_id, "Contact").filter(email_key=email).first()
+    if match is None:
+        return None
+    url = f"/services/data/v62.0/sobjects/Contact/{match.ext_id}"
+    record = {"attributes": {"type": "Contact", "url": url}, "Id": match.ext_id}
+    result = {
+        "allowSave": False, "duplicateRule": "Standard_Contact_Duplicate_Rule",
+        "duplicateRuleEntityType": "Contact", "errorMessage": DUPLICATE_MESSAGE,
+        "matchResults": [{
+            "entityType": "Contact", "errors": [], "matchEngine": "FuzzyMatchEngine",
+            "rule": "Standard_Contact_Match_Rule_v1_1", "size": 1, "success": True,
+            "matchRecords": [{"additionalInformation": [], "fieldDiffs": [],
+                              "matchConfidence": 100.0, "record": record}],
+        }],
+    }  # fmt: skip
+    body = [{"duplicateResult": result, "errorCode": "DUPLICATES_DETECTED",
+             "message": DUPLICATE_MESSAGE, "fields": []}]  # fmt: skip
+    return common.json_response(body, 400)
 
 
 def _served(account_id: str, sobject: str) -> bool:

@@ -165,3 +165,16 @@ def test_soql_takes_escaped_wildcards_only_in_like_and_knows_every_documented_es
     assert query.conditions[0].value == "Café\nx"
     with pytest.raises(soql.SoqlError):
         soql.parse(where + r"'\q'")
+
+
+def test_a_blocking_duplicate_rule_names_the_existing_contact(client):
+    h = auth()
+    first = post(client, f"{SF}/sobjects/Contact", {"LastName": "A", "Email": "a@x.example"}, h)
+    assert post(client, f"{SF}/sobjects/Contact", {"LastName": "B", "Email": "A@x.example"},
+                h).status_code == 201  # fmt: skip
+    control.configure("salesforce", "strict", duplicate_rule="block")
+    refused = post(client, f"{SF}/sobjects/Contact", {"LastName": "C", "Email": "a@X.example"}, h)
+    [error] = refused.json()
+    assert (refused.status_code, error["errorCode"]) == (400, "DUPLICATES_DETECTED")
+    [match] = error["duplicateResult"]["matchResults"]
+    assert match["matchRecords"][0]["record"]["Id"] == first.json()["id"]

@@ -201,3 +201,15 @@ def test_an_unknown_resource_is_404_with_the_error_list(sdk):
     with pytest.raises(SalesforceResourceNotFound) as missing:
         sdk().restful("no/such/resource")
     assert missing.value.content[0]["errorCode"] == "NOT_FOUND"
+
+
+def test_a_blocked_duplicate_is_a_400_naming_the_existing_record(sdk):
+    control.configure(V, "org-dupes", duplicate_rule="block")
+    sf = sdk("org-dupes")
+    first = sf.Contact.create({"LastName": "Ada", "Email": "ada@example.com"})["id"]
+    with pytest.raises(SalesforceMalformedRequest) as duplicate:
+        sf.Contact.create({"LastName": "Ada", "Email": "ADA@example.com"})
+    [error] = duplicate.value.content
+    assert error["errorCode"] == "DUPLICATES_DETECTED"
+    records = error["duplicateResult"]["matchResults"][0]["matchRecords"]
+    assert [r["record"]["Id"] for r in records] == [first]

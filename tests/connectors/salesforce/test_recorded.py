@@ -278,3 +278,15 @@ def test_the_check_sees_what_salesforce_would_refuse(client):
     assert problems({"OpportunityId": "006D000000CmQ7bIAF"}, role, creating=False) == [
         "OpportunityId: not updateable"
     ]
+
+
+@responses.activate
+def test_a_refused_contact_create_is_permanent_and_names_salesforces_code(recorded):
+    replay(responses, "GET", f"{API}/sobjects/Contact/describe", V, "describe_contact_200_standard")
+    refusal = [{"message": "Email: invalid email address: ada@",
+                "errorCode": "INVALID_EMAIL_ADDRESS", "fields": ["Email"]}]  # fmt: skip
+    responses.add("POST", f"{API}/sobjects/Contact", json=refusal, status=400)
+    with pytest.raises(ConnectorError) as raised:
+        build(recorded(V)).create_contact(CrmContact(email="ada@", last_name="L"), source_tag="x")
+    assert (raised.value.permanent, raised.value.status) == (True, 400)
+    assert raised.value.code == "INVALID_EMAIL_ADDRESS" and "invalid email" in str(raised.value)
