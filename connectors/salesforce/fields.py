@@ -86,8 +86,10 @@ def fit(
     for name, value in values.items():
         field = fields.get(name)
         writable = field is not None and (field.createable if creating else field.updateable)
-        if name == TAGS_FIELD or value in (None, ""):
-            kept[name] = value
+        if name == TAGS_FIELD or (writable and value in (None, "")):
+            kept[name] = value  # a field the org has is cleared with null (see _patch)
+        elif value in (None, ""):
+            continue  # nothing to keep for a field the org lacks
         elif not writable or field is None:
             lines[label_of(name, fields)] = str(value)
         elif field.type in NUMERIC and isinstance(value, str):
