@@ -290,3 +290,16 @@ def test_a_refused_contact_create_is_permanent_and_names_salesforces_code(record
         build(recorded(V)).create_contact(CrmContact(email="ada@", last_name="L"), source_tag="x")
     assert (raised.value.permanent, raised.value.status) == (True, 400)
     assert raised.value.code == "INVALID_EMAIL_ADDRESS" and "invalid email" in str(raised.value)
+
+
+@responses.activate
+def test_a_concurrent_request_limit_with_allowance_left_is_retried_in_seconds(recorded):
+    """REQUEST_LIMIT_EXCEEDED also says "too many long-running requests at once"; with the
+    daily allowance not spent (Sforce-Limit-Info) that frees in seconds, not a quarter hour."""
+    body = [{"message": "ConcurrentPerOrgLongTxn Limit exceeded.",
+             "errorCode": "REQUEST_LIMIT_EXCEEDED"}]  # fmt: skip
+    responses.add("GET", f"{API}/query", json=body, status=403,
+                  headers={"Sforce-Limit-Info": "api-usage=5/100000"})  # fmt: skip
+    replay(responses, "GET", f"{API}/query", V, "query_contacts_200_empty")
+    assert build(recorded(V)).find_contact(email="a@example.com") is None
+    assert len(responses.calls) == 2
