@@ -152,7 +152,9 @@ def write_contact(ctx: WriteContext) -> str:
     snapshot: dict[str, str] = {}
     if changes:
         previous = ctx.crm.update_contact(found.id, changes)
-        snapshot = {k: previous.fields.get(k, "") for k in changes}
+        # Every field the update replaced: the ones asked for, and any other the CRM wrote
+        # them to (Salesforce: a Description line for a field the org lacks).
+        snapshot = {k: previous.fields.get(k, "") for k in {**changes, **previous.fields}}
     _record(ctx, "contact", found.id, RecordAction.UPDATED, changes, snapshot=snapshot)
     return found.id
 

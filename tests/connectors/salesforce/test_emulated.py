@@ -208,3 +208,25 @@ def test_an_org_that_refuses_new_fields_is_asked_once(emulated):
     changes = crm.ensure_mapped_fields(["AI_Company__c", "AI_Intent__c"])
     assert changes == {"refused": ["AI_Company__c", "AI_Intent__c"]}
     assert control.write_calls(V, account) == 1
+
+
+def test_a_duplicate_rule_match_updates_the_existing_contact(emulated):
+    """An org whose duplicate rule blocks answers 400 DUPLICATES_DETECTED naming the match
+    (here a contact our search did not ask for): the person is updated, not lost, and what
+    the update replaced comes back for the rollback."""
+    connection, account = emulated(V)
+    control.configure(V, account, duplicate_rule="block")
+    [existing] = control.seed(V, account, "Contact", [
+        {"LastName": "Lovelace", "Email": "ada@example.com", "Description": "VIP"},
+    ])  # fmt: skip
+    crm = build(connection)
+    record = crm.create_contact(
+        CrmContact(email="ADA@example.com", first_name="Ada", company="Engines"),
+        source_tag="AI_Chatbot", tags=["hot"],
+    )  # fmt: skip
+    assert (record.id, record.existed) == (existing, True)
+    assert control.counts(V, account)["objects"] == {"Contact": 1}
+    data = control.record(V, account, existing)["data"]
+    assert (data["FirstName"], data["LastName"]) == ("Ada", "Lovelace")  # no placeholder
+    assert data["Description"] == "VIP\nCompany: Engines\nSwitchboard tags: hot"
+    assert record.fields["Description"] == "VIP" and record.fields["FirstName"] == ""
