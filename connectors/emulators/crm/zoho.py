@@ -21,23 +21,21 @@ from connectors.emulators.crm.models import EmuRecord
 
 VENDOR = "zoho"
 MODULES = ("Contacts", "Deals", "Notes")
-# api_name: (label, data_type, system_mandatory, custom)
+# Zoho's standard fields only (an org has no custom field it was not given): api_name ->
+# (label, data_type, system_mandatory, custom). Custom fields live in the account's config
+# (``custom_fields``), added by the fields API or by ``control.add_custom_field``.
 FIELDS: dict[str, dict[str, tuple[str, str, bool, bool]]] = {
     "Contacts": {
         "First_Name": ("First Name", "text", False, False),
         "Last_Name": ("Last Name", "text", True, False),
         "Email": ("Email", "email", False, False),
+        "Secondary_Email": ("Secondary Email", "email", False, False),
         "Phone": ("Phone", "phone", False, False),
         "Mobile": ("Mobile", "phone", False, False),
         "Title": ("Title", "text", False, False),
+        "Department": ("Department", "text", False, False),
         "Lead_Source": ("Lead Source", "picklist", False, False),
         "Description": ("Description", "textarea", False, False),
-        "AI_Company": ("Company", "text", False, True),
-        "AI_Lead_Score": ("AI Lead Score", "integer", False, True),
-        "AI_Intent": ("AI Intent", "text", False, True),
-        "AI_Summary": ("AI Summary", "textarea", False, True),
-        "AI_Chatbot_Vendor": ("Chatbot Vendor", "text", False, True),
-        "AI_Session_Id": ("Chatbot Session Id", "text", False, True),
     },
     "Deals": {
         "Deal_Name": ("Deal Name", "text", True, False),
@@ -59,6 +57,20 @@ STAGES = (
     "Proposal/Price Quote", "Negotiation/Review", "Closed Won", "Closed Lost",
     "Closed-Lost to Competition",
 )  # fmt: skip
+# Zoho's default Lead Source options; an admin may add more (the account's ``lead_sources``).
+LEAD_SOURCES = (
+    "-None-", "Advertisement", "Cold Call", "Employee Referral", "External Referral",
+    "Online Store", "Partner", "Public Relations", "Sales Email Alias", "Seminar Partner",
+    "Internal Seminar", "Trade Show", "Web Download", "Web Research", "Chat",
+)  # fmt: skip
+# Default maximum lengths per data type (None: not a length-limited type). Zoho refuses a value
+# longer than its field's length with INVALID_DATA (v8 "Insert Records" notes, checked
+# 2026-12-04); text 255 is the single-line limit, the other figures are Zoho's usual defaults
+# (verify against "Field Types: Data Types and Length Limits"). The metadata says ``length``.
+LENGTHS: dict[str, int | None] = {
+    "text": 255, "email": 100, "phone": 30, "textarea": 32_000, "picklist": 255,
+    "integer": 9, "currency": 16, "date": None, "lookup": None,
+}  # fmt: skip
 CRITERION = re.compile(r"\((\w+):(equals|starts_with):((?:\\.|[^)\\])*)\)")
 
 
@@ -90,8 +102,23 @@ def _fields(account_id: str, module: str) -> dict[str, tuple[str, str, bool, boo
     known = dict(FIELDS.get(module, {}))
     config = common.account_row(VENDOR, account_id).config
     for extra in config.get("custom_fields", {}).get(module, []):
-        known[extra["name"]] = (extra["label"], extra.get("type", "text"), False, True)
+        known[extra["name"]] = (extra["label"], _zoho_type(extra.get("type")), False, True)
     return known
+
+
+def _zoho_type(kind: Any) -> str:
+    """Zoho's data type for a custom field (``control.add_custom_field`` says "string")."""
+    return "text" if kind in (None, "string") else str(kind)
+
+
+def picklist(account_id: str, module: str, name: str) -> tuple[str, ...]:
+    """A picklist field's options: Stage, Lead Source (with the ones an admin added)."""
+    if name == "Stage":
+        return STAGES
+    if name == "Lead_Source":
+        added = common.account_row(VENDOR, account_id).config.get("lead_sources", [])
+        return (*LEAD_SOURCES, *added)
+    return ()
 
 
 def _serialise(record: EmuRecord, wanted: list[str] | None = None) -> dict[str, Any]:
@@ -121,10 +148,12 @@ def _check(account_id: str, module: str, item: Any, index: int, creating: bool):
                 return {"code": "MANDATORY_NOT_FOUND", "details": {"api_name": name,
                         "json_path": f"$.data[{index}].{name}"},
                         "message": "required field not found", "status": "error"}  # fmt: skip
-    if "Stage" in item and item["Stage"] not in STAGES:
-        return {"code": "INVALID_DATA", "details": {"api_name": "Stage",
-                "json_path": f"$.data[{index}].Stage"}, "message": "invalid data",
-                "status": "error"}  # fmt: skip
+    for name, value in item.items():
+        kind = known.get(name, ("", "", False, False))[1]
+        if kind == "picklist" and value not in picklist(account_id, module, name):
+            return {"code": "INVALID_DATA", "details": {"api_name": name,
+                    "json_path": f"$.data[{index}].{name}"}, "message": "invalid data",
+                    "status": "error"}  # fmt: skip
     for lookup in ("Contact_Name", "Parent_Id"):
         ref = item.get(lookup)
         ref_id = str(ref.get("id", "")) if isinstance(ref, dict) else ""
@@ -342,19 +371,67 @@ def tags(request: HttpRequest, account_id: str, module: str, record_id: str, act
     return common.json_response({"data": [entry]})
 
 
+def _field_meta(account_id: str, module: str, index: int, name: str, meta) -> dict[str, Any]:
+    label, kind, mandatory, custom = meta
+    row = {"api_name": name, "field_label": label, "display_label": label, "data_type": kind,
+           "system_mandatory": mandatory, "custom_field": custom, "read_only": False,
+           "id": str(4_150_868_000_000_100_000 + index), "length": LENGTHS.get(kind)}  # fmt: skip
+    if kind == "picklist":
+        row["pick_list_values"] = [{"display_value": v, "actual_value": v}
+                                   for v in picklist(account_id, module, name)]  # fmt: skip
+    return row
+
+
 @common.endpoint(STYLE)
 def fields(request: HttpRequest, account_id: str) -> HttpResponse:
     module = request.GET.get("module", "")
     if module not in MODULES:
         return _error(400, "INVALID_MODULE", "the module name given seems to be invalid")
-    out = [
-        {"api_name": name, "field_label": label, "display_label": label, "data_type": kind,
-         "system_mandatory": mandatory, "custom_field": custom, "read_only": False,
-         "id": str(4_150_868_000_000_100_000 + index)}
-        for index, (name, (label, kind, mandatory, custom))
-        in enumerate(_fields(account_id, module).items())
-    ]  # fmt: skip
+    if request.method == "POST":
+        return _create_fields(request, account_id, module)
+    out = [_field_meta(account_id, module, index, name, meta)
+           for index, (name, meta) in enumerate(_fields(account_id, module).items())]  # fmt: skip
     return common.json_response({"fields": out})
+
+
+def _create_fields(request: HttpRequest, account_id: str, module: str) -> HttpResponse:
+    """``POST /settings/fields?module=``: custom text fields; the API name is the label with
+    underscores. An account configured with ``fields_admin: false`` stands for a user who
+    may not customise the org (Zoho: 403 NO_PERMISSION)."""
+    row = common.account_row(VENDOR, account_id)
+    if row.config.get("fields_admin") is False:
+        return _error(403, "NO_PERMISSION", "permission denied",
+                      {"permissions": ["Crm_Implied_Customize_Zoho_CRM"]})  # fmt: skip
+    body = common.body_json(request)
+    items = body.get("fields") if isinstance(body, dict) else None
+    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+        return _error(400, "INVALID_DATA", "invalid data", {"json_path": "$.fields"})
+    known = _fields(account_id, module)
+    entries, added = [], []
+    for index, item in enumerate(items):
+        label, kind = item.get("field_label"), item.get("data_type")
+        name = re.sub(r"\W+", "_", str(label or "")).strip("_")
+        if not isinstance(label, str) or not label or kind not in LENGTHS:
+            entries.append({"code": "INVALID_DATA", "details": {
+                "json_path": f"$.fields[{index}]"}, "message": "invalid data",
+                "status": "error"})  # fmt: skip
+        elif name in known or label in {m[0] for m in known.values()}:
+            entries.append({"code": "DUPLICATE_DATA", "details": {"api_name": name},
+                            "message": "duplicate data", "status": "error"})  # fmt: skip
+        else:
+            added.append({"name": name, "label": label, "type": kind})
+            known[name] = (label, kind, False, True)
+            entries.append({"code": "SUCCESS", "details": {
+                "id": str(4_150_868_000_000_200_000 + len(known))},
+                "message": "field created", "status": "success"})  # fmt: skip
+    if added:
+        customs = row.config.get("custom_fields", {})
+        customs[module] = [*customs.get(module, []), *added]
+        row.config = {**row.config, "custom_fields": customs}
+        row.save(update_fields=["config"])
+    failed = sum(1 for e in entries if e["status"] == "error")
+    status = 201 if not failed else 400 if failed == len(entries) else 207
+    return common.json_response({"fields": entries}, status)
 
 
 urlpatterns = [
