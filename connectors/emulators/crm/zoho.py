@@ -79,6 +79,18 @@ def _error(status: int, code: str, message: str, details: dict | None = None) ->
     return common.json_response(body, status)
 
 
+def no_content() -> HttpResponse:
+    """Zoho's "nothing found": 204 with no body and no Content-Type (the v8 SDK picks its
+    reader by Content-Type, and text/html sends an empty search to its file downloader)."""
+    response = HttpResponse(status=204)
+    del response["Content-Type"]
+    return response
+
+
+def _invalid_module() -> HttpResponse:
+    return _error(400, "INVALID_MODULE", "the module name given seems to be invalid")
+
+
 def _rate_limited(fault: dict[str, Any]) -> HttpResponse:
     response = _error(429, "TOO_MANY_REQUESTS", "The API request limit has been reached.")
     if fault.get("retry_after") is not None:
@@ -142,6 +154,11 @@ def _check(account_id: str, module: str, item: Any, index: int, creating: bool):
             return {"code": "INVALID_DATA", "details": {"api_name": name,
                     "json_path": f"$.data[{index}].{name}"}, "message": "invalid data",
                     "status": "error"}  # fmt: skip
+    for name, value in item.items():
+        if name != "id" and (problem := _value_problem(known[name][1], value)) is not None:
+            details = {"api_name": name, "json_path": f"$.data[{index}].{name}", **problem}
+            return {"code": "INVALID_DATA", "details": details, "message": "invalid data",
+                    "status": "error"}  # fmt: skip
     if creating:
         for name, (_, _, mandatory, _) in known.items():
             if mandatory and not item.get(name):
@@ -166,6 +183,34 @@ def _check(account_id: str, module: str, item: Any, index: int, creating: bool):
             return {"code": "INVALID_DATA", "details": {"api_name": lookup, "id": ref_id},
                     "message": "the related id given seems to be invalid",
                     "status": "error"}  # fmt: skip
+    return None
+
+
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _value_problem(kind: str, value: Any) -> dict[str, Any] | None:
+    """Zoho's INVALID_DATA details for a value its field's type refuses: the wrong JSON type
+    (``expected_data_type``) or too long (``maximum_length``)."""
+    if value is None:
+        return None  # clears the field
+    if kind in ("text", "textarea", "email", "phone", "picklist"):
+        ok = isinstance(value, str) and (kind != "email" or "@" in value)
+    elif kind == "integer":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind == "currency":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif kind == "date":
+        ok = isinstance(value, str) and DATE.fullmatch(value) is not None
+    elif kind == "lookup":
+        ok = isinstance(value, dict) and bool(value.get("id"))
+    else:
+        ok = True
+    if not ok:
+        return {"expected_data_type": kind}
+    limit = LENGTHS.get(kind)
+    if limit is not None and len(str(value)) > limit:
+        return {"maximum_length": limit}
     return None
 
 
@@ -221,7 +266,7 @@ def _paged(request: HttpRequest, rows: list[EmuRecord], wanted: list[str] | None
     start = (page - 1) * per_page
     chunk = rows[start : start + per_page]
     if not chunk:
-        return HttpResponse(status=204)
+        return no_content()
     more = start + per_page < len(rows)
     info: dict[str, Any] = {"per_page": per_page, "count": len(chunk), "page": page,
                             "more_records": more}  # fmt: skip
@@ -233,7 +278,7 @@ def _paged(request: HttpRequest, rows: list[EmuRecord], wanted: list[str] | None
 @common.endpoint(STYLE)
 def module_view(request: HttpRequest, account_id: str, module: str) -> HttpResponse:
     if module not in MODULES:
-        return _error(400, "INVALID_MODULE", "the module name given seems to be invalid")
+        return _invalid_module()
     if request.method == "POST":
         return _create(request, account_id, module)
     if request.method == "GET":
@@ -243,10 +288,12 @@ def module_view(request: HttpRequest, account_id: str, module: str) -> HttpRespo
 
 @common.endpoint(STYLE)
 def record_view(request: HttpRequest, account_id: str, module: str, record_id: str):
+    if module not in MODULES:
+        return _invalid_module()
     record = common.get_record(VENDOR, account_id, module, record_id)
     if record is None:
         if request.method == "GET":
-            return HttpResponse(status=204)
+            return no_content()
         entry = {
             "code": "INVALID_DATA",
             "details": {"id": record_id},
@@ -296,7 +343,7 @@ def _criterion_holds(record: EmuRecord, field: str, op: str, value: str) -> bool
 @common.endpoint(STYLE)
 def search(request: HttpRequest, account_id: str, module: str) -> HttpResponse:
     if module not in MODULES:
-        return _error(400, "INVALID_MODULE", "the module name given seems to be invalid")
+        return _invalid_module()
     rows = common.records_of(VENDOR, account_id, module)
     params = request.GET
     if params.get("email"):
@@ -327,7 +374,7 @@ def search(request: HttpRequest, account_id: str, module: str) -> HttpResponse:
 def related(request: HttpRequest, account_id: str, module: str, record_id: str, related: str):
     """A record's related list; Notes is the one served (``GET /{module}/{id}/Notes``)."""
     if module not in MODULES or related != "Notes":
-        return _error(400, "INVALID_MODULE", "the module name given seems to be invalid")
+        return _invalid_module()
     if request.method != "GET":
         return _error(405, "INVALID_REQUEST_METHOD", "The http request method type is not valid")
     wanted = [f for f in request.GET.get("fields", "").split(",") if f]
@@ -350,6 +397,8 @@ def _tag_id(name: str) -> str:
 
 @common.endpoint(STYLE)
 def tags(request: HttpRequest, account_id: str, module: str, record_id: str, action: str):
+    if module not in MODULES:
+        return _invalid_module()
     record = common.get_record(VENDOR, account_id, module, record_id)
     if action not in ("add_tags", "remove_tags"):
         return _error(
@@ -386,7 +435,7 @@ def _field_meta(account_id: str, module: str, index: int, name: str, meta) -> di
 def fields(request: HttpRequest, account_id: str) -> HttpResponse:
     module = request.GET.get("module", "")
     if module not in MODULES:
-        return _error(400, "INVALID_MODULE", "the module name given seems to be invalid")
+        return _invalid_module()
     if request.method == "POST":
         return _create_fields(request, account_id, module)
     out = [_field_meta(account_id, module, index, name, meta)
