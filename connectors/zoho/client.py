@@ -52,6 +52,15 @@ def _contact_record(row: dict[str, Any]) -> CrmRecord:
     return CrmRecord(id=fields.get("id", ""), object_type="contact", fields=fields, contact=contact)
 
 
+class DuplicateRecord(ConnectorError):
+    """Zoho's DUPLICATE_DATA: a unique field's value is held by ``record_id`` already."""
+
+    def __init__(self, record_id: str, field: str) -> None:
+        super().__init__(f"zoho: {field} is held by record {record_id}", status=400,
+                         code="DUPLICATE_DATA", permanent=True)  # fmt: skip
+        self.record_id = record_id
+
+
 def _one_result(body: Any, status: int) -> dict[str, Any]:
     """The first per-record result of a write, or ConnectorError with Zoho's own code."""
     entries = s.items(s.obj(body).get("data"))
@@ -63,6 +72,9 @@ def _one_result(body: Any, status: int) -> dict[str, Any]:
             code=s.text(top.get("code")) or f"http_{status}",
         )
     entry = s.obj(entries[0])
+    held_by = s.obj(s.obj(entry.get("details")).get("duplicate_record")).get("id")
+    if entry.get("code") == "DUPLICATE_DATA" and held_by:
+        raise DuplicateRecord(s.text(held_by), s.text(s.obj(entry.get("details")).get("api_name")))
     if entry.get("status") != "success":
         raise s.vendor_error(
             f"zoho {status}: {s.text(entry.get('message'))} {s.text(entry.get('details'))[:200]}",
@@ -201,7 +213,15 @@ class ZohoClient:
         values = {k: v for k, v in values.items() if v}
         if contact.company and COMPANY_FIELD not in self._catalogue("Contacts"):
             self.ensure_fields()  # the sync audits it beforehand; a plain call still tries
-        details = self._write("POST", f"{ROOT}/Contacts", values)
+        try:
+            details = self._write("POST", f"{ROOT}/Contacts", values)
+        except DuplicateRecord as duplicate:
+            # An org that made Email unique names the contact that has it (a search lagging
+            # behind a create): update that one and report it as existing, with what it had.
+            changes = {k: v for k, v in values.items() if v != MISSING_LAST_NAME}
+            previous = self.update_contact(duplicate.record_id, changes)
+            return CrmRecord(id=duplicate.record_id, object_type="contact",
+                             fields=previous.fields, contact=contact, existed=True)  # fmt: skip
         return CrmRecord(
             id=s.text(details.get("id")), object_type="contact", fields=values, contact=contact
         )

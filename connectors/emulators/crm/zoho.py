@@ -239,6 +239,8 @@ def _create(request: HttpRequest, account_id: str, module: str) -> HttpResponse:
     entries = []
     for index, item in enumerate(items):
         problem = _check(account_id, module, item, index, creating=True)
+        if problem is None:
+            problem = _duplicate(account_id, module, item, index)
         if problem is not None:
             entries.append(problem)
             continue
@@ -248,6 +250,28 @@ def _create(request: HttpRequest, account_id: str, module: str) -> HttpResponse:
         )  # fmt: skip
         entries.append(_success(record, "record added"))
     return _multi(entries, 201)
+
+
+def _duplicate(account_id: str, module: str, item: dict[str, Any], index: int):
+    """DUPLICATE_DATA naming the record that already holds a unique field's value. Which
+    fields are unique is the org's choice: the account's ``unique_fields`` ({module: [...]})."""
+    unique = common.account_row(VENDOR, account_id).config.get("unique_fields", {})
+    for name in unique.get(module, []):
+        value = str(item.get(name) or "").strip().lower()
+        if not value:
+            continue
+        rows = common.records_of(VENDOR, account_id, module)
+        held = rows.filter(email_key=value) if name == "Email" else [
+            r for r in rows if str(r.data.get(name) or "").strip().lower() == value]  # fmt: skip
+        existing = next(iter(held), None)
+        if existing is not None:
+            owner = {"name": "Emulator User", "id": "4150868000000225013"}
+            duplicate = {"Owner": owner, "module": {"api_name": module,
+                         "id": "4150868000000002175"}, "id": existing.ext_id}  # fmt: skip
+            return {"code": "DUPLICATE_DATA", "details": {"api_name": name,
+                    "json_path": f"$.data[{index}].{name}", "duplicate_record": duplicate},
+                    "message": "duplicate data", "status": "error"}  # fmt: skip
+    return None
 
 
 def _list(request: HttpRequest, account_id: str, module: str) -> HttpResponse:
@@ -483,8 +507,26 @@ def _create_fields(request: HttpRequest, account_id: str, module: str) -> HttpRe
     return common.json_response({"fields": entries}, status)
 
 
+@common.endpoint(STYLE)
+def related_lists(request: HttpRequest, account_id: str) -> HttpResponse:
+    """``GET /settings/related_lists?module=``: the related lists served here (a record's
+    Notes). Zoho's SDK reads it before it reads a related list."""
+    module = request.GET.get("module", "")
+    if module not in MODULES:
+        return _invalid_module()
+    if module == "Notes":
+        return no_content()
+    notes = {"id": "4150868000000002201", "sequence_number": "1", "display_label": "Notes",
+             "api_name": "Notes", "module": {"api_name": "Notes", "id": "4150868000000002187"},
+             "name": "Notes", "action": None, "href": f"{module}/{{ENTITYID}}/Notes",
+             "type": "default", "connectedmodule": None, "linkingmodule": None,
+             "visible": True, "customize_sort": False}  # fmt: skip
+    return common.json_response({"related_lists": [notes]})
+
+
 urlpatterns = [
     path("zoho/crm/v8/settings/fields", fields),
+    path("zoho/crm/v8/settings/related_lists", related_lists),
     path("zoho/crm/v8/<str:module>", module_view),
     path("zoho/crm/v8/<str:module>/search", search),
     path("zoho/crm/v8/<str:module>/<str:record_id>/actions/<str:action>", tags),

@@ -110,3 +110,17 @@ def test_an_org_that_refuses_the_field_gets_the_company_in_a_standard_field(emul
     data = control.record(V, account, created.id)["data"]
     assert "AI_Company" not in data and "Lead_Source" not in data
     assert data["Description"] == "AI Company: Acme\nLead Source: AI_Chatbot"
+
+
+def test_a_duplicate_the_org_refuses_updates_the_contact_that_holds_the_email(emulated):
+    connection, account = emulated(V)
+    control.configure(V, account, unique_fields={"Contacts": ["Email"]})
+    crm = build(connection)
+    first = crm.create_contact(CrmContact(email="d@example.com", last_name="Old"), source_tag="")
+    again = crm.create_contact(CrmContact(email="D@example.com", first_name="New"),
+                               source_tag="")  # fmt: skip
+    assert (again.id, again.existed) == (first.id, True)
+    assert again.fields == {"First_Name": "", "Email": "d@example.com"}
+    data = control.record(V, account, first.id)["data"]
+    assert (data["First_Name"], data["Last_Name"]) == ("New", "Old")  # no placeholder written
+    assert control.counts(V, account)["objects"] == {"Contacts": 1}
