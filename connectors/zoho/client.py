@@ -146,6 +146,15 @@ class ZohoClient:
         if FIELD_CREATE_SCOPES.isdisjoint(connection.scopes or ()):
             cache.set(name, True, FIELDS_KNOWN_S)
             return {COMPANY_FIELD: "refused"}
+        created = self._create_company_field()
+        self._catalogues.pop("Contacts", None)  # read again: created, or made a moment ago
+        if COMPANY_FIELD in self._catalogue("Contacts"):
+            return {COMPANY_FIELD: "created"} if created else {}  # {}: another worker's
+        cache.set(name, True, FIELDS_KNOWN_S)
+        return {COMPANY_FIELD: "refused"}
+
+    def _create_company_field(self) -> bool:
+        """One field-create call; True when Zoho answered that it created the field."""
         try:
             response = self.http.request(
                 "POST", f"{ROOT}/settings/fields", params={"module": "Contacts"},
@@ -154,14 +163,11 @@ class ZohoClient:
         except ConnectorError as exc:
             if exc.status != 401:  # OAUTH_SCOPE_MISMATCH after a refresh: refused, not broken
                 raise
-            response = None
-        entry = s.obj((s.items(s.obj(response.json()).get("fields")) or [{}])[0]) if (
-            response is not None and response.status_code in (200, 201)) else {}  # fmt: skip
-        self._catalogues.pop("Contacts", None)  # read again: created, or made a moment ago
-        if entry.get("status") == "success" or COMPANY_FIELD in self._catalogue("Contacts"):
-            return {COMPANY_FIELD: "created"}
-        cache.set(name, True, FIELDS_KNOWN_S)
-        return {COMPANY_FIELD: "refused"}
+            return False
+        if response.status_code not in (200, 201):  # 403 NO_PERMISSION, 400 DUPLICATE_DATA
+            return False
+        entries = s.items(s.obj(response.json()).get("fields"))
+        return bool(entries) and s.obj(entries[0]).get("status") == "success"
 
     def _write(self, method: str, path: str, record: dict[str, Any]) -> dict[str, Any]:
         module = path[len(ROOT) + 1 :].split("/")[0]

@@ -197,3 +197,13 @@ def test_the_sdk_field_check_refuses_a_field_nobody_confirmed():
     assert record_problem("Contacts", {"Last_Name": "x", "Email": "e"}, set()) is None
     assert "AI_Company" in record_problem("Contacts", {"AI_Company": "Acme"}, set())
     assert record_problem("Contacts", {"AI_Company": "Acme"}, {"AI_Company"}) is None
+
+
+@responses.activate
+def test_a_field_another_worker_just_created_is_used_not_reported_again(recorded):
+    connection = recorded(V)
+    connection.scopes = ["ZohoCRM.settings.fields.CREATE"]
+    replay(responses, "GET", f"{API}/settings/fields", V, "fields_contacts_200_plain")
+    replay(responses, "POST", f"{API}/settings/fields", V, "create_field_400_duplicate")
+    replay(responses, "GET", f"{API}/settings/fields", V, "fields_contacts_200_org")
+    assert build(connection).ensure_fields() == {}
