@@ -284,9 +284,13 @@ def _list(request: HttpRequest, account_id: str, module: str) -> HttpResponse:
 
 
 def _paged(request: HttpRequest, rows: list[EmuRecord], wanted: list[str] | None) -> HttpResponse:
-    per_page = max(1, min(int(request.GET.get("per_page", "200") or 200), 200))
+    numbers = {name: request.GET.get(name, "") for name in ("per_page", "page")}
+    for name, raw in numbers.items():
+        if raw and (not raw.isdigit() or int(raw) < 1):
+            return _error(400, "INVALID_DATA", "invalid data", {"param": name})
+    per_page = min(int(numbers["per_page"] or 200), 200)  # 200 at most (v8 "Get Records")
     token = request.GET.get("page_token", "")
-    page = int(token) if token.isdigit() else int(request.GET.get("page", "1") or 1)
+    page = int(token) if token.isdigit() else int(numbers["page"] or 1)
     start = (page - 1) * per_page
     chunk = rows[start : start + per_page]
     if not chunk:

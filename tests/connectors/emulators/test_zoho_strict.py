@@ -106,3 +106,9 @@ def test_the_emulators_standard_fields_are_the_sdks():
 
     for module, fields in FIELDS.items():
         assert set(fields) <= sdk_fields(module), module
+
+
+@pytest.mark.parametrize("params", [{"per_page": "abc"}, {"per_page": "0"}, {"page": "x"}])
+def test_a_bad_page_parameter_is_a_400_not_a_500(client, h, params):
+    response = client.get(f"{ZO}/Contacts", {"fields": "Last_Name", **params}, **h)
+    assert response.status_code == 400 and response.json()["code"] == "INVALID_DATA"
