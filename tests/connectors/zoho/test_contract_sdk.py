@@ -21,6 +21,7 @@ from zohocrmsdk.src.com.zoho.crm.api.record import (
     APIException,
     BodyWrapper,
     Field,
+    GetRecordsParam,
     Record,
     RecordOperations,
     ResponseWrapper,
@@ -31,7 +32,13 @@ from zohocrmsdk.src.com.zoho.crm.api.related_records import (
     RelatedRecordsOperations,
 )
 from zohocrmsdk.src.com.zoho.crm.api.sdk_config import SDKConfig
-from zohocrmsdk.src.com.zoho.crm.api.tags import NewTagRequestWrapper, Tag, TagsOperations
+from zohocrmsdk.src.com.zoho.crm.api.tags import (
+    ExistingTag,
+    ExistingTagRequestWrapper,
+    NewTagRequestWrapper,
+    Tag,
+    TagsOperations,
+)
 from zohocrmsdk.src.com.zoho.crm.api.util import Choice
 
 from connectors.emulators.auth import issue_token_for_tests
@@ -151,7 +158,7 @@ def test_the_sdk_creates_a_deal_and_a_note_and_reads_the_contacts_notes(sdk):
     assert contents == ["Asked about pricing."]
 
 
-def test_the_sdk_tags_a_contact(sdk):
+def test_the_sdk_tags_a_contact_and_removes_the_tag(sdk):
     contact_id = _create_contact("tag@example.com")
     tag = Tag()
     tag.set_name("AI_Chatbot")
@@ -160,6 +167,33 @@ def test_the_sdk_tags_a_contact(sdk):
     response = TagsOperations().add_tags("Contacts", int(contact_id), request)
     assert response.get_status_code() == 200
     assert control.record(V, ACCOUNT, contact_id)["links"]["tags"][0]["name"] == "AI_Chatbot"
+    existing = ExistingTag()
+    existing.set_name("AI_Chatbot")
+    removal = ExistingTagRequestWrapper()
+    removal.set_tags([existing])
+    response = TagsOperations().remove_tags("Contacts", int(contact_id), removal)
+    assert response.get_status_code() == 200
+    assert control.record(V, ACCOUNT, contact_id)["links"]["tags"] == []
+
+
+def test_the_sdk_finds_by_criteria_and_pages_a_list_by_page_token(sdk):
+    ids = [_create_contact(f"p{n}@example.com") for n in range(3)]
+    params = ParameterMap()
+    params.add(SearchRecordsParam.criteria, "(Email:equals:p1@example.com)")
+    found = RecordOperations("Contacts").search_records(params)
+    assert [str(r.get_id()) for r in found.get_object().get_data()] == [ids[1]]
+    seen: list[str] = []
+    params = ParameterMap()
+    params.add(GetRecordsParam.fields, "Last_Name,Email")
+    params.add(GetRecordsParam.per_page, 2)
+    while True:
+        page = RecordOperations("Contacts").get_records(params)
+        seen += [str(r.get_id()) for r in page.get_object().get_data()]
+        info = page.get_object().get_info()
+        if not info.get_more_records():
+            break
+        params.add(GetRecordsParam.page_token, info.get_next_page_token())
+    assert seen == ids
 
 
 def test_the_sdk_reads_the_fields_metadata(sdk):
