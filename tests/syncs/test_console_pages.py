@@ -107,3 +107,20 @@ def test_no_page_renders_a_token_to_any_role(client, world, owner, seen):
     urls += ["/rollback/?tag=AI_Chatbot"]
     for url in urls:
         page(client, base(world) + url)
+
+
+def test_a_rolled_back_event_says_so_with_when_and_which_rollback(client, world, viewer, seen):
+    from syncs.rollback import start_rollback
+
+    from .rollback_helpers import run_rollback
+
+    rollback = start_rollback(world.client_a, "AI_Chatbot", requested_by="staff:x@example.com")
+    run_rollback(rollback, seen.crm)
+    client.force_login(viewer)
+    rolled = page(client, base(world) + "/events/?status=rolled_back")
+    assert "Rolled back" in rolled and "mary.obrien@example.com" in rolled.lower()
+    assert "not-an-email" not in rolled  # the held lead wrote nothing: it stays held
+    body = page(client, f"{base(world)}/events/{seen.synced.event.public_id}/")
+    report = f"{base(world)}/rollback/{rollback.pk}/"
+    assert f'href="{report}">rollback #{rollback.pk}</a> of tag AI_Chatbot' in body
+    assert 'id="event-status">Rolled back<' in body
