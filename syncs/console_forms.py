@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from syncs.mapping import SOURCE_FIELDS, TRANSFORMS
@@ -17,8 +18,9 @@ DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
 
 
 def _when(label: str) -> forms.DateTimeField:
+    # Read in the current time zone, the one every console page shows times in: say which.
     return forms.DateTimeField(
-        label=label,
+        label=f"{label} ({settings.TIME_ZONE})",
         required=False,
         input_formats=DATETIME_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
