@@ -168,3 +168,35 @@ def test_every_time_in_the_console_says_its_time_zone(client, world, owner, seen
         assert ANY_TIME.search(body) or "UTC" in body, path
         assert not BARE_TIME.findall(body), (path, BARE_TIME.findall(body)[:3])
     assert "From (UTC)" in page(client, f"{base(world)}/audit/")
+
+
+def test_the_tab_of_the_page_shown_is_highlighted(client, world, viewer, seen):
+    from syncs.rollback import start_rollback
+
+    rollback = start_rollback(world.client_a, "AI_Chatbot", requested_by="staff:x@example.com")
+    client.force_login(viewer)
+    shown_under = {
+        "/": "Client",
+        "/connections/": "Connections",
+        "/events/": "Events",
+        f"/events/{seen.synced.event.public_id}/": "Events",
+        "/review/": "Review queue",
+        "/mappings/": "Field mapping",
+        f"/mappings/{seen.connection.pk}/": "Field mapping",
+        "/shadow/": "Shadow mode",
+        "/duplicates/": "Duplicates",
+        "/audit/": "Audit log",
+        "/rollback/": "Rollback",
+        f"/rollback/{rollback.pk}/": "Rollback",
+        "/metrics/": "Metrics",
+        "/webhooks/": "Webhooks",
+    }
+    for path, tab in shown_under.items():
+        body = page(client, base(world) + path)
+        nav = re.search(r'<nav class="sections".*?</nav>', body, re.S)[0]
+        current = re.findall(
+            r'<a href="([^"]+)" class="current" aria-current="page">([^<]+)</a>', nav
+        )
+        assert [label for _, label in current] == [tab], path
+        assert current[0][0].startswith(base(world) + "/"), path
+        assert nav.count("<a ") == len(shown_under) - 3, path  # every tab, on every page
