@@ -123,8 +123,9 @@ def test_a_rolled_back_event_says_so_with_when_and_which_rollback(client, world,
     rolled = page(client, base(world) + "/events/?status=rolled_back")
     assert "Rolled back" in rolled and "mary.obrien@example.com" in rolled.lower()
     assert "not-an-email" not in rolled  # the held lead wrote nothing: it stays held
-    body = page(client, f"{base(world)}/events/{seen.synced.event.public_id}/")
     report = f"{base(world)}/rollback/{rollback.pk}/"
+    assert f'by <a href="{report}">rollback #{rollback.pk}</a>' in rolled
+    body = page(client, f"{base(world)}/events/{seen.synced.event.public_id}/")
     assert f'href="{report}">rollback #{rollback.pk}</a> of tag AI_Chatbot' in body
     assert 'id="event-status">Rolled back<' in body
 
