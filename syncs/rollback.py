@@ -13,7 +13,8 @@ as kept). Rolling the later writes back first, then this one again, undoes both.
 Safe to re-run: a record is marked ``rolled_back_at`` in the transaction that audits it, so a
 second run finds nothing to do, and a step whose record was undone meanwhile is skipped. A record
 the vendor says is already gone counts as deleted. Shadow-mode records (``would_*``) are never
-touched: nothing was written. Every query is scoped to the one client asked for.
+touched: nothing was written. Every query is scoped to the one client asked for. A synced job
+none of whose writes is live any more becomes ``rolled_back`` (``syncs.rollback_events``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from connectors.base import ConnectorError
 from connectors.models import Connection
 from syncs.audit import audit_log
 from syncs.models import ExternalRecord, RecordAction
+from syncs.rollback_events import job_rolled_back
 from syncs.rollback_models import Rollback, RollbackStatus, RollbackStep, StepStatus
 from tenants.models import Client
 from tenants.scoping import for_client
@@ -396,6 +398,7 @@ def _mark_undone(step: RollbackStep, planned: PlannedStep, already_gone: bool) -
         return
     status = StepStatus.DELETED if planned.operation == DELETE else StepStatus.RESTORED
     _done(step, status, error=planned.reason[:2000])
+    job_rolled_back(record, step.rollback, now)
     audit_log(
         client=step.client,
         actor=step.rollback.requested_by,
