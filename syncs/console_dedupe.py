@@ -12,16 +12,20 @@ from types import ModuleType
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from syncs import held_duplicates
 from syncs.audit import audit_log, staff_actor
 from syncs.console import context, page_of
 from tenants import scoping
 from tenants.console import require_role
 
-DECISIONS = ("merge", "dismiss")
+DECISIONS = ("merge", "dismiss", *held_duplicates.DECISIONS)
+# On a pair that holds a lead, merging is linking it and dismissing is creating it anew.
+HELD_DECISION = {"merge": "link", "dismiss": "create", "link": "link", "create": "create"}
 
 
 def _dedupe() -> tuple[ModuleType, type] | None:
@@ -47,10 +51,12 @@ def duplicates(request: HttpRequest, public_id: str) -> HttpResponse:
         page = page_of(
             request, candidates.select_related("person", "existing").order_by("-score", "pk")
         )
+    held = held_duplicates.held_jobs(client, list(page or []))
+    rows = [(pair, held.get(pair.pk)) for pair in page or []]
     return render(
         request,
         "console/syncs/duplicates.html",
-        context(request, client, installed=found is not None, page=page, status=status),
+        context(request, client, installed=found is not None, page=page, status=status, rows=rows),
     )
 
 
@@ -66,6 +72,8 @@ def duplicate_decide(
     require_role(request.user, client.agency, "operate")
     package, candidate_model = found
     candidate = get_object_or_404(scoping.for_client(candidate_model, client), pk=candidate_id)
+    if held_duplicates.held_jobs(client, [candidate]) or decision in held_duplicates.DECISIONS:
+        return _decide_held(request, client, candidate, HELD_DECISION[decision])
     try:
         getattr(package, decision)(candidate, request.user)
     except ValueError as exc:
@@ -84,3 +92,19 @@ def duplicate_decide(
         )
         messages.success(request, f"Pair {candidate.pk}: {decision} done.")
     return redirect("console:sync-duplicates", public_id=client.public_id)
+
+
+def _decide_held(request: HttpRequest, client, candidate, decision: str) -> HttpResponse:
+    """A pair holding a lead is decided in one place (``syncs.held_duplicates``), whichever
+    page the button was on; staff go back to the page they came from."""
+    try:
+        job = held_duplicates.decide(candidate, decision, request.user)
+    except (ValueError, ValidationError) as exc:
+        messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        done = "linked to the existing record" if decision == "link" else "created as new"
+        messages.success(request, f"Pair {candidate.pk}: job {job.pk} released, {done}.")
+    back = request.POST.get("back") == "review"
+    return redirect(
+        "console:sync-review" if back else "console:sync-duplicates", public_id=client.public_id
+    )

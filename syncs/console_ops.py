@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from syncs import held_duplicates
 from syncs.audit import staff_actor
 from syncs.console import context, page_of
 from syncs.console_forms import ReviewFixForm, RollbackForm
@@ -35,6 +36,9 @@ def review_queue(request: HttpRequest, public_id: str) -> HttpResponse:
     )
     page = page_of(request, jobs)
     forms = [(job, ReviewFixForm(prefix=f"job{job.pk}", initial=_initial(job))) for job in page]
+    pairs = held_duplicates.pairs_of(client, list(page))
+    for job in page:  # a likely duplicate shows its pair and the same decisions as there
+        job.held_pair = pairs.get(job.pk)
     return render(
         request, "console/syncs/review.html", context(request, client, page=page, forms=forms)
     )

@@ -23,6 +23,7 @@ from connectors import call_log
 from connectors.base import ConnectorError, CrmClient, CrmContact, CrmRecord
 from connectors.services import connection_clear_limited, connection_note_limited
 from syncs.audit import SYSTEM, audit_log
+from syncs.held_duplicates import LINKED
 from syncs.mapping import STANDARD_TARGETS
 from syncs.models import ExternalRecord, RecordAction, SyncJob
 from syncs.normalise import Person
@@ -137,6 +138,9 @@ def write_contact(ctx: WriteContext) -> str:
     done = _done(ctx, "contact")
     if done is not None:
         return done.external_id
+    linked = str(ctx.job.overrides.get(LINKED) or "")
+    if linked:
+        return _update_linked(ctx, linked)
     found = ctx.crm.find_contact(email=ctx.person.email, phone=ctx.person.phone)
     if found is None:
         return _create_contact(ctx)
@@ -151,6 +155,21 @@ def write_contact(ctx: WriteContext) -> str:
         snapshot = {k: previous.fields.get(k, "") for k in changes}
     _record(ctx, "contact", found.id, RecordAction.UPDATED, changes, snapshot=snapshot)
     return found.id
+
+
+def _update_linked(ctx: WriteContext, contact_id: str) -> str:
+    """Staff linked this held lead to an existing contact: write onto it (mapped fields only;
+    its name, e-mail and phone stay the CRM's), never search, never create."""
+    values = dict(ctx.mapped)
+    if ctx.shadow:
+        _record(ctx, "contact", contact_id, RecordAction.WOULD_UPDATE, values)
+        return contact_id
+    snapshot: dict[str, str] = {}
+    if values:
+        previous = ctx.crm.update_contact(contact_id, values)
+        snapshot = {k: previous.fields.get(k, "") for k in values}
+    _record(ctx, "contact", contact_id, RecordAction.UPDATED, values, snapshot=snapshot)
+    return contact_id
 
 
 def _create_contact(ctx: WriteContext) -> str:
