@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from syncs import held_duplicates
+from syncs import crm_merge, held_duplicates
 from syncs.audit import audit_log, staff_actor
 from syncs.console import context, page_of
 from tenants import scoping
@@ -108,3 +108,52 @@ def _decide_held(request: HttpRequest, client, candidate, decision: str) -> Http
     return redirect(
         "console:sync-review" if back else "console:sync-duplicates", public_id=client.public_id
     )
+
+
+@login_required
+def duplicate_merge(request: HttpRequest, public_id: str, candidate_id: int) -> HttpResponse:
+    """GET: the confirmation (which record survives, which values win, what each CRM will do
+    or why it cannot). POST with ``confirm``: merge in the CRMs, then in our index."""
+    client = scoping.client_for_user_or_404(request.user, public_id)
+    found = _dedupe()
+    if found is None:
+        raise Http404("Duplicate detection is not installed.")
+    candidate = get_object_or_404(
+        scoping.for_client(found[1], client).select_related("person", "existing"),
+        pk=candidate_id,
+    )
+    if request.method == "POST":
+        require_role(request.user, client.agency, "operate")
+        if held_duplicates.held_jobs(client, [candidate]):
+            return _decide_held(request, client, candidate, "link")
+        if candidate.status == "open" and request.POST.get("confirm") != "yes":
+            return redirect(request.path)  # merging needs the confirmation page
+        return _merge_confirmed(request, client, candidate)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponse(status=405)
+    plan = crm_merge.merge_plan(candidate)
+    return render(
+        request, "console/syncs/duplicate_merge.html", context(request, client, plan=plan)
+    )
+
+
+def _merge_confirmed(request: HttpRequest, client, candidate) -> HttpResponse:
+    try:
+        plan = crm_merge.merge_confirmed(candidate, request.user)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        if candidate.status == "open":
+            return redirect(request.path)
+    else:
+        merged = [s.display_name for s in plan.steps if s.needed]
+        audit_log(
+            client=client,
+            actor=staff_actor(request.user),
+            action="duplicate.merged",
+            target=f"duplicate:{candidate.pk}",
+            details={"person": candidate.person_id, "existing": candidate.existing_id,
+                     "score": candidate.score, "crm_merged": merged},
+        )  # fmt: skip
+        where = f" and in {', '.join(merged)}" if merged else ""
+        messages.success(request, f"Pair {candidate.pk}: merged in Switchboard{where}.")
+    return redirect("console:sync-duplicates", public_id=client.public_id)
