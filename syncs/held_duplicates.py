@@ -57,7 +57,7 @@ def held_jobs(client: Any, pairs: list[DuplicateCandidate]) -> dict[int, SyncJob
     if not ids:
         return {}
     jobs = for_client(SyncJob, client).filter(
-        status=JobStatus.NEEDS_REVIEW, overrides__has_key=HELD
+        status=JobStatus.NEEDS_REVIEW, **{f"overrides__{HELD}__in": sorted(ids)}
     )
     found = {int(j.overrides[HELD]): j for j in jobs if int(j.overrides[HELD]) in ids}
     for pair in pairs:  # what "link" would write onto, for the page to say
