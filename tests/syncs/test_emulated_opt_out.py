@@ -36,7 +36,7 @@ def _contact(vendor: str, account: str) -> dict:
     return row["data"]
 
 
-def _opt_out(api, world) -> None:
+def opt_out_and_sync(api, world) -> None:
     body = {"kind": "opt_out", "payload": OPT_OUT}
     response = api.post("/api/v1/events", body, format="json", **bearer(world.key_a))
     assert response.status_code == 202, response.content
@@ -70,7 +70,7 @@ def test_it_opts_the_person_out_in_the_crm_and_undoes_it(api, world, synced, ven
     account = synced(vendor)
     field, yes, no = OPTED_OUT[vendor]
     assert _contact(vendor, account).get(field) in (None, no)
-    _opt_out(api, world)
+    opt_out_and_sync(api, world)
     assert _contact(vendor, account)[field] == yes
     record = ExternalRecord.objects.get(object_type="contact_opt_out")
     assert AuditEntry.objects.filter(
@@ -95,7 +95,7 @@ def test_it_unsubscribes_a_pipedrive_person_whose_status_then_stays(api, world, 
     """Pipedrive lets a marketing status change once: the opt-out lands; its undo is refused
     by the vendor, and the rollback says so instead of claiming the person was put back."""
     account = synced("pipedrive")
-    _opt_out(api, world)
+    opt_out_and_sync(api, world)
     assert _contact("pipedrive", account)["marketing_status"] == "unsubscribed"
     rollback = start_rollback(world.client_a, "Unsubscribe", requested_by=STAFF)
     _run(rollback)
@@ -108,8 +108,8 @@ def test_it_unsubscribes_a_pipedrive_person_whose_status_then_stays(api, world, 
 def test_it_records_nothing_to_undo_for_a_person_already_opted_out(api, world, synced):
     """A second opt-out replaces nothing, so undoing it must not put the person back."""
     account = synced("salesforce")
-    _opt_out(api, world)
-    _opt_out(api, world)
+    opt_out_and_sync(api, world)
+    opt_out_and_sync(api, world)
     first, second = ExternalRecord.objects.filter(object_type="contact_opt_out").order_by("pk")
     assert (first.snapshot, second.snapshot) == ({"HasOptedOutOfEmail": "false"}, {})
     assert _contact("salesforce", account)["HasOptedOutOfEmail"] is True
