@@ -54,11 +54,12 @@ class HubSpotPeople:
                          fields=props)  # fmt: skip
 
     def _email_of(self, record_id: str, email: str) -> str:
-        if email.strip():
-            return email.strip().lower()
+        """The contact's own address (what HubSpot mails), else the one the lead gave: a
+        contact found by phone may be filed under another address."""
         path = f"/crm/v3/objects/contacts/{record_id}"
         body = s.obj(self.http.request("GET", path, params={"properties": "email"}).json())
-        return s.text(s.obj(body.get("properties")).get("email")).lower()
+        own = s.text(s.obj(body.get("properties")).get("email")).strip().lower()
+        return own or email.strip().lower()
 
     def _prefs(self, email: str, suffix: str = "") -> str:
         return f"{PREFS}/{quote(email, safe='@')}{suffix}"
