@@ -46,6 +46,15 @@ def _text(node, path: str) -> str:
     return (found.text or "").strip() if found is not None else ""
 
 
+def _child(node, local: str) -> str:
+    """A child's text by its local name, whatever namespace the reply put it in (a fault's
+    ``faultcode`` is unqualified)."""
+    for child in list(node) if node is not None else []:
+        if child.tag == local or child.tag.endswith("}" + local):
+            return (child.text or "").strip()
+    return ""
+
+
 class SalesforcePeople:
     """Opt-out and merge, mixed into ``SalesforceClient``."""
 
@@ -74,9 +83,9 @@ class SalesforcePeople:
                                  code="bad_response", permanent=True) from None  # fmt: skip
         fault = root.find(f".//{{{SOAP_ENV}}}Fault")
         if fault is not None:
-            code = _text(fault, "faultcode").split(":")[-1]
+            code = _child(fault, "faultcode").split(":")[-1]
             raise ConnectorError(
-                f"salesforce {code}: {_text(fault, 'faultstring')}", status=response.status_code,
+                f"salesforce {code}: {_child(fault, 'faultstring')}", status=response.status_code,
                 code=code, permanent=code != "INVALID_SESSION_ID",
             )  # fmt: skip
         result = root.find(f".//{{{PARTNER}}}result")

@@ -35,7 +35,8 @@ class ZohoPeople:
         path = f"{ROOT}/Contacts/{survivor_id}/actions/merge"
         body = {"merge": [{"data": [{"id": other_id}]}]}
         response = self.http.request("POST", path, json=body, expect=(200, 201, 202, 400))
-        entry = s.obj((s.items(s.obj(s.json_of(response)).get("merge")) or [{}])[0])
+        data = s.obj(s.json_of(response))  # per-merge entries, or one top-level error
+        entry = s.obj((s.items(data.get("merge")) or [data])[0])
         code = s.text(entry.get("code"))
         if code not in ("SUCCESS", "SCHEDULED"):
             raise ConnectorError(

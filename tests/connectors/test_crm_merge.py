@@ -50,3 +50,13 @@ def test_it_authenticates_the_salesforce_soap_merge_by_its_session_header(emulat
              b'"http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body/></soapenv:Envelope>',
     )  # fmt: skip
     assert b"<faultcode>sf:INVALID_SESSION_ID</faultcode>" in response.content
+
+
+def test_the_salesforce_client_reads_the_emulators_soap_fault(emulated):  # noqa: F811
+    connection, _ = emulated("salesforce")
+    crm = client_for(connection)
+    connection.access_token = "not-a-session"  # the envelope carries the stored token
+    connection.save()
+    with pytest.raises(ConnectorError) as refused:
+        crm.merge_contacts("003A", "003B")
+    assert refused.value.code == "INVALID_SESSION_ID" and refused.value.status == 500

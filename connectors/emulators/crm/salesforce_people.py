@@ -40,11 +40,14 @@ def _xml(body: str, status: int = 200) -> HttpResponse:
 
 
 def fault(code: str, message: str) -> HttpResponse:
-    return _xml(
-        f"<soapenv:Fault><faultcode>sf:{code}</faultcode>"
-        f"<faultstring>{code}: {escape(message)}</faultstring></soapenv:Fault>",
-        500,
+    """A SOAP fault: HTTP 500, unqualified ``faultcode``/``faultstring``, ``sf:`` codes."""
+    envelope = (
+        f'<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="{ENV}"'
+        ' xmlns:sf="urn:fault.partner.soap.sforce.com"><soapenv:Body><soapenv:Fault>'
+        f"<faultcode>sf:{code}</faultcode><faultstring>{code}: {escape(message)}</faultstring>"
+        "</soapenv:Fault></soapenv:Body></soapenv:Envelope>"
     )
+    return HttpResponse(envelope, status=500, content_type="text/xml; charset=utf-8")
 
 
 def _result(master: str, merged: str = "", code: str = "", message: str = "") -> HttpResponse:
