@@ -1,5 +1,7 @@
 """The duplicates review page: likely duplicates found by duplicate detection (scored pairs),
-merged or dismissed by staff with the "operate" role; each decision is audited.
+merged (after a confirmation, in the CRMs too: ``syncs.crm_merge``) or dismissed by staff with
+the "operate" role; a pair that holds a lead is decided by ``syncs.held_duplicates``. Each
+decision is audited.
 
 Duplicate detection (``syncs.dedupe``) is its own part of the app; until it is installed the
 page says so and the decision routes answer 404.
@@ -23,7 +25,8 @@ from syncs.console import context, page_of
 from tenants import scoping
 from tenants.console import require_role
 
-DECISIONS = ("merge", "dismiss", *held_duplicates.DECISIONS)
+# Merging has its own route (a confirmation, then the CRMs): ``duplicate_merge``.
+DECISIONS = ("dismiss", *held_duplicates.DECISIONS)
 # On a pair that holds a lead, merging is linking it and dismissing is creating it anew.
 HELD_DECISION = {"merge": "link", "dismiss": "create", "link": "link", "create": "create"}
 
@@ -82,7 +85,7 @@ def duplicate_decide(
         audit_log(
             client=client,
             actor=staff_actor(request.user),
-            action=f"duplicate.{'merged' if decision == 'merge' else 'dismissed'}",
+            action="duplicate.dismissed",
             target=f"duplicate:{candidate.pk}",
             details={
                 "person": candidate.person_id,
