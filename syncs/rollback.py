@@ -18,6 +18,7 @@ touched: nothing was written. Every query is scoped to the one client asked for.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -140,6 +141,18 @@ def later_writes(records: list[ExternalRecord], scope: Scope) -> dict[tuple[str,
     return found
 
 
+def _vendor_keeps(record: ExternalRecord) -> str:
+    """Why the vendor will not let this write be undone ('' when it will): the CRM package's
+    own words (``connectors.<provider>.people.OPT_OUT_KEPT``), so the preview says it first."""
+    if record.object_type not in UNDO_METHOD:
+        return ""
+    try:
+        people = importlib.import_module(f"connectors.{record.provider}.people")
+    except ImportError:
+        return ""
+    return str(getattr(people, "OPT_OUT_KEPT", ""))
+
+
 def _plan(record: ExternalRecord, later: dict[tuple[str, str, str], list]) -> PlannedStep:
     newer = [
         o
@@ -153,6 +166,8 @@ def _plan(record: ExternalRecord, later: dict[tuple[str, str, str], list]) -> Pl
         if newer:
             return PlannedStep(record, KEEP, {}, f"kept: written since under tag {by}")
         return PlannedStep(record, DELETE, {})
+    if (kept := _vendor_keeps(record)) and record.snapshot:
+        return PlannedStep(record, KEEP, {}, kept)
     snapshot = dict(record.snapshot or {})
     taken = set().union(*(_fields(o) for o in newer)) & set(snapshot)
     if not taken:
