@@ -37,6 +37,17 @@ UNDO_BASIS = "LEGITIMATE_INTEREST_OTHER"
 UNDO_EXPLANATION = "Switchboard rolled back an opt-out it had recorded in error."
 
 
+def opt_out_kept(snapshot: dict[str, str]) -> str:
+    """Why a rollback must keep this opt-out ('' if it can undo it): a person who had no
+    subscription has none HubSpot could subscribe them to again."""
+    if snapshot.get(EMAIL_KEY) and not snapshot.get(SUBSCRIBED_KEY):
+        return (
+            "kept: the person had no e-mail subscription before opting out, so HubSpot has "
+            "nothing to subscribe them to again; they stay opted out of all e-mail"
+        )
+    return ""
+
+
 class HubSpotPeople:
     """Opt-out and merge, mixed into ``HubSpotClient`` (they need only its HTTP layer)."""
 

@@ -26,6 +26,13 @@ OPT_OUT_KEPT = (
     "kept: Pipedrive lets a person's marketing status change only once, and the opt-out was "
     "that change; the person stays unsubscribed (resubscribe them in Pipedrive if they agreed)"
 )
+
+
+def opt_out_kept(snapshot: dict[str, str]) -> str:
+    """Why a rollback must keep this opt-out ('' if it can undo it): always, here."""
+    return OPT_OUT_KEPT
+
+
 STATUS_FIELD = "marketing_status"
 UNSUBSCRIBED = "unsubscribed"
 PERSONS = "/api/v2/persons"

@@ -108,7 +108,9 @@ def test_it_unsubscribes_a_pipedrive_person_whose_status_then_stays(api, world, 
     assert kept.record.object_type == "contact_opt_out" and "change only once" in kept.error
     assert AuditEntry.objects.filter(action="rollback.kept").count() == 1
     assert _contact("pipedrive", account)["marketing_status"] == "unsubscribed"
-    assert control.write_calls("pipedrive", account) == writes + 2  # its fields and labels; no status call
+    assert (
+        control.write_calls("pipedrive", account) == writes + 2
+    )  # its fields and labels; no status call
 
 
 def test_it_records_nothing_to_undo_for_a_person_already_opted_out(api, world, synced):
@@ -119,3 +121,14 @@ def test_it_records_nothing_to_undo_for_a_person_already_opted_out(api, world, s
     first, second = ExternalRecord.objects.filter(object_type="contact_opt_out").order_by("pk")
     assert (first.snapshot, second.snapshot) == ({"HasOptedOutOfEmail": "false"}, {})
     assert _contact("salesforce", account)["HasOptedOutOfEmail"] is True
+
+
+def test_it_keeps_a_hubspot_opt_out_with_nothing_to_resubscribe(api, world, synced):
+    account = synced("hubspot")
+    control.configure("hubspot", account, subscriptions={})  # subscribed to nothing
+    opt_out_and_sync(api, world)
+    rollback = start_rollback(world.client_a, "Unsubscribe", requested_by=STAFF)
+    _run(rollback)
+    assert (rollback.status, rollback.failed, rollback.kept) == ("done", 0, 1)
+    assert "nothing to subscribe them to again" in RollbackStep.objects.get(status="kept").error
+    assert hubspot_people.subscriptions_of(account, EMAIL)["wide"] is True
