@@ -156,6 +156,17 @@ class CrmClient(Protocol):
         record gone is not an error; a CRM that will not go back raises a permanent
         ``ConnectorError`` saying why."""
 
+    # How the CRM decides which values a merged contact keeps, in the vendor's terms (shown
+    # before staff confirm a merge): a class attribute of each client.
+    merge_rule: str
+
+    def merge_contacts(self, survivor_id: str, other_id: str) -> CrmRecord:
+        """Merge contact ``other_id`` into ``survivor_id`` at the CRM: the other record is
+        gone, its deals, notes and activities belong to the survivor, and the survivor's values
+        win where both have one (``merge_rule``). Returns the surviving record (its id may be
+        new: HubSpot). Cannot be undone. Raises ``ConnectorError`` (permanent: a record missing
+        or refused)."""
+
 
 # --- Provider specs (data) -------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from syncs import held_duplicates
 from syncs.audit import staff_actor
 from syncs.console import context, page_of
 from syncs.console_forms import ReviewFixForm, RollbackForm
@@ -53,6 +54,9 @@ def _review_page(
             forms[shown.index(refused[0].pk)] = refused
         else:
             forms.insert(0, refused)
+    pairs = held_duplicates.pairs_of(client, list(page))
+    for job in page:  # a likely duplicate shows its pair and the same decisions as there
+        job.held_pair = pairs.get(job.pk)
     return render(
         request,
         "console/syncs/review.html",

@@ -23,6 +23,7 @@ from connectors import call_log
 from connectors.base import ConnectorError, CrmClient, CrmContact, CrmRecord
 from connectors.services import connection_clear_limited, connection_note_limited
 from syncs.audit import SYSTEM, audit_log
+from syncs.held_duplicates import LINKED
 from syncs.mapping import STANDARD_TARGETS, rules_for
 from syncs.models import ExternalRecord, RecordAction, SyncJob
 from syncs.normalise import Person
@@ -139,6 +140,11 @@ def write_contact(ctx: WriteContext) -> str:
         return done.external_id
     if not ctx.shadow:
         _ensure_mapped_fields(ctx)
+    linked = str(ctx.job.overrides.get(LINKED) or "")
+    if linked:
+        if not ctx.shadow:
+            _ensure_fields(ctx, "contact")
+        return _update_linked(ctx, linked)
     found = ctx.crm.find_contact(email=ctx.person.email, phone=ctx.person.phone)
     if not ctx.shadow:
         _ensure_fields(ctx, "contact")
@@ -193,6 +199,21 @@ def _ensure_mapped_fields(ctx: WriteContext) -> None:
             message = LIMITED_FIELDS.format(fields=", ".join(changes[change]), why=why, fix=fix)
             connection_note_limited(ctx.job.connection, message)
             break
+
+
+def _update_linked(ctx: WriteContext, contact_id: str) -> str:
+    """Staff linked this held lead to an existing contact: write onto it (mapped fields only;
+    its name, e-mail and phone stay the CRM's), never search, never create."""
+    values = dict(ctx.mapped)
+    if ctx.shadow:
+        _record(ctx, "contact", contact_id, RecordAction.WOULD_UPDATE, values)
+        return contact_id
+    snapshot: dict[str, str] = {}
+    if values:
+        previous = ctx.crm.update_contact(contact_id, values)
+        snapshot = {k: previous.fields.get(k, "") for k in values}
+    _record(ctx, "contact", contact_id, RecordAction.UPDATED, values, snapshot=snapshot)
+    return contact_id
 
 
 def _create_contact(ctx: WriteContext) -> str:

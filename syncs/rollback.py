@@ -19,6 +19,7 @@ none of whose writes is live any more becomes ``rolled_back`` (``syncs.rollback_
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -142,6 +143,20 @@ def later_writes(records: list[ExternalRecord], scope: Scope) -> dict[tuple[str,
     return found
 
 
+def _vendor_keeps(record: ExternalRecord) -> str:
+    """Why the vendor will not let this write be undone ('' when it will), in the CRM
+    package's own words (``connectors.<provider>.people.opt_out_kept``), so the preview says
+    it first and the step is kept rather than failed."""
+    if record.object_type not in UNDO_METHOD or not record.snapshot:
+        return ""
+    try:
+        people = importlib.import_module(f"connectors.{record.provider}.people")
+    except ImportError:
+        return ""
+    kept = getattr(people, "opt_out_kept", None)
+    return str(kept(dict(record.snapshot))) if kept is not None else ""
+
+
 def _plan(record: ExternalRecord, later: dict[tuple[str, str, str], list]) -> PlannedStep:
     newer = [
         o
@@ -155,6 +170,8 @@ def _plan(record: ExternalRecord, later: dict[tuple[str, str, str], list]) -> Pl
         if newer:
             return PlannedStep(record, KEEP, {}, f"kept: written since under tag {by}")
         return PlannedStep(record, DELETE, {})
+    if kept := _vendor_keeps(record):
+        return PlannedStep(record, KEEP, {}, kept)
     snapshot = dict(record.snapshot or {})
     taken = set().union(*(_fields(o) for o in newer)) & set(snapshot)
     if not taken:

@@ -509,3 +509,7 @@ urlpatterns = [
     *_both_v1("notes/<str:record_id>", note),
     *_both_v1("personFields", person_fields),
 ]
+
+
+# Public names for sibling emulator modules (pipedrive_people).
+error_response, ok_response, person_json = _error, _ok, _person
