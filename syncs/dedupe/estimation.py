@@ -39,7 +39,8 @@ class Fit:
 
     @property
     def detector(self) -> Detector:
-        return Detector(self.model, self.auto_link.probability, self.review.probability)
+        review = min(self.review.probability, self.auto_link.probability)
+        return Detector(self.model, self.auto_link.probability, review)
 
 
 def candidate_pairs(profiles: Sequence[Profile]) -> list[tuple[int, int, Vector]]:
@@ -82,14 +83,16 @@ def fit(
 # --- per client, in the database ---------------------------------------------------------------
 
 
-def estimate_for_client(client, sample: int = SAMPLE_PEOPLE, seed: int = 0):
+def estimate_for_client(
+    client, sample: int = SAMPLE_PEOPLE, seed: int = 0, auto_precision: float | None = None
+):
     """Estimate and store the client's model from its (unmerged) people and every decided
-    review pair. Returns the stored ``MatchModel``."""
+    review pair (merged: one person; dismissed: two). Returns the stored ``MatchModel``."""
     from syncs.dedupe.models import DuplicateCandidate, MatchModel, Person
     from tenants.scoping import for_client
 
     stored = MatchModel.objects.filter(client=client).first()
-    auto_target = stored.auto_link_precision if stored else AUTO_LINK_PRECISION
+    auto_target = auto_precision or (stored.auto_link_precision if stored else AUTO_LINK_PRECISION)
     review_target = stored.review_precision if stored else REVIEW_PRECISION
     people = for_client(Person, client).filter(merged_into=None).order_by("-id")[:sample]
     profiles = [p.profile() for p in people]
@@ -103,16 +106,17 @@ def estimate_for_client(client, sample: int = SAMPLE_PEOPLE, seed: int = 0):
         for pair in decided.select_related("person", "existing")
     ]
     result = fit(profiles, labelled, auto_target, review_target)
+    review = min(result.review, result.auto_link, key=lambda t: t.probability)
     values = {
         "params": result.model.as_json(),
         "auto_link": result.auto_link.probability,
         "auto_link_precision": auto_target,
         "auto_link_expected_precision": result.auto_link.precision,
         "auto_link_expected_recall": result.auto_link.recall,
-        "review": result.review.probability,
+        "review": review.probability,
         "review_precision": review_target,
-        "review_expected_precision": result.review.precision,
-        "review_expected_recall": result.review.recall,
+        "review_expected_precision": review.precision,
+        "review_expected_recall": review.recall,
         "people": len(profiles),
         "pairs": result.model.pairs,
         "labels": len(labelled),

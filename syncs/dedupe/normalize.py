@@ -150,7 +150,9 @@ def phonetic(word: str) -> str:
 # Rows read per blocking key at most: a bound on the work of one check whatever the data. The
 # family-name keys below pair the name with a part of an identifier, so their buckets stay small
 # at a million people; an outsized bucket (a clinic's info@ mailbox) is cut here.
-KEY_CAPS = dict.fromkeys(("co_plast", "co_fi", "ph_head", "ph_tail", "em_head", "em_tail"), 50)
+KEY_CAPS = dict.fromkeys(
+    ("co_plast", "co_fi", "ph_head", "ph_tail", "em_head", "em_tail", "em_name"), 50
+)
 DEFAULT_KEY_CAP = 200
 
 
@@ -234,6 +236,8 @@ def _name_keys(profile: Profile) -> set[tuple[str, str]]:
             continue
         local, _, domain = email_alias_key(email).rpartition("@")
         local = local.replace(".", "")
+        # The same mailbox name at a mistyped domain (exampel.com): the name keeps it small.
+        keys.add(("em_name", f"{sound}|{local}"))
         if len(local) >= 6:
             keys.add(("em_head", f"{sound}|{domain}|{local[:3]}"))
             keys |= {("em_tail", f"{sound}|{i}|{domain}|{local[-3:]}") for i in initials}
