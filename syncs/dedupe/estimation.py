@@ -17,7 +17,8 @@ from syncs.dedupe.fellegi_sunter import (
     Threshold,
     Vector,
     compare,
-    estimate,
+    estimate_by_rules,
+    estimate_u,
     name_frequencies,
     threshold_for,
 )
@@ -29,6 +30,9 @@ AUTO_LINK_PRECISION = 0.99  # default target precision of automatic links
 REVIEW_PRECISION = 0.9  # default target precision of everything flagged (links + review)
 SAMPLE_PEOPLE = 20000  # people an estimate reads at most (the most recent)
 CACHE_SECONDS = 60.0
+RANDOM_PAIRS = 50000  # random pairs u is estimated on
+# Fewer people than this teach EM little; the starting model and default thresholds apply.
+MIN_PEOPLE = 300
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,18 @@ def candidate_pairs(profiles: Sequence[Profile]) -> list[tuple[int, int, Vector]
     return pairs
 
 
+def random_vectors(profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed: int = 0):
+    """Comparison vectors of random pairs of distinct people (for u)."""
+    rng = random.Random(seed)
+    if len(profiles) < 2:
+        return []
+    vectors = []
+    for _ in range(pairs):
+        a, b = rng.sample(range(len(profiles)), 2)
+        vectors.append(compare(profiles[a], profiles[b]).vector)
+    return vectors
+
+
 def fit(
     profiles: Sequence[Profile],
     labelled: Iterable[tuple[Vector, bool]] = (),
@@ -62,9 +78,21 @@ def fit(
     review_precision: float = REVIEW_PRECISION,
 ) -> Fit:
     """Learn the model on ``profiles`` (EM, no labels needed) plus staff decisions, then set
-    both thresholds from the candidate pairs' probabilities under it."""
+    both thresholds from the candidate pairs' probabilities under it. Below ``MIN_PEOPLE`` the
+    starting model is kept with the default thresholds."""
+    labelled = list(labelled)
+    if len(profiles) < MIN_PEOPLE:
+        model = Model()
+        model.labels = len(labelled)
+        return Fit(
+            model,
+            Threshold(AUTO_LINK, 0.0, 0.0, auto_precision),
+            Threshold(REVIEW_THRESHOLD, 0.0, 0.0, review_precision),
+        )
     pairs = candidate_pairs(profiles)
-    model = estimate((v for _, _, v in pairs), labelled)
+    u = estimate_u(random_vectors(profiles))
+    count = len(profiles)
+    model = estimate_by_rules([v for _, _, v in pairs], labelled, u, count * (count - 1) // 2)
     model.tf_first, model.tf_last, model.people = name_frequencies(profiles)
     index: MemoryIndex[int] = MemoryIndex()
     probabilities: list[float] = []

@@ -151,7 +151,11 @@ def phonetic(word: str) -> str:
 # family-name keys below pair the name with a part of an identifier, so their buckets stay small
 # at a million people; an outsized bucket (a clinic's info@ mailbox) is cut here.
 KEY_CAPS = dict.fromkeys(
-    ("co_plast", "co_fi", "ph_head", "ph_tail", "em_head", "em_tail", "em_name"), 50
+    (
+        *("co_plast", "co_fi", "ph_head", "ph_tail", "em_head", "em_tail", "em_name"),
+        *("em_pre", "fn_ph_head", "fn_ph_tail"),
+    ),
+    50,
 )
 DEFAULT_KEY_CAP = 200
 
@@ -205,8 +209,30 @@ def blocking_keys(profile: Profile) -> set[tuple[str, str]]:
             keys.add(("email_local", local.replace(".", "")))
     for phone in profile.phones:
         keys |= {("phone", phone), ("phone7", phone_tail(phone))}
-    keys |= _name_keys(profile)
+    keys |= _name_keys(profile) | _given_keys(profile)
     keys.discard(("phone7", ""))
+    return keys
+
+
+def _given_keys(profile: Profile) -> set[tuple[str, str]]:
+    """Keys that survive a typo in the family name (which changes how it sounds): the given
+    name as it sounds with part of the phone, and the first six letters of the mailbox."""
+    keys: set[tuple[str, str]] = set()
+    first = given(profile.first)
+    if first and len(first) > 1:
+        sound = phonetic(first)
+        for phone in profile.phones:
+            keys |= {
+                ("fn_ph_head", f"{sound}|{phone[:-4]}"),
+                ("fn_ph_tail", f"{sound}|{phone[-4:]}"),
+            }
+    for email in profile.emails:
+        if is_role_mailbox(email):
+            continue
+        local, _, domain = email_alias_key(email).rpartition("@")
+        local = bare_handle(local.split("+", 1)[0])
+        if len(local) >= 8:
+            keys.add(("em_pre", f"{domain}|{local[:6]}"))
     return keys
 
 
