@@ -47,9 +47,10 @@ def duplicates(request: HttpRequest, public_id: str) -> HttpResponse:
     client = scoping.client_for_user_or_404(request.user, public_id)
     found = _dedupe()
     status = request.GET.get("status") or "open"
-    page = None
+    page = model = None
     if found is not None:
         _, candidate_model = found
+        model = _match_model(client)
         candidates = scoping.for_client(candidate_model, client).filter(status=status)
         page = page_of(
             request, candidates.select_related("person", "existing").order_by("-score", "pk")
@@ -59,8 +60,26 @@ def duplicates(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(
         request,
         "console/syncs/duplicates.html",
-        context(request, client, installed=found is not None, page=page, status=status, rows=rows),
+        context(
+            request,
+            client,
+            installed=found is not None,
+            page=page,
+            status=status,
+            rows=rows,
+            model=model,
+        ),
     )
+
+
+def _match_model(client):
+    """The client's estimated duplicate model (thresholds and what they are expected to give),
+    or None before the first estimate."""
+    try:
+        models = importlib.import_module("syncs.dedupe.models")
+    except ImportError:
+        return None
+    return scoping.for_client(models.MatchModel, client).first()
 
 
 @login_required
