@@ -19,7 +19,9 @@ from django.views.decorators.http import require_safe
 from connectors.models import Connection
 from syncs.console_forms import AuditFilterForm, EventFilterForm, MetricsWindowForm
 from syncs.metrics import BUCKETS_MS, sync_metrics
+from syncs.metrics_charts import charts_for
 from syncs.models import AiEvent, AuditEntry, ExternalRecord, RecordAction, SyncJob
+from syncs.timeseries import sync_timeseries
 from tenants import scoping
 from tenants.models import Client
 
@@ -161,5 +163,6 @@ def metrics(request: HttpRequest, public_id: str) -> HttpResponse:
             window=window,
             providers=sync_metrics(client, window),
             buckets=BUCKETS_MS,
+            charts=[charts_for(s) for s in sync_timeseries(client, window)],
         ),
     )

@@ -4,7 +4,9 @@ rate. Everything is aggregated in the database: one grouped query for the counts
 single-row query per percentile, however many jobs there are.
 
 Definitions (shown in the console beside the figures):
-- latency: ``SyncJob.finished_at - AiEvent.received_at`` of jobs that reached ``synced``;
+- latency: ``SyncJob.finished_at`` minus the moment the job could run (the event's receipt,
+  moved later by any wait for a connection or in review: ``syncs.job_waits``) of jobs that
+  reached ``synced``;
 - error rate: jobs ``failed`` (retry scheduled) or ``dead``, over jobs attempted at least once;
 - manual-intervention rate: jobs waiting for review or released after a staff fix
   (``overrides`` set), over all jobs of the window.
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from syncs.models import JobStatus, SyncJob
@@ -68,10 +71,17 @@ def _jobs(client: Client, window: timedelta, now=None) -> QuerySet[SyncJob]:
     return for_client(SyncJob, client).filter(event__received_at__gte=since)
 
 
+def latency_expression() -> ExpressionWrapper:
+    """A job's sync latency as a duration, computed by the database: from the moment it could
+    run (``ready_at``; without a wait, its event's receipt) to its record written."""
+    ready = Coalesce(F("ready_at"), F("event__received_at"))
+    return ExpressionWrapper(F("finished_at") - ready, DurationField())
+
+
 def _latency(jobs: QuerySet[SyncJob]) -> QuerySet[SyncJob]:
     """Synced jobs annotated with their latency (a duration, computed by the database)."""
     return jobs.filter(status__in=SYNCED_STATUSES, finished_at__isnull=False).annotate(
-        latency=ExpressionWrapper(F("finished_at") - F("event__received_at"), DurationField())
+        latency=latency_expression()
     )
 
 
@@ -136,9 +146,7 @@ def sync_metrics(client: Client, window: str = "24h", now=None) -> list[Provider
     Raises KeyError for a window not in ``WINDOWS``.
     """
     jobs = _jobs(client, WINDOWS[window], now)
-    annotated = jobs.annotate(
-        latency=ExpressionWrapper(F("finished_at") - F("event__received_at"), DurationField())
-    )
+    annotated = jobs.annotate(latency=latency_expression())
     rows = annotated.values("provider").order_by("provider").annotate(**_aggregates())
     out = [
         _build(row["provider"] or "(none)", row, jobs.filter(provider=row["provider"]))

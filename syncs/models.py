@@ -126,6 +126,13 @@ class SyncJob(models.Model):
     rolled_back_by = models.ForeignKey(
         "syncs.Rollback", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Waits that are no sync latency (see syncs.job_waits): when the current wait for a
+    # connection or for a person in review began, the waits so far, and ``ready_at``, the
+    # event's receipt moved later by them (None: no wait yet, the receipt itself).
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    waited_connection_ms = models.BigIntegerField(default=0)
+    waited_review_ms = models.BigIntegerField(default=0)
+    ready_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

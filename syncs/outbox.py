@@ -18,6 +18,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from connectors.models import Connection, ConnectionStatus
+from syncs.job_waits import CONNECTION, wait_ends
 from syncs.models import JobStatus, SyncJob
 
 log = logging.getLogger(__name__)
@@ -144,12 +145,15 @@ def release_waiting(connection: Connection | None = None) -> list[int]:
         jobs = jobs.filter(client_id=connection.client_id)
     released: list[int] = []
     with transaction.atomic():
-        for job in jobs.select_related("connection", "client").order_by("pk")[:SWEEP_BATCH]:
+        waiting = jobs.select_related("connection", "client", "event").order_by("pk")
+        for job in waiting[:SWEEP_BATCH]:
             usable = _usable_connection(job)
             if usable is None:
                 continue
+            # The wait for a connection is no sync latency (syncs.job_waits).
+            waits = wait_ends(job, CONNECTION, received_at=job.event.received_at)
             updated = SyncJob.objects.filter(pk=job.pk, status=JobStatus.WAITING_CONNECTION).update(
-                status=JobStatus.PENDING, connection=usable, provider=usable.provider
+                status=JobStatus.PENDING, connection=usable, provider=usable.provider, **waits
             )
             if updated:
                 released.append(job.pk)

@@ -8,6 +8,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
 from syncs.audit import audit_log
+from syncs.job_waits import REVIEW, wait_ends
 from syncs.models import JobStatus, SyncJob
 from syncs.normalise import normalise_person
 from syncs.outbox import publish_on_commit
@@ -43,8 +44,9 @@ def release_review(job: SyncJob, fixed_fields: dict[str, Any], actor: str) -> Sy
                 }
             )
         job.overrides, job.status, job.review_reason = overrides, JobStatus.PENDING, ""
+        waits = wait_ends(job, REVIEW, received_at=job.event.received_at)
         job.finished_at = None
-        job.save(update_fields=["overrides", "status", "review_reason", "finished_at"])
+        job.save(update_fields=["overrides", "status", "review_reason", "finished_at", *waits])
         audit_log(
             client=job.client,
             actor=actor,

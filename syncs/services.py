@@ -34,6 +34,7 @@ from syncs.crm_writes import (
     write_tags,
 )
 from syncs.job_load import load_claimed_job
+from syncs.job_waits import wait_begins
 from syncs.leases import sync_job_recheck_later
 from syncs.mapping import apply_rules, rules_for
 from syncs.models import AiEvent, EventKind, JobStatus, SyncJob
@@ -160,7 +161,12 @@ def _execute(job: SyncJob, crm: CrmClient | None) -> str | None:
     None when the job stopped short (held for review, waiting for its connection)."""
     connection = job.connection
     if connection is None or not connection.is_usable:
-        _set(job, JobStatus.WAITING_CONNECTION, last_error="The CRM connection is not usable.")
+        _set(
+            job,
+            JobStatus.WAITING_CONNECTION,
+            last_error="The CRM connection is not usable.",
+            **wait_begins(),
+        )
         return None
     # Keys with a leading "_" are the job's own marks (released, held pair, linked contact).
     overrides = {k: v for k, v in job.overrides.items() if not k.startswith("_")}
@@ -253,7 +259,14 @@ def _set(job: SyncJob, status: str, **fields: Any) -> None:
 
 def hold_for_review(job: SyncJob, reason: str) -> None:
     """Nothing is sent; staff see the reason, fix the fields and release the job."""
-    _set(job, JobStatus.NEEDS_REVIEW, review_reason=reason[:2000], finished_at=timezone.now())
+    now = timezone.now()
+    _set(
+        job,
+        JobStatus.NEEDS_REVIEW,
+        review_reason=reason[:2000],
+        finished_at=now,
+        **wait_begins(now),
+    )
     audit_log(
         client=job.client,
         actor=SYSTEM,
@@ -273,7 +286,7 @@ def retry_countdown(attempt: int) -> float:
 def _after_failure(job: SyncJob, exc: ConnectorError) -> None:
     message = str(exc)[:2000]
     if exc.needs_reauth:
-        _set(job, JobStatus.WAITING_CONNECTION, last_error=message)
+        _set(job, JobStatus.WAITING_CONNECTION, last_error=message, **wait_begins())
     elif exc.permanent:
         _dead(job, message)
     elif exc.retry_after is not None:

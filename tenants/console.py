@@ -15,6 +15,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST, require_safe
 
 from agency.models import WorkerHeartbeat
+from syncs.health import clients_health
 from tenants import scoping
 from tenants.forms import ApiKeyForm, ClientForm
 from tenants.models import Agency, ApiKey, Client
@@ -30,8 +31,12 @@ def require_role(user: object, agency: Agency, action: str) -> None:
 @login_required
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
+    """The client list, led by health; ``?attention=1`` keeps the clients that need it."""
     agencies = list(scoping.agencies_for(request.user))
-    clients = scoping.clients_for(request.user)
+    health = clients_health(scoping.clients_for(request.user).order_by("agency__name", "name"))
+    attention_only = request.GET.get("attention") == "1"
+    if attention_only:
+        health = [h for h in health if h.needs_attention]
     can_create = [
         a for a in agencies if (m := scoping.membership(request.user, a)) and m.allows("configure")
     ]
@@ -40,7 +45,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "console/home.html",
         {
             "agencies": agencies,
-            "clients": clients,
+            "health": health,
+            "attention_only": attention_only,
             "creatable_agencies": can_create,
             "last_heartbeat": WorkerHeartbeat.objects.first(),
         },

@@ -1,0 +1,191 @@
+"""Health of every client a staff member can see, per client and per connection, for the
+console's client list: status, last successful sync, errors and held leads in the last 24 h,
+tokens that will need the client's consent again, and whether anything needs attention.
+
+A fixed number of queries however many clients and connections there are (one each for the
+connections, the grouped job counts, the open issues and the webhook deliveries; a test
+counts them): the list is the console's front page and grows with the agency.
+
+Definitions (the page repeats them):
+- errors (24 h): jobs of events received in the last 24 h that failed (a retry is scheduled)
+  or are dead, plus webhook deliveries of that period that failed or are dead (client level);
+- held (24 h): jobs of that period waiting for a person in the review queue;
+- re-consent: the connection needs reconnecting now, or its refresh token (the vendor's
+  grant) expires within ``RECONSENT_WARNING``: after that the client must approve again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from connectors import registry
+from connectors.catalog import KINDS
+from connectors.models import Connection, ConnectionIssue, ConnectionStatus
+from syncs.models import JobStatus, SyncJob
+from syncs.webhooks.models import DeliveryStatus, WebhookDelivery
+from tenants.models import Client
+
+RECENT = timedelta(hours=24)
+RECONSENT_WARNING = timedelta(days=14)
+ERROR_STATUSES = (JobStatus.FAILED, JobStatus.DEAD)
+
+
+@dataclass
+class ConnectionHealth:
+    connection: Connection
+    display_name: str
+    last_synced_at: datetime | None = None
+    errors_24h: int = 0
+    held_24h: int = 0
+    waiting: int = 0
+    issues: list[ConnectionIssue] = field(default_factory=list)
+    reconsent_by: datetime | None = None  # when the grant ends (None: no known end)
+
+    @property
+    def needs_reconsent(self) -> bool:
+        return self.connection.status == ConnectionStatus.NEEDS_REAUTH or (
+            self.reconsent_by is not None
+            and self.reconsent_by <= timezone.now() + RECONSENT_WARNING
+        )
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(
+            self.connection.status != ConnectionStatus.ACTIVE
+            or self.errors_24h
+            or self.held_24h
+            or self.waiting
+            or self.issues
+            or self.needs_reconsent
+        )
+
+
+@dataclass
+class ClientHealth:
+    client: Client
+    connections: list[ConnectionHealth] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # kinds chosen but not connected
+    webhook_errors_24h: int = 0
+    # Jobs with no connection at all (the client never connected its CRM).
+    unconnected_waiting: int = 0
+
+    @property
+    def errors_24h(self) -> int:
+        return sum(c.errors_24h for c in self.connections) + self.webhook_errors_24h
+
+    @property
+    def held_24h(self) -> int:
+        return sum(c.held_24h for c in self.connections)
+
+    @property
+    def last_synced_at(self) -> datetime | None:
+        times = [c.last_synced_at for c in self.connections if c.last_synced_at]
+        return max(times) if times else None
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(
+            self.missing
+            or self.webhook_errors_24h
+            or self.unconnected_waiting
+            or any(c.needs_attention for c in self.connections)
+        )
+
+    @property
+    def status(self) -> str:
+        """One word for the list: ``attention`` or ``healthy`` (``not connected`` when the
+        client has no connection yet)."""
+        if self.needs_attention:
+            return "attention"
+        return "healthy" if self.connections else "not connected"
+
+
+def _job_counts(client_ids: list[int], since: datetime) -> dict[tuple[int, int | None], dict]:
+    """Per (client, connection): last successful sync, errors, held and waiting jobs."""
+    recent = Q(created_at__gte=since)
+    rows = (
+        SyncJob.objects.filter(client_id__in=client_ids)
+        .values("client_id", "connection_id")
+        .order_by()
+        .annotate(
+            last_synced_at=Max("finished_at", filter=Q(status=JobStatus.SYNCED)),
+            errors_24h=Count("pk", filter=recent & Q(status__in=ERROR_STATUSES)),
+            held_24h=Count("pk", filter=recent & Q(status=JobStatus.NEEDS_REVIEW)),
+            waiting=Count("pk", filter=Q(status=JobStatus.WAITING_CONNECTION)),
+        )
+    )
+    return {(r["client_id"], r["connection_id"]): r for r in rows}
+
+
+def _webhook_errors(client_ids: list[int], since: datetime) -> dict[int, int]:
+    rows = (
+        WebhookDelivery.objects.filter(
+            client_id__in=client_ids,
+            created_at__gte=since,
+            status__in=[DeliveryStatus.FAILED, DeliveryStatus.DEAD],
+        )
+        .values("client_id")
+        .order_by()
+        .annotate(n=Count("pk"))
+    )
+    return {r["client_id"]: r["n"] for r in rows}
+
+
+def _display_name(provider: str) -> str:
+    try:
+        return registry.get_spec(provider).display_name
+    except registry.UnknownProvider:
+        return provider
+
+
+def clients_health(clients: Iterable[Client], *, now: datetime | None = None) -> list[ClientHealth]:
+    """Health of ``clients`` (already scoped to the staff member), in their given order."""
+    now = now or timezone.now()
+    since = now - RECENT
+    out = [ClientHealth(client=c) for c in clients]
+    ids = [h.client.pk for h in out]
+    if not ids:
+        return out
+    # Tokens are never read here: they are encrypted and the list has no use for them.
+    connections = (
+        Connection.objects.filter(client_id__in=ids)
+        .exclude(status=ConnectionStatus.DISABLED)
+        .defer("access_token", "refresh_token")
+        .order_by("client_id", "kind", "provider")
+    )
+    issues: dict[int, list[ConnectionIssue]] = defaultdict(list)
+    for issue in ConnectionIssue.objects.filter(client_id__in=ids, resolved_at__isnull=True):
+        issues[issue.connection_id].append(issue)
+    counts = _job_counts(ids, since)
+    by_client = {h.client.pk: h for h in out}
+    for conn in connections:
+        row = counts.get((conn.client_id, conn.pk), {})
+        by_client[conn.client_id].connections.append(
+            ConnectionHealth(
+                connection=conn,
+                display_name=_display_name(conn.provider),
+                last_synced_at=row.get("last_synced_at"),
+                errors_24h=row.get("errors_24h", 0),
+                held_24h=row.get("held_24h", 0),
+                waiting=row.get("waiting", 0),
+                issues=issues.get(conn.pk, []),
+                reconsent_by=conn.refresh_token_expires_at,
+            )
+        )
+    webhook_errors = _webhook_errors(ids, since)
+    for health in out:
+        client = health.client
+        connected = {c.connection.kind for c in health.connections}
+        health.missing = [
+            kind for kind in KINDS if client.provider_for(kind) and kind not in connected
+        ]
+        health.webhook_errors_24h = webhook_errors.get(client.pk, 0)
+        row = counts.get((client.pk, None), {})
+        health.unconnected_waiting = row.get("waiting", 0)
+    return out
