@@ -131,7 +131,15 @@ class ZohoClient(ZohoPeople):
             kept[LEFTOVER_FIELD] = "\n".join(lines)
         return kept
 
-    def ensure_fields(self) -> dict[str, str]:
+    def ensure_fields(self, object_type: str = "contact") -> list[tuple[str, str, list[str]]]:
+        """The ``CrmClient`` field step: on contacts, ``ensure_company_field``'s change as
+        ``(change, kind, [field])`` for the caller's audit log; deals need no custom field."""
+        if object_type != "contact":
+            return []
+        changes = self.ensure_company_field()
+        return [(change, "contact-fields", [field]) for field, change in changes.items()]
+
+    def ensure_company_field(self) -> dict[str, str]:
         """Add the custom Contacts field the company goes to (``COMPANY_FIELD``) where Zoho
         lets the app: the grant has a field-create scope and the user may customise the org.
         Returns what changed, for the audit log: ``{field: "created" | "refused"}``, or ``{}``
