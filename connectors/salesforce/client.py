@@ -76,6 +76,13 @@ def _with_tag_line(description: str, tags: list[str]) -> str:
     return "\n".join([*others, TAG_PREFIX + "; ".join(merged)])
 
 
+def _fitted_name(name: str, known: dict[str, catalogue.Field]) -> str:
+    """The deal name as the org stores it (Opportunity.Name is 120 characters): cut the same
+    way when creating and when a re-run looks for it."""
+    field = known.get("Name")
+    return name[: field.length] if field and field.length else name
+
+
 def _note_title(body: str) -> str:
     return (body.strip().splitlines() or ["Chatbot conversation"])[0][:255]
 
@@ -242,16 +249,18 @@ class SalesforceClient(SalesforcePeople):
         write_key: str = "",
     ) -> CrmRecord:
         """``write_key`` is not used: this vendor has no upsert by a key we can count on having
-        (a re-run looks with ``find_deal`` first)."""
+        (a re-run looks with ``find_deal`` first). Amount and LeadSource are written only where
+        the org's describe lets us (a field hidden from the API user refuses the whole deal)."""
+        known = self.catalogue("Opportunity")
         values: dict[str, Any] = {
-            "Name": name,
+            "Name": _fitted_name(name, known),
             "StageName": stage,
             "CloseDate": (date.today() + timedelta(days=30)).isoformat(),  # required field
         }
-        if amount:
-            values["Amount"] = float(amount)
-        if source_tag:
-            values[SOURCE_TAG_FIELD] = source_tag
+        optional = {"Amount": float(amount) if amount else None, SOURCE_TAG_FIELD: source_tag}
+        for field, value in optional.items():
+            if value and field in known and known[field].createable:
+                values[field] = value
         role = {"OpportunityId": "@{r0.id}", "ContactId": contact_id, "IsPrimary": True}
         results = self._create_together([("Opportunity", values), ("OpportunityContactRole", role)])
         if (failure := composite_failure(results)) is not None:
@@ -264,8 +273,9 @@ class SalesforceClient(SalesforcePeople):
         """Opportunities with this Name (and LeadSource), then the one among them whose
         contact role names the contact, as ``create_deal`` links them. The second query is
         sent only when the first found any."""
-        where = f"Name = {soql_quote(name)}"
-        if source_tag:
+        known = self.catalogue("Opportunity")
+        where = f"Name = {soql_quote(_fitted_name(name, known))}"
+        if source_tag and SOURCE_TAG_FIELD in known:
             where += f" AND {SOURCE_TAG_FIELD} = {soql_quote(source_tag)}"
         soql = f"SELECT Id, Name, StageName FROM Opportunity WHERE {where} ORDER BY CreatedDate"  # noqa: S608 -- literals go through soql_quote
         candidates = [{k: s.text(v) for k, v in row.items() if k != "attributes"}

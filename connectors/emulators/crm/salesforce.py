@@ -107,13 +107,16 @@ STYLE = common.Style(
 
 
 def _fields(account_id: str, sobject: str) -> dict[str, catalogue.SfField]:
-    """The org's fields of ``sobject``: the standard ones, plus the custom fields an admin (or
-    a Tooling API call) added and whose field-level security lets the API user see them."""
+    """The org's fields of ``sobject`` the API user can see: the standard ones (less those
+    ``hidden_fields`` hides from them), plus the custom fields an admin (or a Tooling API
+    call) added and whose field-level security lets the user see them."""
     known = {f.name: f for f in catalogue.STANDARD.get(sobject, ())}
     config = common.account_row(VENDOR, account_id).config
     for extra in config.get("custom_fields", {}).get(sobject, []):
         if extra.get("visible", True) and extra["name"] not in known:
             known[extra["name"]] = catalogue.custom_field(extra)
+    for hidden in config.get("hidden_fields", {}).get(sobject, []):  # field-level security
+        known.pop(hidden, None)
     return known
 
 

@@ -230,3 +230,19 @@ def test_a_duplicate_rule_match_updates_the_existing_contact(emulated):
     assert (data["FirstName"], data["LastName"]) == ("Ada", "Lovelace")  # no placeholder
     assert data["Description"] == "VIP\nCompany: Engines\nSwitchboard tags: hot"
     assert record.fields["Description"] == "VIP" and record.fields["FirstName"] == ""
+
+
+def test_a_deal_leaves_out_a_field_hidden_from_the_user_and_is_found_again(emulated):
+    """An org whose field-level security hides Opportunity.LeadSource refused the whole deal
+    (INVALID_FIELD); a name longer than Opportunity.Name's 120 characters was refused too."""
+    connection, account = emulated(V)
+    control.configure(V, account, hidden_fields={"Opportunity": ["LeadSource"]})
+    crm = build(connection)
+    contact = crm.create_contact(CrmContact(email="e@example.com", last_name="E"), source_tag="x")
+    name = "Ada " + "L" * 130 + " (booking)"
+    deal = crm.create_deal(contact_id=contact.id, name=name, stage="Needs Analysis",
+                           amount="10", source_tag="AI_Chatbot")  # fmt: skip
+    data = control.record(V, account, deal.id)["data"]
+    assert "LeadSource" not in data and data["Amount"] == 10 and len(data["Name"]) == 120
+    found = crm.find_deal(contact_id=contact.id, name=name, source_tag="AI_Chatbot")
+    assert found is not None and found.id == deal.id

@@ -53,11 +53,20 @@ def test_it_follows_next_records_url(recorded):
 
 @responses.activate
 def test_it_creates_an_opportunity_with_its_contact_role_in_one_composite_call(recorded, client):
+    replay(
+        responses,
+        "GET",
+        f"{API}/sobjects/Opportunity/describe",
+        V,
+        "describe_opportunity_200_standard",
+    )
     replay(responses, "POST", f"{API}/composite", V, "composite_200")
     deal = build(recorded(V)).create_deal(contact_id=C, name="Demo", stage="Prospecting",
                                           amount="99.5")  # fmt: skip
-    assert deal.id == "006R0000003YpF2IAK" and len(responses.calls) == 1
-    sent = sent_json(responses.calls[0])
+    assert (
+        deal.id == "006R0000003YpF2IAK" and len(responses.calls) == 2
+    )  # describe (cached), composite
+    sent = sent_json(responses.calls[1])
     assert sent["allOrNone"] is True
     opportunity, role = sent["compositeRequest"]
     assert (opportunity["method"], opportunity["url"]) == (
@@ -92,6 +101,13 @@ def test_it_creates_a_contact_with_its_tags_line_in_the_same_call(recorded, clie
 
 @responses.activate
 def test_it_refuses_a_record_salesforce_refuses_naming_the_cause_not_the_rollback(recorded, client):
+    replay(
+        responses,
+        "GET",
+        f"{API}/sobjects/Opportunity/describe",
+        V,
+        "describe_opportunity_200_standard",
+    )
     replay(responses, "POST", f"{API}/composite", V, "composite_200_rolled_back")
     with pytest.raises(ConnectorError) as raised:
         build(recorded(V)).create_deal(contact_id=C, name="Demo", stage="Prospecting")
@@ -173,16 +189,23 @@ def test_it_reads_required_and_custom_fields_from_describe(recorded):
 
 @responses.activate
 def test_it_finds_the_opportunity_whose_contact_role_names_the_contact(recorded):
+    replay(
+        responses,
+        "GET",
+        f"{API}/sobjects/Opportunity/describe",
+        V,
+        "describe_opportunity_200_standard",
+    )
     replay(responses, "GET", f"{API}/query", V, "query_opportunities_200")
     replay(responses, "GET", f"{API}/query", V, "query_contact_roles_200")
     found = build(recorded(V)).find_deal(
         contact_id="003D000000QV9n2IAD", name="Mary O'Brien (booking)", source_tag="AI_Chatbot"
     )
-    assert _soql(responses.calls[0]) == (
+    assert _soql(responses.calls[1]) == (
         "SELECT Id, Name, StageName FROM Opportunity WHERE Name = 'Mary O\\'Brien (booking)' "
         "AND LeadSource = 'AI_Chatbot' ORDER BY CreatedDate"
     )
-    assert _soql(responses.calls[1]) == (
+    assert _soql(responses.calls[2]) == (
         "SELECT OpportunityId FROM OpportunityContactRole WHERE ContactId = '003D000000QV9n2IAD'"
     )
     assert (found.id, found.fields["StageName"]) == ("006D000000CmQ7bIAF", "Needs Analysis")
@@ -190,9 +213,16 @@ def test_it_finds_the_opportunity_whose_contact_role_names_the_contact(recorded)
 
 @responses.activate
 def test_it_asks_no_contact_roles_when_no_opportunity_has_the_name(recorded):
+    replay(
+        responses,
+        "GET",
+        f"{API}/sobjects/Opportunity/describe",
+        V,
+        "describe_opportunity_200_standard",
+    )
     replay(responses, "GET", f"{API}/query", V, "query_contacts_200_empty")
     assert build(recorded(V)).find_deal(contact_id=C, name="Nobody (booking)") is None
-    assert len(responses.calls) == 1
+    assert len(responses.calls) == 2  # the describe and one query
 
 
 @responses.activate
