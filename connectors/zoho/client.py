@@ -84,6 +84,12 @@ def _one_result(body: Any, status: int) -> dict[str, Any]:
     return s.obj(entry.get("details"))
 
 
+def _too_long(field: dict[str, Any], value: Any) -> bool:
+    """A text value longer than the field's ``length`` in the fields metadata."""
+    length = field.get("length")
+    return isinstance(length, int) and isinstance(value, str) and len(value) > length
+
+
 def _criteria_value(value: str) -> str:
     """A search-criteria value: Zoho wants parentheses, commas and backslashes escaped."""
     return "".join("\\" + c if c in "\\()," else c for c in value)
@@ -109,21 +115,33 @@ class ZohoClient:
         return self._catalogues[module]
 
     def _takes(self, module: str, name: str, value: Any) -> bool:
-        """The org has this field, and an optional picklist has this value among its options."""
+        """The org has this field, an optional picklist has this value among its options, and
+        an optional field is long enough for it (Zoho refuses the whole record otherwise)."""
         field = self._catalogue(module).get(name)
         if field is None:
             return False
-        if field.get("system_mandatory") or field.get("data_type") != "picklist":
+        if field.get("system_mandatory"):
             return True  # a mandatory value (a deal's Stage) is Zoho's to refuse, not ours
+        if _too_long(field, value):
+            return False
+        if field.get("data_type") != "picklist":
+            return True
         options = [s.obj(o) for o in s.items(field.get("pick_list_values"))]
         return any(value in (o.get("display_value"), o.get("actual_value")) for o in options)
 
     def _fit(self, module: str, values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-        """``values`` without the fields (or picklist values) the org does not have. On a
-        create they are kept as "Label: value" lines in the standard ``Description``, so what
-        the lead said is not lost; an update leaves them out (nothing is overwritten)."""
+        """``values`` without the fields (or picklist values, or lengths) the org does not
+        have. On a create they are kept as "Label: value" lines in the standard
+        ``Description``, so what the lead said is not lost; an update leaves them out (nothing
+        is overwritten). A mandatory text too long for its field is cut to fit, and kept whole
+        in ``Description`` too."""
         kept = {k: v for k, v in values.items() if self._takes(module, k, v)}
         left = {k: v for k, v in values.items() if k not in kept}
+        for name, value in list(kept.items()):
+            field = self._catalogue(module)[name]
+            if _too_long(field, value):
+                kept[name] = value[: int(field["length"])]
+                left[name] = value
         if left and creating and self._takes(module, LEFTOVER_FIELD, ""):
             lines = [s.text(kept.get(LEFTOVER_FIELD))] if kept.get(LEFTOVER_FIELD) else []
             lines += [f"{k.replace('_', ' ')}: {s.text(v)}" for k, v in left.items()]

@@ -124,3 +124,14 @@ def test_a_duplicate_the_org_refuses_updates_the_contact_that_holds_the_email(em
     data = control.record(V, account, first.id)["data"]
     assert (data["First_Name"], data["Last_Name"]) == ("New", "Old")  # no placeholder written
     assert control.counts(V, account)["objects"] == {"Contacts": 1}
+
+
+def test_a_value_longer_than_its_field_lands_in_the_description(emulated):
+    connection, account = emulated(V)
+    long_title = "T" * 300  # Title holds 255 characters in the emulated org
+    created = build(connection).create_contact(
+        CrmContact(email="long@example.com", last_name="Long", extra={"Title": long_title}),
+        source_tag="",
+    )
+    data = control.record(V, account, created.id)["data"]
+    assert "Title" not in data and data["Description"] == f"Title: {long_title}"

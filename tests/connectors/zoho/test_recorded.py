@@ -207,3 +207,16 @@ def test_a_field_another_worker_just_created_is_used_not_reported_again(recorded
     replay(responses, "POST", f"{API}/settings/fields", V, "create_field_400_duplicate")
     replay(responses, "GET", f"{API}/settings/fields", V, "fields_contacts_200_org")
     assert build(connection).ensure_fields() == {}
+
+
+@responses.activate
+def test_values_too_long_for_their_fields_are_kept_whole_in_the_description(recorded):
+    replay(responses, "GET", f"{API}/settings/fields", V, "fields_contacts_200_org")
+    replay(responses, "POST", f"{API}/Contacts", V, "create_contact_201")
+    first, last = "F" * 41, "L" * 81  # the fields hold 40 and 80 characters here
+    build(recorded(V)).create_contact(CrmContact(email="a@example.com", first_name=first,
+                                                 last_name=last), source_tag="")  # fmt: skip
+    record = sent_json(responses.calls[1])["data"][0]
+    assert "First_Name" not in record  # optional: left out rather than refused
+    assert record["Last_Name"] == "L" * 80  # mandatory: cut to fit
+    assert record["Description"] == f"First Name: {first}\nLast Name: {last}"
