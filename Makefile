@@ -24,9 +24,13 @@ browser:
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
+# One environment for every step of `run`, its `migrate` prerequisite included (a target's
+# variables apply to its prerequisites): with DEBUG on, the emulator apps are installed, so
+# they must be migrated by the same settings that serve them.
+run: export DEBUG ?= true
 run: $(STAMP) migrate
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo --base-url http://127.0.0.1:$(PORT)
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runstack --port $(PORT)
+	$(BIN)/python manage.py seed_demo --base-url http://127.0.0.1:$(PORT)
+	$(BIN)/python manage.py runstack --port $(PORT)
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -13,6 +13,10 @@ _PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
     re.compile(r"sb_(?:live|test)_[A-Za-z0-9]{6,}"),
     re.compile(r"whsec_[A-Za-z0-9+/=]{8,}"),  # outbound webhook signing secrets
+    # URLs reach access logs (gunicorn's, runserver's): a key sent in a query string (refused,
+    # tenants.api_auth.QUERY_KEY_NAMES), an OAuth code on a callback, a signed connect link.
+    re.compile(r"(?i)([?&](?:api_?key|key|access_token|token|code)=)[^&\s\"']+"),
+    re.compile(r"(/connect/)(?!callback/)[^/?\s\"']{20,}"),
     re.compile(
         r"(?i)((?:access_token|refresh_token|client_secret|password|api_key|code_verifier)"
         r"[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"

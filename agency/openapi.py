@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+
+from agency.parsers import MAX_JSON_DEPTH
 from agency.problems import PROBLEM_CONTENT_TYPE
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -21,6 +24,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
             "description": "Field errors, for validation-error.",
         },
         "retry_after": {"type": "integer", "description": "Seconds, for rate-limited."},
+        "max_bytes": {"type": "integer", "description": "The body limit, for payload-too-large."},
+        "max_depth": {"type": "integer", "description": "The JSON nesting limit."},
     },
     "required": ["type", "title", "status"],
     "additionalProperties": True,
@@ -33,11 +38,23 @@ COMMON_ERRORS = {
     "404": "No such resource for this client.",
     "405": "Method not allowed.",
     "406": "Not acceptable.",
+    "413": "The request body is larger than the limit (`max_bytes`, see the description).",
     "415": "Unsupported media type.",
     "429": "Too many requests; see Retry-After.",
     "503": "A store the request needs is unavailable; nothing was stored. Retry after "
     "Retry-After seconds with the same Idempotency-Key.",
 }
+
+
+def limits_description() -> str:
+    """The request limits every operation shares, for the API description."""
+    return (
+        "\n\n**Limits.** A request body may be at most "
+        f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes (`DATA_UPLOAD_MAX_MEMORY_SIZE`); a larger "
+        "one is refused with 413 `payload-too-large`, whose `max_bytes` states the limit. JSON "
+        f"may nest at most {MAX_JSON_DEPTH} levels of arrays and objects; deeper is refused "
+        "with 400 `malformed-request`."
+    )
 
 
 def add_problem_responses(
@@ -46,6 +63,8 @@ def add_problem_responses(
     """drf-spectacular hook: every operation documents the problem responses it may return."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Problem"] = PROBLEM_SCHEMA
+    info = result.setdefault("info", {})
+    info["description"] = info.get("description", "") + limits_description()
     ref = {"$ref": "#/components/schemas/Problem"}
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():

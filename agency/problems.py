@@ -29,6 +29,7 @@ PROBLEM_TYPES: dict[str, tuple[str, int]] = {
     "method-not-allowed": ("Method not allowed", 405),
     "not-acceptable": ("Not acceptable", 406),
     "unsupported-media-type": ("Unsupported media type", 415),
+    "payload-too-large": ("Request body too large", 413),
     "validation-error": ("Invalid request", 400),
     "malformed-request": ("Malformed request", 400),
     "rate-limited": ("Too many requests", 429),

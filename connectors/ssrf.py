@@ -27,6 +27,10 @@ class UnsafeUrl(ValueError):
     """The URL may not be fetched (bad scheme, credentials in it, or an inside address)."""
 
 
+class UnresolvableHost(UnsafeUrl):
+    """The host name did not resolve: unlike the other refusals, this may pass on a retry."""
+
+
 def _refused(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if isinstance(ip, ipaddress.IPv6Address):
         embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
@@ -43,10 +47,26 @@ def _refused(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     )
 
 
+def plain_http_allowed() -> bool:
+    """Development and tests only (``DEBUG`` or ``ALLOW_PRIVATE_URLS``): plain ``http://``."""
+    return bool(settings.DEBUG or settings.ALLOW_PRIVATE_URLS)
+
+
+def require_https(url: str, message: str) -> None:
+    """Raise ``UnsafeUrl(message)`` for a URL that is not ``https://``, outside development:
+    what goes to it (a password, a signed payload) would cross the network in clear."""
+    if urlsplit(url).scheme.lower() != "https" and not plain_http_allowed():
+        raise UnsafeUrl(message)
+
+
 def check_url(url: str, *, allow_private: bool | None = None) -> str | None:
     """Raise ``UnsafeUrl`` unless ``url`` is http(s) to a public address; returns the address
     to connect to (None when private addresses are allowed: nothing was resolved)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:  # a bracketed host that is no IPv6 address, a bad port
+        raise UnsafeUrl("the URL is not valid") from exc
     if parts.scheme not in ("http", "https"):
         raise UnsafeUrl("only http and https URLs are allowed")
     if parts.username or parts.password or not parts.hostname:
@@ -54,10 +74,10 @@ def check_url(url: str, *, allow_private: bool | None = None) -> str | None:
     if allow_private if allow_private is not None else settings.ALLOW_PRIVATE_URLS:
         return None
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = port or (443 if parts.scheme == "https" else 80)
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (OSError, ValueError, UnicodeError) as exc:
-        raise UnsafeUrl("the host does not resolve") from exc
+        raise UnresolvableHost("the host does not resolve") from exc
     addresses = [str(info[4][0]).split("%")[0] for info in infos]
     if any(_refused(ipaddress.ip_address(address)) for address in addresses):
         raise UnsafeUrl("the host resolves to a private, loopback or reserved address")

@@ -16,6 +16,13 @@ import requests
 from agency.logging import redact
 
 MESSAGE_CAP = 300
+# Salesforce's daily allowance is a rolling 24 h count (REST API Developer Guide, "Limit Info
+# Header": ``Sforce-Limit-Info: api-usage=used/limit`` on every answer; an exhausted allowance is
+# 403 REQUEST_LIMIT_EXCEEDED; checked 2026-12-04). Nothing says when a call ages out, so an
+# exhausted org is asked again no sooner than the share of the day its overdraft stands for,
+# and never sooner than this.
+ALLOWANCE_POLL_SECONDS = 15 * 60
+ALLOWANCE_WINDOW_SECONDS = 24 * 3600
 
 
 def loggable_path(url: str) -> str:
@@ -51,6 +58,7 @@ def retry_after_seconds(response: requests.Response | None, *, rate_limited: boo
         for name in ("x-ratelimit-reset", "ratelimit-reset", "x-rate-limit-reset"):
             hints.append(_reset_header(response.headers.get(name)))
         hints.append(_shopify_throttle(response))
+        hints.append(_salesforce_allowance(response))
     found = [max(0.0, h) for h in hints if h is not None]
     return max(found) if found else None
 
@@ -100,6 +108,31 @@ def _shopify_throttle(response: requests.Response) -> float | None:
         return max(0.0, needed) / float(status["restoreRate"])
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
         return None
+
+
+def _salesforce_allowance(response: requests.Response) -> float | None:
+    """Salesforce: how long until the rolling daily allowance frees enough for one more call
+    (``Sforce-Limit-Info: api-usage=used/limit``), at least ``ALLOWANCE_POLL_SECONDS``; a
+    REQUEST_LIMIT_EXCEEDED answer without the header waits that minimum."""
+    usage = ""
+    for part in response.headers.get("Sforce-Limit-Info", "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == "api-usage":
+            usage = value
+    used, _, limit = usage.partition("/")
+    if used.isdigit() and limit.isdigit() and int(limit) > 0:
+        if int(used) < int(limit):
+            return None  # allowance left: this 403 is not about the daily count
+        overdraft = int(used) - int(limit) + 1
+        share = ALLOWANCE_WINDOW_SECONDS * overdraft / int(limit)
+        return min(ALLOWANCE_WINDOW_SECONDS, max(ALLOWANCE_POLL_SECONDS, share))
+    body = _json(response)
+    codes = (
+        {e.get("errorCode") for e in body if isinstance(e, dict)}
+        if isinstance(body, list)
+        else set()
+    )
+    return float(ALLOWANCE_POLL_SECONDS) if "REQUEST_LIMIT_EXCEEDED" in codes else None
 
 
 def _json(response: requests.Response) -> Any:

@@ -6,18 +6,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_POST, require_safe
 
 from connectors import links, registry, services
 from connectors.catalog import KINDS
 from connectors.models import Connection, ConnectionIssue
 from tenants import scoping
 from tenants.console import require_role
+from tenants.models import Client
 
 
-@login_required
-def connections(request: HttpRequest, public_id: str) -> HttpResponse:
-    client = scoping.client_for_user_or_404(request.user, public_id)
+def _connections_page(
+    request: HttpRequest, client: Client, *, new_link: str | None = None
+) -> HttpResponse:
     member = scoping.membership(request.user, client.agency)
     rows = scoping.for_client(Connection, client).exclude(status="disabled")
     issues = scoping.for_client(ConnectionIssue, client).filter(resolved_at__isnull=True)
@@ -28,9 +30,16 @@ def connections(request: HttpRequest, public_id: str) -> HttpResponse:
         "issues": issues.select_related("connection"),
         "chosen": chosen,
         "can_configure": bool(member and member.allows("configure")),
-        "new_link": request.session.pop("new_connect_link", None),
+        "new_link": new_link,
     }
     return render(request, "console/connections.html", context)
+
+
+@login_required
+@require_safe
+def connections(request: HttpRequest, public_id: str) -> HttpResponse:
+    client = scoping.client_for_user_or_404(request.user, public_id)
+    return _connections_page(request, client)
 
 
 @login_required
@@ -38,8 +47,11 @@ def connections(request: HttpRequest, public_id: str) -> HttpResponse:
 def create_link(request: HttpRequest, public_id: str) -> HttpResponse:
     client = scoping.client_for_user_or_404(request.user, public_id)
     require_role(request.user, client.agency, "configure")
-    request.session["new_connect_link"] = links.connect_url(client)
-    return redirect("connections:list", public_id=client.public_id)
+    # Shown in this response only (a 7-day credential): never kept in the session for a
+    # redirect, and marked no-store so no cache keeps it.
+    response = _connections_page(request, client, new_link=links.connect_url(client))
+    add_never_cache_headers(response)
+    return response
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 
 from connectors import oauth, services, ssrf
 from connectors.base import ConnectorError
-from connectors.caldav.discovery import discover
+from connectors.caldav.discovery import INSECURE, discover
 from connectors.views_connect import chosen_provider, client_from_link
 
 
@@ -28,6 +28,15 @@ class CalDavForm(forms.Form):
     password = forms.CharField(
         label="App-specific password", widget=forms.PasswordInput, max_length=200
     )
+
+    def clean_server_url(self) -> str:
+        """Refused before any request: over plain http the password would travel in clear."""
+        url = self.cleaned_data["server_url"]
+        try:
+            ssrf.require_https(url, INSECURE.capitalize() + ".")
+        except ssrf.UnsafeUrl as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return url
 
 
 def manual(request: HttpRequest, token: str, provider: str) -> HttpResponse:

@@ -10,6 +10,7 @@ import uuid
 from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import get_script_prefix, get_urlconf, reverse
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -18,10 +19,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agency.problems import PROBLEM_CONTENT_TYPE, ProblemError
-from syncs import idempotency
+from syncs import idempotency, waits
 from syncs.intake import event_create
 from syncs.models import EventKind
-from syncs.selectors import event_detail_waiting, event_for_client
+from syncs.selectors import SETTLED, event_detail_waiting, event_for_client
 from syncs.serializers import (
     AcceptedSerializer,
     EventDetailSerializer,
@@ -32,7 +33,7 @@ from syncs.serializers import (
     plainly_valid,
     storable_extra,
 )
-from tenants.api_auth import request_client
+from tenants.api_auth import request_client, request_key_hash
 
 _SAMPLE_ID = uuid.UUID(int=0)
 IDEMPOTENCY_DOC = (
@@ -63,6 +64,20 @@ PROBLEMS = {
         ProblemSerializer, description="This Idempotency-Key was used with a different body."
     ),
 }
+WAIT_BOUND_DOC = (
+    "Waits are bounded: at most `SYNC_WAIT_MAX_PER_KEY` (default 4) requests of one API key, "
+    "and a few per server process, wait at once. A request over a bound is not refused: it is "
+    "answered at once with the current status and, when that status is not final, a "
+    "`Retry-After` header (seconds) saying when to ask again."
+)
+WAIT_RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    {"type": "string", "pattern": "^[0-9]+$"},
+    OpenApiParameter.HEADER,
+    response=[200],
+    description="Sent when the wait was not granted (too many open waits) and the status is "
+    "not final: seconds until the client should ask again.",
+)
 LEAD_EXAMPLE = {
     "name": "Mary O'Brien",
     "email": "mary.obrien@example.com",
@@ -191,10 +206,11 @@ class EventDetailView(APIView):
         tags=["intake"],
         summary="Follow an event",
         description="Each target's state and the CRM record id. With `?wait=N` (0-30 s) the "
-        "answer waits until the event is synced, held for review, failed or waiting for a "
-        'connection, so a simple client gets `{"status": "synced", "crm_id": ...}` in '
-        "one call.",
-        parameters=[WaitQuerySerializer],
+        "answer waits until the event is synced, held for review, failed, waiting for a "
+        'connection or rolled back, so a simple client gets `{"status": "synced", "crm_id": '
+        "...}` in one call. A synced event whose records a rollback later undid says "
+        "`rolled_back`, with when and by which rollback.\n\n" + WAIT_BOUND_DOC,
+        parameters=[WaitQuerySerializer, WAIT_RETRY_AFTER],
         responses={200: EventDetailSerializer},
         examples=[
             OpenApiExample(
@@ -214,11 +230,45 @@ class EventDetailView(APIView):
                             "attempts": 1,
                             "next_attempt_at": None,
                             "reason": "",
+                            "rolled_back": None,
+                        }
+                    ],
+                    "rolled_back": None,
+                },
+                response_only=True,
+            ),
+            OpenApiExample(
+                "Rolled back",
+                value={
+                    "id": "6f1c8f9e-2d3b-4c5a-9e7f-0a1b2c3d4e5f",
+                    "kind": "lead.captured",
+                    "status": "rolled_back",
+                    "crm_id": "51",
+                    "received_at": "2026-11-25T10:00:00Z",
+                    "rolled_back": {
+                        "at": "2026-11-26T09:30:00Z",
+                        "rollback_id": 7,
+                        "source_tag": "AI_Chatbot",
+                    },
+                    "targets": [
+                        {
+                            "target": "crm",
+                            "provider": "hubspot",
+                            "status": "rolled_back",
+                            "crm_id": "51",
+                            "attempts": 1,
+                            "next_attempt_at": None,
+                            "reason": "",
+                            "rolled_back": {
+                                "at": "2026-11-26T09:30:00Z",
+                                "rollback_id": 7,
+                                "source_tag": "AI_Chatbot",
+                            },
                         }
                     ],
                 },
                 response_only=True,
-            )
+            ),
         ],
     )
     def get(self, request: Request, event_id: object) -> Response:
@@ -227,5 +277,12 @@ class EventDetailView(APIView):
         event = event_for_client(request_client(request), event_id)
         if event is None:
             raise ProblemError("not-found", "No such event.")
-        detail = event_detail_waiting(event, query.validated_data["wait"])
-        return Response(EventDetailSerializer(detail).data)
+        wait = query.validated_data["wait"]
+        if not wait:
+            return Response(EventDetailSerializer(event_detail_waiting(event, 0)).data)
+        with waits.wait_slot(request_key_hash(request)) as granted:
+            detail = event_detail_waiting(event, wait if granted else 0)
+        response = Response(EventDetailSerializer(detail).data)
+        if not granted and detail["status"] not in SETTLED:
+            response["Retry-After"] = str(settings.SYNC_WAIT_RETRY_AFTER_SECONDS)
+        return response

@@ -16,13 +16,14 @@ from dataclasses import asdict, dataclass, field
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from syncs.personname import parse_name, parse_parts
+
 # Lower-case inside a name (not as its first word): "van der Berg", "de la Cruz".
 PARTICLES = frozenset(
     {"van", "von", "der", "den", "de", "del", "della", "di", "da", "das", "dos", "du", "la",
      "le", "ter", "ten", "bin", "ibn", "al", "el", "y", "e"}
 )  # fmt: skip
 SUFFIXES = {"jr": "Jr", "sr": "Sr", "ii": "II", "iii": "III", "iv": "IV", "phd": "PhD"}
-TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir"})
 # "Mac" is a prefix in MacDonald but not in these (from Lingua::EN::NameCase's exceptions).
 MAC_EXCEPTIONS = frozenset(
     {"mack", "mace", "macey", "macy", "macon", "machin", "machlin", "machar", "mackle",
@@ -79,22 +80,11 @@ def normalise_name(raw: str, *, surname: bool = False) -> str:
 
 
 def split_full_name(raw: str) -> tuple[str, str]:
-    """(first, last): the last name takes its particles and suffix ("Maria de la Cruz",
-    "John Smith Jr."); "Smith, John" is read as last name first; titles are dropped."""
-    text = " ".join(raw.split())
-    if "," in text:
-        last, _, first = text.partition(",")
-        if first.strip() and first.strip().lower().rstrip(".") not in SUFFIXES:
-            return first.strip(), last.strip()
-    words = [w for w in text.split() if w.lower().rstrip(".") not in TITLES] or text.split()
-    if len(words) <= 1:
-        return (words[0] if words else ""), ""
-    start = len(words) - 1
-    if words[start].lower().rstrip(".") in SUFFIXES and start > 1:
-        start -= 1
-    while start > 1 and words[start - 1].lower() in PARTICLES:
-        start -= 1
-    return " ".join(words[:start]), " ".join(words[start:])
+    """(first, last) of a full name as typed in a chat: greetings, form labels and titles are
+    dropped, the last name keeps its particles and generation ("Maria de la Cruz", "John Smith
+    Jr."), "Smith, John" is read as last name first (``syncs.personname``, on nameparser)."""
+    parsed = parse_name(raw)
+    return parsed.given, parsed.family
 
 
 def normalise_phone(raw: str, region: str) -> str:
@@ -127,6 +117,13 @@ class Person:
     phone: str = ""
     company: str = ""
     problems: list[str] = field(default_factory=list)
+    # The same reasons by the input field they are about ("" for the person as a whole), so a
+    # form can show each beside its field.
+    problems_by_field: dict[str, list[str]] = field(default_factory=dict)
+
+    def refuse(self, field_name: str, reason: str) -> None:
+        self.problems.append(reason)
+        self.problems_by_field.setdefault(field_name, []).append(reason)
 
     @property
     def full_name(self) -> str:
@@ -134,6 +131,7 @@ class Person:
 
     def as_dict(self) -> dict[str, object]:
         data = asdict(self)
+        del data["problems_by_field"]  # a form's concern; ``problems`` says the same
         data["full_name"] = self.full_name
         return data
 
@@ -147,7 +145,10 @@ def normalise_person(raw: dict[str, object], region: str) -> Person:
     a create, which is what keeps a retried job from creating a duplicate."""
     person = Person(company=_SPACES.sub(" ", str(raw.get("company") or "")).strip())
     first, last = str(raw.get("first_name") or ""), str(raw.get("last_name") or "")
-    if not (first or last) and raw.get("name"):
+    if first or last:  # the separate fields carry the same chatbot artefacts ("Herr Hans")
+        parsed = parse_parts(first, last)
+        first, last = parsed.given, parsed.family
+    elif raw.get("name"):
         first, last = split_full_name(str(raw["name"]))
     person.first_name = normalise_name(first)
     person.last_name = normalise_name(last, surname=True)
@@ -155,12 +156,12 @@ def normalise_person(raw: dict[str, object], region: str) -> Person:
         try:
             person.email = normalise_email(str(raw["email"]))
         except ValueError as exc:
-            person.problems.append(str(exc))
+            person.refuse("email", str(exc))
     if raw.get("phone"):
         try:
             person.phone = normalise_phone(str(raw["phone"]), region)
         except ValueError as exc:
-            person.problems.append(str(exc))
+            person.refuse("phone", str(exc))
     if not raw.get("email") and not raw.get("phone"):
-        person.problems.append("no email or phone: the person cannot be found in the CRM.")
+        person.refuse("", "no email or phone: the person cannot be found in the CRM.")
     return person

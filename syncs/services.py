@@ -22,10 +22,17 @@ from django.utils import timezone
 
 from connectors import call_log
 from connectors.base import ConnectorError, CrmClient
-from syncs import dedupe
+from syncs import dedupe, held_duplicates
 from syncs.audit import SYSTEM, audit_log
 from syncs.crm import crm_client_for
-from syncs.crm_writes import WriteContext, write_contact, write_deal, write_note, write_tags
+from syncs.crm_writes import (
+    WriteContext,
+    write_contact,
+    write_deal,
+    write_note,
+    write_opt_out,
+    write_tags,
+)
 from syncs.job_load import load_claimed_job
 from syncs.leases import sync_job_recheck_later
 from syncs.mapping import apply_rules, rules_for
@@ -155,7 +162,8 @@ def _execute(job: SyncJob, crm: CrmClient | None) -> str | None:
     if connection is None or not connection.is_usable:
         _set(job, JobStatus.WAITING_CONNECTION, last_error="The CRM connection is not usable.")
         return None
-    overrides = {k: v for k, v in job.overrides.items() if k != REVIEWED}
+    # Keys with a leading "_" are the job's own marks (released, held pair, linked contact).
+    overrides = {k: v for k, v in job.overrides.items() if not k.startswith("_")}
     lead = _with_session_person({**job.event.payload, **overrides}, job)
     person = normalise_person(lead, job.client.default_region)
     if person.problems:
@@ -168,10 +176,11 @@ def _execute(job: SyncJob, crm: CrmClient | None) -> str | None:
         hold_for_review(job, "; ".join(problems))
         return None
     # Staff who released a job from review have seen the likely duplicates: don't hold it again.
-    duplicate_reason = "" if job.overrides.get(REVIEWED) else _duplicate_check(job, person)
-    if duplicate_reason:
-        hold_for_review(job, duplicate_reason)
-        return None
+    if not job.overrides.get(REVIEWED):
+        match = dedupe.check(job.client, person)
+        if match.needs_review:
+            held_duplicates.hold_duplicate(job, person, match)
+            return None
     ctx = WriteContext(
         job=job,
         crm=crm or crm_client_for(connection),
@@ -183,7 +192,10 @@ def _execute(job: SyncJob, crm: CrmClient | None) -> str | None:
     contact_id = write_contact(ctx)
     if not ctx.shadow:
         _index_person(job, person, contact_id)
-    if job.event.kind != EventKind.OPT_OUT:
+        held_duplicates.settle(job, contact_id)
+    if job.event.kind == EventKind.OPT_OUT:
+        write_opt_out(ctx, contact_id)
+    else:
         write_deal(ctx, contact_id)
     write_note(ctx, contact_id)
     write_tags(ctx, contact_id)
@@ -217,13 +229,6 @@ def _lead_fields(lead: dict[str, Any], person: Person, region: str) -> dict[str,
         "session_id": lead.get("chatbot_session_id", ""),
     }
     return {**lead, **aliases, **person_fields, "_region": region}
-
-
-def _duplicate_check(job: SyncJob, person: Person) -> str:
-    """Why the lead is held for review as a likely duplicate, or '' to go on (an exact match
-    links; the CRM search still prevents a second contact)."""
-    result = dedupe.check(job.client, person)
-    return result.reason if result.needs_review else ""
 
 
 def _index_person(job: SyncJob, person: Person, contact_id: str) -> None:
@@ -274,7 +279,9 @@ def _after_failure(job: SyncJob, exc: ConnectorError) -> None:
     elif exc.retry_after is not None:
         # The vendor said when: honour it, and a throttle is not a failed attempt.
         countdown = min(max(float(exc.retry_after), 1.0), settings.CELERY_MAX_COUNTDOWN)
-        _schedule_retry(job, message, countdown, counted=exc.status != 429)
+        # Salesforce says it with 403 REQUEST_LIMIT_EXCEEDED, which the client calls rate_limited.
+        throttled = exc.status == 429 or exc.code == "rate_limited"
+        _schedule_retry(job, message, countdown, counted=not throttled)
     elif job.attempts >= settings.SYNC_MAX_ATTEMPTS:
         _dead(job, message)
     else:

@@ -1,8 +1,14 @@
 """API-key authentication, permission and throttling for the chatbot-vendor API.
 
 Keys travel only in ``Authorization: Bearer <key>``. A key in the query string is refused
-(it would land in access logs). Failed attempts are counted per address, and a burst of them
-gets 429 so keys cannot be guessed online.
+(it would land in access logs). Failed attempts are counted per address, and once an address
+has failed ``API_AUTH_FAILURES_PER_MINUTE`` times its further failures get 429 instead of 401.
+
+The counter throttles failures only: a valid key is always served, whatever other callers
+behind the same address (a NAT, a vendor's egress) got wrong. Checking the counter before the
+key let 30 bad keys lock every valid key of that address out for a minute. Keys carry 256
+random bits (``tenants.models.hash_api_key``), so guessing is hopeless at any rate; the
+throttle keeps a guesser's requests cheap and visible, not the key space safe.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import HTTP_HEADER_ENCODING, exceptions
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import APIException
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
@@ -51,14 +58,23 @@ def _failure_key(request: Request) -> str:
     return f"apiauth:fail:{request.META.get('REMOTE_ADDR', '?')}"
 
 
-def _fail(request: Request, slug: str, detail: str) -> ProblemError:
+class AuthenticationProblem(ProblemError, exceptions.AuthenticationFailed):
+    """A 401 problem that DRF treats as a failed authentication, so it carries the
+    authenticator's ``WWW-Authenticate`` challenge (RFC 9110 §11.6.1 requires one on a 401)."""
+
+
+def _fail(request: Request, slug: str, detail: str, failures: int) -> APIException:
+    """Count this failure for the address; refuse it with 401, or with 429 once the address
+    has failed too often (``failures`` is the count read before this request)."""
     key = _failure_key(request)
     cache.add(key, 0, timeout=60)
     try:
         cache.incr(key)
     except ValueError:
         cache.set(key, 1, timeout=60)
-    return ProblemError(slug, detail)
+    if failures >= settings.API_AUTH_FAILURES_PER_MINUTE:
+        return exceptions.Throttled(wait=60, detail="Too many failed authentication attempts.")
+    return AuthenticationProblem(slug, detail)
 
 
 class ApiKeyAuthentication(BaseAuthentication):
@@ -71,6 +87,8 @@ class ApiKeyAuthentication(BaseAuthentication):
                 "Send the API key in the Authorization header, never in the URL.",
             )
         header = _authorization_header(request)
+        if not header:
+            return None
         parts = header.split()
         raw = None
         if len(parts) == 2 and parts[0].lower() == b"bearer" and parts[1].isascii():
@@ -86,20 +104,19 @@ class ApiKeyAuthentication(BaseAuthentication):
             )
         else:
             cached = cache.get_many(names)
-        if (cached.get(names[0]) or 0) >= settings.API_AUTH_FAILURES_PER_MINUTE:
-            raise exceptions.Throttled(wait=60, detail="Too many failed authentication attempts.")
-        if not header:
-            return None
+        failures = int(cached.get(names[0]) or 0)
         if len(parts) != 2 or parts[0].lower() != b"bearer":
-            raise _fail(request, "invalid-api-key", "Use 'Authorization: Bearer <api key>'.")
+            raise _fail(
+                request, "invalid-api-key", "Use 'Authorization: Bearer <api key>'.", failures
+            )
         if digest is None:
-            raise _fail(request, "invalid-api-key", "The API key is not valid.")
+            raise _fail(request, "invalid-api-key", "The API key is not valid.", failures)
         key = api_key_cache.cached_key(cached.get(api_key_cache.cache_name(digest)))
         if key is None:
-            key = self._lookup(request, digest)
+            key = self._lookup(request, digest, failures)
         return ClientPrincipal(client=key.client, api_key=key), key
 
-    def _lookup(self, request: Request, digest: str) -> ApiKey:
+    def _lookup(self, request: Request, digest: str, failures: int) -> ApiKey:
         """The key from the database (a cache miss): refused if unknown or revoked, else its
         last use is recorded and it is cached, so this runs about once a minute per key."""
         key = (
@@ -108,9 +125,9 @@ class ApiKeyAuthentication(BaseAuthentication):
             .first()
         )
         if key is None:
-            raise _fail(request, "invalid-api-key", "The API key is not valid.")
+            raise _fail(request, "invalid-api-key", "The API key is not valid.", failures)
         if not key.is_active:
-            raise _fail(request, "api-key-revoked", "This API key has been revoked.")
+            raise _fail(request, "api-key-revoked", "This API key has been revoked.", failures)
         self._touch(key)
         api_key_cache.remember(key)
         return key
@@ -170,6 +187,13 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
 
     def wait(self) -> float | None:
         return self._count.wait(self.num_requests)
+
+
+def request_key_hash(request: Request) -> str:
+    """The hash of the API key an authenticated request came with (its per-key counters)."""
+    principal = request.user
+    assert isinstance(principal, ClientPrincipal)
+    return principal.api_key.key_hash
 
 
 def request_client(request: Request) -> Client:

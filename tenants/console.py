@@ -11,7 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_POST, require_safe
 
 from agency.models import WorkerHeartbeat
 from tenants import scoping
@@ -27,6 +28,7 @@ def require_role(user: object, agency: Agency, action: str) -> None:
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     agencies = list(scoping.agencies_for(request.user))
     clients = scoping.clients_for(request.user)
@@ -63,36 +65,50 @@ def client_create(request: HttpRequest, agency_slug: str) -> HttpResponse:
     return render(request, "console/client_form.html", {"form": form, "agency": agency})
 
 
+def _client_page(
+    request: HttpRequest,
+    client: Client,
+    *,
+    key_form: ApiKeyForm | None = None,
+    new_key: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    member = scoping.membership(request.user, client.agency)
+    context = {
+        "client": client,
+        "api_keys": scoping.for_client(ApiKey, client),
+        "key_form": key_form or ApiKeyForm(),
+        "can_operate": bool(member and member.allows("operate")),
+        "new_key": new_key,
+    }
+    return render(request, "console/client.html", context, status=status)
+
+
 @login_required
+@require_safe
 def client_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     client = scoping.client_for_user_or_404(request.user, public_id)
-    member = scoping.membership(request.user, client.agency)
-    return render(
-        request,
-        "console/client.html",
-        {
-            "client": client,
-            "api_keys": scoping.for_client(ApiKey, client),
-            "key_form": ApiKeyForm(),
-            "can_operate": bool(member and member.allows("operate")),
-            "new_key": request.session.pop("new_api_key", None),
-        },
-    )
+    return _client_page(request, client)
 
 
 @login_required
 @require_POST
 def api_key_create(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Issue a key and show it in this response only.
+
+    The raw key is rendered here rather than kept for a redirect: a session entry would sit in
+    ``django_session``, readable by anyone with database access. Only its hash is stored, and
+    the page is marked ``no-store`` so no cache keeps it either.
+    """
     client = scoping.client_for_user_or_404(request.user, public_id)
     require_role(request.user, client.agency, "operate")
     form = ApiKeyForm(request.POST)
-    if form.is_valid():
-        _, raw = ApiKey.issue(
-            client=client, name=form.cleaned_data["name"], created_by=request.user
-        )
-        # Shown once on the next page, then gone: the session entry is popped when rendered.
-        request.session["new_api_key"] = raw
-    return redirect("console:client", public_id=client.public_id)
+    if not form.is_valid():
+        return _client_page(request, client, key_form=form, status=400)
+    _, raw = ApiKey.issue(client=client, name=form.cleaned_data["name"], created_by=request.user)
+    response = _client_page(request, client, new_key=raw)
+    add_never_cache_headers(response)
+    return response
 
 
 @login_required

@@ -31,7 +31,15 @@ class CalDavAccount:
     calendar_home_url: str
 
 
+INSECURE = (
+    "the server URL must use https: over plain http the app-specific password would be sent "
+    "unencrypted"
+)
+
+
 def _propfind(url: str, body: str, auth: tuple[str, str]) -> tuple[str, ET.Element]:
+    # Every URL the password goes to, including those the server names, must be https.
+    ssrf.require_https(url, INSECURE)
     try:
         response = ssrf.safe_request(
             "PROPFIND",
@@ -72,4 +80,5 @@ def discover(server_url: str, username: str, password: str) -> CalDavAccount:
     principal = urljoin(base, _href(root, "d:current-user-principal"))
     base, root = _propfind(principal, _HOME, auth)
     home = urljoin(base, _href(root, "c:calendar-home-set"))
+    ssrf.require_https(home, INSECURE)  # later calendar calls go there with the password
     return CalDavAccount(principal_url=principal, calendar_home_url=home)

@@ -20,6 +20,7 @@ from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
 from connectors.http import VendorHttp
 from connectors.models import Connection
 from connectors.pipedrive.mapping import LABELS_FIELD, SOURCE_TAG_FIELD
+from connectors.pipedrive.people import PipedrivePeople
 
 PATHS = {"contact": "/api/v2/persons", "deal": "/api/v2/deals", "note": "/api/v1/notes"}
 # Adding labels is one quick call; a holder that died frees the lock after the TTL.
@@ -73,7 +74,7 @@ def _note_text(content: str) -> str:
     return " ".join(html.unescape(tagless).split())
 
 
-class PipedriveClient:
+class PipedriveClient(PipedrivePeople):
     """``CrmClient`` for Pipedrive; every method raises ``ConnectorError``."""
 
     def __init__(self, http: VendorHttp) -> None:

@@ -18,13 +18,24 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-import requests
-
 from connectors import crm_support as s
 from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
-from connectors.http import RATE_LIMITED, UNAUTHORIZED, VendorHttp
+from connectors.http import VendorHttp
 from connectors.models import Connection
-from connectors.salesforce.mapping import MISSING_LAST_NAME, SOURCE_TAG_FIELD, TAGS_FIELD
+from connectors.salesforce import fields as catalogue
+from connectors.salesforce.mapping import (
+    COMPANY_FIELD,
+    MISSING_LAST_NAME,
+    SOURCE_TAG_FIELD,
+    TAGS_FIELD,
+)
+from connectors.salesforce.people import SalesforcePeople
+from connectors.salesforce.replies import (
+    classify,
+    composite_failure,
+    composite_status,
+    duplicate_of,
+)
 
 API_VERSION = "v62.0"
 CONTACT_FIELDS = ("Id", "FirstName", "LastName", "Email", "Phone", "MobilePhone")
@@ -43,55 +54,6 @@ SOQL_ESCAPES = {"\\": "\\\\", "'": "\\'", '"': '\\"', "\n": "\\n", "\r": "\\r", 
 def soql_quote(value: str) -> str:
     """A SOQL string literal: Salesforce's escapes for quotes, backslashes, control chars."""
     return "'" + "".join(SOQL_ESCAPES.get(c, c) for c in value) + "'"
-
-
-def classify(response: requests.Response) -> str | None:
-    """Salesforce says "slow down" with 403 and "log in again" with 401 INVALID_SESSION_ID."""
-    if response.status_code not in (401, 403):
-        return None
-    codes = {s.text(s.obj(e).get("errorCode")) for e in s.items(_safe_json(response))}
-    if response.status_code == 403 and "REQUEST_LIMIT_EXCEEDED" in codes:
-        return RATE_LIMITED
-    if response.status_code == 401:
-        return UNAUTHORIZED
-    return None
-
-
-def composite_failure(results: list[dict[str, Any]]) -> ConnectorError | None:
-    """The error of the subrequest that failed a composite call, or None if all succeeded.
-
-    With ``allOrNone`` every other subrequest answers ``PROCESSING_HALTED`` (rolled back), so
-    the cause is the one that does not; a 4xx cause is permanent, as for a single call.
-    """
-    failed = [r for r in results if not 200 <= _composite_status(r) < 300]
-    if not failed:
-        return None
-    cause = next((r for r in failed if _composite_code(r) != "PROCESSING_HALTED"), failed[0])
-    status = _composite_status(cause)
-    first = s.obj(next(iter(s.items(cause.get("body"))), {}))
-    code = _composite_code(cause)
-    return ConnectorError(
-        f"salesforce {status}: {s.text(first.get('message')) or code or 'error'}",
-        status=status,
-        code=code or f"http_{status}",
-        permanent=400 <= status < 500,
-    )
-
-
-def _composite_status(result: dict[str, Any]) -> int:
-    status = result.get("httpStatusCode")
-    return status if isinstance(status, int) else 0
-
-
-def _composite_code(result: dict[str, Any]) -> str:
-    return s.text(s.obj(next(iter(s.items(result.get("body"))), {})).get("errorCode"))
-
-
-def _safe_json(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _contact_record(row: dict[str, Any]) -> CrmRecord:
@@ -118,7 +80,7 @@ def _note_title(body: str) -> str:
     return (body.strip().splitlines() or ["Chatbot conversation"])[0][:255]
 
 
-class SalesforceClient:
+class SalesforceClient(SalesforcePeople):
     """``CrmClient`` for Salesforce; every method raises ``ConnectorError``."""
 
     # A new contact takes its tags in the create call (no read-then-patch of its Description).
@@ -205,27 +167,69 @@ class SalesforceClient:
     def create_contact(
         self, contact: CrmContact, *, source_tag: str, tags: Sequence[str] = ()
     ) -> CrmRecord:
-        """Create the contact with its follow-up tags already on their Description line."""
+        """Create the contact with its follow-up tags already on their Description line; the
+        fields the org lacks go to lines of that Description (``fields.fit``)."""
         values = {
             "FirstName": contact.first_name,
             "LastName": contact.last_name or MISSING_LAST_NAME,
             "Email": contact.email.lower(),
             "Phone": contact.phone,
             SOURCE_TAG_FIELD: source_tag,
-            **({"AI_Company__c": contact.company} if contact.company else {}),
+            **({COMPANY_FIELD: contact.company} if contact.company else {}),
             **contact.extra,
         }
-        values = {k: v for k, v in values.items() if v}
+        wanted = {k: v for k, v in values.items() if v}
+        values = catalogue.fit(wanted, self.catalogue("Contact"), creating=True)
         if tags:
             values[TAGS_FIELD] = _with_tag_line(values.get(TAGS_FIELD, ""), list(tags))
-        record_id = self._create("Contact", values)
-        return CrmRecord(id=record_id, object_type="contact", fields=values, contact=contact)
+        url = f"{self.root}/sobjects/Contact"
+        response = self.http.request("POST", url, json=values, expect=(201, 400))
+        if response.status_code == 400:
+            existing = duplicate_of(response)
+            return self._adopt(existing, wanted, list(tags), contact)
+        record_id = s.text(s.obj(response.json()).get("id"))
+        fields = {k: s.text(v) for k, v in values.items()}
+        return CrmRecord(id=record_id, object_type="contact", fields=fields, contact=contact)
+
+    def _adopt(
+        self, record_id: str, wanted: dict[str, Any], tags: list[str], contact: CrmContact
+    ) -> CrmRecord:
+        """The org's duplicate rule says the person is there already (a match our email and
+        phone search could not see, e.g. by name): update that contact instead, as HubSpot's
+        409 is handled, and hand back what it replaced (``existed``) so a rollback restores it.
+        The last-name placeholder never overwrites a real name."""
+        update = {k: s.text(v) for k, v in wanted.items()
+                  if not (k == "LastName" and v == MISSING_LAST_NAME)}  # fmt: skip
+        previous = dict(self.update_contact(record_id, update).fields)
+        if tags:
+            tagged = self.tag_contact(record_id, tags)
+            previous.setdefault(TAGS_FIELD, tagged.fields.get(TAGS_FIELD, ""))
+        return CrmRecord(id=record_id, object_type="contact", fields=previous, contact=contact,
+                         existed=True)  # fmt: skip
 
     def update_contact(self, record_id: str, values: dict[str, str]) -> CrmRecord:
-        current = self._get("Contact", record_id, list(values))
-        self._patch("Contact", record_id, values)
-        previous = {name: current.get(name, "") for name in values}
+        """Set what the org has; the rest goes to Description lines. Returns the previous
+        values of what was written, Description included when it changed."""
+        known = self.catalogue("Contact")
+        readable = [n for n in values if n in known]
+        if any(n not in known for n in values) and TAGS_FIELD not in readable:
+            readable.append(TAGS_FIELD)
+        current = self._get("Contact", record_id, readable)
+        fitted = catalogue.fit(
+            values, known, creating=False, description=current.get(TAGS_FIELD, "")
+        )
+        self._patch("Contact", record_id, {k: s.text(v) for k, v in fitted.items()})
+        previous = {name: current.get(name, "") for name in fitted}
         return CrmRecord(id=record_id, object_type="contact", fields=previous)
+
+    def catalogue(self, sobject: str) -> dict[str, catalogue.Field]:
+        """The org's fields of ``sobject`` as its describe lists them (cached an hour)."""
+        return catalogue.describe(self.http, self.root, sobject)
+
+    def ensure_mapped_fields(self, wanted: Sequence[str]) -> dict[str, list[str]]:
+        """Add the custom fields among ``wanted`` that the org lacks, where it lets us; see
+        ``connectors.salesforce.fields.ensure`` (what changed, for the audit log)."""
+        return catalogue.ensure(self.http, self.root, wanted)
 
     def create_deal(
         self,
@@ -287,7 +291,7 @@ class SalesforceClient:
         note = {"Title": title, "Content": base64.b64encode(content.encode()).decode()}
         link = {"ContentDocumentId": "@{r0.id}", "LinkedEntityId": contact_id, "ShareType": "V"}
         results = self._create_together([("ContentNote", note), ("ContentDocumentLink", link)])
-        if _composite_status(results[0]) == 404:  # Notes are off: log a completed Task
+        if composite_status(results[0]) == 404:  # Notes are off: log a completed Task
             task = {"Subject": title, "Description": body, "WhoId": contact_id,
                     "Status": "Completed"}  # fmt: skip
             return CrmRecord(id=self._create("Task", task), object_type="task", fields=task)
@@ -352,7 +356,15 @@ class SalesforceClient:
         return CrmRecord(id=record_id, object_type="contact", fields={TAGS_FIELD: previous})
 
     def restore_fields(self, object_type: str, record_id: str, values: dict[str, str]) -> None:
-        self._patch(SOBJECTS[object_type], record_id, values, expect=(204, 404))
+        """Put back what an update replaced. A contact field the org lacks was never written
+        (its value went to a Description line, restored with the Description)."""
+        sobject = SOBJECTS[object_type]
+        if sobject == "Contact":
+            known = self.catalogue(sobject)
+            values = {k: v for k, v in values.items() if k in known and known[k].updateable}
+            if not values:
+                return
+        self._patch(sobject, record_id, values, expect=(204, 404))
 
     def iter_contacts(self, page_size: int = 2000) -> Iterator[CrmRecord]:
         soql = f"SELECT {', '.join(CONTACT_FIELDS)} FROM Contact"  # noqa: S608 -- no user input

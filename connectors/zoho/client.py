@@ -25,6 +25,7 @@ from connectors.zoho.mapping import (
     SOURCE_TAG_FIELD,
     TAGS_FIELD,
 )
+from connectors.zoho.people import ZohoPeople
 
 ROOT = "/crm/v8"
 # Standard Contacts fields every org has: what searches and scans read.
@@ -95,7 +96,7 @@ def _criteria_value(value: str) -> str:
     return "".join("\\" + c if c in "\\()," else c for c in value)
 
 
-class ZohoClient:
+class ZohoClient(ZohoPeople):
     """``CrmClient`` for Zoho CRM v8; every method raises ``ConnectorError``."""
 
     def __init__(self, http: VendorHttp) -> None:

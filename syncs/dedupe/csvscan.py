@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TextIO
 
-from syncs.dedupe.match import REVIEW_THRESHOLD
+from syncs.dedupe.estimation import fit
 from syncs.dedupe.memory import MemoryIndex
 from syncs.dedupe.normalize import build_profile
 
@@ -23,16 +23,25 @@ class Pair:
 
 
 def find_pairs(
-    rows: Iterable[dict[str, str]], region: str = "US", review: float = REVIEW_THRESHOLD
+    rows: Iterable[dict[str, str]], region: str = "US", review: float | None = None
 ) -> Iterator[Pair]:
-    """Each row is checked against the rows before it. A row is named by its ``id`` column when
-    there is one, else by its 1-based position among data rows. A ``region`` column overrides
-    ``region`` for that row's phone."""
-    index: MemoryIndex[str] = MemoryIndex()
+    """The model is estimated on the file's own people (EM, no labels), then each row is
+    checked against the rows before it. Pairs at or above ``review`` (default: the threshold
+    the estimate sets for review) are printed with their match probability. A row is named by
+    its ``id`` column when there is one, else by its 1-based position among data rows. A
+    ``region`` column overrides ``region`` for that row's phone."""
+    named = []
     for position, row in enumerate(rows, start=1):
         name = (row.get("id") or "").strip() or str(position)
-        profile = build_profile(row, (row.get("region") or "").strip().upper() or region)
-        outcome = index.check(profile, review)
+        named.append(
+            (name, build_profile(row, (row.get("region") or "").strip().upper() or region))
+        )
+    detector = fit([profile for _, profile in named]).detector
+    if review is not None:
+        detector = replace(detector, review=review)
+    index: MemoryIndex[str] = MemoryIndex()
+    for name, profile in named:
+        outcome = index.check(profile, detector)
         found = ([outcome.linked] if outcome.linked else []) + outcome.candidates
         for match in found:
             yield Pair(match.person, name, match.score, match.reasons)

@@ -7,7 +7,7 @@ from django.db import models
 
 from syncs.dedupe.normalize import Profile
 
-__all__ = ["DuplicateCandidate", "Person", "PersonKey"]
+__all__ = ["DuplicateCandidate", "MatchModel", "Person", "PersonKey"]
 
 
 class Person(models.Model):
@@ -23,6 +23,9 @@ class Person(models.Model):
     norm_first = models.CharField(max_length=200, blank=True)
     norm_last = models.CharField(max_length=200, blank=True)
     norm_company = models.CharField(max_length=200, blank=True)
+    norm_generation = models.CharField(
+        max_length=8, blank=True, help_text="jr, sr, ii, iii…: parsed from the name."
+    )
     emails = models.JSONField(default=list, blank=True, help_text="Every address seen.")
     phones = models.JSONField(default=list, blank=True, help_text="Every E.164 number seen.")
     external_ids = models.JSONField(default=dict, blank=True, help_text="provider → CRM id")
@@ -50,6 +53,7 @@ class Person(models.Model):
             emails=tuple(self.emails),
             phones=tuple(self.phones),
             company=self.norm_company,
+            generation=self.norm_generation,
         )
 
 
@@ -107,3 +111,26 @@ class DuplicateCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} ~ {self.existing} ({self.score:.2f}, {self.status})"
+
+
+class MatchModel(models.Model):
+    """A client's learned duplicate model (``syncs.dedupe.fellegi_sunter``) and the thresholds
+    its target precisions give, with the precision and recall the model expects at each."""
+
+    client = models.OneToOneField("tenants.Client", on_delete=models.CASCADE, related_name="+")
+    params = models.JSONField(default=dict, help_text="m/u per comparison level, λ, name counts.")
+    auto_link = models.FloatField(help_text="Match probability at which a lead is linked.")
+    auto_link_precision = models.FloatField(default=0.99, help_text="Target precision.")
+    auto_link_expected_precision = models.FloatField(default=0.0)
+    auto_link_expected_recall = models.FloatField(default=0.0)
+    review = models.FloatField(help_text="Match probability at which a pair goes to review.")
+    review_precision = models.FloatField(default=0.9, help_text="Target precision.")
+    review_expected_precision = models.FloatField(default=0.0)
+    review_expected_recall = models.FloatField(default=0.0)
+    people = models.PositiveIntegerField(default=0)
+    pairs = models.PositiveIntegerField(default=0, help_text="Candidate pairs estimated on.")
+    labels = models.PositiveIntegerField(default=0, help_text="Review decisions used.")
+    estimated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"duplicate model of client {self.client_id} ({self.estimated_at:%Y-%m-%d})"

@@ -15,6 +15,7 @@ import jellyfish
 import phonenumbers
 
 from syncs.dedupe.nicknames import formal_names
+from syncs.personname import parse_name, parse_parts
 
 
 def words(text: str) -> tuple[str, ...]:
@@ -36,8 +37,6 @@ ROLE_MAILBOXES = frozenset(
     )
 )
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
-NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "dds", "esq"})
-NAME_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "mx"})
 # Particles that belong to the family name: "Ludwig van der Berg" → last name "van der berg".
 NAME_PARTICLES = frozenset(
     {"van", "von", "der", "den", "de", "del", "della", "di", "da", "la", "le"}
@@ -57,23 +56,10 @@ def fold(text: str) -> str:
 
 
 def split_full_name(name: str) -> tuple[str, str]:
-    """``"Smith, John"`` or ``"Dr. John Q. Smith Jr."`` → ``("john q", "smith")``."""
-    if "," in name:
-        last, _, first = name.partition(",")
-        name = f"{first} {last}"
-    tokens = [t for t in fold(name).split() if t not in NAME_TITLES and t not in NAME_SUFFIXES]
-    if not tokens:
-        return "", ""
-    if len(tokens) == 1:
-        return tokens[0], ""
-    cut = len(tokens) - 1
-    while cut > 1 and tokens[cut - 1] in NAME_PARTICLES:
-        cut -= 1
-    return " ".join(tokens[:cut]), " ".join(tokens[cut:])
-
-
-def clean_name(part: str) -> str:
-    return " ".join(t for t in fold(part).split() if t not in NAME_TITLES | NAME_SUFFIXES)
+    """``"Smith, John"`` or ``"Hi, I'm Dr. John Q. Smith Jr."`` → ``("john q", "smith")``:
+    parsed by ``syncs.personname`` (greetings, titles and the generation set apart)."""
+    parsed = parse_name(name)
+    return fold(parsed.given), fold(parsed.last)
 
 
 def given(first: str) -> str:
@@ -181,17 +167,15 @@ class Profile:
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
     company: str = ""
+    generation: str = ""  # "jr", "sr", "iii", …: different generations are different people
 
 
 def build_profile(fields: dict[str, str], region: str = "US") -> Profile:
     """Profile from raw fields: first_name / last_name or a single ``name``; email; phone;
     company. Unreadable values are dropped rather than compared."""
-    first, last = (
-        clean_name(fields.get("first_name") or ""),
-        clean_name(fields.get("last_name") or ""),
-    )
-    if not (first or last) and fields.get("name"):
-        first, last = split_full_name(fields["name"])
+    first, last = fields.get("first_name") or "", fields.get("last_name") or ""
+    parsed = parse_parts(first, last) if first or last else parse_name(fields.get("name") or "")
+    first, last = fold(parsed.given), fold(parsed.last)
     email = normalise_email(fields.get("email") or "")
     phone = normalise_phone(fields.get("phone") or "", region)
     return Profile(
@@ -200,6 +184,7 @@ def build_profile(fields: dict[str, str], region: str = "US") -> Profile:
         emails=(email,) if email else (),
         phones=(phone,) if phone else (),
         company=normalise_company(fields.get("company") or ""),
+        generation=parsed.generation,
     )
 
 

@@ -62,10 +62,10 @@ def scan_contacts(
 ) -> ScanReport:
     """Index every contact under ``provider``'s ids and record candidate pairs.
 
-    Two CRM contacts with one mailbox or phone are one person twice in the CRM: rather than
+    Two CRM contacts the model links are one person twice in the CRM: rather than
     folding them together silently (and losing a CRM id), the second is indexed on its own and
-    queued for review with score 1.0. Re-running a scan is harmless: a contact already indexed
-    is found by its CRM id and only updated."""
+    queued for review with the probability that would have linked it. Re-running a scan is
+    harmless: a contact already indexed is found by its CRM id and only updated."""
     report = ScanReport()
     for record in contacts:
         report.contacts += 1
@@ -76,7 +76,8 @@ def scan_contacts(
         if known is not None:
             result = MatchResult(linked=known)
         elif result.linked is not None and result.linked.external_ids.get(provider):
-            exact = CandidateMatch(result.linked, 1.0, (*result.linked_reasons, "crm_duplicate"))
+            reasons = (*result.linked_reasons, "crm_duplicate")
+            exact = CandidateMatch(result.linked, result.linked_score, reasons)
             result = MatchResult(candidates=[exact, *result.candidates])
         index(client, fields, ids, result=result)
         if result.linked is not None:

@@ -13,9 +13,13 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from syncs.dedupe.match import REVIEW_THRESHOLD, Outcome, match
+from syncs.dedupe.estimation import detector_for
+from syncs.dedupe.match import Outcome, match
+from syncs.dedupe.memory import HOLDER_KINDS
 from syncs.dedupe.models import DuplicateCandidate, Person, PersonKey
 from syncs.dedupe.normalize import Profile, blocking_keys, build_profile, key_cap
+from syncs.normalise import normalise_name
+from syncs.personname import parse_name, parse_parts
 from tenants.models import Client
 from tenants.scoping import for_client
 
@@ -33,6 +37,7 @@ class MatchResult:
 
     linked: Person | None = None
     linked_reasons: tuple[str, ...] = ()
+    linked_score: float = 0.0  # the match probability of the link
     candidates: list[CandidateMatch] = field(default_factory=list)
     examined: int = 0  # people scored
     rows_read: int = 0  # key rows read from the index
@@ -58,41 +63,53 @@ class ClientIndex:
 
     One round trip per check: the key lookups (each bounded by ``key_cap``, the first indexed
     kept, as in ``MemoryIndex``) and the compared columns of the people they name, in a single
-    statement. The key lookups read only the covering index. Every part is filtered on the
-    client id. Whole ``Person`` rows are loaded only for the few people a check returns."""
+    statement, one row per (key, person). The key lookups read only the covering index. Every
+    part is filtered on the client id. Whole ``Person`` rows are loaded only for the few people
+    a check returns. ``holders`` counts the people behind each e-mail and phone key, for the
+    model's frequency adjustment (a landline five people give is weak evidence)."""
 
     def __init__(self, client: Client) -> None:
         self.client = client
         self.rows_read = 0
+        self.holders: dict[tuple[str, str], int] = {}
 
     def lookup(self, keys: set[tuple[str, str]]) -> Mapping[int, Profile]:
+        self.holders = {}
         if not keys:
             return {}
-        sql, params = self._statement(sorted(keys))
+        ordered = sorted(keys)
+        sql, params = self._statement(ordered)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        self.rows_read += rows[0][-1] if rows else 0
-        return {
-            pid: Profile(first, last, tuple(_json(emails)), tuple(_json(phones)), company)
-            for pid, first, last, emails, phones, company, _ in rows
-        }
+        self.rows_read += len(rows)
+        found: dict[int, Profile] = {}
+        for key_no, pid, first, last, emails, phones, company, gen in rows:
+            key = ordered[key_no]
+            if key[0] in HOLDER_KINDS:
+                self.holders[key] = self.holders.get(key, 0) + 1
+            if pid not in found:
+                found[pid] = Profile(
+                    first, last, tuple(_json(emails)), tuple(_json(phones)), company, gen
+                )
+        return found
 
     def _statement(self, keys: list[tuple[str, str]]) -> tuple[str, list]:
         keys_table, people = PersonKey._meta.db_table, Person._meta.db_table
-        part = (
-            f"SELECT * FROM (SELECT person_id FROM {keys_table}"  # noqa: S608
-            " WHERE client_id = %s AND kind = %s AND value = %s ORDER BY person_id LIMIT %s) AS k"
-        )
-        params: list = []
-        for kind, value in keys:
+        parts, params = [], []
+        for number, (kind, value) in enumerate(keys):
+            parts.append(
+                f"SELECT {number} AS key_no, person_id FROM (SELECT person_id"  # noqa: S608
+                f" FROM {keys_table} WHERE client_id = %s AND kind = %s AND value = %s"
+                " ORDER BY person_id LIMIT %s) AS k"
+            )
             params += [self.client.pk, kind, value, key_cap(kind)]
         sql = (
-            f"WITH hits AS ({' UNION ALL '.join([part] * len(keys))}) "  # noqa: S608
-            "SELECT p.id, p.norm_first, p.norm_last, p.emails, p.phones, p.norm_company,"
-            " (SELECT COUNT(*) FROM hits)"
-            f" FROM {people} p WHERE p.client_id = %s AND p.merged_into_id IS NULL"
-            " AND p.id IN (SELECT person_id FROM hits)"
+            f"WITH hits AS ({' UNION ALL '.join(parts)}) "  # noqa: S608
+            "SELECT h.key_no, p.id, p.norm_first, p.norm_last, p.emails, p.phones,"
+            " p.norm_company, p.norm_generation"
+            f" FROM hits h JOIN {people} p ON p.id = h.person_id"
+            " WHERE p.client_id = %s AND p.merged_into_id IS NULL"
         )
         return sql, [*params, self.client.pk]
 
@@ -120,12 +137,13 @@ def check(client: Client, person_fields: dict[str, str] | object) -> MatchResult
     person_fields = as_fields(person_fields)
     profile = build_profile(person_fields, client.default_region)
     index = ClientIndex(client)
-    outcome: Outcome[int] = match(profile, index, REVIEW_THRESHOLD)
+    outcome: Outcome[int] = match(profile, index, detector_for(client))
     found = [outcome.linked, *outcome.candidates] if outcome.linked else outcome.candidates
     people = index.people(s.person for s in found) if found else {}
     return MatchResult(
         linked=people[outcome.linked.person] if outcome.linked else None,
         linked_reasons=outcome.linked.reasons if outcome.linked else (),
+        linked_score=outcome.linked.score if outcome.linked else 0.0,
         candidates=[
             CandidateMatch(people[c.person], c.score, c.reasons) for c in outcome.candidates
         ],
@@ -169,19 +187,28 @@ def index(
 
 def new_person(client: Client, fields: dict[str, str], profile: Profile) -> Person:
     """An unsaved person from raw fields and their profile (bulk loading uses it too)."""
+    first, last = display_name(fields)
     return Person(
         client=client,
-        first_name=(fields.get("first_name") or fields.get("name") or "").strip()[:200],
-        last_name=(fields.get("last_name") or "").strip()[:200],
+        first_name=first[:200],
+        last_name=last[:200],
         email=profile.emails[0] if profile.emails else "",
         phone=profile.phones[0] if profile.phones else "",
         company=(fields.get("company") or "").strip()[:200],
         norm_first=profile.first[:200],
         norm_last=profile.last[:200],
         norm_company=profile.company[:200],
+        norm_generation=profile.generation[:8],
         emails=list(profile.emails),
         phones=list(profile.phones),
     )
+
+
+def display_name(fields: dict[str, str]) -> tuple[str, str]:
+    """The clean name staff see (greetings and titles gone), as the CRM gets it."""
+    first, last = fields.get("first_name") or "", fields.get("last_name") or ""
+    parsed = parse_parts(first, last) if first or last else parse_name(fields.get("name") or "")
+    return normalise_name(parsed.given), normalise_name(parsed.family, surname=True)
 
 
 def key_rows(person: Person, profile: Profile) -> list[PersonKey]:
@@ -222,6 +249,7 @@ def _absorb(person: Person, profile: Profile, external_ids: dict) -> Person:
     person.norm_first = person.norm_first or profile.first
     person.norm_last = person.norm_last or profile.last
     person.norm_company = person.norm_company or profile.company
+    person.norm_generation = person.norm_generation or profile.generation
     _fold_ids(person, external_ids, person.other_external_ids)
     person.save()
     _reindex(person)

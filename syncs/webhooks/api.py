@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agency.parsers import refuse_body
 from agency.problems import ProblemError
 from syncs.webhooks import serializers as s
 from syncs.webhooks import services
@@ -34,6 +35,8 @@ ENDPOINT_EXAMPLE = {
     "previous_secret_expires_at": None,
     "created_at": "2026-01-15T09:30:00Z",
 }
+# A response carrying a new signing secret must not be kept by any cache (RFC 9111 §5.2.2.5).
+NO_STORE = {"Cache-Control": "no-store"}
 # The Standard Webhooks specification's published example secret, not one of ours.
 SECRET_EXAMPLE = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105
 
@@ -98,7 +101,7 @@ class EndpointListView(APIView):
         except services.InvalidTarget as exc:
             raise _invalid_url(exc) from exc
         body = {**s.EndpointOutSerializer(endpoint).data, "secret": secret}
-        return Response(body, status=status.HTTP_201_CREATED)
+        return Response(body, status=status.HTTP_201_CREATED, headers=NO_STORE)
 
 
 class EndpointDetailView(APIView):
@@ -160,9 +163,10 @@ class RotateSecretView(APIView):
     )
     def post(self, request: Request, endpoint_id: str) -> Response:
         endpoint = _endpoint(request, endpoint_id)
+        refuse_body(request)
         secret = services.endpoint_rotate_secret(endpoint=endpoint)
         body = {"secret": secret, "previous_secret_expires_at": endpoint.previous_secret_expires_at}
-        return Response(s.SecretSerializer(body).data)
+        return Response(s.SecretSerializer(body).data, headers=NO_STORE)
 
 
 class DeliveryListView(generics.ListAPIView):
@@ -199,6 +203,7 @@ class TestView(APIView):
     )
     def post(self, request: Request, endpoint_id: str) -> Response:
         endpoint = _endpoint(request, endpoint_id)
+        refuse_body(request)
         if not endpoint.is_enabled:
             raise ProblemError("conflict", "The endpoint is disabled; enable it first.")
         with transaction.atomic():

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from syncs.webhooks import services
 from syncs.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -17,6 +17,7 @@ RECENT_DELIVERIES = 100
 
 
 @login_required
+@require_safe
 def webhooks(request: HttpRequest, public_id: str) -> HttpResponse:
     client = client_of(request, public_id)
     member = scoping.membership(request.user, client.agency)

@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from agency.logging import redact
-from connectors.ssrf import UnsafeUrl, pinned_request
+from connectors.ssrf import UnresolvableHost, UnsafeUrl, pinned_request
 from syncs.webhooks import signing
 from syncs.webhooks.models import DeliveryStatus, EndpointStatus, WebhookDelivery, WebhookMessage
 
@@ -53,11 +53,13 @@ BODY_SNIPPET = 200
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one POST came to. ``status_code`` is None when no response arrived."""
+    """What one POST came to. ``status_code`` is None when no response arrived; ``permanent``
+    means no retry can succeed (the SSRF guard refused the target)."""
 
     status_code: int | None
     error: str
     elapsed_ms: int
+    permanent: bool = False
 
     @property
     def ok(self) -> bool:
@@ -136,8 +138,12 @@ def send(delivery: WebhookDelivery, now: datetime) -> Outcome:
             timeout=(settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS, settings.WEBHOOK_TIMEOUT_SECONDS),
             stream=True,
         )
+    except UnresolvableHost as exc:  # DNS trouble may pass: retried like a network error
+        return Outcome(None, f"connection failed ({exc})", _ms(started))
     except UnsafeUrl as exc:
-        return Outcome(None, f"refused: {exc}", _ms(started))
+        # The target now resolves inside (or was never acceptable): three days of retries
+        # would only knock on the same door, so the delivery is dead-lettered at once.
+        return Outcome(None, f"refused: {exc}", _ms(started), permanent=True)
     except requests.Timeout:
         return Outcome(None, "timed out", _ms(started))
     except requests.RequestException as exc:
@@ -160,6 +166,8 @@ def record(delivery: WebhookDelivery, outcome: Outcome, now: datetime) -> None:
     if outcome.ok:
         delivery.delivered_at = now
         _close(delivery, DeliveryStatus.SUCCEEDED, error="")
+    elif outcome.permanent:
+        _close(delivery, DeliveryStatus.DEAD, error=outcome.error)
     elif outcome.status_code == 410:
         _close(delivery, DeliveryStatus.DEAD, error=outcome.error)
         _disable_gone_endpoint(delivery, now)

@@ -23,10 +23,11 @@ class StrictCharField(serializers.RegexField):
 
 
 # The URL shape, stated in the schema so API clients (and Schemathesis) know exactly what passes:
-# http(s), a host without credentials, an optional port 1-65535, printable ASCII after it.
-# Whether the host may be called is decided by the SSRF check, which resolves it.
+# http(s), a host without credentials (a name, an IPv4 address or a bracketed IPv6 literal), an
+# optional port 1-65535, printable ASCII after it. Whether the host may be called is decided by
+# the SSRF check, which resolves it (and refuses private, loopback, link-local, mapped ones).
 URL_PATTERN = (
-    r"^https?://[A-Za-z0-9.-]{1,253}"
+    r"^https?://([A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])"
     r"(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?"
     r"([/?#][!-~]*)?$"
 )

@@ -27,7 +27,8 @@ def test_it_signs_in_and_opens_the_console(page, live_server, world, owner):
     page.click("text=Create API key")
     key = page.locator("#new-key code").inner_text()
     assert key.startswith("sb_live_")
-    page.reload()
+    page.goto(page.url.removesuffix("keys"))  # the client page again: the key is gone
+    page.wait_for_selector("#api-keys")
     assert page.locator("#new-key").count() == 0
 
 

@@ -258,18 +258,18 @@ def test_it_treats_what_classify_flags_as_throttling(conn, tokens, vendor, sleep
 
 
 def test_it_lets_classify_turn_a_403_into_a_throttle(conn, tokens, vendor, sleeps):
-    vendor.get(url("/q"), status=403, json=[{"errorCode": "REQUEST_LIMIT_EXCEEDED"}])
+    vendor.get(url("/q"), status=403, json=[{"errorCode": "SLOW_DOWN"}])
     vendor.get(url("/q"), json={})
 
     def classify(response: requests.Response) -> str | None:
         body = response.json()
-        limited = isinstance(body, list) and body[0].get("errorCode") == "REQUEST_LIMIT_EXCEEDED"
+        limited = isinstance(body, list) and body[0].get("errorCode") == "SLOW_DOWN"
         return RATE_LIMITED if limited else None
 
     http = VendorHttp(
         conn, spec=make_spec(), base_url=BASE, tokens=tokens, classify=classify, sleep=sleeps.append
     )
-    http.request("GET", "/q")
+    http.request("GET", "/q")  # (Salesforce's REQUEST_LIMIT_EXCEEDED waits for its allowance)
     assert sleeps == [1.0]  # no hint: the shortest default wait, never a hot loop
 
 

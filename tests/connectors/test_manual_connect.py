@@ -122,6 +122,7 @@ def test_it_refuses_wrong_caldav_credentials_and_stores_nothing(db, world, radic
 
 def test_it_refuses_a_private_caldav_server_unless_allowed(db, world, radicale, settings):
     settings.ALLOW_PRIVATE_URLS = False
+    settings.DEBUG = True  # so plain http is not what refuses it
     data = {"server_url": radicale, "username": "dentist", "password": "app-specific-pw"}
     response = manual_post(world.client_a, "caldav", data)
     assert response.status_code == 200 and b"private" in response.content

@@ -132,6 +132,20 @@ class MemoryCrm:
             before = self.contacts[record_id]
             self.contacts[record_id] = replace(before, fields={**before.fields, **values})
 
+    def opt_out(self, record_id: str, *, email: str = "") -> CrmRecord:
+        self._call("opt_out")
+        before = self.contacts[record_id]
+        if before.fields.get("email_opt_out") == "true":
+            return CrmRecord(id=record_id, object_type="contact", fields={})
+        self.contacts[record_id] = replace(
+            before, fields={**before.fields, "email_opt_out": "true"}
+        )
+        previous = {"email_opt_out": before.fields.get("email_opt_out", "false")}
+        return CrmRecord(id=record_id, object_type="contact", fields=previous)
+
+    def undo_opt_out(self, record_id: str, previous: dict[str, str]) -> None:
+        self.restore_fields("contact", record_id, previous)
+
     def field_catalogue(self, object_type: str = "contact") -> list[CrmField]:
         self._call("field_catalogue")
         return list(CATALOGUE)

@@ -48,7 +48,11 @@ def test_it_lists_open_pairs_with_scores_and_reasons(client, world, viewer):
 def test_an_operator_merges_a_pair(client, world, operator):
     candidate = pair(world.client_a)
     client.force_login(operator)
-    assert client.post(url(world.client_a, f"{candidate.pk}/merge")).status_code == 302
+    merge = url(world.client_a, f"{candidate.pk}/merge")
+    assert client.post(merge).status_code == 302  # without the confirmation: nothing yet
+    candidate.refresh_from_db()
+    assert candidate.status == "open"
+    assert client.post(merge, {"confirm": "yes"}).status_code == 302
     candidate.refresh_from_db()
     assert candidate.status == "merged"
     assert Person.objects.get(pk=candidate.person_id).merged_into_id == candidate.existing_id

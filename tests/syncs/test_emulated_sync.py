@@ -26,6 +26,17 @@ SYNC_COMMITS = 4
 CONTACT_TYPES = {"contacts", "contact", "Contact", "persons", "person", "Contacts"}
 
 
+def set_up_hubspot_portal(connection) -> None:
+    """What the first lead of a connection (or of a day) does before its writes: confirm the
+    portal's properties, add Switchboard's and the source tags' options (audited; see
+    test_a_bare_hubspot_portal_gets_switchboards_properties_and_options_audited)."""
+    from connectors.hubspot.client import build
+
+    crm = build(connection)
+    crm.ensure_fields()
+    crm.ensure_tags(["AI_Chatbot", "acme-bot"])
+
+
 def contacts(counts: dict) -> int:
     return sum(n for kind, n in counts["objects"].items() if kind in CONTACT_TYPES)
 
@@ -82,6 +93,30 @@ def test_a_throttled_call_is_rescheduled_not_dropped(api, world, emulated):
     assert job.status == JobStatus.FAILED and contacts(control.counts("hubspot", account)) == 0
 
 
+def test_a_salesforce_org_out_of_its_daily_allowance_gets_the_job_back_later(api, world, emulated):
+    """403 REQUEST_LIMIT_EXCEEDED with the allowance spent: the job waits at least 15 minutes
+    (it came back within seconds), the wait is no failed attempt, and it is never dropped."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from connectors.emulators.crm.models import EmuAccount
+
+    _connection, account = emulated("salesforce")
+    control.configure("salesforce", account, daily_limit=1000)
+    EmuAccount.objects.filter(vendor="salesforce", account_id=account).update(api_calls=1000)
+    world.client_a.crm_provider = "salesforce"
+    world.client_a.save()
+    api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
+    job = SyncJob.objects.get()
+    for _ in range(3):
+        sync_job_run(job.pk)
+        job.refresh_from_db()
+        assert job.status == JobStatus.FAILED and job.attempts == 0, job.last_error
+        assert job.next_attempt_at >= timezone.now() + timedelta(minutes=14)
+    assert contacts(control.counts("salesforce", account)) == 0
+
+
 def test_a_new_hubspot_contact_is_created_tagged_in_three_calls(api, world, emulated):
     """Search, create (with the follow-up tags), note: no read-then-patch to tag a contact we
     just made. A later lead for the same person merges its tags into what the contact has."""
@@ -89,11 +124,13 @@ def test_a_new_hubspot_contact_is_created_tagged_in_three_calls(api, world, emul
     control.add_default_mapping_fields("hubspot", account)
     connection.settings = {"follow_up_tags": ["salesqualifiedlead"]}
     connection.save()
+    set_up_hubspot_portal(connection)
+    calls = control.counts("hubspot", account)["api_calls"]
     lead = {**LEAD, "lead_score": 10, "intent": "question"}  # no deal: contact and note only
     api.post("/api/v1/leads", lead, format="json", **bearer(world.key_a))
     job = SyncJob.objects.get()
     assert sync_job_run(job.pk) == JobStatus.SYNCED
-    assert control.counts("hubspot", account)["api_calls"] == 3
+    assert control.counts("hubspot", account)["api_calls"] - calls == 3
     job.refresh_from_db()
     data = control.record("hubspot", account, job.crm_id)["data"]
     assert data["switchboard_tags"] == "AI_Chatbot;acme-bot"
@@ -130,6 +167,37 @@ def test_a_new_salesforce_contact_carries_its_tags_line_from_the_create_call(api
     assert not ExternalRecord.objects.filter(object_type="contact_tags").exists()
     # The contact, then the note and its link together in one composite call.
     assert control.counts("salesforce", account)["write_calls"] == 2
+
+
+@pytest.mark.parametrize("customize", [False, True])
+def test_a_salesforce_org_without_the_custom_fields_still_gets_the_whole_lead(
+    api, world, emulated, customize
+):
+    """A new org has none of the default map's AI_*__c fields: the contact was refused whole
+    (400 INVALID_FIELD). Now Switchboard adds them on connect where the user may (audited);
+    where it may not, the values go to Description lines and staff see why."""
+    from connectors.models import ConnectionIssue
+
+    connection, account = emulated("salesforce")
+    control.configure("salesforce", account, customize_application=customize,
+                      grant_new_fields=customize)  # fmt: skip
+    world.client_a.crm_provider = "salesforce"
+    world.client_a.save()
+    api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
+    job = SyncJob.objects.get()
+    assert sync_job_run(job.pk) == JobStatus.SYNCED, job.refresh_from_db() or job.last_error
+    job.refresh_from_db()
+    data = control.record("salesforce", account, job.crm_id)["data"]
+    audit = AuditEntry.objects.get(action__startswith="crm.fields.")
+    issues = ConnectionIssue.objects.filter(connection=connection, resolved_at=None)
+    if customize:
+        assert (data["AI_Company__c"], data["AI_Lead_Score__c"]) == ("O'Brien Dental", 82)
+        assert audit.action == "crm.fields.created" and "AI_Company__c" in audit.details["fields"]
+        assert not issues.exists()
+    else:
+        assert "Company: O'Brien Dental\nAI lead score: 82" in data["Description"]
+        assert audit.action == "crm.fields.refused"
+        assert "AI_Company__c" in issues.get(kind="limited").message
 
 
 def test_a_pipedrive_person_gets_its_source_labels_added_once_and_audited(api, world, emulated):
@@ -234,8 +302,12 @@ def test_a_new_lead_syncs_within_its_query_budget(api, world, emulated):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    _connection, account = emulated("hubspot")
+    from syncs.dedupe.estimation import detector_for
+
+    hubspot, account = emulated("hubspot")
     control.add_default_mapping_fields("hubspot", account)
+    set_up_hubspot_portal(hubspot)  # once per connection a day, not per lead
+    detector_for(world.client_a)  # the client's match model: read once a minute, not per lead
     lead = {**LEAD, "lead_score": 10, "intent": "question"}
     api.post("/api/v1/leads", lead, format="json", **bearer(world.key_a))
     job = SyncJob.objects.get()
@@ -246,3 +318,33 @@ def test_a_new_lead_syncs_within_its_query_budget(api, world, emulated):
         q["sql"][:120] for q in queries.captured_queries
     )
     assert statements.count("COMMIT") <= SYNC_COMMITS
+
+
+@pytest.mark.parametrize("granted", [True, False])
+def test_a_bare_hubspot_portal_gets_switchboards_properties_and_options_audited(
+    api, world, emulated, granted
+):
+    """A portal with HubSpot's own properties only: the first lead adds Switchboard's
+    properties and its tags as options (each audited) where the grant allows; where not, the
+    lead still lands, with what the portal has, and the refusals are audited."""
+    _connection, account = emulated("hubspot")
+    control.configure("hubspot", account, schemas_write=granted)
+    api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
+    job = SyncJob.objects.get()
+    assert sync_job_run(job.pk) == JobStatus.SYNCED, job.last_error
+    job.refresh_from_db()
+    data = control.record("hubspot", account, job.crm_id)["data"]
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    if granted:
+        assert (data["ai_source_tag"], data["switchboard_tags"]) == (
+            "AI_Chatbot",
+            "AI_Chatbot;acme-bot",
+        )
+        assert {"crm.fields.created", "crm.tags.created"} <= actions
+        assert not {"crm.fields.refused", "crm.tags.refused"} & actions
+    else:
+        assert "ai_source_tag" not in data and "switchboard_tags" not in data
+        assert data["email"] == "mary.obrien@example.com"
+        assert {"crm.fields.refused", "crm.tags.refused"} <= actions
+    refused = AuditEntry.objects.filter(action="crm.fields.refused").first()
+    assert granted or "ai_source_tag" in refused.details["fields"]

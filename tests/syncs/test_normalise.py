@@ -11,6 +11,7 @@ from syncs.normalise import (
     normalise_phone,
     split_full_name,
 )
+from syncs.personname import parse_name
 
 
 @pytest.mark.parametrize(
@@ -132,3 +133,55 @@ def test_a_person_takes_first_and_last_over_a_full_name():
         "Lovelace",
         "Ada Lovelace",
     )
+
+
+@pytest.mark.parametrize(
+    "raw, first, last",
+    [
+        ("Hi, I'm Kathy Jones", "Kathy", "Jones"),
+        ("Hallo, ich bin Gabi Weber", "Gabi", "Weber"),
+        ("Name: Ray Smith", "Ray", "Smith"),
+        ("my name is Steffi Graf.", "Steffi", "Graf"),
+        ("Hi there! My name's Bob O'Neil from Acme", "Bob", "O'Neil"),
+        ("Guten Tag, mein Name ist Ursula von der Leyen", "Ursula", "von der Leyen"),
+        ("G'day, Bruce Wayne here", "Bruce", "Wayne"),
+        ("Hello :) it's Anna-Lena Meier, danke", "Anna-Lena", "Meier"),
+        ("Herr Hans Müller", "Hans", "Müller"),
+        ("Frau Dr. Steffi Graf", "Steffi", "Graf"),
+        ("Mrs Smith", "", "Smith"),
+        ("Prof. Dr. Gabi Schmidt", "Gabi", "Schmidt"),
+        ("John Smith Sr.", "John", "Smith Sr."),
+        ("Mr Ray O'Neil III", "Ray", "O'Neil III"),
+        ("Bob Smith, PhD", "Bob", "Smith"),
+        ("Smith J", "J", "Smith"),
+        ("Hilary Clinton", "Hilary", "Clinton"),  # "Hi" inside a name is a name
+        ("Imogen Poots", "Imogen", "Poots"),
+    ],
+)
+def test_it_removes_chatbot_artefacts_and_titles_before_splitting(raw, first, last):
+    assert split_full_name(raw) == (first, last)
+
+
+def test_it_parses_titles_generations_and_initials_into_their_own_parts():
+    parsed = parse_name("Hi, I'm Dr. John Q. Smith Jr.")
+    assert (parsed.title, parsed.first, parsed.middle, parsed.last) == (
+        "Dr.",
+        "John",
+        "Q.",
+        "Smith",
+    )
+    assert parsed.generation == "jr"
+    assert parse_name("John Smith 2nd").generation == "ii"
+    assert parse_name("Kathryn 'Kathy' Jones").nickname == "Kathy"
+    assert parse_name("Anna Berg geb. Lindqvist").maiden == "Lindqvist"
+    assert parse_name("Hey").first == parse_name("Hey").last == ""
+
+
+def test_separate_name_fields_are_cleaned_too():
+    person = normalise_person(
+        {"first_name": "Hallo, ich bin Herr Hans", "last_name": "MÜLLER", "email": "h@b.example"},
+        "DE",
+    )
+    assert (person.first_name, person.last_name) == ("Hans", "Müller")
+    person = normalise_person({"first_name": "John", "last_name": "smith jr.", "phone": ""}, "US")
+    assert person.last_name == "Smith Jr."

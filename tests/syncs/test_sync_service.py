@@ -226,6 +226,20 @@ def test_an_opt_out_adds_no_deal(world, crm_a):
     event = event_create(client=world.client_a, kind="opt_out", payload=payload)
     run(SyncJob.objects.get(event=event), crm)
     assert not crm.deals and len(crm.notes) == 1
+    assert next(iter(crm.contacts.values())).fields["email_opt_out"] == "true"
+
+
+def test_it_records_an_opt_out_in_shadow_mode_without_writing(world, crm_a):
+    from syncs.intake import event_create
+
+    crm_a.shadow_mode = True
+    crm_a.save()
+    crm = MemoryCrm()
+    event = event_create(client=world.client_a, kind="opt_out", payload={"email": "a@b.example"})
+    run(SyncJob.objects.get(event=event), crm)
+    assert "opt_out" not in crm.calls
+    record = ExternalRecord.objects.get(object_type="contact_opt_out")
+    assert record.action == "would_update"
 
 
 def test_a_create_the_crm_turned_into_an_update_is_recorded_as_one(world, crm_a):

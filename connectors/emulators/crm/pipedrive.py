@@ -30,6 +30,7 @@ MAX_OPTIONS = 10_000  # per options field ("Working with labels")
 # fields"; checked 2026-12-04).
 VARCHAR_MAX = 255
 V2_PAGE = 100  # v2 lists answer 100 items unless ``limit`` says otherwise (at most 500)
+MARKETING_STATUSES = ("no_consent", "unsubscribed", "subscribed", "archived")
 CUSTOM_PERSON_FIELDS = ("Source tag", "AI lead score", "AI intent", "Chatbot vendor",
                         "Chatbot session id")  # fmt: skip
 
@@ -123,6 +124,7 @@ def _person(record: EmuRecord) -> dict[str, Any]:
         "emails": data.get("emails", []), "phones": data.get("phones", []),
         "is_deleted": False, "visible_to": 3, "label_ids": data.get("label_ids", []),
         "picture_id": None, "custom_fields": data.get("custom_fields", {}),
+        "marketing_status": data.get("marketing_status", "no_consent"),
     }  # fmt: skip
 
 
@@ -168,6 +170,8 @@ def _person_problem(account_id: str, body: Any, creating: bool) -> str | None:
         if value is not None and len(value) > VARCHAR_MAX:
             return (f"Validation failed: custom_fields.{key}: must be at most {VARCHAR_MAX}"
                     " characters long")  # fmt: skip
+    if "marketing_status" in body and body["marketing_status"] not in MARKETING_STATUSES:
+        return f"Validation failed: marketing_status: must be one of {MARKETING_STATUSES}"
     labels = set(body.get("label_ids", []) or [])
     if labels - {i for i, _ in person_labels(account_id)}:
         return "Validation failed: label_ids: unknown label"
@@ -202,6 +206,15 @@ def persons(request: HttpRequest, account_id: str) -> HttpResponse:
 
 
 def _update(record: EmuRecord, body: dict[str, Any]) -> None:
+    if "marketing_status" in body:
+        # "only allowed once to change the marketing status from an old status to a new one;
+        # if the change is forbidden, the status will remain unchanged" (connectors/pipedrive/
+        # people.py): a second change is answered 200 and ignored.
+        wanted = body.pop("marketing_status")
+        old = record.data.get("marketing_status", "no_consent")
+        if wanted != old and not record.links.get("marketing_status_changed"):
+            record.data["marketing_status"] = wanted
+            record.links["marketing_status_changed"] = True
     custom = {**record.data.get("custom_fields", {}), **(body.pop("custom_fields", None) or {})}
     record.data.update(body)
     record.data["custom_fields"] = custom
@@ -496,3 +509,7 @@ urlpatterns = [
     *_both_v1("notes/<str:record_id>", note),
     *_both_v1("personFields", person_fields),
 ]
+
+
+# Public names for sibling emulator modules (pipedrive_people).
+error_response, ok_response, person_json = _error, _ok, _person

@@ -17,8 +17,10 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import re_path
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 
 from connectors.emulators.crm import common, soql
+from connectors.emulators.crm import salesforce_fields as catalogue
 from connectors.emulators.crm.models import EmuAccount, EmuRecord
 
 VENDOR = "salesforce"
@@ -33,64 +35,13 @@ ID_PREFIX = {
     "Task": "00T",
 }
 ALIASES = {"ContentDocument": "ContentNote"}  # a ContentNote *is* a ContentDocument (069)
-# name: (label, type, required-on-create, custom)
-FIELDS: dict[str, dict[str, tuple[str, str, bool, bool]]] = {
-    "Contact": {
-        "FirstName": ("First Name", "string", False, False),
-        "LastName": ("Last Name", "string", True, False),
-        "Email": ("Email", "email", False, False),
-        "Phone": ("Business Phone", "phone", False, False),
-        "MobilePhone": ("Mobile Phone", "phone", False, False),
-        "Title": ("Title", "string", False, False),
-        "Description": ("Contact Description", "textarea", False, False),
-        "LeadSource": ("Lead Source", "picklist", False, False),
-        "AccountId": ("Account ID", "reference", False, False),
-        "AI_Company__c": ("Company", "string", False, True),
-        "AI_Lead_Score__c": ("AI lead score", "double", False, True),
-        "AI_Intent__c": ("AI intent", "string", False, True),
-        "AI_Summary__c": ("AI conversation summary", "textarea", False, True),
-        "AI_Chatbot_Vendor__c": ("Chatbot vendor", "string", False, True),
-        "AI_Session_Id__c": ("Chatbot session id", "string", False, True),
-    },
-    "Opportunity": {
-        "Name": ("Name", "string", True, False),
-        "StageName": ("Stage", "picklist", True, False),
-        "CloseDate": ("Close Date", "date", True, False),
-        "Amount": ("Amount", "currency", False, False),
-        "LeadSource": ("Lead Source", "picklist", False, False),
-        "Description": ("Description", "textarea", False, False),
-    },
-    "OpportunityContactRole": {
-        "OpportunityId": ("Opportunity ID", "reference", True, False),
-        "ContactId": ("Contact ID", "reference", True, False),
-        "IsPrimary": ("Primary", "boolean", False, False),
-        "Role": ("Role", "picklist", False, False),
-    },
-    "ContentNote": {
-        "Title": ("Title", "string", True, False),
-        "Content": ("Content", "base64", False, False),
-    },
-    "ContentDocumentLink": {
-        "ContentDocumentId": ("ContentDocument ID", "reference", True, False),
-        "LinkedEntityId": ("Linked Entity ID", "reference", True, False),
-        "ShareType": ("Share Type", "picklist", True, False),
-        "Visibility": ("Visibility", "picklist", False, False),
-    },
-    "Task": {
-        "Subject": ("Subject", "combobox", False, False),
-        "Description": ("Comments", "textarea", False, False),
-        "WhoId": ("Name ID", "reference", False, False),
-        "WhatId": ("Related To ID", "reference", False, False),
-        "Status": ("Status", "picklist", True, False),
-        "Priority": ("Priority", "picklist", False, False),
-        "ActivityDate": ("Due Date Only", "date", False, False),
-    },
+STAGES = catalogue.STAGES
+# What Salesforce fills in when a create leaves a defaulted field out.
+DEFAULTS = {
+    "Task": {"Status": "Not Started", "Priority": "Normal"},
+    "ContentDocumentLink": {"ShareType": "V", "Visibility": "AllUsers"},
+    "OpportunityContactRole": {"IsPrimary": False},
 }
-STAGES = (
-    "Prospecting", "Qualification", "Needs Analysis", "Value Proposition", "Id. Decision Makers",
-    "Perception Analysis", "Proposal/Price Quote", "Negotiation/Review", "Closed Won",
-    "Closed Lost",
-)  # fmt: skip
 CHECKSUM_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -126,11 +77,15 @@ def _limit(row: EmuAccount) -> int:
     return int(row.config.get("daily_limit", DEFAULT_DAILY_LIMIT))
 
 
+def _exhausted(used: int, limit: int) -> HttpResponse:
+    response = _errors(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+    response["Sforce-Limit-Info"] = f"api-usage={used}/{limit}"
+    return response
+
+
 def _before(row: EmuAccount) -> HttpResponse | None:
     if row.api_calls >= _limit(row):
-        response = _errors(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
-        response["Sforce-Limit-Info"] = f"api-usage={row.api_calls}/{_limit(row)}"
-        return response
+        return _exhausted(row.api_calls, _limit(row))
     return None
 
 
@@ -143,38 +98,29 @@ STYLE = common.Style(
     auth_scheme="Bearer",
     unauthorized=lambda: _errors(401, "INVALID_SESSION_ID", "Session expired or invalid"),
     # Salesforce has no 429: an exhausted allowance is its rate limit.
-    rate_limited=lambda fault: _errors(
-        403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."
-    ),
+    # An injected exhaustion reports the allowance used up, as the header would.
+    rate_limited=lambda fault: _exhausted(DEFAULT_DAILY_LIMIT, DEFAULT_DAILY_LIMIT),
     server_error=lambda: _errors(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred."),
     before=_before,
     after=_after,
 )
 
 
-def _fields(account_id: str, sobject: str) -> dict[str, tuple[str, str, bool, bool]]:
-    known = dict(FIELDS.get(sobject, {}))
+def _fields(account_id: str, sobject: str) -> dict[str, catalogue.SfField]:
+    """The org's fields of ``sobject``: the standard ones, plus the custom fields an admin (or
+    a Tooling API call) added and whose field-level security lets the API user see them."""
+    known = {f.name: f for f in catalogue.STANDARD.get(sobject, ())}
     config = common.account_row(VENDOR, account_id).config
     for extra in config.get("custom_fields", {}).get(sobject, []):
-        known[extra["name"]] = (extra["label"], extra.get("type", "string"), False, True)
+        if extra.get("visible", True) and extra["name"] not in known:
+            known[extra["name"]] = catalogue.custom_field(extra)
     return known
-
-
-def _canonical(account_id: str, sobject: str, data: dict[str, Any]) -> dict[str, Any] | str:
-    """Field names as Salesforce spells them, or the first unknown field's name."""
-    known = {name.lower(): name for name in _fields(account_id, sobject)}
-    out: dict[str, Any] = {}
-    for name, value in data.items():
-        if name.lower() not in known:
-            return name
-        out[known[name.lower()]] = value
-    return out
 
 
 def _serialise(record: EmuRecord, version: str, wanted: list[str] | None = None) -> dict:
     url = f"/services/data/{version}/sobjects/{record.object_type}/{record.ext_id}"
     body: dict[str, Any] = {"attributes": {"type": record.object_type, "url": url}}
-    names = wanted or ["Id", *FIELDS.get(record.object_type, {})]
+    names = wanted or ["Id", *(f.name for f in catalogue.STANDARD.get(record.object_type, ()))]
     lowered = {k.lower(): v for k, v in record.data.items()}
     for name in names:
         if name.lower() == "id":
@@ -187,25 +133,34 @@ def _serialise(record: EmuRecord, version: str, wanted: list[str] | None = None)
 
 
 def _validate(account_id: str, sobject: str, data: dict[str, Any], creating: bool):
-    """The canonical data, or an error response."""
-    canonical = _canonical(account_id, sobject, data)
-    if isinstance(canonical, str):
-        return _errors(
-            400, "INVALID_FIELD", f"No such column '{canonical}' on sobject of type {sobject}"
-        )
+    """The data with Salesforce's spelling of each field name, or the error response Salesforce
+    gives: an unknown field, a read-only one, a wrong type, an over-long text, a value outside
+    a restricted picklist, or (on create) a required field left out."""
+    fields = _fields(account_id, sobject)
+    by_lower = {name.lower(): field for name, field in fields.items()}
+    out: dict[str, Any] = {}
+    for name, value in data.items():
+        field = by_lower.get(name.lower())
+        if field is None:
+            if name.lower() in {n.lower() for n in catalogue.SYSTEM}:
+                message = f"Unable to create/update fields: {name}."
+                return _errors(400, "INVALID_FIELD_FOR_INSERT_UPDATE", message, [name])
+            message = f"No such column '{name}' on sobject of type {sobject}"
+            return _errors(400, "INVALID_FIELD", message)
+        if (refusal := catalogue.problem(sobject, field, value, creating)) is not None:
+            return _errors(400, refusal[0], refusal[1], [field.name])
+        out[field.name] = value
     if creating:
-        missing = [
-            n for n, (_, _, required, _) in FIELDS.get(sobject, {}).items()
-            if required and not canonical.get(n) and n != "Status"
-        ]  # fmt: skip
+        missing = [f.name for f in fields.values() if f.required and out.get(f.name) in (None, "")]
         if missing:
             message = f"Required fields are missing: [{', '.join(missing)}]"
             return _errors(400, "REQUIRED_FIELD_MISSING", message, missing)
-    stage = canonical.get("StageName")
-    if stage is not None and stage not in STAGES:
-        message = f"Stage: bad value for restricted picklist field: {stage}"
-        return _errors(400, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", message, ["StageName"])
-    return canonical
+    else:
+        cleared = [n for n, v in out.items() if v in (None, "") and not fields[n].nillable]
+        if cleared:
+            message = f"Required fields are missing: [{', '.join(cleared)}]"
+            return _errors(400, "REQUIRED_FIELD_MISSING", message, cleared)
+    return out
 
 
 def _references_ok(account_id: str, data: dict[str, Any]) -> str | None:
@@ -233,8 +188,9 @@ def _create_from(account_id: str, sobject: str, body: Any) -> HttpResponse:
         return checked
     if (bad := _references_ok(account_id, checked)) is not None:
         return _errors(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [bad])
-    if sobject == "Task":
-        checked.setdefault("Status", "Completed")
+    if (duplicate := _duplicate(account_id, sobject, checked)) is not None:
+        return duplicate
+    checked = {**DEFAULTS.get(sobject, {}), **checked}
     record = common.create_record(
         VENDOR,
         account_id,
@@ -245,6 +201,38 @@ def _create_from(account_id: str, sobject: str, body: Any) -> HttpResponse:
         phone=str(checked.get("Phone") or ""),
     )
     return common.json_response({"id": record.ext_id, "success": True, "errors": []}, 201)
+
+
+DUPLICATE_MESSAGE = "Use one of these records?"
+
+
+def _duplicate(account_id: str, sobject: str, data: dict[str, Any]) -> HttpResponse | None:
+    """An org whose Contact duplicate rule blocks (config ``duplicate_rule: "block"``) refuses
+    a contact with an existing one's email: 400 DUPLICATES_DETECTED naming the match. The
+    ``duplicateResult`` follows the API's DuplicateResult / MatchResult / MatchRecord types
+    (simplified: the rule matches on email only)."""
+    config = common.account_row(VENDOR, account_id).config
+    email = str(data.get("Email") or "").strip().lower()
+    if sobject != "Contact" or config.get("duplicate_rule") != "block" or not email:
+        return None
+    match = common.records_of(VENDOR, account_id, "Contact").filter(email_key=email).first()
+    if match is None:
+        return None
+    url = f"/services/data/v62.0/sobjects/Contact/{match.ext_id}"
+    record = {"attributes": {"type": "Contact", "url": url}, "Id": match.ext_id}
+    result = {
+        "allowSave": False, "duplicateRule": "Standard_Contact_Duplicate_Rule",
+        "duplicateRuleEntityType": "Contact", "errorMessage": DUPLICATE_MESSAGE,
+        "matchResults": [{
+            "entityType": "Contact", "errors": [], "matchEngine": "FuzzyMatchEngine",
+            "rule": "Standard_Contact_Match_Rule_v1_1", "size": 1, "success": True,
+            "matchRecords": [{"additionalInformation": [], "fieldDiffs": [],
+                              "matchConfidence": 100.0, "record": record}],
+        }],
+    }  # fmt: skip
+    body = [{"duplicateResult": result, "errorCode": "DUPLICATES_DETECTED",
+             "message": DUPLICATE_MESSAGE, "fields": []}]  # fmt: skip
+    return common.json_response(body, 400)
 
 
 def _served(account_id: str, sobject: str) -> bool:
@@ -328,9 +316,7 @@ def _run_query(account_id: str, text: str) -> list[EmuRecord] | HttpResponse:
     if sobject not in ID_PREFIX:
         message = f"sObject type '{query.sobject}' is not supported."
         return _errors(400, "INVALID_TYPE", message)
-    known = {n.lower() for n in _fields(account_id, sobject)} | {
-        "id", "createddate", "systemmodstamp", "lastmodifieddate"
-    }  # fmt: skip
+    known = {n.lower() for n in (*_fields(account_id, sobject), *catalogue.SYSTEM)}
     for name in [*query.fields, *(c.field for c in query.conditions)]:
         if name.lower() not in known:
             return _errors(400, "INVALID_FIELD", f"No such column '{name}' on entity '{sobject}'")
@@ -338,9 +324,9 @@ def _run_query(account_id: str, text: str) -> list[EmuRecord] | HttpResponse:
     for cond in query.conditions:  # narrow by the indexed copies when the query is a plain EQ
         if cond.op == "=" and cond.value and query.joins.count("OR") == 0:
             if cond.field.lower() == "email":
-                rows = rows.filter(email_key=cond.value.lower())
+                rows = rows.filter(email_key=soql.plain(cond.value).lower())
             elif cond.field.lower() == "phone":
-                rows = rows.filter(phone_key=cond.value)
+                rows = rows.filter(phone_key=soql.plain(cond.value))
     found = [
         r for r in rows
         if soql.matches(query, {"id": r.ext_id, **{k.lower(): v for k, v in r.data.items()}})
@@ -399,18 +385,57 @@ def query_more(request: HttpRequest, account_id: str, version: str, locator: str
 def describe(request: HttpRequest, account_id: str, version: str, sobject: str) -> HttpResponse:
     if sobject not in ID_PREFIX:
         return _errors(404, "NOT_FOUND", "The requested resource does not exist")
-    fields = [
-        {"name": "Id", "label": f"{sobject} ID", "type": "id", "nillable": False,
-         "createable": False, "updateable": False, "defaultedOnCreate": True, "custom": False},
-    ]  # fmt: skip
-    for name, (label, kind, required, custom) in _fields(account_id, sobject).items():
-        fields.append({
-            "name": name, "label": label, "type": kind, "nillable": not required,
-            "createable": True, "updateable": True, "defaultedOnCreate": False,
-            "custom": custom,
-        })  # fmt: skip
+    id_field = catalogue.SfField("Id", f"{sobject} ID", "id", 18, nillable=False,
+                                 createable=False, updateable=False, defaulted=True)  # fmt: skip
+    fields = [id_field, *_fields(account_id, sobject).values()]
+    return common.json_response({
+        "name": sobject, "label": sobject, "custom": False, "createable": True,
+        "updateable": True, "fields": [f.describe() for f in fields],
+    })  # fmt: skip
+
+
+# --- Tooling API: CustomField create (what Switchboard adds on connect). The connecting user
+# needs "Customize Application" (config ``customize_application``); a field made through the
+# API gets no field-level security (simple-salesforce issue 621: created, yet absent from
+# describe), so the describe lists it only when ``grant_new_fields`` says an admin's profile
+# default gives the API user access.
+
+
+@common.endpoint(STYLE)
+def tooling_custom_field(request: HttpRequest, account_id: str, version: str) -> HttpResponse:
+    if request.method != "POST":
+        return _errors(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{request.method}' not allowed")
+    config = common.account_row(VENDOR, account_id).config
+    if not config.get("customize_application", False):
+        return _errors(400, "INSUFFICIENT_ACCESS_OR_READONLY",
+                       "insufficient access rights on object id")  # fmt: skip
+    body = common.body_json(request)
+    full = str(body.get("FullName", "")) if isinstance(body, dict) else ""
+    meta = body.get("Metadata") if isinstance(body, dict) else None
+    sobject, _, name = full.partition(".")
+    if not isinstance(meta, dict) or not re.fullmatch(r"[A-Za-z]\w*__c", name):
+        return _errors(
+            400, "FIELD_INTEGRITY_EXCEPTION", "Invalid custom field FullName or Metadata"
+        )
+    if meta.get("type") not in catalogue.CUSTOM_TYPES or sobject not in catalogue.STANDARD:
+        return _errors(400, "FIELD_INTEGRITY_EXCEPTION", f"Invalid type or object: {full}")
+    existing = config.get("custom_fields", {}).get(sobject, [])
+    if any(f["name"].lower() == name.lower() for f in existing):
+        message = f"There is already a field named {name[:-3]} on {sobject}."
+        return _errors(400, "DUPLICATE_DEVELOPER_NAME", message)
+    entry = {
+        "name": name,
+        "label": str(meta.get("label") or name),
+        "type": meta["type"],
+        "length": meta.get("length"),
+        "visible": bool(config.get("grant_new_fields")),
+    }
+    row = common.account_row(VENDOR, account_id)
+    row.config.setdefault("custom_fields", {}).setdefault(sobject, []).append(entry)
+    row.save(update_fields=["config"])
+    number = sum(len(v) for v in row.config["custom_fields"].values())
     return common.json_response(
-        {"name": sobject, "label": sobject, "custom": False, "fields": fields}
+        {"id": sf_id("00N", number), "success": True, "errors": [], "warnings": []}, 201
     )
 
 
@@ -442,7 +467,7 @@ def _resolve(value: Any, results: dict[str, Any]) -> Any:
 
 def _subrequest(account_id: str, version: str, item: dict, results: dict) -> HttpResponse:
     url = str(item.get("url", ""))
-    match = re.fullmatch(rf"/services/data/{version}/sobjects/(\w+)", url)
+    match = re.fullmatch(rf"/services/data/{version}/sobjects/(\w+)/?", url)
     if item.get("method") != "POST" or match is None:
         return _errors(400, "NOT_FOUND", f"The requested resource does not exist: {url}")
     sobject = match.group(1)
@@ -481,7 +506,7 @@ def composite(request: HttpRequest, account_id: str, version: str) -> HttpRespon
                 headers = {}
                 if status == 201:
                     results[ref] = answer
-                    headers = {"Location": f"{item['url']}/{answer['id']}"}
+                    headers = {"Location": f"{str(item['url']).rstrip('/')}/{answer['id']}"}
                 answers.append({"body": answer, "httpHeaders": headers,
                                 "httpStatusCode": status, "referenceId": ref})  # fmt: skip
                 if status >= 300 and all_or_none:
@@ -501,15 +526,23 @@ def composite(request: HttpRequest, account_id: str, version: str) -> HttpRespon
     return common.json_response({"compositeResponse": answers})
 
 
+@csrf_exempt
+def not_found(request: HttpRequest) -> HttpResponse:
+    """Any other REST path: Salesforce's JSON error list, not a framework's HTML page."""
+    return _errors(404, "NOT_FOUND", "The requested resource does not exist")
+
+
+# Salesforce takes each path with or without a trailing slash (simple-salesforce creates at
+# ``/sobjects/Contact/`` and queries at ``/query/?q=``).
 VERSION = r"(?P<version>v\d+\.\d)"
+DATA = rf"^salesforce/services/data/{VERSION}"
 urlpatterns = [
-    re_path(rf"^salesforce/services/data/{VERSION}/composite$", composite),
-    re_path(rf"^salesforce/services/data/{VERSION}/query$", query),
-    re_path(rf"^salesforce/services/data/{VERSION}/query/(?P<locator>[\w-]+)$", query_more),
-    re_path(rf"^salesforce/services/data/{VERSION}/sobjects/(?P<sobject>\w+)/describe$", describe),
-    re_path(rf"^salesforce/services/data/{VERSION}/sobjects/(?P<sobject>\w+)$", sobject_collection),
-    re_path(
-        rf"^salesforce/services/data/{VERSION}/sobjects/(?P<sobject>\w+)/(?P<record_id>\w+)$",
-        sobject_row,
-    ),
+    re_path(rf"{DATA}/composite/?$", composite),
+    re_path(rf"{DATA}/tooling/sobjects/CustomField/?$", tooling_custom_field),
+    re_path(rf"{DATA}/query/?$", query),
+    re_path(rf"{DATA}/query/(?P<locator>[\w-]+)/?$", query_more),
+    re_path(rf"{DATA}/sobjects/(?P<sobject>\w+)/describe/?$", describe),
+    re_path(rf"{DATA}/sobjects/(?P<sobject>\w+)/?$", sobject_collection),
+    re_path(rf"{DATA}/sobjects/(?P<sobject>\w+)/(?P<record_id>\w+)/?$", sobject_row),
+    re_path(r"^salesforce/services/data(?:/.*)?$", not_found),
 ]

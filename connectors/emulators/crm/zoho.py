@@ -36,6 +36,7 @@ FIELDS: dict[str, dict[str, tuple[str, str, bool, bool]]] = {
         "Department": ("Department", "text", False, False),
         "Lead_Source": ("Lead Source", "picklist", False, False),
         "Description": ("Description", "textarea", False, False),
+        "Email_Opt_Out": ("Email Opt Out", "boolean", False, False),
     },
     "Deals": {
         "Deal_Name": ("Deal Name", "text", True, False),
@@ -204,6 +205,8 @@ def _value_problem(kind: str, value: Any) -> dict[str, Any] | None:
         ok = isinstance(value, str) and DATE.fullmatch(value) is not None
     elif kind == "lookup":
         ok = isinstance(value, dict) and bool(value.get("id"))
+    elif kind == "boolean":
+        ok = isinstance(value, bool)
     else:
         ok = True
     if not ok:

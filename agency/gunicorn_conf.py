@@ -1,0 +1,36 @@
+"""The shipped gunicorn configuration (``gunicorn -c python:agency.gunicorn_conf``).
+
+Setting names are gunicorn's own (https://docs.gunicorn.org/en/stable/settings.html, read in
+gunicorn 27.0.1's ``config.py``, checked 2026-12-04):
+
+- ``forwarded_allow_ips``: only these addresses may set ``X-Forwarded-Proto`` and the other
+  forwarding headers. It was ``*`` (anyone), so any client could claim HTTPS. Now it is the
+  ``FORWARDED_ALLOW_IPS`` environment variable (gunicorn's own name for it), defaulting to
+  gunicorn's loopback-only default; operators set it to their proxy's address or network.
+- ``logger_class``: gunicorn's access log is written by its own logger, outside Django's
+  ``LOGGING``; this subclass puts the same redaction filter on it, so a key sent in a query
+  string (refused with 400) is not written to the access log in full.
+"""
+
+from __future__ import annotations
+
+import os
+
+from gunicorn.glogging import Logger
+
+from agency.logging import RedactSecretsFilter
+
+accesslog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+logger_class = "agency.gunicorn_conf.RedactingLogger"
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger with secrets masked in every access and error line."""
+
+    def setup(self, cfg):  # type: ignore[no-untyped-def]
+        super().setup(cfg)
+        for log in (self.access_log, self.error_log):
+            # setup() runs again on a config reload: one filter per logger, not one per reload.
+            if not any(isinstance(f, RedactSecretsFilter) for f in log.filters):
+                log.addFilter(RedactSecretsFilter())

@@ -1,0 +1,146 @@
+"""Estimating a client's duplicate model from its own people, and the thresholds it implies.
+
+``fit`` works on plain profiles (``find_duplicates``, the benchmark); ``estimate_for_client``
+reads the client's people and its staff's review decisions from the database and stores the
+result (``MatchModel``), which ``detector_for`` hands to every check.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from syncs.dedupe.fellegi_sunter import (
+    Model,
+    Threshold,
+    Vector,
+    compare,
+    estimate,
+    name_frequencies,
+    threshold_for,
+)
+from syncs.dedupe.match import AUTO_LINK, REVIEW_THRESHOLD, Detector
+from syncs.dedupe.memory import MemoryIndex
+from syncs.dedupe.normalize import Profile, blocking_keys
+
+AUTO_LINK_PRECISION = 0.99  # default target precision of automatic links
+REVIEW_PRECISION = 0.9  # default target precision of everything flagged (links + review)
+SAMPLE_PEOPLE = 20000  # people an estimate reads at most (the most recent)
+CACHE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Fit:
+    model: Model
+    auto_link: Threshold
+    review: Threshold
+
+    @property
+    def detector(self) -> Detector:
+        return Detector(self.model, self.auto_link.probability, self.review.probability)
+
+
+def candidate_pairs(profiles: Sequence[Profile]) -> list[tuple[int, int, Vector]]:
+    """Every pair the blocking keys bring together, each person against those before it (as
+    leads arrive), with its comparison vector."""
+    index: MemoryIndex[int] = MemoryIndex()
+    pairs: list[tuple[int, int, Vector]] = []
+    for position, profile in enumerate(profiles):
+        for other, old in index.lookup(blocking_keys(profile)).items():
+            pairs.append((other, position, compare(profile, old).vector))
+        index.add(position, profile)
+    return pairs
+
+
+def fit(
+    profiles: Sequence[Profile],
+    labelled: Iterable[tuple[Vector, bool]] = (),
+    auto_precision: float = AUTO_LINK_PRECISION,
+    review_precision: float = REVIEW_PRECISION,
+) -> Fit:
+    """Learn the model on ``profiles`` (EM, no labels needed) plus staff decisions, then set
+    both thresholds from the candidate pairs' probabilities under it."""
+    pairs = candidate_pairs(profiles)
+    model = estimate((v for _, _, v in pairs), labelled)
+    model.tf_first, model.tf_last, model.people = name_frequencies(profiles)
+    index: MemoryIndex[int] = MemoryIndex()
+    probabilities: list[float] = []
+    for position, profile in enumerate(profiles):  # with frequencies, as checks will score
+        people = index.lookup(blocking_keys(profile))
+        for old in people.values():
+            probabilities.append(model.probability(compare(profile, old), index.holders))
+        index.add(position, profile)
+    return Fit(
+        model,
+        threshold_for(probabilities, auto_precision),
+        threshold_for(probabilities, review_precision),
+    )
+
+
+# --- per client, in the database ---------------------------------------------------------------
+
+
+def estimate_for_client(client, sample: int = SAMPLE_PEOPLE, seed: int = 0):
+    """Estimate and store the client's model from its (unmerged) people and every decided
+    review pair. Returns the stored ``MatchModel``."""
+    from syncs.dedupe.models import DuplicateCandidate, MatchModel, Person
+    from tenants.scoping import for_client
+
+    stored = MatchModel.objects.filter(client=client).first()
+    auto_target = stored.auto_link_precision if stored else AUTO_LINK_PRECISION
+    review_target = stored.review_precision if stored else REVIEW_PRECISION
+    people = for_client(Person, client).filter(merged_into=None).order_by("-id")[:sample]
+    profiles = [p.profile() for p in people]
+    random.Random(seed).shuffle(profiles)  # arrival order matters only for holder counts
+    decided = for_client(DuplicateCandidate, client).exclude(status=DuplicateCandidate.Status.OPEN)
+    labelled = [
+        (
+            compare(pair.person.profile(), pair.existing.profile()).vector,
+            pair.status == DuplicateCandidate.Status.MERGED,
+        )
+        for pair in decided.select_related("person", "existing")
+    ]
+    result = fit(profiles, labelled, auto_target, review_target)
+    values = {
+        "params": result.model.as_json(),
+        "auto_link": result.auto_link.probability,
+        "auto_link_precision": auto_target,
+        "auto_link_expected_precision": result.auto_link.precision,
+        "auto_link_expected_recall": result.auto_link.recall,
+        "review": result.review.probability,
+        "review_precision": review_target,
+        "review_expected_precision": result.review.precision,
+        "review_expected_recall": result.review.recall,
+        "people": len(profiles),
+        "pairs": result.model.pairs,
+        "labels": len(labelled),
+    }
+    model, _ = MatchModel.objects.update_or_create(client=client, defaults=values)
+    _cache.pop(client.pk, None)
+    return model
+
+
+_cache: dict[int, tuple[float, Detector]] = {}
+
+
+def detector_for(client) -> Detector:
+    """The client's estimated detector (cached for a minute per process), or the default."""
+    from syncs.dedupe.models import MatchModel
+
+    now = time.monotonic()
+    cached = _cache.get(client.pk)
+    if cached and now - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    stored = MatchModel.objects.filter(client=client).first()
+    if stored is None:
+        detector = Detector(Model(), AUTO_LINK, REVIEW_THRESHOLD)
+    else:
+        detector = Detector(Model.from_json(stored.params), stored.auto_link, stored.review)
+    _cache[client.pk] = (now, detector)
+    return detector
+
+
+def forget_cached(client) -> None:
+    _cache.pop(client.pk, None)

@@ -1,0 +1,94 @@
+"""Bounds on open long-polls (``GET /api/v1/events/{id}?wait=N``).
+
+A waiting request holds a server thread (and its database connection) for up to
+``SYNC_WAIT_MAX_SECONDS``. Three parallel waits with one key once held all three sync workers
+of the web tier, so ``/healthz`` took 29 s. Now the web tier runs threaded workers
+(``gunicorn.conf.py``), and at most ``SYNC_WAIT_MAX_PER_PROCESS`` requests of a process and
+``SYNC_WAIT_MAX_PER_KEY`` requests of one API key (over every process, counted in the shared
+cache) wait at once. A request over either bound is answered at once with the event's current
+status and a ``Retry-After`` header, so other routes always find a free thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+class _ProcessSlots:
+    """A counter of this process's open waits; the bound is read per call (settings change
+    in tests)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.open = 0
+
+    def take(self) -> bool:
+        with self.lock:
+            if self.open >= settings.SYNC_WAIT_MAX_PER_PROCESS:
+                return False
+            self.open += 1
+            return True
+
+    def release(self) -> None:
+        with self.lock:
+            self.open -= 1
+
+
+_process = _ProcessSlots()
+
+
+def key_counter(key_hash: str) -> str:
+    return f"wait:open:{key_hash}"
+
+
+def open_in_process() -> int:
+    """Waits open in this process now (for tests and the benchmark's reading)."""
+    return _process.open
+
+
+@contextmanager
+def wait_slot(key_hash: str) -> Iterator[bool]:
+    """Yields True when the caller may wait, False when a bound is reached (answer now).
+
+    The per-key counter expires ``SYNC_WAIT_MAX_SECONDS`` plus a margin after its last taker,
+    so a process killed while waiting cannot hold a slot for longer than one wait.
+    """
+    if not _process.take():
+        yield False
+        return
+    try:
+        if not _take_key_slot(key_hash):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            _release_key_slot(key_hash)
+    finally:
+        _process.release()
+
+
+def _take_key_slot(key_hash: str) -> bool:
+    name = key_counter(key_hash)
+    ttl = settings.SYNC_WAIT_MAX_SECONDS + 10
+    cache.add(name, 0, timeout=ttl)
+    try:
+        taken = cache.incr(name)
+    except ValueError:  # expired between the two calls
+        cache.set(name, 1, timeout=ttl)
+        taken = 1
+    cache.touch(name, ttl)
+    if taken > settings.SYNC_WAIT_MAX_PER_KEY:
+        _release_key_slot(key_hash)
+        return False
+    return True
+
+
+def _release_key_slot(key_hash: str) -> None:
+    with suppress(ValueError):  # expired: nothing left to release
+        cache.decr(key_counter(key_hash))
