@@ -233,7 +233,6 @@ def _create_contact(ctx: WriteContext) -> str:
         _record(ctx, "contact", "", RecordAction.WOULD_CREATE, values)
         return ""
     contact = CrmContact(**standard, extra=extra)
-    _ensure_fields(ctx)
     if _tags_on_create(ctx):
         values[TAGGED] = _create_tags(ctx)
         created = ctx.crm.create_contact(contact, source_tag=ctx.tag, tags=values[TAGGED])
@@ -246,20 +245,6 @@ def _create_contact(ctx: WriteContext) -> str:
     else:
         _record(ctx, "contact", created.id, RecordAction.CREATED, values)
     return created.id
-
-
-def _ensure_fields(ctx: WriteContext) -> None:
-    """Let the CRM add the custom fields its contact creates write (Zoho: the company field)
-    where it can; each field added to the client's CRM, or refused, is audited."""
-    ensure = getattr(ctx.crm, "ensure_fields", None)
-    for field, change in (ensure() if ensure is not None else {}).items():
-        audit_log(
-            client=ctx.job.client,
-            actor=SYSTEM,
-            action=f"crm.field.{change}",
-            target=f"{ctx.job.provider}:contact-field",
-            details={"job": ctx.job.pk, "object": "contact", "field": field},
-        )
 
 
 def deal_stage_key(lead: dict[str, Any]) -> str | None:

@@ -149,28 +149,30 @@ class ZohoClient(ZohoPeople):
             kept[LEFTOVER_FIELD] = "\n".join(lines)
         return kept
 
-    def ensure_fields(self) -> dict[str, str]:
+    def ensure_fields(self, object_type: str = "contact") -> list[tuple[str, str, list[str]]]:
         """Add the custom Contacts field the company goes to (``COMPANY_FIELD``) where Zoho
         lets the app: the grant has a field-create scope and the user may customise the org.
-        Returns what changed, for the audit log: ``{field: "created" | "refused"}``, or ``{}``
-        when the field is there (or a refusal was reported less than a day ago). Without the
-        field, the company is written to a standard field instead (``_fit``)."""
-        if COMPANY_FIELD in self._catalogue("Contacts"):
-            return {}
+        Returns what changed or was refused, for the caller's audit log, as (``"created"`` or
+        ``"refused"``, module, field names); nothing when the field is there, for deals, or
+        when a refusal was reported less than a day ago. Without the field, the company is
+        written to a standard field instead (``_fit``)."""
+        if object_type != "contact" or COMPANY_FIELD in self._catalogue("Contacts"):
+            return []
         connection = self.http.connection
         stamp = connection.connected_at.isoformat() if connection.connected_at else ""
         name = f"zoho:fields-refused:{connection.pk}:{stamp}"
         if cache.get(name):
-            return {}
+            return []
+        refused = [("refused", "Contacts", [COMPANY_FIELD])]
         if FIELD_CREATE_SCOPES.isdisjoint(connection.scopes or ()):
             cache.set(name, True, FIELDS_KNOWN_S)
-            return {COMPANY_FIELD: "refused"}
+            return refused
         created = self._create_company_field()
         self._catalogues.pop("Contacts", None)  # read again: created, or made a moment ago
-        if COMPANY_FIELD in self._catalogue("Contacts"):
-            return {COMPANY_FIELD: "created"} if created else {}  # {}: another worker's
+        if COMPANY_FIELD in self._catalogue("Contacts"):  # []: another worker made it
+            return [("created", "Contacts", [COMPANY_FIELD])] if created else []
         cache.set(name, True, FIELDS_KNOWN_S)
-        return {COMPANY_FIELD: "refused"}
+        return refused
 
     def _create_company_field(self) -> bool:
         """One field-create call; True when Zoho answered that it created the field."""

@@ -94,10 +94,10 @@ def test_it_adds_the_company_field_once_and_writes_the_company_there(emulated):
     connection, account = emulated(V)
     connection.scopes = FIELD_SCOPES
     crm = build(connection)
-    assert crm.ensure_fields() == {"AI_Company": "created"}
+    assert crm.ensure_fields() == [("created", "Contacts", ["AI_Company"])]
     created = crm.create_contact(CrmContact(email="a@example.com", company="Acme"), source_tag="")
     assert control.record(V, account, created.id)["data"]["AI_Company"] == "Acme"
-    assert build(connection).ensure_fields() == {}  # there now: nothing to add or audit
+    assert build(connection).ensure_fields() == []  # there now: nothing to add or audit
 
 
 def test_an_org_that_refuses_the_field_gets_the_company_in_a_standard_field(emulated):

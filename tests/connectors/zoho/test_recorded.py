@@ -149,7 +149,7 @@ def test_without_the_field_or_the_scope_the_company_goes_to_a_standard_field(rec
     replay(responses, "GET", f"{API}/settings/fields", V, "fields_contacts_200_plain")
     replay(responses, "POST", f"{API}/Contacts", V, "create_contact_201")
     crm = build(recorded(V))  # the recorded connection was granted no field-create scope
-    assert crm.ensure_fields() == {"AI_Company": "refused"}
+    assert crm.ensure_fields() == [("refused", "Contacts", ["AI_Company"])]
     crm.create_contact(_acme(), source_tag="AI_Chatbot")
     posts = [c for c in responses.calls if c.request.method == "POST"]
     assert [c.request.url for c in posts] == [f"{API}/Contacts"]  # no field create tried
@@ -157,7 +157,7 @@ def test_without_the_field_or_the_scope_the_company_goes_to_a_standard_field(rec
     # Neither AI_Company nor the tag (not a Lead Source option here) is written; both are kept.
     assert "AI_Company" not in record and "Lead_Source" not in record
     assert record["Description"] == "AI Company: Acme\nLead Source: AI_Chatbot"
-    assert crm.ensure_fields() == {}  # the refusal is reported once a day, not every lead
+    assert crm.ensure_fields() == []  # the refusal is reported once a day, not every lead
 
 
 @responses.activate
@@ -169,7 +169,7 @@ def test_it_creates_the_company_field_where_the_grant_allows_it(recorded):
     replay(responses, "GET", f"{API}/settings/fields", V, "fields_contacts_200_org")
     replay(responses, "POST", f"{API}/Contacts", V, "create_contact_201")
     crm = build(connection)
-    assert crm.ensure_fields() == {"AI_Company": "created"}
+    assert crm.ensure_fields() == [("created", "Contacts", ["AI_Company"])]
     assert _query(responses.calls[1])["module"] == ["Contacts"]
     assert sent_json(responses.calls[1]) == {
         "fields": [{"field_label": "AI Company", "data_type": "text", "length": 255}]
@@ -187,7 +187,7 @@ def test_a_refused_field_create_falls_back_to_the_standard_field(recorded):
     replay(responses, "GET", f"{API}/settings/fields", V, "fields_contacts_200_plain")
     replay(responses, "POST", f"{API}/Contacts", V, "create_contact_201")
     crm = build(connection)
-    assert crm.ensure_fields() == {"AI_Company": "refused"}
+    assert crm.ensure_fields() == [("refused", "Contacts", ["AI_Company"])]
     crm.create_contact(_acme(), source_tag="")
     assert sent_json(responses.calls[-1])["data"][0]["Description"] == "AI Company: Acme"
 
@@ -206,7 +206,7 @@ def test_a_field_another_worker_just_created_is_used_not_reported_again(recorded
     replay(responses, "GET", f"{API}/settings/fields", V, "fields_contacts_200_plain")
     replay(responses, "POST", f"{API}/settings/fields", V, "create_field_400_duplicate")
     replay(responses, "GET", f"{API}/settings/fields", V, "fields_contacts_200_org")
-    assert build(connection).ensure_fields() == {}
+    assert build(connection).ensure_fields() == []
 
 
 @responses.activate
