@@ -85,6 +85,12 @@ def _one_result(body: Any, status: int) -> dict[str, Any]:
     return s.obj(entry.get("details"))
 
 
+def _too_long(field: dict[str, Any], value: Any) -> bool:
+    """A text value longer than the field's ``length`` in the fields metadata."""
+    length = field.get("length")
+    return isinstance(length, int) and isinstance(value, str) and len(value) > length
+
+
 def _criteria_value(value: str) -> str:
     """A search-criteria value: Zoho wants parentheses, commas and backslashes escaped."""
     return "".join("\\" + c if c in "\\()," else c for c in value)
@@ -110,21 +116,33 @@ class ZohoClient(ZohoPeople):
         return self._catalogues[module]
 
     def _takes(self, module: str, name: str, value: Any) -> bool:
-        """The org has this field, and an optional picklist has this value among its options."""
+        """The org has this field, an optional picklist has this value among its options, and
+        an optional field is long enough for it (Zoho refuses the whole record otherwise)."""
         field = self._catalogue(module).get(name)
         if field is None:
             return False
-        if field.get("system_mandatory") or field.get("data_type") != "picklist":
+        if field.get("system_mandatory"):
             return True  # a mandatory value (a deal's Stage) is Zoho's to refuse, not ours
+        if _too_long(field, value):
+            return False
+        if field.get("data_type") != "picklist":
+            return True
         options = [s.obj(o) for o in s.items(field.get("pick_list_values"))]
         return any(value in (o.get("display_value"), o.get("actual_value")) for o in options)
 
     def _fit(self, module: str, values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-        """``values`` without the fields (or picklist values) the org does not have. On a
-        create they are kept as "Label: value" lines in the standard ``Description``, so what
-        the lead said is not lost; an update leaves them out (nothing is overwritten)."""
+        """``values`` without the fields (or picklist values, or lengths) the org does not
+        have. On a create they are kept as "Label: value" lines in the standard
+        ``Description``, so what the lead said is not lost; an update leaves them out (nothing
+        is overwritten). A mandatory text too long for its field is cut to fit, and kept whole
+        in ``Description`` too."""
         kept = {k: v for k, v in values.items() if self._takes(module, k, v)}
         left = {k: v for k, v in values.items() if k not in kept}
+        for name, value in list(kept.items()):
+            field = self._catalogue(module)[name]
+            if _too_long(field, value):
+                kept[name] = value[: int(field["length"])]
+                left[name] = value
         if left and creating and self._takes(module, LEFTOVER_FIELD, ""):
             lines = [s.text(kept.get(LEFTOVER_FIELD))] if kept.get(LEFTOVER_FIELD) else []
             lines += [f"{k.replace('_', ' ')}: {s.text(v)}" for k, v in left.items()]
@@ -132,35 +150,29 @@ class ZohoClient(ZohoPeople):
         return kept
 
     def ensure_fields(self, object_type: str = "contact") -> list[tuple[str, str, list[str]]]:
-        """The ``CrmClient`` field step: on contacts, ``ensure_company_field``'s change as
-        ``(change, kind, [field])`` for the caller's audit log; deals need no custom field."""
-        if object_type != "contact":
-            return []
-        changes = self.ensure_company_field()
-        return [(change, "contact-fields", [field]) for field, change in changes.items()]
-
-    def ensure_company_field(self) -> dict[str, str]:
         """Add the custom Contacts field the company goes to (``COMPANY_FIELD``) where Zoho
         lets the app: the grant has a field-create scope and the user may customise the org.
-        Returns what changed, for the audit log: ``{field: "created" | "refused"}``, or ``{}``
-        when the field is there (or a refusal was reported less than a day ago). Without the
-        field, the company is written to a standard field instead (``_fit``)."""
-        if COMPANY_FIELD in self._catalogue("Contacts"):
-            return {}
+        Returns what changed or was refused, for the caller's audit log, as (``"created"`` or
+        ``"refused"``, module, field names); nothing when the field is there, for deals, or
+        when a refusal was reported less than a day ago. Without the field, the company is
+        written to a standard field instead (``_fit``)."""
+        if object_type != "contact" or COMPANY_FIELD in self._catalogue("Contacts"):
+            return []
         connection = self.http.connection
         stamp = connection.connected_at.isoformat() if connection.connected_at else ""
         name = f"zoho:fields-refused:{connection.pk}:{stamp}"
         if cache.get(name):
-            return {}
+            return []
+        refused = [("refused", "Contacts", [COMPANY_FIELD])]
         if FIELD_CREATE_SCOPES.isdisjoint(connection.scopes or ()):
             cache.set(name, True, FIELDS_KNOWN_S)
-            return {COMPANY_FIELD: "refused"}
+            return refused
         created = self._create_company_field()
         self._catalogues.pop("Contacts", None)  # read again: created, or made a moment ago
-        if COMPANY_FIELD in self._catalogue("Contacts"):
-            return {COMPANY_FIELD: "created"} if created else {}  # {}: another worker's
+        if COMPANY_FIELD in self._catalogue("Contacts"):  # []: another worker made it
+            return [("created", "Contacts", [COMPANY_FIELD])] if created else []
         cache.set(name, True, FIELDS_KNOWN_S)
-        return {COMPANY_FIELD: "refused"}
+        return refused
 
     def _create_company_field(self) -> bool:
         """One field-create call; True when Zoho answered that it created the field."""

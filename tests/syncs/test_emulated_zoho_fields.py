@@ -26,9 +26,9 @@ def _sync(api, world, lead) -> str:
     return SyncJob.objects.get(pk=job.pk).crm_id
 
 
-def _field_audits() -> list[tuple[str, str]]:
-    audits = AuditEntry.objects.filter(action__startswith="crm.fields.").order_by("pk")
-    return [(a.action, name) for a in audits for name in a.details["fields"]]
+def _field_audits() -> list[tuple[str, str, list[str]]]:
+    return [(a.action, a.target, a.details["fields"]) for a in AuditEntry.objects.filter(
+        action__startswith="crm.fields.").order_by("pk")]  # fmt: skip
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_it_adds_the_company_field_where_allowed_and_audits_it(api, world, emula
     connection.save()
     crm_id = _sync(api, world, LEAD)
     assert control.record(V, account, crm_id)["data"]["AI_Company"] == "O'Brien Dental"
-    assert _field_audits() == [("crm.fields.created", "AI_Company")]
+    assert _field_audits() == [("crm.fields.created", "zoho:Contacts", ["AI_Company"])]
 
 
 def test_without_the_scope_the_company_lands_in_a_standard_field(api, world, emulated,
@@ -55,4 +55,5 @@ def test_without_the_scope_the_company_lands_in_a_standard_field(api, world, emu
     for crm_id in (first, second):
         data = control.record(V, account, crm_id)["data"]
         assert "AI Company: O'Brien Dental" in data["Description"] and "AI_Company" not in data
-    assert _field_audits() == [("crm.fields.refused", "AI_Company")]  # once, not per lead
+    # once, not per lead
+    assert _field_audits() == [("crm.fields.refused", "zoho:Contacts", ["AI_Company"])]

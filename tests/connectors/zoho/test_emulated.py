@@ -94,10 +94,10 @@ def test_it_adds_the_company_field_once_and_writes_the_company_there(emulated):
     connection, account = emulated(V)
     connection.scopes = FIELD_SCOPES
     crm = build(connection)
-    assert crm.ensure_company_field() == {"AI_Company": "created"}
+    assert crm.ensure_fields() == [("created", "Contacts", ["AI_Company"])]
     created = crm.create_contact(CrmContact(email="a@example.com", company="Acme"), source_tag="")
     assert control.record(V, account, created.id)["data"]["AI_Company"] == "Acme"
-    assert build(connection).ensure_company_field() == {}  # there now: nothing to add or audit
+    assert build(connection).ensure_fields() == []  # there now: nothing to add or audit
 
 
 def test_an_org_that_refuses_the_field_gets_the_company_in_a_standard_field(emulated):
@@ -124,3 +124,14 @@ def test_a_duplicate_the_org_refuses_updates_the_contact_that_holds_the_email(em
     data = control.record(V, account, first.id)["data"]
     assert (data["First_Name"], data["Last_Name"]) == ("New", "Old")  # no placeholder written
     assert control.counts(V, account)["objects"] == {"Contacts": 1}
+
+
+def test_a_value_longer_than_its_field_lands_in_the_description(emulated):
+    connection, account = emulated(V)
+    long_title = "T" * 300  # Title holds 255 characters in the emulated org
+    created = build(connection).create_contact(
+        CrmContact(email="long@example.com", last_name="Long", extra={"Title": long_title}),
+        source_tag="",
+    )
+    data = control.record(V, account, created.id)["data"]
+    assert "Title" not in data and data["Description"] == f"Title: {long_title}"

@@ -149,7 +149,7 @@ def test_without_the_field_or_the_scope_the_company_goes_to_a_standard_field(rec
     replay(responses, "GET", f"{API}/settings/fields", V, "fields_contacts_200_plain")
     replay(responses, "POST", f"{API}/Contacts", V, "create_contact_201")
     crm = build(recorded(V))  # the recorded connection was granted no field-create scope
-    assert crm.ensure_company_field() == {"AI_Company": "refused"}
+    assert crm.ensure_fields() == [("refused", "Contacts", ["AI_Company"])]
     crm.create_contact(_acme(), source_tag="AI_Chatbot")
     posts = [c for c in responses.calls if c.request.method == "POST"]
     assert [c.request.url for c in posts] == [f"{API}/Contacts"]  # no field create tried
@@ -157,7 +157,7 @@ def test_without_the_field_or_the_scope_the_company_goes_to_a_standard_field(rec
     # Neither AI_Company nor the tag (not a Lead Source option here) is written; both are kept.
     assert "AI_Company" not in record and "Lead_Source" not in record
     assert record["Description"] == "AI Company: Acme\nLead Source: AI_Chatbot"
-    assert crm.ensure_company_field() == {}  # the refusal is reported once a day, not every lead
+    assert crm.ensure_fields() == []  # the refusal is reported once a day, not every lead
 
 
 @responses.activate
@@ -169,7 +169,7 @@ def test_it_creates_the_company_field_where_the_grant_allows_it(recorded):
     replay(responses, "GET", f"{API}/settings/fields", V, "fields_contacts_200_org")
     replay(responses, "POST", f"{API}/Contacts", V, "create_contact_201")
     crm = build(connection)
-    assert crm.ensure_company_field() == {"AI_Company": "created"}
+    assert crm.ensure_fields() == [("created", "Contacts", ["AI_Company"])]
     assert _query(responses.calls[1])["module"] == ["Contacts"]
     assert sent_json(responses.calls[1]) == {
         "fields": [{"field_label": "AI Company", "data_type": "text", "length": 255}]
@@ -187,7 +187,7 @@ def test_a_refused_field_create_falls_back_to_the_standard_field(recorded):
     replay(responses, "GET", f"{API}/settings/fields", V, "fields_contacts_200_plain")
     replay(responses, "POST", f"{API}/Contacts", V, "create_contact_201")
     crm = build(connection)
-    assert crm.ensure_company_field() == {"AI_Company": "refused"}
+    assert crm.ensure_fields() == [("refused", "Contacts", ["AI_Company"])]
     crm.create_contact(_acme(), source_tag="")
     assert sent_json(responses.calls[-1])["data"][0]["Description"] == "AI Company: Acme"
 
@@ -206,4 +206,17 @@ def test_a_field_another_worker_just_created_is_used_not_reported_again(recorded
     replay(responses, "GET", f"{API}/settings/fields", V, "fields_contacts_200_plain")
     replay(responses, "POST", f"{API}/settings/fields", V, "create_field_400_duplicate")
     replay(responses, "GET", f"{API}/settings/fields", V, "fields_contacts_200_org")
-    assert build(connection).ensure_company_field() == {}
+    assert build(connection).ensure_fields() == []
+
+
+@responses.activate
+def test_values_too_long_for_their_fields_are_kept_whole_in_the_description(recorded):
+    replay(responses, "GET", f"{API}/settings/fields", V, "fields_contacts_200_org")
+    replay(responses, "POST", f"{API}/Contacts", V, "create_contact_201")
+    first, last = "F" * 41, "L" * 81  # the fields hold 40 and 80 characters here
+    build(recorded(V)).create_contact(CrmContact(email="a@example.com", first_name=first,
+                                                 last_name=last), source_tag="")  # fmt: skip
+    record = sent_json(responses.calls[1])["data"][0]
+    assert "First_Name" not in record  # optional: left out rather than refused
+    assert record["Last_Name"] == "L" * 80  # mandatory: cut to fit
+    assert record["Description"] == f"First Name: {first}\nLast Name: {last}"
