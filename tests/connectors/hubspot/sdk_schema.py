@@ -37,7 +37,13 @@ ROUTES: tuple[tuple[str, str, type], ...] = (
     ("POST", r"/crm/v3/objects/notes$", notes.SimplePublicObjectInputForCreate),
     ("POST", r"/crm/v3/properties/(contacts|deals)$", properties.PropertyCreate),
     ("PATCH", r"/crm/v3/properties/(contacts|deals)/\w+$", properties.PropertyUpdate),
+    ("POST", r"/crm/v3/objects/contacts/merge$", contacts.PublicMergeInput),
 )  # fmt: skip
+# Bodies the SDK has no model for: hubspot-api-client 12.0.0 generates communication
+# preferences v3 only, and the opt-out uses v4 (connectors/hubspot/people.py cites HubSpot's v4
+# reference, checked 2026-12-04). Their shape is asserted by tests/connectors/hubspot/
+# test_recorded_people.py instead; any other unknown route still fails.
+UNMODELLED = (("POST", r"/communication-preferences/v4/statuses/[^/]+(/unsubscribe-all)?$"),)
 SORT_DIRECTIONS = ("ASCENDING", "DESCENDING")
 PRIMITIVES: dict[str, Any] = {"str": str, "int": int, "float": (int, float), "bool": bool}
 
@@ -46,7 +52,10 @@ class SchemaError(AssertionError):
     """A body that does not fit the SDK's model of the request."""
 
 
-def model_for(method: str, path: str) -> type:
+def model_for(method: str, path: str) -> type | None:
+    """The SDK model of the request, None for a route in ``UNMODELLED``."""
+    if any(method == m and re.search(pattern, path) for m, pattern in UNMODELLED):
+        return None
     for route_method, pattern, model in ROUTES:
         if method == route_method and re.search(pattern, path):
             return model
