@@ -481,7 +481,7 @@ def properties(request: HttpRequest, account_id: str, object_type: str) -> HttpR
         return _error(404, f"Unable to infer object type from: {object_type}", "OBJECT_NOT_FOUND")
     if request.method == "POST":
         return _create_property(request, account_id, object_type)
-    if (refused := _missing_scope(account_id, object_type, "read")) is not None:
+    if (refused := _missing_scope(request, account_id, object_type, "read")) is not None:
         return refused
     results = [props_.as_json(p) for p in props_.catalogue(account_id, object_type).values()]
     return common.json_response({"results": results})
@@ -494,7 +494,7 @@ def one_property(
     """``GET`` reads one property; ``PATCH`` changes a custom one (label, description, group,
     options: a new ``options`` list replaces the old one whole, as at HubSpot)."""
     access = "write" if request.method == "PATCH" else "read"
-    if (refused := _missing_scope(account_id, object_type, access)) is not None:
+    if (refused := _missing_scope(request, account_id, object_type, access)) is not None:
         return refused
     prop = props_.catalogue(account_id, object_type).get(name)
     if prop is None:
@@ -504,13 +504,35 @@ def one_property(
     return common.json_response(props_.as_json(prop))
 
 
-def _missing_scope(account_id: str, object_type: str, access: str) -> HttpResponse | None:
-    """403 ``MISSING_SCOPES`` when the portal did not grant ``crm.schemas.<type>.<access>``:
-    an account with ``config["schemas_read"]`` or ``["schemas_write"]`` false. Contacts'
-    properties stay readable (``crm.schemas.contacts.read`` is a required scope)."""
-    if object_type == "contacts" and access == "read":
-        return None
-    if common.account_row(VENDOR, account_id).config.get(f"schemas_{access}") is not False:
+def _granted(request: HttpRequest) -> list[str] | None:
+    """The scopes the calling token's grant holds, or None when none were recorded (tokens
+    made directly for tests, which stand for a grant of everything)."""
+    from connectors.emulators.models import EmulatorToken, digest
+
+    header = request.headers.get("Authorization", "")
+    token = header.removeprefix("Bearer ").strip()
+    row = (
+        EmulatorToken.objects.select_related("grant")
+        .filter(token_digest=digest(token), kind=EmulatorToken.ACCESS, grant__provider=VENDOR)
+        .first()
+    )
+    scopes = row.grant.scopes if row is not None else ""
+    return scopes.split() if isinstance(scopes, str) and scopes.strip() else None
+
+
+def _missing_scope(
+    request: HttpRequest, account_id: str, object_type: str, access: str
+) -> HttpResponse | None:
+    """403 ``MISSING_SCOPES`` when the grant lacks ``crm.schemas.<type>.<access>``: the
+    token's grant says so (its recorded scopes), or the account's ``config["schemas_read"]``
+    or ``["schemas_write"]`` is false (a portal that refuses, whatever the token)."""
+    needed = f"crm.schemas.{object_type}.{access}"
+    granted = _granted(request)
+    refused = granted is not None and needed not in granted
+    config = common.account_row(VENDOR, account_id).config
+    if not (object_type == "contacts" and access == "read"):
+        refused = refused or config.get(f"schemas_{access}") is False
+    if not refused:
         return None
     return _error(
         403,
@@ -518,7 +540,7 @@ def _missing_scope(account_id: str, object_type: str, access: str) -> HttpRespon
         "MISSING_SCOPES",
         errors=[{
             "message": "One or more of the following scopes are required.",
-            "context": {"requiredGranularScopes": [f"crm.schemas.{object_type}.{access}"]},
+            "context": {"requiredGranularScopes": [needed]},
         }],
     )  # fmt: skip
 
@@ -544,7 +566,7 @@ def _options(raw: Any) -> list[dict[str, Any]] | None:
 
 
 def _create_property(request: HttpRequest, account_id: str, object_type: str) -> HttpResponse:
-    if (refused := _missing_scope(account_id, object_type, "write")) is not None:
+    if (refused := _missing_scope(request, account_id, object_type, "write")) is not None:
         return refused
     body = common.body_json(request)
     fields = ("name", "label", "type", "fieldType", "groupName")
