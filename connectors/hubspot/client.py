@@ -180,7 +180,11 @@ class HubSpotClient:
             if not _refused_value(exc):
                 raise
             self.schema.forget()
-            self.ensure_tags(list(tags))
+            try:
+                self.ensure_tags(list(tags))
+            except ConnectorError as refused:
+                if not refused.permanent:
+                    raise  # a tag the portal will not take is left out, never the contact
             response = self._post_contact(props, tags)
         body = s.obj(s.json_of(response))
         if response.status_code == 201:
