@@ -84,8 +84,7 @@ class PortalSchema:
             self._known = cache.get(self._key())
         if self._known is None:
             self.ensure()
-        assert self._known is not None
-        return self._known
+        return self._known or {}
 
     def forget(self) -> None:
         """Read the portal again next time (a write was refused: something changed there)."""
@@ -165,6 +164,7 @@ class PortalSchema:
         return list(state.get(object_type, STANDARD.get(object_type, ())))
 
     def tag_options(self) -> list[str]:
+        self._confirmed("contacts")  # the options are read with the contacts' catalogue
         return list(self._state().get("tag_options") or [])
 
     def add_options(self, tags: list[str]) -> list[str]:
