@@ -269,7 +269,7 @@ def test_a_bare_hubspot_portal_gets_switchboards_properties_and_options_audited(
     """A portal with HubSpot's own properties only: the first lead adds Switchboard's
     properties and its tags as options (each audited) where the grant allows; where not, the
     lead still lands, with what the portal has, and the refusals are audited."""
-    connection, account = emulated("hubspot")
+    _connection, account = emulated("hubspot")
     control.configure("hubspot", account, schemas_write=granted)
     api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
     job = SyncJob.objects.get()
