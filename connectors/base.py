@@ -127,7 +127,12 @@ class CrmClient(Protocol):
         """Delete a record we created (rollback). A record already gone is not an error."""
 
     def field_catalogue(self, object_type: str = "contact") -> list[CrmField]:
-        """The CRM's fields for an object type, custom fields included."""
+        """The CRM's fields for an object type, custom fields included.
+
+        A CRM that refuses a whole write over one field it lacks (HubSpot) also has
+        ``ensure_fields(object_type) -> list[(change, kind, names)]``: it confirms the fields
+        its writes may name, adds its own where the grant allows, and says what changed or was
+        refused ("created" / "refused"), for the audit log."""
 
     def tag_contact(self, record_id: str, tags: list[str]) -> CrmRecord:
         """Fire follow-up triggers by tagging the contact the way the CRM does it (HubSpot

@@ -13,14 +13,13 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from django.core.cache import cache
-
 from connectors import crm_support as s
 from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
 from connectors.http import VendorHttp
 from connectors.hubspot.mapping import SOURCE_TAG_PROPERTY, TAGS_PROPERTY
 from connectors.hubspot.people import HubSpotPeople
-from connectors.hubspot.properties import PortalSchema, may
+from connectors.hubspot.properties import PortalSchema
+from connectors.hubspot.write_key import WRITE_KEY_PROPERTY, WriteKey
 from connectors.models import Connection
 
 CONTACT_PROPERTIES = ("email", "firstname", "lastname", "phone", "mobilephone", "company")
@@ -42,19 +41,6 @@ ASSOCIATIONS_PAGE = 500  # the associations list's page limit
 # reference "latest", crm/objects/2026-03/.../associations; docs/vendors/hubspot.md).
 ASSOCIATIONS = "/crm/objects/2026-03"
 BATCH_READ = 100  # ids per batch read
-# A deal property with unique values, set to a key per job: a deal is upserted by it, so a
-# create repeated by a re-run lands on the same deal (HubSpot enforces the uniqueness).
-WRITE_KEY_PROPERTY = "switchboard_write_key"
-WRITE_KEY_DEFINITION = {
-    "name": WRITE_KEY_PROPERTY,
-    "label": "Switchboard write key",
-    "description": "Set by Switchboard so a retried sync never creates a second deal.",
-    "groupName": "dealinformation",
-    "type": "string",
-    "fieldType": "text",
-    "hasUniqueValue": True,
-}
-WRITE_KEY_KNOWN_S = 24 * 3600
 
 
 def _association(to_id: str, type_id: int) -> dict[str, Any]:
@@ -122,7 +108,7 @@ class HubSpotClient(HubSpotPeople):
     def __init__(self, http: VendorHttp) -> None:
         self.http = http
         self.schema = PortalSchema(http)
-        self._write_key_ok: bool | None = None  # see ensure_write_key
+        self.write_key = WriteKey(http, self.schema.scopes)
 
     # --- contacts ---------------------------------------------------------------------------
 
@@ -195,7 +181,11 @@ class HubSpotClient(HubSpotPeople):
             if not _refused_value(exc):
                 raise
             self.schema.forget()
-            self.ensure_tags(list(tags))
+            try:
+                self.ensure_tags(list(tags))
+            except ConnectorError as refused:
+                if not refused.permanent:
+                    raise  # a tag the portal will not take is left out, never the contact
             response = self._post_contact(props, tags)
         body = s.obj(s.json_of(response))
         if response.status_code == 201:
@@ -282,7 +272,7 @@ class HubSpotClient(HubSpotPeople):
             props["amount"] = amount
         if source_tag:
             props.update(self._deal_tag(source_tag))
-        if write_key and self._write_key_ready():
+        if write_key and self.write_key.ready():
             return self._upsert_deal(contact_id, props, write_key)
         body = {"properties": props, "associations": [_association(contact_id, DEAL_TO_CONTACT)]}
         data = s.obj(self.http.request("POST", "/crm/v3/objects/deals", json=body).json())
@@ -315,58 +305,9 @@ class HubSpotClient(HubSpotPeople):
         return CrmRecord(id=deal_id, object_type="deal", fields=props, existed=existed)
 
     def ensure_write_key(self) -> str:
-        """Make sure deals can be upserted by ``WRITE_KEY_PROPERTY`` (it exists with unique
-        values, or we add it now); returns what changed at HubSpot, for the audit log:
-        ``"created"`` (we added the property), ``"refused"`` (403: the portal did not grant
-        ``crm.schemas.deals.write``, asked for as an optional scope), ``"not_unique"`` (someone
-        made it without unique values: it cannot key an upsert) or ``""`` (nothing new).
-
-        The answer is remembered per connection for a day, so the question costs a call (and a
-        refusal an audit entry) about once a day; a reconnect, which may grant the scope, asks
-        again at once (the connect time is part of the cache key)."""
-        connection = self.http.connection
-        stamp = connection.connected_at.isoformat() if connection.connected_at else ""
-        name = f"hubspot:write-key:{connection.pk}:{stamp}"
-        known = cache.get(name)
-        if known is not None:
-            self._write_key_ok = bool(known)
-            return ""
-        change = self._ensure_write_key_property()
-        self._write_key_ok = change in ("", "created")
-        cache.set(name, self._write_key_ok, WRITE_KEY_KNOWN_S)
-        return change
-
-    def _write_key_ready(self) -> bool:
-        if self._write_key_ok is None:
-            self.ensure_write_key()
-        return bool(self._write_key_ok)
-
-    def _ensure_write_key_property(self) -> str:
-        state = self._write_key_state()
-        if state == "absent" and not may(self.schema.scopes, "deals", "write"):
-            return "refused"  # the grant says so: no call to be refused by
-        if state == "absent":
-            response = self.http.request(
-                "POST", "/crm/v3/properties/deals", json=WRITE_KEY_DEFINITION,
-                expect=(201, 403, 409),
-            )  # fmt: skip
-            if response.status_code != 409:
-                return "created" if response.status_code == 201 else "refused"
-            state = self._write_key_state()  # another worker added it a moment ago
-        return {"unique": "", "refused": "refused"}.get(state, "not_unique")
-
-    def _write_key_state(self) -> str:
-        """The portal's write-key property: ``unique``, ``not_unique``, ``absent``, or
-        ``refused`` (403: reading deal properties needs ``crm.schemas.deals.read``, which is
-        optional like the write scope; a portal without it gets plain creates, not a failed
-        sync)."""
-        if not may(self.schema.scopes, "deals", "read"):
-            return "refused"
-        path = f"/crm/v3/properties/deals/{WRITE_KEY_PROPERTY}"
-        response = self.http.request("GET", path, expect=(200, 403, 404))
-        if response.status_code != 200:
-            return "refused" if response.status_code == 403 else "absent"
-        return "unique" if s.obj(response.json()).get("hasUniqueValue") else "not_unique"
+        """Make sure deals can be upserted by ``WRITE_KEY_PROPERTY``; what changed at HubSpot,
+        for the audit log (``WriteKey.ensure``)."""
+        return self.write_key.ensure()
 
     def find_deal(self, *, contact_id: str, name: str, source_tag: str = "") -> CrmRecord | None:
         """The oldest deal associated with the contact that has this name (and source tag).

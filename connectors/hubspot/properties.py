@@ -27,6 +27,7 @@ from connectors.http import VendorHttp
 from connectors.hubspot.mapping import SOURCE_TAG_PROPERTY, TAGS_PROPERTY
 
 KNOWN_S = 24 * 3600
+OPTION_FIELDS = ("label", "value", "hidden", "displayOrder", "description")  # OptionInput
 
 
 def _text(name: str, label: str, group: str, field_type: str = "text") -> dict[str, Any]:
@@ -83,8 +84,7 @@ class PortalSchema:
             self._known = cache.get(self._key())
         if self._known is None:
             self.ensure()
-        assert self._known is not None
-        return self._known
+        return self._known or {}
 
     def forget(self) -> None:
         """Read the portal again next time (a write was refused: something changed there)."""
@@ -164,6 +164,7 @@ class PortalSchema:
         return list(state.get(object_type, STANDARD.get(object_type, ())))
 
     def tag_options(self) -> list[str]:
+        self._confirmed("contacts")  # the options are read with the contacts' catalogue
         return list(self._state().get("tag_options") or [])
 
     def add_options(self, tags: list[str]) -> list[str]:
@@ -180,9 +181,27 @@ class PortalSchema:
                 f"hubspot: cannot add {', '.join(new)} as options of {TAGS_PROPERTY}",
                 code="tags_refused", permanent=True,
             )  # fmt: skip
-        options = [
+        # Read the options afresh: another worker may have added some since ours were read,
+        # and a PATCH from a stale list would take them away again.
+        fresh = self.http.request(
+            "GET", f"/crm/v3/properties/contacts/{TAGS_PROPERTY}", expect=(200, 403, 404)
+        )
+        kept: list[dict[str, Any]] = [
             {"label": v, "value": v, "hidden": False, "displayOrder": i}
-            for i, v in enumerate([*current, *new])
+            for i, v in enumerate(current)
+        ]
+        if fresh.status_code == 200:
+            # Kept as the portal has them (an admin's labels, hidden options, order).
+            rows = [s.obj(o) for o in s.items(s.obj(fresh.json()).get("options"))]
+            kept = [{k: o[k] for k in OPTION_FIELDS if k in o} for o in rows]
+            current = [s.text(o.get("value")) for o in rows]
+            new = [t for t in new if t not in current]
+            if not new:
+                self._remember_options(current)
+                return []
+        options = kept + [
+            {"label": v, "value": v, "hidden": False, "displayOrder": len(kept) + i}
+            for i, v in enumerate(new)
         ]
         response = self.http.request(
             "PATCH", f"/crm/v3/properties/contacts/{TAGS_PROPERTY}",
@@ -193,7 +212,10 @@ class PortalSchema:
                 f"hubspot 403: the grant may not add options to {TAGS_PROPERTY}",
                 status=403, code="MISSING_SCOPES", permanent=True,
             )  # fmt: skip
-        state = self._state()
-        state["tag_options"] = [*current, *new]
-        cache.set(self._key(), state, KNOWN_S)
+        self._remember_options([*current, *new])
         return new
+
+    def _remember_options(self, options: list[str]) -> None:
+        state = self._state()
+        state["tag_options"] = options
+        cache.set(self._key(), state, KNOWN_S)

@@ -302,3 +302,34 @@ def _properties(connection, object_type: str) -> list[dict]:
         timeout=10,
     )
     return response.json()["results"]
+
+
+def test_an_option_another_worker_added_is_kept_when_adding_ours(emulated):
+    """HubSpot replaces a property's options whole: a worker whose remembered list is stale
+    reads them afresh before adding, so the other worker's option survives."""
+    connection, account = emulated(V)
+    first, second = build(connection), build(connection)
+    first.ensure_fields()
+    assert second.schema.tag_options() == []  # read now: stale once the first adds one
+    assert first.ensure_tags(["one"]) == ["one"]
+    assert second.ensure_tags(["two"]) == ["two"]
+    [tags] = [p for p in _properties(connection, "contacts") if p["name"] == "switchboard_tags"]
+    assert [o["value"] for o in tags["options"]] == ["one", "two"]
+    created = second.create_contact(CrmContact(email="w@example.com"), source_tag="t",
+                                    tags=["one", "two"])  # fmt: skip
+    assert control.record(V, account, created.id)["data"]["switchboard_tags"] == "one;two"
+
+
+def test_an_option_removed_since_it_was_read_leaves_the_tag_out_not_the_contact(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    crm.ensure_tags(["gone-soon"])
+    row = control.common.account_row(V, account)
+    [tags] = [f for f in row.config["custom_fields"]["contacts"] if f["name"] == "switchboard_tags"]
+    tags["options"] = []  # an admin deleted the option
+    row.save(update_fields=["config"])
+    control.configure(V, account, schemas_write=False)  # and we may not add it back
+    created = crm.create_contact(CrmContact(email="o@example.com"), source_tag="t",
+                                 tags=["gone-soon", "lead"])  # fmt: skip
+    data = control.record(V, account, created.id)["data"]
+    assert "switchboard_tags" not in data and data["lifecyclestage"] == "lead"

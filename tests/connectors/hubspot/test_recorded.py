@@ -356,3 +356,23 @@ def test_an_upsert_refused_per_input_is_a_permanent_error_and_associates_nothing
     assert raised.value.permanent and raised.value.code == "VALIDATION_ERROR"
     assert "not one of the allowed options" in str(raised.value)
     assert len(vendor_calls()) == 2  # no association call
+
+
+@responses.activate
+def test_a_bare_portal_gets_switchboards_properties_before_the_first_contact(recorded):
+    """A portal with HubSpot's own properties only: each of ours is created (in HubSpot's
+    contact information group; the request checked against PropertyCreate), then named."""
+    portal(contacts="properties_contacts_200_standard")
+    for _ in range(7):
+        replay(responses, "POST", f"{API}/crm/v3/properties/contacts", V,
+               "create_deal_property_201")  # fmt: skip
+    replay(responses, "POST", f"{API}/crm/v3/objects/contacts", V, "create_contact_201")
+    crm = build(recorded(V))
+    [(change, kind, names)] = crm.ensure_fields()
+    assert (change, kind, len(names)) == ("created", "contacts", 7)
+    definitions = [sent_json(c) for c in vendor_calls()[:7]]
+    assert {d["groupName"] for d in definitions} == {"contactinformation"}
+    [tags] = [d for d in definitions if d["name"] == "switchboard_tags"]
+    assert (tags["type"], tags["fieldType"], tags["options"]) == ("enumeration", "checkbox", [])
+    crm.create_contact(CrmContact(email="ada@example.com"), source_tag="AI_Chatbot")
+    assert sent_json(vendor_calls()[-1])["properties"]["ai_source_tag"] == "AI_Chatbot"

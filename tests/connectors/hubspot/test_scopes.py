@@ -36,3 +36,21 @@ def test_a_grant_without_the_optional_scopes_is_never_asked_for_them(dance, worl
     assert (change, kind, "ai_source_tag" in names) == ("refused", "contacts", True)
     counts = control.counts("hubspot", account)
     assert (counts["api_calls"], counts["write_calls"]) == (1, 0)  # the catalogue read only
+
+
+def test_the_emulator_refuses_schema_writes_the_grant_lacks(dance, world, live_server):
+    """As HubSpot does: a token whose grant lacks crm.schemas.contacts.write gets 403
+    MISSING_SCOPES on a property create, whatever the portal would allow."""
+    import requests
+
+    assert dance("hubspot").run(refuse_optional="1").status_code == 302
+    token = stored(world.client_a, "hubspot").access_token
+    definition = {"name": "x_prop", "label": "X", "type": "string", "fieldType": "text",
+                  "groupName": "contactinformation"}  # fmt: skip
+    answer = requests.post(
+        f"{live_server.url}/emulators/hubspot/crm/v3/properties/contacts",
+        json=definition, headers={"Authorization": f"Bearer {token}"}, timeout=10,
+    )  # fmt: skip
+    body = answer.json()
+    assert (answer.status_code, body["category"]) == (403, "MISSING_SCOPES")
+    assert body["errors"][0]["context"]["requiredGranularScopes"] == ["crm.schemas.contacts.write"]
