@@ -139,6 +139,7 @@ ANY_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
 
 def test_every_time_in_the_console_says_its_time_zone(client, world, owner, seen):
     from agency.models import WorkerHeartbeat
+    from syncs.dedupe.models import MatchModel
     from syncs.rollback import start_rollback
     from syncs.webhooks import services as webhooks
 
@@ -149,6 +150,7 @@ def test_every_time_in_the_console_says_its_time_zone(client, world, owner, seen
     rollback = start_rollback(world.client_a, "AI_Chatbot", requested_by="staff:x@example.com")
     run_rollback(rollback, seen.crm)
     WorkerHeartbeat.objects.create(nonce="n1")
+    MatchModel.objects.create(client=world.client_a, auto_link=0.99, review=0.5)
     seen.connection.token_expires_at = seen.connection.last_refreshed_at = timezone.now()
     seen.connection.save()
     client.force_login(owner)
@@ -163,6 +165,8 @@ def test_every_time_in_the_console_says_its_time_zone(client, world, owner, seen
         f"{base(world)}/shadow/",
         f"{base(world)}/rollback/",
         f"{base(world)}/rollback/{rollback.pk}/",
+        f"{base(world)}/duplicates/",
+        f"{base(world)}/metrics/",
     ]
     for path in pages:
         body = page(client, path)
