@@ -46,6 +46,15 @@ COMMON_ERRORS = {
 }
 
 
+def _closed_request_bodies(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Request bodies allow no properties beyond their own: the serializers refuse them."""
+    for media in operation.get("requestBody", {}).get("content", {}).values():
+        ref = media.get("schema", {}).get("$ref", "")
+        component = schemas.get(ref.rsplit("/", 1)[-1]) if ref else None
+        if component is not None and component.get("type") == "object":
+            component.setdefault("additionalProperties", False)
+
+
 def limits_description() -> str:
     """The request limits every operation shares, for the API description."""
     return (
@@ -53,7 +62,9 @@ def limits_description() -> str:
         f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes (`DATA_UPLOAD_MAX_MEMORY_SIZE`); a larger "
         "one is refused with 413 `payload-too-large`, whose `max_bytes` states the limit. JSON "
         f"may nest at most {MAX_JSON_DEPTH} levels of arrays and objects; deeper is refused "
-        "with 400 `malformed-request`."
+        "with 400 `malformed-request`. Unknown fields in a request body are refused with 400 "
+        "`validation-error` naming them (nothing is dropped silently), and an operation that "
+        "takes no body refuses one."
     )
 
 
@@ -68,6 +79,7 @@ def add_problem_responses(
     ref = {"$ref": "#/components/schemas/Problem"}
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
+            _closed_request_bodies(operation, schemas)
             responses = operation.setdefault("responses", {})
             for code, description in COMMON_ERRORS.items():
                 responses.setdefault(
