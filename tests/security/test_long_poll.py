@@ -10,10 +10,10 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
+from django.conf import settings
 from django.db import connection as db_connection
 from django.test import override_settings
 
@@ -150,7 +150,7 @@ def test_waits_do_not_stall_the_shipped_server(api, world):
     url = accepted_event(api, world, world.key_a, world.client_a)
     path = url.removeprefix("http://testserver")
     port = free_port()
-    log = Path(ROOT / "var" / "gunicorn-long-poll.log")
+    log = settings.VAR_DIR / "gunicorn-long-poll.log"
     cmd = [
         sys.executable,
         "-m",
