@@ -46,6 +46,20 @@ COMMON_ERRORS = {
 }
 
 
+BLANK_STRING = {"type": "string", "maxLength": 0}
+
+
+def _blank_or_pattern_as_any_of(schemas: dict[str, Any]) -> None:
+    """drf-spectacular states a pattern field that may be blank as ``oneOf: [pattern, blank]``;
+    where the pattern also matches "" (``transcript_url``), "" matches both and ``oneOf``
+    calls it invalid, though the API accepts it. ``anyOf`` says what the serializer does."""
+    for component in schemas.values():
+        for prop in component.get("properties", {}).values():
+            variants = prop.get("oneOf")
+            if isinstance(variants, list) and BLANK_STRING in variants:
+                prop["anyOf"] = prop.pop("oneOf")
+
+
 def _closed_request_bodies(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
     """Request bodies allow no properties beyond their own: the serializers refuse them."""
     for media in operation.get("requestBody", {}).get("content", {}).values():
@@ -74,6 +88,7 @@ def add_problem_responses(
     """drf-spectacular hook: every operation documents the problem responses it may return."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Problem"] = PROBLEM_SCHEMA
+    _blank_or_pattern_as_any_of(schemas)
     info = result.setdefault("info", {})
     info["description"] = info.get("description", "") + limits_description()
     ref = {"$ref": "#/components/schemas/Problem"}

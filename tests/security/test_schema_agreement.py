@@ -144,3 +144,19 @@ def test_it_still_reads_the_parameters_it_documents(api, world):
     assert api.get(f"{url}?wait=0&format=json", **bearer(world.key_a)).status_code == 200
     response = api.get(f"/api/v1/me?api_key={world.key_a}")
     problem(response, 400, "api-key-in-query")
+
+
+def test_a_blank_optional_pattern_field_is_valid_in_the_schema_as_in_the_api(api, world):
+    """``oneOf: [pattern, blank]`` refused "" when the pattern matched it too (found by
+    Schemathesis's negative_data_rejection on ``transcript_url``)."""
+    import jsonschema
+
+    components = api_schema()["components"]["schemas"]
+    for name in ("LeadInputRequest", "EventPayloadRequest"):
+        field = components[name]["properties"]["transcript_url"]
+        jsonschema.validate("", field)
+        jsonschema.validate("https://chat.example.com/t/1", field)
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate("ftp://x", field)
+    body = {"email": "m@example.com", "transcript_url": ""}
+    assert api.post("/api/v1/leads", body, format="json", **bearer(world.key_a)).status_code == 202
