@@ -1,7 +1,10 @@
 """Gunicorn settings of the shipped web server.
 
 ``docker/Dockerfile`` runs gunicorn in ``/app``, where gunicorn reads this file by default;
-``benchmarks/long_poll.py`` starts gunicorn with it. Command-line flags override it.
+``benchmarks/long_poll.py`` starts gunicorn with it. Command-line flags override it (gunicorn's
+configuration order: environment, ``./gunicorn.conf.py``, ``GUNICORN_CMD_ARGS``, command line;
+https://gunicorn.org/configure, checked 2026-12-05, and the ``--config`` default in gunicorn
+27.0.1's ``config.py``).
 
 Threaded workers: a request that waits (``GET /api/v1/events/{id}?wait=N``) holds one thread,
 not a whole process, and ``syncs.waits`` lets at most half of a process's threads wait

@@ -46,6 +46,29 @@ COMMON_ERRORS = {
 }
 
 
+BLANK_STRING = {"type": "string", "maxLength": 0}
+
+
+def _blank_or_pattern_as_any_of(schemas: dict[str, Any]) -> None:
+    """drf-spectacular states a pattern field that may be blank as ``oneOf: [pattern, blank]``;
+    where the pattern also matches "" (``transcript_url``), "" matches both and ``oneOf``
+    calls it invalid, though the API accepts it. ``anyOf`` says what the serializer does."""
+    for component in schemas.values():
+        for prop in component.get("properties", {}).values():
+            variants = prop.get("oneOf")
+            if isinstance(variants, list) and BLANK_STRING in variants:
+                prop["anyOf"] = prop.pop("oneOf")
+
+
+def _closed_request_bodies(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Request bodies allow no properties beyond their own: the serializers refuse them."""
+    for media in operation.get("requestBody", {}).get("content", {}).values():
+        ref = media.get("schema", {}).get("$ref", "")
+        component = schemas.get(ref.rsplit("/", 1)[-1]) if ref else None
+        if component is not None and component.get("type") == "object":
+            component.setdefault("additionalProperties", False)
+
+
 def limits_description() -> str:
     """The request limits every operation shares, for the API description."""
     return (
@@ -53,7 +76,9 @@ def limits_description() -> str:
         f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes (`DATA_UPLOAD_MAX_MEMORY_SIZE`); a larger "
         "one is refused with 413 `payload-too-large`, whose `max_bytes` states the limit. JSON "
         f"may nest at most {MAX_JSON_DEPTH} levels of arrays and objects; deeper is refused "
-        "with 400 `malformed-request`."
+        "with 400 `malformed-request`. Unknown fields in a request body are refused with 400 "
+        "`validation-error` naming them (nothing is dropped silently), and an operation that "
+        "takes no body refuses one."
     )
 
 
@@ -63,11 +88,13 @@ def add_problem_responses(
     """drf-spectacular hook: every operation documents the problem responses it may return."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Problem"] = PROBLEM_SCHEMA
+    _blank_or_pattern_as_any_of(schemas)
     info = result.setdefault("info", {})
     info["description"] = info.get("description", "") + limits_description()
     ref = {"$ref": "#/components/schemas/Problem"}
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
+            _closed_request_bodies(operation, schemas)
             responses = operation.setdefault("responses", {})
             for code, description in COMMON_ERRORS.items():
                 responses.setdefault(

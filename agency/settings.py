@@ -310,6 +310,7 @@ API_AUTH_FAILURES_PER_MINUTE = env.int("API_AUTH_FAILURES_PER_MINUTE", default=3
 # Larger request bodies get 413 problem+json on every API route (agency.body_limit).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 MIDDLEWARE.insert(1, "agency.body_limit.body_limit_middleware")
+MIDDLEWARE.append("agency.query_params.UnknownQueryParamsMiddleware")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Switchboard API",
     "DESCRIPTION": (

@@ -201,6 +201,8 @@ class EventCreateView(APIView):
 class EventDetailView(APIView):
     """An event's progress per target, and the CRM record id once synced."""
 
+    query_params = ("wait",)
+
     @extend_schema(
         operation_id="events_retrieve",
         tags=["intake"],

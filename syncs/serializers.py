@@ -100,7 +100,10 @@ class Integer(StrictTypes, serializers.IntegerField):
 
 
 class StrictSerializer(serializers.Serializer):
-    """Unknown fields are refused, not silently dropped: a misspelt field is a 400."""
+    """Unknown fields are refused, not silently dropped: a misspelt field is a 400. Every
+    request body of the API is read by one of these (the rule is in the API description)."""
+
+    unknown_field_message = "Unknown field; put additional data under 'extra'."
 
     def validate(self, attrs: dict) -> dict:
         given = getattr(self, "initial_data", None) or {}
@@ -108,7 +111,7 @@ class StrictSerializer(serializers.Serializer):
         unknown = sorted(set(given) - set(self.fields)) if given else []
         if unknown:
             raise serializers.ValidationError(
-                {name: ["Unknown field; put additional data under 'extra'."] for name in unknown}
+                {name: [self.unknown_field_message] for name in unknown}
             )
         return attrs
 

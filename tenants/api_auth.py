@@ -60,7 +60,7 @@ def _failure_key(request: Request) -> str:
 
 class AuthenticationProblem(ProblemError, exceptions.AuthenticationFailed):
     """A 401 problem that DRF treats as a failed authentication, so it carries the
-    authenticator's ``WWW-Authenticate`` challenge (RFC 9110 §11.6.1 requires one on a 401)."""
+    authenticator's ``WWW-Authenticate`` challenge (a 401 must carry one: RFC 9110 §15.5.2)."""
 
 
 def _fail(request: Request, slug: str, detail: str, failures: int) -> APIException:

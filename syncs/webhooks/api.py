@@ -8,15 +8,16 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agency.pagination import StrictPageNumberPagination
 from agency.parsers import refuse_body
-from agency.problems import ProblemError
+from agency.problems import PROBLEM_CONTENT_TYPE, ProblemError
+from syncs.serializers import ProblemSerializer
 from syncs.webhooks import serializers as s
 from syncs.webhooks import services
 from syncs.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -49,12 +50,6 @@ def _endpoint(request: Request, endpoint_id: object) -> WebhookEndpoint:
 
 def _invalid_url(exc: services.InvalidTarget) -> serializers.ValidationError:
     return serializers.ValidationError({"url": [str(exc)]})
-
-
-class DeliveryPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 class EndpointListView(APIView):
@@ -173,7 +168,7 @@ class DeliveryListView(generics.ListAPIView):
     """The delivery log of one endpoint, newest first."""
 
     serializer_class = s.DeliveryOutSerializer
-    pagination_class = DeliveryPagination
+    pagination_class = StrictPageNumberPagination
 
     def get_queryset(self) -> QuerySet[WebhookDelivery]:
         endpoint = _endpoint(self.request, self.kwargs["endpoint_id"])
@@ -192,7 +187,14 @@ class TestView(APIView):
         operation_id="webhook_endpoints_test",
         tags=TAGS,
         request=None,
-        responses={202: s.TestSentSerializer},
+        responses={
+            202: s.TestSentSerializer,
+            (409, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                ProblemSerializer,
+                description="`conflict`: the endpoint is disabled; enable it first "
+                '(`PATCH` with `{"enabled": true}`).',
+            ),
+        },
         examples=[
             OpenApiExample(
                 "Queued",

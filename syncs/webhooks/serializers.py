@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from syncs.serializers import StrictSerializer
 from syncs.webhooks.models import ALL_EVENTS, EVENT_TYPES
 
 EVENT_CHOICES = (*EVENT_TYPES, ALL_EVENTS)
@@ -50,7 +51,9 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
-class EndpointInSerializer(serializers.Serializer):
+class EndpointInSerializer(StrictSerializer):
+    unknown_field_message = "Unknown field."
+
     url = WebhookUrlField(help_text="Where events are POSTed; https outside development.")
     description = StrictCharField(max_length=255, required=False, allow_blank=True)
     event_types = serializers.ListField(
