@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from syncs.dedupe.fellegi_sunter import (
+    COMPARISONS,
     Model,
     Threshold,
     Vector,
@@ -71,6 +72,33 @@ def random_vectors(profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed:
     return vectors
 
 
+def family_u(profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed: int = 0):
+    """How often two different people with one family name share a mailbox or a phone: pairs
+    drawn within each family name (weighted by how many pairs the name makes), those with
+    unrelated given names (different people, not a nickname or typo) counted."""
+    rng = random.Random(seed)
+    families: dict[str, list[int]] = {}
+    for position, profile in enumerate(profiles):
+        if profile.last:
+            families.setdefault(profile.last, []).append(position)
+    groups = [ids for ids in families.values() if len(ids) > 1]
+    if not groups:
+        return {}
+    weights = [len(ids) * (len(ids) - 1) for ids in groups]
+    counts = {"email": [0.5, 1.0], "phone": [0.5, 1.0]}  # [equal, compared], half a pair prior
+    for ids in rng.choices(groups, weights=weights, k=pairs):
+        a, b = rng.sample(ids, 2)
+        found = compare(profiles[a], profiles[b])
+        if found.vector[COMPARISONS.index("first")] != "different":
+            continue
+        for name in counts:
+            level = found.vector[COMPARISONS.index(name)]
+            if level is not None:
+                counts[name][1] += 1
+                counts[name][0] += level == "exact"
+    return {name: equal / compared for name, (equal, compared) in counts.items()}
+
+
 def fit(
     profiles: Sequence[Profile],
     labelled: Iterable[tuple[Vector, bool]] = (),
@@ -94,6 +122,7 @@ def fit(
     count = len(profiles)
     model = estimate_by_rules([v for _, _, v in pairs], labelled, u, count * (count - 1) // 2)
     model.tf_first, model.tf_last, model.people = name_frequencies(profiles)
+    model.u_family = family_u(profiles)
     index: MemoryIndex[int] = MemoryIndex()
     probabilities: list[float] = []
     for position, profile in enumerate(profiles):  # with frequencies, as checks will score
