@@ -304,6 +304,7 @@ class Comparison:
     vector: Vector
     email: str = ""  # the shared mailbox, when e-mail is exact
     phone: str = ""  # the shared number, when phone is exact
+    near_phone: str = ""  # the incoming number, when phone is exact or one digit apart
     first: str = ""  # the shared given name, when first is exact
     last: str = ""  # the shared family name, when last is exact
 
@@ -311,6 +312,7 @@ class Comparison:
 def compare(new: Profile, old: Profile) -> Comparison:
     email, shared_email = compare_email(new.emails, old.emails, (new, old))
     phone, shared_phone = compare_phone(new.phones, old.phones)
+    near_phone = shared_phone or (new.phones[0] if phone == "one_digit" else "")
     first, last = compare_names(new, old)
     generation = None
     if new.generation and old.generation:
@@ -320,6 +322,7 @@ def compare(new: Profile, old: Profile) -> Comparison:
         vector=(email, phone, first, last, generation, company),
         email=shared_email,
         phone=shared_phone,
+        near_phone=near_phone,
         first=given(new.first) if first == "exact" else "",
         last=new.last if last == "exact" else "",
     )
@@ -365,17 +368,22 @@ class Model:
                 parts[name] = self.bits(name, level)
         # One family name and unrelated (or unknown) given names: a household, whose shared
         # landline or mailbox is the family's, not one person's.
-        family = found.vector[COMPARISONS.index("last")] == "exact" and found.vector[
-            COMPARISONS.index("first")
-        ] in (None, "different")
+        # There the family name's rarity says nothing either: relatives share rare names too.
+        last, first = (
+            found.vector[COMPARISONS.index("last")],
+            found.vector[COMPARISONS.index("first")],
+        )
+        family = last in ("exact", "typo") and first in (None, "different")
         shared = {
             "email": bool(found.email),
-            "phone": bool(found.phone) and may_be_landline(found.phone),
+            "phone": bool(found.near_phone) and may_be_landline(found.near_phone),
         }
         for name in ("email", "phone"):
+            level = found.vector[COMPARISONS.index(name)]
             if family and shared[name] and name in self.u_family:
-                m = max(self.m[name]["exact"], FLOOR)
-                parts[name] = math.log2(m / max(self.u_family[name], self.u[name]["exact"], FLOOR))
+                m = max(self.m[name][level], FLOOR)
+                parts[name] = math.log2(m / max(self.u_family[name], self.u[name][level], FLOOR))
+        household = family and (shared["email"] or shared["phone"])
         holders = holders or {}
         if found.email:
             parts["email"] -= math.log2(max(1, holders.get(("email", found.email), 1)))
@@ -384,7 +392,8 @@ class Model:
         if found.first:
             parts["first"] += self._tf("first", self.tf_first, found.first)
         if found.last:
-            parts["last"] += self._tf("last", self.tf_last, found.last)
+            adjust = self._tf("last", self.tf_last, found.last)
+            parts["last"] += min(adjust, 0.0) if household else adjust
         prior = math.log2(self.lam / (1 - self.lam))
         return prior + sum(parts.values()), parts
 
@@ -612,7 +621,7 @@ NOT_EVIDENCE = (("email", "role_exact"),)
 # take "another given name" for a typo; the share of one person's records with an unrelated
 # given name (not a nickname, initial or typo) is capped.
 FIXED_M = frozenset({"generation"})
-M_CAPS = {("first", "different"): 0.01}
+M_CAPS = {("first", "different"): 0.2}
 
 
 def _posterior(model: Model, vector: Vector, ignore: Collection[str] = ()) -> float:
