@@ -7,7 +7,13 @@ either side has no e-mail). For every level the model holds ``m`` = P(level | sa
 a pair is the sum over its comparisons plus the prior log-odds, and its score is the match
 probability 1 / (1 + 2^-bits). A missing value adds nothing: it is neither agreement nor
 disagreement (Fellegi & Sunter 1969; the formulation Splink documents as "m and u
-probabilities", checked 2026-12-04).
+probabilities").
+
+Estimation follows Splink's documented recipe (``linker.estimate_u_using_random_sampling`` then
+``estimate_parameters_using_expectation_maximisation`` once per training blocking rule such
+as ``block_on(["first_name", "surname"])``; github.com/moj-analytical-services/splink and its
+demo notebooks, checked with the search tool 2026-12-04): u from random pairs, m by EM on
+pairs selected by a rule, leaving out the comparisons the rule selects on.
 
 The parameters are learned per client by expectation-maximisation over the candidate pairs its
 own people produce (``estimate``); staff's review decisions enter that estimate as labelled
