@@ -85,18 +85,24 @@ def family_u(profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed: int =
     if not groups:
         return {}
     weights = [len(ids) * (len(ids) - 1) for ids in groups]
-    counts = {"email": [0.5, 1.0], "phone": [0.5, 1.0]}  # [equal, compared], half a pair prior
+    shared = {"email": ("exact", "plus", "typo"), "phone": ("exact", "one_digit")}
+    counts = {name: dict.fromkeys(levels, 0.5) for name, levels in shared.items()}
+    compared = dict.fromkeys(shared, 1.0)  # with half a pair per level: never zero
     for ids in rng.choices(groups, weights=weights, k=pairs):
         a, b = rng.sample(ids, 2)
         found = compare(profiles[a], profiles[b])
         if found.vector[COMPARISONS.index("first")] != "different":
             continue
-        for name in counts:
+        for name in shared:
             level = found.vector[COMPARISONS.index(name)]
             if level is not None:
-                counts[name][1] += 1
-                counts[name][0] += level == "exact"
-    return {name: equal / compared for name, (equal, compared) in counts.items()}
+                compared[name] += 1
+                if level in counts[name]:
+                    counts[name][level] += 1
+    return {
+        name: {level: n / compared[name] for level, n in levels.items()}
+        for name, levels in counts.items()
+    }
 
 
 def fit(

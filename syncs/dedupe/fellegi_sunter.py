@@ -105,14 +105,14 @@ PRIOR: dict[str, dict[str, tuple[float, float]]] = {
         "part": (0.02, 0.02),
         "different": (0.03, 0.58),
     },
-    "generation": {"same": (1 - 1e-6, 0.6), "different": (1e-6, 0.4)},
+    "generation": {"same": (1 - 1e-12, 0.6), "different": (1e-12, 0.4)},
     "company": {"exact": (0.6, 0.3), "similar": (0.1, 0.05), "different": (0.3, 0.65)},
 }
 PRIOR_LAMBDA = 0.2  # share of candidate pairs that are one person, before estimation
 PRIOR_PAIRS = 20.0  # the prior's weight, in pairs, per comparison
 LABEL_WEIGHT = 5.0  # a staff decision counts as this many unlabelled pairs
 TF_CLIP = 4.0  # bits a name's frequency may add or remove
-FLOOR = 1e-7  # no level is impossible: keeps log2(m/u) finite
+FLOOR = 1e-12  # no level is impossible: keeps log2(m/u) finite
 
 # Reason names shown to staff per (comparison, level); "" shows nothing.
 REASONS: dict[tuple[str, str], str] = {
@@ -193,8 +193,9 @@ def _email_level(a: str, b: str, people: tuple[Profile, ...]) -> str:
 
 
 def _is_typo(a: str, b: str) -> bool:
-    """One slip of the finger; not a numbered sibling account (jane.doe vs jane.doe2)."""
-    if OSA.distance(a, b, score_cutoff=1) > 1:
+    """One slip of the finger; not a numbered sibling account (jane.doe vs jane.doe2), nor
+    a sibling's initial (tbrooks vs bbrooks: people rarely mistype their first letter)."""
+    if OSA.distance(a, b, score_cutoff=1) > 1 or a[:1] != b[:1]:
         return False
     return strip_digits(bare_handle(a)) != strip_digits(bare_handle(b))
 
@@ -354,7 +355,7 @@ class Model:
     # u of an equal e-mail or phone among people with one family name and unrelated given
     # names (a household, a family business): there the identifiers and the names are not
     # independent evidence, so this u replaces the one from random pairs.
-    u_family: dict[str, float] = field(default_factory=dict)
+    u_family: dict[str, dict[str, float]] = field(default_factory=dict)
     people: int = 0
     pairs: int = 0  # candidate pairs the estimate saw
     labels: int = 0  # staff decisions it used
@@ -380,15 +381,17 @@ class Model:
             found.vector[COMPARISONS.index("first")],
         )
         family = last in ("exact", "typo") and first in (None, "different")
-        shared = {
-            "email": bool(found.email),
+        email_level = found.vector[COMPARISONS.index("email")]
+        shared = {  # a sibling's jsmith@ is one letter from tsmith@: a typo level counts too
+            "email": email_level in ("exact", "plus", "typo"),
             "phone": bool(found.near_phone) and may_be_landline(found.near_phone),
         }
         for name in ("email", "phone"):
             level = found.vector[COMPARISONS.index(name)]
-            if family and shared[name] and name in self.u_family:
+            if family and shared[name] and level in self.u_family.get(name, {}):
                 m = max(self.m[name][level], FLOOR)
-                parts[name] = math.log2(m / max(self.u_family[name], self.u[name][level], FLOOR))
+                u = max(self.u_family[name][level], self.u[name][level], FLOOR)
+                parts[name] = math.log2(m / u)
         household = family and (shared["email"] or shared["phone"])
         holders = holders or {}
         if found.email:
@@ -446,7 +449,11 @@ class Model:
                     )
         model.tf_first = dict(data.get("tf_first") or {})
         model.tf_last = dict(data.get("tf_last") or {})
-        model.u_family = {k: float(v) for k, v in (data.get("u_family") or {}).items()}
+        model.u_family = {
+            name: {level: float(p) for level, p in levels.items()}
+            for name, levels in (data.get("u_family") or {}).items()
+            if isinstance(levels, Mapping)
+        }
         return model
 
 

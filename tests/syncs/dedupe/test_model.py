@@ -179,7 +179,7 @@ def test_thresholds_follow_the_target_precision():
 
 
 def test_a_household_landline_is_weaker_evidence_than_a_shared_mobile():
-    model = Model(u_family={"phone": 0.05})
+    model = Model(u_family={"phone": {"exact": 0.05, "one_digit": 0.01}})
     sister = compare(
         build_profile({"name": "Anna Clark", "phone": "020 7946 0958"}, "GB"),
         build_profile({"name": "Jessica Clark", "phone": "+44 20 7946 0958"}, "GB"),
