@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from syncs.dedupe.fellegi_sunter import (
+    COMPARISONS,
     Model,
     Threshold,
     Vector,
@@ -71,6 +72,39 @@ def random_vectors(profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed:
     return vectors
 
 
+def family_u(profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed: int = 0):
+    """How often two different people with one family name share a mailbox or a phone: pairs
+    drawn within each family name (weighted by how many pairs the name makes), those with
+    unrelated given names (different people, not a nickname or typo) counted."""
+    rng = random.Random(seed)
+    families: dict[str, list[int]] = {}
+    for position, profile in enumerate(profiles):
+        if profile.last:
+            families.setdefault(profile.last, []).append(position)
+    groups = [ids for ids in families.values() if len(ids) > 1]
+    if not groups:
+        return {}
+    weights = [len(ids) * (len(ids) - 1) for ids in groups]
+    shared = {"email": ("exact", "plus", "typo"), "phone": ("exact", "one_digit")}
+    counts = {name: dict.fromkeys(levels, 0.5) for name, levels in shared.items()}
+    compared = dict.fromkeys(shared, 1.0)  # with half a pair per level: never zero
+    for ids in rng.choices(groups, weights=weights, k=pairs):
+        a, b = rng.sample(ids, 2)
+        found = compare(profiles[a], profiles[b])
+        if found.vector[COMPARISONS.index("first")] != "different":
+            continue
+        for name in shared:
+            level = found.vector[COMPARISONS.index(name)]
+            if level is not None:
+                compared[name] += 1
+                if level in counts[name]:
+                    counts[name][level] += 1
+    return {
+        name: {level: n / compared[name] for level, n in levels.items()}
+        for name, levels in counts.items()
+    }
+
+
 def fit(
     profiles: Sequence[Profile],
     labelled: Iterable[tuple[Vector, bool]] = (),
@@ -94,6 +128,7 @@ def fit(
     count = len(profiles)
     model = estimate_by_rules([v for _, _, v in pairs], labelled, u, count * (count - 1) // 2)
     model.tf_first, model.tf_last, model.people = name_frequencies(profiles)
+    model.u_family = family_u(profiles)
     index: MemoryIndex[int] = MemoryIndex()
     probabilities: list[float] = []
     for position, profile in enumerate(profiles):  # with frequencies, as checks will score

@@ -7,7 +7,13 @@ either side has no e-mail). For every level the model holds ``m`` = P(level | sa
 a pair is the sum over its comparisons plus the prior log-odds, and its score is the match
 probability 1 / (1 + 2^-bits). A missing value adds nothing: it is neither agreement nor
 disagreement (Fellegi & Sunter 1969; the formulation Splink documents as "m and u
-probabilities", checked 2026-12-04).
+probabilities").
+
+Estimation follows Splink's documented recipe (``linker.estimate_u_using_random_sampling`` then
+``estimate_parameters_using_expectation_maximisation`` once per training blocking rule such
+as ``block_on(["first_name", "surname"])``; github.com/moj-analytical-services/splink and its
+demo notebooks, checked with the search tool 2026-12-04): u from random pairs, m by EM on
+pairs selected by a rule, leaving out the comparisons the rule selects on.
 
 The parameters are learned per client by expectation-maximisation over the candidate pairs its
 own people produce (``estimate``); staff's review decisions enter that estimate as labelled
@@ -35,7 +41,9 @@ import math
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+import phonenumbers
 from rapidfuzz.distance import OSA, JaroWinkler
 
 from syncs.dedupe.nicknames import same_given_name
@@ -97,14 +105,14 @@ PRIOR: dict[str, dict[str, tuple[float, float]]] = {
         "part": (0.02, 0.02),
         "different": (0.03, 0.58),
     },
-    "generation": {"same": (0.9995, 0.6), "different": (0.0005, 0.4)},
+    "generation": {"same": (1 - 1e-12, 0.6), "different": (1e-12, 0.4)},
     "company": {"exact": (0.6, 0.3), "similar": (0.1, 0.05), "different": (0.3, 0.65)},
 }
 PRIOR_LAMBDA = 0.2  # share of candidate pairs that are one person, before estimation
 PRIOR_PAIRS = 20.0  # the prior's weight, in pairs, per comparison
 LABEL_WEIGHT = 5.0  # a staff decision counts as this many unlabelled pairs
 TF_CLIP = 4.0  # bits a name's frequency may add or remove
-FLOOR = 1e-4  # no level is impossible: keeps log2(m/u) finite
+FLOOR = 1e-12  # no level is impossible: keeps log2(m/u) finite
 
 # Reason names shown to staff per (comparison, level); "" shows nothing.
 REASONS: dict[tuple[str, str], str] = {
@@ -185,8 +193,9 @@ def _email_level(a: str, b: str, people: tuple[Profile, ...]) -> str:
 
 
 def _is_typo(a: str, b: str) -> bool:
-    """One slip of the finger; not a numbered sibling account (jane.doe vs jane.doe2)."""
-    if OSA.distance(a, b, score_cutoff=1) > 1:
+    """One slip of the finger; not a numbered sibling account (jane.doe vs jane.doe2), nor
+    a sibling's initial (tbrooks vs bbrooks: people rarely mistype their first letter)."""
+    if OSA.distance(a, b, score_cutoff=1) > 1 or a[:1] != b[:1]:
         return False
     return strip_digits(bare_handle(a)) != strip_digits(bare_handle(b))
 
@@ -258,6 +267,17 @@ def compare_company(a: str, b: str) -> str | None:
     return "similar" if JaroWinkler.normalized_similarity(a, b) >= 0.9 else "different"
 
 
+@lru_cache(maxsize=65536)
+def may_be_landline(e164: str) -> bool:
+    """A mobile number is one person's; a fixed line (or a number whose plan does not tell,
+    as in the US) may be a household's."""
+    try:
+        kind = phonenumbers.number_type(phonenumbers.parse(e164))
+    except phonenumbers.NumberParseException:
+        return True
+    return kind != phonenumbers.PhoneNumberType.MOBILE
+
+
 _NAME_RANK = {c: {lv: i for i, lv in enumerate(LEVELS[c])} for c in ("first", "last")}
 
 
@@ -291,6 +311,7 @@ class Comparison:
     vector: Vector
     email: str = ""  # the shared mailbox, when e-mail is exact
     phone: str = ""  # the shared number, when phone is exact
+    near_phone: str = ""  # the incoming number, when phone is exact or one digit apart
     first: str = ""  # the shared given name, when first is exact
     last: str = ""  # the shared family name, when last is exact
 
@@ -298,6 +319,7 @@ class Comparison:
 def compare(new: Profile, old: Profile) -> Comparison:
     email, shared_email = compare_email(new.emails, old.emails, (new, old))
     phone, shared_phone = compare_phone(new.phones, old.phones)
+    near_phone = shared_phone or (new.phones[0] if phone == "one_digit" else "")
     first, last = compare_names(new, old)
     generation = None
     if new.generation and old.generation:
@@ -307,6 +329,7 @@ def compare(new: Profile, old: Profile) -> Comparison:
         vector=(email, phone, first, last, generation, company),
         email=shared_email,
         phone=shared_phone,
+        near_phone=near_phone,
         first=given(new.first) if first == "exact" else "",
         last=new.last if last == "exact" else "",
     )
@@ -329,6 +352,10 @@ class Model:
     )
     tf_first: dict[str, int] = field(default_factory=dict)
     tf_last: dict[str, int] = field(default_factory=dict)
+    # u of an equal e-mail or phone among people with one family name and unrelated given
+    # names (a household, a family business): there the identifiers and the names are not
+    # independent evidence, so this u replaces the one from random pairs.
+    u_family: dict[str, dict[str, float]] = field(default_factory=dict)
     people: int = 0
     pairs: int = 0  # candidate pairs the estimate saw
     labels: int = 0  # staff decisions it used
@@ -346,6 +373,26 @@ class Model:
         for name, level in zip(COMPARISONS, found.vector, strict=True):
             if level is not None:
                 parts[name] = self.bits(name, level)
+        # One family name and unrelated (or unknown) given names: a household, whose shared
+        # landline or mailbox is the family's, not one person's.
+        # There the family name's rarity says nothing either: relatives share rare names too.
+        last, first = (
+            found.vector[COMPARISONS.index("last")],
+            found.vector[COMPARISONS.index("first")],
+        )
+        family = last in ("exact", "typo") and first in (None, "different")
+        email_level = found.vector[COMPARISONS.index("email")]
+        shared = {  # a sibling's jsmith@ is one letter from tsmith@: a typo level counts too
+            "email": email_level in ("exact", "plus", "typo"),
+            "phone": bool(found.near_phone) and may_be_landline(found.near_phone),
+        }
+        for name in ("email", "phone"):
+            level = found.vector[COMPARISONS.index(name)]
+            if family and shared[name] and level in self.u_family.get(name, {}):
+                m = max(self.m[name][level], FLOOR)
+                u = max(self.u_family[name][level], self.u[name][level], FLOOR)
+                parts[name] = math.log2(m / u)
+        household = family and (shared["email"] or shared["phone"])
         holders = holders or {}
         if found.email:
             parts["email"] -= math.log2(max(1, holders.get(("email", found.email), 1)))
@@ -354,7 +401,8 @@ class Model:
         if found.first:
             parts["first"] += self._tf("first", self.tf_first, found.first)
         if found.last:
-            parts["last"] += self._tf("last", self.tf_last, found.last)
+            adjust = self._tf("last", self.tf_last, found.last)
+            parts["last"] += min(adjust, 0.0) if household else adjust
         prior = math.log2(self.lam / (1 - self.lam))
         return prior + sum(parts.values()), parts
 
@@ -380,6 +428,7 @@ class Model:
             "u": self.u,
             "tf_first": self.tf_first,
             "tf_last": self.tf_last,
+            "u_family": self.u_family,
             "people": self.people,
             "pairs": self.pairs,
             "labels": self.labels,
@@ -400,6 +449,11 @@ class Model:
                     )
         model.tf_first = dict(data.get("tf_first") or {})
         model.tf_last = dict(data.get("tf_last") or {})
+        model.u_family = {
+            name: {level: float(p) for level, p in levels.items()}
+            for name, levels in (data.get("u_family") or {}).items()
+            if isinstance(levels, Mapping)
+        }
         return model
 
 
@@ -535,13 +589,25 @@ def estimate_by_rules(
     final = Model()
     final.u = {name: dict(levels) for name, levels in u.items()}
     for name, estimates in learned.items():
-        if estimates:
+        if estimates and name not in FIXED_M:
             final.m[name] = {
                 level: sum(e[level] for e in estimates) / len(estimates) for level in LEVELS[name]
             }
+    for (name, level), cap in M_CAPS.items():
+        _cap_level(final.m[name], level, cap)
     for name, level in NOT_EVIDENCE:
         final.u[name][level] = max(final.u[name][level], final.m[name][level])
     return estimate(vectors, labelled, u=final.u, all_pairs=all_pairs, start=final, learn_m=False)
+
+
+def _cap_level(levels: dict[str, float], level: str, cap: float) -> None:
+    """Lower one level's probability to ``cap``, the others taking the rest in proportion."""
+    if levels[level] <= cap:
+        return
+    rest = sum(p for lv, p in levels.items() if lv != level)
+    scale = (1 - cap) / rest if rest else 0.0
+    for lv in levels:
+        levels[lv] = cap if lv == level else levels[lv] * scale
 
 
 def _email_or_phone_equal(vector: Vector) -> bool:
@@ -561,6 +627,14 @@ TRAINING_RULES: tuple[tuple[Callable[[Vector], bool], frozenset[str]], ...] = (
 # Levels that are never evidence for a match, whatever their frequencies: a shared role mailbox
 # (info@, bookings@) says nothing about who wrote from it.
 NOT_EVIDENCE = (("email", "role_exact"),)
+# What EM cannot learn from unlabelled pairs, because the people it must tell apart agree on
+# everything else: a Jr. and a Sr. on one landline look like one person entered twice, so the
+# generation comparison keeps its prior m (different generations: different people). And a
+# household on one landline shares the family name, so among pairs with an equal phone EM may
+# take "another given name" for a typo; the share of one person's records with an unrelated
+# given name (not a nickname, initial or typo) is capped.
+FIXED_M = frozenset({"generation"})
+M_CAPS = {("first", "different"): 0.2}
 
 
 def _posterior(model: Model, vector: Vector, ignore: Collection[str] = ()) -> float:

@@ -12,10 +12,9 @@ How a FEBRL record becomes a CRM contact (documented because it decides what the
 every field comes from the record's own, possibly corrupted, values, never from its label):
 
 - ``name``: given name and surname, space-separated (either may be missing).
-- ``phone``: an Australian landline. The area code comes from the state (NSW/ACT 02, VIC/TAS
-  03, QLD 07, SA/WA/NT 08; none for a corrupted state), the eight-digit number is "9" and the
-  seven digits of the social-security id, so a typo in the id is a typo in the phone and a
-  corrupted state is a missing or wrong area code. Region AU.
+- ``phone``: an Australian mobile number, "041" and the seven digits of the social-security
+  id: the id is one person's, as a mobile is (a landline would be a household's), and a typo
+  in the id is a typo in the number. Region AU.
 - ``email``: ``given.surname`` plus the two last digits of the birth year, at one of five
   providers chosen by the postcode's last digit; empty when the given name or the surname is
   missing. Typos in a name are typos in the address, a corrupted postcode moves it to another
@@ -32,8 +31,6 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-AREA_CODES = {"nsw": "02", "act": "02", "vic": "03", "tas": "03", "qld": "07", "sa": "08"}
-AREA_CODES |= {"wa": "08", "nt": "08"}
 PROVIDERS = ("gmail.com", "bigpond.com", "outlook.com", "yahoo.com.au", "optusnet.com.au")
 
 
@@ -53,8 +50,7 @@ def crm_shaped(row: dict[str, object]) -> dict[str, str]:
     """One FEBRL row as CRM contact fields (see the module docstring)."""
     given, surname = _text(row.get("given_name")), _text(row.get("surname"))
     ssid = "".join(ch for ch in _text(row.get("soc_sec_id")) if ch.isdigit())
-    area = AREA_CODES.get(_text(row.get("state")).lower(), "")
-    phone = f"{area} 9{ssid[:3]} {ssid[3:]}".strip() if len(ssid) >= 6 else ""
+    phone = f"041{ssid[:1]} {ssid[1:4]} {ssid[4:]}" if len(ssid) == 7 else ""
     email = ""
     if given and surname:
         dob = _text(row.get("date_of_birth"))

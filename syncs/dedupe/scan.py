@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from connectors.base import CrmRecord
+from syncs.dedupe.estimation import estimate_for_client
 from syncs.dedupe.store import (
     CandidateMatch,
     MatchResult,
@@ -94,4 +95,7 @@ def scan_crm(connection, page_size: int = 100) -> ScanReport:
 
     crm = client_for(connection)
     contacts = crm.iter_contacts(page_size=page_size)
-    return scan_contacts(connection.client, contacts, provider=connection.provider)
+    report = scan_contacts(connection.client, contacts, provider=connection.provider)
+    # The client's people are all indexed now: the moment to learn its duplicate model.
+    estimate_for_client(connection.client)
+    return report

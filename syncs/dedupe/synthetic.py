@@ -211,13 +211,39 @@ def variant(rng: random.Random, fields: dict[str, str]) -> dict[str, str]:
     return dup
 
 
-def generate(people: int, seed: int = 7, dup_rate: float = 0.25) -> list[SyntheticRecord]:
-    """``people`` distinct people, about ``dup_rate`` of them seen twice; shuffled."""
+def _relative(rng: random.Random, pop: _Population, fields: dict[str, str]) -> dict[str, str]:
+    """Someone else in the same household: the family name and the landline are shared; the
+    given name differs, or is the same with another generation (John Smith Sr. and Jr.)."""
+    other = {**fields, "company": ""}  # relatives rarely share an employer
+    phone = fields["phone"] or _fmt(rng, pop.phone_digits())
+    fields["phone"] = phone
+    if rng.random() < 0.3:
+        fields["last_name"] = f"{fields['last_name']} Sr."
+        other["last_name"] = f"{other['last_name']} Jr."
+    else:
+        while other["first_name"].lower() == fields["first_name"].lower():
+            other["first_name"] = rng.choice(FIRST_NAMES).title()
+    first, last = other["first_name"].lower(), other["last_name"].split()[0].lower()
+    other["email"] = pop.email(first, last) if rng.random() < 0.7 else ""
+    other["phone"] = _fmt(rng, "".join(ch for ch in phone if ch.isdigit())[-10:])
+    return other
+
+
+def generate(
+    people: int, seed: int = 7, dup_rate: float = 0.25, households: float = 0.0
+) -> list[SyntheticRecord]:
+    """``people`` distinct people, about ``dup_rate`` of them seen twice; shuffled. With
+    ``households``, that share of people comes with a relative on the same landline (a
+    different person, counted among ``people``)."""
     rng = random.Random(seed)
     pop = _Population(rng, people)
     records: list[SyntheticRecord] = []
+    pending: list[dict[str, str]] = []
     for entity in range(people):
-        fields = pop.person()
+        relative = bool(pending)
+        fields = pending.pop() if relative else pop.person()
+        if not relative and households and rng.random() < households:
+            pending.append(_relative(rng, pop, fields))
         if records and rng.random() < 0.02:  # same name, different person
             twin = rng.choice(records).fields
             fields["first_name"], fields["last_name"] = twin["first_name"], twin["last_name"]

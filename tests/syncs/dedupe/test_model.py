@@ -176,3 +176,31 @@ def test_thresholds_follow_the_target_precision():
     assert threshold_for(probabilities, 0.995).probability == 0.999
     loose = threshold_for(probabilities, 0.9)
     assert loose.probability == 0.6 and loose.recall > strict.recall
+
+
+def test_a_household_landline_is_weaker_evidence_than_a_shared_mobile():
+    model = Model(u_family={"phone": {"exact": 0.05, "one_digit": 0.01}})
+    sister = compare(
+        build_profile({"name": "Anna Clark", "phone": "020 7946 0958"}, "GB"),
+        build_profile({"name": "Jessica Clark", "phone": "+44 20 7946 0958"}, "GB"),
+    )
+    mobile = compare(
+        build_profile({"name": "Anna Clark", "phone": "07911 123456"}, "GB"),
+        build_profile({"name": "Jessica Clark", "phone": "+44 7911 123456"}, "GB"),
+    )
+    same = compare(
+        build_profile({"name": "Anna Clark", "phone": "020 7946 0958"}, "GB"),
+        build_profile({"name": "Anna Clark", "phone": "+44 20 7946 0958"}, "GB"),
+    )
+    assert model.probability(sister) < model.probability(mobile)
+    assert model.probability(same) == Model().probability(same)  # one person: no household
+
+
+def test_it_links_few_of_the_people_who_share_a_household_line():
+    from syncs.dedupe.evaluate import evaluate
+    from syncs.dedupe.synthetic import generate
+
+    report = evaluate(generate(2500, seed=4, households=0.1))
+    assert report.sharing_pairs > 200  # the set really holds households and shared mailboxes
+    assert report.sharing_linked / report.sharing_pairs < 0.02
+    assert report.linked.precision >= 0.97

@@ -7,7 +7,7 @@ import pytest
 from connectors.base import CrmContact
 from connectors.hubspot.client import build
 from syncs.dedupe import scan_crm
-from syncs.dedupe.models import DuplicateCandidate
+from syncs.dedupe.models import DuplicateCandidate, MatchModel
 from tests.connectors.crm_fixtures import emulated  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,6 +26,7 @@ def test_it_finds_the_duplicates_a_connected_crm_holds(emulated):  # noqa: F811
     ids = [crm.create_contact(person, source_tag="seed").id for person in people]
     report = scan_crm(connection, page_size=2)  # two pages
     assert (report.contacts, report.created, report.candidates) == (3, 3, 1)
+    assert MatchModel.objects.filter(client=connection.client).exists()  # estimated after
     pair = DuplicateCandidate.objects.get()
     assert {pair.person.external_ids["hubspot"], pair.existing.external_ids["hubspot"]} == {
         ids[0],
