@@ -90,6 +90,14 @@ CONSOLE_MATRIX.update(
             "post",
             "/console/clients/{id}/connections/1/disconnect",
         ),
+        "console/clients/<uuid:public_id>/connections/<int:pk>/calls/": (
+            "get",
+            "/console/clients/{id}/connections/1/calls/",
+        ),
+        "console/clients/<uuid:public_id>/webhooks/deliveries/<int:delivery_id>/resend": (
+            "post",
+            "/console/clients/{id}/webhooks/deliveries/1/resend",
+        ),
     }
 )
 NOT_TENANT_SCOPED = {"console/", "console/agencies/<slug:agency_slug>/clients/new"}
