@@ -68,6 +68,7 @@ CONSOLE_MATRIX.update(
             "/console/clients/{id}/rollback/1/resume",
         ),
         C + "metrics/": ("get", "/console/clients/{id}/metrics/"),
+        C + "monthly-audit/": ("get", "/console/clients/{id}/monthly-audit/"),
         C + "shadow/": ("get", "/console/clients/{id}/shadow/"),
         C + "duplicates/": ("get", "/console/clients/{id}/duplicates/"),
         C + "duplicates/<int:candidate_id>/<slug:decision>": (
