@@ -33,6 +33,7 @@ CLIENT_PAGES = [
     "shadow/",
     "duplicates/",
     "webhooks/",
+    "monthly-audit/",
 ]
 
 
@@ -68,7 +69,7 @@ def visit(page, url: str) -> None:
 def test_it_loads_nothing_from_another_host_on_any_main_page(watched, live_server, world, owner):
     page, elsewhere = watched
     base = live_server.url
-    scene(world)
+    seen = scene(world)
     client = world.client_a
     client.crm_provider = "hubspot"
     client.save()
@@ -80,6 +81,7 @@ def test_it_loads_nothing_from_another_host_on_any_main_page(watched, live_serve
     for suffix in CLIENT_PAGES:
         visit(page, f"{base}/console/clients/{client.public_id}/{suffix}")
     visit(page, f"{base}/console/clients/{client.public_id}/events/{event.public_id}/")
+    visit(page, f"{base}/console/clients/{client.public_id}/connections/{seen.connection.pk}/calls/")
     visit(page, f"{base}/accounts/2fa/")
 
     # The API docs render from the product's own files (Swagger UI shows the schema's title).
