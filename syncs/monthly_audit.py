@@ -109,8 +109,9 @@ def monthly_audit(client: Client, month: date) -> MonthlyAudit:
     month = month.replace(day=1)
     start, end = month_bounds(month, client.time_zone)
     report = MonthlyAudit(client=client, month=month, start=start, end=end)
+    # The event's client too, so the events are read through their (client, received_at) index.
     jobs = for_client(SyncJob, client).filter(
-        event__received_at__gte=start, event__received_at__lt=end
+        event__client=client, event__received_at__gte=start, event__received_at__lt=end
     )
     _systems(report, jobs)
     _endpoints(report)
