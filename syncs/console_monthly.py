@@ -64,6 +64,8 @@ def monthly_audit_view(request: HttpRequest, public_id: str) -> HttpResponse:
     report = monthly_audit(client, month)
     if form.is_bound and form.cleaned_data["format"] == "csv":
         return _csv(report)
+    if not form.is_bound:
+        form = MonthForm(initial={"month": report.month})  # the picker shows the month shown
     return render(
         request,
         "console/syncs/monthly_audit.html",

@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from connectors.models import ApiCall, Connection
 from syncs.dedupe.models import DuplicateCandidate, Person
@@ -166,6 +168,9 @@ def test_the_page_shows_the_checklist_and_offers_the_csv(client, world, viewer, 
     assert "Verify webhook delivery logs for all three platforms" in body
     assert "2026-11-01 00:00 EDT" in body
     assert 'href="?month=2026-11&amp;format=csv"' in body
+    current = client.get(url).content.decode()  # no month given: this month, in the picker
+    this_month = timezone.localtime(timezone=ZoneInfo("America/New_York")).strftime("%Y-%m")
+    assert f'type="month" name="month" value="{this_month}"' in current
 
 
 def test_the_csv_holds_the_same_report(client, world, viewer, november):
