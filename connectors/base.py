@@ -127,7 +127,12 @@ class CrmClient(Protocol):
         """Delete a record we created (rollback). A record already gone is not an error."""
 
     def field_catalogue(self, object_type: str = "contact") -> list[CrmField]:
-        """The CRM's fields for an object type, custom fields included."""
+        """The CRM's fields for an object type, custom fields included.
+
+        A CRM that refuses a whole write over one field it lacks (HubSpot) also has
+        ``ensure_fields(object_type) -> list[(change, kind, names)]``: it confirms the fields
+        its writes may name, adds its own where the grant allows, and says what changed or was
+        refused ("created" / "refused"), for the audit log."""
 
     def tag_contact(self, record_id: str, tags: list[str]) -> CrmRecord:
         """Fire follow-up triggers by tagging the contact the way the CRM does it (HubSpot
@@ -155,6 +160,17 @@ class CrmClient(Protocol):
         """Put back what ``opt_out`` changed (rollback), from its ``previous`` values. A
         record gone is not an error; a CRM that will not go back raises a permanent
         ``ConnectorError`` saying why."""
+
+    # How the CRM decides which values a merged contact keeps, in the vendor's terms (shown
+    # before staff confirm a merge): a class attribute of each client.
+    merge_rule: str
+
+    def merge_contacts(self, survivor_id: str, other_id: str) -> CrmRecord:
+        """Merge contact ``other_id`` into ``survivor_id`` at the CRM: the other record is
+        gone, its deals, notes and activities belong to the survivor, and the survivor's values
+        win where both have one (``merge_rule``). Returns the surviving record (its id may be
+        new: HubSpot). Cannot be undone. Raises ``ConnectorError`` (permanent: a record missing
+        or refused)."""
 
 
 # --- Provider specs (data) -------------------------------------------------------------
@@ -188,6 +204,7 @@ class OAuthSpec:
     extra_authorize_params: tuple[tuple[str, str], ...] = ()
     refresh_url: str = ""  # when refresh has its own endpoint (Clover)
     revoke_url: str = ""
+    introspect_url: str = ""  # RFC 7662-style token introspection (HubSpot: the portal id)
     refresh_rotates: bool = False  # single-use refresh tokens (Microsoft, Clover, Lightspeed X)
     expires_in_missing: bool = False  # Salesforce: no expires_in; refresh on INVALID_SESSION_ID
     # Where the expiry is in the token response: "expires_in" (seconds), "expires_at" (Square's
@@ -198,10 +215,12 @@ class OAuthSpec:
     # Token-response fields kept in Connection.settings (e.g. instance_url -> api_base).
     token_settings: tuple[tuple[str, str], ...] = ()
     # Where the vendor account id comes from: "token:<field>", "callback:<param>",
-    # "settings:<key>", "salesforce-id" (org id in the identity URL) or "" (not given).
+    # "settings:<key>", "salesforce-id" (org id in the identity URL), "introspect:<field>"
+    # (a field of the ``introspect_url`` answer) or "" (not given).
     account_id_from: str = ""
-    # How revocation is called: "" (cannot), "form" (POST token=...), "hubspot" (DELETE
-    # .../refresh-tokens/{token}), "square" (JSON, Authorization: Client <secret>).
+    # How revocation is called: "" (cannot), "form" (POST token=...), "form-credentials"
+    # (the same with client_id and client_secret in the form: HubSpot 2026-03), "square"
+    # (JSON, Authorization: Client <secret>).
     revoke_style: str = ""
     # Default values for URL placeholders before the callback tells the real one (Zoho DC).
     url_defaults: tuple[tuple[str, str], ...] = ()

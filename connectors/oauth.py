@@ -232,18 +232,26 @@ def _token_set(
                 permanent=True,
             )
     refresh_name = "refresh_token_expiration" if oauth.expiry_field.endswith("_expiration") else ""
-    scopes = data.get("scope") or ""
     return TokenSet(
         access_token=access,
         refresh_token=str(data.get("refresh_token") or previous_refresh),
         expires_at=_expiry(oauth, data, oauth.expiry_field) if oauth.expiry_field else None,
         refresh_expires_at=_expiry(oauth, data, refresh_name) if refresh_name else None,
-        scopes=tuple(re.split(r"[ ,]+", scopes.strip()))
-        if isinstance(scopes, str) and scopes
-        else oauth.scopes,
+        scopes=_granted(data) or oauth.scopes,
         settings=found,
         account_id=_account_id(spec, data, {**tenant, **found}, access),
     )
+
+
+def _granted(data: dict) -> tuple[str, ...]:
+    """The scopes the token answer says were granted: OAuth's ``scope`` string, or HubSpot's
+    ``scopes`` list (which, unlike the scopes we asked for, tells which optional scopes the
+    portal granted). Empty when the answer names none."""
+    listed = data.get("scopes")
+    if isinstance(listed, list):
+        return tuple(str(x) for x in listed if x)
+    scope = data.get("scope")
+    return tuple(re.split(r"[ ,]+", scope.strip())) if isinstance(scope, str) and scope else ()
 
 
 def _account_id(spec: ProviderSpec, data: dict, tenant: dict[str, str], access: str) -> str:
@@ -256,10 +264,20 @@ def _account_id(spec: ProviderSpec, data: dict, tenant: dict[str, str], access: 
     if kind == "salesforce-id":  # https://login.salesforce.com/id/<org id>/<user id>
         parts = str(data.get("id", "")).rstrip("/").split("/")
         return parts[-2] if len(parts) >= 2 else ""
-    if kind == "token-info":  # HubSpot: GET /oauth/v1/access-tokens/{token} -> hub_id
-        url = vendor_url(spec.slug, f"{spec.api_base}/oauth/v1/access-tokens/{access}")
-        return str(_parse(spec, _send("GET", url), refreshing=False).get(name, ""))
+    if kind == "introspect":  # HubSpot 2026-03: POST the token in a form -> hub_id
+        return str(introspect(spec, access).get(name, ""))
     return ""
+
+
+def introspect(spec: ProviderSpec, access: str) -> dict:
+    """What the vendor says about an access token (RFC 7662-style; HubSpot: ``hub_id``,
+    ``user_id``, ``scopes``). The token and the client's credentials go in the form body,
+    never in the URL: the reason HubSpot retired its path-based v1 call."""
+    client_id, secret = credentials(spec.slug)
+    url = vendor_url(spec.slug, _oauth(spec).introspect_url)
+    form = {"token": access, "token_type_hint": "access_token", "client_id": client_id,
+            "client_secret": secret}  # fmt: skip
+    return _parse(spec, _send("POST", url, data=form), refreshing=False)
 
 
 def revoke(slug: str, *, access_token: str, refresh_token: str, tenant: dict[str, str]) -> bool:
@@ -270,8 +288,11 @@ def revoke(slug: str, *, access_token: str, refresh_token: str, tenant: dict[str
         return False
     client_id, secret = credentials(slug)
     url = _url(spec, oauth.revoke_url, {**tenant, "token": refresh_token or access_token})
-    if oauth.revoke_style == "hubspot":
-        response = _send("DELETE", url)
+    if oauth.revoke_style == "form-credentials":
+        hint = "refresh_token" if refresh_token else "access_token"
+        form = {"token": refresh_token or access_token, "token_type_hint": hint,
+                "client_id": client_id, "client_secret": secret}  # fmt: skip
+        response = _send("POST", url, data=form)
     elif oauth.revoke_style == "square":
         headers = {"Authorization": f"Client {secret}"}
         response = _send(

@@ -206,9 +206,10 @@ class EventDetailView(APIView):
         tags=["intake"],
         summary="Follow an event",
         description="Each target's state and the CRM record id. With `?wait=N` (0-30 s) the "
-        "answer waits until the event is synced, held for review, failed or waiting for a "
-        'connection, so a simple client gets `{"status": "synced", "crm_id": ...}` in '
-        "one call.\n\n" + WAIT_BOUND_DOC,
+        "answer waits until the event is synced, held for review, failed, waiting for a "
+        'connection or rolled back, so a simple client gets `{"status": "synced", "crm_id": '
+        "...}` in one call. A synced event whose records a rollback later undid says "
+        "`rolled_back`, with when and by which rollback.\n\n" + WAIT_BOUND_DOC,
         parameters=[WaitQuerySerializer, WAIT_RETRY_AFTER],
         responses={200: EventDetailSerializer},
         examples=[
@@ -229,11 +230,45 @@ class EventDetailView(APIView):
                             "attempts": 1,
                             "next_attempt_at": None,
                             "reason": "",
+                            "rolled_back": None,
+                        }
+                    ],
+                    "rolled_back": None,
+                },
+                response_only=True,
+            ),
+            OpenApiExample(
+                "Rolled back",
+                value={
+                    "id": "6f1c8f9e-2d3b-4c5a-9e7f-0a1b2c3d4e5f",
+                    "kind": "lead.captured",
+                    "status": "rolled_back",
+                    "crm_id": "51",
+                    "received_at": "2026-11-25T10:00:00Z",
+                    "rolled_back": {
+                        "at": "2026-11-26T09:30:00Z",
+                        "rollback_id": 7,
+                        "source_tag": "AI_Chatbot",
+                    },
+                    "targets": [
+                        {
+                            "target": "crm",
+                            "provider": "hubspot",
+                            "status": "rolled_back",
+                            "crm_id": "51",
+                            "attempts": 1,
+                            "next_attempt_at": None,
+                            "reason": "",
+                            "rolled_back": {
+                                "at": "2026-11-26T09:30:00Z",
+                                "rollback_id": 7,
+                                "source_tag": "AI_Chatbot",
+                            },
                         }
                     ],
                 },
                 response_only=True,
-            )
+            ),
         ],
     )
     def get(self, request: Request, event_id: object) -> Response:

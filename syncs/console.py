@@ -74,7 +74,12 @@ def event_list(request: HttpRequest, public_id: str) -> HttpResponse:
 def event_detail(request: HttpRequest, public_id: str, event_id: str) -> HttpResponse:
     client = scoping.client_for_user_or_404(request.user, public_id)
     event = get_object_or_404(scoping.for_client(AiEvent, client), public_id=event_id)
-    jobs = list(scoping.for_client(SyncJob, client).filter(event=event).order_by("pk"))
+    jobs = list(
+        scoping.for_client(SyncJob, client)
+        .filter(event=event)
+        .select_related("rolled_back_by")
+        .order_by("pk")
+    )
     records = scoping.for_client(ExternalRecord, client).filter(job__in=jobs).order_by("pk")
     trail = scoping.for_client(AuditEntry, client).filter(
         Q(details__event=str(event.public_id)) | Q(target__in=[f"job:{j.pk}" for j in jobs])

@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from syncs.mapping import SOURCE_FIELDS, TRANSFORMS
 from syncs.metrics import WINDOWS
@@ -16,8 +18,9 @@ DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
 
 
 def _when(label: str) -> forms.DateTimeField:
+    # Read in the current time zone, the one every console page shows times in: say which.
     return forms.DateTimeField(
-        label=label,
+        label=f"{label} ({settings.TIME_ZONE})",
         required=False,
         input_formats=DATETIME_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -47,6 +50,14 @@ class ReviewFixForm(forms.Form):
 
     def fixes(self) -> dict[str, str]:
         return {k: v for k, v in self.cleaned_data.items() if v and k in FIXABLE_FIELDS}
+
+    def add_refusal(self, error: ValidationError) -> None:
+        """``release_review``'s reasons, each on the field it names (else on the form)."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for name, errors in error.error_dict.items():
+            self.add_error(name if name in self.fields else None, errors)
 
 
 class RuleForm(forms.Form):

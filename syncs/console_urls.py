@@ -33,6 +33,11 @@ urlpatterns = [
     path("shadow/", console.shadow_records, name="sync-shadow"),
     path("duplicates/", console_dedupe.duplicates, name="sync-duplicates"),
     path(
+        "duplicates/<int:candidate_id>/merge",
+        console_dedupe.duplicate_merge,
+        name="sync-duplicate-merge",
+    ),
+    path(
         "duplicates/<int:candidate_id>/<slug:decision>",
         console_dedupe.duplicate_decide,
         name="sync-duplicate-decide",

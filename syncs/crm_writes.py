@@ -23,6 +23,7 @@ from connectors import call_log
 from connectors.base import ConnectorError, CrmClient, CrmContact, CrmRecord
 from connectors.services import connection_clear_limited, connection_note_limited
 from syncs.audit import SYSTEM, audit_log
+from syncs.held_duplicates import LINKED
 from syncs.mapping import STANDARD_TARGETS, rules_for
 from syncs.models import ExternalRecord, RecordAction, SyncJob
 from syncs.normalise import Person
@@ -138,8 +139,15 @@ def write_contact(ctx: WriteContext) -> str:
     if done is not None:
         return done.external_id
     if not ctx.shadow:
-        _ensure_fields(ctx)
+        _ensure_mapped_fields(ctx)
+    linked = str(ctx.job.overrides.get(LINKED) or "")
+    if linked:
+        if not ctx.shadow:
+            _ensure_fields(ctx, "contact")
+        return _update_linked(ctx, linked)
     found = ctx.crm.find_contact(email=ctx.person.email, phone=ctx.person.phone)
+    if not ctx.shadow:
+        _ensure_fields(ctx, "contact")
     if found is None:
         return _create_contact(ctx)
     changes = {k: v for k, v in ctx.mapped.items() if found.fields.get(k) != v}
@@ -150,7 +158,9 @@ def write_contact(ctx: WriteContext) -> str:
     snapshot: dict[str, str] = {}
     if changes:
         previous = ctx.crm.update_contact(found.id, changes)
-        snapshot = {k: previous.fields.get(k, "") for k in changes}
+        # Every field the update replaced: the ones asked for, and any other the CRM wrote
+        # them to (Salesforce: a Description line for a field the org lacks).
+        snapshot = {k: previous.fields.get(k, "") for k in {**changes, **previous.fields}}
     _record(ctx, "contact", found.id, RecordAction.UPDATED, changes, snapshot=snapshot)
     return found.id
 
@@ -167,12 +177,12 @@ LIMITED_WHY = {
 }  # fmt: skip
 
 
-def _ensure_fields(ctx: WriteContext) -> None:
+def _ensure_mapped_fields(ctx: WriteContext) -> None:
     """Let the CRM add the custom fields the connection's mapping writes, where it can
     (Salesforce: Tooling API, once per connect). A field added changes the client's CRM
     settings, and a refusal means its values go elsewhere: each is audited, and a refusal
     shown to staff until the client reconnects."""
-    ensure = getattr(ctx.crm, "ensure_fields", None)
+    ensure = getattr(ctx.crm, "ensure_mapped_fields", None)
     if ensure is None:
         return
     changes = ensure([str(rule.get("target", "")) for rule in rules_for(ctx.job.connection)])
@@ -189,6 +199,21 @@ def _ensure_fields(ctx: WriteContext) -> None:
             message = LIMITED_FIELDS.format(fields=", ".join(changes[change]), why=why, fix=fix)
             connection_note_limited(ctx.job.connection, message)
             break
+
+
+def _update_linked(ctx: WriteContext, contact_id: str) -> str:
+    """Staff linked this held lead to an existing contact: write onto it (mapped fields only;
+    its name, e-mail and phone stay the CRM's), never search, never create."""
+    values = dict(ctx.mapped)
+    if ctx.shadow:
+        _record(ctx, "contact", contact_id, RecordAction.WOULD_UPDATE, values)
+        return contact_id
+    snapshot: dict[str, str] = {}
+    if values:
+        previous = ctx.crm.update_contact(contact_id, values)
+        snapshot = {k: previous.fields.get(k, "") for k in values}
+    _record(ctx, "contact", contact_id, RecordAction.UPDATED, values, snapshot=snapshot)
+    return contact_id
 
 
 def _create_contact(ctx: WriteContext) -> str:
@@ -209,7 +234,7 @@ def _create_contact(ctx: WriteContext) -> str:
         return ""
     contact = CrmContact(**standard, extra=extra)
     if _tags_on_create(ctx):
-        values[TAGGED] = follow_up_tags(ctx)
+        values[TAGGED] = _create_tags(ctx)
         created = ctx.crm.create_contact(contact, source_tag=ctx.tag, tags=values[TAGGED])
     else:
         created = ctx.crm.create_contact(contact, source_tag=ctx.tag)
@@ -300,6 +325,7 @@ def write_deal(ctx: WriteContext, contact_id: str) -> None:
         found = ctx.crm.find_deal(contact_id=contact_id, name=name, source_tag=ctx.tag)
         deal = _not_owned(ctx, "deal", found)
     if deal is None:
+        _ensure_fields(ctx, "deal")
         _ensure_write_key(ctx)
         deal = ctx.crm.create_deal(
             contact_id=contact_id,
@@ -320,6 +346,22 @@ LIMITED_WRITE_KEY = {
     "hold a retried deal create to one deal. Make it require unique values (or delete it: "
     "Switchboard adds it again).",
 }
+
+
+def _ensure_fields(ctx: WriteContext, object_type: str) -> None:
+    """Let the CRM confirm the fields a write may name, adding Switchboard's own where the
+    grant allows (HubSpot: ``ensure_fields``): a write never names a field the CRM lacks,
+    since one unknown field refuses the whole write. Each property added, or refused for want
+    of a scope, changes what lands in the client's CRM: audited, about once a day."""
+    ensure = getattr(ctx.crm, "ensure_fields", None)
+    for change, kind, names in ensure(object_type) if ensure is not None else []:
+        audit_log(
+            client=ctx.job.client,
+            actor=SYSTEM,
+            action=f"crm.fields.{change}",
+            target=f"{ctx.job.provider}:{kind}",
+            details={"job": ctx.job.pk, "object": object_type, "fields": names},
+        )
 
 
 def _ensure_write_key(ctx: WriteContext) -> None:
@@ -425,6 +467,26 @@ def _ensure_tags(ctx: WriteContext, tags: list[str]) -> None:
             target=f"{ctx.job.provider}:tags",
             details={"job": ctx.job.pk, "tags": added},
         )
+
+
+def _create_tags(ctx: WriteContext) -> list[str]:
+    """The follow-up tags a new contact is created with, made known to the CRM first (HubSpot:
+    options of its tags property). A CRM that would not add one gets the contact anyway, with
+    the tags it knows, and the refusal is audited: a lead is never lost over a tag."""
+    tags = follow_up_tags(ctx)
+    try:
+        _ensure_tags(ctx, tags)
+    except ConnectorError as exc:
+        if not exc.permanent:
+            raise
+        audit_log(
+            client=ctx.job.client,
+            actor=SYSTEM,
+            action="crm.tags.refused",
+            target=f"{ctx.job.provider}:tags",
+            details={"job": ctx.job.pk, "tags": tags, "error": str(exc)[:500]},
+        )
+    return tags
 
 
 def write_tags(ctx: WriteContext, contact_id: str) -> None:

@@ -30,6 +30,8 @@ from tenants.scoping import for_client
 BUCKETS_MS = (50, 100, 250, 500, 1000, 2500, 5000, 10000)  # upper bounds; then +inf
 WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 ERROR_STATUSES = (JobStatus.FAILED, JobStatus.DEAD)
+# A job rolled back later was synced all the same: its latency and success still count.
+SYNCED_STATUSES = (JobStatus.SYNCED, JobStatus.ROLLED_BACK)
 
 
 @dataclass
@@ -78,18 +80,18 @@ def latency_expression() -> ExpressionWrapper:
 
 def _latency(jobs: QuerySet[SyncJob]) -> QuerySet[SyncJob]:
     """Synced jobs annotated with their latency (a duration, computed by the database)."""
-    return jobs.filter(status=JobStatus.SYNCED, finished_at__isnull=False).annotate(
+    return jobs.filter(status__in=SYNCED_STATUSES, finished_at__isnull=False).annotate(
         latency=latency_expression()
     )
 
 
 def _aggregates() -> dict:
     """Counts and histogram buckets (non-cumulative), in one grouped aggregate."""
-    measured = Q(status=JobStatus.SYNCED, finished_at__isnull=False)
+    measured = Q(status__in=SYNCED_STATUSES, finished_at__isnull=False)
     counts = {
         "total": Count("pk"),
         "attempted": Count("pk", filter=Q(attempts__gt=0)),
-        "synced": Count("pk", filter=Q(status=JobStatus.SYNCED)),
+        "synced": Count("pk", filter=Q(status__in=SYNCED_STATUSES)),
         "errors": Count("pk", filter=Q(status__in=ERROR_STATUSES)),
         "needs_review": Count("pk", filter=Q(status=JobStatus.NEEDS_REVIEW) | ~Q(overrides={})),
     }

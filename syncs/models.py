@@ -31,6 +31,8 @@ class EventStatus(models.TextChoices):
     NEEDS_REVIEW = "needs_review", "Needs review"
     WAITING_CONNECTION = "waiting_connection", "Waiting for a connection"
     FAILED = "failed", "Failed"
+    # Synced, then a rollback undid what it wrote (syncs.rollback_events).
+    ROLLED_BACK = "rolled_back", "Rolled back"
 
 
 class AiEvent(models.Model):
@@ -76,6 +78,8 @@ class JobStatus(models.TextChoices):
     WAITING_CONNECTION = "waiting_connection", "Waiting for a connection"
     FAILED = "failed", "Failed (retry scheduled)"
     DEAD = "dead", "Dead"
+    # Was synced; a rollback has since undone every record it wrote (syncs.rollback_events).
+    ROLLED_BACK = "rolled_back", "Rolled back"
 
 
 # A worker may pick these up (``failed`` once its retry time has come).
@@ -117,6 +121,11 @@ class SyncJob(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When status became rolled_back, and by which rollback (kept if the rollback row goes).
+    rolled_back_at = models.DateTimeField(null=True, blank=True)
+    rolled_back_by = models.ForeignKey(
+        "syncs.Rollback", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Waits that are no sync latency (see syncs.job_waits): when the current wait for a
     # connection or for a person in review began, the waits so far, and ``ready_at``, the
     # event's receipt moved later by them (None: no wait yet, the receipt itself).

@@ -117,6 +117,13 @@ class Person:
     phone: str = ""
     company: str = ""
     problems: list[str] = field(default_factory=list)
+    # The same reasons by the input field they are about ("" for the person as a whole), so a
+    # form can show each beside its field.
+    problems_by_field: dict[str, list[str]] = field(default_factory=dict)
+
+    def refuse(self, field_name: str, reason: str) -> None:
+        self.problems.append(reason)
+        self.problems_by_field.setdefault(field_name, []).append(reason)
 
     @property
     def full_name(self) -> str:
@@ -124,6 +131,7 @@ class Person:
 
     def as_dict(self) -> dict[str, object]:
         data = asdict(self)
+        del data["problems_by_field"]  # a form's concern; ``problems`` says the same
         data["full_name"] = self.full_name
         return data
 
@@ -148,12 +156,12 @@ def normalise_person(raw: dict[str, object], region: str) -> Person:
         try:
             person.email = normalise_email(str(raw["email"]))
         except ValueError as exc:
-            person.problems.append(str(exc))
+            person.refuse("email", str(exc))
     if raw.get("phone"):
         try:
             person.phone = normalise_phone(str(raw["phone"]), region)
         except ValueError as exc:
-            person.problems.append(str(exc))
+            person.refuse("phone", str(exc))
     if not raw.get("email") and not raw.get("phone"):
-        person.problems.append("no email or phone: the person cannot be found in the CRM.")
+        person.refuse("", "no email or phone: the person cannot be found in the CRM.")
     return person

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
 from syncs.audit import audit_log
@@ -22,7 +22,9 @@ def release_review(job: SyncJob, fixed_fields: dict[str, Any], actor: str) -> Sy
 
     The event's payload stays as received; fixes are kept on the job (``overrides``) and
     audited. Raises ValidationError if a field is not fixable, the fixed person still cannot
-    be made valid, or the job is not waiting for review.
+    be made valid (then keyed by the field each reason is about, ``NON_FIELD_ERRORS`` for the
+    person as a whole, so a form shows each beside its field), or the job is not waiting for
+    review.
     """
     unknown = sorted(set(fixed_fields) - FIXABLE_FIELDS)
     if unknown:
@@ -35,7 +37,12 @@ def release_review(job: SyncJob, fixed_fields: dict[str, Any], actor: str) -> Sy
         overrides[REVIEWED] = "1"  # the duplicate check does not hold a released job again
         person = normalise_person({**job.event.payload, **overrides}, job.client.default_region)
         if person.problems:
-            raise ValidationError("; ".join(person.problems))
+            raise ValidationError(
+                {
+                    name or NON_FIELD_ERRORS: reasons
+                    for name, reasons in person.problems_by_field.items()
+                }
+            )
         job.overrides, job.status, job.review_reason = overrides, JobStatus.PENDING, ""
         waits = wait_ends(job, REVIEW, received_at=job.event.received_at)
         job.finished_at = None

@@ -13,11 +13,13 @@ as kept). Rolling the later writes back first, then this one again, undoes both.
 Safe to re-run: a record is marked ``rolled_back_at`` in the transaction that audits it, so a
 second run finds nothing to do, and a step whose record was undone meanwhile is skipped. A record
 the vendor says is already gone counts as deleted. Shadow-mode records (``would_*``) are never
-touched: nothing was written. Every query is scoped to the one client asked for.
+touched: nothing was written. Every query is scoped to the one client asked for. A synced job
+none of whose writes is live any more becomes ``rolled_back`` (``syncs.rollback_events``).
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from connectors.base import ConnectorError
 from connectors.models import Connection
 from syncs.audit import audit_log
 from syncs.models import ExternalRecord, RecordAction
+from syncs.rollback_events import job_rolled_back
 from syncs.rollback_models import Rollback, RollbackStatus, RollbackStep, StepStatus
 from tenants.models import Client
 from tenants.scoping import for_client
@@ -140,6 +143,20 @@ def later_writes(records: list[ExternalRecord], scope: Scope) -> dict[tuple[str,
     return found
 
 
+def _vendor_keeps(record: ExternalRecord) -> str:
+    """Why the vendor will not let this write be undone ('' when it will), in the CRM
+    package's own words (``connectors.<provider>.people.opt_out_kept``), so the preview says
+    it first and the step is kept rather than failed."""
+    if record.object_type not in UNDO_METHOD or not record.snapshot:
+        return ""
+    try:
+        people = importlib.import_module(f"connectors.{record.provider}.people")
+    except ImportError:
+        return ""
+    kept = getattr(people, "opt_out_kept", None)
+    return str(kept(dict(record.snapshot))) if kept is not None else ""
+
+
 def _plan(record: ExternalRecord, later: dict[tuple[str, str, str], list]) -> PlannedStep:
     newer = [
         o
@@ -153,6 +170,8 @@ def _plan(record: ExternalRecord, later: dict[tuple[str, str, str], list]) -> Pl
         if newer:
             return PlannedStep(record, KEEP, {}, f"kept: written since under tag {by}")
         return PlannedStep(record, DELETE, {})
+    if kept := _vendor_keeps(record):
+        return PlannedStep(record, KEEP, {}, kept)
     snapshot = dict(record.snapshot or {})
     taken = set().union(*(_fields(o) for o in newer)) & set(snapshot)
     if not taken:
@@ -396,6 +415,7 @@ def _mark_undone(step: RollbackStep, planned: PlannedStep, already_gone: bool) -
         return
     status = StepStatus.DELETED if planned.operation == DELETE else StepStatus.RESTORED
     _done(step, status, error=planned.reason[:2000])
+    job_rolled_back(record, step.rollback, now)
     audit_log(
         client=step.client,
         actor=step.rollback.requested_by,

@@ -18,6 +18,7 @@ SETTLED = frozenset(
         EventStatus.FAILED,
         EventStatus.NEEDS_REVIEW,
         EventStatus.WAITING_CONNECTION,
+        EventStatus.ROLLED_BACK,
     }
 )
 
@@ -29,6 +30,10 @@ def event_status(job_statuses: list[str]) -> str:
         return EventStatus.ACCEPTED
     if statuses == {JobStatus.SYNCED}:
         return EventStatus.SYNCED
+    # What was written is (at least in part) undone: saying "synced" would be false. The
+    # targets say which.
+    if JobStatus.ROLLED_BACK in statuses and statuses <= {JobStatus.SYNCED, JobStatus.ROLLED_BACK}:
+        return EventStatus.ROLLED_BACK
     if JobStatus.DEAD in statuses:
         return EventStatus.FAILED
     if JobStatus.NEEDS_REVIEW in statuses:
@@ -46,7 +51,12 @@ def event_for_client(client: Client, public_id: object) -> AiEvent | None:
 
 def event_detail(event: AiEvent) -> dict[str, Any]:
     """What ``GET /api/v1/events/{id}`` returns."""
-    jobs = list(for_client(SyncJob, event.client).filter(event=event).order_by("pk"))
+    jobs = list(
+        for_client(SyncJob, event.client)
+        .filter(event=event)
+        .select_related("rolled_back_by")
+        .order_by("pk")
+    )
     targets = [
         {
             "target": job.target,
@@ -56,17 +66,34 @@ def event_detail(event: AiEvent) -> dict[str, Any]:
             "attempts": job.attempts,
             "next_attempt_at": job.next_attempt_at if job.status == JobStatus.FAILED else None,
             "reason": job.review_reason or job.last_error,
+            "rolled_back": rolled_back_of(job),
         }
         for job in jobs
     ]
     crm_ids = [job.crm_id for job in jobs if job.target == "crm" and job.crm_id]
+    undone = [t["rolled_back"] for t in targets if t["rolled_back"]]
     return {
         "id": event.public_id,
         "kind": event.kind,
         "status": event_status([job.status for job in jobs]),
         "crm_id": crm_ids[0] if crm_ids else None,
         "received_at": event.received_at,
+        "rolled_back": max(undone, key=lambda r: r["at"]) if undone else None,
         "targets": targets,
+    }
+
+
+def rolled_back_of(job: SyncJob) -> dict[str, Any] | None:
+    """When and by which rollback the job's writes were undone (None while they stand).
+
+    ``rolled_back_by`` should be selected with the job."""
+    if job.status != JobStatus.ROLLED_BACK:
+        return None
+    rollback = job.rolled_back_by
+    return {
+        "at": job.rolled_back_at,
+        "rollback_id": rollback.pk if rollback else None,
+        "source_tag": rollback.source_tag if rollback else "",
     }
 
 

@@ -246,24 +246,50 @@ class AcceptedSerializer(serializers.Serializer):
     status_url = serializers.URLField(help_text="GET it (optionally with ?wait=N) for progress.")
 
 
+class RolledBackSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(help_text="When the rollback undid the last of the writes.")
+    rollback_id = serializers.IntegerField(
+        allow_null=True, help_text="The rollback that undid them (as the console numbers it)."
+    )
+    source_tag = serializers.CharField(
+        allow_blank=True, help_text="The source tag that rollback undid."
+    )
+
+
 class TargetSerializer(serializers.Serializer):
     target = serializers.CharField()
     provider = serializers.CharField()
-    status = serializers.CharField()
+    status = serializers.CharField(
+        help_text="pending / queued / running / synced / needs_review / waiting_connection / "
+        "failed (a retry is scheduled) / dead / rolled_back (synced, then every record it "
+        "wrote was undone by a rollback)"
+    )
     crm_id = serializers.CharField(allow_blank=True)
     attempts = serializers.IntegerField()
     next_attempt_at = serializers.DateTimeField(allow_null=True)
     reason = serializers.CharField(allow_blank=True)
+    rolled_back = RolledBackSerializer(
+        allow_null=True, help_text="Set when status is rolled_back: when, and by which rollback."
+    )
 
 
 class EventDetailSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     kind = serializers.CharField()
     status = serializers.CharField(
-        help_text="accepted / processing / synced / needs_review / waiting_connection / failed"
+        help_text="accepted / processing / synced / needs_review / waiting_connection / failed / "
+        "rolled_back (synced, then undone by a rollback: the records it wrote were deleted "
+        "or restored; the targets say which)"
     )
-    crm_id = serializers.CharField(allow_blank=True, allow_null=True)
+    crm_id = serializers.CharField(
+        allow_blank=True,
+        allow_null=True,
+        help_text="The CRM record written; after a rollback it no longer exists there.",
+    )
     received_at = serializers.DateTimeField()
+    rolled_back = RolledBackSerializer(
+        allow_null=True, help_text="The latest rollback of a target, when status is rolled_back."
+    )
     targets = TargetSerializer(many=True)
 
 

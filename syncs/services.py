@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from connectors import call_log
 from connectors.base import ConnectorError, CrmClient
-from syncs import dedupe
+from syncs import dedupe, held_duplicates
 from syncs.audit import SYSTEM, audit_log
 from syncs.crm import crm_client_for
 from syncs.crm_writes import (
@@ -168,7 +168,8 @@ def _execute(job: SyncJob, crm: CrmClient | None) -> str | None:
             **wait_begins(),
         )
         return None
-    overrides = {k: v for k, v in job.overrides.items() if k != REVIEWED}
+    # Keys with a leading "_" are the job's own marks (released, held pair, linked contact).
+    overrides = {k: v for k, v in job.overrides.items() if not k.startswith("_")}
     lead = _with_session_person({**job.event.payload, **overrides}, job)
     person = normalise_person(lead, job.client.default_region)
     if person.problems:
@@ -181,10 +182,11 @@ def _execute(job: SyncJob, crm: CrmClient | None) -> str | None:
         hold_for_review(job, "; ".join(problems))
         return None
     # Staff who released a job from review have seen the likely duplicates: don't hold it again.
-    duplicate_reason = "" if job.overrides.get(REVIEWED) else _duplicate_check(job, person)
-    if duplicate_reason:
-        hold_for_review(job, duplicate_reason)
-        return None
+    if not job.overrides.get(REVIEWED):
+        match = dedupe.check(job.client, person)
+        if match.needs_review:
+            held_duplicates.hold_duplicate(job, person, match)
+            return None
     ctx = WriteContext(
         job=job,
         crm=crm or crm_client_for(connection),
@@ -196,6 +198,7 @@ def _execute(job: SyncJob, crm: CrmClient | None) -> str | None:
     contact_id = write_contact(ctx)
     if not ctx.shadow:
         _index_person(job, person, contact_id)
+        held_duplicates.settle(job, contact_id)
     if job.event.kind == EventKind.OPT_OUT:
         write_opt_out(ctx, contact_id)
     else:
@@ -232,13 +235,6 @@ def _lead_fields(lead: dict[str, Any], person: Person, region: str) -> dict[str,
         "session_id": lead.get("chatbot_session_id", ""),
     }
     return {**lead, **aliases, **person_fields, "_region": region}
-
-
-def _duplicate_check(job: SyncJob, person: Person) -> str:
-    """Why the lead is held for review as a likely duplicate, or '' to go on (an exact match
-    links; the CRM search still prevents a second contact)."""
-    result = dedupe.check(job.client, person)
-    return result.reason if result.needs_review else ""
 
 
 def _index_person(job: SyncJob, person: Person, contact_id: str) -> None:

@@ -20,6 +20,7 @@ KNOWN_KEYS = {
     "access_lifetime_s",
     "revoke_grants",
     "deny",
+    "clock",  # HubSpot: the emulator's date, ISO (which API versions it still serves)
 }
 
 

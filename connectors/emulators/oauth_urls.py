@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from django.urls import path
 
+from connectors.emulators import hubspot_oauth, side_views
 from connectors.emulators import oauth_views as views
-from connectors.emulators import side_views
 from connectors.emulators.vendors import PROFILES
 
 urlpatterns = [
-    path("hubspot/oauth/v1/refresh-tokens/<str:token>", side_views.hubspot_refresh_token),
-    path("hubspot/oauth/v1/access-tokens/<str:token>", side_views.hubspot_access_token_info),
+    # HubSpot: v1 until its sunset (hubspot_oauth.V1_SUNSET), the dated 2026-03 API beside it.
+    path("hubspot/oauth/v1/refresh-tokens/<str:token>", hubspot_oauth.refresh_token_v1),
+    path("hubspot/oauth/v1/access-tokens/<str:token>", hubspot_oauth.access_token_info_v1),
+    path(
+        "hubspot/oauth/v1/token",
+        hubspot_oauth.until(hubspot_oauth.V1_SUNSET)(views.token),
+        {"slug": "hubspot"},
+    ),
+    path("hubspot/oauth/2026-03/token/introspect", hubspot_oauth.introspect),
+    path("hubspot/oauth/2026-03/token/revoke", hubspot_oauth.revoke),
     path("toast/authentication/v1/authentication/login", side_views.toast_login),
     path("toast/_control", side_views.control_view, {"slug": "toast"}),
     path("outlook/v1.0/me", side_views.graph_me),  # identity call of the User.Read scope

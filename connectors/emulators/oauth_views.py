@@ -62,7 +62,7 @@ def consent(request: HttpRequest, slug: str) -> HttpResponse:
         provider=slug,
         account_id=extra["account_id"],
         client_id=params["client_id"],
-        scopes=params.get("scope", ""),
+        scopes=_granted_scopes(slug, params),
         redirect_uri=redirect_uri,
         code_digest=digest(code),
         code_challenge=params.get("code_challenge", ""),
@@ -77,8 +77,20 @@ def consent(request: HttpRequest, slug: str) -> HttpResponse:
     return HttpResponseRedirect(f"{redirect_uri}?{urlencode(query)}")
 
 
+def _granted_scopes(slug: str, params: dict) -> str:
+    """What the user granted: the scopes asked for, plus HubSpot's ``optional_scope`` ones
+    unless the portal lacks them (the consent form's ``refuse_optional``, as for a portal on a
+    tier without those features: HubSpot then installs the app without them)."""
+    scopes = params.get("scope", "").split()
+    if slug == "hubspot" and not params.get("refuse_optional"):
+        scopes += params.get("optional_scope", "").split()
+    return " ".join(dict.fromkeys(scopes))
+
+
 def _account_extra(slug: str, post: dict) -> dict:
     account = post.get("account") or f"emu{secrets.token_hex(5)}"
+    if slug == "hubspot" and not account.isdigit():  # a portal (hub) id is a number
+        account = str(10_000_000 + secrets.randbelow(90_000_000))
     if slug == "salesforce":
         account = "00D" + account[:12].upper().ljust(12, "0")
     if slug == "clover":

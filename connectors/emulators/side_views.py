@@ -1,4 +1,4 @@
-"""Vendor-specific side doors of the OAuth emulator: HubSpot token info and revocation, Toast's
+"""Vendor-specific side doors of the OAuth emulator (HubSpot's are in ``hubspot_oauth``): Toast's
 machine login, Graph's ``/me`` identity call, and the fault-switch control endpoint.
 """
 
@@ -10,45 +10,14 @@ import secrets
 from datetime import timedelta
 
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from connectors.emulators import control
 from connectors.emulators.auth import account_for_token, new_token
 from connectors.emulators.models import EmulatorGrant, EmulatorToken, digest
-from connectors.emulators.oauth_views import _app, _revoke_token
-
-
-@csrf_exempt
-def hubspot_refresh_token(request: HttpRequest, token: str) -> HttpResponse:
-    """HubSpot: DELETE /oauth/v1/refresh-tokens/{token} revokes; GET describes it."""
-    if request.method == "DELETE":
-        return HttpResponse(status=204 if _revoke_token("hubspot", token, "revoked") else 404)
-    return HttpResponse(status=405)
-
-
-def hubspot_access_token_info(request: HttpRequest, token: str) -> JsonResponse:
-    """HubSpot: GET /oauth/v1/access-tokens/{token} -> hub_id, scopes, expires_in."""
-    row = (
-        EmulatorToken.objects.select_related("grant")
-        .filter(token_digest=digest(token), kind=EmulatorToken.ACCESS, grant__provider="hubspot")
-        .first()
-    )
-    if row is None or row.grant.revoked_at:
-        return JsonResponse(
-            {"status": "error", "message": "Token not found", "category": "NOT_FOUND"}, status=404
-        )
-    left = int((row.expires_at - timezone.now()).total_seconds()) if row.expires_at else 0
-    return JsonResponse(
-        {
-            "token": token,
-            "hub_id": row.grant.account_id,
-            "app_id": 1,
-            "expires_in": left,
-            "token_type": "access",
-        }
-    )
+from connectors.emulators.oauth_views import _app
 
 
 @csrf_exempt

@@ -13,13 +13,13 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from django.core.cache import cache
-
 from connectors import crm_support as s
 from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
 from connectors.http import VendorHttp
 from connectors.hubspot.mapping import SOURCE_TAG_PROPERTY, TAGS_PROPERTY
 from connectors.hubspot.people import HubSpotPeople
+from connectors.hubspot.properties import PortalSchema
+from connectors.hubspot.write_key import WRITE_KEY_PROPERTY, WriteKey
 from connectors.models import Connection
 
 CONTACT_PROPERTIES = ("email", "firstname", "lastname", "phone", "mobilephone", "company")
@@ -34,21 +34,13 @@ LIFECYCLE_STAGES = (
 # HubSpot-defined association type ids (VENDORS.md): note→contact 202, deal→contact 3.
 NOTE_TO_CONTACT = 202
 DEAL_TO_CONTACT = 3
-ASSOCIATIONS_PAGE = 500  # the v4 associations list's page limit
+ASSOCIATIONS_PAGE = 500  # the associations list's page limit
+# The associations API, dated: /crm/v4/ loses support on 30 March 2027 (developer changelog
+# "Deprecating support for HubSpot v4 APIs", quoted in HubSpot/hubspot-api-python#495; read
+# 2026-12-04). Its 2026-03 paths take the same calls and answer in the same shapes (API
+# reference "latest", crm/objects/2026-03/.../associations; docs/vendors/hubspot.md).
+ASSOCIATIONS = "/crm/objects/2026-03"
 BATCH_READ = 100  # ids per batch read
-# A deal property with unique values, set to a key per job: a deal is upserted by it, so a
-# create repeated by a re-run lands on the same deal (HubSpot enforces the uniqueness).
-WRITE_KEY_PROPERTY = "switchboard_write_key"
-WRITE_KEY_DEFINITION = {
-    "name": WRITE_KEY_PROPERTY,
-    "label": "Switchboard write key",
-    "description": "Set by Switchboard so a retried sync never creates a second deal.",
-    "groupName": "dealinformation",
-    "type": "string",
-    "fieldType": "text",
-    "hasUniqueValue": True,
-}
-WRITE_KEY_KNOWN_S = 24 * 3600
 
 
 def _association(to_id: str, type_id: int) -> dict[str, Any]:
@@ -73,17 +65,37 @@ def _contact_record(body: dict[str, Any], *, existed: bool = False) -> CrmRecord
     )  # fmt: skip
 
 
-def _tag_values(tags: Sequence[str], current_tags: str = "") -> dict[str, str]:
-    """The properties that carry ``tags``: a lifecycle-stage name sets ``lifecyclestage``; the
-    others join what the tags property already holds."""
+def _split_tags(tags: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(lifecycle-stage names, the other tags): a stage name sets ``lifecyclestage``."""
     stages = [t for t in tags if t.lower() in LIFECYCLE_STAGES]
-    others = [t for t in tags if t.lower() not in LIFECYCLE_STAGES]
+    return stages, [t for t in tags if t.lower() not in LIFECYCLE_STAGES]
+
+
+def _tag_values(tags: Sequence[str], options: Sequence[str], current: str = "") -> dict[str, str]:
+    """The properties that carry ``tags``: a lifecycle-stage name sets ``lifecyclestage``; the
+    others that are options of the tags property join what it already holds (HubSpot refuses
+    the whole write over a value that is not an option: ``PortalSchema.add_options`` adds
+    them first, and one it could not add is left out rather than lose the write)."""
+    stages, others = _split_tags(tags)
+    others = [t for t in others if t in options]
     values: dict[str, str] = {}
     if stages:
         values["lifecyclestage"] = stages[-1].lower()
     if others:
-        values[TAGS_PROPERTY] = ";".join(s.merge_tags(s.split_tags(current_tags), others))
+        values[TAGS_PROPERTY] = ";".join(s.merge_tags(s.split_tags(current), others))
     return values
+
+
+def _refused_value(exc: ConnectorError) -> bool:
+    """A 400 over a property or an option the portal lacks (someone removed it since the
+    catalogue was read): worth one more try after reading the catalogue again."""
+    text = str(exc)
+    return exc.status == 400 and (
+        "PROPERTY_DOESNT_EXIST" in text
+        or "INVALID_OPTION" in text
+        or "does not exist" in text
+        or "allowed options" in text
+    )
 
 
 class HubSpotClient(HubSpotPeople):
@@ -95,7 +107,8 @@ class HubSpotClient(HubSpotPeople):
 
     def __init__(self, http: VendorHttp) -> None:
         self.http = http
-        self._write_key_ok: bool | None = None  # see ensure_write_key
+        self.schema = PortalSchema(http)
+        self.write_key = WriteKey(http, self.schema.scopes)
 
     # --- contacts ---------------------------------------------------------------------------
 
@@ -148,8 +161,10 @@ class HubSpotClient(HubSpotPeople):
         self, contact: CrmContact, *, source_tag: str, tags: Sequence[str] = ()
     ) -> CrmRecord:
         """Create the contact, tagged; on 409 update the existing one instead (untagged: the
-        caller tags it as it tags any existing contact, merging with the tags it has)."""
-        tag_values = _tag_values(tags)
+        caller tags it as it tags any existing contact, merging with the tags it has).
+
+        Only properties the portal's catalogue confirmed are sent (``PortalSchema``); a 400
+        over one that went missing since is tried once more after reading it again."""
         props = {
             "email": contact.email.lower(),
             "firstname": contact.first_name,
@@ -160,12 +175,18 @@ class HubSpotClient(HubSpotPeople):
             **contact.extra,
         }
         props = {k: v for k, v in props.items() if v}
-        response = self.http.request(
-            "POST",
-            "/crm/v3/objects/contacts",
-            json={"properties": {**props, **tag_values}},
-            expect=(201, 409),
-        )
+        try:
+            response = self._post_contact(props, tags)
+        except ConnectorError as exc:
+            if not _refused_value(exc):
+                raise
+            self.schema.forget()
+            try:
+                self.ensure_tags(list(tags))
+            except ConnectorError as refused:
+                if not refused.permanent:
+                    raise  # a tag the portal will not take is left out, never the contact
+            response = self._post_contact(props, tags)
         body = s.obj(s.json_of(response))
         if response.status_code == 201:
             return _contact_record(body)
@@ -184,6 +205,27 @@ class HubSpotClient(HubSpotPeople):
             id=previous.id, object_type="contact", fields=previous.fields, existed=True
         )
 
+    def _post_contact(self, props: dict[str, str], tags: Sequence[str]):  # -> Response
+        values = {**props, **_tag_values(tags, self.schema.tag_options())}
+        return self.http.request(
+            "POST",
+            "/crm/v3/objects/contacts",
+            json={"properties": self.schema.writable("contacts", values)},
+            expect=(201, 409),
+        )
+
+    def ensure_fields(self, object_type: str = "contact") -> list[tuple[str, str, list[str]]]:
+        """Read the portal's catalogue for ``object_type`` and add Switchboard's missing
+        properties where the grant allows (``PortalSchema.ensure``): what changed or was
+        refused, for the caller's audit log."""
+        return self.schema.ensure(OBJECTS[object_type])
+
+    def ensure_tags(self, tags: list[str]) -> list[str]:
+        """Add the tags (not lifecycle stages) the tags property lacks as its options; returns
+        those added. Raises a permanent ``ConnectorError`` when the portal would not let us:
+        the caller audits it, and the writes then carry the tags the portal knows."""
+        return self.schema.add_options(_split_tags(tags)[1])
+
     def _get(self, object_type: str, record_id: str, props: list[str]) -> dict[str, str]:
         response = self.http.request(
             "GET",
@@ -194,6 +236,8 @@ class HubSpotClient(HubSpotPeople):
         return {k: s.text(v) for k, v in s.obj(body.get("properties")).items()}
 
     def update_contact(self, record_id: str, values: dict[str, str]) -> CrmRecord:
+        """Set the values the portal has properties for; returns their previous values."""
+        values = self.schema.writable("contacts", values)
         current = self._get("contacts", record_id, list(values))
         previous = {name: current.get(name, "") for name in values}
         self._patch("contacts", record_id, values)
@@ -227,8 +271,8 @@ class HubSpotClient(HubSpotPeople):
         if amount:
             props["amount"] = amount
         if source_tag:
-            props[SOURCE_TAG_PROPERTY] = source_tag
-        if write_key and self._write_key_ready():
+            props.update(self._deal_tag(source_tag))
+        if write_key and self.write_key.ready():
             return self._upsert_deal(contact_id, props, write_key)
         body = {"properties": props, "associations": [_association(contact_id, DEAL_TO_CONTACT)]}
         data = s.obj(self.http.request("POST", "/crm/v3/objects/deals", json=body).json())
@@ -255,60 +299,15 @@ class HubSpotClient(HubSpotPeople):
         if contact_id:
             self.http.request(
                 "PUT",
-                f"/crm/v4/objects/deals/{deal_id}/associations/default/contacts/{contact_id}",
+                f"{ASSOCIATIONS}/deals/{deal_id}/associations/default/contacts/{contact_id}",
             )
         existed = results[0].get("new") is False
         return CrmRecord(id=deal_id, object_type="deal", fields=props, existed=existed)
 
     def ensure_write_key(self) -> str:
-        """Make sure deals can be upserted by ``WRITE_KEY_PROPERTY`` (it exists with unique
-        values, or we add it now); returns what changed at HubSpot, for the audit log:
-        ``"created"`` (we added the property), ``"refused"`` (403: the portal did not grant
-        ``crm.schemas.deals.write``, asked for as an optional scope), ``"not_unique"`` (someone
-        made it without unique values: it cannot key an upsert) or ``""`` (nothing new).
-
-        The answer is remembered per connection for a day, so the question costs a call (and a
-        refusal an audit entry) about once a day; a reconnect, which may grant the scope, asks
-        again at once (the connect time is part of the cache key)."""
-        connection = self.http.connection
-        stamp = connection.connected_at.isoformat() if connection.connected_at else ""
-        name = f"hubspot:write-key:{connection.pk}:{stamp}"
-        known = cache.get(name)
-        if known is not None:
-            self._write_key_ok = bool(known)
-            return ""
-        change = self._ensure_write_key_property()
-        self._write_key_ok = change in ("", "created")
-        cache.set(name, self._write_key_ok, WRITE_KEY_KNOWN_S)
-        return change
-
-    def _write_key_ready(self) -> bool:
-        if self._write_key_ok is None:
-            self.ensure_write_key()
-        return bool(self._write_key_ok)
-
-    def _ensure_write_key_property(self) -> str:
-        state = self._write_key_state()
-        if state == "absent":
-            response = self.http.request(
-                "POST", "/crm/v3/properties/deals", json=WRITE_KEY_DEFINITION,
-                expect=(201, 403, 409),
-            )  # fmt: skip
-            if response.status_code != 409:
-                return "created" if response.status_code == 201 else "refused"
-            state = self._write_key_state()  # another worker added it a moment ago
-        return {"unique": "", "refused": "refused"}.get(state, "not_unique")
-
-    def _write_key_state(self) -> str:
-        """The portal's write-key property: ``unique``, ``not_unique``, ``absent``, or
-        ``refused`` (403: reading deal properties needs ``crm.schemas.deals.read``, which is
-        optional like the write scope; a portal without it gets plain creates, not a failed
-        sync)."""
-        path = f"/crm/v3/properties/deals/{WRITE_KEY_PROPERTY}"
-        response = self.http.request("GET", path, expect=(200, 403, 404))
-        if response.status_code != 200:
-            return "refused" if response.status_code == 403 else "absent"
-        return "unique" if s.obj(response.json()).get("hasUniqueValue") else "not_unique"
+        """Make sure deals can be upserted by ``WRITE_KEY_PROPERTY``; what changed at HubSpot,
+        for the audit log (``WriteKey.ensure``)."""
+        return self.write_key.ensure()
 
     def find_deal(self, *, contact_id: str, name: str, source_tag: str = "") -> CrmRecord | None:
         """The oldest deal associated with the contact that has this name (and source tag).
@@ -316,19 +315,26 @@ class HubSpotClient(HubSpotPeople):
         Read through the contact's associations, not CRM search: search is indexed a moment
         after a write, and a re-run can come a second after the create it is looking for.
         """
-        wanted = {"dealname": name, **({SOURCE_TAG_PROPERTY: source_tag} if source_tag else {})}
-        props = ["dealname", "dealstage", "pipeline", SOURCE_TAG_PROPERTY]
+        wanted = {"dealname": name, **(self._deal_tag(source_tag) if source_tag else {})}
+        props = ["dealname", "dealstage", "pipeline", *self._deal_tag("x")]
         for row in self._associated("deals", contact_id, props):
             fields = {k: s.text(v) for k, v in s.obj(row.get("properties")).items()}
             if all(fields.get(k) == v for k, v in wanted.items()):
                 return CrmRecord(id=s.text(row.get("id")), object_type="deal", fields=fields)
         return None
 
+    def _deal_tag(self, source_tag: str) -> dict[str, str]:
+        """Where a deal carries its source tag: our property where the portal has it, else
+        HubSpot's own deal description (a write never names a property not confirmed)."""
+        if self.schema.has("deals", SOURCE_TAG_PROPERTY):
+            return {SOURCE_TAG_PROPERTY: source_tag}
+        return {"description": f"Source tag: {source_tag}"}
+
     def _associated(self, object_type: str, contact_id: str, props: list[str]) -> list[dict]:
         """The contact's associated records of ``object_type``, oldest first: their ids from
-        the v4 associations list (paged by ``after``), then the records by batch read."""
+        the associations list (paged by ``after``), then the records by batch read."""
         ids: list[str] = []
-        path = f"/crm/v4/objects/contacts/{contact_id}/associations/{object_type}"
+        path = f"{ASSOCIATIONS}/contacts/{contact_id}/associations/{object_type}"
         params: dict[str, Any] = {"limit": ASSOCIATIONS_PAGE}
         while True:
             data = s.obj(self.http.request("GET", path, params=params).json())
@@ -341,6 +347,7 @@ class HubSpotClient(HubSpotPeople):
         for start in range(0, len(ids), BATCH_READ):
             body = {
                 "properties": props,
+                "propertiesWithHistory": [],  # required by HubSpot's BatchReadInput schema
                 "inputs": [{"id": i} for i in ids[start : start + BATCH_READ]],
             }
             response = self.http.request(
@@ -393,7 +400,8 @@ class HubSpotClient(HubSpotPeople):
     def tag_contact(self, record_id: str, tags: list[str]) -> CrmRecord:
         """Lifecycle-stage names set ``lifecyclestage``; other tags join the tags property."""
         current = self._get("contacts", record_id, ["lifecyclestage", TAGS_PROPERTY])
-        values = _tag_values(tags, current.get(TAGS_PROPERTY, ""))
+        options = self.schema.tag_options()
+        values = _tag_values(tags, options, current.get(TAGS_PROPERTY, ""))
         if values:
             self._patch("contacts", record_id, values)
         previous = {name: current.get(name, "") for name in values}

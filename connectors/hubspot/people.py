@@ -14,6 +14,10 @@ Checked against HubSpot's developer docs on 2026-12-04 (search tool, docs corpus
   So an opt-out keeps the subscriptions the person had, and an undo subscribes them again;
   a person who had none cannot be put back (HubSpot offers no "opted in to nothing").
 - Scope: ``communication_preferences.read_write`` (asked for as optional, see ``spec.py``).
+- Merge: ``POST /crm/v3/objects/contacts/merge`` with ``primaryObjectId`` (the record "the
+  merge will generally set as the current value") and ``objectIdToMerge``; the answer is the
+  merged contact, whose id may be new. Merging cannot be undone (HubSpot's v1 merge page).
+  https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/basic/post-crm-v3-objects-contacts-merge
 """
 
 from __future__ import annotations
@@ -33,17 +37,40 @@ UNDO_BASIS = "LEGITIMATE_INTEREST_OTHER"
 UNDO_EXPLANATION = "Switchboard rolled back an opt-out it had recorded in error."
 
 
+def opt_out_kept(snapshot: dict[str, str]) -> str:
+    """Why a rollback must keep this opt-out ('' if it can undo it): a person who had no
+    subscription has none HubSpot could subscribe them to again."""
+    if snapshot.get(EMAIL_KEY) and not snapshot.get(SUBSCRIBED_KEY):
+        return (
+            "kept: the person had no e-mail subscription before opting out, so HubSpot has "
+            "nothing to subscribe them to again; they stay opted out of all e-mail"
+        )
+    return ""
+
+
 class HubSpotPeople:
     """Opt-out and merge, mixed into ``HubSpotClient`` (they need only its HTTP layer)."""
 
     http: VendorHttp
+    merge_rule = (
+        "HubSpot keeps the surviving contact's values where both have one; its associations "
+        "(deals, notes, activities) gather on the merged contact, which may get a new id."
+    )
+
+    def merge_contacts(self, survivor_id: str, other_id: str) -> CrmRecord:
+        body = {"primaryObjectId": survivor_id, "objectIdToMerge": other_id}
+        data = s.obj(self.http.request("POST", "/crm/v3/objects/contacts/merge", json=body).json())
+        props = {k: s.text(v) for k, v in s.obj(data.get("properties")).items()}
+        return CrmRecord(id=s.text(data.get("id")) or survivor_id, object_type="contact",
+                         fields=props)  # fmt: skip
 
     def _email_of(self, record_id: str, email: str) -> str:
-        if email.strip():
-            return email.strip().lower()
+        """The contact's own address (what HubSpot mails), else the one the lead gave: a
+        contact found by phone may be filed under another address."""
         path = f"/crm/v3/objects/contacts/{record_id}"
         body = s.obj(self.http.request("GET", path, params={"properties": "email"}).json())
-        return s.text(s.obj(body.get("properties")).get("email")).lower()
+        own = s.text(s.obj(body.get("properties")).get("email")).strip().lower()
+        return own or email.strip().lower()
 
     def _prefs(self, email: str, suffix: str = "") -> str:
         return f"{PREFS}/{quote(email, safe='@')}{suffix}"

@@ -1,5 +1,9 @@
 """HubSpot CRM: OAuth 2.0 public app. Source: VENDORS.md (HubSpot) and
-https://developers.hubspot.com/docs/api/oauth-quickstart-guide"""
+https://developers.hubspot.com/docs/api/oauth-quickstart-guide
+
+The OAuth calls use HubSpot's dated 2026-03 API: the v1 endpoints (token, access-token info,
+refresh-token delete) shut off on 16 February 2027 (developer changelog "v1 OAuth API
+Deprecation" and its migration guide, read 2026-12-04; docs/vendors/hubspot.md)."""
 
 from __future__ import annotations
 
@@ -13,10 +17,13 @@ SPEC = ProviderSpec(
     api_base="https://api.hubapi.com",  # all CRM v3 calls
     oauth=OAuthSpec(
         authorize_url="https://app.hubspot.com/oauth/authorize",  # EU: app-eu1.hubspot.com
-        token_url="https://api.hubapi.com/oauth/v1/token",  # form-encoded
-        # DELETE /oauth/v1/refresh-tokens/{token} revokes the refresh token
-        revoke_url="https://api.hubapi.com/oauth/v1/refresh-tokens/{token}",
-        revoke_style="hubspot",
+        token_url="https://api.hubapi.com/oauth/2026-03/token",  # form-encoded, as v1 was
+        # Replaces DELETE /oauth/v1/refresh-tokens/{token}: the token and the client's
+        # credentials in a form body, never in the URL.
+        revoke_url="https://api.hubapi.com/oauth/2026-03/token/revoke",
+        revoke_style="form-credentials",
+        # Replaces GET /oauth/v1/access-tokens/{token}: hub_id, user_id, scopes.
+        introspect_url="https://api.hubapi.com/oauth/2026-03/token/introspect",
         scopes=(
             "oauth",
             "crm.objects.contacts.read",
@@ -26,18 +33,21 @@ SPEC = ProviderSpec(
             "crm.schemas.contacts.read",
         ),
         # Optional: let us read and add the unique deal property that makes a deal create
-        # idempotent (connectors.hubspot.client.WRITE_KEY_PROPERTY); without them deals are
-        # plain creates. HubSpot's optional_scope is space-separated, like scope.
+        # idempotent (connectors.hubspot.client.WRITE_KEY_PROPERTY; without them deals are
+        # plain creates), and add Switchboard's contact properties and tag options
+        # (connectors.hubspot.properties; without it only what the portal has is written).
+        # HubSpot's optional_scope is space-separated, like scope; the token answer's
+        # ``scopes`` list says which were granted (kept in Connection.scopes).
         extra_authorize_params=(
             (
                 "optional_scope",
-                "crm.schemas.deals.read crm.schemas.deals.write"
+                "crm.schemas.deals.read crm.schemas.deals.write crm.schemas.contacts.write"
                 # an opt-out event unsubscribes the person (connectors/hubspot/people.py)
                 " communication_preferences.read_write",
             ),
         ),
-        # The portal id: GET /oauth/v1/access-tokens/{token} -> hub_id (token info endpoint)
-        account_id_from="token-info:hub_id",
+        # The portal id: the introspection answer's hub_id
+        account_id_from="introspect:hub_id",
     ),
     rate_limits=(
         # Public OAuth apps: 110 requests / 10 s per installed account (VENDORS.md)

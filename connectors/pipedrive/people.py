@@ -8,6 +8,11 @@ the marketing status" (Pipedrive API reference, Persons, quoted by pipedrive/cli
 n8n's Pipedrive node; checked 2026-12-04). The call still succeeds, so the status is read back
 from the answer: an opt-out Pipedrive did not take is an error, and an undo it will not take
 says so instead of reporting the person subscribed again.
+
+Merge: ``PUT /v1/persons/{id}/merge`` with ``merge_with_id``: the person in the path "will be
+removed", the one of ``merge_with_id`` "will have priority ... and its data will be kept";
+its empty fields take the other's values, and all related data (deals, activities, notes,
+...) moves to it (Pipedrive's "Merging two persons" tutorial; checked 2026-12-04).
 """
 
 from __future__ import annotations
@@ -15,6 +20,18 @@ from __future__ import annotations
 from connectors import crm_support as s
 from connectors.base import ConnectorError, CrmRecord
 from connectors.http import VendorHttp
+
+# Why a rollback keeps a Pipedrive opt-out (read by syncs.rollback before it plans an undo).
+OPT_OUT_KEPT = (
+    "kept: Pipedrive lets a person's marketing status change only once, and the opt-out was "
+    "that change; the person stays unsubscribed (resubscribe them in Pipedrive if they agreed)"
+)
+
+
+def opt_out_kept(snapshot: dict[str, str]) -> str:
+    """Why a rollback must keep this opt-out ('' if it can undo it): always, here."""
+    return OPT_OUT_KEPT
+
 
 STATUS_FIELD = "marketing_status"
 UNSUBSCRIBED = "unsubscribed"
@@ -25,6 +42,16 @@ class PipedrivePeople:
     """Opt-out and merge, mixed into ``PipedriveClient``."""
 
     http: VendorHttp
+    merge_rule = (
+        "Pipedrive keeps the surviving person's values; fields empty there take the other "
+        "person's; all deals, activities, notes and e-mails move to the surviving person."
+    )
+
+    def merge_contacts(self, survivor_id: str, other_id: str) -> CrmRecord:
+        body = {"merge_with_id": int(survivor_id)}
+        data = s.obj(s.obj(self.http.request(
+            "PUT", f"/api/v1/persons/{other_id}/merge", json=body).json()).get("data"))  # fmt: skip
+        return CrmRecord(id=s.text(data.get("id")) or survivor_id, object_type="contact")
 
     def _status(self, record_id: str, status: str | None = None, expect=(200,)) -> str | None:
         """The person's marketing status, after setting it when ``status`` is given (None: the

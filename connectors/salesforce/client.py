@@ -18,11 +18,9 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-import requests
-
 from connectors import crm_support as s
 from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
-from connectors.http import RATE_LIMITED, UNAUTHORIZED, VendorHttp
+from connectors.http import VendorHttp
 from connectors.models import Connection
 from connectors.salesforce import fields as catalogue
 from connectors.salesforce.mapping import (
@@ -32,6 +30,12 @@ from connectors.salesforce.mapping import (
     TAGS_FIELD,
 )
 from connectors.salesforce.people import SalesforcePeople
+from connectors.salesforce.replies import (
+    classify,
+    composite_failure,
+    composite_status,
+    duplicate_of,
+)
 
 API_VERSION = "v62.0"
 CONTACT_FIELDS = ("Id", "FirstName", "LastName", "Email", "Phone", "MobilePhone")
@@ -52,55 +56,6 @@ def soql_quote(value: str) -> str:
     return "'" + "".join(SOQL_ESCAPES.get(c, c) for c in value) + "'"
 
 
-def classify(response: requests.Response) -> str | None:
-    """Salesforce says "slow down" with 403 and "log in again" with 401 INVALID_SESSION_ID."""
-    if response.status_code not in (401, 403):
-        return None
-    codes = {s.text(s.obj(e).get("errorCode")) for e in s.items(_safe_json(response))}
-    if response.status_code == 403 and "REQUEST_LIMIT_EXCEEDED" in codes:
-        return RATE_LIMITED
-    if response.status_code == 401:
-        return UNAUTHORIZED
-    return None
-
-
-def composite_failure(results: list[dict[str, Any]]) -> ConnectorError | None:
-    """The error of the subrequest that failed a composite call, or None if all succeeded.
-
-    With ``allOrNone`` every other subrequest answers ``PROCESSING_HALTED`` (rolled back), so
-    the cause is the one that does not; a 4xx cause is permanent, as for a single call.
-    """
-    failed = [r for r in results if not 200 <= _composite_status(r) < 300]
-    if not failed:
-        return None
-    cause = next((r for r in failed if _composite_code(r) != "PROCESSING_HALTED"), failed[0])
-    status = _composite_status(cause)
-    first = s.obj(next(iter(s.items(cause.get("body"))), {}))
-    code = _composite_code(cause)
-    return ConnectorError(
-        f"salesforce {status}: {s.text(first.get('message')) or code or 'error'}",
-        status=status,
-        code=code or f"http_{status}",
-        permanent=400 <= status < 500,
-    )
-
-
-def _composite_status(result: dict[str, Any]) -> int:
-    status = result.get("httpStatusCode")
-    return status if isinstance(status, int) else 0
-
-
-def _composite_code(result: dict[str, Any]) -> str:
-    return s.text(s.obj(next(iter(s.items(result.get("body"))), {})).get("errorCode"))
-
-
-def _safe_json(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
 def _contact_record(row: dict[str, Any]) -> CrmRecord:
     fields = {k: s.text(v) for k, v in row.items() if k != "attributes"}
     contact = CrmContact(
@@ -119,6 +74,13 @@ def _with_tag_line(description: str, tags: list[str]) -> str:
     merged = s.merge_tags(s.split_tags(existing[len(TAG_PREFIX) :]), tags)
     others = [ln for ln in lines if not ln.startswith(TAG_PREFIX)]
     return "\n".join([*others, TAG_PREFIX + "; ".join(merged)])
+
+
+def _fitted_name(name: str, known: dict[str, catalogue.Field]) -> str:
+    """The deal name as the org stores it (Opportunity.Name is 120 characters): cut the same
+    way when creating and when a re-run looks for it."""
+    field = known.get("Name")
+    return name[: field.length] if field and field.length else name
 
 
 def _note_title(body: str) -> str:
@@ -223,13 +185,34 @@ class SalesforceClient(SalesforcePeople):
             **({COMPANY_FIELD: contact.company} if contact.company else {}),
             **contact.extra,
         }
-        values = {k: v for k, v in values.items() if v}
-        values = catalogue.fit(values, self.catalogue("Contact"), creating=True)
+        wanted = {k: v for k, v in values.items() if v}
+        values = catalogue.fit(wanted, self.catalogue("Contact"), creating=True)
         if tags:
             values[TAGS_FIELD] = _with_tag_line(values.get(TAGS_FIELD, ""), list(tags))
-        record_id = self._create("Contact", values)
+        url = f"{self.root}/sobjects/Contact"
+        response = self.http.request("POST", url, json=values, expect=(201, 400))
+        if response.status_code == 400:
+            existing = duplicate_of(response)
+            return self._adopt(existing, wanted, list(tags), contact)
+        record_id = s.text(s.obj(response.json()).get("id"))
         fields = {k: s.text(v) for k, v in values.items()}
         return CrmRecord(id=record_id, object_type="contact", fields=fields, contact=contact)
+
+    def _adopt(
+        self, record_id: str, wanted: dict[str, Any], tags: list[str], contact: CrmContact
+    ) -> CrmRecord:
+        """The org's duplicate rule says the person is there already (a match our email and
+        phone search could not see, e.g. by name): update that contact instead, as HubSpot's
+        409 is handled, and hand back what it replaced (``existed``) so a rollback restores it.
+        The last-name placeholder never overwrites a real name."""
+        update = {k: s.text(v) for k, v in wanted.items()
+                  if not (k == "LastName" and v == MISSING_LAST_NAME)}  # fmt: skip
+        previous = dict(self.update_contact(record_id, update).fields)
+        if tags:
+            tagged = self.tag_contact(record_id, tags)
+            previous.setdefault(TAGS_FIELD, tagged.fields.get(TAGS_FIELD, ""))
+        return CrmRecord(id=record_id, object_type="contact", fields=previous, contact=contact,
+                         existed=True)  # fmt: skip
 
     def update_contact(self, record_id: str, values: dict[str, str]) -> CrmRecord:
         """Set what the org has; the rest goes to Description lines. Returns the previous
@@ -250,7 +233,7 @@ class SalesforceClient(SalesforcePeople):
         """The org's fields of ``sobject`` as its describe lists them (cached an hour)."""
         return catalogue.describe(self.http, self.root, sobject)
 
-    def ensure_fields(self, wanted: Sequence[str]) -> dict[str, list[str]]:
+    def ensure_mapped_fields(self, wanted: Sequence[str]) -> dict[str, list[str]]:
         """Add the custom fields among ``wanted`` that the org lacks, where it lets us; see
         ``connectors.salesforce.fields.ensure`` (what changed, for the audit log)."""
         return catalogue.ensure(self.http, self.root, wanted)
@@ -266,16 +249,18 @@ class SalesforceClient(SalesforcePeople):
         write_key: str = "",
     ) -> CrmRecord:
         """``write_key`` is not used: this vendor has no upsert by a key we can count on having
-        (a re-run looks with ``find_deal`` first)."""
+        (a re-run looks with ``find_deal`` first). Amount and LeadSource are written only where
+        the org's describe lets us (a field hidden from the API user refuses the whole deal)."""
+        known = self.catalogue("Opportunity")
         values: dict[str, Any] = {
-            "Name": name,
+            "Name": _fitted_name(name, known),
             "StageName": stage,
             "CloseDate": (date.today() + timedelta(days=30)).isoformat(),  # required field
         }
-        if amount:
-            values["Amount"] = float(amount)
-        if source_tag:
-            values[SOURCE_TAG_FIELD] = source_tag
+        optional = {"Amount": float(amount) if amount else None, SOURCE_TAG_FIELD: source_tag}
+        for field, value in optional.items():
+            if value and field in known and known[field].createable:
+                values[field] = value
         role = {"OpportunityId": "@{r0.id}", "ContactId": contact_id, "IsPrimary": True}
         results = self._create_together([("Opportunity", values), ("OpportunityContactRole", role)])
         if (failure := composite_failure(results)) is not None:
@@ -288,8 +273,9 @@ class SalesforceClient(SalesforcePeople):
         """Opportunities with this Name (and LeadSource), then the one among them whose
         contact role names the contact, as ``create_deal`` links them. The second query is
         sent only when the first found any."""
-        where = f"Name = {soql_quote(name)}"
-        if source_tag:
+        known = self.catalogue("Opportunity")
+        where = f"Name = {soql_quote(_fitted_name(name, known))}"
+        if source_tag and SOURCE_TAG_FIELD in known:
             where += f" AND {SOURCE_TAG_FIELD} = {soql_quote(source_tag)}"
         soql = f"SELECT Id, Name, StageName FROM Opportunity WHERE {where} ORDER BY CreatedDate"  # noqa: S608 -- literals go through soql_quote
         candidates = [{k: s.text(v) for k, v in row.items() if k != "attributes"}
@@ -315,7 +301,7 @@ class SalesforceClient(SalesforcePeople):
         note = {"Title": title, "Content": base64.b64encode(content.encode()).decode()}
         link = {"ContentDocumentId": "@{r0.id}", "LinkedEntityId": contact_id, "ShareType": "V"}
         results = self._create_together([("ContentNote", note), ("ContentDocumentLink", link)])
-        if _composite_status(results[0]) == 404:  # Notes are off: log a completed Task
+        if composite_status(results[0]) == 404:  # Notes are off: log a completed Task
             task = {"Subject": title, "Description": body, "WhoId": contact_id,
                     "Status": "Completed"}  # fmt: skip
             return CrmRecord(id=self._create("Task", task), object_type="task", fields=task)
@@ -380,7 +366,15 @@ class SalesforceClient(SalesforcePeople):
         return CrmRecord(id=record_id, object_type="contact", fields={TAGS_FIELD: previous})
 
     def restore_fields(self, object_type: str, record_id: str, values: dict[str, str]) -> None:
-        self._patch(SOBJECTS[object_type], record_id, values, expect=(204, 404))
+        """Put back what an update replaced. A contact field the org lacks was never written
+        (its value went to a Description line, restored with the Description)."""
+        sobject = SOBJECTS[object_type]
+        if sobject == "Contact":
+            known = self.catalogue(sobject)
+            values = {k: v for k, v in values.items() if k in known and known[k].updateable}
+            if not values:
+                return
+        self._patch(sobject, record_id, values, expect=(204, 404))
 
     def iter_contacts(self, page_size: int = 2000) -> Iterator[CrmRecord]:
         soql = f"SELECT {', '.join(CONTACT_FIELDS)} FROM Contact"  # noqa: S608 -- no user input

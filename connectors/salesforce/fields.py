@@ -43,6 +43,7 @@ class Field:
     length: int
     createable: bool
     updateable: bool
+    label: str = ""
 
 
 def _stamp(http: VendorHttp) -> str:
@@ -59,15 +60,18 @@ def describe(http: VendorHttp, root: str, sobject: str, *, fresh: bool = False) 
         data = s.obj(http.request("GET", f"{root}/sobjects/{sobject}/describe").json())
         known = {
             s.text(f.get("name")): (s.text(f.get("type")), int(f.get("length") or 0),
-                                    bool(f.get("createable")), bool(f.get("updateable")))
+                                    bool(f.get("createable")), bool(f.get("updateable")),
+                                    s.text(f.get("label")))
             for f in map(s.obj, s.items(data.get("fields")))
         }  # fmt: skip
         cache.set(key, known, CATALOGUE_KNOWN_S)
     return {name: Field(*entry) for name, entry in known.items()}
 
 
-def label_of(name: str) -> str:
-    return str(CUSTOM_FIELDS.get(name, {}).get("label") or name)
+def label_of(name: str, fields: dict[str, Field]) -> str:
+    """The org's label for the field, else ours for a custom field we define, else its name."""
+    known = fields.get(name)
+    return (known.label if known else "") or str(CUSTOM_FIELDS.get(name, {}).get("label") or name)
 
 
 def fit(
@@ -82,15 +86,20 @@ def fit(
     for name, value in values.items():
         field = fields.get(name)
         writable = field is not None and (field.createable if creating else field.updateable)
-        if name == TAGS_FIELD or value in (None, ""):
-            kept[name] = value
+        if name == TAGS_FIELD or (writable and value in (None, "")):
+            kept[name] = value  # a field the org has is cleared with null (see _patch)
+        elif value in (None, ""):
+            continue  # nothing to keep for a field the org lacks
         elif not writable or field is None:
-            lines[label_of(name)] = str(value)
+            lines[label_of(name, fields)] = str(value)
         elif field.type in NUMERIC and isinstance(value, str):
-            kept[name] = _number(value, name, lines)
+            if (number := _number(value)) is None:
+                lines[label_of(name, fields)] = value  # not a number: kept as text
+            else:
+                kept[name] = number
         elif isinstance(value, str) and field.length and len(value) > field.length:
             kept[name] = value[: field.length]
-            lines[label_of(name)] = value
+            lines[label_of(name, fields)] = value
         else:
             kept[name] = value
     if lines:
@@ -99,11 +108,10 @@ def fit(
     return kept
 
 
-def _number(value: str, name: str, lines: dict[str, str]) -> Any:
+def _number(value: str) -> int | float | None:
     try:
         number = float(value)
     except ValueError:
-        lines[label_of(name)] = value
         return None
     return int(number) if number.is_integer() else number
 

@@ -11,17 +11,33 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.core.cache import cache
+
 from connectors import crm_support as s
 from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
 from connectors.http import VendorHttp
 from connectors.models import Connection
-from connectors.zoho.mapping import MISSING_LAST_NAME, SOURCE_TAG_FIELD, TAGS_FIELD
+from connectors.zoho.mapping import (
+    COMPANY_FIELD,
+    COMPANY_FIELD_DEFINITION,
+    LEFTOVER_FIELD,
+    MISSING_LAST_NAME,
+    SOURCE_TAG_FIELD,
+    TAGS_FIELD,
+)
 from connectors.zoho.people import ZohoPeople
 
 ROOT = "/crm/v8"
-CONTACT_FIELDS = ("First_Name", "Last_Name", "Email", "Phone", "Mobile", "AI_Company")
+# Standard Contacts fields every org has: what searches and scans read.
+CONTACT_FIELDS = ("First_Name", "Last_Name", "Email", "Phone", "Mobile")
 MODULES = {"contact": "Contacts", "lead": "Leads", "deal": "Deals", "note": "Notes"}
 WRITE_STATUSES = (200, 201, 202, 207, 400)
+# Creating a custom field needs one of these (Zoho CRM v8 "Create Custom Fields",
+# https://www.zoho.com/crm/developer/docs/api/v8/create-custom-field.html, checked 2026-12-04).
+FIELD_CREATE_SCOPES = frozenset(
+    {"ZohoCRM.settings.fields.CREATE", "ZohoCRM.settings.fields.ALL", "ZohoCRM.settings.ALL"}
+)
+FIELDS_KNOWN_S = 24 * 3600  # a refused field create is asked again about daily
 
 
 def _contact_record(row: dict[str, Any]) -> CrmRecord:
@@ -32,9 +48,18 @@ def _contact_record(row: dict[str, Any]) -> CrmRecord:
         phone=fields.get("Phone", "") or fields.get("Mobile", ""),
         first_name=fields.get("First_Name", ""),
         last_name=fields.get("Last_Name", ""),
-        company=fields.get("AI_Company", ""),
+        company=fields.get(COMPANY_FIELD, ""),
     )
     return CrmRecord(id=fields.get("id", ""), object_type="contact", fields=fields, contact=contact)
+
+
+class DuplicateRecord(ConnectorError):
+    """Zoho's DUPLICATE_DATA: a unique field's value is held by ``record_id`` already."""
+
+    def __init__(self, record_id: str, field: str) -> None:
+        super().__init__(f"zoho: {field} is held by record {record_id}", status=400,
+                         code="DUPLICATE_DATA", permanent=True)  # fmt: skip
+        self.record_id = record_id
 
 
 def _one_result(body: Any, status: int) -> dict[str, Any]:
@@ -48,6 +73,9 @@ def _one_result(body: Any, status: int) -> dict[str, Any]:
             code=s.text(top.get("code")) or f"http_{status}",
         )
     entry = s.obj(entries[0])
+    held_by = s.obj(s.obj(entry.get("details")).get("duplicate_record")).get("id")
+    if entry.get("code") == "DUPLICATE_DATA" and held_by:
+        raise DuplicateRecord(s.text(held_by), s.text(s.obj(entry.get("details")).get("api_name")))
     if entry.get("status") != "success":
         raise s.vendor_error(
             f"zoho {status}: {s.text(entry.get('message'))} {s.text(entry.get('details'))[:200]}",
@@ -55,6 +83,12 @@ def _one_result(body: Any, status: int) -> dict[str, Any]:
             code=s.text(entry.get("code")) or "INVALID_DATA",
         )
     return s.obj(entry.get("details"))
+
+
+def _too_long(field: dict[str, Any], value: Any) -> bool:
+    """A text value longer than the field's ``length`` in the fields metadata."""
+    length = field.get("length")
+    return isinstance(length, int) and isinstance(value, str) and len(value) > length
 
 
 def _criteria_value(value: str) -> str:
@@ -67,8 +101,99 @@ class ZohoClient(ZohoPeople):
 
     def __init__(self, http: VendorHttp) -> None:
         self.http = http
+        self._catalogues: dict[str, dict[str, dict[str, Any]]] = {}
+
+    # --- the org's fields (fields metadata): a write only names fields confirmed there -----
+
+    def _catalogue(self, module: str) -> dict[str, dict[str, Any]]:
+        """The module's fields by API name, read once per client (``/settings/fields``)."""
+        if module not in self._catalogues:
+            response = self.http.request(
+                "GET", f"{ROOT}/settings/fields", params={"module": module}
+            )
+            rows = map(s.obj, s.items(s.obj(response.json()).get("fields")))
+            self._catalogues[module] = {s.text(r.get("api_name")): r for r in rows}
+        return self._catalogues[module]
+
+    def _takes(self, module: str, name: str, value: Any) -> bool:
+        """The org has this field, an optional picklist has this value among its options, and
+        an optional field is long enough for it (Zoho refuses the whole record otherwise)."""
+        field = self._catalogue(module).get(name)
+        if field is None:
+            return False
+        if field.get("system_mandatory"):
+            return True  # a mandatory value (a deal's Stage) is Zoho's to refuse, not ours
+        if _too_long(field, value):
+            return False
+        if field.get("data_type") != "picklist":
+            return True
+        options = [s.obj(o) for o in s.items(field.get("pick_list_values"))]
+        return any(value in (o.get("display_value"), o.get("actual_value")) for o in options)
+
+    def _fit(self, module: str, values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+        """``values`` without the fields (or picklist values, or lengths) the org does not
+        have. On a create they are kept as "Label: value" lines in the standard
+        ``Description``, so what the lead said is not lost; an update leaves them out (nothing
+        is overwritten). A mandatory text too long for its field is cut to fit, and kept whole
+        in ``Description`` too."""
+        kept = {k: v for k, v in values.items() if self._takes(module, k, v)}
+        left = {k: v for k, v in values.items() if k not in kept}
+        for name, value in list(kept.items()):
+            field = self._catalogue(module)[name]
+            if _too_long(field, value):
+                kept[name] = value[: int(field["length"])]
+                left[name] = value
+        if left and creating and self._takes(module, LEFTOVER_FIELD, ""):
+            lines = [s.text(kept.get(LEFTOVER_FIELD))] if kept.get(LEFTOVER_FIELD) else []
+            lines += [f"{k.replace('_', ' ')}: {s.text(v)}" for k, v in left.items()]
+            kept[LEFTOVER_FIELD] = "\n".join(lines)
+        return kept
+
+    def ensure_fields(self, object_type: str = "contact") -> list[tuple[str, str, list[str]]]:
+        """Add the custom Contacts field the company goes to (``COMPANY_FIELD``) where Zoho
+        lets the app: the grant has a field-create scope and the user may customise the org.
+        Returns what changed or was refused, for the caller's audit log, as (``"created"`` or
+        ``"refused"``, module, field names); nothing when the field is there, for deals, or
+        when a refusal was reported less than a day ago. Without the field, the company is
+        written to a standard field instead (``_fit``)."""
+        if object_type != "contact" or COMPANY_FIELD in self._catalogue("Contacts"):
+            return []
+        connection = self.http.connection
+        stamp = connection.connected_at.isoformat() if connection.connected_at else ""
+        name = f"zoho:fields-refused:{connection.pk}:{stamp}"
+        if cache.get(name):
+            return []
+        refused = [("refused", "Contacts", [COMPANY_FIELD])]
+        if FIELD_CREATE_SCOPES.isdisjoint(connection.scopes or ()):
+            cache.set(name, True, FIELDS_KNOWN_S)
+            return refused
+        created = self._create_company_field()
+        self._catalogues.pop("Contacts", None)  # read again: created, or made a moment ago
+        if COMPANY_FIELD in self._catalogue("Contacts"):  # []: another worker made it
+            return [("created", "Contacts", [COMPANY_FIELD])] if created else []
+        cache.set(name, True, FIELDS_KNOWN_S)
+        return refused
+
+    def _create_company_field(self) -> bool:
+        """One field-create call; True when Zoho answered that it created the field."""
+        try:
+            response = self.http.request(
+                "POST", f"{ROOT}/settings/fields", params={"module": "Contacts"},
+                json={"fields": [COMPANY_FIELD_DEFINITION]}, expect=(200, 201, 400, 403),
+            )  # fmt: skip
+        except ConnectorError as exc:
+            if exc.status != 401:  # OAUTH_SCOPE_MISMATCH after a refresh: refused, not broken
+                raise
+            return False
+        if response.status_code not in (200, 201):  # 403 NO_PERMISSION, 400 DUPLICATE_DATA
+            return False
+        entries = s.items(s.obj(response.json()).get("fields"))
+        return bool(entries) and s.obj(entries[0]).get("status") == "success"
 
     def _write(self, method: str, path: str, record: dict[str, Any]) -> dict[str, Any]:
+        module = path[len(ROOT) + 1 :].split("/")[0]
+        if module in ("Contacts", "Deals"):
+            record = self._fit(module, record, creating=method == "POST")
         body = {"data": [record], "trigger": ["workflow"]}
         response = self.http.request(method, path, json=body, expect=WRITE_STATUSES)
         return _one_result(s.json_of(response), response.status_code)
@@ -108,12 +233,22 @@ class ZohoClient(ZohoPeople):
             "Last_Name": contact.last_name or MISSING_LAST_NAME,
             "Email": contact.email.lower(),
             "Phone": contact.phone,
-            "AI_Company": contact.company,
+            COMPANY_FIELD: contact.company,
             SOURCE_TAG_FIELD: source_tag,
             **contact.extra,
         }
         values = {k: v for k, v in values.items() if v}
-        details = self._write("POST", f"{ROOT}/Contacts", values)
+        if contact.company and COMPANY_FIELD not in self._catalogue("Contacts"):
+            self.ensure_fields()  # the sync audits it beforehand; a plain call still tries
+        try:
+            details = self._write("POST", f"{ROOT}/Contacts", values)
+        except DuplicateRecord as duplicate:
+            # An org that made Email unique names the contact that has it (a search lagging
+            # behind a create): update that one and report it as existing, with what it had.
+            changes = {k: v for k, v in values.items() if v != MISSING_LAST_NAME}
+            previous = self.update_contact(duplicate.record_id, changes)
+            return CrmRecord(id=duplicate.record_id, object_type="contact",
+                             fields=previous.fields, contact=contact, existed=True)  # fmt: skip
         return CrmRecord(
             id=s.text(details.get("id")), object_type="contact", fields=values, contact=contact
         )
@@ -152,7 +287,7 @@ class ZohoClient(ZohoPeople):
         """Search Deals by name (and Lead_Source) criteria; keep the one whose Contact_Name
         lookup is the contact (nothing found is 204)."""
         criteria = f"(Deal_Name:equals:{_criteria_value(name)})"
-        if source_tag:
+        if source_tag and self._takes("Deals", SOURCE_TAG_FIELD, source_tag):
             criteria = f"({criteria}and({SOURCE_TAG_FIELD}:equals:{_criteria_value(source_tag)}))"
         params = {"criteria": criteria, "fields": "Deal_Name,Stage,Contact_Name", "per_page": 200}
         response = self.http.request(

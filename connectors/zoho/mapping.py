@@ -21,6 +21,13 @@ DEFAULT_FIELD_MAP: dict[str, str] = {
     "session_id": "AI_Session_Id",
 }
 SOURCE_TAG_FIELD = "Lead_Source"
+# The company has no standard text field on Contacts: a custom one we add where Zoho lets us
+# (``ZohoClient.ensure_fields``). Zoho names a created field from its label (spaces become
+# underscores); the client reads the name back from the fields metadata before writing it.
+COMPANY_FIELD = "AI_Company"
+COMPANY_FIELD_DEFINITION = {"field_label": "AI Company", "data_type": "text", "length": 255}
+# Standard Contacts textarea that keeps what the org has no field (or picklist value) for.
+LEFTOVER_FIELD = "Description"
 TAGS_FIELD = "Tag"  # Zoho's own record tags
 NOTE_FIELDS: tuple[str, ...] = ("summary",)
 MISSING_LAST_NAME = "[not provided]"  # Last_Name is mandatory on Contacts

@@ -2,6 +2,12 @@
 
 Opt-out is the Contacts module's standard boolean field ``Email_Opt_Out`` ("Email Opt Out"),
 written with the records API like any field (Zoho CRM v8 field metadata; checked 2026-12-04).
+
+Merge: ``POST /crm/v8/Contacts/{master}/actions/merge`` with ``{"merge": [{"data": [{"id":
+child}]}]}`` merges up to three duplicates into the master record and deletes them; the master's
+values are kept except fields named from a child; the answer is SUCCESS, or SCHEDULED with a
+``job_id`` whose status ``GET …/actions/merge?job_id=`` reports (Zoho CRM v8 "Merge Records" and
+"Get Records Merge Status"; checked 2026-12-04).
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from connectors import crm_support as s
-from connectors.base import CrmRecord
+from connectors.base import ConnectorError, CrmRecord
 from connectors.http import VendorHttp
 
 OPT_OUT_FIELD = "Email_Opt_Out"
@@ -20,6 +26,26 @@ class ZohoPeople:
     """Opt-out and merge, mixed into ``ZohoClient``."""
 
     http: VendorHttp
+    merge_rule = (
+        "Zoho keeps the master (surviving) record's values; the other record is deleted and "
+        "its deals, notes and activities move to the master."
+    )
+
+    def merge_contacts(self, survivor_id: str, other_id: str) -> CrmRecord:
+        path = f"{ROOT}/Contacts/{survivor_id}/actions/merge"
+        body = {"merge": [{"data": [{"id": other_id}]}]}
+        response = self.http.request("POST", path, json=body, expect=(200, 201, 202, 400))
+        data = s.obj(s.json_of(response))  # per-merge entries, or one top-level error
+        entry = s.obj((s.items(data.get("merge")) or [data])[0])
+        code = s.text(entry.get("code"))
+        if code not in ("SUCCESS", "SCHEDULED"):
+            raise ConnectorError(
+                f"zoho {response.status_code}: {s.text(entry.get('message')) or code}",
+                status=response.status_code, code=code or "merge_failed", permanent=True,
+            )  # fmt: skip
+        fields = {"scheduled_job": s.text(s.obj(entry.get("details")).get("job_id"))}
+        return CrmRecord(id=survivor_id, object_type="contact",
+                         fields=fields if code == "SCHEDULED" else {})  # fmt: skip
 
     if TYPE_CHECKING:
 

@@ -67,6 +67,9 @@ SPEC = ProviderSpec(
             "ZohoCRM.modules.deals.ALL",
             "ZohoCRM.modules.notes.ALL",
             "ZohoCRM.settings.fields.READ",
+            # To add the company field (audited); a user who may not customise the org is
+            # refused by Zoho and the company goes to a standard field.
+            "ZohoCRM.settings.fields.CREATE",
             "ZohoCRM.notifications.ALL",
             "ZohoCRM.coql.READ",
         ),

@@ -17,7 +17,8 @@ from syncs.dedupe.fellegi_sunter import (
     Threshold,
     Vector,
     compare,
-    estimate,
+    estimate_by_rules,
+    estimate_u,
     name_frequencies,
     threshold_for,
 )
@@ -29,6 +30,9 @@ AUTO_LINK_PRECISION = 0.99  # default target precision of automatic links
 REVIEW_PRECISION = 0.9  # default target precision of everything flagged (links + review)
 SAMPLE_PEOPLE = 20000  # people an estimate reads at most (the most recent)
 CACHE_SECONDS = 60.0
+RANDOM_PAIRS = 50000  # random pairs u is estimated on
+# Fewer people than this teach EM little; the starting model and default thresholds apply.
+MIN_PEOPLE = 300
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,8 @@ class Fit:
 
     @property
     def detector(self) -> Detector:
-        return Detector(self.model, self.auto_link.probability, self.review.probability)
+        review = min(self.review.probability, self.auto_link.probability)
+        return Detector(self.model, self.auto_link.probability, review)
 
 
 def candidate_pairs(profiles: Sequence[Profile]) -> list[tuple[int, int, Vector]]:
@@ -54,6 +59,18 @@ def candidate_pairs(profiles: Sequence[Profile]) -> list[tuple[int, int, Vector]
     return pairs
 
 
+def random_vectors(profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed: int = 0):
+    """Comparison vectors of random pairs of distinct people (for u)."""
+    rng = random.Random(seed)
+    if len(profiles) < 2:
+        return []
+    vectors = []
+    for _ in range(pairs):
+        a, b = rng.sample(range(len(profiles)), 2)
+        vectors.append(compare(profiles[a], profiles[b]).vector)
+    return vectors
+
+
 def fit(
     profiles: Sequence[Profile],
     labelled: Iterable[tuple[Vector, bool]] = (),
@@ -61,9 +78,21 @@ def fit(
     review_precision: float = REVIEW_PRECISION,
 ) -> Fit:
     """Learn the model on ``profiles`` (EM, no labels needed) plus staff decisions, then set
-    both thresholds from the candidate pairs' probabilities under it."""
+    both thresholds from the candidate pairs' probabilities under it. Below ``MIN_PEOPLE`` the
+    starting model is kept with the default thresholds."""
+    labelled = list(labelled)
+    if len(profiles) < MIN_PEOPLE:
+        model = Model()
+        model.labels = len(labelled)
+        return Fit(
+            model,
+            Threshold(AUTO_LINK, 0.0, 0.0, auto_precision),
+            Threshold(REVIEW_THRESHOLD, 0.0, 0.0, review_precision),
+        )
     pairs = candidate_pairs(profiles)
-    model = estimate((v for _, _, v in pairs), labelled)
+    u = estimate_u(random_vectors(profiles))
+    count = len(profiles)
+    model = estimate_by_rules([v for _, _, v in pairs], labelled, u, count * (count - 1) // 2)
     model.tf_first, model.tf_last, model.people = name_frequencies(profiles)
     index: MemoryIndex[int] = MemoryIndex()
     probabilities: list[float] = []
@@ -82,14 +111,16 @@ def fit(
 # --- per client, in the database ---------------------------------------------------------------
 
 
-def estimate_for_client(client, sample: int = SAMPLE_PEOPLE, seed: int = 0):
+def estimate_for_client(
+    client, sample: int = SAMPLE_PEOPLE, seed: int = 0, auto_precision: float | None = None
+):
     """Estimate and store the client's model from its (unmerged) people and every decided
-    review pair. Returns the stored ``MatchModel``."""
+    review pair (merged: one person; dismissed: two). Returns the stored ``MatchModel``."""
     from syncs.dedupe.models import DuplicateCandidate, MatchModel, Person
     from tenants.scoping import for_client
 
     stored = MatchModel.objects.filter(client=client).first()
-    auto_target = stored.auto_link_precision if stored else AUTO_LINK_PRECISION
+    auto_target = auto_precision or (stored.auto_link_precision if stored else AUTO_LINK_PRECISION)
     review_target = stored.review_precision if stored else REVIEW_PRECISION
     people = for_client(Person, client).filter(merged_into=None).order_by("-id")[:sample]
     profiles = [p.profile() for p in people]
@@ -103,16 +134,17 @@ def estimate_for_client(client, sample: int = SAMPLE_PEOPLE, seed: int = 0):
         for pair in decided.select_related("person", "existing")
     ]
     result = fit(profiles, labelled, auto_target, review_target)
+    review = min(result.review, result.auto_link, key=lambda t: t.probability)
     values = {
         "params": result.model.as_json(),
         "auto_link": result.auto_link.probability,
         "auto_link_precision": auto_target,
         "auto_link_expected_precision": result.auto_link.precision,
         "auto_link_expected_recall": result.auto_link.recall,
-        "review": result.review.probability,
+        "review": review.probability,
         "review_precision": review_target,
-        "review_expected_precision": result.review.precision,
-        "review_expected_recall": result.review.recall,
+        "review_expected_precision": review.precision,
+        "review_expected_recall": review.recall,
         "people": len(profiles),
         "pairs": result.model.pairs,
         "labels": len(labelled),

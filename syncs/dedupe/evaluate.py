@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from syncs.dedupe.estimation import AUTO_LINK_PRECISION, REVIEW_PRECISION, Fit, fit
+from syncs.dedupe.fellegi_sunter import compare
 from syncs.dedupe.memory import MemoryIndex
-from syncs.dedupe.normalize import build_profile, email_alias_key
+from syncs.dedupe.normalize import blocking_keys, build_profile, email_alias_key
 
 
 class Labelled(Protocol):
@@ -93,6 +94,10 @@ def evaluate(
     auto_precision: float = AUTO_LINK_PRECISION,
     review_precision: float = REVIEW_PRECISION,
 ) -> Report:
+    """Pair by pair, as ``find_duplicates`` prints them: every candidate pair the blocking keys
+    bring together is scored; pairs at or above the auto-link threshold count as linked, at or
+    above review as flagged. The baseline links a record to every earlier one with the same
+    mailbox (case and Gmail aliases folded) or E.164 phone."""
     profiles = [
         build_profile(r.fields, (r.fields.get("region") or "").upper() or region) for r in records
     ]
@@ -101,55 +106,26 @@ def evaluate(
     index: MemoryIndex[int] = MemoryIndex()
     report = Report(Tally(), Tally(), Tally(), fitted)
     seen: dict[int | str, set[int]] = {}
-    by_email: dict[str, int] = {}
-    by_phone: dict[str, int] = {}
-    holders_email: dict[str, list[int]] = {}
-    holders_phone: dict[str, list[int]] = {}
+    holders: dict[str, list[int]] = {}
     for position, (record, profile) in enumerate(zip(records, profiles, strict=True)):
         actual = set(seen.get(record.entity, ()))
         report.true_pairs += len(actual)
-        outcome = index.check(profile, detector)
-        linked = {outcome.linked.person} if outcome.linked else set()
+        scores = {
+            pid: detector.model.probability(compare(profile, old), index.holders)
+            for pid, old in index.lookup(blocking_keys(profile)).items()
+        }
+        report.scored += [(p, pid in actual) for pid, p in scores.items()]
+        linked = {pid for pid, p in scores.items() if p >= detector.auto_link}
         report.linked.add(linked, actual)
-        report.flagged.add(linked | {c.person for c in outcome.candidates}, actual)
-        report.baseline.add(_baseline(profile, by_email, by_phone), actual)
-        for pid, old in index.lookup(_all_keys(profile)).items():
-            p = detector.model.probability(_compare(profile, old), index.holders)
-            report.scored.append((p, pid in actual))
-        sharing = set()
-        for email in profile.emails:
-            sharing |= set(holders_email.get(email_alias_key(email), ()))
-        for phone in profile.phones:
-            sharing |= set(holders_phone.get(phone, ()))
-        sharing -= actual
-        report.sharing_pairs += len(sharing)
-        report.sharing_linked += len(sharing & linked)
+        report.flagged.add({pid for pid, p in scores.items() if p >= detector.review}, actual)
+        values = [f"e:{email_alias_key(e)}" for e in profile.emails]
+        values += [f"p:{phone}" for phone in profile.phones]
+        sharing = {pid for value in values for pid in holders.get(value, ())}
+        report.baseline.add(sharing, actual)
+        report.sharing_pairs += len(sharing - actual)
+        report.sharing_linked += len((sharing - actual) & linked)
         index.add(position, profile)
         seen.setdefault(record.entity, set()).add(position)
-        for email in profile.emails:
-            by_email.setdefault(email_alias_key(email), position)
-            holders_email.setdefault(email_alias_key(email), []).append(position)
-        for phone in profile.phones:
-            by_phone.setdefault(phone, position)
-            holders_phone.setdefault(phone, []).append(position)
+        for value in values:
+            holders.setdefault(value, []).append(position)
     return report
-
-
-def _all_keys(profile):
-    from syncs.dedupe.normalize import blocking_keys
-
-    return blocking_keys(profile)
-
-
-def _compare(new, old):
-    from syncs.dedupe.fellegi_sunter import compare
-
-    return compare(new, old)
-
-
-def _baseline(profile, by_email: dict, by_phone: dict) -> set[int]:
-    """Exact e-mail (case and Gmail aliases folded), else exact E.164 phone."""
-    hit = next((by_email[e] for e in map(email_alias_key, profile.emails) if e in by_email), None)
-    if hit is None:
-        hit = next((by_phone[p] for p in profile.phones if p in by_phone), None)
-    return {hit} if hit is not None else set()

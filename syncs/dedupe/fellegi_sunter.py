@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz.distance import OSA, JaroWinkler
@@ -153,7 +153,8 @@ def compare_email(new: tuple[str, ...], old: tuple[str, ...], people: tuple[Prof
             level = _email_level(a, b, people)
             rank = LEVELS["email"].index(level)
             if rank < best:
-                best, shared = rank, email_alias_key(a) if level == "exact" else shared
+                exact = level in ("exact", "role_exact")
+                best, shared = rank, email_alias_key(a) if exact else shared
     return LEVELS["email"][best], shared
 
 
@@ -262,20 +263,25 @@ _NAME_RANK = {c: {lv: i for i, lv in enumerate(LEVELS[c])} for c in ("first", "l
 
 def compare_names(new: Profile, old: Profile) -> tuple[str | None, str | None]:
     """First and last name levels, order-insensitive: "Pulford Victoria" against "Victoria
-    Pulford" is compared the way round that agrees best."""
-    straight = compare_first(new.first, old.first), compare_last(new.last, old.last)
-    if not (new.first and new.last and old.first and old.last):
-        return straight
-    swapped = compare_first(new.last, old.first), compare_last(new.first, old.last)
-    return min(straight, swapped, key=_names_rank)
+    Pulford" is compared the way round that agrees best, and a lone word ("Kolodina", read
+    as a given name) is compared with the other side's given and family name both."""
+    readings = [(compare_first(new.first, old.first), compare_last(new.last, old.last))]
+    if new.first and new.last and old.first and old.last:
+        readings.append((compare_first(new.last, old.first), compare_last(new.first, old.last)))
+    if bool(new.last) != bool(old.last):  # one side is a single word
+        lone, full = (new, old) if not new.last else (old, new)
+        readings.append((None, compare_last(lone.first, full.last)))
+    return max(readings, key=_names_agreement)
 
 
-def _names_rank(levels: tuple[str | None, str | None]) -> int:
-    first, last = levels
-    worst = len(LEVELS["first"]) + len(LEVELS["last"])
-    if first is None or last is None:
-        return worst
-    return _NAME_RANK["first"][first] + _NAME_RANK["last"][last]
+def _names_agreement(levels: tuple[str | None, str | None]) -> int:
+    """How much a reading agrees: each agreeing level by its strength, "different" -2."""
+    total = 0
+    for name, level in zip(("first", "last"), levels, strict=True):
+        if level is not None:
+            rank = _NAME_RANK[name][level]
+            total += -2 if level == "different" else len(LEVELS[name]) - rank
+    return total
 
 
 @dataclass(frozen=True)
@@ -422,21 +428,52 @@ def name_frequencies(profiles: Iterable[Profile], keep: int = 5000):
     return dict(firsts.most_common(keep)), dict(lasts.most_common(keep)), people
 
 
+def estimate_u(vectors: Iterable[Vector]) -> dict[str, dict[str, float]]:
+    """u from random pairs of people, nearly all of them two different people: the share of
+    each level among the pairs where the comparison is not missing (plus half a pair per level,
+    so a level never seen is rare, not impossible)."""
+    counts = {c: dict.fromkeys(LEVELS[c], 0.5) for c in LEVELS}
+    for vector in vectors:
+        for name, level in zip(COMPARISONS, vector, strict=True):
+            if level is not None:
+                counts[name][level] += 1
+    return {
+        name: {level: n / sum(levels.values()) for level, n in levels.items()}
+        for name, levels in counts.items()
+    }
+
+
 def estimate(
     vectors: Iterable[Vector],
     labelled: Iterable[tuple[Vector, bool]] = (),
     *,
+    u: Mapping[str, Mapping[str, float]] | None = None,
+    all_pairs: int = 0,
     start: Model | None = None,
+    ignore: Collection[str] = (),
+    learn_m: bool = True,
     iterations: int = 60,
     tolerance: float = 1e-5,
 ) -> Model:
     """EM over unlabelled candidate pairs plus labelled ones (staff decisions, fixed as match
     or non-match). Identical vectors are counted once with their multiplicity, which keeps an
-    estimate over a hundred thousand pairs to a few hundred distinct patterns."""
+    estimate over a hundred thousand pairs to a few hundred distinct patterns.
+
+    With ``u`` (from random pairs, ``estimate_u``) only m and the share of matches are
+    estimated, as Splink does: among candidate pairs the blocking fields agree for matches and
+    non-matches alike, and EM left free to move u there may split the pairs on something other
+    than identity. The prior odds are then those of any two people (``all_pairs``: how many
+    pairs the people make), since u describes any two people, not just candidates.
+
+    ``ignore`` leaves comparisons out (those a training rule selected the pairs on);
+    ``learn_m=False`` estimates only the share of matches."""
     patterns = Counter(vectors)
     labels = Counter(labelled)
     model = start or Model()
     model.pairs, model.labels = sum(patterns.values()), sum(labels.values())
+    if u is not None:
+        for name in LEVELS:
+            model.u[name].update(u[name])
     if not patterns and not labels:
         return model
     for step in range(1, iterations + 1):
@@ -446,16 +483,18 @@ def estimate(
         rows = [(v, n, None) for v, n in patterns.items()]
         rows += [(v, n * LABEL_WEIGHT, same) for (v, same), n in labels.items()]
         for vector, count, same in rows:
-            p = _posterior(model, vector) if same is None else float(same)
+            p = _posterior(model, vector, ignore) if same is None else float(same)
             matched += p * count
             total += count
             for name, level in zip(COMPARISONS, vector, strict=True):
-                if level is not None:
+                if level is not None and name not in ignore:
                     m_counts[name][level] += p * count
                     u_counts[name][level] += (1 - p) * count
         change = 0.0
-        for name in LEVELS:
-            for target, counts, index in ((model.m, m_counts, 0), (model.u, u_counts, 1)):
+        targets = [(model.m, m_counts, 0)] if learn_m else []
+        targets += [(model.u, u_counts, 1)] if u is None else []
+        for name in (c for c in LEVELS if c not in ignore):
+            for target, counts, index in targets:
                 seen = sum(counts[name].values())
                 for level in LEVELS[name]:
                     prior = PRIOR[name][level][index]
@@ -466,13 +505,68 @@ def estimate(
         change, model.lam, model.iterations = max(change, abs(lam - model.lam)), lam, step
         if change < tolerance:
             break
+    if u is not None and all_pairs > model.pairs:
+        # Matches found among the candidates, spread over every pair the people make.
+        model.lam = min(max(model.lam * model.pairs / all_pairs, 1e-12), 0.5)
     return model
 
 
-def _posterior(model: Model, vector: Vector) -> float:
+def estimate_by_rules(
+    vectors: Sequence[Vector],
+    labelled: Sequence[tuple[Vector, bool]],
+    u: Mapping[str, Mapping[str, float]],
+    all_pairs: int,
+) -> Model:
+    """m estimated the way Splink recommends, once per training rule, each leaving out the
+    comparisons it selects pairs on: among pairs with an equal e-mail or phone the name and
+    company comparisons are learned, among pairs with an equal full name the e-mail, phone and
+    company ones; a comparison learned twice takes the mean. Left to all candidate pairs at
+    once, EM may take "works at the same company" for "is the same person". Then the share of
+    matches among all candidates is estimated with m and u fixed."""
+    learned: dict[str, list[dict[str, float]]] = {c: [] for c in LEVELS}
+    for selects, on in TRAINING_RULES:
+        chosen = [v for v in vectors if selects(v)]
+        if not chosen:
+            continue
+        model = estimate(chosen, [lv for lv in labelled if selects(lv[0])], u=u, ignore=on)
+        for name in LEVELS:
+            if name not in on:
+                learned[name].append(model.m[name])
+    final = Model()
+    final.u = {name: dict(levels) for name, levels in u.items()}
+    for name, estimates in learned.items():
+        if estimates:
+            final.m[name] = {
+                level: sum(e[level] for e in estimates) / len(estimates) for level in LEVELS[name]
+            }
+    for name, level in NOT_EVIDENCE:
+        final.u[name][level] = max(final.u[name][level], final.m[name][level])
+    return estimate(vectors, labelled, u=final.u, all_pairs=all_pairs, start=final, learn_m=False)
+
+
+def _email_or_phone_equal(vector: Vector) -> bool:
+    return vector[0] == "exact" or vector[1] == "exact"
+
+
+def _full_name_equal(vector: Vector) -> bool:
+    return vector[2] == "exact" and vector[3] == "exact"
+
+
+# Company is left out with the identifiers: colleagues share an office line and an employer,
+# so among pairs selected on a phone, "same company" would be taken for "same person".
+TRAINING_RULES: tuple[tuple[Callable[[Vector], bool], frozenset[str]], ...] = (
+    (_email_or_phone_equal, frozenset({"email", "phone", "company"})),
+    (_full_name_equal, frozenset({"first", "last"})),
+)
+# Levels that are never evidence for a match, whatever their frequencies: a shared role mailbox
+# (info@, bookings@) says nothing about who wrote from it.
+NOT_EVIDENCE = (("email", "role_exact"),)
+
+
+def _posterior(model: Model, vector: Vector, ignore: Collection[str] = ()) -> float:
     bits = math.log2(model.lam / (1 - model.lam))
     for name, level in zip(COMPARISONS, vector, strict=True):
-        if level is not None:
+        if level is not None and name not in ignore:
             bits += model.bits(name, level)
     return 1.0 / (1.0 + 2.0 ** (-max(-60.0, min(60.0, bits))))
 

@@ -150,7 +150,13 @@ def phonetic(word: str) -> str:
 # Rows read per blocking key at most: a bound on the work of one check whatever the data. The
 # family-name keys below pair the name with a part of an identifier, so their buckets stay small
 # at a million people; an outsized bucket (a clinic's info@ mailbox) is cut here.
-KEY_CAPS = dict.fromkeys(("co_plast", "co_fi", "ph_head", "ph_tail", "em_head", "em_tail"), 50)
+KEY_CAPS = dict.fromkeys(
+    (
+        *("co_plast", "co_fi", "ph_head", "ph_tail", "em_head", "em_tail", "em_name"),
+        *("em_pre", "fn_ph_head", "fn_ph_tail"),
+    ),
+    50,
+)
 DEFAULT_KEY_CAP = 200
 
 
@@ -203,8 +209,30 @@ def blocking_keys(profile: Profile) -> set[tuple[str, str]]:
             keys.add(("email_local", local.replace(".", "")))
     for phone in profile.phones:
         keys |= {("phone", phone), ("phone7", phone_tail(phone))}
-    keys |= _name_keys(profile)
+    keys |= _name_keys(profile) | _given_keys(profile)
     keys.discard(("phone7", ""))
+    return keys
+
+
+def _given_keys(profile: Profile) -> set[tuple[str, str]]:
+    """Keys that survive a typo in the family name (which changes how it sounds): the given
+    name as it sounds with part of the phone, and the first six letters of the mailbox."""
+    keys: set[tuple[str, str]] = set()
+    first = given(profile.first)
+    if first and len(first) > 1:
+        sound = phonetic(first)
+        for phone in profile.phones:
+            keys |= {
+                ("fn_ph_head", f"{sound}|{phone[:-4]}"),
+                ("fn_ph_tail", f"{sound}|{phone[-4:]}"),
+            }
+    for email in profile.emails:
+        if is_role_mailbox(email):
+            continue
+        local, _, domain = email_alias_key(email).rpartition("@")
+        local = bare_handle(local.split("+", 1)[0])
+        if len(local) >= 8:
+            keys.add(("em_pre", f"{domain}|{local[:6]}"))
     return keys
 
 
@@ -234,6 +262,8 @@ def _name_keys(profile: Profile) -> set[tuple[str, str]]:
             continue
         local, _, domain = email_alias_key(email).rpartition("@")
         local = local.replace(".", "")
+        # The same mailbox name at a mistyped domain (exampel.com): the name keeps it small.
+        keys.add(("em_name", f"{sound}|{local}"))
         if len(local) >= 6:
             keys.add(("em_head", f"{sound}|{domain}|{local[:3]}"))
             keys |= {("em_tail", f"{sound}|{i}|{domain}|{local[-3:]}") for i in initials}

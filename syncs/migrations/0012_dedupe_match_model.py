@@ -3,6 +3,43 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from syncs.dedupe.normalize import Profile, blocking_keys
+from syncs.personname import parse_name
+
+BATCH = 2000
+
+
+def add_generations_and_mailbox_name_keys(apps, schema_editor) -> None:
+    """People indexed before: their generation (Jr., Sr.) read again from the stored name, and
+    the ``em_name`` key (mailbox name at any domain) the domain-typo comparison relies on."""
+    person_model = apps.get_model("syncs", "Person")
+    key_model = apps.get_model("syncs", "PersonKey")
+    key_model.objects.filter(kind="em_name").delete()  # applying again stores them once
+    rows = []
+    people = person_model.objects.filter(merged_into=None).order_by("id")
+    for person in people.iterator(chunk_size=BATCH):
+        generation = parse_name(f"{person.first_name} {person.last_name}").generation
+        if generation and not person.norm_generation:
+            person.norm_generation = generation
+            person.save(update_fields=["norm_generation"])
+        profile = Profile(
+            person.norm_first,
+            person.norm_last,
+            tuple(person.emails or ()),
+            tuple(person.phones or ()),
+            person.norm_company,
+            person.norm_generation,
+        )
+        rows += [
+            key_model(client_id=person.client_id, kind=kind, value=value[:255], person=person)
+            for kind, value in blocking_keys(profile)
+            if kind == "em_name"
+        ]
+        if len(rows) >= BATCH:
+            key_model.objects.bulk_create(rows)
+            rows = []
+    key_model.objects.bulk_create(rows)
+
 
 class Migration(migrations.Migration):
 
@@ -32,4 +69,5 @@ class Migration(migrations.Migration):
                 ('client', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.client')),
             ],
         ),
+        migrations.RunPython(add_generations_and_mailbox_name_keys, migrations.RunPython.noop),
     ]

@@ -1,8 +1,9 @@
 """Which sync outcomes become webhooks, and what they carry.
 
-A vendor acts on an event's outcome (synced, held for review, failed), so these fire when the
-event's status changes to one of those, once per change, with the ids the vendor already holds
-(the event id from ``POST /api/v1/leads`` and its chatbot session id).
+A vendor acts on an event's outcome (synced, held for review, failed, and rolled back: what was
+synced has been undone), so these fire when the event's status changes to one of those, once per
+change, with the ids the vendor already holds (the event id from ``POST /api/v1/leads`` and its
+chatbot session id).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from syncs.models import AiEvent, SyncJob
+from syncs.selectors import rolled_back_of
 from syncs.webhooks.models import WebhookMessage
 from syncs.webhooks.services import emit
 
@@ -17,6 +19,7 @@ EVENT_FOR_STATUS = {
     "synced": "lead.synced",
     "needs_review": "lead.needs_review",
     "failed": "lead.failed",
+    "rolled_back": "lead.rolled_back",
 }
 
 
@@ -30,8 +33,11 @@ def announce_event_status(
     webhook_type = EVENT_FOR_STATUS.get(event.status)
     if webhook_type is None:
         return None
-    if jobs is None:
-        jobs = list(SyncJob.objects.filter(event=event).order_by("pk"))
+    if jobs is None or event.status == "rolled_back":
+        # Read again for a rollback: the caller's jobs lack whom it was undone by.
+        jobs = list(
+            SyncJob.objects.filter(event=event).select_related("rolled_back_by").order_by("pk")
+        )
     payload: dict[str, Any] = {
         "event_id": str(event.public_id),
         "kind": event.kind,
@@ -45,6 +51,10 @@ def announce_event_status(
     reasons = [j.review_reason for j in jobs if j.review_reason]
     if event.status == "needs_review" and reasons:
         payload["reason"] = reasons[0][:500]
+    if event.status == "rolled_back":
+        undone = [r for j in jobs if (r := rolled_back_of(j))]
+        latest = max(undone, key=lambda r: r["at"])
+        payload["rolled_back"] = {**latest, "at": latest["at"].isoformat()}
     return emit(event.client, webhook_type, payload)
 
 

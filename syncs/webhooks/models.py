@@ -33,6 +33,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "lead.synced",
     "lead.needs_review",
     "lead.failed",
+    "lead.rolled_back",
     "connection.needs_reauth",
     "booking.created",
 )

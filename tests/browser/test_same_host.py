@@ -1,7 +1,8 @@
 """No page of the product loads anything from another host.
 
 Chromium visits the main pages (sign-in, every console page of a client with data, the API docs,
-the client's connect page and the emulated vendor's consent page). Every request is watched:
+problem documentation, the admin's sign-in, a 404, the client's connect pages and the emulated
+vendor's consent page). Every request is watched:
 one to another host is recorded and refused, as it would fail offline, so a page that needs a
 CDN shows up both in the list and as a page that does not render.
 """
@@ -61,9 +62,9 @@ def watched(browser, live_server, settings):
     context.close()
 
 
-def visit(page, url: str) -> None:
+def visit(page, url: str, status: int = 200) -> None:
     response = page.goto(url, wait_until="networkidle")
-    assert response is not None and response.status == 200, (url, response and response.status)
+    assert response is not None and response.status == status, (url, response and response.status)
 
 
 def test_it_loads_nothing_from_another_host_on_any_main_page(watched, live_server, world, owner):
@@ -71,7 +72,7 @@ def test_it_loads_nothing_from_another_host_on_any_main_page(watched, live_serve
     base = live_server.url
     seen = scene(world)
     client = world.client_a
-    client.crm_provider = "hubspot"
+    client.crm_provider, client.pos_provider = "hubspot", "toast"
     client.save()
     event = AiEvent.objects.filter(client=client).order_by("received_at").first()
 
@@ -81,7 +82,8 @@ def test_it_loads_nothing_from_another_host_on_any_main_page(watched, live_serve
     for suffix in CLIENT_PAGES:
         visit(page, f"{base}/console/clients/{client.public_id}/{suffix}")
     visit(page, f"{base}/console/clients/{client.public_id}/events/{event.public_id}/")
-    visit(page, f"{base}/console/clients/{client.public_id}/connections/{seen.connection.pk}/calls/")
+    calls = f"connections/{seen.connection.pk}/calls/"
+    visit(page, f"{base}/console/clients/{client.public_id}/{calls}")
     visit(page, f"{base}/accounts/2fa/")
 
     # The API docs render from the product's own files (Swagger UI shows the schema's title).
@@ -89,8 +91,17 @@ def test_it_loads_nothing_from_another_host_on_any_main_page(watched, live_serve
     page.wait_for_selector(".swagger-ui .info .title")
     assert "Switchboard API" in page.locator(".swagger-ui .info .title").inner_text()
 
-    # The client's connect page and the emulated vendor's consent page it sends them to.
-    visit(page, f"{base}/connect/{links.make_token(client)}/")
+    # Pages for everyone: a problem type's documentation, the admin's sign-in, a 404.
+    visit(page, f"{base}/problems/invalid-api-key")
+    visit(page, f"{base}/admin/login/")
+    visit(page, f"{base}/console/no-such-page/", status=404)
+
+    # The client's connect pages (OAuth and a manual one), a bad link, and the emulated
+    # vendor's consent page the OAuth button sends them to.
+    token = links.make_token(client)
+    visit(page, f"{base}/connect/{token}/manual/toast")
+    visit(page, f"{base}/connect/not-a-link/", status=404)
+    visit(page, f"{base}/connect/{token}/")
     page.click("button:has-text('Connect HubSpot')")
     page.wait_for_selector("button:has-text('Approve')")
     page.wait_for_load_state("networkidle")

@@ -9,50 +9,18 @@ it `synced`, all over HTTP; then they stop the run as Ctrl-C would and check not
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
 import subprocess
-import time
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
 import requests
 
-from ..worker import wait_for, wait_until_up
+from ..make_run import DEMO_EMAIL, DEMO_PASSWORD, ROOT, make_run
+from ..worker import wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
-DEMO_PASSWORD = "demo-password-123"
-# What a fresh shell has not set: anything here would change what `make run` does.
-NOT_SET_BY_A_NEWCOMER = {
-    "DATABASE_URL",
-    "REDIS_URL",
-    "CELERY_BROKER_URL",
-    "DJANGO_SETTINGS_MODULE",
-    "DEBUG",
-    "EMULATORS_ENABLED",
-    "VENDOR_BASE_URL",
-    "PUBLIC_BASE_URL",
-    "ALLOW_PRIVATE_URLS",
-}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 class Forms(HTMLParser):
@@ -84,41 +52,8 @@ def form_with(page: requests.Response, text: str) -> dict:
 
 @pytest.fixture
 def running_product(tmp_path):
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in NOT_SET_BY_A_NEWCOMER}
-    var_dir = tmp_path / "var"
-    env.update(SWITCHBOARD_VAR_DIR=str(var_dir), DEMO_PASSWORD=DEMO_PASSWORD)
-    assert not var_dir.exists()
-    log = tmp_path / "run.log"
-    # `-o .venv/.installed`: the test already runs inside the installed venv; installing again
-    # mid-test (pyproject.toml touched by a checkout) would only be slow. Every other step is
-    # the Makefile's own.
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            ["make", "-o", ".venv/.installed", "run", f"PORT={port}"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    stopped = False
-    try:
-        wait_until_up(proc, base, log, timeout=240, interval=0.5)
-        yield base, log, env, proc
-        # Ctrl-C in the terminal: SIGINT to the whole foreground group.
-        os.killpg(proc.pid, signal.SIGINT)
-        proc.wait(timeout=45)
-        deadline = time.monotonic() + 30
-        while group_alive(proc.pid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        stopped = not group_alive(proc.pid)
-        assert stopped, "a process of `make run` outlived Ctrl-C"
-    finally:
-        if not stopped and group_alive(proc.pid):
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
+    with make_run(tmp_path) as run:
+        yield run
 
 
 def sign_in(base: str) -> requests.Session:
@@ -131,7 +66,7 @@ def sign_in(base: str) -> requests.Session:
         headers={"Referer": base},
         data={
             "csrfmiddlewaretoken": token,
-            "login": "demo@switchboard.local",
+            "login": DEMO_EMAIL,
             "password": DEMO_PASSWORD,
         },
     )
@@ -141,10 +76,8 @@ def sign_in(base: str) -> requests.Session:
 
 
 def test_make_run_serves_console_api_and_worker(running_product):
-    base, log, env, _ = running_product
-    output = log.read_text()
-    key = re.search(r"API key:\s+(sb_live_\S+)", output).group(1)
-    assert "demo@switchboard.local" in output
+    base, env, key = running_product.base, running_product.env, running_product.api_key
+    assert DEMO_EMAIL in running_product.log.read_text()
 
     me = requests.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {key}"}, timeout=5)
     assert me.status_code == 200 and me.json()["name"] == "Acme Dental"
@@ -190,10 +123,7 @@ def test_make_run_serves_console_api_and_worker(running_product):
 
 def test_make_run_connects_the_crm_and_syncs_a_lead(running_product):
     """The README's first hour: connect link → vendor consent → lead → `synced`, over HTTP."""
-    base, log, _, _ = running_product
-    output = log.read_text()
-    key = re.search(r"API key:\s+(sb_live_\S+)", output).group(1)
-    client_id = re.search(r"Client:\s+Acme Dental \(([0-9a-f-]{36})\)", output).group(1)
+    base, key, client_id = running_product.base, running_product.api_key, running_product.client_id
     staff = sign_in(base)
 
     connections = staff.get(f"{base}/console/clients/{client_id}/connections/", timeout=10)

@@ -9,7 +9,11 @@ from ..tenants.test_scoping import CONSOLE_MATRIX
 pytestmark = pytest.mark.django_db
 
 # Pages that also take a form post (their POST is their purpose, tested with their forms).
-FORM_PAGES = {"console/clients/<uuid:public_id>/mappings/<int:connection_id>/"}
+FORM_PAGES = {
+    "console/clients/<uuid:public_id>/mappings/<int:connection_id>/",
+    # The merge confirmation shows on GET and merges on a confirmed POST.
+    "console/clients/<uuid:public_id>/duplicates/<int:candidate_id>/merge",
+}
 READ_ONLY = sorted(
     url for route, (method, url) in CONSOLE_MATRIX.items()
     if method == "get" and route not in FORM_PAGES

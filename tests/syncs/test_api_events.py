@@ -38,6 +38,7 @@ def test_it_shows_each_targets_state_and_the_crm_id(api, world, crm_a):
             "attempts": 0,
             "next_attempt_at": None,
             "reason": "",
+            "rolled_back": None,
         }
     ]
     sync_job_run(SyncJob.objects.get().pk, crm=MemoryCrm())

@@ -3,6 +3,8 @@ or roll back), validation errors are shown inline, and staff actions are audited
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.utils.html import escape
 
@@ -79,6 +81,49 @@ def test_a_release_that_is_still_invalid_is_refused_with_the_reason(client, worl
     response = client.post(url(world, f"review/{seen.held.pk}/release"), bad, follow=True)
     assert "not released" in response.content.decode()
     assert SyncJob.objects.get(pk=seen.held.pk).status == "needs_review"
+
+
+def test_a_refused_fix_is_shown_as_typed_with_each_reason_beside_its_field(
+    client, world, operator, seen
+):
+    """Held for e-mail "not-an-email" and phone "12": staff fix the e-mail but mistype the
+    phone. The page keeps both as typed and says what is wrong beside the phone only."""
+    client.force_login(operator)
+    job = seen.held
+    typed = {f"job{job.pk}-email": "fixed@example.com", f"job{job.pk}-phone": "555"}
+    response = client.post(url(world, f"review/{job.pk}/release"), typed)
+    assert response.status_code == 400
+    body = response.content.decode()
+    form = re.search(rf'<section class="card review" id="job-{job.pk}">.*?</section>', body, re.S)
+    fields = {
+        name: re.search(
+            rf'<p class="field[^"]*">.*?name="job{job.pk}-{name}".*?</p>', form[0], re.S
+        )[0]
+        for name in ("email", "phone", "name")
+    }
+    assert 'value="fixed@example.com"' in fields["email"] and 'value="not-an-email"' not in form[0]
+    assert 'value="555"' in fields["phone"] and 'value="12"' not in fields["phone"]
+    assert 'class="field invalid"' in fields["phone"] and 'aria-invalid="true"' in fields["phone"]
+    assert escape("phone '555' is not a valid number") in fields["phone"]
+    assert "errors" not in fields["email"] and "errors" not in fields["name"]
+    assert f"Job {job.pk} not released" in body
+    assert SyncJob.objects.get(pk=job.pk).status == "needs_review"
+    assert not AuditEntry.objects.filter(action="review.released").exists()
+
+
+def test_a_fix_refused_for_the_person_as_a_whole_says_so_above_the_fields(
+    client, world, operator, crm_a
+):
+    from .rollback_helpers import sync_lead
+
+    held = sync_lead(world.client_a, MemoryCrm(), email="", phone="", chatbot_session_id="s1")
+    assert SyncJob.objects.get(pk=held.pk).status == "needs_review"
+    client.force_login(operator)
+    response = client.post(url(world, f"review/{held.pk}/release"), {f"job{held.pk}-name": "Al"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert re.search(r'<div class="errors" role="alert">.*no email or phone', body, re.S)
+    assert 'value="Al"' in body
 
 
 def test_it_cannot_release_another_clients_job(client, world, owner, seen):

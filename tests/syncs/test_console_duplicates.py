@@ -48,7 +48,11 @@ def test_it_lists_open_pairs_with_scores_and_reasons(client, world, viewer):
 def test_an_operator_merges_a_pair(client, world, operator):
     candidate = pair(world.client_a)
     client.force_login(operator)
-    assert client.post(url(world.client_a, f"{candidate.pk}/merge")).status_code == 302
+    merge = url(world.client_a, f"{candidate.pk}/merge")
+    assert client.post(merge).status_code == 302  # without the confirmation: nothing yet
+    candidate.refresh_from_db()
+    assert candidate.status == "open"
+    assert client.post(merge, {"confirm": "yes"}).status_code == 302
     candidate.refresh_from_db()
     assert candidate.status == "merged"
     assert Person.objects.get(pk=candidate.person_id).merged_into_id == candidate.existing_id
@@ -83,3 +87,26 @@ def test_it_cannot_decide_another_clients_pair(client, world, owner):
     assert client.post(url(world.client_a, f"{pair(world.client_a).pk}/explode")).status_code == 404
     other.refresh_from_db()
     assert other.status == "open"
+
+
+def test_it_shows_the_thresholds_with_expected_precision_and_recall(client, world, viewer):
+    client.force_login(viewer)
+    body = client.get(url(world.client_a)).content.decode()
+    assert "No model estimated for this client yet" in body
+    dedupe_models.MatchModel.objects.create(
+        client=world.client_a,
+        params={},
+        auto_link=0.9731,
+        auto_link_expected_precision=0.9912,
+        auto_link_expected_recall=0.874,
+        review=0.61,
+        review_expected_precision=0.95,
+        review_expected_recall=0.93,
+        people=1200,
+    )
+    body = client.get(url(world.client_a)).content.decode()
+    assert 'id="threshold-auto-link"' in body and "0.9731" in body and "0.991" in body
+    assert "0.874" in body and 'id="threshold-review"' in body and "0.6100" in body
+    assert "1200 people" in body
+    other = client.get(url(world.client_b))
+    assert other.status_code in (200, 404) and "0.9731" not in other.content.decode()

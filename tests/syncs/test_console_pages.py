@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.utils import timezone
 
 from syncs.models import AiEvent, AuditEntry
 
@@ -107,3 +110,103 @@ def test_no_page_renders_a_token_to_any_role(client, world, owner, seen):
     urls += ["/rollback/?tag=AI_Chatbot"]
     for url in urls:
         page(client, base(world) + url)
+
+
+def test_a_rolled_back_event_says_so_with_when_and_which_rollback(client, world, viewer, seen):
+    from syncs.rollback import start_rollback
+
+    from .rollback_helpers import run_rollback
+
+    rollback = start_rollback(world.client_a, "AI_Chatbot", requested_by="staff:x@example.com")
+    run_rollback(rollback, seen.crm)
+    client.force_login(viewer)
+    rolled = page(client, base(world) + "/events/?status=rolled_back")
+    assert "Rolled back" in rolled and "mary.obrien@example.com" in rolled.lower()
+    assert "not-an-email" not in rolled  # the held lead wrote nothing: it stays held
+    report = f"{base(world)}/rollback/{rollback.pk}/"
+    assert f'by <a href="{report}">rollback #{rollback.pk}</a>' in rolled
+    body = page(client, f"{base(world)}/events/{seen.synced.event.public_id}/")
+    assert f'href="{report}">rollback #{rollback.pk}</a> of tag AI_Chatbot' in body
+    assert 'id="event-status">Rolled back<' in body
+
+
+# A date and time with no zone after it ("2026-12-04 10:00" not followed by "UTC" or the like).
+BARE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})?(?!:\d)(?! ?(?:[A-Z]{3,5}\b|[+-]\d{2}))"
+)
+ANY_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
+
+
+def test_every_time_in_the_console_says_its_time_zone(client, world, owner, seen):
+    from agency.models import WorkerHeartbeat
+    from syncs.dedupe.models import MatchModel
+    from syncs.rollback import start_rollback
+    from syncs.webhooks import services as webhooks
+
+    from .rollback_helpers import run_rollback
+
+    webhooks.endpoint_create(client=world.client_a, url="http://127.0.0.1:1/h", event_types=["*"])
+    message = webhooks.emit(world.client_a, "lead.synced", {"event_id": "e1"})
+    message.deliveries.update(last_attempt_at=timezone.now(), status="failed")  # a row with times
+    rollback = start_rollback(world.client_a, "AI_Chatbot", requested_by="staff:x@example.com")
+    run_rollback(rollback, seen.crm)
+    WorkerHeartbeat.objects.create(nonce="n1")
+    MatchModel.objects.create(client=world.client_a, auto_link=0.99, review=0.5)
+    seen.connection.token_expires_at = seen.connection.last_refreshed_at = timezone.now()
+    seen.connection.save()
+    client.force_login(owner)
+    pages = [
+        "/console/",
+        f"{base(world)}/",
+        f"{base(world)}/connections/",
+        f"{base(world)}/webhooks/",
+        f"{base(world)}/events/",
+        f"{base(world)}/events/{seen.synced.event.public_id}/",
+        f"{base(world)}/audit/",
+        f"{base(world)}/shadow/",
+        f"{base(world)}/rollback/",
+        f"{base(world)}/rollback/{rollback.pk}/",
+        f"{base(world)}/duplicates/",
+        f"{base(world)}/metrics/",
+        f"{base(world)}/monthly-audit/",
+        f"{base(world)}/connections/{seen.connection.pk}/calls/",
+    ]
+    for path in pages:
+        body = page(client, path)
+        assert ANY_TIME.search(body) or "UTC" in body, path
+        assert not BARE_TIME.findall(body), (path, BARE_TIME.findall(body)[:3])
+    assert "From (UTC)" in page(client, f"{base(world)}/audit/")
+
+
+def test_the_tab_of_the_page_shown_is_highlighted(client, world, viewer, seen):
+    from syncs.rollback import start_rollback
+
+    rollback = start_rollback(world.client_a, "AI_Chatbot", requested_by="staff:x@example.com")
+    client.force_login(viewer)
+    shown_under = {
+        "/": "Client",
+        "/connections/": "Connections",
+        "/events/": "Events",
+        f"/events/{seen.synced.event.public_id}/": "Events",
+        "/review/": "Review queue",
+        "/mappings/": "Field mapping",
+        f"/mappings/{seen.connection.pk}/": "Field mapping",
+        "/shadow/": "Shadow mode",
+        "/duplicates/": "Duplicates",
+        "/audit/": "Audit log",
+        "/rollback/": "Rollback",
+        f"/rollback/{rollback.pk}/": "Rollback",
+        "/metrics/": "Metrics",
+        "/monthly-audit/": "Monthly audit",
+        f"/connections/{seen.connection.pk}/calls/": "Connections",
+        "/webhooks/": "Webhooks",
+    }
+    for path, tab in shown_under.items():
+        body = page(client, base(world) + path)
+        nav = re.search(r'<nav class="sections".*?</nav>', body, re.S)[0]
+        current = re.findall(
+            r'<a href="([^"]+)" class="current" aria-current="page">([^<]+)</a>', nav
+        )
+        assert [label for _, label in current] == [tab], path
+        assert current[0][0].startswith(base(world) + "/"), path
+        assert nav.count("<a ") == len(shown_under) - 4, path  # every tab, on every page

@@ -7,7 +7,7 @@ import pytest
 
 from connectors.emulators.crm import control, hubspot_people
 from syncs.models import AuditEntry, ExternalRecord
-from syncs.rollback import start_rollback
+from syncs.rollback import preview_rollback, start_rollback
 from syncs.rollback_models import RollbackStep
 from tests.connectors import crm_fixtures
 
@@ -36,7 +36,7 @@ def _contact(vendor: str, account: str) -> dict:
     return row["data"]
 
 
-def _opt_out(api, world) -> None:
+def opt_out_and_sync(api, world) -> None:
     body = {"kind": "opt_out", "payload": OPT_OUT}
     response = api.post("/api/v1/events", body, format="json", **bearer(world.key_a))
     assert response.status_code == 202, response.content
@@ -70,7 +70,7 @@ def test_it_opts_the_person_out_in_the_crm_and_undoes_it(api, world, synced, ven
     account = synced(vendor)
     field, yes, no = OPTED_OUT[vendor]
     assert _contact(vendor, account).get(field) in (None, no)
-    _opt_out(api, world)
+    opt_out_and_sync(api, world)
     assert _contact(vendor, account)[field] == yes
     record = ExternalRecord.objects.get(object_type="contact_opt_out")
     assert AuditEntry.objects.filter(
@@ -92,24 +92,43 @@ def test_it_opts_the_person_out_in_the_crm_and_undoes_it(api, world, synced, ven
 
 
 def test_it_unsubscribes_a_pipedrive_person_whose_status_then_stays(api, world, synced):
-    """Pipedrive lets a marketing status change once: the opt-out lands; its undo is refused
-    by the vendor, and the rollback says so instead of claiming the person was put back."""
+    """Pipedrive lets a marketing status change once: the opt-out lands; the rollback's
+    preview says it will keep it, and it does (audited as kept), asking Pipedrive nothing."""
     account = synced("pipedrive")
-    _opt_out(api, world)
+    opt_out_and_sync(api, world)
     assert _contact("pipedrive", account)["marketing_status"] == "unsubscribed"
+    plan = preview_rollback(world.client_a, "Unsubscribe")
+    (step,) = [p for p in plan if p.record.object_type == "contact_opt_out"]
+    assert step.operation == "keep" and "change only once" in step.reason
+    writes = control.write_calls("pipedrive", account)
     rollback = start_rollback(world.client_a, "Unsubscribe", requested_by=STAFF)
     _run(rollback)
-    assert (rollback.status, rollback.failed) == ("done_with_errors", 1)
-    (error,) = RollbackStep.objects.filter(status="failed").values_list("error", flat=True)
-    assert "may change only once" in error
+    assert (rollback.status, rollback.failed, rollback.kept) == ("done", 0, 1)
+    kept = RollbackStep.objects.get(status="kept")
+    assert kept.record.object_type == "contact_opt_out" and "change only once" in kept.error
+    assert AuditEntry.objects.filter(action="rollback.kept").count() == 1
     assert _contact("pipedrive", account)["marketing_status"] == "unsubscribed"
+    assert (
+        control.write_calls("pipedrive", account) == writes + 2
+    )  # its fields and labels; no status call
 
 
 def test_it_records_nothing_to_undo_for_a_person_already_opted_out(api, world, synced):
     """A second opt-out replaces nothing, so undoing it must not put the person back."""
     account = synced("salesforce")
-    _opt_out(api, world)
-    _opt_out(api, world)
+    opt_out_and_sync(api, world)
+    opt_out_and_sync(api, world)
     first, second = ExternalRecord.objects.filter(object_type="contact_opt_out").order_by("pk")
     assert (first.snapshot, second.snapshot) == ({"HasOptedOutOfEmail": "false"}, {})
     assert _contact("salesforce", account)["HasOptedOutOfEmail"] is True
+
+
+def test_it_keeps_a_hubspot_opt_out_with_nothing_to_resubscribe(api, world, synced):
+    account = synced("hubspot")
+    control.configure("hubspot", account, subscriptions={})  # subscribed to nothing
+    opt_out_and_sync(api, world)
+    rollback = start_rollback(world.client_a, "Unsubscribe", requested_by=STAFF)
+    _run(rollback)
+    assert (rollback.status, rollback.failed, rollback.kept) == ("done", 0, 1)
+    assert "nothing to subscribe them to again" in RollbackStep.objects.get(status="kept").error
+    assert hubspot_people.subscriptions_of(account, EMAIL)["wide"] is True

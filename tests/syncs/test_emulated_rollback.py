@@ -94,3 +94,26 @@ def test_rollback_leaves_the_emulators_crm_as_it_was(api, world, emulated, vendo
     again = start_rollback(world.client_a, "AI_Chatbot", requested_by=STAFF)
     assert again.total == 0 and control.write_calls(vendor, account) == writes
     assert ExternalRecord.objects.filter(source_tag="Import", rolled_back_at__isnull=True).exists()
+
+
+def test_rollback_restores_the_description_lines_of_an_org_without_the_custom_fields(
+    api, world, emulated
+):
+    """Salesforce without the AI_*__c fields: an update puts their values on Description lines,
+    and the rollback puts the Description back (it used to send the absent fields: 400)."""
+    _connection, account = emulated("salesforce")
+    world.client_a.crm_provider = "salesforce"
+    world.client_a.save()
+    earlier = {**LEAD, "intent": "", "lead_score": 0, "conversation_summary": "",
+               "transcript_url": "", "source_tag": "Import"}  # fmt: skip
+    _post_and_sync(api, world.key_a, earlier)
+    before = crm_state("salesforce", account)
+    _post_and_sync(api, world.key_a, {**LEAD, "company": "Brightsmile Dental"})
+    [contact] = control.records("salesforce", account, "Contact")
+    assert "Company: Brightsmile Dental" in contact["data"]["Description"]
+    rollback = start_rollback(world.client_a, "AI_Chatbot", requested_by=STAFF)
+    _run(rollback)
+    assert (rollback.status, rollback.failed) == ("done", 0), list(
+        RollbackStep.objects.values_list("error", flat=True)
+    )
+    assert crm_state("salesforce", account) == before

@@ -26,6 +26,17 @@ SYNC_COMMITS = 4
 CONTACT_TYPES = {"contacts", "contact", "Contact", "persons", "person", "Contacts"}
 
 
+def set_up_hubspot_portal(connection) -> None:
+    """What the first lead of a connection (or of a day) does before its writes: confirm the
+    portal's properties, add Switchboard's and the source tags' options (audited; see
+    test_a_bare_hubspot_portal_gets_switchboards_properties_and_options_audited)."""
+    from connectors.hubspot.client import build
+
+    crm = build(connection)
+    crm.ensure_fields()
+    crm.ensure_tags(["AI_Chatbot", "acme-bot"])
+
+
 def contacts(counts: dict) -> int:
     return sum(n for kind, n in counts["objects"].items() if kind in CONTACT_TYPES)
 
@@ -113,11 +124,13 @@ def test_a_new_hubspot_contact_is_created_tagged_in_three_calls(api, world, emul
     control.add_default_mapping_fields("hubspot", account)
     connection.settings = {"follow_up_tags": ["salesqualifiedlead"]}
     connection.save()
+    set_up_hubspot_portal(connection)
+    calls = control.counts("hubspot", account)["api_calls"]
     lead = {**LEAD, "lead_score": 10, "intent": "question"}  # no deal: contact and note only
     api.post("/api/v1/leads", lead, format="json", **bearer(world.key_a))
     job = SyncJob.objects.get()
     assert sync_job_run(job.pk) == JobStatus.SYNCED
-    assert control.counts("hubspot", account)["api_calls"] == 3
+    assert control.counts("hubspot", account)["api_calls"] - calls == 3
     job.refresh_from_db()
     data = control.record("hubspot", account, job.crm_id)["data"]
     assert data["switchboard_tags"] == "AI_Chatbot;acme-bot"
@@ -289,8 +302,12 @@ def test_a_new_lead_syncs_within_its_query_budget(api, world, emulated):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    _connection, account = emulated("hubspot")
+    from syncs.dedupe.estimation import detector_for
+
+    hubspot, account = emulated("hubspot")
     control.add_default_mapping_fields("hubspot", account)
+    set_up_hubspot_portal(hubspot)  # once per connection a day, not per lead
+    detector_for(world.client_a)  # the client's match model: read once a minute, not per lead
     lead = {**LEAD, "lead_score": 10, "intent": "question"}
     api.post("/api/v1/leads", lead, format="json", **bearer(world.key_a))
     job = SyncJob.objects.get()
@@ -301,3 +318,33 @@ def test_a_new_lead_syncs_within_its_query_budget(api, world, emulated):
         q["sql"][:120] for q in queries.captured_queries
     )
     assert statements.count("COMMIT") <= SYNC_COMMITS
+
+
+@pytest.mark.parametrize("granted", [True, False])
+def test_a_bare_hubspot_portal_gets_switchboards_properties_and_options_audited(
+    api, world, emulated, granted
+):
+    """A portal with HubSpot's own properties only: the first lead adds Switchboard's
+    properties and its tags as options (each audited) where the grant allows; where not, the
+    lead still lands, with what the portal has, and the refusals are audited."""
+    _connection, account = emulated("hubspot")
+    control.configure("hubspot", account, schemas_write=granted)
+    api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
+    job = SyncJob.objects.get()
+    assert sync_job_run(job.pk) == JobStatus.SYNCED, job.last_error
+    job.refresh_from_db()
+    data = control.record("hubspot", account, job.crm_id)["data"]
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    if granted:
+        assert (data["ai_source_tag"], data["switchboard_tags"]) == (
+            "AI_Chatbot",
+            "AI_Chatbot;acme-bot",
+        )
+        assert {"crm.fields.created", "crm.tags.created"} <= actions
+        assert not {"crm.fields.refused", "crm.tags.refused"} & actions
+    else:
+        assert "ai_source_tag" not in data and "switchboard_tags" not in data
+        assert data["email"] == "mary.obrien@example.com"
+        assert {"crm.fields.refused", "crm.tags.refused"} <= actions
+    refused = AuditEntry.objects.filter(action="crm.fields.refused").first()
+    assert granted or "ai_source_tag" in refused.details["fields"]

@@ -86,3 +86,24 @@ def test_a_junior_and_a_senior_on_one_landline_are_not_one_person(world, crm_a):
     assert junior.status == JobStatus.SYNCED
     people = Person.objects.filter(client=world.client_a).order_by("id")
     assert [p.norm_generation for p in people] == ["sr", "jr"]
+
+
+def test_a_held_pair_is_settled_by_what_a_fixed_release_wrote(world, crm_a):
+    """Fixed to the existing person's address, the CRM search finds their contact: the pair
+    is closed as linked, not left open on the duplicates page."""
+    from syncs.dedupe.models import DuplicateCandidate
+    from syncs.models import AuditEntry
+
+    crm = MemoryCrm()
+    known = {"name": "Robert Smith", "email": "robert.smith@acme.example"}
+    first = run(lead_job(world.client_a, phone="+1 415 555 0100", **known), crm)
+    typo = {"name": "Robert Smiht", "email": "robert.smith+web@acme.example"}
+    held = run(
+        lead_job(world.client_a, phone="+1 415 555 0199", chatbot_session_id="s2", **typo), crm
+    )
+    pair = DuplicateCandidate.objects.get(status="open")
+    fixed = release_review(held, {"email": "robert.smith@acme.example"}, actor="staff@example.com")
+    assert run(fixed, crm).crm_id == first.crm_id and len(crm.contacts) == 1
+    pair.refresh_from_db()
+    assert pair.status == "merged"
+    assert AuditEntry.objects.filter(action="duplicate.linked").count() == 1

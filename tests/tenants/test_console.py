@@ -112,3 +112,17 @@ def test_admin_is_for_superusers_only(client, world, owner):
     page = client.get("/admin/tenants/apikey/").content.decode()
     assert "Zulu Gym" in page or "z" in page
     assert world.key_a not in page
+
+
+def test_the_sign_in_page_has_no_sign_up_hint_since_sign_up_is_closed(client):
+    body = client.get("/accounts/login/").content.decode()
+    assert 'name="login"' in body and 'name="password"' in body
+    assert "sign up" not in body.lower() and "/accounts/signup/" not in body
+    assert "the sign up is currently closed" in client.get("/accounts/signup/").content.decode()
+
+
+def test_a_password_reset_for_an_unknown_address_sends_no_sign_up_link(client, mailoutbox):
+    client.post("/accounts/password/reset/", {"email": "nobody@example.com"})
+    (mail,) = mailoutbox
+    assert "nobody@example.com" in mail.body
+    assert "sign up" not in mail.body.lower() and "/accounts/signup/" not in mail.body

@@ -71,9 +71,13 @@ CONSOLE_MATRIX.update(
         C + "monthly-audit/": ("get", "/console/clients/{id}/monthly-audit/"),
         C + "shadow/": ("get", "/console/clients/{id}/shadow/"),
         C + "duplicates/": ("get", "/console/clients/{id}/duplicates/"),
+        C + "duplicates/<int:candidate_id>/merge": (
+            "get",
+            "/console/clients/{id}/duplicates/1/merge",
+        ),
         C + "duplicates/<int:candidate_id>/<slug:decision>": (
             "post",
-            "/console/clients/{id}/duplicates/1/merge",
+            "/console/clients/{id}/duplicates/1/dismiss",
         ),
         "console/clients/<uuid:public_id>/connections/": (
             "get",

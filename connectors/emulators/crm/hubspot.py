@@ -8,8 +8,7 @@ cursor paging (``paging.next.after``), errors ``{"status":"error","message","cor
 from __future__ import annotations
 
 import re
-import uuid
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
@@ -18,163 +17,30 @@ from django.utils import timezone
 
 from connectors.emulators import sql
 from connectors.emulators.crm import common
+from connectors.emulators.crm import hubspot_properties as props_
+from connectors.emulators.crm import hubspot_property_views as property_views
+from connectors.emulators.crm.hubspot_errors import STYLE
+from connectors.emulators.crm.hubspot_errors import error as _error
 from connectors.emulators.crm.models import EmuAccount, EmuRecord
+from connectors.emulators.hubspot_oauth import V4_ASSOCIATIONS_SUNSET, until
 
 VENDOR = "hubspot"
 SEARCH_CAP = 10_000  # documented: search pages stop at 10,000 results
 OBJECT_TYPES = ("contacts", "deals", "notes")
-LIFECYCLE_STAGES = (
-    "subscriber",
-    "lead",
-    "marketingqualifiedlead",
-    "salesqualifiedlead",
-    "opportunity",
-    "customer",
-    "evangelist",
-    "other",
-)
-DEAL_STAGES = (
-    "appointmentscheduled",
-    "qualifiedtobuy",
-    "presentationscheduled",
-    "decisionmakerboughtin",
-    "contractsent",
-    "closedwon",
-    "closedlost",
-)
-# (name, label, type, fieldType, hubspotDefined). The ai_* and switchboard_tags properties
-# stand for the custom properties a portal gets when it is connected.
-PROPERTIES: dict[str, tuple[tuple[str, str, str, str, bool], ...]] = {
-    "contacts": (
-        ("email", "Email", "string", "text", True),
-        ("firstname", "First Name", "string", "text", True),
-        ("lastname", "Last Name", "string", "text", True),
-        ("phone", "Phone Number", "string", "phonenumber", True),
-        ("mobilephone", "Mobile Phone Number", "string", "phonenumber", True),
-        ("company", "Company Name", "string", "text", True),
-        ("jobtitle", "Job Title", "string", "text", True),
-        ("lifecyclestage", "Lifecycle Stage", "enumeration", "radio", True),
-        ("hs_lead_status", "Lead Status", "enumeration", "radio", True),
-        ("ai_lead_score", "AI lead score", "number", "number", False),
-        ("ai_intent", "AI intent", "string", "text", False),
-        ("ai_summary", "AI conversation summary", "string", "textarea", False),
-        ("ai_source_tag", "Source tag", "string", "text", False),
-        ("ai_chatbot_vendor", "Chatbot vendor", "string", "text", False),
-        ("ai_session_id", "Chatbot session id", "string", "text", False),
-        ("switchboard_tags", "Follow-up tags", "enumeration", "checkbox", False),
-    ),
-    "deals": (
-        ("dealname", "Deal Name", "string", "text", True),
-        ("dealstage", "Deal Stage", "enumeration", "radio", True),
-        ("pipeline", "Pipeline", "enumeration", "select", True),
-        ("amount", "Amount", "number", "number", True),
-        ("closedate", "Close Date", "datetime", "date", True),
-        ("ai_source_tag", "Source tag", "string", "text", False),
-    ),
-    "notes": (
-        ("hs_timestamp", "Activity date", "datetime", "date", True),
-        ("hs_note_body", "Note body", "string", "html", True),
-    ),
-}
-READ_ONLY = ("hs_object_id", "createdate", "lastmodifieddate")
 UPSERT_BATCH = 100
-# Property types and the field types HubSpot accepts for each (properties API reference).
-FIELD_TYPES = {
-    "string": ("text", "textarea", "phonenumber", "html", "file"),
-    "number": ("number", "calculation_equation"),
-    "enumeration": ("booleancheckbox", "checkbox", "radio", "select"),
-    "bool": ("booleancheckbox",),
-    "date": ("date",),
-    "datetime": ("date",),
-}
 # v4 "default" associations: the HubSpot-defined type from one object type to the other.
 DEFAULT_ASSOCIATION = {("deals", "contacts"): 3, ("notes", "contacts"): 202}
-
-
-class Property(NamedTuple):
-    name: str
-    label: str
-    type: str
-    field_type: str
-    builtin: bool
-    unique: bool = False
-
-
 DEFAULT_PROPERTIES = {"contacts": ("email", "firstname", "lastname"), "deals": ("dealname",)}
 
 
-def _error(status: int, message: str, category: str, **extra: Any) -> HttpResponse:
-    body = {
-        "status": "error",
-        "message": message,
-        "correlationId": str(uuid.uuid4()),
-        "category": category,
-        **extra,
-    }
-    return common.json_response(body, status)
+def _bad_values(account_id: str, object_type: str, raw: dict[str, Any]) -> HttpResponse | None:
+    """HubSpot's 400 for property values it would refuse (``hubspot_properties.invalid``)."""
+    problem = props_.invalid(account_id, object_type, raw)
+    return None if problem is None else _error(400, problem, "VALIDATION_ERROR")
 
 
-def _rate_limited(fault: dict[str, Any]) -> HttpResponse:
-    headers = {
-        "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
-        "X-HubSpot-RateLimit-Max": "110",
-        "X-HubSpot-RateLimit-Remaining": "0",
-    }
-    if fault.get("retry_after") is not None:
-        headers["Retry-After"] = str(fault["retry_after"])
-    response = _error(
-        429,
-        "You have reached your secondly limit.",
-        "RATE_LIMITS",
-        errorType="RATE_LIMIT",
-        policyName=fault.get("policy", "SECONDLY"),
-    )
-    for name, value in headers.items():
-        response[name] = value
-    return response
-
-
-STYLE = common.Style(
-    vendor=VENDOR,
-    auth_scheme="Bearer",
-    unauthorized=lambda: _error(
-        401,
-        "Authentication credentials not found. This API supports OAuth 2.0 authentication.",
-        "INVALID_AUTHENTICATION",
-    ),
-    rate_limited=_rate_limited,
-    server_error=lambda: _error(500, "internal error", "INTERNAL_ERROR"),
-    read_posts=("/search", "/batch/read"),
-)
-
-
-def _catalogue(account_id: str, object_type: str) -> dict[str, Property]:
-    """The account's properties: HubSpot's own plus custom ones (added through the control API
-    or by ``POST /crm/v3/properties/{type}``)."""
-    props = {p[0]: Property(*p) for p in PROPERTIES.get(object_type, ())}
-    config = common.account_row(VENDOR, account_id).config
-    for extra in config.get("custom_fields", {}).get(object_type, []):
-        props[extra["name"]] = Property(
-            extra["name"],
-            extra["label"],
-            extra.get("type", "string"),
-            extra.get("field_type", "text"),
-            False,
-            bool(extra.get("unique")),
-        )
-    return props
-
-
-def _invalid_properties(account_id: str, object_type: str, props: dict[str, Any]) -> str | None:
-    known = _catalogue(account_id, object_type)
-    for name, value in props.items():
-        if name not in known or name in READ_ONLY:
-            return f'Property "{name}" does not exist'
-        if name == "lifecyclestage" and value not in ("", *LIFECYCLE_STAGES):
-            return f"{value} was not one of the allowed options"
-        if name == "dealstage" and value not in DEAL_STAGES:
-            return f"{value} was not one of the allowed options"
-    return None
+def _values(raw: dict[str, Any]) -> dict[str, str]:
+    return {k: props_.text_of(v) for k, v in raw.items()}
 
 
 def _serialise(record: EmuRecord, wanted: list[str] | None) -> dict[str, Any]:
@@ -212,10 +78,38 @@ def _existing_contact(account_id: str, email: str, exclude: str = "") -> str | N
     return row[0] if row else None
 
 
+def _wanted(request: HttpRequest) -> list[str]:
+    """The properties a read asks for: ``properties`` may be repeated (HubSpot's SDK sends
+    ``?properties=a&properties=b``) and each may hold a comma-separated list."""
+    names = [n for v in request.GET.getlist("properties") for n in v.split(",")]
+    return [n for n in dict.fromkeys(names) if n]
+
+
+ASSOCIATION_CATEGORIES = ("HUBSPOT_DEFINED", "USER_DEFINED", "INTEGRATOR_DEFINED")
+
+
+def _association_ok(item: Any) -> bool:
+    """HubSpot's ``PublicAssociationsForObject``: ``to.id`` and ``types``, each type with an
+    ``associationCategory`` of its enumeration and an integer ``associationTypeId``."""
+    if not isinstance(item, dict) or not isinstance(item.get("to"), dict):
+        return False
+    types = item.get("types")
+    return bool(types) and isinstance(types, list) and all(
+        isinstance(t, dict) and t.get("associationCategory") in ASSOCIATION_CATEGORIES
+        and isinstance(t.get("associationTypeId"), int) and not isinstance(
+            t.get("associationTypeId"), bool)
+        for t in types
+    )  # fmt: skip
+
+
 def _associations(account_id: str, raw: Any) -> list[dict[str, Any]] | None:
     links = []
     q = connection.ops.quote_name
+    if raw is not None and not isinstance(raw, list):
+        return None
     for item in raw or []:
+        if not _association_ok(item):
+            return None
         to_id = str((item.get("to") or {}).get("id", ""))
         target = sql.fetchone(
             f"SELECT 1 FROM {sql.table(EmuRecord)} WHERE {q('vendor')} = %s"  # noqa: S608 -- names quoted from the model
@@ -233,9 +127,9 @@ def _create(request: HttpRequest, account_id: str, object_type: str) -> HttpResp
     body = common.body_json(request)
     if not isinstance(body, dict) or not isinstance(body.get("properties"), dict):
         return _error(400, "Invalid input JSON on line 1", "VALIDATION_ERROR")
-    props = {k: "" if v is None else str(v) for k, v in body["properties"].items()}
-    if (problem := _invalid_properties(account_id, object_type, props)) is not None:
-        return _error(400, f"Property values were not valid: {problem}", "VALIDATION_ERROR")
+    if (refused := _bad_values(account_id, object_type, body["properties"])) is not None:
+        return refused
+    props = _values(body["properties"])
     if object_type == "notes" and not props.get("hs_timestamp"):
         return _error(400, "hs_timestamp is required", "VALIDATION_ERROR")
     if object_type == "contacts" and (dup := _existing_contact(account_id, props.get("email", ""))):
@@ -261,7 +155,7 @@ def _create(request: HttpRequest, account_id: str, object_type: str) -> HttpResp
 def _list(request: HttpRequest, account_id: str, object_type: str) -> HttpResponse:
     limit = min(int(request.GET.get("limit", "10") or 10), 100)
     after = int(request.GET.get("after", "0") or 0)
-    wanted = [p for p in request.GET.get("properties", "").split(",") if p]
+    wanted = _wanted(request)
     rows = list(
         common.records_of(VENDOR, account_id, object_type).filter(pk__gt=after)[: limit + 1]
     )
@@ -293,7 +187,7 @@ def one_object(
             return HttpResponse(status=204)  # archiving is idempotent at HubSpot
         return _error(404, "resource not found", "OBJECT_NOT_FOUND")
     if request.method == "GET":
-        wanted = [p for p in request.GET.get("properties", "").split(",") if p]
+        wanted = _wanted(request)
         return common.json_response(_serialise(record, wanted))
     if request.method == "DELETE":
         record.delete()
@@ -307,9 +201,9 @@ def _update(request: HttpRequest, account_id: str, record: EmuRecord) -> HttpRes
     body = common.body_json(request)
     if not isinstance(body, dict) or not isinstance(body.get("properties"), dict):
         return _error(400, "Invalid input JSON on line 1", "VALIDATION_ERROR")
-    props = {k: "" if v is None else str(v) for k, v in body["properties"].items()}
-    if (problem := _invalid_properties(account_id, record.object_type, props)) is not None:
-        return _error(400, f"Property values were not valid: {problem}", "VALIDATION_ERROR")
+    if (refused := _bad_values(account_id, record.object_type, body["properties"])) is not None:
+        return refused
+    props = _values(body["properties"])
     email = props.get("email")
     if email and (dup := _existing_contact(account_id, email, exclude=record.ext_id)):
         return _error(409, f"Contact already exists. Existing ID: {dup}", "CONFLICT")
@@ -405,11 +299,42 @@ def _candidates(account_id: str, object_type: str, groups: list[list[dict[str, A
         )
 
 
+OPERATORS = (
+    "EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN", "HAS_PROPERTY",
+    "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN",
+)  # fmt: skip
+
+
+def _bad_search(body: dict[str, Any]) -> str | None:
+    """What HubSpot's ``PublicObjectSearchRequest`` refuses: a filter group without
+    ``filters``, a filter without ``propertyName`` or with an operator not in its enumeration,
+    a ``limit`` or ``after`` that is not a number."""
+    for key in ("limit", "after"):
+        value = body.get(key)
+        if value is not None and not (isinstance(value, int) or str(value).isdigit()):
+            return f"{key} must be a number"
+    groups = body.get("filterGroups", [])
+    if not isinstance(groups, list):
+        return "filterGroups must be a list"
+    for group in groups:
+        filters = group.get("filters") if isinstance(group, dict) else None
+        if not isinstance(filters, list):
+            return "each filter group needs its filters"
+        for flt in filters:
+            if not isinstance(flt, dict) or not isinstance(flt.get("propertyName"), str):
+                return "each filter needs a propertyName"
+            if flt.get("operator") not in OPERATORS:
+                return f"operator {flt.get('operator')!r} is not one of {', '.join(OPERATORS)}"
+    return None
+
+
 @common.endpoint(STYLE)
 def search(request: HttpRequest, account_id: str, object_type: str) -> HttpResponse:
     body = common.body_json(request)
     if request.method != "POST" or not isinstance(body, dict):
         return _error(400, "Invalid input JSON on line 1", "VALIDATION_ERROR")
+    if (problem := _bad_search(body)) is not None:
+        return _error(400, f"Invalid input: {problem}", "VALIDATION_ERROR")
     limit, after = int(body.get("limit", 10) or 10), int(body.get("after", 0) or 0)
     if limit > 200:
         return _error(400, "limit must be at most 200", "VALIDATION_ERROR")
@@ -474,6 +399,11 @@ def batch_read(request: HttpRequest, account_id: str, object_type: str) -> HttpR
     inputs = body.get("inputs") if isinstance(body, dict) else None
     if object_type not in OBJECT_TYPES or not isinstance(inputs, list):
         return _error(400, "Invalid input JSON on line 1", "VALIDATION_ERROR")
+    # BatchReadInputSimplePublicObjectId requires all three (HubSpot's spec, as its SDK has it).
+    lists = ("properties", "propertiesWithHistory")
+    if not all(isinstance(body.get(k), list) for k in lists):
+        return _error(400, "Invalid input: properties and propertiesWithHistory are required",
+                      "VALIDATION_ERROR")  # fmt: skip
     if len(inputs) > 100:
         return _error(400, "Batch size must be at most 100", "VALIDATION_ERROR")
     ids = [str((i or {}).get("id", "")) for i in inputs]
@@ -491,106 +421,13 @@ def batch_read(request: HttpRequest, account_id: str, object_type: str) -> HttpR
     if not missing:
         return common.json_response(result)
     result["numErrors"] = 1
+    # HubSpot's StandardError: status, category, message, errors, context, links (all required).
     result["errors"] = [{
         "status": "error", "category": "OBJECT_NOT_FOUND",
         "message": "Could not get some objects, they may be deleted or not exist.",
-        "context": {"ids": missing},
+        "context": {"ids": missing}, "errors": [], "links": {},
     }]  # fmt: skip
     return common.json_response(result, 207)
-
-
-def _property_json(prop: Property) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": prop.name,
-        "label": prop.label,
-        "type": prop.type,
-        "fieldType": prop.field_type,
-        "groupName": "contactinformation" if prop.builtin else "switchboard",
-        "hidden": False,
-        "calculated": False,
-        "formField": True,
-        "hasUniqueValue": prop.unique,
-        "options": [],
-    }
-    if prop.builtin:
-        body["hubspotDefined"] = True
-    if prop.name == "lifecyclestage":
-        body["options"] = [{"label": s, "value": s} for s in LIFECYCLE_STAGES]
-    return body
-
-
-@common.endpoint(STYLE)
-def properties(request: HttpRequest, account_id: str, object_type: str) -> HttpResponse:
-    """``GET`` lists an object type's properties; ``POST`` creates one (each needs its
-    ``crm.schemas.<type>.*`` scope: ``_missing_scope``)."""
-    if object_type not in OBJECT_TYPES:
-        return _error(404, f"Unable to infer object type from: {object_type}", "OBJECT_NOT_FOUND")
-    if request.method == "POST":
-        return _create_property(request, account_id, object_type)
-    if (refused := _missing_scope(account_id, object_type, "read")) is not None:
-        return refused
-    results = [_property_json(p) for p in _catalogue(account_id, object_type).values()]
-    return common.json_response({"results": results})
-
-
-@common.endpoint(STYLE)
-def one_property(
-    request: HttpRequest, account_id: str, object_type: str, name: str
-) -> HttpResponse:
-    if (refused := _missing_scope(account_id, object_type, "read")) is not None:
-        return refused
-    prop = _catalogue(account_id, object_type).get(name)
-    if prop is None:
-        return _error(404, f"Unable to find property {name}", "OBJECT_NOT_FOUND")
-    return common.json_response(_property_json(prop))
-
-
-def _missing_scope(account_id: str, object_type: str, access: str) -> HttpResponse | None:
-    """403 ``MISSING_SCOPES`` when the portal did not grant ``crm.schemas.<type>.<access>``:
-    an account with ``config["schemas_read"]`` or ``["schemas_write"]`` false. Contacts'
-    properties stay readable (``crm.schemas.contacts.read`` is a required scope)."""
-    if object_type == "contacts" and access == "read":
-        return None
-    if common.account_row(VENDOR, account_id).config.get(f"schemas_{access}") is not False:
-        return None
-    return _error(
-        403,
-        "This app hasn't been granted all required scopes to make this call.",
-        "MISSING_SCOPES",
-        errors=[{
-            "message": "One or more of the following scopes are required.",
-            "context": {"requiredGranularScopes": [f"crm.schemas.{object_type}.{access}"]},
-        }],
-    )  # fmt: skip
-
-
-def _create_property(request: HttpRequest, account_id: str, object_type: str) -> HttpResponse:
-    if (refused := _missing_scope(account_id, object_type, "write")) is not None:
-        return refused
-    body = common.body_json(request)
-    fields = ("name", "label", "type", "fieldType", "groupName")
-    if not isinstance(body, dict) or not all(isinstance(body.get(f), str) for f in fields):
-        return _error(400, f"Invalid input: {', '.join(fields)} are required", "VALIDATION_ERROR")
-    name = body["name"]
-    if not re.fullmatch(r"[a-z][a-z0-9_]{0,99}", name):
-        return _error(400, f"Property name {name!r} is not valid", "VALIDATION_ERROR")
-    if body["fieldType"] not in FIELD_TYPES.get(body["type"], ()):
-        return _error(400, f"fieldType {body['fieldType']} is not valid for type {body['type']}",
-                      "VALIDATION_ERROR")  # fmt: skip
-    with transaction.atomic():
-        row = EmuAccount.objects.select_for_update().get(vendor=VENDOR, account_id=account_id)
-        taken = {p[0] for p in PROPERTIES.get(object_type, ())}
-        custom = row.config.setdefault("custom_fields", {}).setdefault(object_type, [])
-        if name in taken or any(f["name"] == name for f in custom):
-            return _error(409, f"Property named '{name}' already exists.", "OBJECT_ALREADY_EXISTS")
-        custom.append({
-            "name": name, "label": body["label"], "type": body["type"],
-            "field_type": body["fieldType"], "unique": bool(body.get("hasUniqueValue")),
-        })  # fmt: skip
-        row.save(update_fields=["config"])
-    prop = Property(name, body["label"], body["type"], body["fieldType"], False,
-                    bool(body.get("hasUniqueValue")))  # fmt: skip
-    return common.json_response(_property_json(prop), 201)
 
 
 @common.endpoint(STYLE)
@@ -604,7 +441,7 @@ def batch_upsert(request: HttpRequest, account_id: str, object_type: str) -> Htt
         return _error(400, "Invalid input JSON on line 1", "VALIDATION_ERROR")
     if len(inputs) > UPSERT_BATCH:
         return _error(400, f"Batch size must be at most {UPSERT_BATCH}", "VALIDATION_ERROR")
-    catalogue = _catalogue(account_id, object_type)
+    catalogue = props_.catalogue(account_id, object_type)
     for item in inputs:
         if not isinstance(item, dict) or not isinstance(item.get("properties"), dict):
             return _error(400, "Invalid input JSON on line 1", "VALIDATION_ERROR")
@@ -612,9 +449,8 @@ def batch_upsert(request: HttpRequest, account_id: str, object_type: str) -> Htt
         if prop is None or not prop.unique or not str(item.get("id", "")):
             return _error(400, f"idProperty {item.get('idProperty')!r} is not a unique-value "
                           "property", "VALIDATION_ERROR")  # fmt: skip
-        props = {k: "" if v is None else str(v) for k, v in item["properties"].items()}
-        if (problem := _invalid_properties(account_id, object_type, props)) is not None:
-            return _error(400, f"Property values were not valid: {problem}", "VALIDATION_ERROR")
+        if (refused := _bad_values(account_id, object_type, item["properties"])) is not None:
+            return refused
     started = common.iso(timezone.now())
     results = []
     with transaction.atomic():
@@ -628,7 +464,7 @@ def batch_upsert(request: HttpRequest, account_id: str, object_type: str) -> Htt
 
 def _upsert_one(account_id: str, object_type: str, item: dict[str, Any]) -> dict[str, Any]:
     key_name, key = str(item["idProperty"]), str(item["id"])
-    props = {k: "" if v is None else str(v) for k, v in item["properties"].items()}
+    props = _values(item["properties"])
     props[key_name] = key
     record = (
         common.records_of(VENDOR, account_id, object_type)
@@ -678,14 +514,32 @@ def default_association(
 
 @common.endpoint(STYLE)
 def pipelines(request: HttpRequest, account_id: str) -> HttpResponse:
+    """The default deal pipeline, with every field HubSpot's ``Pipeline`` and
+    ``PipelineStage`` models require (``createdAt``, ``updatedAt``, ``archived``, stage
+    ``metadata``)."""
+    made = props_.CREATED
     stages = [
-        {"id": s, "label": s, "displayOrder": i, "archived": False}
-        for i, s in enumerate(DEAL_STAGES)
+        {
+            "id": s,
+            "label": s,
+            "displayOrder": i,
+            "metadata": {"isClosed": str(s.startswith("closed")).lower()},
+            "createdAt": made,
+            "updatedAt": made,
+            "archived": False,
+            "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT",
+        }
+        for i, s in enumerate(props_.DEAL_STAGES)
     ]
-    pipeline = {"id": "default", "label": "Sales Pipeline", "displayOrder": 0, "stages": stages}
+    pipeline = {"id": "default", "label": "Sales Pipeline", "displayOrder": 0, "stages": stages,
+                "createdAt": made, "updatedAt": made, "archived": False}  # fmt: skip
     return common.json_response({"results": [pipeline]})
 
 
+# The associations API under both names until v4's end of support (30 March 2027, HubSpot
+# developer changelog "Deprecating support for HubSpot v4 APIs"): the dated 2026-03 paths
+# answer as v4 did; from that day the v4 ones answer as retired.
+_v4 = until(V4_ASSOCIATIONS_SUNSET)
 urlpatterns = [
     path("hubspot/crm/v3/objects/<str:object_type>", objects),
     path("hubspot/crm/v3/objects/<str:object_type>/search", search),
@@ -694,14 +548,23 @@ urlpatterns = [
     path(
         "hubspot/crm/v4/objects/<str:from_type>/<str:record_id>/associations/default"
         "/<str:to_type>/<str:to_id>",
-        default_association,
+        _v4(default_association),
     ),
     path(
         "hubspot/crm/v4/objects/<str:from_type>/<str:record_id>/associations/<str:to_type>",
+        _v4(associations),
+    ),
+    path(
+        "hubspot/crm/objects/2026-03/<str:from_type>/<str:record_id>/associations/default"
+        "/<str:to_type>/<str:to_id>",
+        default_association,
+    ),
+    path(
+        "hubspot/crm/objects/2026-03/<str:from_type>/<str:record_id>/associations/<str:to_type>",
         associations,
     ),
     path("hubspot/crm/v3/objects/<str:object_type>/<str:record_id>", one_object),
-    path("hubspot/crm/v3/properties/<str:object_type>", properties),
-    path("hubspot/crm/v3/properties/<str:object_type>/<str:name>", one_property),
+    path("hubspot/crm/v3/properties/<str:object_type>", property_views.properties),
+    path("hubspot/crm/v3/properties/<str:object_type>/<str:name>", property_views.one_property),
     path("hubspot/crm/v3/pipelines/deals", pipelines),
 ]

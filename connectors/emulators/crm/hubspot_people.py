@@ -151,6 +151,50 @@ def unsubscribe_all(request: HttpRequest, account_id: str, address: str) -> Http
     return _batch([_status_row(address, d, "NOT_SUBSCRIBED") for d in definitions])
 
 
+@common.endpoint(hubspot.STYLE)
+def merge_contacts(request: HttpRequest, account_id: str) -> HttpResponse:
+    """``POST /crm/v3/objects/contacts/merge``: the primary keeps its values (empty ones take
+    the other's), the other's deals and notes are associated with the primary, and the other
+    contact is gone."""
+    body = common.body_json(request)
+    ids = [str(body.get(k) or "") for k in ("primaryObjectId", "objectIdToMerge")] if isinstance(
+        body, dict) else ["", ""]  # fmt: skip
+    if request.method != "POST" or not all(ids):
+        return error(400, "Invalid input JSON: primaryObjectId and objectIdToMerge are required",
+                     "VALIDATION_ERROR")  # fmt: skip
+    primary_id, other_id = ids
+    if primary_id == other_id:
+        return error(400, "Cannot merge an object with itself", "VALIDATION_ERROR")
+    with transaction.atomic():
+        primary = common.get_record(VENDOR, account_id, "contacts", primary_id)
+        other = common.get_record(VENDOR, account_id, "contacts", other_id)
+        if primary is None or other is None:
+            return error(404, "resource not found", "OBJECT_NOT_FOUND")
+        for name, value in other.data.items():
+            if value not in ("", None) and not primary.data.get(name):
+                primary.data[name] = value
+        common.save_record(primary, email=primary.data.get("email", ""),
+                           phone=primary.data.get("phone", ""))  # fmt: skip
+        for kind in ("deals", "notes"):
+            for record in common.records_of(VENDOR, account_id, kind):
+                links = record.links.get("associations", [])
+                if any(str(a.get("toObjectId")) == other_id for a in links):
+                    for link in links:
+                        if str(link.get("toObjectId")) == other_id:
+                            link["toObjectId"] = primary_id
+                    common.save_record(record)
+        other.delete()
+    return common.json_response(hubspot_serialise(primary))
+
+
+def hubspot_serialise(record: Any) -> dict[str, Any]:
+    props = {"hs_object_id": record.ext_id, **record.data,
+             "createdate": common.iso(record.created_at),
+             "lastmodifieddate": common.iso(record.updated_at)}  # fmt: skip
+    return {"id": record.ext_id, "properties": props, "createdAt": common.iso(record.created_at),
+            "updatedAt": common.iso(record.updated_at), "archived": False}  # fmt: skip
+
+
 def subscriptions_of(account_id: str, address: str) -> dict[str, Any]:
     """The address's subscription state (tests' oracle)."""
     config = common.account_row(VENDOR, account_id).config
@@ -158,6 +202,7 @@ def subscriptions_of(account_id: str, address: str) -> dict[str, Any]:
 
 
 urlpatterns = [
+    path("hubspot/crm/v3/objects/contacts/merge", merge_contacts),
     path("hubspot/communication-preferences/v4/statuses/<str:address>/unsubscribe-all",
          unsubscribe_all),
     path("hubspot/communication-preferences/v4/statuses/<str:address>", statuses),

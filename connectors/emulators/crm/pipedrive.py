@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -56,6 +57,33 @@ def _rate_limited(fault: dict[str, Any]) -> HttpResponse:
     if fault.get("retry_after") is not None:
         response["Retry-After"] = str(fault["retry_after"])
     return response
+
+
+class BadParam(ValueError):
+    """A query parameter Pipedrive's validation refuses; the view answers 400."""
+
+
+def _int_param(request: HttpRequest, name: str, default: int, low: int, high: int | None) -> int:
+    raw = request.GET.get(name, "")
+    if raw == "":
+        return default
+    if not raw.isdigit() or int(raw) < low or (high is not None and int(raw) > high):
+        bound = f"an integer from {low}" + (f" to {high}" if high is not None else "")
+        raise BadParam(f"Validation failed: {name}: must be {bound}")
+    return int(raw)
+
+
+def _checked(view: Any) -> Any:
+    """Answer a refused query parameter the way Pipedrive does, never with a 500."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except BadParam as exc:
+            return _error(400, str(exc), "ERR_SCHEMA_VALIDATION_FAILED")
+
+    return wrapped
 
 
 STYLE = common.Style(
@@ -151,7 +179,7 @@ def _person_problem(account_id: str, body: Any, creating: bool) -> str | None:
 
 
 def _v2_page(request: HttpRequest, rows, serialise) -> HttpResponse:
-    limit = max(1, min(int(request.GET.get("limit", "100") or 100), 500))
+    limit = _int_param(request, "limit", V2_PAGE, 1, 500)
     cursor = request.GET.get("cursor", "")
     after = int(cursor) if cursor.isdigit() else 0
     chunk = list(rows.filter(pk__gt=after)[: limit + 1])
@@ -167,6 +195,7 @@ def _make(account_id: str, object_type: str, data: dict[str, Any]) -> EmuRecord:
 
 
 @common.endpoint(STYLE)
+@_checked
 def persons(request: HttpRequest, account_id: str) -> HttpResponse:
     if request.method == "GET":
         return _v2_page(request, common.records_of(VENDOR, account_id, "persons"), _person)
@@ -195,6 +224,7 @@ def _update(record: EmuRecord, body: dict[str, Any]) -> None:
 
 
 @common.endpoint(STYLE)
+@_checked
 def person(request: HttpRequest, account_id: str, record_id: str) -> HttpResponse:
     record = common.get_record(VENDOR, account_id, "persons", record_id)
     if record is None:
@@ -235,6 +265,7 @@ def _search_hit(record: EmuRecord, fields: set[str], term: str, exact: bool) -> 
 
 
 @common.endpoint(STYLE)
+@_checked
 def person_search(request: HttpRequest, account_id: str) -> HttpResponse:
     term = request.GET.get("term", "").strip()
     exact = request.GET.get("exact_match", "false").lower() == "true"
@@ -247,7 +278,7 @@ def person_search(request: HttpRequest, account_id: str) -> HttpResponse:
     if fields == {"email"} and exact:
         rows = rows.filter(email_key=term.lower())
     hits = [r for r in rows if _search_hit(r, fields, term, exact)]
-    limit = max(1, min(int(request.GET.get("limit", "100") or 100), 500))
+    limit = _int_param(request, "limit", V2_PAGE, 1, 500)
     cursor = request.GET.get("cursor", "")
     start = int(cursor) if cursor.isdigit() else 0
     items = [
@@ -264,6 +295,7 @@ def person_search(request: HttpRequest, account_id: str) -> HttpResponse:
 
 
 @common.endpoint(STYLE)
+@_checked
 def deals(request: HttpRequest, account_id: str) -> HttpResponse:
     if request.method == "GET":
         rows = common.records_of(VENDOR, account_id, "deals")
@@ -300,6 +332,7 @@ def _deal_problem(account_id: str, body: dict[str, Any]) -> str | None:
 
 
 @common.endpoint(STYLE)
+@_checked
 def deal(request: HttpRequest, account_id: str, record_id: str) -> HttpResponse:
     record = common.get_record(VENDOR, account_id, "deals", record_id)
     if record is None:
@@ -328,9 +361,10 @@ def stage_rows(account_id: str) -> list[tuple[int, str]]:
 
 
 @common.endpoint(STYLE)
+@_checked
 def stages(request: HttpRequest, account_id: str) -> HttpResponse:
     """``GET /api/v2/stages``: cursor pages, ``V2_PAGE`` by default, at most 500."""
-    limit = max(1, min(int(request.GET.get("limit", V2_PAGE) or V2_PAGE), 500))
+    limit = _int_param(request, "limit", V2_PAGE, 1, 500)
     cursor = request.GET.get("cursor", "")
     start = int(cursor) if cursor.isdigit() else 0
     rows = stage_rows(account_id)
@@ -358,8 +392,8 @@ def _note_list(request: HttpRequest, account_id: str) -> HttpResponse:
             rows = [r for r in rows if str(r.data.get(key)) == request.GET[key]]
     if request.GET.get("sort", "").replace(" ", "").lower() == "add_timedesc":
         rows.reverse()
-    start = int(request.GET.get("start", "0") or 0)
-    limit = max(1, min(int(request.GET.get("limit", "100") or 100), 500))
+    start = _int_param(request, "start", 0, 0, None)
+    limit = _int_param(request, "limit", V2_PAGE, 1, 500)
     more = start + limit < len(rows)
     pagination: dict[str, Any] = {"start": start, "limit": limit, "more_items_in_collection": more}
     if more:
@@ -368,6 +402,7 @@ def _note_list(request: HttpRequest, account_id: str) -> HttpResponse:
 
 
 @common.endpoint(STYLE)
+@_checked
 def notes(request: HttpRequest, account_id: str) -> HttpResponse:
     if request.method == "GET":
         return _note_list(request, account_id)
@@ -386,6 +421,7 @@ def notes(request: HttpRequest, account_id: str) -> HttpResponse:
 
 
 @common.endpoint(STYLE)
+@_checked
 def note(request: HttpRequest, account_id: str, record_id: str) -> HttpResponse:
     record = common.get_record(VENDOR, account_id, "notes", record_id)
     if record is None:
@@ -397,6 +433,7 @@ def note(request: HttpRequest, account_id: str, record_id: str) -> HttpResponse:
 
 
 @common.endpoint(STYLE)
+@_checked
 def person_fields(request: HttpRequest, account_id: str) -> HttpResponse:
     builtin = [
         (1, "name", "Name", "varchar", True), (2, "email", "Email", "varchar", False),
@@ -411,8 +448,8 @@ def person_fields(request: HttpRequest, account_id: str) -> HttpResponse:
         data.append({"id": 9000 + offset, "key": custom_key(name), "name": name,
                      "field_type": "varchar", "edit_flag": True, "mandatory_flag": False,
                      "active_flag": True})  # fmt: skip
-    start = int(request.GET.get("start", "0") or 0)
-    limit = int(request.GET.get("limit", "100") or 100)
+    start = _int_param(request, "start", 0, 0, None)
+    limit = _int_param(request, "limit", 100, 1, 500)
     more = start + limit < len(data)
     pagination = {"start": start, "limit": limit, "more_items_in_collection": more}
     if more:
@@ -421,6 +458,7 @@ def person_fields(request: HttpRequest, account_id: str) -> HttpResponse:
 
 
 @common.endpoint(STYLE)
+@_checked
 def person_field_options(request: HttpRequest, account_id: str, field_code: str) -> HttpResponse:
     """``POST /api/v2/personFields/{field_code}/options``: add options to an options field, all
     or none; answers only the added ones. Only the labels field has options here. An account
@@ -471,3 +509,7 @@ urlpatterns = [
     *_both_v1("notes/<str:record_id>", note),
     *_both_v1("personFields", person_fields),
 ]
+
+
+# Public names for sibling emulator modules (pipedrive_people).
+error_response, ok_response, person_json = _error, _ok, _person

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import re_path
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 
 from connectors.emulators.crm import common, soql
 from connectors.emulators.crm import salesforce_fields as catalogue
@@ -106,13 +107,16 @@ STYLE = common.Style(
 
 
 def _fields(account_id: str, sobject: str) -> dict[str, catalogue.SfField]:
-    """The org's fields of ``sobject``: the standard ones, plus the custom fields an admin (or
-    a Tooling API call) added and whose field-level security lets the API user see them."""
+    """The org's fields of ``sobject`` the API user can see: the standard ones (less those
+    ``hidden_fields`` hides from them), plus the custom fields an admin (or a Tooling API
+    call) added and whose field-level security lets the user see them."""
     known = {f.name: f for f in catalogue.STANDARD.get(sobject, ())}
     config = common.account_row(VENDOR, account_id).config
     for extra in config.get("custom_fields", {}).get(sobject, []):
         if extra.get("visible", True) and extra["name"] not in known:
             known[extra["name"]] = catalogue.custom_field(extra)
+    for hidden in config.get("hidden_fields", {}).get(sobject, []):  # field-level security
+        known.pop(hidden, None)
     return known
 
 
@@ -187,6 +191,8 @@ def _create_from(account_id: str, sobject: str, body: Any) -> HttpResponse:
         return checked
     if (bad := _references_ok(account_id, checked)) is not None:
         return _errors(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [bad])
+    if (duplicate := _duplicate(account_id, sobject, checked)) is not None:
+        return duplicate
     checked = {**DEFAULTS.get(sobject, {}), **checked}
     record = common.create_record(
         VENDOR,
@@ -198,6 +204,38 @@ def _create_from(account_id: str, sobject: str, body: Any) -> HttpResponse:
         phone=str(checked.get("Phone") or ""),
     )
     return common.json_response({"id": record.ext_id, "success": True, "errors": []}, 201)
+
+
+DUPLICATE_MESSAGE = "Use one of these records?"
+
+
+def _duplicate(account_id: str, sobject: str, data: dict[str, Any]) -> HttpResponse | None:
+    """An org whose Contact duplicate rule blocks (config ``duplicate_rule: "block"``) refuses
+    a contact with an existing one's email: 400 DUPLICATES_DETECTED naming the match. The
+    ``duplicateResult`` follows the API's DuplicateResult / MatchResult / MatchRecord types
+    (simplified: the rule matches on email only)."""
+    config = common.account_row(VENDOR, account_id).config
+    email = str(data.get("Email") or "").strip().lower()
+    if sobject != "Contact" or config.get("duplicate_rule") != "block" or not email:
+        return None
+    match = common.records_of(VENDOR, account_id, "Contact").filter(email_key=email).first()
+    if match is None:
+        return None
+    url = f"/services/data/v62.0/sobjects/Contact/{match.ext_id}"
+    record = {"attributes": {"type": "Contact", "url": url}, "Id": match.ext_id}
+    result = {
+        "allowSave": False, "duplicateRule": "Standard_Contact_Duplicate_Rule",
+        "duplicateRuleEntityType": "Contact", "errorMessage": DUPLICATE_MESSAGE,
+        "matchResults": [{
+            "entityType": "Contact", "errors": [], "matchEngine": "FuzzyMatchEngine",
+            "rule": "Standard_Contact_Match_Rule_v1_1", "size": 1, "success": True,
+            "matchRecords": [{"additionalInformation": [], "fieldDiffs": [],
+                              "matchConfidence": 100.0, "record": record}],
+        }],
+    }  # fmt: skip
+    body = [{"duplicateResult": result, "errorCode": "DUPLICATES_DETECTED",
+             "message": DUPLICATE_MESSAGE, "fields": []}]  # fmt: skip
+    return common.json_response(body, 400)
 
 
 def _served(account_id: str, sobject: str) -> bool:
@@ -289,9 +327,9 @@ def _run_query(account_id: str, text: str) -> list[EmuRecord] | HttpResponse:
     for cond in query.conditions:  # narrow by the indexed copies when the query is a plain EQ
         if cond.op == "=" and cond.value and query.joins.count("OR") == 0:
             if cond.field.lower() == "email":
-                rows = rows.filter(email_key=cond.value.lower())
+                rows = rows.filter(email_key=soql.plain(cond.value).lower())
             elif cond.field.lower() == "phone":
-                rows = rows.filter(phone_key=cond.value)
+                rows = rows.filter(phone_key=soql.plain(cond.value))
     found = [
         r for r in rows
         if soql.matches(query, {"id": r.ext_id, **{k.lower(): v for k, v in r.data.items()}})
@@ -432,7 +470,7 @@ def _resolve(value: Any, results: dict[str, Any]) -> Any:
 
 def _subrequest(account_id: str, version: str, item: dict, results: dict) -> HttpResponse:
     url = str(item.get("url", ""))
-    match = re.fullmatch(rf"/services/data/{version}/sobjects/(\w+)", url)
+    match = re.fullmatch(rf"/services/data/{version}/sobjects/(\w+)/?", url)
     if item.get("method") != "POST" or match is None:
         return _errors(400, "NOT_FOUND", f"The requested resource does not exist: {url}")
     sobject = match.group(1)
@@ -471,7 +509,7 @@ def composite(request: HttpRequest, account_id: str, version: str) -> HttpRespon
                 headers = {}
                 if status == 201:
                     results[ref] = answer
-                    headers = {"Location": f"{item['url']}/{answer['id']}"}
+                    headers = {"Location": f"{str(item['url']).rstrip('/')}/{answer['id']}"}
                 answers.append({"body": answer, "httpHeaders": headers,
                                 "httpStatusCode": status, "referenceId": ref})  # fmt: skip
                 if status >= 300 and all_or_none:
@@ -491,18 +529,23 @@ def composite(request: HttpRequest, account_id: str, version: str) -> HttpRespon
     return common.json_response({"compositeResponse": answers})
 
 
+@csrf_exempt
+def not_found(request: HttpRequest) -> HttpResponse:
+    """Any other REST path: Salesforce's JSON error list, not a framework's HTML page."""
+    return _errors(404, "NOT_FOUND", "The requested resource does not exist")
+
+
+# Salesforce takes each path with or without a trailing slash (simple-salesforce creates at
+# ``/sobjects/Contact/`` and queries at ``/query/?q=``).
 VERSION = r"(?P<version>v\d+\.\d)"
+DATA = rf"^salesforce/services/data/{VERSION}"
 urlpatterns = [
-    re_path(rf"^salesforce/services/data/{VERSION}/composite$", composite),
-    re_path(
-        rf"^salesforce/services/data/{VERSION}/tooling/sobjects/CustomField$", tooling_custom_field
-    ),
-    re_path(rf"^salesforce/services/data/{VERSION}/query$", query),
-    re_path(rf"^salesforce/services/data/{VERSION}/query/(?P<locator>[\w-]+)$", query_more),
-    re_path(rf"^salesforce/services/data/{VERSION}/sobjects/(?P<sobject>\w+)/describe$", describe),
-    re_path(rf"^salesforce/services/data/{VERSION}/sobjects/(?P<sobject>\w+)$", sobject_collection),
-    re_path(
-        rf"^salesforce/services/data/{VERSION}/sobjects/(?P<sobject>\w+)/(?P<record_id>\w+)$",
-        sobject_row,
-    ),
+    re_path(rf"{DATA}/composite/?$", composite),
+    re_path(rf"{DATA}/tooling/sobjects/CustomField/?$", tooling_custom_field),
+    re_path(rf"{DATA}/query/?$", query),
+    re_path(rf"{DATA}/query/(?P<locator>[\w-]+)/?$", query_more),
+    re_path(rf"{DATA}/sobjects/(?P<sobject>\w+)/describe/?$", describe),
+    re_path(rf"{DATA}/sobjects/(?P<sobject>\w+)/?$", sobject_collection),
+    re_path(rf"{DATA}/sobjects/(?P<sobject>\w+)/(?P<record_id>\w+)/?$", sobject_row),
+    re_path(r"^salesforce/services/data(?:/.*)?$", not_found),
 ]

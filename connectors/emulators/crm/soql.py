@@ -20,9 +20,12 @@ ESCAPES = {
     "t": "\t",
     "b": "\b",
     "f": "\f",
-    "_": "\\_",
-    "%": "\\%",
+    # A wildcard escaped in a LIKE pattern is that character itself; kept apart from a real
+    # wildcard (and from an escaped backslash followed by one) until the pattern is compiled.
+    "_": "\ue000",
+    "%": "\ue001",
 }
+LITERAL_WILDCARDS = {"\ue000": "_", "\ue001": "%"}
 TOKEN = re.compile(
     r"\s*(?:(?P<str>'(?:[^'\\]|\\.)*')|(?P<op>!=|<=|>=|=|<|>|,|\(|\))|(?P<word>[A-Za-z0-9_.]+))",
     re.S,
@@ -57,6 +60,11 @@ def _unescape(literal: str) -> str:
         char = literal[i]
         if char == "\\":
             nxt = literal[i + 1]
+            if nxt == "u" and re.fullmatch(r"[0-9A-Fa-f]{4}", literal[i + 2 : i + 6]):
+                out.append(chr(int(literal[i + 2 : i + 6], 16)))  # \uXXXX
+                i += 6
+                continue
+            nxt = nxt if nxt in "_%" else nxt.lower()  # \N, \R, \T, \B, \F as their lower case
             if nxt not in ESCAPES:
                 raise SoqlError(f"Invalid string literal {literal}: illegal escape sequence")
             out.append(ESCAPES[nxt])
@@ -135,6 +143,9 @@ class _Parser:
             kind, raw = self.take()
             if kind == "str":
                 value: str | None = _unescape(raw)
+                if op.upper() != "LIKE" and value != plain(value):
+                    # Quoted String Escape Sequences: \_ and \% only in a LIKE expression.
+                    raise SoqlError(f"Invalid string literal {raw}: illegal escape sequence")
             elif raw.lower() == "null":
                 value = None
             else:
@@ -151,8 +162,16 @@ def parse(text: str) -> Query:
 
 
 def _like(value: str, pattern: str) -> bool:
-    regex = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
+    """SOQL LIKE: ``%`` any run, ``_`` one character, ``\\%`` and ``\\_`` themselves."""
+    regex = "".join(
+        ".*" if c == "%" else "." if c == "_" else re.escape(LITERAL_WILDCARDS.get(c, c))
+        for c in pattern
+    )
     return re.fullmatch(regex, value, re.I | re.S) is not None
+
+
+def plain(text: str) -> str:
+    return "".join(LITERAL_WILDCARDS.get(c, c) for c in text)
 
 
 def matches(query: Query, record: dict[str, str]) -> bool:
@@ -177,5 +196,5 @@ def _holds(cond: Condition, record: dict[str, str]) -> bool:
     text = "" if actual is None else str(actual)
     if cond.op == "LIKE":
         return _like(text, cond.value)
-    equal = text.lower() == cond.value.lower()  # SOQL string comparison is case-insensitive
+    equal = text.lower() == plain(cond.value).lower()  # SOQL string comparison is case-insensitive
     return equal if cond.op == "=" else not equal

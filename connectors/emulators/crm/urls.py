@@ -3,13 +3,26 @@ followed by the vendor's own path (``hubspot/crm/v3/objects/contacts``)."""
 
 from __future__ import annotations
 
-from connectors.emulators.crm import control, hubspot, hubspot_people, pipedrive, salesforce, zoho
+from connectors.emulators.crm import (
+    control,
+    hubspot,
+    hubspot_people,
+    pipedrive,
+    pipedrive_people,
+    salesforce,
+    salesforce_people,
+    zoho,
+    zoho_people,
+)
 
 urlpatterns = [
     *control.urlpatterns,
     *hubspot_people.urlpatterns,  # before hubspot's: contacts/merge is not a record id
     *hubspot.urlpatterns,
+    *salesforce_people.urlpatterns,
     *salesforce.urlpatterns,
+    *zoho_people.urlpatterns,  # before zoho's: actions/merge is not a tag action
     *zoho.urlpatterns,
+    *pipedrive_people.urlpatterns,
     *pipedrive.urlpatterns,
 ]

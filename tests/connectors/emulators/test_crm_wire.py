@@ -438,7 +438,8 @@ def test_hubspot_lists_a_contacts_deals_and_batch_reads_them_naming_the_missing(
     ).json()
     assert listed["results"][0]["toObjectId"] == int(deal)
     assert listed["results"][0]["associationTypes"][0]["typeId"] == 4
-    body = {"properties": ["dealname"], "inputs": [{"id": deal}, {"id": "999999"}]}
+    body = {"properties": ["dealname"], "propertiesWithHistory": [],
+            "inputs": [{"id": deal}, {"id": "999999"}]}  # fmt: skip
     read = post(client, "/emulators/hubspot/crm/v3/objects/deals/batch/read", body, h)
     assert read.status_code == 207
     assert [r["properties"]["dealname"] for r in read.json()["results"]] == ["D"]

@@ -82,3 +82,10 @@ def test_it_pages_stages_at_100_with_a_cursor(client):
     rest = client.get(f"{PD}/stages", {"cursor": first["additional_data"]["next_cursor"]},
                       **h).json()  # fmt: skip
     assert len(rest["data"]) == 25 and rest["additional_data"]["next_cursor"] is None
+
+
+@pytest.mark.parametrize("limit", ["abc", "0", "501", "-1"])
+def test_a_bad_limit_is_pipedrives_400_not_a_500(client, limit):
+    h = auth("pipedrive", "s1")
+    for url in (f"{PD}/persons", f"{PD}/stages", "/emulators/pipedrive/api/v1/notes"):
+        assert "limit: must be an integer" in _refusal(client.get(url, {"limit": limit}, **h))

@@ -90,6 +90,7 @@ def test_it_tags_with_lifecycle_stage_and_tag_property_and_restores(emulated):
     crm = build(connection)
     contact = crm.create_contact(CrmContact(email="t@example.com"), source_tag="t")
     crm.tag_contact(contact.id, ["lead"])
+    assert crm.ensure_tags(["opportunity", "hot", "callback"]) == ["hot", "callback"]
     previous = crm.tag_contact(contact.id, ["opportunity", "hot", "callback"])
     assert previous.fields == {"lifecyclestage": "lead", "switchboard_tags": ""}
     data = control.record(V, account, contact.id)["data"]
@@ -183,3 +184,152 @@ def test_a_portal_that_refuses_the_schema_scope_gets_plain_deals(emulated, knob)
     assert crm.ensure_write_key() == "created"
     assert _deal(crm, contact_id).existed is False
     assert _deal(crm, contact_id).existed is True
+
+
+# --- a portal has only the properties and options it was given ------------------------------
+
+
+def test_the_emulator_refuses_a_tag_that_is_not_an_option_with_hubspots_body(emulated):
+    """What the connector must never send: HubSpot refuses the whole create (400
+    INVALID_OPTION) when a multi-checkbox value is not one of the property's options."""
+    import requests
+
+    connection, account = emulated(V)
+    from connectors.registry import vendor_url
+
+    build(connection).ensure_fields()  # the portal now has switchboard_tags, without options
+    response = requests.post(
+        vendor_url(V, "https://api.hubapi.com/crm/v3/objects/contacts"),
+        json={"properties": {"email": "x@example.com", "switchboard_tags": "new-tag"}},
+        headers={"Authorization": f"Bearer {connection.access_token}"},
+        timeout=10,
+    )
+    body = response.json()
+    assert (response.status_code, body["status"], body["category"]) == (
+        400, "error", "VALIDATION_ERROR",
+    )  # fmt: skip
+    assert body["message"].startswith("Property values were not valid: [")
+    assert '"error": "INVALID_OPTION"' in body["message"]
+    assert control.counts(V, account)["objects"] == {}
+
+
+def test_a_new_tag_becomes_an_option_before_the_contact_carries_it(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    assert crm.ensure_tags(["AI_Chatbot", "brand-new", "lead"]) == ["AI_Chatbot", "brand-new"]
+    assert crm.ensure_tags(["AI_Chatbot"]) == []  # known now: no call
+    created = crm.create_contact(CrmContact(email="n@example.com"), source_tag="AI_Chatbot",
+                                 tags=["AI_Chatbot", "brand-new", "lead"])  # fmt: skip
+    data = control.record(V, account, created.id)["data"]
+    assert (data["switchboard_tags"], data["lifecyclestage"]) == ("AI_Chatbot;brand-new", "lead")
+    [prop] = [p for p in crm.field_catalogue() if p.name == "switchboard_tags"]
+    assert prop.custom
+
+
+def test_a_portal_that_refuses_new_options_still_gets_the_lead(emulated):
+    """Without crm.schemas.contacts.write no option can be added: the contact is created with
+    the tags the portal knows (none here), never refused over a tag."""
+    connection, account = emulated(V)
+    control.configure(V, account, schemas_write=False)
+    crm = build(connection)
+    with pytest.raises(ConnectorError) as refused:
+        crm.ensure_tags(["hot"])
+    assert refused.value.permanent
+    created = crm.create_contact(CrmContact(email="r@example.com"), source_tag="t",
+                                 tags=["hot", "customer"])  # fmt: skip
+    data = control.record(V, account, created.id)["data"]
+    assert data == {"email": "r@example.com", "lifecyclestage": "customer"}
+
+
+def test_a_write_never_names_a_property_the_portal_lacks(emulated):
+    """A portal starts with HubSpot's own properties only: the emulator refuses our custom
+    ones (PROPERTY_DOESNT_EXIST) until they exist. Where the grant allows, the client adds
+    them (and says so, for the audit); where not, the lead goes in without them."""
+    connection, account = emulated(V)
+    control.configure(V, account, schemas_write=False)
+    crm = build(connection)
+    assert crm.ensure_fields() == [("refused", "contacts", [
+        "ai_source_tag", "ai_lead_score", "ai_intent", "ai_summary", "ai_chatbot_vendor",
+        "ai_session_id", "switchboard_tags"])]  # fmt: skip
+    contact = CrmContact(email="p@example.com", first_name="Pat", extra={"ai_intent": "buy"})
+    created = crm.create_contact(contact, source_tag="AI_Chatbot")
+    assert control.record(V, account, created.id)["data"] == {
+        "email": "p@example.com", "firstname": "Pat"}  # fmt: skip
+    deal = crm.create_deal(contact_id=created.id, name="Pat (booking)", stage="qualifiedtobuy",
+                           source_tag="AI_Chatbot")  # fmt: skip
+    stored = control.record(V, account, deal.id)["data"]
+    assert "ai_source_tag" not in stored and stored["description"] == "Source tag: AI_Chatbot"
+    assert crm.find_deal(contact_id=created.id, name="Pat (booking)",
+                         source_tag="AI_Chatbot").id == deal.id  # fmt: skip
+
+
+def test_the_client_adds_its_properties_where_the_grant_allows(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    [(change, kind, names)] = crm.ensure_fields()
+    assert (change, kind, "ai_source_tag" in names) == ("created", "contacts", True)
+    assert crm.ensure_fields() == []  # remembered
+    contact = CrmContact(email="q@example.com", extra={"ai_lead_score": "87"})
+    created = crm.create_contact(contact, source_tag="AI_Chatbot")
+    data = control.record(V, account, created.id)["data"]
+    assert (data["ai_source_tag"], data["ai_lead_score"]) == ("AI_Chatbot", "87")
+    groups = {p["name"]: p["groupName"] for p in _properties(connection, "contacts")}
+    assert groups["ai_source_tag"] == "contactinformation"  # the group we asked for
+
+
+def test_a_property_removed_since_the_catalogue_was_read_costs_one_retry(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    crm.ensure_fields()
+    row = control.common.account_row(V, account)
+    row.config["custom_fields"]["contacts"] = [
+        f for f in row.config["custom_fields"]["contacts"] if f["name"] != "ai_source_tag"
+    ]
+    row.save(update_fields=["config"])
+    control.configure(V, account, schemas_write=False)  # and it may not be added back
+    created = crm.create_contact(CrmContact(email="z@example.com"), source_tag="AI_Chatbot")
+    assert control.record(V, account, created.id)["data"] == {"email": "z@example.com"}
+
+
+def _properties(connection, object_type: str) -> list[dict]:
+    import requests
+
+    from connectors.registry import vendor_url
+
+    response = requests.get(
+        vendor_url(V, f"https://api.hubapi.com/crm/v3/properties/{object_type}"),
+        headers={"Authorization": f"Bearer {connection.access_token}"},
+        timeout=10,
+    )
+    return response.json()["results"]
+
+
+def test_an_option_another_worker_added_is_kept_when_adding_ours(emulated):
+    """HubSpot replaces a property's options whole: a worker whose remembered list is stale
+    reads them afresh before adding, so the other worker's option survives."""
+    connection, account = emulated(V)
+    first, second = build(connection), build(connection)
+    first.ensure_fields()
+    assert second.schema.tag_options() == []  # read now: stale once the first adds one
+    assert first.ensure_tags(["one"]) == ["one"]
+    assert second.ensure_tags(["two"]) == ["two"]
+    [tags] = [p for p in _properties(connection, "contacts") if p["name"] == "switchboard_tags"]
+    assert [o["value"] for o in tags["options"]] == ["one", "two"]
+    created = second.create_contact(CrmContact(email="w@example.com"), source_tag="t",
+                                    tags=["one", "two"])  # fmt: skip
+    assert control.record(V, account, created.id)["data"]["switchboard_tags"] == "one;two"
+
+
+def test_an_option_removed_since_it_was_read_leaves_the_tag_out_not_the_contact(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    crm.ensure_tags(["gone-soon"])
+    row = control.common.account_row(V, account)
+    [tags] = [f for f in row.config["custom_fields"]["contacts"] if f["name"] == "switchboard_tags"]
+    tags["options"] = []  # an admin deleted the option
+    row.save(update_fields=["config"])
+    control.configure(V, account, schemas_write=False)  # and we may not add it back
+    created = crm.create_contact(CrmContact(email="o@example.com"), source_tag="t",
+                                 tags=["gone-soon", "lead"])  # fmt: skip
+    data = control.record(V, account, created.id)["data"]
+    assert "switchboard_tags" not in data and data["lifecyclestage"] == "lead"

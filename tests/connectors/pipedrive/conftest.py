@@ -1,5 +1,5 @@
-"""Fixtures shared by the CRM connector suites, and the check that every v2 body we send to
-Pipedrive fits its published v2 request schema (``pipedrive_schema``)."""
+"""Fixtures shared by the CRM connector suites, and the check that every person, deal and note
+body we send to Pipedrive fits its published request schema (``pipedrive_schema``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from connectors.emulators.crm.pipedrive_schema import (
     DEAL_ADD,
     DEAL_UPDATE,
+    NOTE_ADD,
     PERSON,
     RequestSchema,
     schema_problem,
@@ -18,29 +19,30 @@ from connectors.http import VendorHttp
 from tests.connectors.crm_fixtures import emulated, recorded  # noqa: F401
 
 # (method, path) -> the v2 request schema of that operation.
-V2_BODIES: tuple[tuple[str, re.Pattern[str], RequestSchema], ...] = (
+BODIES: tuple[tuple[str, re.Pattern[str], RequestSchema], ...] = (
     ("POST", re.compile(r"/api/v2/persons"), PERSON),
     ("PATCH", re.compile(r"/api/v2/persons/\d+"), PERSON),
     ("POST", re.compile(r"/api/v2/deals"), DEAL_ADD),
     ("PATCH", re.compile(r"/api/v2/deals/\d+"), DEAL_UPDATE),
+    ("POST", re.compile(r"/api/v1/notes"), NOTE_ADD),
 )
 
 
-def v2_schema_for(method: str, path: str) -> RequestSchema | None:
+def schema_for(method: str, path: str) -> RequestSchema | None:
     return next(
-        (schema for m, p, schema in V2_BODIES if m == method.upper() and p.fullmatch(path)), None
+        (schema for m, p, schema in BODIES if m == method.upper() and p.fullmatch(path)), None
     )
 
 
 @pytest.fixture(autouse=True)
-def v2_bodies_fit_the_schema(monkeypatch):
+def bodies_fit_the_schema(monkeypatch):
     """Every v2 person and deal body the client sends is checked before it leaves, in the
     recorded tests too (where nothing else would look at it): a misfit fails the test."""
     send = VendorHttp.request
     checked: list[str] = []
 
     def checking(self, method, path, *args, **kwargs):
-        schema = v2_schema_for(method, path)
+        schema = schema_for(method, path)
         if schema is not None:
             problem = schema_problem(schema, kwargs.get("json"))
             assert problem is None, f"{method} {path} ({schema.name}): {problem}"

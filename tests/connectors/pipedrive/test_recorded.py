@@ -65,13 +65,13 @@ def test_it_resolves_stage_names_and_creates_v2_deals(recorded):
 
 
 @responses.activate
-def test_it_writes_html_notes_through_v1(recorded):
+def test_it_writes_html_notes_through_v1(recorded, bodies_fit_the_schema):
     replay(responses, "POST", f"{API}/api/v1/notes", V, "create_note_201")
     note = build(recorded(V)).add_note(contact_id="42", body="Asked about <pricing>.\nCall back")
     assert sent_json(responses.calls[0]) == {
         "content": "Asked about &lt;pricing&gt;.<br>Call back", "person_id": 42,
     }  # fmt: skip
-    assert note.id == "7"
+    assert note.id == "7" and bodies_fit_the_schema == ["/api/v1/notes"]
 
 
 @responses.activate
@@ -149,19 +149,19 @@ def test_it_finds_the_persons_note_whatever_html_pipedrive_made_of_it(recorded):
 
 
 def test_the_v2_schema_check_refuses_a_top_level_first_name():
-    """The check every recorded test runs (``conftest.v2_bodies_fit_the_schema``) can fail."""
+    """The check every recorded test runs (``conftest.bodies_fit_the_schema``) can fail."""
     problem = schema_problem(PERSON, {"name": "Ada Lovelace", "first_name": "Ada"})
     assert problem == "Validation failed: Parameter 'first_name' is not allowed for this request"
 
 
 @responses.activate
-def test_it_changes_a_first_name_by_writing_the_whole_name(recorded, v2_bodies_fit_the_schema):
+def test_it_changes_a_first_name_by_writing_the_whole_name(recorded, bodies_fit_the_schema):
     replay(responses, "GET", f"{API}/api/v2/persons/42", V, "get_person_200")
     replay(responses, "PATCH", f"{API}/api/v2/persons/42", V, "create_person_200")
     previous = build(recorded(V)).update_contact("42", {"first_name": "Augusta"})
     assert sent_json(responses.calls[1]) == {"name": "Augusta Lovelace"}
     assert previous.fields == {"first_name": "Ada"}
-    assert v2_bodies_fit_the_schema == ["/api/v2/persons/42"]
+    assert bodies_fit_the_schema == ["/api/v2/persons/42"]
 
 
 @responses.activate

@@ -177,8 +177,8 @@ def test_it_adds_the_custom_fields_on_connect_where_the_org_lets_it(emulated):
     control.configure(V, account, customize_application=True, grant_new_fields=True)
     crm = build(connection)
     wanted = ["FirstName", "AI_Company__c", "AI_Lead_Score__c", "Someone_Elses__c"]
-    assert crm.ensure_fields(wanted) == {"created": ["AI_Company__c", "AI_Lead_Score__c"]}
-    assert crm.ensure_fields(wanted) == {}  # asked once per connect
+    assert crm.ensure_mapped_fields(wanted) == {"created": ["AI_Company__c", "AI_Lead_Score__c"]}
+    assert crm.ensure_mapped_fields(wanted) == {}  # asked once per connect
     created = crm.create_contact(
         CrmContact(email="c@example.com", last_name="C", company="Acme",
                    extra={"AI_Lead_Score__c": "80"}),
@@ -194,7 +194,7 @@ def test_a_field_created_without_field_access_is_not_written(emulated):
     connection, account = emulated(V)
     control.configure(V, account, customize_application=True)
     crm = build(connection)
-    changes = crm.ensure_fields(["AI_Company__c"])
+    changes = crm.ensure_mapped_fields(["AI_Company__c"])
     assert changes == {"created": ["AI_Company__c"], "hidden": ["AI_Company__c"]}
     created = crm.create_contact(
         CrmContact(email="d@example.com", last_name="D", company="Acme"), source_tag="x"
@@ -205,6 +205,44 @@ def test_a_field_created_without_field_access_is_not_written(emulated):
 def test_an_org_that_refuses_new_fields_is_asked_once(emulated):
     connection, account = emulated(V)
     crm = build(connection)
-    changes = crm.ensure_fields(["AI_Company__c", "AI_Intent__c"])
+    changes = crm.ensure_mapped_fields(["AI_Company__c", "AI_Intent__c"])
     assert changes == {"refused": ["AI_Company__c", "AI_Intent__c"]}
     assert control.write_calls(V, account) == 1
+
+
+def test_a_duplicate_rule_match_updates_the_existing_contact(emulated):
+    """An org whose duplicate rule blocks answers 400 DUPLICATES_DETECTED naming the match
+    (here a contact our search did not ask for): the person is updated, not lost, and what
+    the update replaced comes back for the rollback."""
+    connection, account = emulated(V)
+    control.configure(V, account, duplicate_rule="block")
+    [existing] = control.seed(V, account, "Contact", [
+        {"LastName": "Lovelace", "Email": "ada@example.com", "Description": "VIP"},
+    ])  # fmt: skip
+    crm = build(connection)
+    record = crm.create_contact(
+        CrmContact(email="ADA@example.com", first_name="Ada", company="Engines"),
+        source_tag="AI_Chatbot", tags=["hot"],
+    )  # fmt: skip
+    assert (record.id, record.existed) == (existing, True)
+    assert control.counts(V, account)["objects"] == {"Contact": 1}
+    data = control.record(V, account, existing)["data"]
+    assert (data["FirstName"], data["LastName"]) == ("Ada", "Lovelace")  # no placeholder
+    assert data["Description"] == "VIP\nCompany: Engines\nSwitchboard tags: hot"
+    assert record.fields["Description"] == "VIP" and record.fields["FirstName"] == ""
+
+
+def test_a_deal_leaves_out_a_field_hidden_from_the_user_and_is_found_again(emulated):
+    """An org whose field-level security hides Opportunity.LeadSource refused the whole deal
+    (INVALID_FIELD); a name longer than Opportunity.Name's 120 characters was refused too."""
+    connection, account = emulated(V)
+    control.configure(V, account, hidden_fields={"Opportunity": ["LeadSource"]})
+    crm = build(connection)
+    contact = crm.create_contact(CrmContact(email="e@example.com", last_name="E"), source_tag="x")
+    name = "Ada " + "L" * 130 + " (booking)"
+    deal = crm.create_deal(contact_id=contact.id, name=name, stage="Needs Analysis",
+                           amount="10", source_tag="AI_Chatbot")  # fmt: skip
+    data = control.record(V, account, deal.id)["data"]
+    assert "LeadSource" not in data and data["Amount"] == 10 and len(data["Name"]) == 120
+    found = crm.find_deal(contact_id=contact.id, name=name, source_tag="AI_Chatbot")
+    assert found is not None and found.id == deal.id

@@ -12,9 +12,12 @@ from connectors.base import ConnectorError, CrmContact
 from connectors.salesforce.client import build, soql_quote
 from tests.connectors.crm_fixtures import replay, sent_json
 
+from .request_check import assert_requests_fit, describe, problems
+
 pytestmark = pytest.mark.django_db
 API = "https://acme.my.salesforce.com/services/data/v62.0"
 V = "salesforce"
+C = "003D000000QV9n2IAD"  # a contact id as Salesforce spells them (18 characters)
 
 
 def _soql(call) -> str:
@@ -49,12 +52,21 @@ def test_it_follows_next_records_url(recorded):
 
 
 @responses.activate
-def test_it_creates_an_opportunity_with_its_contact_role_in_one_composite_call(recorded):
+def test_it_creates_an_opportunity_with_its_contact_role_in_one_composite_call(recorded, client):
+    replay(
+        responses,
+        "GET",
+        f"{API}/sobjects/Opportunity/describe",
+        V,
+        "describe_opportunity_200_standard",
+    )
     replay(responses, "POST", f"{API}/composite", V, "composite_200")
-    deal = build(recorded(V)).create_deal(contact_id="003X", name="Demo", stage="Prospecting",
+    deal = build(recorded(V)).create_deal(contact_id=C, name="Demo", stage="Prospecting",
                                           amount="99.5")  # fmt: skip
-    assert deal.id == "006R0000003YpF2IAK" and len(responses.calls) == 1
-    sent = sent_json(responses.calls[0])
+    assert (
+        deal.id == "006R0000003YpF2IAK" and len(responses.calls) == 2
+    )  # describe (cached), composite
+    sent = sent_json(responses.calls[1])
     assert sent["allOrNone"] is True
     opportunity, role = sent["compositeRequest"]
     assert (opportunity["method"], opportunity["url"]) == (
@@ -65,13 +77,14 @@ def test_it_creates_an_opportunity_with_its_contact_role_in_one_composite_call(r
     assert body["CloseDate"]  # required by Salesforce
     assert role["url"] == "/services/data/v62.0/sobjects/OpportunityContactRole"
     assert role["body"] == {
-        "OpportunityId": f"@{{{opportunity['referenceId']}.id}}", "ContactId": "003X",
+        "OpportunityId": f"@{{{opportunity['referenceId']}.id}}", "ContactId": C,
         "IsPrimary": True,
     }  # fmt: skip
+    assert assert_requests_fit(client, responses.calls) == 2
 
 
 @responses.activate
-def test_it_creates_a_contact_with_its_tags_line_in_the_same_call(recorded):
+def test_it_creates_a_contact_with_its_tags_line_in_the_same_call(recorded, client):
     replay(responses, "GET", f"{API}/sobjects/Contact/describe", V, "describe_contact_200_standard")
     replay(responses, "POST", f"{API}/sobjects/Contact", V, "create_sobject_201")
     build(recorded(V)).create_contact(
@@ -83,21 +96,30 @@ def test_it_creates_a_contact_with_its_tags_line_in_the_same_call(recorded):
     assert sent_json(responses.calls[1])["Description"] == (
         "Met at the fair.\nSwitchboard tags: AI_Chatbot; acme-bot"
     )
+    assert assert_requests_fit(client, responses.calls) == 1
 
 
 @responses.activate
-def test_it_refuses_a_record_salesforce_refuses_naming_the_cause_not_the_rollback(recorded):
+def test_it_refuses_a_record_salesforce_refuses_naming_the_cause_not_the_rollback(recorded, client):
+    replay(
+        responses,
+        "GET",
+        f"{API}/sobjects/Opportunity/describe",
+        V,
+        "describe_opportunity_200_standard",
+    )
     replay(responses, "POST", f"{API}/composite", V, "composite_200_rolled_back")
     with pytest.raises(ConnectorError) as raised:
-        build(recorded(V)).create_deal(contact_id="003X", name="Demo", stage="Prospecting")
+        build(recorded(V)).create_deal(contact_id=C, name="Demo", stage="Prospecting")
     assert raised.value.permanent and raised.value.status == 400
     assert raised.value.code == "REQUIRED_FIELD_MISSING" and "CloseDate" in str(raised.value)
+    assert assert_requests_fit(client, responses.calls) == 2
 
 
 @responses.activate
-def test_it_writes_a_content_note_and_its_link_in_one_composite_call(recorded):
+def test_it_writes_a_content_note_and_its_link_in_one_composite_call(recorded, client):
     replay(responses, "POST", f"{API}/composite", V, "composite_200")
-    note = build(recorded(V)).add_note(contact_id="003X", body="Hi <there>\nline two")
+    note = build(recorded(V)).add_note(contact_id=C, body="Hi <there>\nline two")
     assert note.object_type == "note" and len(responses.calls) == 1
     content, link = sent_json(responses.calls[0])["compositeRequest"]
     assert content["url"].endswith("/sobjects/ContentNote")
@@ -105,31 +127,34 @@ def test_it_writes_a_content_note_and_its_link_in_one_composite_call(recorded):
     assert decoded == "<p>Hi &lt;there&gt;<br>line two</p>"
     assert link["url"].endswith("/sobjects/ContentDocumentLink")
     assert link["body"] == {"ContentDocumentId": f"@{{{content['referenceId']}.id}}",
-                            "LinkedEntityId": "003X", "ShareType": "V"}  # fmt: skip
+                            "LinkedEntityId": C, "ShareType": "V"}  # fmt: skip
+    assert assert_requests_fit(client, responses.calls) == 2
 
 
 @responses.activate
-def test_it_falls_back_to_a_task_without_notes(recorded):
+def test_it_falls_back_to_a_task_without_notes(recorded, client):
     replay(responses, "POST", f"{API}/composite", V, "composite_200_notes_off")
     replay(responses, "POST", f"{API}/sobjects/Task", V, "create_sobject_201")
-    note = build(recorded(V)).add_note(contact_id="003X", body="Called")
-    assert note.object_type == "task" and sent_json(responses.calls[1])["WhoId"] == "003X"
+    note = build(recorded(V)).add_note(contact_id=C, body="Called")
+    assert note.object_type == "task" and sent_json(responses.calls[1])["WhoId"] == C
+    assert assert_requests_fit(client, responses.calls) == 3
 
 
 @responses.activate
-def test_it_returns_previous_values_and_clears_with_null(recorded):
+def test_it_returns_previous_values_and_clears_with_null(recorded, client):
     replay(responses, "GET", f"{API}/sobjects/Contact/describe", V, "describe_contact_200_standard")
-    replay(responses, "GET", f"{API}/sobjects/Contact/003X", V, "get_contact_200")
-    responses.add("PATCH", f"{API}/sobjects/Contact/003X", status=204)
-    previous = build(recorded(V)).update_contact("003X", {"FirstName": "Augusta", "Title": ""})
+    replay(responses, "GET", f"{API}/sobjects/Contact/{C}", V, "get_contact_200")
+    responses.add("PATCH", f"{API}/sobjects/Contact/{C}", status=204)
+    previous = build(recorded(V)).update_contact(C, {"FirstName": "Augusta", "Title": ""})
     assert previous.fields == {"FirstName": "Ada", "Title": ""}
     assert sent_json(responses.calls[2]) == {"FirstName": "Augusta", "Title": None}
+    assert assert_requests_fit(client, responses.calls) == 1
 
 
 @responses.activate
 def test_it_treats_entity_is_deleted_as_gone(recorded):
-    replay(responses, "DELETE", f"{API}/sobjects/Contact/003X", V, "delete_404_deleted")
-    build(recorded(V)).delete("contact", "003X")
+    replay(responses, "DELETE", f"{API}/sobjects/Contact/{C}", V, "delete_404_deleted")
+    build(recorded(V)).delete("contact", C)
 
 
 @responses.activate
@@ -164,16 +189,23 @@ def test_it_reads_required_and_custom_fields_from_describe(recorded):
 
 @responses.activate
 def test_it_finds_the_opportunity_whose_contact_role_names_the_contact(recorded):
+    replay(
+        responses,
+        "GET",
+        f"{API}/sobjects/Opportunity/describe",
+        V,
+        "describe_opportunity_200_standard",
+    )
     replay(responses, "GET", f"{API}/query", V, "query_opportunities_200")
     replay(responses, "GET", f"{API}/query", V, "query_contact_roles_200")
     found = build(recorded(V)).find_deal(
         contact_id="003D000000QV9n2IAD", name="Mary O'Brien (booking)", source_tag="AI_Chatbot"
     )
-    assert _soql(responses.calls[0]) == (
+    assert _soql(responses.calls[1]) == (
         "SELECT Id, Name, StageName FROM Opportunity WHERE Name = 'Mary O\\'Brien (booking)' "
         "AND LeadSource = 'AI_Chatbot' ORDER BY CreatedDate"
     )
-    assert _soql(responses.calls[1]) == (
+    assert _soql(responses.calls[2]) == (
         "SELECT OpportunityId FROM OpportunityContactRole WHERE ContactId = '003D000000QV9n2IAD'"
     )
     assert (found.id, found.fields["StageName"]) == ("006D000000CmQ7bIAF", "Needs Analysis")
@@ -181,9 +213,16 @@ def test_it_finds_the_opportunity_whose_contact_role_names_the_contact(recorded)
 
 @responses.activate
 def test_it_asks_no_contact_roles_when_no_opportunity_has_the_name(recorded):
+    replay(
+        responses,
+        "GET",
+        f"{API}/sobjects/Opportunity/describe",
+        V,
+        "describe_opportunity_200_standard",
+    )
     replay(responses, "GET", f"{API}/query", V, "query_contacts_200_empty")
-    assert build(recorded(V)).find_deal(contact_id="003X", name="Nobody (booking)") is None
-    assert len(responses.calls) == 1
+    assert build(recorded(V)).find_deal(contact_id=C, name="Nobody (booking)") is None
+    assert len(responses.calls) == 2  # the describe and one query
 
 
 @responses.activate
@@ -202,7 +241,95 @@ def test_it_finds_the_content_note_linked_to_the_contact_by_title(recorded):
 def test_it_looks_for_the_task_when_no_note_is_linked(recorded):
     replay(responses, "GET", f"{API}/query", V, "query_contacts_200_empty")
     replay(responses, "GET", f"{API}/query", V, "query_contacts_200_empty")
-    assert build(recorded(V)).find_note(contact_id="003X", body="Hello") is None
+    assert build(recorded(V)).find_note(contact_id=C, body="Hello") is None
     assert _soql(responses.calls[1]) == (
-        "SELECT Id, Subject, Description FROM Task WHERE WhoId = '003X' AND Subject = 'Hello'"
+        f"SELECT Id, Subject, Description FROM Task WHERE WhoId = '{C}' AND Subject = 'Hello'"  # noqa: S608
     )
+
+
+@responses.activate
+def test_a_contact_for_an_org_without_the_custom_fields_fits_its_describe(recorded, client):
+    """The company and the mapped AI_*__c values go to Description lines: the body names
+    only fields the standard Contact describe lists."""
+    replay(responses, "GET", f"{API}/sobjects/Contact/describe", V, "describe_contact_200_standard")
+    replay(responses, "POST", f"{API}/sobjects/Contact", V, "create_sobject_201")
+    build(recorded(V)).create_contact(
+        CrmContact(email="ada@example.com", first_name="Ada", last_name="L" * 90,
+                   phone="+14155550100", company="Analytical Engines",
+                   extra={"AI_Lead_Score__c": "82", "AI_Summary__c": "Wants a demo."}),
+        source_tag="AI_Chatbot", tags=["AI_Chatbot"],
+    )  # fmt: skip
+    sent = sent_json(responses.calls[1])
+    assert sent["LastName"] == "L" * 80  # cut to the field; the whole name on a line
+    assert sent["Description"].splitlines() == [
+        "Last Name: " + "L" * 90, "Company: Analytical Engines", "AI lead score: 82",
+        "AI conversation summary: Wants a demo.", "Switchboard tags: AI_Chatbot",
+    ]  # fmt: skip
+    assert assert_requests_fit(client, responses.calls) == 1
+
+
+@responses.activate
+def test_moving_restoring_and_tagging_send_updates_that_fit(recorded, client):
+    deal = "006D000000CmQ7bIAF"
+    responses.add("GET", f"{API}/sobjects/Opportunity/{deal}", json={"StageName": "Prospecting"})
+    responses.add("PATCH", f"{API}/sobjects/Opportunity/{deal}", status=204)
+    replay(responses, "GET", f"{API}/sobjects/Contact/describe", V, "describe_contact_200_standard")
+    responses.add("GET", f"{API}/sobjects/Contact/{C}", json={"Description": "VIP"})
+    responses.add("PATCH", f"{API}/sobjects/Contact/{C}", status=204)
+    crm = build(recorded(V))
+    crm.move_deal(deal, "Needs Analysis")
+    crm.restore_fields("deal", deal, {"StageName": "Prospecting"})
+    crm.tag_contact(C, ["AI_Chatbot"])
+    crm.restore_fields("contact", C, {"Description": "", "AI_Intent__c": ""})
+    assert sent_json(responses.calls[-1]) == {"Description": None}  # the absent field left out
+    assert assert_requests_fit(client, responses.calls) == 4
+
+
+def test_the_check_sees_what_salesforce_would_refuse(client):
+    """The negative control: each fault the check exists for is found."""
+    contact = describe(client, "Contact")
+    assert problems({"LastName": "x", "AI_Company__c": "y"}, contact, creating=True) == [
+        "AI_Company__c: no such field"
+    ]
+    assert problems({"FirstName": "x"}, contact, creating=True) == ["LastName: required"]
+    assert problems({"LastName": "x" * 81}, contact, creating=False) == [
+        "LastName: 81 characters, at most 80"
+    ]
+    assert problems({"LastName": None}, contact, creating=False) == ["LastName: cannot be null"]
+    assert problems({"Id": "003D000000QV9n2IAD"}, contact, creating=False) == ["Id: not updateable"]
+    deal = describe(client, "Opportunity")
+    bad = {"Name": "D", "StageName": "Nope", "CloseDate": "2027-1-1", "Amount": "9"}
+    assert problems(bad, deal, creating=True) == [
+        "StageName: 'Nope' is not one of " + str([v["value"] for v in next(
+            f for f in deal["fields"] if f["name"] == "StageName")["picklistValues"]]),
+        "CloseDate: '2027-1-1' is not a date", "Amount: '9' is not a currency",
+    ]  # fmt: skip
+    role = describe(client, "OpportunityContactRole")
+    assert problems({"OpportunityId": "006D000000CmQ7bIAF"}, role, creating=False) == [
+        "OpportunityId: not updateable"
+    ]
+
+
+@responses.activate
+def test_a_refused_contact_create_is_permanent_and_names_salesforces_code(recorded):
+    replay(responses, "GET", f"{API}/sobjects/Contact/describe", V, "describe_contact_200_standard")
+    refusal = [{"message": "Email: invalid email address: ada@",
+                "errorCode": "INVALID_EMAIL_ADDRESS", "fields": ["Email"]}]  # fmt: skip
+    responses.add("POST", f"{API}/sobjects/Contact", json=refusal, status=400)
+    with pytest.raises(ConnectorError) as raised:
+        build(recorded(V)).create_contact(CrmContact(email="ada@", last_name="L"), source_tag="x")
+    assert (raised.value.permanent, raised.value.status) == (True, 400)
+    assert raised.value.code == "INVALID_EMAIL_ADDRESS" and "invalid email" in str(raised.value)
+
+
+@responses.activate
+def test_a_concurrent_request_limit_with_allowance_left_is_retried_in_seconds(recorded):
+    """REQUEST_LIMIT_EXCEEDED also says "too many long-running requests at once"; with the
+    daily allowance not spent (Sforce-Limit-Info) that frees in seconds, not a quarter hour."""
+    body = [{"message": "ConcurrentPerOrgLongTxn Limit exceeded.",
+             "errorCode": "REQUEST_LIMIT_EXCEEDED"}]  # fmt: skip
+    responses.add("GET", f"{API}/query", json=body, status=403,
+                  headers={"Sforce-Limit-Info": "api-usage=5/100000"})  # fmt: skip
+    replay(responses, "GET", f"{API}/query", V, "query_contacts_200_empty")
+    assert build(recorded(V)).find_contact(email="a@example.com") is None
+    assert len(responses.calls) == 2

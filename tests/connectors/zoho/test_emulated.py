@@ -15,6 +15,7 @@ V = "zoho"
 
 def test_it_runs_the_whole_lead_lifecycle(emulated):
     connection, account = emulated(V)
+    control.configure(V, account, lead_sources=["AI_Chatbot"])  # as the org's admin added it
     crm = build(connection)
     assert crm.find_contact(email="ada@example.com", phone="+14155550100") is None  # two 204s
     created = crm.create_contact(
@@ -84,3 +85,53 @@ def test_it_retries_after_the_vendors_short_wait(emulated):
     control.inject_fault(V, account, "rate_limit", count=1, retry_after=1)
     assert build(connection).find_contact(email="a@example.com") is None
     assert control.counts(V, account)["api_calls"] == 1  # the refused call is not served
+
+
+FIELD_SCOPES = ["ZohoCRM.modules.contacts.ALL", "ZohoCRM.settings.fields.CREATE"]
+
+
+def test_it_adds_the_company_field_once_and_writes_the_company_there(emulated):
+    connection, account = emulated(V)
+    connection.scopes = FIELD_SCOPES
+    crm = build(connection)
+    assert crm.ensure_fields() == [("created", "Contacts", ["AI_Company"])]
+    created = crm.create_contact(CrmContact(email="a@example.com", company="Acme"), source_tag="")
+    assert control.record(V, account, created.id)["data"]["AI_Company"] == "Acme"
+    assert build(connection).ensure_fields() == []  # there now: nothing to add or audit
+
+
+def test_an_org_that_refuses_the_field_gets_the_company_in_a_standard_field(emulated):
+    connection, account = emulated(V)
+    connection.scopes = FIELD_SCOPES
+    control.configure(V, account, fields_admin=False)  # the user may not customise the org
+    crm = build(connection)
+    created = crm.create_contact(CrmContact(email="b@example.com", company="Acme"),
+                                 source_tag="AI_Chatbot")  # fmt: skip
+    data = control.record(V, account, created.id)["data"]
+    assert "AI_Company" not in data and "Lead_Source" not in data
+    assert data["Description"] == "AI Company: Acme\nLead Source: AI_Chatbot"
+
+
+def test_a_duplicate_the_org_refuses_updates_the_contact_that_holds_the_email(emulated):
+    connection, account = emulated(V)
+    control.configure(V, account, unique_fields={"Contacts": ["Email"]})
+    crm = build(connection)
+    first = crm.create_contact(CrmContact(email="d@example.com", last_name="Old"), source_tag="")
+    again = crm.create_contact(CrmContact(email="D@example.com", first_name="New"),
+                               source_tag="")  # fmt: skip
+    assert (again.id, again.existed) == (first.id, True)
+    assert again.fields == {"First_Name": "", "Email": "d@example.com"}
+    data = control.record(V, account, first.id)["data"]
+    assert (data["First_Name"], data["Last_Name"]) == ("New", "Old")  # no placeholder written
+    assert control.counts(V, account)["objects"] == {"Contacts": 1}
+
+
+def test_a_value_longer_than_its_field_lands_in_the_description(emulated):
+    connection, account = emulated(V)
+    long_title = "T" * 300  # Title holds 255 characters in the emulated org
+    created = build(connection).create_contact(
+        CrmContact(email="long@example.com", last_name="Long", extra={"Title": long_title}),
+        source_tag="",
+    )
+    data = control.record(V, account, created.id)["data"]
+    assert "Title" not in data and data["Description"] == f"Title: {long_title}"

@@ -1,0 +1,62 @@
+"""Each CRM client merges two contacts through its emulator the vendor's way: the other
+record is gone, its deal and note belong to the survivor, the survivor's empty fields take
+the other's values; merging a record already gone is the vendor's permanent refusal."""
+
+from __future__ import annotations
+
+import pytest
+
+from connectors.base import ConnectorError, CrmContact
+from connectors.emulators.crm import control
+from connectors.registry import client_for
+from syncs.crm_writes import DEFAULT_DEAL_STAGES
+from tests.connectors.crm_fixtures import emulated  # noqa: F401
+
+pytestmark = pytest.mark.django_db(transaction=True)
+VENDORS = ["hubspot", "salesforce", "zoho", "pipedrive"]
+SURVIVOR = CrmContact(email="robert@acme.example", first_name="Robert", last_name="Smith")
+OTHER = CrmContact(email="bob@home.example", first_name="Bob", last_name="Smith",
+                   phone="+14155550199")  # fmt: skip
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_it_merges_the_other_contact_into_the_survivor(emulated, vendor):  # noqa: F811
+    connection, account = emulated(vendor)
+    crm = client_for(connection)
+    survivor = crm.create_contact(SURVIVOR, source_tag="t")
+    other = crm.create_contact(OTHER, source_tag="t")
+    stage = DEFAULT_DEAL_STAGES[vendor]["booking"]
+    crm.create_deal(contact_id=other.id, name="Bob: whitening", stage=stage)
+    crm.add_note(contact_id=other.id, body="Asked about whitening.")
+    merged = crm.merge_contacts(survivor.id, other.id)
+    assert merged.id == survivor.id
+    assert control.record(vendor, account, other.id) is None  # the other record is gone
+    assert crm.find_deal(contact_id=survivor.id, name="Bob: whitening") is not None
+    assert crm.find_note(contact_id=survivor.id, body="Asked about whitening.") is not None
+    assert crm.find_contact(phone=OTHER.phone).id == survivor.id  # empty field filled
+    assert crm.find_contact(email=SURVIVOR.email).id == survivor.id  # the survivor's value won
+    with pytest.raises(ConnectorError) as refused:
+        crm.merge_contacts(survivor.id, other.id)  # gone now: the vendor refuses
+    assert refused.value.permanent
+
+
+def test_it_authenticates_the_salesforce_soap_merge_by_its_session_header(emulated):  # noqa: F811
+    connection, _ = emulated("salesforce")
+    crm = client_for(connection)
+    response = crm.http.request(
+        "POST", "/services/Soap/u/62.0", expect=(500,),
+        headers={"Content-Type": "text/xml; charset=UTF-8"},
+        data=b'<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv='
+             b'"http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body/></soapenv:Envelope>',
+    )  # fmt: skip
+    assert b"<faultcode>sf:INVALID_SESSION_ID</faultcode>" in response.content
+
+
+def test_the_salesforce_client_reads_the_emulators_soap_fault(emulated):  # noqa: F811
+    connection, _ = emulated("salesforce")
+    crm = client_for(connection)
+    connection.access_token = "not-a-session"  # the envelope carries the stored token
+    connection.save()
+    with pytest.raises(ConnectorError) as refused:
+        crm.merge_contacts("003A", "003B")
+    assert refused.value.code == "INVALID_SESSION_ID" and refused.value.status == 500

@@ -1,0 +1,178 @@
+"""The Fellegi-Sunter model: comparison levels, learned weights, frequencies, thresholds."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from syncs.dedupe.fellegi_sunter import (
+    COMPARISONS,
+    LEVELS,
+    Model,
+    compare,
+    estimate,
+    threshold_for,
+)
+from syncs.dedupe.memory import MemoryIndex
+from syncs.dedupe.normalize import build_profile
+
+
+def levels(new: dict, old: dict, region: str = "US") -> dict[str, str | None]:
+    found = compare(build_profile(new, region), build_profile(old, region))
+    return dict(zip(COMPARISONS, found.vector, strict=True))
+
+
+def test_it_compares_names_in_either_order():
+    found = levels(
+        {"name": "Pulford Victoria", "email": "vp@home.example"},
+        {"name": "Victoria Pulford", "email": "vp@home.example"},
+    )
+    assert (found["first"], found["last"], found["email"]) == ("exact", "exact", "exact")
+
+
+def test_it_reads_a_typo_in_the_email_domain_and_finds_it_through_blocking():
+    old = {"name": "Ann Lee", "email": "ann.lee@example.com"}
+    new = {"name": "Ann Lee", "email": "ann.lee@exampel.com"}
+    assert levels(new, old)["email"] == "domain_typo"
+    index: MemoryIndex[int] = MemoryIndex()
+    index.add(1, build_profile(old))
+    outcome = index.check(build_profile(new))
+    found = [outcome.linked] if outcome.linked else outcome.candidates
+    assert [s.person for s in found] == [1]
+    assert "email_domain_typo" in found[0].reasons
+
+
+def test_it_reads_a_non_us_phone_in_both_formats_one_digit_apart():
+    found = levels(
+        {"name": "Ann Lee", "phone": "020 7946 0958"},
+        {"name": "Ann Lee", "phone": "+44 20 7946 0959"},
+        region="GB",
+    )
+    assert found["phone"] == "one_digit"
+    assert levels({"phone": "030 123456"}, {"phone": "+49 30 123456"}, "DE")["phone"] == "exact"
+
+
+@pytest.mark.parametrize(
+    "a, b, level",
+    [
+        ("Kathryn", "Kathy", "nickname"),
+        ("Raymond", "Ray", "nickname"),
+        ("Gabriele", "Gabi", "nickname"),
+        ("Stefanie", "Steffi", "nickname"),
+        ("William", "Bill", "nickname"),
+        ("J.", "John", "initial"),
+        ("Jonathon", "Jonathan", "typo"),
+        ("Sean", "Stephanie", "different"),
+    ],
+)
+def test_it_grades_given_names(a, b, level):
+    assert levels({"first_name": a, "last_name": "Jones"}, {"first_name": b})["first"] == level
+
+
+def test_a_missing_value_is_missing_not_a_disagreement():
+    model = Model()
+    with_phone = compare(
+        build_profile({"name": "Ann Lee", "email": "a@x.example", "phone": "212 555 0100"}),
+        build_profile({"name": "Ann Lee", "email": "a@x.example", "phone": "312 555 0199"}),
+    )
+    without = compare(
+        build_profile({"name": "Ann Lee", "email": "a@x.example"}),
+        build_profile({"name": "Ann Lee", "email": "a@x.example", "phone": "312 555 0199"}),
+    )
+    assert without.vector[COMPARISONS.index("phone")] is None
+    _, parts = model.weight(without)
+    assert "phone" not in parts
+    assert model.probability(without) > model.probability(with_phone)
+
+
+def test_a_junior_and_a_senior_with_one_landline_are_not_linked():
+    model = Model()
+    sr = build_profile({"name": "John Smith Sr.", "phone": "415 555 0100"})
+    jr = build_profile({"name": "Mr John Smith Jr", "phone": "(415) 555-0100"})
+    found = compare(jr, sr)
+    assert found.vector[COMPARISONS.index("generation")] == "different"
+    assert model.probability(found) < 0.5
+
+
+def test_a_number_many_people_give_weighs_less():
+    model = Model()
+    found = compare(
+        build_profile({"name": "Ann Lee", "phone": "415 555 0100"}),
+        build_profile({"name": "Ann Lee", "phone": "415 555 0100"}),
+    )
+    alone = model.probability(found, {("phone", "+14155550100"): 1})
+    shared = model.probability(found, {("phone", "+14155550100"): 6})
+    assert shared < alone
+
+
+def test_a_common_name_weighs_less_than_a_rare_one():
+    model = Model(tf_last={"smith": 500, "pulford": 1}, people=10000)
+    smith = compare(build_profile({"name": "Ann Smith"}), build_profile({"name": "Ann Smith"}))
+    pulford = compare(
+        build_profile({"name": "Ann Pulford"}), build_profile({"name": "Ann Pulford"})
+    )
+    assert model.probability(pulford) > model.probability(smith)
+
+
+def test_it_learns_m_and_u_by_em_from_unlabelled_pairs():
+    """Vectors drawn from a known model: EM, started from the priors, recovers its m and u."""
+    rng = random.Random(3)
+    truth_m = {"email": {"exact": 0.7, "different": 0.3}, "phone": {"exact": 0.8, "different": 0.2}}
+    truth_u = {
+        "email": {"exact": 0.02, "different": 0.98},
+        "phone": {"exact": 0.1, "different": 0.9},
+    }
+    first_m = {"exact": 0.9, "typo": 0.05, "different": 0.05}
+    first_u = {"exact": 0.1, "typo": 0.05, "different": 0.85}
+
+    def draw(table: dict[str, float]) -> str:
+        roll, total = rng.random(), 0.0
+        for level, p in table.items():
+            total += p
+            if roll < total:
+                return level
+        return level
+
+    vectors = []
+    for _ in range(20000):
+        same = rng.random() < 0.25
+        m_or_u = (truth_m, first_m) if same else (truth_u, first_u)
+        vectors.append(
+            (
+                draw(m_or_u[0]["email"]),
+                draw(m_or_u[0]["phone"]),
+                draw(m_or_u[1]),
+                None,
+                None,
+                None,
+            )
+        )
+    model = estimate(vectors)
+    assert model.lam == pytest.approx(0.25, abs=0.02)
+    assert model.m["email"]["exact"] == pytest.approx(0.7, abs=0.03)
+    assert model.u["phone"]["exact"] == pytest.approx(0.1, abs=0.02)
+    assert model.m["first"]["different"] == pytest.approx(0.05, abs=0.02)
+    assert set(model.m) == set(LEVELS)
+
+
+def test_labelled_pairs_move_the_estimate():
+    shared_phone_new_name = (None, "exact", "different", "exact", None, None)
+    unlabelled = [("exact", "exact", "exact", "exact", None, None)] * 200
+    unlabelled += [("different", "different", "different", "different", None, None)] * 600
+    unlabelled += [shared_phone_new_name] * 20
+    before = estimate(unlabelled)
+    after = estimate(unlabelled, [(shared_phone_new_name, False)] * 20)
+    assert after.m["first"]["different"] < before.m["first"]["different"]
+    assert after.labels == 20
+
+
+def test_thresholds_follow_the_target_precision():
+    probabilities = [0.999] * 90 + [0.95] * 10 + [0.6] * 10 + [0.1] * 50
+    # A calibrated model expects mean(p) of the pairs above a threshold to be right.
+    strict = threshold_for(probabilities, 0.99)
+    assert strict.probability == 0.95 and strict.precision == pytest.approx(99.41 / 100)
+    assert strict.recall == pytest.approx(99.41 / sum(probabilities))
+    assert threshold_for(probabilities, 0.995).probability == 0.999
+    loose = threshold_for(probabilities, 0.9)
+    assert loose.probability == 0.6 and loose.recall > strict.recall
