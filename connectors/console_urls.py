@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from connectors import views_console
+from connectors import views_calls, views_console
 
 app_name = "connections"
 
@@ -16,5 +16,10 @@ urlpatterns = [
         "clients/<uuid:public_id>/connections/<int:pk>/disconnect",
         views_console.disconnect,
         name="disconnect",
+    ),
+    path(
+        "clients/<uuid:public_id>/connections/<int:pk>/calls/",
+        views_calls.connection_calls,
+        name="calls",
     ),
 ]

@@ -32,7 +32,12 @@ from django.conf import settings
 from connectors import call_log, ratelimit
 from connectors.base import ConnectorError, ProviderSpec, RateLimit
 from connectors.models import ApiCall, Connection
-from connectors.vendor_replies import loggable_path, retry_after_seconds, vendor_error
+from connectors.vendor_replies import (
+    loggable_path,
+    rate_limit_state,
+    retry_after_seconds,
+    vendor_error,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +112,7 @@ class _Run:
     throttles: int = 0  # 429s so far
     refreshed: bool = False
     token: str = _NO_TOKEN  # the token sent with the latest attempt
+    logged_wait: float = 0.0  # ``waited`` when the previous attempt was logged
 
 
 @dataclass
@@ -192,7 +198,7 @@ class VendorHttp:
                 raise
             verdict = failure or self._verdict(response, expect)
             status = response.status_code if response is not None else None
-            self._record(call, status, started, run, _error_code(verdict, status))
+            self._record(call, status, started, run, _error_code(verdict, status), response)
             if verdict == _OK:
                 return response
             self._handle(verdict, response, run, call)
@@ -407,8 +413,18 @@ class VendorHttp:
 
     # --- the call log ---------------------------------------------------------------------
 
-    def _record(self, call: _Call, status: int | None, started: float, run: _Run, error: str):
+    def _record(
+        self,
+        call: _Call,
+        status: int | None,
+        started: float,
+        run: _Run,
+        error: str,
+        response: requests.Response | None = None,
+    ) -> None:
         path = loggable_path(call.url)
+        waited, run.logged_wait = run.waited - run.logged_wait, run.waited
+        remaining, limit = rate_limit_state(response)
         if error:
             logger.warning(
                 "%s %s %s -> %s (attempt %d, %s)",
@@ -427,6 +443,9 @@ class VendorHttp:
                 latency_ms=int((time.monotonic() - started) * 1000),
                 attempt=run.attempt,
                 error=error[:255],
+                waited_ms=int(waited * 1000),
+                rate_remaining=remaining,
+                rate_limit=limit,
             )
         )
 

@@ -113,8 +113,14 @@ class ApiCall(models.Model):
     """One outbound vendor call: what, where, how it went. Never a secret, never a body."""
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="api_calls")
+    # Indexed by (connection, -created_at) below, which it leads (the connection's call log).
     connection = models.ForeignKey(
-        Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="api_calls"
+        Connection,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="api_calls",
+        db_index=False,
     )
     provider = models.CharField(max_length=32)
     method = models.CharField(max_length=8)
@@ -123,11 +129,18 @@ class ApiCall(models.Model):
     latency_ms = models.PositiveIntegerField(default=0)
     attempt = models.PositiveSmallIntegerField(default=1)
     error = models.CharField(max_length=255, blank=True)
+    # Rate-limit state: how long this attempt was held first (our buckets, a vendor's
+    # Retry-After, backoff), and what the vendor's answer said is left of its window
+    # (``connectors.vendor_replies.rate_limit_state``; None where the vendor does not say).
+    waited_ms = models.PositiveIntegerField(default=0)
+    rate_remaining = models.PositiveIntegerField(null=True, blank=True)
+    rate_limit = models.PositiveIntegerField(null=True, blank=True)
     # When the call was made (not when its row was written: a job writes its calls in batches).
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["connection", "-created_at"], name="apicall_conn_time_idx")]
 
     def __str__(self) -> str:
         return f"{self.method} {self.provider}{self.path} → {self.status}"

@@ -63,6 +63,43 @@ def retry_after_seconds(response: requests.Response | None, *, rate_limited: boo
     return max(found) if found else None
 
 
+# What a vendor's answer says is left of its rate-limit window, as (remaining, limit), for the
+# call log. Header names, checked 2026-12-04:
+# - HubSpot: ``X-HubSpot-RateLimit-Remaining`` / ``-Max`` (the per-interval window; sent on
+#   OAuth calls too since HubSpot's changelog "Rate limit headers will now appear for OAuth
+#   authenticated calls"; search answers carry none; VENDORS.md);
+# - Pipedrive: ``x-ratelimit-remaining`` / ``x-ratelimit-limit`` per 2-second window on every
+#   answer (pipedrive.readme.io/docs/core-api-concepts-rate-limiting); the same generic names
+#   serve other vendors that send them;
+# - Salesforce: ``Sforce-Limit-Info: api-usage=used/limit``, the rolling daily allowance.
+RATE_HEADERS: tuple[tuple[str, str], ...] = (
+    ("X-HubSpot-RateLimit-Remaining", "X-HubSpot-RateLimit-Max"),
+    ("x-ratelimit-remaining", "x-ratelimit-limit"),
+)
+
+
+def rate_limit_state(response: requests.Response | None) -> tuple[int | None, int | None]:
+    """(remaining, limit) of the vendor's rate-limit window as its answer states it; (None,
+    None) when it states nothing."""
+    if response is None:
+        return None, None
+    for remaining_name, limit_name in RATE_HEADERS:
+        remaining = _number(response.headers.get(remaining_name))
+        limit = _number(response.headers.get(limit_name))
+        if remaining is not None or limit is not None:
+            return _count(remaining), _count(limit)
+    for part in response.headers.get("Sforce-Limit-Info", "").split(";"):
+        name, _, value = part.strip().partition("=")
+        used, _, limit_text = value.partition("/")
+        if name == "api-usage" and used.isdigit() and limit_text.isdigit():
+            return max(0, int(limit_text) - int(used)), int(limit_text)
+    return None, None
+
+
+def _count(value: float | None) -> int | None:
+    return None if value is None or value < 0 else int(value)
+
+
 def _number(value: str | None) -> float | None:
     try:
         return float(value) if value not in (None, "") else None

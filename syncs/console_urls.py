@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from syncs import console, console_dedupe, console_mapping, console_ops
+from syncs import console, console_dedupe, console_mapping, console_monthly, console_ops
 
 urlpatterns = [
     path("events/", console.event_list, name="sync-events"),
@@ -29,6 +29,7 @@ urlpatterns = [
         name="sync-rollback-resume",
     ),
     path("metrics/", console.metrics, name="sync-metrics"),
+    path("monthly-audit/", console_monthly.monthly_audit_view, name="sync-monthly-audit"),
     path("shadow/", console.shadow_records, name="sync-shadow"),
     path("duplicates/", console_dedupe.duplicates, name="sync-duplicates"),
     path(

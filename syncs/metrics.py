@@ -107,7 +107,7 @@ def _aggregates() -> dict:
     return counts
 
 
-def _percentile_ms(latencies: QuerySet[SyncJob], n: int, q: float) -> float | None:
+def percentile_ms(latencies: QuerySet[SyncJob], n: int, q: float) -> float | None:
     """Nearest-rank percentile: the ⌈q·n⌉-th smallest latency, read as one row."""
     if n == 0:
         return None
@@ -135,8 +135,8 @@ def _build(provider: str, row: dict, jobs: QuerySet[SyncJob]) -> ProviderMetrics
             Bucket(label, count, count / measured if measured else 0.0)
             for label, count in zip(_labels(), counts, strict=True)
         ],
-        p50_ms=_percentile_ms(latencies, measured, 0.50),
-        p99_ms=_percentile_ms(latencies, measured, 0.99),
+        p50_ms=percentile_ms(latencies, measured, 0.50),
+        p99_ms=percentile_ms(latencies, measured, 0.99),
     )
 
 

@@ -11,4 +11,9 @@ urlpatterns = [
         console.endpoint_toggle,
         name="endpoint-toggle",
     ),
+    path(
+        "clients/<uuid:public_id>/webhooks/deliveries/<int:delivery_id>/resend",
+        console.delivery_resend_view,
+        name="delivery-resend",
+    ),
 ]

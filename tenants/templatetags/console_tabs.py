@@ -16,7 +16,7 @@ register = template.Library()
 # (label, view name of the tab, other view names that belong to it)
 TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Client", "console:client", ()),
-    ("Connections", "connections:list", ()),
+    ("Connections", "connections:list", ("connections:calls",)),
     ("Events", "console:sync-events", ("console:sync-event",)),
     ("Review queue", "console:sync-review", ()),
     ("Field mapping", "console:sync-mappings", ("console:sync-mapping",)),
@@ -25,6 +25,7 @@ TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Audit log", "console:sync-audit", ()),
     ("Rollback", "console:sync-rollback", ("console:sync-rollback-report",)),
     ("Metrics", "console:sync-metrics", ()),
+    ("Monthly audit", "console:sync-monthly-audit", ()),
     ("Webhooks", "webhooks_console:list", ()),
 )
 

@@ -32,6 +32,11 @@ def test_it_shows_health_and_filters_to_clients_needing_attention(page, live_ser
             status=status,
             finished_at=timezone.now(),
         )
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     sign_in(page, live_server.url, owner.email)
 
     alpha = page.locator("#health-alpha-hubspot")
@@ -44,3 +49,10 @@ def test_it_shows_health_and_filters_to_clients_needing_attention(page, live_ser
     page.wait_for_url("**/console/?attention=1")
     assert page.locator("#client-alpha").count() == 1
     assert page.locator("#client-bravo").count() == 0
+    # The monthly audit of the client that needs attention, under the same policy.
+    page.click("#client-alpha >> text=Alpha Dental")
+    page.click("nav.sections >> text=Monthly audit")
+    assert (
+        "Sync latency against the 5-second target" in page.locator("#audit-checklist").inner_text()
+    )
+    assert not refused, refused

@@ -34,6 +34,7 @@ CLIENT_PAGES = [
     "shadow/",
     "duplicates/",
     "webhooks/",
+    "monthly-audit/",
 ]
 
 
@@ -69,7 +70,7 @@ def visit(page, url: str, status: int = 200) -> None:
 def test_it_loads_nothing_from_another_host_on_any_main_page(watched, live_server, world, owner):
     page, elsewhere = watched
     base = live_server.url
-    scene(world)
+    seen = scene(world)
     client = world.client_a
     client.crm_provider, client.pos_provider = "hubspot", "toast"
     client.save()
@@ -81,6 +82,8 @@ def test_it_loads_nothing_from_another_host_on_any_main_page(watched, live_serve
     for suffix in CLIENT_PAGES:
         visit(page, f"{base}/console/clients/{client.public_id}/{suffix}")
     visit(page, f"{base}/console/clients/{client.public_id}/events/{event.public_id}/")
+    calls = f"connections/{seen.connection.pk}/calls/"
+    visit(page, f"{base}/console/clients/{client.public_id}/{calls}")
     visit(page, f"{base}/accounts/2fa/")
 
     # The API docs render from the product's own files (Swagger UI shows the schema's title).

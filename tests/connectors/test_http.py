@@ -460,6 +460,37 @@ def test_it_records_each_attempt_without_query_strings(client, vendor, conn, wor
         )
 
 
+def test_it_records_the_rate_limit_state_of_each_attempt(client, vendor, sleeps):
+    throttled = {
+        "Retry-After": "7",
+        "X-HubSpot-RateLimit-Max": "110",
+        "X-HubSpot-RateLimit-Remaining": "0",
+    }
+    vendor.get(url("/c"), status=429, headers=throttled, json={"message": "slow"})
+    vendor.get(url("/c"), json={}, headers={"X-HubSpot-RateLimit-Remaining": "109"})
+    client.request("GET", "/c")
+    rows = list(ApiCall.objects.order_by("attempt"))
+    states = [(r.error, r.rate_remaining, r.rate_limit, r.waited_ms) for r in rows]
+    # The second attempt was held 7 s by the vendor's Retry-After; it says 109 are left.
+    assert states == [("rate_limited", 0, 110, 0), ("", 109, None, 7000)]
+
+
+@pytest.mark.parametrize(
+    ("headers", "state"),
+    [
+        ({"x-ratelimit-limit": "80", "x-ratelimit-remaining": "79"}, (79, 80)),
+        ({"Sforce-Limit-Info": "api-usage=25/15000"}, (14975, 15000)),
+        ({"Sforce-Limit-Info": "api-usage=15010/15000"}, (0, 15000)),
+        ({}, (None, None)),
+    ],
+)
+def test_it_reads_the_remaining_allowance_each_vendor_states(client, vendor, headers, state):
+    vendor.get(url("/c"), json={}, headers=headers)
+    client.request("GET", "/c")
+    row = ApiCall.objects.get()
+    assert (row.rate_remaining, row.rate_limit) == state
+
+
 def test_it_masks_emails_and_phones_in_recorded_paths(client, vendor):
     vendor.get(url("/crm/v3/objects/contacts/jo@example.com"), json={})
     vendor.get(url("/customers/+14155550100"), json={})

@@ -146,7 +146,8 @@ def test_every_time_in_the_console_says_its_time_zone(client, world, owner, seen
     from .rollback_helpers import run_rollback
 
     webhooks.endpoint_create(client=world.client_a, url="http://127.0.0.1:1/h", event_types=["*"])
-    webhooks.emit(world.client_a, "lead.synced", {"event_id": "e1"})
+    message = webhooks.emit(world.client_a, "lead.synced", {"event_id": "e1"})
+    message.deliveries.update(last_attempt_at=timezone.now(), status="failed")  # a row with times
     rollback = start_rollback(world.client_a, "AI_Chatbot", requested_by="staff:x@example.com")
     run_rollback(rollback, seen.crm)
     WorkerHeartbeat.objects.create(nonce="n1")
@@ -167,6 +168,8 @@ def test_every_time_in_the_console_says_its_time_zone(client, world, owner, seen
         f"{base(world)}/rollback/{rollback.pk}/",
         f"{base(world)}/duplicates/",
         f"{base(world)}/metrics/",
+        f"{base(world)}/monthly-audit/",
+        f"{base(world)}/connections/{seen.connection.pk}/calls/",
     ]
     for path in pages:
         body = page(client, path)
@@ -194,6 +197,8 @@ def test_the_tab_of_the_page_shown_is_highlighted(client, world, viewer, seen):
         "/rollback/": "Rollback",
         f"/rollback/{rollback.pk}/": "Rollback",
         "/metrics/": "Metrics",
+        "/monthly-audit/": "Monthly audit",
+        f"/connections/{seen.connection.pk}/calls/": "Connections",
         "/webhooks/": "Webhooks",
     }
     for path, tab in shown_under.items():
@@ -204,4 +209,4 @@ def test_the_tab_of_the_page_shown_is_highlighted(client, world, viewer, seen):
         )
         assert [label for _, label in current] == [tab], path
         assert current[0][0].startswith(base(world) + "/"), path
-        assert nav.count("<a ") == len(shown_under) - 3, path  # every tab, on every page
+        assert nav.count("<a ") == len(shown_under) - 4, path  # every tab, on every page

@@ -127,7 +127,7 @@ def test_it_reads_in_a_fixed_number_of_queries(world):
     with CaptureQueriesContext(db_connection) as queries:
         series = sync_timeseries(world.client_a, "7d", now=NOW)
 
-    assert len(series) == 5 and len(queries) == 6
+    assert len(series) == 5 and len(queries) == 4
 
 
 # Latency counts from the moment a job could run; waits are shown apart.

@@ -68,6 +68,7 @@ CONSOLE_MATRIX.update(
             "/console/clients/{id}/rollback/1/resume",
         ),
         C + "metrics/": ("get", "/console/clients/{id}/metrics/"),
+        C + "monthly-audit/": ("get", "/console/clients/{id}/monthly-audit/"),
         C + "shadow/": ("get", "/console/clients/{id}/shadow/"),
         C + "duplicates/": ("get", "/console/clients/{id}/duplicates/"),
         C + "duplicates/<int:candidate_id>/merge": (
@@ -93,6 +94,14 @@ CONSOLE_MATRIX.update(
         "console/clients/<uuid:public_id>/connections/<int:pk>/disconnect": (
             "post",
             "/console/clients/{id}/connections/1/disconnect",
+        ),
+        "console/clients/<uuid:public_id>/connections/<int:pk>/calls/": (
+            "get",
+            "/console/clients/{id}/connections/1/calls/",
+        ),
+        "console/clients/<uuid:public_id>/webhooks/deliveries/<int:delivery_id>/resend": (
+            "post",
+            "/console/clients/{id}/webhooks/deliveries/1/resend",
         ),
     }
 )
