@@ -161,6 +161,44 @@ def test_it_shows_the_validators_refusal_inline_and_saves_nothing(
     assert not FieldMapping.objects.exists()
 
 
+def test_it_picks_targets_from_the_crms_field_list_with_types(
+    client, world, owner, seen, catalogue
+):
+    client.force_login(owner)
+    body = page(client, url(world, f"mappings/{seen.connection.pk}/"))
+    picker = re.search(r'<select name="target"[^>]*>(.*?)</select>', body, re.S)
+    assert picker, "the target is a choice among the CRM's fields, not a text box"
+    assert 'class="field-picker"' in body and 'id="target-search"' in body
+    assert "Chatbot location — chatbot_location (string, custom)" in picker.group(1)
+    assert '<optgroup label="The CRM&#x27;s fields">' in picker.group(1)
+    assert '<input type="text" name="target"' not in body
+
+
+def test_a_target_the_crm_lacks_is_refused_beside_the_field(client, world, owner, seen, catalogue):
+    client.force_login(owner)
+    response = client.post(
+        url(world, f"mappings/{seen.connection.pk}/"), {**RULE, "target": "nope"}
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    beside = re.search(r'<p class="field invalid" id="field-target">(.*?)</p>', body, re.S)
+    assert beside and "The CRM has no field named &#x27;nope&#x27;" in beside.group(1)
+    assert "nope (not in the CRM&#x27;s field list)" in beside.group(1)  # still visible, marked
+    assert not FieldMapping.objects.exists()
+
+
+def test_the_editor_says_when_the_field_list_cannot_be_read(
+    client, world, owner, seen, monkeypatch
+):
+    def unreachable(connection):
+        raise ConnectorError("CRM down", status=503)
+
+    monkeypatch.setattr(crm_module, "crm_client_for", unreachable)
+    client.force_login(owner)
+    body = page(client, url(world, f"mappings/{seen.connection.pk}/"))
+    assert 'id="catalogue-error"' in body and "Could not read the CRM&#x27;s field list" in body
+
+
 def test_it_says_so_when_the_crm_field_list_cannot_be_read(client, world, owner, seen, monkeypatch):
     def unreachable(connection):
         raise ConnectorError("CRM down", status=503)
