@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from syncs import console, console_dedupe, console_mapping, console_ops
+from syncs import console, console_dedupe, console_mapping, console_ops, console_shadow
 
 urlpatterns = [
     path("events/", console.event_list, name="sync-events"),
@@ -30,6 +30,11 @@ urlpatterns = [
     ),
     path("metrics/", console.metrics, name="sync-metrics"),
     path("shadow/", console.shadow_records, name="sync-shadow"),
+    path(
+        "shadow/<int:connection_id>/switch",
+        console_shadow.shadow_switch,
+        name="sync-shadow-switch",
+    ),
     path("duplicates/", console_dedupe.duplicates, name="sync-duplicates"),
     path(
         "duplicates/<int:candidate_id>/merge",
