@@ -238,7 +238,7 @@ def test_it_previews_then_starts_a_rollback_and_reports_it(client, world, operat
     preview = page(client, url(world, "rollback/?tag=AI_Chatbot"))
     assert "Preview: 4 records" in preview and "Roll back these 4 records" in preview
     assert seen.synced.crm_id in preview
-    response = client.post(url(world, "rollback/"), {"tag": "AI_Chatbot"})
+    response = client.post(url(world, "rollback/"), {"tag": "AI_Chatbot", "confirm": "yes"})
     rollback = Rollback.objects.get()
     assert response["Location"] == url(world, f"rollback/{rollback.pk}/")
     assert rollback.requested_by == "staff:operator@northwind.example" and rollback.total == 4
@@ -247,6 +247,16 @@ def test_it_previews_then_starts_a_rollback_and_reports_it(client, world, operat
     assert "4 records: 3 deleted, 1 restored, 0 kept, 0 skipped, 0 failed" in report
     assert "Done" in report and not seen.crm.contacts
     assert "Preview: 0 records" in page(client, url(world, "rollback/?tag=AI_Chatbot"))
+
+
+def test_a_rollback_starts_only_from_the_previews_destructive_button(client, world, operator, seen):
+    client.force_login(operator)
+    preview = page(client, url(world, "rollback/?tag=AI_Chatbot"))
+    assert '<button type="submit" class="danger">Roll back these 4 records</button>' in preview
+    assert "cannot be brought back" in preview
+    response = client.post(url(world, "rollback/"), {"tag": "AI_Chatbot"})
+    assert response.status_code == 302 and response["Location"].endswith("?tag=AI_Chatbot")
+    assert not Rollback.objects.exists()
 
 
 def test_a_viewer_may_preview_but_not_roll_back(client, world, viewer, seen):
@@ -272,7 +282,7 @@ def test_it_refuses_a_window_that_ends_before_it_starts(client, world, operator,
 def test_rollback_of_one_client_from_the_console_leaves_the_other_alone(client, world, owner, seen):
     client.force_login(owner)
     other = f"/console/clients/{world.client_b.public_id}/rollback/"
-    client.post(other, {"tag": "AI_Chatbot"})
+    client.post(other, {"tag": "AI_Chatbot", "confirm": "yes"})
     rollback = Rollback.objects.get()
     assert rollback.client == world.client_b and rollback.total == 0
 
