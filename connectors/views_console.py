@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -21,6 +25,7 @@ from tenants.models import Client
 def _connections_page(
     request: HttpRequest, client: Client, *, new_link: str | None = None
 ) -> HttpResponse:
+    """The list; ``new_link`` (just made) is shown with when it stops working."""
     member = scoping.membership(request.user, client.agency)
     rows = scoping.for_client(Connection, client).exclude(status="disabled")
     issues = scoping.for_client(ConnectionIssue, client).filter(resolved_at__isnull=True)
@@ -32,6 +37,7 @@ def _connections_page(
         "chosen": chosen,
         "can_configure": bool(member and member.allows("configure")),
         "new_link": new_link,
+        "link_expires": timezone.now() + timedelta(seconds=settings.CONNECT_LINK_MAX_AGE),
     }
     return render(request, "console/connections.html", context)
 
