@@ -22,7 +22,7 @@ from syncs import crm as crm_module
 from syncs.audit import staff_actor
 from syncs.console import context
 from syncs.console_forms import RuleForm
-from syncs.mapping import field_mapping_save, rules_for
+from syncs.mapping import STANDARD_TARGETS, field_mapping_save, rules_for
 from syncs.models import FieldMapping
 from tenants import scoping
 from tenants.console import require_role
@@ -50,6 +50,19 @@ def mapping_index(request: HttpRequest, public_id: str) -> HttpResponse:
         "console/syncs/mappings.html",
         context(request, client, connections=connections, customised=customised),
     )
+
+
+def _with_fields(
+    rules: list[dict[str, Any]], catalogue: list[CrmField] | None
+) -> list[tuple[int, dict[str, Any], CrmField | None, bool]]:
+    """Each rule with the CRM field it targets (label and type shown beside the API name) and
+    whether the CRM has it: a rule naming a field since deleted in the CRM stands out."""
+    by_name = {f.name: f for f in catalogue or []}
+    return [
+        (i, rule, by_name.get(rule["target"]),
+         catalogue is None or rule["target"] in by_name or rule["target"] in STANDARD_TARGETS)
+        for i, rule in enumerate(rules)
+    ]  # fmt: skip
 
 
 def _catalogue(connection: Connection) -> tuple[list[CrmField] | None, str]:
@@ -83,7 +96,7 @@ def _render_editor(
             request,
             client,
             connection=connection,
-            rules=list(enumerate(rules)),
+            rules=_with_fields(rules, fields),
             saved=saved,
             form=form,
             editing=editing,

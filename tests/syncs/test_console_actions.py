@@ -174,6 +174,21 @@ def test_it_picks_targets_from_the_crms_field_list_with_types(
     assert '<input type="text" name="target"' not in body
 
 
+def test_each_rule_shows_its_crm_fields_label_and_type_or_that_it_is_gone(
+    client, world, owner, seen, catalogue
+):
+    rules = [
+        {"source": "intent", "target": target, "transform": "copy", "args": {}}
+        for target in ("chatbot_location", "deleted_in_crm")
+    ]
+    FieldMapping.objects.create(client=world.client_a, connection=seen.connection, rules=rules)
+    client.force_login(owner)
+    body = page(client, url(world, f"mappings/{seen.connection.pk}/"))
+    cells = re.findall(r'<td class="target">(.*?)</td>', body, re.S)
+    assert "Chatbot location · string · custom" in cells[0]
+    assert "not in the CRM's field list" in cells[1] and "·" not in cells[1]
+
+
 def test_a_target_the_crm_lacks_is_refused_beside_the_field(client, world, owner, seen, catalogue):
     client.force_login(owner)
     response = client.post(
