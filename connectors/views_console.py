@@ -82,9 +82,9 @@ def disconnect_effects(connection: Connection, client: Client) -> list[str]:
         f"{name}'s own settings as well if it must lose access.",
         f"The stored {name} tokens are deleted: nothing more is read from or written to "
         f"{name} for {client.name}.",
-        f"Leads for {name} are still accepted and wait, nothing lost, until someone "
+        f"Work for {name} is still accepted and waits, nothing lost, until someone "
         "connects it again with a connect link.",
-        "Records already written stay in the CRM; the disconnection is audited.",
+        f"Records already written stay in {name}; the disconnection is audited.",
     ]
 
 

@@ -27,6 +27,14 @@ def provider_name(slug: object) -> str:
         return str(slug)
 
 
+KIND_NAMES = {"crm": "CRM", "calendar": "Calendar", "pos": "POS"}
+
+
+@register.filter
+def kind_name(kind: object) -> str:
+    return KIND_NAMES.get(str(kind), str(kind))
+
+
 @register.filter
 def connection_word(status: object) -> str:
     return STATUS_WORDS.get(str(status), str(status))

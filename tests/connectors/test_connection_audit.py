@@ -47,7 +47,7 @@ def test_disconnect_asks_first_and_says_what_will_happen(client, world, owner):
     page = client.get(url(world, f"{connection.pk}/disconnect"))
     body = page.content.decode()
     assert page.status_code == 200 and "Disconnect HubSpot from Alpha Dental?" in body
-    assert "revoked at HubSpot" in body and "wait, nothing lost" in body
+    assert "revoked at HubSpot" in body and "waits, nothing lost" in body
     assert '<button type="submit" class="danger">Disconnect HubSpot</button>' in body
     assert "tok-secret-1" not in body
     # A POST that did not come from the confirmation only shows it again.

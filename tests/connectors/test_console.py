@@ -85,7 +85,8 @@ def test_it_names_providers_and_states_as_everywhere_else(client, world, viewer)
     client.force_login(viewer)
     page = client.get(url(world)).content.decode()
     row = page.split('id="connection-hubspot"')[1].split("</tr>")[0]
-    assert "<td>HubSpot</td>" in row and '<td class="status status-active">Connected' in row
+    assert "<td>CRM</td><td>HubSpot</td>" in row
+    assert '<td class="status status-active">Connected' in row
     assert "Active" not in page and "<td>hubspot</td>" not in page
     assert "Google Calendar" in page.split('id="connection-google"')[1].split("</tr>")[0]
     mappings = client.get(f"/console/clients/{world.client_a.public_id}/mappings/").content
