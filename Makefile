@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test lint typecheck qa venv browser migrate clean
+.PHONY: run test lint typecheck qa venv browser migrate clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ typecheck: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 qa: lint typecheck test
+
+# The README's screenshots (docs/screenshots/, 1366x900): the demo as `run` starts it, in a
+# throwaway var/ on a free port, driven in Chromium; nothing leaves the machine.
+screenshots: $(STAMP) browser
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf var/ .pytest_cache

@@ -12,16 +12,27 @@ from connectors import oauth, registry
 from connectors.catalog import kind_of
 from connectors.models import Connection, ConnectionIssue, ConnectionStatus
 from connectors.oauth import TokenSet
-from connectors.signals import connection_needs_reauth, connection_reconnected
+from connectors.signals import (
+    connection_connected,
+    connection_disconnected,
+    connection_needs_reauth,
+    connection_reconnected,
+)
 from tenants.models import Client
 
 log = logging.getLogger(__name__)
 
 
 def connection_connect(
-    *, client: Client, provider: str, tokens: TokenSet, tenant_settings: dict[str, str]
+    *,
+    client: Client,
+    provider: str,
+    tokens: TokenSet,
+    tenant_settings: dict[str, str],
+    user: object = None,
 ) -> Connection:
-    """Store a fully exchanged grant (all or nothing), resolve open issues, announce it."""
+    """Store a fully exchanged grant (all or nothing), resolve open issues, announce it.
+    ``user``: the signed-in staff member who connected, None for a client's connect link."""
     with transaction.atomic():
         connection, _ = Connection.objects.select_for_update().get_or_create(
             client=client, provider=provider, defaults={"kind": kind_of(provider)}
@@ -44,6 +55,7 @@ def connection_connect(
         ConnectionIssue.objects.filter(connection=connection, resolved_at__isnull=True).update(
             resolved_at=timezone.now()
         )
+        connection_connected.send(sender=Connection, connection=connection, user=user)
         transaction.on_commit(
             lambda: connection_reconnected.send(sender=Connection, connection=connection)
         )
@@ -105,8 +117,9 @@ def connection_clear_limited(connection: Connection) -> None:
     ).update(resolved_at=timezone.now())
 
 
-def connection_disconnect(connection: Connection) -> bool:
-    """Revoke at the vendor where it can be done, then forget the tokens. True if revoked."""
+def connection_disconnect(connection: Connection, *, user: object = None) -> bool:
+    """Revoke at the vendor where it can be done, then forget the tokens. True if revoked.
+    ``user`` (the staff member) is passed on to ``connection_disconnected`` for the audit."""
     revoked = False
     spec = registry.get_spec(connection.provider)
     if spec.oauth is not None and spec.oauth.revoke_style and connection.access_token:
@@ -127,5 +140,8 @@ def connection_disconnect(connection: Connection) -> bool:
         connection.save()
         ConnectionIssue.objects.filter(connection=connection, resolved_at__isnull=True).update(
             resolved_at=timezone.now()
+        )
+        connection_disconnected.send(
+            sender=Connection, connection=connection, user=user, revoked=revoked
         )
     return revoked

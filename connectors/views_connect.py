@@ -164,6 +164,10 @@ def callback(request: HttpRequest, provider: str) -> HttpResponse:
             request, "bad_callback" if exc.code == "bad_callback" else "exchange_failed"
         )
     services.connection_connect(
-        client=client, provider=provider, tokens=tokens, tenant_settings=tenant
+        client=client,
+        provider=provider,
+        tokens=tokens,
+        tenant_settings=tenant,
+        user=request.user if request.user.is_authenticated else None,
     )
     return redirect("connect:page", token=entry["link"])

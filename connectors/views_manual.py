@@ -57,7 +57,11 @@ def manual(request: HttpRequest, token: str, provider: str) -> HttpResponse:
             form.add_error(None, f"Could not connect: {exc}")
         else:
             services.connection_connect(
-                client=client, provider=provider, tokens=tokens, tenant_settings=tenant
+                client=client,
+                provider=provider,
+                tokens=tokens,
+                tenant_settings=tenant,
+                user=request.user if request.user.is_authenticated else None,
             )
             return redirect("connect:page", token=token)
     context = {"client": client, "form": form, "provider": provider, "token": token}

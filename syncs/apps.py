@@ -14,6 +14,9 @@ class SyncsConfig(AppConfig):
         from syncs.webhooks.signals import connect_receivers
 
         connect_receivers()
+        from syncs import connection_audit
+
+        connection_audit.connect_receivers()
 
         # The OAuth work provides this signal; without it the sweeper alone releases jobs.
         try:

@@ -16,11 +16,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from connectors import registry
 from connectors.models import Connection
 from syncs.console_forms import AuditFilterForm, EventFilterForm, MetricsWindowForm
 from syncs.metrics import BUCKETS_MS, sync_metrics
 from syncs.metrics_charts import charts_for
 from syncs.models import AiEvent, AuditEntry, ExternalRecord, RecordAction, SyncJob
+from syncs.shadow import record_diff
 from syncs.timeseries import sync_timeseries
 from tenants import scoping
 from tenants.models import Client
@@ -140,10 +142,14 @@ def shadow_records(request: HttpRequest, public_id: str) -> HttpResponse:
     if provider:
         records = records.filter(provider=provider)
     page = page_of(request, records.select_related("job__event").order_by("-created_at", "-pk"))
+    for record in page:
+        record.diff = record_diff(record)
+        record.provider_name = registry.get_spec(record.provider).display_name
+    rows = [(c, registry.get_spec(c.provider).display_name) for c in connections]
     return render(
         request,
         "console/syncs/shadow.html",
-        context(request, client, connections=connections, provider=provider, page=page),
+        context(request, client, connections=rows, provider=provider, page=page),
     )
 
 

@@ -15,12 +15,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from connectors.base import ConnectorError
+from connectors import registry
+from connectors.base import ConnectorError, CrmField
 from connectors.models import Connection
+from syncs import crm as crm_module
 from syncs.audit import staff_actor
 from syncs.console import context
 from syncs.console_forms import RuleForm
-from syncs.mapping import field_mapping_save, rules_for
+from syncs.mapping import STANDARD_TARGETS, field_mapping_save, rules_for
 from syncs.models import FieldMapping
 from tenants import scoping
 from tenants.console import require_role
@@ -50,6 +52,28 @@ def mapping_index(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
+def _with_fields(
+    rules: list[dict[str, Any]], catalogue: list[CrmField] | None
+) -> list[tuple[int, dict[str, Any], CrmField | None, bool]]:
+    """Each rule with the CRM field it targets (label and type shown beside the API name) and
+    whether the CRM has it: a rule naming a field since deleted in the CRM stands out."""
+    by_name = {f.name: f for f in catalogue or []}
+    return [
+        (i, rule, by_name.get(rule["target"]),
+         catalogue is None or rule["target"] in by_name or rule["target"] in STANDARD_TARGETS)
+        for i, rule in enumerate(rules)
+    ]  # fmt: skip
+
+
+def _catalogue(connection: Connection) -> tuple[list[CrmField] | None, str]:
+    """The CRM's contact fields, read now (one vendor call: the editor is opened rarely and a
+    field added in the CRM a minute ago must be there), or None and why it could not be read."""
+    try:
+        return crm_module.crm_client_for(connection).field_catalogue("contact"), ""
+    except ConnectorError as exc:
+        return None, f"Could not read the CRM's field list: {exc}"
+
+
 def _render_editor(
     request: HttpRequest,
     client: Client,
@@ -57,12 +81,14 @@ def _render_editor(
     form: RuleForm | None = None,
     editing: int | None = None,
     status: int = 200,
+    catalogue: tuple[list[CrmField] | None, str] | None = None,
 ) -> HttpResponse:
     rules = rules_for(connection)
     saved = scoping.for_client(FieldMapping, client).filter(connection=connection).exists()
+    fields, catalogue_error = catalogue or _catalogue(connection)
     if form is None:
         initial = RuleForm.initial_for(rules[editing]) if editing is not None else None
-        form = RuleForm(initial=initial)
+        form = RuleForm(initial=initial, catalogue=fields)
     return render(
         request,
         "console/syncs/mapping.html",
@@ -70,10 +96,13 @@ def _render_editor(
             request,
             client,
             connection=connection,
-            rules=list(enumerate(rules)),
+            rules=_with_fields(rules, fields),
             saved=saved,
             form=form,
             editing=editing,
+            catalogue=fields,
+            catalogue_error=catalogue_error,
+            provider_name=registry.get_spec(connection.provider).display_name,
         ),
         status=status,
     )
@@ -88,18 +117,19 @@ def mapping_edit(request: HttpRequest, public_id: str, connection_id: int) -> Ht
     if request.method != "POST":
         return _render_editor(request, client, connection, editing=editing)
     require_role(request.user, client.agency, "configure")
-    form = RuleForm(request.POST)
+    catalogue = _catalogue(connection)
+    form = RuleForm(request.POST, catalogue=catalogue[0])
     if not form.is_valid():
-        return _render_editor(request, client, connection, form, editing, status=400)
+        return _render_editor(request, client, connection, form, editing, 400, catalogue)
     rules = rules_for(connection)
     if editing is None:
         rules.append(form.rule())
     else:
         rules[editing] = form.rule()
-    error = _save(request, connection, rules)
+    error = _save(request, connection, rules, catalogue[0])
     if error:
         form.add_error(None, error)
-        return _render_editor(request, client, connection, form, editing, status=400)
+        return _render_editor(request, client, connection, form, editing, 400, catalogue)
     messages.success(request, "Mapping saved.")
     return redirect("console:sync-mapping", client.public_id, connection.pk)
 
@@ -131,10 +161,20 @@ def _index(raw: str | None, connection: Connection) -> int | None:
     return index if index < len(rules_for(connection)) else None
 
 
-def _save(request: HttpRequest, connection: Connection, rules: list[dict[str, Any]]) -> str:
+def _save(
+    request: HttpRequest,
+    connection: Connection,
+    rules: list[dict[str, Any]],
+    catalogue: list[CrmField] | None = None,
+) -> str:
     """Save through the validator; returns the error to show ('' when saved)."""
     try:
-        field_mapping_save(connection=connection, rules=rules, actor=staff_actor(request.user))
+        field_mapping_save(
+            connection=connection,
+            rules=rules,
+            actor=staff_actor(request.user),
+            catalogue=catalogue,
+        )
     except ValidationError as exc:
         return "; ".join(exc.messages)
     except ConnectorError as exc:

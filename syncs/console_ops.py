@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -104,6 +106,10 @@ def rollback_page(request: HttpRequest, public_id: str) -> HttpResponse:
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         scope = Scope(data["tag"], data["since"], data["until"], data["session_id"])
+        if request.method == "POST" and request.POST.get("confirm") != "yes":
+            # Only the preview's button starts one: anything else shows the preview first.
+            query = urlencode({k: v for k, v in request.POST.items() if k in form.fields})
+            return redirect(f"{request.path}?{query}")
         if request.method == "POST":
             rollback = start_rollback(
                 client,

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from syncs import console, console_dedupe, console_mapping, console_monthly, console_ops
+from syncs import (
+    console,
+    console_dedupe,
+    console_mapping,
+    console_monthly,
+    console_ops,
+    console_shadow,
+)
 
 urlpatterns = [
     path("events/", console.event_list, name="sync-events"),
@@ -31,6 +38,11 @@ urlpatterns = [
     path("metrics/", console.metrics, name="sync-metrics"),
     path("monthly-audit/", console_monthly.monthly_audit_view, name="sync-monthly-audit"),
     path("shadow/", console.shadow_records, name="sync-shadow"),
+    path(
+        "shadow/<int:connection_id>/switch",
+        console_shadow.shadow_switch,
+        name="sync-shadow-switch",
+    ),
     path("duplicates/", console_dedupe.duplicates, name="sync-duplicates"),
     path(
         "duplicates/<int:candidate_id>/merge",

@@ -174,18 +174,25 @@ def apply_rules(
 
 
 def field_mapping_save(
-    *, connection: Any, rules: list[dict[str, Any]], actor: str, crm: Any = None
+    *,
+    connection: Any,
+    rules: list[dict[str, Any]],
+    actor: str,
+    crm: Any = None,
+    catalogue: list[CrmField] | None = None,
 ) -> Any:
-    """Validate ``rules`` against the CRM's field catalogue (fetched through the connection's
-    CRM client unless ``crm`` is given) and save them. Raises ValidationError with the fields
-    that do not exist, ConnectorError when the catalogue cannot be read; nothing is saved then.
+    """Validate ``rules`` against the CRM's field catalogue (``catalogue`` when the caller has
+    just read it, else fetched through the connection's CRM client or ``crm``) and save them.
+    Raises ValidationError with the fields that do not exist, ConnectorError when the
+    catalogue cannot be read; nothing is saved then.
     """
     from syncs.audit import audit_log
     from syncs.crm import crm_client_for
     from syncs.models import FieldMapping
 
-    client = crm or crm_client_for(connection)
-    validate_rules_against(rules, client.field_catalogue("contact"))
+    if catalogue is None:
+        catalogue = (crm or crm_client_for(connection)).field_catalogue("contact")
+    validate_rules_against(rules, catalogue)
     mapping, _ = FieldMapping.objects.update_or_create(
         connection=connection, defaults={"client": connection.client, "rules": rules}
     )

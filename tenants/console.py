@@ -8,13 +8,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agency.models import WorkerHeartbeat
+from syncs.audit import audit_log, staff_actor
 from syncs.health import clients_health
 from tenants import scoping
 from tenants.forms import ApiKeyForm, ClientForm
@@ -111,19 +113,57 @@ def api_key_create(request: HttpRequest, public_id: str) -> HttpResponse:
     form = ApiKeyForm(request.POST)
     if not form.is_valid():
         return _client_page(request, client, key_form=form, status=400)
-    _, raw = ApiKey.issue(client=client, name=form.cleaned_data["name"], created_by=request.user)
+    with transaction.atomic():
+        key, raw = ApiKey.issue(
+            client=client, name=form.cleaned_data["name"], created_by=request.user
+        )
+        _audit_key(request, key, "api_key.created")
     response = _client_page(request, client, new_key=raw)
     add_never_cache_headers(response)
     return response
 
 
+def _audit_key(request: HttpRequest, key: ApiKey, action: str) -> None:
+    """Key changes in the client's audit log: its name and public prefix, never the key."""
+    audit_log(
+        client=key.client,
+        actor=staff_actor(request.user),
+        action=action,
+        target=f"api_key:{key.pk}",
+        details={"name": key.name, "prefix": key.prefix},
+    )
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def api_key_revoke(request: HttpRequest, public_id: str, key_id: int) -> HttpResponse:
+    """GET: the confirmation, saying what will happen. POST with ``confirm=yes``: revoke."""
     client = scoping.client_for_user_or_404(request.user, public_id)
     require_role(request.user, client.agency, "operate")
-    key = get_object_or_404(scoping.for_client(ApiKey, client), pk=key_id)
-    key.revoke()
+    key = get_object_or_404(scoping.for_client(ApiKey, client).filter(revoked_at=None), pk=key_id)
+    if request.method != "POST" or request.POST.get("confirm") != "yes":
+        effects = [
+            f"Every request made with the key “{key.name}” ({key.prefix}…) is refused with "
+            "401 from now on: the chatbot using it stops delivering leads until it is given "
+            "a new key.",
+            "Leads already received are not affected; the revocation is audited.",
+        ]
+        return render(
+            request,
+            "console/confirm.html",
+            {
+                "client": client,
+                "heading": f"Revoke the API key “{key.name}”?",
+                "effects": effects,
+                "irreversible": "A revoked key cannot be restored; create a new one instead.",
+                "button": "Revoke this key",
+                "action_url": request.path,
+                "cancel_url": reverse("console:client", args=[client.public_id]),
+            },
+        )
+    with transaction.atomic():
+        key.revoke()
+        _audit_key(request, key, "api_key.revoked")
     messages.success(request, f"Key {key.prefix}… revoked.")
     return redirect("console:client", public_id=client.public_id)
 

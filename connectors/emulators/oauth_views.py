@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -23,6 +24,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from connectors import registry
 from connectors.emulators import control
 from connectors.emulators.auth import new_token
 from connectors.emulators.models import EmulatorGrant, EmulatorToken, digest
@@ -48,8 +50,7 @@ def consent(request: HttpRequest, slug: str) -> HttpResponse:
     ):
         return HttpResponse("Unknown client_id or redirect_uri.", status=400)
     if request.method == "GET":
-        fields = {k: v for k, v in request.GET.items()}
-        return render(request, "emulators/consent.html", {"slug": slug, "fields": fields})
+        return _consent_page(request, slug)
     if "deny" in request.POST or control.switches(slug).get("deny"):
         query = {
             "error": "access_denied",
@@ -75,6 +76,30 @@ def consent(request: HttpRequest, slug: str) -> HttpResponse:
         query["timestamp"] = str(int(timezone.now().timestamp()))
         query["hmac"] = _shopify_hmac(query)
     return HttpResponseRedirect(f"{redirect_uri}?{urlencode(query)}")
+
+
+def _scope_list(raw: str) -> list[str]:
+    """Scopes as the vendor lists them: space-separated, or comma-separated (Zoho, Shopify)."""
+    return list(dict.fromkeys(p for p in re.split(r"[\s,]+", raw) if p))
+
+
+def _consent_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The stand-in for the vendor's consent screen: who asks, for which scopes, and which of
+    them are optional (HubSpot's ``optional_scope``: the portal may lack them)."""
+    fields = {k: v for k, v in request.GET.items()}
+    try:
+        name = registry.get_spec(slug).display_name
+    except registry.UnknownProvider:
+        name = slug
+    context = {
+        "slug": slug,
+        "name": name,
+        "fields": fields,
+        "requested": _scope_list(fields.get("scope", "")),
+        "optional": _scope_list(fields.get("optional_scope", "")),
+        "can_refuse_optional": slug == "hubspot",
+    }
+    return render(request, "emulators/consent.html", context)
 
 
 def _granted_scopes(slug: str, params: dict) -> str:

@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from connectors import links
+from connectors.models import Connection
 from syncs.models import AiEvent
+from tenants.models import ApiKey
 
 from ..syncs.conftest import broker  # noqa: F401  (publish to memory://, not the shared folder)
 from ..syncs.console_helpers import scene
@@ -85,6 +87,13 @@ def test_it_loads_nothing_from_another_host_on_any_main_page(watched, live_serve
     calls = f"connections/{seen.connection.pk}/calls/"
     visit(page, f"{base}/console/clients/{client.public_id}/{calls}")
     visit(page, f"{base}/accounts/2fa/")
+    # The confirmations of destructive actions and the mapping editor (its field picker).
+    connection = Connection.objects.get(client=client, provider="hubspot")
+    key = ApiKey.objects.filter(client=client).first()
+    console = f"{base}/console/clients/{client.public_id}"
+    visit(page, f"{console}/connections/{connection.pk}/disconnect")
+    visit(page, f"{console}/keys/{key.pk}/revoke")
+    visit(page, f"{console}/mappings/{connection.pk}/")
 
     # The API docs render from the product's own files (Swagger UI shows the schema's title).
     visit(page, f"{base}/api/docs/")

@@ -77,3 +77,37 @@ def test_staff_connect_opens_the_clients_connect_page(client, world, owner):
     client.force_login(owner)
     response = client.post(url(world, "connect"))
     assert response.status_code == 302 and response["Location"].startswith("/connect/")
+
+
+def test_it_names_providers_and_states_as_everywhere_else(client, world, viewer):
+    Connection.objects.create(client=world.client_a, provider="hubspot", kind="crm")
+    Connection.objects.create(client=world.client_a, provider="google", kind="calendar")
+    client.force_login(viewer)
+    page = client.get(url(world)).content.decode()
+    row = page.split('id="connection-hubspot"')[1].split("</tr>")[0]
+    assert "<td>CRM</td><td>HubSpot</td>" in row
+    assert '<td class="status status-active">Connected' in row
+    assert "Active" not in page and "<td>hubspot</td>" not in page
+    assert "Google Calendar" in page.split('id="connection-google"')[1].split("</tr>")[0]
+    mappings = client.get(f"/console/clients/{world.client_a.public_id}/mappings/").content
+    assert b">HubSpot</a>" in mappings and b"Connected" in mappings
+
+
+def test_the_connect_link_wraps_shows_its_expiry_and_has_a_copy_button(
+    client, world, owner, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.CONNECT_LINK_MAX_AGE = 3 * 86400
+    client.force_login(owner)
+    page = client.post(url(world, "link")).content.decode()
+    box = page.split('id="connect-link"')[1].split("</div>\n")[0]
+    expected = timezone.localtime(timezone.now() + timedelta(days=3)).strftime("%Y-%m-%d")
+    expiry = box.split('id="connect-link-expiry">')[1].split("</strong>")[0]
+    assert expiry.startswith(expected) and expiry.endswith(timezone.localtime().tzname())
+    assert "(in 3\xa0days" in box or "(in 2\xa0days" in box
+    assert '<div class="wrap" id="connect-link-url"><code>' in box
+    assert 'class="copy" data-copy-target="connect-link-url" hidden' in box
+    assert '<script src="/static/copy.js" defer></script>' in page

@@ -161,6 +161,59 @@ def test_it_shows_the_validators_refusal_inline_and_saves_nothing(
     assert not FieldMapping.objects.exists()
 
 
+def test_it_picks_targets_from_the_crms_field_list_with_types(
+    client, world, owner, seen, catalogue
+):
+    client.force_login(owner)
+    body = page(client, url(world, f"mappings/{seen.connection.pk}/"))
+    picker = re.search(r'<select name="target"[^>]*>(.*?)</select>', body, re.S)
+    assert picker, "the target is a choice among the CRM's fields, not a text box"
+    assert 'class="field-picker"' in body and 'id="target-search"' in body
+    assert "Chatbot location — chatbot_location (string, custom)" in picker.group(1)
+    assert '<optgroup label="The CRM&#x27;s fields">' in picker.group(1)
+    assert '<input type="text" name="target"' not in body
+
+
+def test_each_rule_shows_its_crm_fields_label_and_type_or_that_it_is_gone(
+    client, world, owner, seen, catalogue
+):
+    rules = [
+        {"source": "intent", "target": target, "transform": "copy", "args": {}}
+        for target in ("chatbot_location", "deleted_in_crm")
+    ]
+    FieldMapping.objects.create(client=world.client_a, connection=seen.connection, rules=rules)
+    client.force_login(owner)
+    body = page(client, url(world, f"mappings/{seen.connection.pk}/"))
+    cells = re.findall(r'<td class="target">(.*?)</td>', body, re.S)
+    assert "Chatbot location · string · custom" in cells[0]
+    assert "not in the CRM's field list" in cells[1] and "·" not in cells[1]
+
+
+def test_a_target_the_crm_lacks_is_refused_beside_the_field(client, world, owner, seen, catalogue):
+    client.force_login(owner)
+    response = client.post(
+        url(world, f"mappings/{seen.connection.pk}/"), {**RULE, "target": "nope"}
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    beside = re.search(r'<p class="field invalid" id="field-target">(.*?)</p>', body, re.S)
+    assert beside and "The CRM has no field named &#x27;nope&#x27;" in beside.group(1)
+    assert "nope (not in the CRM&#x27;s field list)" in beside.group(1)  # still visible, marked
+    assert not FieldMapping.objects.exists()
+
+
+def test_the_editor_says_when_the_field_list_cannot_be_read(
+    client, world, owner, seen, monkeypatch
+):
+    def unreachable(connection):
+        raise ConnectorError("CRM down", status=503)
+
+    monkeypatch.setattr(crm_module, "crm_client_for", unreachable)
+    client.force_login(owner)
+    body = page(client, url(world, f"mappings/{seen.connection.pk}/"))
+    assert 'id="catalogue-error"' in body and "Could not read the CRM&#x27;s field list" in body
+
+
 def test_it_says_so_when_the_crm_field_list_cannot_be_read(client, world, owner, seen, monkeypatch):
     def unreachable(connection):
         raise ConnectorError("CRM down", status=503)
@@ -200,7 +253,7 @@ def test_it_previews_then_starts_a_rollback_and_reports_it(client, world, operat
     preview = page(client, url(world, "rollback/?tag=AI_Chatbot"))
     assert "Preview: 4 records" in preview and "Roll back these 4 records" in preview
     assert seen.synced.crm_id in preview
-    response = client.post(url(world, "rollback/"), {"tag": "AI_Chatbot"})
+    response = client.post(url(world, "rollback/"), {"tag": "AI_Chatbot", "confirm": "yes"})
     rollback = Rollback.objects.get()
     assert response["Location"] == url(world, f"rollback/{rollback.pk}/")
     assert rollback.requested_by == "staff:operator@northwind.example" and rollback.total == 4
@@ -209,6 +262,16 @@ def test_it_previews_then_starts_a_rollback_and_reports_it(client, world, operat
     assert "4 records: 3 deleted, 1 restored, 0 kept, 0 skipped, 0 failed" in report
     assert "Done" in report and not seen.crm.contacts
     assert "Preview: 0 records" in page(client, url(world, "rollback/?tag=AI_Chatbot"))
+
+
+def test_a_rollback_starts_only_from_the_previews_destructive_button(client, world, operator, seen):
+    client.force_login(operator)
+    preview = page(client, url(world, "rollback/?tag=AI_Chatbot"))
+    assert '<button type="submit" class="danger">Roll back these 4 records</button>' in preview
+    assert "cannot be brought back" in preview
+    response = client.post(url(world, "rollback/"), {"tag": "AI_Chatbot"})
+    assert response.status_code == 302 and response["Location"].endswith("?tag=AI_Chatbot")
+    assert not Rollback.objects.exists()
 
 
 def test_a_viewer_may_preview_but_not_roll_back(client, world, viewer, seen):
@@ -234,7 +297,7 @@ def test_it_refuses_a_window_that_ends_before_it_starts(client, world, operator,
 def test_rollback_of_one_client_from_the_console_leaves_the_other_alone(client, world, owner, seen):
     client.force_login(owner)
     other = f"/console/clients/{world.client_b.public_id}/rollback/"
-    client.post(other, {"tag": "AI_Chatbot"})
+    client.post(other, {"tag": "AI_Chatbot", "confirm": "yes"})
     rollback = Rollback.objects.get()
     assert rollback.client == world.client_b and rollback.total == 0
 

@@ -40,7 +40,7 @@ def test_it_lists_open_pairs_with_scores_and_reasons(client, world, viewer):
     client.force_login(viewer)
     body = client.get(url(world.client_a)).content.decode()
     assert f'id="candidate-{candidate.pk}"' in body and "0.91" in body and "nickname" in body
-    assert "robert@acme.example" in body and "hubspot 7" in body
+    assert "robert@acme.example" in body and "CRM: HubSpot 7" in body
     assert body.count('id="candidate-') == 1  # client B's pair is not here
     assert "Merge" not in body  # a viewer only looks
 

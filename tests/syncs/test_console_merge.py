@@ -55,6 +55,7 @@ def test_it_confirms_then_merges_the_crm_records(client, world, operator, crm_pa
     assert 'id="survivor"' in page and "robert@acme.example" in page.split('id="survivor"')[1]
     assert f"record {gone} is merged into record {kept}" in page
     assert "HubSpot keeps the surviving contact" in page and "cannot be undone" in page
+    assert '<button type="submit" class="danger">Merge them</button>' in page
     assert (
         '+14155550199</td><td><strong>+14155550199</strong> <span class="muted">(from the other)'
         in page

@@ -126,3 +126,39 @@ def test_a_password_reset_for_an_unknown_address_sends_no_sign_up_link(client, m
     (mail,) = mailoutbox
     assert "nobody@example.com" in mail.body
     assert "sign up" not in mail.body.lower() and "/accounts/signup/" not in mail.body
+
+
+def test_revoking_a_key_asks_first_and_is_audited(client, world, operator):
+    from syncs.models import AuditEntry
+
+    client.force_login(operator)
+    key = ApiKey.objects.get(client=world.client_a)
+    revoke = f"/console/clients/{world.client_a.public_id}/keys/{key.pk}/revoke"
+    listing = client.get(f"/console/clients/{world.client_a.public_id}/").content.decode()
+    assert f'class="button danger" href="{revoke}"' in listing
+    confirm = client.get(revoke).content.decode()
+    assert "refused with 401" in confirm and f"{key.prefix}…" in confirm
+    assert '<button type="submit" class="danger">Revoke this key</button>' in confirm
+    assert client.post(revoke).status_code == 200  # no confirm: the question again
+    assert ApiKey.objects.get(pk=key.pk).is_active
+    assert client.post(revoke, {"confirm": "yes"}).status_code == 302
+    assert not ApiKey.objects.get(pk=key.pk).is_active
+    entry = AuditEntry.objects.get(action="api_key.revoked")
+    assert entry.actor == "staff:operator@northwind.example"
+    assert entry.details == {"name": key.name, "prefix": key.prefix}
+    assert client.get(revoke).status_code == 404  # already revoked: nothing to confirm
+
+
+def test_creating_a_key_is_audited_without_the_key(client, world, operator):
+    from syncs.models import AuditEntry
+
+    client.force_login(operator)
+    body = client.post(
+        f"/console/clients/{world.client_a.public_id}/keys", {"name": "Vendor X"}
+    ).content.decode()
+    raw = body.split('id="new-key"')[1].split("<code>")[1].split("</code>")[0]
+    entry = AuditEntry.objects.get(action="api_key.created")
+    key = ApiKey.objects.get(name="Vendor X")
+    assert entry.client == world.client_a and entry.target == f"api_key:{key.pk}"
+    assert entry.details == {"name": "Vendor X", "prefix": key.prefix}
+    assert raw not in str(entry.details) and raw[len(key.prefix) :] not in str(entry.details)

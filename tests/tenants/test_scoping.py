@@ -70,6 +70,10 @@ CONSOLE_MATRIX.update(
         C + "metrics/": ("get", "/console/clients/{id}/metrics/"),
         C + "monthly-audit/": ("get", "/console/clients/{id}/monthly-audit/"),
         C + "shadow/": ("get", "/console/clients/{id}/shadow/"),
+        C + "shadow/<int:connection_id>/switch": (
+            "post",
+            "/console/clients/{id}/shadow/1/switch",
+        ),
         C + "duplicates/": ("get", "/console/clients/{id}/duplicates/"),
         C + "duplicates/<int:candidate_id>/merge": (
             "get",

@@ -107,7 +107,7 @@ def test_disconnect_revokes_at_the_vendor(dance, world, client, owner):
         connection = stored(world.client_a, provider)
         client.force_login(owner)
         url = f"/console/clients/{world.client_a.public_id}/connections/{connection.pk}/disconnect"
-        page = client.post(url, follow=True)
+        page = client.post(url, {"confirm": "yes"}, follow=True)
         assert b"revoked at the vendor" in page.content
         assert EmulatorGrant.objects.get(provider=provider).revoked_at is not None
         connection.refresh_from_db()
