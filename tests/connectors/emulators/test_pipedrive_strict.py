@@ -53,10 +53,12 @@ def test_it_refuses_a_first_name_on_update_too(client):
     ],
 )  # fmt: skip
 def test_it_refuses_persons_pipedrive_would_refuse(client, body, says):
+    control.add_custom_field("pipedrive", "s1", "person", "AI intent", "AI intent")
     assert says in _refusal(post(client, f"{PD}/persons", body, auth("pipedrive", "s1")))
 
 
 def test_it_takes_a_varchar_custom_field_of_255_characters(client):
+    control.add_custom_field("pipedrive", "s1", "person", "AI intent", "AI intent")
     body = {"name": "Ada", "custom_fields": {custom_key("AI intent"): "x" * 255}}
     assert post(client, f"{PD}/persons", body, auth("pipedrive", "s1")).status_code == 200
 
