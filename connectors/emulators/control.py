@@ -21,6 +21,7 @@ KNOWN_KEYS = {
     "revoke_grants",
     "deny",
     "clock",  # HubSpot: the emulator's date, ISO (which API versions it still serves)
+    "app_scopes",  # Pipedrive: the scopes set in the app's Marketplace settings (a list)
 }
 
 

@@ -102,11 +102,22 @@ def _consent_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "emulators/consent.html", context)
 
 
+# The scopes set in the emulated Pipedrive app's Marketplace settings (connectors/pipedrive/
+# spec.py says which the product needs).
+PIPEDRIVE_APP_SCOPES = ("base", "contacts:full", "deals:full", "search:read",
+                        "contact-fields:full")  # fmt: skip
+
+
 def _granted_scopes(slug: str, params: dict) -> str:
     """What the user granted: the scopes asked for, plus HubSpot's ``optional_scope`` ones
     unless the portal lacks them (the consent form's ``refuse_optional``, as for a portal on a
     tier without those features: HubSpot then installs the app without them)."""
     scopes = params.get("scope", "").split()
+    if slug == "pipedrive":
+        # Pipedrive's scopes are the app's, fixed in its Marketplace settings; the URL asks
+        # for none (VENDORS.md). The emulated app's: ``control.configure("pipedrive",
+        # app_scopes=[...])``, else what the product's app is set up with.
+        scopes = control.switches(slug).get("app_scopes") or list(PIPEDRIVE_APP_SCOPES)
     if slug == "hubspot" and not params.get("refuse_optional"):
         scopes += params.get("optional_scope", "").split()
     return " ".join(dict.fromkeys(scopes))

@@ -163,7 +163,10 @@ def token_body(
     if lifetime is not None:
         body["expires_in"] = lifetime
     if scope:
-        body["scope"] = scope
+        # Pipedrive lists the app's scopes comma-separated ("base,deals:full,contacts:read":
+        # developers.pipedrive.com changelog, "New parameter in OAuth /oauth/token responses",
+        # 2020-02-21; checked 2026-12-04).
+        body["scope"] = ",".join(scope.split()) if slug == "pipedrive" else scope
     if slug == "salesforce":
         account = grant_extra["account_id"]
         body.update(

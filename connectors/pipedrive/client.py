@@ -2,9 +2,9 @@
 
 Quirks handled here: persons carry ``emails``/``phones`` as ``[{value, primary, label}]``;
 custom fields live under ``custom_fields`` keyed by a per-company hash (resolved by name from
-``/v1/personFields``); v2 pages with ``additional_data.next_cursor``, v1 with ``start``; search
-needs ``exact_match=true`` to be a lookup rather than a fuzzy match; notes are still v1 and
-take HTML.
+``/v1/personFields``; a value goes there only when the company has the field, else to a note:
+``fields.py``); v2 pages with ``additional_data.next_cursor``, v1 with ``start``; search needs
+``exact_match=true`` to be a lookup rather than a fuzzy match; notes are still v1 and take HTML.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from connectors import locks
 from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
 from connectors.http import VendorHttp
 from connectors.models import Connection
+from connectors.pipedrive.fields import PersonFields
 from connectors.pipedrive.mapping import LABELS_FIELD, SOURCE_TAG_FIELD
 from connectors.pipedrive.people import PipedrivePeople
 
@@ -27,6 +28,7 @@ PATHS = {"contact": "/api/v2/persons", "deal": "/api/v2/deals", "note": "/api/v1
 LABELS_LOCK_TTL_S = 30
 LABELS_LOCK_WAIT_S = 15
 BUILTIN = ("name", "first_name", "last_name", "email", "phone", LABELS_FIELD)
+LEFTOVER_NOTE = "Switchboard kept these here: this Pipedrive company has no person field for them."
 # v2 person bodies have ``name`` only: Pipedrive derives first and last names from it and
 # refuses them in a body ("Parameter 'first_name' is not allowed for this request",
 # ERR_SCHEMA_VALIDATION_FAILED; pipedrive/client-nodejs v32.2.1 AddPersonRequest, checked
@@ -79,7 +81,7 @@ class PipedriveClient(PipedrivePeople):
 
     def __init__(self, http: VendorHttp) -> None:
         self.http = http
-        self._fields: list[dict[str, Any]] | None = None
+        self.fields = PersonFields(http)
 
     def _data(self, method: str, path: str, **kwargs: Any) -> Any:
         return s.obj(self.http.request(method, path, **kwargs).json()).get("data")
@@ -87,33 +89,23 @@ class PipedriveClient(PipedrivePeople):
     # --- person fields (custom field keys, labels) --------------------------------------------
 
     def _person_fields(self) -> list[dict[str, Any]]:
-        if self._fields is None:
-            rows: list[dict[str, Any]] = []
-            params: dict[str, Any] = {"start": 0, "limit": 100}
-            while True:
-                body = s.obj(self.http.request("GET", "/api/v1/personFields", params=params).json())
-                rows += [s.obj(r) for r in s.items(body.get("data"))]
-                page = s.obj(s.obj(body.get("additional_data")).get("pagination"))
-                if not page.get("more_items_in_collection"):
-                    break
-                params["start"] = page.get("next_start")
-            self._fields = rows
-        return self._fields
+        return self.fields.rows()
 
-    def _custom_key(self, name: str) -> str:
-        """A custom field's hash key from its key or its name; unknown is a permanent error."""
-        for row in self._person_fields():
-            if row.get("edit_flag") and name in (row.get("key"), row.get("name")):
-                return s.text(row.get("key"))
-        raise ConnectorError(f"pipedrive: no person field named {name!r}", code="unknown_field",
-                             permanent=True)  # fmt: skip
+    def ensure_fields(self, object_type: str = "contact") -> list[tuple[str, str, list[str]]]:
+        """Add Switchboard's custom person fields the company lacks where the grant allows
+        (``fields.PersonFields.ensure``); (change, "person", names) for the audit log. Deals
+        carry no custom field of ours: nothing to do for them."""
+        return self.fields.ensure() if object_type == "contact" else []
 
     def _person_body(
         self, values: dict[str, str], current: CrmRecord | None = None
-    ) -> dict[str, Any]:
-        """A v2 person body (AddPersonRequest) for ``values``; first and last names become
-        ``name``, completed from ``current`` (the person as it is) when only one is given."""
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """A v2 person body (AddPersonRequest) for ``values``, and the values it leaves out
+        because the company has no custom field for them (or the field is too short); first
+        and last names become ``name``, completed from ``current`` (the person as it is)
+        when only one is given."""
         body: dict[str, Any] = {}
+        left: dict[str, str] = {}
         custom: dict[str, str] = {}
         parts = [n for n in NAME_PARTS if n in values]
         if parts and "name" not in values:
@@ -131,11 +123,35 @@ class PipedriveClient(PipedrivePeople):
                 body[LABELS_FIELD] = [int(i) for i in s.split_tags(value, ",")]
             elif name in BUILTIN:
                 body[name] = value
+            elif (key := self.fields.takes(name, value)) is not None:
+                custom[key] = value
             else:
-                custom[self._custom_key(name)] = value
+                left[name] = value
         if custom:
             body["custom_fields"] = custom
-        return body
+        return body, left
+
+    def _write_person(
+        self, method: str, path: str, values: dict[str, str], current: CrmRecord | None = None
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Send a person create or update; returns the answer's person and the values no
+        field took. A 400 for a body with custom fields may mean one was deleted since the
+        catalogue was read (it is kept a day): read it again and send once more."""
+        body, left = self._person_body(values, current)
+        try:
+            return s.obj(self._data(method, path, json=body)), left
+        except ConnectorError as exc:
+            if exc.status != 400 or "custom_fields" not in body:
+                raise
+        self.fields.forget()
+        body, left = self._person_body(values, current)
+        return s.obj(self._data(method, path, json=body)), left
+
+    def _keep_left(self, person_id: str, left: dict[str, str]) -> None:
+        """Values no person field took, as lines of a note on the person: nothing is lost."""
+        if left:
+            lines = [LEFTOVER_NOTE, *(f"{name}: {value}" for name, value in left.items())]
+            self.add_note(contact_id=person_id, body="\n".join(lines))
 
     # --- contacts ---------------------------------------------------------------------------
 
@@ -163,19 +179,24 @@ class PipedriveClient(PipedrivePeople):
             "phone": contact.phone,
             **contact.extra,
         }
-        if source_tag and any(  # the tag goes to the "Source tag" field when the company has it
-            f.get("name") == SOURCE_TAG_FIELD for f in self._person_fields()
-        ):
-            values[SOURCE_TAG_FIELD] = source_tag
-        body = self._person_body({k: v for k, v in values.items() if v})
-        return _person_record(s.obj(self._data("POST", "/api/v2/persons", json=body)))
+        if source_tag and self.fields.custom(SOURCE_TAG_FIELD) is not None:
+            values[SOURCE_TAG_FIELD] = source_tag  # else the labels carry it (tag_contact)
+        values = {k: v for k, v in values.items() if v}
+        person, left = self._write_person("POST", "/api/v2/persons", values)
+        record = _person_record(person)
+        self._keep_left(record.id, left)
+        return record
 
     def update_contact(self, record_id: str, values: dict[str, str]) -> CrmRecord:
         current = _person_record(s.obj(self._data("GET", f"/api/v2/persons/{record_id}")))
-        body = self._person_body(values, current)
-        self._data("PATCH", f"/api/v2/persons/{record_id}", json=body)
-        keys = {name: (name if name in BUILTIN else self._custom_key(name)) for name in values}
-        previous = {name: current.fields.get(key, "") for name, key in keys.items()}
+        _, left = self._write_person("PATCH", f"/api/v2/persons/{record_id}", values, current)
+        self._keep_left(record_id, left)
+        previous = {}
+        for name, value in values.items():
+            if name in left:
+                continue  # not written: nothing to put back
+            key = name if name in BUILTIN else self.fields.takes(name, value) or name
+            previous[name] = current.fields.get(key, "")
         return CrmRecord(id=record_id, object_type="contact", fields=previous)
 
     # --- deals and notes ------------------------------------------------------------------------
@@ -299,7 +320,7 @@ class PipedriveClient(PipedrivePeople):
             if not acquired:
                 raise ConnectorError("pipedrive: labels lock busy", code="lock_busy",
                                      retry_after=5)  # fmt: skip
-            self._fields = None  # another worker may have added them while we waited
+            self.fields.rows(fresh=True)  # another worker may have added them meanwhile
             key, by_name = self._labels()
             # One option per label whatever its case (Pipedrive would keep both spellings).
             lacking: dict[str, str] = {}
@@ -323,6 +344,7 @@ class PipedriveClient(PipedrivePeople):
             field = self._label_field()
             field["options"] = [*s.items(field.get("options")),
                                 *s.items(s.obj(response.json()).get("data"))]  # fmt: skip
+            self.fields.remember()
             return missing
 
     def tag_contact(self, record_id: str, tags: list[str]) -> CrmRecord:
@@ -349,7 +371,7 @@ class PipedriveClient(PipedrivePeople):
                 if found.status_code == 404:
                     return  # gone: nothing to restore
                 current = _person_record(s.obj(s.obj(found.json()).get("data")))
-            body = self._person_body(values, current)
+            body, _ = self._person_body(values, current)  # no field: nothing was written
         else:
             body = {k: (int(v) if k == "stage_id" else v) for k, v in values.items()}
         self.http.request("PATCH", f"{PATHS[object_type]}/{record_id}", json=body,

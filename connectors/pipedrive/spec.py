@@ -16,9 +16,13 @@ SPEC = ProviderSpec(
         token_url="https://oauth.pipedrive.com/oauth/token",
         revoke_url="https://oauth.pipedrive.com/oauth/revoke",  # token + token_type_hint
         revoke_style="form",
-        # Fixed in the Marketplace app settings, not sent in the URL: base, contacts:full,
-        # deals:full, search:read, and admin to add the source labels (else they are refused,
-        # audited as crm.tags.refused, and the rest of the lead still lands).
+        # Fixed in the Marketplace app settings, not sent in the URL (Pipedrive takes no
+        # scope parameter: VENDORS.md; amp-labs/connectors PR 1131 citing Pipedrive's dev
+        # community; checked 2026-12-04): base, contacts:full, deals:full, search:read, and
+        # contact-fields:full (or admin) to add Switchboard's person fields and the source
+        # labels. Without it they are refused, audited (crm.fields.refused, crm.tags.refused),
+        # the values go to a note and the rest of the lead still lands. The token answer's
+        # comma-separated "scope" is what was granted (Connection.scopes).
         scopes=(),
         client_auth="basic",
         token_settings=(("api_domain", "api_base"),),

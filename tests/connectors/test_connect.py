@@ -53,6 +53,23 @@ def test_it_stores_the_per_tenant_hosts_the_vendor_gave(dance, world):
     }
 
 
+@pytest.mark.parametrize(
+    "app_scopes", [None, ["base", "contacts:full", "deals:full", "search:read"]]
+)
+def test_it_records_the_scopes_of_pipedrives_token_answer(dance, world, app_scopes):
+    """Pipedrive's scopes are the app's (Marketplace settings), not asked for in the URL; the
+    token answer lists them comma-separated. They decide whether person fields are created."""
+    from connectors.emulators.oauth_views import PIPEDRIVE_APP_SCOPES
+
+    if app_scopes is not None:
+        control.configure("pipedrive", app_scopes=app_scopes)
+    flow = dance("pipedrive").start()
+    assert "scope=" not in flow.authorize_url
+    flow.consent().finish()
+    expected = app_scopes or list(PIPEDRIVE_APP_SCOPES)
+    assert stored(world.client_a, "pipedrive").scopes == expected
+
+
 def test_it_shows_a_clear_page_and_stores_nothing_when_consent_is_denied(dance, world):
     flow = dance("google").start().consent(deny=True)
     response = flow.finish()

@@ -31,13 +31,39 @@ MAX_OPTIONS = 10_000  # per options field ("Working with labels")
 VARCHAR_MAX = 255
 V2_PAGE = 100  # v2 lists answer 100 items unless ``limit`` says otherwise (at most 500)
 MARKETING_STATUSES = ("no_consent", "unsubscribed", "subscribed", "archived")
-CUSTOM_PERSON_FIELDS = ("Source tag", "AI lead score", "AI intent", "Chatbot vendor",
-                        "Chatbot session id")  # fmt: skip
+# Pipedrive's own person fields (``GET /v1/personFields`` of a new company): a company has a
+# custom field only once someone created it (an admin in the settings, or an app through
+# ``POST /api/v2/personFields``: pipedrive_fields.py). Their keys are not hashes.
+STANDARD_PERSON_FIELDS = (
+    (1, "name", "Name", "varchar", True), (2, "email", "Email", "varchar", False),
+    (3, "phone", "Phone", "phone", False), (4, "first_name", "First name", "varchar", False),
+    (5, "last_name", "Last name", "varchar", False),
+    (6, "org_id", "Organization", "org", False), (7, "label_ids", "Labels", "set", False),
+)  # fmt: skip
+STANDARD_KEYS = frozenset(k for _, k, *_ in STANDARD_PERSON_FIELDS)
 
 
 def custom_key(name: str) -> str:
     """Pipedrive names custom fields by a 40-character hash."""
     return hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()
+
+
+def custom_person_fields(account_id: str) -> list[dict[str, str]]:
+    """The company's custom person fields, oldest first, as ``{key, name, field_type}``: those
+    an admin made (``control.add_custom_field``, keyed by a hash of the name) and those the
+    field-create call made. A name that is one of Pipedrive's own keys is not a custom field."""
+    config = common.account_row(VENDOR, account_id).config
+    rows = config.get("custom_fields", {}).get("person", [])
+    fields = []
+    for row in rows:
+        name = str(row.get("label") or row.get("name") or "")
+        if not name or name in STANDARD_KEYS:
+            continue
+        field_type = str(row.get("type") or "varchar")
+        field_type = "varchar" if field_type == "string" else field_type
+        fields.append({"key": str(row.get("key") or custom_key(name)), "name": name,
+                       "field_type": field_type})  # fmt: skip
+    return fields
 
 
 def _error(status: int, message: str, code: str = "") -> HttpResponse:
@@ -162,7 +188,7 @@ def _person_problem(account_id: str, body: Any, creating: bool) -> str | None:
                                     for i in body[kind] or []):  # fmt: skip
             return f"Validation failed: {kind}: value is required"
     custom = body.get("custom_fields", {}) or {}
-    if set(custom) - {custom_key(n) for n in CUSTOM_PERSON_FIELDS}:
+    if set(custom) - {f["key"] for f in custom_person_fields(account_id)}:
         return "Validation failed: custom_fields: unknown field key"
     for key, value in custom.items():
         if value is not None and not isinstance(value, str):
@@ -435,18 +461,14 @@ def note(request: HttpRequest, account_id: str, record_id: str) -> HttpResponse:
 @common.endpoint(STYLE)
 @_checked
 def person_fields(request: HttpRequest, account_id: str) -> HttpResponse:
-    builtin = [
-        (1, "name", "Name", "varchar", True), (2, "email", "Email", "varchar", False),
-        (3, "phone", "Phone", "phone", False), (4, "first_name", "First name", "varchar", False),
-        (5, "last_name", "Last name", "varchar", False),
-        (6, "org_id", "Organization", "org", False), (7, "label_ids", "Labels", "set", False),
-    ]  # fmt: skip
+    """``GET /v1/personFields`` (``start``/``limit`` pages): Pipedrive's own fields, then the
+    company's custom ones; ``POST`` is the v2 create (``pipedrive_fields``)."""
     data = [{"id": i, "key": k, "name": n, "field_type": t, "edit_flag": False,
-             "mandatory_flag": m, "active_flag": True} for i, k, n, t, m in builtin]  # fmt: skip
+             "mandatory_flag": m, "active_flag": True}
+            for i, k, n, t, m in STANDARD_PERSON_FIELDS]  # fmt: skip
     data[-1]["options"] = [{"id": i, "label": label} for i, label in person_labels(account_id)]
-    for offset, name in enumerate(CUSTOM_PERSON_FIELDS):
-        data.append({"id": 9000 + offset, "key": custom_key(name), "name": name,
-                     "field_type": "varchar", "edit_flag": True, "mandatory_flag": False,
+    for offset, field in enumerate(custom_person_fields(account_id)):
+        data.append({"id": 9000 + offset, **field, "edit_flag": True, "mandatory_flag": False,
                      "active_flag": True})  # fmt: skip
     start = _int_param(request, "start", 0, 0, None)
     limit = _int_param(request, "limit", 100, 1, 500)
@@ -455,6 +477,14 @@ def person_fields(request: HttpRequest, account_id: str) -> HttpResponse:
     if more:
         pagination["next_start"] = start + limit
     return _ok(data[start : start + limit], pagination=pagination)
+
+
+def scope_mismatch() -> HttpResponse:
+    """Pipedrive's 403 for a call the token's scopes do not cover: ``{"success": false,
+    "error": "Scope and URL mismatch", "errorCode": 403}`` (a real answer quoted in
+    pipedrive/client-php issue 14, 2020-07-02; checked 2026-12-04)."""
+    body = {"success": False, "error": "Scope and URL mismatch", "errorCode": 403}
+    return common.json_response(body, 403)
 
 
 @common.endpoint(STYLE)
@@ -470,7 +500,7 @@ def person_field_options(request: HttpRequest, account_id: str, field_code: str)
         return _error(404, "Field not found")
     row = common.account_row(VENDOR, account_id)
     if row.config.get("fields_admin") is False:
-        return _error(403, "Scope and URL mismatch")
+        return scope_mismatch()
     body = common.body_json(request)
     if (
         not isinstance(body, list)

@@ -6,7 +6,8 @@ Pipedrive v2 validates a body against its schema and refuses any field outside i
 own generated client, pipedrive/client-nodejs v32.2.1 (2026-04-20),
 ``src/versions/v2/models/add-person-request.ts`` (also the body of ``PATCH /persons/{id}``,
 see ``persons-api.ts`` ``updatePerson``), ``add-person-request-emails-inner.ts``,
-``add-person-request-phones-inner.ts``, ``add-deal-request.ts`` and ``update-deal-request.ts``;
+``add-person-request-phones-inner.ts``, ``add-deal-request.ts``, ``update-deal-request.ts`` and
+``add-person-field-request.ts``;
 checked 2026-12-04. The emulator refuses with it, and the recorded-response tests validate
 what our connector sends against it.
 """
@@ -52,6 +53,22 @@ _DEAL_FIELDS = {
 }  # fmt: skip
 DEAL_ADD = RequestSchema(name="AddDealRequest", fields=_DEAL_FIELDS, required=("title",))
 DEAL_UPDATE = RequestSchema(name="UpdateDealRequest", fields=_DEAL_FIELDS)
+# v2 ``POST /personFields`` (client-nodejs v32.2.1 ``add-person-field-request.ts``; the
+# endpoint since 30.7.0, 2025-12-03). ``field_type`` is one of the types that model lists.
+PERSON_FIELD_TYPES = ("varchar", "text", "double", "phone", "date", "daterange", "time",
+                      "timerange", "set", "enum", "varchar_auto", "address", "monetary", "org",
+                      "people", "user")  # fmt: skip
+_PERSON_FIELD_FIELDS = {
+    "field_name": "string", "field_type": "string", "options": "array<object>",
+    "ui_visibility": "object", "important_fields": "object", "required_fields": "object",
+    "description": "string|null",
+}  # fmt: skip
+PERSON_FIELD_ADD = RequestSchema(
+    name="AddPersonFieldRequest",
+    fields=_PERSON_FIELD_FIELDS,
+    required=("field_name", "field_type"),
+    enums=(("field_type", PERSON_FIELD_TYPES),),
+)
 # v1 ``POST /notes`` (client-nodejs ``src/versions/v1/models/add-note-request-all-of*.ts``):
 # v1 does not refuse unknown fields the way v2 does, so the emulator does not either; the
 # recorded tests still check that our note bodies are what the schema describes.
@@ -80,6 +97,8 @@ def _is(value: Any, kind: str) -> bool:
         return isinstance(value, dict)
     if kind == "array<integer>":
         return isinstance(value, list) and all(_is(v, "integer") for v in value)
+    if kind == "array<object>":
+        return isinstance(value, list) and all(isinstance(v, dict) for v in value)
     if kind == "array<contact>":
         return isinstance(value, list) and all(_contact_ok(v) for v in value)
     raise ValueError(f"unknown schema type {kind!r}")

@@ -8,6 +8,7 @@ from connectors.emulators.crm import (
     hubspot,
     hubspot_people,
     pipedrive,
+    pipedrive_fields,
     pipedrive_people,
     salesforce,
     salesforce_people,
@@ -23,6 +24,7 @@ urlpatterns = [
     *salesforce.urlpatterns,
     *zoho_people.urlpatterns,  # before zoho's: actions/merge is not a tag action
     *zoho.urlpatterns,
+    *pipedrive_fields.urlpatterns,
     *pipedrive_people.urlpatterns,
     *pipedrive.urlpatterns,
 ]

@@ -1,5 +1,6 @@
-"""Fixtures shared by the CRM connector suites, and the check that every person, deal and note
-body we send to Pipedrive fits its published request schema (``pipedrive_schema``)."""
+"""Fixtures shared by the CRM connector suites, and the check that every person, deal, note
+and person-field body we send to Pipedrive fits its published request schema
+(``pipedrive_schema``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from connectors.emulators.crm.pipedrive_schema import (
     DEAL_UPDATE,
     NOTE_ADD,
     PERSON,
+    PERSON_FIELD_ADD,
     RequestSchema,
     schema_problem,
 )
@@ -25,6 +27,7 @@ BODIES: tuple[tuple[str, re.Pattern[str], RequestSchema], ...] = (
     ("POST", re.compile(r"/api/v2/deals"), DEAL_ADD),
     ("PATCH", re.compile(r"/api/v2/deals/\d+"), DEAL_UPDATE),
     ("POST", re.compile(r"/api/v1/notes"), NOTE_ADD),
+    ("POST", re.compile(r"/api/v2/personFields"), PERSON_FIELD_ADD),
 )
 
 

@@ -12,6 +12,7 @@ from connectors.base import ConnectorError, CrmContact
 from connectors.emulators.crm import control
 from connectors.emulators.crm.pipedrive import custom_key, person_labels
 from connectors.pipedrive.client import build
+from connectors.pipedrive.fields import OWN_FIELDS
 from tests.conftest import close_kept_alive_sessions
 from tests.connectors.crm_fixtures import find_or_create
 
@@ -22,6 +23,8 @@ V = "pipedrive"
 def test_it_runs_the_whole_lead_lifecycle(emulated):
     connection, account = emulated(V)
     crm = build(connection)
+    crm.ensure_fields("contact")  # a new company: Switchboard's fields are added first
+    keys = {f.label: f.name for f in crm.field_catalogue() if f.custom}
     assert crm.find_contact(email="ada@example.com", phone="+14155550100") is None
     created = crm.create_contact(
         CrmContact(email="Ada@example.com", first_name="Ada", last_name="Lovelace",
@@ -30,10 +33,8 @@ def test_it_runs_the_whole_lead_lifecycle(emulated):
     )  # fmt: skip
     stored = control.record(V, account, created.id)["data"]
     assert stored["emails"] == [{"value": "ada@example.com", "primary": True, "label": "work"}]
-    assert stored["custom_fields"] == {
-        custom_key("Source tag"): "AI_Chatbot",
-        custom_key("AI intent"): "pricing",
-    }
+    assert stored["custom_fields"] == {keys["Source tag"]: "AI_Chatbot",
+                                       keys["AI intent"]: "pricing"}  # fmt: skip
     assert crm.find_contact(email="ada@example.com").id == created.id
     assert crm.find_contact(phone="+14155550100").id == created.id  # matched on digits
     previous = crm.update_contact(created.id, {"first_name": "Augusta", "AI intent": "demo"})
@@ -131,12 +132,108 @@ def test_it_pages_v2_persons_with_the_cursor(emulated):
 
 
 def test_it_lists_custom_fields_in_the_catalogue(emulated):
-    connection, _ = emulated(V)
+    connection, account = emulated(V)
+    control.add_custom_field(V, account, "person", "Source tag", "Source tag")  # by an admin
     catalogue = {f.label: f for f in build(connection).field_catalogue()}
     assert catalogue["Source tag"].custom and catalogue["Source tag"].name == custom_key(
         "Source tag"
     )
     assert not catalogue["Email"].custom
+
+
+def _custom_fields(crm) -> dict[str, str]:
+    return {f.label: f.name for f in crm.field_catalogue() if f.custom}
+
+
+def test_a_new_company_has_only_pipedrives_own_person_fields(emulated):
+    connection, _ = emulated(V)
+    catalogue = build(connection).field_catalogue()
+    assert not [f for f in catalogue if f.custom]
+    assert {"name", "email", "phone", "label_ids"} <= {f.name for f in catalogue}
+
+
+def test_a_bare_company_gets_switchboards_person_fields_once(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    assert crm.ensure_fields("contact") == [("created", "person", list(OWN_FIELDS))]
+    assert sorted(_custom_fields(build(connection))) == sorted(OWN_FIELDS)  # Pipedrive has them
+    writes = control.write_calls(V, account)
+    assert crm.ensure_fields("contact") == []  # once a day per connection and connect
+    assert build(connection).ensure_fields("contact") == []
+    assert crm.ensure_fields("deal") == []
+    assert control.write_calls(V, account) == writes
+    person = crm.create_contact(CrmContact(email="f@example.com", extra={"AI intent": "demo"}),
+                                source_tag="AI_Chatbot")  # fmt: skip
+    keys = _custom_fields(crm)
+    assert control.record(V, account, person.id)["data"]["custom_fields"] == {
+        keys["Source tag"]: "AI_Chatbot", keys["AI intent"]: "demo"}  # fmt: skip
+    assert control.counts(V, account)["objects"] == {"persons": 1}  # no note: nothing left over
+
+
+def test_a_company_with_some_of_the_fields_gets_only_the_missing_ones(emulated):
+    connection, account = emulated(V)
+    control.add_custom_field(V, account, "person", "AI intent", "AI intent")
+    changes = build(connection).ensure_fields("contact")
+    assert changes == [("created", "person", [n for n in OWN_FIELDS if n != "AI intent"])]
+    assert list(_custom_fields(build(connection))).count("AI intent") == 1
+
+
+def _notes(account: str) -> list[str]:
+    from connectors.emulators.crm import common
+
+    return [r.data["content"] for r in common.records_of(V, account, "notes")]
+
+
+@pytest.mark.parametrize("why", ["no_scope", "not_allowed"])
+def test_a_company_refusing_new_fields_still_gets_the_whole_person(emulated, why):
+    """A grant without ``admin`` / ``contact-fields:full`` is not tried at all; a company
+    that refuses (403 Scope and URL mismatch) is asked once. Either way the person lands with
+    its own fields and the values for the missing ones are lines of a note on it."""
+    connection, account = emulated(V)
+    if why == "no_scope":
+        connection.scopes = ["base", "contacts:full", "deals:full", "search:read"]
+        connection.save()
+    else:
+        control.configure(V, account, fields_admin=False)
+    crm = build(connection)
+    assert crm.ensure_fields("contact") == [("refused", "person", list(OWN_FIELDS))]
+    assert control.write_calls(V, account) == (0 if why == "no_scope" else 1)
+    assert crm.ensure_fields("contact") == []  # not asked again today
+    person = crm.create_contact(
+        CrmContact(email="r@example.com", first_name="Rae", last_name="Roe",
+                   extra={"AI intent": "pricing", "AI lead score": "82"}),
+        source_tag="AI_Chatbot",
+    )  # fmt: skip
+    data = control.record(V, account, person.id)["data"]
+    assert (data["name"], data.get("custom_fields")) == ("Rae Roe", None)
+    (note,) = _notes(account)
+    assert "AI intent: pricing<br>AI lead score: 82" in note
+    assert control.record(V, account, person.id) is not None
+    previous = crm.update_contact(person.id, {"AI intent": "demo", "first_name": "Ray"})
+    assert previous.fields == {"first_name": "Rae"}  # only what was written is put back
+    assert "AI intent: demo" in _notes(account)[-1]
+
+
+def test_a_value_too_long_for_a_text_field_goes_to_the_note(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    crm.ensure_fields("contact")
+    contact = CrmContact(email="t@example.com", extra={"AI intent": "x" * 300})
+    person = crm.create_contact(contact, source_tag="")
+    assert not control.record(V, account, person.id)["data"].get("custom_fields")
+    assert "AI intent: " + "x" * 300 in _notes(account)[0]
+
+
+def test_a_field_deleted_since_the_catalogue_was_read_does_not_lose_the_person(emulated):
+    connection, account = emulated(V)
+    crm = build(connection)
+    crm.ensure_fields("contact")
+    control.configure(V, account, custom_fields={"person": []})  # an admin deletes them all
+    person = build(connection).create_contact(
+        CrmContact(email="d@example.com", extra={"AI intent": "pricing"}), source_tag="x"
+    )  # the catalogue still remembered lists them: refused once, read again, sent again
+    assert not control.record(V, account, person.id)["data"].get("custom_fields")
+    assert "AI intent: pricing" in _notes(account)[0]
 
 
 def test_it_gives_up_after_repeated_server_errors(emulated, settings):
