@@ -7,6 +7,12 @@ gunicorn 27.0.1's ``config.py``, checked 2026-12-04):
   forwarding headers. It was ``*`` (anyone), so any client could claim HTTPS. Now it is the
   ``FORWARDED_ALLOW_IPS`` environment variable (gunicorn's own name for it), defaulting to
   gunicorn's loopback-only default; operators set it to their proxy's address or network.
+- ``worker_class``/``threads``: threaded workers, so a request that waits
+  (``GET /api/v1/events/{id}?wait=N``) holds one thread, not a whole process; ``syncs.waits``
+  lets at most half of a process's threads wait (``SYNC_WAIT_MAX_PER_PROCESS`` defaults to
+  ``GUNICORN_THREADS // 2``), so ``/healthz`` and the intake always find a thread. With sync
+  workers, three waits stalled the web tier. Workers: ``--workers ${WEB_CONCURRENCY}`` in the
+  Dockerfile.
 - ``logger_class``: gunicorn's access log is written by its own logger, outside Django's
   ``LOGGING``; this subclass puts the same redaction filter on it, so a key sent in a query
   string (refused with 400) is not written to the access log in full.
@@ -20,6 +26,10 @@ from gunicorn.glogging import Logger
 
 from agency.logging import RedactSecretsFilter
 
+# One file for every setting: gunicorn reads ./gunicorn.conf.py only when no ``-c`` is given,
+# so a second file beside this one would be silently ignored by the image's command.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 accesslog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 logger_class = "agency.gunicorn_conf.RedactingLogger"

@@ -38,6 +38,7 @@ FIELD_CREATE_SCOPES = frozenset(
     {"ZohoCRM.settings.fields.CREATE", "ZohoCRM.settings.fields.ALL", "ZohoCRM.settings.ALL"}
 )
 FIELDS_KNOWN_S = 24 * 3600  # a refused field create is asked again about daily
+CATALOGUE_KNOWN_S = 3600  # the fields metadata, per connection and connect
 
 
 def _contact_record(row: dict[str, Any]) -> CrmRecord:
@@ -105,15 +106,31 @@ class ZohoClient(ZohoPeople):
 
     # --- the org's fields (fields metadata): a write only names fields confirmed there -----
 
+    def _catalogue_key(self, module: str) -> str:
+        connection = self.http.connection
+        stamp = connection.connected_at.isoformat() if connection.connected_at else ""
+        return f"zoho:fields:{connection.pk}:{stamp}:{module}"
+
     def _catalogue(self, module: str) -> dict[str, dict[str, Any]]:
-        """The module's fields by API name, read once per client (``/settings/fields``)."""
+        """The module's fields by API name (``/settings/fields``), kept an hour per connection
+        and connect: a client is built per job, and reading the metadata on every lead would
+        cost two calls of the org's daily API credits per lead. An admin's new field or
+        option is used within the hour (as Salesforce's describe, ``salesforce.fields``)."""
         if module not in self._catalogues:
-            response = self.http.request(
-                "GET", f"{ROOT}/settings/fields", params={"module": module}
-            )
-            rows = map(s.obj, s.items(s.obj(response.json()).get("fields")))
-            self._catalogues[module] = {s.text(r.get("api_name")): r for r in rows}
+            known = cache.get(self._catalogue_key(module))
+            if known is None:
+                response = self.http.request(
+                    "GET", f"{ROOT}/settings/fields", params={"module": module}
+                )
+                rows = map(s.obj, s.items(s.obj(response.json()).get("fields")))
+                known = {s.text(r.get("api_name")): r for r in rows}
+                cache.set(self._catalogue_key(module), known, CATALOGUE_KNOWN_S)
+            self._catalogues[module] = known
         return self._catalogues[module]
+
+    def _forget_catalogue(self, module: str) -> None:
+        self._catalogues.pop(module, None)
+        cache.delete(self._catalogue_key(module))
 
     def _takes(self, module: str, name: str, value: Any) -> bool:
         """The org has this field, an optional picklist has this value among its options, and
@@ -168,7 +185,7 @@ class ZohoClient(ZohoPeople):
             cache.set(name, True, FIELDS_KNOWN_S)
             return refused
         created = self._create_company_field()
-        self._catalogues.pop("Contacts", None)  # read again: created, or made a moment ago
+        self._forget_catalogue("Contacts")  # read again: created, or made a moment ago
         if COMPANY_FIELD in self._catalogue("Contacts"):  # []: another worker made it
             return [("created", "Contacts", [COMPANY_FIELD])] if created else []
         cache.set(name, True, FIELDS_KNOWN_S)
@@ -196,7 +213,15 @@ class ZohoClient(ZohoPeople):
             record = self._fit(module, record, creating=method == "POST")
         body = {"data": [record], "trigger": ["workflow"]}
         response = self.http.request(method, path, json=body, expect=WRITE_STATUSES)
-        return _one_result(s.json_of(response), response.status_code)
+        try:
+            return _one_result(s.json_of(response), response.status_code)
+        except DuplicateRecord:
+            raise
+        except ConnectorError:
+            # A refused record may name a field or option an admin removed since the
+            # metadata was read: the next write reads it again.
+            self._forget_catalogue(module)
+            raise
 
     def _get(self, module: str, record_id: str) -> dict[str, Any] | None:
         response = self.http.request("GET", f"{ROOT}/{module}/{record_id}", expect=(200, 204))

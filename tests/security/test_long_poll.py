@@ -23,6 +23,7 @@ from tenants.models import hash_api_key
 
 from ..conftest import bearer
 from ..worker import ROOT, free_port, spawn, stop, wait_for, wait_until_up
+from .servers import GUNICORN_CONFIG
 
 LEAD = {"email": "mary@example.com", "name": "Mary"}
 
@@ -122,7 +123,7 @@ def test_it_sends_no_retry_after_for_a_final_status(api, world):
 
 
 def test_the_shipped_server_runs_threaded_workers():
-    config = ast.parse((ROOT / "gunicorn.conf.py").read_text())
+    config = ast.parse((ROOT / "agency" / "gunicorn_conf.py").read_text())
     assigned = {
         node.targets[0].id: node.value
         for node in config.body
@@ -130,9 +131,10 @@ def test_the_shipped_server_runs_threaded_workers():
     }
     assert ast.literal_eval(assigned["worker_class"]) == "gthread"
     dockerfile = (ROOT / "docker" / "Dockerfile").read_text()
-    assert "COPY gunicorn.conf.py ./" in dockerfile  # read from WORKDIR by default
     command = dockerfile.split("gunicorn agency.wsgi:application", 1)[1].split("\n", 1)[0]
-    for override in ("--worker-class", "-k ", "--threads", "-c ", "--config"):
+    # gunicorn reads ./gunicorn.conf.py only without -c: the image names the one config file.
+    assert f"-c {GUNICORN_CONFIG} " in command
+    for override in ("--worker-class", "-k ", "--threads", "--config"):
         assert override not in command
 
 
@@ -156,6 +158,8 @@ def test_waits_do_not_stall_the_shipped_server(api, world):
         "-m",
         "gunicorn",
         "agency.wsgi:application",
+        "-c",
+        GUNICORN_CONFIG,
         "--bind",
         f"127.0.0.1:{port}",
     ]

@@ -30,7 +30,6 @@ MAX_OPTIONS = 10_000  # per options field ("Working with labels")
 # fields"; checked 2026-12-04).
 VARCHAR_MAX = 255
 V2_PAGE = 100  # v2 lists answer 100 items unless ``limit`` says otherwise (at most 500)
-MARKETING_STATUSES = ("no_consent", "unsubscribed", "subscribed", "archived")
 # Pipedrive's own person fields (``GET /v1/personFields`` of a new company): a company has a
 # custom field only once someone created it (an admin in the settings, or an app through
 # ``POST /api/v2/personFields``: pipedrive_fields.py). Their keys are not hashes.
@@ -179,6 +178,7 @@ def person_labels(account_id: str) -> list[tuple[int, str]]:
 
 
 def _person_problem(account_id: str, body: Any, creating: bool) -> str | None:
+    # The schema check refuses fields, types and enumeration values (marketing_status).
     if (problem := schema_problem(PERSON, body)) is not None:
         return problem
     if creating and not body.get("name"):
@@ -196,8 +196,6 @@ def _person_problem(account_id: str, body: Any, creating: bool) -> str | None:
         if value is not None and len(value) > VARCHAR_MAX:
             return (f"Validation failed: custom_fields.{key}: must be at most {VARCHAR_MAX}"
                     " characters long")  # fmt: skip
-    if "marketing_status" in body and body["marketing_status"] not in MARKETING_STATUSES:
-        return f"Validation failed: marketing_status: must be one of {MARKETING_STATUSES}"
     labels = set(body.get("label_ids", []) or [])
     if labels - {i for i, _ in person_labels(account_id)}:
         return "Validation failed: label_ids: unknown label"

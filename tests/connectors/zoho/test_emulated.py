@@ -135,3 +135,17 @@ def test_a_value_longer_than_its_field_lands_in_the_description(emulated):
     )
     data = control.record(V, account, created.id)["data"]
     assert "Title" not in data and data["Description"] == f"Title: {long_title}"
+
+
+def test_it_reads_the_fields_metadata_once_for_many_leads(emulated):
+    """A client is built per job: the org's fields are read once an hour, not on every lead
+    (each read costs the org's API credits)."""
+    from connectors.models import ApiCall
+
+    connection, _ = emulated(V)
+    for n in range(3):
+        build(connection).create_contact(
+            CrmContact(email=f"p{n}@example.com", last_name="P", company="Acme"), source_tag=""
+        )
+    reads = ApiCall.objects.filter(connection=connection, path__endswith="/settings/fields")
+    assert reads.filter(method="GET").count() == 1
