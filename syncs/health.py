@@ -9,7 +9,8 @@ counts them): the list is the console's front page and grows with the agency.
 Definitions (the page repeats them):
 - errors (24 h): jobs of events received in the last 24 h that failed (a retry is scheduled)
   or are dead, plus webhook deliveries of that period that failed or are dead (client level);
-- held (24 h): jobs of that period waiting for a person in the review queue;
+- held (24 h): jobs of that period waiting for a person in the review queue; any lead still
+  held, however old, makes the client need attention (and is counted beside it);
 - re-consent: the connection needs reconnecting now, or its refresh token (the vendor's
   grant) expires within ``RECONSENT_WARNING``: after that the client must approve again.
 """
@@ -43,6 +44,7 @@ class ConnectionHealth:
     last_synced_at: datetime | None = None
     errors_24h: int = 0
     held_24h: int = 0
+    held_now: int = 0  # held in review today, whenever they arrived
     waiting: int = 0
     issues: list[ConnectionIssue] = field(default_factory=list)
     reconsent_by: datetime | None = None  # when the grant ends (None: no known end)
@@ -59,7 +61,7 @@ class ConnectionHealth:
         return bool(
             self.connection.status != ConnectionStatus.ACTIVE
             or self.errors_24h
-            or self.held_24h
+            or self.held_now
             or self.waiting
             or self.issues
             or self.needs_reconsent
@@ -82,6 +84,10 @@ class ClientHealth:
     @property
     def held_24h(self) -> int:
         return sum(c.held_24h for c in self.connections)
+
+    @property
+    def held_now(self) -> int:
+        return sum(c.held_now for c in self.connections)
 
     @property
     def last_synced_at(self) -> datetime | None:
@@ -117,6 +123,7 @@ def _job_counts(client_ids: list[int], since: datetime) -> dict[tuple[int, int |
             last_synced_at=Max("finished_at", filter=Q(status=JobStatus.SYNCED)),
             errors_24h=Count("pk", filter=recent & Q(status__in=ERROR_STATUSES)),
             held_24h=Count("pk", filter=recent & Q(status=JobStatus.NEEDS_REVIEW)),
+            held_now=Count("pk", filter=Q(status=JobStatus.NEEDS_REVIEW)),
             waiting=Count("pk", filter=Q(status=JobStatus.WAITING_CONNECTION)),
         )
     )
@@ -173,6 +180,7 @@ def clients_health(clients: Iterable[Client], *, now: datetime | None = None) ->
                 last_synced_at=row.get("last_synced_at"),
                 errors_24h=row.get("errors_24h", 0),
                 held_24h=row.get("held_24h", 0),
+                held_now=row.get("held_now", 0),
                 waiting=row.get("waiting", 0),
                 issues=issues.get(conn.pk, []),
                 reconsent_by=conn.refresh_token_expires_at,

@@ -3,22 +3,26 @@ failed or dead delivery, now) and redeliver (a delivered one, again)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from syncs.audit import staff_actor
 from syncs.webhooks import services
 from syncs.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
-from syncs.webhooks.resend import CannotResend, delivery_resend
+from syncs.webhooks.resend import CannotResend, delivery_resend, endpoint_recover
 from tenants import scoping
 from tenants.console import client_of, require_role
 
 PAGE_SIZE = 50
+RECOVER_SINCE = {"24h": timedelta(hours=24), "7d": timedelta(days=7)}
 
 
 class DeliveryFilterForm(forms.Form):
@@ -97,5 +101,27 @@ def delivery_resend_view(request: HttpRequest, public_id: str, delivery_id: int)
         verb = "Redelivery" if action == "webhook.redelivered" else "Retry"
         messages.success(
             request, f"{verb} of {delivery.message.public_id} to {delivery.endpoint.url} queued."
+        )
+    return redirect("webhooks_console:list", public_id=client.public_id)
+
+
+@login_required
+@require_POST
+def endpoint_recover_view(request: HttpRequest, public_id: str, endpoint_id: str) -> HttpResponse:
+    """Retry every failed or dead delivery of one endpoint from the last 24 h or 7 days."""
+    client = client_of(request, public_id)
+    require_role(request.user, client.agency, "operate")
+    endpoint = get_object_or_404(scoping.for_client(WebhookEndpoint, client), public_id=endpoint_id)
+    period = request.POST.get("since", "")
+    if period not in RECOVER_SINCE:
+        return HttpResponseBadRequest("Choose 24h or 7d.", content_type="text/plain")
+    since = timezone.now() - RECOVER_SINCE[period]
+    try:
+        count = endpoint_recover(endpoint=endpoint, since=since, actor=staff_actor(request.user))
+    except CannotResend as exc:
+        messages.error(request, f"Not sent: {exc}")
+    else:
+        messages.success(
+            request, f"{count} failed or dead deliver{'y' if count == 1 else 'ies'} queued again."
         )
     return redirect("webhooks_console:list", public_id=client.public_id)

@@ -12,6 +12,11 @@ urlpatterns = [
         name="endpoint-toggle",
     ),
     path(
+        "clients/<uuid:public_id>/webhooks/<uuid:endpoint_id>/recover",
+        console.endpoint_recover_view,
+        name="endpoint-recover",
+    ),
+    path(
         "clients/<uuid:public_id>/webhooks/deliveries/<int:delivery_id>/resend",
         console.delivery_resend_view,
         name="delivery-resend",

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from syncs.audit import audit_log
 from syncs.webhooks.delivery import CLAIM_LEASE
-from syncs.webhooks.models import DeliveryStatus, WebhookDelivery
+from syncs.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 RETRYABLE = (DeliveryStatus.FAILED, DeliveryStatus.DEAD)
 
@@ -80,3 +80,43 @@ def delivery_resend(*, delivery: WebhookDelivery, actor: str) -> str:
         transaction.on_commit(lambda: deliver_webhook.delay(delivery.pk))
     delivery.status, delivery.next_attempt_at = new_status, now
     return action
+
+
+RECOVER_LIMIT = 1000
+
+
+def endpoint_recover(*, endpoint: WebhookEndpoint, since: datetime, actor: str) -> int:
+    """Retry now every failed or dead delivery of ``endpoint`` created since ``since`` (after
+    the receiver was down, say), at most ``RECOVER_LIMIT``; returns how many were queued.
+
+    One audit entry for the lot. Raises ``CannotResend`` when the endpoint is disabled.
+    """
+    from syncs.webhooks.tasks import deliver_webhook  # tasks → delivery → models; no cycle
+
+    if not endpoint.is_enabled:
+        raise CannotResend("The endpoint is disabled; enable it first.")
+    now = timezone.now()
+    candidates = (
+        WebhookDelivery.objects.filter(
+            client=endpoint.client, endpoint=endpoint, status__in=RETRYABLE, created_at__gte=since
+        )
+        .exclude(_in_flight(now))
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:RECOVER_LIMIT]
+    )
+    with transaction.atomic():
+        ids = list(candidates)
+        # The same conditions again: a delivery claimed since it was read is left alone.
+        WebhookDelivery.objects.filter(pk__in=ids, status__in=RETRYABLE).exclude(
+            _in_flight(now)
+        ).update(status=DeliveryStatus.FAILED, next_attempt_at=now)
+        if ids:
+            audit_log(
+                client=endpoint.client,
+                actor=actor,
+                action="webhook.recovered",
+                target=f"webhook-endpoint:{endpoint.public_id}",
+                details={"deliveries": len(ids), "since": since.isoformat()},
+            )
+            transaction.on_commit(lambda: [deliver_webhook.delay(pk) for pk in ids])
+    return len(ids)

@@ -131,6 +131,19 @@ def test_the_needs_attention_filter_keeps_only_clients_that_need_it(client, worl
     assert "Rate limited" in row_of(attention, "health-alpha-hubspot")
 
 
+def test_a_lead_held_for_days_still_needs_attention(client, world, owner):
+    hubspot = connect(world.client_a)
+    job(world.client_a, hubspot, JobStatus.NEEDS_REVIEW, age=timedelta(days=3))
+    client.force_login(owner)
+
+    body = client.get("/console/?attention=1").content.decode()
+
+    assert "Alpha Dental" in body
+    assert re.search(
+        r'class="held-24h">0 <small>\(1 waiting in all\)', row_of(body, "health-alpha-hubspot")
+    )
+
+
 def test_a_client_whose_crm_is_not_connected_needs_attention(world):
     (alpha,) = clients_health([world.client_a])  # crm_provider is hubspot, nothing connected
 

@@ -103,6 +103,10 @@ CONSOLE_MATRIX.update(
             "get",
             "/console/clients/{id}/connections/1/calls/",
         ),
+        "console/clients/<uuid:public_id>/webhooks/<uuid:endpoint_id>/recover": (
+            "post",
+            f"/console/clients/{{id}}/webhooks/{WEBHOOK_B}/recover",
+        ),
         "console/clients/<uuid:public_id>/webhooks/deliveries/<int:delivery_id>/resend": (
             "post",
             "/console/clients/{id}/webhooks/deliveries/1/resend",

@@ -186,3 +186,57 @@ def test_the_log_filters_by_status_and_endpoint_and_offers_the_right_action(
     assert "Retry now</button>" in failed and "Redeliver</button>" not in failed
     assert "Redeliver</button>" in everything
     assert f'id="delivery-{ok.pk}"' in by_endpoint
+
+
+def _recover_url(world, endpoint) -> str:
+    return f"/console/clients/{world.client_a.public_id}/webhooks/{endpoint.public_id}/recover"
+
+
+def post_form(client, url, data, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return client.post(url, data)
+
+
+def test_it_retries_every_failed_delivery_of_an_endpoint_at_once(
+    client, world, operator, peer, endpoint_a, run_tasks, django_capture_on_commit_callbacks
+):
+    endpoint, _ = endpoint_a
+    dead = [_emit(world) for _ in range(2)]
+    for d in dead:
+        _kill(d, peer)
+    delivered = _emit(world)
+    delivery.deliver(delivered.pk, now=timezone.now())
+    old = _emit(world)
+    _kill(old, peer)
+    WebhookDelivery.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
+    sent = len(peer.requests)
+    client.force_login(operator)
+
+    url = _recover_url(world, endpoint)
+    response = post_form(client, url, {"since": "24h"}, django_capture_on_commit_callbacks)
+
+    assert response.status_code == 302
+    assert len(peer.requests) == sent + 2  # the two dead ones of the last 24 h, nothing else
+    statuses = dict(WebhookDelivery.objects.values_list("pk", "status"))
+    assert [statuses[d.pk] for d in dead] == ["succeeded", "succeeded"]
+    assert statuses[old.pk] == "dead" and statuses[delivered.pk] == "succeeded"
+    entry = AuditEntry.objects.get(action="webhook.recovered")
+    assert entry.details["deliveries"] == 2 and entry.actor == "staff:operator@northwind.example"
+
+
+def test_recovering_needs_the_operate_role_and_a_known_period(
+    client, world, viewer, operator, peer, endpoint_a, run_tasks, django_capture_on_commit_callbacks
+):
+    endpoint, _ = endpoint_a
+    d = _emit(world)
+    _kill(d, peer)
+    sent = len(peer.requests)
+    url = _recover_url(world, endpoint)
+
+    client.force_login(viewer)
+    refused = post_form(client, url, {"since": "24h"}, django_capture_on_commit_callbacks)
+    client.force_login(operator)
+    unknown = post_form(client, url, {"since": "forever"}, django_capture_on_commit_callbacks)
+
+    assert refused.status_code == 403 and unknown.status_code == 400
+    assert len(peer.requests) == sent and not AuditEntry.objects.filter(action="webhook.recovered")
