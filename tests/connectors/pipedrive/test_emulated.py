@@ -274,3 +274,26 @@ def test_a_field_an_admin_made_of_another_type_gets_only_what_it_holds(
     assert custom.get(custom_key("AI lead score")) == stored
     notes = _notes(account)
     assert (f"AI lead score: {value}" in "".join(notes)) == (stored is None)
+
+
+def test_workers_adding_the_fields_at_once_add_each_once(emulated):
+    """Pipedrive would take a second field of the same name: the per-connection lock and the
+    read under it keep concurrent first leads from making two."""
+    connection, _account = emulated(V)
+    start = threading.Barrier(3)
+
+    def add() -> list:
+        crm = build(connection)
+        crm._person_fields()  # all read "no such field" before any adds one
+        start.wait()
+        try:
+            return crm.ensure_fields("contact")
+        finally:
+            close_kept_alive_sessions()
+            db.connection.close()
+
+    with ThreadPoolExecutor(3) as pool:
+        changes = list(pool.map(lambda _: add(), range(3)))
+    assert sorted(changes) == [[], [], [("created", "person", list(OWN_FIELDS))]]
+    names = [f.label for f in build(connection).field_catalogue() if f.custom]
+    assert sorted(names) == sorted(OWN_FIELDS)
