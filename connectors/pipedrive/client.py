@@ -106,7 +106,7 @@ class PipedriveClient(PipedrivePeople):
         when only one is given."""
         body: dict[str, Any] = {}
         left: dict[str, str] = {}
-        custom: dict[str, str] = {}
+        custom: dict[str, str | float] = {}
         parts = [n for n in NAME_PARTS if n in values]
         if parts and "name" not in values:
             now = current.fields if current is not None else {}
@@ -123,8 +123,8 @@ class PipedriveClient(PipedrivePeople):
                 body[LABELS_FIELD] = [int(i) for i in s.split_tags(value, ",")]
             elif name in BUILTIN:
                 body[name] = value
-            elif (key := self.fields.takes(name, value)) is not None:
-                custom[key] = value
+            elif (taken := self.fields.takes(name, value)) is not None:
+                custom[taken[0]] = taken[1]
             else:
                 left[name] = value
         if custom:
@@ -195,8 +195,8 @@ class PipedriveClient(PipedrivePeople):
         for name, value in values.items():
             if name in left:
                 continue  # not written: nothing to put back
-            key = name if name in BUILTIN else self.fields.takes(name, value) or name
-            previous[name] = current.fields.get(key, "")
+            taken = None if name in BUILTIN else self.fields.takes(name, value)
+            previous[name] = current.fields.get(taken[0] if taken else name, "")
         return CrmRecord(id=record_id, object_type="contact", fields=previous)
 
     # --- deals and notes ------------------------------------------------------------------------

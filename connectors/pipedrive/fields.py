@@ -23,6 +23,7 @@ a day per connection and connect (a reconnect, which may grant more, asks again 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.cache import cache
@@ -43,6 +44,7 @@ OWN_FIELDS: tuple[str, ...] = tuple(
     dict.fromkeys(t for t in DEFAULT_FIELD_MAP.values() if t not in STANDARD)
 )
 VARCHAR_MAX = 255
+SHORT_TEXT = ("varchar", "varchar_auto", "phone")  # up to 255 characters ("text": 65k)
 # Changing the company's person fields (labels are a field's options) is one lock.
 LOCK = "labels"
 LOCK_TTL_S = 30
@@ -106,16 +108,25 @@ class PersonFields:
                 return row
         return None
 
-    def takes(self, name: str, value: str) -> str | None:
-        """The key a custom value goes to, or None when the company has no such field or
-        the value is longer than its text field holds (Pipedrive would refuse the person)."""
+    def takes(self, name: str, value: str) -> tuple[str, str | float] | None:
+        """The key a custom value goes to and the value as the field takes it, or None when
+        the company has no such field or the field cannot hold it (Pipedrive would refuse the
+        whole person): longer than a 255-character text field, not a number for a numeric
+        field (v2 does not turn strings into numbers), or a field of another kind (options,
+        dates, money) an admin made under our name."""
         row = self.custom(name)
         if row is None:
             return None
-        short = s.text(row.get("field_type")) in ("varchar", "varchar_auto", "phone")
-        if short and len(value) > VARCHAR_MAX:
-            return None
-        return s.text(row.get("key"))
+        key, field_type = s.text(row.get("key")), s.text(row.get("field_type"))
+        if field_type == "text" or (field_type in SHORT_TEXT and len(value) <= VARCHAR_MAX):
+            return key, value
+        if field_type == "double":
+            try:
+                number = float(value)
+            except ValueError:
+                return None
+            return (key, number) if math.isfinite(number) else None
+        return None
 
     # --- Switchboard's own fields -------------------------------------------------------------
 

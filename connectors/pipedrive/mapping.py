@@ -2,7 +2,8 @@
 
 Pipedrive's own fields are ``name``, ``email`` and ``phone``; custom fields are addressed by a
 40-character hash key that differs per company, so the map names them by their *field name*
-(``"Source tag"``) and the client resolves names to keys from ``/v1/personFields``. A person has
+(``"Source tag"``) and the client resolves names to keys from ``/v1/personFields``, creating
+Switchboard's where the company lacks them and the grant allows (``fields.py``). A person has
 no company text (that is an organization), so the company and the summary go to the note.
 """
 

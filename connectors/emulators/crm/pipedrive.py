@@ -177,6 +177,16 @@ def person_labels(account_id: str) -> list[tuple[int, str]]:
     return [*LABELS, *((int(o["id"]), str(o["label"])) for o in added)]
 
 
+# Custom field types whose value is a plain string (a "text" field holds up to 65k characters,
+# the others 255: pipedrive.readme.io "Custom fields"). Other types (options, numbers with a
+# currency, dates...) are not what the emulated product writes: refused here.
+TEXT_TYPES = ("varchar", "varchar_auto", "text", "phone")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _person_problem(account_id: str, body: Any, creating: bool) -> str | None:
     # The schema check refuses fields, types and enumeration values (marketing_status).
     if (problem := schema_problem(PERSON, body)) is not None:
@@ -188,12 +198,19 @@ def _person_problem(account_id: str, body: Any, creating: bool) -> str | None:
                                     for i in body[kind] or []):  # fmt: skip
             return f"Validation failed: {kind}: value is required"
     custom = body.get("custom_fields", {}) or {}
-    if set(custom) - {f["key"] for f in custom_person_fields(account_id)}:
+    types = {f["key"]: f["field_type"] for f in custom_person_fields(account_id)}
+    if set(custom) - set(types):
         return "Validation failed: custom_fields: unknown field key"
     for key, value in custom.items():
+        if types[key] == "double":  # v2 does not turn a string into a number (migration guide)
+            if value is not None and not _is_number(value):
+                return f"Validation failed: custom_fields.{key}: must be of type number"
+            continue
+        if types[key] not in TEXT_TYPES:
+            return f"Validation failed: custom_fields.{key}: unsupported value"
         if value is not None and not isinstance(value, str):
             return f"Validation failed: custom_fields.{key}: must be of type string"
-        if value is not None and len(value) > VARCHAR_MAX:
+        if value is not None and len(value) > VARCHAR_MAX and types[key] != "text":
             return (f"Validation failed: custom_fields.{key}: must be at most {VARCHAR_MAX}"
                     " characters long")  # fmt: skip
     labels = set(body.get("label_ids", []) or [])

@@ -171,3 +171,13 @@ def test_a_company_that_keeps_its_fields_to_admins_refuses_with_a_403(client):
     h = auth("pipedrive", "s1")
     refused = post(client, f"{PD}/personFields", {"field_name": "X", "field_type": "varchar"}, h)
     assert refused.status_code == 403 and refused.json()["error"] == "Scope and URL mismatch"
+
+
+def test_a_numeric_custom_field_refuses_a_string(client):
+    control.add_custom_field("pipedrive", "s1", "person", "Score", "Score", "double")
+    h = auth("pipedrive", "s1")
+    key = custom_key("Score")
+    refused = post(client, f"{PD}/persons", {"name": "Ada", "custom_fields": {key: "82"}}, h)
+    assert f"custom_fields.{key}: must be of type number" in _refusal(refused)
+    taken = post(client, f"{PD}/persons", {"name": "Ada", "custom_fields": {key: 82}}, h)
+    assert taken.status_code == 200

@@ -252,3 +252,48 @@ def test_it_finds_a_stage_past_the_first_page_of_stages(emulated):
     person = crm.create_contact(CrmContact(email="s@example.com"), source_tag="")
     deal = crm.create_deal(contact_id=person.id, name="Late stage", stage="pipeline 2 STEP 140")
     assert control.record(V, account, deal.id)["data"]["stage_id"] == 240
+
+
+@pytest.mark.parametrize(
+    ("field_type", "value", "stored"),
+    [("double", "82", 82.0), ("double", "high", None), ("text", "x" * 300, "x" * 300),
+     ("enum", "hot", None)],
+)  # fmt: skip
+def test_a_field_an_admin_made_of_another_type_gets_only_what_it_holds(
+    emulated, field_type, value, stored
+):
+    """An admin may have made "AI lead score" as a number, a long text or an options field:
+    a number is sent as a number (v2 does not convert strings), anything the field cannot
+    hold goes to the note instead of refusing the whole person."""
+    connection, account = emulated(V)
+    control.add_custom_field(V, account, "person", "AI lead score", "AI lead score", field_type)
+    crm = build(connection)
+    contact = CrmContact(email="n@example.com", extra={"AI lead score": value})
+    person = crm.create_contact(contact, source_tag="")
+    custom = control.record(V, account, person.id)["data"].get("custom_fields") or {}
+    assert custom.get(custom_key("AI lead score")) == stored
+    notes = _notes(account)
+    assert (f"AI lead score: {value}" in "".join(notes)) == (stored is None)
+
+
+def test_workers_adding_the_fields_at_once_add_each_once(emulated):
+    """Pipedrive would take a second field of the same name: the per-connection lock and the
+    read under it keep concurrent first leads from making two."""
+    connection, _account = emulated(V)
+    start = threading.Barrier(3)
+
+    def add() -> list:
+        crm = build(connection)
+        crm._person_fields()  # all read "no such field" before any adds one
+        start.wait()
+        try:
+            return crm.ensure_fields("contact")
+        finally:
+            close_kept_alive_sessions()
+            db.connection.close()
+
+    with ThreadPoolExecutor(3) as pool:
+        changes = list(pool.map(lambda _: add(), range(3)))
+    assert sorted(changes) == [[], [], [("created", "person", list(OWN_FIELDS))]]
+    names = [f.label for f in build(connection).field_catalogue() if f.custom]
+    assert sorted(names) == sorted(OWN_FIELDS)
