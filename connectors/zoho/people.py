@@ -52,12 +52,22 @@ class ZohoPeople:
         def _write(self, method: str, path: str, record: dict[str, Any]) -> dict[str, Any]: ...
         def _get(self, module: str, record_id: str) -> dict[str, Any] | None: ...
         def _require(self, module: str, record_id: str) -> dict[str, Any]: ...
+        def _takes(self, module: str, name: str, value: Any) -> bool: ...
 
     def opt_out(self, record_id: str, *, email: str = "") -> CrmRecord:
         """Tick ``Email_Opt_Out``; the snapshot holds its previous value."""
         current = s.text(self._require("Contacts", record_id).get(OPT_OUT_FIELD))
         if current == "true":
             return CrmRecord(id=record_id, object_type="contact", fields={})
+        if not self._takes("Contacts", OPT_OUT_FIELD, True):
+            # ``_write`` leaves a field the fields metadata lacks out of an update (the field
+            # is hidden from the connected user's profile): the PUT would succeed and change
+            # nothing, and the person would stay subscribed while we said otherwise.
+            raise ConnectorError(
+                f"zoho: the connected user cannot see {OPT_OUT_FIELD} (field permissions), so "
+                "the contact could not be opted out",
+                code="field_hidden", permanent=True,
+            )  # fmt: skip
         self._write("PUT", f"{ROOT}/Contacts/{record_id}", {OPT_OUT_FIELD: True})
         return CrmRecord(id=record_id, object_type="contact", fields={OPT_OUT_FIELD: "false"})
 
