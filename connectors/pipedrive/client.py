@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from django.core.cache import cache
+
 from connectors import crm_support as s
 from connectors import locks
 from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
@@ -32,6 +34,9 @@ BUILTIN = ("name", "first_name", "last_name", "email", "phone", LABELS_FIELD)
 # ERR_SCHEMA_VALIDATION_FAILED; pipedrive/client-nodejs v32.2.1 AddPersonRequest, checked
 # 2026-12-04). We write them by writing the whole name.
 NAME_PARTS = ("first_name", "last_name")
+# The person fields (custom field keys, label options) are kept this long per connection: a
+# client is built per job, and reading them costs a call (or more) on every lead otherwise.
+FIELDS_KNOWN_S = 3600
 
 
 def _primary(entries: Any) -> str:
@@ -86,7 +91,16 @@ class PipedriveClient(PipedrivePeople):
 
     # --- person fields (custom field keys, labels) --------------------------------------------
 
+    def _fields_key(self) -> str:
+        return s.connection_key("pipedrive:person-fields", self.http.connection)
+
+    def _forget_fields(self) -> None:
+        self._fields = None
+        cache.delete(self._fields_key())
+
     def _person_fields(self) -> list[dict[str, Any]]:
+        if self._fields is None:
+            self._fields = cache.get(self._fields_key())
         if self._fields is None:
             rows: list[dict[str, Any]] = []
             params: dict[str, Any] = {"start": 0, "limit": 100}
@@ -98,13 +112,18 @@ class PipedriveClient(PipedrivePeople):
                     break
                 params["start"] = page.get("next_start")
             self._fields = rows
+            cache.set(self._fields_key(), rows, FIELDS_KNOWN_S)
         return self._fields
 
-    def _custom_key(self, name: str) -> str:
-        """A custom field's hash key from its key or its name; unknown is a permanent error."""
+    def _custom_key(self, name: str, *, fresh: bool = False) -> str:
+        """A custom field's hash key from its key or its name; unknown is a permanent error
+        (after reading the fields again: an admin may have added it within the hour)."""
         for row in self._person_fields():
             if row.get("edit_flag") and name in (row.get("key"), row.get("name")):
                 return s.text(row.get("key"))
+        if not fresh:
+            self._forget_fields()
+            return self._custom_key(name, fresh=True)
         raise ConnectorError(f"pipedrive: no person field named {name!r}", code="unknown_field",
                              permanent=True)  # fmt: skip
 
@@ -299,7 +318,7 @@ class PipedriveClient(PipedrivePeople):
             if not acquired:
                 raise ConnectorError("pipedrive: labels lock busy", code="lock_busy",
                                      retry_after=5)  # fmt: skip
-            self._fields = None  # another worker may have added them while we waited
+            self._forget_fields()  # another worker may have added them while we waited
             key, by_name = self._labels()
             # One option per label whatever its case (Pipedrive would keep both spellings).
             lacking: dict[str, str] = {}
@@ -323,6 +342,7 @@ class PipedriveClient(PipedrivePeople):
             field = self._label_field()
             field["options"] = [*s.items(field.get("options")),
                                 *s.items(s.obj(response.json()).get("data"))]  # fmt: skip
+            cache.set(self._fields_key(), self._fields, FIELDS_KNOWN_S)  # under the lock
             return missing
 
     def tag_contact(self, record_id: str, tags: list[str]) -> CrmRecord:
