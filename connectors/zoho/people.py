@@ -59,20 +59,24 @@ class ZohoPeople:
         current = s.text(self._require("Contacts", record_id).get(OPT_OUT_FIELD))
         if current == "true":
             return CrmRecord(id=record_id, object_type="contact", fields={})
-        if not self._takes("Contacts", OPT_OUT_FIELD, True):
-            # ``_write`` leaves a field the fields metadata lacks out of an update (the field
-            # is hidden from the connected user's profile): the PUT would succeed and change
-            # nothing, and the person would stay subscribed while we said otherwise.
-            raise ConnectorError(
-                f"zoho: the connected user cannot see {OPT_OUT_FIELD} (field permissions), so "
-                "the contact could not be opted out",
-                code="field_hidden", permanent=True,
-            )  # fmt: skip
+        self._require_opt_out_field("the contact could not be opted out")
         self._write("PUT", f"{ROOT}/Contacts/{record_id}", {OPT_OUT_FIELD: True})
         return CrmRecord(id=record_id, object_type="contact", fields={OPT_OUT_FIELD: "false"})
 
     def undo_opt_out(self, record_id: str, previous: dict[str, str]) -> None:
         if OPT_OUT_FIELD not in previous or self._get("Contacts", record_id) is None:
             return  # nothing changed, or the contact is gone
+        self._require_opt_out_field("the opt-out could not be undone")
         value = s.text(previous[OPT_OUT_FIELD]) == "true"
         self._write("PUT", f"{ROOT}/Contacts/{record_id}", {OPT_OUT_FIELD: value})
+
+    def _require_opt_out_field(self, outcome: str) -> None:
+        """``_write`` leaves a field the fields metadata lacks out of an update (the field is
+        hidden from the connected user's profile): the PUT would succeed and change nothing,
+        and we would report a change Zoho never made."""
+        if not self._takes("Contacts", OPT_OUT_FIELD, True):
+            raise ConnectorError(
+                f"zoho: the connected user cannot see {OPT_OUT_FIELD} (field permissions), so "
+                f"{outcome}",
+                code="field_hidden", permanent=True,
+            )  # fmt: skip

@@ -78,3 +78,15 @@ def test_it_refuses_a_zoho_opt_out_the_user_cannot_see(emulated):  # noqa: F811
         crm.opt_out(contact.id, email=ADA.email)
     assert refused.value.permanent and "Email_Opt_Out" in str(refused.value)
     assert control.record("zoho", account, contact.id)["data"].get("Email_Opt_Out") in (None, False)
+
+
+def test_it_refuses_to_undo_a_zoho_opt_out_the_user_cannot_see(emulated):  # noqa: F811
+    connection, account = emulated("zoho")
+    contact = client_for(connection).create_contact(ADA, source_tag="t")
+    previous = client_for(connection).opt_out(contact.id, email=ADA.email)
+    crm = client_for(connection)
+    crm._catalogue("Contacts").pop("Email_Opt_Out")  # the field hidden from the user since
+    with pytest.raises(ConnectorError) as refused:
+        crm.undo_opt_out(contact.id, previous.fields)
+    assert refused.value.permanent and "could not be undone" in str(refused.value)
+    assert control.record("zoho", account, contact.id)["data"]["Email_Opt_Out"] is True
