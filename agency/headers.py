@@ -4,7 +4,8 @@ The console, the connect pages and allauth's pages need no inline script or styl
 host (allauth's scripts are static files; its TOTP QR code is a ``data:`` image), so the policy
 allows only this origin. Django 6.0 adds ``SECURE_CSP``; this project is on 5.2 (Python 3.11).
 Paths in ``CSP_EXEMPT_PATHS`` keep their own rules: the Django admin (superusers only) and the
-Swagger UI, which drf-spectacular loads from a CDN with an inline bootstrap script.
+Swagger UI, whose files come from this origin (drf-spectacular-sidecar) but whose page
+``SpectacularSwaggerView`` renders with an inline bootstrap script.
 """
 
 from __future__ import annotations

@@ -22,6 +22,14 @@ def make_http(
     return VendorHttp(connection, spec=spec, base_url=api_base_for(connection), classify=classify)
 
 
+def connection_key(prefix: str, connection: Connection, *parts: str) -> str:
+    """A cache key for what a client learns of the vendor account (its field catalogue, a
+    refused field, a write key): per connection and per connect, so a reconnect, which may
+    grant more scopes or reach another account, starts afresh."""
+    stamp = connection.connected_at.isoformat() if connection.connected_at else ""
+    return ":".join((prefix, str(connection.pk), stamp, *parts))
+
+
 def json_of(response: requests.Response) -> Any:
     """The response's JSON, or None for an empty body (Zoho's 204, Salesforce's 204)."""
     if not response.content:

@@ -55,7 +55,11 @@ def plain_http_allowed() -> bool:
 def require_https(url: str, message: str) -> None:
     """Raise ``UnsafeUrl(message)`` for a URL that is not ``https://``, outside development:
     what goes to it (a password, a signed payload) would cross the network in clear."""
-    if urlsplit(url).scheme.lower() != "https" and not plain_http_allowed():
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError as exc:  # a bracketed host that is no IPv6 address
+        raise UnsafeUrl("the URL is not valid") from exc
+    if scheme != "https" and not plain_http_allowed():
         raise UnsafeUrl(message)
 
 

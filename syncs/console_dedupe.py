@@ -27,8 +27,9 @@ from tenants.console import require_role
 
 # Merging has its own route (a confirmation, then the CRMs): ``duplicate_merge``.
 DECISIONS = ("dismiss", *held_duplicates.DECISIONS)
-# On a pair that holds a lead, merging is linking it and dismissing is creating it anew.
-HELD_DECISION = {"merge": "link", "dismiss": "create", "link": "link", "create": "create"}
+# On a pair that holds a lead, dismissing is creating it anew (merging it, on its own route,
+# is linking it: ``duplicate_merge``).
+HELD_DECISION = {"dismiss": "create", "link": "link", "create": "create"}
 
 
 def _dedupe() -> tuple[ModuleType, type] | None:

@@ -28,6 +28,7 @@ from django.utils import timezone
 from connectors import registry
 from connectors.catalog import KINDS
 from connectors.models import Connection, ConnectionIssue, ConnectionStatus
+from syncs.metrics import SYNCED_STATUSES
 from syncs.models import JobStatus, SyncJob
 from syncs.webhooks.models import DeliveryStatus, WebhookDelivery
 from tenants.models import Client
@@ -120,7 +121,8 @@ def _job_counts(client_ids: list[int], since: datetime) -> dict[tuple[int, int |
         .values("client_id", "connection_id")
         .order_by()
         .annotate(
-            last_synced_at=Max("finished_at", filter=Q(status=JobStatus.SYNCED)),
+            # A job rolled back later did sync (syncs.metrics.SYNCED_STATUSES).
+            last_synced_at=Max("finished_at", filter=Q(status__in=SYNCED_STATUSES)),
             errors_24h=Count("pk", filter=recent & Q(status__in=ERROR_STATUSES)),
             held_24h=Count("pk", filter=recent & Q(status=JobStatus.NEEDS_REVIEW)),
             held_now=Count("pk", filter=Q(status=JobStatus.NEEDS_REVIEW)),

@@ -37,8 +37,8 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from syncs.metrics import ERROR_STATUSES, latency_expression
-from syncs.models import JobStatus, SyncJob
+from syncs.metrics import ERROR_STATUSES, SYNCED_STATUSES, latency_expression
+from syncs.models import SyncJob
 from tenants.models import Client
 from tenants.scoping import for_client
 
@@ -134,7 +134,7 @@ def _counts() -> dict[str, Any]:
         "volume": Count("pk"),
         "attempted": Count("pk", filter=Q(attempts__gt=0)),
         "errors": Count("pk", filter=Q(status__in=ERROR_STATUSES)),
-        "synced": Count("pk", filter=Q(status=JobStatus.SYNCED)),
+        "synced": Count("pk", filter=Q(status__in=SYNCED_STATUSES)),
         "waited_connection": Count("pk", filter=waited_c),
         "wait_connection_ms": Avg("waited_connection_ms", filter=waited_c),
         "waited_review": Count("pk", filter=waited_r),
@@ -145,7 +145,7 @@ def _counts() -> dict[str, Any]:
 def _percentile_rows(jobs: QuerySet[SyncJob], by_provider: bool) -> list[dict[str, Any]]:
     """For each group, the rows at the nearest ranks of every quantile in ``QUANTILES``, with
     ``rank`` and each quantile's wanted rank (``q50``, ``q95``) to tell which they are."""
-    synced = jobs.filter(status=JobStatus.SYNCED, finished_at__isnull=False).annotate(
+    synced = jobs.filter(status__in=SYNCED_STATUSES, finished_at__isnull=False).annotate(
         latency=latency_expression()
     )
     partition = [F("provider"), F("bucket")] if by_provider else [F("bucket")]

@@ -75,9 +75,7 @@ class PortalSchema:
         self._known: dict[str, Any] | None = None
 
     def _key(self) -> str:
-        connection = self.http.connection
-        stamp = connection.connected_at.isoformat() if connection.connected_at else ""
-        return f"hubspot:schema:{connection.pk}:{stamp}"
+        return s.connection_key("hubspot:schema", self.http.connection)
 
     def _state(self) -> dict[str, Any]:
         if self._known is None:

@@ -49,9 +49,7 @@ class WriteKey:
         The answer is remembered per connection for a day, so the question costs a call (and a
         refusal an audit entry) about once a day; a reconnect, which may grant the scope, asks
         again at once (the connect time is part of the cache key)."""
-        connection = self.http.connection
-        stamp = connection.connected_at.isoformat() if connection.connected_at else ""
-        name = f"hubspot:write-key:{connection.pk}:{stamp}"
+        name = s.connection_key("hubspot:write-key", self.http.connection)
         known = cache.get(name)
         if known is not None:
             self._ok = bool(known)

@@ -46,15 +46,9 @@ class Field:
     label: str = ""
 
 
-def _stamp(http: VendorHttp) -> str:
-    connection = http.connection
-    connected = connection.connected_at.isoformat() if connection.connected_at else ""
-    return f"{connection.pk}:{connected}"
-
-
 def describe(http: VendorHttp, root: str, sobject: str, *, fresh: bool = False) -> dict[str, Field]:
     """The org's fields of ``sobject`` (cached an hour per connection and connect)."""
-    key = f"salesforce:describe:{_stamp(http)}:{sobject}"
+    key = s.connection_key("salesforce:describe", http.connection, sobject)
     known = None if fresh else cache.get(key)
     if known is None:
         data = s.obj(http.request("GET", f"{root}/sobjects/{sobject}/describe").json())
@@ -140,7 +134,7 @@ def ensure(http: VendorHttp, root: str, wanted: Iterable[str]) -> dict[str, list
     took the definition), ``refused`` (it would not: no permission, or the Tooling API is off),
     ``hidden`` (created, but the describe does not list it: no field-level access yet);
     empty when there was nothing to do or the question was already asked."""
-    key = f"salesforce:ensured:{_stamp(http)}"
+    key = s.connection_key("salesforce:ensured", http.connection)
     if cache.get(key):
         return {}
     have = describe(http, root, "Contact")

@@ -107,9 +107,7 @@ class ZohoClient(ZohoPeople):
     # --- the org's fields (fields metadata): a write only names fields confirmed there -----
 
     def _catalogue_key(self, module: str) -> str:
-        connection = self.http.connection
-        stamp = connection.connected_at.isoformat() if connection.connected_at else ""
-        return f"zoho:fields:{connection.pk}:{stamp}:{module}"
+        return s.connection_key("zoho:fields", self.http.connection, module)
 
     def _catalogue(self, module: str) -> dict[str, dict[str, Any]]:
         """The module's fields by API name (``/settings/fields``), kept an hour per connection
@@ -176,8 +174,7 @@ class ZohoClient(ZohoPeople):
         if object_type != "contact" or COMPANY_FIELD in self._catalogue("Contacts"):
             return []
         connection = self.http.connection
-        stamp = connection.connected_at.isoformat() if connection.connected_at else ""
-        name = f"zoho:fields-refused:{connection.pk}:{stamp}"
+        name = s.connection_key("zoho:fields-refused", connection)
         if cache.get(name):
             return []
         refused = [("refused", "Contacts", [COMPANY_FIELD])]

@@ -52,17 +52,31 @@ class ZohoPeople:
         def _write(self, method: str, path: str, record: dict[str, Any]) -> dict[str, Any]: ...
         def _get(self, module: str, record_id: str) -> dict[str, Any] | None: ...
         def _require(self, module: str, record_id: str) -> dict[str, Any]: ...
+        def _takes(self, module: str, name: str, value: Any) -> bool: ...
 
     def opt_out(self, record_id: str, *, email: str = "") -> CrmRecord:
         """Tick ``Email_Opt_Out``; the snapshot holds its previous value."""
         current = s.text(self._require("Contacts", record_id).get(OPT_OUT_FIELD))
         if current == "true":
             return CrmRecord(id=record_id, object_type="contact", fields={})
+        self._require_opt_out_field("the contact could not be opted out")
         self._write("PUT", f"{ROOT}/Contacts/{record_id}", {OPT_OUT_FIELD: True})
         return CrmRecord(id=record_id, object_type="contact", fields={OPT_OUT_FIELD: "false"})
 
     def undo_opt_out(self, record_id: str, previous: dict[str, str]) -> None:
         if OPT_OUT_FIELD not in previous or self._get("Contacts", record_id) is None:
             return  # nothing changed, or the contact is gone
+        self._require_opt_out_field("the opt-out could not be undone")
         value = s.text(previous[OPT_OUT_FIELD]) == "true"
         self._write("PUT", f"{ROOT}/Contacts/{record_id}", {OPT_OUT_FIELD: value})
+
+    def _require_opt_out_field(self, outcome: str) -> None:
+        """``_write`` leaves a field the fields metadata lacks out of an update (the field is
+        hidden from the connected user's profile): the PUT would succeed and change nothing,
+        and we would report a change Zoho never made."""
+        if not self._takes("Contacts", OPT_OUT_FIELD, True):
+            raise ConnectorError(
+                f"zoho: the connected user cannot see {OPT_OUT_FIELD} (field permissions), so "
+                f"{outcome}",
+                code="field_hidden", permanent=True,
+            )  # fmt: skip

@@ -11,11 +11,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from connectors.ssrf import UnsafeUrl, check_url
+from connectors.ssrf import UnsafeUrl, check_url, require_https
 from syncs.webhooks import signing
 from syncs.webhooks.models import (
     EVENT_TYPES,
@@ -93,9 +92,10 @@ def validate_target_url(url: str) -> None:
     HTTPS is required except in development and tests (``DEBUG`` or ``ALLOW_PRIVATE_URLS``);
     the host must resolve to public addresses only.
     """
-    relaxed = settings.DEBUG or settings.ALLOW_PRIVATE_URLS
-    if not url.lower().startswith("https://") and not relaxed:
-        raise InvalidTarget("The URL must use https.")
+    try:
+        require_https(url, "The URL must use https.")
+    except UnsafeUrl as exc:
+        raise InvalidTarget(str(exc)) from exc
     try:
         check_url(url)
     except UnsafeUrl as exc:

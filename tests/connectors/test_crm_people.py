@@ -65,3 +65,28 @@ def test_it_gets_pipedrives_error_for_an_unknown_marketing_status(emulated):  # 
     body = response.json()
     assert body["success"] is False and body["code"] == "ERR_SCHEMA_VALIDATION_FAILED"
     assert "marketing_status" in body["error"]
+
+
+def test_it_refuses_a_zoho_opt_out_the_user_cannot_see(emulated):  # noqa: F811
+    """A profile without access to Email_Opt_Out gets fields metadata without it; the update
+    would leave it out and succeed, so the opt-out is refused instead of reported done."""
+    connection, account = emulated("zoho")
+    crm = client_for(connection)
+    contact = crm.create_contact(ADA, source_tag="t")
+    crm._catalogue("Contacts").pop("Email_Opt_Out")  # as the metadata of such a profile reads
+    with pytest.raises(ConnectorError) as refused:
+        crm.opt_out(contact.id, email=ADA.email)
+    assert refused.value.permanent and "Email_Opt_Out" in str(refused.value)
+    assert control.record("zoho", account, contact.id)["data"].get("Email_Opt_Out") in (None, False)
+
+
+def test_it_refuses_to_undo_a_zoho_opt_out_the_user_cannot_see(emulated):  # noqa: F811
+    connection, account = emulated("zoho")
+    contact = client_for(connection).create_contact(ADA, source_tag="t")
+    previous = client_for(connection).opt_out(contact.id, email=ADA.email)
+    crm = client_for(connection)
+    crm._catalogue("Contacts").pop("Email_Opt_Out")  # the field hidden from the user since
+    with pytest.raises(ConnectorError) as refused:
+        crm.undo_opt_out(contact.id, previous.fields)
+    assert refused.value.permanent and "could not be undone" in str(refused.value)
+    assert control.record("zoho", account, contact.id)["data"]["Email_Opt_Out"] is True

@@ -175,3 +175,12 @@ def test_the_answer_names_the_server_not_the_pinned_address(settings, monkeypatc
     responses.add("PROPFIND", "https://93.184.216.34/dav/", status=207, body="<x/>")
     response = ssrf.safe_request("PROPFIND", "https://dav.example.com/dav/")
     assert response.url == "https://dav.example.com/dav/"
+
+
+@pytest.mark.parametrize("url", ["https://[:::]/dav/", "http://[12345::1]/dav/"])
+def test_it_refuses_a_malformed_url_in_the_https_check(settings, url):
+    """A URL a CalDAV server names is checked before the password goes to it: a malformed
+    one is a refusal (shown beside the field), not a ValueError that ends in a 500."""
+    settings.DEBUG = settings.ALLOW_PRIVATE_URLS = False
+    with pytest.raises(ssrf.UnsafeUrl, match="not valid"):
+        ssrf.require_https(url, "must be https")

@@ -178,3 +178,15 @@ def test_waiting_in_review_is_no_latency(world):
     assert point.waited_review == 1
     assert point.wait_review_ms == pytest.approx(1_800_000, abs=5_000)
     assert point.waited_connection == 0
+
+
+def test_a_job_rolled_back_later_still_counts_as_synced_as_on_the_metrics_table(world):
+    """A rollback undoes the records, not the sync: the charts count its latency and success
+    as ``syncs.metrics`` does, so the two views of one window agree."""
+    hour = datetime(2026, 12, 4, 8, tzinfo=UTC)
+    job(world.client_a, "hubspot", hour, ms=300)
+    job(world.client_a, "hubspot", hour + timedelta(minutes=1), status="rolled_back", ms=700)
+
+    point = by_provider(sync_timeseries(world.client_a, "24h", now=NOW))["hubspot"].points[21]
+
+    assert (point.volume, point.synced, point.p95_ms) == (2, 2, 700)

@@ -297,3 +297,21 @@ def test_workers_adding_the_fields_at_once_add_each_once(emulated):
     assert sorted(changes) == [[], [], [("created", "person", list(OWN_FIELDS))]]
     names = [f.label for f in build(connection).field_catalogue() if f.custom]
     assert sorted(names) == sorted(OWN_FIELDS)
+
+
+def test_it_reads_the_person_fields_once_for_many_leads(emulated):
+    """A client is built per job: the person fields (custom field keys, labels) are read once
+    an hour per connection, not on every lead; a label added in between is in what is kept."""
+    from connectors.models import ApiCall
+
+    connection, _ = emulated(V)
+    reads = ApiCall.objects.filter(connection=connection, path__endswith="/personFields")
+    build(connection).ensure_tags(["AI_Chatbot"])  # reads them, and again under its lock
+    before = reads.count()
+    for n in range(3):
+        crm = build(connection)
+        contact = crm.create_contact(
+            CrmContact(email=f"p{n}@example.com", last_name="P"), source_tag="AI_Chatbot"
+        )
+        crm.tag_contact(contact.id, ["AI_Chatbot"])
+    assert reads.count() == before == 2
