@@ -117,11 +117,34 @@ def storm_clients(world, count: int) -> list[tuple[str, str]]:
     return pairs
 
 
+def _distinct_given_names() -> tuple[str, ...]:
+    """Given names no two of which the duplicate detector takes for one (Alexander and
+    Alexandra share "Alex"): the storm's people must be different people."""
+    from syncs.dedupe.nicknames import same_given_name
+    from syncs.dedupe.synthetic import FIRST_NAMES
+
+    kept: list[str] = []
+    for name in FIRST_NAMES:
+        if not any(same_given_name(name, other) for other in kept):
+            kept.append(name)
+    return tuple(kept)
+
+
 def storm_lead(n: int) -> dict:
-    """Lead ``n``: its own person (e-mail and phone unique up to a million leads); one in
+    """Lead ``n``: its own person, as different from the others as real people are (a given
+    name and family name pair of its own, their e-mail, a phone spread over a million numbers:
+    ``n`` times a number prime to 10**6), so the duplicate check holds none of them. One in
     ``STORM_DEAL_EVERY`` wants a booking, so its job also creates a deal."""
+    from syncs.dedupe.synthetic import COMMON_LAST
+
+    given = _distinct_given_names()
+    first, last = given[n % len(given)], COMMON_LAST[(n // len(given)) % len(COMMON_LAST)]
+    assert n < len(given) * len(COMMON_LAST), "the storm has more leads than distinct names"
+    spread = n * 7_919 % 1_000_000
     body = lead(n)
-    body["phone"] = f"+1 415 5{n // 10000:02d} {n % 10000:04d}"
+    body["name"] = f"{first.title()} {last.title()}"
+    body["email"] = f"{first}.{last}@example.com"
+    body["phone"] = f"+1 415 5{spread // 10000:02d} {spread % 10000:04d}"
     if n % STORM_DEAL_EVERY == 0:
         body["intent"] = "booking"
     return body
