@@ -6,7 +6,6 @@ once held all three sync workers and ``/healthz`` took 29 s)."""
 from __future__ import annotations
 
 import ast
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +21,8 @@ from syncs import waits
 from tenants.models import hash_api_key
 
 from ..conftest import bearer
-from ..worker import ROOT, free_port, spawn, stop, wait_for, wait_until_up
+from ..worker import ROOT, wait_for
+from .servers import DOCKERFILE, GUNICORN_CONFIG, serving
 
 LEAD = {"email": "mary@example.com", "name": "Mary"}
 
@@ -122,17 +122,17 @@ def test_it_sends_no_retry_after_for_a_final_status(api, world):
 
 
 def test_the_shipped_server_runs_threaded_workers():
-    config = ast.parse((ROOT / "gunicorn.conf.py").read_text())
+    config = ast.parse((ROOT / "agency" / "gunicorn_conf.py").read_text())
     assigned = {
         node.targets[0].id: node.value
         for node in config.body
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
     }
     assert ast.literal_eval(assigned["worker_class"]) == "gthread"
-    dockerfile = (ROOT / "docker" / "Dockerfile").read_text()
-    assert "COPY gunicorn.conf.py ./" in dockerfile  # read from WORKDIR by default
-    command = dockerfile.split("gunicorn agency.wsgi:application", 1)[1].split("\n", 1)[0]
-    for override in ("--worker-class", "-k ", "--threads", "-c ", "--config"):
+    command = DOCKERFILE.read_text().split("gunicorn agency.wsgi:application", 1)[1]
+    command = command.split("\n", 1)[0]
+    assert f"-c {GUNICORN_CONFIG}" in command
+    for override in ("--worker-class", "-k ", "--threads"):
         assert override not in command
 
 
@@ -145,37 +145,20 @@ def test_it_documents_the_bound(client):
 
 @pytest.mark.django_db(transaction=True)
 def test_waits_do_not_stall_the_shipped_server(api, world):
-    """The probe's case on gunicorn with the shipped settings (one worker, four threads): six
-    parallel waits, then /healthz and a lead post still answer at once."""
+    """The probe's case on gunicorn with the shipped configuration (one worker, four threads):
+    six parallel waits, then /healthz and a lead post still answer at once."""
     url = accepted_event(api, world, world.key_a, world.client_a)
     path = url.removeprefix("http://testserver")
-    port = free_port()
     log = settings.VAR_DIR / "gunicorn-long-poll.log"
-    cmd = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "agency.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-    ]
-    proc = spawn(cmd, log, WEB_CONCURRENCY="1", GUNICORN_THREADS="4", LOG_LEVEL="WARNING")
-    base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {world.key_a}"}
-    try:
-        wait_until_up(proc, base, log, timeout=60)
+    with serving("gunicorn", log, GUNICORN_THREADS="4", LOG_LEVEL="WARNING") as base:
         results: list[tuple[int, float, str | None]] = []
 
         def wait() -> None:
             started = time.monotonic()
             response = requests.get(f"{base}{path}?wait=8", headers=headers, timeout=30)
-            results.append(
-                (
-                    response.status_code,
-                    time.monotonic() - started,
-                    response.headers.get("Retry-After"),
-                )
-            )
+            took = time.monotonic() - started
+            results.append((response.status_code, took, response.headers.get("Retry-After")))
 
         threads = [threading.Thread(target=wait) for _ in range(6)]
         for thread in threads:
@@ -188,10 +171,8 @@ def test_waits_do_not_stall_the_shipped_server(api, world):
         assert time.monotonic() - started < 3
         for thread in threads:
             thread.join()
-        waited = [took for status, took, retry in results if retry is None]
-        refused = [took for status, took, retry in results if retry is not None]
-        assert all(status == 200 for status, _, _ in results)
-        assert len(waited) == 2 and all(took >= 7.5 for took in waited)  # 4 threads // 2
-        assert len(refused) == 4 and all(took < 3 for took in refused)
-    finally:
-        stop(proc)
+    waited = [took for status, took, retry in results if retry is None]
+    refused = [took for status, took, retry in results if retry is not None]
+    assert all(status == 200 for status, _, _ in results)
+    assert len(waited) == 2 and all(took >= 7.5 for took in waited)  # 4 threads // 2
+    assert len(refused) == 4 and all(took < 3 for took in refused)
