@@ -13,6 +13,7 @@ A request over either bound is answered at once with the event's current status 
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -42,6 +43,13 @@ class _ProcessSlots:
 
 
 _process = _ProcessSlots()
+
+
+def retry_after() -> int:
+    """Seconds a client over a bound is asked to wait: spread over [base, 2 x base], so the
+    clients refused in one burst do not all come back in the same second."""
+    base = settings.SYNC_WAIT_RETRY_AFTER_SECONDS
+    return random.randint(base, 2 * base)  # spreading load, not a secret
 
 
 def key_counter(key_hash: str) -> str:

@@ -78,7 +78,7 @@ def test_it_answers_a_key_over_its_bound_at_once(api, world):
     assert took < 3
     assert response.status_code == 200
     assert response.json()["status"] == "accepted"
-    assert response["Retry-After"] == "5"
+    assert 5 <= int(response["Retry-After"]) <= 10
     # Another key has its own bound: its wait is granted (it waits its second out).
     started = time.monotonic()
     other = api.get(f"{url_b}?wait=1", **bearer(world.key_b))
@@ -106,7 +106,7 @@ def test_it_answers_over_the_process_bound_at_once(api, world):
     assert waits.open_in_process() == 2
     assert took < 3
     assert response.json()["status"] == "accepted"
-    assert response["Retry-After"] == "5"
+    assert 5 <= int(response["Retry-After"]) <= 10
     assert all(result[0] == 200 for result in (f.result() for f in pool.futures))
     pool.shutdown()
 
