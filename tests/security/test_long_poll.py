@@ -176,3 +176,12 @@ def test_waits_do_not_stall_the_shipped_server(api, world):
     assert all(status == 200 for status, _, _ in results)
     assert len(waited) == 2 and all(took >= 7.5 for took in waited)  # 4 threads // 2
     assert len(refused) == 4 and all(took < 3 for took in refused)
+
+
+@override_settings(SYNC_WAIT_RETRY_AFTER_SECONDS=5)
+def test_it_spreads_the_retry_after_of_refused_waits():
+    """One fixed delay brought a burst of refused pollers back as one wave every 5 s (see
+    benchmarks/RESULTS.md); spread over [5, 10] s they come back apart."""
+    delays = [waits.retry_after() for _ in range(200)]
+    assert min(delays) >= 5 and max(delays) <= 10
+    assert len(set(delays)) >= 4
