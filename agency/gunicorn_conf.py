@@ -16,6 +16,11 @@ gunicorn 27.0.1's ``config.py``, checked 2026-12-04):
 - ``logger_class``: gunicorn's access log is written by its own logger, outside Django's
   ``LOGGING``; this subclass puts the same redaction filter on it, so a key sent in a query
   string (refused with 400) is not written to the access log in full.
+- ``worker_class``, ``threads``: threaded workers, so a request that waits
+  (``GET /api/v1/events/{id}?wait=N``) holds one thread, not a whole process; ``syncs.waits``
+  lets at most half of a process's threads wait (``SYNC_WAIT_MAX_PER_PROCESS`` defaults to
+  ``GUNICORN_THREADS // 2``), so ``/healthz`` and the intake always find a thread. With sync
+  workers, three waits stalled the web tier. Workers: ``--workers ${WEB_CONCURRENCY}``.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 accesslog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 logger_class = "agency.gunicorn_conf.RedactingLogger"
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 
 
 class RedactingLogger(Logger):

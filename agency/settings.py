@@ -233,7 +233,7 @@ SYNC_RETRY_CAP_SECONDS = env.float("SYNC_RETRY_CAP_SECONDS", default=600.0)
 SYNC_WAIT_MAX_SECONDS = 30  # GET /api/v1/events/{id}?wait=N holds a web thread that long
 SYNC_WAIT_POLL_SECONDS = env.float("SYNC_WAIT_POLL_SECONDS", default=0.1)
 # Long-poll bounds (syncs/waits.py): over them a ?wait request is answered at once with the
-# current status and Retry-After. Per process, half of gunicorn's threads (agency/gunicorn_conf.py),
+# current status and Retry-After. Per process, half of gunicorn's threads (agency/gunicorn_conf),
 # so other requests always find a thread.
 SYNC_WAIT_MAX_PER_PROCESS = env.int(
     "SYNC_WAIT_MAX_PER_PROCESS", default=max(1, env.int("GUNICORN_THREADS", default=8) // 2)

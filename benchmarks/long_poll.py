@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sb_bench REDIS_URL=redis://127.0.0.1:6379/9 \
         .venv/bin/python benchmarks/long_poll.py [--pollers 200] [--seconds 30]
 
-Starts gunicorn exactly as ``docker/Dockerfile`` does (settings from ``agency/gunicorn_conf.py``,
+Starts gunicorn exactly as ``docker/Dockerfile`` does (``-c python:agency.gunicorn_conf``,
 ``--workers`` from ``WEB_CONCURRENCY``, default 3) and no Celery worker, so every posted lead
 stays ``accepted`` and a ``?wait=30`` on it waits its full 30 s. Then:
 1. idle: ``GET /healthz`` and ``POST /api/v1/leads`` are timed, one request at a time;
@@ -61,13 +61,17 @@ def setup_clients(keys: int) -> list[tuple[str, str]]:
 
 
 def web_server(port: int, workers: int, worker_class: str, env: dict) -> subprocess.Popen:
-    """gunicorn as the Dockerfile runs it: settings from agency/gunicorn_conf.py, workers given."""
+    """gunicorn as the Dockerfile runs it: the shipped configuration, workers given."""
     command = [sys.executable, "-m", "gunicorn", "agency.wsgi:application"]
     command += ["-c", "python:agency.gunicorn_conf"]
     command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
     if worker_class == "sync":  # the configuration before the fix, for comparison
         command += ["--worker-class", "sync", "--threads", "1"]
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    # Its access log (one line a request, as shipped) goes to a file, not over the figures.
+    log = open(ROOT / "var" / "long_poll-gunicorn.log", "wb")  # noqa: SIM115 (lives with it)
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT
+    )
 
 
 def timed(base: str, key: str, seconds: float, interval: float, run: str) -> dict[str, list]:

@@ -10,7 +10,6 @@ import uuid
 from functools import lru_cache
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import get_script_prefix, get_urlconf, reverse
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -68,7 +67,8 @@ WAIT_BOUND_DOC = (
     "Waits are bounded: at most `SYNC_WAIT_MAX_PER_KEY` (default 4) requests of one API key, "
     "and a few per server process, wait at once. A request over a bound is not refused: it is "
     "answered at once with the current status and, when that status is not final, a "
-    "`Retry-After` header (seconds) saying when to ask again."
+    "`Retry-After` header (seconds, between `SYNC_WAIT_RETRY_AFTER_SECONDS` and twice that, "
+    "spread so refused clients do not all come back together) saying when to ask again."
 )
 WAIT_RETRY_AFTER = OpenApiParameter(
     "Retry-After",
@@ -286,5 +286,5 @@ class EventDetailView(APIView):
             detail = event_detail_waiting(event, wait if granted else 0)
         response = Response(EventDetailSerializer(detail).data)
         if not granted and detail["status"] not in SETTLED:
-            response["Retry-After"] = str(settings.SYNC_WAIT_RETRY_AFTER_SECONDS)
+            response["Retry-After"] = str(waits.retry_after())
         return response

@@ -3,16 +3,17 @@
 A waiting request holds a server thread (and its database connection) for up to
 ``SYNC_WAIT_MAX_SECONDS``. Three parallel waits with one key once held all three sync workers
 of the web tier, so ``/healthz`` took 29 s. Now the web tier runs threaded workers
-(``agency/gunicorn_conf.py``), and at most ``SYNC_WAIT_MAX_PER_PROCESS`` requests of a process and
-``SYNC_WAIT_MAX_PER_KEY`` requests of one API key (over every process, counted in the shared
-cache: exact on Redis, whose INCR is atomic; approximate on the embedded default's file
-cache, which increments by a read and a write) wait at once. A request over either bound is
-answered at once with the event's current status and a ``Retry-After`` header, so other
-routes always find a free thread.
+(``agency/gunicorn_conf.py``), and at most ``SYNC_WAIT_MAX_PER_PROCESS`` requests of a
+process and ``SYNC_WAIT_MAX_PER_KEY`` requests of one API key wait at once. The per-key count
+is kept in the shared cache over every process: exact on Redis, whose INCR is atomic;
+approximate on the embedded default's file cache, which increments by a read and a write.
+A request over either bound is answered at once with the event's current status and a
+``Retry-After`` header, so other routes always find a free thread.
 """
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -42,6 +43,13 @@ class _ProcessSlots:
 
 
 _process = _ProcessSlots()
+
+
+def retry_after() -> int:
+    """Seconds a client over a bound is asked to wait: spread over [base, 2 x base], so the
+    clients refused in one burst do not all come back in the same second."""
+    base = settings.SYNC_WAIT_RETRY_AFTER_SECONDS
+    return random.randint(base, 2 * base)  # spreading load, not a secret
 
 
 def key_counter(key_hash: str) -> str:

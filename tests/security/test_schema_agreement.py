@@ -4,12 +4,18 @@ carries a challenge (Schemathesis checks the rest in tests/api/test_schemathesis
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from syncs.webhooks import services
 from syncs.webhooks.models import EndpointStatus
+from syncs.webhooks.serializers import IPV6_LITERAL, URL_PATTERN
 
 from ..conftest import bearer
 from .routes import BODY_METHODS, api_schema, fill, operations
@@ -160,3 +166,15 @@ def test_a_blank_optional_pattern_field_is_valid_in_the_schema_as_in_the_api(api
             jsonschema.validate("ftp://x", field)
     body = {"email": "m@example.com", "transcript_url": ""}
     assert api.post("/api/v1/leads", body, format="json", **bearer(world.key_a)).status_code == 202
+
+
+@given(st.from_regex(f"^{IPV6_LITERAL}$", fullmatch=True))
+@hypothesis_settings(max_examples=300, deadline=None)
+def test_every_ipv6_literal_the_schema_allows_is_an_address(literal):
+    ipaddress.IPv6Address(literal)
+    assert re.fullmatch(URL_PATTERN, f"https://[{literal}]:8443/hooks")
+
+
+@pytest.mark.parametrize("host", ["[152F7:d5AB7]", "[00]", "[1:2:3:4:5:6:7:8:9]", "[::01.2.3.4]"])
+def test_the_schema_refuses_what_is_no_ipv6_literal(host):
+    assert not re.fullmatch(URL_PATTERN, f"https://{host}/hooks")
