@@ -76,11 +76,22 @@ def family_u(profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed: int =
     """How often two different people with one family name share a mailbox or a phone: pairs
     drawn within each family name (weighted by how many pairs the name makes), those with
     unrelated given names (different people, not a nickname or typo) counted."""
+    return _shared_within(profiles, lambda p: p.last, "first", pairs, seed)
+
+
+def office_u(profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed: int = 0):
+    """The same within each company, counting colleagues with another family name."""
+    return _shared_within(profiles, lambda p: p.company, "last", pairs, seed)
+
+
+def _shared_within(profiles, group_of, differing: str, pairs: int, seed: int):
+    """u per level of e-mail and phone among pairs that share a group and differ on
+    ``differing`` (so are, nearly always, two people)."""
     rng = random.Random(seed)
     families: dict[str, list[int]] = {}
     for position, profile in enumerate(profiles):
-        if profile.last:
-            families.setdefault(profile.last, []).append(position)
+        if group_of(profile):
+            families.setdefault(group_of(profile), []).append(position)
     groups = [ids for ids in families.values() if len(ids) > 1]
     if not groups:
         return {}
@@ -91,7 +102,7 @@ def family_u(profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed: int =
     for ids in rng.choices(groups, weights=weights, k=pairs):
         a, b = rng.sample(ids, 2)
         found = compare(profiles[a], profiles[b])
-        if found.vector[COMPARISONS.index("first")] != "different":
+        if found.vector[COMPARISONS.index(differing)] != "different":
             continue
         for name in shared:
             level = found.vector[COMPARISONS.index(name)]
@@ -129,6 +140,7 @@ def fit(
     model = estimate_by_rules([v for _, _, v in pairs], labelled, u, count * (count - 1) // 2)
     model.tf_first, model.tf_last, model.people = name_frequencies(profiles)
     model.u_family = family_u(profiles)
+    model.u_office = office_u(profiles)
     index: MemoryIndex[int] = MemoryIndex()
     probabilities: list[float] = []
     for position, profile in enumerate(profiles):  # with frequencies, as checks will score
