@@ -8,9 +8,12 @@ result (``MatchModel``), which ``detector_for`` hands to every check.
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from syncs.dedupe.fellegi_sunter import (
     COMPARISONS,
@@ -30,7 +33,6 @@ from syncs.dedupe.normalize import Profile, blocking_keys
 AUTO_LINK_PRECISION = 0.99  # default target precision of automatic links
 REVIEW_PRECISION = 0.9  # default target precision of everything flagged (links + review)
 SAMPLE_PEOPLE = 20000  # people an estimate reads at most (the most recent)
-CACHE_SECONDS = 60.0
 RANDOM_PAIRS = 50000  # random pairs u is estimated on
 # Fewer people than this teach EM little; the starting model and default thresholds apply.
 MIN_PEOPLE = 300
@@ -76,11 +78,22 @@ def family_u(profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed: int =
     """How often two different people with one family name share a mailbox or a phone: pairs
     drawn within each family name (weighted by how many pairs the name makes), those with
     unrelated given names (different people, not a nickname or typo) counted."""
+    return _shared_within(profiles, lambda p: p.last, "first", pairs, seed)
+
+
+def office_u(profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed: int = 0):
+    """The same within each company, counting colleagues with another family name."""
+    return _shared_within(profiles, lambda p: p.company, "last", pairs, seed)
+
+
+def _shared_within(profiles, group_of, differing: str, pairs: int, seed: int):
+    """u per level of e-mail and phone among pairs that share a group and differ on
+    ``differing`` (so are, nearly always, two people)."""
     rng = random.Random(seed)
     families: dict[str, list[int]] = {}
     for position, profile in enumerate(profiles):
-        if profile.last:
-            families.setdefault(profile.last, []).append(position)
+        if group_of(profile):
+            families.setdefault(group_of(profile), []).append(position)
     groups = [ids for ids in families.values() if len(ids) > 1]
     if not groups:
         return {}
@@ -91,7 +104,7 @@ def family_u(profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed: int =
     for ids in rng.choices(groups, weights=weights, k=pairs):
         a, b = rng.sample(ids, 2)
         found = compare(profiles[a], profiles[b])
-        if found.vector[COMPARISONS.index("first")] != "different":
+        if found.vector[COMPARISONS.index(differing)] != "different":
             continue
         for name in shared:
             level = found.vector[COMPARISONS.index(name)]
@@ -129,6 +142,7 @@ def fit(
     model = estimate_by_rules([v for _, _, v in pairs], labelled, u, count * (count - 1) // 2)
     model.tf_first, model.tf_last, model.people = name_frequencies(profiles)
     model.u_family = family_u(profiles)
+    model.u_office = office_u(profiles)
     index: MemoryIndex[int] = MemoryIndex()
     probabilities: list[float] = []
     for position, profile in enumerate(profiles):  # with frequencies, as checks will score
@@ -189,24 +203,44 @@ def estimate_for_client(
     return model
 
 
-_cache: dict[int, tuple[float, Detector]] = {}
+_cache: dict[int, tuple[object, Detector]] = {}
+UNKNOWN = object()  # the caller does not know which estimate is current
 
 
-def detector_for(client) -> Detector:
-    """The client's estimated detector (cached for a minute per process), or the default."""
+def detector_for(client, version: object = UNKNOWN) -> Detector:
+    """The client's estimated detector, or the default one before the first estimate.
+
+    ``version`` is the estimate's ``estimated_at`` as the caller read it (None: no estimate),
+    which a check reads in the same statement as its candidates: the stored model (its name
+    tables make it the size of a small document) is then loaded once per estimate and process,
+    and a check costs no statement of its own. Without a version, the row is read."""
     from syncs.dedupe.models import MatchModel
 
-    now = time.monotonic()
     cached = _cache.get(client.pk)
-    if cached and now - cached[0] < CACHE_SECONDS:
-        return cached[1]
-    stored = MatchModel.objects.filter(client=client).first()
+    if version is not UNKNOWN:
+        version = version_key(version)
+        if cached and cached[0] == version:
+            return cached[1]
+    stored = None if version is None else MatchModel.objects.filter(client=client).first()
     if stored is None:
         detector = Detector(Model(), AUTO_LINK, REVIEW_THRESHOLD)
     else:
         detector = Detector(Model.from_json(stored.params), stored.auto_link, stored.review)
-    _cache[client.pk] = (now, detector)
+    _cache[client.pk] = (version_key(stored.estimated_at) if stored else None, detector)
     return detector
+
+
+def version_key(value: object) -> str | None:
+    """An estimate's time as one comparable string, whether the ORM or a raw statement (a
+    string on SQLite, naive or aware) read it."""
+    if value is None:
+        return None
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    if not isinstance(moment, datetime):
+        return str(value)
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, UTC)
+    return moment.astimezone(UTC).isoformat()
 
 
 def forget_cached(client) -> None:

@@ -356,6 +356,8 @@ class Model:
     # names (a household, a family business): there the identifiers and the names are not
     # independent evidence, so this u replaces the one from random pairs.
     u_family: dict[str, dict[str, float]] = field(default_factory=dict)
+    # The same among colleagues (one company, another family name): an office's main line.
+    u_office: dict[str, dict[str, float]] = field(default_factory=dict)
     people: int = 0
     pairs: int = 0  # candidate pairs the estimate saw
     labels: int = 0  # staff decisions it used
@@ -386,12 +388,17 @@ class Model:
             "email": email_level in ("exact", "plus", "typo"),
             "phone": bool(found.near_phone) and may_be_landline(found.near_phone),
         }
+        company = found.vector[COMPARISONS.index("company")]
+        colleagues = company in ("exact", "similar") and last in (None, "different")
         for name in ("email", "phone"):
             level = found.vector[COMPARISONS.index(name)]
-            if family and shared[name] and level in self.u_family.get(name, {}):
-                m = max(self.m[name][level], FLOOR)
-                u = max(self.u_family[name][level], self.u[name][level], FLOOR)
-                parts[name] = math.log2(m / u)
+            u = self.u[name].get(level, 1.0) if level else 1.0
+            if family and shared[name]:
+                u = max(u, self.u_family.get(name, {}).get(level, 0.0))
+            if colleagues and shared[name]:
+                u = max(u, self.u_office.get(name, {}).get(level, 0.0))
+            if level and u > self.u[name][level]:
+                parts[name] = math.log2(max(self.m[name][level], FLOOR) / max(u, FLOOR))
         household = family and (shared["email"] or shared["phone"])
         holders = holders or {}
         if found.email:
@@ -429,6 +436,7 @@ class Model:
             "tf_first": self.tf_first,
             "tf_last": self.tf_last,
             "u_family": self.u_family,
+            "u_office": self.u_office,
             "people": self.people,
             "pairs": self.pairs,
             "labels": self.labels,
@@ -449,11 +457,16 @@ class Model:
                     )
         model.tf_first = dict(data.get("tf_first") or {})
         model.tf_last = dict(data.get("tf_last") or {})
-        model.u_family = {
-            name: {level: float(p) for level, p in levels.items()}
-            for name, levels in (data.get("u_family") or {}).items()
-            if isinstance(levels, Mapping)
-        }
+        for kind in ("u_family", "u_office"):
+            setattr(
+                model,
+                kind,
+                {
+                    name: {level: float(p) for level, p in levels.items()}
+                    for name, levels in (data.get(kind) or {}).items()
+                    if isinstance(levels, Mapping)
+                },
+            )
         return model
 
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from syncs.dedupe.estimation import detector_for
-from syncs.dedupe.match import Outcome, match
+from syncs.dedupe.estimation import UNKNOWN, detector_for
+from syncs.dedupe.match import DEFAULT, Outcome, rank
 from syncs.dedupe.memory import HOLDER_KINDS
-from syncs.dedupe.models import DuplicateCandidate, Person, PersonKey
+from syncs.dedupe.models import DuplicateCandidate, MatchModel, Person, PersonKey
 from syncs.dedupe.normalize import Profile, blocking_keys, build_profile, key_cap
 from syncs.normalise import normalise_name
 from syncs.personname import parse_name, parse_parts
@@ -72,6 +72,7 @@ class ClientIndex:
         self.client = client
         self.rows_read = 0
         self.holders: dict[tuple[str, str], int] = {}
+        self.model_version: object = UNKNOWN  # the estimate's time, read with the candidates
 
     def lookup(self, keys: set[tuple[str, str]]) -> Mapping[int, Profile]:
         self.holders = {}
@@ -84,7 +85,8 @@ class ClientIndex:
             rows = cursor.fetchall()
         self.rows_read += len(rows)
         found: dict[int, Profile] = {}
-        for key_no, pid, first, last, emails, phones, company, gen in rows:
+        for key_no, pid, first, last, emails, phones, company, gen, version in rows:
+            self.model_version = version
             key = ordered[key_no]
             if key[0] in HOLDER_KINDS:
                 self.holders[key] = self.holders.get(key, 0) + 1
@@ -107,11 +109,12 @@ class ClientIndex:
         sql = (
             f"WITH hits AS ({' UNION ALL '.join(parts)}) "  # noqa: S608
             "SELECT h.key_no, p.id, p.norm_first, p.norm_last, p.emails, p.phones,"
-            " p.norm_company, p.norm_generation"
+            " p.norm_company, p.norm_generation,"
+            f" (SELECT m.estimated_at FROM {MatchModel._meta.db_table} m WHERE m.client_id = %s)"
             f" FROM hits h JOIN {people} p ON p.id = h.person_id"
             " WHERE p.client_id = %s AND p.merged_into_id IS NULL"
         )
-        return sql, [*params, self.client.pk]
+        return sql, [*params, self.client.pk, self.client.pk]
 
     def people(self, ids: Iterable[int]) -> dict[int, Person]:
         return {p.id: p for p in for_client(Person, self.client).filter(id__in=set(ids))}
@@ -137,7 +140,9 @@ def check(client: Client, person_fields: dict[str, str] | object) -> MatchResult
     person_fields = as_fields(person_fields)
     profile = build_profile(person_fields, client.default_region)
     index = ClientIndex(client)
-    outcome: Outcome[int] = match(profile, index, detector_for(client))
+    candidates = index.lookup(blocking_keys(profile))
+    detector = detector_for(client, index.model_version) if candidates else DEFAULT
+    outcome: Outcome[int] = rank(profile, candidates, detector, index.holders)
     found = [outcome.linked, *outcome.candidates] if outcome.linked else outcome.candidates
     people = index.people(s.person for s in found) if found else {}
     return MatchResult(

@@ -78,3 +78,23 @@ def test_the_command_estimates_every_client_and_reports_the_thresholds(world):
     model = MatchModel.objects.get(client=world.client_a)
     assert model.auto_link_precision == 0.995
     assert f"{world.client_a.slug}:" in out.getvalue() and "auto-link at p >=" in out.getvalue()
+
+
+def test_a_check_reads_the_stored_model_only_after_a_new_estimate(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    bulk_index(world.client_a, [r.fields for r in generate(400, seed=6)])
+    estimate_for_client(world.client_a)
+    lead = {**ANN, "email": "someone.else@home.example"}
+    dedupe.index(world.client_a, ANN)
+
+    def model_reads() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert dedupe.check(world.client_a, lead).candidates or True
+        return sum(q["sql"].startswith('SELECT "syncs_matchmodel"') for q in queries)
+
+    assert model_reads() == 1  # this process has not seen the estimate yet
+    assert model_reads() == 0  # its time came with the candidates: nothing more to read
+    MatchModel.objects.filter(client=world.client_a).update(estimated_at="2030-01-01T00:00Z")
+    assert model_reads() == 1

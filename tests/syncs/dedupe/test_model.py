@@ -204,3 +204,31 @@ def test_it_links_few_of_the_people_who_share_a_household_line():
     assert report.sharing_pairs > 200  # the set really holds households and shared mailboxes
     assert report.sharing_linked / report.sharing_pairs < 0.02
     assert report.linked.precision >= 0.97
+
+
+def test_an_office_line_shared_by_colleagues_is_weaker_evidence():
+    model = Model(u_office={"phone": {"exact": 0.05, "one_digit": 0.01}})
+    colleagues = compare(
+        build_profile({"name": "Susan Collins", "phone": "310 867 8856", "company": "Sumville"}),
+        build_profile({"name": "Susanne Jackson", "phone": "310-867-8856", "company": "Sumville"}),
+    )
+    strangers = compare(
+        build_profile({"name": "Susan Collins", "phone": "310 867 8856"}),
+        build_profile({"name": "Susanne Jackson", "phone": "310-867-8856"}),
+    )
+    _, with_office = model.weight(colleagues)
+    _, without = model.weight(strangers)
+    assert with_office["phone"] < without["phone"]
+
+
+def test_estimation_learns_how_often_families_and_offices_share_a_number():
+    from syncs.dedupe.estimation import family_u, office_u, random_vectors
+    from syncs.dedupe.fellegi_sunter import estimate_u
+    from syncs.dedupe.synthetic import generate
+
+    profiles = [build_profile(r.fields) for r in generate(1500, seed=8, households=0.2)]
+    with_households = family_u(profiles, pairs=5000)["phone"]["exact"]
+    anyone = estimate_u(random_vectors(profiles, pairs=20000))["phone"]["exact"]
+    assert office_u(profiles, pairs=5000)["phone"]["exact"] > 2 * anyone  # the main line
+    plain = [build_profile(r.fields) for r in generate(1500, seed=8)]
+    assert family_u(plain, pairs=5000)["phone"]["exact"] < with_households / 4
