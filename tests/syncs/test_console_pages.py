@@ -98,6 +98,7 @@ def test_it_shows_metrics_per_provider(client, world, viewer, seen):
     client.force_login(viewer)
     body = page(client, base(world) + "/metrics/?window=7d")
     assert 'id="metrics-hubspot"' in body and 'id="metrics-all"' in body
+    assert "<h2>HubSpot</h2>" in body  # the provider's display name, as on every page
     assert "≤ 50 ms" in body and "&gt; 10000 ms" in body
     assert "50% (1 of 2)" in body  # one of two jobs held for review
     assert page(client, base(world) + "/metrics/?window=bogus").count("metrics-hubspot") == 1
