@@ -236,6 +236,7 @@ class Demo:
         page.goto(self.client_url("audit/"))
         self.shot(page, "13-audit-log")
         page.goto(self.client_url("rollback/?tag=AI_Chatbot"))
+        page.locator("#rollback-confirm").scroll_into_view_if_needed()
         self.shot(page, "14-rollback-preview")
         page.goto(self.client_url("metrics/"))
         self.shot(page, "15-metrics")
