@@ -94,6 +94,12 @@ def test_it_shows_what_shadow_mode_would_have_written(client, world, viewer, see
     assert "Nothing recorded" in page(client, base(world) + "/shadow/?provider=salesforce")
 
 
+def test_events_and_the_review_queue_name_the_provider_as_everywhere(client, world, viewer, seen):
+    client.force_login(viewer)
+    assert "crm · HubSpot: Synced" in page(client, base(world) + "/events/")
+    assert f"Job {seen.held.pk} · HubSpot · " in page(client, base(world) + "/review/")
+
+
 def test_it_shows_metrics_per_provider(client, world, viewer, seen):
     client.force_login(viewer)
     body = page(client, base(world) + "/metrics/?window=7d")
