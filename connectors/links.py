@@ -7,6 +7,7 @@ useless for anything else and expires after ``CONNECT_LINK_MAX_AGE`` seconds.
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core import signing
@@ -26,7 +27,21 @@ class LinkInvalid(Exception):
 
 
 def make_token(client: Client) -> str:
-    return signing.dumps({"c": str(client.public_id), "n": secrets.token_hex(4)}, salt=SALT)
+    # "e": when it stops working, signed with it, so the connect page can say so (the
+    # signature's own timestamp is checked against CONNECT_LINK_MAX_AGE as before).
+    expires = int(datetime.now(UTC).timestamp()) + int(settings.CONNECT_LINK_MAX_AGE)
+    payload = {"c": str(client.public_id), "n": secrets.token_hex(4), "e": expires}
+    return signing.dumps(payload, salt=SALT)
+
+
+def expires_at(token: str) -> datetime | None:
+    """When a valid link stops working (None for a link made before links carried it)."""
+    try:
+        data = signing.loads(token, salt=SALT, max_age=settings.CONNECT_LINK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    expires = data.get("e")
+    return datetime.fromtimestamp(expires, UTC) if isinstance(expires, int) else None
 
 
 def connect_url(client: Client) -> str:

@@ -71,7 +71,13 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
         if provider:
             spec = registry.get_spec(provider)
             rows.append({"kind": kind, "spec": spec, "connection": connections.get(provider)})
-    return render(request, "connect/page.html", {"client": client, "rows": rows, "token": token})
+    context = {
+        "client": client,
+        "rows": rows,
+        "token": token,
+        "expires": links.expires_at(token),
+    }
+    return render(request, "connect/page.html", context)
 
 
 def chosen_provider(client: Client, provider: str) -> str:

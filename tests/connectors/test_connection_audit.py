@@ -67,3 +67,18 @@ def test_a_confirmed_disconnect_is_audited(client, world, owner):
     entry = AuditEntry.objects.get(action="connection.disconnected")
     assert entry.actor == "staff:owner@northwind.example"
     assert entry.details == {"provider": "pipedrive", "revoked_at_vendor": False}
+
+
+def test_a_connection_without_a_consent_page_is_audited_too(emulators, world):
+    from .test_manual_connect import GUID, manual_post
+
+    assert manual_post(world.client_a, "toast", {"restaurant_guid": GUID}).status_code == 302
+    entry = AuditEntry.objects.get(action="connection.connected")
+    assert entry.actor == "client:connect-link" and entry.details["account"] == GUID
+
+
+def test_a_refused_connection_audits_nothing(emulators, world):
+    from .test_manual_connect import manual_post
+
+    manual_post(world.client_a, "toast", {"restaurant_guid": "not-a-guid"})
+    assert not AuditEntry.objects.exists()

@@ -111,3 +111,19 @@ def test_the_connect_link_wraps_shows_its_expiry_and_has_a_copy_button(
     assert '<div class="wrap" id="connect-link-url"><code>' in box
     assert 'class="copy" data-copy-target="connect-link-url" hidden' in box
     assert '<script src="/static/copy.js" defer></script>' in page
+
+
+def test_the_client_sees_until_when_the_link_works(client, world, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from connectors import links
+
+    settings.CONNECT_LINK_MAX_AGE = 2 * 86400
+    token = links.make_token(world.client_a)
+    page = client.get(f"/connect/{token}/").content.decode()
+    expected = timezone.localtime(timezone.now() + timedelta(days=2))
+    expiry = page.split('id="link-expiry">')[1].split("</p>")[0]
+    assert expected.strftime("%Y-%m-%d %H:") in expiry and expiry.count(expected.tzname()) == 1
+    assert links.expires_at("not-a-token") is None

@@ -94,10 +94,17 @@ def test_it_shows_what_shadow_mode_would_have_written(client, world, viewer, see
     assert "Nothing recorded" in page(client, base(world) + "/shadow/?provider=salesforce")
 
 
+def test_events_and_the_review_queue_name_the_provider_as_everywhere(client, world, viewer, seen):
+    client.force_login(viewer)
+    assert "crm · HubSpot: Synced" in page(client, base(world) + "/events/")
+    assert f"Job {seen.held.pk} · HubSpot · " in page(client, base(world) + "/review/")
+
+
 def test_it_shows_metrics_per_provider(client, world, viewer, seen):
     client.force_login(viewer)
     body = page(client, base(world) + "/metrics/?window=7d")
     assert 'id="metrics-hubspot"' in body and 'id="metrics-all"' in body
+    assert "<h2>HubSpot</h2>" in body  # the provider's display name, as on every page
     assert "≤ 50 ms" in body and "&gt; 10000 ms" in body
     assert "50% (1 of 2)" in body  # one of two jobs held for review
     assert page(client, base(world) + "/metrics/?window=bogus").count("metrics-hubspot") == 1
