@@ -7,7 +7,7 @@ so ``Any`` never leaves a client module.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -127,12 +127,21 @@ class CrmClient(Protocol):
         """Delete a record we created (rollback). A record already gone is not an error."""
 
     def field_catalogue(self, object_type: str = "contact") -> list[CrmField]:
-        """The CRM's fields for an object type, custom fields included.
+        """The CRM's fields for an object type, custom fields included."""
 
-        A CRM that refuses a whole write over one field it lacks (HubSpot) also has
-        ``ensure_fields(object_type) -> list[(change, kind, names)]``: it confirms the fields
-        its writes may name, adds its own where the grant allows, and says what changed or was
-        refused ("created" / "refused"), for the audit log."""
+    def ensure_fields(
+        self, object_type: str = "contact", wanted: Sequence[str] = ()
+    ) -> list[tuple[str, str, list[str]]]:
+        """The field-catalogue step the sync runs before a write (``syncs.crm_writes``).
+
+        Confirms the fields a write of ``object_type`` may name (one unknown field can refuse
+        a whole write) and adds the custom fields the CRM lacks where the grant allows:
+        Switchboard's own (HubSpot, Zoho, Pipedrive), or those among ``wanted``, the
+        connection's mapping targets (Salesforce; the others ignore it). Returns what changed
+        as ``(change, kind, names)``: change "created", "refused" (the CRM would not let the
+        user add them) or "hidden" (they exist, the user cannot see them); kind is the CRM's
+        object (or "contact-fields") for the audit target. Each change is reported about once
+        a day or per connect, not per lead. A client without it writes only known fields."""
 
     def tag_contact(self, record_id: str, tags: list[str]) -> CrmRecord:
         """Fire follow-up triggers by tagging the contact the way the CRM does it (HubSpot

@@ -102,13 +102,19 @@ def _announce_needs_reauth(connection: Connection, client: Client, url: str) -> 
 
 def connection_note_limited(connection: Connection, message: str) -> None:
     """Show staff that the connection works with less protection than it could (an optional
-    permission missing), until it is fixed or the client reconnects."""
-    ConnectionIssue.objects.get_or_create(
+    permission missing), until it is fixed or the client reconnects. One open note per
+    connection: a second, different limit (a refused field, then a refused deal key) is added
+    to its message, so staff see every gap at once."""
+    message = message[:500]
+    issue, created = ConnectionIssue.objects.get_or_create(
         connection=connection,
         kind=ConnectionIssue.Kind.LIMITED,
         resolved_at=None,
-        defaults={"client_id": connection.client_id, "message": message[:500]},
+        defaults={"client_id": connection.client_id, "message": message},
     )
+    if not created and message not in issue.message:
+        issue.message = f"{issue.message}\n{message}"[:2000]
+        issue.save(update_fields=["message"])
 
 
 def connection_clear_limited(connection: Connection) -> None:

@@ -139,15 +139,11 @@ def write_contact(ctx: WriteContext) -> str:
     if done is not None:
         return done.external_id
     if not ctx.shadow:
-        _ensure_mapped_fields(ctx)
+        _ensure_fields(ctx, "contact")
     linked = str(ctx.job.overrides.get(LINKED) or "")
     if linked:
-        if not ctx.shadow:
-            _ensure_fields(ctx, "contact")
         return _update_linked(ctx, linked)
     found = ctx.crm.find_contact(email=ctx.person.email, phone=ctx.person.phone)
-    if not ctx.shadow:
-        _ensure_fields(ctx, "contact")
     if found is None:
         return _create_contact(ctx)
     changes = {k: v for k, v in ctx.mapped.items() if found.fields.get(k) != v}
@@ -165,38 +161,50 @@ def write_contact(ctx: WriteContext) -> str:
     return found.id
 
 
-LIMITED_FIELDS = (
-    "Switchboard could not use the CRM fields {fields}: {why} Their values are kept on lines "
-    "of the contact's Description instead. {fix}"
-)
+LIMITED_FIELDS = "Switchboard could not use the CRM fields {fields}: {why} {kept} {fix}"
 LIMITED_WHY = {
     "refused": ("the CRM did not let the connected user add them.",
-                "Add them (or let the user customise the application) and reconnect."),
+                "Add them (or let the connected user add fields) and reconnect."),
     "hidden": ("they exist, but the connected user has no access to them.",
                "Give the user's profile or permission set access to them."),
 }  # fmt: skip
+# Where each client puts a value whose field the CRM lacks (see its create_contact).
+LIMITED_KEPT = {
+    "salesforce": "Their values are kept on lines of the contact's Description instead.",
+    "pipedrive": "Their values are kept in a note on the person instead.",
+    "zoho": "The company is written to a standard field instead.",
+}
+LIMITED_DROPPED = "Their values are left out of what is written to the CRM."
 
 
-def _ensure_mapped_fields(ctx: WriteContext) -> None:
-    """Let the CRM add the custom fields the connection's mapping writes, where it can
-    (Salesforce: Tooling API, once per connect). A field added changes the client's CRM
-    settings, and a refusal means its values go elsewhere: each is audited, and a refusal
-    shown to staff until the client reconnects."""
-    ensure = getattr(ctx.crm, "ensure_mapped_fields", None)
+def _ensure_fields(ctx: WriteContext, object_type: str) -> None:
+    """The CRM's field-catalogue step before a write (the clients' ``ensure_fields``): the CRM
+    confirms the fields a write may name and adds Switchboard's own, or those the connection's
+    mapping targets, where the grant allows; a write never names a field the CRM lacks, since
+    one unknown field can refuse the whole write. Each field added changes the client's CRM
+    settings: audited. A field refused, or hidden from the connected user, means its values
+    land elsewhere or nowhere: audited, and shown to staff as a limited connection until the
+    client reconnects. Clients report each change about once a day (or once per connect)."""
+    ensure = getattr(ctx.crm, "ensure_fields", None)
     if ensure is None:
         return
-    changes = ensure([str(rule.get("target", "")) for rule in rules_for(ctx.job.connection)])
-    for change, names in changes.items():
+    # The mapping writes contact fields only (its targets are what Salesforce may add).
+    mapped = rules_for(ctx.job.connection) if object_type == "contact" else []
+    wanted = [str(rule.get("target", "")) for rule in mapped]
+    changes = ensure(object_type, wanted)
+    for change, kind, names in changes:
         audit_log(
             client=ctx.job.client,
             actor=SYSTEM,
             action=f"crm.fields.{change}",
-            target=f"{ctx.job.provider}:contact-fields",
-            details={"job": ctx.job.pk, "object": "contact", "fields": names},
+            target=f"{ctx.job.provider}:{kind}",
+            details={"job": ctx.job.pk, "object": object_type, "fields": names},
         )
-    for change, (why, fix) in LIMITED_WHY.items():
-        if changes.get(change):
-            message = LIMITED_FIELDS.format(fields=", ".join(changes[change]), why=why, fix=fix)
+    for limit, (why, fix) in LIMITED_WHY.items():
+        names = [name for change, _kind, found in changes if change == limit for name in found]
+        if names:
+            kept = LIMITED_KEPT.get(ctx.job.provider, LIMITED_DROPPED)
+            message = LIMITED_FIELDS.format(fields=", ".join(names), why=why, kept=kept, fix=fix)
             connection_note_limited(ctx.job.connection, message)
             break
 
@@ -346,22 +354,6 @@ LIMITED_WRITE_KEY = {
     "hold a retried deal create to one deal. Make it require unique values (or delete it: "
     "Switchboard adds it again).",
 }
-
-
-def _ensure_fields(ctx: WriteContext, object_type: str) -> None:
-    """Let the CRM confirm the fields a write may name, adding Switchboard's own where the
-    grant allows (HubSpot: ``ensure_fields``): a write never names a field the CRM lacks,
-    since one unknown field refuses the whole write. Each property added, or refused for want
-    of a scope, changes what lands in the client's CRM: audited, about once a day."""
-    ensure = getattr(ctx.crm, "ensure_fields", None)
-    for change, kind, names in ensure(object_type) if ensure is not None else []:
-        audit_log(
-            client=ctx.job.client,
-            actor=SYSTEM,
-            action=f"crm.fields.{change}",
-            target=f"{ctx.job.provider}:{kind}",
-            details={"job": ctx.job.pk, "object": object_type, "fields": names},
-        )
 
 
 def _ensure_write_key(ctx: WriteContext) -> None:

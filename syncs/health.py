@@ -3,8 +3,11 @@ console's client list: status, last successful sync, errors and held leads in th
 tokens that will need the client's consent again, and whether anything needs attention.
 
 A fixed number of queries however many clients and connections there are (one each for the
-connections, the grouped job counts, the open issues and the webhook deliveries; a test
-counts them): the list is the console's front page and grows with the agency.
+connections, the last syncs, the grouped job counts, the open issues and the webhook
+deliveries; a test counts them): the list is the console's front page and grows with the
+agency. No query reads a client's whole job history: the last successful sync is looked for
+among jobs of the last ``LAST_SYNC_WINDOW`` (30 days; "none in 30 days" past it), the counts
+among jobs not synced (failed, dead, held or waiting).
 
 Definitions (the page repeats them):
 - errors (24 h): jobs of events received in the last 24 h that failed (a retry is scheduled)
@@ -36,6 +39,9 @@ from tenants.models import Client
 RECENT = timedelta(hours=24)
 RECONSENT_WARNING = timedelta(days=14)
 ERROR_STATUSES = (JobStatus.FAILED, JobStatus.DEAD)
+UNSYNCED_SHOWN = (*ERROR_STATUSES, JobStatus.NEEDS_REVIEW, JobStatus.WAITING_CONNECTION)
+# How far back the front page looks for a successful sync ("none in 30 days" past it).
+LAST_SYNC_WINDOW = timedelta(days=30)
 
 
 @dataclass
@@ -113,23 +119,45 @@ class ClientHealth:
         return "healthy" if self.connections else "not connected"
 
 
-def _job_counts(client_ids: list[int], since: datetime) -> dict[tuple[int, int | None], dict]:
-    """Per (client, connection): last successful sync, errors, held and waiting jobs."""
+def _job_counts(
+    client_ids: list[int], since: datetime, window_start: datetime
+) -> dict[tuple[int, int | None], dict]:
+    """Per (client, connection): last successful sync, errors, held and waiting jobs.
+
+    Two grouped queries, neither reading a client's whole job history (every lead leaves a
+    synced job behind for good, so that history only grows): the last sync among jobs
+    published since ``window_start`` (the (status, published_at) index bounds it: a job runs
+    only once published, and each publish stamps it), and the counts from the jobs that are
+    not synced (errors, held, waiting: the status index leads it)."""
+    rows: dict[tuple[int, int | None], dict] = defaultdict(dict)
+    synced = (
+        SyncJob.objects.filter(
+            client_id__in=client_ids,
+            # A job rolled back later did sync (syncs.metrics.SYNCED_STATUSES).
+            status__in=SYNCED_STATUSES,
+            published_at__gte=window_start,
+        )
+        .values("client_id", "connection_id")
+        .order_by()
+        .annotate(last_synced_at=Max("finished_at"))
+    )
+    for r in synced:
+        rows[(r["client_id"], r["connection_id"])]["last_synced_at"] = r["last_synced_at"]
     recent = Q(created_at__gte=since)
-    rows = (
-        SyncJob.objects.filter(client_id__in=client_ids)
+    open_or_failed = (
+        SyncJob.objects.filter(client_id__in=client_ids, status__in=UNSYNCED_SHOWN)
         .values("client_id", "connection_id")
         .order_by()
         .annotate(
-            # A job rolled back later did sync (syncs.metrics.SYNCED_STATUSES).
-            last_synced_at=Max("finished_at", filter=Q(status__in=SYNCED_STATUSES)),
             errors_24h=Count("pk", filter=recent & Q(status__in=ERROR_STATUSES)),
             held_24h=Count("pk", filter=recent & Q(status=JobStatus.NEEDS_REVIEW)),
             held_now=Count("pk", filter=Q(status=JobStatus.NEEDS_REVIEW)),
             waiting=Count("pk", filter=Q(status=JobStatus.WAITING_CONNECTION)),
         )
     )
-    return {(r["client_id"], r["connection_id"]): r for r in rows}
+    for r in open_or_failed:
+        rows[(r.pop("client_id"), r.pop("connection_id"))].update(r)
+    return rows
 
 
 def _webhook_errors(client_ids: list[int], since: datetime) -> dict[int, int]:
@@ -171,7 +199,7 @@ def clients_health(clients: Iterable[Client], *, now: datetime | None = None) ->
     issues: dict[int, list[ConnectionIssue]] = defaultdict(list)
     for issue in ConnectionIssue.objects.filter(client_id__in=ids, resolved_at__isnull=True):
         issues[issue.connection_id].append(issue)
-    counts = _job_counts(ids, since)
+    counts = _job_counts(ids, since, now - LAST_SYNC_WINDOW)
     by_client = {h.client.pk: h for h in out}
     for conn in connections:
         row = counts.get((conn.client_id, conn.pk), {})

@@ -5,8 +5,8 @@ A waiting request holds a server thread (and its database connection) for up to
 of the web tier, so ``/healthz`` took 29 s. Now the web tier runs threaded workers
 (``agency/gunicorn_conf.py``), and at most ``SYNC_WAIT_MAX_PER_PROCESS`` requests of a
 process and ``SYNC_WAIT_MAX_PER_KEY`` requests of one API key wait at once. The per-key count
-is kept in the shared cache over every process: exact on Redis, whose INCR is atomic;
-approximate on the embedded default's file cache, which increments by a read and a write.
+is kept in the shared cache over every process, exact on every backend
+(``agency.counters``: Redis's atomic INCR, or a file lock around the file cache's read and write).
 A request over either bound is answered at once with the event's current status and a
 ``Retry-After`` header, so other routes always find a free thread.
 """
@@ -16,10 +16,12 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.cache import cache
+
+from agency.counters import add_to_counter
 
 
 class _ProcessSlots:
@@ -84,21 +86,18 @@ def wait_slot(key_hash: str) -> Iterator[bool]:
 
 
 def _take_key_slot(key_hash: str) -> bool:
-    name = key_counter(key_hash)
-    ttl = settings.SYNC_WAIT_MAX_SECONDS + 10
-    cache.add(name, 0, timeout=ttl)
-    try:
-        taken = cache.incr(name)
-    except ValueError:  # expired between the two calls
-        cache.set(name, 1, timeout=ttl)
-        taken = 1
-    cache.touch(name, ttl)
-    if taken > settings.SYNC_WAIT_MAX_PER_KEY:
+    taken = add_to_counter(key_counter(key_hash), 1, timeout=_counter_ttl())
+    cache.touch(key_counter(key_hash), _counter_ttl())
+    if taken is not None and taken > settings.SYNC_WAIT_MAX_PER_KEY:
         _release_key_slot(key_hash)
         return False
     return True
 
 
 def _release_key_slot(key_hash: str) -> None:
-    with suppress(ValueError):  # expired: nothing left to release
-        cache.decr(key_counter(key_hash))
+    # An expired counter has nothing left to release (create=False).
+    add_to_counter(key_counter(key_hash), -1, timeout=_counter_ttl(), create=False)
+
+
+def _counter_ttl() -> int:
+    return settings.SYNC_WAIT_MAX_SECONDS + 10

@@ -26,6 +26,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
+from agency.counters import add_to_counter
 from agency.problems import ProblemError
 from tenants import api_key_cache, api_rate
 from tenants.models import ApiKey, Client, hash_api_key
@@ -66,12 +67,7 @@ class AuthenticationProblem(ProblemError, exceptions.AuthenticationFailed):
 def _fail(request: Request, slug: str, detail: str, failures: int) -> APIException:
     """Count this failure for the address; refuse it with 401, or with 429 once the address
     has failed too often (``failures`` is the count read before this request)."""
-    key = _failure_key(request)
-    cache.add(key, 0, timeout=60)
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=60)
+    add_to_counter(_failure_key(request), 1, timeout=60)  # exact on every cache backend
     if failures >= settings.API_AUTH_FAILURES_PER_MINUTE:
         return exceptions.Throttled(wait=60, detail="Too many failed authentication attempts.")
     return AuthenticationProblem(slug, detail)

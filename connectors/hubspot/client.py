@@ -214,10 +214,13 @@ class HubSpotClient(HubSpotPeople):
             expect=(201, 409),
         )
 
-    def ensure_fields(self, object_type: str = "contact") -> list[tuple[str, str, list[str]]]:
+    def ensure_fields(
+        self, object_type: str = "contact", wanted: Sequence[str] = ()
+    ) -> list[tuple[str, str, list[str]]]:
         """Read the portal's catalogue for ``object_type`` and add Switchboard's missing
         properties where the grant allows (``PortalSchema.ensure``): what changed or was
-        refused, for the caller's audit log."""
+        refused, for the caller's audit log. ``wanted`` (the mapping's
+        targets) is not used: the fields Switchboard adds here are its own."""
         return self.schema.ensure(OBJECTS[object_type])
 
     def ensure_tags(self, tags: list[str]) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from connectors import crm_support as s
@@ -91,10 +91,13 @@ class PipedriveClient(PipedrivePeople):
     def _person_fields(self) -> list[dict[str, Any]]:
         return self.fields.rows()
 
-    def ensure_fields(self, object_type: str = "contact") -> list[tuple[str, str, list[str]]]:
+    def ensure_fields(
+        self, object_type: str = "contact", wanted: Sequence[str] = ()
+    ) -> list[tuple[str, str, list[str]]]:
         """Add Switchboard's custom person fields the company lacks where the grant allows
         (``fields.PersonFields.ensure``); (change, "person", names) for the audit log. Deals
-        carry no custom field of ours: nothing to do for them."""
+        carry no custom field of ours: nothing to do for them. ``wanted`` (the mapping's
+        targets) is not used: the fields Switchboard adds here are its own."""
         return self.fields.ensure() if object_type == "contact" else []
 
     def _person_body(

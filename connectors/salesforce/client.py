@@ -233,10 +233,17 @@ class SalesforceClient(SalesforcePeople):
         """The org's fields of ``sobject`` as its describe lists them (cached an hour)."""
         return catalogue.describe(self.http, self.root, sobject)
 
-    def ensure_mapped_fields(self, wanted: Sequence[str]) -> dict[str, list[str]]:
-        """Add the custom fields among ``wanted`` that the org lacks, where it lets us; see
-        ``connectors.salesforce.fields.ensure`` (what changed, for the audit log)."""
-        return catalogue.ensure(self.http, self.root, wanted)
+    def ensure_fields(
+        self, object_type: str = "contact", wanted: Sequence[str] = ()
+    ) -> list[tuple[str, str, list[str]]]:
+        """Add the custom contact fields among ``wanted`` (the connection's mapping targets)
+        that the org lacks, where it lets us; see ``connectors.salesforce.fields.ensure``.
+        What changed ("created"), was refused or stays hidden from the user, for the audit
+        log. The mapping writes contacts only, so other object types have nothing to add."""
+        if object_type != "contact":
+            return []
+        changes = catalogue.ensure(self.http, self.root, wanted)
+        return [(change, "contact-fields", names) for change, names in changes.items()]
 
     def create_deal(
         self,

@@ -8,7 +8,7 @@ connection's API base); the header is ``Zoho-oauthtoken``; a search that finds n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.core.cache import cache
@@ -164,13 +164,16 @@ class ZohoClient(ZohoPeople):
             kept[LEFTOVER_FIELD] = "\n".join(lines)
         return kept
 
-    def ensure_fields(self, object_type: str = "contact") -> list[tuple[str, str, list[str]]]:
+    def ensure_fields(
+        self, object_type: str = "contact", wanted: Sequence[str] = ()
+    ) -> list[tuple[str, str, list[str]]]:
         """Add the custom Contacts field the company goes to (``COMPANY_FIELD``) where Zoho
         lets the app: the grant has a field-create scope and the user may customise the org.
         Returns what changed or was refused, for the caller's audit log, as (``"created"`` or
         ``"refused"``, module, field names); nothing when the field is there, for deals, or
         when a refusal was reported less than a day ago. Without the field, the company is
-        written to a standard field instead (``_fit``)."""
+        written to a standard field instead (``_fit``). ``wanted`` (the mapping's
+        targets) is not used: the fields Switchboard adds here are its own."""
         if object_type != "contact" or COMPANY_FIELD in self._catalogue("Contacts"):
             return []
         connection = self.http.connection

@@ -42,7 +42,8 @@ def job(client: Client, connection: Connection | None, status: str, *, age=timed
         status=status,
         **extra,
     )
-    SyncJob.objects.filter(pk=row.pk).update(created_at=when)
+    # A job runs only once published (the outbox or intake stamps it), so a synced one has it.
+    SyncJob.objects.filter(pk=row.pk).update(created_at=when, published_at=when)
     return row
 
 
@@ -186,3 +187,36 @@ def test_it_takes_the_same_number_of_queries_for_many_clients(client, world, own
     many = _queries_for_home(client)
 
     assert many == few
+
+
+def test_it_says_none_in_30_days_past_the_window(client, world, owner):
+    hubspot = connect(world.client_a)
+    old = timezone.now() - timedelta(days=40)
+    job(world.client_a, hubspot, JobStatus.SYNCED, age=timedelta(days=40), finished_at=old)
+    job(world.client_a, hubspot, JobStatus.NEEDS_REVIEW, age=timedelta(days=40))
+    client.force_login(owner)
+
+    body = client.get("/console/").content.decode()
+
+    hub = row_of(body, "health-alpha-hubspot")
+    assert "none in 30 days" in hub and old.strftime("%Y-%m-%d") not in hub
+    assert "(1 waiting in all)" in hub  # a lead held for weeks is still counted
+
+
+def test_no_query_reads_a_clients_whole_job_history(world):
+    """Every lead leaves a synced job for good: each job query is led by a status (the
+    (status, published_at) index) and the synced one bounded to the window."""
+    hubspot = connect(world.client_a)
+    job(world.client_a, hubspot, JobStatus.SYNCED, finished_at=timezone.now())
+    with CaptureQueriesContext(db_connection) as queries:
+        [alpha] = clients_health([world.client_a])
+    assert alpha.last_synced_at is not None
+    table = SyncJob._meta.db_table
+    wheres = [
+        q["sql"].split(" WHERE ", 1)[1].split(" GROUP BY ")[0]
+        for q in queries.captured_queries
+        if f'FROM "{table}"' in q["sql"]
+    ]
+    assert len(wheres) == 2, wheres
+    assert all('"status" IN' in where for where in wheres), wheres
+    assert any('"published_at" >=' in where for where in wheres), wheres

@@ -327,7 +327,7 @@ def test_a_bare_hubspot_portal_gets_switchboards_properties_and_options_audited(
     """A portal with HubSpot's own properties only: the first lead adds Switchboard's
     properties and its tags as options (each audited) where the grant allows; where not, the
     lead still lands, with what the portal has, and the refusals are audited."""
-    _connection, account = emulated("hubspot")
+    connection, account = emulated("hubspot")
     control.configure("hubspot", account, schemas_write=granted)
     api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a))
     job = SyncJob.objects.get()
@@ -348,3 +348,12 @@ def test_a_bare_hubspot_portal_gets_switchboards_properties_and_options_audited(
         assert {"crm.fields.refused", "crm.tags.refused"} <= actions
     refused = AuditEntry.objects.filter(action="crm.fields.refused").first()
     assert granted or "ai_source_tag" in refused.details["fields"]
+    # A refusal from any vendor shows staff a limited connection (the same step as Salesforce).
+    from connectors.models import ConnectionIssue
+
+    issues = ConnectionIssue.objects.filter(connection=connection, kind="limited", resolved_at=None)
+    if granted:
+        assert not issues.exists()
+    else:
+        message = issues.get().message
+        assert "ai_source_tag" in message and "left out of what is written" in message

@@ -177,8 +177,10 @@ def test_it_adds_the_custom_fields_on_connect_where_the_org_lets_it(emulated):
     control.configure(V, account, customize_application=True, grant_new_fields=True)
     crm = build(connection)
     wanted = ["FirstName", "AI_Company__c", "AI_Lead_Score__c", "Someone_Elses__c"]
-    assert crm.ensure_mapped_fields(wanted) == {"created": ["AI_Company__c", "AI_Lead_Score__c"]}
-    assert crm.ensure_mapped_fields(wanted) == {}  # asked once per connect
+    assert crm.ensure_fields("contact", wanted) == [
+        ("created", "contact-fields", ["AI_Company__c", "AI_Lead_Score__c"])
+    ]
+    assert crm.ensure_fields("contact", wanted) == []  # asked once per connect
     created = crm.create_contact(
         CrmContact(email="c@example.com", last_name="C", company="Acme",
                    extra={"AI_Lead_Score__c": "80"}),
@@ -194,8 +196,11 @@ def test_a_field_created_without_field_access_is_not_written(emulated):
     connection, account = emulated(V)
     control.configure(V, account, customize_application=True)
     crm = build(connection)
-    changes = crm.ensure_mapped_fields(["AI_Company__c"])
-    assert changes == {"created": ["AI_Company__c"], "hidden": ["AI_Company__c"]}
+    changes = crm.ensure_fields("contact", ["AI_Company__c"])
+    assert changes == [
+        ("created", "contact-fields", ["AI_Company__c"]),
+        ("hidden", "contact-fields", ["AI_Company__c"]),
+    ]
     created = crm.create_contact(
         CrmContact(email="d@example.com", last_name="D", company="Acme"), source_tag="x"
     )
@@ -205,8 +210,8 @@ def test_a_field_created_without_field_access_is_not_written(emulated):
 def test_an_org_that_refuses_new_fields_is_asked_once(emulated):
     connection, account = emulated(V)
     crm = build(connection)
-    changes = crm.ensure_mapped_fields(["AI_Company__c", "AI_Intent__c"])
-    assert changes == {"refused": ["AI_Company__c", "AI_Intent__c"]}
+    changes = crm.ensure_fields("contact", ["AI_Company__c", "AI_Intent__c"])
+    assert changes == [("refused", "contact-fields", ["AI_Company__c", "AI_Intent__c"])]
     assert control.write_calls(V, account) == 1
 
 

@@ -1,0 +1,59 @@
+"""Exact shared counters in the default cache, on every backend.
+
+Redis's INCR is atomic, but Django's ``FileBasedCache`` increments by a read and a write
+(``BaseCache.incr``), and its ``add`` is a check then a write: two processes counting at once
+can both read 1 and both write 2, so two requests took the last long-poll slot of a key
+(``syncs.waits``) and failed authentications went uncounted (``tenants.api_auth``). On the
+file cache the read and the write are therefore done under one OS file lock shared by every
+process on the machine (the file cache is only ever shared by processes of one machine).
+
+On the file cache every change also sets the counter's expiry to ``timeout`` from now (Django's
+own ``incr`` there reset it to the cache's default timeout); on Redis the expiry is set when the
+counter is created (or refreshed with ``touch``), as before.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.filebased import FileBasedCache
+from filelock import FileLock, Timeout
+
+log = logging.getLogger(__name__)
+
+# A holder does two small file operations; a wait this long means something is stuck.
+LOCK_WAIT_S = 5.0
+
+
+def add_to_counter(name: str, delta: int, *, timeout: int, create: bool = True) -> int | None:
+    """Add ``delta`` to counter ``name`` of the default cache and return its new value.
+
+    A missing (or expired) counter starts from 0 when ``create``; else nothing is written and
+    None is returned (a release of a slot whose counter already expired)."""
+    cache = caches["default"]
+    if isinstance(cache, FileBasedCache):
+        path = settings.VAR_DIR / "locks" / "cache-counters.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(path), timeout=LOCK_WAIT_S, thread_local=False, is_singleton=False)
+        try:
+            with lock:
+                current = cache.get(name)
+                if current is None and not create:
+                    return None
+                value = int(current or 0) + delta
+                cache.set(name, value, timeout=timeout)
+                return value
+        except Timeout:
+            # Counting approximately beats refusing the request: these counters are bounds.
+            log.warning("cache counter lock busy for %ss; counting without it", LOCK_WAIT_S)
+    if create:
+        cache.add(name, 0, timeout=timeout)
+    try:
+        return cache.incr(name, delta)
+    except ValueError:  # missing, or expired between the two calls
+        if not create:
+            return None
+        cache.set(name, delta, timeout=timeout)
+        return delta
