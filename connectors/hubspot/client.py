@@ -237,10 +237,12 @@ class HubSpotClient(HubSpotPeople):
 
     def update_contact(self, record_id: str, values: dict[str, str]) -> CrmRecord:
         """Set the values the portal has properties for; returns their previous values."""
-        values = self.schema.writable("contacts", values)
-        current = self._get("contacts", record_id, list(values))
-        previous = {name: current.get(name, "") for name in values}
-        self._patch("contacts", record_id, values)
+        sent = self.schema.writable("contacts", values)
+        current = self._get("contacts", record_id, list(sent))
+        if set(sent) - set(values):  # lines for properties the portal lacks: keep its message
+            sent = self.schema.writable("contacts", values, current.get("message", ""))
+        previous = {name: current.get(name, "") for name in sent}
+        self._patch("contacts", record_id, sent)
         return CrmRecord(id=record_id, object_type="contact", fields=previous)
 
     def _patch(self, object_type: str, record_id: str, values: dict[str, str]) -> None:
