@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from django.core.cache import cache
+
 from connectors import crm_support as s
 from connectors import locks
 from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
@@ -25,6 +27,10 @@ from connectors.pipedrive.people import PipedrivePeople
 
 PATHS = {"contact": "/api/v2/persons", "deal": "/api/v2/deals", "note": "/api/v1/notes"}
 # Adding labels is one quick call; a holder that died frees the lock after the TTL.
+# The company's stages (name -> id), remembered per connection and connect like its person
+# fields (``fields.PersonFields``); a name not among them reads them again once (an admin
+# added or renamed a stage). An hour, not a day: a stage deleted and made again gets a new id.
+STAGES_KNOWN_S = 3600
 LABELS_LOCK_TTL_S = 30
 LABELS_LOCK_WAIT_S = 15
 BUILTIN = ("name", "first_name", "last_name", "email", "phone", LABELS_FIELD)
@@ -202,22 +208,33 @@ class PipedriveClient(PipedrivePeople):
     # --- deals and notes ------------------------------------------------------------------------
 
     def _stage_id(self, stage: str) -> int:
-        """A stage's id from its id or its name, looked up over every page of v2 stages
-        (cursor-paged, 100 a page unless ``limit`` says otherwise, at most 500)."""
+        """A stage's id from its id or its name: the company's stages as remembered
+        (``STAGES_KNOWN_S``), read again once when the name is not among them."""
         if stage.isdigit():
             return int(stage)
+        key = s.connection_key("pipedrive:stages", self.http.connection)
+        known = cache.get(key)
+        if known is None or stage.lower() not in known:
+            known = self._stages()
+            cache.set(key, known, STAGES_KNOWN_S)
+        if stage.lower() in known:
+            return int(known[stage.lower()])
+        raise ConnectorError(f"pipedrive: no stage named {stage!r}", code="unknown_stage",
+                             permanent=True)  # fmt: skip
+
+    def _stages(self) -> dict[str, int]:
+        """Every stage, lower-cased name -> id, over every page of v2 stages (cursor-paged,
+        100 a page unless ``limit`` says otherwise, at most 500); the first of a name wins."""
+        stages: dict[str, int] = {}
         params: dict[str, Any] = {"limit": 500}
         while True:
             body = s.obj(self.http.request("GET", "/api/v2/stages", params=params).json())
             for row in map(s.obj, s.items(body.get("data"))):
-                if s.text(row.get("name")).lower() == stage.lower():
-                    return int(row["id"])
+                stages.setdefault(s.text(row.get("name")).lower(), int(row["id"]))
             cursor = s.obj(body.get("additional_data")).get("next_cursor")
             if not cursor:
-                break
+                return stages
             params["cursor"] = s.text(cursor)
-        raise ConnectorError(f"pipedrive: no stage named {stage!r}", code="unknown_stage",
-                             permanent=True)  # fmt: skip
 
     def create_deal(
         self,
