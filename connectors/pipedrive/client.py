@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 
@@ -31,6 +31,7 @@ PATHS = {"contact": "/api/v2/persons", "deal": "/api/v2/deals", "note": "/api/v1
 # fields (``fields.PersonFields``); a name not among them reads them again once (an admin
 # added or renamed a stage). An hour, not a day: a stage deleted and made again gets a new id.
 STAGES_KNOWN_S = 3600
+T = TypeVar("T")
 LABELS_LOCK_TTL_S = 30
 LABELS_LOCK_WAIT_S = 15
 BUILTIN = ("name", "first_name", "last_name", "email", "phone", LABELS_FIELD)
@@ -212,7 +213,7 @@ class PipedriveClient(PipedrivePeople):
         (``STAGES_KNOWN_S``), read again once when the name is not among them."""
         if stage.isdigit():
             return int(stage)
-        key = s.connection_key("pipedrive:stages", self.http.connection)
+        key = self._stages_key()
         known = cache.get(key)
         if known is None or stage.lower() not in known:
             known = self._stages()
@@ -221,6 +222,27 @@ class PipedriveClient(PipedrivePeople):
             return int(known[stage.lower()])
         raise ConnectorError(f"pipedrive: no stage named {stage!r}", code="unknown_stage",
                              permanent=True)  # fmt: skip
+
+    def _stages_key(self) -> str:
+        return s.connection_key("pipedrive:stages", self.http.connection)
+
+    def _staged(self, stage: str, write: Callable[[int], T]) -> T:
+        """``write`` with the stage's id; if Pipedrive refuses it (400) and the stage was named,
+        the remembered id may be of a stage deleted since (one made again under the same
+        name has a new id): the stages are read again and, if the name now has another id,
+        the write is sent once more. Otherwise the refusal stands."""
+        stage_id = self._stage_id(stage)
+        try:
+            return write(stage_id)
+        except ConnectorError as exc:
+            if exc.status != 400 or stage.isdigit():
+                raise
+            refused = exc
+        cache.delete(self._stages_key())
+        fresh = self._stage_id(stage)  # a stage gone by that name is ``unknown_stage``
+        if fresh == stage_id:
+            raise refused
+        return write(fresh)
 
     def _stages(self) -> dict[str, int]:
         """Every stage, lower-cased name -> id, over every page of v2 stages (cursor-paged,
@@ -248,11 +270,14 @@ class PipedriveClient(PipedrivePeople):
     ) -> CrmRecord:
         """``write_key`` is not used: this vendor has no upsert by a key we can count on having
         (a re-run looks with ``find_deal`` first)."""
-        body: dict[str, Any] = {"title": name, "person_id": int(contact_id),
-                                "stage_id": self._stage_id(stage)}  # fmt: skip
+        body: dict[str, Any] = {"title": name, "person_id": int(contact_id)}
         if amount:
             body["value"] = float(amount)
-        deal = s.obj(self._data("POST", "/api/v2/deals", json=body))
+        deal = s.obj(
+            self._staged(
+                stage, lambda i: self._data("POST", "/api/v2/deals", json={**body, "stage_id": i})
+            )
+        )
         fields = {"title": name, "stage_id": s.text(deal.get("stage_id"))}
         return CrmRecord(id=s.text(deal.get("id")), object_type="deal", fields=fields)
 
@@ -273,7 +298,9 @@ class PipedriveClient(PipedrivePeople):
 
     def move_deal(self, deal_id: str, stage: str) -> CrmRecord:
         previous = s.text(s.obj(self._data("GET", f"/api/v2/deals/{deal_id}")).get("stage_id"))
-        self._data("PATCH", f"/api/v2/deals/{deal_id}", json={"stage_id": self._stage_id(stage)})
+        self._staged(
+            stage, lambda i: self._data("PATCH", f"/api/v2/deals/{deal_id}", json={"stage_id": i})
+        )
         return CrmRecord(id=deal_id, object_type="deal", fields={"stage_id": previous})
 
     def add_note(self, *, contact_id: str, body: str) -> CrmRecord:
