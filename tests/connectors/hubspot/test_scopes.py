@@ -72,6 +72,7 @@ def test_it_keeps_the_values_of_properties_the_grant_could_not_create(dance, wor
     assert "ai_intent" not in props
     summary = "AI conversation summary: Wants 40 seats by March"  # one line, spaces kept
     assert props["message"].splitlines() == ["Source tag: sb-1", "AI intent: book a demo", summary]
-    crm.update_contact(created.id, {"ai_intent": "pricing"})
+    previous = crm.update_contact(created.id, {"ai_intent": "pricing"})
+    assert previous.fields == {"message": props["message"]}  # for a rollback to restore
     props = control.record("hubspot", connection.external_account_id, created.id)["data"]
     assert props["message"].splitlines() == ["Source tag: sb-1", summary, "AI intent: pricing"]
