@@ -125,7 +125,12 @@ def merge_confirmed(pair: DuplicateCandidate, user: Any) -> MergePlan:
 def _after_crm_merge(
     pair: DuplicateCandidate, step: CrmStep, survivor_id: str, actor: str, fields: dict
 ) -> None:
-    """Audit the CRM merge and make our people name the record that is left."""
+    """Audit the CRM merge and make our people name the record that is left.
+
+    The audit keeps the ids and the names of the fields the merged record holds, never their
+    values: those are the person's e-mail, phones and what they said, and the audit log is
+    kept longer and read more widely than the CRM record they belong to."""
+    kept = sorted(str(name) for name, value in fields.items() if value not in (None, ""))
     with transaction.atomic():
         audit_log(
             client=pair.client,
@@ -133,7 +138,7 @@ def _after_crm_merge(
             action="crm.contact.merged",
             target=f"{step.provider}:contact:{survivor_id}",
             details={"pair": pair.pk, "survivor": step.survivor_id, "merged": step.other_id,
-                     "survivor_now": survivor_id, "vendor": dict(fields)},
+                     "survivor_now": survivor_id, "vendor_fields": kept},
         )  # fmt: skip
         survivor, other = pair.existing, pair.person
         survivor.external_ids = {**survivor.external_ids, step.provider: survivor_id}

@@ -239,11 +239,15 @@ class HubSpotClient(HubSpotPeople):
         return {k: s.text(v) for k, v in s.obj(body.get("properties")).items()}
 
     def update_contact(self, record_id: str, values: dict[str, str]) -> CrmRecord:
-        """Set the values the portal has properties for; returns their previous values."""
-        values = self.schema.writable("contacts", values)
-        current = self._get("contacts", record_id, list(values))
-        previous = {name: current.get(name, "") for name in values}
-        self._patch("contacts", record_id, values)
+        """Set the values the portal has properties for, the others as lines of the contact's
+        ``message`` (``PortalSchema.writable``); returns the previous values of what was
+        written, ``message`` included, so a rollback restores it."""
+        sent = self.schema.writable("contacts", values)
+        current = self._get("contacts", record_id, list(sent))
+        if set(sent) - set(values):  # lines for properties the portal lacks: keep its message
+            sent = self.schema.writable("contacts", values, current.get("message", ""))
+        previous = {name: current.get(name, "") for name in sent}
+        self._patch("contacts", record_id, sent)
         return CrmRecord(id=record_id, object_type="contact", fields=previous)
 
     def _patch(self, object_type: str, record_id: str, values: dict[str, str]) -> None:

@@ -51,6 +51,10 @@ OWN_PROPERTIES: dict[str, tuple[dict[str, Any], ...]] = {
     ),
     "deals": (_text(SOURCE_TAG_PROPERTY, "Source tag", "dealinformation"),),
 }  # fmt: skip
+LABELS = {d["name"]: d["label"] for ds in OWN_PROPERTIES.values() for d in ds}
+# Where a value goes whose property the portal lacks: a standard textarea (see ``writable``).
+FALLBACK = {"contacts": "message"}
+MESSAGE_MAX = 65_536  # "string property values are limited to 65,536 characters" (properties guide)
 # HubSpot's own properties the client writes: they exist in every portal.
 STANDARD = {
     "contacts": {"email", "firstname", "lastname", "phone", "mobilephone", "company",
@@ -58,6 +62,15 @@ STANDARD = {
     "deals": {"dealname", "dealstage", "pipeline", "amount", "description"},
     "notes": {"hs_timestamp", "hs_note_body"},
 }  # fmt: skip
+
+
+def with_lines(text: str, lines: dict[str, str]) -> str:
+    """``text`` with one ``Label: value`` line per entry, replacing a line of the same label
+    (a later sync updates its line, never adds a second), other lines kept in order."""
+    prefixes = tuple(f"{label}: " for label in lines)
+    kept = [ln for ln in text.splitlines() if not ln.startswith(prefixes)]
+    added = [f"{label}: {' '.join(value.split())}" for label, value in lines.items()]
+    return "\n".join([*kept, *added])[:MESSAGE_MAX]
 
 
 def may(connection_scopes: list[str], object_type: str, access: str) -> bool:
@@ -146,10 +159,28 @@ class PortalSchema:
 
     # --- what a write may carry -------------------------------------------------------------
 
-    def writable(self, object_type: str, values: dict[str, str]) -> dict[str, str]:
-        """``values`` without the properties the portal was not seen to have."""
+    def writable(
+        self, object_type: str, values: dict[str, str], current: str = ""
+    ) -> dict[str, str]:
+        """``values`` as the portal takes them: a property it was not seen to have is not
+        named; its value becomes a ``Label: value`` line of the standard ``message`` textarea
+        (merged into ``current``, the contact's message now), as Salesforce and Zoho keep such
+        values in their Description, so nothing the lead said is lost when the grant could not
+        create our properties. Only where the catalogue lists ``message`` (HubSpot's default
+        contact property "Message", a textarea; its default contact properties list,
+        knowledge.hubspot.com/properties/hubspots-default-contact-properties, checked
+        2026-12-04): no write depends on a property the catalogue has not confirmed."""
         confirmed = set(self._confirmed(object_type))
-        return {k: v for k, v in values.items() if k in confirmed}
+        kept = {k: v for k, v in values.items() if k in confirmed}
+        lines = {
+            LABELS.get(k, k): str(v)
+            for k, v in values.items()
+            if k not in confirmed and k != TAGS_PROPERTY and v not in (None, "")
+        }
+        fallback = FALLBACK.get(object_type, "")
+        if lines and fallback in confirmed:
+            kept[fallback] = with_lines(str(kept.get(fallback) or current or ""), lines)
+        return kept
 
     def has(self, object_type: str, name: str) -> bool:
         return name in self._confirmed(object_type)

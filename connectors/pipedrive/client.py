@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from django.core.cache import cache
 
 from connectors import crm_support as s
 from connectors import locks
@@ -25,6 +27,11 @@ from connectors.pipedrive.people import PipedrivePeople
 
 PATHS = {"contact": "/api/v2/persons", "deal": "/api/v2/deals", "note": "/api/v1/notes"}
 # Adding labels is one quick call; a holder that died frees the lock after the TTL.
+# The company's stages (name -> id), remembered per connection and connect like its person
+# fields (``fields.PersonFields``); a name not among them reads them again once (an admin
+# added or renamed a stage). An hour, not a day: a stage deleted and made again gets a new id.
+STAGES_KNOWN_S = 3600
+T = TypeVar("T")
 LABELS_LOCK_TTL_S = 30
 LABELS_LOCK_WAIT_S = 15
 BUILTIN = ("name", "first_name", "last_name", "email", "phone", LABELS_FIELD)
@@ -205,22 +212,54 @@ class PipedriveClient(PipedrivePeople):
     # --- deals and notes ------------------------------------------------------------------------
 
     def _stage_id(self, stage: str) -> int:
-        """A stage's id from its id or its name, looked up over every page of v2 stages
-        (cursor-paged, 100 a page unless ``limit`` says otherwise, at most 500)."""
+        """A stage's id from its id or its name: the company's stages as remembered
+        (``STAGES_KNOWN_S``), read again once when the name is not among them."""
         if stage.isdigit():
             return int(stage)
+        key = self._stages_key()
+        known = cache.get(key)
+        if known is None or stage.lower() not in known:
+            known = self._stages()
+            cache.set(key, known, STAGES_KNOWN_S)
+        if stage.lower() in known:
+            return int(known[stage.lower()])
+        raise ConnectorError(f"pipedrive: no stage named {stage!r}", code="unknown_stage",
+                             permanent=True)  # fmt: skip
+
+    def _stages_key(self) -> str:
+        return s.connection_key("pipedrive:stages", self.http.connection)
+
+    def _staged(self, stage: str, write: Callable[[int], T]) -> T:
+        """``write`` with the stage's id; if Pipedrive refuses it (400) and the stage was named,
+        the remembered id may be of a stage deleted since (one made again under the same
+        name has a new id): the stages are read again and, if the name now has another id,
+        the write is sent once more. Otherwise the refusal stands."""
+        stage_id = self._stage_id(stage)
+        try:
+            return write(stage_id)
+        except ConnectorError as exc:
+            if exc.status != 400 or stage.isdigit():
+                raise
+            refused = exc
+        cache.delete(self._stages_key())
+        fresh = self._stage_id(stage)  # a stage gone by that name is ``unknown_stage``
+        if fresh == stage_id:
+            raise refused
+        return write(fresh)
+
+    def _stages(self) -> dict[str, int]:
+        """Every stage, lower-cased name -> id, over every page of v2 stages (cursor-paged,
+        100 a page unless ``limit`` says otherwise, at most 500); the first of a name wins."""
+        stages: dict[str, int] = {}
         params: dict[str, Any] = {"limit": 500}
         while True:
             body = s.obj(self.http.request("GET", "/api/v2/stages", params=params).json())
             for row in map(s.obj, s.items(body.get("data"))):
-                if s.text(row.get("name")).lower() == stage.lower():
-                    return int(row["id"])
+                stages.setdefault(s.text(row.get("name")).lower(), int(row["id"]))
             cursor = s.obj(body.get("additional_data")).get("next_cursor")
             if not cursor:
-                break
+                return stages
             params["cursor"] = s.text(cursor)
-        raise ConnectorError(f"pipedrive: no stage named {stage!r}", code="unknown_stage",
-                             permanent=True)  # fmt: skip
 
     def create_deal(
         self,
@@ -234,11 +273,14 @@ class PipedriveClient(PipedrivePeople):
     ) -> CrmRecord:
         """``write_key`` is not used: this vendor has no upsert by a key we can count on having
         (a re-run looks with ``find_deal`` first)."""
-        body: dict[str, Any] = {"title": name, "person_id": int(contact_id),
-                                "stage_id": self._stage_id(stage)}  # fmt: skip
+        body: dict[str, Any] = {"title": name, "person_id": int(contact_id)}
         if amount:
             body["value"] = float(amount)
-        deal = s.obj(self._data("POST", "/api/v2/deals", json=body))
+        deal = s.obj(
+            self._staged(
+                stage, lambda i: self._data("POST", "/api/v2/deals", json={**body, "stage_id": i})
+            )
+        )
         fields = {"title": name, "stage_id": s.text(deal.get("stage_id"))}
         return CrmRecord(id=s.text(deal.get("id")), object_type="deal", fields=fields)
 
@@ -259,7 +301,9 @@ class PipedriveClient(PipedrivePeople):
 
     def move_deal(self, deal_id: str, stage: str) -> CrmRecord:
         previous = s.text(s.obj(self._data("GET", f"/api/v2/deals/{deal_id}")).get("stage_id"))
-        self._data("PATCH", f"/api/v2/deals/{deal_id}", json={"stage_id": self._stage_id(stage)})
+        self._staged(
+            stage, lambda i: self._data("PATCH", f"/api/v2/deals/{deal_id}", json={"stage_id": i})
+        )
         return CrmRecord(id=deal_id, object_type="deal", fields={"stage_id": previous})
 
     def add_note(self, *, contact_id: str, body: str) -> CrmRecord:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from connectors import crm_support as s
 from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
@@ -47,6 +47,10 @@ SOBJECTS = {
     "task": "Task",
 }
 TAG_PREFIX = "Switchboard tags: "
+# A write refused over a field the cached describe still lists (an admin deleted it, or took
+# the integration user's access away): the describe is read again and the write sent once more.
+STALE_DESCRIBE = frozenset({"INVALID_FIELD", "INVALID_FIELD_FOR_INSERT_UPDATE"})
+T = TypeVar("T")
 SOQL_ESCAPES = {"\\": "\\\\", "'": "\\'", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
                 "\b": "\\b", "\f": "\\f"}  # fmt: skip
 
@@ -186,15 +190,20 @@ class SalesforceClient(SalesforcePeople):
             **contact.extra,
         }
         wanted = {k: v for k, v in values.items() if v}
-        values = catalogue.fit(wanted, self.catalogue("Contact"), creating=True)
-        if tags:
-            values[TAGS_FIELD] = _with_tag_line(values.get(TAGS_FIELD, ""), list(tags))
-        url = f"{self.root}/sobjects/Contact"
-        response = self.http.request("POST", url, json=values, expect=(201, 400))
-        if response.status_code == 400:
-            existing = duplicate_of(response)
+
+        def post(known: dict[str, catalogue.Field]) -> tuple[str, dict[str, Any], str]:
+            values = catalogue.fit(wanted, known, creating=True)
+            if tags:
+                values[TAGS_FIELD] = _with_tag_line(values.get(TAGS_FIELD, ""), list(tags))
+            url = f"{self.root}/sobjects/Contact"
+            response = self.http.request("POST", url, json=values, expect=(201, 400))
+            if response.status_code == 400:
+                return "", values, duplicate_of(response)  # or raises the refusal
+            return s.text(s.obj(response.json()).get("id")), values, ""
+
+        record_id, values, existing = self._fresh_on_refusal("Contact", post)
+        if existing:
             return self._adopt(existing, wanted, list(tags), contact)
-        record_id = s.text(s.obj(response.json()).get("id"))
         fields = {k: s.text(v) for k, v in values.items()}
         return CrmRecord(id=record_id, object_type="contact", fields=fields, contact=contact)
 
@@ -217,16 +226,19 @@ class SalesforceClient(SalesforcePeople):
     def update_contact(self, record_id: str, values: dict[str, str]) -> CrmRecord:
         """Set what the org has; the rest goes to Description lines. Returns the previous
         values of what was written, Description included when it changed."""
-        known = self.catalogue("Contact")
-        readable = [n for n in values if n in known]
-        if any(n not in known for n in values) and TAGS_FIELD not in readable:
-            readable.append(TAGS_FIELD)
-        current = self._get("Contact", record_id, readable)
-        fitted = catalogue.fit(
-            values, known, creating=False, description=current.get(TAGS_FIELD, "")
-        )
-        self._patch("Contact", record_id, {k: s.text(v) for k, v in fitted.items()})
-        previous = {name: current.get(name, "") for name in fitted}
+
+        def patch(known: dict[str, catalogue.Field]) -> dict[str, str]:
+            readable = [n for n in values if n in known]
+            if any(n not in known for n in values) and TAGS_FIELD not in readable:
+                readable.append(TAGS_FIELD)
+            current = self._get("Contact", record_id, readable)
+            fitted = catalogue.fit(
+                values, known, creating=False, description=current.get(TAGS_FIELD, "")
+            )
+            self._patch("Contact", record_id, {k: s.text(v) for k, v in fitted.items()})
+            return {name: current.get(name, "") for name in fitted}
+
+        previous = self._fresh_on_refusal("Contact", patch)
         return CrmRecord(id=record_id, object_type="contact", fields=previous)
 
     def catalogue(self, sobject: str) -> dict[str, catalogue.Field]:
@@ -245,6 +257,21 @@ class SalesforceClient(SalesforcePeople):
         changes = catalogue.ensure(self.http, self.root, wanted)
         return [(change, "contact-fields", names) for change, names in changes.items()]
 
+    def _fresh_on_refusal(
+        self, sobject: str, write: Callable[[dict[str, catalogue.Field]], T]
+    ) -> T:
+        """``write`` with the cached describe; if the org refuses a field in it (400
+        ``INVALID_FIELD``: an admin deleted the field or hid it from the integration user
+        since the describe was read), read the describe afresh and write once more, so a
+        removed field costs one retry instead of an hour of failed leads (as the HubSpot
+        client does after ``PROPERTY_DOESNT_EXIST``). A second refusal is the refusal."""
+        try:
+            return write(self.catalogue(sobject))
+        except ConnectorError as exc:
+            if exc.status != 400 or exc.code not in STALE_DESCRIBE:
+                raise
+        return write(catalogue.describe(self.http, self.root, sobject, fresh=True))
+
     def create_deal(
         self,
         *,
@@ -258,21 +285,25 @@ class SalesforceClient(SalesforcePeople):
         """``write_key`` is not used: this vendor has no upsert by a key we can count on having
         (a re-run looks with ``find_deal`` first). Amount and LeadSource are written only where
         the org's describe lets us (a field hidden from the API user refuses the whole deal)."""
-        known = self.catalogue("Opportunity")
-        values: dict[str, Any] = {
-            "Name": _fitted_name(name, known),
-            "StageName": stage,
-            "CloseDate": (date.today() + timedelta(days=30)).isoformat(),  # required field
-        }
-        optional = {"Amount": float(amount) if amount else None, SOURCE_TAG_FIELD: source_tag}
-        for field, value in optional.items():
-            if value and field in known and known[field].createable:
-                values[field] = value
-        role = {"OpportunityId": "@{r0.id}", "ContactId": contact_id, "IsPrimary": True}
-        results = self._create_together([("Opportunity", values), ("OpportunityContactRole", role)])
-        if (failure := composite_failure(results)) is not None:
-            raise failure
-        deal_id = s.text(s.obj(results[0].get("body")).get("id"))
+
+        def post(known: dict[str, catalogue.Field]) -> tuple[str, dict[str, Any]]:
+            values: dict[str, Any] = {
+                "Name": _fitted_name(name, known),
+                "StageName": stage,
+                "CloseDate": (date.today() + timedelta(days=30)).isoformat(),  # required field
+            }
+            optional = {"Amount": float(amount) if amount else None, SOURCE_TAG_FIELD: source_tag}
+            for field, value in optional.items():
+                if value and field in known and known[field].createable:
+                    values[field] = value
+            role = {"OpportunityId": "@{r0.id}", "ContactId": contact_id, "IsPrimary": True}
+            steps = [("Opportunity", values), ("OpportunityContactRole", role)]
+            results = self._create_together(steps)
+            if (failure := composite_failure(results)) is not None:
+                raise failure  # allOrNone: nothing was created, so sending again is safe
+            return s.text(s.obj(results[0].get("body")).get("id")), values
+
+        deal_id, values = self._fresh_on_refusal("Opportunity", post)
         fields = {k: s.text(v) for k, v in values.items()}
         return CrmRecord(id=deal_id, object_type="deal", fields=fields)
 

@@ -8,7 +8,9 @@ standard ``Description`` field. Nothing is lost, and no write depends on a field
 check has not confirmed.
 
 The describe is read at most once an hour per connection (and per connect): an admin who adds
-a field sees it used within the hour. ``ensure`` adds the missing ``CUSTOM_FIELDS`` through the
+a field sees it used within the hour; one who removes or hides a field costs a single
+refused write, after which the client reads the describe afresh and sends it once more
+(``SalesforceClient._fresh_on_refusal``). ``ensure`` adds the missing ``CUSTOM_FIELDS`` through the
 Tooling API (``POST /tooling/sobjects/CustomField``; REST-accessible since API 28.0) once per
 connect. That needs the connecting user's "Customize Application" permission; without it the
 org refuses and the Description lines stay. Salesforce grants a field created through the API

@@ -60,3 +60,32 @@ def test_the_salesforce_client_reads_the_emulators_soap_fault(emulated):  # noqa
     with pytest.raises(ConnectorError) as refused:
         crm.merge_contacts("003A", "003B")
     assert refused.value.code == "INVALID_SESSION_ID" and refused.value.status == 500
+
+
+@pytest.mark.parametrize(
+    ("vendor", "path", "method", "status"),
+    [("hubspot", "/crm/v3/objects/contacts/merge", "GET", 405),
+     ("hubspot", "/crm/v3/objects/contacts/merge", "PUT", 405),
+     ("pipedrive", "/api/v1/persons/{id}/merge", "POST", 404),
+     ("pipedrive", "/api/v1/persons/{id}/merge", "GET", 404)],
+)  # fmt: skip
+def test_a_merge_with_the_wrong_method_is_answered_as_the_vendor_does(
+    emulated,  # noqa: F811
+    vendor,
+    path,
+    method,
+    status,
+):
+    """HubSpot: 405 with an empty body and Allow; Pipedrive: its 404 "Unknown method". Never
+    a 400, which would read as a refusal of the body we sent."""
+    connection, account = emulated(vendor)
+    crm = client_for(connection)
+    other = crm.create_contact(OTHER, source_tag="t")
+    body = {"merge_with_id": 1, "primaryObjectId": "1", "objectIdToMerge": other.id}
+    response = crm.http.request(method, path.format(id=other.id), json=body, expect=(400, 404, 405))
+    assert response.status_code == status
+    if vendor == "hubspot":
+        assert (response.content, response.headers["Allow"]) == (b"", "POST,OPTIONS")
+    else:
+        assert response.json()["success"] is False and "Unknown method" in response.json()["error"]
+    assert control.record(vendor, account, other.id) is not None  # nothing was merged

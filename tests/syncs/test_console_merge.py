@@ -4,6 +4,8 @@ cannot merge is named before anything happens. The oracle is the HubSpot emulato
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from connectors.base import CrmContact
@@ -69,6 +71,10 @@ def test_it_confirms_then_merges_the_crm_records(client, world, operator, crm_pa
     entry = AuditEntry.objects.get(action="crm.contact.merged")
     assert entry.target == f"hubspot:contact:{kept}" and entry.details["merged"] == gone
     assert entry.actor == "staff:operator@northwind.example"
+    # Ids and the names of the fields that won, none of the person's values.
+    assert {"email", "firstname", "phone"} <= set(entry.details["vendor_fields"])
+    stored = json.dumps(entry.details)
+    assert not [v for v in ("robert@acme.example", "Robert", "4155550199") if v in stored]
     pair.refresh_from_db()
     assert pair.status == "merged"
     survivor = Person.objects.get(pk=pair.existing_id)

@@ -156,10 +156,17 @@ def merge_contacts(request: HttpRequest, account_id: str) -> HttpResponse:
     """``POST /crm/v3/objects/contacts/merge``: the primary keeps its values (empty ones take
     the other's), the other's deals and notes are associated with the primary, and the other
     contact is gone."""
+    if request.method != "POST":
+        # HubSpot answers a method a route lacks with 405, an empty body and the methods it
+        # takes in Allow (a 405 from api.hubapi.com quoted in HubSpot/hubspot-php#203, "Allow:
+        # POST,GET,OPTIONS", "Content-Length: 0"; checked 2026-12-04).
+        refused = HttpResponse(status=405)
+        refused["Allow"] = "POST,OPTIONS"
+        return refused
     body = common.body_json(request)
     ids = [str(body.get(k) or "") for k in ("primaryObjectId", "objectIdToMerge")] if isinstance(
         body, dict) else ["", ""]  # fmt: skip
-    if request.method != "POST" or not all(ids):
+    if not all(ids):
         return error(400, "Invalid input JSON: primaryObjectId and objectIdToMerge are required",
                      "VALIDATION_ERROR")  # fmt: skip
     primary_id, other_id = ids

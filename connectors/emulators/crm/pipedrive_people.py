@@ -18,9 +18,15 @@ VENDOR = pipedrive.VENDOR
 
 @common.endpoint(pipedrive.STYLE)
 def merge(request: HttpRequest, account_id: str, record_id: str) -> HttpResponse:
+    if request.method != "PUT":
+        # Pipedrive routes by method and path: a method the path lacks is no route at all,
+        # answered 404 "Unknown method" in its usual error body, before any validation.
+        # (The reviewer's note on issue 14; a published source for the exact body was not
+        # found with the search tool on 2026-12-04.)
+        return pipedrive.error_response(404, "Unknown method .")
     body = common.body_json(request)
     survivor_id = str(body.get("merge_with_id") or "") if isinstance(body, dict) else ""
-    if request.method != "PUT" or not survivor_id.isdigit():
+    if not survivor_id.isdigit():
         return pipedrive.error_response(400, "Validation failed: merge_with_id: required integer")
     if survivor_id == record_id:
         return pipedrive.error_response(400, "Cannot merge a person with itself")

@@ -54,3 +54,25 @@ def test_the_emulator_refuses_schema_writes_the_grant_lacks(dance, world, live_s
     body = answer.json()
     assert (answer.status_code, body["category"]) == (403, "MISSING_SCOPES")
     assert body["errors"][0]["context"]["requiredGranularScopes"] == ["crm.schemas.contacts.write"]
+
+
+def test_it_keeps_the_values_of_properties_the_grant_could_not_create(dance, world):
+    """No crm.schemas.contacts.write, so the portal has none of our ai_* properties: their
+    values go, labelled, to the standard ``message`` textarea instead of vanishing, and an
+    update replaces its own lines while keeping what the message already said."""
+    from connectors.base import CrmContact
+
+    assert dance("hubspot").run(refuse_optional="1").status_code == 302
+    connection = stored(world.client_a, "hubspot")
+    crm = build(connection)
+    extra = {"ai_intent": "book a demo", "ai_summary": "Wants 40 seats\nby March"}
+    contact = CrmContact(email="ann@example.com", first_name="Ann", extra=extra)
+    created = crm.create_contact(contact, source_tag="sb-1")
+    props = control.record("hubspot", connection.external_account_id, created.id)["data"]
+    assert "ai_intent" not in props
+    summary = "AI conversation summary: Wants 40 seats by March"  # one line, spaces kept
+    assert props["message"].splitlines() == ["Source tag: sb-1", "AI intent: book a demo", summary]
+    previous = crm.update_contact(created.id, {"ai_intent": "pricing"})
+    assert previous.fields == {"message": props["message"]}  # for a rollback to restore
+    props = control.record("hubspot", connection.external_account_id, created.id)["data"]
+    assert props["message"].splitlines() == ["Source tag: sb-1", summary, "AI intent: pricing"]

@@ -254,6 +254,49 @@ def test_it_finds_a_stage_past_the_first_page_of_stages(emulated):
     assert control.record(V, account, deal.id)["data"]["stage_id"] == 240
 
 
+def test_it_reads_the_stages_once_and_again_only_for_a_name_it_does_not_know(emulated):
+    """Stages are remembered per connection: a second deal and a move by name cost only their
+    own calls; a stage an admin adds later is found by reading the stages once more."""
+    connection, account = emulated(V)
+    crm = build(connection)
+    person = crm.create_contact(CrmContact(email="t@example.com"), source_tag="")
+    first = crm.create_deal(contact_id=person.id, name="One", stage="Qualified")
+    calls = control.counts(V, account)["api_calls"]
+    crm.create_deal(contact_id=person.id, name="Two", stage="qualified")
+    build(connection).move_deal(first.id, "Demo Scheduled")  # another worker, same cache
+    assert control.counts(V, account)["api_calls"] - calls == 1 + 2  # POST; GET + PATCH
+    control.configure(V, account, stages=[[77, "Booked by the chatbot"]])
+    calls = control.counts(V, account)["api_calls"]
+    third = crm.create_deal(contact_id=person.id, name="Three", stage="Booked by the chatbot")
+    assert control.record(V, account, third.id)["data"]["stage_id"] == 77
+    assert control.counts(V, account)["api_calls"] - calls == 1 + 1  # the stages, the POST
+    with pytest.raises(ConnectorError) as unknown:
+        crm.create_deal(contact_id=person.id, name="Four", stage="No such stage")
+    assert unknown.value.code == "unknown_stage"
+
+
+def test_a_stage_made_again_under_its_name_is_read_again_after_the_refusal(emulated):
+    """The remembered id is of a stage an admin deleted and made again (a new id): Pipedrive
+    refuses the deal (400), the stages are read again and the deal sent once more. A refusal
+    over something else (a person gone) stands, after that one read."""
+    connection, account = emulated(V)
+    control.configure(V, account, stages=[[77, "Booked by the chatbot"]])
+    crm = build(connection)
+    person = crm.create_contact(CrmContact(email="u@example.com"), source_tag="")
+    first = crm.create_deal(contact_id=person.id, name="One", stage="Booked by the chatbot")
+    control.configure(V, account, stages=[[78, "Booked by the chatbot"]])
+    second = crm.create_deal(contact_id=person.id, name="Two", stage="Booked by the chatbot")
+    assert control.record(V, account, second.id)["data"]["stage_id"] == 78
+    control.configure(V, account, stages=[[79, "Booked by the chatbot"]])
+    crm.move_deal(first.id, "Booked by the chatbot")
+    assert control.record(V, account, first.id)["data"]["stage_id"] == 79
+    calls = control.counts(V, account)["api_calls"]
+    with pytest.raises(ConnectorError) as refused:
+        crm.create_deal(contact_id="999999", name="Three", stage="Booked by the chatbot")
+    assert refused.value.status == 400 and "person" in str(refused.value)
+    assert control.counts(V, account)["api_calls"] - calls == 1 + 1  # the POST, the stages
+
+
 @pytest.mark.parametrize(
     ("field_type", "value", "stored"),
     [("double", "82", 82.0), ("double", "high", None), ("text", "x" * 300, "x" * 300),

@@ -207,6 +207,39 @@ def test_a_field_created_without_field_access_is_not_written(emulated):
     assert control.record(V, account, created.id)["data"]["Description"] == "Company: Acme"
 
 
+def _with_removed_field(emulated):
+    """A contact written while the org had AI_Company__c; the admin then deletes the field,
+    which the cached describe (an hour) still lists."""
+    connection, account = emulated(V)
+    control.add_custom_field(V, account, "Contact", "AI_Company__c", "Company")
+    crm = build(connection)
+    first = crm.create_contact(
+        CrmContact(email="e@example.com", last_name="E", company="Acme"), source_tag="x"
+    )
+    assert control.record(V, account, first.id)["data"]["AI_Company__c"] == "Acme"
+    control.configure(V, account, custom_fields={})
+    return crm, account, first.id
+
+
+def test_a_field_removed_since_the_describe_was_read_costs_one_create_retry(emulated):
+    """The org answers 400 INVALID_FIELD: the describe is read afresh and the contact sent
+    once more, the value then on a Description line, instead of an hour of refused leads."""
+    crm, account, _ = _with_removed_field(emulated)
+    created = crm.create_contact(
+        CrmContact(email="f@example.com", last_name="F", company="Initech"), source_tag="x"
+    )
+    data = control.record(V, account, created.id)["data"]
+    assert ("AI_Company__c" not in data, data["Description"]) == (True, "Company: Initech")
+
+
+def test_a_field_removed_since_the_describe_was_read_costs_one_update_retry(emulated):
+    crm, account, first_id = _with_removed_field(emulated)
+    previous = crm.update_contact(first_id, {"AI_Company__c": "Globex", "Title": "CTO"})
+    data = control.record(V, account, first_id)["data"]
+    assert (data["Title"], data["Description"]) == ("CTO", "Company: Globex")
+    assert previous.fields == {"Title": "", "Description": ""}
+
+
 def test_an_org_that_refuses_new_fields_is_asked_once(emulated):
     connection, account = emulated(V)
     crm = build(connection)
