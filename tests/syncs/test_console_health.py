@@ -67,7 +67,7 @@ def test_it_shows_each_connections_last_sync_errors_and_held_leads(client, world
     body = client.get("/console/").content.decode()
 
     hub = row_of(body, "health-alpha-hubspot")
-    assert "HubSpot" in hub and "Active" in hub
+    assert "HubSpot" in hub and "Connected" in hub
     assert timezone.localtime(synced_at).strftime("%Y-%m-%d %H:%M") in hub
     assert re.search(r'class="errors-24h">2<', hub)
     assert re.search(r'class="held-24h">1<', hub)
