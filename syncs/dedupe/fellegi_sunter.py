@@ -682,7 +682,9 @@ def threshold_for(probabilities: Iterable[float], target: float) -> Threshold:
     expected = sum(ordered)
     if not ordered or expected <= 0:
         return Threshold(max(target, 0.5), 1.0, 0.0, target)
-    best = Threshold(1.0, 1.0, 0.0, target)
+    # With no pair reaching the target (a client without duplicates yet), the target itself:
+    # each pair at or above it is, by the model, at least that likely one person.
+    best = Threshold(max(target, 0.5), 1.0, 0.0, target)
     running = 0.0
     for count, p in enumerate(ordered, start=1):
         if p < 0.5:

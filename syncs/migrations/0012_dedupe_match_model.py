@@ -7,14 +7,16 @@ from syncs.dedupe.normalize import Profile, blocking_keys
 from syncs.personname import parse_name
 
 BATCH = 2000
+ADDED_KINDS = frozenset({"em_name", "em_pre", "fn_ph_head", "fn_ph_tail"})
 
 
 def add_generations_and_mailbox_name_keys(apps, schema_editor) -> None:
     """People indexed before: their generation (Jr., Sr.) read again from the stored name, and
-    the ``em_name`` key (mailbox name at any domain) the domain-typo comparison relies on."""
+    the keys added with the model: ``em_name`` (mailbox name at any domain, for domain typos)
+    and those that survive a family-name typo (``em_pre``, ``fn_ph_head``, ``fn_ph_tail``)."""
     person_model = apps.get_model("syncs", "Person")
     key_model = apps.get_model("syncs", "PersonKey")
-    key_model.objects.filter(kind="em_name").delete()  # applying again stores them once
+    key_model.objects.filter(kind__in=ADDED_KINDS).delete()  # applying again stores them once
     rows = []
     people = person_model.objects.filter(merged_into=None).order_by("id")
     for person in people.iterator(chunk_size=BATCH):
@@ -33,7 +35,7 @@ def add_generations_and_mailbox_name_keys(apps, schema_editor) -> None:
         rows += [
             key_model(client_id=person.client_id, kind=kind, value=value[:255], person=person)
             for kind, value in blocking_keys(profile)
-            if kind == "em_name"
+            if kind in ADDED_KINDS
         ]
         if len(rows) >= BATCH:
             key_model.objects.bulk_create(rows)

@@ -176,6 +176,7 @@ def test_thresholds_follow_the_target_precision():
     assert threshold_for(probabilities, 0.995).probability == 0.999
     loose = threshold_for(probabilities, 0.9)
     assert loose.probability == 0.6 and loose.recall > strict.recall
+    assert threshold_for([0.2, 0.01], 0.99).probability == 0.99  # no duplicates yet
 
 
 def test_a_household_landline_is_weaker_evidence_than_a_shared_mobile():

@@ -173,3 +173,17 @@ def test_the_migration_rebuilds_the_family_name_keys(world):
     keys = set(PersonKey.objects.filter(person=person).values_list("kind", "value"))
     assert keys == blocking_keys(person.profile())
     assert PersonKey.objects.filter(client=world.client_a).count() == len(keys)
+
+
+def test_the_model_migration_adds_the_new_keys_and_generations(world):
+    migration = import_module("syncs.migrations.0012_dedupe_match_model")
+    person = dedupe.index(world.client_a, {**JOHN, "last_name": "Smith Jr."})
+    expected = {k for k in blocking_keys(person.profile()) if k[0] in migration.ADDED_KINDS}
+    assert expected  # the person has such keys
+    PersonKey.objects.filter(person=person, kind__in=migration.ADDED_KINDS).delete()
+    Person.objects.filter(pk=person.pk).update(norm_generation="")
+    migration.add_generations_and_mailbox_name_keys(django_apps, None)
+    person.refresh_from_db()
+    assert person.norm_generation == "jr"
+    stored = PersonKey.objects.filter(person=person, kind__in=migration.ADDED_KINDS)
+    assert {(k.kind, k.value) for k in stored} == expected
