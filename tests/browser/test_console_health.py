@@ -30,6 +30,7 @@ def test_it_shows_health_and_filters_to_clients_needing_attention(page, live_ser
             connection=connection,
             provider=connection.provider,
             status=status,
+            published_at=timezone.now(),  # as the intake's outbox stamps every job it queues
             finished_at=timezone.now(),
         )
     refused: list[str] = []

@@ -132,19 +132,21 @@ def _distinct_given_names() -> tuple[str, ...]:
 
 def storm_lead(n: int) -> dict:
     """Lead ``n``: its own person, as different from the others as real people are (a given
-    name and family name pair of its own, their e-mail, a phone spread over a million numbers:
-    ``n`` times a number prime to 10**6), so the duplicate check holds none of them. One in
-    ``STORM_DEAL_EVERY`` wants a booking, so its job also creates a deal."""
+    name and family name pair of its own, their e-mail, a phone of its own that differs from
+    every other storm phone in at least two digits: ``n``'s five digits and their sum's last
+    digit), so the duplicate check, which takes one digit apart for a typo, holds none of them.
+    One in ``STORM_DEAL_EVERY`` wants a booking, so its job also creates a deal."""
     from syncs.dedupe.synthetic import COMMON_LAST
 
     given = _distinct_given_names()
     first, last = given[n % len(given)], COMMON_LAST[(n // len(given)) % len(COMMON_LAST)]
     assert n < len(given) * len(COMMON_LAST), "the storm has more leads than distinct names"
-    spread = n * 7_919 % 1_000_000
+    digits = f"{n:05d}"
+    check = sum(int(d) for d in digits) % 10
     body = lead(n)
     body["name"] = f"{first.title()} {last.title()}"
     body["email"] = f"{first}.{last}@example.com"
-    body["phone"] = f"+1 415 5{spread // 10000:02d} {spread % 10000:04d}"
+    body["phone"] = f"+1 415 5{digits[:2]} {digits[2:]}{check}"
     if n % STORM_DEAL_EVERY == 0:
         body["intent"] = "booking"
     return body
