@@ -26,8 +26,28 @@ class StrictCharField(serializers.RegexField):
 # http(s), a host without credentials (a name, an IPv4 address or a bracketed IPv6 literal), an
 # optional port 1-65535, printable ASCII after it. Whether the host may be called is decided by
 # the SSRF check, which resolves it (and refuses private, loopback, link-local, mapped ones).
+_H16 = "[0-9A-Fa-f]{1,4}"
+_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_IPV4 = rf"({_OCTET}\.){{3}}{_OCTET}"
+# RFC 4291 §2.2 text forms (full, "::"-compressed, IPv4 tail), no zone id: a literal that matches
+# is one Python's ipaddress accepts, so no URL the schema allows is refused as malformed.
+IPV6_PATTERN = "|".join(
+    (
+        f"({_H16}:){{7}}{_H16}",
+        f"({_H16}:){{1,7}}:",
+        f"({_H16}:){{1,6}}:{_H16}",
+        f"({_H16}:){{1,5}}(:{_H16}){{1,2}}",
+        f"({_H16}:){{1,4}}(:{_H16}){{1,3}}",
+        f"({_H16}:){{1,3}}(:{_H16}){{1,4}}",
+        f"({_H16}:){{1,2}}(:{_H16}){{1,5}}",
+        f"{_H16}:(:{_H16}){{1,6}}",
+        f":((:{_H16}){{1,7}}|:)",
+        f"({_H16}:){{6}}{_IPV4}",
+        f"::({_H16}:){{0,5}}{_IPV4}",
+    )
+)
 URL_PATTERN = (
-    r"^https?://([A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])"
+    rf"^https?://([A-Za-z0-9.-]{{1,253}}|\[({IPV6_PATTERN})\])"
     r"(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?"
     r"([/?#][!-~]*)?$"
 )
