@@ -267,7 +267,13 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "tenants.auth.StaffAccountAdapter"
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Failed sign-ins are limited per address only (allauth's public rate-limit setting): a limit per
+# account ("/key") let a stranger lock the owner out with five wrong passwords, the right one
+# refused too. Guessing from many addresses is met by 10-character non-common passwords and TOTP.
+ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,20/h/ip"}
+# Proxies in front that append X-Forwarded-For: allauth then limits the client's address, not
+# the proxy's (0 = use REMOTE_ADDR, the right value without a proxy).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Switchboard"
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from syncs.webhooks.serializers import IPV6_LITERAL, URL_PATTERN
 
 from ..conftest import bearer
-
-pytestmark = pytest.mark.django_db
 
 PUBLIC_V6 = [
     "https://[2606:4700:4700::1111]/hook",
@@ -31,6 +38,7 @@ def register(api, world, url: str):
     return api.post("/api/v1/webhook-endpoints", body, format="json", **bearer(world.key_a))
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("url", PUBLIC_V6)
 def test_it_registers_a_public_ipv6_literal(api, world, settings, url):
     settings.ALLOW_PRIVATE_URLS = False
@@ -39,6 +47,7 @@ def test_it_registers_a_public_ipv6_literal(api, world, settings, url):
     assert response.json()["url"] == url
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("url", INSIDE_V6)
 def test_it_refuses_an_inside_ipv6_literal(api, world, settings, url):
     settings.ALLOW_PRIVATE_URLS = False
@@ -48,9 +57,19 @@ def test_it_refuses_an_inside_ipv6_literal(api, world, settings, url):
     assert "private, loopback or reserved" in response.content.decode()
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("url", ["https://[:::]/hook", "https://[12345::1]/hook"])
 def test_a_malformed_ipv6_literal_is_a_clear_400(api, world, settings, url):
     settings.ALLOW_PRIVATE_URLS = False
     response = register(api, world, url)
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
+
+
+@given(st.from_regex(f"^{IPV6_LITERAL}$", fullmatch=True))
+@hypothesis_settings(max_examples=500, deadline=None)
+def test_every_bracketed_host_the_schema_allows_is_a_real_ipv6_address(literal):
+    """What the documented pattern accepts is never refused as malformed later."""
+    url = f"https://[{literal}]:8443/hook"
+    assert re.fullmatch(URL_PATTERN, url)
+    assert ipaddress.IPv6Address(urlsplit(url).hostname)
