@@ -45,6 +45,15 @@ def get_spec(slug: str) -> ProviderSpec:
     return importlib.import_module(f"{PROVIDERS[slug]}.spec").SPEC
 
 
+def display_name(slug: str) -> str:
+    """``hubspot`` -> ``HubSpot``; a slug not in the registry is shown as it is (a page that
+    names an old connection's provider never fails over it)."""
+    try:
+        return get_spec(slug).display_name
+    except UnknownProvider:
+        return slug
+
+
 def all_specs() -> list[ProviderSpec]:
     return [get_spec(slug) for slug in PROVIDERS]
 

@@ -174,13 +174,6 @@ def _webhook_errors(client_ids: list[int], since: datetime) -> dict[int, int]:
     return {r["client_id"]: r["n"] for r in rows}
 
 
-def _display_name(provider: str) -> str:
-    try:
-        return registry.get_spec(provider).display_name
-    except registry.UnknownProvider:
-        return provider
-
-
 def clients_health(clients: Iterable[Client], *, now: datetime | None = None) -> list[ClientHealth]:
     """Health of ``clients`` (already scoped to the staff member), in their given order."""
     now = now or timezone.now()
@@ -206,7 +199,7 @@ def clients_health(clients: Iterable[Client], *, now: datetime | None = None) ->
         by_client[conn.client_id].connections.append(
             ConnectionHealth(
                 connection=conn,
-                display_name=_display_name(conn.provider),
+                display_name=registry.display_name(conn.provider),
                 last_synced_at=row.get("last_synced_at"),
                 errors_24h=row.get("errors_24h", 0),
                 held_24h=row.get("held_24h", 0),

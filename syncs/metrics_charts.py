@@ -26,10 +26,7 @@ class SeriesCharts:
 def display_name(provider: str) -> str:
     if provider == ALL:
         return "All providers"
-    try:
-        return registry.get_spec(provider).display_name
-    except registry.UnknownProvider:
-        return provider
+    return registry.display_name(provider)
 
 
 def _minutes(ms: float | None) -> float | None:

@@ -93,13 +93,6 @@ def month_bounds(month: date, time_zone: str) -> tuple[datetime, datetime]:
     return start, datetime(following.year, following.month, 1, tzinfo=zone)
 
 
-def _display(provider: str) -> str:
-    try:
-        return registry.get_spec(provider).display_name
-    except registry.UnknownProvider:
-        return provider
-
-
 def _percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}% ({part} of {whole})" if whole else "no jobs"
 
@@ -168,7 +161,9 @@ def _systems(report: MonthlyAudit, jobs: QuerySet[SyncJob]) -> None:
     )
     for conn in connections:
         log = SystemLog(
-            kind=conn.kind, name=_display(conn.provider), status=conn.get_status_display()
+            kind=conn.kind,
+            name=registry.display_name(conn.provider),
+            status=conn.get_status_display(),
         )
         for source in (by_job.get(conn.pk, {}), by_call.get(conn.pk, {})):
             for name, value in source.items():

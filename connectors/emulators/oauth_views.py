@@ -87,10 +87,7 @@ def _consent_page(request: HttpRequest, slug: str) -> HttpResponse:
     """The stand-in for the vendor's consent screen: who asks, for which scopes, and which of
     them are optional (HubSpot's ``optional_scope``: the portal may lack them)."""
     fields = {k: v for k, v in request.GET.items()}
-    try:
-        name = registry.get_spec(slug).display_name
-    except registry.UnknownProvider:
-        name = slug
+    name = registry.display_name(slug)
     context = {
         "slug": slug,
         "name": name,

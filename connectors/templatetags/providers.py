@@ -21,10 +21,7 @@ STATUS_WORDS = {
 @register.filter
 def provider_name(slug: object) -> str:
     """``hubspot`` → ``HubSpot``; an unknown slug is shown as it is (never a 500)."""
-    try:
-        return registry.get_spec(str(slug)).display_name
-    except registry.UnknownProvider:
-        return str(slug)
+    return registry.display_name(str(slug))
 
 
 KIND_NAMES = {"crm": "CRM", "calendar": "Calendar", "pos": "POS"}
