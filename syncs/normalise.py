@@ -11,6 +11,7 @@ review instead of writing something wrong.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 import phonenumbers
@@ -139,19 +140,24 @@ class Person:
 _SPACES = re.compile(r"\s+")
 
 
+def clean_name(raw: Mapping[str, object]) -> tuple[str, str]:
+    """(first, last) as the CRM gets them, from ``first_name`` + ``last_name`` or ``name``: the
+    separate fields carry the same chatbot artefacts ("Herr Hans") as a full name does."""
+    first, last = str(raw.get("first_name") or ""), str(raw.get("last_name") or "")
+    if first or last:
+        parsed = parse_parts(first, last)
+        first, last = parsed.given, parsed.family
+    elif raw.get("name"):
+        first, last = split_full_name(str(raw["name"]))
+    return normalise_name(first), normalise_name(last, surname=True)
+
+
 def normalise_person(raw: dict[str, object], region: str) -> Person:
     """Names, phone, e-mail and company from a lead's fields (``name`` or ``first_name`` +
     ``last_name``). A person needs an e-mail or a phone: that is how a CRM is searched before
     a create, which is what keeps a retried job from creating a duplicate."""
     person = Person(company=_SPACES.sub(" ", str(raw.get("company") or "")).strip())
-    first, last = str(raw.get("first_name") or ""), str(raw.get("last_name") or "")
-    if first or last:  # the separate fields carry the same chatbot artefacts ("Herr Hans")
-        parsed = parse_parts(first, last)
-        first, last = parsed.given, parsed.family
-    elif raw.get("name"):
-        first, last = split_full_name(str(raw["name"]))
-    person.first_name = normalise_name(first)
-    person.last_name = normalise_name(last, surname=True)
+    person.first_name, person.last_name = clean_name(raw)
     if raw.get("email"):
         try:
             person.email = normalise_email(str(raw["email"]))

@@ -18,8 +18,7 @@ from syncs.dedupe.match import DEFAULT, Outcome, rank
 from syncs.dedupe.memory import HOLDER_KINDS
 from syncs.dedupe.models import DuplicateCandidate, MatchModel, Person, PersonKey
 from syncs.dedupe.normalize import Profile, blocking_keys, build_profile, key_cap
-from syncs.normalise import normalise_name
-from syncs.personname import parse_name, parse_parts
+from syncs.normalise import clean_name
 from tenants.models import Client
 from tenants.scoping import for_client
 
@@ -211,9 +210,7 @@ def new_person(client: Client, fields: dict[str, str], profile: Profile) -> Pers
 
 def display_name(fields: dict[str, str]) -> tuple[str, str]:
     """The clean name staff see (greetings and titles gone), as the CRM gets it."""
-    first, last = fields.get("first_name") or "", fields.get("last_name") or ""
-    parsed = parse_parts(first, last) if first or last else parse_name(fields.get("name") or "")
-    return normalise_name(parsed.given), normalise_name(parsed.family, surname=True)
+    return clean_name(fields)
 
 
 def key_rows(person: Person, profile: Profile) -> list[PersonKey]:
