@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Protocol
 
 
@@ -180,6 +181,192 @@ class CrmClient(Protocol):
         win where both have one (``merge_rule``). Returns the surviving record (its id may be
         new: HubSpot). Cannot be undone. Raises ``ConnectorError`` (permanent: a record missing
         or refused)."""
+
+
+# --- Calendar --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarInfo:
+    """One calendar of the connected account."""
+
+    id: str
+    name: str
+    time_zone: str = ""  # IANA zone the owner set; all-day events are days in this zone
+    can_write: bool = False
+    primary: bool = False
+
+
+@dataclass(frozen=True)
+class BusyInterval:
+    """Time a calendar says is taken. Timed intervals are aware datetimes; an all-day event is
+    ``start``/``end`` dates (end exclusive) that only the owner's zone turns into instants.
+    ``status`` is "busy" or "tentative"; free (transparent) and cancelled events are never
+    returned as busy. ``event_id`` names the event (or recurrence instance) behind it."""
+
+    start: datetime | date
+    end: datetime | date
+    status: str = "busy"
+    event_id: str = ""
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    """An event we write. ``booking_id`` is our own id: the vendor's idempotency handle (Google's
+    client-chosen event id, Graph's ``transactionId``, the CalDAV resource name and UID), so a
+    retried create can never make two events."""
+
+    booking_id: str
+    summary: str
+    start: datetime  # aware
+    end: datetime  # aware
+    time_zone: str  # IANA zone the event is shown in
+    description: str = ""
+    location: str = ""
+    attendees: tuple[str, ...] = ()  # e-mail addresses
+    source_tag: str = ""
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    """An event as read back from a calendar (one instance when expanded)."""
+
+    calendar_id: str
+    id: str
+    start: datetime | date
+    end: datetime | date
+    status: str = "confirmed"  # "confirmed" | "tentative" | "cancelled"
+    transparent: bool = False  # shown as free
+    summary: str = ""
+    etag: str = ""
+    booking_id: str = ""  # ours, when we wrote it
+    recurring_event_id: str = ""  # the series an instance or exception belongs to
+    declined_by: tuple[str, ...] = ()  # attendees who declined
+
+
+@dataclass(frozen=True)
+class ChangePage:
+    """Events changed since a cursor (sync token, delta link, CTag/sync-token), and the cursor to
+    ask with next time. Deleted or cancelled events come back with ``status="cancelled"``."""
+
+    events: tuple[CalendarEvent, ...]
+    cursor: str
+
+
+@dataclass(frozen=True)
+class Watch:
+    """A push channel (Google ``events.watch``, a Graph subscription): renewed before
+    ``expires_at``, stopped when the connection goes."""
+
+    id: str
+    resource_id: str
+    expires_at: datetime
+    secret: str = ""  # the token / clientState the vendor echoes, checked on every notification
+
+
+class CursorExpired(ConnectorError):
+    """The vendor no longer knows the cursor (Google 410 GONE, Graph ``syncStateNotFound``,
+    CalDAV ``valid-sync-token`` precondition): read everything again."""
+
+
+class CalendarClient(Protocol):
+    """The calendar protocol. Every method raises ``ConnectorError``."""
+
+    def list_calendars(self) -> list[CalendarInfo]:
+        """The account's calendars."""
+        ...
+
+    def busy(
+        self, calendar_ids: Sequence[str], start: datetime, end: datetime
+    ) -> dict[str, list[BusyInterval]]:
+        """Busy time per calendar in [start, end), recurring events expanded with their
+        exceptions. A calendar the vendor could not read raises (never an empty, "free" list)."""
+        ...
+
+    def create_event(self, calendar_id: str, draft: EventDraft) -> CalendarEvent:
+        """Create, idempotent on ``draft.booking_id``: a retry returns the event already made."""
+        ...
+
+    def update_event(
+        self, calendar_id: str, event_id: str, draft: EventDraft, *, etag: str = ""
+    ) -> CalendarEvent:
+        """Move or rename an event; with ``etag``, refused (permanent) if it changed meanwhile."""
+        ...
+
+    def cancel_event(self, calendar_id: str, event_id: str) -> None:
+        """Cancel (delete) an event; one already gone is not an error."""
+        ...
+
+    def changes(self, calendar_id: str, cursor: str = "") -> ChangePage:
+        """Changes since ``cursor`` ("" = a full read that returns the first cursor). Raises
+        ``CursorExpired`` when the vendor forgot the cursor."""
+        ...
+
+
+class PushCalendarClient(CalendarClient, Protocol):
+    """A calendar that can push changes (Google, Graph); CalDAV is polled only."""
+
+    def watch(self, calendar_id: str, *, address: str, secret: str, ttl_seconds: int) -> Watch:
+        """Ask the vendor to notify ``address`` of changes, until about ``ttl_seconds`` from now."""
+        ...
+
+    def stop_watch(self, watch: Watch) -> None:
+        """Stop a channel; one already expired is not an error."""
+        ...
+
+
+# --- POS -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PosCustomer:
+    id: str
+    email: str = ""
+    phone: str = ""  # E.164
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class PosOrderLine:
+    name: str
+    quantity: str  # decimal string, as vendors send it
+    category: str = ""
+    sku: str = ""
+
+
+@dataclass(frozen=True)
+class PosOrder:
+    id: str
+    customer_id: str
+    placed_at: datetime
+    total_minor: int  # in the currency's minor unit
+    currency: str
+    lines: tuple[PosOrderLine, ...] = ()
+    status: str = "completed"
+
+
+@dataclass(frozen=True)
+class InventoryLevel:
+    sku: str
+    location_id: str
+    quantity: str
+    counted_at: datetime
+
+
+class PosClient(Protocol):
+    """The POS protocol (built by the POS issue). Every method raises ``ConnectorError``."""
+
+    def find_customers(self, *, email: str = "", phone: str = "") -> list[PosCustomer]:
+        """Customers matching an e-mail or an E.164 phone."""
+        ...
+
+    def orders(self, customer_id: str, *, since: datetime | None = None) -> Iterator[PosOrder]:
+        """A customer's orders, newest first, paged by the client."""
+        ...
+
+    def inventory(self, skus: Sequence[str]) -> list[InventoryLevel]:
+        """Stock per SKU and location, with when each count was taken."""
+        ...
 
 
 # --- Provider specs (data) -------------------------------------------------------------
