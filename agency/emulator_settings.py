@@ -15,10 +15,10 @@ EMULATORS_ENABLED = True
 # allauth insists on its middleware once installed; nothing here signs anyone in.
 INSTALLED_APPS = [
     *(app for app in INSTALLED_APPS if not app.startswith("allauth")),  # noqa: F405
-    *(app for app in ("connectors.emulators", "connectors.emulators.crm")
+    *(app for app in ("emulators", "emulators.crm")
       if app not in INSTALLED_APPS),  # noqa: F405
 ]  # fmt: skip
-ROOT_URLCONF = "connectors.emulators.server_urls"
+ROOT_URLCONF = "emulators.server_urls"
 MIDDLEWARE: list[str] = []
 # No "SELECT 1" before each call's first query: a connection that broke fails one call (a 500
 # the client retries, as it would a vendor's) and Django closes it when that request ends.

@@ -50,8 +50,8 @@ INSTALLED_APPS = [
 # tests use them; production leaves them off.
 EMULATORS_ENABLED = env.bool("EMULATORS_ENABLED", default=DEBUG)
 if EMULATORS_ENABLED:
-    INSTALLED_APPS.append("connectors.emulators")
-    INSTALLED_APPS.append("connectors.emulators.crm")
+    INSTALLED_APPS.append("emulators")
+    INSTALLED_APPS.append("emulators.crm")
 # When set, every vendor URL (authorize, token, revoke, API base) becomes
 # {VENDOR_BASE_URL}/{slug}/<vendor path>: how the demo and tests reach the emulators.
 VENDOR_BASE_URL = env.str(

@@ -47,7 +47,7 @@ urlpatterns = [
     path("problems/<slug:slug>", problem_doc, name="problem-doc"),
 ]
 if settings.EMULATORS_ENABLED:
-    urlpatterns.append(path("emulators/", include("connectors.emulators.urls")))
+    urlpatterns.append(path("emulators/", include("emulators.urls")))
 if settings.BENCHMARK_VIEWS:
     from agency.bench import insert_row
 

@@ -48,8 +48,8 @@ LEAD_CALLS = ("search", "create contact", "create note")
 
 def setup_accounts(count: int) -> list[str]:
     """HubSpot accounts with the custom properties our field map writes; their access tokens."""
-    from connectors.emulators.auth import issue_token_for_tests
-    from connectors.emulators.crm import control
+    from emulators.auth import issue_token_for_tests
+    from emulators.crm import control
 
     tag = uuid.uuid4().hex[:8]
     tokens = []

@@ -69,7 +69,7 @@ def setup_tenants(clients: int) -> tuple[list[str], str]:
     steady 50 leads/s is only possible spread over many clients, as it is in production.
     """
 
-    from connectors.emulators.crm import control
+    from emulators.crm import control
     from tenants.models import Agency, ApiKey, Client
 
     tag = uuid.uuid4().hex[:8]

@@ -16,10 +16,10 @@ if "LOCATION" in CACHES["default"] and CACHES["default"]["BACKEND"].endswith("Fi
     CACHES["default"] = {**CACHES["default"], "LOCATION": str(VAR_DIR / "test-cache")}  # noqa: F405
 
 EMULATORS_ENABLED = True
-if "connectors.emulators" not in INSTALLED_APPS:  # noqa: F405
-    INSTALLED_APPS = [*INSTALLED_APPS, "connectors.emulators"]  # noqa: F405
-if "connectors.emulators.crm" not in INSTALLED_APPS:
-    INSTALLED_APPS = [*INSTALLED_APPS, "connectors.emulators.crm"]
+if "emulators" not in INSTALLED_APPS:  # noqa: F405
+    INSTALLED_APPS = [*INSTALLED_APPS, "emulators"]  # noqa: F405
+if "emulators.crm" not in INSTALLED_APPS:
+    INSTALLED_APPS = [*INSTALLED_APPS, "emulators.crm"]
 ALLOW_PRIVATE_URLS = True
 # Tests point these at a live server; worker processes started by tests get them from the env.
 VENDOR_BASE_URL = env.str("VENDOR_BASE_URL", default=f"{PUBLIC_BASE_URL}/emulators")  # noqa: F405

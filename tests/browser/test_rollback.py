@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from connectors.emulators.crm import control
+from emulators.crm import control
 from syncs.models import AiEvent, EventStatus
 from syncs.rollback_models import Rollback
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from connectors.emulators.auth import issue_token_for_tests
 from connectors.models import Connection
+from emulators.auth import issue_token_for_tests
 
 REAL_BASES = {
     "hubspot": "",  # the spec's default: https://api.hubapi.com
@@ -68,8 +68,8 @@ def recorded(settings, world):
 
 def add_refresh_token(provider: str, access_token: str) -> str:
     """A refresh token in the same emulator grant as ``access_token`` (for 401 → refresh)."""
-    from connectors.emulators.auth import new_token
-    from connectors.emulators.models import EmulatorToken, digest
+    from emulators.auth import new_token
+    from emulators.models import EmulatorToken, digest
 
     grant = EmulatorToken.objects.get(token_digest=digest(access_token)).grant
     grant.extra = {"account_id": grant.account_id, **grant.extra}  # the token body needs it

@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 from django.db import connection as db
 
-from connectors.emulators import control
-from connectors.emulators.auth import account_for_token
-from connectors.emulators.models import EmulatorGrant
 from connectors.models import ConnectionStatus
+from emulators import control
+from emulators.auth import account_for_token
+from emulators.models import EmulatorGrant
 
 from .conftest import OAUTH_PROVIDERS, stored
 
@@ -59,7 +59,7 @@ def test_it_stores_the_per_tenant_hosts_the_vendor_gave(dance, world):
 def test_it_records_the_scopes_of_pipedrives_token_answer(dance, world, app_scopes):
     """Pipedrive's scopes are the app's (Marketplace settings), not asked for in the URL; the
     token answer lists them comma-separated. They decide whether person fields are created."""
-    from connectors.emulators.oauth_views import PIPEDRIVE_APP_SCOPES
+    from emulators.oauth_views import PIPEDRIVE_APP_SCOPES
 
     if app_scopes is not None:
         control.configure("pipedrive", app_scopes=app_scopes)

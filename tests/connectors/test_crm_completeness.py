@@ -83,4 +83,4 @@ def test_it_has_an_emulator_at_the_vendors_paths(slug):
         match = resolve(f"/emulators/{slug}{EMULATED_PATHS[slug]}")
     except Resolver404:
         pytest.fail(f"no emulator route for {slug}")
-    assert match.func.__module__ == f"connectors.emulators.crm.{slug}"
+    assert match.func.__module__ == f"emulators.crm.{slug}"

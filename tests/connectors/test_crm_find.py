@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from connectors.base import CrmContact
-from connectors.emulators.crm import control
 from connectors.registry import client_for
+from emulators.crm import control
 from tests.connectors.crm_fixtures import emulated  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from connectors.base import ConnectorError, CrmContact
-from connectors.emulators.crm import control
 from connectors.registry import client_for
+from emulators.crm import control
 from syncs.crm_writes import DEFAULT_DEAL_STAGES
 from tests.connectors.crm_fixtures import emulated  # noqa: F401
 

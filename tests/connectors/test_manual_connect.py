@@ -14,9 +14,9 @@ from django.test import Client as BrowserClient
 from django.utils import timezone
 
 from connectors import links, tokens
-from connectors.emulators import control
-from connectors.emulators.auth import account_for_token
 from connectors.models import Connection, ConnectionStatus
+from emulators import control
+from emulators.auth import account_for_token
 
 from .conftest import choose, stored
 

@@ -22,11 +22,11 @@ from django.db import connections
 from django.utils import timezone
 
 from connectors import registry, tokens
-from connectors.emulators import control
-from connectors.emulators.auth import account_for_token
-from connectors.emulators.models import EmulatorGrant, EmulatorToken
 from connectors.http import VendorHttp
 from connectors.models import Connection
+from emulators import control
+from emulators.auth import account_for_token
+from emulators.models import EmulatorGrant, EmulatorToken
 
 from ..conftest import close_kept_alive_sessions, require
 from .test_tokens import connected, expire

@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from connectors import tokens
 from connectors.base import ConnectorError
-from connectors.emulators import control
-from connectors.emulators.auth import account_for_token
-from connectors.emulators.models import EmulatorGrant
 from connectors.models import Connection, ConnectionIssue, ConnectionStatus
 from connectors.signals import connection_needs_reauth, connection_reconnected
+from emulators import control
+from emulators.auth import account_for_token
+from emulators.models import EmulatorGrant
 
 from .conftest import stored
 

@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 import requests
 
-from connectors.emulators.crm import control
+from emulators.crm import control
 from syncs.models import AiEvent, JobStatus, SyncJob
 from syncs.outbox import outbox_sweep
 

@@ -15,8 +15,8 @@ import requests
 from django.conf import settings
 from django.db import connection
 
-from connectors.emulators.crm import control
-from connectors.emulators.crm.models import EmuAccount, EmuRecord
+from emulators.crm import control
+from emulators.crm.models import EmuAccount, EmuRecord
 from syncs.models import EventStatus, JobStatus, SyncJob
 from syncs.outbox import lease_seconds
 

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from connectors.base import CrmContact
-from connectors.emulators.crm import control
 from connectors.registry import client_for
+from emulators.crm import control
 from syncs.dedupe.models import DuplicateCandidate, Person
 from syncs.models import AuditEntry
 from tests.connectors import crm_fixtures

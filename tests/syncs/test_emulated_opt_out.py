@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.emulators.crm import control, hubspot_people
+from emulators.crm import control, hubspot_people
 from syncs.models import AuditEntry, ExternalRecord
 from syncs.rollback import preview_rollback, start_rollback
 from syncs.rollback_models import RollbackStep

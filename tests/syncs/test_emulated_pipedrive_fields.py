@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.emulators.crm import common, control
 from connectors.pipedrive.fields import OWN_FIELDS
+from emulators.crm import common, control
 from syncs.models import AuditEntry, JobStatus, SyncJob
 from syncs.services import sync_job_run
 from tests.connectors import crm_fixtures
@@ -35,7 +35,7 @@ def _field_audits() -> list[tuple[str, str, list[str]]]:
 
 
 def _keys(account: str) -> dict[str, str]:
-    from connectors.emulators.crm.pipedrive import custom_person_fields
+    from emulators.crm.pipedrive import custom_person_fields
 
     return {f["name"]: f["key"] for f in custom_person_fields(account)}
 

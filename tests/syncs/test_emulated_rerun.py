@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 import syncs.crm_writes
-from connectors.emulators.crm import control
+from emulators.crm import control
 from syncs.models import ExternalRecord, JobStatus, SyncJob
 from syncs.services import sync_job_run
 from tests.connectors import crm_fixtures

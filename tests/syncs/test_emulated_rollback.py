@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.emulators.crm import control
+from emulators.crm import control
 from syncs.models import ExternalRecord, JobStatus, SyncJob
 from syncs.rollback import rollback_step_run, start_rollback
 from syncs.rollback_models import RollbackStep

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.emulators.crm import control
-from connectors.emulators.crm.pipedrive import person_labels
+from emulators.crm import control
+from emulators.crm.pipedrive import person_labels
 from syncs.models import AuditEntry, ExternalRecord, JobStatus, SyncJob
 from syncs.services import sync_job_run
 from tests.connectors import crm_fixtures
@@ -100,7 +100,7 @@ def test_a_salesforce_org_out_of_its_daily_allowance_gets_the_job_back_later(api
 
     from django.utils import timezone
 
-    from connectors.emulators.crm.models import EmuAccount
+    from emulators.crm.models import EmuAccount
 
     _connection, account = emulated("salesforce")
     control.configure("salesforce", account, daily_limit=1000)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.emulators.crm import control
+from emulators.crm import control
 from syncs.models import AuditEntry, JobStatus, SyncJob
 from syncs.services import sync_job_run
 from tests.connectors import crm_fixtures

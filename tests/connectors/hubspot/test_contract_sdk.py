@@ -41,9 +41,9 @@ from hubspot.crm.objects.notes import SimplePublicObjectInputForCreate as NoteCr
 from hubspot.crm.properties import ApiException as PropertiesError
 from hubspot.crm.properties import OptionInput, PropertyCreate, PropertyUpdate
 
-from connectors.emulators.auth import issue_token_for_tests
-from connectors.emulators.crm import control
-from connectors.emulators.models import EmulatorToken
+from emulators.auth import issue_token_for_tests
+from emulators.crm import control
+from emulators.models import EmulatorToken
 
 pytestmark = pytest.mark.django_db(transaction=True)
 V = "hubspot"

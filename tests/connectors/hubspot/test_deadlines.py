@@ -12,12 +12,12 @@ import requests
 
 from connectors import tokens
 from connectors.base import CrmContact
-from connectors.emulators import control as oauth_control
-from connectors.emulators.crm import control
-from connectors.emulators.models import EmulatorGrant
 from connectors.hubspot.client import build
 from connectors.models import Connection
 from connectors.services import connection_disconnect
+from emulators import control as oauth_control
+from emulators.crm import control
+from emulators.models import EmulatorGrant
 from tests.connectors.conftest import stored
 
 pytestmark = pytest.mark.django_db(transaction=True)

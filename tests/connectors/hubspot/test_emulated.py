@@ -10,8 +10,8 @@ from django import db
 from django.utils import timezone
 
 from connectors.base import ConnectorError, CrmContact
-from connectors.emulators.crm import control
 from connectors.hubspot.client import WRITE_KEY_PROPERTY, build
+from emulators.crm import control
 from tests.conftest import close_kept_alive_sessions
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.emulators.crm import control
 from connectors.hubspot.client import build
+from emulators.crm import control
 from tests.connectors.conftest import stored
 
 pytestmark = pytest.mark.django_db(transaction=True)

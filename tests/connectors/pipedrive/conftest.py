@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from connectors.emulators.crm.pipedrive_schema import (
+from connectors.http import VendorHttp
+from emulators.crm.pipedrive_schema import (
     DEAL_ADD,
     DEAL_UPDATE,
     NOTE_ADD,
@@ -17,7 +18,6 @@ from connectors.emulators.crm.pipedrive_schema import (
     RequestSchema,
     schema_problem,
 )
-from connectors.http import VendorHttp
 from tests.connectors.crm_fixtures import emulated, recorded  # noqa: F401
 
 # (method, path) -> the v2 request schema of that operation.

@@ -9,10 +9,10 @@ import pytest
 from django import db
 
 from connectors.base import ConnectorError, CrmContact
-from connectors.emulators.crm import control
-from connectors.emulators.crm.pipedrive import custom_key, person_labels
 from connectors.pipedrive.client import build
 from connectors.pipedrive.fields import OWN_FIELDS
+from emulators.crm import control
+from emulators.crm.pipedrive import custom_key, person_labels
 from tests.conftest import close_kept_alive_sessions
 from tests.connectors.crm_fixtures import find_or_create
 
@@ -179,7 +179,7 @@ def test_a_company_with_some_of_the_fields_gets_only_the_missing_ones(emulated):
 
 
 def _notes(account: str) -> list[str]:
-    from connectors.emulators.crm import common
+    from emulators.crm import common
 
     return [r.data["content"] for r in common.records_of(V, account, "notes")]
 

@@ -8,8 +8,8 @@ import pytest
 import responses
 
 from connectors.base import ConnectorError, CrmContact
-from connectors.emulators.crm.pipedrive_schema import PERSON, schema_problem
 from connectors.pipedrive.client import build
+from emulators.crm.pipedrive_schema import PERSON, schema_problem
 from tests.connectors.crm_fixtures import replay, sent_json
 
 pytestmark = pytest.mark.django_db

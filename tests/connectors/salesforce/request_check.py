@@ -3,7 +3,7 @@
 Salesforce publishes no OpenAPI document for sObjects: the request schema of a create or update
 is the object's describe (field names, types, lengths, ``createable`` / ``updateable``,
 ``nillable``, restricted picklists). ``describe`` reads it from the emulator, which serves
-Salesforce's documented standard fields (connectors/emulators/crm/salesforce_fields.py; sources in
+Salesforce's documented standard fields (emulators/crm/salesforce_fields.py; sources in
 docs/vendors/salesforce.md); ``problems`` is written against the describe JSON alone, so the
 check does not lean on the emulator's own validation code.
 """
@@ -16,7 +16,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from connectors.emulators.auth import issue_token_for_tests
+from emulators.auth import issue_token_for_tests
 
 TEXT = {"string", "textarea", "email", "phone", "url", "picklist", "combobox", "base64", "id"}
 NUMBER = {"double", "currency", "percent", "int", "long"}

@@ -22,9 +22,9 @@ from simple_salesforce.exceptions import (
     SalesforceResourceNotFound,
 )
 
-from connectors.emulators.auth import issue_token_for_tests
-from connectors.emulators.crm import control
 from connectors.salesforce.client import API_VERSION, soql_quote
+from emulators.auth import issue_token_for_tests
+from emulators.crm import control
 
 pytestmark = pytest.mark.django_db(transaction=True)
 V = "salesforce"

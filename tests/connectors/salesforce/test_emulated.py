@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from connectors.base import ConnectorError, CrmContact
-from connectors.emulators.crm import control
-from connectors.emulators.crm.models import EmuAccount
 from connectors.salesforce.client import build
+from emulators.crm import control
+from emulators.crm.models import EmuAccount
 from tests.connectors.crm_fixtures import add_refresh_token
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -41,8 +41,8 @@ from zohocrmsdk.src.com.zoho.crm.api.tags import (
 )
 from zohocrmsdk.src.com.zoho.crm.api.util import Choice
 
-from connectors.emulators.auth import issue_token_for_tests
-from connectors.emulators.crm import control
+from emulators.auth import issue_token_for_tests
+from emulators.crm import control
 
 pytestmark = pytest.mark.django_db(transaction=True)
 V = "zoho"

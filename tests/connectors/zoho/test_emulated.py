@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from connectors.base import ConnectorError, CrmContact
-from connectors.emulators.crm import control
 from connectors.zoho.client import build
+from emulators.crm import control
 from tests.connectors.crm_fixtures import find_or_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
