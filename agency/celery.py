@@ -28,14 +28,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agency.settings")
 app = Celery("switchboard")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The syncs app keeps its tasks beside the package that owns them (engine, rollback, webhooks).
+app.autodiscover_tasks(["syncs.engine", "syncs.rollback", "syncs.webhooks"])
 
 # Imported by the parent worker before it forks its pool, so each child starts with the sync
 # engine and the connector clients loaded (shared copy-on-write) instead of importing them
 # during its first job; a first lead after a restart is then as fast as any other.
 WARM_MODULES = (
-    "syncs.services",
+    "syncs.crm.sync",
     "syncs.dedupe",
-    "syncs.rollback",
+    "syncs.rollback.services",
     "syncs.webhooks.delivery",
     "connectors.registry",
     "connectors.tokens",

@@ -3,7 +3,8 @@
 Redis's INCR is atomic, but Django's ``FileBasedCache`` increments by a read and a write
 (``BaseCache.incr``), and its ``add`` is a check then a write: two processes counting at once
 can both read 1 and both write 2, so two requests took the last long-poll slot of a key
-(``syncs.waits``) and failed authentications went uncounted (``tenants.api_auth``). On the
+(``syncs.intake.long_poll``) and failed authentications went uncounted
+(``tenants.api_auth``). On the
 file cache the read and the write are therefore done under one OS file lock shared by every
 process on the machine (the file cache is only ever shared by processes of one machine).
 

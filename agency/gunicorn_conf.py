@@ -8,7 +8,8 @@ gunicorn 27.0.1's ``config.py``, checked 2026-12-04):
   ``FORWARDED_ALLOW_IPS`` environment variable (gunicorn's own name for it), defaulting to
   gunicorn's loopback-only default; operators set it to their proxy's address or network.
 - ``worker_class``/``threads``: threaded workers, so a request that waits
-  (``GET /api/v1/events/{id}?wait=N``) holds one thread, not a whole process; ``syncs.waits``
+  (``GET /api/v1/events/{id}?wait=N``) holds one thread, not a whole process;
+  ``syncs.intake.long_poll``
   lets at most half of a process's threads wait (``SYNC_WAIT_MAX_PER_PROCESS`` defaults to
   ``GUNICORN_THREADS // 2``), so ``/healthz`` and the intake always find a thread. With sync
   workers, three waits stalled the web tier. Workers: ``--workers ${WEB_CONCURRENCY}`` in the
@@ -17,7 +18,8 @@ gunicorn 27.0.1's ``config.py``, checked 2026-12-04):
   ``LOGGING``; this subclass puts the same redaction filter on it, so a key sent in a query
   string (refused with 400) is not written to the access log in full.
 - ``worker_class``, ``threads``: threaded workers, so a request that waits
-  (``GET /api/v1/events/{id}?wait=N``) holds one thread, not a whole process; ``syncs.waits``
+  (``GET /api/v1/events/{id}?wait=N``) holds one thread, not a whole process;
+  ``syncs.intake.long_poll``
   lets at most half of a process's threads wait (``SYNC_WAIT_MAX_PER_PROCESS`` defaults to
   ``GUNICORN_THREADS // 2``), so ``/healthz`` and the intake always find a thread. With sync
   workers, three waits stalled the web tier. Workers: ``--workers ${WEB_CONCURRENCY}``.

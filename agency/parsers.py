@@ -1,7 +1,7 @@
 """The API's JSON parser: DRF's, after a check that the body is not nested too deeply.
 
 Python's JSON decoder recurses once per array or object level, and so does any code that walks
-the result (``syncs.serializers.storable_extra``, ``json.dumps``). A body nested about 1,000
+the result (``syncs.intake.serializers.storable_extra``, ``json.dumps``). A body nested about 1,000
 levels deep raised ``RecursionError`` inside the decoder, and ``extra`` nested about 475 levels
 inside ``storable_extra``: a 500 on every POST route. No request of ours needs more than a few
 levels, so anything deeper than ``MAX_JSON_DEPTH`` is refused with a 400 problem before the

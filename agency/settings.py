@@ -182,9 +182,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
     "refresh-stale-tokens": {"task": "connectors.tasks.refresh_stale_tokens", "schedule": 3600.0},
     "webhooks-sweep": {"task": "syncs.webhooks.sweep", "schedule": 60.0},
-    "sweep-outbox": {"task": "syncs.tasks.sweep_outbox", "schedule": 30.0},
-    "sweep-rollbacks": {"task": "syncs.tasks.sweep_rollbacks", "schedule": 60.0},
-    "prune-idempotency-keys": {"task": "syncs.tasks.prune_idempotency_records", "schedule": 3600.0},
+    "sweep-outbox": {"task": "syncs.engine.tasks.sweep_outbox", "schedule": 30.0},
+    "sweep-rollbacks": {"task": "syncs.rollback.tasks.sweep_rollbacks", "schedule": 60.0},
+    "prune-idempotency-keys": {
+        "task": "syncs.engine.tasks.prune_idempotency_records",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Vendor apps --------------------------------------------------------------------------
@@ -232,7 +235,8 @@ SYNC_RETRY_BASE_SECONDS = env.float("SYNC_RETRY_BASE_SECONDS", default=2.0)
 SYNC_RETRY_CAP_SECONDS = env.float("SYNC_RETRY_CAP_SECONDS", default=600.0)
 SYNC_WAIT_MAX_SECONDS = 30  # GET /api/v1/events/{id}?wait=N holds a web thread that long
 SYNC_WAIT_POLL_SECONDS = env.float("SYNC_WAIT_POLL_SECONDS", default=0.1)
-# Long-poll bounds (syncs/waits.py): over them a ?wait request is answered at once with the
+# Long-poll bounds (syncs/intake/long_poll.py): over them a ?wait request is answered at once
+# with the
 # current status and Retry-After. Per process, half of gunicorn's threads (agency/gunicorn_conf),
 # so other requests always find a thread.
 SYNC_WAIT_MAX_PER_PROCESS = env.int(
@@ -340,7 +344,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "agency.openapi.add_problem_responses",
-        "syncs.openapi.tighten_intake_schemas",
+        "syncs.intake.openapi.tighten_intake_schemas",
     ],
 }
 

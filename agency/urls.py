@@ -30,7 +30,7 @@ api_v1 = [
 
 # The intake API first: URLs are tried in order, and it is the hot path.
 urlpatterns = [
-    path("api/v1/", include("syncs.urls")),
+    path("api/v1/", include("syncs.intake.urls")),
     path("api/v1/", include(api_v1)),
     path("api/v1/", include("syncs.webhooks.urls")),
     path("", lambda request: redirect("console:home")),

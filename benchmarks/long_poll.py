@@ -41,7 +41,7 @@ def setup_clients(keys: int) -> list[tuple[str, str]]:
     """``keys`` clients, each with an active CRM connection (so leads stay ``accepted`` with no
     worker running) and an API key; returns (key, event to wait on) per client."""
     from connectors.models import Connection
-    from syncs.intake import event_create
+    from syncs.intake.services import event_create
     from syncs.models import EventKind
     from tenants.models import Agency, ApiKey, Client
 

@@ -133,7 +133,7 @@ class CrmClient(Protocol):
     def ensure_fields(
         self, object_type: str = "contact", wanted: Sequence[str] = ()
     ) -> list[tuple[str, str, list[str]]]:
-        """The field-catalogue step the sync runs before a write (``syncs.crm_writes``).
+        """The field-catalogue step the sync runs before a write (``syncs.crm.writes``).
 
         Confirms the fields a write of ``object_type`` may name (one unknown field can refuse
         a whole write) and adds the custom fields the CRM lacks where the grant allows:

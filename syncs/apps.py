@@ -8,13 +8,13 @@ class SyncsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Registers the webhook tasks with Celery (autodiscovery only looks at syncs.tasks)
+        # Registers the webhook tasks with Celery (autodiscovery only looks at syncs.engine.tasks)
         # and subscribes to the connector signals that become webhooks.
         from syncs.webhooks import tasks  # noqa: F401
         from syncs.webhooks.signals import connect_receivers
 
         connect_receivers()
-        from syncs import connection_audit
+        from syncs.audit import connections as connection_audit
 
         connection_audit.connect_receivers()
 
@@ -23,7 +23,7 @@ class SyncsConfig(AppConfig):
             from connectors.signals import connection_reconnected  # type: ignore[import-not-found]
         except ImportError:
             return
-        from syncs.outbox import on_connection_reconnected
+        from syncs.engine.outbox import on_connection_reconnected
 
         connection_reconnected.connect(
             on_connection_reconnected, dispatch_uid="syncs.release_waiting_jobs"

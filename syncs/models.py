@@ -31,7 +31,7 @@ class EventStatus(models.TextChoices):
     NEEDS_REVIEW = "needs_review", "Needs review"
     WAITING_CONNECTION = "waiting_connection", "Waiting for a connection"
     FAILED = "failed", "Failed"
-    # Synced, then a rollback undid what it wrote (syncs.rollback_events).
+    # Synced, then a rollback undid what it wrote (syncs.rollback.events).
     ROLLED_BACK = "rolled_back", "Rolled back"
 
 
@@ -78,7 +78,7 @@ class JobStatus(models.TextChoices):
     WAITING_CONNECTION = "waiting_connection", "Waiting for a connection"
     FAILED = "failed", "Failed (retry scheduled)"
     DEAD = "dead", "Dead"
-    # Was synced; a rollback has since undone every record it wrote (syncs.rollback_events).
+    # Was synced; a rollback has since undone every record it wrote (syncs.rollback.events).
     ROLLED_BACK = "rolled_back", "Rolled back"
 
 
@@ -126,7 +126,7 @@ class SyncJob(models.Model):
     rolled_back_by = models.ForeignKey(
         "syncs.Rollback", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # Waits that are no sync latency (see syncs.job_waits): when the current wait for a
+    # Waits that are no sync latency (see syncs.engine.waits): when the current wait for a
     # connection or for a person in review began, the waits so far, and ``ready_at``, the
     # event's receipt moved later by them (None: no wait yet, the receipt itself).
     waiting_since = models.DateTimeField(null=True, blank=True)
@@ -220,8 +220,8 @@ class ExternalRecord(models.Model):
 class FieldMapping(models.Model):
     """Rules from lead fields to CRM fields for one connection.
 
-    ``rules`` is a list of ``{"source", "target", "transform", "args"}``; see syncs.mapping for
-    the transforms. Saved through ``syncs.mapping.field_mapping_save``, which also checks every
+    ``rules`` is a list of ``{"source", "target", "transform", "args"}``; see syncs.crm.mapping for
+    the transforms. Saved through ``syncs.crm.mapping.field_mapping_save``, which also checks every
     target against the CRM's own field catalogue.
     """
 
@@ -236,7 +236,7 @@ class FieldMapping(models.Model):
         return f"mapping for {self.connection}"
 
     def clean(self) -> None:
-        from syncs.mapping import validate_rules_shape
+        from syncs.crm.mapping import validate_rules_shape
 
         validate_rules_shape(self.rules)
         if self.connection_id and self.client_id != self.connection.client_id:
@@ -284,8 +284,8 @@ class AuditEntry(models.Model):
         raise PermissionError("Audit entries are append-only.")
 
 
-# Duplicate detection, outbound webhooks and rollback keep their models in their own modules;
-# re-exported so Django registers them with this app.
+# Duplicate detection, outbound webhooks and rollback keep their models in their own packages;
+# imported here by name because Django registers an app's models from its ``models`` module.
 from syncs.dedupe.models import DuplicateCandidate, MatchModel, Person, PersonKey  # noqa: E402, F401
-from syncs.rollback_models import Rollback, RollbackStep  # noqa: E402, F401
-from syncs.webhooks.models import *  # noqa: E402, F403
+from syncs.rollback.models import Rollback, RollbackStep  # noqa: E402, F401
+from syncs.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookMessage  # noqa: E402, F401

@@ -16,8 +16,8 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agency.models import WorkerHeartbeat
-from syncs.audit import audit_log, staff_actor
-from syncs.health import clients_health
+from syncs.audit.log import audit_log, staff_actor
+from syncs.metrics.health import clients_health
 from tenants import scoping
 from tenants.forms import ApiKeyForm, ClientForm
 from tenants.models import Agency, ApiKey, Client

@@ -21,7 +21,8 @@ from connectors import crm_support as s
 from connectors.base import ConnectorError, CrmRecord
 from connectors.http import VendorHttp
 
-# Why a rollback keeps a Pipedrive opt-out (read by syncs.rollback before it plans an undo).
+# Why a rollback keeps a Pipedrive opt-out (read by syncs.rollback.services before it plans
+# an undo).
 OPT_OUT_KEPT = (
     "kept: Pipedrive lets a person's marketing status change only once, and the opt-out was "
     "that change; the person stays unsubscribed (resubscribe them in Pipedrive if they agreed)"

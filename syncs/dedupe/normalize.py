@@ -15,7 +15,7 @@ import jellyfish
 import phonenumbers
 
 from syncs.dedupe.nicknames import formal_names
-from syncs.personname import parse_name, parse_parts
+from syncs.intake.personname import parse_name, parse_parts
 
 
 def words(text: str) -> tuple[str, ...]:
@@ -57,7 +57,7 @@ def fold(text: str) -> str:
 
 def split_full_name(name: str) -> tuple[str, str]:
     """``"Smith, John"`` or ``"Hi, I'm Dr. John Q. Smith Jr."`` → ``("john q", "smith")``:
-    parsed by ``syncs.personname`` (greetings, titles and the generation set apart)."""
+    parsed by ``syncs.intake.personname`` (greetings, titles and the generation set apart)."""
     parsed = parse_name(name)
     return fold(parsed.given), fold(parsed.last)
 

@@ -18,7 +18,7 @@ from syncs.dedupe.match import DEFAULT, Outcome, rank
 from syncs.dedupe.memory import HOLDER_KINDS
 from syncs.dedupe.models import DuplicateCandidate, MatchModel, Person, PersonKey
 from syncs.dedupe.normalize import Profile, blocking_keys, build_profile, key_cap
-from syncs.normalise import clean_name
+from syncs.intake.normalise import clean_name
 from tenants.models import Client
 from tenants.scoping import for_client
 
@@ -128,7 +128,7 @@ PERSON_FIELDS = ("first_name", "last_name", "name", "email", "phone", "company")
 
 def as_fields(person: object) -> dict[str, str]:
     """A dict of person fields, or any object with those attributes (the pipeline's
-    normalised ``syncs.normalise.Person``)."""
+    normalised ``syncs.intake.normalise.Person``)."""
     if isinstance(person, dict):
         return person
     return {name: str(getattr(person, name, "") or "") for name in PERSON_FIELDS}

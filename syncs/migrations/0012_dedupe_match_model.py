@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 from syncs.dedupe.normalize import Profile, blocking_keys
-from syncs.personname import parse_name
+from syncs.intake.personname import parse_name
 
 BATCH = 2000
 ADDED_KINDS = frozenset({"em_name", "em_pre", "fn_ph_head", "fn_ph_tail"})

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from agency.pagination import StrictPageNumberPagination
 from agency.parsers import refuse_body
 from agency.problems import PROBLEM_CONTENT_TYPE, ProblemError
-from syncs.serializers import ProblemSerializer
+from syncs.intake.serializers import ProblemSerializer
 from syncs.webhooks import serializers as s
 from syncs.webhooks import services
 from syncs.webhooks.models import WebhookDelivery, WebhookEndpoint

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from syncs.audit import staff_actor
+from syncs.audit.log import staff_actor
 from syncs.webhooks import services
 from syncs.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from syncs.webhooks.resend import CannotResend, delivery_resend, endpoint_recover

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from syncs.intake.selectors import rolled_back_of
 from syncs.models import AiEvent, SyncJob
-from syncs.selectors import rolled_back_of
 from syncs.webhooks.models import WebhookMessage
 from syncs.webhooks.services import emit
 

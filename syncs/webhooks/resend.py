@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from syncs.audit import audit_log
+from syncs.audit.log import audit_log
 from syncs.webhooks.delivery import CLAIM_LEASE
 from syncs.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from syncs.serializers import StrictSerializer
+from syncs.intake.serializers import StrictSerializer
 from syncs.webhooks.models import ALL_EVENTS, EVENT_TYPES
 
 EVENT_CHOICES = (*EVENT_TYPES, ALL_EVENTS)

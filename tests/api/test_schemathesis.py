@@ -20,7 +20,7 @@ from django.core.cache import cache
 from hypothesis import HealthCheck, settings
 
 from agency.wsgi import application
-from syncs.intake import event_create
+from syncs.intake.services import event_create
 from syncs.models import EventKind, IdempotencyRecord
 from syncs.webhooks.services import endpoint_create
 from tenants.models import Client

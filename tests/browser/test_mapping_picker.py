@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from connectors.models import Connection
-from syncs import crm as crm_module
+from syncs.crm import clients as crm_module
 from syncs.models import FieldMapping
 
 from ..syncs.test_console_actions import CatalogueCrm

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from emulators.crm import control
+from syncs.crm.sync import sync_job_run
 from syncs.models import JobStatus, SyncJob
-from syncs.services import sync_job_run
 from tests.connectors import crm_fixtures
 from tests.syncs.test_console_merge import crm_pair  # noqa: F401
 from tests.syncs.test_emulated_held_duplicate import held  # noqa: F401

@@ -13,7 +13,7 @@ import requests
 
 from emulators.crm import control
 from syncs.models import AiEvent, EventStatus
-from syncs.rollback_models import Rollback
+from syncs.rollback.models import Rollback
 
 from ..connectors import crm_fixtures
 from ..syncs.conftest import LEAD

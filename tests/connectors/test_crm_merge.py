@@ -9,7 +9,7 @@ import pytest
 from connectors.base import ConnectorError, CrmContact
 from connectors.registry import client_for
 from emulators.crm import control
-from syncs.crm_writes import DEFAULT_DEAL_STAGES
+from syncs.crm.writes import DEFAULT_DEAL_STAGES
 from tests.connectors.crm_fixtures import emulated  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from emulators.crm import control
+from syncs.engine.outbox import outbox_sweep
 from syncs.models import AiEvent, JobStatus, SyncJob
-from syncs.outbox import outbox_sweep
 
 from ..connectors.crm_fixtures import emulated  # noqa: F401  (fixture)
 from ..kill_storm import Intake, Nodes, plan_posts
@@ -80,7 +80,8 @@ def test_a_lead_is_synced_by_a_real_worker_and_answered_in_one_call(live_server,
 # The kill storm's clocks, kept short so that every recovery path runs during the test, and
 # consistent as production's are: soft < hard time limit < lease < visibility timeout.
 # A job whose pool process is killed is released for its redelivered message at once
-# (syncs/leases.py); one whose whole node is killed waits out its lease and the sweeper: about
+# (syncs/engine/leases.py); one whose whole node is killed waits out its lease and the sweeper:
+# about
 # 125 s per loss with these clocks; under load a job was lost 4 times in a row (463 s), so the
 # timeout leaves room for 6. Production: 6 h (agency/settings.py).
 STORM_VISIBILITY_TIMEOUT = 600

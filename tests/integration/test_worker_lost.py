@@ -17,8 +17,8 @@ from django.db import connection
 
 from emulators.crm import control
 from emulators.crm.models import EmuAccount, EmuRecord
+from syncs.engine.outbox import lease_seconds
 from syncs.models import EventStatus, JobStatus, SyncJob
-from syncs.outbox import lease_seconds
 
 from ..connectors.crm_fixtures import emulated  # noqa: F401  (fixture)
 from ..syncs.conftest import LEAD

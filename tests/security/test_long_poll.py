@@ -17,7 +17,7 @@ from django.db import connection as db_connection
 from django.test import override_settings
 
 from connectors.models import Connection
-from syncs import waits
+from syncs.intake import long_poll as waits
 from tenants.models import hash_api_key
 
 from ..conftest import bearer

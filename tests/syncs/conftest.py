@@ -64,7 +64,8 @@ class MemoryBroker:
 
     def drain(self) -> list[Published]:
         return [
-            Published(args[0], eta) for args, eta in drain_memory_queue("syncs.tasks.run_sync_job")
+            Published(args[0], eta)
+            for args, eta in drain_memory_queue("syncs.engine.tasks.run_sync_job")
         ]
 
 
@@ -98,8 +99,8 @@ def crm_b(world) -> Connection:
 def run_job(django_capture_on_commit_callbacks):
     """Run a job as a worker would, with on-commit publishing executed (a test transaction
     never commits, so callbacks would otherwise be dropped)."""
+    from syncs.crm.sync import sync_job_run
     from syncs.models import SyncJob
-    from syncs.services import sync_job_run
 
     def run(job, crm) -> SyncJob:
         with django_capture_on_commit_callbacks(execute=True):

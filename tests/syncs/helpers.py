@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from syncs.intake import event_create
+from syncs.intake.services import event_create
 from syncs.models import AiEvent, SyncJob
 
 from .conftest import LEAD

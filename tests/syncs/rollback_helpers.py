@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 from dataclasses import replace
 
-from syncs.rollback import rollback_step_run
-from syncs.rollback_models import Rollback, RollbackStep, StepStatus
-from syncs.services import sync_job_run
+from syncs.crm.sync import sync_job_run
+from syncs.rollback.models import Rollback, RollbackStep, StepStatus
+from syncs.rollback.services import rollback_step_run
 
 from .crm_double import MemoryCrm
 from .helpers import lead_job
@@ -51,4 +51,4 @@ def published_steps() -> list[int]:
     there), in publishing order; other messages are dropped."""
     from .conftest import drain_memory_queue
 
-    return [args[0] for args, _eta in drain_memory_queue("syncs.tasks.run_rollback_step")]
+    return [args[0] for args, _eta in drain_memory_queue("syncs.rollback.tasks.run_rollback_step")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from syncs.intake import event_create
+from syncs.intake.services import event_create
 from syncs.models import AiEvent, SyncJob
 
 from ..conftest import make_user

@@ -8,8 +8,8 @@ import time
 import pytest
 from django.db import connection as db_connection
 
+from syncs.crm.sync import sync_job_run
 from syncs.models import JobStatus, SyncJob
-from syncs.services import sync_job_run
 
 from ..conftest import bearer
 from ..tenants.test_api_auth import assert_problem
@@ -94,7 +94,7 @@ def test_wait_returns_the_crm_id_once_a_worker_synced_it(api, world, crm_a, monk
         polling.set()
         real_sleep(seconds)
 
-    monkeypatch.setattr("syncs.selectors.time.sleep", sleep_and_tell)
+    monkeypatch.setattr("syncs.intake.selectors.time.sleep", sleep_and_tell)
 
     def worker() -> None:
         try:

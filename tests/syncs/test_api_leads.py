@@ -342,7 +342,7 @@ def test_the_status_url_is_the_event_detail_route(prefix):
 
     from django.urls import get_script_prefix, reverse, set_script_prefix
 
-    from syncs.api import event_path
+    from syncs.intake.api import event_path
 
     before = get_script_prefix()
     set_script_prefix(prefix)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from syncs.audit import audit_log, staff_actor
+from syncs.audit.log import audit_log, staff_actor
 from syncs.models import AuditEntry
 
 from ..conftest import require

@@ -9,11 +9,11 @@ import pytest
 from django.utils.html import escape
 
 from connectors.base import ConnectorError, CrmField
-from syncs import crm as crm_module
-from syncs.mapping import default_rules
+from syncs.crm import clients as crm_module
+from syncs.crm.mapping import default_rules
 from syncs.models import AuditEntry, ExternalRecord, FieldMapping, SyncJob
-from syncs.rollback import start_rollback
-from syncs.rollback_models import Rollback, RollbackStep
+from syncs.rollback.models import Rollback, RollbackStep
+from syncs.rollback.services import start_rollback
 
 from .console_helpers import page, scene
 from .crm_double import MemoryCrm
@@ -318,7 +318,7 @@ def test_an_operator_resumes_a_stalled_rollback(client, world, operator, seen):
 def test_a_long_preview_shows_one_page_and_the_full_count(
     client, world, operator, seen, monkeypatch
 ):
-    from syncs import console_ops
+    from syncs.console import ops as console_ops
 
     monkeypatch.setattr(console_ops, "PREVIEW_LIMIT", 2)
     client.force_login(operator)

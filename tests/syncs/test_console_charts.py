@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from syncs.charts import bar_chart, line_chart, nice_ceiling
+from syncs.console.charts import bar_chart, line_chart, nice_ceiling
 from syncs.models import AiEvent, SyncJob
 
 pytestmark = pytest.mark.django_db

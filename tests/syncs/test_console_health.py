@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from connectors.models import Connection, ConnectionIssue
-from syncs.health import clients_health
+from syncs.metrics.health import clients_health
 from syncs.models import AiEvent, JobStatus, SyncJob
 from syncs.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookMessage
 from tenants.models import Client

@@ -120,7 +120,7 @@ def test_no_page_renders_a_token_to_any_role(client, world, owner, seen):
 
 
 def test_a_rolled_back_event_says_so_with_when_and_which_rollback(client, world, viewer, seen):
-    from syncs.rollback import start_rollback
+    from syncs.rollback.services import start_rollback
 
     from .rollback_helpers import run_rollback
 
@@ -147,7 +147,7 @@ ANY_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
 def test_every_time_in_the_console_says_its_time_zone(client, world, owner, seen):
     from agency.models import WorkerHeartbeat
     from syncs.dedupe.models import MatchModel
-    from syncs.rollback import start_rollback
+    from syncs.rollback.services import start_rollback
     from syncs.webhooks import services as webhooks
 
     from .rollback_helpers import run_rollback
@@ -186,7 +186,7 @@ def test_every_time_in_the_console_says_its_time_zone(client, world, owner, seen
 
 
 def test_the_tab_of_the_page_shown_is_highlighted(client, world, viewer, seen):
-    from syncs.rollback import start_rollback
+    from syncs.rollback.services import start_rollback
 
     rollback = start_rollback(world.client_a, "AI_Chatbot", requested_by="staff:x@example.com")
     client.force_login(viewer)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from emulators.crm import control
+from syncs.crm.sync import sync_job_run
 from syncs.dedupe.models import DuplicateCandidate
 from syncs.models import AuditEntry, JobStatus, SyncJob
-from syncs.services import sync_job_run
 from tests.connectors import crm_fixtures
 
 from ..conftest import bearer

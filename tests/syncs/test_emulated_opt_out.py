@@ -7,8 +7,8 @@ import pytest
 
 from emulators.crm import control, hubspot_people
 from syncs.models import AuditEntry, ExternalRecord
-from syncs.rollback import preview_rollback, start_rollback
-from syncs.rollback_models import RollbackStep
+from syncs.rollback.models import RollbackStep
+from syncs.rollback.services import preview_rollback, start_rollback
 from tests.connectors import crm_fixtures
 
 from ..conftest import bearer
@@ -40,8 +40,8 @@ def opt_out_and_sync(api, world) -> None:
     body = {"kind": "opt_out", "payload": OPT_OUT}
     response = api.post("/api/v1/events", body, format="json", **bearer(world.key_a))
     assert response.status_code == 202, response.content
+    from syncs.crm.sync import sync_job_run
     from syncs.models import JobStatus, SyncJob
-    from syncs.services import sync_job_run
 
     for job in SyncJob.objects.exclude(status=JobStatus.SYNCED):
         sync_job_run(job.pk)

@@ -9,8 +9,8 @@ import pytest
 
 from connectors.pipedrive.fields import OWN_FIELDS
 from emulators.crm import common, control
+from syncs.crm.sync import sync_job_run
 from syncs.models import AuditEntry, JobStatus, SyncJob
-from syncs.services import sync_job_run
 from tests.connectors import crm_fixtures
 
 from ..conftest import bearer

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-import syncs.crm_writes
+import syncs.crm.writes
 from emulators.crm import control
+from syncs.crm.sync import sync_job_run
 from syncs.models import ExternalRecord, JobStatus, SyncJob
-from syncs.services import sync_job_run
 from tests.connectors import crm_fixtures
 
 from ..conftest import bearer
@@ -46,15 +46,15 @@ def post_lead(api, world, **changes) -> SyncJob:
 
 def lose_the_record_of(monkeypatch, object_type: str) -> None:
     """The next ``object_type`` record fails to be written, after the vendor call."""
-    real = syncs.crm_writes._record
+    real = syncs.crm.writes._record
 
     def failing(ctx, kind, *args, **kwargs):
         if kind == object_type:
-            monkeypatch.setattr(syncs.crm_writes, "_record", real)
+            monkeypatch.setattr(syncs.crm.writes, "_record", real)
             raise RuntimeError("database went away")
         return real(ctx, kind, *args, **kwargs)
 
-    monkeypatch.setattr(syncs.crm_writes, "_record", failing)
+    monkeypatch.setattr(syncs.crm.writes, "_record", failing)
 
 
 def first_run_loses_the_record_of(
@@ -129,7 +129,7 @@ def test_a_dead_runs_deal_create_landing_after_the_rerun_adds_no_deal(api, world
     the wire, answered only after its re-run has searched (nothing yet) and created, lands on
     the re-run's deal instead of making a second (the window a search alone cannot close)."""
     from connectors.hubspot.client import build
-    from syncs.crm_writes import deal_write_key
+    from syncs.crm.writes import deal_write_key
 
     account = connect(world, "hubspot", emulated)
     job = post_lead(api, world)

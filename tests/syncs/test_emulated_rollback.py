@@ -9,8 +9,8 @@ import pytest
 
 from emulators.crm import control
 from syncs.models import ExternalRecord, JobStatus, SyncJob
-from syncs.rollback import rollback_step_run, start_rollback
-from syncs.rollback_models import RollbackStep
+from syncs.rollback.models import RollbackStep
+from syncs.rollback.services import rollback_step_run, start_rollback
 from tests.connectors import crm_fixtures
 
 from ..conftest import bearer
@@ -52,7 +52,7 @@ def _post_and_sync(api, key, lead) -> None:
 
 
 def sync_job_run_ok(job) -> None:
-    from syncs.services import sync_job_run
+    from syncs.crm.sync import sync_job_run
 
     sync_job_run(job.pk)
     job.refresh_from_db()

@@ -9,8 +9,8 @@ import pytest
 
 from emulators.crm import control
 from emulators.crm.pipedrive import person_labels
+from syncs.crm.sync import sync_job_run
 from syncs.models import AuditEntry, ExternalRecord, JobStatus, SyncJob
-from syncs.services import sync_job_run
 from tests.connectors import crm_fixtures
 
 from ..conftest import bearer
@@ -236,7 +236,7 @@ def test_hubspot_deals_carry_their_jobs_write_key_and_the_property_is_audited(
     from django.core.cache import cache
 
     from connectors.models import ConnectionIssue
-    from syncs.crm_writes import deal_write_key
+    from syncs.crm.writes import deal_write_key
 
     connection, account = emulated("hubspot")
     control.add_default_mapping_fields("hubspot", account)

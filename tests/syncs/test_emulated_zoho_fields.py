@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from emulators.crm import control
+from syncs.crm.sync import sync_job_run
 from syncs.models import AuditEntry, JobStatus, SyncJob
-from syncs.services import sync_job_run
 from tests.connectors import crm_fixtures
 
 from ..conftest import bearer

@@ -86,13 +86,13 @@ def test_keys_are_scoped_to_the_operation(api, world, crm_a):
 @pytest.mark.django_db
 def test_the_record_is_written_with_the_event_or_not_at_all(api, world, crm_a, monkeypatch):
     """A failure after the event was inserted rolls back the record too: a retry creates."""
-    import syncs.intake
+    import syncs.intake.services
 
     def explode(*args, **kwargs):
         raise RuntimeError("database went away")
 
     # Fails once the event and its jobs are written (either write path), before commit.
-    monkeypatch.setattr(syncs.intake, "publish_on_commit", explode)
+    monkeypatch.setattr(syncs.intake.services, "publish_on_commit", explode)
     api.raise_request_exception = False
     assert post(api, world.key_a, "atomic").status_code == 500
     assert not AiEvent.objects.exists() and not IdempotencyRecord.objects.exists()
@@ -107,7 +107,7 @@ def test_the_pruner_forgets_keys_older_than_a_day(api, world, crm_a):
 
     from django.utils import timezone
 
-    from syncs.tasks import prune_idempotency_records
+    from syncs.engine.tasks import prune_idempotency_records
 
     post(api, world.key_a, "old")
     post(api, world.key_a, "new")
@@ -154,7 +154,7 @@ def test_fifty_parallel_requests_with_one_key_create_exactly_one_lead(world, crm
 
 @pytest.mark.django_db
 def test_a_key_still_in_flight_gets_409(api, world, crm_a):
-    from syncs.idempotency import fingerprint
+    from syncs.intake.idempotency import fingerprint
 
     IdempotencyRecord.objects.create(
         client=world.client_a, route="leads", key="busy", fingerprint=fingerprint(LEAD)

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from connectors.models import Connection
-from syncs.intake import event_create
-from syncs.job_load import load_claimed_job
+from syncs.engine.job_load import load_claimed_job
+from syncs.intake.services import event_create
 from syncs.models import AiEvent, FieldMapping, SyncJob
 
 from .conftest import LEAD
@@ -57,7 +57,7 @@ def test_it_loads_the_job_with_its_event_client_connection_and_mapping(world, cr
 
 
 def test_a_connection_without_a_mapping_reads_as_none_without_a_query(world, crm_a):
-    from syncs.mapping import rules_for
+    from syncs.crm.mapping import rules_for
 
     loaded = load_claimed_job(lead_job(world.client_a).pk)
     with CaptureQueriesContext(db) as queries:

@@ -10,10 +10,10 @@ from billiard.exceptions import WorkerLostError
 from celery.exceptions import TimeLimitExceeded
 from django.utils import timezone
 
-from syncs.leases import _process_lost, sync_job_release
+from syncs.crm.sync import sync_job_claim, sync_job_run
+from syncs.engine.leases import _process_lost, sync_job_release
+from syncs.engine.outbox import lease_seconds
 from syncs.models import JobStatus, SyncJob
-from syncs.outbox import lease_seconds
-from syncs.services import sync_job_claim, sync_job_run
 
 from .crm_double import MemoryCrm
 from .helpers import lead_job

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from connectors.base import ConnectorError
-from syncs.mapping import (
+from syncs.crm.mapping import (
     apply_rules,
     default_rules,
     field_mapping_save,

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from syncs.metrics import BUCKETS_MS, sync_metrics
+from syncs.metrics.summary import BUCKETS_MS, sync_metrics
 from syncs.models import AiEvent, SyncJob
 
 pytestmark = pytest.mark.django_db

@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from connectors.models import ApiCall, Connection
+from syncs.audit.monthly import monthly_audit
 from syncs.dedupe.models import DuplicateCandidate, Person
 from syncs.models import AiEvent, AuditEntry, SyncJob
-from syncs.monthly_audit import monthly_audit
 from syncs.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookMessage
 
 pytestmark = pytest.mark.django_db

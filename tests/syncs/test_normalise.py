@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from syncs.normalise import (
+from syncs.intake.normalise import (
     normalise_email,
     normalise_name,
     normalise_person,
     normalise_phone,
     split_full_name,
 )
-from syncs.personname import parse_name
+from syncs.intake.personname import parse_name
 
 
 @pytest.mark.parametrize(

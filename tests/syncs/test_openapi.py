@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 
-from syncs.openapi import NOT_BLANK
+from syncs.intake.openapi import NOT_BLANK
 
 
 def test_not_blank_matches_exactly_the_characters_strip_keeps():

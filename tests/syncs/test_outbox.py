@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from agency.celery import app as celery_app
 from connectors.models import Connection
-from syncs.intake import event_create
+from syncs.engine.outbox import on_connection_reconnected, outbox_sweep
+from syncs.engine.tasks import sweep_outbox
+from syncs.intake.services import event_create
 from syncs.models import AiEvent, JobStatus, SyncJob
-from syncs.outbox import on_connection_reconnected, outbox_sweep
-from syncs.tasks import sweep_outbox
 
 from .conftest import LEAD, memory_messages
 
@@ -121,7 +121,7 @@ def test_a_reconnected_connection_releases_its_clients_jobs_only(world, crm_a, c
 
 @pytest.mark.django_db(transaction=True)
 def test_a_broker_outage_does_not_fail_the_request(world, crm_a, broker, monkeypatch):
-    from syncs import tasks
+    from syncs.engine import tasks
 
     def down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
@@ -150,7 +150,7 @@ def test_the_reconnected_signal_releases_waiting_jobs(world, crm_a, broker):
 
 @pytest.mark.django_db
 def test_intake_reads_the_same_connections_as_the_orm_without_their_tokens(world, crm_a, crm_b):
-    from syncs.outbox import crm_connections, crm_connections_for_intake
+    from syncs.engine.outbox import crm_connections, crm_connections_for_intake
 
     other = Connection.objects.create(
         client=world.client_a, provider="salesforce", kind="crm", status="error"
@@ -196,7 +196,7 @@ def test_a_client_with_several_crm_connections_gets_one_job_each(world, crm_a, b
 
 
 def test_the_job_publisher_sends_the_message_apply_async_sends(broker):
-    from syncs.tasks import run_sync_job, run_sync_job_publisher
+    from syncs.engine.tasks import run_sync_job, run_sync_job_publisher
 
     run_sync_job.apply_async((7,))
     run_sync_job_publisher.send((7,))
@@ -207,7 +207,7 @@ def test_the_job_publisher_sends_the_message_apply_async_sends(broker):
             headers.pop(varying)
         properties.pop("delivery_tag")
     assert ours_h == theirs_h and ours_p == theirs_p and ours_b == theirs_b
-    assert ours_h["task"] == "syncs.tasks.run_sync_job" and ours_b[0] == [7]
+    assert ours_h["task"] == "syncs.engine.tasks.run_sync_job" and ours_b[0] == [7]
     assert ours_h["timelimit"] == [
         settings.CELERY_TASK_TIME_LIMIT,
         settings.CELERY_TASK_SOFT_TIME_LIMIT,
@@ -218,7 +218,7 @@ def test_the_job_publisher_sends_the_message_apply_async_sends(broker):
 def test_the_job_publisher_keeps_one_connection_per_thread(broker):
     import threading
 
-    from syncs.tasks import run_sync_job_publisher as publisher
+    from syncs.engine.tasks import run_sync_job_publisher as publisher
 
     def held() -> object:
         return publisher._held._local.connection
@@ -240,7 +240,7 @@ def test_a_forked_child_publishes_on_its_own_connection_and_leaves_the_parents(r
     replies would interleave) nor close it; the parent goes on with the same connection."""
     import os
 
-    from syncs.tasks import run_sync_job_publisher as publisher
+    from syncs.engine.tasks import run_sync_job_publisher as publisher
 
     job_id = 876_543_210
     publisher.send((job_id,))
@@ -268,7 +268,7 @@ def test_a_forked_child_publishes_on_its_own_connection_and_leaves_the_parents(r
 def test_a_failed_send_on_the_held_connection_goes_the_pooled_way_once(broker, monkeypatch):
     from kombu.transport.virtual import Channel
 
-    from syncs.tasks import run_sync_job_publisher as publisher
+    from syncs.engine.tasks import run_sync_job_publisher as publisher
 
     publisher.send((1,))
     broken = publisher._held._local.channel
@@ -291,7 +291,7 @@ def test_a_failed_send_on_the_held_connection_goes_the_pooled_way_once(broker, m
 def test_the_job_publisher_leaves_a_countdown_and_eager_mode_to_apply_async(broker):
     from celery.signals import task_prerun
 
-    from syncs import tasks
+    from syncs.engine import tasks
 
     tasks.run_sync_job_publisher.send((8,), countdown=30)
     [(headers, _, body)] = memory_messages()
@@ -337,7 +337,7 @@ def _lose_messages_of(job_id: int) -> int:
         return sum(client.lrem("celery", 0, raw) for raw in raws)
 
 
-TASK = "syncs.tasks.run_sync_job"
+TASK = "syncs.engine.tasks.run_sync_job"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -358,7 +358,7 @@ def test_the_sweeper_leaves_a_job_whose_message_waits_behind_a_backlog(world, cr
 def test_the_held_connection_survives_redis_closing_it(redis_celery):
     """Redis restarted (or killed idle clients): the next publish on the held connection still
     delivers, exactly once."""
-    from syncs.tasks import run_sync_job_publisher as publisher
+    from syncs.engine.tasks import run_sync_job_publisher as publisher
 
     job_id = 987_654_321
     publisher.send((job_id,))

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syncs.api import LEAD_EXAMPLE
-from syncs.serializers import LeadInputSerializer, plainly_valid
+from syncs.intake.api import LEAD_EXAMPLE
+from syncs.intake.serializers import LeadInputSerializer, plainly_valid
 
 from .conftest import LEAD
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from connectors.base import ConnectorError, CrmRecord
+from syncs.crm.sync import sync_job_run
 from syncs.models import ExternalRecord, JobStatus, SyncJob
-from syncs.services import sync_job_run
 
 from .crm_double import MemoryCrm
 from .helpers import lead_job

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from connectors.base import ConnectorError
+from syncs.crm.sync import retry_countdown, sync_job_run
 from syncs.models import AuditEntry, JobStatus, SyncJob
-from syncs.services import retry_countdown, sync_job_run
 
 from .crm_double import MemoryCrm
 from .helpers import event_of, lead_job

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from connectors.base import ConnectorError, CrmContact
 from syncs.models import AuditEntry, ExternalRecord
-from syncs.rollback import preview_rollback, rollback_step_run, start_rollback
-from syncs.rollback_models import RollbackStep
+from syncs.rollback.models import RollbackStep
+from syncs.rollback.services import preview_rollback, rollback_step_run, start_rollback
 
 from .rollback_helpers import UndoCrm, published_steps, run_rollback, sync_lead
 
@@ -263,8 +263,8 @@ def test_it_reports_a_permanent_failure_and_finishes_the_rest(world, two_leads):
 def test_it_runs_as_chained_celery_tasks_queued_on_commit(
     world, two_leads, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from syncs import crm as crm_module
-    from syncs.rollback_tasks import run_rollback_step
+    from syncs.crm import clients as crm_module
+    from syncs.rollback.tasks import run_rollback_step
 
     monkeypatch.setattr(crm_module, "crm_client_for", lambda connection: two_leads)
     published_steps()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from syncs.models import AiEvent, SyncJob
-from syncs.rollback import start_rollback
+from syncs.rollback.services import start_rollback
 from syncs.webhooks import services as webhooks
 from syncs.webhooks.models import WebhookMessage
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from syncs.rollback import rollback_step_run, start_rollback
-from syncs.rollback_models import Rollback, RollbackStep
-from syncs.rollback_sweep import rollback_sweep
+from syncs.rollback.models import Rollback, RollbackStep
+from syncs.rollback.services import rollback_step_run, start_rollback
+from syncs.rollback.sweep import rollback_sweep
 
 from .rollback_helpers import UndoCrm, published_steps, run_rollback, sync_lead
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from syncs.crm.sync import sync_job_run
 from syncs.dedupe.models import Person
+from syncs.intake.review import release_review
 from syncs.models import JobStatus, SyncJob
-from syncs.review import release_review
-from syncs.services import sync_job_run
 
 from .crm_double import MemoryCrm
 from .helpers import lead_job

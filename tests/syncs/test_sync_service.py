@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from syncs.crm.sync import sync_job_run
+from syncs.intake.review import release_review
 from syncs.models import AuditEntry, ExternalRecord, JobStatus, SyncJob
-from syncs.review import release_review
-from syncs.services import sync_job_run
 
 from .crm_double import MemoryCrm
 from .helpers import event_of, lead_job
@@ -219,7 +219,7 @@ def test_leads_of_one_client_never_reach_another_clients_crm(world, crm_a, crm_b
 
 
 def test_an_opt_out_adds_no_deal(world, crm_a):
-    from syncs.intake import event_create
+    from syncs.intake.services import event_create
 
     crm = MemoryCrm()
     payload = {"email": "a@b.example", "lead_score": 99, "conversation_summary": "Stop please"}
@@ -230,7 +230,7 @@ def test_an_opt_out_adds_no_deal(world, crm_a):
 
 
 def test_it_records_an_opt_out_in_shadow_mode_without_writing(world, crm_a):
-    from syncs.intake import event_create
+    from syncs.intake.services import event_create
 
     crm_a.shadow_mode = True
     crm_a.save()
@@ -264,7 +264,7 @@ def test_a_create_the_crm_turned_into_an_update_is_recorded_as_one(world, crm_a)
 
 
 def test_mapping_rules_can_read_the_summary_and_session(world, crm_a):
-    from syncs.mapping import field_mapping_save
+    from syncs.crm.mapping import field_mapping_save
 
     crm = MemoryCrm()
     rules = [
@@ -315,7 +315,7 @@ def test_a_transient_tag_failure_retries_without_writing_twice(world, crm_a):
 
 
 def test_an_event_naming_only_the_session_finds_the_person_of_that_session(world, crm_a):
-    from syncs.intake import event_create
+    from syncs.intake.services import event_create
 
     crm = MemoryCrm()
     run(lead_job(world.client_a, intent="", lead_score=1), crm)
@@ -327,7 +327,7 @@ def test_an_event_naming_only_the_session_finds_the_person_of_that_session(world
 
 
 def test_a_session_of_another_client_is_not_used(world, crm_a, crm_b):
-    from syncs.intake import event_create
+    from syncs.intake.services import event_create
 
     crm = MemoryCrm()
     run(lead_job(world.client_b, phone="020 7946 0958"), crm)  # B's lead, session sess-1

@@ -6,8 +6,8 @@ import pytest
 from django.conf import settings
 
 from agency.celery import app
+from syncs.engine.tasks import run_sync_job
 from syncs.models import SyncJob
-from syncs.tasks import run_sync_job
 
 from ..conftest import bearer
 from .conftest import LEAD
@@ -17,16 +17,16 @@ from .crm_double import MemoryCrm
 def test_the_sync_tasks_are_registered_and_scheduled():
     app.loader.import_default_modules()
     for name in (
-        "syncs.tasks.run_sync_job",
-        "syncs.tasks.sweep_outbox",
-        "syncs.tasks.prune_idempotency_records",
+        "syncs.engine.tasks.run_sync_job",
+        "syncs.engine.tasks.sweep_outbox",
+        "syncs.engine.tasks.prune_idempotency_records",
     ):
         assert name in app.tasks
     scheduled = {
         entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
     }
-    assert scheduled["syncs.tasks.sweep_outbox"] == 30.0
-    assert "syncs.tasks.prune_idempotency_records" in scheduled
+    assert scheduled["syncs.engine.tasks.sweep_outbox"] == 30.0
+    assert "syncs.engine.tasks.prune_idempotency_records" in scheduled
 
 
 def test_retry_timing_stays_below_the_visibility_timeout():

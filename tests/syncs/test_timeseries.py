@@ -13,12 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from connectors.models import Connection
-from syncs.metrics import sync_metrics
+from syncs.crm.sync import sync_job_run
+from syncs.engine.outbox import release_waiting
+from syncs.intake.review import release_review
+from syncs.metrics.summary import sync_metrics
+from syncs.metrics.timeseries import ALL, SPANS, sync_timeseries, window_start
 from syncs.models import AiEvent, SyncJob
-from syncs.outbox import release_waiting
-from syncs.review import release_review
-from syncs.services import sync_job_run
-from syncs.timeseries import ALL, SPANS, sync_timeseries, window_start
 
 from .helpers import lead_job
 from .rollback_helpers import UndoCrm
@@ -182,7 +182,7 @@ def test_waiting_in_review_is_no_latency(world):
 
 def test_a_job_rolled_back_later_still_counts_as_synced_as_on_the_metrics_table(world):
     """A rollback undoes the records, not the sync: the charts count its latency and success
-    as ``syncs.metrics`` does, so the two views of one window agree."""
+    as ``syncs.metrics.summary`` does, so the two views of one window agree."""
     hour = datetime(2026, 12, 4, 8, tzinfo=UTC)
     job(world.client_a, "hubspot", hour, ms=300)
     job(world.client_a, "hubspot", hour + timedelta(minutes=1), status="rolled_back", ms=700)

@@ -12,7 +12,7 @@ from syncs.dedupe.models import DuplicateCandidate, Person, PersonKey
 from syncs.dedupe.normalize import blocking_keys, key_cap
 from syncs.dedupe.store import bulk_index
 from syncs.dedupe.synthetic import distinct_people
-from syncs.normalise import normalise_person
+from syncs.intake.normalise import normalise_person
 
 from ...conftest import make_user
 from .test_match import FUZZY_JOHNS, JOHN, namesakes

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from syncs.review import release_review
-from syncs.services import sync_job_run
+from syncs.crm.sync import sync_job_run
+from syncs.intake.review import release_review
 from syncs.webhooks import services
 from syncs.webhooks.models import WebhookMessage
 
@@ -53,7 +53,7 @@ def test_a_rerun_that_changes_nothing_announces_nothing_more(world, crm_a, hooks
     job = lead_job(world.client_a)
     sync_job_run(job.pk, crm=MemoryCrm())
     sync_job_run(job.pk, crm=MemoryCrm())  # not claimable again: skipped
-    from syncs.services import refresh_event_status
+    from syncs.crm.sync import refresh_event_status
 
     refresh_event_status(event_of(job))
     assert WebhookMessage.objects.count() == 1
@@ -68,7 +68,7 @@ def test_other_clients_endpoints_hear_nothing(world, crm_a):
 def test_an_event_with_two_jobs_is_announced_once_both_are_synced(world, crm_a, hooks_a):
     """A job whose event has another job does not settle the event's status on its own."""
     from connectors.models import Connection
-    from syncs.intake import event_create
+    from syncs.intake.services import event_create
     from syncs.models import SyncJob
 
     from ..conftest import LEAD

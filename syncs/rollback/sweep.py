@@ -1,0 +1,47 @@
+"""The rollback sweeper (beat): a rollback whose chain of messages broke (a message lost, a
+worker killed mid-step) is picked up again, so every rollback finishes without staff help."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from syncs.engine.outbox import lease_seconds
+from syncs.rollback.models import Rollback, RollbackStatus, RollbackStep, StepStatus
+from syncs.rollback.services import _finish, _publish_next
+
+
+def _idle_since(rollback: Rollback):
+    """The last moment a step of this rollback moved (or the rollback was created)."""
+    last = RollbackStep.objects.filter(rollback=rollback).aggregate(
+        started=Max("started_at"), finished=Max("finished_at"), retry=Max("next_attempt_at")
+    )
+    moments = [m for m in (*last.values(), rollback.created_at) if m is not None]
+    return max(moments)
+
+
+def rollback_sweep(now=None) -> int:
+    """Re-queue the next step of every stalled rollback; returns how many were re-queued."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.SYNC_REPUBLISH_AFTER_SECONDS)
+    lease = timedelta(seconds=lease_seconds())
+    requeued = 0
+    for rollback in Rollback.objects.filter(status=RollbackStatus.RUNNING).select_related("client"):
+        if _idle_since(rollback) > stale:
+            continue
+        with transaction.atomic():
+            # A step still running within its lease may just be slow: leave it alone.
+            RollbackStep.objects.filter(rollback=rollback, status=StepStatus.RUNNING).filter(
+                Q(started_at__isnull=True) | Q(started_at__lt=now - lease)
+            ).update(status=StepStatus.PENDING)
+            if _publish_next(rollback) is not None:
+                requeued += 1
+            elif not RollbackStep.objects.filter(
+                rollback=rollback, status=StepStatus.RUNNING
+            ).exists():
+                _finish(rollback)
+    return requeued
