@@ -153,6 +153,25 @@ def storm_lead(n: int) -> dict:
     return body
 
 
+def _held_pairs(stuck: list[dict]) -> list[dict]:
+    """Why stuck jobs were held as likely duplicates: each pair's people, score and reasons."""
+    from syncs.dedupe.models import DuplicateCandidate
+
+    held = [row["pk"] for row in stuck if row["status"] == JobStatus.NEEDS_REVIEW]
+    events = SyncJob.objects.filter(pk__in=held).values_list("event__payload", flat=True)
+    pairs = DuplicateCandidate.objects.filter(client__slug__startswith="storm-").values(
+        "person__first_name",
+        "person__email",
+        "person__phone",
+        "existing__first_name",
+        "existing__email",
+        "existing__phone",
+        "score",
+        "reasons",
+    )
+    return [{"held": list(events)[:5], "pairs": list(pairs)[:5]}]
+
+
 def held_per_person(account: str) -> dict[str, Counter]:
     """What the emulator holds for each person (by e-mail): contacts, and the deals and notes
     associated with their contact."""
@@ -263,7 +282,10 @@ def test_kill_storm_loses_nothing_and_duplicates_nothing(world, settings):
         .order_by("pk")
         .values("pk", "status", "attempts", "claims", "started_at", "published_at", "last_error")
     )
-    assert stuck == [], f"{len(stuck)} of {jobs.count()} jobs not synced, first: {stuck[:15]}"
+    assert stuck == [], (
+        f"{len(stuck)} of {jobs.count()} jobs not synced, first: {stuck[:15]}; "
+        f"held pairs: {_held_pairs(stuck)}"
+    )
     assert jobs.count() == distinct
 
     # The oracle: the CRM emulator holds each person's contact and note exactly once, and a
