@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite  # a text file, or a management command's stdout
 
 from syncs.dedupe.estimation import fit
 from syncs.dedupe.memory import MemoryIndex
@@ -60,7 +63,7 @@ def read_people(stream: TextIO) -> Iterator[dict[str, str]]:
         yield {(k or "").strip().lower(): (v or "") for k, v in row.items()}
 
 
-def write_pairs(pairs: Iterable[Pair], out: TextIO) -> int:
+def write_pairs(pairs: Iterable[Pair], out: SupportsWrite[str]) -> int:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["row_a", "row_b", "score", "reasons"])
     count = 0
