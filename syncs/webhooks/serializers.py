@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from syncs.intake.serializers import StrictSerializer
@@ -90,8 +92,8 @@ class EndpointInSerializer(StrictSerializer):
 class EndpointPatchSerializer(EndpointInSerializer):
     enabled = StrictBooleanField(required=False)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, partial=True, **kwargs)  # type: ignore[misc]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, partial=True, **kwargs)
 
 
 class EndpointOutSerializer(serializers.Serializer):
