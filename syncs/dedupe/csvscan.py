@@ -7,12 +7,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TextIO
 
-if TYPE_CHECKING:
-    from _typeshed import SupportsWrite  # a text file, or a management command's stdout
-
 from syncs.dedupe.estimation import fit
 from syncs.dedupe.memory import MemoryIndex
 from syncs.dedupe.normalize import build_profile
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite  # a text file, or a management command's stdout
 
 REQUIRED_COLUMNS = ("name", "email", "phone", "company")
 

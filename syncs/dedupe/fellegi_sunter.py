@@ -397,7 +397,7 @@ class Model:
         for name in ("email", "phone"):
             level = found.vector[COMPARISONS.index(name)]
             u = self.u[name].get(level, 1.0) if level else 1.0
-            if level and family and shared[name]:  # (no level: u is 1.0, the most it can be)
+            if level and family and shared[name]:  # (a missing level is no key of these tables)
                 u = max(u, self.u_family.get(name, {}).get(level, 0.0))
             if level and colleagues and shared[name]:
                 u = max(u, self.u_office.get(name, {}).get(level, 0.0))
