@@ -16,8 +16,8 @@ class StrictCharField(serializers.RegexField):
     """Text without NUL characters (stated in the schema as a pattern); numbers and booleans are
     refused instead of being turned into text."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(r"^[^\u0000]*$", **kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(r"^[^\u0000]*$", **kwargs)
 
     def to_internal_value(self, data: object) -> str:
         if not isinstance(data, str):
@@ -60,8 +60,8 @@ URL_PATTERN = (
 
 
 class WebhookUrlField(serializers.RegexField):
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(URL_PATTERN, max_length=2000, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(URL_PATTERN, max_length=2000, **kwargs)
 
     def to_internal_value(self, data: object) -> str:
         if not isinstance(data, str):
