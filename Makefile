@@ -39,9 +39,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy with django-stubs over the product (agency, tenants, connectors, syncs: [tool.mypy]).
 typecheck: $(STAMP)
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/mypy
 
 qa: lint typecheck test
 

@@ -27,15 +27,17 @@ from kombu.utils.uuid import uuid
 log = logging.getLogger(__name__)
 
 
+# _create_client and _q_for_pri are kombu's private Channel methods, absent from celery-types'
+# kombu stubs: the ignores below say so.
 class Channel(redis.Channel):
     _sync_client: Any = None
 
     def _create_client(self, asynchronous: bool = False) -> Any:
         if asynchronous:  # the consumer's own long-lived client: kombu keeps it already
-            return super()._create_client(asynchronous=True)
+            return super()._create_client(asynchronous=True)  # type: ignore[misc]
         client = self._sync_client
         if client is None or client.connection_pool is not self.pool:  # a new pool after close
-            client = self._sync_client = super()._create_client()
+            client = self._sync_client = super()._create_client()  # type: ignore[misc]
         return client
 
     def waiting_task_args(self, queue: str, task: str) -> list[list]:
@@ -45,8 +47,11 @@ class Channel(redis.Channel):
         Messages a worker has taken (kombu's ``unacked`` hash) are not included: those are not
         waiting, and if their worker died they come back only after the visibility timeout.
         """
-        keys = dict.fromkeys(self._q_for_pri(queue, pri) for pri in self.priority_steps)
-        found: list[list] = []
+        keys = dict.fromkeys(
+            self._q_for_pri(queue, pri)  # type: ignore[attr-defined]
+            for pri in self.priority_steps
+        )
+        found: list[list | None] = []
         with self.conn_or_acquire() as client:
             for key in keys:
                 start = 0

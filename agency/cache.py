@@ -8,21 +8,23 @@ each thread its own cache object, so keeping the client changes nothing else.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache.backends import redis as django_redis
 
 
+# _get_connection_pool, _client and _serializer are Django's own RedisCacheClient attributes,
+# undeclared in django-stubs: the ignores below say so.
 class RedisCacheClient(django_redis.RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}
 
     def get_client(self, key: object = None, *, write: bool = False) -> Any:
-        pool = self._get_connection_pool(write)
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
         client = self._clients.get(id(pool))
         if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
         return client
 
     def get_many_and_count(
@@ -35,7 +37,9 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         pipe.expire(counter, timeout)
         values, count, _ = pipe.execute()
         found = {
-            k: self._serializer.loads(v) for k, v in zip(keys, values, strict=True) if v is not None
+            k: self._serializer.loads(v)  # type: ignore[attr-defined]
+            for k, v in zip(keys, values, strict=True)
+            if v is not None
         }
         return found, int(count)
 
@@ -52,7 +56,8 @@ class RedisCache(django_redis.RedisCache):
         seconds after its last count) in one round trip: authentication's read and the rate
         limit's count together. The counter reads back with ``get`` as an int."""
         names = {self.make_and_validate_key(key): key for key in keys}
-        found, count = self._cache.get_many_and_count(
+        # self._class (set above) makes _cache this module's client.
+        found, count = cast(RedisCacheClient, self._cache).get_many_and_count(
             list(names), self.make_and_validate_key(counter), timeout
         )
         return {names[k]: v for k, v in found.items()}, count

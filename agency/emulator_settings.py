@@ -19,7 +19,7 @@ INSTALLED_APPS = [
       if app not in INSTALLED_APPS),  # noqa: F405
 ]  # fmt: skip
 ROOT_URLCONF = "emulators.server_urls"
-MIDDLEWARE: list[str] = []
+MIDDLEWARE = []
 # No "SELECT 1" before each call's first query: a connection that broke fails one call (a 500
 # the client retries, as it would a vendor's) and Django closes it when that request ends.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = False  # noqa: F405

@@ -28,6 +28,7 @@ gunicorn 27.0.1's ``config.py``, checked 2026-12-04):
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from gunicorn.glogging import Logger
 
@@ -47,7 +48,7 @@ threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 class RedactingLogger(Logger):
     """gunicorn's logger with secrets masked in every access and error line."""
 
-    def setup(self, cfg):  # type: ignore[no-untyped-def]
+    def setup(self, cfg: Any) -> None:
         super().setup(cfg)
         for log in (self.access_log, self.error_log):
             # setup() runs again on a config reload: one filter per logger, not one per reload.

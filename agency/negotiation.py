@@ -20,7 +20,8 @@ PLAIN_ACCEPTS = ("*/*", JSON)
 
 
 class ApiContentNegotiation(DefaultContentNegotiation):
-    def select_renderer(
+    # DRF passes a list (APIView.perform_content_negotiation); its stubs widen it to Iterable.
+    def select_renderer(  # type: ignore[override]
         self, request: Request, renderers: list[BaseRenderer], format_suffix: Any = None
     ) -> tuple[BaseRenderer, str]:
         accept = request.META.get("HTTP_ACCEPT", "*/*").strip()

@@ -152,8 +152,9 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
         extra["errors"] = response.data
     else:
         detail = str(getattr(exc, "detail", "")) or PROBLEM_TYPES[slug][0]
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        extra["retry_after"] = int(exc.wait) + 1
+    # Throttled.wait is set by its __init__; djangorestframework-stubs 3.18.1 do not declare it.
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:  # type: ignore[attr-defined]
+        extra["retry_after"] = int(exc.wait) + 1  # type: ignore[attr-defined]
     body = problem_body(
         slug,
         detail,

@@ -196,10 +196,14 @@ class VendorHttp:
             except ConnectorError as exc:
                 self._record(call, exc.status, started, run, exc.code or "refused")
                 raise
-            verdict = failure or self._verdict(response, expect)
+            if failure is None:
+                assert response is not None  # _send returns a response or a failure
+                failure = self._verdict(response, expect)
+            verdict = failure
             status = response.status_code if response is not None else None
             self._record(call, status, started, run, _error_code(verdict, status), response)
             if verdict == _OK:
+                assert response is not None  # _OK comes only from _verdict(response)
                 return response
             self._handle(verdict, response, run, call)
 
@@ -326,9 +330,12 @@ class VendorHttp:
             return _TRANSIENT
         return _PERMANENT
 
-    def _handle(self, verdict: str, response, run: _Run, call: _Call) -> None:
+    def _handle(
+        self, verdict: str, response: requests.Response | None, run: _Run, call: _Call
+    ) -> None:
         """Sleep before the next attempt, refresh the token, or raise."""
         if verdict == UNAUTHORIZED:
+            assert response is not None  # a verdict on a response, not a network failure
             self._reauthorise(response, run)
         elif verdict == RATE_LIMITED:
             run.throttles += 1
@@ -346,6 +353,7 @@ class VendorHttp:
                 code="timeout",
             )
         else:
+            assert response is not None  # a refusal is a verdict on a response
             raise self._refused(response, run)
 
     def _defer(self, seconds: float) -> None:
@@ -386,7 +394,9 @@ class VendorHttp:
         delay = random.uniform(0, min(settings.VENDOR_BACKOFF_CAP_SECONDS, ceiling))
         self._pause(run, max(delay, hint or 0.0), response, code=failure)
 
-    def _pause(self, run: _Run, delay: float, response, *, code: str) -> None:
+    def _pause(
+        self, run: _Run, delay: float, response: requests.Response | None, *, code: str
+    ) -> None:
         """Sleep ``delay`` inline if the budget allows; otherwise hand the wait to Celery."""
         if run.waited + delay > settings.VENDOR_INLINE_WAIT_SECONDS:
             raise ConnectorError(

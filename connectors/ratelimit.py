@@ -218,7 +218,7 @@ class _FileBuckets:
         digest = hashlib.sha256(key.encode()).hexdigest()[:12]
         return self.directory / f"{_SAFE.sub('_', key)[:80]}-{digest}.json"
 
-    def _locked(self, key: str, change: Callable[[list[float], float], list[float] | None]):
+    def _locked(self, key: str, change: Callable[[list[float], float], list[float] | None]) -> None:
         """Run ``change(grants, now)`` under the key's lock; a list it returns is stored."""
         fd = os.open(self._path(key), os.O_RDWR | os.O_CREAT, 0o600)
         try:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 import time
 from contextlib import AbstractContextManager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from connectors import locks, oauth, services
@@ -209,7 +210,7 @@ def stale(*, older_than: timedelta = timedelta(hours=24)) -> list[int]:
     return list(qs.values_list("pk", flat=True))
 
 
-def _refreshable(now):  # type: ignore[no-untyped-def]
+def _refreshable(now: datetime) -> QuerySet[Connection]:
     from django.db.models import Q
 
     return (

@@ -20,7 +20,7 @@ class SyncsConfig(AppConfig):
 
         # The OAuth work provides this signal; without it the sweeper alone releases jobs.
         try:
-            from connectors.signals import connection_reconnected  # type: ignore[import-not-found]
+            from connectors.signals import connection_reconnected
         except ImportError:
             return
         from syncs.engine.outbox import on_connection_reconnected

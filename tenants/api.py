@@ -29,7 +29,7 @@ class MeSerializer(serializers.Serializer):
     def get_connectors(self, client: object) -> dict[str, str]:
         return {kind: client.provider_for(kind) for kind in ("crm", "calendar", "pos")}  # type: ignore[attr-defined]
 
-    get_connectors = extend_schema(responses=ConnectorChoiceSerializer)(get_connectors)  # type: ignore[assignment]
+    get_connectors = extend_schema(responses=ConnectorChoiceSerializer)(get_connectors)
 
 
 class MeView(APIView):

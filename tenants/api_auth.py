@@ -95,7 +95,8 @@ class ApiKeyAuthentication(BaseAuthentication):
         names = [_failure_key(request)]
         if digest:
             names.append(api_key_cache.cache_name(digest))
-            cached, request._api_rate_count = api_rate.read_and_count(
+            # A per-request attribute that ApiKeyRateThrottle.allow_request reads back.
+            cached, request._api_rate_count = api_rate.read_and_count(  # type: ignore[attr-defined]
                 names, ApiKeyRateThrottle().window(digest)
             )
         else:
@@ -162,6 +163,10 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
     (``tenants.api_rate``) instead of DRF's list of timestamps."""
 
     scope = "api_key"
+    # Set by SimpleRateThrottle.__init__ from parse_rate (undeclared in the DRF stubs); None only
+    # without a rate, when allow_request returns before using them and wait is never called.
+    num_requests: int
+    duration: int | None
 
     def window(self, key_hash: str) -> api_rate.Window:
         # With no rate set, requests are still counted (in minutes) but never refused.

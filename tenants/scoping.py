@@ -9,8 +9,9 @@ data out of client B's responses; the isolation tests walk every route to prove 
 from __future__ import annotations
 
 from typing import TypeVar
+from uuid import UUID
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
@@ -28,7 +29,7 @@ def for_client(source: type[M] | QuerySet[M], client: Client) -> QuerySet[M]:
     return _queryset(source).filter(client=client)
 
 
-def agencies_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Agency]:
+def agencies_for(user: User | AnonymousUser) -> QuerySet[Agency]:
     """Agencies the user is a member of; superusers see all."""
     if not user.is_authenticated:
         return Agency.objects.none()
@@ -37,17 +38,17 @@ def agencies_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Agency]:
     return Agency.objects.filter(memberships__user=user)
 
 
-def clients_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Client]:
+def clients_for(user: User | AnonymousUser) -> QuerySet[Client]:
     """Clients of every agency the user belongs to."""
     return Client.objects.filter(agency__in=agencies_for(user)).select_related("agency")
 
 
-def for_user(source: type[M] | QuerySet[M], user: AbstractBaseUser | AnonymousUser) -> QuerySet[M]:
+def for_user(source: type[M] | QuerySet[M], user: User | AnonymousUser) -> QuerySet[M]:
     """Rows of a tenant-owned model whose client the user may see."""
     return _queryset(source).filter(client__in=clients_for(user))
 
 
-def membership(user: AbstractBaseUser | AnonymousUser, agency: Agency) -> Membership | None:
+def membership(user: User | AnonymousUser, agency: Agency) -> Membership | None:
     """The user's membership in ``agency`` (superusers act as owners), or None."""
     if not user.is_authenticated:
         return None
@@ -56,7 +57,7 @@ def membership(user: AbstractBaseUser | AnonymousUser, agency: Agency) -> Member
     return Membership.objects.filter(user=user, agency=agency).first()
 
 
-def client_for_user_or_404(user: AbstractBaseUser | AnonymousUser, public_id: object) -> Client:
+def client_for_user_or_404(user: User | AnonymousUser, public_id: UUID | str) -> Client:
     """A client the user may see, by public id; 404 (not 403) so ids of others leak nothing."""
     try:
         return clients_for(user).get(public_id=public_id)

@@ -68,9 +68,10 @@ def _propfind(url: str, body: str, auth: tuple[str, str]) -> tuple[str, ET.Eleme
 
 def _href(root: ET.Element, path: str) -> str:
     node = root.find(f".//{path}/d:href", NS)
-    if node is None or not (node.text or "").strip():
+    text = (node.text or "") if node is not None else ""
+    if not text.strip():
         raise ConnectorError(f"the server did not report {path.split(':')[-1]}", permanent=True)
-    return node.text.strip()
+    return text.strip()
 
 
 def discover(server_url: str, username: str, password: str) -> CalDavAccount:

@@ -13,6 +13,8 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import requests
+
 from connectors import crm_support as s
 from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
 from connectors.http import VendorHttp
@@ -205,7 +207,7 @@ class HubSpotClient(HubSpotPeople):
             id=previous.id, object_type="contact", fields=previous.fields, existed=True
         )
 
-    def _post_contact(self, props: dict[str, str], tags: Sequence[str]):  # -> Response
+    def _post_contact(self, props: dict[str, str], tags: Sequence[str]) -> requests.Response:
         values = {**props, **_tag_values(tags, self.schema.tag_options())}
         return self.http.request(
             "POST",

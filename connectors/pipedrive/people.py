@@ -54,7 +54,9 @@ class PipedrivePeople:
             "PUT", f"/api/v1/persons/{other_id}/merge", json=body).json()).get("data"))  # fmt: skip
         return CrmRecord(id=s.text(data.get("id")) or survivor_id, object_type="contact")
 
-    def _status(self, record_id: str, status: str | None = None, expect=(200,)) -> str | None:
+    def _status(
+        self, record_id: str, status: str | None = None, expect: tuple[int, ...] = (200,)
+    ) -> str | None:
         """The person's marketing status, after setting it when ``status`` is given (None: the
         person is gone)."""
         path = f"{PERSONS}/{record_id}"

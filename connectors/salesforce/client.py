@@ -18,11 +18,14 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
+import requests
+
 from connectors import crm_support as s
 from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
 from connectors.http import VendorHttp
 from connectors.models import Connection
 from connectors.salesforce import fields as catalogue
+from connectors.salesforce.fields import Field  # in class scope the method catalogue() shadows
 from connectors.salesforce.mapping import (
     COMPANY_FIELD,
     MISSING_LAST_NAME,
@@ -168,7 +171,13 @@ class SalesforceClient(SalesforcePeople):
         )
         return {k: s.text(v) for k, v in s.obj(response.json()).items() if k != "attributes"}
 
-    def _patch(self, sobject: str, record_id: str, values: dict[str, str], expect=(204,)):
+    def _patch(
+        self,
+        sobject: str,
+        record_id: str,
+        values: dict[str, str],
+        expect: tuple[int, ...] = (204,),
+    ) -> requests.Response:
         # Salesforce clears a field with null, not with an empty string.
         body = {k: (v if v != "" else None) for k, v in values.items()}
         return self.http.request(
@@ -257,9 +266,7 @@ class SalesforceClient(SalesforcePeople):
         changes = catalogue.ensure(self.http, self.root, wanted)
         return [(change, "contact-fields", names) for change, names in changes.items()]
 
-    def _fresh_on_refusal(
-        self, sobject: str, write: Callable[[dict[str, catalogue.Field]], T]
-    ) -> T:
+    def _fresh_on_refusal(self, sobject: str, write: Callable[[dict[str, Field]], T]) -> T:
         """``write`` with the cached describe; if the org refuses a field in it (400
         ``INVALID_FIELD``: an admin deleted the field or hid it from the integration user
         since the describe was read), read the describe afresh and write once more, so a

@@ -21,6 +21,9 @@ from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree
 
+if TYPE_CHECKING:  # the parsed tree's type only: parsing goes through defusedxml
+    from xml.etree.ElementTree import Element
+
 from connectors import crm_support as s
 from connectors.base import ConnectorError, CrmRecord
 from connectors.http import VendorHttp
@@ -41,12 +44,12 @@ MERGE_ENVELOPE = (
 )
 
 
-def _text(node, path: str) -> str:
+def _text(node: Element | None, path: str) -> str:
     found = node.find(path) if node is not None else None
     return (found.text or "").strip() if found is not None else ""
 
 
-def _child(node, local: str) -> str:
+def _child(node: Element | None, local: str) -> str:
     """A child's text by its local name, whatever namespace the reply put it in (a fault's
     ``faultcode`` is unqualified)."""
     for child in list(node) if node is not None else []:

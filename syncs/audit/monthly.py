@@ -14,8 +14,10 @@ totals and two percentile rows, vendor calls, webhook deliveries, staff resends,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet
@@ -165,6 +167,7 @@ def _systems(report: MonthlyAudit, jobs: QuerySet[SyncJob]) -> None:
             name=registry.display_name(conn.provider),
             status=conn.get_status_display(),
         )
+        source: Mapping[str, Any]
         for source in (by_job.get(conn.pk, {}), by_call.get(conn.pk, {})):
             for name, value in source.items():
                 if name != "connection_id":
@@ -201,7 +204,7 @@ def _endpoints(report: MonthlyAudit) -> None:
     for endpoint_id in resent:
         resent_by_endpoint[str(endpoint_id)] = resent_by_endpoint.get(str(endpoint_id), 0) + 1
     for endpoint in for_client(WebhookEndpoint, client):
-        row = counts.get(endpoint.pk, {})
+        row: Mapping[str, Any] = counts.get(endpoint.pk, {})
         report.endpoints.append(
             EndpointLog(
                 url=endpoint.url,

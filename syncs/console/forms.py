@@ -177,6 +177,7 @@ class RollbackForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data (None only in overrides)
         if data.get("since") and data.get("until") and data["since"] >= data["until"]:
             raise forms.ValidationError("The window must start before it ends.")
         return data

@@ -205,6 +205,7 @@ def _ensure_fields(ctx: WriteContext, object_type: str) -> None:
         if names:
             kept = LIMITED_KEPT.get(ctx.job.provider, LIMITED_DROPPED)
             message = LIMITED_FIELDS.format(fields=", ".join(names), why=why, kept=kept, fix=fix)
+            assert ctx.job.connection is not None  # a job writes through its connection
             connection_note_limited(ctx.job.connection, message)
             break
 
@@ -236,14 +237,15 @@ def _create_contact(ctx: WriteContext) -> str:
     }
     standard.update({k: v for k, v in ctx.mapped.items() if k in STANDARD_TARGETS})
     extra = {k: v for k, v in ctx.mapped.items() if k not in STANDARD_TARGETS}
-    values = {**standard, **extra, "_tag": ctx.tag}
+    values: dict[str, Any] = {**standard, **extra, "_tag": ctx.tag}
     if ctx.shadow:
         _record(ctx, "contact", "", RecordAction.WOULD_CREATE, values)
         return ""
     contact = CrmContact(**standard, extra=extra)
     if _tags_on_create(ctx):
         values[TAGGED] = _create_tags(ctx)
-        created = ctx.crm.create_contact(contact, source_tag=ctx.tag, tags=values[TAGGED])
+        # tags= is taken by clients whose tags_on_create is true (CrmClient.create_contact).
+        created = ctx.crm.create_contact(contact, source_tag=ctx.tag, tags=values[TAGGED])  # type: ignore[call-arg]
     else:
         created = ctx.crm.create_contact(contact, source_tag=ctx.tag)
     if getattr(created, "existed", False):
@@ -268,6 +270,7 @@ def deal_stage_key(lead: dict[str, Any]) -> str | None:
 
 def _stage_name(ctx: WriteContext, key: str) -> str:
     """Per-connection override, else the CRM package's DEAL_STAGES, else our defaults."""
+    assert ctx.job.connection is not None  # a job writes through its connection
     configured = (ctx.job.connection.settings or {}).get("deal_stages", {})
     if key in configured:
         return str(configured[key])
@@ -365,8 +368,10 @@ def _ensure_write_key(ctx: WriteContext) -> None:
     change = ensure() if ensure is not None else ""
     prop = getattr(ctx.crm, "write_key_property", "")
     if change in LIMITED_WRITE_KEY:
+        assert ctx.job.connection is not None  # a job writes through its connection
         connection_note_limited(ctx.job.connection, LIMITED_WRITE_KEY[change].format(property=prop))
     elif change == "created":
+        assert ctx.job.connection is not None
         connection_clear_limited(ctx.job.connection)
     if change:
         audit_log(
@@ -428,6 +433,7 @@ def write_note(ctx: WriteContext, contact_id: str) -> None:
 def follow_up_tags(ctx: WriteContext) -> list[str]:
     """The source tag, the chatbot vendor, and the connection's follow-up tags (a lifecycle
     stage, list or label the CRM's ``tag_contact`` understands)."""
+    assert ctx.job.connection is not None  # a job writes through its connection
     configured = (ctx.job.connection.settings or {}).get("follow_up_tags", [])
     tags = [ctx.tag, ctx.job.event.chatbot_vendor, *[str(t) for t in configured]]
     return [t for t in dict.fromkeys(tags) if t]

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["check", "dismiss", "index", "merge", "scan_contacts", "scan_crm"]
 
 
-def check(client: Client, person_fields: dict[str, str]) -> MatchResult:
+def check(client: Client, person_fields: dict[str, str] | object) -> MatchResult:
     """The person an exact email/phone match links to, and likely duplicates with scores."""
     from syncs.dedupe.store import check as _check
 
@@ -33,7 +33,7 @@ def check(client: Client, person_fields: dict[str, str]) -> MatchResult:
 
 def index(
     client: Client,
-    person_fields: dict[str, str],
+    person_fields: dict[str, str] | object,
     external_ids: dict[str, str] | None = None,
     **kwargs: Any,
 ) -> Person:

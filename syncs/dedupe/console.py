@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +27,10 @@ from syncs.dedupe import held as held_duplicates
 from tenants import scoping
 from tenants.console import require_role
 
+if TYPE_CHECKING:  # types only: the views load the models through _dedupe()
+    from syncs.dedupe.models import DuplicateCandidate, MatchModel
+    from tenants.models import Client
+
 # Merging has its own route (a confirmation, then the CRMs): ``duplicate_merge``.
 DECISIONS = ("dismiss", *held_duplicates.DECISIONS)
 # On a pair that holds a lead, dismissing is creating it anew (merging it, on its own route,
@@ -33,7 +38,7 @@ DECISIONS = ("dismiss", *held_duplicates.DECISIONS)
 HELD_DECISION = {"dismiss": "create", "link": "link", "create": "create"}
 
 
-def _dedupe() -> tuple[ModuleType, type] | None:
+def _dedupe() -> tuple[ModuleType, type[DuplicateCandidate]] | None:
     """The duplicate-detection package and its candidate model, when installed."""
     try:
         package = importlib.import_module("syncs.dedupe")
@@ -74,7 +79,7 @@ def duplicates(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
-def _match_model(client):
+def _match_model(client: Client) -> MatchModel | None:
     """The client's estimated duplicate model (thresholds and what they are expected to give),
     or None before the first estimate."""
     try:
@@ -118,7 +123,9 @@ def duplicate_decide(
     return redirect("console:sync-duplicates", public_id=client.public_id)
 
 
-def _decide_held(request: HttpRequest, client, candidate, decision: str) -> HttpResponse:
+def _decide_held(
+    request: HttpRequest, client: Client, candidate: DuplicateCandidate, decision: str
+) -> HttpResponse:
     """A pair holding a lead is decided in one place (``syncs.dedupe.held``), whichever
     page the button was on; staff go back to the page they came from."""
     try:
@@ -161,7 +168,9 @@ def duplicate_merge(request: HttpRequest, public_id: str, candidate_id: int) -> 
     )
 
 
-def _merge_confirmed(request: HttpRequest, client, candidate) -> HttpResponse:
+def _merge_confirmed(
+    request: HttpRequest, client: Client, candidate: DuplicateCandidate
+) -> HttpResponse:
     try:
         plan = crm_merge.merge_confirmed(candidate, request.user)
     except ValueError as exc:

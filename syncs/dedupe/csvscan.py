@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from syncs.dedupe.estimation import fit
 from syncs.dedupe.memory import MemoryIndex
 from syncs.dedupe.normalize import build_profile
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite  # a text file, or a management command's stdout
 
 REQUIRED_COLUMNS = ("name", "email", "phone", "company")
 
@@ -60,7 +63,7 @@ def read_people(stream: TextIO) -> Iterator[dict[str, str]]:
         yield {(k or "").strip().lower(): (v or "") for k, v in row.items()}
 
 
-def write_pairs(pairs: Iterable[Pair], out: TextIO) -> int:
+def write_pairs(pairs: Iterable[Pair], out: SupportsWrite[str]) -> int:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["row_a", "row_b", "score", "reasons"])
     count = 0

@@ -8,9 +8,10 @@ result (``MatchModel``), which ``detector_for`` hands to every check.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -29,6 +30,10 @@ from syncs.dedupe.fellegi_sunter import (
 from syncs.dedupe.match import AUTO_LINK, REVIEW_THRESHOLD, Detector
 from syncs.dedupe.memory import MemoryIndex
 from syncs.dedupe.normalize import Profile, blocking_keys
+
+if TYPE_CHECKING:  # models import this module: imported where used, at run time
+    from syncs.dedupe.models import MatchModel
+    from tenants.models import Client
 
 AUTO_LINK_PRECISION = 0.99  # default target precision of automatic links
 REVIEW_PRECISION = 0.9  # default target precision of everything flagged (links + review)
@@ -62,31 +67,43 @@ def candidate_pairs(profiles: Sequence[Profile]) -> list[tuple[int, int, Vector]
     return pairs
 
 
-def random_vectors(profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed: int = 0):
+def random_vectors(
+    profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed: int = 0
+) -> list[Vector]:
     """Comparison vectors of random pairs of distinct people (for u)."""
     rng = random.Random(seed)
     if len(profiles) < 2:
         return []
-    vectors = []
+    vectors: list[Vector] = []
     for _ in range(pairs):
         a, b = rng.sample(range(len(profiles)), 2)
         vectors.append(compare(profiles[a], profiles[b]).vector)
     return vectors
 
 
-def family_u(profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed: int = 0):
+def family_u(
+    profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed: int = 0
+) -> dict[str, dict[str, float]]:
     """How often two different people with one family name share a mailbox or a phone: pairs
     drawn within each family name (weighted by how many pairs the name makes), those with
     unrelated given names (different people, not a nickname or typo) counted."""
     return _shared_within(profiles, lambda p: p.last, "first", pairs, seed)
 
 
-def office_u(profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed: int = 0):
+def office_u(
+    profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed: int = 0
+) -> dict[str, dict[str, float]]:
     """The same within each company, counting colleagues with another family name."""
     return _shared_within(profiles, lambda p: p.company, "last", pairs, seed)
 
 
-def _shared_within(profiles, group_of, differing: str, pairs: int, seed: int):
+def _shared_within(
+    profiles: Sequence[Profile],
+    group_of: Callable[[Profile], str],
+    differing: str,
+    pairs: int,
+    seed: int,
+) -> dict[str, dict[str, float]]:
     """u per level of e-mail and phone among pairs that share a group and differ on
     ``differing`` (so are, nearly always, two people)."""
     rng = random.Random(seed)
@@ -161,8 +178,11 @@ def fit(
 
 
 def estimate_for_client(
-    client, sample: int = SAMPLE_PEOPLE, seed: int = 0, auto_precision: float | None = None
-):
+    client: Client,
+    sample: int = SAMPLE_PEOPLE,
+    seed: int = 0,
+    auto_precision: float | None = None,
+) -> MatchModel:
     """Estimate and store the client's model from its (unmerged) people and every decided
     review pair (merged: one person; dismissed: two). Returns the stored ``MatchModel``."""
     from syncs.dedupe.models import DuplicateCandidate, MatchModel, Person
@@ -207,7 +227,7 @@ _cache: dict[int, tuple[object, Detector]] = {}
 UNKNOWN = object()  # the caller does not know which estimate is current
 
 
-def detector_for(client, version: object = UNKNOWN) -> Detector:
+def detector_for(client: Client, version: object = UNKNOWN) -> Detector:
     """The client's estimated detector, or the default one before the first estimate.
 
     ``version`` is the estimate's ``estimated_at`` as the caller read it (None: no estimate),
@@ -243,5 +263,5 @@ def version_key(value: object) -> str | None:
     return moment.astimezone(UTC).isoformat()
 
 
-def forget_cached(client) -> None:
+def forget_cached(client: Client) -> None:
     _cache.pop(client.pk, None)

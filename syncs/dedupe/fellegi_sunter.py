@@ -151,7 +151,9 @@ COMPARISONS = tuple(LEVELS)
 # --- comparisons -------------------------------------------------------------------------------
 
 
-def compare_email(new: tuple[str, ...], old: tuple[str, ...], people: tuple[Profile, ...]):
+def compare_email(
+    new: tuple[str, ...], old: tuple[str, ...], people: tuple[Profile, ...]
+) -> tuple[str | None, str]:
     """The best level over every pair of known addresses, and the shared address if exact."""
     if not new or not old:
         return None, ""
@@ -200,7 +202,7 @@ def _is_typo(a: str, b: str) -> bool:
     return strip_digits(bare_handle(a)) != strip_digits(bare_handle(b))
 
 
-def compare_phone(new: tuple[str, ...], old: tuple[str, ...]):
+def compare_phone(new: tuple[str, ...], old: tuple[str, ...]) -> tuple[str | None, str]:
     if not new or not old:
         return None, ""
     best, shared = len(LEVELS["phone"]) - 1, ""
@@ -368,7 +370,9 @@ class Model:
         u = max(self.u[comparison][level], FLOOR)
         return math.log2(m / u)
 
-    def weight(self, found: Comparison, holders: Mapping[tuple[str, str], int] | None = None):
+    def weight(
+        self, found: Comparison, holders: Mapping[tuple[str, str], int] | None = None
+    ) -> tuple[float, dict[str, float]]:
         """(total bits, bits per comparison); ``holders`` counts people per shared e-mail or
         phone (blocking key → people holding it)."""
         parts: dict[str, float] = {}
@@ -393,9 +397,9 @@ class Model:
         for name in ("email", "phone"):
             level = found.vector[COMPARISONS.index(name)]
             u = self.u[name].get(level, 1.0) if level else 1.0
-            if family and shared[name]:
+            if level and family and shared[name]:  # (a missing level is no key of these tables)
                 u = max(u, self.u_family.get(name, {}).get(level, 0.0))
-            if colleagues and shared[name]:
+            if level and colleagues and shared[name]:
                 u = max(u, self.u_office.get(name, {}).get(level, 0.0))
             if level and u > self.u[name][level]:
                 parts[name] = math.log2(max(self.m[name][level], FLOOR) / max(u, FLOOR))
@@ -424,7 +428,9 @@ class Model:
         share = max(table.get(value, 1), 1) / total
         return max(-TF_CLIP, min(TF_CLIP, math.log2(mean / share)))
 
-    def probability(self, found: Comparison, holders=None) -> float:
+    def probability(
+        self, found: Comparison, holders: Mapping[tuple[str, str], int] | None = None
+    ) -> float:
         bits, _ = self.weight(found, holders)
         return 1.0 / (1.0 + 2.0 ** (-max(-60.0, min(60.0, bits))))
 
@@ -481,7 +487,9 @@ def reasons(found: Comparison) -> tuple[str, ...]:
 # --- estimation --------------------------------------------------------------------------------
 
 
-def name_frequencies(profiles: Iterable[Profile], keep: int = 5000):
+def name_frequencies(
+    profiles: Iterable[Profile], keep: int = 5000
+) -> tuple[dict[str, int], dict[str, int], int]:
     """(given-name counts, family-name counts, people): the client's most common names."""
     firsts: Counter[str] = Counter()
     lasts: Counter[str] = Counter()
@@ -547,7 +555,7 @@ def estimate(
         m_counts = {c: dict.fromkeys(LEVELS[c], 0.0) for c in LEVELS}
         u_counts = {c: dict.fromkeys(LEVELS[c], 0.0) for c in LEVELS}
         matched = total = 0.0
-        rows = [(v, n, None) for v, n in patterns.items()]
+        rows: list[tuple[Vector, float, bool | None]] = [(v, n, None) for v, n in patterns.items()]
         rows += [(v, n * LABEL_WEIGHT, same) for (v, same), n in labels.items()]
         for vector, count, same in rows:
             p = _posterior(model, vector, ignore) if same is None else float(same)

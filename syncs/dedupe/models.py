@@ -86,6 +86,9 @@ class DuplicateCandidate(models.Model):
         MERGED = "merged", "Merged"
         DISMISSED = "dismissed", "Dismissed"
 
+    # Not a column: the CRM record "link" would write onto, set by syncs.dedupe.held for pages.
+    link_target: str
+
     # Indexed by dedupe_candidate_queue (client, status), which it leads.
     client = models.ForeignKey(
         "tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from connectors.base import CrmRecord
 from syncs.dedupe.estimation import estimate_for_client
@@ -19,6 +20,9 @@ from syncs.dedupe.store import (
     person_for_external_id,
 )
 from tenants.models import Client
+
+if TYPE_CHECKING:
+    from connectors.models import Connection
 
 # Vendor field names a CRM client may hand back, per unified field (lower-cased for lookup).
 FIELD_NAMES: dict[str, tuple[str, ...]] = {
@@ -89,7 +93,7 @@ def scan_contacts(
     return report
 
 
-def scan_crm(connection, page_size: int = 100) -> ScanReport:
+def scan_crm(connection: Connection, page_size: int = 100) -> ScanReport:
     """Scan the CRM behind ``connection`` (a ``connectors.models.Connection``)."""
     from connectors.registry import client_for  # the registry lands with the CRM connectors
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -158,7 +159,7 @@ def check(client: Client, person_fields: dict[str, str] | object) -> MatchResult
 
 def index(
     client: Client,
-    person_fields: dict[str, str],
+    person_fields: dict[str, str] | object,
     external_ids: dict[str, str] | None = None,
     *,
     result: MatchResult | None = None,
@@ -280,7 +281,7 @@ def _reindex(person: Person) -> None:
     PersonKey.objects.bulk_create(key_rows(person, person.profile()))
 
 
-def merge(candidate: DuplicateCandidate, actor) -> Person:
+def merge(candidate: DuplicateCandidate, actor: Any) -> Person:
     """Staff decision: ``candidate.person`` is ``candidate.existing``. The newer person is
     folded into the existing one (identifiers, CRM ids), kept for history with
     ``merged_into`` set, and removed from matching. Returns the surviving person.
@@ -317,7 +318,7 @@ def _repoint_open_candidates(absorbed: Person, survivor: Person) -> None:
         pair.save()
 
 
-def dismiss(candidate: DuplicateCandidate, actor) -> DuplicateCandidate:
+def dismiss(candidate: DuplicateCandidate, actor: Any) -> DuplicateCandidate:
     """Staff decision: not the same person. Raises ``ValueError`` when already decided."""
     with transaction.atomic():
         candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
@@ -327,7 +328,7 @@ def dismiss(candidate: DuplicateCandidate, actor) -> DuplicateCandidate:
     return candidate
 
 
-def _decide(candidate: DuplicateCandidate, status: str, actor) -> None:
+def _decide(candidate: DuplicateCandidate, status: str, actor: Any) -> None:
     candidate.status = status
     candidate.decided_by = actor if getattr(actor, "pk", None) else None
     candidate.decided_at = timezone.now()

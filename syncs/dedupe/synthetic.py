@@ -106,7 +106,9 @@ class _Population:
             fields["email"] = f"info@{company['domain']}"  # a shared mailbox
         elif roll < 0.95:
             work = company is not None and rng.random() < 0.5
-            fields["email"] = self.email(first, last, company["domain"] if work else None)
+            fields["email"] = self.email(
+                first, last, company["domain"] if company and work else None
+            )
         roll = rng.random()
         if company and roll < 0.04:
             fields["phone"] = _fmt(rng, company["line"])  # the office's main line

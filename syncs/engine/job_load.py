@@ -45,7 +45,8 @@ def _statement(alias: str) -> tuple[str, tuple[list[Column], ...]]:
     layout: list[list[Column]] = []
     for table_alias, model in TABLES:
         fields = list(model._meta.concrete_fields)
-        names += [f"{table_alias}.{quote(f.column)}" for f in fields]
+        # Field.column is Optional in django-stubs: None only on a field not attached to a model.
+        names += [f"{table_alias}.{quote(cast(str, f.column))}" for f in fields]
         table_columns: list[Column] = []
         for field in fields:
             col = field.get_col(table_alias)
@@ -57,7 +58,9 @@ def _statement(alias: str) -> tuple[str, tuple[list[Column], ...]]:
         return quote(model._meta.db_table)
 
     def column(model: type[Model], name: str) -> str:
-        return quote(model._meta.get_field(name).column)
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field)  # a forward field, not a reverse relation
+        return quote(cast(str, field.column))
 
     job_pk, event_pk = column(SyncJob, "id"), column(AiEvent, "id")
     sql = (

@@ -10,16 +10,18 @@ a duplicate message is harmless because a worker must claim the row before doing
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Field, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from connectors.models import Connection, ConnectionStatus
 from syncs.engine.waits import CONNECTION, wait_ends
 from syncs.models import JobStatus, SyncJob
+from tenants.models import Client
 
 log = logging.getLogger(__name__)
 SWEEP_BATCH = 500
@@ -90,7 +92,7 @@ def lease_seconds() -> int:
     return settings.CELERY_TASK_TIME_LIMIT + 30
 
 
-def lost_jobs(now=None) -> list[int]:
+def lost_jobs(now: datetime | None = None) -> list[int]:
     """Ids of jobs whose message was probably lost: committed but not published (or published
     long ago and still not started), a retry whose message never came, or a running job whose
     worker died past its lease.
@@ -162,19 +164,19 @@ def release_waiting(connection: Connection | None = None) -> list[int]:
 
 
 def _usable_connection(job: SyncJob) -> Connection | None:
-    if job.connection_id:
+    if job.connection is not None:  # (no query when connection_id is None)
         job.connection.refresh_from_db(fields=["status"])
         return job.connection if job.connection.is_usable else None
     return crm_connections(job.client, job.provider).filter(status=ConnectionStatus.ACTIVE).first()
 
 
-def crm_connections(client, provider: str = ""):
+def crm_connections(client: Client, provider: str = "") -> QuerySet[Connection]:
     """The client's CRM connections; only the chosen provider's when one is chosen."""
     connections = Connection.objects.filter(client=client, kind="crm").order_by("pk")
     return connections.filter(provider=provider) if provider else connections
 
 
-def crm_connections_for_intake(client, provider: str = "") -> list[Connection]:
+def crm_connections_for_intake(client: Client, provider: str = "") -> list[Connection]:
     """``crm_connections`` as a list holding only ``id``, ``provider`` and ``status`` (what a job
     needs), in one raw SELECT: intake runs this per request, and compiling the ORM query cost
     several times what the query itself did. The tokens (decrypted on load) are not read."""
@@ -182,7 +184,10 @@ def crm_connections_for_intake(client, provider: str = "") -> list[Connection]:
     quote = connections[Connection.objects.db].ops.quote_name
 
     def column(name: str) -> str:
-        return quote(meta.get_field(name).column)
+        field = meta.get_field(name)
+        assert isinstance(field, Field)  # a forward field, not a reverse relation
+        # Field.column is Optional in django-stubs: None only on a field not attached to a model.
+        return quote(cast(str, field.column))
 
     where = f"{column('client')} = %s AND {column('kind')} = %s"
     params: list[object] = [client.pk, "crm"]

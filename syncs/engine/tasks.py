@@ -13,7 +13,8 @@ from syncs.models import IdempotencyRecord
 
 
 # The worker's parent process releases the job's lease when the pool process running it dies.
-@shared_task(name="syncs.engine.tasks.run_sync_job", Request="syncs.engine.leases:SyncJobRequest")
+# Request (Celery's Task.Request option) is missing from celery-types' shared_task overloads.
+@shared_task(name="syncs.engine.tasks.run_sync_job", Request="syncs.engine.leases:SyncJobRequest")  # type: ignore[call-overload]
 def run_sync_job(job_id: int) -> str:
     """Run one sync job (claimed first, so a duplicate message is a no-op)."""
     from syncs.crm.sync import sync_job_run

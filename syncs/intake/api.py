@@ -196,7 +196,8 @@ class EventCreateView(APIView):
         serializer = EventInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        return _accept(request, "events", data["kind"], dict(request.data["payload"]))
+        # The serializer accepted the body, so request.data is a JSON object, not a list.
+        return _accept(request, "events", data["kind"], dict(request.data["payload"]))  # type: ignore[call-overload]
 
 
 class EventDetailView(APIView):
@@ -274,7 +275,7 @@ class EventDetailView(APIView):
             ),
         ],
     )
-    def get(self, request: Request, event_id: object) -> Response:
+    def get(self, request: Request, event_id: uuid.UUID) -> Response:
         query = WaitQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         event = event_for_client(request_client(request), event_id)

@@ -19,7 +19,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import connections, transaction
 from django.utils import timezone
@@ -135,7 +135,7 @@ def _insert_in_flight(client: Client, route: str, key: str, digest: str) -> int 
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(columns))}) "
         f"ON CONFLICT ({', '.join(quote(c) for c in columns[:3])}) DO NOTHING "
-        f"RETURNING {quote(meta.pk.column)}"
+        f"RETURNING {quote(cast(str, meta.pk.column))}"  # Optional only on unattached fields
     )
     with conn.cursor() as cursor:
         cursor.execute(sql, values)

@@ -21,7 +21,7 @@ import select
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from django.db import connections
@@ -104,12 +104,15 @@ def _statement(alias: str, by_provider: bool) -> str:
     """The statement's text, built once per process: only the models' own identifiers are
     formatted in; every value is a bound parameter (see ``write_event_and_jobs`` for order)."""
     quote = connections[alias].ops.quote_name
+    # Field.column is Optional in django-stubs: None only on a field not attached to a model.
 
     def col(model: type[Model], name: str) -> str:
-        return quote(model._meta.get_field(name).column)
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field)  # a forward field, not a reverse relation
+        return quote(cast(str, field.column))
 
-    event_columns = [f.column for f in _insert_fields(AiEvent, EVENT_SKIP)]
-    job_columns = [f.column for f in _insert_fields(SyncJob, JOB_SKIP)]
+    event_columns = [cast(str, f.column) for f in _insert_fields(AiEvent, EVENT_SKIP)]
+    job_columns = [cast(str, f.column) for f in _insert_fields(SyncJob, JOB_SKIP)]
     where = f"{col(Connection, 'client')} = %s AND {col(Connection, 'kind')} = %s"
     if by_provider:
         where += f" AND {col(Connection, 'provider')} = %s"
@@ -122,7 +125,7 @@ def _statement(alias: str, by_provider: bool) -> str:
         f"({', '.join(quote(c) for c in event_columns)}, {col(AiEvent, 'status')}) "
         f"VALUES ({', '.join(['%s'] * len(event_columns))}, "
         "CASE WHEN EXISTS (SELECT 1 FROM conn WHERE usable) THEN %s ELSE %s END) "
-        f"RETURNING {quote(AiEvent._meta.pk.column)} AS id), "
+        f"RETURNING {quote(cast(str, AiEvent._meta.pk.column))} AS id), "
         "target AS (SELECT id, provider, usable FROM conn UNION ALL "
         "SELECT NULL, %s, FALSE WHERE NOT EXISTS (SELECT 1 FROM conn)) "
         f"INSERT INTO {quote(SyncJob._meta.db_table)} "
@@ -131,7 +134,7 @@ def _statement(alias: str, by_provider: bool) -> str:
         "CASE WHEN target.usable THEN %s ELSE %s END, "
         "CASE WHEN target.usable THEN %s::timestamptz END "
         "FROM ev CROSS JOIN target ORDER BY target.id "
-        f"RETURNING {quote(SyncJob._meta.pk.column)}, {col(SyncJob, 'status')}, "
+        f"RETURNING {quote(cast(str, SyncJob._meta.pk.column))}, {col(SyncJob, 'status')}, "
         f"{col(SyncJob, 'event')}"
     )
 
@@ -202,7 +205,8 @@ def write_event_and_jobs(
     ]
     ensure_live_connection(connection)
     # Django's own wrapper (query logging, execute wrappers) around a server-binding cursor.
-    with connection._prepare_cursor(psycopg.Cursor(connection.connection)) as cursor:
+    # _prepare_cursor is a private DatabaseWrapper method, undeclared in django-stubs.
+    with connection._prepare_cursor(psycopg.Cursor(connection.connection)) as cursor:  # type: ignore[attr-defined]
         cursor.execute(_statement(using, bool(crm_provider)), params)
         rows = cursor.fetchall()
     return Written(event_pk=rows[0][2], jobs=[WrittenJob(pk, status) for pk, status, _ in rows])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 
@@ -45,7 +46,7 @@ def event_status(job_statuses: list[str]) -> str:
     return EventStatus.PROCESSING
 
 
-def event_for_client(client: Client, public_id: object) -> AiEvent | None:
+def event_for_client(client: Client, public_id: UUID | str) -> AiEvent | None:
     return for_client(AiEvent, client).filter(public_id=public_id).first()
 
 
@@ -57,7 +58,7 @@ def event_detail(event: AiEvent) -> dict[str, Any]:
         .select_related("rolled_back_by")
         .order_by("pk")
     )
-    targets = [
+    targets: list[dict[str, Any]] = [
         {
             "target": job.target,
             "provider": job.provider,

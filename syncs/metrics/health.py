@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, Max, Q
 from django.utils import timezone
@@ -155,8 +156,9 @@ def _job_counts(
             waiting=Count("pk", filter=Q(status=JobStatus.WAITING_CONNECTION)),
         )
     )
-    for r in open_or_failed:
-        rows[(r.pop("client_id"), r.pop("connection_id"))].update(r)
+    for row in open_or_failed:
+        counts: dict[str, Any] = dict(row)  # the plugin types row as a TypedDict (no pop)
+        rows[(counts.pop("client_id"), counts.pop("connection_id"))].update(counts)
     return rows
 
 

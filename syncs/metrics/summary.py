@@ -16,8 +16,10 @@ Lead-to-appointment conversion needs the calendar sync and is not computed here.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -26,6 +28,17 @@ from django.utils import timezone
 from syncs.models import JobStatus, SyncJob
 from tenants.models import Client
 from tenants.scoping import for_client
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _Latency(TypedDict):
+        latency: timedelta
+
+    # Jobs annotated with ``latency`` (``_latency``), as django-stubs' plugin types them.
+    TimedJobs = QuerySet[WithAnnotations[SyncJob, _Latency]]
 
 BUCKETS_MS = (50, 100, 250, 500, 1000, 2500, 5000, 10000)  # upper bounds; then +inf
 WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
@@ -66,7 +79,7 @@ def _ms(value: int) -> timedelta:
     return timedelta(milliseconds=value)
 
 
-def _jobs(client: Client, window: timedelta, now=None) -> QuerySet[SyncJob]:
+def _jobs(client: Client, window: timedelta, now: datetime | None = None) -> QuerySet[SyncJob]:
     since = (now or timezone.now()) - window
     return for_client(SyncJob, client).filter(event__received_at__gte=since)
 
@@ -78,7 +91,7 @@ def latency_expression() -> ExpressionWrapper:
     return ExpressionWrapper(F("finished_at") - ready, DurationField())
 
 
-def _latency(jobs: QuerySet[SyncJob]) -> QuerySet[SyncJob]:
+def _latency(jobs: QuerySet[SyncJob]) -> TimedJobs:
     """Synced jobs annotated with their latency (a duration, computed by the database)."""
     return jobs.filter(status__in=SYNCED_STATUSES, finished_at__isnull=False).annotate(
         latency=latency_expression()
@@ -107,7 +120,7 @@ def _aggregates() -> dict:
     return counts
 
 
-def percentile_ms(latencies: QuerySet[SyncJob], n: int, q: float) -> float | None:
+def percentile_ms(latencies: TimedJobs, n: int, q: float) -> float | None:
     """Nearest-rank percentile: the ⌈q·n⌉-th smallest latency, read as one row."""
     if n == 0:
         return None
@@ -120,7 +133,7 @@ def _labels() -> list[str]:
     return [f"≤ {b} ms" for b in BUCKETS_MS] + [f"> {BUCKETS_MS[-1]} ms"]
 
 
-def _build(provider: str, row: dict, jobs: QuerySet[SyncJob]) -> ProviderMetrics:
+def _build(provider: str, row: Mapping[str, Any], jobs: QuerySet[SyncJob]) -> ProviderMetrics:
     counts = [row[f"bucket_{i}"] for i in range(len(BUCKETS_MS) + 1)]
     measured = sum(counts)
     latencies = _latency(jobs)
@@ -140,7 +153,9 @@ def _build(provider: str, row: dict, jobs: QuerySet[SyncJob]) -> ProviderMetrics
     )
 
 
-def sync_metrics(client: Client, window: str = "24h", now=None) -> list[ProviderMetrics]:
+def sync_metrics(
+    client: Client, window: str = "24h", now: datetime | None = None
+) -> list[ProviderMetrics]:
     """One entry per provider with jobs in the window, then ``"all"`` (the client's total).
 
     Raises KeyError for a window not in ``WINDOWS``.

@@ -15,9 +15,10 @@ person in review is shown on its own: how many jobs of the bucket waited, and th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
@@ -41,6 +42,10 @@ from syncs.metrics.summary import ERROR_STATUSES, SYNCED_STATUSES, latency_expre
 from syncs.models import SyncJob
 from tenants.models import Client
 from tenants.scoping import for_client
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
 
 ALL = "all"
 QUANTILES = (50, 95)  # percent
@@ -74,13 +79,18 @@ class BucketIndex(Func):
         super().__init__(expression, Value(start, output_field=DateTimeField()))
         self.step = int(step.total_seconds())
 
-    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+    # Django calls as_sql(compiler, connection); Func's function/template/arg_joiner go unused.
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, tuple[Any, ...]]:
         when, when_params = compiler.compile(self.source_expressions[0])
         start, start_params = compiler.compile(self.source_expressions[1])
         sql = f"FLOOR(EXTRACT(EPOCH FROM ({when} - {start})) / {self.step})::integer"
         return sql, (*when_params, *start_params)
 
-    def as_sqlite(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, tuple[Any, ...]]:
         when, when_params = compiler.compile(self.source_expressions[0])
         start, start_params = compiler.compile(self.source_expressions[1])
         # Django stores SQLite datetimes as UTC text; strftime('%s') reads whole seconds.
@@ -196,6 +206,7 @@ def sync_timeseries(
         return Series(provider=provider, points=points)
 
     series: dict[str, Series] = {ALL: empty(ALL)}
+    row: Mapping[str, Any]  # grouped by provider and bucket, by bucket, then percentile rows
     grouped = jobs.values("provider", "bucket").order_by().annotate(**_counts())
     for row in grouped:
         provider = row["provider"] or "(none)"
@@ -214,7 +225,7 @@ def sync_timeseries(
     return [series[ALL], *(series[name] for name in others)]
 
 
-def _fill(point: Point, row: dict[str, Any]) -> None:
+def _fill(point: Point, row: Mapping[str, Any]) -> None:
     for name in (
         "volume",
         "attempted",

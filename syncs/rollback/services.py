@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from connectors.base import ConnectorError
@@ -92,7 +92,7 @@ class Scope:
         return cls(rollback.source_tag, rollback.since, rollback.until, rollback.session_id)
 
 
-def rollback_records(client: Client, scope: Scope):
+def rollback_records(client: Client, scope: Scope) -> QuerySet[ExternalRecord]:
     """The client's real writes in ``scope`` not yet undone, newest first."""
     return (
         for_client(ExternalRecord, client)
@@ -278,7 +278,8 @@ def publish_step(step_id: int, countdown: float | None = None) -> None:
     from syncs.rollback.tasks import run_rollback_step
 
     try:
-        run_rollback_step.apply_async((step_id,), countdown=countdown)
+        # None is Celery's own default (no delay); celery-types declare countdown as float.
+        run_rollback_step.apply_async((step_id,), countdown=countdown)  # type: ignore[arg-type]
     except Exception:
         log.exception("could not publish rollback step %s", step_id)
 

@@ -3,7 +3,7 @@ worker killed mid-step) is picked up again, so every rollback finishes without s
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -15,7 +15,7 @@ from syncs.rollback.models import Rollback, RollbackStatus, RollbackStep, StepSt
 from syncs.rollback.services import _finish, _publish_next
 
 
-def _idle_since(rollback: Rollback):
+def _idle_since(rollback: Rollback) -> datetime:
     """The last moment a step of this rollback moved (or the rollback was created)."""
     last = RollbackStep.objects.filter(rollback=rollback).aggregate(
         started=Max("started_at"), finished=Max("finished_at"), retry=Max("next_attempt_at")
@@ -24,7 +24,7 @@ def _idle_since(rollback: Rollback):
     return max(moments)
 
 
-def rollback_sweep(now=None) -> int:
+def rollback_sweep(now: datetime | None = None) -> int:
     """Re-queue the next step of every stalled rollback; returns how many were re-queued."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.SYNC_REPUBLISH_AFTER_SECONDS)

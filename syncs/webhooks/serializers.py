@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from syncs.intake.serializers import StrictSerializer
@@ -14,8 +16,8 @@ class StrictCharField(serializers.RegexField):
     """Text without NUL characters (stated in the schema as a pattern); numbers and booleans are
     refused instead of being turned into text."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(r"^[^\u0000]*$", **kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(r"^[^\u0000]*$", **kwargs)
 
     def to_internal_value(self, data: object) -> str:
         if not isinstance(data, str):
@@ -58,8 +60,8 @@ URL_PATTERN = (
 
 
 class WebhookUrlField(serializers.RegexField):
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(URL_PATTERN, max_length=2000, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(URL_PATTERN, max_length=2000, **kwargs)
 
     def to_internal_value(self, data: object) -> str:
         if not isinstance(data, str):
@@ -90,8 +92,8 @@ class EndpointInSerializer(StrictSerializer):
 class EndpointPatchSerializer(EndpointInSerializer):
     enabled = StrictBooleanField(required=False)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, partial=True, **kwargs)  # type: ignore[misc]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, partial=True, **kwargs)
 
 
 class EndpointOutSerializer(serializers.Serializer):

@@ -28,7 +28,7 @@ def on_connection_needs_reauth(sender: object, connection: Any, **kwargs: Any) -
 
 def connect_receivers() -> None:
     try:
-        from connectors.signals import connection_needs_reauth  # type: ignore[import-not-found]
+        from connectors.signals import connection_needs_reauth
     except ImportError:
         return
     connection_needs_reauth.connect(

@@ -11,19 +11,20 @@ import signal
 import subprocess
 import sys
 import time
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
     help = "Start web (runserver or gunicorn), a Celery worker and Celery beat; stop all on exit."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=settings.PORT)
         parser.add_argument("--no-beat", action="store_true")
 
-    def handle(self, *args, port: int, no_beat: bool, **options) -> None:
+    def handle(self, *args: Any, port: int, no_beat: bool, **options: Any) -> None:
         python = sys.executable
         celery = [python, "-m", "celery", "-A", "agency"]
         commands = {

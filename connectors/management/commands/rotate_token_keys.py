@@ -7,7 +7,7 @@ the raw ciphertext is rotated without ever holding the plaintext in a model inst
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
 
 from connectors.crypto import rotate
@@ -19,7 +19,7 @@ FIELDS = ("access_token", "refresh_token")
 class Command(BaseCommand):
     help = "Re-encrypt every connection token under the newest FIELD_ENCRYPTION_KEYS key."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch-size", type=int, default=500)
 
     def handle(self, *args: object, batch_size: int = 500, **options: object) -> None:

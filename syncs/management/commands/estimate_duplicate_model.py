@@ -7,6 +7,8 @@ precision. Run it after an import or a CRM scan, and from time to time as review
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from syncs.dedupe.estimation import estimate_for_client
@@ -23,7 +25,7 @@ class Command(BaseCommand):
             "--precision", type=float, help="target precision of automatic links (e.g. 0.99)"
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         precision = options["precision"]
         if precision is not None and not 0.5 <= precision < 1:
             raise CommandError("--precision must be at least 0.5 and below 1.")

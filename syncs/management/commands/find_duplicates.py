@@ -5,6 +5,8 @@ Runs in memory (no database), so the detector can be scored on any labelled file
 
 from __future__ import annotations
 
+from typing import Any
+
 import phonenumbers
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -28,7 +30,7 @@ class Command(BaseCommand):
             help="lowest probability printed (default: the estimated review threshold)",
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         region = options["region"].upper()
         if region not in phonenumbers.SUPPORTED_REGIONS:
             raise CommandError(f"{region!r} is not a phone region code (e.g. US, GB, DE).")
