@@ -286,6 +286,7 @@ class AuditEntry(models.Model):
 
 # Duplicate detection, outbound webhooks and rollback keep their models in their own modules;
 # re-exported so Django registers them with this app.
+from syncs.calendar.models import BusinessHours, CalendarRole, DateOverride, Service  # noqa: E402, F401
 from syncs.dedupe.models import DuplicateCandidate, MatchModel, Person, PersonKey  # noqa: E402, F401
 from syncs.rollback_models import Rollback, RollbackStep  # noqa: E402, F401
 from syncs.webhooks.models import *  # noqa: E402, F403
