@@ -244,7 +244,9 @@ def run(case: Case):
 # --- Strategies ------------------------------------------------------------------------------
 
 # Windows lean towards the small hours, where the clocks change.
-minute_of_day = st.one_of(st.integers(0, 16).map(lambda q: q * 15), st.integers(0, 95).map(lambda q: q * 15))
+minute_of_day = st.one_of(
+    st.integers(0, 16).map(lambda q: q * 15), st.integers(0, 95).map(lambda q: q * 15)
+)
 
 
 @st.composite
@@ -275,7 +277,9 @@ def cases(draw) -> Case:
     all_day = []
     for _ in range(draw(st.integers(0, 1))):
         first = day + timedelta(days=draw(st.sampled_from([-1, 0, 1, 2])))
-        all_day.append((first, first + timedelta(days=draw(st.integers(1, 2))), draw(st.sampled_from(ZONES))))
+        all_day.append(
+            (first, first + timedelta(days=draw(st.integers(1, 2))), draw(st.sampled_from(ZONES)))
+        )
     series = (
         draw(minute_of_day),
         draw(st.integers(1, 12)) * 10,
@@ -319,7 +323,9 @@ def cases(draw) -> Case:
 def test_it_offers_exactly_the_free_slots_the_oracle_finds(case):
     offered = {(s.start, s.end) for s in run(case).slots}
     expected = oracle_slots(case)
-    assert not offered - expected, f"offered inside busy or closed time: {sorted(offered - expected)}"
+    assert not offered - expected, (
+        f"offered inside busy or closed time: {sorted(offered - expected)}"
+    )
     assert not expected - offered, f"free slots lost: {sorted(expected - offered)}"
 
 
