@@ -41,8 +41,9 @@ def busy_from_ical(
     busy: list[BusyInterval] = []
     for source in calendars:
         calendar = source if isinstance(source, icalendar.Calendar) else _parse(source)
+        series = _recurring_uids(calendar)
         for event in recurring_ical_events.of(calendar).between(start, end):
-            interval = _interval(event, zone)
+            interval = _interval(event, zone, series)
             if interval is not None:
                 busy.append(interval)
     return sorted(busy, key=_sort_key)
@@ -55,12 +56,18 @@ def _parse(text: str | bytes) -> icalendar.Calendar:
         raise ValueError(f"not an iCalendar object: {exc}") from exc
 
 
-def _interval(event: icalendar.Event, zone: tzinfo) -> BusyInterval | None:
+def _recurring_uids(calendar: icalendar.Calendar) -> set[str]:
+    """UIDs of series: their instances are named by UID and start, a single event by UID."""
+    keys = ("RRULE", "RDATE", "RECURRENCE-ID")
+    return {str(e.get("UID", "")) for e in calendar.walk("VEVENT") if any(k in e for k in keys)}
+
+
+def _interval(event: icalendar.Event, zone: tzinfo, series: set[str]) -> BusyInterval | None:
     status = str(event.get("STATUS", "CONFIRMED")).upper()
     if status == "CANCELLED" or str(event.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
         return None
     begin, finish = event.start, event.end
-    event_id = _event_id(event, zone)
+    event_id = _event_id(event, zone, series)
     kind = "tentative" if status == "TENTATIVE" else "busy"
     if not isinstance(begin, datetime):
         return BusyInterval(begin, finish, kind, event_id)
@@ -82,12 +89,12 @@ def _instant(wall: datetime) -> datetime:
     return tz.resolve_imaginary(wall.replace(fold=0)).astimezone(localtime.UTC_ZONE)
 
 
-def _event_id(event: icalendar.Event, zone: tzinfo) -> str:
+def _event_id(event: icalendar.Event, zone: tzinfo, series: set[str]) -> str:
     """The UID, with the instance's RECURRENCE-ID in UTC when the event recurs, so an instance
     has one name however its zone was written."""
     uid = str(event.get("UID", ""))
     recurrence = event.get("RECURRENCE-ID")
-    if recurrence is None:
+    if uid not in series or recurrence is None:
         return uid
     when = recurrence.dt
     if isinstance(when, datetime):
