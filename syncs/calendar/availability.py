@@ -155,6 +155,13 @@ def _aware(value: datetime, what: str) -> datetime:
     return value
 
 
+def _span(start: datetime, end: datetime, what: str) -> Span:
+    """An aware, forward span; bad data raises rather than silently block nothing."""
+    if _aware(end, what) < _aware(start, what):
+        raise ValueError(f"{what} ends before it starts")
+    return start, end
+
+
 def stale_calendars(calendars: Sequence[CalendarBusy], now: datetime) -> tuple[str, ...]:
     """Blocking calendars whose data is older than their bound, in the order given."""
     return tuple(c.calendar_id for c in calendars if c.role in BLOCKING_ROLES and c.is_stale(now))
@@ -173,7 +180,7 @@ def busy_spans(
         days = [b for b in counted if not isinstance(b.start, datetime)]
         for b in counted:
             if isinstance(b.start, datetime) and isinstance(b.end, datetime):
-                spans.append((_aware(b.start, "busy start"), _aware(b.end, "busy end")))
+                spans.append(_span(b.start, b.end, f"busy interval {b.event_id!r}"))
             elif isinstance(b.start, datetime) or isinstance(b.end, datetime):
                 raise ValueError(f"busy interval {b.event_id!r} mixes a date and a datetime")
         if days:
@@ -188,7 +195,7 @@ def _all_day_spans(
     ranges = [(b.start, b.end) for b in days]
 
     def covered(day: date) -> list[Window]:
-        inside = any(first <= day < last for first, last in ranges)  # type: ignore[operator]
+        inside = any(first <= day < last for first, last in ranges)
         return [(0, localtime.MINUTES_PER_DAY)] if inside else []
 
     return localtime.wall_spans(localtime.offset_pieces(zone, start, end), covered)
@@ -224,11 +231,16 @@ def free_slots(
     if stale and query.stale_policy == REFUSE:
         raise StaleCalendars(stale)
     zone = localtime.zone_named(schedule.time_zone)
+    # Past the horizon's last local day nothing is offered, so a long range costs no more.
+    end = min(query.end, query.now + timedelta(days=rules.horizon_days + 2))
+    if end <= query.start:
+        return Availability((), stale)
     reach = rules.duration + rules.buffer_before + rules.buffer_after + timedelta(days=1)
-    lo, hi = query.start - reach, query.end + reach
+    lo, hi = query.start - reach, end + reach
     pieces = localtime.offset_pieces(zone, lo, hi)
     open_spans = localtime.wall_spans(pieces, schedule.windows)
-    busy = localtime.merge(busy_spans(calendars, schedule.time_zone, lo, hi) + list(query.held))
+    held = [_span(s, e, "held time") for s, e in query.held]
+    busy = localtime.merge(busy_spans(calendars, schedule.time_zone, lo, hi) + held)
     slots = _candidates(rules, zone, pieces, open_spans, busy, query)
     return Availability(tuple(slots), stale)
 

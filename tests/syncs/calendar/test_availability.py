@@ -252,6 +252,14 @@ def test_it_refuses_naive_datetimes_unknown_zones_and_inverted_hours():
         free_slots(rules, Schedule("UTC", week(time(17), time(9))), [], aware)
     with pytest.raises(ValueError):
         ServiceRules(duration=timedelta(0))
+    with pytest.raises(ValueError):
+        ask(held=[(datetime(2026, 12, 7, 9), datetime(2026, 12, 7, 10))])
+    backwards = [BusyInterval(at(MONDAY, 11), at(MONDAY, 10), event_id="bad")]
+    with pytest.raises(ValueError, match="bad"):
+        ask(calendars=[fresh(backwards)])
+    mixed = [BusyInterval(MONDAY, at(MONDAY, 10))]
+    with pytest.raises(ValueError):
+        ask(calendars=[fresh(mixed)])
 
 
 def test_nearest_alternatives_are_the_closest_free_slots_on_each_side():
