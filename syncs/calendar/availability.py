@@ -104,6 +104,10 @@ class CalendarBusy:
     tentative_blocks: bool = True
     stale_after: timedelta = timedelta(minutes=5)
 
+    def __post_init__(self) -> None:
+        if self.role not in (BLOCKS, WRITES, IGNORED):
+            raise ValueError(f"unknown calendar role {self.role!r}")
+
     def is_stale(self, now: datetime) -> bool:
         return self.read_at is None or now - self.read_at > self.stale_after
 
@@ -120,6 +124,10 @@ class Query:
     stale_policy: str = FLAG
     held: Sequence[Span] = ()
     booked_per_day: Mapping[date, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.stale_policy not in (FLAG, REFUSE):
+            raise ValueError(f"unknown stale policy {self.stale_policy!r}")
 
 
 @dataclass(frozen=True, order=True)

@@ -257,6 +257,10 @@ def test_it_refuses_naive_datetimes_unknown_zones_and_inverted_hours():
     backwards = [BusyInterval(at(MONDAY, 11), at(MONDAY, 10), event_id="bad")]
     with pytest.raises(ValueError, match="bad"):
         ask(calendars=[fresh(backwards)])
+    with pytest.raises(ValueError):
+        CalendarBusy("x", [], None, role="sometimes")
+    with pytest.raises(ValueError):
+        ask(stale_policy="shrug")
     mixed = [BusyInterval(MONDAY, at(MONDAY, 10))]
     with pytest.raises(ValueError):
         ask(calendars=[fresh(mixed)])

@@ -36,7 +36,7 @@ def test_it_tests_real_transition_days():
 # --- Properties ------------------------------------------------------------------------------
 
 
-@settings(max_examples=300, deadline=None, database=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(cases())
 def test_it_offers_exactly_the_free_slots_the_oracle_finds(case):
     offered = {(s.start, s.end) for s in run(case).slots}
@@ -47,7 +47,7 @@ def test_it_offers_exactly_the_free_slots_the_oracle_finds(case):
     assert not expected - offered, f"free slots lost: {sorted(expected - offered)}"
 
 
-@settings(max_examples=150, deadline=None, database=None)
+@settings(max_examples=100, deadline=None, database=None)
 @given(cases())
 def test_it_never_offers_a_slot_touching_blocking_busy_time_plus_buffers(case):
     blocking = [(s, e) for s, e, status, role in case.timed if role != IGNORED and status == "busy"]
@@ -59,7 +59,7 @@ def test_it_never_offers_a_slot_touching_blocking_busy_time_plus_buffers(case):
             assert not (slot.start - before < e and slot.end + after > s), (slot, s, e)
 
 
-@settings(max_examples=100, deadline=None, database=None)
+@settings(max_examples=60, deadline=None, database=None)
 @given(cases(), st.sampled_from(ZONES))
 def test_slots_in_the_callers_zone_keep_their_utc_offset(case, caller):
     slots = run(case).slots
