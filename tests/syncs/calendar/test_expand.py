@@ -168,3 +168,21 @@ def test_a_long_series_only_yields_instances_in_the_range():
     busy = expand(calendar(body))
     assert len(busy) == 1 and busy[0].start == utc(2026, 4, 1, 9)
     assert busy[0].end - busy[0].start == timedelta(minutes=30)
+
+
+def test_an_iana_tzid_is_read_by_zoneinfo_not_by_a_wrong_vtimezone_of_that_name():
+    """Servers rewrite VTIMEZONEs (VENDORS.md, 2026-12-04: Radicale 3.9.0 put a fall-back an
+    hour late). Here Berlin's fall-back is moved to November; 26 October is still CET."""
+    wrong = CUSTOM_BERLIN.replace("W. Europe Standard Time", "Europe/Berlin").replace(
+        "DTSTART:16011028T030000\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10",
+        "DTSTART:16011104T030000\nRRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11",
+    )
+    assert "BYMONTH=11" in wrong
+    body = (
+        "UID:after\nDTSTART;TZID=Europe/Berlin:20261026T100000\n"
+        "DTEND;TZID=Europe/Berlin:20261026T110000"
+    )
+    (busy,) = busy_from_ical(
+        [calendar(body, vtimezone=wrong)], utc(2026, 10, 20), utc(2026, 10, 30), owner_zone="UTC"
+    )
+    assert busy.start == utc(2026, 10, 26, 9)
