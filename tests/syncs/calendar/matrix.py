@@ -259,7 +259,7 @@ minute_of_day = st.one_of(
 @st.composite
 def window(draw) -> tuple[int, int]:
     start = draw(minute_of_day)
-    length = draw(st.integers(1, 40)) * 15
+    length = draw(st.integers(2, 48)) * 15
     return start, min(1440, start + length)
 
 
@@ -293,7 +293,7 @@ def cases(draw) -> Case:
     start = midnight - timedelta(hours=draw(st.integers(0, 12)))
     end = midnight + timedelta(hours=draw(st.integers(24, 40)))
     timed = draw(st.lists(timed_event(midnight), max_size=4))
-    all_day = draw(st.lists(all_day_event(day), max_size=1))
+    all_day = draw(st.lists(all_day_event(day), max_size=1)) if draw(st.booleans()) else []
     series = draw(
         st.builds(
             Series,
@@ -305,7 +305,7 @@ def cases(draw) -> Case:
     )
     late = draw(st.booleans())
     now = start + timedelta(hours=draw(st.integers(0, 20))) if late else start - timedelta(days=1)
-    limit = draw(st.one_of(st.none(), st.integers(0, 2)))
+    limit = draw(st.sampled_from([None, None, None, 0, 1, 2]))
     booked = {day: draw(st.integers(0, 3))} if limit is not None else {}
     return Case(
         zone=zone,
@@ -317,7 +317,7 @@ def cases(draw) -> Case:
         before=draw(st.sampled_from([0, 5, 15, 30])),
         after=draw(st.sampled_from([0, 10, 30])),
         notice=draw(st.sampled_from([0, 60, 240])),
-        horizon=draw(st.sampled_from([0, 1, 30])),
+        horizon=draw(st.sampled_from([0, 1, 30, 30, 30, 30])),
         limit=limit,
         booked=booked,
         timed=timed,
