@@ -223,6 +223,13 @@ def _inside(spans: Sequence[Span], starts: Sequence[datetime], lo: datetime, hi:
     return i > 0 and spans[i - 1][1] >= hi
 
 
+def busy_window(rules: ServiceRules, query: Query) -> tuple[datetime, datetime]:
+    """The time whose busy status can decide a slot of ``query``: read every calendar over at
+    least this. A slot starting just before ``query.end`` reaches past it by its length and
+    after-buffer, the first one before ``query.start`` by its before-buffer."""
+    return query.start - rules.buffer_before, query.end + rules.duration + rules.buffer_after
+
+
 def free_slots(
     rules: ServiceRules,
     schedule: Schedule,

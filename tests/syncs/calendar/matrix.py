@@ -23,6 +23,7 @@ from syncs.calendar.availability import (
     Query,
     Schedule,
     ServiceRules,
+    busy_window,
     free_slots,
 )
 from syncs.calendar.expand import busy_from_ical
@@ -205,8 +206,15 @@ def recurring_ics(case: Case) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
-def run(case: Case, serve: Callable[[str], str] = lambda ics: ics) -> Availability:
-    """``free_slots`` on the case; the series passes through ``serve`` (a CalDAV server) first."""
+def stored_nowhere(ics: str, start: datetime, end: datetime) -> str:
+    return ics
+
+
+def run(
+    case: Case, serve: Callable[[str, datetime, datetime], str] = stored_nowhere
+) -> Availability:
+    """``free_slots`` on the case. The series passes through ``serve(ics, start, end)`` first
+    (a CalDAV server storing it and answering a time-range query over [start, end))."""
 
     def hours(windows):
         return [Hours(*(time(*divmod(x % 1440, 60)) for x in w)) for w in windows]
@@ -240,11 +248,10 @@ def run(case: Case, serve: Callable[[str], str] = lambda ics: ics) -> Availabili
         CalendarBusy(f"days-{i}", [BusyInterval(a, b)], fresh, time_zone=z)
         for i, (a, b, z) in enumerate(case.all_day)
     ]
-    series = busy_from_ical(
-        [serve(recurring_ics(case))], case.start - timedelta(days=3), case.end, owner_zone=case.zone
-    )
-    calendars.append(CalendarBusy("series", series, fresh, role=case.series_role))
     query = Query(case.start, case.end, case.now, booked_per_day=case.booked)
+    window = busy_window(rules, query)
+    series = busy_from_ical([serve(recurring_ics(case), *window)], *window, owner_zone=case.zone)
+    calendars.append(CalendarBusy("series", series, fresh, role=case.series_role))
     return free_slots(rules, schedule, calendars, query)
 
 

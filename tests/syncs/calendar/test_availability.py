@@ -19,6 +19,7 @@ from syncs.calendar.availability import (
     ServiceRules,
     Slot,
     StaleCalendars,
+    busy_window,
     free_slots,
     nearest_alternatives,
 )
@@ -169,6 +170,20 @@ def test_an_all_day_event_is_a_day_in_its_owners_zone():
     assert hhmm(slots)[0] == "19:30"
     in_own_zone = ask(schedule=schedule, calendars=[fresh(busy)]).slots
     assert in_own_zone == ()
+
+
+def test_busy_time_is_read_past_the_range_by_a_slots_length_and_buffers():
+    rules = ServiceRules(
+        duration=timedelta(minutes=30),
+        slot_interval_minutes=30,
+        buffer_before=timedelta(minutes=5),
+        buffer_after=timedelta(minutes=15),
+    )
+    query = Query(at(MONDAY, 9), at(MONDAY, 10), at(MONDAY, 8))
+    assert busy_window(rules, query) == (at(MONDAY, 8, 55), at(MONDAY, 10, 45))
+    just_after = [BusyInterval(at(MONDAY, 10, 10), at(MONDAY, 11))]  # inside the window
+    slots = free_slots(rules, Schedule("Europe/Berlin", week()), [fresh(just_after)], query).slots
+    assert hhmm(slots) == ["09:00"]  # 09:30 + 30 min + 15 min buffer reaches 10:15
 
 
 def test_a_stale_calendar_is_named_and_its_busy_time_still_counts():
