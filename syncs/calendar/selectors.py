@@ -33,10 +33,14 @@ def schedule(client: Client, first: date, last: date) -> availability.Schedule:
     for row in for_client(BusinessHours, client):
         weekly[row.weekday].append(availability.Hours(row.start, row.end))
     overrides: dict[date, list[availability.Hours]] = defaultdict(list)
+    closed: set[date] = set()
     for o in for_client(DateOverride, client).filter(date__gte=first, date__lte=last):
-        overrides[o.date]  # a closed date is present with no hours
-        if not o.closed and o.start is not None and o.end is not None:
+        if o.closed or o.start is None or o.end is None:
+            closed.add(o.date)
+        else:
             overrides[o.date].append(availability.Hours(o.start, o.end))
+    # A date marked closed stays closed whatever other rows say: never offer a holiday.
+    overrides.update({day: [] for day in closed})
     return availability.Schedule(client.time_zone, dict(weekly), dict(overrides))
 
 
