@@ -30,7 +30,10 @@ class StalePolicy(models.TextChoices):
 class Service(models.Model):
     """Something a client's customers book: how long, how spaced, how far ahead."""
 
-    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+")
+    # Indexed by the (client, …) index or constraint in Meta, which it leads.
+    client = models.ForeignKey(
+        "tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200)
     duration_minutes = models.PositiveIntegerField(validators=[MinValueValidator(5)])
@@ -76,7 +79,10 @@ def _check_window(start: time | None, end: time | None) -> None:
 class BusinessHours(models.Model):
     """One open window on a weekday, in the client's wall time. Several rows make split hours."""
 
-    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+")
+    # Indexed by the (client, …) index or constraint in Meta, which it leads.
+    client = models.ForeignKey(
+        "tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     weekday = models.PositiveSmallIntegerField(
         validators=[MaxValueValidator(6)], help_text="Monday 0 … Sunday 6."
     )
@@ -105,7 +111,10 @@ class DateOverride(models.Model):
     """A date whose hours differ from its weekday's: closed (a holiday) or special hours. The
     rows of one date replace that weekday's hours entirely."""
 
-    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+")
+    # Indexed by the (client, …) index or constraint in Meta, which it leads.
+    client = models.ForeignKey(
+        "tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     date = models.DateField()
     closed = models.BooleanField(default=False)
     start = models.TimeField(null=True, blank=True)
@@ -152,9 +161,13 @@ class CalendarRole(models.Model):
         BLOCK = "block", "Tentative events block"
         FREE = "free", "Tentative events are free"
 
-    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+")
+    # Indexed by the (client, …) index or constraint in Meta, which it leads.
+    client = models.ForeignKey(
+        "tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # Indexed by calendar_role_once_per_calendar (connection, calendar_id), which it leads.
     connection = models.ForeignKey(
-        "connectors.Connection", on_delete=models.CASCADE, related_name="+"
+        "connectors.Connection", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     calendar_id = models.CharField(max_length=1024)
     name = models.CharField(max_length=255, blank=True)
