@@ -95,9 +95,10 @@ def offset_pieces(zone: ZoneInfo, start: datetime, end: datetime) -> list[Piece]
 
 
 def merge(spans: Sequence[Span]) -> list[Span]:
-    """Sorted, disjoint spans covering the same instants; touching spans join."""
+    """Sorted, disjoint spans covering the same instants; touching spans join, empty ones
+    (a zero-length event) cover nothing and go."""
     merged: list[Span] = []
-    for start, end in sorted(spans):
+    for start, end in sorted(s for s in spans if s[1] > s[0]):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:

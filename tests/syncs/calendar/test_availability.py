@@ -157,6 +157,12 @@ def test_writes_calendars_block_and_ignored_ones_do_not():
     assert hhmm(ask(calendars=[fresh(busy, role=IGNORED)]).slots)[0] == "09:00"
 
 
+def test_a_zero_length_event_blocks_nothing():
+    reminder = [BusyInterval(at(MONDAY, 10), at(MONDAY, 10))]
+    rules = ServiceRules(duration=timedelta(minutes=30), slot_interval_minutes=15)
+    assert "09:45" in hhmm(ask(rules=rules, calendars=[fresh(reminder)]).slots)
+
+
 def test_held_time_blocks_like_busy_time():
     slots = ask(held=[(at(MONDAY, 9), at(MONDAY, 16))]).slots
     assert hhmm(slots) == ["16:00", "16:30"]
