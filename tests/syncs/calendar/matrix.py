@@ -275,7 +275,7 @@ def timed_event(draw, midnight: datetime) -> tuple[datetime, datetime, str, str]
     """A timed event from 12 hours before the day to 36 after, with its status and the role
     of the calendar it is in."""
     at = midnight + timedelta(minutes=draw(st.integers(-144, 432)) * 5)
-    length = timedelta(minutes=draw(st.integers(1, 36)) * 5)
+    length = timedelta(minutes=draw(st.integers(0, 36)) * 5)  # 0: a reminder
     status = draw(st.sampled_from(["busy", "tentative"]))
     return at, at + length, status, draw(st.sampled_from([BLOCKS, WRITES, IGNORED]))
 
