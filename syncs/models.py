@@ -285,8 +285,10 @@ class AuditEntry(models.Model):
         raise PermissionError("Audit entries are append-only.")
 
 
-# Duplicate detection, outbound webhooks and rollback keep their models in their own packages;
-# imported here by name because Django registers an app's models from its ``models`` module.
+# Calendar availability, duplicate detection, outbound webhooks and rollback keep their models in
+# their own packages; imported here by name because Django registers an app's models from its
+# ``models`` module.
+from syncs.calendar.models import BusinessHours, CalendarRole, DateOverride, Service  # noqa: E402, F401
 from syncs.dedupe.models import DuplicateCandidate, MatchModel, Person, PersonKey  # noqa: E402, F401
 from syncs.rollback.models import Rollback, RollbackStep  # noqa: E402, F401
 from syncs.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookMessage  # noqa: E402, F401

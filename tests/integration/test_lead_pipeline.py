@@ -131,23 +131,48 @@ def _distinct_given_names() -> tuple[str, ...]:
     return tuple(kept)
 
 
+# Damm's quasigroup (H. M. Damm, 2004): a check digit from it changes whenever one digit
+# changes or two neighbouring digits swap, the check digit included.
+DAMM = (
+    "0317598642",
+    "7092154863",
+    "4206871359",
+    "1750983426",
+    "6123045978",
+    "3674209581",
+    "5869720134",
+    "8945362017",
+    "9438617205",
+    "2581436790",
+)
+
+
+def _storm_phone(n: int) -> str:
+    """A San Francisco number for lead ``n``: its five digits and their Damm check digit, so no
+    two storm phones are one typo apart (one digit changed, or two neighbours swapped)."""
+    assert n < 100_000, "the storm's phones have five digits for the lead's number"
+    digits = f"{n:05d}"
+    interim = 0
+    for digit in digits:
+        interim = int(DAMM[interim][int(digit)])
+    return f"+1 415 5{digits[:2]} {digits[2:]}{interim}"
+
+
 def storm_lead(n: int) -> dict:
     """Lead ``n``: its own person, as different from the others as real people are (a given
-    name and family name pair of its own, their e-mail, a phone of its own that differs from
-    every other storm phone in at least two digits: ``n``'s five digits and their sum's last
-    digit), so the duplicate check, which takes one digit apart for a typo, holds none of them.
+    name and family name pair of its own, their e-mail, and a phone that is no typo of any
+    other storm phone: ``_storm_phones``), so the duplicate check, which takes one digit apart
+    or one swap of neighbours for a typo, holds none of them.
     One in ``STORM_DEAL_EVERY`` wants a booking, so its job also creates a deal."""
     from syncs.dedupe.synthetic import COMMON_LAST
 
     given = _distinct_given_names()
     first, last = given[n % len(given)], COMMON_LAST[(n // len(given)) % len(COMMON_LAST)]
     assert n < len(given) * len(COMMON_LAST), "the storm has more leads than distinct names"
-    digits = f"{n:05d}"
-    check = sum(int(d) for d in digits) % 10
     body = lead(n)
     body["name"] = f"{first.title()} {last.title()}"
     body["email"] = f"{first}.{last}@example.com"
-    body["phone"] = f"+1 415 5{digits[:2]} {digits[2:]}{check}"
+    body["phone"] = _storm_phone(n)
     if n % STORM_DEAL_EVERY == 0:
         body["intent"] = "booking"
     return body
