@@ -36,10 +36,14 @@ def graph(live_server, settings, world) -> Graph:
     settings.VENDOR_INLINE_WAIT_SECONDS = 3.0
     account = f"mailbox-{world.client_a.slug}"
     connection = Connection.objects.create(
-        client=world.client_a, provider=V, kind="calendar", external_account_id=account,
-        access_token=issue_token_for_tests(V, account, 3600), refresh_token="",
+        client=world.client_a,
+        provider=V,
+        kind="calendar",
+        external_account_id=account,
+        access_token=issue_token_for_tests(V, account, 3600),
+        refresh_token="",
         token_expires_at=timezone.now() + timedelta(hours=1),
-    )  # fmt: skip
+    )
     return Graph(connection, account, control.default_calendar(account))
 
 
