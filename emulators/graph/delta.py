@@ -130,7 +130,11 @@ def calendar_view_delta(
 
 
 ME = "outlook/v1.0/me"
+# Graph takes the function with or without its parentheses; Microsoft's SDK sends "delta()".
 urlpatterns = [
-    path(f"{ME}/calendarView/delta", calendar_view_delta),
-    path(f"{ME}/calendars/<str:calendar_id>/calendarView/delta", calendar_view_delta),
+    *(path(f"{ME}/calendarView/{name}", calendar_view_delta) for name in ("delta", "delta()")),
+    *(
+        path(f"{ME}/calendars/<str:calendar_id>/calendarView/{name}", calendar_view_delta)
+        for name in ("delta", "delta()")
+    ),
 ]

@@ -4,6 +4,8 @@ provider's slug is ``outlook``)."""
 
 from __future__ import annotations
 
+from django.urls import re_path
+
 from emulators.graph import control, delta, subscriptions, views_events
 
 urlpatterns = [
@@ -11,4 +13,5 @@ urlpatterns = [
     *views_events.urlpatterns,
     *subscriptions.urlpatterns,
     *control.urlpatterns,
+    re_path(r"^outlook/v1\.0/(?P<rest>.*)$", views_events.unknown_segment),  # last
 ]

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
 
 from emulators.graph import query, render, store
 from emulators.graph.errors import error, not_found
@@ -193,6 +194,13 @@ def calendar_view(
         return refused(request, exc)
     response["Preference-Applied"] = f'outlook.timezone="{zone}"'
     return response
+
+
+@csrf_exempt
+def unknown_segment(request: HttpRequest, rest: str) -> HttpResponse:
+    """A path Graph has no resource for: its OData 400, not an HTML 404."""
+    segment = rest.rstrip("/").rsplit("/", 1)[-1]
+    return error(request, 400, "BadRequest", f"Resource not found for the segment '{segment}'.")
 
 
 ME = "outlook/v1.0/me"

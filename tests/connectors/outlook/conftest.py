@@ -113,3 +113,23 @@ def receiver(graph) -> Receiver:
     yield box
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def sent_bodies_fit_graphs_models(monkeypatch):
+    """Every JSON body the Outlook client sends in these tests must read cleanly as
+    Microsoft's model of that request (``sdk_models``), checked as it is sent."""
+    from connectors.http import VendorHttp
+    from tests.connectors.outlook import sdk_models
+
+    send = VendorHttp.request
+
+    def checked(self, method, path, **kwargs):
+        body = kwargs.get("json")
+        if self.spec.slug == V and body is not None:
+            model = sdk_models.model_for(method.upper(), urlsplit(path).path)
+            assert model is not None, f"no Graph model known for {method} {path}"
+            sdk_models.check(body, model)
+        return send(self, method, path, **kwargs)
+
+    monkeypatch.setattr(VendorHttp, "request", checked)

@@ -74,6 +74,11 @@ def test_it_refuses_an_event_without_times_or_with_bad_values(graph):
     refused(call(graph, "POST", "/me/events", json=weird), 400, "ErrorInvalidRequest")
 
 
+def test_it_answers_a_path_graph_does_not_have_in_graphs_words(graph):
+    error = refused(call(graph, "GET", "/me/calendarz"), 400, "BadRequest")
+    assert "'calendarz'" in error["message"]
+
+
 def test_it_refuses_a_calendar_view_without_a_window(graph):
     error = refused(call(graph, "GET", "/me/calendarView"), 400, "ErrorInvalidParameter")
     assert "StartDateTime and EndDateTime" in error["message"]
