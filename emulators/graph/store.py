@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -93,7 +93,7 @@ def find(mailbox: Mailbox, event_id: str, calendar: Calendar | None = None) -> F
         original = datetime.strptime(stamp, OCCURRENCE_STAMP).replace(tzinfo=UTC)
     except ValueError:
         return None
-    for start, end in series_occurrences(master, (original, original.replace(second=59))):
+    for start, end in series_occurrences(master, (original, original + timedelta(seconds=1))):
         if start == original:
             if Event.objects.filter(ext_id=event_id).exists():
                 return None  # cancelled: the occurrence is gone
