@@ -9,7 +9,7 @@ instants, so a 09:00 meeting stays at 09:00 across a DST change, as Outlook keep
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from dateutil import rrule
@@ -148,7 +148,7 @@ def occurrences(
     low = zones.wall(window[0], zone_name) - length - timedelta(days=1)
     high = zones.wall(window[1], zone_name) + timedelta(days=1)
     for wall_start in rule(recurrence, first_wall).between(low, high, inc=True):
-        start = wall_start.replace(tzinfo=tz)
-        end = (wall_start + length).replace(tzinfo=tz)
+        start = wall_start.replace(tzinfo=tz).astimezone(UTC)
+        end = (wall_start + length).replace(tzinfo=tz).astimezone(UTC)
         if start < window[1] and end > window[0]:
             yield start, end

@@ -252,3 +252,68 @@ def test_it_keeps_one_clients_mailbox_invisible_to_another(graph, world):
         build(conn_b).busy([graph.calendar], DAY, DAY + timedelta(days=1))
     assert refused.value.status == 404
     assert build(conn_b).busy([other], DAY, DAY + timedelta(days=1)) == {other: []}
+
+
+def test_it_refreshes_the_rotating_token_once_on_a_401(graph):
+    from tests.connectors.crm_fixtures import add_refresh_token
+
+    graph.connection.refresh_token = add_refresh_token("outlook", graph.connection.access_token)
+    graph.connection.save()
+    old_access, old_refresh = graph.connection.access_token, graph.connection.refresh_token
+    control.inject_fault(graph.account, "unauthorized", path="calendars")
+    assert [c.id for c in build(graph.connection).list_calendars()] == [graph.calendar]
+    graph.connection.refresh_from_db()
+    assert graph.connection.access_token != old_access
+    assert graph.connection.refresh_token != old_refresh  # Microsoft's refresh tokens rotate
+
+
+def test_it_sees_a_moved_and_a_cancelled_occurrence_in_the_delta(graph):
+    cal = build(graph.connection)
+    soon = (datetime.now(tz=UTC) + timedelta(days=1)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    control.insert_event(
+        graph.account,
+        graph.calendar,
+        {
+            **timed(
+                "Daily",
+                soon.strftime("%Y-%m-%dT%H:%M:%S"),
+                soon.replace(hour=10).strftime("%Y-%m-%dT%H:%M:%S"),
+            ),
+            "recurrence": {
+                "pattern": {"type": "daily", "interval": 1},
+                "range": {
+                    "type": "numbered",
+                    "startDate": soon.date().isoformat(),
+                    "numberOfOccurrences": 3,
+                },
+            },
+        },
+    )
+    first = cal.changes(graph.calendar)
+    occurrences = sorted(first.events, key=lambda e: e.start)
+    assert len(occurrences) == 3 and {e.recurring_event_id for e in occurrences} != {""}
+    moved, dropped = occurrences[0], occurrences[1]
+    control.edit_event(
+        graph.account,
+        moved.id,
+        {
+            "subject": "Daily, later",
+            "start": {
+                "dateTime": soon.replace(hour=11).strftime("%Y-%m-%dT%H:%M:%S"),
+                "timeZone": "UTC",
+            },
+            "end": {
+                "dateTime": soon.replace(hour=12).strftime("%Y-%m-%dT%H:%M:%S"),
+                "timeZone": "UTC",
+            },
+        },
+    )
+    control.remove_event(graph.account, dropped.id)
+    got = {e.id: e for e in cal.changes(graph.calendar, first.cursor).events}
+    assert set(got) == {moved.id, dropped.id}
+    assert got[moved.id].start == soon.replace(hour=11) and got[moved.id].summary == "Daily, later"
+    assert got[dropped.id].status == "cancelled"
+    busy = busy_of(graph, soon - timedelta(hours=1), soon + timedelta(days=3))
+    assert [b.start for b in busy] == [soon.replace(hour=11), soon + timedelta(days=2)]
