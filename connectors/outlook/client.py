@@ -169,6 +169,7 @@ class OutlookCalendarClient:
             }
         prefer = f"{PREFER_UTC}, odata.maxpagesize={DELTA_PAGE}"
         events: list[CalendarEvent] = []
+        delta_link = ""
         try:
             for page in self._pages(url, params, prefer):
                 events.extend(

@@ -72,6 +72,9 @@ def busy_interval(event: dict[str, Any]) -> BusyInterval | None:
 
 
 def _booking_id(event: dict[str, Any]) -> str:
+    """Our extended property when the answer carries it (reads that ``$expand`` it), else the
+    event's ``transactionId`` (delta cannot expand): ours is the booking id, but another app
+    may set its own, so a caller matches it against its bookings rather than trusting it."""
     for prop in s.items(event.get("singleValueExtendedProperties")):
         if s.text(s.obj(prop).get("id")).lower() == BOOKING_PROPERTY.lower():
             return s.text(s.obj(prop).get("value"))

@@ -47,7 +47,7 @@ class Event(models.Model):
     ext_id = models.CharField(max_length=160, unique=True)
     data = models.JSONField(default=dict)  # the event's Graph properties as written
     change_key = models.CharField(max_length=40)
-    transaction_id = models.CharField(max_length=200, blank=True, default="")
+    transaction_id = models.CharField(max_length=255, blank=True, default="")
     series_master = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="exceptions"
     )
@@ -60,7 +60,10 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["calendar", "seq"], name="emu_graph_event_seq")]
+        indexes = [
+            models.Index(fields=["calendar", "seq"], name="emu_graph_event_seq"),
+            models.Index(fields=["mailbox", "transaction_id"], name="emu_graph_event_tx"),
+        ]
 
     def __str__(self) -> str:
         return self.ext_id

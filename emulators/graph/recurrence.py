@@ -82,7 +82,21 @@ def check(value: Any) -> None:
         raise RecurrenceError(f"dayOfMonth is required for a {kind} pattern.")
     if kind.endswith("Yearly") and not pattern.get("month"):
         raise RecurrenceError(f"month is required for a {kind} pattern.")
+    _check_numbers(pattern)
     _check_range(span)
+
+
+def _check_numbers(pattern: dict[str, Any]) -> None:
+    for name, low, high in (("dayOfMonth", 1, 31), ("month", 1, 12)):
+        value = pattern.get(name)
+        if value not in (None, 0) and (type(value) is not int or not low <= value <= high):
+            raise RecurrenceError(f"Recurrence pattern {name} is not valid.")
+    if pattern.get("index") not in (None, *INDEX):
+        raise RecurrenceError("Recurrence pattern index is not valid.")
+    if pattern.get("firstDayOfWeek") not in (None, *DAYS):
+        raise RecurrenceError("Recurrence pattern firstDayOfWeek is not valid.")
+    if type(pattern["interval"]) is not int:  # true is an int to Python, not to OData
+        raise RecurrenceError("Recurrence pattern interval must be a positive number.")
 
 
 def _check_range(span: dict[str, Any]) -> None:

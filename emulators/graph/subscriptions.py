@@ -91,6 +91,8 @@ def _expiry(mailbox: Mailbox, value: Any) -> datetime:
 def _url(mailbox: Mailbox, value: Any, name: str) -> str:
     parts = urlsplit(str(value or ""))
     allowed = ("https", "http") if mailbox.config.get("allow_http_notification_url") else ("https",)
+    if len(str(value)) > 500:
+        raise _invalid(f"The {name} is too long.")
     if parts.scheme not in allowed or not parts.netloc:
         raise _invalid(f"The {name} must be an https URL.")
     return str(value)

@@ -148,7 +148,13 @@ def _check_all_day(data: dict[str, Any]) -> None:
         )
 
 
+# The emulator's own cap (Graph documents none): what its column holds.
+TRANSACTION_ID_MAX = 255
+
+
 def _check_texts(body: dict[str, Any]) -> None:
+    if len(str(body.get("transactionId") or "")) > TRANSACTION_ID_MAX:
+        raise Refusal(400, "ErrorInvalidRequest", "transactionId is too long.")
     for name in ("subject", "transactionId"):
         if name in body and body[name] is not None and not isinstance(body[name], str):
             raise Refusal(

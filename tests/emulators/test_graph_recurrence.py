@@ -68,6 +68,10 @@ def test_it_gives_a_yearly_date_and_skips_a_missing_one():
             "range": {"type": "numbered", "startDate": "2027-01-01"},
         },
         {
+            "pattern": {"type": "absoluteMonthly", "interval": 1, "dayOfMonth": "5"},
+            "range": {"type": "noEnd", "startDate": "2027-01-01"},
+        },
+        {
             "pattern": {"type": "daily", "interval": 1, "every": 2},
             "range": {"type": "noEnd", "startDate": "2027-01-01"},
         },
