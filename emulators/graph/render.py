@@ -28,42 +28,31 @@ def all_day_span(row_data: dict[str, Any]) -> tuple[date, date]:
     )
 
 
-def event_json(
-    row: Event,
-    prefer: str,
-    *,
-    span: tuple[datetime, datetime] | None = None,
-    kind: str = "",
-    occurrence_of: Event | None = None,
-    expand: str = "",
-) -> dict[str, Any]:
-    """The event (or, with ``occurrence_of``, one occurrence of that series at ``span``)."""
-    source = occurrence_of or row
+def _times(data: dict[str, Any], span: tuple[datetime, datetime], occurrence: bool, prefer: str):
+    """``start``/``end`` in the reader's zone; an all-day event's as dates at midnight."""
+    start, end = span
+    if not data.get("isAllDay"):
+        return {"start": zones.render(start, prefer), "end": zones.render(end, prefer)}
+    first, last = all_day_span(data)
+    if occurrence:  # same length, on the occurrence's own day
+        length = last - first
+        first = zones.wall(start, data["start"]["timeZone"]).date()
+        last = first + length
+    return {"start": zones.render_day(first, prefer), "end": zones.render_day(last, prefer)}
+
+
+def _kind(row: Event) -> str:
+    if row.series_master_id:
+        return "exception"
+    return "seriesMaster" if row.data.get("recurrence") else "singleInstance"
+
+
+def _properties(source: Event) -> dict[str, Any]:
+    """What an event and its occurrences share, from the stored event ``source``."""
     data = source.data
-    start, end = span or validate.times(row.data)
-    if data.get("isAllDay"):
-        first, last = all_day_span(data)
-        if span is not None:  # an occurrence: same length, on its own day
-            first = zones.wall(start, data["start"]["timeZone"]).date()
-            last = first + (all_day_span(data)[1] - all_day_span(data)[0])
-        times = {"start": zones.render_day(first, prefer), "end": zones.render_day(last, prefer)}
-    else:
-        times = {"start": zones.render(start, prefer), "end": zones.render(end, prefer)}
-    if occurrence_of is not None:
-        ext_id, kind = store.occurrence_id(occurrence_of, start), "occurrence"
-    else:
-        ext_id = row.ext_id
-        kind = kind or (
-            "exception"
-            if row.series_master_id
-            else "seriesMaster"
-            if data.get("recurrence")
-            else "singleInstance"
-        )
     body = data.get("body") or {"contentType": "text", "content": ""}
-    out: dict[str, Any] = {
+    return {
         "@odata.etag": etag(source),
-        "id": ext_id,
         "createdDateTime": _stamp(source.created_at),
         "lastModifiedDateTime": _stamp(source.updated_at),
         "changeKey": source.change_key,
@@ -82,31 +71,40 @@ def event_json(
         "isCancelled": bool(data.get("isCancelled")),
         "isOrganizer": bool(data.get("isOrganizer", True)),
         "showAs": data.get("showAs", "busy"),
-        "type": kind,
-        "seriesMasterId": (
-            occurrence_of.ext_id
-            if occurrence_of
-            else row.series_master.ext_id
-            if row.series_master_id
-            else None
-        ),
         "body": body,
-        **times,
         "location": data.get("location") or {"displayName": ""},
-        "recurrence": data.get("recurrence") if kind == "seriesMaster" else None,
         "attendees": [_attendee(a) for a in data.get("attendees", [])],
-        "organizer": {
-            "emailAddress": {
-                "name": source.calendar.mailbox.account_id,
-                "address": source.calendar.owner_email,
-            }
-        },
-    }
-    if kind in ("exception", "occurrence"):
-        original = row.original_start if row.series_master_id else start
-        out["originalStart"] = _stamp(original) if original else None
+        "organizer": {"emailAddress": {"name": source.calendar.mailbox.account_id,
+                                       "address": source.calendar.owner_email}},
+    }  # fmt: skip
+
+
+def event_json(
+    row: Event,
+    prefer: str,
+    *,
+    span: tuple[datetime, datetime] | None = None,
+    occurrence_of: Event | None = None,
+    expand: str = "",
+) -> dict[str, Any]:
+    """The event (or, with ``occurrence_of``, one occurrence of that series at ``span``)."""
+    source = occurrence_of or row
+    start, end = span or validate.times(row.data)
+    out = _properties(source)
+    out.update(_times(source.data, (start, end), occurrence_of is not None, prefer))
+    if occurrence_of is not None:
+        out.update(id=store.occurrence_id(occurrence_of, start), type="occurrence",
+                   seriesMasterId=occurrence_of.ext_id, originalStart=_stamp(start))  # fmt: skip
+    else:
+        kind = _kind(row)
+        master = row.series_master.ext_id if row.series_master_id else None
+        out.update(id=row.ext_id, type=kind, seriesMasterId=master)
+        out["recurrence"] = row.data.get("recurrence") if kind == "seriesMaster" else None
+        if master and row.original_start:
+            out["originalStart"] = _stamp(row.original_start)
+    out.setdefault("recurrence", None)
     if expand:
-        out["singleValueExtendedProperties"] = _extended(data, expand)
+        out["singleValueExtendedProperties"] = _extended(source.data, expand)
     return out
 
 

@@ -13,5 +13,6 @@ urlpatterns = [
     *views_events.urlpatterns,
     *subscriptions.urlpatterns,
     *control.urlpatterns,
-    re_path(r"^outlook/v1\.0/(?P<rest>.*)$", views_events.unknown_segment),  # last
+    # Last; ``/v1.0/me`` itself is the OAuth emulator's identity call (side_views.graph_me).
+    re_path(r"^outlook/v1\.0/(?P<rest>(?!me$).*)$", views_events.unknown_segment),
 ]
