@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,11 +51,13 @@ def graph(live_server, settings, world) -> Graph:
 @dataclass
 class Receiver:
     """What a subscriber's endpoint does with Graph's validation request (``mode``: "echo",
-    "wrong", "silent" = answers 200 with no token, "html" = echoes as text/html) and what it
+    "wrong", "silent" = answers 200 with no token, "html" = echoes as text/html, "slow" = echoes
+    after ``delay`` seconds) and what it
     received since."""
 
     url: str
     mode: str = "echo"
+    delay: float = 0.0  # seconds a "slow" endpoint takes to answer
     validations: list[str] = field(default_factory=list)
     notifications: list[dict[str, Any]] = field(default_factory=list)
     arrived: threading.Condition = field(default_factory=threading.Condition)
@@ -86,7 +89,11 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
         def _validation(self, token: str) -> None:
             mode = receiver.mode
-            body = {"echo": token, "html": token, "wrong": "not-the-token"}.get(mode, "")
+            if mode == "slow":  # answers, but after Graph stopped waiting
+                time.sleep(receiver.delay)
+            body = {"echo": token, "html": token, "slow": token, "wrong": "not-the-token"}.get(
+                mode, ""
+            )
             self.send_response(200)
             kind = "text/html" if mode == "html" else "text/plain"
             self.send_header("Content-Type", f"{kind}; charset=utf-8")

@@ -43,6 +43,15 @@ def test_it_is_refused_when_the_endpoint_does_not_echo_the_token(graph, receiver
     assert control.subscriptions(graph.account) == []
 
 
+def test_it_is_refused_when_the_endpoint_answers_too_late(graph, receiver):
+    control.configure(graph.account, validation_timeout_s=0.5)  # Graph waits 10 s
+    receiver.mode, receiver.delay = "slow", 1.5
+    with pytest.raises(ConnectorError) as refused:
+        watch(graph, receiver)
+    assert refused.value.code == "ValidationError" and receiver.validations
+    assert control.subscriptions(graph.account) == []
+
+
 def test_it_is_refused_for_a_plain_http_endpoint_as_graph_does(graph, receiver):
     control.configure(graph.account, allow_http_notification_url=False)
     with pytest.raises(ConnectorError) as refused:
@@ -64,9 +73,22 @@ def test_it_carries_the_client_state_on_every_change_notification(graph, receive
             time_zone="UTC",
         ),
     )
+    cal.update_event(
+        graph.calendar,
+        event.id,
+        EventDraft(
+            booking_id="bk-1",
+            summary="moved",
+            start=start + timedelta(hours=2),
+            end=start + timedelta(hours=3),
+            time_zone="UTC",
+        ),
+    )
     cal.cancel_event(graph.calendar, event.id)
-    created, deleted = (n["value"][0] for n in receiver.wait_for(2))
-    for note, kind in ((created, "created"), (deleted, "deleted")):
+    notes = [n["value"][0] for n in receiver.wait_for(3)]
+    by_kind = {n["changeType"]: n for n in notes}
+    assert sorted(by_kind) == ["created", "deleted", "updated"]
+    for kind, note in by_kind.items():
         assert note["subscriptionId"] == made.id and note["clientState"] == SECRET
         assert note["changeType"] == kind and note["resourceData"]["id"] == event.id
         assert note["resource"].endswith(f"/Events/{event.id}")
