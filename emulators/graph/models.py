@@ -60,9 +60,14 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [
-            models.Index(fields=["calendar", "seq"], name="emu_graph_event_seq"),
-            models.Index(fields=["mailbox", "transaction_id"], name="emu_graph_event_tx"),
+        indexes = [models.Index(fields=["calendar", "seq"], name="emu_graph_event_seq")]
+        constraints = [
+            # Graph's retry dedupe holds under concurrent creates too.
+            models.UniqueConstraint(
+                fields=["mailbox", "transaction_id"],
+                condition=models.Q(deleted=False) & ~models.Q(transaction_id=""),
+                name="emu_graph_one_live_tx",
+            )
         ]
 
     def __str__(self) -> str:

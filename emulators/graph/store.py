@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -110,19 +110,37 @@ def series_occurrences(master: Event, window: tuple[datetime, datetime]):
 # --- writes -----------------------------------------------------------------------------
 
 
-@transaction.atomic
 def create(mailbox: Mailbox, calendar: Calendar, body: Any) -> tuple[Event, bool]:
     """(event, created): a body with a ``transactionId`` already used in this mailbox returns
-    that event instead of a second one (Graph's retry dedupe). Raises ``validate.Refusal``."""
+    that event instead of a second one (Graph's retry dedupe), also when the two creates race
+    (the database's unique constraint decides). Raises ``validate.Refusal``."""
     data = validate.event_body(body, creating=True)
     validate.times(data)
     transaction_id = data.get("transactionId") or ""
-    if transaction_id:
-        existing = Event.objects.filter(
-            mailbox=mailbox, transaction_id=transaction_id, deleted=False
-        ).first()
-        if existing is not None:
-            return existing, False
+    try:
+        return _insert(mailbox, calendar, data, transaction_id)
+    except IntegrityError:
+        existing = _live_transaction(mailbox, transaction_id)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _live_transaction(mailbox: Mailbox, transaction_id: str) -> Event | None:
+    if not transaction_id:
+        return None
+    return Event.objects.filter(
+        mailbox=mailbox, transaction_id=transaction_id, deleted=False
+    ).first()
+
+
+@transaction.atomic
+def _insert(
+    mailbox: Mailbox, calendar: Calendar, data: dict[str, Any], transaction_id: str
+) -> tuple[Event, bool]:
+    existing = _live_transaction(mailbox, transaction_id)
+    if existing is not None:
+        return existing, False
     now = timezone.now()
     row = Event(
         mailbox=mailbox,

@@ -63,6 +63,27 @@ def test_it_never_makes_a_second_event_when_a_create_is_retried(graph):
     assert cal.find_event(graph.calendar, "bk-other") is None
 
 
+def test_racing_retries_of_one_create_still_make_one_event(graph):
+    """Four workers send the same create at once (a retry racing its original)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django import db
+
+    from tests.conftest import close_kept_alive_sessions
+
+    def create() -> str:
+        try:
+            return build(graph.connection).create_event(graph.calendar, draft("bk-race")).id
+        finally:
+            close_kept_alive_sessions()
+            db.connection.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        made = list(pool.map(lambda _: create(), range(4)))
+    assert len(set(made)) == 1
+    assert [e["id"] for e in control.stored_events(graph.account)] == made[:1]
+
+
 def test_it_writes_the_event_in_the_bookings_zone(graph):
     made = build(graph.connection).create_event(graph.calendar, draft(hour=8))
     data = control.stored_events(graph.account)[0]["data"]
