@@ -4,6 +4,7 @@ processes, the vendor client and the HubSpot emulator. The oracle is the emulato
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections import Counter
@@ -118,6 +119,7 @@ def storm_clients(world, count: int) -> list[tuple[str, str]]:
     return pairs
 
 
+@functools.cache
 def _distinct_given_names() -> tuple[str, ...]:
     """Given names no two of which the duplicate detector takes for one (Alexander and
     Alexandra share "Alex"): the storm's people must be different people."""
