@@ -5,18 +5,43 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
+from django.conf import settings as live_settings
 
-from connectors import registry
-from connectors.catalog import PROVIDERS_BY_KIND
+from connectors import catalog, registry
+from connectors.base import AUTH_KINDS, KINDS
 from connectors.models import Connection
 
 
 def test_it_has_a_spec_of_the_right_kind_for_every_catalogued_provider():
-    for kind, slugs in PROVIDERS_BY_KIND.items():
+    for kind, slugs in catalog.providers_by_kind().items():
         for slug in slugs:
             spec = registry.get_spec(slug)
             assert (spec.slug, spec.kind) == (slug, kind)
-    assert sorted(registry.PROVIDERS) == sorted(s for v in PROVIDERS_BY_KIND.values() for s in v)
+            assert catalog.kind_of(slug) == kind
+    catalogued = [s for v in catalog.providers_by_kind().values() for s in v]
+    assert sorted(registry.PROVIDERS) == sorted(catalogued)
+    assert all(registry.get_spec(s).auth in AUTH_KINDS for s in registry.PROVIDERS)
+    assert tuple(catalog.providers_by_kind()) == KINDS
+
+
+def test_it_reads_app_credentials_in_settings_for_every_provider_that_holds_them():
+    for slug in registry.PROVIDERS:
+        held = hasattr(live_settings, f"{slug.upper()}_CLIENT_ID")
+        assert held == registry.needs_app_credentials(slug), slug
+        assert held == hasattr(live_settings, f"{slug.upper()}_CLIENT_SECRET"), slug
+
+
+def test_every_scope_asked_for_is_explained():
+    for spec in registry.all_specs():
+        if spec.oauth is None:
+            assert not spec.scope_reasons, spec.slug
+            continue
+        optional = dict(spec.oauth.extra_authorize_params).get("optional_scope", "")
+        asked = {*spec.oauth.scopes, *optional.split()}
+        explained = {r.scope: r for r in spec.scope_reasons}
+        assert asked <= set(explained), (spec.slug, asked - set(explained))
+        assert all(explained[s].optional for s in optional.split()), spec.slug
+        assert all(r.why.endswith(".") for r in spec.scope_reasons), spec.slug
 
 
 def test_it_declares_oauth_for_oauth_providers_and_cites_sources():
