@@ -416,8 +416,8 @@ class OAuthSpec:
     # (a field of the ``introspect_url`` answer) or "" (not given).
     account_id_from: str = ""
     # How revocation is called: "" (cannot), "form" (POST token=...), "form-credentials"
-    # (the same with client_id and client_secret in the form: HubSpot 2026-03), "square"
-    # (JSON, Authorization: Client <secret>).
+    # (the same with client_id and client_secret in the form: HubSpot 2026-03),
+    # "client-secret-header" (JSON, Authorization: Client <secret>: Square).
     revoke_style: str = ""
     # Default values for URL placeholders before the callback tells the real one (Zoho DC).
     url_defaults: tuple[tuple[str, str], ...] = ()
@@ -517,7 +517,9 @@ class ProviderSpec:
     auth: str  # one of AUTH_KINDS
     api_base: str  # default API host; per-tenant hosts come from Connection.settings["api_base"]
     oauth: OAuthSpec | None = None
-    auth_header: str = "bearer"  # "bearer" | "zoho" (Zoho-oauthtoken) | "shopify" | "basic"
+    # How the token is sent, named for the header: "bearer", "zoho-oauthtoken"
+    # (Authorization: Zoho-oauthtoken <token>), "x-shopify-access-token", "basic" or "none".
+    auth_header: str = "bearer"
     default_headers: tuple[tuple[str, str], ...] = ()
     rate_limits: tuple[RateLimit, ...] = ()
     webhook_scheme: str = ""  # e.g. "hubspot-v3", "square-hmac", "basic-auth", "channel-token"

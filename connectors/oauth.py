@@ -301,7 +301,7 @@ def revoke(slug: str, *, access_token: str, refresh_token: str, tenant: dict[str
         form = {"token": refresh_token or access_token, "token_type_hint": hint,
                 "client_id": client_id, "client_secret": secret}  # fmt: skip
         response = _send("POST", url, data=form)
-    elif oauth.revoke_style == "square":
+    elif oauth.revoke_style == "client-secret-header":
         headers = {"Authorization": f"Client {secret}"}
         response = _send(
             "POST",

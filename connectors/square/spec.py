@@ -17,7 +17,7 @@ SPEC = ProviderSpec(
         authorize_url="https://connect.squareup.com/oauth2/authorize",
         token_url="https://connect.squareup.com/oauth2/token",  # JSON body
         revoke_url="https://connect.squareup.com/oauth2/revoke",  # Authorization: Client <secret>
-        revoke_style="square",
+        revoke_style="client-secret-header",
         scopes=(
             "CUSTOMERS_READ",
             "CUSTOMERS_WRITE",

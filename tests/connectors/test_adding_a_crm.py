@@ -77,7 +77,7 @@ def test_an_unregistered_provider_cannot_be_chosen(world, owner):
 def test_a_client_chooses_it_connects_it_and_a_lead_syncs_through_it(acme, world, owner, api):
     client = _chosen_in_the_console(world, owner)
     connection = _connected(client, acme)
-    assert connection.access_token == "acme-token-1"  # noqa: S105 -- the in-test vendor's
+    assert connection.access_token == "acme-token-1"
     key = ApiKey.issue(client=client, name="bot")[1]
     lead = {"name": "Ada Lovelace", "email": "ada@example.com", "intent": "booking",
             "conversation_summary": "Wants a table for two."}  # fmt: skip

@@ -114,7 +114,7 @@ def build(connection: Connection) -> AcmeClient:
     return AcmeClient(connection)
 '''
 
-MAPPING = '''
+MAPPING = """
 DEFAULT_FIELD_MAP = {{
     "first_name": "first_name",
     "last_name": "last_name",
@@ -122,7 +122,7 @@ DEFAULT_FIELD_MAP = {{
     "phone": "phone",
     "source_tag": "source",
 }}
-'''
+"""
 
 
 def write_package(root: Path, name: str, url: str) -> Path:

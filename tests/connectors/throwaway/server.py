@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 CLIENT_ID, CLIENT_SECRET = "demo-acme-client", "demo-acme-secret"
-TOKEN = "acme-token-1"  # noqa: S105 -- the in-test vendor's only token
+TOKEN = "acme-token-1"
 OBJECTS = ("contacts", "deals", "notes")
 
 
@@ -70,8 +70,8 @@ def _handler(vendor: AcmeVendor) -> type[BaseHTTPRequestHandler]:
                 return False
             return True
 
-        def do_GET(self) -> None:  # noqa: N802 -- http.server's name
-            obj, record_id, root, query = self._route()
+        def do_GET(self) -> None:
+            obj, _record_id, root, query = self._route()
             if root == "oauth" and obj == "authorize":
                 return self._authorize(query)
             if root != "v1" or obj not in OBJECTS:
@@ -90,7 +90,7 @@ def _handler(vendor: AcmeVendor) -> type[BaseHTTPRequestHandler]:
             answer = urlencode({"code": code, "state": query.get("state", "")})
             return self._reply(302, None, {"Location": f"{query['redirect_uri']}?{answer}"})
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             obj, _record_id, root, _query = self._route()
             body = self._body()
             if root == "oauth" and obj == "token":
@@ -113,7 +113,7 @@ def _handler(vendor: AcmeVendor) -> type[BaseHTTPRequestHandler]:
             tokens = {"access_token": TOKEN, "refresh_token": "acme-refresh", "expires_in": 3600}
             return self._reply(200, tokens)
 
-        def do_PATCH(self) -> None:  # noqa: N802
+        def do_PATCH(self) -> None:
             obj, record_id, _root, _query = self._route()
             if not self._authorised():
                 return None
@@ -124,7 +124,7 @@ def _handler(vendor: AcmeVendor) -> type[BaseHTTPRequestHandler]:
             record.update({k: str(v) for k, v in self._body().items()})
             return self._reply(200, {"id": record_id, "fields": before})
 
-        def do_DELETE(self) -> None:  # noqa: N802
+        def do_DELETE(self) -> None:
             obj, record_id, _root, _query = self._route()
             if not self._authorised():
                 return None
