@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
@@ -138,3 +139,13 @@ def _connected(client: Client, vendor: AcmeVendor) -> Connection:
     connection = Connection.objects.get(client=client, provider="acme")
     assert connection.status == ConnectionStatus.ACTIVE
     return connection
+
+
+def test_the_readmes_checklist_is_what_this_test_does(tmp_path):
+    """README "Adding a connector" names the files the throwaway package has, and one line."""
+    readme = (Path(ROOT) / "README.md").read_text()
+    section = readme.split("## Adding a connector", 1)[1].split("\n## ", 1)[0]
+    written = write_package(tmp_path, "acme_crm", "http://127.0.0.1:9")
+    for module in sorted(p.name for p in written.glob("*.py") if p.name != "__init__.py"):
+        assert f"{module}`" in section, module
+    assert "One line in `connectors/registry.py`" in section and "no migration" in section
