@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import environ
 import pytest
 import requests
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client as BrowserClient
 
@@ -61,6 +62,21 @@ def test_it_is_in_the_catalogue_and_asked_about_through_the_registry(acme):
     assert registry.deal_stage("acme", "booking") == "meeting-booked"
     assert not registry.crm_feature("acme", "merge")
     assert registry.mapping_for("acme").DEFAULT_FIELD_MAP["source_tag"] == "source"
+
+
+def test_the_model_checks_a_choice_against_the_registry(world):
+    client = world.client_a
+    client.calendar_provider = client.crm_provider  # a CRM is no calendar
+    with pytest.raises(ValidationError, match="not a calendar provider"):
+        client.full_clean()
+    client.calendar_provider, client.crm_provider = "", "acme"
+    with pytest.raises(ValidationError, match="not a crm provider"):
+        client.full_clean()  # not registered (yet)
+
+
+def test_the_model_takes_a_registered_provider_without_a_migration(acme, world):
+    world.client_a.crm_provider = "acme"
+    world.client_a.full_clean()
 
 
 def test_it_needs_no_migration(acme):
