@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import environ
 import pytest
 import requests
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client as BrowserClient
@@ -77,6 +78,14 @@ def test_the_model_checks_a_choice_against_the_registry(world):
 def test_the_model_takes_a_registered_provider_without_a_migration(acme, world):
     world.client_a.crm_provider = "acme"
     world.client_a.full_clean()
+
+
+def test_the_admin_offers_it_too(acme):
+    admin = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
+    browser = BrowserClient()
+    browser.force_login(admin)
+    page = browser.get("/admin/tenants/client/add/").content.decode()
+    assert '<option value="acme">Acme CRM</option>' in page
 
 
 def test_it_needs_no_migration(acme):
