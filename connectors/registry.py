@@ -183,15 +183,9 @@ def api_base_for(connection: Connection) -> str:
 
 
 def client_for(connection: Connection) -> Any:
-    """The vendor client for a connection: ``connectors.<slug>.client.build(connection)``."""
-    module_name = f"{PROVIDERS[connection.provider]}.client"
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        raise NotImplementedError(f"{module_name} does not exist yet") from exc
+    """The vendor client for a connection: the package's ``client.build(connection)``."""
+    module = module_for(connection.provider, "client")
     build = getattr(module, "build", None)
     if build is None:
-        raise NotImplementedError(f"{module_name} has no build(connection) function")
+        raise NotImplementedError(f"{connection.provider} has no client with build(connection)")
     return build(connection)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 
 import pytest
 from django.conf import settings as live_settings
@@ -85,3 +86,29 @@ def test_it_routes_api_calls_to_the_per_tenant_host(settings):
 def test_it_refuses_unknown_slugs():
     with pytest.raises(registry.UnknownProvider):
         registry.get_spec("myspace")
+
+
+def test_it_answers_about_crm_features_and_refuses_what_is_not_one():
+    assert registry.crm_feature("hubspot", "deal_write_key")
+    assert not registry.crm_feature("zoho", "deal_write_key")
+    with pytest.raises(ValueError, match="unknown CRM feature"):
+        registry.crm_feature("hubspot", "teleport")
+    with pytest.raises(registry.UnknownProvider):
+        registry.crm_spec("google")  # a calendar
+
+
+def test_it_refuses_to_register_a_package_whose_spec_is_another_providers(tmp_path, monkeypatch):
+    from .throwaway.package import write_package
+
+    write_package(tmp_path, "acme_crm", "http://127.0.0.1:9")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        with pytest.raises(ValueError, match="'acme' of kind 'crm'"):
+            registry.register("other", "acme_crm")
+    finally:  # later tests write their own acme_crm
+        for name in [m for m in sys.modules if m.split(".")[0] == "acme_crm"]:
+            del sys.modules[name]
+    assert "other" not in registry.PROVIDERS
+    with pytest.raises(ModuleNotFoundError):
+        registry.register("ghost", "no_such_package")
+    assert "ghost" not in registry.PROVIDERS
