@@ -48,13 +48,10 @@ WARM_MODULES = (
 def _warm_imports(**_: object) -> None:
     for name in WARM_MODULES:
         importlib.import_module(name)
-    from connectors.registry import all_specs
+    from connectors import registry
 
-    for spec in all_specs():
-        try:
-            importlib.import_module(f"connectors.{spec.slug}.client")
-        except ModuleNotFoundError:
-            continue  # a provider without a CRM client (calendar, POS): nothing to warm
+    for slug in registry.slugs():
+        registry.module_for(slug, "client")  # None for a provider without a client yet
 
 
 @task_prerun.connect

@@ -14,6 +14,9 @@ from pathlib import Path
 
 import environ
 
+from agency.vendor_apps import app_credentials
+from connectors import registry as _registry
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("SWITCHBOARD_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -192,19 +195,20 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 }
 
 # --- Vendor apps --------------------------------------------------------------------------
-# Our OAuth app's credentials at each vendor: <SLUG>_CLIENT_ID / <SLUG>_CLIENT_SECRET. With the
-# emulators on, demo values the emulators accept; in production, unset means "not offered".
-for _slug in (
-    "hubspot", "salesforce", "zoho", "pipedrive", "google", "outlook",
-    "square", "shopify", "clover", "lightspeed", "toast",
-):  # fmt: skip
-    _demo = EMULATORS_ENABLED
-    globals()[f"{_slug.upper()}_CLIENT_ID"] = env.str(
-        f"{_slug.upper()}_CLIENT_ID", default=f"demo-{_slug}-client" if _demo else ""
+# Connector packages kept outside this repository, as slug=package pairs
+# (EXTRA_CONNECTORS=acme=acme_connector): the same as a line in connectors.registry.PROVIDERS.
+for _slug, _package in env.dict("EXTRA_CONNECTORS", default={}).items():
+    _registry.register(_slug, _package)
+# Our OAuth app's credentials at each registered vendor that has them (not Basic auth):
+# <SLUG>_CLIENT_ID / <SLUG>_CLIENT_SECRET. With the emulators on, demo values the emulators
+# accept; in production, unset means "not offered".
+globals().update(
+    app_credentials(
+        env,
+        [s for s in _registry.slugs() if _registry.needs_app_credentials(s)],
+        demo=EMULATORS_ENABLED,
     )
-    globals()[f"{_slug.upper()}_CLIENT_SECRET"] = env.str(
-        f"{_slug.upper()}_CLIENT_SECRET", default=f"demo-{_slug}-secret" if _demo else ""
-    )
+)
 # Signed connect links for clients expire after this many seconds (default 7 days).
 CONNECT_LINK_MAX_AGE = env.int("CONNECT_LINK_MAX_AGE", default=7 * 24 * 3600)
 # benchmarks/lead_sync.py's baseline view (inserts a row, no auth): never in production.

@@ -7,6 +7,7 @@ so ``Any`` never leaves a client module.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -415,8 +416,8 @@ class OAuthSpec:
     # (a field of the ``introspect_url`` answer) or "" (not given).
     account_id_from: str = ""
     # How revocation is called: "" (cannot), "form" (POST token=...), "form-credentials"
-    # (the same with client_id and client_secret in the form: HubSpot 2026-03), "square"
-    # (JSON, Authorization: Client <secret>).
+    # (the same with client_id and client_secret in the form: HubSpot 2026-03),
+    # "client-secret-header" (JSON, Authorization: Client <secret>: Square).
     revoke_style: str = ""
     # Default values for URL placeholders before the callback tells the real one (Zoho DC).
     url_defaults: tuple[tuple[str, str], ...] = ()
@@ -427,6 +428,83 @@ class OAuthSpec:
     # The same for hosts a token response names (settings key -> regex, case-insensitive): the
     # API base receives every access token, so it must be one of the vendor's own hosts.
     token_host_patterns: tuple[tuple[str, str], ...] = ()
+    # How the vendor signs its callback query: "" (it does not) or "hmac-sha256-hex" (hex
+    # HMAC-SHA256 of the sorted query without ``hmac``, keyed with our app secret: Shopify).
+    callback_signature: str = ""
+
+
+# The kinds of connector: each has its protocol above. A new kind is a new protocol (and a
+# domain package in ``syncs``), not a new vendor.
+KINDS: tuple[str, ...] = ("crm", "calendar", "pos")
+# How a connection proves itself: "oauth2" (consent redirect, refresh token),
+# "client_credentials" (a machine login with our app's credentials, no consent: Toast) or
+# "basic" (the user's own password, stored as the token, never refreshed: CalDAV).
+AUTH_KINDS: tuple[str, ...] = ("oauth2", "client_credentials", "basic")
+
+
+@dataclass(frozen=True)
+class ConnectInput:
+    """A value the person connecting types before the consent redirect, because the vendor's
+    URLs need it (Shopify's shop). Kept in the connection's settings under ``name``."""
+
+    name: str
+    label: str
+    pattern: str  # the typed part must fully match this regex
+    suffix: str = ""  # appended to what was typed (and stripped first if typed too)
+    placeholder: str = ""
+
+    def value(self, typed: str) -> str | None:
+        """The settings value for what was typed, or None when it does not match."""
+        part = typed.strip().lower().removesuffix(self.suffix)
+        return part + self.suffix if re.fullmatch(self.pattern, part) else None
+
+
+@dataclass(frozen=True)
+class ScopeReason:
+    """Why Switchboard asks for one OAuth scope, in words the person granting it understands
+    (shown on the connect page before they are sent to the vendor)."""
+
+    scope: str
+    why: str
+    optional: bool = False  # asked for, but the connection works (with less) without it
+
+
+@dataclass(frozen=True)
+class DealStage:
+    """One of our deal stage keys and the vendor's stage for it in its default pipeline (a
+    connection's ``settings["deal_stages"]`` overrides it)."""
+
+    key: str  # "qualified" | "booking" | "purchase" (syncs.crm.writes.deal_stage_key)
+    stage: str
+
+
+@dataclass(frozen=True)
+class CrmSpec:
+    """What a CRM offers beyond the protocol's core, as data, so code that has no client at
+    hand (the console, the merge plan, a limited-connection message) asks the registry instead
+    of naming a vendor. ``tests/connectors/test_crm_completeness.py`` checks each flag against
+    the client's methods."""
+
+    deal_stages: tuple[DealStage, ...] = ()
+    merge: bool = False  # merge_contacts
+    opt_out: bool = False  # opt_out / undo_opt_out
+    custom_fields: bool = False  # ensure_fields adds Switchboard's fields where the grant allows
+    deal_write_key: bool = False  # ensure_write_key: the vendor holds a deal create to one deal
+    tags_on_create: bool = False  # create_contact(tags=...) sets the follow-up tags in one call
+    tags_must_exist: bool = False  # ensure_tags: a tag must be added before a contact carries it
+    # Where a value goes when the CRM refuses or hides its field ("" : it is left out).
+    fields_kept: str = ""
+    # The grant that lets the write key be added, named for staff (when deal_write_key).
+    write_key_grant: str = ""
+
+    def stage_for(self, key: str) -> str:
+        """The vendor's stage for our key; the key itself when the CRM declares none."""
+        return next((s.stage for s in self.deal_stages if s.key == key), key)
+
+
+CRM_FEATURES: tuple[str, ...] = (
+    "merge", "opt_out", "custom_fields", "deal_write_key", "tags_on_create", "tags_must_exist",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -436,13 +514,18 @@ class ProviderSpec:
     slug: str
     kind: str  # "crm" | "calendar" | "pos"
     display_name: str
-    auth: str  # "oauth2" | "client_credentials" (Toast) | "basic" (CalDAV)
+    auth: str  # one of AUTH_KINDS
     api_base: str  # default API host; per-tenant hosts come from Connection.settings["api_base"]
     oauth: OAuthSpec | None = None
-    auth_header: str = "bearer"  # "bearer" | "zoho" (Zoho-oauthtoken) | "shopify" | "basic"
+    # How the token is sent, named for the header: "bearer", "zoho-oauthtoken"
+    # (Authorization: Zoho-oauthtoken <token>), "x-shopify-access-token", "basic" or "none".
+    auth_header: str = "bearer"
     default_headers: tuple[tuple[str, str], ...] = ()
     rate_limits: tuple[RateLimit, ...] = ()
     webhook_scheme: str = ""  # e.g. "hubspot-v3", "square-hmac", "basic-auth", "channel-token"
     login_url: str = ""  # client_credentials machine login (Toast)
     emulated: bool = True  # False: user-supplied server, never rewritten (CalDAV)
     docs: str = ""  # the vendor page the spec was taken from
+    scope_reasons: tuple[ScopeReason, ...] = ()  # one per scope asked for (oauth2)
+    connect_input: ConnectInput | None = None  # typed on the connect page before consent
+    crm: CrmSpec | None = None  # kind "crm" only

@@ -1,22 +1,24 @@
-"""The provider slugs a client can choose per kind.
+"""The provider slugs a client can choose per kind, derived from the registry.
 
-A static list so that `tenants` can validate a client's choice without importing every
-provider module; the registry test checks that it matches the provider registry.
+Kept as a module because callers read "the catalogue"; it holds no list of its own.
 """
 
 from __future__ import annotations
 
-PROVIDERS_BY_KIND: dict[str, tuple[str, ...]] = {
-    "crm": ("hubspot", "salesforce", "zoho", "pipedrive"),
-    "calendar": ("google", "outlook", "caldav"),
-    "pos": ("square", "shopify", "clover", "toast", "lightspeed"),
-}
-KINDS: tuple[str, ...] = tuple(PROVIDERS_BY_KIND)
+from connectors import registry
+from connectors.base import KINDS
+
+__all__ = ["KINDS", "kind_of", "providers_by_kind"]
+
+
+def providers_by_kind() -> dict[str, tuple[str, ...]]:
+    """Every kind with the registered providers of that kind."""
+    return registry.providers_by_kind()
 
 
 def kind_of(provider: str) -> str:
     """The kind of a provider slug; raises KeyError for an unknown one."""
-    for kind, providers in PROVIDERS_BY_KIND.items():
-        if provider in providers:
-            return kind
-    raise KeyError(provider)
+    try:
+        return registry.kind_of(provider)
+    except registry.UnknownProvider as exc:
+        raise KeyError(provider) from exc

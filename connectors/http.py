@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 RATE_LIMITED = "rate_limited"
 UNAUTHORIZED = "unauthorized"
 _OK, _TRANSIENT, _PERMANENT = "ok", "transient", "permanent"
-AUTH_STYLES = ("bearer", "zoho", "shopify", "basic", "none")
+AUTH_STYLES = ("bearer", "zoho-oauthtoken", "x-shopify-access-token", "basic", "none")
 MAX_REDIRECTS = 5
 _NO_TOKEN = ""
 _UNSAFE_TO_REPEAT = "unsafe_to_repeat"
@@ -300,9 +300,9 @@ class VendorHttp:
         style = self.spec.auth_header
         if style == "bearer":
             headers["Authorization"] = f"Bearer {token}"
-        elif style == "zoho":
+        elif style == "zoho-oauthtoken":
             headers["Authorization"] = f"Zoho-oauthtoken {token}"
-        elif style == "shopify":
+        elif style == "x-shopify-access-token":
             headers["X-Shopify-Access-Token"] = token
         return headers
 

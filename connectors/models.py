@@ -85,7 +85,7 @@ class ConnectionIssue(models.Model):
         REFRESH_FAILING = "refresh_failing", "Token refresh failing"
         RATE_LIMITED = "rate_limited", "Rate limited"
         # Works, with less protection: e.g. HubSpot without crm.schemas.deals.write cannot hold
-        # a retried deal create to one deal (connectors.hubspot.client.ensure_write_key).
+        # a retried deal create to one deal (the CRM client's ensure_write_key).
         LIMITED = "limited", "Working with less protection"
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="connection_issues")

@@ -2,8 +2,9 @@
 
 What vendors differ in is data on the spec (client auth style, JSON or form bodies, where the
 expiry and the per-tenant host are); the few real differences (Shopify's signed callback,
-Salesforce's identity URL, HubSpot's token-info call, Toast's machine login) are small functions
-here. Every token call goes through ``_send``, the one seam to the network.
+Salesforce's identity URL, HubSpot's token-info call) are small functions here; a machine
+login's wire format lives in its vendor package (``login.py``). Every token call goes through
+``_send``, the one seam to the network.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from connectors import registry
 from connectors.base import ConnectorError, OAuthSpec, ProviderSpec
 from connectors.registry import fill, get_spec, vendor_url
 
@@ -119,13 +121,19 @@ def callback_settings(slug: str, query: dict[str, str]) -> dict[str, str]:
     return found
 
 
-def verify_shopify_hmac(query: dict[str, str]) -> bool:
-    """Shopify signs the callback: hex HMAC-SHA256 of the sorted query without ``hmac``."""
+def callback_signed(slug: str, query: dict[str, str]) -> bool:
+    """Whether the callback carries the vendor's signature, where its spec says it signs one
+    (``OAuthSpec.callback_signature``); True for a vendor that does not sign."""
+    scheme = _oauth(get_spec(slug)).callback_signature
+    if not scheme:
+        return True
+    if scheme != "hmac-sha256-hex":
+        raise ValueError(f"unknown callback signature scheme {scheme!r}")
     given = query.get("hmac", "")
     message = "&".join(
         f"{k}={v}" for k, v in sorted(query.items()) if k not in {"hmac", "signature"}
     )
-    expected = hmac.new(credentials("shopify")[1].encode(), message.encode(), hashlib.sha256)
+    expected = hmac.new(credentials(slug)[1].encode(), message.encode(), hashlib.sha256)
     return bool(given) and hmac.compare_digest(expected.hexdigest(), given)
 
 
@@ -293,7 +301,7 @@ def revoke(slug: str, *, access_token: str, refresh_token: str, tenant: dict[str
         form = {"token": refresh_token or access_token, "token_type_hint": hint,
                 "client_id": client_id, "client_secret": secret}  # fmt: skip
         response = _send("POST", url, data=form)
-    elif oauth.revoke_style == "square":
+    elif oauth.revoke_style == "client-secret-header":
         headers = {"Authorization": f"Client {secret}"}
         response = _send(
             "POST",
@@ -313,28 +321,19 @@ def revoke(slug: str, *, access_token: str, refresh_token: str, tenant: dict[str
     return response.ok
 
 
-def toast_login() -> TokenSet:
-    """Toast machine login (client credentials); there is no refresh token, log in again."""
-    spec = get_spec("toast")
-    client_id, secret = credentials("toast")
-    body = {"clientId": client_id, "clientSecret": secret, "userAccessType": "TOAST_MACHINE_CLIENT"}
-    response = _send("POST", vendor_url("toast", spec.login_url), json=body)
-    try:
-        data = response.json()
-    except ValueError:
-        data = {}
-    token = data.get("token") if isinstance(data, dict) else None
-    if not response.ok or data.get("status") != "SUCCESS" or not isinstance(token, dict):
-        raise OAuthError(
-            f"Toast login: {response.status_code}",
-            status=response.status_code,
-            code=str(data.get("code", "")) if isinstance(data, dict) else "",
-            permanent=True,
-        )
-    return TokenSet(
-        access_token=str(token["accessToken"]),
-        expires_at=timezone.now() + timedelta(seconds=int(token.get("expiresIn") or 3600)),
+def client_credentials_login(slug: str) -> TokenSet:
+    """A machine login with our app's credentials (spec ``auth="client_credentials"``): no
+    consent, no refresh token, log in again. The body and answer are the vendor's own, so its
+    package's ``login`` module builds and reads them (``login_body``, ``login_tokens``)."""
+    spec = get_spec(slug)
+    wire = registry.module_for(slug, "login")
+    if spec.auth != "client_credentials" or wire is None:
+        raise OAuthError(f"{slug} has no machine login", permanent=True)
+    client_id, secret = credentials(slug)
+    response = _send(
+        "POST", vendor_url(slug, spec.login_url), json=wire.login_body(client_id, secret)
     )
+    return wire.login_tokens(response)
 
 
 def _send(method: str, url: str, **kwargs: Any) -> requests.Response:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from connectors import locks, oauth, services
+from connectors import locks, oauth, registry, services
 from connectors.base import ConnectorError
 from connectors.models import Connection, ConnectionIssue, ConnectionStatus
 
@@ -34,7 +34,7 @@ COOLDOWN_MAX_S = 3600
 def access_token(connection: Connection) -> str:
     """A usable access token, refreshed first when it expires within 5 minutes."""
     _require_usable(connection)
-    if connection.provider == "caldav":  # Basic auth: the app-specific password
+    if _auth(connection) == "basic":  # the user's own (app-specific) password: never refreshed
         return connection.access_token
     if connection.expires_within(REFRESH_EARLY) or not connection.access_token:
         return refresh(connection, rejected_token=connection.access_token)
@@ -105,10 +105,15 @@ def _refresh_locked(connection: Connection, fresh: Connection) -> str:
     return fresh.access_token
 
 
+def _auth(connection: Connection) -> str:
+    """How the connection's provider authenticates (``ProviderSpec.auth``)."""
+    return registry.get_spec(connection.provider).auth
+
+
 def _call_vendor(connection: Connection) -> oauth.TokenSet:
-    if connection.provider == "toast":
-        return oauth.toast_login()
-    if not connection.refresh_token:  # Shopify offline tokens: nothing to refresh with
+    if _auth(connection) == "client_credentials":  # a new machine login, no refresh token
+        return oauth.client_credentials_login(connection.provider)
+    if not connection.refresh_token:  # an offline token (Shopify): nothing to refresh with
         raise oauth.OAuthError("no refresh token", code="invalid_grant", needs_reauth=True)
     return oauth.refresh_grant(
         connection.provider, refresh_token=connection.refresh_token, tenant=connection.settings
@@ -213,9 +218,10 @@ def stale(*, older_than: timedelta = timedelta(hours=24)) -> list[int]:
 def _refreshable(now: datetime) -> QuerySet[Connection]:
     from django.db.models import Q
 
+    basic = [s for s in registry.slugs() if registry.get_spec(s).auth == "basic"]
     return (
         Connection.objects.filter(status=ConnectionStatus.ACTIVE)
-        .exclude(provider="caldav")
+        .exclude(provider__in=basic)
         .filter(Q(refresh_cooldown_until__isnull=True) | Q(refresh_cooldown_until__lte=now))
     )
 

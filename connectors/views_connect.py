@@ -7,7 +7,6 @@ succeeded, so a failure at any step leaves no half-connected row.
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
 
@@ -91,23 +90,21 @@ def chosen_provider(client: Client, provider: str) -> str:
     return provider
 
 
-SHOP_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*$")
-
-
 @require_POST
 def start(request: HttpRequest, token: str, provider: str) -> HttpResponse:
     client = client_from_link(request, token)
     if isinstance(client, HttpResponse):
         return client
     chosen_provider(client, provider)
-    if registry.get_spec(provider).oauth is None:
+    spec = registry.get_spec(provider)
+    if spec.oauth is None:
         return redirect("connect:manual", token=token, provider=provider)
     tenant: dict[str, str] = {}
-    if provider == "shopify":
-        shop = request.POST.get("shop", "").strip().lower().removesuffix(".myshopify.com")
-        if not SHOP_RE.match(shop):
+    if spec.connect_input is not None:  # e.g. the shop, which the vendor's URLs need
+        typed = spec.connect_input.value(request.POST.get(spec.connect_input.name, ""))
+        if typed is None:
             return redirect("connect:page", token=token)
-        tenant["shop"] = f"{shop}.myshopify.com"
+        tenant[spec.connect_input.name] = typed
     state = secrets.token_urlsafe(32)
     verifier, challenge = oauth.new_pkce()
     pending = {
@@ -158,8 +155,10 @@ def callback(request: HttpRequest, provider: str) -> HttpResponse:
     query = request.GET.dict()
     try:
         tenant = {**entry["tenant"], **oauth.callback_settings(provider, query)}
-        if provider == "shopify" and (
-            not oauth.verify_shopify_hmac(query) or tenant["shop"] != entry["tenant"]["shop"]
+        # The vendor's signature, and the typed value (the shop) the vendor called back for
+        # must be the one the person typed.
+        if not oauth.callback_signed(provider, query) or any(
+            tenant.get(k) != v for k, v in entry["tenant"].items()
         ):
             return error_page(request, "bad_callback")
         tokens = oauth.exchange_code(

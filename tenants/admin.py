@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from tenants.forms import ProviderChoices
 from tenants.models import Agency, ApiKey, Client, Membership
 
 
@@ -11,6 +12,7 @@ class AgencyAdmin(admin.ModelAdmin):
 
 @admin.register(Client)
 class ClientAdmin(admin.ModelAdmin):
+    form = ProviderChoices
     list_display = ("name", "agency", "slug", "crm_provider", "calendar_provider", "pos_provider")
     list_filter = ("agency",)
     search_fields = ("name", "slug")

@@ -24,7 +24,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from connectors.catalog import PROVIDERS_BY_KIND
+from connectors import registry
 from tenants.models import Agency, Client
 
 CLIENT_FIELDS = {
@@ -118,22 +118,22 @@ def _apply_connectors(client: Client, located: _Located, path: str) -> None:
         raise ConfigError(
             path, located.line, "client.connectors", "expected a mapping of kind to provider"
         )
+    catalogue = registry.providers_by_kind()
     for kind, entry in located.value.items():
         provider, line = _plain(entry), entry.line
-        if kind not in PROVIDERS_BY_KIND:
+        if kind not in catalogue:
             raise ConfigError(
                 path,
                 line,
                 f"client.connectors.{kind}",
-                f"unknown kind; expected one of {list(PROVIDERS_BY_KIND)}",
+                f"unknown kind; expected one of {list(catalogue)}",
             )
-        if provider not in ("", None, *PROVIDERS_BY_KIND[kind]):
+        if provider not in ("", None, *catalogue[kind]):
             raise ConfigError(
                 path,
                 line,
                 f"client.connectors.{kind}",
-                f"{provider!r} is not a {kind} provider; expected one of "
-                f"{list(PROVIDERS_BY_KIND[kind])}",
+                f"{provider!r} is not a {kind} provider; expected one of {list(catalogue[kind])}",
             )
         setattr(client, f"{kind}_provider", provider or "")
 

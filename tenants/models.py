@@ -12,8 +12,29 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 
-from connectors.catalog import PROVIDERS_BY_KIND
+from connectors import registry
+
+
+@deconstructible
+class ProviderOfKind:
+    """Validates a client's provider choice against the registry when it is made, not with
+    ``choices=`` on the field: a new provider then needs no migration of ``tenants``."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __call__(self, value: str) -> None:
+        if value and value not in registry.slugs(self.kind):
+            known = ", ".join(registry.slugs(self.kind))
+            raise ValidationError(f"{value!r} is not a {self.kind} provider; one of: {known}.")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ProviderOfKind) and other.kind == self.kind
+
+    def __hash__(self) -> int:
+        return hash(self.kind)
 
 
 def validate_time_zone(value: str) -> None:
@@ -96,15 +117,11 @@ class Client(models.Model):
         blank=True,
         help_text="The business's own contact: told when a connection needs reconnecting.",
     )
-    crm_provider = models.CharField(
-        max_length=32, blank=True, choices=[(p, p) for p in PROVIDERS_BY_KIND["crm"]]
-    )
+    crm_provider = models.CharField(max_length=32, blank=True, validators=[ProviderOfKind("crm")])
     calendar_provider = models.CharField(
-        max_length=32, blank=True, choices=[(p, p) for p in PROVIDERS_BY_KIND["calendar"]]
+        max_length=32, blank=True, validators=[ProviderOfKind("calendar")]
     )
-    pos_provider = models.CharField(
-        max_length=32, blank=True, choices=[(p, p) for p in PROVIDERS_BY_KIND["pos"]]
-    )
+    pos_provider = models.CharField(max_length=32, blank=True, validators=[ProviderOfKind("pos")])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -3,7 +3,7 @@ Source: VENDORS.md (Google Calendar), https://developers.google.com/identity/pro
 
 from __future__ import annotations
 
-from connectors.base import OAuthSpec, ProviderSpec, RateLimit
+from connectors.base import OAuthSpec, ProviderSpec, RateLimit, ScopeReason
 
 SPEC = ProviderSpec(
     slug="google",
@@ -34,4 +34,14 @@ SPEC = ProviderSpec(
     ),
     webhook_scheme="channel-token",
     docs="https://developers.google.com/calendar/api/guides/quota",
+    scope_reasons=(
+        ScopeReason(
+            "https://www.googleapis.com/auth/calendar.events",
+            "Book appointments the chatbot agrees with your customers, and move or cancel them.",
+        ),
+        ScopeReason(
+            "https://www.googleapis.com/auth/calendar.readonly",
+            "See when you are busy across your calendars, so no slot is offered twice.",
+        ),
+    ),
 )

@@ -7,7 +7,7 @@ Deprecation" and its migration guide, read 2026-12-04; docs/vendors/hubspot.md).
 
 from __future__ import annotations
 
-from connectors.base import OAuthSpec, ProviderSpec, RateLimit
+from connectors.base import CrmSpec, DealStage, OAuthSpec, ProviderSpec, RateLimit, ScopeReason
 
 SPEC = ProviderSpec(
     slug="hubspot",
@@ -55,4 +55,65 @@ SPEC = ProviderSpec(
     ),
     webhook_scheme="hubspot-v3",
     docs="https://developers.hubspot.com/docs/api/usage-details",
+    scope_reasons=(
+        ScopeReason("oauth", "Required by HubSpot for every app that connects."),
+        ScopeReason(
+            "crm.objects.contacts.read",
+            "Find a person already in HubSpot before "
+            "adding them, so a lead never becomes a duplicate contact.",
+        ),
+        ScopeReason(
+            "crm.objects.contacts.write",
+            "Add or update the contact for each lead your chatbot captures.",
+        ),
+        ScopeReason(
+            "crm.objects.deals.read",
+            "Find the deal a lead already has, so a "
+            "retried sync moves it instead of making a second one.",
+        ),
+        ScopeReason(
+            "crm.objects.deals.write",
+            "Create a deal for a qualified lead and move it as the conversation goes on.",
+        ),
+        ScopeReason(
+            "crm.schemas.contacts.read",
+            "Read your contact properties, so a field "
+            "mapping names only properties your portal has.",
+        ),
+        ScopeReason(
+            "crm.schemas.deals.read",
+            "Check for Switchboard's unique deal key, which keeps a retried sync to one deal.",
+            optional=True,
+        ),
+        ScopeReason(
+            "crm.schemas.deals.write",
+            "Add that unique deal key once; without it a retry relies on a search.",
+            optional=True,
+        ),
+        ScopeReason(
+            "crm.schemas.contacts.write",
+            "Add Switchboard's contact properties (lead score, intent, summary) and tag options.",
+            optional=True,
+        ),
+        ScopeReason(
+            "communication_preferences.read_write",
+            "Unsubscribe a person who asks the chatbot not to be e-mailed.",
+            optional=True,
+        ),
+    ),
+    crm=CrmSpec(
+        # HubSpot's default sales pipeline (deal stage internal values)
+        deal_stages=(
+            DealStage("qualified", "qualifiedtobuy"),
+            DealStage("booking", "appointmentscheduled"),
+            DealStage("purchase", "decisionmakerboughtin"),
+        ),
+        merge=True,
+        opt_out=True,
+        custom_fields=True,
+        deal_write_key=True,
+        tags_on_create=True,
+        tags_must_exist=True,  # options of the switchboard_tags property
+        write_key_grant="crm.schemas.deals.read and crm.schemas.deals.write",
+    ),
 )

@@ -3,7 +3,7 @@ Source: VENDORS.md (Microsoft Graph), learn.microsoft.com "OAuth 2.0 authorizati
 
 from __future__ import annotations
 
-from connectors.base import OAuthSpec, ProviderSpec, RateLimit
+from connectors.base import OAuthSpec, ProviderSpec, RateLimit, ScopeReason
 
 SPEC = ProviderSpec(
     slug="outlook",
@@ -25,4 +25,13 @@ SPEC = ProviderSpec(
     ),
     webhook_scheme="graph-client-state",
     docs="https://learn.microsoft.com/graph/throttling-limits",
+    scope_reasons=(
+        ScopeReason("offline_access", "Stay connected without asking you to sign in again."),
+        ScopeReason(
+            "Calendars.ReadWrite",
+            "See when you are busy and book, move or cancel "
+            "the appointments the chatbot agrees with your customers.",
+        ),
+        ScopeReason("User.Read", "Know which Microsoft account was connected."),
+    ),
 )

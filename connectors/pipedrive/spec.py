@@ -3,7 +3,7 @@ Source: VENDORS.md (Pipedrive), https://pipedrive.readme.io/docs/marketplace-oau
 
 from __future__ import annotations
 
-from connectors.base import OAuthSpec, ProviderSpec, RateLimit
+from connectors.base import CrmSpec, DealStage, OAuthSpec, ProviderSpec, RateLimit, ScopeReason
 
 SPEC = ProviderSpec(
     slug="pipedrive",
@@ -34,4 +34,40 @@ SPEC = ProviderSpec(
     ),
     webhook_scheme="basic-auth",
     docs="https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting",
+    # The app's scopes are fixed in its Marketplace settings (see above); shown all the same,
+    # since Pipedrive's consent screen asks for them.
+    scope_reasons=(
+        ScopeReason("base", "Required by Pipedrive for every app that connects."),
+        ScopeReason(
+            "contacts:full", "Find, add and update the person for each lead your chatbot captures."
+        ),
+        ScopeReason(
+            "deals:full",
+            "Create a deal for a qualified lead and move it as the conversation goes on.",
+        ),
+        ScopeReason(
+            "search:read",
+            "Find a person already in Pipedrive before adding them, "
+            "so a lead never becomes a duplicate.",
+        ),
+        ScopeReason(
+            "contact-fields:full",
+            "Add Switchboard's person fields and source "
+            "labels; refused, the values go to a note on the person.",
+            optional=True,
+        ),
+    ),
+    crm=CrmSpec(
+        # The stages of the pipeline a new company starts with
+        deal_stages=(
+            DealStage("qualified", "Qualified"),
+            DealStage("booking", "Demo Scheduled"),
+            DealStage("purchase", "Proposal Made"),
+        ),
+        merge=True,
+        opt_out=True,
+        custom_fields=True,
+        tags_must_exist=True,  # person labels
+        fields_kept="Their values are kept in a note on the person instead.",
+    ),
 )

@@ -3,7 +3,7 @@ Source: VENDORS.md (Salesforce), help.salesforce.com "OAuth 2.0 Web Server Flow"
 
 from __future__ import annotations
 
-from connectors.base import OAuthSpec, ProviderSpec, RateLimit
+from connectors.base import CrmSpec, DealStage, OAuthSpec, ProviderSpec, RateLimit, ScopeReason
 
 SPEC = ProviderSpec(
     slug="salesforce",
@@ -31,4 +31,26 @@ SPEC = ProviderSpec(
     ),
     webhook_scheme="",  # no HMAC webhooks; poll SystemModstamp
     docs="https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta",
+    scope_reasons=(
+        ScopeReason(
+            "api",
+            "Find, add and update contacts, opportunities and tasks for the "
+            "leads your chatbot captures, and add Switchboard's contact fields where "
+            "your profile allows.",
+        ),
+        ScopeReason("refresh_token", "Stay connected without asking you to sign in again."),
+    ),
+    crm=CrmSpec(
+        # The Opportunity StageName picklist of a new org
+        deal_stages=(
+            DealStage("qualified", "Qualification"),
+            DealStage("booking", "Needs Analysis"),
+            DealStage("purchase", "Proposal/Price Quote"),
+        ),
+        merge=True,
+        opt_out=True,
+        custom_fields=True,
+        tags_on_create=True,  # a Description line, set in the create itself
+        fields_kept="Their values are kept on lines of the contact's Description instead.",
+    ),
 )

@@ -3,7 +3,7 @@ Source: VENDORS.md (Square), shared/vendor-specs/square/api.json (ObtainToken, R
 
 from __future__ import annotations
 
-from connectors.base import OAuthSpec, ProviderSpec, RateLimit
+from connectors.base import OAuthSpec, ProviderSpec, RateLimit, ScopeReason
 
 SPEC = ProviderSpec(
     slug="square",
@@ -17,7 +17,7 @@ SPEC = ProviderSpec(
         authorize_url="https://connect.squareup.com/oauth2/authorize",
         token_url="https://connect.squareup.com/oauth2/token",  # JSON body
         revoke_url="https://connect.squareup.com/oauth2/revoke",  # Authorization: Client <secret>
-        revoke_style="square",
+        revoke_style="client-secret-header",
         scopes=(
             "CUSTOMERS_READ",
             "CUSTOMERS_WRITE",
@@ -40,4 +40,16 @@ SPEC = ProviderSpec(
     ),
     webhook_scheme="square-hmac",
     docs="https://developer.squareup.com/docs/oauth-api/overview",
+    scope_reasons=(
+        ScopeReason("CUSTOMERS_READ", "Recognise a returning customer by phone or e-mail."),
+        ScopeReason(
+            "CUSTOMERS_WRITE",
+            "Add a customer the chatbot met, so their next purchase is linked to them.",
+        ),
+        ScopeReason("ORDERS_READ", "Tell the chatbot what a customer bought before."),
+        ScopeReason("PAYMENTS_READ", "Work out a customer's lifetime value."),
+        ScopeReason("INVENTORY_READ", "Say whether an item is in stock."),
+        ScopeReason("ITEMS_READ", "Name the items and categories in a purchase."),
+        ScopeReason("MERCHANT_PROFILE_READ", "Know which business and locations were connected."),
+    ),
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from connectors.base import OAuthSpec, ProviderSpec, RateLimit
+from connectors.base import CrmSpec, DealStage, OAuthSpec, ProviderSpec, RateLimit, ScopeReason
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ SPEC = ProviderSpec(
     display_name="Zoho CRM",
     auth="oauth2",
     api_base="https://www.zohoapis.com",  # replaced by api_domain (e.g. https://www.zohoapis.eu)
-    auth_header="zoho",  # Authorization: Zoho-oauthtoken <token>
+    auth_header="zoho-oauthtoken",  # Authorization: Zoho-oauthtoken <token>
     oauth=OAuthSpec(
         dead_grant_codes=("invalid_code",),
         authorize_url="https://accounts.zoho.com/oauth/v2/auth",  # redirects to the user's DC
@@ -88,4 +88,46 @@ SPEC = ProviderSpec(
     ),
     webhook_scheme="echo-token",  # Notifications API echoes our `token` in the body
     docs="https://www.zoho.com/crm/developer/docs/api/v8/api-limits.html",
+    scope_reasons=(
+        ScopeReason(
+            "ZohoCRM.modules.leads.ALL",
+            "Find a person Zoho holds as a lead before "
+            "adding a contact, so a lead never becomes a duplicate.",
+        ),
+        ScopeReason(
+            "ZohoCRM.modules.contacts.ALL",
+            "Find, add and update the contact for each lead your chatbot captures.",
+        ),
+        ScopeReason(
+            "ZohoCRM.modules.deals.ALL",
+            "Create a deal for a qualified lead and move it as the conversation goes on.",
+        ),
+        ScopeReason("ZohoCRM.modules.notes.ALL", "Log the conversation summary on the contact."),
+        ScopeReason(
+            "ZohoCRM.settings.fields.READ",
+            "Read your fields, so a field mapping names only fields your org has.",
+        ),
+        ScopeReason(
+            "ZohoCRM.settings.fields.CREATE",
+            "Add a company field to contacts "
+            "(Zoho contacts have none); refused, the company goes to a standard "
+            "field.",
+        ),
+        ScopeReason(
+            "ZohoCRM.notifications.ALL", "Hear about changes to records Switchboard wrote."
+        ),
+        ScopeReason("ZohoCRM.coql.READ", "Search contacts by e-mail or phone in one query."),
+    ),
+    crm=CrmSpec(
+        # The Deals Stage picklist of a new org
+        deal_stages=(
+            DealStage("qualified", "Qualification"),
+            DealStage("booking", "Needs Analysis"),
+            DealStage("purchase", "Proposal/Price Quote"),
+        ),
+        merge=True,
+        opt_out=True,
+        custom_fields=True,
+        fields_kept="The company is written to a standard field instead.",
+    ),
 )

@@ -104,11 +104,13 @@ CONTACT_OBJECT = {"hubspot": "contacts", "salesforce": "Contact", "zoho": "Conta
 
 
 def add_default_mapping_fields(vendor: str, account_id: str) -> None:
-    """The custom fields our default field map writes (``connectors.<vendor>.mapping``), as an
-    admin creates them when connecting a real account."""
-    import importlib
+    """The custom fields our default field map writes (the vendor package's ``mapping``,
+    through the registry), as an admin creates them when connecting a real account."""
+    from connectors import registry
 
-    mapping = importlib.import_module(f"connectors.{vendor}.mapping")
+    mapping = registry.mapping_for(vendor)
+    if mapping is None:
+        raise LookupError(f"{vendor} has no default field map")
     for target in mapping.DEFAULT_FIELD_MAP.values():
         add_custom_field(vendor, account_id, CONTACT_OBJECT[vendor], target, target)
 

@@ -9,19 +9,19 @@ refused then and not discovered while syncing.
 
 Targets other than the standard ones are the vendor's own field names: they are what
 ``update_contact`` receives and what a created contact carries in ``CrmContact.extra``.
-Defaults per CRM come from ``connectors/<provider>/mapping.py`` (``DEFAULT_FIELD_MAP``) when that
-module exists; otherwise the standard fields map to themselves.
+Defaults per CRM come from the provider package's ``mapping`` module (``DEFAULT_FIELD_MAP``,
+found through the registry) when it has one; otherwise the standard fields map to themselves.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from connectors import registry
 from connectors.base import CrmField
 from syncs.intake.normalise import normalise_phone, split_full_name
 
@@ -135,11 +135,12 @@ def validate_rules_against(rules: list[dict[str, Any]], catalogue: Iterable[CrmF
 
 
 def default_rules(provider: str) -> list[dict[str, Any]]:
-    """The CRM's defaults: ``DEFAULT_FIELD_MAP`` (lead field → vendor field) of
-    ``connectors/<provider>/mapping.py`` as copy rules, or the generic rules without one."""
+    """The CRM's defaults: ``DEFAULT_FIELD_MAP`` (lead field → vendor field) of the provider's
+    ``mapping`` module as copy rules, or the generic rules without one (or for a provider no
+    longer registered: an old connection's page still opens)."""
     try:
-        module = importlib.import_module(f"connectors.{provider}.mapping")
-    except ImportError:
+        module = registry.mapping_for(provider)
+    except registry.UnknownProvider:
         module = None
     field_map = getattr(module, "DEFAULT_FIELD_MAP", None)
     if not field_map:

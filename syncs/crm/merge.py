@@ -16,7 +16,7 @@ from django.db import transaction
 
 from connectors.base import ConnectorError
 from connectors.models import Connection
-from connectors.registry import get_spec
+from connectors.registry import crm_feature, get_spec
 from syncs import dedupe
 from syncs.audit.log import audit_log, staff_actor
 from syncs.crm.clients import crm_client_for
@@ -93,11 +93,10 @@ def _step(provider: str, survivor: Any, other: Any, connection: Connection | Non
         state = "gone" if connection is None else connection.get_status_display().lower()
         why = f"The {name} connection is {state}: reconnect it, then merge."
         return CrmStep(provider, name, *ids, can=False, note=why)
-    crm = crm_client_for(connection)
-    rule = getattr(crm, "merge_rule", "")
-    if not hasattr(crm, "merge_contacts"):
+    if not crm_feature(provider, "merge"):
         why = f"{name} cannot merge contacts through its API: merge them in {name} itself."
         return CrmStep(provider, name, *ids, can=False, note=why)
+    rule = getattr(crm_client_for(connection), "merge_rule", "")
     return CrmStep(provider, name, *ids, can=True, note=rule)
 
 

@@ -12,14 +12,13 @@ In shadow mode the same steps run, reads included, but writes are only recorded 
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
-from connectors import call_log
+from connectors import call_log, registry
 from connectors.base import ConnectorError, CrmClient, CrmContact, CrmRecord
 from connectors.services import connection_clear_limited, connection_note_limited
 from syncs.audit.log import SYSTEM, audit_log
@@ -31,30 +30,6 @@ from syncs.models import ExternalRecord, RecordAction, SyncJob
 NEW_CONTACT = "(new contact)"
 # In a created contact's record values: the follow-up tags it was created with (no tag call).
 TAGGED = "_tags"
-# Our stage keys in each CRM's default pipeline (the vendors' out-of-the-box picklists); a
-# connection's settings["deal_stages"] or the CRM package's DEAL_STAGES override them.
-DEFAULT_DEAL_STAGES: dict[str, dict[str, str]] = {
-    "hubspot": {
-        "qualified": "qualifiedtobuy",
-        "booking": "appointmentscheduled",
-        "purchase": "decisionmakerboughtin",
-    },
-    "salesforce": {
-        "qualified": "Qualification",
-        "booking": "Needs Analysis",
-        "purchase": "Proposal/Price Quote",
-    },
-    "zoho": {
-        "qualified": "Qualification",
-        "booking": "Needs Analysis",
-        "purchase": "Proposal/Price Quote",
-    },
-    "pipedrive": {
-        "qualified": "Qualified",
-        "booking": "Demo Scheduled",
-        "purchase": "Proposal Made",
-    },
-}
 
 
 @dataclass
@@ -168,12 +143,6 @@ LIMITED_WHY = {
     "hidden": ("they exist, but the connected user has no access to them.",
                "Give the user's profile or permission set access to them."),
 }  # fmt: skip
-# Where each client puts a value whose field the CRM lacks (see its create_contact).
-LIMITED_KEPT = {
-    "salesforce": "Their values are kept on lines of the contact's Description instead.",
-    "pipedrive": "Their values are kept in a note on the person instead.",
-    "zoho": "The company is written to a standard field instead.",
-}
 LIMITED_DROPPED = "Their values are left out of what is written to the CRM."
 
 
@@ -203,7 +172,8 @@ def _ensure_fields(ctx: WriteContext, object_type: str) -> None:
     for limit, (why, fix) in LIMITED_WHY.items():
         names = [name for change, _kind, found in changes if change == limit for name in found]
         if names:
-            kept = LIMITED_KEPT.get(ctx.job.provider, LIMITED_DROPPED)
+            # Where the client puts such a value (see its create_contact), in the spec's words.
+            kept = registry.crm_spec(ctx.job.provider).fields_kept or LIMITED_DROPPED
             message = LIMITED_FIELDS.format(fields=", ".join(names), why=why, kept=kept, fix=fix)
             assert ctx.job.connection is not None  # a job writes through its connection
             connection_note_limited(ctx.job.connection, message)
@@ -269,17 +239,12 @@ def deal_stage_key(lead: dict[str, Any]) -> str | None:
 
 
 def _stage_name(ctx: WriteContext, key: str) -> str:
-    """Per-connection override, else the CRM package's DEAL_STAGES, else our defaults."""
+    """Per-connection override, else the stage the CRM's spec names in its default pipeline."""
     assert ctx.job.connection is not None  # a job writes through its connection
     configured = (ctx.job.connection.settings or {}).get("deal_stages", {})
     if key in configured:
         return str(configured[key])
-    try:
-        module = importlib.import_module(f"connectors.{ctx.job.provider}.mapping")
-    except ImportError:
-        module = None
-    stages = {**DEFAULT_DEAL_STAGES.get(ctx.job.provider, {}), **getattr(module, "DEAL_STAGES", {})}
-    return str(stages.get(key, key))
+    return registry.deal_stage(ctx.job.provider, key)
 
 
 def _rerun(ctx: WriteContext) -> bool:
@@ -350,13 +315,19 @@ def write_deal(ctx: WriteContext, contact_id: str) -> None:
 
 LIMITED_WRITE_KEY = {
     "refused": "The CRM did not grant the permissions to add Switchboard's unique deal key "
-    "(HubSpot: crm.schemas.deals.read and crm.schemas.deals.write). Deals still sync, but a "
-    "retried sync relies on a search to avoid making a second deal. Reconnect and allow them "
-    "to close that gap.",
+    "({grant}). Deals still sync, but a retried sync relies on a search to avoid making a "
+    "second deal. Reconnect and allow them to close that gap.",
     "not_unique": "The CRM's deal field {property} exists without unique values, so it cannot "
     "hold a retried deal create to one deal. Make it require unique values (or delete it: "
     "Switchboard adds it again).",
 }
+
+
+def limited_write_key(provider: str, change: str, prop: str) -> str:
+    """What staff are told when the write key could not be used, naming the grant that the
+    CRM's spec says lets Switchboard add it."""
+    grant = registry.crm_spec(provider).write_key_grant or "the CRM's field settings"
+    return LIMITED_WRITE_KEY[change].format(property=prop, grant=grant)
 
 
 def _ensure_write_key(ctx: WriteContext) -> None:
@@ -369,7 +340,8 @@ def _ensure_write_key(ctx: WriteContext) -> None:
     prop = getattr(ctx.crm, "write_key_property", "")
     if change in LIMITED_WRITE_KEY:
         assert ctx.job.connection is not None  # a job writes through its connection
-        connection_note_limited(ctx.job.connection, LIMITED_WRITE_KEY[change].format(property=prop))
+        message = limited_write_key(ctx.job.provider, change, prop)
+        connection_note_limited(ctx.job.connection, message)
     elif change == "created":
         assert ctx.job.connection is not None
         connection_clear_limited(ctx.job.connection)

@@ -9,22 +9,12 @@ import pytest
 import requests
 from django.test import Client as BrowserClient
 
-from connectors import links
+from connectors import links, registry
 from connectors.models import Connection
 from tenants.models import Client
 
-OAUTH_PROVIDERS = (
-    "hubspot",
-    "salesforce",
-    "zoho",
-    "pipedrive",
-    "google",
-    "outlook",
-    "square",
-    "shopify",
-    "clover",
-    "lightspeed",
-)
+# Every provider with a consent redirect, from the registry (each has an emulator).
+OAUTH_PROVIDERS = tuple(s for s in registry.slugs() if registry.get_spec(s).auth == "oauth2")
 
 
 @pytest.fixture
@@ -36,9 +26,7 @@ def emulators(transactional_db, live_server, settings):
 
 
 def choose(client: Client, provider: str) -> None:
-    from connectors.catalog import kind_of
-
-    setattr(client, f"{kind_of(provider)}_provider", provider)
+    setattr(client, f"{registry.kind_of(provider)}_provider", provider)
     client.save()
 
 

@@ -28,15 +28,16 @@ def test_it_lists_connections_and_open_issues(client, world, viewer):
 
 
 def test_a_limited_connection_is_shown_until_the_client_reconnects(client, world, viewer):
-    """An optional permission the CRM did not grant (syncs.crm.writes.LIMITED_WRITE_KEY) is
-    shown with what it costs; reconnecting resolves it, as it resolves every issue."""
+    """An optional permission the CRM did not grant (syncs.crm.writes.LIMITED_WRITE_KEY, the
+    grant named by the CRM's spec) is shown with what it costs; reconnecting resolves it, as
+    it resolves every issue."""
     from connectors.oauth import TokenSet
     from connectors.services import connection_connect, connection_note_limited
-    from syncs.crm.writes import LIMITED_WRITE_KEY
+    from syncs.crm.writes import limited_write_key
 
     connection = Connection.objects.create(client=world.client_a, provider="hubspot", kind="crm")
     for _ in range(2):  # noted once however often it is found
-        connection_note_limited(connection, LIMITED_WRITE_KEY["refused"])
+        connection_note_limited(connection, limited_write_key("hubspot", "refused", "sb_key"))
     client.force_login(viewer)
     page = client.get(url(world)).content.decode()
     assert page.count("Working with less protection") == 1

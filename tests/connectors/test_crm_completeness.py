@@ -10,12 +10,20 @@ import pathlib
 import pytest
 from django.urls import Resolver404, resolve
 
-from connectors.base import CrmClient
-from connectors.catalog import PROVIDERS_BY_KIND
+from connectors import registry
+from connectors.base import CRM_FEATURES, CrmClient
 from connectors.models import Connection
 from connectors.registry import client_for
 
-CRMS = PROVIDERS_BY_KIND["crm"]
+CRMS = registry.slugs("crm")
+# What each optional feature of a CRM's spec promises of its client class.
+FEATURE_METHODS = {
+    "merge": ("merge_contacts",),
+    "opt_out": ("opt_out", "undo_opt_out"),
+    "custom_fields": ("ensure_fields",),
+    "deal_write_key": ("ensure_write_key",),
+    "tags_must_exist": ("ensure_tags",),
+}
 FIXTURES = pathlib.Path(__file__).parent
 LEAD_FIELDS = {"first_name", "last_name", "email", "phone", "source_tag"}
 # One real vendor path per CRM that the client uses, as it appears under /emulators/<slug>.
@@ -38,12 +46,29 @@ def test_the_protocol_has_the_methods_sync_jobs_rely_on():
             "iter_contacts"} <= _protocol_methods()  # fmt: skip
 
 
-@pytest.mark.parametrize("slug", CRMS)
-def test_it_has_a_client_implementing_every_protocol_method(slug):
-    module = importlib.import_module(f"connectors.{slug}.client")
+def _client_class(slug: str) -> type:
+    module = importlib.import_module(f"{registry.PROVIDERS[slug]}.client")
     assert callable(module.build)
     client_class = inspect.signature(module.build).return_annotation
-    client_class = getattr(module, client_class) if isinstance(client_class, str) else client_class
+    return getattr(module, client_class) if isinstance(client_class, str) else client_class
+
+
+@pytest.mark.parametrize("slug", CRMS)
+def test_its_spec_declares_what_its_client_offers(slug):
+    spec, client_class = registry.crm_spec(slug), _client_class(slug)
+    assert set(FEATURE_METHODS) | {"tags_on_create"} == set(CRM_FEATURES)
+    for feature, methods in FEATURE_METHODS.items():
+        offered = all(callable(getattr(client_class, m, None)) for m in methods)
+        assert offered == registry.crm_feature(slug, feature), f"{slug}: {feature}"
+    tags_on_create = bool(getattr(client_class, "tags_on_create", False))
+    assert tags_on_create == registry.crm_feature(slug, "tags_on_create"), slug
+    assert bool(spec.write_key_grant) == spec.deal_write_key, slug
+    assert {s.key for s in spec.deal_stages} >= {"qualified", "booking", "purchase"}, slug
+
+
+@pytest.mark.parametrize("slug", CRMS)
+def test_it_has_a_client_implementing_every_protocol_method(slug):
+    client_class = _client_class(slug)
     for name in _protocol_methods():
         ours = inspect.signature(getattr(client_class, name))
         theirs = inspect.signature(getattr(CrmClient, name))
@@ -63,7 +88,7 @@ def test_the_registry_builds_it(slug, world):
 
 @pytest.mark.parametrize("slug", CRMS)
 def test_it_has_a_default_mapping_of_the_core_lead_fields(slug):
-    mapping = importlib.import_module(f"connectors.{slug}.mapping")
+    mapping = registry.mapping_for(slug)
     assert set(mapping.DEFAULT_FIELD_MAP) >= LEAD_FIELDS
     assert all(isinstance(v, str) and v for v in mapping.DEFAULT_FIELD_MAP.values())
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 
 from connectors.base import ConnectorError, CrmContact
-from connectors.registry import client_for
+from connectors.registry import client_for, deal_stage
 from emulators.crm import control
-from syncs.crm.writes import DEFAULT_DEAL_STAGES
 from tests.connectors.crm_fixtures import emulated  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,7 +24,7 @@ def test_it_merges_the_other_contact_into_the_survivor(emulated, vendor):  # noq
     crm = client_for(connection)
     survivor = crm.create_contact(SURVIVOR, source_tag="t")
     other = crm.create_contact(OTHER, source_tag="t")
-    stage = DEFAULT_DEAL_STAGES[vendor]["booking"]
+    stage = deal_stage(vendor, "booking")
     crm.create_deal(contact_id=other.id, name="Bob: whitening", stage=stage)
     crm.add_note(contact_id=other.id, body="Asked about whitening.")
     merged = crm.merge_contacts(survivor.id, other.id)

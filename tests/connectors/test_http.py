@@ -126,8 +126,8 @@ def test_the_session_reads_the_ca_bundle_and_proxies_from_the_environment(monkey
 @pytest.mark.parametrize(
     ("style", "header", "value"),
     [
-        ("zoho", "Authorization", "Zoho-oauthtoken tok-1"),
-        ("shopify", "X-Shopify-Access-Token", "tok-1"),
+        ("zoho-oauthtoken", "Authorization", "Zoho-oauthtoken tok-1"),
+        ("x-shopify-access-token", "X-Shopify-Access-Token", "tok-1"),
     ],
 )
 def test_it_uses_the_vendors_auth_header_style(conn, tokens, vendor, style, header, value):
@@ -137,7 +137,7 @@ def test_it_uses_the_vendors_auth_header_style(conn, tokens, vendor, style, head
     )
     sent = vendor.calls[0].request.headers
     assert sent[header] == value
-    assert style != "shopify" or "Authorization" not in sent
+    assert style != "x-shopify-access-token" or "Authorization" not in sent
 
 
 def test_it_sends_no_credentials_when_the_style_is_none(conn, tokens, vendor):
@@ -247,7 +247,7 @@ def test_it_treats_what_classify_flags_as_throttling(conn, tokens, vendor, sleep
 
     http = VendorHttp(
         conn,
-        spec=make_spec(auth_header="shopify"),
+        spec=make_spec(auth_header="x-shopify-access-token"),
         base_url=BASE,
         tokens=tokens,
         classify=classify,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
+from connectors import registry
 from connectors.base import ConnectorError
 from syncs.crm.mapping import (
     apply_rules,
@@ -158,6 +159,7 @@ def test_a_providers_default_field_map_becomes_copy_rules(monkeypatch):
     module = types.ModuleType("connectors.testcrm.mapping")
     module.DEFAULT_FIELD_MAP = {"first_name": "FirstName", "summary": "AI_Summary__c"}
     monkeypatch.setitem(sys.modules, "connectors.testcrm.mapping", module)
+    monkeypatch.setitem(registry.PROVIDERS, "testcrm", "connectors.testcrm")
     rules = default_rules("testcrm")
     assert [(r["source"], r["target"], r["transform"]) for r in rules] == [
         ("first_name", "FirstName", "copy"),
