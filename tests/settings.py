@@ -20,6 +20,8 @@ if "emulators" not in INSTALLED_APPS:  # noqa: F405
     INSTALLED_APPS = [*INSTALLED_APPS, "emulators"]  # noqa: F405
 if "emulators.crm" not in INSTALLED_APPS:
     INSTALLED_APPS = [*INSTALLED_APPS, "emulators.crm"]
+if "emulators.google_calendar" not in INSTALLED_APPS:
+    INSTALLED_APPS = [*INSTALLED_APPS, "emulators.google_calendar"]
 ALLOW_PRIVATE_URLS = True
 # Tests point these at a live server; worker processes started by tests get them from the env.
 VENDOR_BASE_URL = env.str("VENDOR_BASE_URL", default=f"{PUBLIC_BASE_URL}/emulators")  # noqa: F405
