@@ -56,11 +56,16 @@ def check_id(event_id: object) -> str:
 
 def check_event(event: dict[str, Any]) -> None:
     """The whole resource after an insert or a patch is applied: times, enums, attendees,
-    extended properties, recurrence."""
+    extended properties, recurrence. Times are stored as Google answers with them: a
+    ``dateTime`` always with its offset, beside the ``timeZone`` the client named."""
     for name in ("start", "end"):
         if name not in event:
             raise required(f"Missing {name} time.", location=name)
     start, end = when(event["start"], field="start"), when(event["end"], field="end")
+    event["start"], event["end"] = start.as_json(), end.as_json()
+    if "originalStartTime" in event:
+        original = when(event["originalStartTime"], field="originalStartTime")
+        event["originalStartTime"] = original.as_json()
     if (start.day is None) != (end.day is None):
         raise invalid("Invalid start time.", location="start")
     if start.day is not None and end.day is not None:
