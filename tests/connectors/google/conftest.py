@@ -77,7 +77,7 @@ def receiver():
     inbox: queue.Queue[Received] = queue.Queue()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 -- the http.server hook's name
+        def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             inbox.put(Received(self.path, dict(self.headers.items()), self.rfile.read(length)))
             self.send_response(200)

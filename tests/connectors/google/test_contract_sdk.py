@@ -62,7 +62,8 @@ TIMED = {
 
 def test_it_inserts_gets_and_lists_an_event_under_our_own_id(api):
     calendar = api()
-    made = calendar.events().insert(calendarId="primary", body={"id": "abc12345", **TIMED}).execute()
+    body = {"id": "abc12345", **TIMED}
+    made = calendar.events().insert(calendarId="primary", body=body).execute()
     assert made["id"] == "abc12345" and made["status"] == "confirmed" and made["etag"]
     got = calendar.events().get(calendarId="primary", eventId="abc12345").execute()
     assert got["start"] == TIMED["start"]
@@ -164,8 +165,10 @@ def test_it_expands_a_series_in_wall_time_across_dst_with_exdate_and_exceptions(
     events = api().events()
     events.insert(calendarId="primary", body=WEEKLY).execute()
     # Move the 26 October instance (the day after Berlin leaves summer time) to 11:00.
-    moved = {"start": {"dateTime": "2026-10-26T11:00:00+01:00", "timeZone": "Europe/Berlin"},
-             "end": {"dateTime": "2026-10-26T11:30:00+01:00", "timeZone": "Europe/Berlin"}}  # fmt: skip
+    moved = {
+        "start": {"dateTime": "2026-10-26T11:00:00+01:00", "timeZone": "Europe/Berlin"},
+        "end": {"dateTime": "2026-10-26T11:30:00+01:00", "timeZone": "Europe/Berlin"},
+    }
     events.patch(calendarId="primary", eventId="series1234_20261026T080000Z", body=moved).execute()
     window = {"timeMin": "2026-10-01T00:00:00Z", "timeMax": "2026-12-01T00:00:00Z"}
     items = events.list(
