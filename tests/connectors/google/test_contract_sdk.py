@@ -26,18 +26,21 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def api(live_server):
     """``api(account)`` -> Google's Calendar client pointed at the emulator, with a token."""
 
+    opened: list[httplib2.Http] = []
+
     def make(account: str = "sdk-user", token: str = ""):
         token = token or issue_token_for_tests("google", account, 3600)
-        http = AuthorizedHttp(
-            Credentials(token=token), http=httplib2.Http(timeout=10), refresh_status_codes=()
-        )
+        opened.append(httplib2.Http(timeout=10))
+        http = AuthorizedHttp(Credentials(token=token), http=opened[-1], refresh_status_codes=())
         return build_from_document(
             DOC,
             http=http,
             client_options={"api_endpoint": f"{live_server.url}/emulators/google/calendar/v3/"},
         )
 
-    return make
+    yield make
+    for http in opened:  # a kept-alive connection holds a server thread and its database link
+        http.close()
 
 
 def reason(error: HttpError) -> tuple[int, str]:
