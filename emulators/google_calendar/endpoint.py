@@ -19,12 +19,20 @@ from emulators.auth import account_for_token
 from emulators.google_calendar import errors
 from emulators.google_calendar.errors import GoogleError
 from emulators.google_calendar.models import GAccount
+from emulators.models import EmulatorToken, digest
 
 PROVIDER = "google"
 # Google's default per-user quota is set per project in the Cloud console (600 a minute a user
 # is what connectors/google/spec.py plans for); ``control.configure`` changes it per account.
 DEFAULT_QUOTA_PER_MINUTE = 600
 View = Callable[..., HttpResponse]
+# The scopes each emulated method accepts, any one of them (the discovery document's
+# ``scopes`` of each method, revision 20230217).
+AUTH = "https://www.googleapis.com/auth/"
+READ_LIST = frozenset({AUTH + "calendar", AUTH + "calendar.readonly"})  # calendarList, freeBusy
+READ_EVENTS = READ_LIST | {AUTH + "calendar.events", AUTH + "calendar.events.readonly"}
+WRITE_EVENTS = frozenset({AUTH + "calendar", AUTH + "calendar.events"})
+STOP_CHANNEL = READ_EVENTS | {AUTH + "calendar.settings.readonly"}
 
 
 def _bearer(request: HttpRequest) -> str:
@@ -77,6 +85,29 @@ def _fault_error(fault: dict[str, Any]) -> GoogleError:
     return errors.server_error()
 
 
+def _granted(token: str) -> frozenset[str] | None:
+    """The scopes the token's grant holds; None when none were recorded (tokens made directly
+    for tests, which stand for a grant of everything, as in the CRM emulators)."""
+    row = (
+        EmulatorToken.objects.select_related("grant")
+        .filter(token_digest=digest(token), kind=EmulatorToken.ACCESS, grant__provider=PROVIDER)
+        .first()
+    )
+    scopes = row.grant.scopes if row is not None else ""
+    if isinstance(scopes, str):
+        scopes = scopes.split()
+    return frozenset(scopes) if scopes else None
+
+
+def needs(request: HttpRequest, accepted: frozenset[str]) -> None:
+    """403 insufficientPermissions unless the token's grant holds one of ``accepted``."""
+    granted = getattr(request, "google_scopes", None)
+    if granted is not None and not granted & accepted:
+        raise GoogleError(
+            403, "Request had insufficient authentication scopes.", "insufficientPermissions"
+        )
+
+
 def endpoint(view: View) -> View:
     """Authenticate, admit, run the view; Google's error body for whatever it refuses."""
 
@@ -87,6 +118,7 @@ def endpoint(view: View) -> View:
         account_id = account_for_token(PROVIDER, token) if token else None
         if account_id is None:
             return errors.unauthorized()
+        request.google_scopes = _granted(token)  # type: ignore[attr-defined]
         try:
             account = _admit(account_id, request.path)
             return view(request, account, *args, **kwargs)

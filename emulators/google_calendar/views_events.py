@@ -7,7 +7,15 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from emulators.google_calendar import instances, listing, store, validate
-from emulators.google_calendar.endpoint import body, endpoint, method_not_allowed, number
+from emulators.google_calendar.endpoint import (
+    READ_EVENTS,
+    WRITE_EVENTS,
+    body,
+    endpoint,
+    method_not_allowed,
+    needs,
+    number,
+)
 from emulators.google_calendar.errors import GoogleError, invalid, not_found
 from emulators.google_calendar.models import GAccount, GCalendar
 
@@ -19,9 +27,11 @@ IMMUTABLE = ("id", "recurringEventId", "originalStartTime", "iCalUID")
 @endpoint
 def events(request: HttpRequest, account: GAccount, calendar_id: str) -> HttpResponse:
     if request.method == "GET":
+        needs(request, READ_EVENTS)
         calendar = store.calendar_for(account, calendar_id, role=store.READER_ROLES)
         return JsonResponse(listing.list_events(request, calendar))
     if request.method == "POST":
+        needs(request, WRITE_EVENTS)
         return _insert(request, account, calendar_id)
     return method_not_allowed()
 
@@ -29,10 +39,12 @@ def events(request: HttpRequest, account: GAccount, calendar_id: str) -> HttpRes
 @endpoint
 def event(request: HttpRequest, account: GAccount, calendar_id: str, event_id: str) -> HttpResponse:
     if request.method == "GET":
+        needs(request, READ_EVENTS)
         calendar = store.calendar_for(account, calendar_id, role=store.READER_ROLES)
         return JsonResponse(_current(calendar, event_id))
     if request.method not in ("PATCH", "DELETE"):
         return method_not_allowed()
+    needs(request, WRITE_EVENTS)
     _check_send_updates(request)
     calendar = store.calendar_for(account, calendar_id, role=store.WRITER_ROLES)
     current = _current(calendar, event_id)

@@ -12,7 +12,16 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
 from emulators.google_calendar import freebusy, notify, store
-from emulators.google_calendar.endpoint import body, endpoint, method_not_allowed, number
+from emulators.google_calendar.endpoint import (
+    READ_EVENTS,
+    READ_LIST,
+    STOP_CHANNEL,
+    body,
+    endpoint,
+    method_not_allowed,
+    needs,
+    number,
+)
 from emulators.google_calendar.errors import GoogleError, invalid, not_found, required
 from emulators.google_calendar.models import GAccount, GChannel
 
@@ -28,6 +37,7 @@ MAX_TTL_S = 7 * 24 * 3600
 def calendar_list(request: HttpRequest, account: GAccount) -> HttpResponse:
     if request.method != "GET":
         return method_not_allowed()
+    needs(request, READ_LIST)
     if "syncToken" in request.GET:
         raise invalid("The emulator keeps no calendar-list sync tokens.", location="syncToken")
     size = number(request, "maxResults", 100, low=1, high=250)
@@ -72,6 +82,7 @@ def _entry(calendar) -> dict[str, Any]:
 def free_busy(request: HttpRequest, account: GAccount) -> HttpResponse:
     if request.method != "POST":
         return method_not_allowed()
+    needs(request, READ_LIST)
     return JsonResponse(freebusy.query(account, body(request)))
 
 
@@ -79,6 +90,7 @@ def free_busy(request: HttpRequest, account: GAccount) -> HttpResponse:
 def watch(request: HttpRequest, account: GAccount, calendar_id: str) -> HttpResponse:
     if request.method != "POST":
         return method_not_allowed()
+    needs(request, READ_EVENTS)
     calendar = store.calendar_for(account, calendar_id, role=store.READER_ROLES)
     resource = body(request)
     if not isinstance(resource, dict):
@@ -142,6 +154,7 @@ def _ttl(params: Any) -> int:
 def stop_channel(request: HttpRequest, account: GAccount) -> HttpResponse:
     if request.method != "POST":
         return method_not_allowed()
+    needs(request, STOP_CHANNEL)
     resource = body(request)
     if not isinstance(resource, dict) or not resource.get("id") or not resource.get("resourceId"):
         raise required("Required", location="id")

@@ -263,3 +263,25 @@ def test_it_refuses_a_bad_token_with_googles_401(api):
     with pytest.raises(HttpError) as caught:
         api(token="not-a-token").calendarList().list().execute()
     assert reason(caught.value) == (401, "authError")
+
+
+def read_only_token(account: str) -> str:
+    """A token whose grant holds only ``calendar.readonly``, as the consent screen records it."""
+    from emulators.models import EmulatorGrant, EmulatorToken, digest
+
+    grant = EmulatorGrant.objects.create(
+        provider="google", account_id=account, client_id="tests",
+        scopes="https://www.googleapis.com/auth/calendar.readonly",
+    )  # fmt: skip
+    token = f"read-only-{account}"
+    EmulatorToken.objects.create(grant=grant, kind=EmulatorToken.ACCESS, token_digest=digest(token))
+    return token
+
+
+def test_it_refuses_writes_to_a_token_without_an_events_scope(api):
+    calendar = api(token=read_only_token("ro-user"))
+    assert calendar.events().list(calendarId="primary").execute()["items"] == []
+    assert calendar.calendarList().list().execute()["items"]
+    assert refused(calendar.events().insert(calendarId="primary", body=TIMED)) == (
+        403, "insufficientPermissions",
+    )  # fmt: skip
