@@ -10,7 +10,7 @@ or ``20261207`` for all-day series).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, time, timedelta
 from itertools import islice
 from typing import Any
@@ -52,21 +52,28 @@ def originals(
     master: dict[str, Any], calendar_zone: ZoneInfo, window: tuple[datetime, datetime] | None
 ) -> list[When]:
     """The series' original starts whose instance overlaps ``window`` (UTC, end exclusive);
-    at most ``MAX_INSTANCES`` from the first when there is no window."""
+    at most ``MAX_INSTANCES`` of them (an endless series under an open-ended window)."""
     start = when(master["start"], field="start")
     duration = _duration(master, calendar_zone)
     found = rules(master)
-    if window is None:
-        picked: Iterable[datetime] = islice(found, MAX_INSTANCES)
-    elif start.day is not None:
-        low, high = (w.astimezone(calendar_zone).replace(tzinfo=None) for w in window)
-        picked = found.between(low - duration, high, inc=False)
-    else:
-        picked = found.between(window[0] - duration, window[1], inc=False)
     try:
+        if window is None:
+            picked: Iterable[datetime] = islice(found, MAX_INSTANCES)
+        else:
+            low, high = window
+            if start.day is not None:  # all-day series run on floating dates
+                low, high = (w.astimezone(calendar_zone).replace(tzinfo=None) for w in window)
+            picked = _before(found.xafter(low - duration, count=MAX_INSTANCES), high)
         return [_when(moment, start) for moment in picked]
     except TypeError:
         raise invalid("Invalid recurrence rule.", location="recurrence") from None
+
+
+def _before(moments: Iterable[datetime], high: datetime) -> Iterator[datetime]:
+    for moment in moments:
+        if moment >= high:
+            return
+        yield moment
 
 
 def _when(moment: datetime, start: When) -> When:

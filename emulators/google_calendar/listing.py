@@ -28,6 +28,10 @@ NOT_WITH_SYNC = (
     "timeMin", "timeMax", "updatedMin",
 )  # fmt: skip
 Window = tuple[datetime, datetime]
+# An open side of a window: far enough for any calendar, near enough to shift by a zone or an
+# event's length without leaving datetime's range.
+OPEN_START = datetime(1900, 1, 1, tzinfo=UTC)
+OPEN_END = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def list_events(request: HttpRequest, calendar: GCalendar) -> dict[str, Any]:
@@ -88,8 +92,8 @@ def _window(request: HttpRequest) -> Window | None:
     low, high = request.GET.get("timeMin"), request.GET.get("timeMax")
     if low is None and high is None:
         return None
-    start = rfc3339(low, location="timeMin") if low else datetime.min.replace(tzinfo=UTC)
-    end = rfc3339(high, location="timeMax") if high else datetime.max.replace(tzinfo=UTC)
+    start = rfc3339(low, location="timeMin") if low else OPEN_START
+    end = rfc3339(high, location="timeMax") if high else OPEN_END
     if end <= start:
         raise GoogleError(
             400, "The specified time range is empty.", "timeRangeEmpty", domain="calendar",

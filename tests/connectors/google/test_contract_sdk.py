@@ -285,3 +285,23 @@ def test_it_refuses_writes_to_a_token_without_an_events_scope(api):
     assert refused(calendar.events().insert(calendarId="primary", body=TIMED)) == (
         403, "insufficientPermissions",
     )  # fmt: skip
+
+
+def test_it_pages_through_an_endless_series_under_an_open_window(api):
+    events = api().events()
+    endless = {**WEEKLY, "id": "endless12", "recurrence": ["RRULE:FREQ=DAILY"]}
+    events.insert(calendarId="primary", body=endless).execute()
+    allday = {"id": "annual123", "start": {"date": "2026-10-19"}, "end": {"date": "2026-10-20"},
+              "recurrence": ["RRULE:FREQ=YEARLY"]}  # fmt: skip
+    events.insert(calendarId="primary", body=allday).execute()
+    page = events.list(
+        calendarId="primary", singleEvents=True, timeMin="2026-10-20T00:00:00Z", maxResults=5
+    ).execute()
+    assert [e["id"] for e in page["items"]][:2] == [
+        "endless12_20261020T070000Z", "endless12_20261021T070000Z",
+    ]  # fmt: skip
+    assert page["nextPageToken"]
+    before = events.list(calendarId="primary", singleEvents=True, timeMax="2026-10-20T00:00:00Z")
+    assert [e["id"] for e in before.execute()["items"]] == [
+        "endless12_20261019T070000Z", "annual123_20261019",
+    ]  # fmt: skip
