@@ -235,8 +235,9 @@ class GoogleCalendarClient:
 
     def watch(self, calendar_id: str, *, address: str, secret: str, ttl_seconds: int) -> Watch:
         """Open an ``events.watch`` channel; Google sends ``secret`` back as the channel token."""
+        channel_id = str(uuid.uuid4())
         body = {
-            "id": str(uuid.uuid4()),
+            "id": channel_id,
             "type": "web_hook",
             "address": address,
             "token": secret,
@@ -246,7 +247,7 @@ class GoogleCalendarClient:
             self.http.request("POST", f"{_calendar_path(calendar_id)}/watch", json=body).json()
         )
         return Watch(
-            id=wire.text(answer.get("id")) or body["id"],
+            id=wire.text(answer.get("id")) or channel_id,
             resource_id=wire.text(answer.get("resourceId")),
             expires_at=wire.channel_expiry(answer.get("expiration")),
             secret=secret,

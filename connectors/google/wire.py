@@ -88,7 +88,8 @@ def busy_interval(event: dict[str, Any]) -> BusyInterval | None:
 
 def calendar_event(calendar_id: str, event: dict[str, Any]) -> CalendarEvent:
     private = obj(obj(event.get("extendedProperties")).get("private"))
-    attendees = event.get("attendees") if isinstance(event.get("attendees"), list) else []
+    listed = event.get("attendees")
+    attendees: list[Any] = listed if isinstance(listed, list) else []
     return CalendarEvent(
         calendar_id=calendar_id,
         id=text(event.get("id")),

@@ -249,3 +249,15 @@ def test_it_receives_sync_then_exists_on_its_watch_channel(google, receiver):
     notify.drain()
     with pytest.raises(queue.Empty):
         inbox.get_nowait()
+
+
+def test_it_refreshes_a_rejected_token_once_and_carries_on(google):
+    from tests.connectors.crm_fixtures import add_refresh_token
+
+    connection, account = google()
+    connection.refresh_token = add_refresh_token("google", connection.access_token)
+    connection.access_token = "revoked-elsewhere"
+    connection.save()
+    assert build(connection).list_calendars()[0].id == f"{account}@example.com"
+    connection.refresh_from_db()
+    assert connection.access_token != "revoked-elsewhere"
