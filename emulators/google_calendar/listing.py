@@ -21,7 +21,7 @@ from emulators.google_calendar import expand, tokens
 from emulators.google_calendar.endpoint import flag, number
 from emulators.google_calendar.errors import GoogleError, invalid
 from emulators.google_calendar.models import GCalendar, GEvent
-from emulators.google_calendar.times import format_instant, rfc3339, when
+from emulators.google_calendar.times import format_instant, rfc3339, when, zone
 
 NOT_WITH_SYNC = (
     "iCalUID", "orderBy", "privateExtendedProperty", "q", "sharedExtendedProperty",
@@ -34,7 +34,17 @@ OPEN_START = datetime(1900, 1, 1, tzinfo=UTC)
 OPEN_END = datetime(9000, 1, 1, tzinfo=UTC)
 
 
+# Filters Google has and the emulator does not: refused rather than ignored, so a test that
+# leans on one fails loudly instead of reading unfiltered events.
+NOT_EMULATED = ("iCalUID", "privateExtendedProperty", "q", "sharedExtendedProperty", "updatedMin")
+
+
 def list_events(request: HttpRequest, calendar: GCalendar) -> dict[str, Any]:
+    for name in NOT_EMULATED:
+        if name in request.GET and "syncToken" not in request.GET:
+            raise invalid(f"The emulator does not filter by {name}.", location=name)
+    if "timeZone" in request.GET:
+        zone(request.GET["timeZone"], what="the request")
     single = flag(request, "singleEvents")
     show_deleted = flag(request, "showDeleted")
     size = number(request, "maxResults", 250, low=1, high=2500)

@@ -97,6 +97,9 @@ def test_it_refuses_what_google_refuses(api):
     )  # fmt: skip
     assert refused(events.get(calendarId="primary", eventId="nothere1")) == (404, "notFound")
     assert refused(events.list(calendarId="someone@else.example")) == (404, "notFound")
+    assert refused(events.list(calendarId="primary", timeZone="Mars/Olympus")) == (400, "invalid")
+    # Filters the emulator lacks are refused, never silently ignored.
+    assert refused(events.list(calendarId="primary", q="Cleaning")) == (400, "invalid")
 
 
 def test_it_refuses_a_stale_etag_with_412(api):

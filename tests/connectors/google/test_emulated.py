@@ -261,3 +261,26 @@ def test_it_refreshes_a_rejected_token_once_and_carries_on(google):
     assert build(connection).list_calendars()[0].id == f"{account}@example.com"
     connection.refresh_from_db()
     assert connection.access_token != "revoked-elsewhere"
+
+
+def test_it_calls_only_methods_of_the_discovery_document(google, receiver):
+    connection, account = google()
+    control.configure(account, allow_http_address=True)
+    control.add_calendar(account, "boss@example.com", access_role="freeBusyReader")
+    calendar = build(connection)
+    calendar.list_calendars()
+    window = (datetime(2026, 12, 7, tzinfo=UTC), datetime(2026, 12, 8, tzinfo=UTC))
+    calendar.busy(["primary", "boss@example.com"], *window)
+    made = calendar.create_event("primary", draft())
+    calendar.create_event("primary", draft())
+    calendar.update_event("primary", made.id, draft(hour=11))
+    calendar.changes("primary")
+    watch = calendar.watch("primary", address=receiver[0], secret="s", ttl_seconds=600)
+    calendar.stop_watch(watch)
+    calendar.cancel_event("primary", made.id)
+    assert set(SENT) == {
+        "calendar.calendarList.list", "calendar.events.list", "calendar.freebusy.query",
+        "calendar.events.insert", "calendar.events.get", "calendar.events.patch",
+        "calendar.events.watch", "calendar.channels.stop", "calendar.events.delete",
+    }  # fmt: skip
+    notify.drain()
