@@ -95,7 +95,7 @@ def write(
 def created_fields(calendar: GCalendar, event_id: str) -> dict[str, Any]:
     """What Google adds to a new event."""
     now = format_instant(timezone.now())
-    me = {"email": calendar.account and primary_id(calendar.account), "self": True}
+    me = {"email": primary_id(calendar.account), "self": True}
     return {
         "kind": "calendar#event",
         "status": "confirmed",

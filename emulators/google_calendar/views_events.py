@@ -17,7 +17,7 @@ from emulators.google_calendar.endpoint import (
     number,
 )
 from emulators.google_calendar.errors import GoogleError, invalid, not_found
-from emulators.google_calendar.models import GAccount, GCalendar
+from emulators.google_calendar.models import GAccount, GCalendar, GEvent
 
 SEND_UPDATES = ("all", "externalOnly", "none")
 # Fields a patch may not change (the discovery document: immutable or set by the server).
@@ -81,9 +81,14 @@ def _patch(
 
 
 def _delete(calendar: GCalendar, event_id: str, current: dict[str, Any]) -> HttpResponse:
+    """Deleting a series deletes its exceptions too (moved instances go with it)."""
     if current.get("status") == "cancelled":
         raise GoogleError(410, "Resource has been deleted", "deleted")
     store.write(calendar, event_id, {**current, "status": "cancelled"})
+    if current.get("recurrence"):
+        for row in GEvent.objects.filter(calendar=calendar, recurring_event_id=event_id):
+            if row.data.get("status") != "cancelled":
+                store.write(calendar, row.event_id, {**row.data, "status": "cancelled"})
     return HttpResponse(status=204)
 
 

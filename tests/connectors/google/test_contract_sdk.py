@@ -195,6 +195,8 @@ def test_it_expands_a_series_in_wall_time_across_dst_with_exdate_and_exceptions(
     assert "series1234" in [e["id"] for e in series]
     unordered = events.list(calendarId="primary", orderBy="startTime", **window)
     assert refused(unordered) == (400, "badRequest")
+    events.delete(calendarId="primary", eventId="series1234").execute()  # the moved one too
+    assert events.list(calendarId="primary", singleEvents=True, **window).execute()["items"] == []
 
 
 def test_it_refuses_a_broken_recurrence(api):
