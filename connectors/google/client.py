@@ -40,6 +40,7 @@ CALENDARS_PAGE = 250  # calendarList.list maxResults: "can never be larger than 
 # 403 reasons that mean "slow down", not "forbidden" (Handle API errors: usageLimits domain).
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 WRITER_ROLES = frozenset({"owner", "writer"})
+FREE_BUSY = "freeBusyReader"
 # Our own reminders and e-mails tell the customer; Google is asked not to send invitations.
 SEND_UPDATES = "none"
 
@@ -66,6 +67,9 @@ class GoogleCalendarClient:
 
     def __init__(self, http: VendorHttp) -> None:
         self.http = http
+        # Calendars known to be readable only as free/busy (from the calendar list, or from an
+        # events.list refused with requiredAccessLevel): asked through freeBusy.query directly.
+        self.free_busy_only: set[str] = set()
 
     def _pages(self, path: str, params: dict[str, str]) -> tuple[list[Any], dict[str, Any]]:
         """Every item of a paged list, and the last page (which holds ``nextSyncToken``)."""
@@ -86,6 +90,9 @@ class GoogleCalendarClient:
     def list_calendars(self) -> list[CalendarInfo]:
         """The calendars on the user's calendar list."""
         items, _ = self._pages(f"{API}/users/me/calendarList", {"maxResults": str(CALENDARS_PAGE)})
+        self.free_busy_only |= {
+            wire.text(e.get("id")) for e in map(wire.obj, items) if e.get("accessRole") == FREE_BUSY
+        }
         return [
             CalendarInfo(
                 id=wire.text(entry.get("id")),
@@ -103,17 +110,19 @@ class GoogleCalendarClient:
         """Busy and tentative time per calendar in [start, end); a calendar the user may see
         only as free/busy is asked through freeBusy.query (all of it "busy")."""
         found: dict[str, list[BusyInterval]] = {}
-        free_busy_only: list[str] = []
         for calendar_id in calendar_ids:
+            if calendar_id in self.free_busy_only:
+                continue
             try:
                 found[calendar_id] = self._busy_from_events(calendar_id, start, end)
             except ConnectorError as exc:
                 if exc.status != 403 or exc.code != "requiredAccessLevel":
                     raise
-                free_busy_only.append(calendar_id)
-        if free_busy_only:
-            found.update(self._free_busy(free_busy_only, start, end))
-        return found
+                self.free_busy_only.add(calendar_id)
+        rest = [c for c in calendar_ids if c in self.free_busy_only]
+        if rest:
+            found.update(self._free_busy(rest, start, end))
+        return {calendar_id: found[calendar_id] for calendar_id in calendar_ids}
 
     def _busy_from_events(
         self, calendar_id: str, start: datetime, end: datetime

@@ -137,6 +137,13 @@ def test_it_reads_a_free_busy_only_calendar_through_free_busy(google):
         BusyInterval(datetime(2026, 12, 7, 9, tzinfo=UTC), datetime(2026, 12, 7, 10, tzinfo=UTC))
     ]
     assert "calendar.freebusy.query" in SENT
+    # Known now: the next read goes straight to free/busy, no refused events.list first.
+    SENT.clear()
+    build_again = build(connection)
+    build_again.list_calendars()
+    build_again.busy(["boss@example.com"], datetime(2026, 12, 7, tzinfo=UTC),
+                     datetime(2026, 12, 8, tzinfo=UTC))  # fmt: skip
+    assert SENT == ["calendar.calendarList.list", "calendar.freebusy.query"]
 
 
 def test_it_never_reports_an_unreadable_calendar_as_free(google):
