@@ -4,6 +4,7 @@ every request our client sends checked against the discovery document as it is s
 
 from __future__ import annotations
 
+import gc
 import queue
 import threading
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from django.utils import timezone
 from connectors.http import VendorHttp
 from connectors.models import Connection
 from emulators.auth import issue_token_for_tests
+from tests.conftest import close_kept_alive_sessions
 from tests.connectors.google import discovery_check
 
 SENT: list[str] = []
@@ -61,7 +63,12 @@ def google(live_server, settings, world):
         )
         return connection, account
 
-    return connect
+    yield connect
+    # A refused call's response stays referenced from the exception a test kept (pytest.raises)
+    # until the cycle collector runs; its socket holds a live-server thread and that thread's
+    # database connection, which PostgreSQL then counts against dropping the test database.
+    close_kept_alive_sessions()
+    gc.collect()
 
 
 @dataclass
