@@ -15,7 +15,7 @@ EMULATORS_ENABLED = True
 # allauth insists on its middleware once installed; nothing here signs anyone in.
 INSTALLED_APPS = [
     *(app for app in INSTALLED_APPS if not app.startswith("allauth")),  # noqa: F405
-    *(app for app in ("emulators", "emulators.crm", "emulators.graph")
+    *(app for app in ("emulators", "emulators.crm", "emulators.graph", "emulators.google_calendar")
       if app not in INSTALLED_APPS),  # noqa: F405
 ]  # fmt: skip
 ROOT_URLCONF = "emulators.server_urls"

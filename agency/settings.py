@@ -56,6 +56,7 @@ if EMULATORS_ENABLED:
     INSTALLED_APPS.append("emulators")
     INSTALLED_APPS.append("emulators.crm")
     INSTALLED_APPS.append("emulators.graph")
+    INSTALLED_APPS.append("emulators.google_calendar")
 # When set, every vendor URL (authorize, token, revoke, API base) becomes
 # {VENDOR_BASE_URL}/{slug}/<vendor path>: how the demo and tests reach the emulators.
 VENDOR_BASE_URL = env.str(

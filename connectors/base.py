@@ -230,12 +230,14 @@ class EventDraft:
 
 @dataclass(frozen=True)
 class CalendarEvent:
-    """An event as read back from a calendar (one instance when expanded)."""
+    """An event as read back from a calendar (one instance when expanded). ``start`` and
+    ``end`` are None only for a deleted event the vendor reports by its id alone (Google's
+    incremental list: "Deleted events are only guaranteed to have the id field populated")."""
 
     calendar_id: str
     id: str
-    start: datetime | date
-    end: datetime | date
+    start: datetime | date | None = None
+    end: datetime | date | None = None
     status: str = "confirmed"  # "confirmed" | "tentative" | "cancelled"
     transparent: bool = False  # shown as free
     summary: str = ""

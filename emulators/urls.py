@@ -16,7 +16,11 @@ from emulators import oauth_urls
 
 app_name = "emulators"
 
-API_EMULATOR_URLCONFS: tuple[str, ...] = ("emulators.crm.urls", "emulators.graph.urls")
+API_EMULATOR_URLCONFS: tuple[str, ...] = (
+    "emulators.crm.urls",
+    "emulators.graph.urls",
+    "emulators.google_calendar.urls",
+)
 
 # API routes first: they take nearly every call, and Django tries patterns in order. No API
 # path matches an OAuth one (their segments after the slug differ), so the order changes

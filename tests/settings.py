@@ -22,6 +22,8 @@ if "emulators.crm" not in INSTALLED_APPS:
     INSTALLED_APPS = [*INSTALLED_APPS, "emulators.crm"]
 if "emulators.graph" not in INSTALLED_APPS:
     INSTALLED_APPS = [*INSTALLED_APPS, "emulators.graph"]
+if "emulators.google_calendar" not in INSTALLED_APPS:
+    INSTALLED_APPS = [*INSTALLED_APPS, "emulators.google_calendar"]
 ALLOW_PRIVATE_URLS = True
 # Tests point these at a live server; worker processes started by tests get them from the env.
 VENDOR_BASE_URL = env.str("VENDOR_BASE_URL", default=f"{PUBLIC_BASE_URL}/emulators")  # noqa: F405
