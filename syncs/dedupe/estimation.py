@@ -36,6 +36,7 @@ SAMPLE_PEOPLE = 20000  # people an estimate reads at most (the most recent)
 RANDOM_PAIRS = 50000  # random pairs u is estimated on
 # Fewer people than this teach EM little; the starting model and default thresholds apply.
 MIN_PEOPLE = 300
+U_ROUNDS = 2  # rounds of taking the matches out of the random pairs' u (they converge fast)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,28 @@ def random_vectors(profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed:
         a, b = rng.sample(range(len(profiles)), 2)
         vectors.append(compare(profiles[a], profiles[b]).vector)
     return vectors
+
+
+def without_matches(observed, model: Model, sampled: int) -> dict[str, dict[str, float]]:
+    """u with the matches among the random pairs taken out.
+
+    A random pair is a match with probability ``model.lam``, so what random pairs show is the
+    mixture ``lam * m + (1 - lam) * u``, not u. On a client with many duplicates (or a small
+    one) the matches are most of the random pairs that share a mobile number or a mailbox, and
+    taking that share for u makes an equal mobile look as common among strangers as it is
+    among all pairs: the observed share of each level, less ``lam * m``, over ``1 - lam``,
+    never below the half pair ``estimate_u`` gives a level never seen."""
+    floor = 0.5 / max(sampled, 1)
+    lam = model.lam
+    u: dict[str, dict[str, float]] = {}
+    for name, levels in observed.items():
+        cleaned = {
+            level: max(floor, (p - lam * model.m[name][level]) / (1 - lam))
+            for level, p in levels.items()
+        }
+        total = sum(cleaned.values())
+        u[name] = {level: p / total for level, p in cleaned.items()}
+    return u
 
 
 def family_u(profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed: int = 0):
@@ -136,10 +159,15 @@ def fit(
             Threshold(AUTO_LINK, 0.0, 0.0, auto_precision),
             Threshold(REVIEW_THRESHOLD, 0.0, 0.0, review_precision),
         )
-    pairs = candidate_pairs(profiles)
-    u = estimate_u(random_vectors(profiles))
+    vectors = [v for _, _, v in candidate_pairs(profiles)]
+    sampled = random_vectors(profiles)
+    observed = estimate_u(sampled)
     count = len(profiles)
-    model = estimate_by_rules([v for _, _, v in pairs], labelled, u, count * (count - 1) // 2)
+    all_pairs = count * (count - 1) // 2
+    model = estimate_by_rules(vectors, labelled, observed, all_pairs)
+    for _ in range(U_ROUNDS):  # u without the matches the random pairs held, then m again
+        u = without_matches(observed, model, len(sampled))
+        model = estimate_by_rules(vectors, labelled, u, all_pairs)
     model.tf_first, model.tf_last, model.people = name_frequencies(profiles)
     model.u_family = family_u(profiles)
     model.u_office = office_u(profiles)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -139,6 +140,30 @@ def phone_tail(e164: str) -> str:
     return e164[-7:] if len(e164) >= 8 else ""
 
 
+PHONE_TYPO_DIGITS = 8  # the digits a one-digit typo is looked for in: the subscriber's end
+
+
+def phone_deletions(e164: str, initials: Iterable[str] = ("",)) -> set[str]:
+    """The number with one of its last ``PHONE_TYPO_DIGITS`` digits left out (the gap not
+    marked, so that a swap matches), after the initial of one of the person's names. Two numbers one substitution apart share
+    the key that drops that digit, two with adjacent digits swapped one of theirs (a symmetric
+    deletion neighbourhood, as in Garbe's SymSpell, github.com/wolfgarbe/SymSpell, checked
+    2026-12-05), whatever else their names say, in either order. The initial keeps out most
+    strangers whose numbers happen to be one digit apart (in a dense numbering plan, a few
+    in every ten thousand pairs), who would otherwise all be scored."""
+    digits = e164.lstrip("+")
+    if len(digits) <= PHONE_TYPO_DIGITS:
+        return set()
+    start = len(digits) - PHONE_TYPO_DIGITS
+    gaps = [digits[:i] + digits[i + 1 :] for i in range(start, len(digits))]
+    return {f"{initial}|{gap}" for initial in initials for gap in gaps}
+
+
+def name_initials(profile: Profile) -> set[str]:
+    """The first letters of the given and the family name ("" for a person without a name)."""
+    return {profile.first[:1], profile.last[:1]} - {""} or {""}
+
+
 def normalise_company(raw: str) -> str:
     return " ".join(t for t in fold(raw or "").split() if t not in COMPANY_NOISE)
 
@@ -155,7 +180,7 @@ KEY_CAPS = dict.fromkeys(
 )
 # The keys that survive a family-name typo pair a given name or a mailbox prefix with part of
 # an identifier: looser, so read less of them (a check's time grows with what it scores).
-KEY_CAPS |= dict.fromkeys(("em_pre", "fn_ph_head", "fn_ph_tail"), 15)
+KEY_CAPS |= dict.fromkeys(("em_pre", "fn_ph_head", "fn_ph_tail", "ph_del"), 15)
 DEFAULT_KEY_CAP = 200
 
 
@@ -208,6 +233,7 @@ def blocking_keys(profile: Profile) -> set[tuple[str, str]]:
             keys.add(("email_local", local.replace(".", "")))
     for phone in profile.phones:
         keys |= {("phone", phone), ("phone7", phone_tail(phone))}
+        keys |= {("ph_del", value) for value in phone_deletions(phone, name_initials(profile))}
     keys |= _name_keys(profile) | _given_keys(profile)
     keys.discard(("phone7", ""))
     return keys

@@ -178,3 +178,21 @@ def test_it_keeps_the_candidate_set_small_through_blocking():
         assert found.person == i
         assert outcome.examined <= 20  # of 3,000 people
         assert index.rows_read <= 60
+
+
+def test_a_phone_typo_is_found_whatever_order_the_names_come_in():
+    """One digit replaced or two swapped, the name written family name first: neither the
+    name nor the number is equal, yet the typo key brings the pair together (in a set of
+    people whose numbers share the first digits)."""
+    oliver = {"name": "Oliver Rickett", "phone": "0416 090 360"}
+    index: MemoryIndex[int] = MemoryIndex()
+    for i in range(200):
+        index.add(i, build_profile({"name": f"Ann{i} Lee{i}", "phone": f"0416 09{i:04d}"}, "AU"))
+    index.add(200, build_profile(oliver, "AU"))
+    for phone in ("0416 090 460", "0416 090 306"):  # replaced, swapped
+        outcome = index.check(build_profile({"name": "Rickett Oliver", "phone": phone}, "AU"))
+        found = [outcome.linked] if outcome.linked else []
+        assert 200 in [c.person for c in found + outcome.candidates], phone
+        assert outcome.examined <= 3
+    stranger = index.check(build_profile({"name": "Zoe Xu", "phone": "0416 090 460"}, "AU"))
+    assert stranger.examined == 0  # one digit apart, but no name letter in common
