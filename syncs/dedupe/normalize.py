@@ -208,6 +208,8 @@ def build_profile(fields: dict[str, str], region: str = "US") -> Profile:
     first, last = fold(parsed.given), fold(parsed.last)
     email = normalise_email(fields.get("email") or "")
     phone = normalise_phone(fields.get("phone") or "", region)
+    if len(given(first)) == 1 and last and email:
+        first = given_from_mailbox(first, last, email) or first
     return Profile(
         first=first,
         last=last,
@@ -216,6 +218,25 @@ def build_profile(fields: dict[str, str], region: str = "US") -> Profile:
         company=normalise_company(fields.get("company") or ""),
         generation=parsed.generation,
     )
+
+
+def given_from_mailbox(initial: str, last: str, email: str) -> str:
+    """The given name an initial stands for, when the person's own mailbox spells it out:
+    "A. Pemden" writing from alexander.pemden@ is Alexander, and not a relative Adam on the
+    family's landline. Only a handle that is the given name then the family name (dots,
+    dashes or nothing between) counts, and never a role mailbox."""
+    if is_role_mailbox(email):
+        return ""
+    local = strip_digits(email_local(email)).replace("_", ".").replace("-", ".")
+    family = last.replace(" ", "")
+    head, sep, tail = local.rpartition(".")
+    candidate = head if sep and tail == family else ""
+    if not candidate and local.endswith(family):
+        candidate = local[: -len(family)]
+    candidate = candidate.rstrip(".")
+    if len(candidate) > 1 and candidate.isalpha() and candidate[0] == initial[0]:
+        return candidate
+    return ""
 
 
 def blocking_keys(profile: Profile) -> set[tuple[str, str]]:

@@ -196,3 +196,17 @@ def test_a_phone_typo_is_found_whatever_order_the_names_come_in():
         assert outcome.examined <= 3
     stranger = index.check(build_profile({"name": "Zoe Xu", "phone": "0416 090 460"}, "AU"))
     assert stranger.examined == 0  # one digit apart, but no name letter in common
+
+
+def test_an_initial_reads_the_given_name_its_own_mailbox_spells_out():
+    alexander = build_profile(
+        {"name": "A. Pemden", "email": "alexander.pemden@cafe.example", "phone": "646 901 3390"}
+    )
+    assert alexander.first == "alexander"
+    assert build_profile({"name": "J. Smith", "email": "johnsmith2@x.example"}).first == "john"
+    for email in ("apemden@x.example", "info@x.example", "mary.smith@x.example"):
+        assert len(build_profile({"name": "A. Pemden", "email": email}).first) == 1, email
+    # So the relative on the family's landline is another person, not "A." again.
+    adam = build_profile({"name": "Adam Pemden", "phone": "+1 646 901 3390"})
+    _, reasons, linked = score_pair(alexander, adam)
+    assert not linked and "first_name_differs" in reasons
