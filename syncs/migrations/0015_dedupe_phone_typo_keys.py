@@ -1,18 +1,21 @@
 """Index people stored before the phone-typo key (``ph_del``: the number with one digit left
-out, after a name's initial), so a lead with a mistyped number finds them too."""
+out, after a name's initial) and the narrower mailbox-prefix key (``em_pre`` with the mailbox's
+last two letters), so a lead with a mistyped number finds them too; drop the keys ``ph_del``
+replaced (``ph_tail``, ``fn_ph_head``, ``fn_ph_tail``), which no check reads any more."""
 
 from django.db import migrations
 
 from syncs.dedupe.normalize import Profile, blocking_keys
 
 BATCH = 2000
-ADDED_KINDS = frozenset({"ph_del"})
+ADDED_KINDS = frozenset({"ph_del", "em_pre"})
+REPLACED_KINDS = frozenset({"ph_tail", "fn_ph_head", "fn_ph_tail"})
 
 
 def add_phone_typo_keys(apps, schema_editor) -> None:
     person_model = apps.get_model("syncs", "Person")
     key_model = apps.get_model("syncs", "PersonKey")
-    key_model.objects.filter(kind__in=ADDED_KINDS).delete()  # applying again stores them once
+    key_model.objects.filter(kind__in=ADDED_KINDS | REPLACED_KINDS).delete()  # stored once
     rows = []
     people = person_model.objects.filter(merged_into=None).order_by("id")
     for person in people.iterator(chunk_size=BATCH):
@@ -36,7 +39,8 @@ def add_phone_typo_keys(apps, schema_editor) -> None:
 
 
 def remove_phone_typo_keys(apps, schema_editor) -> None:
-    apps.get_model("syncs", "PersonKey").objects.filter(kind__in=ADDED_KINDS).delete()
+    """Going back: the new keys go; the replaced ones come back with the code before this."""
+    apps.get_model("syncs", "PersonKey").objects.filter(kind="ph_del").delete()
 
 
 class Migration(migrations.Migration):

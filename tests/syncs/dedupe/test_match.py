@@ -123,7 +123,7 @@ JOHN = {
 # The same John Smith with a typo and nothing exact: each is found through one family-name key.
 FUZZY_JOHNS = (
     {**JOHN, "company": "", "email": "", "phone": "415 555 0109"},  # ph_head
-    {**JOHN, "company": "", "email": "", "phone": "415 565 0100"},  # ph_tail
+    {**JOHN, "company": "", "email": "", "phone": "415 565 0100"},  # ph_del
     {**JOHN, "company": "", "phone": "", "email": "john.smiht@acme.example"},  # em_head
     {**JOHN, "company": "", "phone": "", "first_name": "Jack", "email": "jhon.smith@acme.example"},
     {"first_name": "John", "last_name": "Smtih", "company": "Acme Inc"},  # co_fi
