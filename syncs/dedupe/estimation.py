@@ -8,6 +8,7 @@ result (``MatchModel``), which ``detector_for`` hands to every check.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,7 +29,7 @@ from syncs.dedupe.fellegi_sunter import (
 )
 from syncs.dedupe.match import AUTO_LINK, REVIEW_THRESHOLD, Detector
 from syncs.dedupe.memory import MemoryIndex
-from syncs.dedupe.normalize import Profile, blocking_keys
+from syncs.dedupe.normalize import Profile, blocking_keys, email_alias_key, is_role_mailbox
 
 AUTO_LINK_PRECISION = 0.99  # default target precision of automatic links
 REVIEW_PRECISION = 0.9  # default target precision of everything flagged (links + review)
@@ -73,6 +74,43 @@ def random_vectors(profiles: Sequence[Profile], pairs: int = RANDOM_PAIRS, seed:
         a, b = rng.sample(range(len(profiles)), 2)
         vectors.append(compare(profiles[a], profiles[b]).vector)
     return vectors
+
+
+def with_exact_shares(observed, profiles: Sequence[Profile]) -> dict[str, dict[str, float]]:
+    """u's equal-mailbox and equal-number levels counted over every pair instead of sampled.
+
+    Among 50,000 random pairs only a handful share an address, so the sampled share of those
+    levels (the one the matches are then taken out of) swings by a third between samples;
+    counting how many people hold each value gives it exactly, for the cost of one pass. The
+    share is among pairs where both have the field, as ``estimate_u`` counts; "different"
+    takes up the change."""
+    u = {name: dict(levels) for name, levels in observed.items()}
+    holders: dict[str, Counter[str]] = {"email": Counter(), "phone": Counter()}
+    having = Counter()
+    for profile in profiles:
+        values = {
+            "email": {email_alias_key(e) for e in profile.emails},
+            "phone": set(profile.phones),
+        }
+        for name, found in values.items():
+            having[name] += bool(found)
+            holders[name].update(found)
+    for name, counts in holders.items():
+        pairs = having[name] * (having[name] - 1) / 2
+        if pairs < 1:
+            continue
+        shares = Counter()
+        for value, n in counts.items():
+            level = "role_exact" if name == "email" and is_role_mailbox(value) else "exact"
+            shares[level] += n * (n - 1) / 2 / pairs
+        floor = min(u[name].values())
+        for level in ("exact", "role_exact") if name == "email" else ("exact",):
+            shift = max(shares[level], floor) - u[name][level]
+            u[name][level] += shift
+            u[name]["different"] = max(u[name]["different"] - shift, floor)
+        total = sum(u[name].values())
+        u[name] = {level: p / total for level, p in u[name].items()}
+    return u
 
 
 def without_matches(observed, model: Model, sampled: int) -> dict[str, dict[str, float]]:
@@ -161,7 +199,7 @@ def fit(
         )
     vectors = [v for _, _, v in candidate_pairs(profiles)]
     sampled = random_vectors(profiles)
-    observed = estimate_u(sampled)
+    observed = with_exact_shares(estimate_u(sampled), profiles)
     count = len(profiles)
     all_pairs = count * (count - 1) // 2
     model = estimate_by_rules(vectors, labelled, observed, all_pairs)

@@ -252,3 +252,23 @@ def test_u_from_random_pairs_leaves_out_the_matches_among_them():
     assert sum(u["phone"].values()) == pytest.approx(1.0)
     # A level strangers share often is nearly untouched.
     assert u["email"]["different"] == pytest.approx(observed["email"]["different"], rel=0.01)
+
+
+def test_u_of_an_equal_mailbox_or_number_is_counted_over_every_pair():
+    """Sampled pairs would almost never hit the one shared number; counting holders does."""
+    from syncs.dedupe.estimation import estimate_u, with_exact_shares
+
+    people = [
+        build_profile({"name": f"P{i} Q{i}", "phone": f"415 555 {1000 + i}"}) for i in range(99)
+    ]
+    people.append(build_profile({"name": "Ann Lee", "phone": "415 555 1000"}))  # shares P0's
+    people += [
+        build_profile({"name": f"R{i} S{i}", "email": "info@shop.example"}) for i in range(3)
+    ]
+    sampled = estimate_u([compare(people[1], people[2]).vector] * 50000)
+    u = with_exact_shares(sampled, people)
+    assert u["phone"]["exact"] == pytest.approx(1 / (100 * 99 / 2), rel=0.01)
+    # All three share the front desk (the sample, with no e-mails, knew nothing of it).
+    assert u["email"]["role_exact"] > 0.5 > sampled["email"]["role_exact"]
+    assert u["email"]["exact"] < 1e-4  # nobody shares a personal mailbox
+    assert sum(u["phone"].values()) == pytest.approx(1.0)
