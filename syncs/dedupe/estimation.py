@@ -7,6 +7,7 @@ result (``MatchModel``), which ``detector_for`` hands to every check.
 
 from __future__ import annotations
 
+import math
 import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -241,14 +242,14 @@ def estimate_for_client(
     profiles = [p.profile() for p in people]
     random.Random(seed).shuffle(profiles)  # arrival order matters only for holder counts
     decided = for_client(DuplicateCandidate, client).exclude(status=DuplicateCandidate.Status.OPEN)
-    labelled = [
-        (
-            compare(pair.person.profile(), pair.existing.profile()).vector,
-            pair.status == DuplicateCandidate.Status.MERGED,
-        )
+    pairs = [
+        (pair, pair.status == DuplicateCandidate.Status.MERGED)
         for pair in decided.select_related("person", "existing")
     ]
+    labelled = [(_comparison(pair).vector, same) for pair, same in pairs]
     result = fit(profiles, labelled, auto_target, review_target)
+    decided = [(result.model.probability(_comparison(pair)), same) for pair, same in pairs]
+    result = Fit(result.model, checked_by_staff(result.auto_link, decided), result.review)
     review = min(result.review, result.auto_link, key=lambda t: t.probability)
     values = {
         "params": result.model.as_json(),
@@ -267,6 +268,36 @@ def estimate_for_client(
     model, _ = MatchModel.objects.update_or_create(client=client, defaults=values)
     _cache.pop(client.pk, None)
     return model
+
+
+def _comparison(pair):
+    return compare(pair.person.profile(), pair.existing.profile())
+
+
+MIN_CHECKED = 20  # staff decisions at or above a threshold before they may move it
+
+
+def checked_by_staff(threshold: Threshold, decided: Sequence[tuple[float, bool]]) -> Threshold:
+    """The auto-link threshold held against staff's decisions, which the model may still get
+    wrong after learning from them: when at least ``MIN_CHECKED`` decided pairs score at or
+    above it and fewer than the target share of them were one person, it is raised to the
+    lowest probability above which the decided pairs reach the target (or above the highest
+    pair staff dismissed). Only raised: staff decide pairs in the review band, so their
+    decisions say little about pairs linked without review."""
+    ordered = sorted(decided, reverse=True)
+    above = [same for p, same in ordered if p >= threshold.probability]
+    if len(above) < MIN_CHECKED or sum(above) / len(above) >= threshold.target:
+        return threshold
+    raised, hits = None, 0
+    for count, (p, same) in enumerate(ordered, start=1):
+        hits += same
+        boundary = count == len(ordered) or ordered[count][0] < p
+        if boundary and hits / count >= threshold.target and p > threshold.probability:
+            raised = p
+    if raised is None:
+        dismissed = [p for p, same in ordered if not same]
+        raised = min(1.0, math.nextafter(max(dismissed), 2.0))
+    return Threshold(raised, threshold.precision, threshold.recall, threshold.target)
 
 
 _cache: dict[int, tuple[object, Detector]] = {}

@@ -98,3 +98,20 @@ def test_a_check_reads_the_stored_model_only_after_a_new_estimate(world):
     assert model_reads() == 0  # its time came with the candidates: nothing more to read
     MatchModel.objects.filter(client=world.client_a).update(estimated_at="2030-01-01T00:00Z")
     assert model_reads() == 1
+
+
+def test_staff_decisions_raise_an_auto_link_threshold_they_find_too_loose():
+    from syncs.dedupe.estimation import MIN_CHECKED, checked_by_staff
+    from syncs.dedupe.fellegi_sunter import Threshold
+
+    model_says = Threshold(0.9, 0.99, 0.95, 0.99)
+    # Pairs the model puts at 0.92-0.95 were mostly dismissed; those at 0.99 all merged.
+    decided = [(0.99, True)] * 100 + [(0.95, False)] * 3 + [(0.92, False)] * 20
+    raised = checked_by_staff(model_says, decided)
+    assert raised.probability == 0.99 and raised.target == 0.99
+    assert checked_by_staff(model_says, [(0.99, True)] * 100) == model_says  # staff agree
+    too_few = [(0.95, False)] * (MIN_CHECKED - 1)
+    assert checked_by_staff(model_says, too_few) == model_says
+    only_dismissed = [(0.95, False)] * MIN_CHECKED
+    assert checked_by_staff(model_says, only_dismissed).probability > 0.95
+    assert checked_by_staff(model_says, [(0.5, False)] * 50) == model_says  # below: review band
