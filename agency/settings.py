@@ -185,7 +185,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "sweep-outbox": {"task": "syncs.tasks.sweep_outbox", "schedule": 30.0},
     "sweep-rollbacks": {"task": "syncs.tasks.sweep_rollbacks", "schedule": 60.0},
     "prune-idempotency-keys": {"task": "syncs.tasks.prune_idempotency_records", "schedule": 3600.0},
+    "reestimate-duplicate-models": {"task": "syncs.dedupe.reestimate_models", "schedule": 3600.0},
 }
+# Task modules outside an app's tasks.py (autodiscovery finds only those).
+CELERY_IMPORTS = ("syncs.dedupe.tasks",)
 
 # --- Vendor apps --------------------------------------------------------------------------
 # Our OAuth app's credentials at each vendor: <SLUG>_CLIENT_ID / <SLUG>_CLIENT_SECRET. With the
