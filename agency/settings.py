@@ -193,6 +193,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "syncs.engine.tasks.prune_idempotency_records",
         "schedule": 3600.0,
     },
+    "reestimate-duplicate-models": {"task": "syncs.dedupe.reestimate_models", "schedule": 3600.0},
 }
 
 # --- Vendor apps --------------------------------------------------------------------------

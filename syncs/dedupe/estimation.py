@@ -7,7 +7,9 @@ result (``MatchModel``), which ``detector_for`` hands to every check.
 
 from __future__ import annotations
 
+import math
 import random
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +20,7 @@ from django.utils.dateparse import parse_datetime
 
 from syncs.dedupe.fellegi_sunter import (
     COMPARISONS,
+    Comparison,
     Model,
     Threshold,
     Vector,
@@ -29,10 +32,10 @@ from syncs.dedupe.fellegi_sunter import (
 )
 from syncs.dedupe.match import AUTO_LINK, REVIEW_THRESHOLD, Detector
 from syncs.dedupe.memory import MemoryIndex
-from syncs.dedupe.normalize import Profile, blocking_keys
+from syncs.dedupe.normalize import Profile, blocking_keys, email_alias_key, is_role_mailbox
 
 if TYPE_CHECKING:  # models import this module: imported where used, at run time
-    from syncs.dedupe.models import MatchModel
+    from syncs.dedupe.models import DuplicateCandidate, MatchModel
     from tenants.models import Client
 
 AUTO_LINK_PRECISION = 0.99  # default target precision of automatic links
@@ -41,6 +44,7 @@ SAMPLE_PEOPLE = 20000  # people an estimate reads at most (the most recent)
 RANDOM_PAIRS = 50000  # random pairs u is estimated on
 # Fewer people than this teach EM little; the starting model and default thresholds apply.
 MIN_PEOPLE = 300
+U_ROUNDS = 2  # rounds of taking the matches out of the random pairs' u (they converge fast)
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,69 @@ def random_vectors(
         a, b = rng.sample(range(len(profiles)), 2)
         vectors.append(compare(profiles[a], profiles[b]).vector)
     return vectors
+
+
+def with_exact_shares(
+    observed: dict[str, dict[str, float]], profiles: Sequence[Profile]
+) -> dict[str, dict[str, float]]:
+    """u's equal-mailbox and equal-number levels counted over every pair instead of sampled.
+
+    Among 50,000 random pairs only a handful share an address, so the sampled share of those
+    levels (the one the matches are then taken out of) swings by a third between samples;
+    counting how many people hold each value gives it exactly, for the cost of one pass. The
+    share is among pairs where both have the field, as ``estimate_u`` counts; "different"
+    takes up the change."""
+    u = {name: dict(levels) for name, levels in observed.items()}
+    holders: dict[str, Counter[str]] = {"email": Counter(), "phone": Counter()}
+    having: Counter[str] = Counter()
+    for profile in profiles:
+        values = {
+            "email": {email_alias_key(e) for e in profile.emails},
+            "phone": set(profile.phones),
+        }
+        for name, found in values.items():
+            having[name] += bool(found)
+            holders[name].update(found)
+    for name, counts in holders.items():
+        pairs = having[name] * (having[name] - 1) / 2
+        if pairs < 1:
+            continue
+        shares: dict[str, float] = {"exact": 0.0, "role_exact": 0.0}
+        for value, n in counts.items():
+            level = "role_exact" if name == "email" and is_role_mailbox(value) else "exact"
+            shares[level] += n * (n - 1) / 2 / pairs
+        floor = min(u[name].values())
+        for level in ("exact", "role_exact") if name == "email" else ("exact",):
+            shift = max(shares[level], floor) - u[name][level]
+            u[name][level] += shift
+            u[name]["different"] = max(u[name]["different"] - shift, floor)
+        total = sum(u[name].values())
+        u[name] = {level: p / total for level, p in u[name].items()}
+    return u
+
+
+def without_matches(
+    observed: dict[str, dict[str, float]], model: Model, sampled: int
+) -> dict[str, dict[str, float]]:
+    """u with the matches among the random pairs taken out.
+
+    A random pair is a match with probability ``model.lam``, so what random pairs show is the
+    mixture ``lam * m + (1 - lam) * u``, not u. On a client with many duplicates (or a small
+    one) the matches are most of the random pairs that share a mobile number or a mailbox, and
+    taking that share for u makes an equal mobile look as common among strangers as it is
+    among all pairs: the observed share of each level, less ``lam * m``, over ``1 - lam``,
+    never below the half pair ``estimate_u`` gives a level never seen."""
+    floor = 0.5 / max(sampled, 1)
+    lam = model.lam
+    u: dict[str, dict[str, float]] = {}
+    for name, levels in observed.items():
+        cleaned = {
+            level: max(floor, (p - lam * model.m[name][level]) / (1 - lam))
+            for level, p in levels.items()
+        }
+        total = sum(cleaned.values())
+        u[name] = {level: p / total for level, p in cleaned.items()}
+    return u
 
 
 def family_u(
@@ -153,10 +220,15 @@ def fit(
             Threshold(AUTO_LINK, 0.0, 0.0, auto_precision),
             Threshold(REVIEW_THRESHOLD, 0.0, 0.0, review_precision),
         )
-    pairs = candidate_pairs(profiles)
-    u = estimate_u(random_vectors(profiles))
+    vectors = [v for _, _, v in candidate_pairs(profiles)]
+    sampled = random_vectors(profiles)
+    observed = with_exact_shares(estimate_u(sampled), profiles)
     count = len(profiles)
-    model = estimate_by_rules([v for _, _, v in pairs], labelled, u, count * (count - 1) // 2)
+    all_pairs = count * (count - 1) // 2
+    model = estimate_by_rules(vectors, labelled, observed, all_pairs)
+    for _ in range(U_ROUNDS):  # u without the matches the random pairs held, then m again
+        u = without_matches(observed, model, len(sampled))
+        model = estimate_by_rules(vectors, labelled, u, all_pairs)
     model.tf_first, model.tf_last, model.people = name_frequencies(profiles)
     model.u_family = family_u(profiles)
     model.u_office = office_u(profiles)
@@ -195,14 +267,14 @@ def estimate_for_client(
     profiles = [p.profile() for p in people]
     random.Random(seed).shuffle(profiles)  # arrival order matters only for holder counts
     decided = for_client(DuplicateCandidate, client).exclude(status=DuplicateCandidate.Status.OPEN)
-    labelled = [
-        (
-            compare(pair.person.profile(), pair.existing.profile()).vector,
-            pair.status == DuplicateCandidate.Status.MERGED,
-        )
+    pairs = [
+        (pair, pair.status == DuplicateCandidate.Status.MERGED)
         for pair in decided.select_related("person", "existing")
     ]
+    labelled = [(_comparison(pair).vector, same) for pair, same in pairs]
     result = fit(profiles, labelled, auto_target, review_target)
+    scored = [(result.model.probability(_comparison(pair)), same) for pair, same in pairs]
+    result = Fit(result.model, checked_by_staff(result.auto_link, scored), result.review)
     review = min(result.review, result.auto_link, key=lambda t: t.probability)
     values = {
         "params": result.model.as_json(),
@@ -221,6 +293,36 @@ def estimate_for_client(
     model, _ = MatchModel.objects.update_or_create(client=client, defaults=values)
     _cache.pop(client.pk, None)
     return model
+
+
+def _comparison(pair: DuplicateCandidate) -> Comparison:
+    return compare(pair.person.profile(), pair.existing.profile())
+
+
+MIN_CHECKED = 20  # staff decisions at or above a threshold before they may move it
+
+
+def checked_by_staff(threshold: Threshold, decided: Sequence[tuple[float, bool]]) -> Threshold:
+    """The auto-link threshold held against staff's decisions, which the model may still get
+    wrong after learning from them: when at least ``MIN_CHECKED`` decided pairs score at or
+    above it and fewer than the target share of them were one person, it is raised to the
+    lowest probability above which the decided pairs reach the target (or above the highest
+    pair staff dismissed). Only raised: staff decide pairs in the review band, so their
+    decisions say little about pairs linked without review."""
+    ordered = sorted(decided, reverse=True)
+    above = [same for p, same in ordered if p >= threshold.probability]
+    if len(above) < MIN_CHECKED or sum(above) / len(above) >= threshold.target:
+        return threshold
+    raised, hits = None, 0
+    for count, (p, same) in enumerate(ordered, start=1):
+        hits += same
+        boundary = count == len(ordered) or ordered[count][0] < p
+        if boundary and hits / count >= threshold.target and p > threshold.probability:
+            raised = p
+    if raised is None:
+        dismissed = [p for p, same in ordered if not same]
+        raised = min(1.0, math.nextafter(max(dismissed), 2.0))
+    return Threshold(raised, threshold.precision, threshold.recall, threshold.target)
 
 
 _cache: dict[int, tuple[object, Detector]] = {}

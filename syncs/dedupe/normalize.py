@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -139,6 +140,31 @@ def phone_tail(e164: str) -> str:
     return e164[-7:] if len(e164) >= 8 else ""
 
 
+PHONE_TYPO_DIGITS = 8  # the digits a one-digit typo is looked for in: the subscriber's end
+
+
+def phone_deletions(e164: str, initials: Iterable[str] = ("",)) -> set[str]:
+    """The number with one of its last ``PHONE_TYPO_DIGITS`` digits left out (the gap not
+    marked, so that a swap matches), after the initial of one of the person's names.
+
+    Two numbers one substitution apart share the key that drops that digit, two with adjacent
+    digits swapped one of theirs (a symmetric deletion neighbourhood, as in Garbe's SymSpell,
+    github.com/wolfgarbe/SymSpell, checked 2026-12-05), whatever else their names say, in
+    either order. The initial keeps out most strangers whose numbers happen to be one digit
+    apart (in a dense numbering plan, a few in every ten thousand pairs)."""
+    digits = e164.lstrip("+")
+    if len(digits) <= PHONE_TYPO_DIGITS:
+        return set()
+    start = len(digits) - PHONE_TYPO_DIGITS
+    gaps = [digits[:i] + digits[i + 1 :] for i in range(start, len(digits))]
+    return {f"{initial}|{gap}" for initial in initials for gap in gaps}
+
+
+def name_initials(profile: Profile) -> set[str]:
+    """The first letters of the given and the family name ("" for a person without a name)."""
+    return {profile.first[:1], profile.last[:1]} - {""} or {""}
+
+
 def normalise_company(raw: str) -> str:
     return " ".join(t for t in fold(raw or "").split() if t not in COMPANY_NOISE)
 
@@ -150,12 +176,10 @@ def phonetic(word: str) -> str:
 # Rows read per blocking key at most: a bound on the work of one check whatever the data. The
 # family-name keys below pair the name with a part of an identifier, so their buckets stay small
 # at a million people; an outsized bucket (a clinic's info@ mailbox) is cut here.
-KEY_CAPS = dict.fromkeys(
-    ("co_plast", "co_fi", "ph_head", "ph_tail", "em_head", "em_tail", "em_name"), 50
-)
-# The keys that survive a family-name typo pair a given name or a mailbox prefix with part of
-# an identifier: looser, so read less of them (a check's time grows with what it scores).
-KEY_CAPS |= dict.fromkeys(("em_pre", "fn_ph_head", "fn_ph_tail"), 15)
+KEY_CAPS = dict.fromkeys(("co_plast", "co_fi", "ph_head", "em_head", "em_tail", "em_name"), 50)
+# The keys that survive a family-name typo pair a mailbox's ends or a name's initial with part
+# of an identifier: looser, so read less of them (a check's time grows with what it scores).
+KEY_CAPS |= dict.fromkeys(("em_pre", "ph_del"), 15)
 DEFAULT_KEY_CAP = 200
 
 
@@ -183,6 +207,8 @@ def build_profile(fields: dict[str, str], region: str = "US") -> Profile:
     first, last = fold(parsed.given), fold(parsed.last)
     email = normalise_email(fields.get("email") or "")
     phone = normalise_phone(fields.get("phone") or "", region)
+    if len(given(first)) == 1 and last and email:
+        first = given_from_mailbox(first, last, email) or first
     return Profile(
         first=first,
         last=last,
@@ -191,6 +217,25 @@ def build_profile(fields: dict[str, str], region: str = "US") -> Profile:
         company=normalise_company(fields.get("company") or ""),
         generation=parsed.generation,
     )
+
+
+def given_from_mailbox(initial: str, last: str, email: str) -> str:
+    """The given name an initial stands for, when the person's own mailbox spells it out:
+    "A. Pemden" writing from alexander.pemden@ is Alexander, and not a relative Adam on the
+    family's landline. Only a handle that is the given name then the family name (dots,
+    dashes or nothing between) counts, and never a role mailbox."""
+    if is_role_mailbox(email):
+        return ""
+    local = strip_digits(email_local(email)).replace("_", ".").replace("-", ".")
+    family = last.replace(" ", "")
+    head, sep, tail = local.rpartition(".")
+    candidate = head if sep and tail == family else ""
+    if not candidate and local.endswith(family):
+        candidate = local[: -len(family)]
+    candidate = candidate.rstrip(".")
+    if len(candidate) > 1 and candidate.isalpha() and candidate[0] == initial[0]:
+        return candidate
+    return ""
 
 
 def blocking_keys(profile: Profile) -> set[tuple[str, str]]:
@@ -208,30 +253,27 @@ def blocking_keys(profile: Profile) -> set[tuple[str, str]]:
             keys.add(("email_local", local.replace(".", "")))
     for phone in profile.phones:
         keys |= {("phone", phone), ("phone7", phone_tail(phone))}
+        keys |= {("ph_del", value) for value in phone_deletions(phone, name_initials(profile))}
     keys |= _name_keys(profile) | _given_keys(profile)
     keys.discard(("phone7", ""))
     return keys
 
 
 def _given_keys(profile: Profile) -> set[tuple[str, str]]:
-    """Keys that survive a typo in the family name (which changes how it sounds): the given
-    name as it sounds with part of the phone, and the first six letters of the mailbox."""
+    """A key that survives a typo in the family name (which changes how it sounds) when the
+    phone does not help: the mailbox's first six letters (usually the given name) with its
+    last two (a typo inside the family name leaves its end). The end keeps the bucket small
+    at a million people, where the six letters alone hold every Jennifer at gmail.com and a
+    capped bucket keeps an arbitrary few of them. (A family-name typo beside a one-digit
+    phone typo is found by ``ph_del``.)"""
     keys: set[tuple[str, str]] = set()
-    first = given(profile.first)
-    if first and len(first) > 1:
-        sound = phonetic(first)
-        for phone in profile.phones:
-            keys |= {
-                ("fn_ph_head", f"{sound}|{phone[:-4]}"),
-                ("fn_ph_tail", f"{sound}|{phone[-4:]}"),
-            }
     for email in profile.emails:
         if is_role_mailbox(email):
             continue
         local, _, domain = email_alias_key(email).rpartition("@")
         local = bare_handle(local.split("+", 1)[0])
         if len(local) >= 8:
-            keys.add(("em_pre", f"{domain}|{local[:6]}"))
+            keys.add(("em_pre", f"{domain}|{local[:6]}|{local[-2:]}"))
     return keys
 
 
@@ -241,10 +283,11 @@ def _name_keys(profile: Profile) -> set[tuple[str, str]]:
     A name alone never makes a candidate (see ``match.score_pair``): a candidate that is no
     exact match needs an agreeing name plus fuzzy evidence, a one-character e-mail or phone
     typo, or the same company. Each key here keeps one such case findable, and pairing the name
-    with a part the typo left intact keeps the bucket small even for Smiths: a phone typo
-    leaves the first digits or the last four whole, an e-mail typo the first three letters of
-    the mailbox or its last three (then with the given initial, nicknames folded to their
-    formal names, since a mailbox usually ends with the family name)."""
+    with a part the typo left intact keeps the bucket small even for Smiths: a phone typo in
+    the last four digits leaves the first ones whole (a typo anywhere is ``ph_del``'s), an
+    e-mail typo the first three letters of the mailbox or its last three (then with the given
+    initial, nicknames folded to their formal names, since a mailbox usually ends with the
+    family name)."""
     if not profile.last:
         return set()
     sound = phonetic(profile.last.replace(" ", ""))
@@ -255,7 +298,7 @@ def _name_keys(profile: Profile) -> set[tuple[str, str]]:
         keys.add(("co_plast", f"{profile.company}|{sound}"))
         keys |= {("co_fi", f"{profile.company}|{initial}") for initial in initials}
     for phone in profile.phones:
-        keys |= {("ph_head", f"{sound}|{phone[:-4]}"), ("ph_tail", f"{sound}|{phone[-4:]}")}
+        keys.add(("ph_head", f"{sound}|{phone[:-4]}"))
     for email in profile.emails:
         if is_role_mailbox(email):
             continue

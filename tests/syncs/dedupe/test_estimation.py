@@ -98,3 +98,43 @@ def test_a_check_reads_the_stored_model_only_after_a_new_estimate(world):
     assert model_reads() == 0  # its time came with the candidates: nothing more to read
     MatchModel.objects.filter(client=world.client_a).update(estimated_at="2030-01-01T00:00Z")
     assert model_reads() == 1
+
+
+def test_staff_decisions_raise_an_auto_link_threshold_they_find_too_loose():
+    from syncs.dedupe.estimation import MIN_CHECKED, checked_by_staff
+    from syncs.dedupe.fellegi_sunter import Threshold
+
+    model_says = Threshold(0.9, 0.99, 0.95, 0.99)
+    # Pairs the model puts at 0.92-0.95 were mostly dismissed; those at 0.99 all merged.
+    decided = [(0.99, True)] * 100 + [(0.95, False)] * 3 + [(0.92, False)] * 20
+    raised = checked_by_staff(model_says, decided)
+    assert raised.probability == 0.99 and raised.target == 0.99
+    assert checked_by_staff(model_says, [(0.99, True)] * 100) == model_says  # staff agree
+    too_few = [(0.95, False)] * (MIN_CHECKED - 1)
+    assert checked_by_staff(model_says, too_few) == model_says
+    only_dismissed = [(0.95, False)] * MIN_CHECKED
+    assert checked_by_staff(model_says, only_dismissed).probability > 0.95
+    assert checked_by_staff(model_says, [(0.5, False)] * 50) == model_says  # below: review band
+
+
+def test_beat_reestimates_stale_and_grown_clients(world, settings):
+    from datetime import timedelta
+
+    from agency.celery import app
+    from syncs.dedupe.estimation import MIN_PEOPLE
+    from syncs.dedupe.tasks import reestimate_models
+
+    app.loader.import_default_modules()
+    assert "syncs.dedupe.reestimate_models" in app.tasks
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "syncs.dedupe.reestimate_models" in scheduled
+    bulk_index(world.client_a, [r.fields for r in generate(MIN_PEOPLE, seed=3)])
+    bulk_index(world.client_b, [r.fields for r in generate(20, seed=4)])  # too few to learn
+    assert reestimate_models() == 1  # client A, never estimated, has grown enough
+    learned = MatchModel.objects.get(client=world.client_a)
+    assert not MatchModel.objects.filter(client=world.client_b).exists()
+    assert reestimate_models() == 0  # fresh: nothing due
+    a_day_ago = learned.estimated_at - timedelta(hours=25)
+    MatchModel.objects.filter(pk=learned.pk).update(estimated_at=a_day_ago)
+    assert reestimate_models() == 1
+    assert MatchModel.objects.get(pk=learned.pk).estimated_at > a_day_ago

@@ -233,3 +233,41 @@ def test_estimation_learns_how_often_families_and_offices_share_a_number():
     assert office_u(profiles, pairs=5000)["phone"]["exact"] > 2 * anyone  # the main line
     plain = [build_profile(r.fields) for r in generate(1500, seed=8)]
     assert family_u(plain, pairs=5000)["phone"]["exact"] < with_households / 4
+
+
+def test_u_from_random_pairs_leaves_out_the_matches_among_them():
+    """Random pairs of a client with many duplicates hold matches: one in a thousand here,
+    nearly all of them sharing the mobile. What is left for strangers is far rarer."""
+    from syncs.dedupe.estimation import without_matches
+
+    model = Model()
+    model.lam = 0.001
+    model.m["phone"] = {"exact": 0.9, "one_digit": 0.05, "subscriber": 0.0, "different": 0.05}
+    observed = {name: dict(levels) for name, levels in model.u.items()}
+    observed["phone"] = {"exact": 0.00095, "one_digit": 0.0001, "subscriber": 0.0, "different": 0}
+    observed["phone"]["different"] = 1 - sum(observed["phone"].values())
+    u = without_matches(observed, model, sampled=50000)
+    assert u["phone"]["exact"] == pytest.approx(0.00005 / 0.999, rel=0.01)
+    assert u["phone"]["subscriber"] == pytest.approx(0.5 / 50000, rel=0.01)  # never zero
+    assert sum(u["phone"].values()) == pytest.approx(1.0)
+    # A level strangers share often is nearly untouched.
+    assert u["email"]["different"] == pytest.approx(observed["email"]["different"], rel=0.01)
+
+
+def test_u_of_an_equal_mailbox_or_number_is_counted_over_every_pair():
+    """Sampled pairs would almost never hit the one shared number; counting holders does."""
+    from syncs.dedupe.estimation import estimate_u, with_exact_shares
+
+    people = [
+        build_profile({"name": f"P{i} Q{i}", "phone": f"415 555 {1000 + i}"}) for i in range(99)
+    ]
+    people.append(build_profile({"name": "Ann Lee", "phone": "415 555 1000"}))  # shares P0's
+    people += [
+        build_profile({"name": f"R{i} S{i}", "email": "info@shop.example"}) for i in range(3)
+    ]
+    sampled = estimate_u([compare(people[1], people[2]).vector] * 50000)
+    u = with_exact_shares(sampled, people)
+    assert u["phone"]["exact"] == pytest.approx(1 / (100 * 99 / 2), rel=0.01)
+    # All three share the front desk (the sample, with no e-mails, knew nothing of it).
+    assert u["email"]["role_exact"] > 0.5 > sampled["email"]["role_exact"]
+    assert sum(u["phone"].values()) == pytest.approx(1.0)

@@ -187,3 +187,20 @@ def test_the_model_migration_adds_the_new_keys_and_generations(world):
     assert person.norm_generation == "jr"
     stored = PersonKey.objects.filter(person=person, kind__in=migration.ADDED_KINDS)
     assert {(k.kind, k.value) for k in stored} == expected
+
+
+def test_the_phone_typo_migration_indexes_people_stored_before_it(world):
+    migration = import_module("syncs.migrations.0015_dedupe_phone_typo_keys")
+    person = dedupe.index(world.client_a, JOHN)
+    expected = {k for k in blocking_keys(person.profile()) if k[0] in migration.ADDED_KINDS}
+    assert {kind for kind, _ in expected} == {"ph_del", "em_pre"}
+    PersonKey.objects.filter(person=person, kind__in=migration.ADDED_KINDS).delete()
+    PersonKey.objects.create(client=world.client_a, kind="ph_tail", value="SM0|0100", person=person)
+    migration.add_phone_typo_keys(django_apps, None)
+    migration.add_phone_typo_keys(django_apps, None)  # applied again after going back
+    stored = PersonKey.objects.filter(person=person)
+    assert sorted((k.kind, k.value) for k in stored) == sorted(blocking_keys(person.profile()))
+    # Names in the other order, two digits swapped: found through the new key.
+    lead = {"first_name": "Smith", "last_name": "John", "phone": "415 555 0010"}
+    result = dedupe.check(world.client_a, lead)
+    assert person in [result.linked, *(c.person for c in result.candidates)]
