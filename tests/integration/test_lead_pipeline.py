@@ -123,8 +123,8 @@ def storm_clients(world, count: int) -> list[tuple[str, str]]:
 def _distinct_given_names() -> tuple[str, ...]:
     """Given names no two of which the duplicate detector takes for one (Alexander and
     Alexandra share "Alex"): the storm's people must be different people."""
+    from benchmarks.datasets.synthetic import FIRST_NAMES
     from syncs.dedupe.nicknames import same_given_name
-    from syncs.dedupe.synthetic import FIRST_NAMES
 
     kept: list[str] = []
     for name in FIRST_NAMES:
@@ -166,7 +166,7 @@ def storm_lead(n: int) -> dict:
     other storm phone: ``_storm_phones``), so the duplicate check, which takes one digit apart
     or one swap of neighbours for a typo, holds none of them.
     One in ``STORM_DEAL_EVERY`` wants a booking, so its job also creates a deal."""
-    from syncs.dedupe.synthetic import COMMON_LAST
+    from benchmarks.datasets.synthetic import COMMON_LAST
 
     given = _distinct_given_names()
     first, last = given[n % len(given)], COMMON_LAST[(n // len(given)) % len(COMMON_LAST)]

@@ -8,13 +8,13 @@ import io
 import pytest
 from django.core.management import call_command
 
+from benchmarks.datasets.synthetic import generate
 from syncs import dedupe
 from syncs.dedupe.estimation import detector_for, estimate_for_client, forget_cached
 from syncs.dedupe.fellegi_sunter import compare
 from syncs.dedupe.models import DuplicateCandidate, MatchModel
 from syncs.dedupe.normalize import build_profile
 from syncs.dedupe.store import bulk_index
-from syncs.dedupe.synthetic import generate
 from tenants.models import Client
 
 pytestmark = pytest.mark.django_db

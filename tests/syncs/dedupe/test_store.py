@@ -7,11 +7,11 @@ from importlib import import_module
 import pytest
 from django.apps import apps as django_apps
 
+from benchmarks.datasets.synthetic import distinct_people
 from syncs import dedupe
 from syncs.dedupe.models import DuplicateCandidate, Person, PersonKey
 from syncs.dedupe.normalize import blocking_keys, key_cap
 from syncs.dedupe.store import bulk_index
-from syncs.dedupe.synthetic import distinct_people
 from syncs.intake.normalise import normalise_person
 
 from ...conftest import make_user

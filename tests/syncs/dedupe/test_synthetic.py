@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from syncs.dedupe.evaluate import evaluate
-from syncs.dedupe.synthetic import generate
+from benchmarks.datasets.evaluate import evaluate
+from benchmarks.datasets.synthetic import generate
 
 
 def test_it_generates_the_same_labelled_set_for_a_seed():
