@@ -311,7 +311,6 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"api_key": env.str("API_THROTTLE_RATE", default="1200/min")},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["agency.parsers.DepthLimitedJSONParser"],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "agency.negotiation.ApiContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "agency.problems.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,
