@@ -238,7 +238,10 @@ def test_a_lead_while_the_cache_is_unreachable_gets_503_to_retry(api, world, crm
     """The real cache client against a Redis port nothing listens on."""
     require(bool(settings.REDIS_URL), "REDIS_URL is not set")
     settings.CACHES = {
-        "default": {"BACKEND": "agency.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
     }
     _assert_unavailable(api.post("/api/v1/leads", LEAD, format="json", **bearer(world.key_a)))
     assert not AiEvent.objects.exists()
