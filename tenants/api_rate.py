@@ -4,11 +4,12 @@ DRF's ``SimpleRateThrottle`` keeps a key's request timestamps in one cache entry
 written back by each request: two web processes serving one key at once both read the same
 list, one timestamp is lost, and a burst spread over workers got past the limit. Here each
 window of ``duration`` seconds is one integer counter in the shared cache, incremented
-atomically (``agency.counters``: Redis's INCR, or a file lock around the file cache's read and
-write), and the limit is checked on the usual sliding-window estimate: the previous window's
-count, weighted by how much of it still lies in the last ``duration`` seconds, plus the
-current window's. Every attempt counts, refused ones included, so a client that keeps
-hammering while limited stays limited until it slows down.
+atomically (``agency.counters.count_in_window``: Redis's INCR, in one pipelined round trip
+with the previous window's read, or a file lock around the file cache's read and write). The
+limit is checked on the usual sliding-window estimate: the previous window's count, weighted
+by how much of it still lies in the last ``duration`` seconds, plus the current window's.
+Every attempt counts, refused ones included, so a client that keeps hammering while limited
+stays limited until it slows down.
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ import math
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
-from agency.counters import add_to_counter
+from agency.counters import count_in_window
 from tenants.api_auth import ClientPrincipal
 
 
@@ -73,9 +73,8 @@ def count_request(prefix: str, duration: int, now: float | None = None) -> Count
     """Count one request in the current window of ``prefix`` and read the previous one."""
     where = window(prefix, duration, now)
     # The current window is read as "previous" for one more window.
-    current = add_to_counter(where.current, 1, timeout=2 * duration + 1)
-    previous = cache.get(where.previous) or 0
-    return Count(int(previous), int(current or 1), where)
+    previous, current = count_in_window(where.current, where.previous, timeout=2 * duration + 1)
+    return Count(previous, current, where)
 
 
 class ApiKeyRateThrottle(SimpleRateThrottle):
