@@ -407,13 +407,15 @@ def child(tree: Path, database_url: str, argv: list[str]) -> dict:
     """Run one tree in a process of its own (its own Django, its own imports)."""
     env = {**os.environ, "DATABASE_URL": database_url}
     command = [sys.executable, str(HERE / "lead_sync.py"), "--tree", str(tree), *argv]
-    output = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
     result = {}
-    for line in output.splitlines():
-        if line.startswith(RESULT_PREFIX):
-            result = json.loads(line[len(RESULT_PREFIX) :])
-        else:
-            print(f"  | {line}")
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) as proc:
+        for line in proc.stdout or ():
+            if line.startswith(RESULT_PREFIX):
+                result = json.loads(line[len(RESULT_PREFIX) :])
+            elif line.strip():
+                print(f"  | {line}", end="", flush=True)
+    if proc.returncode:
+        print(f"  | the run of {tree} failed ({proc.returncode}); left out", flush=True)
     return result
 
 
@@ -426,6 +428,7 @@ def summary(runs: dict[str, list[dict]], rate: float) -> None:
     def cpu(r: dict) -> float:
         return sum(r["steady"]["cpu"].values())
 
+    runs = {name: results for name, results in runs.items() if results}
     for name in runs:
         parts = {c: mean(name, lambda r, c=c: r["steady"]["cpu"][c]) for c in COMPONENTS}
         shown = ", ".join(f"{c} {v:.1f}" for c, v in parts.items())
@@ -438,8 +441,9 @@ def summary(runs: dict[str, list[dict]], rate: float) -> None:
         print(
             f"CPU per lead, {head} / {base}: {mean(head, cpu) / mean(base, cpu):.2f}  (bar <= 1.25)"
         )
-        capacity = mean(head, lambda r: r["capacity"]) / mean(base, lambda r: r["capacity"])
-        print(f"capacity, {head} / {base}:     {capacity:.2f}  (bar >= 0.8)")
+        ours, theirs = (mean(n, lambda r: r["capacity"]) for n in (head, base))
+        shown = f"{ours / theirs:.2f}" if theirs else "n/a (no step met the bound in either)"
+        print(f"capacity, {head} / {base}:     {shown}  (bar >= 0.8)")
     p99 = mean(next(iter(runs)), lambda r: r["steady"]["p99"])
     print(f"p99 at {rate:g}/s, this tree: {p99:.1f} ms  (bar < 100 ms)")
 
@@ -488,7 +492,9 @@ def main() -> None:
         for name in order:
             tree, url = trees[name]
             print(f"== turn {turn + 1}, {name} ({tree}) ==", flush=True)
-            runs[name].append(child(tree, url, forwarded))
+            result = child(tree, url, forwarded)
+            if result.get("steady"):
+                runs[name].append(result)
     summary(runs, args.rate)
 
 
