@@ -208,7 +208,8 @@ def steady(base: str, keys: list[str], rate: float, seconds: float, run: str) ->
             timeout=30,
             headers={"Authorization": f"Bearer {keys[n % len(keys)]}"},
         )
-        ids[n] = response.json()["id"]
+        if response.status_code == 202:
+            ids[n] = response.json()["id"]
 
     start = time.monotonic()
     with ThreadPoolExecutor(max_workers=16) as pool:
@@ -224,13 +225,14 @@ def latencies(event_ids: list[str], timeout: float) -> tuple[list[float], int]:
     """Milliseconds from event received to CRM write, once every job is done (or timeout)."""
     from syncs.models import JobStatus, SyncJob
 
-    jobs = SyncJob.objects.filter(event__public_id__in=event_ids)
+    sent = [event_id for event_id in event_ids if event_id]  # "" where the post failed
+    jobs = SyncJob.objects.filter(event__public_id__in=sent)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and jobs.exclude(status=JobStatus.SYNCED).exists():
         time.sleep(0.5)
     done = jobs.filter(status=JobStatus.SYNCED).values_list("event__received_at", "finished_at")
     values = [(finished - received).total_seconds() * 1000 for received, finished in done]
-    return values, jobs.exclude(status=JobStatus.SYNCED).count()
+    return values, jobs.exclude(status=JobStatus.SYNCED).count() + len(event_ids) - len(sent)
 
 
 def pct(values: list[float], q: float) -> float:
