@@ -109,10 +109,8 @@ def _accept(request: Request, route: str, kind: str, payload: dict[str, Any]) ->
     def create() -> tuple[int, dict[str, Any]]:
         event = event_create(client=client, kind=kind, payload=payload)
         url = request.build_absolute_uri(reverse("api-event-detail", args=[event.public_id]))
-        body = AcceptedSerializer(
-            {"id": event.public_id, "status": event.status, "status_url": url}
-        )
-        return 202, dict(body.data)
+        # The strings AcceptedSerializer documents; a dict, as the response renders it.
+        return 202, {"id": str(event.public_id), "status": str(event.status), "status_url": url}
 
     outcome = idempotency.run_once(
         client=client, route=route, key=key, data=request.data, action=create
