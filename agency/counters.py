@@ -11,15 +11,22 @@ process on the machine (the file cache is only ever shared by processes of one m
 On the file cache every change also sets the counter's expiry to ``timeout`` from now (Django's
 own ``incr`` there reset it to the cache's default timeout); on Redis the expiry is set when the
 counter is created (or refreshed with ``touch``), as before.
+
+``count_in_window`` serves the per-key request rate, counted on every API call: on Redis it is
+one pipelined round trip (INCR, EXPIRE, GET) through redis-py's own client, kept per process,
+where Django's cache API takes four calls and builds a new client object for each.
 """
 
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
+import redis
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.filebased import FileBasedCache
+from django.core.cache.backends.redis import RedisCache
 from filelock import FileLock, Timeout
 
 log = logging.getLogger(__name__)
@@ -58,3 +65,35 @@ def add_to_counter(name: str, delta: int, *, timeout: int, create: bool = True) 
             return None
         cache.set(name, delta, timeout=timeout)
         return delta
+
+
+@lru_cache(maxsize=4)
+def _redis_at(location: str) -> redis.Redis:
+    """One client per Redis URL and process (redis-py's pool reconnects after a fork)."""
+    return redis.Redis.from_url(location)
+
+
+def _redis_of_default_cache() -> redis.Redis | None:
+    """A redis-py client for the default cache's server when that cache is Redis, else None."""
+    if not isinstance(caches["default"], RedisCache):
+        return None
+    location = settings.CACHES["default"]["LOCATION"]
+    return _redis_at(location if isinstance(location, str) else location[0])
+
+
+def count_in_window(current: str, previous: str, *, timeout: int) -> tuple[int, int]:
+    """Add 1 to counter ``current`` (expiring ``timeout`` seconds after this count) and read
+    counter ``previous``: returns (previous, current), both counted exactly.
+
+    On Redis the counters are plain Redis integers under these names, outside Django's key
+    scheme (only this function reads them); elsewhere they are ``add_to_counter``'s."""
+    client = _redis_of_default_cache()
+    if client is None:
+        value = add_to_counter(current, 1, timeout=timeout)
+        return int(caches["default"].get(previous) or 0), int(value or 1)
+    pipe = client.pipeline(transaction=False)
+    pipe.incr(current)
+    pipe.expire(current, timeout)
+    pipe.get(previous)
+    count, _, earlier = pipe.execute()
+    return int(earlier or 0), int(count)

@@ -49,10 +49,11 @@ urlpatterns = [
 if settings.EMULATORS_ENABLED:
     urlpatterns.append(path("emulators/", include("emulators.urls")))
 if settings.BENCHMARK_VIEWS:
-    from agency.bench import insert_row
+    from agency.bench import direct_lead, insert_row
 
     # First too, so the baseline pays no more URL resolving than the intake does.
     urlpatterns.insert(0, path("bench/insert-row", insert_row))
+    urlpatterns.insert(1, path("bench/direct-lead/<int:connection_id>", direct_lead))
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -1,45 +1,61 @@
-"""Lead-to-CRM latency and intake throughput, on real processes.
+"""Lead-to-CRM CPU, capacity and latency on real processes, this tree against an older commit.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sb_bench REDIS_URL=redis://127.0.0.1:6379/9 \
-        .venv/bin/python benchmarks/lead_sync.py [--rate 50] [--seconds 20]
+        .venv/bin/python benchmarks/lead_sync.py [--against 9709755] [--rounds 2]
 
-Starts gunicorn for the product, a second gunicorn for the vendor emulators (the vendor is
-another machine in production: it must not compete with the product for the same web workers),
-and Celery workers, then:
-1. peak intake throughput of ``POST /api/v1/leads`` and, in the same run, of a bare Django view
-   that only inserts a row, printed as a ratio (goal >= 0.7);
-2. p50/p99 latency from "event received" to "CRM record written" at a steady lead rate against
-   the HubSpot emulator (goal p99 < 500 ms; the seed article's target is 5 s).
-Each phase also prints the CPU time it cost per request or per lead, by component (web,
-workers, emulator, PostgreSQL, Redis), read from /proc on Linux: that is where the time goes.
-Figures only; nothing here asserts.
+For each tree (this checkout, and ``--against``'s commit unpacked with ``git archive`` into a
+temporary folder: no worktree is added to the repository), in turns that alternate which
+tree goes first, a child run starts that tree's gunicorn, a second gunicorn for the vendor
+emulators (the vendor is another machine in production), and Celery workers, all with the
+tree as their working directory and the same virtualenv, PostgreSQL server and Redis database
+(flushed before each run; the older tree gets its own database, ``<name>_base``). Each run:
+1. peak intake throughput of ``POST /api/v1/leads`` against a bare Django view that only
+   inserts a row, and against the seed article's direct-call view (``agency/bench.py``: the
+   CRM is called inside the request); printed, not a bar;
+2. CPU per synced lead by component (web, workers, emulator, PostgreSQL, Redis, from /proc)
+   and lead-to-CRM p50 / p99 at a steady ``--rate`` (25/s) against the HubSpot emulator;
+3. capacity: the highest steady rate, in ``--capacity-step`` steps, whose p99 stays under
+   500 ms with every lead synced.
+The summary prints this tree's figures over the older one's against issue 16's bars (CPU per
+lead <= 1.25x, capacity >= 0.8x, p99 < 100 ms at 25/s). Figures only; nothing here asserts.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
 
+from lead_stack import (  # noqa: E402  (this folder, whichever tree the run serves)
+    COMPONENTS,
+    celery_worker,
+    cpu_seconds,
+    emulator_server,
+    free_port,
+    gunicorn,
+    print_cpu,
+    wait_healthy,
+)
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+RESULT_PREFIX = "RESULT "
+P99_BOUND_MS = 500.0
 
 
 def environment(port: int, vendor_port: int) -> dict[str, str]:
@@ -61,37 +77,46 @@ def environment(port: int, vendor_port: int) -> dict[str, str]:
     return env
 
 
-def setup_tenants(clients: int) -> tuple[list[str], str]:
+def setup_tenants(clients: int) -> tuple[list[str], list[int], str]:
     """``clients`` clients, each with its own HubSpot account in the emulator, and one client
-    with no CRM connection (its leads are stored and parked: intake cost only).
+    with no CRM connection (its leads are stored and parked: intake cost only). Returns the
+    connected clients' API keys and connection ids, and the parked client's key.
 
     HubSpot allows 110 calls per 10 s per account and a lead costs about six calls, so a
     steady 50 leads/s is only possible spread over many clients, as it is in production.
     """
-
-    from emulators.crm import control
+    if Path("emulators/crm/control.py").exists():  # the tree is the working directory
+        from emulators.crm import control
+    else:  # trees before the emulators became their own app
+        from connectors.emulators.crm import control  # type: ignore[no-redef]
     from tenants.models import Agency, ApiKey, Client
 
     tag = uuid.uuid4().hex[:8]
     agency = Agency.objects.create(name=f"Bench {tag}", slug=f"bench-{tag}")
-    keys = []
+    keys, connections = [], []
     for i in range(clients):
         client = Client.objects.create(
             agency=agency, name=f"Synced {i}", slug=f"synced-{i}", crm_provider="hubspot"
         )
-        control.connect_client(client, "hubspot", f"bench-{tag}-{i}")
+        connections.append(control.connect_client(client, "hubspot", f"bench-{tag}-{i}").pk)
         keys.append(ApiKey.issue(client=client, name="bench")[1])
     parked = Client.objects.create(
         agency=agency, name="Parked", slug="parked", crm_provider="hubspot"
     )
-    return keys, ApiKey.issue(client=parked, name="parked")[1]
+    return keys, connections, ApiKey.issue(client=parked, name="parked")[1]
 
 
 def lead_body(n: int, run: str) -> dict:
+    """Lead ``n``: a person of its own, so the duplicate check (which takes one digit or letter
+    apart for a typo) holds none of them: a phone from ``n``'s five digits and their sum's
+    last digit (any two differ in at least two digits), a name spelt from ``n`` in letters."""
+    digits = f"{n % 100_000:05d}"
+    check = sum(int(d) for d in digits) % 10
+    letters = "".join(chr(ord("a") + int(d) * 2 + (i % 2)) for i, d in enumerate(digits))
     return {
-        "name": f"Bench Person{n}",
+        "name": f"{letters.title()} Bench",
         "email": f"p{n}.{run}@bench.example",
-        "phone": f"+1 415 555 {n % 10000:04d}",
+        "phone": f"+1 415 5{digits[:2]} {digits[2:]}{check}",
         "lead_score": 30,
         "intent": "question",
         "conversation_summary": "Benchmark lead.",
@@ -99,20 +124,25 @@ def lead_body(n: int, run: str) -> dict:
     }
 
 
-def throughput(url: str, make_body, headers: dict, seconds: float, threads: int) -> float:
-    """Requests per second with ``threads`` keep-alive clients hammering ``url``."""
+def throughput(url, make_body, headers: dict, seconds: float, threads: int) -> float | None:
+    """Requests per second with ``threads`` keep-alive clients hammering ``url(n)``; None
+    when the tree has no such view (404)."""
     stop = time.monotonic() + seconds
     counts = [0] * threads
+    missing = []
 
     def run(i: int) -> None:
         session = requests.Session()
         n = 0
-        while time.monotonic() < stop:
-            response = session.post(
-                url, json=make_body(i * 10_000_000 + n), headers=headers, timeout=30
-            )
+        while time.monotonic() < stop and not missing:
+            number = i * 10_000_000 + n
+            response = session.post(url(number), json=make_body(number), headers=headers,
+                                    timeout=30)  # fmt: skip
+            if response.status_code == 404:
+                missing.append(url(number))
+                return
             if response.status_code >= 300:
-                raise RuntimeError(f"{url}: {response.status_code} {response.text[:200]}")
+                raise RuntimeError(f"{url(number)}: {response.status_code} {response.text[:200]}")
             n += 1
         counts[i] = n
 
@@ -122,7 +152,7 @@ def throughput(url: str, make_body, headers: dict, seconds: float, threads: int)
         w.start()
     for w in workers:
         w.join()
-    return sum(counts) / (time.monotonic() - started)
+    return None if missing else sum(counts) / (time.monotonic() - started)
 
 
 def withdraw_jobs(session_prefix: str) -> None:
@@ -158,11 +188,14 @@ def vacuum() -> str:
     return setting
 
 
-def steady(
-    base: str, keys: list[str], rate: float, seconds: float, run: str, first: int = 0
-) -> list[str]:
-    """Post leads ``first``, ``first + 1``, ... at a fixed rate; returns the event ids."""
+LEADS_SENT = [0]  # every steady lead of a run is a person of its own (``lead_body``)
+
+
+def steady(base: str, keys: list[str], rate: float, seconds: float, run: str) -> list[str]:
+    """Post new leads at a fixed rate; returns the event ids."""
     total = int(rate * seconds)
+    first = LEADS_SENT[0]
+    LEADS_SENT[0] += total
     ids: list[str] = [""] * total
     session_pool = threading.local()
 
@@ -175,7 +208,8 @@ def steady(
             timeout=30,
             headers={"Authorization": f"Bearer {keys[n % len(keys)]}"},
         )
-        ids[n] = response.json()["id"]
+        if response.status_code == 202:
+            ids[n] = response.json()["id"]
 
     start = time.monotonic()
     with ThreadPoolExecutor(max_workers=16) as pool:
@@ -191,13 +225,14 @@ def latencies(event_ids: list[str], timeout: float) -> tuple[list[float], int]:
     """Milliseconds from event received to CRM write, once every job is done (or timeout)."""
     from syncs.models import JobStatus, SyncJob
 
-    jobs = SyncJob.objects.filter(event__public_id__in=event_ids)
+    sent = [event_id for event_id in event_ids if event_id]  # "" where the post failed
+    jobs = SyncJob.objects.filter(event__public_id__in=sent)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and jobs.exclude(status=JobStatus.SYNCED).exists():
         time.sleep(0.5)
     done = jobs.filter(status=JobStatus.SYNCED).values_list("event__received_at", "finished_at")
     values = [(finished - received).total_seconds() * 1000 for received, finished in done]
-    return values, jobs.exclude(status=JobStatus.SYNCED).count()
+    return values, jobs.exclude(status=JobStatus.SYNCED).count() + len(event_ids) - len(sent)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -205,171 +240,96 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-COMPONENTS = ("web", "emulator", "workers", "postgres", "redis")
+def measure_intake(base: str, keys, connections, parked_key, run, args, cpu) -> dict:
+    """Phase 1: the intake's peak throughput beside the bare and the direct-call views."""
+    variants = {
+        "bare": (lambda n: f"{base}/bench/insert-row", lambda n: {}, {}),
+        "direct": (
+            lambda n: f"{base}/bench/direct-lead/{connections[n % len(connections)]}",
+            lambda n: lead_body(n, run + "d"),
+            {},
+        ),
+        "parked": (
+            lambda n: f"{base}/api/v1/leads",
+            lambda n: lead_body(n, run + "t"),
+            {"Authorization": f"Bearer {parked_key}"},
+        ),
+        "connected": (
+            lambda n: f"{base}/api/v1/leads",
+            lambda n: lead_body(n, run + "c"),
+            {"Authorization": f"Bearer {keys[0]}"},
+        ),
+    }
+    rates: dict[str, float | None] = {}
+    for name, (url, body, headers) in variants.items():
+        before = cpu()
+        rates[name] = rate = throughput(url, body, headers, args.throughput_seconds, args.threads)
+        after = cpu()
+        shown = "n/a (no such view in this tree)" if rate is None else f"{rate:8.1f} req/s"
+        print(f"{name + ':':24} {shown}")
+        if rate is not None:
+            print_cpu("request", before, after, int(rate * args.throughput_seconds))
+    bare, direct, parked = rates["bare"], rates["direct"], rates["parked"]
+    print(f"intake / bare insert view:  {parked / bare:6.2f}  (parked; printed, not a bar)")
+    print(f"intake / bare insert view:  {rates['connected'] / bare:6.2f}  (connected)")
+    if direct:
+        print(f"intake / direct-call view:  {rates['connected'] / direct:6.2f}  (connected)")
+    withdraw_jobs(run + "c")
+    return rates
 
 
-def cpu_seconds(roots: dict[str, list[int]], database: str) -> dict[str, float] | None:
-    """CPU seconds (user + system) used so far by each component, from /proc; None elsewhere.
-
-    A process counts for a component when it descends from one of that component's ``roots``
-    (the gunicorns, the Celery workers); PostgreSQL backends count when they serve this run's
-    ``database``, Redis always. Other work on the machine is left out. A backend that ended
-    (a connection closed between two snapshots) is counted through the postmaster, which
-    reaps it: its children's CPU (cutime, cstime) grows by the backend's whole life, and the
-    part before the first snapshot was in that snapshot's live sum, so the difference is
-    exact (backends of other databases that end in between count too). Counting live
-    backends alone made PostgreSQL's figure drop, even below zero, when connections ended.
-    """
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return None
-    tick = os.sysconf("SC_CLK_TCK")
-    parents: dict[int, int] = {}
-    spent: dict[int, float] = {}
-    names: dict[int, str] = {}
-    reaped = 0.0  # CPU of the postmaster's ended children
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        pid = int(entry.name)
-        parents[pid] = int(fields[1])
-        spent[pid] = (int(fields[11]) + int(fields[12])) / tick
-        names[pid] = cmdline
-        if "bin/postgres" in cmdline.split(" ", 1)[0]:  # the postmaster
-            reaped += (int(fields[13]) + int(fields[14])) / tick
-
-    def component(pid: int) -> str | None:
-        name = names[pid]
-        if name.startswith("postgres:"):
-            return "postgres" if f" {database} " in name else None
-        if name.startswith("redis-server"):
-            return "redis"
-        while pid > 1:
-            for label, pids in roots.items():
-                if pid in pids:
-                    return label
-            pid = parents.get(pid, 1)
-        return None
-
-    totals = dict.fromkeys(COMPONENTS, 0.0)
-    totals["postgres"] = reaped
-    for pid, seconds in spent.items():
-        label = component(pid)
-        if label is not None:
-            totals[label] += seconds
-    return totals
+def measure_steady(base: str, keys, rate: float, seconds: float, run: str, cpu) -> dict:
+    """Leads at ``rate`` for ``seconds``: latency, unfinished leads, CPU per lead by part."""
+    before = cpu()
+    ids = steady(base, keys, rate, seconds, run)
+    values, unfinished = latencies(ids, timeout=60 + seconds)
+    after = cpu()
+    parts = {}
+    if before and after and ids:
+        parts = {c: (after[c] - before[c]) * 1000 / len(ids) for c in COMPONENTS}
+    return {
+        "rate": rate, "leads": len(ids), "unfinished": unfinished,
+        "p50": pct(values, 0.50), "p99": pct(values, 0.99), "cpu": parts,
+    }  # fmt: skip
 
 
-def print_cpu(label: str, before: dict | None, after: dict | None, count: int) -> None:
-    """CPU milliseconds per request (or lead) of each component between two snapshots."""
-    if before is None or after is None or not count:
-        return
-    parts = {c: (after[c] - before[c]) * 1000 / count for c in COMPONENTS}
-    shown = ", ".join(f"{c} {ms:.1f}" for c, ms in parts.items())
-    print(f"  CPU ms per {label}: {sum(parts.values()):.1f} ({shown})")
+def measure_capacity(base: str, keys, args, run: str, cpu) -> float:
+    """The highest rate of the steps whose p99 stays under 500 ms with nothing unfinished."""
+    best = 0.0
+    rate = args.capacity_start
+    while rate <= args.capacity_max:
+        step = measure_steady(base, keys, rate, args.capacity_seconds, f"{run}r{rate:g}", cpu)
+        print(f"  capacity step {rate:5.1f}/s: p99 {step['p99']:8.1f} ms, "
+              f"{step['unfinished']} unfinished")  # fmt: skip
+        if step["unfinished"] or not step["p99"] < P99_BOUND_MS:
+            break
+        best = rate
+        rate += args.capacity_step
+    print(f"capacity (p99 < {P99_BOUND_MS:.0f} ms): {best:g} leads/s")
+    return best
 
 
-# The emulators' own server runs without the product's middleware (agency/emulator_settings.py).
-EMULATOR_SETTINGS = "agency.emulator_settings"
-
-
-def emulator_server(python: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
-    """The vendor emulators in their own gunicorn, as another machine would serve the vendor."""
-    return gunicorn(python, port, workers, {**env, "DJANGO_SETTINGS_MODULE": EMULATOR_SETTINGS})
-
-
-def gunicorn(
-    python: str, port: int, workers: int, env: dict[str, str], threads: int = 4
-) -> subprocess.Popen:
-    worker_class = "gthread" if threads > 1 else "sync"
-    return subprocess.Popen(
-        [
-            *(python, "-m", "gunicorn", "agency.wsgi:application"),
-            *("--bind", f"127.0.0.1:{port}", "--workers", str(workers)),
-            *("--threads", str(threads), "--worker-class", worker_class, "--log-level", "warning"),
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-
-
-def celery_worker(
-    python: str, index: int, concurrency: int, pool: str, env: dict
-) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            *(python, "-m", "celery", "-A", "agency", "worker", "--loglevel", "WARNING"),
-            *("--concurrency", str(concurrency), "--hostname", f"bench{index}@%h"),
-            *("--pool", pool),
-            *("--without-gossip", "--without-mingle"),
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-
-
-def wait_healthy(base: str) -> None:
-    for _ in range(100):
-        try:
-            if requests.get(f"{base}/healthz", timeout=3).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rate", type=float, default=50.0, help="steady leads per second")
-    parser.add_argument("--seconds", type=float, default=20.0, help="length of the steady phase")
-    parser.add_argument("--throughput-seconds", type=float, default=8.0)
-    parser.add_argument("--warmup-seconds", type=float, default=3.0, help="unmeasured leads first")
-    parser.add_argument("--threads", type=int, default=16, help="clients in the throughput phase")
-    parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
-    parser.add_argument("--concurrency", type=int, default=6, help="processes per worker")
-    parser.add_argument("--pool", default="prefork", help="Celery pool: prefork or threads")
-    parser.add_argument("--clients", type=int, default=50, help="clients sharing the load")
-    parser.add_argument("--web-workers", type=int, default=3)
-    parser.add_argument(
-        "--web-threads", type=int, default=4, help="threads per web worker (1: sync workers)"
-    )
-    parser.add_argument("--emulator-workers", type=int, default=2)
-    parser.add_argument(
-        "--rounds", type=int, default=1, help="turns the throughput phase is split into"
-    )
-    parser.add_argument(
-        "--skip-steady", action="store_true", help="only the throughput phase (no workers)"
-    )
-    args = parser.parse_args()
-
+def run_tree(args: argparse.Namespace) -> dict:
+    """One tree's run (the child process): start its stack, measure, stop it."""
+    tree = Path(args.tree).resolve()
+    sys.path.insert(0, str(tree))
+    os.chdir(tree)
     port, vendor_port = free_port(), free_port()
     env = environment(port, vendor_port)
     os.environ.update(env)
     python = sys.executable
-    subprocess.run(
-        [python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
-    )
+    subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=tree, env=env,
+                   check=True)  # fmt: skip
     import django
 
     django.setup()
     from django.conf import settings
 
-    print(
-        f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
-        f"broker: {settings.CELERY_BROKER_URL.split('://')[0]}"
-    )
-    keys, parked_key = setup_tenants(args.clients)
+    flush_redis(settings.REDIS_URL)
+    keys, connections, parked_key = setup_tenants(args.clients)
     vacuum()
-    web = gunicorn(python, port, args.web_workers, env, args.web_threads)
-    emulator = emulator_server(python, vendor_port, args.emulator_workers, env)
+    web = gunicorn(tree, python, port, args.web_workers, env, args.web_threads)
+    emulator = emulator_server(tree, python, vendor_port, args.emulator_workers, env)
     procs = [web, emulator]
     roots = {"web": [web.pid], "emulator": [emulator.pid], "workers": []}
     database = str(settings.DATABASES["default"]["NAME"])
@@ -378,87 +338,30 @@ def main() -> None:
         return cpu_seconds(roots, database)
 
     base = f"http://127.0.0.1:{port}"
+    result: dict = {"tree": str(tree)}
     try:
         wait_healthy(base)
         wait_healthy(f"http://127.0.0.1:{vendor_port}")
         run = uuid.uuid4().hex[:6]
-        # The three are measured in turns (``--rounds``), so load from other processes on the
-        # machine falls on each about equally; each figure is the mean of its turns.
-        # A connected client's lead also publishes its job on commit (workers not started yet;
-        # those jobs are withdrawn below so the steady phase measures only its own leads).
-        variants = {
-            "bare": (f"{base}/bench/insert-row", lambda n: {}, {}),
-            "parked": (
-                f"{base}/api/v1/leads",
-                lambda n: lead_body(n, run + "t"),
-                {"Authorization": f"Bearer {parked_key}"},
-            ),
-            "connected": (
-                f"{base}/api/v1/leads",
-                lambda n: lead_body(n, run + "c"),
-                {"Authorization": f"Bearer {keys[0]}"},
-            ),
-        }
-        rates: dict[str, list[float]] = {name: [] for name in variants}
-        spent = {name: dict.fromkeys(COMPONENTS, 0.0) for name in variants}
-        sent = dict.fromkeys(variants, 0)
-        seconds = args.throughput_seconds / args.rounds
-        for _ in range(args.rounds):
-            for name, (url, body, headers) in variants.items():
-                before = cpu()
-                rates[name].append(throughput(url, body, headers, seconds, args.threads))
-                after = cpu()
-                sent[name] += int(rates[name][-1] * seconds)
-                for component in COMPONENTS if before and after else ():
-                    spent[name][component] += after[component] - before[component]
-        bare, intake, connected = (statistics.mean(rates[name]) for name in variants)
-        nothing = dict.fromkeys(COMPONENTS, 0.0)
-        print(f"bare insert view:        {bare:8.1f} req/s (baseline)")
-        print_cpu("request", nothing, spent["bare"], sent["bare"])
-        print(f"POST /api/v1/leads:      {intake:8.1f} req/s  (parked: no CRM connection)")
-        print_cpu("request", nothing, spent["parked"], sent["parked"])
-        print(f"POST /api/v1/leads:      {connected:8.1f} req/s  (connected: job published)")
-        print_cpu("request", nothing, spent["connected"], sent["connected"])
-        print(f"intake / baseline ratio: {intake / bare:8.2f}   parked (goal >= 0.7)")
-        print(f"intake / baseline ratio: {connected / bare:8.2f}   connected (goal >= 0.7)")
-        if args.rounds > 1:
-            # The spread of the turns' own ratios: how far this host's noise moves the figure.
-            for name in ("parked", "connected"):
-                turns = [r / b for r, b in zip(rates[name], rates["bare"], strict=True)]
-                print(f"  {name} per turn: min {min(turns):.2f}, "
-                      f"median {statistics.median(turns):.2f}, max {max(turns):.2f}")  # fmt: skip
-        withdraw_jobs(run + "c")
-        if args.skip_steady:
-            return
-
+        result["throughput"] = measure_intake(base, keys, connections, parked_key, run, args, cpu)
         workers = [
-            celery_worker(python, i, args.concurrency, args.pool, env) for i in range(args.workers)
+            celery_worker(tree, python, i, args.concurrency, args.pool, env)
+            for i in range(args.workers)
         ]
         roots["workers"] = [w.pid for w in workers]
         procs += workers
         time.sleep(4)
         # Warm-up (not measured): every pool process opens its database, Redis and vendor
         # connections on its first jobs; the figures below are for a running system.
-        warm = steady(base, keys, args.rate, args.warmup_seconds, run + "w")
-        latencies(warm, timeout=120)
-        # After the warm-up wrote its first people, records and calls: their tables then have
-        # statistics, as autovacuum's ANALYZE would give them in a running system.
-        print(f"vacuumed after the warm-up (autovacuum here: {vacuum()})")
-        before = cpu()
-        ids = steady(base, keys, args.rate, args.seconds, run, first=len(warm))
-        values, unfinished = latencies(ids, timeout=120)
-        after = cpu()
-        print(f"steady phase: {len(ids)} leads at {args.rate:g}/s, {unfinished} unfinished")
-        print_cpu("lead", before, after, len(ids))
-        print(f"lead-to-CRM latency p50: {pct(values, 0.50):8.1f} ms")
-        print(
-            f"lead-to-CRM latency p99: {pct(values, 0.99):8.1f} ms   (goal < 500 ms; seed 5000 ms)"
-        )
-        if values:
-            print(
-                f"p99 / seed target ratio: {pct(values, 0.99) / 5000:8.3f}   "
-                f"mean {statistics.mean(values):.1f} ms, max {max(values):.1f} ms"
-            )
+        latencies(steady(base, keys, args.rate, args.warmup_seconds, run + "w"), timeout=120)
+        vacuum()  # the warm-up's tables get statistics, as autovacuum would give them
+        result["steady"] = step = measure_steady(base, keys, args.rate, args.seconds, run, cpu)
+        print(f"steady {args.rate:g}/s: {step['leads']} leads, {step['unfinished']} unfinished, "
+              f"p50 {step['p50']:.1f} ms, p99 {step['p99']:.1f} ms")  # fmt: skip
+        if step["cpu"]:
+            shown = ", ".join(f"{c} {ms:.1f}" for c, ms in step["cpu"].items())
+            print(f"  CPU ms per lead: {sum(step['cpu'].values()):.1f} ({shown})")
+        result["capacity"] = measure_capacity(base, keys, args, run, cpu)
     finally:
         for proc in procs:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -467,6 +370,134 @@ def main() -> None:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+    return result
+
+
+def flush_redis(url: str) -> None:
+    """Empty this run's Redis database: the other tree's messages and cache must not count."""
+    import redis
+
+    if url:
+        redis.Redis.from_url(url).flushdb()
+
+
+def unpack(commit: str) -> Path:
+    """``commit``'s tree in a temporary folder (``git archive``; the repository is unchanged)."""
+    target = Path(tempfile.gettempdir()) / f"switchboard-bench-{commit}"
+    if not (target / "manage.py").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit],
+                                 check=True, capture_output=True).stdout  # fmt: skip
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
+
+
+def other_database(url: str, suffix: str) -> str:
+    """``url`` naming database ``<name><suffix>``, created on the same server if missing."""
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") + suffix
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def child(tree: Path, database_url: str, argv: list[str]) -> dict:
+    """Run one tree in a process of its own (its own Django, its own imports)."""
+    env = {**os.environ, "DATABASE_URL": database_url}
+    command = [sys.executable, str(HERE / "lead_sync.py"), "--tree", str(tree), *argv]
+    result = {}
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) as proc:
+        for line in proc.stdout or ():
+            if line.startswith(RESULT_PREFIX):
+                result = json.loads(line[len(RESULT_PREFIX) :])
+            elif line.strip():
+                print(f"  | {line}", end="", flush=True)
+    if proc.returncode:
+        print(f"  | the run of {tree} failed ({proc.returncode}); left out", flush=True)
+    return result
+
+
+def summary(runs: dict[str, list[dict]], rate: float) -> None:
+    """This tree over the older one, against issue 16's bars."""
+
+    def mean(name: str, pick) -> float:
+        return statistics.mean(pick(r) for r in runs[name])
+
+    def cpu(r: dict) -> float:
+        return sum(r["steady"]["cpu"].values())
+
+    runs = {name: results for name, results in runs.items() if results}
+    for name in runs:
+        parts = {c: mean(name, lambda r, c=c: r["steady"]["cpu"][c]) for c in COMPONENTS}
+        shown = ", ".join(f"{c} {v:.1f}" for c, v in parts.items())
+        print(f"{name}: CPU ms per synced lead {sum(parts.values()):.1f} ({shown}); "
+              f"capacity {mean(name, lambda r: r['capacity']):.1f}/s; at {rate:g}/s p50 "
+              f"{mean(name, lambda r: r['steady']['p50']):.1f} ms, p99 "
+              f"{mean(name, lambda r: r['steady']['p99']):.1f} ms")  # fmt: skip
+    if len(runs) == 2:
+        head, base = runs
+        print(
+            f"CPU per lead, {head} / {base}: {mean(head, cpu) / mean(base, cpu):.2f}  (bar <= 1.25)"
+        )
+        ours, theirs = (mean(n, lambda r: r["capacity"]) for n in (head, base))
+        shown = f"{ours / theirs:.2f}" if theirs else "n/a (no step met the bound in either)"
+        print(f"capacity, {head} / {base}:     {shown}  (bar >= 0.8)")
+    p99 = mean(next(iter(runs)), lambda r: r["steady"]["p99"])
+    print(f"p99 at {rate:g}/s, this tree: {p99:.1f} ms  (bar < 100 ms)")
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add = parser.add_argument
+    add("--against", default="9709755", help="commit to compare with ('' for this tree only)")
+    add("--rounds", type=int, default=1, help="turns per tree, alternating which goes first")
+    add("--tree", help=argparse.SUPPRESS)  # a child run's tree
+    add("--rate", type=float, default=25.0, help="steady leads per second")
+    add("--seconds", type=float, default=20.0, help="length of the steady phase")
+    add("--capacity-start", type=float, default=25.0)
+    add("--capacity-step", type=float, default=5.0)
+    add("--capacity-max", type=float, default=80.0)
+    add("--capacity-seconds", type=float, default=10.0)
+    add("--throughput-seconds", type=float, default=6.0)
+    add("--warmup-seconds", type=float, default=3.0, help="unmeasured leads first")
+    add("--threads", type=int, default=16, help="clients in the throughput phase")
+    add("--workers", type=int, default=2, help="Celery worker processes")
+    add("--concurrency", type=int, default=6, help="processes per worker")
+    add("--pool", default="prefork", help="Celery pool: prefork or threads")
+    add("--clients", type=int, default=50, help="clients sharing the load")
+    add("--web-workers", type=int, default=3)
+    add("--web-threads", type=int, default=4, help="threads per web worker (1: sync workers)")
+    add("--emulator-workers", type=int, default=2)
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments()
+    if args.tree:
+        print(RESULT_PREFIX + json.dumps(run_tree(args)))
+        return
+    forwarded = [a for a in sys.argv[1:] if a not in ("--against", args.against, "--rounds",
+                                                      str(args.rounds))]  # fmt: skip
+    trees = {"this tree": (ROOT, os.environ["DATABASE_URL"])}
+    if args.against:
+        trees[args.against] = (
+            unpack(args.against),
+            other_database(os.environ["DATABASE_URL"], "_base"),
+        )
+    runs: dict[str, list[dict]] = {name: [] for name in trees}
+    for turn in range(args.rounds):
+        order = list(trees) if turn % 2 == 0 else list(reversed(trees))
+        for name in order:
+            tree, url = trees[name]
+            print(f"== turn {turn + 1}, {name} ({tree}) ==", flush=True)
+            result = child(tree, url, forwarded)
+            if result.get("steady"):
+                runs[name].append(result)
+    summary(runs, args.rate)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""API-key authentication, permission and throttling for the chatbot-vendor API.
+"""API-key authentication and permission for the chatbot-vendor API (the rate: ``api_rate``).
 
 Keys travel only in ``Authorization: Bearer <key>``. A key in the query string is refused
 (it would land in access logs). Failed attempts are counted per address, and once an address
@@ -19,16 +19,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import HTTP_HEADER_ENCODING, exceptions
-from rest_framework.authentication import BaseAuthentication
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
 
 from agency.counters import add_to_counter
 from agency.problems import ProblemError
-from tenants import api_key_cache, api_rate
+from tenants import api_key_cache
 from tenants.models import ApiKey, Client, hash_api_key
 
 QUERY_KEY_NAMES = ("api_key", "apikey", "key", "access_token", "token")
@@ -47,12 +46,6 @@ class ClientPrincipal:
     @property
     def pk(self) -> int:
         return self.api_key.pk
-
-
-def _authorization_header(request: Request) -> bytes:
-    """DRF's ``get_authorization_header`` read from META: ``request.headers`` would build a
-    dict of every header (about 20 µs) on each API call for this one."""
-    return request.META.get("HTTP_AUTHORIZATION", "").encode(HTTP_HEADER_ENCODING)
 
 
 def _failure_key(request: Request) -> str:
@@ -82,7 +75,7 @@ class ApiKeyAuthentication(BaseAuthentication):
                 "api-key-in-query",
                 "Send the API key in the Authorization header, never in the URL.",
             )
-        header = _authorization_header(request)
+        header = get_authorization_header(request)
         if not header:
             return None
         parts = header.split()
@@ -90,17 +83,11 @@ class ApiKeyAuthentication(BaseAuthentication):
         if len(parts) == 2 and parts[0].lower() == b"bearer" and parts[1].isascii():
             raw = parts[1].decode("ascii")
         digest = hash_api_key(raw) if raw is not None else None
-        # One cache round trip for the failure counter, this key's cached row
-        # (tenants.api_key_cache) and its request count (tenants.api_rate).
+        # The failure counter and this key's cached row (tenants.api_key_cache), in one read.
         names = [_failure_key(request)]
         if digest:
             names.append(api_key_cache.cache_name(digest))
-            # A per-request attribute that ApiKeyRateThrottle.allow_request reads back.
-            cached, request._api_rate_count = api_rate.read_and_count(  # type: ignore[attr-defined]
-                names, ApiKeyRateThrottle().window(digest)
-            )
-        else:
-            cached = cache.get_many(names)
+        cached = cache.get_many(names)
         failures = int(cached.get(names[0]) or 0)
         if len(parts) != 2 or parts[0].lower() != b"bearer":
             raise _fail(
@@ -151,43 +138,6 @@ class IsClientKey(BasePermission):
 
     def has_permission(self, request: Request, view: object) -> bool:
         return isinstance(request.user, ClientPrincipal)
-
-
-def throttle_key(key_hash: str) -> str:
-    """The prefix of an API key's request counters (by its hash, known before lookup)."""
-    return f"throttle:api_key:{key_hash}"
-
-
-class ApiKeyRateThrottle(SimpleRateThrottle):
-    """Per-key request rate (``API_THROTTLE_RATE``), as a sliding-window counter
-    (``tenants.api_rate``) instead of DRF's list of timestamps."""
-
-    scope = "api_key"
-    # Set by SimpleRateThrottle.__init__ from parse_rate (undeclared in the DRF stubs); None only
-    # without a rate, when allow_request returns before using them and wait is never called.
-    num_requests: int
-    duration: int | None
-
-    def window(self, key_hash: str) -> api_rate.Window:
-        # With no rate set, requests are still counted (in minutes) but never refused.
-        return api_rate.window(throttle_key(key_hash), self.duration or 60)
-
-    def get_cache_key(self, request: Request, view: object) -> str | None:
-        if isinstance(request.user, ClientPrincipal):
-            return throttle_key(request.user.api_key.key_hash)
-        return None
-
-    def allow_request(self, request: Request, view: object) -> bool:
-        if self.rate is None or not isinstance(request.user, ClientPrincipal):
-            return True
-        count = getattr(request, "_api_rate_count", None)
-        if count is None:  # not counted by authentication (another authenticator)
-            _, count = api_rate.read_and_count([], self.window(request.user.api_key.key_hash))
-        self._count = count
-        return count.allowed(self.num_requests)
-
-    def wait(self) -> float | None:
-        return self._count.wait(self.num_requests)
 
 
 def request_key_hash(request: Request) -> str:

@@ -1,12 +1,13 @@
-"""The per-key request rate: a sliding-window counter, counted in authentication's round trip.
+"""The per-key request rate: a DRF throttle whose counts are atomic increments.
 
-DRF's ``SimpleRateThrottle`` keeps every request's timestamp in one cache entry, read and
-rewritten on every call: at 1,200 requests a minute that is a pickled list of 1,200 floats
-each way, and a second round trip. Here each fixed window is one integer, incremented with
-INCR in the same round trip that reads the API key (``RedisCache.get_many_and_count``).
-
-The estimate is the usual sliding-window approximation: the previous window's count, weighted
-by how much of it still lies in the last ``duration`` seconds, plus the current window's count.
+DRF's ``SimpleRateThrottle`` keeps a key's request timestamps in one cache entry, read and
+written back by each request: two web processes serving one key at once both read the same
+list, one timestamp is lost, and a burst spread over workers got past the limit. Here each
+window of ``duration`` seconds is one integer counter in the shared cache, incremented
+atomically (``agency.counters.count_in_window``: Redis's INCR, in one pipelined round trip
+with the previous window's read, or a file lock around the file cache's read and write). The
+limit is checked on the usual sliding-window estimate: the previous window's count, weighted
+by how much of it still lies in the last ``duration`` seconds, plus the current window's.
 Every attempt counts, refused ones included, so a client that keeps hammering while limited
 stays limited until it slows down.
 """
@@ -16,9 +17,12 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
 
-from django.core.cache import cache
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+
+from agency.counters import count_in_window
+from tenants.api_auth import ClientPrincipal
 
 
 @dataclass(frozen=True)
@@ -65,21 +69,37 @@ class Count:
         return max(1.0, math.ceil(min(needed, left)))
 
 
-def read_and_count(keys: list[str], where: Window) -> tuple[dict[str, Any], Count]:
-    """``cache.get_many(keys + [previous window])`` and this request counted in the current
-    window: one round trip on Redis; a read and an increment on other cache backends."""
-    names = [*keys, where.previous]
-    timeout = 2 * where.duration + 1  # the window is read as "previous" for one more window
-    counting = getattr(cache, "get_many_and_count", None)
-    if counting is not None:
-        found, current = counting(names, where.current, timeout)
-    else:
-        found = cache.get_many(names)
-        cache.add(where.current, 0, timeout)
-        try:
-            current = cache.incr(where.current)
-        except ValueError:  # expired between the two calls
-            cache.set(where.current, 1, timeout)
-            current = 1
-    previous = found.pop(where.previous, 0)
-    return found, Count(int(previous or 0), current, where)
+def count_request(prefix: str, duration: int, now: float | None = None) -> Count:
+    """Count one request in the current window of ``prefix`` and read the previous one."""
+    where = window(prefix, duration, now)
+    # The current window is read as "previous" for one more window.
+    previous, current = count_in_window(where.current, where.previous, timeout=2 * duration + 1)
+    return Count(previous, current, where)
+
+
+class ApiKeyRateThrottle(SimpleRateThrottle):
+    """Per-key request rate (``API_THROTTLE_RATE``), keyed by the API key's hash."""
+
+    scope = "api_key"
+    cache_format = "throttle:%(scope)s:%(ident)s"
+    # Set by SimpleRateThrottle.__init__ from parse_rate (undeclared in the DRF stubs); used only
+    # when a rate is set.
+    num_requests: int
+    duration: int
+
+    def get_cache_key(self, request: Request, view: object) -> str | None:
+        if not isinstance(request.user, ClientPrincipal):
+            return None  # the permission refuses it; nothing to count
+        return self.cache_format % {"scope": self.scope, "ident": request.user.api_key.key_hash}
+
+    def allow_request(self, request: Request, view: object) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.count = count_request(self.key, self.duration)
+        return self.count.allowed(self.num_requests)
+
+    def wait(self) -> float | None:
+        return self.count.wait(self.num_requests)

@@ -19,10 +19,9 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from django.db import connections, transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
 
 from agency.problems import ProblemError
 from syncs.models import IdempotencyRecord, IdempotencyState
@@ -75,10 +74,6 @@ def _answer(record: IdempotencyRecord, digest: str) -> Outcome:
     return Outcome(record.response_status or 200, record.response_body or {}, replayed=True)
 
 
-def _lookup(client: Client, route: str, key: str) -> IdempotencyRecord | None:
-    return IdempotencyRecord.objects.filter(client=client, route=route, key=key).first()
-
-
 def run_once(
     *,
     client: Client,
@@ -89,55 +84,29 @@ def run_once(
 ) -> Outcome:
     """Run ``action`` (which writes and returns status + body) at most once per key.
 
-    Raises ProblemError 422 (key reused with another body) or 409 (still in flight).
+    The record is written in the same transaction as what ``action`` writes, so it exists
+    exactly when the effect does. Raises ProblemError 422 (key reused with another body) or
+    409 (still in flight).
     """
     if key is None:
-        # ``action`` is atomic on its own (one statement, or its own transaction): wrapping it
-        # would add a BEGIN and a COMMIT round trip to every request sent without a key.
         return Outcome(*action())
     digest = fingerprint(data)
     with transaction.atomic():
-        record_id = _insert_in_flight(client, route, key, digest)
-        if record_id is None:
-            # The key exists: committed earlier, or by a concurrent request that PostgreSQL
-            # made our INSERT wait for. Either way it is visible now; answer from it.
-            existing = _lookup(client, route, key)
-            if existing is None:
-                raise ProblemError("idempotency-key-in-flight")
-            return _answer(existing, digest)
+        # On a concurrent first request PostgreSQL makes this INSERT wait for the winner's
+        # transaction; it then fails, and get_or_create reads the winner's committed record.
+        try:
+            record, created = IdempotencyRecord.objects.get_or_create(
+                client=client,
+                route=route,
+                key=key,
+                defaults={"fingerprint": digest, "state": IdempotencyState.IN_FLIGHT},
+            )
+        except IntegrityError:  # the winner's record is not visible yet
+            raise ProblemError("idempotency-key-in-flight") from None
+        if not created:
+            return _answer(record, digest)
         status, body = action()
-        IdempotencyRecord.objects.filter(pk=record_id).update(
-            state=IdempotencyState.COMPLETED, response_status=status, response_body=body
-        )
+        record.state = IdempotencyState.COMPLETED
+        record.response_status, record.response_body = status, body
+        record.save(update_fields=["state", "response_status", "response_body"])
     return Outcome(status, body)
-
-
-def _insert_in_flight(client: Client, route: str, key: str, digest: str) -> int | None:
-    """Insert the in-flight record, or nothing when (client, route, key) exists: its id or None.
-
-    One statement (``INSERT … ON CONFLICT DO NOTHING RETURNING``, PostgreSQL and SQLite >= 3.35)
-    instead of SELECT + SAVEPOINT + INSERT + RELEASE; the unique constraint still decides.
-    """
-    meta = IdempotencyRecord._meta
-    conn = connections[IdempotencyRecord.objects.db]
-    columns = ("client_id", "route", "key", "fingerprint", "state", "created_at")
-    values = (
-        client.pk,
-        route,
-        key,
-        digest,
-        IdempotencyState.IN_FLIGHT,
-        conn.ops.adapt_datetimefield_value(timezone.now()),
-    )
-    quote = conn.ops.quote_name
-    # Only the model's own identifiers are formatted in; every value is a bound parameter.
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({', '.join(quote(c) for c in columns[:3])}) DO NOTHING "
-        f"RETURNING {quote(cast(str, meta.pk.column))}"  # Optional only on unattached fields
-    )
-    with conn.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    return row[0] if row else None

@@ -10,10 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
-from rest_framework.fields import _UnvalidatedField
-from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from syncs.models import EventKind
 
@@ -108,8 +105,7 @@ class StrictSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         given = getattr(self, "initial_data", None) or {}
-        # Only when there is input: ``self.fields`` deep-copies every declared field.
-        unknown = sorted(set(given) - set(self.fields)) if given else []
+        unknown = sorted(set(given) - set(self.fields))
         if unknown:
             raise serializers.ValidationError(
                 {name: [self.unknown_field_message] for name in unknown}
@@ -163,61 +159,6 @@ class LeadInputSerializer(StrictSerializer):
                 {"email": ["A lead needs an email or a phone: that is how the CRM is searched."]}
             )
         return attrs
-
-
-def plainly_valid(serializer_class: type[StrictSerializer], data: object) -> bool:
-    """True only for a body ``serializer_class`` certainly accepts, checked without building
-    its fields (DRF deep-copies every declared field per request, the largest cost of
-    validating a lead). False means "let the serializer decide", never "invalid": every error
-    still comes from the serializer, so error bodies and the schema are unchanged.
-
-    The checks are the serializer's own: the declared fields' JSON types, blank rule and
-    validators, its ``validate_<field>`` methods and its ``validate``.
-    """
-    if type(data) is not dict:
-        return False
-    declared = serializer_class._declared_fields
-    probe = serializer_class()
-    try:
-        for name, value in data.items():
-            field = declared.get(name)
-            if field is None or not _plain_value(field, value):
-                return False
-            method = getattr(probe, f"validate_{name}", None)
-            if method is not None:
-                method(value)
-        probe.validate(dict(data))
-    except (serializers.ValidationError, DjangoValidationError):
-        return False
-    return True
-
-
-def _plain_value(field: serializers.Field, value: Any) -> bool:
-    """A value the (unbound, shared) declared field accepts as it is; raises or returns False
-    otherwise. Only the field kinds of the intake serializers are known; others say False."""
-    if isinstance(field, StrictTypes):
-        if type(value) is not field.json_type:  # also refuses bool for int
-            return False
-        if value == "":  # DRF skips the validators of a blank string
-            return bool(getattr(field, "allow_blank", False))
-        if type(value) is int and not -(2**63) < value < 2**63:  # DRF parses via str()
-            return False
-    elif type(field) is serializers.DictField:
-        if type(value) is not dict or not isinstance(field.child, _UnvalidatedField):
-            return False
-    else:
-        return False
-    for validator in field.validators:
-        if getattr(validator, "requires_context", False):
-            return False
-        if type(validator) is ProhibitSurrogateCharactersValidator:
-            # The same test without DRF's loop over every character in Python.
-            if not _no_surrogates(value):
-                return False
-            continue
-        # Context-taking validators (two arguments in the stubs) returned False above.
-        validator(value)  # type: ignore[call-arg]
-    return True
 
 
 class EventPayloadSerializer(LeadInputSerializer):

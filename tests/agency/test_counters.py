@@ -44,3 +44,36 @@ def test_it_releases_without_recreating_an_expired_counter(file_cache):
     assert file_cache.get("test:gone") is None
     assert add_to_counter("test:gone", 1, timeout=60) == 1
     assert add_to_counter("test:gone", -1, timeout=60, create=False) == 0
+
+
+@pytest.fixture(params=["file", "redis"])
+def any_cache(request, tmp_path, settings):
+    """The two shared caches the product runs on: the embedded file cache, and Redis."""
+    if request.param == "file":
+        backend, location = "filebased.FileBasedCache", str(tmp_path / "cache")
+    else:
+        from tests.conftest import require
+
+        require(bool(settings.REDIS_URL), "REDIS_URL is not set")
+        backend, location = "redis.RedisCache", settings.REDIS_URL
+    caches_setting = {"default": {"BACKEND": f"django.core.cache.backends.{backend}",
+                                  "LOCATION": location}}  # fmt: skip
+    with override_settings(CACHES=caches_setting):
+        caches["default"].clear()
+        yield caches["default"]
+        caches["default"].clear()
+
+
+def test_a_window_counts_every_concurrent_request_and_reads_the_previous_one(any_cache):
+    from agency.counters import count_in_window
+
+    for _ in range(3):
+        count_in_window("test:w:1", "test:w:0", timeout=60)
+
+    def count(_: int) -> tuple[int, int]:
+        return count_in_window("test:w:2", "test:w:1", timeout=60)
+
+    with ThreadPoolExecutor(8) as pool:
+        seen = list(pool.map(count, range(40)))
+    assert {previous for previous, _ in seen} == {3}
+    assert sorted(current for _, current in seen) == list(range(1, 41))
