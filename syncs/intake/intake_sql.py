@@ -28,6 +28,7 @@ from django.db import connections
 from django.db.models import Field, Model
 
 from connectors.models import Connection, ConnectionStatus
+from syncs.engine.targets import LEAD_TARGET
 from syncs.models import AiEvent, EventStatus, JobStatus, SyncJob
 
 
@@ -184,12 +185,12 @@ def write_event_and_jobs(
         AiEvent, {**event_fields, "client": client_pk, "received_at": now}, EVENT_SKIP, using
     )
     job_values = _prepared_row(
-        SyncJob, {"client": client_pk, "target": "crm", "created_at": now}, JOB_SKIP, using
+        SyncJob, {"client": client_pk, "kind": LEAD_TARGET, "created_at": now}, JOB_SKIP, using
     )
     params = [
         ConnectionStatus.ACTIVE.value,
         client_pk,
-        "crm",
+        LEAD_TARGET,
         *([crm_provider] if crm_provider else []),
         *event_values,
         EventStatus.ACCEPTED.value,

@@ -10,21 +10,32 @@ from django.db import transaction
 from django.utils import timezone
 
 from connectors.models import Connection
-from syncs.engine.outbox import crm_connections_for_intake, publish_on_commit, stamp_for_publishing
+from connectors.registry import get_spec
+from syncs.engine.outbox import connections_of_kind, publish_on_commit, stamp_for_publishing
+from syncs.engine.targets import LEAD_TARGET
 from syncs.intake.intake_sql import write_event_and_jobs
 from syncs.models import DEFAULT_SOURCE_TAG, AiEvent, EventStatus, JobStatus, SyncJob
 from tenants.models import Client
 
 
+def _lead_connections(client: Client) -> list[Connection]:
+    """The client's connections a lead goes to (only the chosen provider's when one is), with
+    just what a job needs: the tokens, decrypted on load, are not read."""
+    provider = client.provider_for(LEAD_TARGET)
+    found = connections_of_kind(client, LEAD_TARGET, provider)
+    return list(found.only("id", "provider", "status"))
+
+
 def _jobs_for(client: Client, connections: list[Connection]) -> list[SyncJob]:
-    """One CRM job per chosen CRM connection; with none (or none usable) the job waits."""
+    """One job per chosen connection, of its provider's kind; with none (or none usable) the
+    job waits."""
     jobs = []
     for connection in connections:
         status = JobStatus.PENDING if connection.is_usable else JobStatus.WAITING_CONNECTION
         jobs.append(
             SyncJob(
                 client=client,
-                target="crm",
+                kind=get_spec(connection.provider).kind,
                 connection=connection,
                 provider=connection.provider,
                 status=status,
@@ -34,8 +45,8 @@ def _jobs_for(client: Client, connections: list[Connection]) -> list[SyncJob]:
         jobs.append(
             SyncJob(
                 client=client,
-                target="crm",
-                provider=client.crm_provider,
+                kind=LEAD_TARGET,
+                provider=client.provider_for(LEAD_TARGET),
                 status=JobStatus.WAITING_CONNECTION,
             )
         )
@@ -62,7 +73,7 @@ def event_create(*, client: Client, kind: str, payload: dict[str, Any]) -> AiEve
     }
     if db.vendor == "postgresql":
         return _create_in_one_statement(client, fields)
-    jobs = _jobs_for(client, crm_connections_for_intake(client, client.crm_provider))
+    jobs = _jobs_for(client, _lead_connections(client))
     waiting = all(job.status == JobStatus.WAITING_CONNECTION for job in jobs)
     stamp_for_publishing(jobs)
     with transaction.atomic(savepoint=False):
@@ -87,7 +98,10 @@ def _create_in_one_statement(client: Client, fields: dict[str, Any]) -> AiEvent:
     a model instance loaded from what was written (no read back)."""
     now = timezone.now()
     written = write_event_and_jobs(
-        client_pk=client.pk, crm_provider=client.crm_provider, event_fields=fields, now=now
+        client_pk=client.pk,
+        crm_provider=client.provider_for(LEAD_TARGET),
+        event_fields=fields,
+        now=now,
     )
     queued = [job.pk for job in written.jobs if job.status == JobStatus.QUEUED]
     event = AiEvent(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from dataclasses import replace
 
-from syncs.crm.sync import sync_job_run
+from syncs.engine.runs import sync_job_run
 from syncs.rollback.models import Rollback, RollbackStep, StepStatus
 from syncs.rollback.services import rollback_step_run
 
@@ -29,7 +29,7 @@ class UndoCrm(MemoryCrm):
 
 def sync_lead(client, crm, **changes):
     job = lead_job(client, **changes)
-    sync_job_run(job.pk, crm=crm)
+    sync_job_run(job.pk, vendor=crm)
     return job
 
 
@@ -41,7 +41,7 @@ def run_rollback(rollback: Rollback, crm) -> list[str]:
         .order_by("position")
         .values_list("pk", flat=True)
     ):
-        statuses.append(rollback_step_run(step_id, crm=crm))
+        statuses.append(rollback_step_run(step_id, vendor=crm))
     rollback.refresh_from_db()
     return statuses
 

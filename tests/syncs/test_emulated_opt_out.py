@@ -40,7 +40,7 @@ def opt_out_and_sync(api, world) -> None:
     body = {"kind": "opt_out", "payload": OPT_OUT}
     response = api.post("/api/v1/events", body, format="json", **bearer(world.key_a))
     assert response.status_code == 202, response.content
-    from syncs.crm.sync import sync_job_run
+    from syncs.engine.runs import sync_job_run
     from syncs.models import JobStatus, SyncJob
 
     for job in SyncJob.objects.exclude(status=JobStatus.SYNCED):
