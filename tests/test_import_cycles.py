@@ -116,10 +116,64 @@ def describe(cycle: list[str], graph: dict[str, dict[str, str]]) -> str:
     )
 
 
+# Edges that close a cycle today and are not yet removed, each with what removes it. The test
+# fails on any other cycle, and on an entry that no longer closes one (delete it then): the list
+# only shrinks. Found 2026-12-05, after the engine's cycles (tasks/outbox/leases/services/
+# rollback, models → crm, engine ↔ crm/intake/webhooks) were removed.
+KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
+    ("agency", "connectors"): "agency.celery warms connector modules; the worker's warm list "
+    "should come from settings, not the project package",
+    ("agency", "tenants"): "agency.query_params reads tenants; shared web helpers belong below "
+    "the apps, the project wiring above them",
+    ("tenants", "connectors"): "tenants.client_config applies connector choices; belongs in "
+    "connectors (or a command above both)",
+    ("tenants", "syncs.audit"): "tenants.console shows audit pages; those pages belong in syncs",
+    ("tenants", "syncs.metrics"): "tenants.console shows sync health; likewise",
+    ("syncs.models", "syncs.dedupe"): "dedupe.models builds a normalize.Profile "
+    "(Person.profile); the helper belongs in dedupe, not on the model",
+    ("syncs.audit", "syncs.console"): "audit's page uses the console's page helpers; the "
+    "console toolkit (pages.context, charts, filter forms) should sit below the domain "
+    "packages and its review/rollback pages (console.ops) move beside their domain",
+    ("syncs.metrics", "syncs.console"): "metrics.charts draws with console.charts; likewise",
+    ("syncs.crm", "syncs.console"): "crm's mapping pages use console helpers; likewise",
+    ("syncs.dedupe", "syncs.console"): "dedupe's pages use console helpers; likewise",
+    ("syncs.dedupe", "syncs.crm"): "dedupe's console merges in the CRM (crm.merge), while the "
+    "CRM target checks duplicates; the merge page belongs in crm",
+}
+
+
 def test_it_finds_no_cycle_between_the_product_packages():
     graph = import_graph()
-    found = [describe(c, graph) for c in cycles(graph)]
+    without_known = {
+        a: {b: m for b, m in edges.items() if (a, b) not in KNOWN_CYCLE_EDGES}
+        for a, edges in graph.items()
+    }
+    found = [describe(c, without_known) for c in cycles(without_known)]
     assert not found, "import cycles:\n" + "\n".join(found)
+
+
+def test_every_known_cycle_edge_still_closes_a_cycle():
+    """An edge removed (or no longer on a cycle) leaves the list, so the list only shrinks."""
+    graph = import_graph()
+    stale = [
+        edge
+        for edge in KNOWN_CYCLE_EDGES
+        if edge[1] not in graph.get(edge[0], {}) or not _reaches(graph, edge[1], edge[0])
+    ]
+    assert not stale, f"no longer on a cycle, remove from KNOWN_CYCLE_EDGES: {stale}"
+
+
+def _reaches(graph: dict[str, dict[str, str]], start: str, goal: str) -> bool:
+    seen, todo = {start}, [start]
+    while todo:
+        node = todo.pop()
+        if node == goal:
+            return True
+        for nxt in graph.get(node, {}):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return False
 
 
 def test_connectors_never_imports_syncs():

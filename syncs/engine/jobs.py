@@ -178,11 +178,11 @@ def recheck_later(model: Model, pk: int) -> float | None:
     return countdown if sent else None
 
 
-def dead_letter_lost(model: Model, pk: int, *, error: str) -> bool:
+def dead_letter_lost(model: Model, pk: int, *, error: str, now: datetime | None = None) -> bool:
     """Dead-letter a row whose last allowed run died (running past its lease at the last
     attempt); True if it was one. It is not run again: perhaps it kills its worker."""
     lifecycle = model.lifecycle
-    now = timezone.now()
+    now = now or timezone.now()
     died = (
         model.objects.filter(lease_expired(model, now), pk=pk)
         .filter(attempts__gte=lifecycle.max_attempts())

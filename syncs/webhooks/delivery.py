@@ -87,7 +87,7 @@ def deliver(
     now = now or timezone.now()
     delivery = claim(delivery_id, now, holder=holder)
     if delivery is None:
-        jobs.dead_letter_lost(WebhookDelivery, delivery_id, error=RUNS_DIED)
+        jobs.dead_letter_lost(WebhookDelivery, delivery_id, error=RUNS_DIED, now=now)
         return None
     if delivery.endpoint.status != EndpointStatus.ENABLED:
         _close(delivery, DeliveryStatus.DEAD, error="endpoint disabled; not sent")
