@@ -8,6 +8,7 @@ this module only does the CRM's part, over the CRM protocol of ``connectors.base
 
 from __future__ import annotations
 
+import importlib
 import logging
 from typing import Any
 
@@ -184,6 +185,20 @@ def object_key(record: ExternalRecord) -> tuple[str, str, str]:
         CRM_OBJECT.get(record.object_type, record.object_type),
         record.external_id,
     )
+
+
+def kept_reason(record: ExternalRecord) -> str:
+    """Why the vendor will not let this write be undone ('' when it will), in the CRM
+    package's own words (``connectors.<provider>.people.opt_out_kept``), so the rollback's
+    preview says it first and the step is kept rather than failed."""
+    if record.object_type not in UNDO_METHOD or not record.snapshot:
+        return ""
+    try:
+        people = importlib.import_module(f"connectors.{record.provider}.people")
+    except ImportError:
+        return ""
+    kept = getattr(people, "opt_out_kept", None)
+    return str(kept(dict(record.snapshot))) if kept is not None else ""
 
 
 def undo(

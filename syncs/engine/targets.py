@@ -8,8 +8,13 @@ A target module implements, over its kind's protocol in ``connectors.base``:
   set the job's status itself (held for review, waiting for its connection). Raises
   ``ConnectorError`` (``permanent``, ``retry_after``, ``needs_reauth``) for the engine to
   classify. ``vendor`` replaces the connection's client (tests).
-- ``undo(record, *, vendor=None) -> bool``: undo one ``ExternalRecord`` as planned by the
-  rollback (``record.planned``); True when the vendor said it was already gone.
+- ``undo(record, *, operation, values, client, vendor=None) -> bool``: undo one
+  ``ExternalRecord`` as the rollback planned it (``delete`` it, or ``restore`` ``values``);
+  True when the vendor said it was already gone.
+- ``object_key(record) -> (provider, object type, id)``: the vendor object a record wrote
+  (two records on one object are ordered by the rollback).
+- ``kept_reason(record) -> str``: why the vendor will not let this write be undone ('' when
+  it will); the rollback keeps such a record rather than fail it.
 - ``client_for(connection)``: the vendor client for a connection of this kind.
 
 Adding a kind is one package and one line here.

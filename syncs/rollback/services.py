@@ -19,7 +19,6 @@ none of whose writes is live any more becomes ``rolled_back`` (``syncs.rollback.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,9 +49,6 @@ LATER_FIELDS = (
 )
 # Keys in a record's values that are ours, not vendor fields.
 INTERNAL_KEYS = frozenset({"_tag", "_tags", "contact_id"})
-# Records undone by their own client method, not by restoring fields: an opt-out (HubSpot's
-# is a subscription status, not a field).
-UNDO_METHOD = {"contact_opt_out": "undo_opt_out"}
 
 
 @dataclass(frozen=True)
@@ -139,20 +135,6 @@ def later_writes(records: list[ExternalRecord], scope: Scope) -> dict[tuple[str,
     return found
 
 
-def _vendor_keeps(record: ExternalRecord) -> str:
-    """Why the vendor will not let this write be undone ('' when it will), in the CRM
-    package's own words (``connectors.<provider>.people.opt_out_kept``), so the preview says
-    it first and the step is kept rather than failed."""
-    if record.object_type not in UNDO_METHOD or not record.snapshot:
-        return ""
-    try:
-        people = importlib.import_module(f"connectors.{record.provider}.people")
-    except ImportError:
-        return ""
-    kept = getattr(people, "opt_out_kept", None)
-    return str(kept(dict(record.snapshot))) if kept is not None else ""
-
-
 def _plan(record: ExternalRecord, later: dict[tuple[str, str, str], list]) -> PlannedStep:
     newer = [
         o
@@ -166,7 +148,7 @@ def _plan(record: ExternalRecord, later: dict[tuple[str, str, str], list]) -> Pl
         if newer:
             return PlannedStep(record, KEEP, {}, f"kept: written since under tag {by}")
         return PlannedStep(record, DELETE, {})
-    if kept := _vendor_keeps(record):
+    if kept := target_of(record).kept_reason(record):
         return PlannedStep(record, KEEP, {}, kept)
     snapshot = dict(record.snapshot or {})
     taken = set().union(*(_fields(o) for o in newer)) & set(snapshot)
