@@ -105,7 +105,7 @@ def test_it_unsubscribes_a_pipedrive_person_whose_status_then_stays(api, world, 
     _run(rollback)
     assert (rollback.status, rollback.failed, rollback.kept) == ("done", 0, 1)
     kept = RollbackStep.objects.get(status="kept")
-    assert kept.record.object_type == "contact_opt_out" and "change only once" in kept.error
+    assert kept.record.object_type == "contact_opt_out" and "change only once" in kept.last_error
     assert AuditEntry.objects.filter(action="rollback.kept").count() == 1
     assert _contact("pipedrive", account)["marketing_status"] == "unsubscribed"
     assert (
@@ -130,5 +130,7 @@ def test_it_keeps_a_hubspot_opt_out_with_nothing_to_resubscribe(api, world, sync
     rollback = start_rollback(world.client_a, "Unsubscribe", requested_by=STAFF)
     _run(rollback)
     assert (rollback.status, rollback.failed, rollback.kept) == ("done", 0, 1)
-    assert "nothing to subscribe them to again" in RollbackStep.objects.get(status="kept").error
+    assert (
+        "nothing to subscribe them to again" in RollbackStep.objects.get(status="kept").last_error
+    )
     assert hubspot_people.subscriptions_of(account, EMAIL)["wide"] is True
