@@ -271,9 +271,7 @@ def lost(model: Model, *, grace: timedelta, now: datetime | None = None) -> list
     retry_due = Q(status=lifecycle.retry, next_attempt_at__lt=stale) & (
         not_recent | Q(published_at__lt=F("next_attempt_at"))
     )
-    dead_worker = (
-        Q(status=lifecycle.running, started_at__lte=stale - lifecycle.lease()) & not_recent
-    )
+    dead_worker = lease_expired(model, now) & not_recent
     candidates = list(
         model.objects.filter(waiting | retry_due | dead_worker)
         .order_by("pk")
