@@ -35,6 +35,7 @@ app.autodiscover_tasks(["syncs.engine", "syncs.rollback", "syncs.webhooks", "syn
 # engine and the connector clients loaded (shared copy-on-write) instead of importing them
 # during its first job; a first lead after a restart is then as fast as any other.
 WARM_MODULES = (
+    "syncs.engine.runs",
     "syncs.crm.sync",
     "syncs.dedupe",
     "syncs.rollback.services",

@@ -144,8 +144,6 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesyste
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600)
 CELERY_MAX_COUNTDOWN = CELERY_VISIBILITY_TIMEOUT // 2
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
-if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    CELERY_BROKER_TRANSPORT = "agency.broker:Transport"  # kombu's, one client per channel
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The embedded default: messages are files shared by the web process and the worker.
     for _sub in ("queue", "processed", "control"):

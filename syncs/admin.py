@@ -30,7 +30,16 @@ class AiEventAdmin(ReadOnlyAdmin):
 
 @admin.register(SyncJob)
 class SyncJobAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "client", "provider", "status", "attempts", "crm_id", "created_at")
+    list_display = (
+        "pk",
+        "client",
+        "provider",
+        "status",
+        "attempts",
+        "kind",
+        "external_id",
+        "created_at",
+    )
     list_filter = ("status", "provider")
     ordering = ("-pk",)  # creation order, by the index every table has (as events above)
 

@@ -14,6 +14,13 @@ class SyncsConfig(AppConfig):
         from syncs.webhooks.signals import connect_receivers
 
         connect_receivers()
+        # An event's status change (the engine's) becomes a webhook (the webhooks package's).
+        from syncs.engine.events import event_status_changed
+        from syncs.webhooks.events import announce_event_status
+
+        event_status_changed.connect(
+            announce_event_status, dispatch_uid="syncs.webhooks.announce_event_status"
+        )
         from syncs.audit import connections as connection_audit
 
         connection_audit.connect_receivers()

@@ -7,12 +7,15 @@ Every model is tenant-owned (``client``) and queried through ``tenants.scoping``
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from connectors.models import Connection
+from syncs.engine.models import EngineRow, Lifecycle, full_jitter
 from tenants.models import Client
 
 DEFAULT_SOURCE_TAG = "AI_Chatbot"
@@ -83,45 +86,53 @@ class JobStatus(models.TextChoices):
     ROLLED_BACK = "rolled_back", "Rolled back"
 
 
-# A worker may pick these up (``failed`` once its retry time has come).
-CLAIMABLE = (JobStatus.PENDING, JobStatus.QUEUED, JobStatus.FAILED)
-FINISHED = (JobStatus.SYNCED, JobStatus.DEAD)
+def _sync_lease() -> timedelta:
+    """How long a running job is presumed alive: the hard time limit kills it before that."""
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
 
 
-class SyncJob(models.Model):
+def _sync_backoff(attempt: int) -> float:
+    return full_jitter(
+        attempt, base=settings.SYNC_RETRY_BASE_SECONDS, cap=settings.SYNC_RETRY_CAP_SECONDS
+    )
+
+
+class SyncJob(EngineRow):
     """The transactional outbox: one row per target of an event, written with the event.
 
-    The Celery message only carries the id; this row is the truth, so a lost message is
-    re-published by the sweeper and a duplicated one finds the job already claimed.
+    ``kind`` names the target (``crm``, ``calendar``, ``pos``: ``syncs.engine.targets``) and
+    ``external_id`` what the run made there. The Celery message only carries the id; this row
+    is the truth, so a lost message is re-published by the sweeper and a duplicated one finds
+    the job already claimed (``syncs.engine.jobs``).
     """
+
+    lifecycle = Lifecycle(
+        task="syncs.engine.tasks.run_sync_job",
+        ready=(JobStatus.PENDING,),
+        queued=JobStatus.QUEUED,
+        running=JobStatus.RUNNING,
+        retry=JobStatus.FAILED,
+        dead=JobStatus.DEAD,
+        max_attempts=lambda: settings.SYNC_MAX_ATTEMPTS,
+        lease=_sync_lease,
+        backoff=_sync_backoff,
+    )
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="sync_jobs")
     event = models.ForeignKey(AiEvent, on_delete=models.CASCADE, related_name="jobs")
-    target = models.CharField(max_length=16, default="crm")
+    kind = models.CharField(max_length=16)
     connection = models.ForeignKey(
         Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="sync_jobs"
     )
     provider = models.CharField(max_length=32, blank=True)
     # Indexed by (status, published_at) below, which also serves lookups by status alone.
     status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    # Every successful claim, never given back (unlike ``attempts``, which a throttled retry
-    # returns): more than one means this run may follow one that wrote to the CRM.
-    claims = models.PositiveIntegerField(default=0)
-    # The Celery task id of the delivery whose run holds the lease (set by the claim): the worker
-    # that saw that delivery's process die releases the lease only while this still names it.
-    lease_holder = models.CharField(max_length=64, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
     review_reason = models.TextField(blank=True)
     overrides = models.JSONField(
         default=dict, blank=True, help_text="Fields fixed by staff during review."
     )
-    crm_id = models.CharField(max_length=255, blank=True)
+    external_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     # When status became rolled_back, and by which rollback (kept if the rollback row goes).
     rolled_back_at = models.DateTimeField(null=True, blank=True)
     rolled_back_by = models.ForeignKey(
@@ -140,7 +151,7 @@ class SyncJob(models.Model):
         indexes = [models.Index(fields=["status", "published_at"])]
 
     def __str__(self) -> str:
-        return f"job {self.pk} {self.target}/{self.provider} {self.status}"
+        return f"job {self.pk} {self.kind}/{self.provider} {self.status}"
 
 
 class IdempotencyState(models.TextChoices):
@@ -222,8 +233,9 @@ class FieldMapping(models.Model):
     """Rules from lead fields to CRM fields for one connection.
 
     ``rules`` is a list of ``{"source", "target", "transform", "args"}``; see syncs.crm.mapping for
-    the transforms. Saved through ``syncs.crm.mapping.field_mapping_save``, which also checks every
-    target against the CRM's own field catalogue.
+    the transforms. Saved through ``syncs.crm.mapping.field_mapping_save``, which checks their
+    shape and every target against the CRM's own field catalogue (the model layer does not
+    know the transforms: ``clean`` checks only that mapping and connection share a client).
     """
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="field_mappings")
@@ -237,9 +249,6 @@ class FieldMapping(models.Model):
         return f"mapping for {self.connection}"
 
     def clean(self) -> None:
-        from syncs.crm.mapping import validate_rules_shape
-
-        validate_rules_shape(self.rules)
         if self.connection_id and self.client_id != self.connection.client_id:
             raise ValidationError("The mapping and its connection belong to different clients.")
 
@@ -283,6 +292,26 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise PermissionError("Audit entries are append-only.")
+
+    @classmethod
+    def record(
+        cls,
+        *,
+        client: Client,
+        actor: str,
+        action: str,
+        target: str = "",
+        details: dict | None = None,
+    ) -> AuditEntry:
+        """Append one entry (``syncs.audit.log.audit_log`` is the same for the other packages).
+        Never pass a secret in ``details``: the log is shown to staff."""
+        return cls.objects.create(
+            client=client,
+            actor=actor[:255],
+            action=action,
+            target=target[:255],
+            details=details or {},
+        )
 
 
 # Calendar availability, duplicate detection, outbound webhooks and rollback keep their models in

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from syncs.audit.monthly import KIND_NAMES, MonthlyAudit, monthly_audit
-from syncs.console.pages import context
+from syncs.ui.pages import context
 from tenants import scoping
 from tenants.models import Client
 

@@ -7,7 +7,7 @@ from typing import Any
 from syncs.models import AuditEntry
 from tenants.models import Client
 
-SYSTEM = "system"
+SYSTEM = "system"  # as syncs.engine.runs.SYSTEM
 
 
 def staff_actor(user: Any) -> str:
@@ -19,6 +19,6 @@ def audit_log(
     *, client: Client, actor: str, action: str, target: str = "", details: dict | None = None
 ) -> AuditEntry:
     """Append one entry. Never pass a secret in ``details``: the log is shown to staff."""
-    return AuditEntry.objects.create(
-        client=client, actor=actor[:255], action=action, target=target[:255], details=details or {}
+    return AuditEntry.record(
+        client=client, actor=actor, action=action, target=target, details=details
     )

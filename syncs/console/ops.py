@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST, require_safe
 
 from syncs.audit.log import staff_actor
 from syncs.console.forms import ReviewFixForm, RollbackForm
-from syncs.console.pages import context, page_of
 from syncs.dedupe import held as held_duplicates
 from syncs.intake.review import release_review
 from syncs.models import JobStatus, SyncJob
@@ -26,6 +25,7 @@ from syncs.rollback.services import (
     rollback_resume,
     start_rollback,
 )
+from syncs.ui.pages import context, page_of
 from tenants import scoping
 from tenants.console import require_role
 from tenants.models import Client

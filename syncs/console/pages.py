@@ -7,10 +7,7 @@ change something live in ``syncs.console.ops`` and ``syncs.crm.console_mapping``
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -24,32 +21,9 @@ from syncs.metrics.charts import charts_for
 from syncs.metrics.summary import BUCKETS_MS, sync_metrics
 from syncs.metrics.timeseries import sync_timeseries
 from syncs.models import AiEvent, AuditEntry, ExternalRecord, RecordAction, SyncJob
+from syncs.ui.pages import context, page_of
 from tenants import scoping
 from tenants.models import Client
-
-PAGE_SIZE = 25
-
-
-def page_of(request: HttpRequest, queryset: QuerySet) -> Page:
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def querystring_without_page(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
-
-
-def context(request: HttpRequest, client: Client, **extra: Any) -> dict[str, Any]:
-    """What every sync page shows: the client, and what the member's role allows."""
-    member = scoping.membership(request.user, client.agency)
-    return {
-        "client": client,
-        "can_operate": bool(member and member.allows("operate")),
-        "can_configure": bool(member and member.allows("configure")),
-        "filters_qs": querystring_without_page(request),
-        **extra,
-    }
 
 
 @login_required

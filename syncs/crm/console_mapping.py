@@ -19,11 +19,11 @@ from connectors import registry
 from connectors.base import ConnectorError, CrmField
 from connectors.models import Connection
 from syncs.audit.log import staff_actor
-from syncs.console.forms import RuleForm
-from syncs.console.pages import context
 from syncs.crm import clients as crm_module
+from syncs.crm.forms import RuleForm
 from syncs.crm.mapping import STANDARD_TARGETS, field_mapping_save, rules_for
 from syncs.models import FieldMapping
+from syncs.ui.pages import context
 from tenants import scoping
 from tenants.console import require_role
 from tenants.models import Client

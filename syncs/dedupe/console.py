@@ -21,9 +21,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from syncs.audit.log import audit_log, staff_actor
-from syncs.console.pages import context, page_of
 from syncs.crm import merge as crm_merge
 from syncs.dedupe import held as held_duplicates
+from syncs.ui.pages import context, page_of
 from tenants import scoping
 from tenants.console import require_role
 

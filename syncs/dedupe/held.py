@@ -20,6 +20,7 @@ from django.db import transaction
 from syncs import dedupe
 from syncs.audit.log import SYSTEM, audit_log, staff_actor
 from syncs.dedupe.models import DuplicateCandidate
+from syncs.engine.runs import hold_for_review
 from syncs.intake.normalise import Person
 from syncs.models import JobStatus, SyncJob
 from tenants.scoping import for_client
@@ -34,8 +35,6 @@ def hold_duplicate(job: SyncJob, person: Person, result: Any) -> DuplicateCandid
     """Index the lead's person, queue its likely duplicates, and hold the job on the best one.
     One transaction: a run that dies here leaves neither an indexed person (which a re-run
     would match exactly and write past) nor a job without its pair."""
-    from syncs.crm.sync import hold_for_review
-
     with transaction.atomic():
         newcomer = dedupe.index(job.client, person, {}, result=result)
         pair = (

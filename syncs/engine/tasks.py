@@ -8,22 +8,22 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from agency.broker import TaskPublisher
 from syncs.models import IdempotencyRecord
 
 
-# The worker's parent process releases the job's lease when the pool process running it dies.
-# Request (Celery's Task.Request option) is missing from celery-types' shared_task overloads.
-@shared_task(name="syncs.engine.tasks.run_sync_job", Request="syncs.engine.leases:SyncJobRequest")  # type: ignore[call-overload]
+# The worker's parent process releases the job's lease when the pool process running it dies
+# (``engine_model`` names the table it releases in).
+# Request= and engine_model= are task options celery-types do not declare.
+@shared_task(  # type: ignore[call-overload]
+    name="syncs.engine.tasks.run_sync_job",
+    Request="syncs.engine.leases:EngineRequest",
+    engine_model="syncs.SyncJob",
+)
 def run_sync_job(job_id: int) -> str:
     """Run one sync job (claimed first, so a duplicate message is a no-op)."""
-    from syncs.crm.sync import sync_job_run
+    from syncs.engine.runs import sync_job_run
 
     return sync_job_run(job_id, holder=run_sync_job.request.id or "")
-
-
-# Every lead publishes one of these: the per-task work of apply_async is done once (see there).
-run_sync_job_publisher = TaskPublisher(run_sync_job)
 
 
 @shared_task(name="syncs.engine.tasks.sweep_outbox")

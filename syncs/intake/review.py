@@ -8,8 +8,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
 from syncs.audit.log import audit_log
-from syncs.crm.sync import REVIEWED, refresh_event_status
+from syncs.engine.events import refresh_event_status
 from syncs.engine.outbox import publish_on_commit
+from syncs.engine.runs import REVIEWED
 from syncs.engine.waits import REVIEW, wait_ends
 from syncs.intake.normalise import normalise_person
 from syncs.models import JobStatus, SyncJob

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from django.conf import settings
 
+from syncs.engine.events import event_status
 from syncs.models import AiEvent, EventStatus, JobStatus, SyncJob
 from tenants.models import Client
 from tenants.scoping import for_client
@@ -24,28 +25,6 @@ SETTLED = frozenset(
 )
 
 
-def event_status(job_statuses: list[str]) -> str:
-    """One status for an event from its jobs' statuses, the most actionable first."""
-    statuses = set(job_statuses)
-    if not statuses:
-        return EventStatus.ACCEPTED
-    if statuses == {JobStatus.SYNCED}:
-        return EventStatus.SYNCED
-    # What was written is (at least in part) undone: saying "synced" would be false. The
-    # targets say which.
-    if JobStatus.ROLLED_BACK in statuses and statuses <= {JobStatus.SYNCED, JobStatus.ROLLED_BACK}:
-        return EventStatus.ROLLED_BACK
-    if JobStatus.DEAD in statuses:
-        return EventStatus.FAILED
-    if JobStatus.NEEDS_REVIEW in statuses:
-        return EventStatus.NEEDS_REVIEW
-    if statuses <= {JobStatus.SYNCED, JobStatus.WAITING_CONNECTION}:
-        return EventStatus.WAITING_CONNECTION
-    if statuses <= {JobStatus.PENDING, JobStatus.QUEUED}:
-        return EventStatus.ACCEPTED
-    return EventStatus.PROCESSING
-
-
 def event_for_client(client: Client, public_id: UUID | str) -> AiEvent | None:
     return for_client(AiEvent, client).filter(public_id=public_id).first()
 
@@ -60,10 +39,10 @@ def event_detail(event: AiEvent) -> dict[str, Any]:
     )
     targets: list[dict[str, Any]] = [
         {
-            "target": job.target,
+            "target": job.kind,
             "provider": job.provider,
             "status": job.status,
-            "crm_id": job.crm_id,
+            "crm_id": job.external_id,
             "attempts": job.attempts,
             "next_attempt_at": job.next_attempt_at if job.status == JobStatus.FAILED else None,
             "reason": job.review_reason or job.last_error,
@@ -71,7 +50,8 @@ def event_detail(event: AiEvent) -> dict[str, Any]:
         }
         for job in jobs
     ]
-    crm_ids = [job.crm_id for job in jobs if job.target == "crm" and job.crm_id]
+    # The API's first target id is the lead's CRM record (``crm_id``, a published field).
+    crm_ids = [job.external_id for job in jobs if job.kind == "crm" and job.external_id]
     undone = [t["rolled_back"] for t in targets if t["rolled_back"]]
     return {
         "id": event.public_id,

@@ -8,29 +8,31 @@ from typing import Any
 from django.db import transaction
 
 from connectors.models import Connection
-from syncs.engine.outbox import publish_on_commit, stamp_for_publishing
+from connectors.registry import get_spec
+from syncs.engine.outbox import connections_of_kind, publish_on_commit, stamp_for_publishing
+from syncs.engine.targets import LEAD_TARGET
 from syncs.models import DEFAULT_SOURCE_TAG, AiEvent, EventStatus, JobStatus, SyncJob
 from tenants.models import Client
 
 
-def _crm_connections(client: Client) -> list[Connection]:
-    """The client's CRM connections (only the chosen provider's when one is chosen), with just
-    what a job needs: the tokens, decrypted on load, are not read."""
-    connections = Connection.objects.filter(client=client, kind="crm").order_by("pk")
-    if client.crm_provider:
-        connections = connections.filter(provider=client.crm_provider)
-    return list(connections.only("id", "provider", "status"))
+def _lead_connections(client: Client) -> list[Connection]:
+    """The client's connections a lead goes to (only the chosen provider's when one is), with
+    just what a job needs: the tokens, decrypted on load, are not read."""
+    provider = client.provider_for(LEAD_TARGET)
+    found = connections_of_kind(client, LEAD_TARGET, provider)
+    return list(found.only("id", "provider", "status"))
 
 
 def _jobs_for(client: Client, connections: list[Connection]) -> list[SyncJob]:
-    """One CRM job per chosen CRM connection; with none (or none usable) the job waits."""
+    """One job per chosen connection, of its provider's kind; with none (or none usable) the
+    job waits."""
     jobs = []
     for connection in connections:
         status = JobStatus.PENDING if connection.is_usable else JobStatus.WAITING_CONNECTION
         jobs.append(
             SyncJob(
                 client=client,
-                target="crm",
+                kind=get_spec(connection.provider).kind,
                 connection=connection,
                 provider=connection.provider,
                 status=status,
@@ -40,8 +42,8 @@ def _jobs_for(client: Client, connections: list[Connection]) -> list[SyncJob]:
         jobs.append(
             SyncJob(
                 client=client,
-                target="crm",
-                provider=client.crm_provider,
+                kind=LEAD_TARGET,
+                provider=client.provider_for(LEAD_TARGET),
                 status=JobStatus.WAITING_CONNECTION,
             )
         )
@@ -55,7 +57,7 @@ def event_create(*, client: Client, kind: str, payload: dict[str, Any]) -> AiEve
     publish is written already stamped as published (``stamp_for_publishing``), so a
     successful send needs no UPDATE. Returns the event.
     """
-    jobs = _jobs_for(client, _crm_connections(client))
+    jobs = _jobs_for(client, _lead_connections(client))
     waiting = all(job.status == JobStatus.WAITING_CONNECTION for job in jobs)
     stamp_for_publishing(jobs)
     with transaction.atomic():

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from connectors import registry
-from syncs.console.charts import Chart, bar_chart, line_chart
 from syncs.metrics.timeseries import ALL, Series
+from syncs.ui.charts import Chart, bar_chart, line_chart
 
 # The source article's target for "time from AI event to CRM record creation".
 LATENCY_TARGET_MS = 5000

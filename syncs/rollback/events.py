@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from syncs.crm.sync import refresh_event_status
+from syncs.engine.events import refresh_event_status
 from syncs.models import ExternalRecord, JobStatus, RecordAction, SyncJob
 from syncs.rollback.models import Rollback
 from tenants.scoping import for_client

@@ -6,9 +6,15 @@ registers the models in the ``syncs`` app.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import models
 
+from syncs.engine.models import EngineRow, Lifecycle, full_jitter
 from tenants.models import Client
+
+MAX_STEP_ATTEMPTS = 5
 
 
 class RollbackStatus(models.TextChoices):
@@ -63,12 +69,31 @@ STEP_FINISHED = (
 )
 
 
-class RollbackStep(models.Model):
+def _step_lease() -> timedelta:
+    """As a sync job's: the hard time limit kills a step's run before that."""
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
+
+
+class RollbackStep(EngineRow):
     """Undo of one ``ExternalRecord``: delete what we created, or restore what we replaced.
 
     ``position`` is the order of execution (newest write first); each step, once finished,
-    queues the next, so a note goes before its contact and two updates unwind in order.
+    queues the next, so a note goes before its contact and two updates unwind in order. A
+    retry waits as ``pending`` until its ``next_attempt_at`` (the steps after it wait too);
+    a step whose attempts are spent is ``failed`` (the engine's dead letter) and the rollback
+    goes on.
     """
+
+    lifecycle = Lifecycle(
+        task="syncs.rollback.tasks.run_rollback_step",
+        ready=(StepStatus.PENDING,),
+        running=StepStatus.RUNNING,
+        retry=StepStatus.PENDING,
+        dead=StepStatus.FAILED,
+        max_attempts=lambda: MAX_STEP_ATTEMPTS,
+        lease=_step_lease,
+        backoff=lambda attempt: full_jitter(attempt, base=2.0, cap=60.0),
+    )
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
     # Indexed by one_step_per_position (rollback, position), which it leads.
@@ -83,11 +108,6 @@ class RollbackStep(models.Model):
     status = models.CharField(
         max_length=16, choices=StepStatus.choices, default=StepStatus.PENDING, db_index=True
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["rollback", "position"]

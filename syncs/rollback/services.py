@@ -19,20 +19,22 @@ none of whose writes is live any more becomes ``rolled_back`` (``syncs.rollback.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from types import ModuleType
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from connectors.base import ConnectorError
-from connectors.models import Connection
+from connectors.registry import get_spec
 from syncs.audit.log import audit_log
+from syncs.engine import jobs
+from syncs.engine.targets import target_for
 from syncs.models import ExternalRecord, RecordAction
 from syncs.rollback.events import job_rolled_back
 from syncs.rollback.models import Rollback, RollbackStatus, RollbackStep, StepStatus
@@ -40,20 +42,13 @@ from tenants.models import Client
 from tenants.scoping import for_client
 
 log = logging.getLogger(__name__)
-MAX_STEP_ATTEMPTS = 5
 DELETE, RESTORE, KEEP = "delete", "restore", "keep"
 LATER_FIELDS = (
     *("client_id", "provider", "object_type", "external_id", "source_tag"),
     *("values", "snapshot", "created_at"),
 )
-# Keys in a record's values that are ours, not CRM fields.
+# Keys in a record's values that are ours, not vendor fields.
 INTERNAL_KEYS = frozenset({"_tag", "_tags", "contact_id"})
-# Records kept apart in our log but living on another CRM object (follow-up tags are fields
-# of the contact); the CRM clients know only their own object types.
-CRM_OBJECT = {"contact_tags": "contact", "contact_opt_out": "contact"}
-# Records undone by their own client method, not by restoring fields: an opt-out (HubSpot's
-# is a subscription status, not a field).
-UNDO_METHOD = {"contact_opt_out": "undo_opt_out"}
 
 
 @dataclass(frozen=True)
@@ -105,13 +100,10 @@ def rollback_records(client: Client, scope: Scope) -> QuerySet[ExternalRecord]:
     )
 
 
-def _crm_key(record: ExternalRecord) -> tuple[str, str, str]:
-    """The CRM object a record wrote: follow-up tags live on the contact."""
-    return (
-        record.provider,
-        CRM_OBJECT.get(record.object_type, record.object_type),
-        record.external_id,
-    )
+def _object_key(record: ExternalRecord) -> tuple[str, str, str]:
+    """The vendor object a record wrote, in its target's words (CRM follow-up tags live on
+    the contact)."""
+    return target_of(record).object_key(record)
 
 
 def _fields(record: ExternalRecord) -> set[str]:
@@ -139,28 +131,14 @@ def later_writes(records: list[ExternalRecord], scope: Scope) -> dict[tuple[str,
         .only(*LATER_FIELDS)
     )
     for other in others:
-        found.setdefault(_crm_key(other), []).append(other)
+        found.setdefault(_object_key(other), []).append(other)
     return found
-
-
-def _vendor_keeps(record: ExternalRecord) -> str:
-    """Why the vendor will not let this write be undone ('' when it will), in the CRM
-    package's own words (``connectors.<provider>.people.opt_out_kept``), so the preview says
-    it first and the step is kept rather than failed."""
-    if record.object_type not in UNDO_METHOD or not record.snapshot:
-        return ""
-    try:
-        people = importlib.import_module(f"connectors.{record.provider}.people")
-    except ImportError:
-        return ""
-    kept = getattr(people, "opt_out_kept", None)
-    return str(kept(dict(record.snapshot))) if kept is not None else ""
 
 
 def _plan(record: ExternalRecord, later: dict[tuple[str, str, str], list]) -> PlannedStep:
     newer = [
         o
-        for o in later.get(_crm_key(record), [])
+        for o in later.get(_object_key(record), [])
         if (o.created_at, o.pk) > (record.created_at, record.pk)
     ]
     by = ", ".join(sorted({o.source_tag for o in newer}))
@@ -170,7 +148,7 @@ def _plan(record: ExternalRecord, later: dict[tuple[str, str, str], list]) -> Pl
         if newer:
             return PlannedStep(record, KEEP, {}, f"kept: written since under tag {by}")
         return PlannedStep(record, DELETE, {})
-    if kept := _vendor_keeps(record):
+    if kept := target_of(record).kept_reason(record):
         return PlannedStep(record, KEEP, {}, kept)
     snapshot = dict(record.snapshot or {})
     taken = set().union(*(_fields(o) for o in newer)) & set(snapshot)
@@ -243,9 +221,9 @@ def start_rollback(
             details=_filters(rollback),
         )
         if not plan:
-            _finish(rollback)
+            rollback_finish(rollback)
         else:
-            _publish_next(rollback)
+            publish_next_step(rollback)
     return rollback
 
 
@@ -259,8 +237,9 @@ def _filters(rollback: Rollback) -> dict[str, Any]:
     }
 
 
-def _publish_next(rollback: Rollback, countdown: float | None = None) -> int | None:
-    """Queue the first unfinished step after commit; returns its id (None when all done)."""
+def publish_next_step(rollback: Rollback) -> int | None:
+    """Queue the first unfinished step after commit (when a retry waits, when it is due);
+    returns its id (None when all are done). On a broker failure the sweeper sends it later."""
     step = (
         RollbackStep.objects.filter(rollback=rollback, status=StepStatus.PENDING)
         .order_by("position")
@@ -268,20 +247,11 @@ def _publish_next(rollback: Rollback, countdown: float | None = None) -> int | N
     )
     if step is None:
         return None
-    step_id = step.pk
-    transaction.on_commit(lambda: publish_step(step_id, countdown))
-    return step_id
-
-
-def publish_step(step_id: int, countdown: float | None = None) -> None:
-    """Send the step's message; on a broker failure ``rollback_resume`` re-sends it later."""
-    from syncs.rollback.tasks import run_rollback_step
-
-    try:
-        # None is Celery's own default (no delay); celery-types declare countdown as float.
-        run_rollback_step.apply_async((step_id,), countdown=countdown)  # type: ignore[arg-type]
-    except Exception:
-        log.exception("could not publish rollback step %s", step_id)
+    countdown = None
+    if step.next_attempt_at is not None:
+        countdown = max((step.next_attempt_at - timezone.now()).total_seconds(), 0.0)
+    jobs.publish_on_commit(RollbackStep, [step.pk], countdown)
+    return step.pk
 
 
 def rollback_resume(rollback: Rollback) -> int | None:
@@ -292,34 +262,17 @@ def rollback_resume(rollback: Rollback) -> int | None:
         RollbackStep.objects.filter(rollback=rollback, status=StepStatus.RUNNING).update(
             status=StepStatus.PENDING
         )
-        return _publish_next(rollback)
+        return publish_next_step(rollback)
 
 
-def _claim(step_id: int) -> RollbackStep | None:
-    """Take the step (one winner per message). A step left running past the lease (its worker
-    died; the broker redelivers the message) may be taken again: undoing is idempotent."""
-    from syncs.engine.outbox import lease_seconds
-
-    now = timezone.now()
-    stale = Q(status=StepStatus.RUNNING, started_at__lt=now - timedelta(seconds=lease_seconds()))
-    taken = (
-        RollbackStep.objects.filter(pk=step_id)
-        .filter(Q(status=StepStatus.PENDING) | stale)
-        .update(status=StepStatus.RUNNING, started_at=now, attempts=F("attempts") + 1)
-    )
-    if not taken:
-        return None
-    return RollbackStep.objects.select_related("rollback", "record", "client").get(pk=step_id)
-
-
-def rollback_step_run(step_id: int, *, crm: Any = None) -> str:
+def rollback_step_run(step_id: int, *, vendor: Any = None, holder: str = "") -> str:
     """Undo one record (claimed first: a duplicated message is a no-op) and queue the next.
 
-    ``crm`` replaces the connection's CRM client (tests). Returns the step's status.
+    ``vendor`` replaces the connection's vendor client (tests). Returns the step's status.
     """
-    step = _claim(step_id)
-    if step is None:
+    if not jobs.claim(RollbackStep, step_id, holder=holder):
         return "not_claimed"
+    step = RollbackStep.objects.select_related("rollback", "record", "client").get(pk=step_id)
     # No transaction (and no row lock) is held across the vendor call: it may be slow, and on
     # SQLite the emulator in the same database could not write. The call is idempotent, so two
     # rollbacks racing on one record both make it; the conditional update lets one audit it.
@@ -332,55 +285,34 @@ def rollback_step_run(step_id: int, *, crm: Any = None) -> str:
         elif planned.operation == KEEP:
             _keep(step, record, planned.reason)
         else:
-            already_gone = _undo(planned, step, crm)
+            already_gone = _undo(planned, step, vendor)
             _mark_undone(step, planned, already_gone)
     except ConnectorError as exc:
-        if _retry(step, exc):
-            return StepStatus.PENDING
-        _done(step, StepStatus.FAILED, error=str(exc)[:2000])
+        # A dead grant is not retried either: staff reconnect, then roll back again.
+        permanent = exc.permanent or exc.needs_reauth
+        if not jobs.fail(step, str(exc), permanent=permanent, retry_after=exc.retry_after):
+            return StepStatus.PENDING  # the retry is queued; the steps after it wait
     except Exception as exc:  # a bug must not stall the rollback: record it and go on
         log.exception("rollback step %s crashed", step.pk)
-        _done(step, StepStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
+        jobs.fail(step, f"{type(exc).__name__}: {exc}", permanent=True)
     _advance(step.rollback)
     return step.status
 
 
-def _crm_for(step: RollbackStep, record: ExternalRecord) -> Any:
-    from syncs.crm.clients import crm_client_for
-
-    connection = for_client(Connection, step.client).filter(provider=record.provider).first()
-    if connection is None:
-        raise ConnectorError(
-            f"The client has no {record.provider} connection any more.", permanent=True
-        )
-    return crm_client_for(connection)
+def target_of(record: ExternalRecord) -> ModuleType:
+    """The target package that wrote ``record`` (by its provider's kind) and undoes it."""
+    return target_for(get_spec(record.provider).kind)
 
 
-def _undo(planned: PlannedStep, step: RollbackStep, crm: Any) -> bool:
-    """The CRM call, as planned now; returns True when the vendor said the record was
-    already gone."""
-    record, values = planned.record, planned.values
-    if planned.operation == RESTORE and not values:
-        return False  # the update changed nothing: nothing to put back
-    client = crm or _crm_for(step, record)
-    object_type = CRM_OBJECT.get(record.object_type, record.object_type)
-    try:
-        if planned.operation == DELETE:
-            client.delete(object_type, record.external_id)
-        elif record.object_type in UNDO_METHOD:
-            getattr(client, UNDO_METHOD[record.object_type])(record.external_id, dict(values))
-        else:
-            restore = getattr(client, "restore_fields", None)
-            if restore is None:
-                raise ConnectorError(
-                    f"The {record.provider} connector cannot restore fields.", permanent=True
-                )
-            restore(object_type, record.external_id, dict(values))
-    except ConnectorError as exc:
-        if exc.status in (404, 410):
-            return True
-        raise
-    return False
+def _undo(planned: PlannedStep, step: RollbackStep, vendor: Any) -> bool:
+    """The vendor call, as planned now; True when the vendor said the record was gone."""
+    return target_of(planned.record).undo(
+        planned.record,
+        operation=planned.operation,
+        values=dict(planned.values),
+        client=step.client,
+        vendor=vendor,
+    )
 
 
 def _target(record: ExternalRecord) -> str:
@@ -433,33 +365,14 @@ def _mark_undone(step: RollbackStep, planned: PlannedStep, already_gone: bool) -
 
 
 def _done(step: RollbackStep, status: str, error: str = "") -> None:
-    step.status, step.error = status, error
-    RollbackStep.objects.filter(pk=step.pk).update(
-        status=status, error=error, finished_at=timezone.now()
-    )
-
-
-def _retry(step: RollbackStep, exc: ConnectorError) -> bool:
-    """A transient error: put the step back and queue it again later (the rest waits)."""
-    if exc.permanent or exc.needs_reauth or step.attempts >= MAX_STEP_ATTEMPTS:
-        return False
-    countdown = float(exc.retry_after) if exc.retry_after is not None else 2.0**step.attempts
-    with transaction.atomic():
-        RollbackStep.objects.filter(pk=step.pk).update(
-            status=StepStatus.PENDING,
-            error=str(exc)[:2000],
-            next_attempt_at=timezone.now() + timedelta(seconds=countdown),
-        )
-        step.status = StepStatus.PENDING
-        transaction.on_commit(lambda: publish_step(step.pk, countdown))
-    return True
+    jobs.save_state(step, status, last_error=error, finished_at=timezone.now())
 
 
 def _advance(rollback: Rollback) -> None:
     """Refresh the counts; queue the next step, or finish when none is left."""
     with transaction.atomic():
-        if _publish_next(rollback) is None and not _running(rollback):
-            _finish(rollback)
+        if publish_next_step(rollback) is None and not _running(rollback):
+            rollback_finish(rollback)
         else:
             _count(rollback)
 
@@ -487,7 +400,8 @@ def _count(rollback: Rollback) -> dict[str, int]:
     return counts
 
 
-def _finish(rollback: Rollback) -> None:
+def rollback_finish(rollback: Rollback) -> None:
+    """Count the steps, store the rollback's end and audit it (once, however many callers)."""
     counts = _count(rollback)
     status = RollbackStatus.DONE_WITH_ERRORS if counts["failed"] else RollbackStatus.DONE
     now = timezone.now()

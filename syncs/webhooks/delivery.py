@@ -1,10 +1,12 @@
 """Sending one webhook delivery: claim it, sign it, POST it, record what happened, plan the next.
 
-The schedule follows Svix's (immediately, then growing gaps) stretched to about three days.
-Delays up to ``CELERY_MAX_COUNTDOWN`` ride on a Celery countdown; longer ones are only stored in
-``next_attempt_at`` and the beat sweeper enqueues them when due, because a countdown longer than
-the broker's visibility timeout would be delivered twice. Either way a delivery is claimed with
-one conditional UPDATE first, so a duplicated message never sends twice.
+The delivery is a row of the engine's state machine (``syncs.engine.jobs``): claimed with one
+conditional UPDATE first, so a duplicated message never sends twice; retried on the schedule
+of ``syncs.webhooks.models`` (Svix's, immediately then growing gaps, stretched to about three
+days), or when the receiver's ``Retry-After`` says; dead after the last attempt. Delays up to
+``CELERY_MAX_COUNTDOWN`` ride on a Celery countdown; longer ones are only stored in
+``next_attempt_at`` and the beat sweeper enqueues them when due, because a countdown longer
+than the broker's visibility timeout would be delivered twice.
 """
 
 from __future__ import annotations
@@ -14,40 +16,30 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import requests
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from agency.logging import redact
 from connectors.ssrf import UnresolvableHost, UnsafeUrl, pinned_request
+from syncs.engine import jobs
 from syncs.webhooks import signing
-from syncs.webhooks.models import DeliveryStatus, EndpointStatus, WebhookDelivery, WebhookMessage
+from syncs.webhooks.models import (
+    DeliveryStatus,
+    EndpointStatus,
+    WebhookDelivery,
+    WebhookMessage,
+)
 
 logger = logging.getLogger(__name__)
 
-# The gap after each failed attempt: 10 attempts over about 3 days 3 hours.
-RETRY_SCHEDULE: tuple[timedelta, ...] = (
-    timedelta(seconds=5),
-    timedelta(minutes=5),
-    timedelta(minutes=30),
-    timedelta(hours=2),
-    timedelta(hours=5),
-    timedelta(hours=10),
-    timedelta(hours=14),
-    timedelta(hours=20),
-    timedelta(hours=24),
-)
-MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
-# A claimed attempt owns the delivery this long; a worker that died mid-send frees it after.
-CLAIM_LEASE = timedelta(minutes=5)
 # The sweeper leaves just-due deliveries to their own countdown message for this long.
 SWEEP_GRACE = timedelta(seconds=30)
-SWEEP_BATCH = 500
-OPEN = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
+OPEN = (DeliveryStatus.PENDING, DeliveryStatus.RUNNING, DeliveryStatus.FAILED)
 ERROR_CAP = 300
+RUNS_DIED = "every attempt it was allowed died with its worker"
 BODY_SNIPPET = 200
 
 
@@ -60,17 +52,11 @@ class Outcome:
     error: str
     elapsed_ms: int
     permanent: bool = False
+    retry_after: float | None = None  # the receiver's Retry-After (429, 503), in seconds
 
     @property
     def ok(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
-
-
-def delay_after(attempts: int) -> timedelta | None:
-    """The wait after the ``attempts``-th failed attempt; None when the schedule is spent."""
-    if attempts >= MAX_ATTEMPTS:
-        return None
-    return RETRY_SCHEDULE[attempts - 1]
 
 
 def message_body(message: WebhookMessage) -> bytes:
@@ -83,28 +69,25 @@ def message_body(message: WebhookMessage) -> bytes:
     return json.dumps(envelope, separators=(",", ":"), sort_keys=True).encode()
 
 
-def claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
-    """Take the next attempt of a due delivery, or None if it is not due or someone else has it."""
-    row = (
-        WebhookDelivery.objects.filter(pk=delivery_id, status__in=OPEN, next_attempt_at__lte=now)
-        .values("attempts")
-        .first()
-    )
-    if row is None:
-        return None
-    won = WebhookDelivery.objects.filter(
-        pk=delivery_id, status__in=OPEN, attempts=row["attempts"], next_attempt_at__lte=now
-    ).update(attempts=F("attempts") + 1, next_attempt_at=now + CLAIM_LEASE, last_attempt_at=now)
-    if not won:
+def claim(delivery_id: int, now: datetime, *, holder: str = "") -> WebhookDelivery | None:
+    """Take the next attempt of a due delivery (the engine's claim), or None if it is not due
+    or someone else has it."""
+    if not jobs.claim(WebhookDelivery, delivery_id, holder=holder, now=now, last_attempt_at=now):
         return None
     return WebhookDelivery.objects.select_related("endpoint", "message").get(pk=delivery_id)
 
 
-def deliver(delivery_id: int, *, now: datetime | None = None) -> WebhookDelivery | None:
-    """Make the due attempt of one delivery; returns it, or None when there was nothing to do."""
+def deliver(
+    delivery_id: int, *, now: datetime | None = None, holder: str = ""
+) -> WebhookDelivery | None:
+    """Make the due attempt of one delivery; returns it, or None when there was nothing to do.
+
+    ``holder``: the Celery task id of the message running it. A delivery whose last allowed
+    attempt died with its worker is dead-lettered instead (``jobs.dead_letter_lost``)."""
     now = now or timezone.now()
-    delivery = claim(delivery_id, now)
+    delivery = claim(delivery_id, now, holder=holder)
     if delivery is None:
+        jobs.dead_letter_lost(WebhookDelivery, delivery_id, error=RUNS_DIED, now=now)
         return None
     if delivery.endpoint.status != EndpointStatus.ENABLED:
         _close(delivery, DeliveryStatus.DEAD, error="endpoint disabled; not sent")
@@ -149,7 +132,12 @@ def send(delivery: WebhookDelivery, now: datetime) -> Outcome:
     except requests.RequestException as exc:
         return Outcome(None, f"connection failed ({type(exc).__name__})", _ms(started))
     with response:
-        return Outcome(response.status_code, _error_text(response), _ms(started))
+        return Outcome(
+            response.status_code,
+            _error_text(response),
+            _ms(started),
+            retry_after=_retry_after(response),
+        )
 
 
 def record(delivery: WebhookDelivery, outcome: Outcome, now: datetime) -> None:
@@ -171,40 +159,39 @@ def record(delivery: WebhookDelivery, outcome: Outcome, now: datetime) -> None:
     elif outcome.status_code == 410:
         _close(delivery, DeliveryStatus.DEAD, error=outcome.error)
         _disable_gone_endpoint(delivery, now)
-    elif (delay := delay_after(delivery.attempts)) is None:
-        _close(delivery, DeliveryStatus.DEAD, error=outcome.error)
     else:
-        delivery.status = DeliveryStatus.FAILED
-        delivery.last_error = outcome.error[:ERROR_CAP]
-        delivery.next_attempt_at = now + delay
-        delivery.save()
-        schedule(delivery.pk, delay)
+        # The receiver's Retry-After is honoured (up to what a message may carry).
+        delivery.save(update_fields=["last_status_code", "response_time_ms"])
+        jobs.fail(delivery, outcome.error[:ERROR_CAP], retry_after=outcome.retry_after, now=now)
 
 
-def schedule(delivery_id: int, delay: timedelta) -> None:
-    """Queue the next attempt if a countdown may carry it; otherwise the sweeper will."""
-    seconds = delay.total_seconds()
-    if seconds > settings.CELERY_MAX_COUNTDOWN:
-        return
-    from syncs.webhooks.tasks import deliver_webhook  # the task module imports this one
-
-    transaction.on_commit(lambda: deliver_webhook.apply_async((delivery_id,), countdown=seconds))
-
-
-def due_for_sweep(now: datetime, limit: int = SWEEP_BATCH) -> list[int]:
-    """Open deliveries whose attempt is overdue (lost message, long delay, dead worker)."""
-    return list(
-        WebhookDelivery.objects.filter(status__in=OPEN, next_attempt_at__lte=now - SWEEP_GRACE)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+def due_for_sweep(now: datetime) -> list[int]:
+    """Open deliveries whose attempt is overdue (lost message, long delay, dead worker): the
+    engine's ``lost`` with a grace of ``SWEEP_GRACE``."""
+    return jobs.lost(WebhookDelivery, grace=SWEEP_GRACE, now=now)
 
 
 def _close(delivery: WebhookDelivery, status: str, *, error: str) -> None:
     delivery.status = status
     delivery.last_error = error[:ERROR_CAP]
     delivery.next_attempt_at = None
+    delivery.finished_at = timezone.now()
     delivery.save()
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """A 429 or 503's ``Retry-After`` in seconds (RFC 9110 §10.2.3: delay-seconds or an
+    HTTP date); None when absent, unreadable or on another status."""
+    if response.status_code not in (429, 503):
+        return None
+    value = response.headers.get("retry-after", "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max((when - timezone.now()).total_seconds(), 0.0)
 
 
 def _disable_gone_endpoint(delivery: WebhookDelivery, now: datetime) -> None:

@@ -24,11 +24,12 @@ EVENT_FOR_STATUS = {
 
 
 def announce_event_status(
-    event: AiEvent, jobs: list[SyncJob] | None = None
+    event: AiEvent, jobs: list[SyncJob] | None = None, **signal: Any
 ) -> WebhookMessage | None:
     """Emit the webhook for the status ``event`` just changed to, if vendors care about it.
 
-    ``jobs`` are the event's jobs in id order when the caller has just read them.
+    ``jobs`` are the event's jobs in id order when the caller has just read them. Connected to
+    ``syncs.engine.events.event_status_changed`` (whose ``sender`` arrives in ``signal``).
     """
     webhook_type = EVENT_FOR_STATUS.get(event.status)
     if webhook_type is None:
@@ -44,7 +45,7 @@ def announce_event_status(
         "status": event.status,
         "chatbot_session_id": _session_id(event),
         "targets": [
-            {"target": j.target, "provider": j.provider, "status": j.status, "crm_id": j.crm_id}
+            {"target": j.kind, "provider": j.provider, "status": j.status, "crm_id": j.external_id}
             for j in jobs
         ],
     }

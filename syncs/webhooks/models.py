@@ -8,22 +8,28 @@ and doubles as the delivery log. Secrets are stored encrypted and never rendered
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.db import models
 from django.utils import timezone
 
 from connectors.crypto import EncryptedTextField
+from syncs.engine.models import EngineRow, Lifecycle
 from tenants.models import Client
 
 __all__ = [
     "ALL_EVENTS",
+    "CLAIM_LEASE",
     "EVENT_TYPES",
+    "MAX_ATTEMPTS",
     "PING",
+    "RETRY_SCHEDULE",
     "DeliveryStatus",
     "EndpointStatus",
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookMessage",
+    "delay_after",
 ]
 
 ALL_EVENTS = "*"
@@ -39,6 +45,36 @@ EVENT_TYPES: tuple[str, ...] = (
 )
 
 
+# The gap after each failed attempt: 10 attempts over about 3 days 3 hours (Svix's schedule,
+# immediately then growing gaps, stretched; see syncs.webhooks.delivery).
+RETRY_SCHEDULE: tuple[timedelta, ...] = (
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=14),
+    timedelta(hours=20),
+    timedelta(hours=24),
+)
+MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
+# A claimed attempt owns the delivery this long; a worker that died mid-send frees it after.
+CLAIM_LEASE = timedelta(minutes=5)
+
+
+def delay_after(attempts: int) -> timedelta | None:
+    """The wait after the ``attempts``-th failed attempt; None when the schedule is spent."""
+    if attempts >= MAX_ATTEMPTS or attempts < 1:
+        return None
+    return RETRY_SCHEDULE[attempts - 1]
+
+
+def _backoff(attempts: int) -> float | None:
+    delay = delay_after(attempts)
+    return None if delay is None else delay.total_seconds()
+
+
 def _message_id() -> str:
     return f"msg_{uuid.uuid4().hex}"
 
@@ -50,6 +86,7 @@ class EndpointStatus(models.TextChoices):
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"  # not attempted yet
+    RUNNING = "running", "Sending"  # an attempt is under way
     FAILED = "failed", "Failed"  # the last attempt failed; another is scheduled
     SUCCEEDED = "succeeded", "Succeeded"
     DEAD = "dead", "Dead"  # no further attempts (schedule exhausted, 410, endpoint disabled)
@@ -116,8 +153,19 @@ class WebhookMessage(models.Model):
         return f"{self.public_id} {self.event_type}"
 
 
-class WebhookDelivery(models.Model):
+class WebhookDelivery(EngineRow):
     """A message's delivery to one endpoint: its state, and the delivery log line staff read."""
+
+    lifecycle = Lifecycle(
+        task="syncs.webhooks.tasks.deliver_webhook",
+        ready=(DeliveryStatus.PENDING,),
+        running=DeliveryStatus.RUNNING,
+        retry=DeliveryStatus.FAILED,
+        dead=DeliveryStatus.DEAD,
+        max_attempts=lambda: MAX_ATTEMPTS,
+        lease=lambda: CLAIM_LEASE,
+        backoff=_backoff,
+    )
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="webhook_deliveries")
     # Indexed by one_delivery_per_target (endpoint, message), which it leads.
@@ -128,11 +176,8 @@ class WebhookDelivery(models.Model):
     status = models.CharField(
         max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveIntegerField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
     response_time_ms = models.PositiveIntegerField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -14,12 +14,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from syncs.audit.log import audit_log
-from syncs.webhooks.delivery import CLAIM_LEASE
-from syncs.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from syncs.engine import jobs
+from syncs.webhooks.models import CLAIM_LEASE, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 RETRYABLE = (DeliveryStatus.FAILED, DeliveryStatus.DEAD)
 
@@ -29,13 +29,9 @@ class CannotResend(ValueError):
 
 
 def _in_flight(now: datetime) -> Q:
-    """An attempt claimed less than a lease ago and not yet recorded: its claim set
-    ``next_attempt_at`` to exactly ``last_attempt_at`` plus the lease."""
-    return Q(
-        status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED],
-        last_attempt_at__gte=now - CLAIM_LEASE,
-        next_attempt_at=F("last_attempt_at") + CLAIM_LEASE,
-    )
+    """An attempt claimed less than a lease ago and not yet recorded (a run past its lease
+    died, and may be sent again)."""
+    return Q(status=DeliveryStatus.RUNNING, started_at__gte=now - CLAIM_LEASE)
 
 
 def delivery_resend(*, delivery: WebhookDelivery, actor: str) -> str:
@@ -45,8 +41,6 @@ def delivery_resend(*, delivery: WebhookDelivery, actor: str) -> str:
     Raises ``CannotResend`` when the endpoint is disabled, the delivery has not been attempted
     yet, or an attempt is under way.
     """
-    from syncs.webhooks.tasks import deliver_webhook  # tasks → delivery → models; no cycle
-
     now = timezone.now()
     endpoint = delivery.endpoint
     if not endpoint.is_enabled:
@@ -77,7 +71,7 @@ def delivery_resend(*, delivery: WebhookDelivery, actor: str) -> str:
                 "attempts": delivery.attempts,
             },
         )
-        transaction.on_commit(lambda: deliver_webhook.delay(delivery.pk))
+        jobs.publish_on_commit(WebhookDelivery, [delivery.pk])
     delivery.status, delivery.next_attempt_at = new_status, now
     return action
 
@@ -91,8 +85,6 @@ def endpoint_recover(*, endpoint: WebhookEndpoint, since: datetime, actor: str) 
 
     One audit entry for the lot. Raises ``CannotResend`` when the endpoint is disabled.
     """
-    from syncs.webhooks.tasks import deliver_webhook  # tasks → delivery → models; no cycle
-
     if not endpoint.is_enabled:
         raise CannotResend("The endpoint is disabled; enable it first.")
     now = timezone.now()
@@ -118,5 +110,5 @@ def endpoint_recover(*, endpoint: WebhookEndpoint, since: datetime, actor: str) 
                 target=f"webhook-endpoint:{endpoint.public_id}",
                 details={"deliveries": len(ids), "since": since.isoformat()},
             )
-            transaction.on_commit(lambda: [deliver_webhook.delay(pk) for pk in ids])
+            jobs.publish_on_commit(WebhookDelivery, ids)
     return len(ids)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from connectors.ssrf import UnsafeUrl, check_url, require_https
+from syncs.engine import jobs
 from syncs.webhooks import signing
 from syncs.webhooks.models import (
     EVENT_TYPES,
@@ -63,8 +64,6 @@ def endpoint_send_test(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
 def _create_message(
     client: Client, event_type: str, payload: dict[str, Any], endpoints: list[WebhookEndpoint]
 ) -> WebhookMessage:
-    from syncs.webhooks.tasks import deliver_webhook  # tasks → delivery → models; no cycle here
-
     now = timezone.now()
     with transaction.atomic():
         message = WebhookMessage.objects.create(
@@ -81,8 +80,7 @@ def _create_message(
             )
             for endpoint in endpoints
         )
-        ids = [d.pk for d in deliveries]
-        transaction.on_commit(lambda: [deliver_webhook.delay(pk) for pk in ids])
+        jobs.publish_on_commit(WebhookDelivery, [d.pk for d in deliveries])
     return message
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from emulators.crm import control
-from syncs.crm.sync import sync_job_run
+from syncs.engine.runs import sync_job_run
 from syncs.models import JobStatus, SyncJob
 from tests.connectors import crm_fixtures
 from tests.syncs.test_console_merge import crm_pair  # noqa: F401

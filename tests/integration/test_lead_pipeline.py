@@ -307,7 +307,16 @@ def test_kill_storm_loses_nothing_and_duplicates_nothing(world, settings):
     stuck = list(
         jobs.exclude(status=JobStatus.SYNCED)
         .order_by("pk")
-        .values("pk", "status", "attempts", "claims", "started_at", "published_at", "last_error")
+        .values(
+            "pk",
+            "status",
+            "attempts",
+            "claims",
+            "started_at",
+            "published_at",
+            "last_error",
+            "review_reason",
+        )
     )
     assert stuck == [], (
         f"{len(stuck)} of {jobs.count()} jobs not synced, first: {stuck[:15]}; "

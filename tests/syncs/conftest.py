@@ -99,12 +99,12 @@ def crm_b(world) -> Connection:
 def run_job(django_capture_on_commit_callbacks):
     """Run a job as a worker would, with on-commit publishing executed (a test transaction
     never commits, so callbacks would otherwise be dropped)."""
-    from syncs.crm.sync import sync_job_run
+    from syncs.engine.runs import sync_job_run
     from syncs.models import SyncJob
 
     def run(job, crm) -> SyncJob:
         with django_capture_on_commit_callbacks(execute=True):
-            sync_job_run(job.pk, crm=crm)
+            sync_job_run(job.pk, vendor=crm)
         return SyncJob.objects.get(pk=job.pk)
 
     return run

@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 from dataclasses import replace
 
-from syncs.crm.sync import sync_job_run
+from django.utils import timezone
+
+from syncs.engine.runs import sync_job_run
 from syncs.rollback.models import Rollback, RollbackStep, StepStatus
 from syncs.rollback.services import rollback_step_run
 
@@ -29,19 +31,25 @@ class UndoCrm(MemoryCrm):
 
 def sync_lead(client, crm, **changes):
     job = lead_job(client, **changes)
-    sync_job_run(job.pk, crm=crm)
+    sync_job_run(job.pk, vendor=crm)
     return job
 
 
 def run_rollback(rollback: Rollback, crm) -> list[str]:
-    """Run every step in order, as the chained Celery tasks would; returns their statuses."""
+    """Run every step in order, as the chained Celery tasks would; returns their statuses.
+
+    A step waiting for a retry runs as its delayed message would: once due (the wait is
+    skipped here, not the claim's check that it has come)."""
     statuses = []
     for step_id in (
         RollbackStep.objects.filter(rollback=rollback, status=StepStatus.PENDING)
         .order_by("position")
         .values_list("pk", flat=True)
     ):
-        statuses.append(rollback_step_run(step_id, crm=crm))
+        RollbackStep.objects.filter(pk=step_id, next_attempt_at__isnull=False).update(
+            next_attempt_at=timezone.now()
+        )
+        statuses.append(rollback_step_run(step_id, vendor=crm))
     rollback.refresh_from_db()
     return statuses
 

@@ -8,7 +8,7 @@ import time
 import pytest
 from django.db import connection as db_connection
 
-from syncs.crm.sync import sync_job_run
+from syncs.engine.runs import sync_job_run
 from syncs.models import JobStatus, SyncJob
 
 from ..conftest import bearer
@@ -41,7 +41,7 @@ def test_it_shows_each_targets_state_and_the_crm_id(api, world, crm_a):
             "rolled_back": None,
         }
     ]
-    sync_job_run(SyncJob.objects.get().pk, crm=MemoryCrm())
+    sync_job_run(SyncJob.objects.get().pk, vendor=MemoryCrm())
     body = api.get(accepted["status_url"], **bearer(world.key_a)).json()
     assert body["status"] == "synced" and body["crm_id"] == body["targets"][0]["crm_id"] != ""
 
@@ -51,7 +51,7 @@ def test_it_shows_the_review_reason(api, world, crm_a):
     response = api.post(
         "/api/v1/leads", {**LEAD, "phone": "12"}, format="json", **bearer(world.key_a)
     )
-    sync_job_run(SyncJob.objects.get().pk, crm=MemoryCrm())
+    sync_job_run(SyncJob.objects.get().pk, vendor=MemoryCrm())
     body = api.get(response.json()["status_url"], **bearer(world.key_a)).json()
     assert body["status"] == "needs_review" and "'12'" in body["targets"][0]["reason"]
 
@@ -99,7 +99,7 @@ def test_wait_returns_the_crm_id_once_a_worker_synced_it(api, world, crm_a, monk
     def worker() -> None:
         try:
             assert polling.wait(timeout=20)
-            sync_job_run(job_id, crm=crm)
+            sync_job_run(job_id, vendor=crm)
         finally:
             db_connection.close()
 

@@ -252,7 +252,7 @@ def test_it_previews_then_starts_a_rollback_and_reports_it(client, world, operat
     client.force_login(operator)
     preview = page(client, url(world, "rollback/?tag=AI_Chatbot"))
     assert "Preview: 4 records" in preview and "Roll back these 4 records" in preview
-    assert seen.synced.crm_id in preview
+    assert seen.synced.external_id in preview
     response = client.post(url(world, "rollback/"), {"tag": "AI_Chatbot", "confirm": "yes"})
     rollback = Rollback.objects.get()
     assert response["Location"] == url(world, f"rollback/{rollback.pk}/")

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from syncs.console.charts import bar_chart, line_chart, nice_ceiling
 from syncs.models import AiEvent, SyncJob
+from syncs.ui.charts import bar_chart, line_chart, nice_ceiling
 
 pytestmark = pytest.mark.django_db
 

@@ -33,7 +33,7 @@ def test_it_links_every_sync_page_from_the_client_page(client, world, viewer):
 def test_it_lists_events_with_each_targets_status_and_filters_them(client, world, viewer, seen):
     client.force_login(viewer)
     body = page(client, base(world) + "/events/")
-    assert "Synced" in body and "Needs review" in body and seen.synced.crm_id in body
+    assert "Synced" in body and "Needs review" in body and seen.synced.external_id in body
     held_only = page(client, base(world) + "/events/?status=needs_review")
     assert "not-an-email" in held_only and "mary.obrien@example.com" not in held_only.lower()
     assert "No events." in page(client, base(world) + "/events/?kind=opt_out")
@@ -54,7 +54,9 @@ def test_it_shows_an_event_with_payload_jobs_crm_ids_and_audit_trail(client, wor
     assert "Wants a cleaning next week." in body  # payload
     assert "+14155552671" in body  # normalised
     assert (
-        seen.synced.crm_id in body and "crm.contact.created" in body and "crm.note.created" in body
+        seen.synced.external_id in body
+        and "crm.contact.created" in body
+        and "crm.note.created" in body
     )
     held = page(client, f"{base(world)}/events/{seen.held.event.public_id}/")
     assert "sync.needs_review" in held
@@ -90,7 +92,7 @@ def test_it_shows_what_shadow_mode_would_have_written(client, world, viewer, see
     body = page(client, base(world) + "/shadow/")
     assert "shadow@example.com" in body and "create" in body
     # Real writes are not shadow records (as a cell: a bare "100" may be inside a random UUID).
-    assert f"<td>{seen.synced.crm_id}</td>" not in body
+    assert f"<td>{seen.synced.external_id}</td>" not in body
     assert "Nothing recorded" in page(client, base(world) + "/shadow/?provider=salesforce")
 
 

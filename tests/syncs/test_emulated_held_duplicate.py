@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from emulators.crm import control
-from syncs.crm.sync import sync_job_run
 from syncs.dedupe.models import DuplicateCandidate
+from syncs.engine.runs import sync_job_run
 from syncs.models import AuditEntry, JobStatus, SyncJob
 from tests.connectors import crm_fixtures
 
@@ -70,7 +70,7 @@ def test_it_shows_the_held_lead_on_both_pages_until_linked(client, world, operat
     assert client.post(url, {"back": "review"}).status_code == 302
     _run_all()
     job.refresh_from_db()
-    assert job.status == JobStatus.SYNCED and job.crm_id == first_id, job.last_error
+    assert job.status == JobStatus.SYNCED and job.external_id == first_id, job.last_error
     assert [c["id"] for c in _contacts(account)] == [first_id]  # no second contact
     note = control.records("hubspot", account, "notes")[0]
     assert note["links"]["associations"][0]["toObjectId"] == first_id

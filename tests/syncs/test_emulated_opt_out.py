@@ -40,7 +40,7 @@ def opt_out_and_sync(api, world) -> None:
     body = {"kind": "opt_out", "payload": OPT_OUT}
     response = api.post("/api/v1/events", body, format="json", **bearer(world.key_a))
     assert response.status_code == 202, response.content
-    from syncs.crm.sync import sync_job_run
+    from syncs.engine.runs import sync_job_run
     from syncs.models import JobStatus, SyncJob
 
     for job in SyncJob.objects.exclude(status=JobStatus.SYNCED):
@@ -105,7 +105,7 @@ def test_it_unsubscribes_a_pipedrive_person_whose_status_then_stays(api, world, 
     _run(rollback)
     assert (rollback.status, rollback.failed, rollback.kept) == ("done", 0, 1)
     kept = RollbackStep.objects.get(status="kept")
-    assert kept.record.object_type == "contact_opt_out" and "change only once" in kept.error
+    assert kept.record.object_type == "contact_opt_out" and "change only once" in kept.last_error
     assert AuditEntry.objects.filter(action="rollback.kept").count() == 1
     assert _contact("pipedrive", account)["marketing_status"] == "unsubscribed"
     assert (
@@ -130,5 +130,7 @@ def test_it_keeps_a_hubspot_opt_out_with_nothing_to_resubscribe(api, world, sync
     rollback = start_rollback(world.client_a, "Unsubscribe", requested_by=STAFF)
     _run(rollback)
     assert (rollback.status, rollback.failed, rollback.kept) == ("done", 0, 1)
-    assert "nothing to subscribe them to again" in RollbackStep.objects.get(status="kept").error
+    assert (
+        "nothing to subscribe them to again" in RollbackStep.objects.get(status="kept").last_error
+    )
     assert hubspot_people.subscriptions_of(account, EMAIL)["wide"] is True

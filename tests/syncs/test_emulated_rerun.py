@@ -12,7 +12,7 @@ from django.utils import timezone
 
 import syncs.crm.writes
 from emulators.crm import control
-from syncs.crm.sync import sync_job_run
+from syncs.engine.runs import sync_job_run
 from syncs.models import ExternalRecord, JobStatus, SyncJob
 from tests.connectors import crm_fixtures
 

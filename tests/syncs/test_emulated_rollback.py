@@ -52,7 +52,7 @@ def _post_and_sync(api, key, lead) -> None:
 
 
 def sync_job_run_ok(job) -> None:
-    from syncs.crm.sync import sync_job_run
+    from syncs.engine.runs import sync_job_run
 
     sync_job_run(job.pk)
     job.refresh_from_db()

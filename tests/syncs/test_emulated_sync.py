@@ -9,7 +9,7 @@ import pytest
 
 from emulators.crm import control
 from emulators.crm.pipedrive import person_labels
-from syncs.crm.sync import sync_job_run
+from syncs.engine.runs import sync_job_run
 from syncs.models import AuditEntry, ExternalRecord, JobStatus, SyncJob
 from tests.connectors import crm_fixtures
 
@@ -57,7 +57,7 @@ def test_a_lead_lands_once_in_each_crm(api, world, emulated, vendor):
         assert sync_job_run(job.pk) == "skipped"  # a duplicated message
     counts = control.counts(vendor, account)
     assert contacts(counts) == 1, counts
-    crm_ids = set(SyncJob.objects.values_list("crm_id", flat=True))
+    crm_ids = set(SyncJob.objects.values_list("external_id", flat=True))
     assert len(crm_ids) == 1 and control.record(vendor, account, crm_ids.pop()) is not None
     assert ExternalRecord.objects.filter(object_type="contact", action="created").count() == 1
 
@@ -132,7 +132,7 @@ def test_a_new_hubspot_contact_is_created_tagged_in_three_calls(api, world, emul
     assert sync_job_run(job.pk) == JobStatus.SYNCED
     assert control.counts("hubspot", account)["api_calls"] - calls == 3
     job.refresh_from_db()
-    data = control.record("hubspot", account, job.crm_id)["data"]
+    data = control.record("hubspot", account, job.external_id)["data"]
     assert data["switchboard_tags"] == "AI_Chatbot;acme-bot"
     assert data["lifecyclestage"] == "salesqualifiedlead"
     assert not ExternalRecord.objects.filter(object_type="contact_tags").exists()
@@ -145,7 +145,7 @@ def test_a_new_hubspot_contact_is_created_tagged_in_three_calls(api, world, emul
     assert sync_job_run(second.pk) == JobStatus.SYNCED, (
         second.refresh_from_db() or second.last_error
     )
-    data = control.record("hubspot", account, job.crm_id)["data"]
+    data = control.record("hubspot", account, job.external_id)["data"]
     assert data["switchboard_tags"] == "AI_Chatbot;acme-bot;other-bot"
     assert ExternalRecord.objects.get(object_type="contact_tags").snapshot == {
         "lifecyclestage": "salesqualifiedlead", "switchboard_tags": "AI_Chatbot;acme-bot",
@@ -162,7 +162,7 @@ def test_a_new_salesforce_contact_carries_its_tags_line_from_the_create_call(api
     job = SyncJob.objects.get()
     assert sync_job_run(job.pk) == JobStatus.SYNCED
     job.refresh_from_db()
-    data = control.record("salesforce", account, job.crm_id)["data"]
+    data = control.record("salesforce", account, job.external_id)["data"]
     assert data["Description"] == "Switchboard tags: AI_Chatbot; acme-bot"
     assert not ExternalRecord.objects.filter(object_type="contact_tags").exists()
     # The contact, then the note and its link together in one composite call.
@@ -187,7 +187,7 @@ def test_a_salesforce_org_without_the_custom_fields_still_gets_the_whole_lead(
     job = SyncJob.objects.get()
     assert sync_job_run(job.pk) == JobStatus.SYNCED, job.refresh_from_db() or job.last_error
     job.refresh_from_db()
-    data = control.record("salesforce", account, job.crm_id)["data"]
+    data = control.record("salesforce", account, job.external_id)["data"]
     audit = AuditEntry.objects.get(action__startswith="crm.fields.")
     issues = ConnectionIssue.objects.filter(connection=connection, resolved_at=None)
     if customize:
@@ -217,7 +217,7 @@ def test_a_pipedrive_person_gets_its_source_labels_added_once_and_audited(api, w
         assert sync_job_run(job.pk) == JobStatus.SYNCED
         job.refresh_from_db()
         labels = {label: i for i, label in person_labels(account)}
-        person = control.record("pipedrive", account, job.crm_id)["data"]
+        person = control.record("pipedrive", account, job.external_id)["data"]
         assert sorted(person["label_ids"]) == sorted([labels["AI_Chatbot"], labels["acme-bot"]])
     assert [label for _, label in person_labels(account)].count("AI_Chatbot") == 1
     created = AuditEntry.objects.get(action="crm.tags.created")
@@ -251,7 +251,7 @@ def test_hubspot_deals_carry_their_jobs_write_key_and_the_property_is_audited(
         job.refresh_from_db()
         deal = ExternalRecord.objects.get(job=job, object_type="deal")
         stored = control.record("hubspot", account, deal.external_id)
-        assert stored["links"]["associations"] == [{"toObjectId": job.crm_id, "typeId": 3}]
+        assert stored["links"]["associations"] == [{"toObjectId": job.external_id, "typeId": 3}]
         key = stored["data"].get("switchboard_write_key")
         assert key == (deal_write_key(job) if granted else None)
     [entry] = AuditEntry.objects.filter(action__startswith="crm.property.")
@@ -333,7 +333,7 @@ def test_a_bare_hubspot_portal_gets_switchboards_properties_and_options_audited(
     job = SyncJob.objects.get()
     assert sync_job_run(job.pk) == JobStatus.SYNCED, job.last_error
     job.refresh_from_db()
-    data = control.record("hubspot", account, job.crm_id)["data"]
+    data = control.record("hubspot", account, job.external_id)["data"]
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     if granted:
         assert (data["ai_source_tag"], data["switchboard_tags"]) == (

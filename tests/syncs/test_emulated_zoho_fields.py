@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from emulators.crm import control
-from syncs.crm.sync import sync_job_run
+from syncs.engine.runs import sync_job_run
 from syncs.models import AuditEntry, JobStatus, SyncJob
 from tests.connectors import crm_fixtures
 
@@ -23,7 +23,7 @@ def _sync(api, world, lead) -> str:
     assert api.post("/api/v1/leads", lead, format="json", **bearer(world.key_a)).status_code == 202
     job = SyncJob.objects.order_by("-pk").first()
     assert sync_job_run(job.pk) == JobStatus.SYNCED, SyncJob.objects.get(pk=job.pk).last_error
-    return SyncJob.objects.get(pk=job.pk).crm_id
+    return SyncJob.objects.get(pk=job.pk).external_id
 
 
 def _field_audits() -> list[tuple[str, str, list[str]]]:

@@ -1,4 +1,5 @@
-"""A claimed job loaded by one prebuilt statement equals what the ORM loads, relations included."""
+"""A claimed job is loaded in one query (select_related and an Exists annotation), with the
+same values as loading each row by itself, relations included."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from connectors.models import Connection
-from syncs.engine.job_load import load_claimed_job
+from syncs.engine.runs import load_job
 from syncs.intake.services import event_create
 from syncs.models import AiEvent, FieldMapping, SyncJob
 
@@ -35,7 +36,7 @@ def test_it_loads_the_job_with_its_event_client_connection_and_mapping(world, cr
     SyncJob.objects.filter(pk=job.pk).update(overrides={"phone": "+14155552671"})
 
     with CaptureQueriesContext(db) as queries:
-        loaded = load_claimed_job(job.pk)
+        loaded = load_job(job.pk)
         seen = (
             loaded.event.payload,
             loaded.client.default_region,
@@ -59,7 +60,7 @@ def test_it_loads_the_job_with_its_event_client_connection_and_mapping(world, cr
 def test_a_connection_without_a_mapping_reads_as_none_without_a_query(world, crm_a):
     from syncs.crm.mapping import rules_for
 
-    loaded = load_claimed_job(lead_job(world.client_a).pk)
+    loaded = load_job(lead_job(world.client_a).pk)
     with CaptureQueriesContext(db) as queries:
         rules = rules_for(loaded.connection)
     assert len(queries) == 0 and rules and rules[0]["transform"] == "copy"
@@ -71,11 +72,11 @@ def test_a_job_without_a_connection_and_one_with_a_sibling(world, crm_a):
     Connection.objects.create(client=world.client_a, provider="salesforce", kind="crm")
     event = event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
     first, second = SyncJob.objects.filter(event=event).order_by("pk")
-    assert load_claimed_job(first.pk).has_siblings and load_claimed_job(second.pk).has_siblings
+    assert load_job(first.pk).has_siblings and load_job(second.pk).has_siblings
 
     alone = event_create(client=world.client_b, kind="lead.captured", payload=LEAD)
     waiting = SyncJob.objects.get(event=alone)
-    loaded = load_claimed_job(waiting.pk)
+    loaded = load_job(waiting.pk)
     assert waiting.connection_id is None and loaded.connection is None
     assert loaded.has_siblings is False and loaded.client == world.client_b
-    assert load_claimed_job(waiting.pk + 1000) is None
+    assert load_job(waiting.pk + 1000) is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import timedelta
 
 import pytest
@@ -16,7 +18,7 @@ from syncs.engine.tasks import sweep_outbox
 from syncs.intake.services import event_create
 from syncs.models import AiEvent, JobStatus, SyncJob
 
-from .conftest import LEAD, memory_messages
+from .conftest import LEAD
 
 
 class Rollback(Exception):
@@ -126,7 +128,7 @@ def test_a_broker_outage_does_not_fail_the_request(world, crm_a, broker, monkeyp
     def down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr(tasks.run_sync_job_publisher, "send", down)
+    monkeypatch.setattr(tasks.run_sync_job, "apply_async", down)
     event = event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
     assert AiEvent.objects.filter(pk=event.pk).exists()
     job = SyncJob.objects.get()
@@ -149,24 +151,15 @@ def test_the_reconnected_signal_releases_waiting_jobs(world, crm_a, broker):
 
 
 @pytest.mark.django_db
-def test_intake_reads_the_same_connections_as_the_orm_without_their_tokens(world, crm_a, crm_b):
-    from syncs.engine.outbox import crm_connections, crm_connections_for_intake
+def test_intake_makes_jobs_of_its_connections_kind_only(world, crm_a, broker):
+    from syncs.engine.outbox import connections_of_kind
 
-    other = Connection.objects.create(
-        client=world.client_a, provider="salesforce", kind="crm", status="error"
-    )
     Connection.objects.create(client=world.client_a, provider="google", kind="calendar")
-    for client, provider in [
-        (world.client_a, ""),
-        (world.client_a, "salesforce"),
-        (world.client_b, ""),
-    ]:
-        expected = [(c.pk, c.provider, c.status) for c in crm_connections(client, provider)]
-        found = crm_connections_for_intake(client, provider)
-        assert [(c.pk, c.provider, c.status) for c in found] == expected
-        assert all({"access_token", "refresh_token"} <= c.get_deferred_fields() for c in found)
-    assert [c.is_usable for c in crm_connections_for_intake(world.client_a)] == [True, False]
-    assert other.pk in [c.pk for c in crm_connections_for_intake(world.client_a, "salesforce")]
+    other = Connection.objects.create(client=world.client_a, provider="salesforce", kind="crm")
+    assert list(connections_of_kind(world.client_a, "crm")) == [crm_a, other]
+    assert list(connections_of_kind(world.client_a, "crm", "salesforce")) == [other]
+    event = event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
+    assert [(j.kind, j.provider) for j in event.jobs.all()] == [("crm", "hubspot")]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -195,123 +188,6 @@ def test_a_client_with_several_crm_connections_gets_one_job_each(world, crm_a, b
     ]
 
 
-def test_the_job_publisher_sends_the_message_apply_async_sends(broker):
-    from syncs.engine.tasks import run_sync_job, run_sync_job_publisher
-
-    run_sync_job.apply_async((7,))
-    run_sync_job_publisher.send((7,))
-    (ours_h, ours_p, ours_b), (theirs_h, theirs_p, theirs_b) = reversed(memory_messages())
-    for headers, properties in ((ours_h, ours_p), (theirs_h, theirs_p)):
-        assert headers["id"] == headers["root_id"] == properties.pop("correlation_id")
-        for varying in ("id", "root_id"):
-            headers.pop(varying)
-        properties.pop("delivery_tag")
-    assert ours_h == theirs_h and ours_p == theirs_p and ours_b == theirs_b
-    assert ours_h["task"] == "syncs.engine.tasks.run_sync_job" and ours_b[0] == [7]
-    assert ours_h["timelimit"] == [
-        settings.CELERY_TASK_TIME_LIMIT,
-        settings.CELERY_TASK_SOFT_TIME_LIMIT,
-    ]
-    assert ours_p["delivery_info"] == {"exchange": "", "routing_key": "celery"}
-
-
-def test_the_job_publisher_keeps_one_connection_per_thread(broker):
-    import threading
-
-    from syncs.engine.tasks import run_sync_job_publisher as publisher
-
-    def held() -> object:
-        return publisher._held._local.connection
-
-    publisher.send((1,))
-    first = held()
-    publisher.send((2,))
-    assert held() is first
-    seen = []
-    other = threading.Thread(target=lambda: (publisher.send((3,)), seen.append(held())))
-    other.start()
-    other.join()
-    assert seen and seen[0] is not first  # each thread its own
-    assert [p.job_id for p in broker.drain()] == [1, 2, 3]
-
-
-def test_a_forked_child_publishes_on_its_own_connection_and_leaves_the_parents(redis_celery):
-    """A real fork on real Redis: the child must neither write on the parent's socket (their
-    replies would interleave) nor close it; the parent goes on with the same connection."""
-    import os
-
-    from syncs.engine.tasks import run_sync_job_publisher as publisher
-
-    job_id = 876_543_210
-    publisher.send((job_id,))
-    parent_channel = publisher._held._local.channel
-    parent_socket = parent_channel.client.client_id()
-    try:
-        child = os.fork()
-        if child == 0:  # the child: publish once, report whether it used its own connection
-            try:
-                publisher.send((job_id,))
-                own = publisher._held._local.channel is not parent_channel
-                os._exit(0 if own else 3)
-            except BaseException:
-                os._exit(4)
-        _, status = os.waitpid(child, 0)
-        assert os.waitstatus_to_exitcode(status) == 0
-        publisher.send((job_id,))
-        assert publisher._held._local.channel is parent_channel  # not dropped: it still works
-        assert parent_channel.client.client_id() == parent_socket  # the same Redis client
-        assert _lose_messages_of(job_id) == 3  # parent, child, parent
-    finally:
-        _lose_messages_of(job_id)
-
-
-def test_a_failed_send_on_the_held_connection_goes_the_pooled_way_once(broker, monkeypatch):
-    from kombu.transport.virtual import Channel
-
-    from syncs.engine.tasks import run_sync_job_publisher as publisher
-
-    publisher.send((1,))
-    broken = publisher._held._local.channel
-
-    def fail(self: Channel, *args: object, **kwargs: object) -> None:
-        if self is broken:
-            raise ConnectionError("connection reset by peer")
-        return real(self, *args, **kwargs)
-
-    real = Channel.basic_publish
-    monkeypatch.setattr(Channel, "basic_publish", fail)
-    publisher.send((2,))  # fails held, then sent through the producer pool
-    assert getattr(publisher._held._local, "channel", None) is None  # the broken one dropped
-    publisher.send((3,))  # a new held connection
-    assert publisher._held._local.channel is not broken
-    assert [p.job_id for p in broker.drain()] == [1, 2, 3]
-
-
-@pytest.mark.django_db
-def test_the_job_publisher_leaves_a_countdown_and_eager_mode_to_apply_async(broker):
-    from celery.signals import task_prerun
-
-    from syncs.engine import tasks
-
-    tasks.run_sync_job_publisher.send((8,), countdown=30)
-    [(headers, _, body)] = memory_messages()
-    assert body[0] == [8] and headers["eta"]  # the delayed message, as apply_async sends it
-    ran = []
-
-    def record(task_id: str, task: object, args: tuple, **_: object) -> None:
-        ran.append(args[0])
-
-    task_prerun.connect(record, weak=False)
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    try:
-        tasks.run_sync_job_publisher.send((9,))  # run here, for real (no such job: skipped)
-    finally:
-        celery_app.conf.task_always_eager = eager
-        task_prerun.disconnect(record)
-    assert ran == [9] and memory_messages() == []
-
-
 @pytest.fixture
 def redis_celery(broker):
     """Celery on the real Redis broker (over the in-memory one the module's tests use)."""
@@ -319,7 +195,7 @@ def redis_celery(broker):
 
     require(bool(settings.REDIS_URL), "REDIS_URL is not set")
     conf = celery_app.conf
-    conf.broker_url, conf.broker_transport = settings.REDIS_URL, "agency.broker:Transport"
+    conf.broker_url, conf.broker_transport = settings.REDIS_URL, None
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     yield celery_app
@@ -329,8 +205,6 @@ def redis_celery(broker):
 
 def _lose_messages_of(job_id: int) -> int:
     """Take ``job_id``'s messages out of the Redis queue, as a Redis restart would lose them."""
-    from agency.broker import message_task_args
-
     with celery_app.connection_for_write() as conn:
         client = conn.default_channel.client
         raws = [r for r in client.lrange("celery", 0, -1) if message_task_args(r, TASK) == [job_id]]
@@ -338,6 +212,17 @@ def _lose_messages_of(job_id: int) -> int:
 
 
 TASK = "syncs.engine.tasks.run_sync_job"
+
+
+def message_task_args(raw: bytes, task: str) -> list | None:
+    """A kombu Redis envelope's task arguments if it is a ``task`` message, else None."""
+    message = json.loads(raw)
+    if message.get("headers", {}).get("task") != task:
+        return None
+    body = message["body"]
+    if message.get("properties", {}).get("body_encoding") == "base64":
+        body = base64.b64decode(body)
+    return json.loads(body)[0]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -353,22 +238,3 @@ def test_the_sweeper_leaves_a_job_whose_message_waits_behind_a_backlog(world, cr
         assert _lose_messages_of(job.pk) == 1  # exactly one new message
     finally:
         _lose_messages_of(job.pk)
-
-
-def test_the_held_connection_survives_redis_closing_it(redis_celery):
-    """Redis restarted (or killed idle clients): the next publish on the held connection still
-    delivers, exactly once."""
-    from syncs.engine.tasks import run_sync_job_publisher as publisher
-
-    job_id = 987_654_321
-    publisher.send((job_id,))
-    held = publisher._held._local.channel.client
-    own_id = held.client_id()
-    with celery_app.connection_for_write() as conn:
-        admin = conn.default_channel.client
-        assert admin.client_kill_filter(_id=own_id) == 1
-    try:
-        publisher.send((job_id,))
-        assert _lose_messages_of(job_id) == 2  # the first and this one, nothing doubled
-    finally:
-        _lose_messages_of(job_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from connectors.base import ConnectorError, CrmRecord
-from syncs.crm.sync import sync_job_run
+from syncs.engine.runs import sync_job_run
 from syncs.models import ExternalRecord, JobStatus, SyncJob
 
 from .crm_double import MemoryCrm
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def run(job, crm) -> SyncJob:
-    sync_job_run(job.pk, crm=crm)
+    sync_job_run(job.pk, vendor=crm)
     return SyncJob.objects.get(pk=job.pk)
 
 

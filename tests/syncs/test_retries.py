@@ -9,13 +9,14 @@ from django.conf import settings
 from django.utils import timezone
 
 from connectors.base import ConnectorError
-from syncs.crm.sync import retry_countdown, sync_job_run
+from syncs.engine.runs import sync_job_run
 from syncs.models import AuditEntry, JobStatus, SyncJob
 
 from .crm_double import MemoryCrm
 from .helpers import event_of, lead_job
 
 pytestmark = pytest.mark.django_db
+retry_countdown = SyncJob.lifecycle.backoff  # full jitter (syncs.engine.models)
 
 
 def eta_seconds(published) -> float:
@@ -39,7 +40,7 @@ def test_a_retry_job_is_not_run_before_its_time(run_job, world, crm_a):
     crm = MemoryCrm()
     crm.failures.append(ConnectorError("slow down", status=429, retry_after=60))
     job = run_job(lead_job(world.client_a), crm)
-    assert sync_job_run(job.pk, crm=crm) == "skipped"  # an early duplicate message
+    assert sync_job_run(job.pk, vendor=crm) == "skipped"  # an early duplicate message
     SyncJob.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now())
     assert run_job(job, crm).status == JobStatus.SYNCED and len(crm.contacts) == 1
 
@@ -60,7 +61,7 @@ def test_transient_errors_back_off_then_the_job_dies_after_eight_attempts(
     assert len(broker.drain()) == settings.SYNC_MAX_ATTEMPTS - 1
     assert AuditEntry.objects.filter(action="sync.dead", target=f"job:{job.pk}").count() == 1
     assert event_of(job).status == "failed"
-    assert sync_job_run(job.pk, crm=crm) == "skipped"
+    assert sync_job_run(job.pk, vendor=crm) == "skipped"
 
 
 def test_a_permanent_error_is_dead_at_once_with_the_vendors_message(run_job, world, crm_a, broker):

@@ -236,7 +236,7 @@ def test_it_counts_a_record_the_vendor_already_removed_as_deleted(world, two_lea
     rollback = start_rollback(world.client_a, "AI_Chatbot", requested_by=STAFF)
     first = RollbackStep.objects.filter(rollback=rollback, operation="delete").first()
     two_leads.failures.append(ConnectorError("Not found", status=404, permanent=True))
-    assert rollback_step_run(first.pk, crm=two_leads) == "deleted"
+    assert rollback_step_run(first.pk, vendor=two_leads) == "deleted"
     entry = AuditEntry.objects.get(action="rollback.deleted", details__record=first.record_id)
     assert entry.details["already_gone"] is True
 
@@ -245,7 +245,7 @@ def test_it_retries_a_transient_error_before_going_on(world, two_leads):
     rollback = start_rollback(world.client_a, "AI_Chatbot", requested_by=STAFF)
     first = RollbackStep.objects.get(rollback=rollback, position=0)
     two_leads.failures.append(ConnectorError("Bad gateway", status=502))
-    assert rollback_step_run(first.pk, crm=two_leads) == "pending"
+    assert rollback_step_run(first.pk, vendor=two_leads) == "pending"
     assert ExternalRecord.objects.get(pk=first.record_id).rolled_back_at is None
     assert run_rollback(rollback, two_leads)[0] == "restored"
     assert rollback.status == "done"

@@ -42,9 +42,9 @@ def test_it_takes_again_a_step_whose_worker_died_after_its_lease(world, crm):
     rollback = start_rollback(world.client_a, "AI_Chatbot", requested_by=STAFF)
     step = RollbackStep.objects.get(rollback=rollback, position=0)
     RollbackStep.objects.filter(pk=step.pk).update(status="running", started_at=timezone.now())
-    assert rollback_step_run(step.pk, crm=crm) == "not_claimed"  # still within its lease
+    assert rollback_step_run(step.pk, vendor=crm) == "not_claimed"  # still within its lease
     RollbackStep.objects.filter(pk=step.pk).update(started_at=timezone.now() - LATER)
-    assert rollback_step_run(step.pk, crm=crm) == "restored"
+    assert rollback_step_run(step.pk, vendor=crm) == "restored"
     run_rollback(rollback, crm)
     assert rollback.status == "done" and not crm.contacts
 
@@ -64,7 +64,7 @@ def test_the_sweeper_waits_for_a_scheduled_retry(world, crm, django_capture_on_c
     rollback = start_rollback(world.client_a, "AI_Chatbot", requested_by=STAFF)
     first = RollbackStep.objects.get(rollback=rollback, position=0)
     crm.failures.append(ConnectorError("Slow down", status=429, retry_after=3600))
-    rollback_step_run(first.pk, crm=crm)
+    rollback_step_run(first.pk, vendor=crm)
     published_steps()
     with django_capture_on_commit_callbacks(execute=True):
         assert rollback_sweep(now=timezone.now() + timedelta(minutes=30)) == 0

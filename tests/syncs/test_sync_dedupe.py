@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from syncs.crm.sync import sync_job_run
 from syncs.dedupe.models import Person
+from syncs.engine.runs import sync_job_run
 from syncs.intake.review import release_review
 from syncs.models import JobStatus, SyncJob
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def run(job, crm) -> SyncJob:
-    sync_job_run(job.pk, crm=crm)
+    sync_job_run(job.pk, vendor=crm)
     return SyncJob.objects.get(pk=job.pk)
 
 
@@ -24,7 +24,7 @@ def test_it_indexes_the_person_with_the_crm_id_it_wrote(world, crm_a):
     job = run(lead_job(world.client_a), MemoryCrm())
     assert job.status == JobStatus.SYNCED
     person = Person.objects.get(client=world.client_a)
-    assert person.external_ids == {"hubspot": job.crm_id}
+    assert person.external_ids == {"hubspot": job.external_id}
     assert not Person.objects.filter(client=world.client_b).exists()
 
 
@@ -103,7 +103,7 @@ def test_a_held_pair_is_settled_by_what_a_fixed_release_wrote(world, crm_a):
     )
     pair = DuplicateCandidate.objects.get(status="open")
     fixed = release_review(held, {"email": "robert.smith@acme.example"}, actor="staff@example.com")
-    assert run(fixed, crm).crm_id == first.crm_id and len(crm.contacts) == 1
+    assert run(fixed, crm).external_id == first.external_id and len(crm.contacts) == 1
     pair.refresh_from_db()
     assert pair.status == "merged"
     assert AuditEntry.objects.filter(action="duplicate.linked").count() == 1

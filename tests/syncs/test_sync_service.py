@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from syncs.crm.sync import sync_job_run
+from syncs.engine.runs import sync_job_run
 from syncs.intake.review import release_review
 from syncs.models import AuditEntry, ExternalRecord, JobStatus, SyncJob
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def run(job, crm) -> SyncJob:
-    sync_job_run(job.pk, crm=crm)
+    sync_job_run(job.pk, vendor=crm)
     return SyncJob.objects.get(pk=job.pk)
 
 
@@ -25,7 +25,7 @@ def test_it_creates_the_contact_deal_and_note_normalised_and_tagged(world, crm_a
     job = run(lead_job(world.client_a), crm)
     assert job.status == JobStatus.SYNCED and job.attempts == 1
     (contact,) = crm.contacts.values()
-    assert job.crm_id == contact.id
+    assert job.external_id == contact.id
     assert contact.fields["email"] == "Mary.OBrien@example.com"
     assert contact.fields["phone"] == "+14155552671"
     assert (contact.fields["first_name"], contact.fields["last_name"]) == ("Mary", "O'Brien")
@@ -58,7 +58,7 @@ def test_it_updates_a_contact_found_by_email_and_keeps_what_it_replaced(world, c
         CrmContact(email="Mary.OBrien@example.com", company="Old Co"), source_tag="manual"
     )
     job = run(lead_job(world.client_a, lead_score=10, intent=""), crm)
-    assert job.crm_id == existing.id and len(crm.contacts) == 1
+    assert job.external_id == existing.id and len(crm.contacts) == 1
     assert crm.contacts[existing.id].fields["company"] == "O'Brien Dental"
     record = ExternalRecord.objects.get(object_type="contact")
     assert record.action == "updated" and record.snapshot["company"] == "Old Co"
@@ -77,7 +77,7 @@ def test_it_finds_the_contact_by_phone_when_the_email_is_unknown(world, crm_a):
 def test_a_duplicated_message_does_nothing(world, crm_a):
     crm = MemoryCrm()
     job = run(lead_job(world.client_a), crm)
-    assert sync_job_run(job.pk, crm=crm) == "skipped"
+    assert sync_job_run(job.pk, vendor=crm) == "skipped"
     assert crm.writes == ["create_contact", "create_deal", "add_note", "tag_contact"]
 
 
@@ -260,7 +260,7 @@ def test_a_create_the_crm_turned_into_an_update_is_recorded_as_one(world, crm_a)
     job = run(lead_job(world.client_a, intent="", lead_score=1), LaggingSearch())
     record = ExternalRecord.objects.get(job=job, object_type="contact")
     assert record.action == "updated" and record.snapshot == {"company": "Old Co"}
-    assert job.crm_id == "77"
+    assert job.external_id == "77"
 
 
 def test_mapping_rules_can_read_the_summary_and_session(world, crm_a):

@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from connectors.models import Connection
-from syncs.crm.sync import sync_job_run
 from syncs.engine.outbox import release_waiting
+from syncs.engine.runs import sync_job_run
 from syncs.intake.review import release_review
 from syncs.metrics.summary import sync_metrics
 from syncs.metrics.timeseries import ALL, SPANS, sync_timeseries, window_start
@@ -145,7 +145,7 @@ def test_waiting_for_a_connection_is_no_latency(world):
     crm = Connection.objects.create(client=world.client_a, provider="hubspot", kind="crm")
 
     assert release_waiting(crm) == [waiting.pk]
-    assert sync_job_run(waiting.pk, crm=UndoCrm()) == "synced"
+    assert sync_job_run(waiting.pk, vendor=UndoCrm()) == "synced"
 
     row = SyncJob.objects.get(pk=waiting.pk)
     assert row.waited_connection_ms == pytest.approx(600_000, abs=5_000)
@@ -162,7 +162,7 @@ def test_waiting_in_review_is_no_latency(world):
     Connection.objects.create(client=world.client_a, provider="hubspot", kind="crm")
     crm = UndoCrm()
     held = lead_job(world.client_a, phone="12", email="not-an-email")
-    assert sync_job_run(held.pk, crm=crm) == "needs_review"
+    assert sync_job_run(held.pk, vendor=crm) == "needs_review"
     # Held half an hour ago, received half a second before that.
     SyncJob.objects.filter(pk=held.pk).update(waiting_since=timezone.now() - timedelta(minutes=30))
     AiEvent.objects.filter(pk=held.event_id).update(
@@ -170,7 +170,7 @@ def test_waiting_in_review_is_no_latency(world):
     )
 
     release_review(held, {"phone": "+14155552671", "email": "fixed@example.com"}, "staff:x")
-    assert sync_job_run(held.pk, crm=crm) == "synced"
+    assert sync_job_run(held.pk, vendor=crm) == "synced"
 
     (everyone, _) = sync_timeseries(world.client_a, "24h")
     (point,) = [p for p in everyone.points if p.volume]

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from syncs.webhooks import delivery, services
+from syncs.webhooks import models as webhook_models
 from syncs.webhooks.models import DeliveryStatus, EndpointStatus, WebhookDelivery
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +62,7 @@ def test_it_uses_a_countdown_only_while_it_fits_under_the_visibility_timeout(
     monkeypatch.setattr(
         deliver_webhook, "apply_async", lambda args, countdown: queued.append(countdown)
     )
-    for _ in range(delivery.MAX_ATTEMPTS):
+    for _ in range(webhook_models.MAX_ATTEMPTS):
         peer.answer(503)
     d = _emit(world)
     now = timezone.now()
@@ -71,14 +72,16 @@ def test_it_uses_a_countdown_only_while_it_fits_under_the_visibility_timeout(
             d.refresh_from_db()
             now = d.next_attempt_at or now
     limit = settings.CELERY_MAX_COUNTDOWN
-    expected = [s.total_seconds() for s in delivery.RETRY_SCHEDULE if s.total_seconds() <= limit]
+    expected = [
+        s.total_seconds() for s in webhook_models.RETRY_SCHEDULE if s.total_seconds() <= limit
+    ]
     assert queued == expected
     assert all(c <= limit for c in queued)
-    assert len(expected) < len(delivery.RETRY_SCHEDULE)  # the longer gaps are the sweeper's
+    assert len(expected) < len(webhook_models.RETRY_SCHEDULE)  # the longer gaps are the sweeper's
 
 
 def test_it_spreads_attempts_over_about_three_days_then_gives_up(world, peer, endpoint_a):
-    for _ in range(delivery.MAX_ATTEMPTS + 1):
+    for _ in range(webhook_models.MAX_ATTEMPTS + 1):
         peer.answer(500)
     d = _emit(world)
     start = now = timezone.now()
@@ -91,11 +94,11 @@ def test_it_spreads_attempts_over_about_three_days_then_gives_up(world, peer, en
             break
         now = d.next_attempt_at
     assert d.status == DeliveryStatus.DEAD
-    assert d.attempts == delivery.MAX_ATTEMPTS == len(peer.requests)
+    assert d.attempts == webhook_models.MAX_ATTEMPTS == len(peer.requests)
     span = attempt_times[-1] - start
     assert timedelta(days=2, hours=12) <= span <= timedelta(days=3, hours=12)
     assert delivery.deliver(d.pk, now=now + timedelta(days=30)) is None
-    assert len(peer.requests) == delivery.MAX_ATTEMPTS
+    assert len(peer.requests) == webhook_models.MAX_ATTEMPTS
 
 
 def test_it_disables_the_endpoint_on_410_and_attempts_nothing_more(world, peer, endpoint_a):
@@ -154,8 +157,8 @@ def test_it_frees_a_claim_whose_worker_died_after_the_lease(world, peer, endpoin
     d = _emit(world)
     now = timezone.now()
     assert delivery.claim(d.pk, now) is not None  # the worker dies here
-    assert delivery.due_for_sweep(now + delivery.CLAIM_LEASE) == []
-    later = now + delivery.CLAIM_LEASE + delivery.SWEEP_GRACE
+    assert delivery.due_for_sweep(now + webhook_models.CLAIM_LEASE) == []
+    later = now + webhook_models.CLAIM_LEASE + delivery.SWEEP_GRACE
     assert delivery.due_for_sweep(later) == [d.pk]
     delivery.deliver(d.pk, now=later)
     assert len(peer.requests) == 1

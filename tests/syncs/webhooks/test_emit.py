@@ -8,7 +8,8 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from syncs.webhooks import delivery, services, signals, tasks
+from syncs.webhooks import models as webhook_models
+from syncs.webhooks import services, signals, tasks
 from syncs.webhooks.models import WebhookDelivery, WebhookMessage
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def queued(monkeypatch) -> list[int]:
     sent: list[int] = []
-    monkeypatch.setattr(tasks.deliver_webhook, "delay", sent.append)
+
+    def publish(args: tuple, countdown: float | None = None) -> None:
+        sent.append(args[0])
+
+    # The engine publishes with apply_async (syncs.engine.jobs.publish_now).
+    monkeypatch.setattr(tasks.deliver_webhook, "apply_async", publish)
     return sent
 
 
@@ -121,5 +127,5 @@ def test_it_listens_to_the_connector_signal(world):
 
 
 def test_the_schedule_is_about_three_days():
-    total = sum(delivery.RETRY_SCHEDULE, timedelta())
+    total = sum(webhook_models.RETRY_SCHEDULE, timedelta())
     assert timedelta(days=2, hours=12) <= total <= timedelta(days=3, hours=12)
