@@ -18,8 +18,9 @@ from django.utils import timezone
 from connectors.http import VendorHttp
 from connectors.models import Connection
 from emulators.auth import issue_token_for_tests
-from tests.conftest import close_kept_alive_sessions, require
+from tests.conftest import close_kept_alive_sessions
 from tests.connectors.google import discovery_check
+from tests.shared import require_shared
 
 SENT: list[str] = []
 
@@ -27,10 +28,7 @@ SENT: list[str] = []
 @pytest.fixture(autouse=True)
 def discovery_document():
     """Google's discovery document, read in place from the shared folder."""
-    require(
-        discovery_check.DOC_PATH.exists(),
-        f"Google's discovery document at {discovery_check.DOC_PATH} (SWITCHBOARD_SHARED_DIR)",
-    )
+    require_shared(discovery_check.DOC_PATH, "Google's Calendar v3 discovery document")
 
 
 @pytest.fixture(autouse=True)

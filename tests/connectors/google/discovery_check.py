@@ -14,7 +14,7 @@ from tests.shared import shared_file
 # Google's discovery document, revision 20230217 (../shared/vendor-specs/SOURCES.md), read in
 # place; the tests of this folder require it (conftest).
 DOC_PATH = shared_file("vendor-specs", "google-calendar", "calendar-v3.json")
-DOC = json.loads(DOC_PATH.read_text()) if DOC_PATH.exists() else {"resources": {}}
+DOC = json.loads(DOC_PATH.read_text()) if DOC_PATH else {"resources": {}}
 SERVICE_PATH = "/calendar/v3/"  # the document's servicePath
 
 
