@@ -26,7 +26,7 @@ from django.test import Client as BrowserClient
 from agency.vendor_apps import app_credentials
 from connectors import catalog, links, registry
 from connectors.models import Connection, ConnectionStatus
-from syncs.crm.sync import sync_job_run
+from syncs.engine.runs import sync_job_run
 from syncs.models import ExternalRecord, JobStatus, SyncJob
 from tenants.models import ApiKey, Client
 
