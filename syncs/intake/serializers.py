@@ -239,8 +239,21 @@ class EventDetailSerializer(serializers.Serializer):
     targets = TargetSerializer(many=True)
 
 
+class QueryIntegerField(serializers.IntegerField):
+    """An integer query parameter where a present but empty value (``?wait=``) is invalid.
+
+    DRF reads an empty form or query value of an optional field as absent (its default), but
+    the schema says the parameter is an integer, so a client sending ``wait=`` has a bug it
+    should hear about (a 400), not a silent zero."""
+
+    def get_value(self, dictionary: Any) -> Any:
+        if dictionary.get(self.field_name) == "":
+            return ""  # to_internal_value refuses it: "A valid integer is required."
+        return super().get_value(dictionary)
+
+
 class WaitQuerySerializer(serializers.Serializer):
-    wait = serializers.IntegerField(
+    wait = QueryIntegerField(
         min_value=0,
         max_value=30,
         required=False,

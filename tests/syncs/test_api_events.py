@@ -111,3 +111,11 @@ def test_wait_returns_the_crm_id_once_a_worker_synced_it(api, world, crm_a, monk
     assert body["status"] == "synced"
     assert body["crm_id"] == next(iter(crm.contacts))
     assert SyncJob.objects.get().status == JobStatus.SYNCED
+
+
+def test_it_refuses_an_empty_wait(api, world):
+    """``?wait=`` is not an integer: 400 problem+json, never the default (a silent zero)."""
+    accepted = post_lead(api, world.key_a)
+    response = api.get(f"{accepted['status_url']}?wait=", **bearer(world.key_a))
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/problem+json")
