@@ -11,6 +11,7 @@ live server's emulator, no Azure identity involved.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -80,7 +81,11 @@ def sdk(graph) -> GraphServiceClient:
 
 
 def run(coroutine):
-    return asyncio.run(coroutine)
+    """Run the SDK's coroutine on a loop of its own in a thread of its own: the browser suite's
+    Playwright (sync API) may still hold an event loop in this thread, where ``asyncio.run``
+    refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def standup(transaction_id: str = "") -> Event:
