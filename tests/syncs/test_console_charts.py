@@ -39,10 +39,12 @@ def section(body: str, provider: str) -> str:
 
 @pytest.mark.parametrize("window", ["24h", "7d", "30d"])
 def test_it_draws_latency_volume_errors_and_waits_as_svg(client, world, owner, window):
-    synced(world.client_a, "hubspot", timedelta(hours=2), 1200)
-    synced(world.client_a, "hubspot", timedelta(hours=2, minutes=1), 7300)
-    synced(world.client_a, "hubspot", timedelta(hours=2, minutes=2), 0, status="dead")
-    synced(world.client_b, "salesforce", timedelta(hours=2), 50)  # another client's
+    # Half an hour from any bucket edge (the 24 h window's hourly buckets end whole hours
+    # before now), so the three jobs share one bucket however long the request takes.
+    synced(world.client_a, "hubspot", timedelta(hours=2, minutes=30), 1200)
+    synced(world.client_a, "hubspot", timedelta(hours=2, minutes=31), 7300)
+    synced(world.client_a, "hubspot", timedelta(hours=2, minutes=32), 0, status="dead")
+    synced(world.client_b, "salesforce", timedelta(hours=2, minutes=30), 50)  # another client's
     client.force_login(owner)
 
     response = client.get(f"/console/clients/{world.client_a.public_id}/metrics/?window={window}")
