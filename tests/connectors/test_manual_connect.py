@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from datetime import timedelta
 
@@ -17,6 +13,7 @@ from connectors import links, tokens
 from connectors.models import Connection, ConnectionStatus
 from emulators import control
 from emulators.auth import account_for_token
+from tests.radicale import radicale_server
 
 from .conftest import choose, stored
 
@@ -62,43 +59,11 @@ def test_it_shows_the_toast_login_failure_and_stores_nothing(emulators, world):
     assert stored(world.client_a, "toast") is None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def radicale(tmp_path):
     """A real Radicale CalDAV server with one user (plain htpasswd) on a free port."""
-    port = _free_port()
-    (tmp_path / "users").write_text("dentist:app-specific-pw\n")
-    config = tmp_path / "config"
-    config.write_text(
-        f"[server]\nhosts = 127.0.0.1:{port}\n"
-        f"[auth]\ntype = htpasswd\nhtpasswd_filename = {tmp_path / 'users'}\n"
-        "htpasswd_encryption = plain\n"
-        f"[storage]\nfilesystem_folder = {tmp_path / 'collections'}\n"
-        "[logging]\nlevel = warning\n"
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "radicale", "--config", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("Radicale did not start")
-    yield f"http://127.0.0.1:{port}/"
-    process.terminate()
-    process.wait(timeout=10)
+    with radicale_server(tmp_path, "dentist", "app-specific-pw") as url:
+        yield url
 
 
 def test_it_connects_caldav_after_discovering_the_calendar_home(db, world, radicale):

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +9,8 @@ from dataclasses import dataclass
 import pytest
 import requests
 from defusedxml import ElementTree
+
+from tests.radicale import radicale_server
 
 CALDAV = "{urn:ietf:params:xml:ns:caldav}"
 USER, PASSWORD = "clinic", "app-specific-pw"
@@ -63,41 +61,8 @@ class CalDavServer:
         return [node.text or "" for node in tree.iter(f"{CALDAV}calendar-data")]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def caldav(tmp_path_factory) -> Iterator[CalDavServer]:
     """Radicale with one user (plain htpasswd) on a free port."""
-    home = tmp_path_factory.mktemp("radicale")
-    port = _free_port()
-    (home / "users").write_text(f"{USER}:{PASSWORD}\n")
-    config = home / "config"
-    config.write_text(
-        f"[server]\nhosts = 127.0.0.1:{port}\n"
-        f"[auth]\ntype = htpasswd\nhtpasswd_filename = {home / 'users'}\n"
-        "htpasswd_encryption = plain\n"
-        f"[storage]\nfilesystem_folder = {home / 'collections'}\n"
-        "[logging]\nlevel = warning\n"
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "radicale", "--config", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("Radicale did not start")
-    yield CalDavServer(f"http://127.0.0.1:{port}/")
-    process.terminate()
-    process.wait(timeout=10)
+    with radicale_server(tmp_path_factory.mktemp("radicale"), USER, PASSWORD) as url:
+        yield CalDavServer(url)
