@@ -15,16 +15,17 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from syncs.calendar import availability
-
 __all__ = ["BusinessHours", "CalendarRole", "DateOverride", "Service"]
 
 MIDNIGHT = time(0)
 
 
+# The stored values are the ones ``syncs.calendar.availability`` reads (FLAG, REFUSE, BLOCKS,
+# WRITES, IGNORED; a test holds them equal): the models import nothing of the package, so the
+# models index never depends on the domain code that reads it.
 class StalePolicy(models.TextChoices):
-    FLAG = availability.FLAG, "Answer, naming the stale calendar"
-    REFUSE = availability.REFUSE, "Refuse to answer"
+    FLAG = "flag", "Answer, naming the stale calendar"
+    REFUSE = "refuse", "Refuse to answer"
 
 
 class Service(models.Model):
@@ -153,9 +154,9 @@ class CalendarRole(models.Model):
     """What one calendar of a calendar connection is for, and how fresh our copy of it is."""
 
     class Role(models.TextChoices):
-        BLOCKS = availability.BLOCKS, "Blocks availability"
-        WRITES = availability.WRITES, "Bookings are written here (also blocks)"
-        IGNORED = availability.IGNORED, "Ignored"
+        BLOCKS = "blocks", "Blocks availability"
+        WRITES = "writes", "Bookings are written here (also blocks)"
+        IGNORED = "ignored", "Ignored"
 
     class Tentative(models.TextChoices):
         BLOCK = "block", "Tentative events block"

@@ -158,3 +158,17 @@ def test_the_rows_answer_an_availability_question(world, calendar_a):
     )
     assert [s.start.hour * 60 + s.start.minute for s in answer.slots] == [600, 630]
     assert answer.stale_calendars == ()
+
+
+def test_the_stored_choices_are_the_values_availability_reads():
+    """The models name the roles and stale policies without importing the domain code (so the
+    models index never depends on it); the values must still be the ones it compares with."""
+    from syncs.calendar import availability
+    from syncs.calendar.models import CalendarRole, StalePolicy
+
+    assert {c.value for c in CalendarRole.Role} == {
+        availability.BLOCKS,
+        availability.WRITES,
+        availability.IGNORED,
+    }
+    assert {c.value for c in StalePolicy} == {availability.FLAG, availability.REFUSE}
