@@ -47,6 +47,15 @@ def test_the_settings_start_django_with_the_emulators_and_nothing_of_the_product
     ]
 
 
+def test_the_settings_pass_djangos_system_checks():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "agency.emulator_settings"}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 @pytest.mark.django_db
 @override_settings(ROOT_URLCONF="emulators.server_urls", MIDDLEWARE=[])
 def test_a_new_lead_goes_through_the_bare_server(client):
