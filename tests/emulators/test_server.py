@@ -14,7 +14,7 @@ from django.test import override_settings
 from emulators.auth import issue_token_for_tests
 from emulators.crm import control
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]  # the project root
 HS = "/emulators/hubspot/crm/v3/objects"
 
 BOOT = """
