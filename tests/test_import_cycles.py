@@ -130,8 +130,6 @@ KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
     "connectors (or a command above both)",
     ("tenants", "syncs.audit"): "tenants.console shows audit pages; those pages belong in syncs",
     ("tenants", "syncs.metrics"): "tenants.console shows sync health; likewise",
-    ("syncs.dedupe", "syncs.crm"): "dedupe's console merges in the CRM (crm.merge), while the "
-    "CRM target checks duplicates; the merge page belongs in crm",
 }
 
 
