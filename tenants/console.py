@@ -16,11 +16,11 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agency.models import WorkerHeartbeat
-from syncs.audit.log import audit_log, staff_actor
 from syncs.metrics.health import clients_health
 from tenants import scoping
 from tenants.forms import ApiKeyForm, ClientForm
 from tenants.models import Agency, ApiKey, Client
+from tenants.signals import api_key_changed
 
 
 def require_role(user: object, agency: Agency, action: str) -> None:
@@ -124,14 +124,8 @@ def api_key_create(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 def _audit_key(request: HttpRequest, key: ApiKey, action: str) -> None:
-    """Key changes in the client's audit log: its name and public prefix, never the key."""
-    audit_log(
-        client=key.client,
-        actor=staff_actor(request.user),
-        action=action,
-        target=f"api_key:{key.pk}",
-        details={"name": key.name, "prefix": key.prefix},
-    )
+    """Key changes in the client's audit log (``syncs.audit.api_keys`` subscribes)."""
+    api_key_changed.send(sender=ApiKey, key=key, user=request.user, action=action)
 
 
 @login_required
