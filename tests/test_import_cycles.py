@@ -128,7 +128,6 @@ KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
     "the apps, the project wiring above them",
     ("tenants", "connectors"): "tenants.client_config applies connector choices; belongs in "
     "connectors (or a command above both)",
-    ("tenants", "syncs.metrics"): "tenants.console shows sync health; likewise",
 }
 
 
