@@ -124,8 +124,6 @@ def describe(cycle: list[str], graph: dict[str, dict[str, str]]) -> str:
 KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
     ("agency", "connectors"): "agency.celery warms connector modules; the worker's warm list "
     "should come from settings, not the project package",
-    ("agency", "tenants"): "agency.query_params reads tenants; shared web helpers belong below "
-    "the apps, the project wiring above them",
     ("tenants", "connectors"): "tenants.client_config applies connector choices; belongs in "
     "connectors (or a command above both)",
 }
