@@ -122,10 +122,13 @@ def describe(cycle: list[str], graph: dict[str, dict[str, str]]) -> str:
 # rollback, models → crm, engine ↔ crm/intake/webhooks) and the console's (its page helpers and
 # charts now in syncs.ui, below every package's pages) were removed.
 KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
-    ("agency", "connectors"): "agency.celery warms connector modules; the worker's warm list "
-    "should come from settings, not the project package",
-    ("tenants", "connectors"): "tenants.client_config applies connector choices; belongs in "
-    "connectors (or a command above both)",
+    ("agency", "connectors"): "the project wiring reads the registry: agency.settings (plug-in "
+    "providers, app credentials per provider), agency.celery (the worker's warm list), "
+    "agency.bench (the benchmark's direct-call view); the settings should name providers as "
+    "data, the warm list come from settings, the bench views live with the benchmarks",
+    ("tenants", "connectors"): "a client's provider per kind is checked against the registry "
+    "(tenants.models.ProviderOfKind, tenants.forms choices, tenants.client_config); the "
+    "choice of provider belongs to connectors, or the catalogue below both",
 }
 
 
