@@ -39,3 +39,7 @@ for _slug in (
     globals()[f"{_slug.upper()}_CLIENT_SECRET"] = globals()[f"{_slug.upper()}_CLIENT_SECRET"] or (
         f"demo-{_slug}-secret"
     )
+# Flushed by DELETE after each transactional test instead of one TRUNCATE of every table
+# (tests/db_backend/base.py says why); everything else is Django's PostgreSQL backend.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"]["ENGINE"] = "tests.db_backend"  # noqa: F405
