@@ -40,6 +40,7 @@ for _slug in (
         f"demo-{_slug}-secret"
     )
 # Flushed by DELETE after each transactional test instead of one TRUNCATE of every table
-# (tests/db_backend/base.py says why); everything else is Django's PostgreSQL backend.
+# (tests/postgresql/base.py says why); everything else is Django's PostgreSQL backend, and the
+# engine's name still says postgresql for the tests that look.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
-    DATABASES["default"]["ENGINE"] = "tests.db_backend"  # noqa: F405
+    DATABASES["default"]["ENGINE"] = "tests.postgresql"  # noqa: F405

@@ -1,4 +1,4 @@
-"""The test run's flush (tests/db_backend on PostgreSQL) leaves every table empty, the
+"""The test run's flush (tests/postgresql on PostgreSQL) leaves every table empty, the
 append-only audit log included, as Django's TRUNCATE did."""
 
 from __future__ import annotations
