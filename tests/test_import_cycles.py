@@ -122,10 +122,11 @@ def describe(cycle: list[str], graph: dict[str, dict[str, str]]) -> str:
 # rollback, models → crm, engine ↔ crm/intake/webhooks) and the console's (its page helpers and
 # charts now in syncs.ui, below every package's pages) were removed.
 KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
-    ("agency", "connectors"): "the project wiring reads the registry: agency.settings (plug-in "
-    "providers, app credentials per provider), agency.celery (the worker's warm list), "
-    "agency.bench (the benchmark's direct-call view); the settings should name providers as "
-    "data, the warm list come from settings, the bench views live with the benchmarks",
+    ("agency", "connectors"): "agency is two layers in one package: the project wiring, which "
+    "reads the registry (agency.settings derives plug-ins and app credentials from it, as issue "
+    "16 asks; agency.celery warms client modules; agency.bench calls a CRM), and helpers the "
+    "apps import (agency.logging.redact in connectors.vendor_replies; problems, counters, "
+    "query_params in tenants). The helpers move to a package below the apps",
     ("tenants", "connectors"): "a client's provider per kind is checked against the registry "
     "(tenants.models.ProviderOfKind, tenants.forms choices, tenants.client_config); the "
     "choice of provider belongs to connectors, or the catalogue below both",
