@@ -24,6 +24,9 @@ class SyncsConfig(AppConfig):
         from syncs.audit import connections as connection_audit
 
         connection_audit.connect_receivers()
+        from syncs.audit import api_keys as api_key_audit
+
+        api_key_audit.connect_receivers()
 
         # The OAuth work provides this signal; without it the sweeper alone releases jobs.
         try:

@@ -11,12 +11,16 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import jellyfish
 import phonenumbers
 
 from syncs.dedupe.nicknames import formal_names
 from syncs.intake.personname import parse_name, parse_parts
+
+if TYPE_CHECKING:
+    from syncs.dedupe.models import Person
 
 
 def words(text: str) -> tuple[str, ...]:
@@ -197,6 +201,19 @@ class Profile:
     phones: tuple[str, ...] = ()
     company: str = ""
     generation: str = ""  # "jr", "sr", "iii", …: different generations are different people
+
+
+def stored_profile(person: Person) -> Profile:
+    """The profile a stored person was indexed under (its normalised fields, every address).
+    Here rather than on the model, so the models need nothing from the matcher."""
+    return Profile(
+        first=person.norm_first,
+        last=person.norm_last,
+        emails=tuple(person.emails),
+        phones=tuple(person.phones),
+        company=person.norm_company,
+        generation=person.norm_generation,
+    )
 
 
 def build_profile(fields: dict[str, str], region: str = "US") -> Profile:

@@ -18,7 +18,7 @@ from syncs.dedupe.estimation import UNKNOWN, detector_for
 from syncs.dedupe.match import DEFAULT, Outcome, rank
 from syncs.dedupe.memory import HOLDER_KINDS
 from syncs.dedupe.models import DuplicateCandidate, MatchModel, Person, PersonKey
-from syncs.dedupe.normalize import Profile, blocking_keys, build_profile, key_cap
+from syncs.dedupe.normalize import Profile, blocking_keys, build_profile, key_cap, stored_profile
 from syncs.intake.normalise import clean_name
 from tenants.models import Client
 from tenants.scoping import for_client
@@ -278,7 +278,7 @@ def _union(old: Iterable[str], new: Iterable[str]) -> list[str]:
 
 def _reindex(person: Person) -> None:
     PersonKey.objects.filter(person=person).delete()
-    PersonKey.objects.bulk_create(key_rows(person, person.profile()))
+    PersonKey.objects.bulk_create(key_rows(person, stored_profile(person)))
 
 
 def merge(candidate: DuplicateCandidate, actor: Any) -> Person:
