@@ -49,6 +49,20 @@ def count_redis() -> None:
     Connection.send_packed_command = send  # type: ignore[method-assign]
 
 
+def backend_cpu(connection) -> float | None:  # type: ignore[no-untyped-def]
+    """CPU seconds the PostgreSQL backend serving ``connection`` has used (from /proc: the
+    server runs on this host in the benchmarks); None when it cannot be read."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def shape(sql: str) -> str:
     """A statement with its literals and placeholders blanked, to group repeats."""
     sql = re.sub(r"'[^']*'", "?", sql)
@@ -119,6 +133,7 @@ def main() -> None:
         out = []
         profiler = cProfile.Profile() if args.profile == name else None
         redis_before = REDIS_SENT[0]
+        pg_before = backend_cpu(connection)
         with CaptureQueriesContext(connection) as queries:
             start_cpu, start_wall = time.process_time(), time.monotonic()
             if profiler:
@@ -129,9 +144,16 @@ def main() -> None:
                 profiler.disable()
             cpu, wall = time.process_time() - start_cpu, time.monotonic() - start_wall
         count = len(items)
+        pg_after = backend_cpu(connection)
+        pg = (
+            "?"
+            if pg_before is None or pg_after is None
+            else f"{(pg_after - pg_before) * 1000 / count:.2f}"
+        )
         print(f"{name}: {count} leads, CPU {cpu * 1000 / count:.2f} ms/lead "
               f"(wall {wall * 1000 / count:.2f}), SQL {len(queries) / count:.2f}/lead, "
-              f"Redis {(REDIS_SENT[0] - redis_before) / count:.2f}/lead")  # fmt: skip
+              f"Redis {(REDIS_SENT[0] - redis_before) / count:.2f}/lead, "
+              f"PostgreSQL CPU {pg} ms/lead")  # fmt: skip
         if args.queries:
             per = Counter(shape(q["sql"]) for q in queries.captured_queries)
             for sql, times in per.most_common():
