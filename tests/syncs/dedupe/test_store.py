@@ -6,12 +6,13 @@ from importlib import import_module
 
 import pytest
 from django.apps import apps as django_apps
+from django.db import connection
 
 from benchmarks.datasets.synthetic import distinct_people
 from syncs import dedupe
 from syncs.dedupe.models import DuplicateCandidate, Person, PersonKey
-from syncs.dedupe.normalize import blocking_keys, key_cap, stored_profile
-from syncs.dedupe.store import bulk_index
+from syncs.dedupe.normalize import blocking_keys, build_profile, key_cap, stored_profile
+from syncs.dedupe.store import ClientIndex, bulk_index
 from syncs.intake.normalise import normalise_person
 
 from ...conftest import make_user
@@ -161,6 +162,27 @@ def test_it_reads_an_outsized_bucket_only_up_to_its_cap(world):
     result = dedupe.check(world.client_a, {"name": "Someone Else", "email": office["email"]})
     assert result.examined == key_cap("email")
     assert result.rows_read == key_cap("email") + key_cap("email_plus")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the array statement is PostgreSQL's")
+def test_the_array_statement_reads_the_same_rows_as_the_branches(world):
+    """PostgreSQL reads the keys through one statement of arrays (its text the same whatever
+    the keys, so it is prepared once); it must read exactly the rows of one branch per key,
+    the caps included, and nothing of another client's."""
+    office = {"email": "info@clinic.example", "company": "Clinic"}
+    people = [{**office, "name": f"Person {i}"} for i in range(key_cap("email") + 5)]
+    bulk_index(world.client_a, [*people, *namesakes(60), JOHN, ROBERT])
+    bulk_index(world.client_b, [JOHN, ROBERT])
+    index = ClientIndex(world.client_a)
+    for fields in [*FUZZY_JOHNS, ROBERT, {"name": "Someone Else", "email": office["email"]}]:
+        keys = sorted(blocking_keys(build_profile(fields)))
+        rows = {}
+        for statement in (index._statement_of_branches, index._statement_of_arrays):
+            with connection.cursor() as cursor:
+                cursor.execute(*statement(keys))
+                rows[statement.__name__] = sorted(map(repr, cursor.fetchall()))
+        assert rows["_statement_of_arrays"] == rows["_statement_of_branches"], fields
+        assert rows["_statement_of_arrays"], fields
 
 
 def test_the_migration_rebuilds_the_family_name_keys(world):
