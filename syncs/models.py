@@ -318,6 +318,7 @@ class AuditEntry(models.Model):
 # their own packages; imported here by name because Django registers an app's models from its
 # ``models`` module.
 from syncs.calendar.models import BusinessHours, CalendarRole, DateOverride, Service  # noqa: E402, F401
+from syncs.calendar.sync_state.models import CalendarSync, MirroredEvent  # noqa: E402, F401
 from syncs.dedupe.models import DuplicateCandidate, MatchModel, Person, PersonKey  # noqa: E402, F401
 from syncs.rollback.models import Rollback, RollbackStep  # noqa: E402, F401
 from syncs.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookMessage  # noqa: E402, F401
