@@ -135,3 +135,31 @@ def test_a_second_run_of_one_calendar_does_nothing_and_a_notice_during_a_pass_re
     calendar_sync_run(google.sync.pk, vendor=notified_midway)
     # The pass ended, saw the notice that came during it, and was published again (inline).
     assert google.reload().synced_requests == 10
+
+
+def test_the_beat_keeps_channels_for_push_calendars_and_stops_unwanted_ones(google, stack):
+    from syncs.calendar.models import CalendarRole
+    from syncs.calendar.tasks import keep_calendar_channels
+
+    assert poll.channels_to_keep() == [google.sync.pk]  # push-capable, no channel yet
+    assert keep_calendar_channels() == 1  # queued (run inline here): opened
+    notify.drain()
+    channel = google.reload().channel_id
+    assert channel and poll.channels_to_keep() == []  # live, far from expiry
+    google.role.role = CalendarRole.Role.IGNORED
+    google.role.save(update_fields=["role"])
+    CalendarSync.objects.filter(pk=google.sync.pk).update(channel_tried_at=None)
+    assert poll.channels_to_keep() == [google.sync.pk]
+    keep_calendar_channels()
+    assert google.reload().channel_id == ""
+    from emulators.google_calendar.models import GChannel
+
+    assert GChannel.objects.get(channel_id=channel).stopped
+
+
+def test_no_channel_is_opened_without_an_https_public_url(google, settings):
+    settings.PUBLIC_BASE_URL = "http://plain.example"
+    settings.CALENDAR_PUSH_ALLOW_HTTP = False
+    assert keep_channel(google.sync.pk) == "failed"
+    sync = google.reload()
+    assert sync.channel_id == "" and "https" in sync.channel_error
