@@ -5,8 +5,9 @@ Due: a calendar never read; one without a live channel whose last pass is older 
 ``CALENDAR_POLL_SECONDS`` (the fallback, and always for vendors that cannot push); one with a
 live channel whose last pass is older than ``CALENDAR_SAFETY_POLL_SECONDS`` (a channel can go
 quiet without a word); one with notices not yet read; one whose daily full read is due
-(``CALENDAR_FULL_RESYNC_SECONDS``). A calendar whose message is in flight is left to it; a
-retry whose message never came, or a pass past its lease (its worker died), is published again.
+(``CALENDAR_FULL_RESYNC_SECONDS``), which also revives a calendar whose passes failed for good.
+A calendar whose message is in flight is left to it; a retry whose message never came, or a
+pass past its lease (its worker died), is published again.
 """
 
 from __future__ import annotations
@@ -50,9 +51,12 @@ def _live(now: datetime) -> Q:
 def due_syncs(now: datetime | None = None) -> list[int]:
     """Ids of the calendars to publish a pass for now."""
     now = now or timezone.now()
-    CalendarSync.objects.filter(
-        status=SyncStatus.IDLE, full_synced_at__lt=now - _seconds("CALENDAR_FULL_RESYNC_SECONDS")
-    ).update(resync=True)
+    full = now - _seconds("CALENDAR_FULL_RESYNC_SECONDS")
+    CalendarSync.objects.filter(status=SyncStatus.IDLE, full_synced_at__lt=full).update(resync=True)
+    # A calendar whose passes failed for good is tried again, from a full read, once a day.
+    CalendarSync.objects.filter(status=SyncStatus.DEAD, finished_at__lt=full).update(
+        status=SyncStatus.IDLE, attempts=0, resync=True, published_at=None
+    )
     republish = now - _seconds("CALENDAR_REPUBLISH_SECONDS")
     live = _live(now)
     idle_due = Q(status=SyncStatus.IDLE) & (

@@ -163,3 +163,18 @@ def test_no_channel_is_opened_without_an_https_public_url(google, settings):
     assert keep_channel(google.sync.pk) == "failed"
     sync = google.reload()
     assert sync.channel_id == "" and "https" in sync.channel_error
+
+
+def test_a_calendar_whose_passes_failed_for_good_is_read_again_a_day_later(google, settings):
+    # A calendar Google does not know: 404, a permanent error, dead at once.
+    google.role.calendar_id = "gone@example.com"
+    google.role.save(update_fields=["calendar_id"])
+    assert calendar_sync_run(google.sync.pk) == "dead"
+    assert google.reload().last_error  # the vendor's message, kept for staff
+    assert poll.due_syncs() == []
+    CalendarSync.objects.filter(pk=google.sync.pk).update(
+        finished_at=datetime.now(UTC) - timedelta(seconds=settings.CALENDAR_FULL_RESYNC_SECONDS + 1)
+    )
+    assert poll.due_syncs() == [google.sync.pk]
+    revived = google.reload()
+    assert revived.status == "idle" and revived.resync and revived.attempts == 0
