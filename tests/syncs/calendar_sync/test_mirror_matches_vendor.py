@@ -78,3 +78,47 @@ def test_the_mirror_answers_what_google_answers_through_full_and_incremental_rea
     calendar_sync_run(google.sync.pk)
     assert google.reload().full_synced_at == first_full  # read incrementally, not again in full
     agree()
+
+
+def test_the_mirror_answers_what_graph_answers_through_full_and_incremental_reads(graph):
+    from emulators.graph import control as outlook
+
+    day = (datetime.now(UTC) + timedelta(days=2)).date()
+
+    def when(days: int, clock: str) -> dict:
+        return {"dateTime": f"{day + timedelta(days=days)}T{clock}", "timeZone": "UTC"}
+
+    def add(subject: str, start: dict, end: dict, **fields) -> str:
+        body = {"subject": subject, "start": start, "end": end, **fields}
+        return outlook.insert_event(graph.account, graph.role.calendar_id, body)
+
+    single = add("busy", when(0, "08:00:00"), when(0, "09:00:00"))
+    add("tentative", when(0, "10:00:00"), when(0, "11:00:00"), showAs="tentative")
+    add("free", when(0, "12:00:00"), when(0, "13:00:00"), showAs="free")
+    add(
+        "daily",
+        when(0, "16:00:00"),
+        when(0, "16:30:00"),
+        recurrence={
+            "pattern": {"type": "daily", "interval": 1},
+            "range": {"type": "numbered", "startDate": str(day), "numberOfOccurrences": 4},
+        },
+    )
+    live = client_for(graph.connection)
+    window = (datetime.now(UTC), datetime.now(UTC) + timedelta(days=20))
+
+    def agree() -> None:
+        sync = graph.reload()
+        from_vendor = live.busy([graph.role.calendar_id], *window)[graph.role.calendar_id]
+        assert same(mirror.busy(sync, *window)) == same(from_vendor)
+
+    calendar_sync_run(graph.sync.pk)
+    agree()
+    outlook.edit_event(
+        graph.account, single, {"start": when(0, "09:00:00"), "end": when(0, "10:00:00")}
+    )
+    outlook.remove_event(graph.account, add("late", when(1, "08:00:00"), when(1, "09:00:00")))
+    first_full = graph.reload().full_synced_at
+    calendar_sync_run(graph.sync.pk)
+    assert graph.reload().full_synced_at == first_full
+    agree()
