@@ -5,7 +5,8 @@ with ``read(inbound) -> Reading``: it parses the request the vendor sent (header
 body) and says what it asks of us, without touching the database. The receiving endpoint
 (``syncs.calendar.push_views``) then checks each notice against the channel we stored (its
 secret compared in constant time) and acts on it. Vendor-specific answers (which status means
-"received", which means "unknown channel") are the module's ``ACCEPTED`` and ``UNKNOWN``.
+"received", which means "unknown channel") are the module's ``ACCEPTED`` and ``UNKNOWN``;
+``VALIDATES_ON_OPEN`` says whether the vendor calls our endpoint before it opens a channel.
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ from connectors.push import CHANGED, OPENED, BadPush, Inbound, Notice, Reading
 
 ACCEPTED = 200
 UNKNOWN = 404
+# Google opens a channel without calling the address; its first "sync" message proves it.
+VALIDATES_ON_OPEN = False
 STATES = {"sync": OPENED, "exists": CHANGED, "not_exists": CHANGED}
 MAX_HEADER = 1024  # channel ids are at most 64 characters, tokens 256 (Channel schema)
 

@@ -20,6 +20,8 @@ from connectors.push import CHANGED, RECREATE, RENEW, RESYNC, BadPush, Inbound, 
 
 ACCEPTED = 202
 UNKNOWN = 404
+# Graph creates a subscription only after our endpoint echoed its validation request.
+VALIDATES_ON_OPEN = True
 LIFECYCLE = {
     "reauthorizationRequired": RENEW,
     "subscriptionRemoved": RECREATE,

@@ -1,6 +1,8 @@
 """When the mirror of a calendar may answer for it, and as of when its data is current.
 
-A calendar with a live push channel is current as of now: the vendor tells us of every change
+A calendar with a live push channel (open, not expired, and shown to reach us: a notice of it
+arrived, or the vendor checked our endpoint before opening it) is current as of now: the vendor
+tells us of every change
 and each notice is read within seconds, so long as no notice waits unread and the safety poll
 keeps succeeding (a silent channel still gets polled every ``CALENDAR_SAFETY_POLL_SECONDS``;
 missing two of those means the channel cannot be trusted). Without one, the data is current as
@@ -19,9 +21,12 @@ from syncs.calendar.sync_state.models import CalendarSync
 
 
 def has_live_channel(sync: CalendarSync, now: datetime) -> bool:
-    """A channel the vendor still honours (not expired)."""
-    return bool(sync.channel_id) and (
-        sync.channel_expires_at is not None and sync.channel_expires_at > now
+    """A channel the vendor still honours (not expired) and that was shown to reach us."""
+    return (
+        bool(sync.channel_id)
+        and sync.channel_confirmed_at is not None
+        and sync.channel_expires_at is not None
+        and sync.channel_expires_at > now
     )
 
 

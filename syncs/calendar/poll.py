@@ -45,7 +45,8 @@ def _read_and_usable() -> Q:
 
 
 def _live(now: datetime) -> Q:
-    return ~Q(channel_id="") & Q(channel_expires_at__gt=now)
+    """The database side of ``freshness.has_live_channel``."""
+    return ~Q(channel_id="") & Q(channel_expires_at__gt=now, channel_confirmed_at__isnull=False)
 
 
 def due_syncs(now: datetime | None = None) -> list[int]:

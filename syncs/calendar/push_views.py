@@ -19,6 +19,7 @@ import logging
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -84,6 +85,10 @@ def _take(provider: str, notice: Notice) -> str:
 def _act(sync: CalendarSync, notice: Notice) -> None:
     from syncs.calendar import tasks  # the tasks module imports this package's services
 
+    # The channel reaches us: trusted from now on (``freshness.has_live_channel``).
+    CalendarSync.objects.filter(pk=sync.pk, channel_confirmed_at__isnull=True).update(
+        channel_confirmed_at=timezone.now()
+    )
     if notice.sequence is not None:
         CalendarSync.objects.filter(pk=sync.pk).update(channel_message=notice.sequence)
     if notice.action == CHANGED:

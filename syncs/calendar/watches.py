@@ -118,7 +118,10 @@ def _open(sync: CalendarSync, client: Any) -> str:
         secret=secrets.token_urlsafe(SECRET_BYTES),
         ttl_seconds=settings.CALENDAR_WATCH_TTL_SECONDS,
     )
-    _store(sync, made)
+    # A vendor that checks our endpoint before it opens a channel (Graph's validation
+    # request) has shown it reaches us; another's channel is trusted once a notice arrives.
+    reader = module_for(sync.role.connection.provider, "push")
+    _store(sync, made, confirmed=bool(getattr(reader, "VALIDATES_ON_OPEN", False)))
     if old is not None:
         _stop_quietly(client, old)
     request_pass(sync.pk)
@@ -150,8 +153,9 @@ def _current(sync: CalendarSync) -> Watch:
     )
 
 
-def _store(sync: CalendarSync, made: Watch | None) -> None:
+def _store(sync: CalendarSync, made: Watch | None, *, confirmed: bool = False) -> None:
     fields: dict[str, Any] = {
+        "channel_confirmed_at": timezone.now() if made and confirmed else None,
         "channel_id": made.id if made else "",
         "channel_resource": made.resource_id if made else "",
         "channel_expires_at": made.expires_at if made else None,
@@ -169,5 +173,9 @@ def forget_channel(sync_id: int) -> None:
     """The vendor removed the channel (Graph ``subscriptionRemoved``): drop it so a new one
     is opened."""
     CalendarSync.objects.filter(pk=sync_id).update(
-        channel_id="", channel_resource="", channel_expires_at=None, channel_secret=""
+        channel_id="",
+        channel_resource="",
+        channel_expires_at=None,
+        channel_secret="",
+        channel_confirmed_at=None,
     )

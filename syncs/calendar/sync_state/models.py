@@ -82,6 +82,9 @@ class CalendarSync(EngineRow):
     channel_expires_at = models.DateTimeField(null=True, blank=True)
     channel_secret = EncryptedTextField(blank=True, default="")
     channel_message = models.BigIntegerField(null=True, blank=True)
+    # When the channel was shown to reach us (a notice of it arrived, or the vendor checked
+    # our endpoint before opening it): until then it is not trusted and the calendar is polled.
+    channel_confirmed_at = models.DateTimeField(null=True, blank=True)
     channel_error = models.TextField(blank=True)
     channel_tried_at = models.DateTimeField(null=True, blank=True)  # last create attempt
     created_at = models.DateTimeField(auto_now_add=True)

@@ -46,6 +46,7 @@ def test_it_syncs_a_change_pushed_by_google_and_tells_the_calendar_domain(google
     assert MirroredEvent.objects.filter(sync=sync, event_id=made["id"]).exists()
     sync = google.reload()
     assert sync.synced_requests == sync.requested >= 1
+    assert sync.channel_confirmed_at is not None  # a notice came through: the channel is trusted
     # Busy time now comes from the mirror: a vendor that cannot be read is never asked.
     window = (datetime.now(UTC), datetime.now(UTC) + timedelta(days=3))
     busy = read_busy([google.role], *window, vendor=_unreachable)

@@ -40,6 +40,8 @@ def subscribed(graph):
     sync = graph.reload()
     [stored] = control.subscriptions(graph.account)
     assert stored.ext_id == sync.channel_id and stored.client_state == sync.channel_secret
+    # Graph validated our endpoint before it made the subscription: trusted from the start.
+    assert sync.channel_confirmed_at is not None
     return sync
 
 

@@ -50,10 +50,24 @@ def test_the_poll_reads_a_calendar_without_a_channel_when_it_is_due(google, chan
     assert [e.id for e in changes.events()] == [made["id"]]
 
 
+def confirmed_channel(linked) -> None:
+    """Open a channel and let a notice of it reach us (Google's first "sync" message may come
+    before the channel is stored, so a change is made to be sure one arrives after)."""
+    keep_channel(linked.sync.pk)
+    control.put_event(linked.account, "primary", event_body(70))
+    notify.drain()
+    assert linked.reload().channel_confirmed_at is not None
+
+
 def test_a_calendar_with_a_live_channel_is_polled_only_at_the_safety_interval(google, settings):
     calendar_sync_run(google.sync.pk)
     keep_channel(google.sync.pk)
-    notify.drain()
+    CalendarSync.objects.filter(pk=google.sync.pk).update(channel_confirmed_at=None)
+    age(google, settings.CALENDAR_POLL_SECONDS + 1)
+    # A channel no notice has come through yet is not trusted: polled as if it were absent.
+    assert poll.due_syncs() == [google.sync.pk]
+    calendar_sync_run(google.sync.pk)
+    confirmed_channel(google)
     age(google, settings.CALENDAR_POLL_SECONDS + 1)
     assert poll.due_syncs() == []
     age(google, settings.CALENDAR_SAFETY_POLL_SECONDS)
@@ -94,7 +108,12 @@ def test_a_window_beyond_what_the_mirror_covers_is_read_from_the_vendor(google):
 def test_a_live_channel_makes_the_data_current_as_of_now_unless_a_notice_waits(google):
     calendar_sync_run(google.sync.pk)
     keep_channel(google.sync.pk)
-    notify.drain()
+    CalendarSync.objects.filter(pk=google.sync.pk).update(channel_confirmed_at=None)
+    age(google, 120)
+    window = (datetime.now(UTC), datetime.now(UTC) + timedelta(days=1))
+    read_busy([google.role], *window)
+    assert google.role.last_read_at == google.reload().synced_at  # not trusted yet
+    confirmed_channel(google)
     age(google, 120)
     window = (datetime.now(UTC), datetime.now(UTC) + timedelta(days=1))
     before = datetime.now(UTC)
