@@ -56,9 +56,11 @@ def project_row() -> GProject:
     return row
 
 
-def _admit(account_id: str, path: str) -> GAccount:
-    """Count the call in the user's minute and the project's sliding minute; raise a queued
-    fault or a quota's refusal (each refusal counted)."""
+def _admit(account_id: str, path: str, arrived: float) -> GAccount:
+    """Count the call in the user's minute and the project's sliding minute (at ``arrived``,
+    when the request reached the view, as Google counts it on arrival: not after this
+    emulator's own wait for a row lock); raise a queued fault or a quota's refusal (each
+    refusal counted)."""
     project_pk = project_row().pk
     with transaction.atomic():
         row = GAccount.objects.select_for_update().get(pk=account_row(account_id).pk)
@@ -73,7 +75,7 @@ def _admit(account_id: str, path: str) -> GAccount:
         row.refused += over_user
         row.save(update_fields=["window_start", "window_calls", "api_calls", "faults", "refused"])
         project = GProject.objects.select_for_update().get(pk=project_pk)
-        over_project = fault is None and not over_user and not _project_admits(project)
+        over_project = fault is None and not over_user and not _project_admits(project, arrived)
     if fault is not None:
         raise _fault_error(fault)
     if over_user:
@@ -83,14 +85,14 @@ def _admit(account_id: str, path: str) -> GAccount:
     return row
 
 
-def _project_admits(project: GProject) -> bool:
-    """Whether the project's sliding minute has room for one more call; counts the call
+def _project_admits(project: GProject, arrived: float) -> bool:
+    """Whether the minute before ``arrived`` has room for one more call; counts the call
     (admitted, or refused) and saves the row (the caller holds its lock)."""
-    now = time.time()
     limit = int(project.config.get("quota_per_minute", DEFAULT_PROJECT_QUOTA_PER_MINUTE))
-    recent = [t for t in project.recent if t > now - WINDOW_S]
-    admitted = len(recent) < limit
-    project.recent = [*recent, now] if admitted else recent
+    recent = [t for t in project.recent if t > time.time() - 2 * WINDOW_S]
+    before = [t for t in recent if arrived - WINDOW_S < t <= arrived]
+    admitted = len(before) < limit
+    project.recent = [*recent, arrived] if admitted else recent
     project.api_calls += 1
     project.refused += not admitted
     project.save(update_fields=["recent", "api_calls", "refused"])
@@ -147,13 +149,14 @@ def endpoint(view: View) -> View:
     @csrf_exempt
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        arrived = time.time()
         token = _bearer(request)
         account_id = account_for_token(PROVIDER, token) if token else None
         if account_id is None:
             return errors.unauthorized()
         request.google_scopes = _granted(token)  # type: ignore[attr-defined]
         try:
-            account = _admit(account_id, request.path)
+            account = _admit(account_id, request.path, arrived)
             return view(request, account, *args, **kwargs)
         except GoogleError as exc:
             if exc.code == 401:
