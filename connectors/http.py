@@ -240,7 +240,7 @@ class VendorHttp:
     @property
     def rate_limits(self) -> tuple[RateLimit, ...]:
         """The spec's limits, with the sizes an operator set for this deployment
-        (``settings.VENDOR_QUOTAS``: ``{"google": {"app": 1000}}`` for a Cloud project whose
+        (``settings.VENDOR_QUOTAS``: ``{<slug>: {"app": 1000}}`` for a Google Cloud project whose
         console quota is 1,000 a minute). A quota is the project's own, not the vendor's."""
         sizes = (getattr(settings, "VENDOR_QUOTAS", None) or {}).get(self.spec.slug) or {}
         return tuple(
