@@ -381,7 +381,9 @@ class RateLimit:
 
     requests: int
     per_seconds: float
-    scope: str = "connection"  # "connection" (per installed account / token) or "app"
+    # "connection" (per installed account / token), "account" (per vendor account: a Google
+    # user, an Outlook mailbox, however many connections reach it) or "app" (per project).
+    scope: str = "connection"
     source: str = ""  # where the number comes from (vendor doc), for the reader
 
 
