@@ -533,3 +533,8 @@ class ProviderSpec:
     scope_reasons: tuple[ScopeReason, ...] = ()  # one per scope asked for (oauth2)
     connect_input: ConnectInput | None = None  # typed on the connect page before consent
     crm: CrmSpec | None = None  # kind "crm" only
+    # Kind "calendar": ``changes`` returns every instance of a recurring series (Google's
+    # singleEvents, Graph's calendarView delta), so a synced mirror holds all the busy time and
+    # may answer for the calendar. Where it returns a series once (a CalDAV resource holds the
+    # whole series), busy time is always read from the vendor.
+    changes_expand_series: bool = False

@@ -38,6 +38,7 @@ SPEC = ProviderSpec(
         RateLimit(10_000, 61, "app", "Calendar API usage limits: per minute per project"),
         RateLimit(600, 61, "account", "Calendar API usage limits: per minute per user"),
     ),
+    changes_expand_series=True,
     webhook_scheme="channel-token",
     docs="https://developers.google.com/calendar/api/guides/quota",
     scope_reasons=(

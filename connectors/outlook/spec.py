@@ -24,6 +24,7 @@ SPEC = ProviderSpec(
     # requests); over it, 429 with Retry-After. One bucket per mailbox ("account": every
     # connection to it shares it), its window a second longer than Microsoft's (see Google's).
     rate_limits=(RateLimit(10_000, 601, "account", "Microsoft Graph throttling limits: Outlook"),),
+    changes_expand_series=True,
     webhook_scheme="graph-client-state",
     docs="https://learn.microsoft.com/graph/throttling-limits",
     scope_reasons=(
