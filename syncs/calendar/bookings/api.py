@@ -349,7 +349,8 @@ class BookingDetailView(APIView):
         operation_id="bookings_partial_update",
         tags=["bookings"],
         summary="Reschedule a booking",
-        description="Moves a confirmed booking to another free slot: the new time is held and "
+        description="With `start`, moves a confirmed booking to another free slot (without it, "
+        "only the caller's `time_zone` the booking is shown in changes): the new time is held and "
         "the old one released at once, then the calendar event is moved (with its etag) and the "
         "calendars re-read; if another event took the new time meanwhile, the booking goes back "
         "to its old time. 200 when moved, 202 while the move is being written (a "
@@ -381,9 +382,11 @@ class BookingDetailView(APIView):
         data = body.validated_data
         booking = _booking(request_client(request), booking_id)
         zone = data.get("time_zone") or booking.time_zone
-        if data.get("time_zone") and data["time_zone"] != booking.time_zone:
-            booking.time_zone = data["time_zone"]
+        if zone != booking.time_zone:
+            booking.time_zone = zone
             booking.save(update_fields=["time_zone", "updated_at"])
+        if "start" not in data:  # only the caller's zone changed (or nothing)
+            return Response(booking_body(booking))
         try:
             booking = services.reschedule(
                 booking,

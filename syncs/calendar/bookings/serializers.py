@@ -162,7 +162,9 @@ class BookingInputSerializer(StrictSerializer):
 
 class RescheduleInputSerializer(StrictSerializer):
     unknown_field_message = "Unknown field."
-    start = InstantField(help_text="The new slot's start.")
+    start = InstantField(
+        required=False, help_text="The new slot's start (absent: the booking stays where it is)."
+    )
     time_zone = ZoneField(
         required=False, help_text="The caller's IANA zone for the answer (default: as booked)."
     )

@@ -120,6 +120,14 @@ def test_reschedule_and_cancel(live_server, clinic, world, worker):
     assert moved.json()["start"] == clinic.at(15).astimezone(ZoneInfo("Asia/Kolkata")).isoformat()
     [event] = clinic.live_events()
     assert event["start"]["dateTime"].startswith(f"{clinic.day.isoformat()}T15:00:00")
+    # Without a start, only the zone the booking is shown in changes.
+    shown = api(
+        live_server, world.key_a, "PATCH", f"bookings/{booking_id}", json={"time_zone": "UTC"}
+    )
+    assert (
+        shown.status_code == 200
+        and shown.json()["start"] == clinic.at(15).astimezone(ZoneInfo("UTC")).isoformat()
+    )
     cancelled = api(live_server, world.key_a, "POST", f"bookings/{booking_id}/cancel")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     problem(
