@@ -280,3 +280,16 @@ def test_a_change_to_another_clients_booking_id_is_ignored(clinic, world, run_jo
     )
     calendar_changed.send(sender=None, client=world.client_b, role=None, events=(event,))
     assert fresh(booking).status == BookingStatus.CONFIRMED
+
+
+def test_a_write_the_calendar_refuses_for_good_fails_the_booking_at_once(clinic, run_jobs):
+    """Google answers 404 for a calendar that is gone: the job is dead, and the hold is not
+    kept until it expires."""
+    clinic.role.calendar_id = "gone@group.calendar.google.com"
+    clinic.role.save()
+    booking = hold(clinic, 15)  # unreadable: stale, flagged (the default policy), still offered
+    assert run_jobs() == ["dead"]
+    failed = fresh(booking)
+    assert failed.status == BookingStatus.FAILED and "refused" in failed.status_reason
+    assert [w["status"] for w in webhooks(clinic.client, "booking.cancelled")] == ["failed"]
+    assert clinic.live_events() == []
