@@ -60,3 +60,37 @@ def test_twenty_concurrent_bookings_of_one_slot_make_exactly_one(
     assert clinic.live_events()[0]["id"] == booking.provider_event_id
     assert WebhookMessage.objects.filter(event_type="booking.created").count() == 1
     assert connection.vendor in ("postgresql", "sqlite")
+
+
+def test_the_database_alone_decides_between_concurrent_holds(clinic):
+    """No check before the insert (``check=False``): twenty threads, each in its own
+    transaction on its own connection, insert a hold over the same time at once; the
+    constraint (PostgreSQL) or the triggers (SQLite) let exactly one through."""
+    import threading
+
+    from syncs.calendar.bookings import services
+
+    barrier = threading.Barrier(CALLERS)
+
+    def hold(n: int) -> str:
+        barrier.wait()
+        try:
+            services.hold(
+                client=clinic.client,
+                service=clinic.service,
+                # Different starts, overlapping ranges: 10:00, 10:01, ... 10:19.
+                start=clinic.at(10, n),
+                contact=services.Contact(name=f"Caller {n}"),
+                time_zone="Europe/Berlin",
+                check=False,
+            )
+            return "held"
+        except services.SlotTaken:
+            return "refused"
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(CALLERS) as pool:
+        outcomes = list(pool.map(hold, range(CALLERS)))
+    assert sorted(outcomes) == ["held"] + ["refused"] * (CALLERS - 1)
+    assert Booking.objects.filter(status=BookingStatus.HELD).count() == 1
