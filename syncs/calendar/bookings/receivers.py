@@ -5,6 +5,10 @@ our booking id that was cancelled (or deleted), declined by the customer, or mov
 confirmed booking it belongs to and sends ``booking.cancelled`` / ``booking.updated``.
 Idempotent: the same change reported twice (push and polling) finds the booking already so.
 A booking still held is left alone: its own job is writing that event now and re-reads.
+
+A foreign event made over a confirmed booking in a blocking calendar leaves the booking as it
+is (the calendar's owner may mean it) and is announced once as ``booking.updated`` with
+``calendar_conflict`` and alternatives, for staff and the chatbot to resolve.
 """
 
 from __future__ import annotations
@@ -17,13 +21,19 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from connectors.base import CalendarEvent
+from connectors.base import CalendarEvent, ConnectorError
 from syncs.audit.log import SYSTEM, audit_log
-from syncs.calendar.bookings import services, webhooks
+from syncs.calendar.availability import StaleCalendars
+from syncs.calendar.bookings import availability, services, webhooks
 from syncs.calendar.bookings.models import NO_OVERLAP, Booking, BookingStatus
-from syncs.calendar.bookings.present import in_zone
+from syncs.calendar.bookings.present import in_zone, slots_body
+from syncs.calendar.models import CalendarRole
+from syncs.models import AuditEntry
 from tenants.models import Client
 from tenants.scoping import for_client
+
+OVERLAPPED = "booking.calendar_conflict"
+BLOCKING = (CalendarRole.Role.BLOCKS, CalendarRole.Role.WRITES)
 
 
 def on_calendar_changed(
@@ -34,16 +44,20 @@ def on_calendar_changed(
     **signal: Any,
 ) -> list[str]:
     """Apply each of our events' changes to its booking; returns what changed per booking
-    ("cancelled", "moved", "conflict"), for the caller's log."""
+    ("cancelled", "moved", "conflict", "overlapped"), for the caller's log."""
     keys = {}
+    foreign = []
     for event in events:
         try:
             keys[uuid.UUID(event.booking_id)] = event
         except ValueError:
-            continue  # not ours (no booking id, or someone else's text there)
-    if not keys:
-        return []
+            foreign.append(event)  # not ours (no booking id, or someone else's text there)
+    role = signal.get("role")
     changed = []
+    if isinstance(role, CalendarRole) and role.role in BLOCKING:
+        changed = _overlapped(client, role, foreign)
+    if not keys:
+        return changed
     ours = for_client(Booking, client).filter(event_key__in=list(keys))
     for pk in ours.values_list("pk", flat=True):
         with transaction.atomic():
@@ -118,3 +132,57 @@ def _moved(booking: Booking, start: datetime, end: datetime) -> str:
     )
     webhooks.announce(booking, webhooks.UPDATED, previous_start=in_zone(old, booking.time_zone))
     return "moved"
+
+
+def _overlapped(client: Client, role: CalendarRole, events: Sequence[CalendarEvent]) -> list[str]:
+    """Foreign events made over a confirmed booking in a blocking calendar: the booking stands
+    (the calendar's owner may mean it), but the conflict is audited once per event and
+    announced with ``booking.updated`` carrying ``calendar_conflict`` and alternatives."""
+    found = []
+    for event in events:
+        if event.status == "cancelled" or event.transparent:
+            continue
+        if not isinstance(event.start, datetime) or not isinstance(event.end, datetime):
+            continue
+        over = for_client(Booking, client).filter(
+            status=BookingStatus.CONFIRMED, start__lt=event.end, end__gt=event.start
+        )
+        for booking in over.select_related("client", "service"):
+            target = f"booking:{booking.public_id}"
+            seen = AuditEntry.objects.filter(
+                client=client, action=OVERLAPPED, target=target, details__event=event.id
+            )
+            if seen.exists():
+                continue  # reported already (push and polling both saw it)
+            conflict = {
+                "event_id": event.id,
+                "calendar_id": role.calendar_id,
+                "start": in_zone(event.start, booking.time_zone),
+                "end": in_zone(event.end, booking.time_zone),
+            }
+            offer = _offer(booking)
+            with transaction.atomic():
+                audit_log(
+                    client=client,
+                    actor=SYSTEM,
+                    action=OVERLAPPED,
+                    target=target,
+                    details={"event": event.id, "calendar": role.calendar_id},
+                )
+                webhooks.announce(
+                    booking, webhooks.UPDATED, calendar_conflict=conflict, alternatives=offer
+                )
+            found.append("overlapped")
+    return found
+
+
+def _offer(booking: Booking) -> dict[str, list]:
+    """Slots to move the booking to (a fresh read; empty when the calendars cannot say)."""
+    try:
+        before, after = availability.alternatives(booking.service, booking.start, ignore=booking)
+    except (StaleCalendars, ConnectorError, ValueError):
+        return {"before": [], "after": []}
+    return {
+        "before": slots_body(before, booking.time_zone),
+        "after": slots_body(after, booking.time_zone),
+    }

@@ -293,3 +293,25 @@ def test_a_write_the_calendar_refuses_for_good_fails_the_booking_at_once(clinic,
     assert failed.status == BookingStatus.FAILED and "refused" in failed.status_reason
     assert [w["status"] for w in webhooks(clinic.client, "booking.cancelled")] == ["failed"]
     assert clinic.live_events() == []
+
+
+def test_a_foreign_event_over_a_confirmed_booking_is_announced_once(clinic, run_jobs):
+    booking = fresh(hold(clinic, 10))
+    run_jobs()
+    booking = fresh(booking)
+    clinic.put_foreign("overbooked1", clinic.at(10, 15), clinic.at(11))
+    foreign = CalendarEvent(
+        calendar_id="primary", id="overbooked1", start=clinic.at(10, 15), end=clinic.at(11)
+    )
+    free = CalendarEvent(
+        calendar_id="primary", id="shownfree1", start=clinic.at(10), end=clinic.at(11),
+        transparent=True,
+    )  # fmt: skip
+    for _ in range(2):  # push and polling both report it
+        calendar_changed.send(sender=None, client=clinic.client, role=clinic.role,
+                              events=(foreign, free))  # fmt: skip
+    assert fresh(booking).status == BookingStatus.CONFIRMED  # the owner may mean it
+    [updated] = webhooks(clinic.client, "booking.updated")
+    assert updated["calendar_conflict"]["event_id"] == "overbooked1"
+    assert updated["alternatives"]["after"]
+    assert AuditEntry.objects.filter(action="booking.calendar_conflict").count() == 1
