@@ -33,3 +33,12 @@ def test_a_booking_event_synced_is_no_lead_synced(world):
     )
     assert announce_event_status(lead, jobs=[]) is not None
     assert list(WebhookMessage.objects.values_list("event_type", flat=True)) == ["lead.synced"]
+
+
+def test_the_hold_sweep_is_registered_and_scheduled(settings):
+    from agency.celery import app
+
+    app.loader.import_default_modules()
+    assert "syncs.calendar.bookings.expire_holds" in app.tasks
+    scheduled = {e["task"]: e["schedule"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled["syncs.calendar.bookings.expire_holds"] <= settings.BOOKING_HOLD_SECONDS

@@ -315,3 +315,20 @@ def test_a_foreign_event_over_a_confirmed_booking_is_announced_once(clinic, run_
     assert updated["calendar_conflict"]["event_id"] == "overbooked1"
     assert updated["alternatives"]["after"]
     assert AuditEntry.objects.filter(action="booking.calendar_conflict").count() == 1
+
+
+def test_a_move_not_written_in_time_goes_back_to_the_confirmed_time(clinic, run_jobs):
+    booking = hold(clinic, 9)
+    run_jobs()
+    services.reschedule(fresh(booking), clinic.at(16))
+    Booking.objects.filter(pk=booking.pk).update(
+        hold_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert services.expire_holds() == 1
+    back = fresh(booking)
+    assert back.status == BookingStatus.CONFIRMED and back.start == clinic.at(9)
+    assert back.previous_start is None
+    run_jobs()  # the move job, late: the booking no longer moves, the event stays at 09:00
+    [event] = clinic.live_events()
+    assert event["start"]["dateTime"].startswith(f"{clinic.day.isoformat()}T09:00:00")
+    hold(clinic, 16)  # the new time was released
