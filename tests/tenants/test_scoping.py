@@ -31,6 +31,13 @@ API_MATRIX: dict[str, str] = {
     "api/v1/events": "/api/v1/events",
     # Client B's own event ids are checked in tests/syncs/test_api_events.py.
     "api/v1/events/<uuid:event_id>": "/api/v1/events/00000000-0000-4000-8000-000000000000",
+    # Client B's own services and bookings are checked in tests/syncs/calendar/bookings/test_api.py.
+    "api/v1/availability": "/api/v1/availability",
+    "api/v1/bookings": "/api/v1/bookings",
+    "api/v1/bookings/<uuid:booking_id>": "/api/v1/bookings/00000000-0000-4000-8000-000000000000",
+    "api/v1/bookings/<uuid:booking_id>/cancel": (
+        "/api/v1/bookings/00000000-0000-4000-8000-000000000000/cancel"
+    ),
 }
 # Console routes taking a client id: staff of the outsider agency must get 404.
 CONSOLE_MATRIX: dict[str, tuple[str, str]] = {
