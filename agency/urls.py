@@ -33,6 +33,7 @@ urlpatterns = [
     path("api/v1/", include("syncs.intake.urls")),
     path("api/v1/", include(api_v1)),
     path("api/v1/", include("syncs.webhooks.urls")),
+    path("api/v1/", include("syncs.calendar.bookings.urls")),
     path("", lambda request: redirect("console:home")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -24,6 +24,11 @@ class SyncsConfig(AppConfig):
         from syncs.audit import connections as connection_audit
 
         connection_audit.connect_receivers()
+        # A change made in a calendar to one of our events reaches its booking.
+        from syncs.calendar.bookings.receivers import on_calendar_changed
+        from syncs.calendar.signals import calendar_changed
+
+        calendar_changed.connect(on_calendar_changed, dispatch_uid="syncs.bookings.calendar")
 
         # The OAuth work provides this signal; without it the sweeper alone releases jobs.
         try:

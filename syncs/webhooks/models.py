@@ -42,6 +42,8 @@ EVENT_TYPES: tuple[str, ...] = (
     "lead.rolled_back",
     "connection.needs_reauth",
     "booking.created",
+    "booking.updated",
+    "booking.cancelled",
 )
 
 
