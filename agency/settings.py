@@ -195,6 +195,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
     "reestimate-duplicate-models": {"task": "syncs.dedupe.reestimate_models", "schedule": 3600.0},
     "expire-booking-holds": {"task": "syncs.calendar.bookings.expire_holds", "schedule": 30.0},
+    "send-booking-reminders": {"task": "syncs.appointments.send_reminders", "schedule": 60.0},
 }
 
 # --- Vendor apps --------------------------------------------------------------------------

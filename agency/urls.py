@@ -34,6 +34,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/v1/", include("syncs.webhooks.urls")),
     path("api/v1/", include("syncs.calendar.bookings.urls")),
+    path("api/v1/", include("syncs.appointments.urls")),
     path("", lambda request: redirect("console:home")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -31,6 +31,10 @@ API_MATRIX: dict[str, str] = {
     "api/v1/events": "/api/v1/events",
     # Client B's own event ids are checked in tests/syncs/test_api_events.py.
     "api/v1/events/<uuid:event_id>": "/api/v1/events/00000000-0000-4000-8000-000000000000",
+    # POST only; client B's bookings are refused in tests/syncs/appointments/test_outcome_api.py.
+    "api/v1/bookings/<uuid:booking_id>/outcome": (
+        "/api/v1/bookings/00000000-0000-4000-8000-000000000000/outcome"
+    ),
 }
 # Console routes taking a client id: staff of the outsider agency must get 404.
 CONSOLE_MATRIX: dict[str, tuple[str, str]] = {
