@@ -72,6 +72,10 @@ CONSOLE_MATRIX.update(
             "/console/clients/{id}/rollback/1/resume",
         ),
         C + "metrics/": ("get", "/console/clients/{id}/metrics/"),
+        C + "bookings/<uuid:booking_id>/outcome": (
+            "post",
+            "/console/clients/{id}/bookings/" + EVENT + "/outcome",
+        ),
         C + "monthly-audit/": ("get", "/console/clients/{id}/monthly-audit/"),
         C + "shadow/": ("get", "/console/clients/{id}/shadow/"),
         C + "shadow/<int:connection_id>/switch": (

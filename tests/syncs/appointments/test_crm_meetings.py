@@ -17,15 +17,18 @@ from syncs.crm import sync
 from syncs.crm.meetings import MEETING
 from syncs.engine.runs import sync_job_run
 from syncs.models import AuditEntry, ExternalRecord, JobStatus, RecordAction, SyncJob
-from tests.connectors.crm_fixtures import emulated  # noqa: F401  (fixture, used by name)
+from syncs.rollback.models import RollbackStep
+from syncs.rollback.services import rollback_step_run, start_rollback
+from tests.connectors import crm_fixtures
 from tests.syncs.appointments.bookings import confirmed
 
 pytestmark = pytest.mark.django_db(transaction=True)
+emulated = crm_fixtures.emulated  # the connector suites' fixture, used by name
 V = "hubspot"
 
 
 @pytest.fixture
-def hubspot(emulated):  # noqa: F811  (the fixture imported above, by name)
+def hubspot(emulated):
     connection, account = emulated(V)
     return connection, account
 
@@ -132,3 +135,42 @@ def test_a_client_without_a_crm_gets_no_meeting_job(world):
     booking = confirmed(world.client_b, timezone.now() + timedelta(days=2))
     announce(booking, "booking.created")
     assert _jobs(booking) == []
+
+
+def _run_steps(rollback) -> None:
+    steps = RollbackStep.objects.filter(rollback=rollback).order_by("position")
+    for step_id in steps.values_list("pk", flat=True):
+        rollback_step_run(step_id)
+    rollback.refresh_from_db()
+
+
+MEETING_OBJECTS = {"hubspot": "meetings", "salesforce": "Event", "zoho": "Events",
+                   "pipedrive": "activities"}  # fmt: skip
+
+
+@pytest.mark.parametrize("vendor", sorted(MEETING_OBJECTS))
+def test_each_crm_gets_the_meeting_and_a_rollback_of_the_tag_removes_it(
+    emulated,
+    world,
+    vendor,
+):
+    _, account = emulated(vendor)
+    world.client_a.crm_provider = vendor
+    world.client_a.save(update_fields=["crm_provider"])
+    booking = confirmed(world.client_a, timezone.now() + timedelta(days=2))
+    announce(booking, "booking.created")
+    done: set[int] = set()
+    assert _run_new(booking, done).status == JobStatus.SYNCED
+    booking.start += timedelta(hours=1)
+    booking.end += timedelta(hours=1)
+    booking.buffer_start, booking.buffer_end = booking.start, booking.end
+    booking.save()
+    announce(booking, "booking.updated")
+    assert _run_new(booking, done).status == JobStatus.SYNCED
+    assert len(control.records(vendor, account, MEETING_OBJECTS[vendor])) == 1
+    rollback = start_rollback(world.client_a, "AI_Chatbot", requested_by="staff:test")
+    _run_steps(rollback)
+    assert (rollback.status, rollback.failed) == ("done", 0), list(
+        RollbackStep.objects.values_list("error", flat=True)
+    )
+    assert control.records(vendor, account, MEETING_OBJECTS[vendor]) == []
