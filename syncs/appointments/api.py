@@ -11,25 +11,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agency.problems import ProblemError
+from agency.problems import PROBLEM_CONTENT_TYPE, ProblemError
 from syncs.appointments.outcomes import OUTCOMES, OutcomeRefused, record_booking_outcome
 from syncs.calendar.bookings.models import Booking
 from syncs.calendar.bookings.present import booking_body
-from syncs.intake.serializers import ProblemSerializer
+from syncs.calendar.bookings.serializers import BookingSerializer
+from syncs.intake.serializers import ProblemSerializer, StrictSerializer
 from tenants import scoping
 from tenants.api_auth import request_client
 
 TAGS = ["bookings"]
 
 
-class OutcomeInSerializer(serializers.Serializer):
+class OutcomeInSerializer(StrictSerializer):
     outcome = serializers.ChoiceField(choices=OUTCOMES, help_text="attended or no_show")
-
-    def validate(self, attrs: dict) -> dict:
-        unknown = set(self.initial_data) - set(self.fields)
-        if unknown:
-            raise serializers.ValidationError({k: ["Unknown field."] for k in sorted(unknown)})
-        return attrs
 
 
 class BookingOutcomeView(APIView):
@@ -45,10 +40,12 @@ class BookingOutcomeView(APIView):
         ),
         request=OutcomeInSerializer,
         responses={
-            200: OpenApiResponse(description="The booking, with its outcome."),
-            400: ProblemSerializer,
-            404: ProblemSerializer,
-            409: OpenApiResponse(ProblemSerializer, description="The booking is not confirmed."),
+            200: BookingSerializer,
+            (409, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                ProblemSerializer,
+                description="`conflict`: the booking is not confirmed (cancelled, expired or "
+                "refused), so it has no outcome.",
+            ),
         },
         examples=[
             OpenApiExample("No-show", value={"outcome": "no_show"}, request_only=True),
