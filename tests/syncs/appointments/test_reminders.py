@@ -101,3 +101,24 @@ def test_one_clients_offsets_never_touch_anothers(hooked):
     confirmed(hooked.client_a, now + timedelta(minutes=20))
     assert send_due(now) == 1  # client A keeps the defaults: its 2 h reminder
     assert Reminder.objects.get().minutes_before == 120
+
+
+def test_an_email_that_could_not_leave_is_sent_by_a_later_beat(
+    hooked, settings, django_capture_on_commit_callbacks
+):
+    # A real SMTP backend pointed at a closed port: the mail server is down.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+    now = timezone.now()
+    booking = confirmed(hooked.client_a, now + timedelta(hours=23))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_due(now) == 1
+    reminder = Reminder.objects.get(booking=booking)
+    assert reminder.emailed_at is None and reminder.email_attempts >= 1
+    assert reminder.email_error
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_due(now + timedelta(minutes=1)) == 0  # no second reminder...
+    reminder.refresh_from_db()
+    assert reminder.emailed_at is not None and len(mail.outbox) == 1  # ...but its e-mail left
+    assert len(_reminders(hooked.client_a)) == 1
