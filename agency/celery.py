@@ -37,6 +37,7 @@ app.autodiscover_tasks(
         "syncs.dedupe",
         "syncs.calendar",
         "syncs.calendar.bookings",
+        "syncs.appointments",
     ]
 )
 

@@ -203,6 +203,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 300.0,
     },
     "expire-booking-holds": {"task": "syncs.calendar.bookings.expire_holds", "schedule": 30.0},
+    "send-booking-reminders": {"task": "syncs.appointments.send_reminders", "schedule": 60.0},
 }
 
 # --- Vendor apps --------------------------------------------------------------------------

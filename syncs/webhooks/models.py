@@ -44,6 +44,8 @@ EVENT_TYPES: tuple[str, ...] = (
     "booking.created",
     "booking.updated",
     "booking.cancelled",
+    "booking.reminder",  # due: a chatbot may turn it into an SMS (syncs.appointments)
+    "booking.outcome",  # attended / no-show recorded (syncs.appointments)
 )
 
 
