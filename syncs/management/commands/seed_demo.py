@@ -1,4 +1,5 @@
-"""Seed a demo agency, a demo client, a staff login and an API key, and print them.
+"""Seed a demo agency, a demo client, a staff login, an API key and something to book, and print
+them. Here in ``syncs``, the top of the package order, because the demo spans every app.
 
 Idempotent: running it again keeps the same agency, client and user, resets the demo password
 and issues a fresh key (revoking the previous demo key), since a raw key cannot be shown twice.
