@@ -41,6 +41,7 @@ urlpatterns = [
     path("console/", include("tenants.console_urls")),
     path("console/", include("syncs.webhooks.console_urls")),
     path("console/", include("connectors.console_urls")),
+    path("console/", include("syncs.calendar.console_urls")),
     path("connect/", include("connectors.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,0 +1,141 @@
+"""The Calendars page of a client: each calendar of each calendar connection with its role,
+tentative policy, owner zone and freshness; staff edit the role ("configure") and refresh the
+list from the vendor ("operate": it reads, and only adds rows with the defaults).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from connectors import registry
+from connectors.base import ConnectorError
+from connectors.models import Connection
+from syncs.audit.log import staff_actor
+from syncs.calendar import discovery
+from syncs.calendar.configure import calendar_role_save, calendar_role_values
+from syncs.calendar.forms import CalendarRoleForm
+from syncs.calendar.models import CalendarRole
+from syncs.models import AuditEntry
+from syncs.ui.pages import context
+from tenants import scoping
+from tenants.console import require_role
+from tenants.models import Client
+
+
+@dataclass
+class CalendarRow:
+    role: CalendarRole
+    form: CalendarRoleForm
+    stale: bool  # a calendar that is read (blocks or writes) whose data is older than its bound
+
+
+@dataclass
+class ConnectionCalendars:
+    connection: Connection
+    name: str
+    calendars: list[CalendarRow]
+    failure: AuditEntry | None  # the last discovery, if the vendor refused it
+
+
+def freshness(role: CalendarRole, now: datetime) -> bool:
+    """Stale as availability decides it: a read calendar never read, or read too long ago."""
+    if role.role == CalendarRole.Role.IGNORED:
+        return False
+    if role.last_read_at is None:
+        return True
+    return (now - role.last_read_at).total_seconds() > role.stale_after_seconds
+
+
+def _last_failure(client: Client, connection: Connection) -> AuditEntry | None:
+    last = (
+        scoping.for_client(AuditEntry, client)
+        .filter(
+            target=f"connection:{connection.pk}",
+            action__in=[discovery.DISCOVERED, discovery.DISCOVERY_FAILED],
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return last if last is not None and last.action == discovery.DISCOVERY_FAILED else None
+
+
+def _calendars_page(
+    request: HttpRequest,
+    client: Client,
+    refused: tuple[int, CalendarRoleForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    now = timezone.now()
+    connections = scoping.for_client(Connection, client).filter(kind="calendar")
+    roles = scoping.for_client(CalendarRole, client).order_by("name", "calendar_id")
+    groups = []
+    for connection in connections.exclude(status="disabled").order_by("provider"):
+        rows = []
+        for role in roles.filter(connection=connection):
+            form = CalendarRoleForm(instance=role, prefix=f"role{role.pk}", client=client)
+            if refused is not None and refused[0] == role.pk:
+                form = refused[1]
+            rows.append(CalendarRow(role, form, freshness(role, now)))
+        name = registry.display_name(connection.provider)
+        groups.append(
+            ConnectionCalendars(connection, name, rows, _last_failure(client, connection))
+        )
+    return render(
+        request,
+        "console/calendar/calendars.html",
+        context(request, client, groups=groups, now=now),
+        status=status,
+    )
+
+
+@login_required
+@require_safe
+def calendars(request: HttpRequest, public_id: str) -> HttpResponse:
+    client = scoping.client_for_user_or_404(request.user, public_id)
+    return _calendars_page(request, client)
+
+
+@login_required
+@require_POST
+def calendars_refresh(request: HttpRequest, public_id: str, connection_id: int) -> HttpResponse:
+    """List the account's calendars now; the vendor's refusal is shown as it said it."""
+    client = scoping.client_for_user_or_404(request.user, public_id)
+    require_role(request.user, client.agency, "operate")
+    connection = get_object_or_404(
+        scoping.for_client(Connection, client).filter(kind="calendar").exclude(status="disabled"),
+        pk=connection_id,
+    )
+    name = registry.display_name(connection.provider)
+    actor = staff_actor(request.user)
+    try:
+        result = discovery.calendar_roles_discover(connection, actor=actor)
+    except ConnectorError as exc:
+        discovery.calendar_discovery_failed(connection, exc, actor=actor)
+        messages.error(request, f"{name} refused the calendar list: {exc}")
+    else:
+        messages.success(request, f"{name} calendars refreshed: {result.summary()}.")
+    return redirect("calendar_console:calendars", public_id=client.public_id)
+
+
+@login_required
+@require_POST
+def calendar_role_edit(request: HttpRequest, public_id: str, role_id: int) -> HttpResponse:
+    client = scoping.client_for_user_or_404(request.user, public_id)
+    require_role(request.user, client.agency, "configure")
+    role = get_object_or_404(scoping.for_client(CalendarRole, client), pk=role_id)
+    before = calendar_role_values(role)
+    form = CalendarRoleForm(request.POST, instance=role, prefix=f"role{role.pk}", client=client)
+    if not form.is_valid():
+        messages.error(request, f"“{role.name or role.calendar_id}” not saved: see below.")
+        return _calendars_page(request, client, refused=(role.pk, form), status=400)
+    calendar_role_save(form.save(commit=False), before=before, actor=staff_actor(request.user))
+    messages.success(request, f"“{role.name or role.calendar_id}” saved.")
+    return redirect("calendar_console:calendars", public_id=client.public_id)
