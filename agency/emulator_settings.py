@@ -12,9 +12,14 @@ each layer cost CPU on every call. The product's own process keeps mounting the 
 from agency.settings import *  # noqa: F403
 
 EMULATORS_ENABLED = True
-# allauth insists on its middleware once installed; nothing here signs anyone in.
+# allauth and the admin insist on their middleware once installed; nothing here signs anyone
+# in, and this server mounts no admin.
 INSTALLED_APPS = [
-    *(app for app in INSTALLED_APPS if not app.startswith("allauth")),  # noqa: F405
+    *(
+        app
+        for app in INSTALLED_APPS  # noqa: F405
+        if not app.startswith("allauth") and app != "django.contrib.admin"
+    ),
     *(app for app in ("emulators", "emulators.crm", "emulators.graph", "emulators.google_calendar")
       if app not in INSTALLED_APPS),  # noqa: F405
 ]  # fmt: skip

@@ -26,6 +26,10 @@ class EventKind(models.TextChoices):
     CONVERSATION_ENDED = "conversation.ended", "Conversation ended"
     INTENT_CHANGED = "intent.changed", "Intent changed"
     OPT_OUT = "opt_out", "Opt-out"
+    # A booking asked for, moved or cancelled (syncs.calendar.bookings): run by a calendar job.
+    BOOKING_REQUESTED = "booking.requested", "Booking requested"
+    BOOKING_RESCHEDULE = "booking.reschedule", "Booking reschedule requested"
+    BOOKING_CANCEL = "booking.cancel", "Booking cancellation requested"
 
 
 class EventStatus(models.TextChoices):
@@ -317,6 +321,7 @@ class AuditEntry(models.Model):
 # Calendar availability, duplicate detection, outbound webhooks and rollback keep their models in
 # their own packages; imported here by name because Django registers an app's models from its
 # ``models`` module.
+from syncs.calendar.bookings.models import Booking  # noqa: E402, F401
 from syncs.calendar.models import BusinessHours, CalendarRole, DateOverride, Service  # noqa: E402, F401
 from syncs.dedupe.models import DuplicateCandidate, MatchModel, Person, PersonKey  # noqa: E402, F401
 from syncs.rollback.models import Rollback, RollbackStep  # noqa: E402, F401

@@ -392,8 +392,10 @@ class Model:
             "email": email_level in ("exact", "plus", "typo"),
             "phone": bool(found.near_phone) and may_be_landline(found.near_phone),
         }
-        company = found.vector[COMPARISONS.index("company")]
-        colleagues = company in ("exact", "similar") and last in (None, "different")
+        # Colleagues (one company): an office's main line is shared whatever the family names,
+        # so its u (estimated on colleagues with other family names, who are surely two people)
+        # holds for relatives in a family firm too.
+        colleagues = found.vector[COMPARISONS.index("company")] in ("exact", "similar")
         for name in ("email", "phone"):
             level = found.vector[COMPARISONS.index(name)]
             u = self.u[name].get(level, 1.0) if level else 1.0

@@ -14,7 +14,7 @@ from django.test import override_settings
 from emulators.auth import issue_token_for_tests
 from emulators.crm import control
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]  # the project root
 HS = "/emulators/hubspot/crm/v3/objects"
 
 BOOT = """
@@ -45,6 +45,15 @@ def test_the_settings_start_django_with_the_emulators_and_nothing_of_the_product
         "no product API",
         "[] False",
     ]
+
+
+def test_the_settings_pass_djangos_system_checks():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "agency.emulator_settings"}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 @pytest.mark.django_db

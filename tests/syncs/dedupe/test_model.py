@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -220,6 +221,24 @@ def test_an_office_line_shared_by_colleagues_is_weaker_evidence():
     _, with_office = model.weight(colleagues)
     _, without = model.weight(strangers)
     assert with_office["phone"] < without["phone"]
+
+
+def test_an_office_line_is_weaker_evidence_between_relatives_in_a_family_firm_too():
+    # Michael and Vincent Morales on the front desk's number of the family's law firm: the
+    # line is the office's whatever the family names, so the office share holds for them.
+    model = Model(u_office={"phone": {"exact": 0.05, "one_digit": 0.01}})
+    relatives = compare(
+        build_profile({"name": "Vincent Morales", "phone": "737 383 4952", "company": "Law"}),
+        build_profile({"name": "Michael Morales", "phone": "+1 737 383 4952", "company": "Law"}),
+    )
+    elsewhere = compare(
+        build_profile({"name": "Vincent Morales", "phone": "737 383 4952"}),
+        build_profile({"name": "Michael Morales", "phone": "+1 737 383 4952"}),
+    )
+    _, at_the_firm = model.weight(relatives)
+    _, at_home = model.weight(elsewhere)
+    assert at_the_firm["phone"] == pytest.approx(math.log2(model.m["phone"]["exact"] / 0.05))
+    assert at_the_firm["phone"] < at_home["phone"]
 
 
 def test_estimation_learns_how_often_families_and_offices_share_a_number():
