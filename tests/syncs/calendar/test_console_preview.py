@@ -111,3 +111,24 @@ def test_another_clients_service_cannot_be_previewed(client, world, viewer, clin
     client.force_login(viewer)
     response = preview(client, world, theirs, monday)
     assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
+
+
+def test_our_own_live_bookings_are_not_offered_again(client, world, viewer, clinic):
+    import uuid
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from syncs.calendar.bookings.models import Booking, BookingStatus
+
+    service, monday = clinic
+    start = datetime.combine(monday, time(11), tzinfo=ZoneInfo(ZONE))
+    key = uuid.uuid4()
+    Booking.objects.create(
+        client=world.client_a, public_id=key, event_key=key, service=service,
+        resource=CalendarRole.objects.get(role="writes"), start=start,
+        end=start + timedelta(hours=1), buffer_start=start, buffer_end=start + timedelta(hours=1),
+        status=BookingStatus.CONFIRMED, time_zone=ZONE,
+    )  # fmt: skip
+    client.force_login(viewer)
+    body = preview(client, world, service, monday).content.decode()
+    assert slots_shown(body, monday) == ["09:00"]
