@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from syncs.calendar import console, console_hours, console_preview, console_services
+from syncs.calendar import (
+    console,
+    console_bookings,
+    console_hours,
+    console_preview,
+    console_services,
+)
 
 app_name = "calendar_console"
 C = "clients/<uuid:public_id>/calendar/"
@@ -36,4 +42,5 @@ urlpatterns = [
         name="override-delete",
     ),
     path(C + "preview/", console_preview.preview, name="preview"),
+    path(C + "bookings/", console_bookings.bookings, name="bookings"),
 ]

@@ -30,7 +30,9 @@ TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "Scheduling",
         "calendar_console:calendars",
-        tuple(f"calendar_console:{n}" for n in ("services", "service", "hours", "preview")),
+        tuple(
+            f"calendar_console:{n}" for n in ("services", "service", "hours", "preview", "bookings")
+        ),
     ),
 )
 

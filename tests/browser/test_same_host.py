@@ -41,6 +41,7 @@ CLIENT_PAGES = [
     "calendar/services/",
     "calendar/hours/",
     "calendar/preview/",
+    "calendar/bookings/",
 ]
 
 

@@ -144,6 +144,7 @@ CONSOLE_MATRIX.update(
             "/console/clients/{id}/calendar/overrides/1/delete",
         ),
         CAL + "preview/": ("get", "/console/clients/{id}/calendar/preview/"),
+        CAL + "bookings/": ("get", "/console/clients/{id}/calendar/bookings/"),
     }
 )
 NOT_TENANT_SCOPED = {"console/", "console/agencies/<slug:agency_slug>/clients/new"}
