@@ -125,7 +125,7 @@ CONSOLE_MATRIX.update(
         CAL + "calendars/<int:role_id>": ("post", "/console/clients/{id}/calendar/calendars/1"),
         CAL + "services/": ("post", "/console/clients/{id}/calendar/services/"),
         CAL + "services/<uuid:service_id>/": (
-            "get",
+            "post",
             f"/console/clients/{{id}}/calendar/services/{SERVICE}/",
         ),
         CAL + "services/<uuid:service_id>/active": (
