@@ -15,9 +15,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework.settings import api_settings
 
 from agency.problems import PROBLEM_CONTENT_TYPE, problem_body
-from tenants.api_auth import QUERY_KEY_NAMES
 
 API_PREFIX = "/api/v1/"
+# Parameters that would carry an API key in the URL: let through here so that authentication
+# (``tenants.api_auth``) refuses them with their own problem, saying where a key belongs.
+QUERY_KEY_NAMES = ("api_key", "apikey", "key", "access_token", "token")
 
 
 def allowed_query_params(view_class: type) -> set[str]:

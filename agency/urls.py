@@ -12,7 +12,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from agency import health
 from agency.admin_site import restrict_admin_to_superusers
 from agency.problems import PROBLEM_TYPES, problem_response
-from tenants.api import MeView
 
 restrict_admin_to_superusers(admin.site)
 
@@ -24,14 +23,10 @@ def problem_doc(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "problem.html", {"slug": slug, "title": title, "status": status})
 
 
-api_v1 = [
-    path("me", MeView.as_view(), name="api-me"),
-]
-
 # The intake API first: URLs are tried in order, and it is the hot path.
 urlpatterns = [
     path("api/v1/", include("syncs.intake.urls")),
-    path("api/v1/", include(api_v1)),
+    path("api/v1/", include("tenants.api_urls")),
     path("api/v1/", include("syncs.webhooks.urls")),
     path("", lambda request: redirect("console:home")),
     path("healthz", health.healthz, name="healthz"),

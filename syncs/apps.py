@@ -28,6 +28,9 @@ class SyncsConfig(AppConfig):
         from syncs.calendar import receivers as calendar_receivers
 
         calendar_receivers.connect_receivers()
+        from syncs.audit import api_keys as api_key_audit
+
+        api_key_audit.connect_receivers()
 
         # The OAuth work provides this signal; without it the sweeper alone releases jobs.
         try:

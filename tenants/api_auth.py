@@ -27,10 +27,10 @@ from rest_framework.request import Request
 
 from agency.counters import add_to_counter
 from agency.problems import ProblemError
+from agency.query_params import QUERY_KEY_NAMES
 from tenants import api_key_cache
 from tenants.models import ApiKey, Client, hash_api_key
 
-QUERY_KEY_NAMES = ("api_key", "apikey", "key", "access_token", "token")
 LAST_USED_RESOLUTION_SECONDS = 60
 
 

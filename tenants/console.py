@@ -1,4 +1,5 @@
-"""The staff console: clients and their API keys. Later issues add their pages beside these.
+"""The staff console: clients and their API keys. Other apps' pages live beside what they show
+(the client list led by sync health: ``syncs.metrics.console``), included by the URLs here.
 
 Every lookup goes through ``tenants.scoping``; every change checks the member's role.
 """
@@ -15,12 +16,10 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from agency.models import WorkerHeartbeat
-from syncs.audit.log import audit_log, staff_actor
-from syncs.metrics.health import clients_health
 from tenants import scoping
 from tenants.forms import ApiKeyForm, ClientForm
 from tenants.models import Agency, ApiKey, Client
+from tenants.signals import api_key_changed
 
 
 def require_role(user: object, agency: Agency, action: str) -> None:
@@ -28,31 +27,6 @@ def require_role(user: object, agency: Agency, action: str) -> None:
     member = scoping.membership(user, agency)  # type: ignore[arg-type]
     if member is None or not member.allows(action):
         raise PermissionDenied(f"Your role does not allow '{action}' in {agency}.")
-
-
-@login_required
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    """The client list, led by health; ``?attention=1`` keeps the clients that need it."""
-    agencies = list(scoping.agencies_for(request.user))
-    health = clients_health(scoping.clients_for(request.user).order_by("agency__name", "name"))
-    attention_only = request.GET.get("attention") == "1"
-    if attention_only:
-        health = [h for h in health if h.needs_attention]
-    can_create = [
-        a for a in agencies if (m := scoping.membership(request.user, a)) and m.allows("configure")
-    ]
-    return render(
-        request,
-        "console/home.html",
-        {
-            "agencies": agencies,
-            "health": health,
-            "attention_only": attention_only,
-            "creatable_agencies": can_create,
-            "last_heartbeat": WorkerHeartbeat.objects.first(),
-        },
-    )
 
 
 @login_required
@@ -124,14 +98,8 @@ def api_key_create(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 def _audit_key(request: HttpRequest, key: ApiKey, action: str) -> None:
-    """Key changes in the client's audit log: its name and public prefix, never the key."""
-    audit_log(
-        client=key.client,
-        actor=staff_actor(request.user),
-        action=action,
-        target=f"api_key:{key.pk}",
-        details={"name": key.name, "prefix": key.prefix},
-    )
+    """Key changes in the client's audit log (``syncs.audit.api_keys`` subscribes)."""
+    api_key_changed.send(sender=ApiKey, key=key, user=request.user, action=action)
 
 
 @login_required

@@ -5,7 +5,7 @@ from tenants import console
 app_name = "console"
 
 urlpatterns = [
-    path("", console.home, name="home"),
+    path("", include("syncs.metrics.console_urls")),
     path("agencies/<slug:agency_slug>/clients/new", console.client_create, name="client-create"),
     path("clients/<uuid:public_id>/", console.client_detail, name="client"),
     path("clients/<uuid:public_id>/", include("syncs.console.urls")),

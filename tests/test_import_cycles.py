@@ -122,18 +122,14 @@ def describe(cycle: list[str], graph: dict[str, dict[str, str]]) -> str:
 # rollback, models → crm, engine ↔ crm/intake/webhooks) and the console's (its page helpers and
 # charts now in syncs.ui, below every package's pages) were removed.
 KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
-    ("agency", "connectors"): "agency.celery warms connector modules; the worker's warm list "
-    "should come from settings, not the project package",
-    ("agency", "tenants"): "agency.query_params reads tenants; shared web helpers belong below "
-    "the apps, the project wiring above them",
-    ("tenants", "connectors"): "tenants.client_config applies connector choices; belongs in "
-    "connectors (or a command above both)",
-    ("tenants", "syncs.audit"): "tenants.console shows audit pages; those pages belong in syncs",
-    ("tenants", "syncs.metrics"): "tenants.console shows sync health; likewise",
-    ("syncs.models", "syncs.dedupe"): "dedupe.models builds a normalize.Profile "
-    "(Person.profile); the helper belongs in dedupe, not on the model",
-    ("syncs.dedupe", "syncs.crm"): "dedupe's console merges in the CRM (crm.merge), while the "
-    "CRM target checks duplicates; the merge page belongs in crm",
+    ("agency", "connectors"): "agency is two layers in one package: the project wiring, which "
+    "reads the registry (agency.settings derives plug-ins and app credentials from it, as issue "
+    "16 asks; agency.celery warms client modules; agency.bench calls a CRM), and helpers the "
+    "apps import (agency.logging.redact in connectors.vendor_replies; problems, counters, "
+    "query_params in tenants). The helpers move to a package below the apps",
+    ("tenants", "connectors"): "a client's provider per kind is checked against the registry "
+    "(tenants.models.ProviderOfKind, tenants.forms choices, tenants.client_config); the "
+    "choice of provider belongs to connectors, or the catalogue below both",
 }
 
 

@@ -9,7 +9,7 @@ from django.urls import path
 from syncs.audit import console as console_monthly
 from syncs.console import ops as console_ops
 from syncs.console import pages as console
-from syncs.crm import console_mapping, console_shadow
+from syncs.crm import console_mapping, console_merge, console_shadow
 from syncs.dedupe import console as console_dedupe
 
 urlpatterns = [
@@ -43,7 +43,7 @@ urlpatterns = [
     path("duplicates/", console_dedupe.duplicates, name="sync-duplicates"),
     path(
         "duplicates/<int:candidate_id>/merge",
-        console_dedupe.duplicate_merge,
+        console_merge.duplicate_merge,
         name="sync-duplicate-merge",
     ),
     path(

@@ -1,7 +1,7 @@
 """The duplicates review page: likely duplicates found by duplicate detection (scored pairs),
-merged (after a confirmation, in the CRMs too: ``syncs.crm.merge``) or dismissed by staff with
-the "operate" role; a pair that holds a lead is decided by ``syncs.dedupe.held``. Each
-decision is audited.
+merged (after a confirmation, in the CRMs too: ``syncs.crm.console_merge``) or dismissed by
+staff with the "operate" role; a pair that holds a lead is decided by ``syncs.dedupe.held``.
+Each decision is audited.
 
 Duplicate detection (``syncs.dedupe``) is its own part of the app; until it is installed the
 page says so and the decision routes answer 404.
@@ -21,7 +21,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from syncs.audit.log import audit_log, staff_actor
-from syncs.crm import merge as crm_merge
 from syncs.dedupe import held as held_duplicates
 from syncs.ui.pages import context, page_of
 from tenants import scoping
@@ -31,10 +30,10 @@ if TYPE_CHECKING:  # types only: the views load the models through _dedupe()
     from syncs.dedupe.models import DuplicateCandidate, MatchModel
     from tenants.models import Client
 
-# Merging has its own route (a confirmation, then the CRMs): ``duplicate_merge``.
+# Merging has its own route (a confirmation, then the CRMs): ``syncs.crm.console_merge``.
 DECISIONS = ("dismiss", *held_duplicates.DECISIONS)
 # On a pair that holds a lead, dismissing is creating it anew (merging it, on its own route,
-# is linking it: ``duplicate_merge``).
+# is linking it: ``syncs.crm.console_merge``).
 HELD_DECISION = {"dismiss": "create", "link": "link", "create": "create"}
 
 
@@ -102,7 +101,7 @@ def duplicate_decide(
     package, candidate_model = found
     candidate = get_object_or_404(scoping.for_client(candidate_model, client), pk=candidate_id)
     if held_duplicates.held_jobs(client, [candidate]) or decision in held_duplicates.DECISIONS:
-        return _decide_held(request, client, candidate, HELD_DECISION[decision])
+        return decide_held(request, client, candidate, HELD_DECISION[decision])
     try:
         getattr(package, decision)(candidate, request.user)
     except ValueError as exc:
@@ -123,7 +122,7 @@ def duplicate_decide(
     return redirect("console:sync-duplicates", public_id=client.public_id)
 
 
-def _decide_held(
+def decide_held(
     request: HttpRequest, client: Client, candidate: DuplicateCandidate, decision: str
 ) -> HttpResponse:
     """A pair holding a lead is decided in one place (``syncs.dedupe.held``), whichever
@@ -139,54 +138,3 @@ def _decide_held(
     return redirect(
         "console:sync-review" if back else "console:sync-duplicates", public_id=client.public_id
     )
-
-
-@login_required
-def duplicate_merge(request: HttpRequest, public_id: str, candidate_id: int) -> HttpResponse:
-    """GET: the confirmation (which record survives, which values win, what each CRM will do
-    or why it cannot). POST with ``confirm``: merge in the CRMs, then in our index."""
-    client = scoping.client_for_user_or_404(request.user, public_id)
-    found = _dedupe()
-    if found is None:
-        raise Http404("Duplicate detection is not installed.")
-    candidate = get_object_or_404(
-        scoping.for_client(found[1], client).select_related("person", "existing"),
-        pk=candidate_id,
-    )
-    if request.method == "POST":
-        require_role(request.user, client.agency, "operate")
-        if held_duplicates.held_jobs(client, [candidate]):
-            return _decide_held(request, client, candidate, "link")
-        if candidate.status == "open" and request.POST.get("confirm") != "yes":
-            return redirect(request.path)  # merging needs the confirmation page
-        return _merge_confirmed(request, client, candidate)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponse(status=405)
-    plan = crm_merge.merge_plan(candidate)
-    return render(
-        request, "console/syncs/duplicate_merge.html", context(request, client, plan=plan)
-    )
-
-
-def _merge_confirmed(
-    request: HttpRequest, client: Client, candidate: DuplicateCandidate
-) -> HttpResponse:
-    try:
-        plan = crm_merge.merge_confirmed(candidate, request.user)
-    except ValueError as exc:
-        messages.error(request, str(exc))
-        if candidate.status == "open":
-            return redirect(request.path)
-    else:
-        merged = [s.display_name for s in plan.steps if s.needed]
-        audit_log(
-            client=client,
-            actor=staff_actor(request.user),
-            action="duplicate.merged",
-            target=f"duplicate:{candidate.pk}",
-            details={"person": candidate.person_id, "existing": candidate.existing_id,
-                     "score": candidate.score, "crm_merged": merged},
-        )  # fmt: skip
-        where = f" and in {', '.join(merged)}" if merged else ""
-        messages.success(request, f"Pair {candidate.pk}: merged in Switchboard{where}.")
-    return redirect("console:sync-duplicates", public_id=client.public_id)

@@ -32,7 +32,13 @@ from syncs.dedupe.fellegi_sunter import (
 )
 from syncs.dedupe.match import AUTO_LINK, REVIEW_THRESHOLD, Detector
 from syncs.dedupe.memory import MemoryIndex
-from syncs.dedupe.normalize import Profile, blocking_keys, email_alias_key, is_role_mailbox
+from syncs.dedupe.normalize import (
+    Profile,
+    blocking_keys,
+    email_alias_key,
+    is_role_mailbox,
+    stored_profile,
+)
 
 if TYPE_CHECKING:  # models import this module: imported where used, at run time
     from syncs.dedupe.models import DuplicateCandidate, MatchModel
@@ -264,7 +270,7 @@ def estimate_for_client(
     auto_target = auto_precision or (stored.auto_link_precision if stored else AUTO_LINK_PRECISION)
     review_target = stored.review_precision if stored else REVIEW_PRECISION
     people = for_client(Person, client).filter(merged_into=None).order_by("-id")[:sample]
-    profiles = [p.profile() for p in people]
+    profiles = [stored_profile(p) for p in people]
     random.Random(seed).shuffle(profiles)  # arrival order matters only for holder counts
     decided = for_client(DuplicateCandidate, client).exclude(status=DuplicateCandidate.Status.OPEN)
     pairs = [
@@ -296,7 +302,7 @@ def estimate_for_client(
 
 
 def _comparison(pair: DuplicateCandidate) -> Comparison:
-    return compare(pair.person.profile(), pair.existing.profile())
+    return compare(stored_profile(pair.person), stored_profile(pair.existing))
 
 
 MIN_CHECKED = 20  # staff decisions at or above a threshold before they may move it

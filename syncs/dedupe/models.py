@@ -5,8 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from syncs.dedupe.normalize import Profile
-
 __all__ = ["DuplicateCandidate", "MatchModel", "Person", "PersonKey"]
 
 
@@ -45,16 +43,6 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip() or self.email or self.phone
-
-    def profile(self) -> Profile:
-        return Profile(
-            first=self.norm_first,
-            last=self.norm_last,
-            emails=tuple(self.emails),
-            phones=tuple(self.phones),
-            company=self.norm_company,
-            generation=self.norm_generation,
-        )
 
 
 class PersonKey(models.Model):

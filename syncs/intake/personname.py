@@ -145,9 +145,14 @@ def parse_name(raw: str) -> ParsedName:
     )
 
 
+@lru_cache(maxsize=16384)
 def parse_parts(first: str, last: str) -> ParsedName:
     """Separate first-name and last-name fields, which carry the same artefacts ("Herr Hans",
-    "Smith Jr."): each is cleaned and the title or suffix moved to its own part."""
+    "Smith Jr."): each is cleaned and the title or suffix moved to its own part.
+
+    Cached like ``parse_name`` (the result is frozen): one sync job reads the same person's
+    parts four times (the CRM's clean name, the duplicate check, the index's re-check and its
+    display name), each two ``HumanName`` parses, a third of a job's CPU before the cache."""
     first_clean = strip_artefacts(_ordinals_as_words(first))
     last_clean = strip_artefacts(_ordinals_as_words(last))
     whole = parse_name(f"{first_clean} {last_clean}".strip()) if first_clean or last_clean else None

@@ -50,9 +50,11 @@ def form_with(page: requests.Response, text: str) -> dict:
     return found[0]
 
 
-@pytest.fixture
-def running_product(tmp_path):
-    with make_run(tmp_path) as run:
+@pytest.fixture(scope="module")
+def running_product(tmp_path_factory):
+    """One `make run` for the module's tests: neither changes what the other reads (one sends a
+    heartbeat, the other connects the CRM and posts a lead), and a start costs half a minute."""
+    with make_run(tmp_path_factory.mktemp("make_run")) as run:
         yield run
 
 

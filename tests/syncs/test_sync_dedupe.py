@@ -107,3 +107,22 @@ def test_a_held_pair_is_settled_by_what_a_fixed_release_wrote(world, crm_a):
     pair.refresh_from_db()
     assert pair.status == "merged"
     assert AuditEntry.objects.filter(action="duplicate.linked").count() == 1
+
+
+def test_a_job_parses_and_profiles_its_person_once(world, crm_a):
+    """The CRM's clean name, the duplicate check, the index's re-check and the indexed
+    person's display name all read the same name parts, and the check, the re-check and the
+    index's keys the same profile: each made once (``parse_parts`` and the profile are
+    cached), the other reads served from the cache, with the same result."""
+    from syncs.dedupe.normalize import _profile
+    from syncs.intake.personname import parse_parts
+
+    parse_parts.cache_clear()
+    _profile.cache_clear()
+    job = run(lead_job(world.client_a, name="Dr. Maria Wendt-Ostrowski Jr."), MemoryCrm())
+    assert job.status == JobStatus.SYNCED
+    parts, profiles = parse_parts.cache_info(), _profile.cache_info()
+    assert (parts.misses, parts.hits >= 1) == (1, True)
+    assert (profiles.misses, profiles.hits) == (1, 2)
+    person = Person.objects.get(client=world.client_a)
+    assert (person.first_name, person.last_name) == ("Maria", "Wendt-Ostrowski Jr.")
