@@ -27,6 +27,7 @@ WEEKDAYS = [
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PREVIEW_MAX_DAYS = 14
+PREVIEW_REACH = timedelta(days=400)  # past any horizon (366 days); keeps dates computable
 # A constraint's own words ("Constraint “…” is violated.") repeat what clean() said plainly.
 CONSTRAINT_NOISE = "Constraint “"
 
@@ -196,4 +197,7 @@ class PreviewForm(forms.Form):
                 raise forms.ValidationError("The last date must not be before the first.")
             if last - first >= timedelta(days=PREVIEW_MAX_DAYS):
                 raise forms.ValidationError(f"Preview at most {PREVIEW_MAX_DAYS} days at once.")
+            today = date.today()
+            if abs(first - today) > PREVIEW_REACH or abs(last - today) > PREVIEW_REACH:
+                raise forms.ValidationError("Preview dates within a year of today.")
         return data

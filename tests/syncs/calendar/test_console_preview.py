@@ -103,6 +103,9 @@ def test_a_range_too_long_or_inverted_is_refused_in_the_form(client, world, view
     assert response.status_code == 400 and "at most 14 days" in response.content.decode()
     inverted = {"service": service.pk, "first": monday, "last": monday - timedelta(days=1)}
     assert "must not be before" in client.get(url, inverted).content.decode()
+    for far in ("9999-12-25", "0001-01-01"):
+        response = client.get(url, {"service": service.pk, "first": far, "last": far})
+        assert response.status_code == 400 and "within a year" in response.content.decode()
 
 
 def test_another_clients_service_cannot_be_previewed(client, world, viewer, clinic):
