@@ -91,7 +91,13 @@ def _calendars_page(
     return render(
         request,
         "console/calendar/calendars.html",
-        context(request, client, groups=groups, now=now),
+        context(
+            request,
+            client,
+            groups=groups,
+            now=now,
+            has_writer=roles.filter(role=CalendarRole.Role.WRITES).exists(),
+        ),
         status=status,
     )
 

@@ -49,6 +49,15 @@ def test_it_shows_each_calendar_with_its_role_zone_and_freshness(client, world, 
     assert f"the client's: {world.client_a.time_zone}" in by_name["Dr Who"]
     assert "not read" in by_name["Birthdays"]
     assert "Refresh calendars" not in body and "<select" not in body  # a viewer only looks
+    assert 'id="no-writer"' not in body
+
+
+@pytest.mark.django_db
+def test_it_warns_when_no_calendar_takes_bookings(client, world, viewer):
+    calendar_of(world.client_a, "dentist", name="Dr Who")
+    client.force_login(viewer)
+    body = client.get(page_url(world.client_a)).content.decode()
+    assert "No calendar takes bookings" in body
 
 
 @pytest.mark.django_db
