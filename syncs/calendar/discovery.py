@@ -5,7 +5,9 @@ and when staff press "Refresh calendars" (``console``). The defaults, decided he
 
 - The account's primary calendar (Google's ``primary``, Graph's ``isDefaultCalendar``)
   **writes** bookings, if the client has no calendar taking bookings yet: bookings need exactly
-  one calendar to go to, and the primary one is where the owner looks.
+  one calendar to go to, and the primary one is where the owner looks. An account that names
+  no primary (CalDAV) writes to its only writable calendar; with several, none is guessed and
+  the Calendars page asks staff to choose.
 - Every other calendar **blocks**. Blocking too much shows as fewer slots on the preview, which
   staff see and fix; ignoring a calendar that mattered double-books, which nobody sees until
   the customer arrives. Tentative events block (the model's default) for the same reason.
@@ -58,9 +60,20 @@ class Discovery:
         return "; ".join(parts)
 
 
-def default_role(info: CalendarInfo, *, client_has_writer: bool) -> str:
+def booking_calendar(listed: list[CalendarInfo]) -> str | None:
+    """The id of the calendar that should take bookings: the primary one; an account that
+    names none (CalDAV) but has exactly one calendar it may write, that one; else None (staff
+    choose: the Calendars page says none is chosen)."""
+    primary = [c for c in listed if c.primary and c.can_write]
+    if primary:
+        return primary[0].id
+    writable = [c for c in listed if c.can_write]
+    return writable[0].id if len(writable) == 1 and not any(c.primary for c in listed) else None
+
+
+def default_role(info: CalendarInfo, *, booking_calendar_id: str | None) -> str:
     """The role a newly seen calendar starts with (see the module docstring for why)."""
-    if info.primary and info.can_write and not client_has_writer:
+    if info.id == booking_calendar_id:
         return CalendarRole.Role.WRITES
     return CalendarRole.Role.BLOCKS
 
@@ -101,13 +114,12 @@ def _apply(client: Client, connection: Connection, listed: list[CalendarInfo]) -
     roles = for_client(CalendarRole, client).select_for_update()
     known = {r.calendar_id: r for r in roles.filter(connection=connection)}
     has_writer = roles.filter(role=CalendarRole.Role.WRITES).exists()
+    writer = None if has_writer else booking_calendar(listed)
     result = Discovery()
-    # Primary first, so it is the one that takes bookings when it is new.
-    for info in sorted(listed, key=lambda i: not i.primary):
+    for info in listed:
         row = known.pop(info.id, None)
         if row is None:
-            role = default_role(info, client_has_writer=has_writer)
-            has_writer = has_writer or role == CalendarRole.Role.WRITES
+            role = default_role(info, booking_calendar_id=writer)
             CalendarRole.objects.create(
                 client=client,
                 connection=connection,

@@ -152,3 +152,16 @@ def test_a_refused_discovery_on_the_worker_is_recorded_for_staff(google):  # noq
     assert entry.details["status"] == 403
     assert "insufficient authentication scopes" in entry.details["message"]
     assert not CalendarRole.objects.exists()
+
+
+def test_an_account_without_a_primary_writes_to_its_only_writable_calendar():
+    from connectors.base import CalendarInfo
+    from syncs.calendar.discovery import booking_calendar
+
+    home = CalendarInfo("/dav/home/", "Home", can_write=True)
+    shared = CalendarInfo("/dav/shared/", "Shared", can_write=False)
+    work = CalendarInfo("/dav/work/", "Work", can_write=True)
+    assert booking_calendar([shared, home]) == "/dav/home/"
+    assert booking_calendar([shared, home, work]) is None  # two: staff choose
+    primary = CalendarInfo("primary", "Me", can_write=True, primary=True)
+    assert booking_calendar([home, primary]) == "primary"
