@@ -29,7 +29,9 @@ app = Celery("switchboard")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # The syncs app keeps its tasks beside the package that owns them.
-app.autodiscover_tasks(["syncs.engine", "syncs.rollback", "syncs.webhooks", "syncs.dedupe"])
+app.autodiscover_tasks(
+    ["syncs.engine", "syncs.rollback", "syncs.webhooks", "syncs.dedupe", "syncs.calendar"]
+)
 
 # Imported by the parent worker before it forks its pool, so each child starts with the sync
 # engine and the connector clients loaded (shared copy-on-write) instead of importing them

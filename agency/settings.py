@@ -194,6 +194,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 3600.0,
     },
     "reestimate-duplicate-models": {"task": "syncs.dedupe.reestimate_models", "schedule": 3600.0},
+    "poll-calendars": {
+        "task": "syncs.calendar.tasks.poll_calendars",
+        "schedule": float(env.int("CALENDAR_POLL_BEAT_SECONDS", default=10)),
+    },
+    "keep-calendar-channels": {
+        "task": "syncs.calendar.tasks.keep_calendar_channels",
+        "schedule": 300.0,
+    },
 }
 
 # --- Vendor apps --------------------------------------------------------------------------
@@ -256,6 +264,29 @@ SYNC_WAIT_POLL_MAX_SECONDS = env.float("SYNC_WAIT_POLL_MAX_SECONDS", default=1.0
 SYNC_DEAL_MIN_SCORE = env.int("SYNC_DEAL_MIN_SCORE", default=70)
 SYNC_DEAL_INTENTS = env.list("SYNC_DEAL_INTENTS", default=["purchase", "booking"])
 IDEMPOTENCY_KEY_TTL_HOURS = max(24, env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
+
+# --- Calendar sync (syncs/calendar/: sync, poll, watches, freshness) ------------------------
+# Calendars without a live push channel (CalDAV always) are polled this often: changes reach
+# us within this plus the beat's tick (CALENDAR_POLL_BEAT_SECONDS), inside the 60 s promised.
+CALENDAR_POLL_SECONDS = env.int("CALENDAR_POLL_SECONDS", default=45)
+# Calendars with a live channel are still polled this often (a channel can go quiet).
+CALENDAR_SAFETY_POLL_SECONDS = env.int("CALENDAR_SAFETY_POLL_SECONDS", default=900)
+# A full read this often: refreshes the mirror's window and drops what drifted.
+CALENDAR_FULL_RESYNC_SECONDS = env.int("CALENDAR_FULL_RESYNC_SECONDS", default=24 * 3600)
+# A pass whose message has not started it after this long is published again.
+CALENDAR_REPUBLISH_SECONDS = env.int("CALENDAR_REPUBLISH_SECONDS", default=60)
+# The mirror keeps a day back and the longest service horizon ahead plus this margin.
+CALENDAR_MIRROR_PAST_DAYS = env.int("CALENDAR_MIRROR_PAST_DAYS", default=1)
+CALENDAR_MIRROR_MARGIN_DAYS = env.int("CALENDAR_MIRROR_MARGIN_DAYS", default=7)
+# Push channels: asked to last this long (vendors cap it: Graph under 7 days), renewed this long
+# before they lapse, a failed attempt retried after this long.
+CALENDAR_WATCH_TTL_SECONDS = env.int("CALENDAR_WATCH_TTL_SECONDS", default=7 * 24 * 3600)
+CALENDAR_WATCH_RENEW_BEFORE_SECONDS = env.int(
+    "CALENDAR_WATCH_RENEW_BEFORE_SECONDS", default=24 * 3600
+)
+CALENDAR_WATCH_RETRY_SECONDS = env.int("CALENDAR_WATCH_RETRY_SECONDS", default=3600)
+# Vendors push to https only; plain http (a PUBLIC_BASE_URL without TLS) for tests and the demo.
+CALENDAR_PUSH_ALLOW_HTTP = env.bool("CALENDAR_PUSH_ALLOW_HTTP", default=EMULATORS_ENABLED)
 
 # --- Auth --------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/v1/", include("syncs.intake.urls")),
     path("api/v1/", include("tenants.api_urls")),
     path("api/v1/", include("syncs.webhooks.urls")),
+    path("hooks/calendar/", include("syncs.calendar.push_urls")),
     path("", lambda request: redirect("console:home")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -323,6 +323,7 @@ class AuditEntry(models.Model):
 # ``models`` module.
 from syncs.calendar.bookings.models import Booking  # noqa: E402, F401
 from syncs.calendar.models import BusinessHours, CalendarRole, DateOverride, Service  # noqa: E402, F401
+from syncs.calendar.sync_state.models import CalendarSync, MirroredEvent  # noqa: E402, F401
 from syncs.dedupe.models import DuplicateCandidate, MatchModel, Person, PersonKey  # noqa: E402, F401
 from syncs.rollback.models import Rollback, RollbackStep  # noqa: E402, F401
 from syncs.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookMessage  # noqa: E402, F401

@@ -171,8 +171,12 @@ class GoogleCalendarClient:
 
     def changes(self, calendar_id: str, cursor: str = "") -> ChangePage:
         """Events changed since ``cursor`` (a sync token; "" = everything, deleted included),
-        paged to the last page's ``nextSyncToken``. Raises ``CursorExpired`` on 410 GONE."""
-        params = {"maxResults": str(EVENTS_PAGE), "showDeleted": "true"}
+        paged to the last page's ``nextSyncToken``. Raises ``CursorExpired`` on 410 GONE.
+
+        Recurring events come as their instances (``singleEvents``, which a sync token
+        allows: events.list), so each item says when it blocks; a deleted series comes as its
+        cancelled master, whose instances the caller drops by ``recurring_event_id``."""
+        params = {"maxResults": str(EVENTS_PAGE), "showDeleted": "true", "singleEvents": "true"}
         if cursor:
             params["syncToken"] = cursor
         try:

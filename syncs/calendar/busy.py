@@ -1,10 +1,13 @@
 """Where availability gets each blocking calendar's busy time: one seam, so the answer's
 freshness rules live in one place whatever the source.
 
-Today every calendar is read from its vendor when asked (one ``busy`` call per connection).
-A calendar whose connection is not usable, or whose vendor refused the read, is left out of
-the answer: ``selectors.calendar_busy`` then treats it as never read, which is stale, never
-free. A read that succeeded stamps the calendar's ``last_read_at``.
+A calendar whose sync is fresh (``freshness.mirror_answers``: a live push channel, or a pass
+within its stale bound, over a window the mirror covers) is answered from its mirror
+(``mirror.busy``), stamped with when its data is current. Every other calendar is read from its
+vendor when asked (one ``busy`` call per connection). A calendar whose connection is not
+usable, or whose vendor refused the read, is left out of the answer: ``selectors.calendar_busy``
+then treats it as never read, which is stale, never free. A live read that succeeded stamps
+the calendar's ``last_read_at``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from django.utils import timezone
 from connectors.base import BusyInterval, CalendarClient, ConnectorError
 from connectors.models import Connection
 from connectors.registry import client_for
+from syncs.calendar import freshness, mirror
 from syncs.calendar.models import CalendarRole
+from syncs.calendar.sync_state.models import CalendarSync
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +39,47 @@ def read_busy(
     *,
     vendor: Callable[[Connection], Any] = client_for,
 ) -> BusyByCalendar:
-    """Busy time in [start, end) per (connection id, calendar id) of ``roles``, read now.
-    ``vendor`` builds the calendar client for a connection (tests pass their own)."""
+    """Busy time in [start, end) per (connection id, calendar id) of ``roles``, from the
+    mirror where it is fresh, else read now. ``vendor`` builds the calendar client for a
+    connection (tests pass their own)."""
+    answer, unanswered = _from_mirrors(roles, start, end)
+    answer.update(_read_live(unanswered, start, end, vendor))
+    return answer
+
+
+def _from_mirrors(
+    roles: Sequence[CalendarRole], start: datetime, end: datetime
+) -> tuple[BusyByCalendar, list[CalendarRole]]:
+    """The calendars the mirror answers (``role.last_read_at`` set to when their data is
+    current), and the roles left for a live read."""
+    now = timezone.now()
+    syncs = {
+        sync.role_id: sync
+        for sync in CalendarSync.objects.filter(
+            role_id__in=[role.pk for role in roles],
+            client_id__in={role.client_id for role in roles},
+        )
+    }
+    answer: BusyByCalendar = {}
+    unanswered = []
+    for role in roles:
+        sync = syncs.get(role.pk)
+        as_of = None if sync is None else freshness.mirror_answers(sync, role, start, end, now)
+        if sync is None or as_of is None:
+            unanswered.append(role)
+            continue
+        answer[(role.connection_id, role.calendar_id)] = mirror.busy(sync, start, end)
+        role.last_read_at = as_of
+    return answer, unanswered
+
+
+def _read_live(
+    roles: Sequence[CalendarRole],
+    start: datetime,
+    end: datetime,
+    vendor: Callable[[Connection], Any],
+) -> BusyByCalendar:
+    """Busy time read from each calendar's vendor now, one call per connection."""
     by_connection: dict[int, list[CalendarRole]] = defaultdict(list)
     for role in roles:
         by_connection[role.connection_id].append(role)

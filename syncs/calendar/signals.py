@@ -6,7 +6,9 @@ mirror of that calendar is written, with ``client`` (``tenants.Client``), ``role
 created, declined or cancelled; a deleted event has ``status="cancelled"``). The bookings
 package listens: an event carrying our ``booking_id`` updates its booking, and a foreign event
 over a confirmed booking is a conflict. A receiver must be idempotent (push and polling may
-report the same change twice).
+report the same change twice). It is sent inside the pass's transaction (``syncs.calendar.
+sync``), so what a receiver writes commits with the mirror and the new cursor; a receiver that
+raises rolls the pass back, and the same changes are read and sent again on its retry.
 """
 
 from __future__ import annotations
