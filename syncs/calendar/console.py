@@ -19,10 +19,11 @@ from connectors import registry
 from connectors.base import ConnectorError
 from connectors.models import Connection
 from syncs.audit.log import staff_actor
-from syncs.calendar import discovery
+from syncs.calendar import discovery, freshness
 from syncs.calendar.configure import calendar_role_save, calendar_role_values
 from syncs.calendar.forms import CalendarRoleForm
 from syncs.calendar.models import CalendarRole
+from syncs.calendar.sync_state.models import CalendarSync
 from syncs.models import AuditEntry
 from syncs.ui.pages import context
 from tenants import scoping
@@ -34,7 +35,9 @@ from tenants.models import Client
 class CalendarRow:
     role: CalendarRole
     form: CalendarRoleForm
+    current_as_of: datetime | None  # when our data of it is current (None: never read)
     stale: bool  # a calendar that is read (blocks or writes) whose data is older than its bound
+    pushed: bool  # a live push channel: the vendor tells us of every change
 
 
 @dataclass
@@ -45,13 +48,21 @@ class ConnectionCalendars:
     failure: AuditEntry | None  # the last discovery, if the vendor refused it
 
 
-def freshness(role: CalendarRole, now: datetime) -> bool:
+def current_as_of(role: CalendarRole, sync: CalendarSync | None, now: datetime) -> datetime | None:
+    """When our data of the calendar is current: its last read, or what its sync says (a live
+    push channel keeps it current as of now: ``freshness.current_as_of``)."""
+    as_of = role.last_read_at
+    synced = None if sync is None else freshness.current_as_of(sync, now)
+    if synced is not None and (as_of is None or synced > as_of):
+        return synced
+    return as_of
+
+
+def is_stale(role: CalendarRole, as_of: datetime | None, now: datetime) -> bool:
     """Stale as availability decides it: a read calendar never read, or read too long ago."""
     if role.role == CalendarRole.Role.IGNORED:
         return False
-    if role.last_read_at is None:
-        return True
-    return (now - role.last_read_at).total_seconds() > role.stale_after_seconds
+    return as_of is None or (now - as_of).total_seconds() > role.stale_after_seconds
 
 
 def _last_failure(client: Client, connection: Connection) -> AuditEntry | None:
@@ -76,6 +87,7 @@ def _calendars_page(
     now = timezone.now()
     connections = scoping.for_client(Connection, client).filter(kind="calendar")
     roles = scoping.for_client(CalendarRole, client).order_by("name", "calendar_id")
+    syncs = {s.role_id: s for s in scoping.for_client(CalendarSync, client)}
     groups = []
     for connection in connections.exclude(status="disabled").order_by("provider"):
         rows = []
@@ -83,7 +95,10 @@ def _calendars_page(
             form = CalendarRoleForm(instance=role, prefix=f"role{role.pk}", client=client)
             if refused is not None and refused[0] == role.pk:
                 form = refused[1]
-            rows.append(CalendarRow(role, form, freshness(role, now)))
+            sync = syncs.get(role.pk)
+            as_of = current_as_of(role, sync, now)
+            pushed = sync is not None and freshness.has_live_channel(sync, now)
+            rows.append(CalendarRow(role, form, as_of, is_stale(role, as_of, now), pushed))
         name = registry.display_name(connection.provider)
         groups.append(
             ConnectionCalendars(connection, name, rows, _last_failure(client, connection))

@@ -165,3 +165,24 @@ def test_the_client_page_links_to_scheduling(client, world, viewer):
     client.force_login(viewer)
     body = client.get(f"/console/clients/{world.client_a.public_id}/").content.decode()
     assert f'href="{page_url(world.client_a)}"' in body
+
+
+@pytest.mark.django_db
+def test_a_calendar_with_a_live_push_channel_is_current_though_its_last_read_is_old(
+    client, world, viewer
+):
+    from syncs.calendar.sync_state.models import CalendarSync
+
+    now = timezone.now()
+    role = calendar_of(
+        world.client_a, "dentist", name="Dr Who", last_read_at=now - timedelta(hours=1)
+    )
+    CalendarSync.objects.create(
+        client=world.client_a, role=role, synced_at=now - timedelta(seconds=20),
+        channel_id="ch-1", channel_confirmed_at=now - timedelta(hours=2),
+        channel_expires_at=now + timedelta(days=1),
+    )  # fmt: skip
+    client.force_login(viewer)
+    body = client.get(page_url(world.client_a)).content.decode()
+    row = body.split(f'id="calendar-{role.pk}"')[1].split("</tr>")[0]
+    assert "push channel live" in row and "fresh" in row and "stale" not in row
