@@ -231,6 +231,10 @@ ALLOW_PRIVATE_URLS = env.bool("ALLOW_PRIVATE_URLS", default=EMULATORS_ENABLED)
 # A throttled or failing call waits inline at most this long (rate-limit buckets, Retry-After,
 # backoff together); beyond it the task is rescheduled with the vendor's retry_after.
 VENDOR_INLINE_WAIT_SECONDS = env.float("VENDOR_INLINE_WAIT_SECONDS", default=10.0)
+# This deployment's own quotas where they differ from the vendor's defaults in the specs, per
+# provider and RateLimit scope, e.g. {<slug>: {"app": 1000}} for a Google Cloud project whose
+# Calendar quota is 1,000 queries a minute (connectors.http.VendorHttp.rate_limits).
+VENDOR_QUOTAS = env.json("VENDOR_QUOTAS", default={})
 # Attempts inside one task for 5xx, timeouts and connection errors; Celery retries after that.
 VENDOR_INLINE_ATTEMPTS = env.int("VENDOR_INLINE_ATTEMPTS", default=3)
 VENDOR_BACKOFF_BASE_SECONDS = env.float("VENDOR_BACKOFF_BASE_SECONDS", default=0.5)

@@ -381,7 +381,9 @@ class RateLimit:
 
     requests: int
     per_seconds: float
-    scope: str = "connection"  # "connection" (per installed account / token) or "app"
+    # "connection" (per installed account / token), "account" (per vendor account: a Google
+    # user, an Outlook mailbox, however many connections reach it) or "app" (per project).
+    scope: str = "connection"
     source: str = ""  # where the number comes from (vendor doc), for the reader
 
 
@@ -531,3 +533,8 @@ class ProviderSpec:
     scope_reasons: tuple[ScopeReason, ...] = ()  # one per scope asked for (oauth2)
     connect_input: ConnectInput | None = None  # typed on the connect page before consent
     crm: CrmSpec | None = None  # kind "crm" only
+    # Kind "calendar": ``changes`` returns every instance of a recurring series (Google's
+    # singleEvents, Graph's calendarView delta), so a synced mirror holds all the busy time and
+    # may answer for the calendar. Where it returns a series once (a CalDAV resource holds the
+    # whole series), busy time is always read from the vendor.
+    changes_expand_series: bool = False

@@ -13,6 +13,7 @@ Nothing here logs or records a header, a body, a token or a query string.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import random
@@ -42,6 +43,10 @@ from connectors.vendor_replies import (
 logger = logging.getLogger(__name__)
 
 RATE_LIMITED = "rate_limited"
+# Error codes of a call refused for a quota, the vendor's or our bucket's: the work is delayed
+# by its ``retry_after``, and a job gives the attempt back (``is_throttle``).
+RATE_LIMITED_LOCAL = "rate_limited_local"
+THROTTLE_CODES = frozenset({RATE_LIMITED, RATE_LIMITED_LOCAL})
 UNAUTHORIZED = "unauthorized"
 _OK, _TRANSIENT, _PERMANENT = "ok", "transient", "permanent"
 AUTH_STYLES = ("bearer", "zoho-oauthtoken", "x-shopify-access-token", "basic", "none")
@@ -221,16 +226,33 @@ class VendorHttp:
         return f"{self.base_url}/{path.lstrip('/')}"
 
     def bucket_key(self, limit: RateLimit) -> str:
-        """``rl:<provider>:app`` or ``rl:<provider>:conn:<connection id>``."""
+        """``rl:<provider>:app``, ``rl:<provider>:acct:<vendor account digest>`` (every
+        connection to one Google user or one Outlook mailbox shares its quota) or
+        ``rl:<provider>:conn:<connection id>`` (also an account's, while its id is unknown)."""
         if limit.scope == "app":
             return f"rl:{self.spec.slug}:app"
+        account = self.connection.external_account_id
+        if limit.scope == "account" and account:
+            digest = hashlib.sha256(account.encode()).hexdigest()[:24]
+            return f"rl:{self.spec.slug}:acct:{digest}"
         return f"rl:{self.spec.slug}:conn:{self.connection.pk}"
+
+    @property
+    def rate_limits(self) -> tuple[RateLimit, ...]:
+        """The spec's limits, with the sizes an operator set for this deployment
+        (``settings.VENDOR_QUOTAS``: ``{<slug>: {"app": 1000}}`` for a Google Cloud project whose
+        console quota is 1,000 a minute). A quota is the project's own, not the vendor's."""
+        sizes = (getattr(settings, "VENDOR_QUOTAS", None) or {}).get(self.spec.slug) or {}
+        return tuple(
+            replace(limit, requests=int(sizes[limit.scope])) if limit.scope in sizes else limit
+            for limit in self.spec.rate_limits
+        )
 
     # --- one attempt ----------------------------------------------------------------------
 
     def _throttle(self, run: _Run) -> None:
         """Take a token from every bucket of the spec, waiting within the inline budget."""
-        for limit in self.spec.rate_limits:
+        for limit in self.rate_limits:
             budget = max(0.0, settings.VENDOR_INLINE_WAIT_SECONDS - run.waited)
             try:
                 run.waited += ratelimit.acquire(
@@ -240,7 +262,7 @@ class VendorHttp:
                 logger.info("%s bucket full for %.1fs", self.spec.slug, exc.retry_after)
                 raise ConnectorError(
                     f"{self.spec.slug}: our rate limit is reached; retry in {exc.retry_after:.1f}s",
-                    code="rate_limited_local",
+                    code=RATE_LIMITED_LOCAL,
                     retry_after=_clamp(exc.retry_after),
                 ) from None
             except ratelimit.Unavailable as exc:
@@ -358,7 +380,7 @@ class VendorHttp:
 
     def _defer(self, seconds: float) -> None:
         """Hold this connection's buckets for the vendor's wait, so sibling workers wait too."""
-        for limit in self.spec.rate_limits:
+        for limit in self.rate_limits:
             if limit.scope != "app":
                 try:
                     ratelimit.defer(self.bucket_key(limit), limit, seconds)
@@ -486,6 +508,12 @@ def _network_failure(exc: requests.RequestException, method: str) -> str:
     if isinstance(reason, urllib3.exceptions.NewConnectionError):
         return failure  # never connected: nothing was sent
     return _UNSAFE_TO_REPEAT
+
+
+def is_throttle(exc: ConnectorError) -> bool:
+    """Whether a failed call was refused for a quota (ours or the vendor's) with a time to
+    come back: the work waits that long and a job does not count it as a failed attempt."""
+    return exc.retry_after is not None and (exc.status == 429 or exc.code in THROTTLE_CODES)
 
 
 def _error_code(verdict: str, status: int | None) -> str:

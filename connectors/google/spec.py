@@ -28,10 +28,17 @@ SPEC = ProviderSpec(
             ("include_granted_scopes", "true"),
         ),
     ),
+    # "Usage limits" (developers.google.com/workspace/calendar/api/guides/quota, read
+    # 2026-12-05): per minute per project 10,000 requests, per minute per user per project 600,
+    # "calculated per minute using a sliding window"; over either, 403 or 429 usageLimits. Our
+    # buckets are sliding windows too (connectors.ratelimit), one second longer than Google's:
+    # a call granted at the edge of our window must not reach Google inside its own. A project
+    # whose console quota differs sets it in settings.VENDOR_QUOTAS ({"google": {"app": N}}).
     rate_limits=(
-        # Per-user per-minute quota set in the Cloud console (default 600/min/user; verify)
-        RateLimit(600, 60, "connection", "Google Calendar API usage limits"),
+        RateLimit(10_000, 61, "app", "Calendar API usage limits: per minute per project"),
+        RateLimit(600, 61, "account", "Calendar API usage limits: per minute per user"),
     ),
+    changes_expand_series=True,
     webhook_scheme="channel-token",
     docs="https://developers.google.com/calendar/api/guides/quota",
     scope_reasons=(

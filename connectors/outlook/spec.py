@@ -19,10 +19,12 @@ SPEC = ProviderSpec(
         refresh_rotates=True,  # a new refresh token with every refresh; store it atomically
         extra_authorize_params=(("response_mode", "query"),),
     ),
-    rate_limits=(
-        # Outlook: 10,000 requests per 10 minutes per app per mailbox
-        RateLimit(10_000, 600, "connection", "Microsoft Graph throttling limits: Outlook"),
-    ),
+    # "Outlook service limits" (learn.microsoft.com/graph/throttling-limits, read 2026-12-05):
+    # 10,000 API requests in a 10-minute period per app ID and mailbox (and 4 concurrent
+    # requests); over it, 429 with Retry-After. One bucket per mailbox ("account": every
+    # connection to it shares it), its window a second longer than Microsoft's (see Google's).
+    rate_limits=(RateLimit(10_000, 601, "account", "Microsoft Graph throttling limits: Outlook"),),
+    changes_expand_series=True,
     webhook_scheme="graph-client-state",
     docs="https://learn.microsoft.com/graph/throttling-limits",
     scope_reasons=(

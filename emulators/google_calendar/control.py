@@ -13,14 +13,15 @@ import json
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from emulators.google_calendar import store, validate
-from emulators.google_calendar.endpoint import account_row
+from emulators.google_calendar.endpoint import PROJECT, account_row, project_row
 from emulators.google_calendar.errors import GoogleError
-from emulators.google_calendar.models import GAccount, GCalendar, GEvent
+from emulators.google_calendar.models import GAccount, GCalendar, GEvent, GProject
 
 FAULT_KINDS = ("rate_limit", "server_error", "unauthorized")
 CONFIG_KEYS = ("quota_per_minute", "quota_status", "allow_http_address", "time_zone")
@@ -115,6 +116,33 @@ def api_calls(account_id: str) -> int:
     return account_row(account_id).api_calls
 
 
+PROJECT_KEYS = ("quota_per_minute", "quota_status")
+
+
+def configure_project(**values: Any) -> dict[str, Any]:
+    """Set the project's ``quota_per_minute`` (a sliding minute) and ``quota_status``."""
+    unknown = set(values) - set(PROJECT_KEYS)
+    if unknown:
+        raise ValueError(f"unknown settings: {sorted(unknown)}")
+    with transaction.atomic():
+        row = GProject.objects.select_for_update().get(pk=project_row().pk)
+        row.config = {**row.config, **values}
+        row.save(update_fields=["config"])
+    return row.config
+
+
+def project_stats() -> dict[str, int]:
+    """Calls the project sent, and those refused for its quota or for a user's."""
+    row = project_row()
+    users = GAccount.objects.aggregate(refused=Sum("refused"))["refused"] or 0
+    return {"api_calls": row.api_calls, "refused": row.refused, "user_refused": users}
+
+
+def reset_project() -> None:
+    """Forget the project's window, counts and settings."""
+    GProject.objects.filter(name=PROJECT).delete()
+
+
 def reset(account_id: str) -> None:
     GAccount.objects.filter(account_id=account_id).delete()
 
@@ -160,8 +188,23 @@ def action_view(request: HttpRequest, account_id: str, action: str) -> HttpRespo
     return JsonResponse({"api_calls": api_calls(account_id)}, status=201)
 
 
+@csrf_exempt
+def project_view(request: HttpRequest) -> HttpResponse:
+    """GET the project's counts, POST its quota settings, DELETE to start afresh."""
+    if request.method == "DELETE":
+        reset_project()
+        return HttpResponse(status=204)
+    if request.method == "POST":
+        try:
+            configure_project(**_json(request))
+        except (TypeError, ValueError) as exc:
+            return JsonResponse({"error": str(exc)}, status=400)
+    return JsonResponse(project_stats())
+
+
 PREFIX = "google/_emulator/calendar/accounts/<str:account_id>"
 urlpatterns = [
+    path("google/_emulator/calendar/project", project_view),
     path(PREFIX, account_view),
     path(f"{PREFIX}/<str:action>", action_view),
 ]

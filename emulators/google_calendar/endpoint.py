@@ -5,6 +5,7 @@ view becomes Google's error body."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -18,13 +19,18 @@ from django.views.decorators.csrf import csrf_exempt
 from emulators.auth import account_for_token
 from emulators.google_calendar import errors
 from emulators.google_calendar.errors import GoogleError
-from emulators.google_calendar.models import GAccount
+from emulators.google_calendar.models import GAccount, GProject
 from emulators.models import EmulatorToken, digest
 
 PROVIDER = "google"
-# Google's default per-user quota is set per project in the Cloud console (600 a minute a user
-# is what connectors/google/spec.py plans for); ``control.configure`` changes it per account.
+# Google's default quotas ("Usage limits", developers.google.com/workspace/calendar/api/guides/
+# quota, read 2026-12-05): 600 a minute per user per project, 10,000 a minute per project, over
+# a sliding window. ``control.configure`` changes the user's, ``control.configure_project``
+# the project's (a Cloud project may have set its own in the console).
 DEFAULT_QUOTA_PER_MINUTE = 600
+DEFAULT_PROJECT_QUOTA_PER_MINUTE = 10_000
+PROJECT = "default"
+WINDOW_S = 60.0
 View = Callable[..., HttpResponse]
 # The scopes each emulated method accepts, any one of them (the discovery document's
 # ``scopes`` of each method, revision 20230217).
@@ -45,8 +51,17 @@ def account_row(account_id: str) -> GAccount:
     return row
 
 
-def _admit(account_id: str, path: str) -> GAccount:
-    """Count the call in the user's minute; raise a queued fault or the quota's refusal."""
+def project_row() -> GProject:
+    row, _ = GProject.objects.get_or_create(name=PROJECT)
+    return row
+
+
+def _admit(account_id: str, path: str, arrived: float) -> GAccount:
+    """Count the call in the user's minute and the project's sliding minute (at ``arrived``,
+    when the request reached the view, as Google counts it on arrival: not after this
+    emulator's own wait for a row lock); raise a queued fault or a quota's refusal (each
+    refusal counted)."""
+    project_pk = project_row().pk
     with transaction.atomic():
         row = GAccount.objects.select_for_update().get(pk=account_row(account_id).pk)
         fault = _take_fault(row, path)
@@ -55,13 +70,33 @@ def _admit(account_id: str, path: str) -> GAccount:
             row.window_start, row.window_calls = now, 0
         row.window_calls += 1
         row.api_calls += 1
-        row.save(update_fields=["window_start", "window_calls", "api_calls", "faults"])
+        limit = int(row.config.get("quota_per_minute", DEFAULT_QUOTA_PER_MINUTE))
+        over_user = fault is None and row.window_calls > limit
+        row.refused += over_user
+        row.save(update_fields=["window_start", "window_calls", "api_calls", "faults", "refused"])
+        project = GProject.objects.select_for_update().get(pk=project_pk)
+        over_project = fault is None and not over_user and not _project_admits(project, arrived)
     if fault is not None:
         raise _fault_error(fault)
-    limit = int(row.config.get("quota_per_minute", DEFAULT_QUOTA_PER_MINUTE))
-    if row.window_calls > limit:
+    if over_user:
         raise errors.rate_limited(int(row.config.get("quota_status", 403)))
+    if over_project:
+        raise errors.rate_limited(int(project.config.get("quota_status", 403)))
     return row
+
+
+def _project_admits(project: GProject, arrived: float) -> bool:
+    """Whether the minute before ``arrived`` has room for one more call; counts the call
+    (admitted, or refused) and saves the row (the caller holds its lock)."""
+    limit = int(project.config.get("quota_per_minute", DEFAULT_PROJECT_QUOTA_PER_MINUTE))
+    recent = [t for t in project.recent if t > time.time() - 2 * WINDOW_S]
+    before = [t for t in recent if arrived - WINDOW_S < t <= arrived]
+    admitted = len(before) < limit
+    project.recent = [*recent, arrived] if admitted else recent
+    project.api_calls += 1
+    project.refused += not admitted
+    project.save(update_fields=["recent", "api_calls", "refused"])
+    return admitted
 
 
 def _take_fault(row: GAccount, path: str) -> dict[str, Any] | None:
@@ -114,13 +149,14 @@ def endpoint(view: View) -> View:
     @csrf_exempt
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        arrived = time.time()
         token = _bearer(request)
         account_id = account_for_token(PROVIDER, token) if token else None
         if account_id is None:
             return errors.unauthorized()
         request.google_scopes = _granted(token)  # type: ignore[attr-defined]
         try:
-            account = _admit(account_id, request.path)
+            account = _admit(account_id, request.path, arrived)
             return view(request, account, *args, **kwargs)
         except GoogleError as exc:
             if exc.code == 401:

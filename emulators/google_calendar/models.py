@@ -17,11 +17,29 @@ class GAccount(models.Model):
     window_start = models.DateTimeField(null=True, blank=True)
     window_calls = models.PositiveIntegerField(default=0)
     api_calls = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)  # calls refused for this user's quota
     faults = models.JSONField(default=list, blank=True)
     config = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return self.account_id
+
+
+class GProject(models.Model):
+    """Our Cloud project as Google counts it: the per-project quota over a sliding minute.
+
+    ``recent`` holds the times (epoch seconds) of the calls admitted in the last minute;
+    ``refused`` counts every call refused for the project's quota, so a benchmark can show that
+    none was sent over it. ``config`` holds ``quota_per_minute`` and ``quota_status``."""
+
+    name = models.CharField(max_length=64, unique=True, default="default")
+    recent = models.JSONField(default=list, blank=True)
+    api_calls = models.PositiveBigIntegerField(default=0)
+    refused = models.PositiveBigIntegerField(default=0)
+    config = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class GCalendar(models.Model):

@@ -138,6 +138,12 @@ def reset(account_id: str) -> None:
     Mailbox.objects.filter(account_id=account_id).delete()
 
 
+def throttle_stats(account_id: str) -> dict[str, int]:
+    """Calls the mailbox admitted and those it throttled (429), for tests and benchmarks."""
+    row = mailbox(account_id)
+    return {"api_calls": row.api_calls, "refused": row.refused}
+
+
 # --- over HTTP (benchmarks, other processes) ----------------------------------------------
 
 
@@ -179,5 +185,13 @@ def config_view(request: HttpRequest, account_id: str) -> HttpResponse:
         return JsonResponse({"error": str(exc)}, status=400)
 
 
+def stats_view(request: HttpRequest, account_id: str) -> HttpResponse:
+    return JsonResponse(throttle_stats(account_id))
+
+
 PREFIX = "outlook/_emulator/mailboxes/<str:account_id>"
-urlpatterns = [path(f"{PREFIX}/faults", faults_view), path(f"{PREFIX}/config", config_view)]
+urlpatterns = [
+    path(f"{PREFIX}/faults", faults_view),
+    path(f"{PREFIX}/config", config_view),
+    path(f"{PREFIX}/stats", stats_view),
+]

@@ -84,7 +84,8 @@ def _admit(request: HttpRequest, mailbox: Mailbox) -> HttpResponse | None:
             row.window_start, row.window_calls, elapsed = now, 0, 0.0
         if row.window_calls >= knobs["limit"]:
             wait = max(1, math.ceil(knobs["window_s"] - elapsed))
-            row.save(update_fields=["window_start", "window_calls"])
+            row.refused += 1
+            row.save(update_fields=["window_start", "window_calls", "refused"])
             return error(
                 request,
                 429,
@@ -93,6 +94,8 @@ def _admit(request: HttpRequest, mailbox: Mailbox) -> HttpResponse | None:
                 Retry_After=str(wait),
             )
         if row.in_flight >= knobs["concurrency"]:
+            row.refused += 1
+            row.save(update_fields=["refused"])
             return error(
                 request,
                 429,

@@ -15,6 +15,7 @@ class Mailbox(models.Model):
     window_calls = models.PositiveIntegerField(default=0)
     in_flight = models.IntegerField(default=0)
     api_calls = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)  # calls throttled (429) by the mailbox
     faults = models.JSONField(default=list, blank=True)
     config = models.JSONField(default=dict, blank=True)
 

@@ -3,11 +3,13 @@ freshness rules live in one place whatever the source.
 
 A calendar whose sync is fresh (``freshness.mirror_answers``: a live push channel, or a pass
 within its stale bound, over a window the mirror covers) is answered from its mirror
-(``mirror.busy``), stamped with when its data is current. Every other calendar is read from its
-vendor when asked (one ``busy`` call per connection). A calendar whose connection is not
-usable, or whose vendor refused the read, is left out of the answer: ``selectors.calendar_busy``
-then treats it as never read, which is stale, never free. A live read that succeeded stamps
-the calendar's ``last_read_at``.
+(``mirror.busy``), stamped with when its data is current, if its vendor's changes carry every
+instance of a recurring series (a CalDAV resource is the whole series, so a CalDAV calendar is
+never answered from its mirror). Every other calendar is read from its vendor when asked (one
+``busy`` call per connection). A calendar whose connection is not usable, or whose vendor
+refused the read, is left out of the answer: ``selectors.calendar_busy`` then treats it as
+never read, which is stale, never free. A live read that succeeded stamps the calendar's
+``last_read_at``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from django.utils import timezone
 
 from connectors.base import BusyInterval, CalendarClient, ConnectorError
 from connectors.models import Connection
-from connectors.registry import client_for
+from connectors.registry import all_specs, client_for
 from syncs.calendar import freshness, mirror
 from syncs.calendar.models import CalendarRole
 from syncs.calendar.sync_state.models import CalendarSync
@@ -30,6 +32,12 @@ from syncs.calendar.sync_state.models import CalendarSync
 logger = logging.getLogger(__name__)
 
 BusyByCalendar = dict[tuple[int, str], list[BusyInterval]]
+
+
+def mirrored_providers() -> list[str]:
+    """Calendar vendors whose mirror holds every instance of a series, so may answer for them
+    (``ProviderSpec.changes_expand_series``); the others are always read live."""
+    return [spec.slug for spec in all_specs() if spec.changes_expand_series]
 
 
 def read_busy(
@@ -58,6 +66,7 @@ def _from_mirrors(
         for sync in CalendarSync.objects.filter(
             role_id__in=[role.pk for role in roles],
             client_id__in={role.client_id for role in roles},
+            role__connection__provider__in=mirrored_providers(),
         )
     }
     answer: BusyByCalendar = {}

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from connectors import call_log
 from connectors.base import ConnectorError
+from connectors.http import is_throttle
 from syncs.engine import jobs
 from syncs.engine.events import refresh_event_status
 from syncs.engine.targets import target_for
@@ -150,9 +151,10 @@ def _after_failure(job: SyncJob, exc: ConnectorError) -> None:
     if exc.needs_reauth:
         jobs.save_state(job, JobStatus.WAITING_CONNECTION, last_error=message, **wait_begins())
         return
-    # Salesforce says "throttled" with 403 REQUEST_LIMIT_EXCEEDED, which its client calls
-    # rate_limited: a throttle is not a failed attempt.
-    throttled = exc.retry_after is not None and (exc.status == 429 or exc.code == "rate_limited")
+    # A 429, Salesforce's 403 REQUEST_LIMIT_EXCEEDED and Google's 403 rateLimitExceeded (their
+    # clients call them rate_limited), and our own full bucket: a throttle is not a failed
+    # attempt; the job comes back when the quota has room.
+    throttled = is_throttle(exc)
     dead = jobs.fail(
         job, message, permanent=exc.permanent, retry_after=exc.retry_after, throttled=throttled
     )

@@ -211,10 +211,13 @@ def stored_nowhere(ics: str, start: datetime, end: datetime) -> str:
 
 
 def run(
-    case: Case, serve: Callable[[str, datetime, datetime], str] = stored_nowhere
+    case: Case,
+    serve: Callable[[str, datetime, datetime], str] = stored_nowhere,
+    read_busy: Callable[[str, datetime, datetime], list[BusyInterval]] | None = None,
 ) -> Availability:
     """``free_slots`` on the case. The series passes through ``serve(ics, start, end)`` first
-    (a CalDAV server storing it and answering a time-range query over [start, end))."""
+    (a CalDAV server storing it and answering a time-range query over [start, end)), or
+    ``read_busy(ics, start, end)`` stores it and reads its busy time back (a calendar client)."""
 
     def hours(windows):
         return [Hours(*(time(*divmod(x % 1440, 60)) for x in w)) for w in windows]
@@ -250,7 +253,11 @@ def run(
     ]
     query = Query(case.start, case.end, case.now, booked_per_day=case.booked)
     window = busy_window(rules, query)
-    series = busy_from_ical([serve(recurring_ics(case), *window)], *window, owner_zone=case.zone)
+    if read_busy is not None:
+        series = read_busy(recurring_ics(case), *window)
+    else:
+        served = serve(recurring_ics(case), *window)
+        series = busy_from_ical([served], *window, owner_zone=case.zone)
     calendars.append(CalendarBusy("series", series, fresh, role=case.series_role))
     return free_slots(rules, schedule, calendars, query)
 

@@ -69,3 +69,32 @@ def test_a_connection_that_is_not_usable_is_not_asked_and_its_calendars_are_stal
     assert read_busy(read, START, END, vendor=lambda conn: vendor) == {}
     assert vendor.asked == []
     assert CalendarRole.objects.get().last_read_at is None
+
+
+@pytest.mark.parametrize(("provider", "from_mirror"), [("google", True), ("caldav", False)])
+def test_a_fresh_mirror_answers_only_where_the_vendor_syncs_every_instance_of_a_series(
+    world, provider, from_mirror
+):
+    # A CalDAV change is a whole resource (one row for a weekly series): its mirror would miss
+    # every later instance, so its busy time is read from the server however fresh the sync.
+    from syncs.calendar.sync_state.models import CalendarSync, MirroredEvent
+
+    c = world.client_a
+    connection = Connection.objects.create(client=c, provider=provider, kind="calendar")
+    (role,) = roles(c, connection, "work")
+    now = datetime.now(UTC)
+    sync = CalendarSync.objects.create(
+        client=c,
+        role=role,
+        synced_at=now,
+        covered_from=START - timedelta(days=1),
+        covered_until=END + timedelta(days=1),
+    )
+    MirroredEvent.objects.create(
+        client=c, sync=sync, event_id="series", start_at=START, end_at=START + timedelta(hours=1)
+    )
+    vendor = Calendars({"work": [MEETING]})
+    busy = read_busy([role], START, END, vendor=lambda conn: vendor)
+    got = [i.event_id for i in busy[(connection.pk, "work")]]
+    assert got == (["series"] if from_mirror else ["m1"])
+    assert vendor.asked == ([] if from_mirror else [("work",)])
