@@ -30,7 +30,15 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # The syncs app keeps its tasks beside the package that owns them.
 app.autodiscover_tasks(
-    ["syncs.engine", "syncs.rollback", "syncs.webhooks", "syncs.dedupe", "syncs.calendar"]
+    [
+        "syncs.engine",
+        "syncs.rollback",
+        "syncs.webhooks",
+        "syncs.dedupe",
+        "syncs.calendar",
+        "syncs.calendar.bookings",
+        "syncs.appointments",
+    ]
 )
 
 # Imported by the parent worker before it forks its pool, so each child starts with the sync

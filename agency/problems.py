@@ -37,6 +37,11 @@ PROBLEM_TYPES: dict[str, tuple[str, int]] = {
     "idempotency-key-reused": ("Idempotency-Key reused with a different request", 422),
     "idempotency-key-in-flight": ("A request with this Idempotency-Key is in progress", 409),
     "conflict": ("Conflict", 409),
+    # Bookings (syncs.calendar.bookings): a taken slot carries ``alternatives``.
+    "slot-taken": ("The slot is taken", 409),
+    "no-booking-calendar": ("No calendar takes bookings", 409),
+    "booking-not-changeable": ("The booking cannot be changed", 409),
+    "calendar-stale": ("Calendar data is stale", 503),
     "server-error": ("Internal server error", 500),
     "service-unavailable": ("Service temporarily unavailable", 503),
 }

@@ -202,6 +202,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "syncs.calendar.tasks.keep_calendar_channels",
         "schedule": 300.0,
     },
+    "expire-booking-holds": {"task": "syncs.calendar.bookings.expire_holds", "schedule": 30.0},
+    "send-booking-reminders": {"task": "syncs.appointments.send_reminders", "schedule": 60.0},
 }
 
 # --- Vendor apps --------------------------------------------------------------------------
@@ -264,6 +266,11 @@ SYNC_WAIT_MAX_PER_PROCESS = env.int(
 SYNC_WAIT_MAX_PER_KEY = env.int("SYNC_WAIT_MAX_PER_KEY", default=4)
 SYNC_WAIT_RETRY_AFTER_SECONDS = env.int("SYNC_WAIT_RETRY_AFTER_SECONDS", default=5)
 SYNC_WAIT_POLL_MAX_SECONDS = env.float("SYNC_WAIT_POLL_MAX_SECONDS", default=1.0)
+# Bookings (syncs/calendar/bookings): a hold not written to the calendar within this many
+# seconds is released; POST /api/v1/bookings waits up to BOOKING_WAIT_SECONDS (at most
+# SYNC_WAIT_MAX_SECONDS) for the calendar write before answering 202.
+BOOKING_HOLD_SECONDS = env.int("BOOKING_HOLD_SECONDS", default=600)
+BOOKING_WAIT_SECONDS = env.int("BOOKING_WAIT_SECONDS", default=10)
 # Default deal rules: these intents, or a lead score at or above the minimum, open a deal.
 SYNC_DEAL_MIN_SCORE = env.int("SYNC_DEAL_MIN_SCORE", default=70)
 SYNC_DEAL_INTENTS = env.list("SYNC_DEAL_INTENTS", default=["purchase", "booking"])

@@ -29,6 +29,8 @@ urlpatterns = [
     path("api/v1/", include("tenants.api_urls")),
     path("api/v1/", include("syncs.webhooks.urls")),
     path("hooks/calendar/", include("syncs.calendar.push_urls")),
+    path("api/v1/", include("syncs.calendar.bookings.urls")),
+    path("api/v1/", include("syncs.appointments.urls")),
     path("", lambda request: redirect("console:home")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

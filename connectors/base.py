@@ -78,6 +78,74 @@ class CrmField:
     custom: bool = False
 
 
+# What became of a meeting, in our words; each CRM client says it in its own.
+MEETING_OUTCOMES: tuple[str, ...] = (
+    "scheduled",
+    "completed",
+    "no_show",
+    "cancelled",
+    "rescheduled",
+)
+OUTCOME_LABELS = {
+    "scheduled": "", "rescheduled": "", "completed": "Attended", "no_show": "No-show",
+    "cancelled": "Cancelled",
+}  # fmt: skip
+# The line every meeting we log carries in its description: how a re-run finds it again in a
+# CRM that has no idempotency key for activities (``MeetingDraft.reference``).
+MEETING_REFERENCE = "Switchboard booking: "
+
+
+@dataclass(frozen=True)
+class MeetingDraft:
+    """A booking as a meeting on a CRM contact (HubSpot meeting, Salesforce Event, Zoho Event,
+    Pipedrive activity). ``booking_id`` is ours: written into the meeting's description as
+    ``reference()`` so a retried job finds the meeting it made instead of logging another."""
+
+    booking_id: str
+    title: str
+    start: datetime  # aware
+    end: datetime  # aware
+    time_zone: str  # IANA zone the booking was made in (shown in the description)
+    description: str = ""
+    location: str = ""
+    outcome: str = "scheduled"  # one of MEETING_OUTCOMES
+    source_tag: str = ""
+
+    def __post_init__(self) -> None:
+        if self.outcome not in MEETING_OUTCOMES:
+            raise ValueError(f"unknown meeting outcome {self.outcome!r}")
+        if self.start.tzinfo is None or self.end <= self.start:
+            raise ValueError("a meeting needs an aware start before its end")
+
+    def reference(self) -> str:
+        return f"{MEETING_REFERENCE}{self.booking_id}"
+
+    def labelled_title(self) -> str:
+        """The title with the outcome in front where it is not the plain scheduled meeting,
+        for CRMs whose meetings have no outcome field (staff see it in the calendar)."""
+        label = OUTCOME_LABELS[self.outcome]
+        return f"{label}: {self.title}" if label else self.title
+
+    def body(self, *, outcome_line: bool = False) -> str:
+        """The description as logged: ours, then the reference, zone and source-tag lines
+        (and the outcome, for CRMs with no field of their own for it)."""
+        lines = [self.description.strip()] if self.description.strip() else []
+        if outcome_line:
+            lines.append(f"Outcome: {self.outcome}")
+        lines.append(self.reference())
+        lines.append(f"Time zone: {self.time_zone}")
+        if self.source_tag:
+            lines.append(f"Source tag: {self.source_tag}")
+        return "\n".join(lines)
+
+
+def carries_reference(text: str, booking_id: str) -> bool:
+    """Whether a meeting description read back from a CRM names this booking (a whole line,
+    so booking 1 is not found in booking 12's meeting)."""
+    wanted = f"{MEETING_REFERENCE}{booking_id}"
+    return any(line.strip() == wanted for line in text.replace("<br>", "\n").splitlines())
+
+
 class CrmClient(Protocol):
     """The CRM protocol. Every method raises ``ConnectorError``."""
 
@@ -171,6 +239,20 @@ class CrmClient(Protocol):
         """Put back what ``opt_out`` changed (rollback), from its ``previous`` values. A
         record gone is not an error; a CRM that will not go back raises a permanent
         ``ConnectorError`` saying why."""
+
+    def log_meeting(self, contact_id: str, draft: MeetingDraft) -> CrmRecord:
+        """Log the booking as a meeting on the contact (object type "meeting"), idempotent on
+        ``draft.booking_id``: when ``find_meeting`` finds it already, that one is returned with
+        ``existed`` and nothing is created. Raises ``ConnectorError`` (permanent when the CRM
+        refuses the meeting, e.g. the contact is gone)."""
+
+    def update_meeting(self, record_id: str, draft: MeetingDraft) -> CrmRecord:
+        """Move, rename or set the outcome of a meeting ``log_meeting`` made; returns the
+        record with the *previous* values of what changed (for undo). A cancelled outcome keeps
+        the meeting, marked cancelled the CRM's way, so its history stays on the contact."""
+
+    def find_meeting(self, contact_id: str, booking_id: str) -> CrmRecord | None:
+        """The meeting ``log_meeting`` made for this booking on this contact, or None."""
 
     # How the CRM decides which values a merged contact keeps, in the vendor's terms (shown
     # before staff confirm a merge): a class attribute of each client.

@@ -31,6 +31,16 @@ class SyncsConfig(AppConfig):
         from syncs.audit import api_keys as api_key_audit
 
         api_key_audit.connect_receivers()
+        # A change made in a calendar to one of our events reaches its booking.
+        from syncs.calendar.bookings.receivers import on_calendar_changed
+        from syncs.calendar.signals import calendar_changed
+
+        calendar_changed.connect(on_calendar_changed, dispatch_uid="syncs.bookings.calendar")
+        # A booking confirmed, moved, cancelled or given an outcome: its meeting in the CRM.
+        from syncs.calendar.bookings.signals import booking_changed
+        from syncs.crm.meetings import on_booking_changed
+
+        booking_changed.connect(on_booking_changed, dispatch_uid="syncs.crm.meetings")
 
         # The OAuth work provides this signal; without it the sweeper alone releases jobs.
         try:

@@ -321,6 +321,7 @@ class AuditEntry(models.Model):
 # Calendar availability, duplicate detection, outbound webhooks and rollback keep their models in
 # their own packages; imported here by name because Django registers an app's models from its
 # ``models`` module.
+from syncs.appointments.models import Reminder, ReminderOffset  # noqa: E402, F401
 from syncs.calendar.bookings.models import Booking  # noqa: E402, F401
 from syncs.calendar.models import BusinessHours, CalendarRole, DateOverride, Service  # noqa: E402, F401
 from syncs.calendar.sync_state.models import CalendarSync, MirroredEvent  # noqa: E402, F401

@@ -19,13 +19,14 @@ from connectors import crm_support as s
 from connectors.base import ConnectorError, CrmContact, CrmField, CrmRecord
 from connectors.http import VendorHttp
 from connectors.hubspot.mapping import SOURCE_TAG_PROPERTY, TAGS_PROPERTY
+from connectors.hubspot.meetings import HubSpotMeetings
 from connectors.hubspot.people import HubSpotPeople
 from connectors.hubspot.properties import PortalSchema
 from connectors.hubspot.write_key import WRITE_KEY_PROPERTY, WriteKey
 from connectors.models import Connection
 
 CONTACT_PROPERTIES = ("email", "firstname", "lastname", "phone", "mobilephone", "company")
-OBJECTS = {"contact": "contacts", "deal": "deals", "note": "notes"}
+OBJECTS = {"contact": "contacts", "deal": "deals", "note": "notes", "meeting": "meetings"}
 # Rows per combined email-or-phone search (HubSpot allows up to 200 per page).
 EITHER_PAGE = 10
 EXISTING_ID = re.compile(r"Existing ID:\s*(\d+)")
@@ -100,7 +101,7 @@ def _refused_value(exc: ConnectorError) -> bool:
     )
 
 
-class HubSpotClient(HubSpotPeople):
+class HubSpotClient(HubSpotMeetings, HubSpotPeople):
     """``CrmClient`` for HubSpot; every method raises ``ConnectorError``."""
 
     # A new contact takes its tags in the create call (two calls fewer than tagging it after).

@@ -23,9 +23,13 @@ from connectors.http import VendorHttp
 from connectors.models import Connection
 from connectors.pipedrive.fields import PersonFields
 from connectors.pipedrive.mapping import LABELS_FIELD, SOURCE_TAG_FIELD
+from connectors.pipedrive.meetings import PipedriveMeetings, meeting_restore_body
 from connectors.pipedrive.people import PipedrivePeople
 
-PATHS = {"contact": "/api/v2/persons", "deal": "/api/v2/deals", "note": "/api/v1/notes"}
+PATHS = {
+    "contact": "/api/v2/persons", "deal": "/api/v2/deals", "note": "/api/v1/notes",
+    "meeting": "/api/v2/activities",
+}  # fmt: skip
 # Adding labels is one quick call; a holder that died frees the lock after the TTL.
 # The company's stages (name -> id), remembered per connection and connect like its person
 # fields (``fields.PersonFields``); a name not among them reads them again once (an admin
@@ -83,7 +87,7 @@ def _note_text(content: str) -> str:
     return " ".join(html.unescape(tagless).split())
 
 
-class PipedriveClient(PipedrivePeople):
+class PipedriveClient(PipedriveMeetings, PipedrivePeople):
     """``CrmClient`` for Pipedrive; every method raises ``ConnectorError``."""
 
     def __init__(self, http: VendorHttp) -> None:
@@ -419,6 +423,8 @@ class PipedriveClient(PipedrivePeople):
                     return  # gone: nothing to restore
                 current = _person_record(s.obj(s.obj(found.json()).get("data")))
             body, _ = self._person_body(values, current)  # no field: nothing was written
+        elif object_type == "meeting":
+            body = meeting_restore_body(values)
         else:
             body = {k: (int(v) if k == "stage_id" else v) for k, v in values.items()}
         self.http.request("PATCH", f"{PATHS[object_type]}/{record_id}", json=body,

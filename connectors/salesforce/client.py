@@ -32,6 +32,7 @@ from connectors.salesforce.mapping import (
     SOURCE_TAG_FIELD,
     TAGS_FIELD,
 )
+from connectors.salesforce.meetings import SalesforceMeetings
 from connectors.salesforce.people import SalesforcePeople
 from connectors.salesforce.replies import (
     classify,
@@ -48,6 +49,7 @@ SOBJECTS = {
     "deal": "Opportunity",
     "note": "ContentDocument",  # a ContentNote is deleted through its ContentDocument
     "task": "Task",
+    "meeting": "Event",
 }
 TAG_PREFIX = "Switchboard tags: "
 # A write refused over a field the cached describe still lists (an admin deleted it, or took
@@ -94,7 +96,7 @@ def _note_title(body: str) -> str:
     return (body.strip().splitlines() or ["Chatbot conversation"])[0][:255]
 
 
-class SalesforceClient(SalesforcePeople):
+class SalesforceClient(SalesforceMeetings, SalesforcePeople):
     """``CrmClient`` for Salesforce; every method raises ``ConnectorError``."""
 
     # A new contact takes its tags in the create call (no read-then-patch of its Description).

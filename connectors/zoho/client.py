@@ -25,12 +25,15 @@ from connectors.zoho.mapping import (
     SOURCE_TAG_FIELD,
     TAGS_FIELD,
 )
+from connectors.zoho.meetings import ZohoMeetings
 from connectors.zoho.people import ZohoPeople
 
 ROOT = "/crm/v8"
 # Standard Contacts fields every org has: what searches and scans read.
 CONTACT_FIELDS = ("First_Name", "Last_Name", "Email", "Phone", "Mobile")
-MODULES = {"contact": "Contacts", "lead": "Leads", "deal": "Deals", "note": "Notes"}
+MODULES = {
+    "contact": "Contacts", "lead": "Leads", "deal": "Deals", "note": "Notes", "meeting": "Events",
+}  # fmt: skip
 WRITE_STATUSES = (200, 201, 202, 207, 400)
 # Creating a custom field needs one of these (Zoho CRM v8 "Create Custom Fields",
 # https://www.zoho.com/crm/developer/docs/api/v8/create-custom-field.html, checked 2026-12-04).
@@ -97,7 +100,7 @@ def _criteria_value(value: str) -> str:
     return "".join("\\" + c if c in "\\()," else c for c in value)
 
 
-class ZohoClient(ZohoPeople):
+class ZohoClient(ZohoMeetings, ZohoPeople):
     """``CrmClient`` for Zoho CRM v8; every method raises ``ConnectorError``."""
 
     def __init__(self, http: VendorHttp) -> None:

@@ -26,10 +26,14 @@ from emulators.hubspot_oauth import V4_ASSOCIATIONS_SUNSET, until
 
 VENDOR = "hubspot"
 SEARCH_CAP = 10_000  # documented: search pages stop at 10,000 results
-OBJECT_TYPES = ("contacts", "deals", "notes")
+OBJECT_TYPES = ("contacts", "deals", "notes", "meetings")
 UPSERT_BATCH = 100
 # v4 "default" associations: the HubSpot-defined type from one object type to the other.
-DEFAULT_ASSOCIATION = {("deals", "contacts"): 3, ("notes", "contacts"): 202}
+DEFAULT_ASSOCIATION = {
+    ("deals", "contacts"): 3,
+    ("notes", "contacts"): 202,
+    ("meetings", "contacts"): 200,
+}
 DEFAULT_PROPERTIES = {"contacts": ("email", "firstname", "lastname"), "deals": ("dealname",)}
 
 
@@ -102,7 +106,10 @@ def _association_ok(item: Any) -> bool:
     )  # fmt: skip
 
 
-def _associations(account_id: str, raw: Any) -> list[dict[str, Any]] | None:
+def _associations(account_id: str, raw: Any, object_type: str = "") -> list[dict[str, Any]] | None:
+    """The links to store, or None when HubSpot would refuse one: a malformed entry, a target
+    that does not exist, or a HubSpot-defined type id that is not the one for the pair (a
+    meeting→contact association is type 200, not a note's 202)."""
     links = []
     q = connection.ops.quote_name
     if raw is not None and not isinstance(raw, list):
@@ -112,13 +119,17 @@ def _associations(account_id: str, raw: Any) -> list[dict[str, Any]] | None:
             return None
         to_id = str((item.get("to") or {}).get("id", ""))
         target = sql.fetchone(
-            f"SELECT 1 FROM {sql.table(EmuRecord)} WHERE {q('vendor')} = %s"  # noqa: S608 -- names quoted from the model
+            f"SELECT {q('object_type')} FROM {sql.table(EmuRecord)} WHERE {q('vendor')} = %s"  # noqa: S608 -- names quoted from the model
             f" AND {q('account_id')} = %s AND {q('ext_id')} = %s",
             [VENDOR, account_id, to_id],
         )
         if target is None:
             return None
+        expected = DEFAULT_ASSOCIATION.get((object_type, target[0]))
         for kind in item.get("types") or []:
+            defined = kind.get("associationCategory") == "HUBSPOT_DEFINED"
+            if defined and expected is not None and kind.get("associationTypeId") != expected:
+                return None
             links.append({"toObjectId": to_id, "typeId": kind.get("associationTypeId")})
     return links
 
@@ -132,9 +143,15 @@ def _create(request: HttpRequest, account_id: str, object_type: str) -> HttpResp
     props = _values(body["properties"])
     if object_type == "notes" and not props.get("hs_timestamp"):
         return _error(400, "hs_timestamp is required", "VALIDATION_ERROR")
+    if object_type == "meetings" and not props.get("hs_timestamp"):
+        # "When the property value is missing, the value will default to
+        # hs_meeting_start_time" (meetings guide, read 2026-12-05); with neither, refused.
+        if not props.get("hs_meeting_start_time"):
+            return _error(400, "hs_timestamp is required", "VALIDATION_ERROR")
+        props["hs_timestamp"] = props["hs_meeting_start_time"]
     if object_type == "contacts" and (dup := _existing_contact(account_id, props.get("email", ""))):
         return _error(409, f"Contact already exists. Existing ID: {dup}", "CONFLICT")
-    links = _associations(account_id, body.get("associations"))
+    links = _associations(account_id, body.get("associations"), object_type)
     if links is None:
         return _error(400, "One or more associations are invalid", "VALIDATION_ERROR")
     if object_type == "deals":
@@ -359,8 +376,8 @@ def search(request: HttpRequest, account_id: str, object_type: str) -> HttpRespo
 
 
 # v4 association type ids from the contact's side (HubSpot-defined): contact→deal 4,
-# contact→note 202's mirror 201.
-CONTACT_TO = {"deals": 4, "notes": 201}
+# contact→note 202's mirror 201, contact→meeting 200's mirror 199.
+CONTACT_TO = {"deals": 4, "notes": 201, "meetings": 199}
 ASSOCIATIONS_LIMIT = 500
 
 

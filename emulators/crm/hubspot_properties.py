@@ -39,6 +39,7 @@ DEAL_STAGES = (
     "appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin",
     "contractsent", "closedwon", "closedlost",
 )  # fmt: skip
+MEETING_OUTCOMES = ("SCHEDULED", "COMPLETED", "RESCHEDULED", "NO_SHOW", "CANCELED")
 READ_ONLY = ("hs_object_id", "createdate", "lastmodifieddate")
 # Property types and the field types HubSpot accepts for each (properties API reference).
 FIELD_TYPES = {
@@ -100,6 +101,19 @@ STANDARD: dict[str, tuple[Property, ...]] = {
         _std("createdate", "Create Date", "datetime", "date", _D),
         _std("hs_lastmodifieddate", "Last Modified Date", "datetime", "date", _D),
         _std("hs_object_id", "Record ID", "number", "number", _D),
+    ),
+    # Meetings (HubSpot's meetings guide, read 2026-12-05: the outcome's internal values).
+    "meetings": (
+        _std("hs_timestamp", "Activity date", "datetime", "date", _N),
+        _std("hs_meeting_title", "Meeting name", "string", "text", _N),
+        _std("hs_meeting_body", "Meeting description", "string", "html", _N),
+        _std("hs_meeting_location", "Location", "string", "text", _N),
+        _std("hs_meeting_start_time", "Start time", "datetime", "date", _N),
+        _std("hs_meeting_end_time", "End time", "datetime", "date", _N),
+        _std(
+            "hs_meeting_outcome", "Meeting outcome", "enumeration", "select", _N, MEETING_OUTCOMES
+        ),
+        _std("hs_object_id", "Record ID", "number", "number", _N),
     ),
     "notes": (
         _std("hs_timestamp", "Activity date", "datetime", "date", _N),

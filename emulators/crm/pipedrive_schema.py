@@ -81,6 +81,21 @@ _NOTE_FIELDS = {
 }  # fmt: skip
 NOTE_ADD = RequestSchema(name="AddNoteRequest", fields=_NOTE_FIELDS, required=("content",))
 
+# v2 ``POST /activities`` and ``PATCH /activities/{id}`` (both take ``AddActivityRequest``:
+# client-nodejs ``src/versions/v2/models/add-activity-request.ts`` with its
+# ``-participants-inner`` and ``-location`` models, and ``api/activities-api.ts``; read
+# 2026-12-05). ``due_date`` is YYYY-MM-DD, ``due_time`` and ``duration`` HH:MM, in UTC.
+_ACTIVITY_FIELDS = {
+    "subject": "string", "type": "string", "owner_id": "integer", "deal_id": "integer",
+    "lead_id": "string", "person_id": "integer", "org_id": "integer", "project_id": "integer",
+    "due_date": "string", "due_time": "string", "duration": "string", "busy": "boolean",
+    "done": "boolean", "location": "object", "participants": "array<participant>",
+    "attendees": "array<object>", "public_description": "string", "priority": "integer",
+    "note": "string",
+}  # fmt: skip
+ACTIVITY = RequestSchema(name="AddActivityRequest", fields=_ACTIVITY_FIELDS)
+PARTICIPANT = {"person_id": "integer", "primary": "boolean"}
+
 
 def _is(value: Any, kind: str) -> bool:
     if kind.endswith("|null"):
@@ -99,6 +114,12 @@ def _is(value: Any, kind: str) -> bool:
         return isinstance(value, list) and all(_is(v, "integer") for v in value)
     if kind == "array<object>":
         return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+    if kind == "array<participant>":
+        return isinstance(value, list) and all(
+            isinstance(v, dict) and set(v) <= set(PARTICIPANT)
+            and all(_is(x, PARTICIPANT[k]) for k, x in v.items())
+            for v in value
+        )  # fmt: skip
     if kind == "array<contact>":
         return isinstance(value, list) and all(_contact_ok(v) for v in value)
     raise ValueError(f"unknown schema type {kind!r}")

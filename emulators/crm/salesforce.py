@@ -33,6 +33,7 @@ ID_PREFIX = {
     "ContentNote": "069",
     "ContentDocumentLink": "06A",
     "Task": "00T",
+    "Event": "00U",
 }
 ALIASES = {"ContentDocument": "ContentNote"}  # a ContentNote *is* a ContentDocument (069)
 STAGES = catalogue.STAGES
@@ -41,6 +42,7 @@ DEFAULTS = {
     "Task": {"Status": "Not Started", "Priority": "Normal"},
     "ContentDocumentLink": {"ShareType": "V", "Visibility": "AllUsers"},
     "OpportunityContactRole": {"IsPrimary": False},
+    "Event": {"IsAllDayEvent": False, "ShowAs": "Busy"},
 }
 CHECKSUM_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -191,6 +193,8 @@ def _create_from(account_id: str, sobject: str, body: Any) -> HttpResponse:
         return checked
     if (bad := _references_ok(account_id, checked)) is not None:
         return _errors(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [bad])
+    if sobject == "Event" and (refusal := catalogue.event_problem(checked)) is not None:
+        return _errors(400, *refusal)
     if (duplicate := _duplicate(account_id, sobject, checked)) is not None:
         return duplicate
     checked = {**DEFAULTS.get(sobject, {}), **checked}
@@ -284,6 +288,8 @@ def sobject_row(
     checked = _validate(account_id, sobject, body, creating=False)
     if isinstance(checked, HttpResponse):
         return checked
+    if sobject == "Event" and (refusal := catalogue.event_problem({**record.data, **checked})):
+        return _errors(400, *refusal)
     record.data.update(checked)
     record.updated_at = timezone.now()
     common.save_record(

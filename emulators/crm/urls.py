@@ -8,6 +8,7 @@ from emulators.crm import (
     hubspot,
     hubspot_people,
     pipedrive,
+    pipedrive_activities,
     pipedrive_fields,
     pipedrive_people,
     salesforce,
@@ -26,5 +27,6 @@ urlpatterns = [
     *zoho.urlpatterns,
     *pipedrive_fields.urlpatterns,
     *pipedrive_people.urlpatterns,
+    *pipedrive_activities.urlpatterns,
     *pipedrive.urlpatterns,
 ]

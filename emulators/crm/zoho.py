@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -20,7 +21,7 @@ from emulators.crm import common
 from emulators.crm.models import EmuRecord
 
 VENDOR = "zoho"
-MODULES = ("Contacts", "Deals", "Notes")
+MODULES = ("Contacts", "Deals", "Notes", "Events")
 # Zoho's standard fields only (an org has no custom field it was not given): api_name ->
 # (label, data_type, system_mandatory, custom). Custom fields live in the account's config
 # (``custom_fields``), added by the fields API or by ``control.add_custom_field``.
@@ -47,6 +48,20 @@ FIELDS: dict[str, dict[str, tuple[str, str, bool, bool]]] = {
         "Lead_Source": ("Lead Source", "picklist", False, False),
         "Description": ("Description", "textarea", False, False),
     },
+    # Events (Zoho's Events response structure and the Kaizen #8 post on participants, read
+    # 2026-12-05): title and start mandatory, the end too for a timed event.
+    "Events": {
+        "Event_Title": ("Title", "text", True, False),
+        "Start_DateTime": ("From", "datetime", True, False),
+        "End_DateTime": ("To", "datetime", True, False),
+        "All_day": ("All day", "boolean", False, False),
+        "Venue": ("Venue", "text", False, False),
+        "Description": ("Description", "textarea", False, False),
+        "Who_Id": ("Contact Name", "lookup", False, False),
+        "What_Id": ("Related To", "lookup", False, False),
+        "Participants": ("Participants", "participants", False, False),
+        "Remind_At": ("Remind At", "datetime", False, False),
+    },
     "Notes": {
         "Note_Title": ("Note Title", "text", False, False),
         "Note_Content": ("Note Content", "textarea", True, False),
@@ -70,7 +85,8 @@ LEAD_SOURCES = (
 # (verify against "Field Types: Data Types and Length Limits"). The metadata says ``length``.
 LENGTHS: dict[str, int | None] = {
     "text": 255, "email": 100, "phone": 30, "textarea": 32_000, "picklist": 255,
-    "integer": 9, "currency": 16, "date": None, "lookup": None,
+    "integer": 9, "currency": 16, "date": None, "lookup": None, "datetime": None,
+    "participants": None,
 }  # fmt: skip
 CRITERION = re.compile(r"\((\w+):(equals|starts_with):((?:\\.|[^)\\])*)\)")
 
@@ -172,7 +188,9 @@ def _check(account_id: str, module: str, item: Any, index: int, creating: bool):
             return {"code": "INVALID_DATA", "details": {"api_name": name,
                     "json_path": f"$.data[{index}].{name}"}, "message": "invalid data",
                     "status": "error"}  # fmt: skip
-    for lookup in ("Contact_Name", "Parent_Id"):
+    if module == "Events" and (problem := _event_problem(item, index, creating)) is not None:
+        return problem
+    for lookup in ("Contact_Name", "Parent_Id", "Who_Id"):
         ref = item.get(lookup)
         ref_id = str(ref.get("id", "")) if isinstance(ref, dict) else ""
         if (
@@ -188,6 +206,32 @@ def _check(account_id: str, module: str, item: Any, index: int, creating: bool):
 
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Zoho's DateTime: ISO 8601 with the offset, yyyy-MM-ddTHH:mm:ss±HH:mm (or Z).
+DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([+-]\d{2}:\d{2}|Z)")
+PARTICIPANT_TYPES = ("contact", "lead", "user", "email")
+
+
+def _participants_ok(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(p, dict) and p.get("type") in PARTICIPANT_TYPES
+        and isinstance(p.get("participant"), str) and p["participant"]
+        for p in value
+    )  # fmt: skip
+
+
+def _event_problem(item: dict[str, Any], index: int, creating: bool) -> dict[str, Any] | None:
+    """A timed event that ends before it starts is INVALID_DATA on its end (the shape of
+    Zoho's per-record errors; the exact wording for this case is not published)."""
+    start, end = item.get("Start_DateTime"), item.get("End_DateTime")
+    if not (isinstance(start, str) and isinstance(end, str)):
+        return None
+    if datetime.fromisoformat(end.replace("Z", "+00:00")) >= datetime.fromisoformat(
+        start.replace("Z", "+00:00")
+    ):
+        return None
+    return {"code": "INVALID_DATA", "details": {"api_name": "End_DateTime",
+            "json_path": f"$.data[{index}].End_DateTime"}, "message": "invalid data",
+            "status": "error"}  # fmt: skip
 
 
 def _value_problem(kind: str, value: Any) -> dict[str, Any] | None:
@@ -203,6 +247,10 @@ def _value_problem(kind: str, value: Any) -> dict[str, Any] | None:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
     elif kind == "date":
         ok = isinstance(value, str) and DATE.fullmatch(value) is not None
+    elif kind == "datetime":
+        ok = isinstance(value, str) and DATETIME.fullmatch(value) is not None
+    elif kind == "participants":
+        ok = _participants_ok(value)
     elif kind == "lookup":
         ok = isinstance(value, dict) and bool(value.get("id"))
     elif kind == "boolean":
@@ -367,7 +415,10 @@ def _criteria(text: str) -> tuple[list[tuple[str, str, str]], str] | None:
 
 
 def _criterion_holds(record: EmuRecord, field: str, op: str, value: str) -> bool:
-    actual = str(record.data.get(field) or "").lower()
+    held = record.data.get(field)
+    if isinstance(held, dict):  # a lookup is compared by the id it holds
+        held = held.get("id")
+    actual = str(held or "").lower()
     return actual == value.lower() if op == "equals" else actual.startswith(value.lower())
 
 

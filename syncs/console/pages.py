@@ -18,7 +18,8 @@ from connectors.models import Connection
 from syncs.console.forms import AuditFilterForm, EventFilterForm, MetricsWindowForm
 from syncs.crm.shadow import record_diff
 from syncs.metrics.charts import charts_for
-from syncs.metrics.summary import BUCKETS_MS, sync_metrics
+from syncs.metrics.conversion import lead_to_appointment
+from syncs.metrics.summary import BUCKETS_MS, WINDOWS, sync_metrics
 from syncs.metrics.timeseries import sync_timeseries
 from syncs.models import AiEvent, AuditEntry, ExternalRecord, RecordAction, SyncJob
 from syncs.ui.pages import context, page_of
@@ -144,5 +145,6 @@ def metrics(request: HttpRequest, public_id: str) -> HttpResponse:
             providers=sync_metrics(client, window),
             buckets=BUCKETS_MS,
             charts=[charts_for(s) for s in sync_timeseries(client, window)],
+            conversion=lead_to_appointment(client, WINDOWS[window]),
         ),
     )

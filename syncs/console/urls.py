@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from syncs.appointments import console as console_appointments
 from syncs.audit import console as console_monthly
 from syncs.console import ops as console_ops
 from syncs.console import pages as console
@@ -33,6 +34,11 @@ urlpatterns = [
         name="sync-rollback-resume",
     ),
     path("metrics/", console.metrics, name="sync-metrics"),
+    path(
+        "bookings/<uuid:booking_id>/outcome",
+        console_appointments.booking_outcome,
+        name="booking-outcome",
+    ),
     path("monthly-audit/", console_monthly.monthly_audit_view, name="sync-monthly-audit"),
     path("shadow/", console.shadow_records, name="sync-shadow"),
     path(

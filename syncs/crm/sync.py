@@ -15,7 +15,7 @@ from typing import Any
 from connectors.base import ConnectorError, CrmClient
 from connectors.models import Connection
 from syncs import dedupe
-from syncs.crm import clients
+from syncs.crm import clients, meetings
 from syncs.crm.mapping import apply_rules, rules_for
 from syncs.crm.writes import (
     WriteContext,
@@ -52,6 +52,8 @@ def run(job: SyncJob, *, vendor: CrmClient | None = None) -> str | None:
     """Write the lead to the CRM; returns the contact's id ('' when only shadow-written), or
     None when the job stopped short (held for review). The engine has checked the job's
     connection is usable; ``ConnectorError`` from the CRM is the engine's to classify."""
+    if meetings.is_meeting_job(job):  # a booking's meeting, not a lead
+        return meetings.run(job, vendor=vendor)
     connection = job.connection
     assert connection is not None  # the engine runs no job without a usable one
     # Keys with a leading "_" are the job's own marks (released, held pair, linked contact).

@@ -29,8 +29,8 @@ from connectors.base import ConnectorError
 
 TARGETS: dict[str, str] = {
     "crm": "syncs.crm.sync",
+    "calendar": "syncs.calendar.bookings.sync",
     # Declared, built by their own issues: a job of these kinds fails permanently, saying so.
-    "calendar": "",
     "pos": "",
 }
 

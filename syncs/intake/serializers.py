@@ -173,8 +173,14 @@ class EventPayloadSerializer(LeadInputSerializer):
         return attrs
 
 
+# Booking kinds are made by the booking API (syncs.calendar.bookings), never posted here.
+INTAKE_KINDS = [
+    (value, label) for value, label in EventKind.choices if not value.startswith("booking.")
+]
+
+
 class EventInputSerializer(StrictSerializer):
-    kind = serializers.ChoiceField(choices=EventKind.choices)
+    kind = serializers.ChoiceField(choices=INTAKE_KINDS)
     payload = serializers.DictField()
 
     def validate(self, attrs: dict) -> dict:

@@ -32,7 +32,8 @@ def announce_event_status(
     ``syncs.engine.events.event_status_changed`` (whose ``sender`` arrives in ``signal``).
     """
     webhook_type = EVENT_FOR_STATUS.get(event.status)
-    if webhook_type is None:
+    # A booking's own webhooks (booking.*) say what became of it (syncs.calendar.bookings).
+    if webhook_type is None or event.kind.startswith("booking."):
         return None
     if jobs is None or event.status == "rolled_back":
         # Read again for a rollback: the caller's jobs lack whom it was undone by.

@@ -42,6 +42,10 @@ EVENT_TYPES: tuple[str, ...] = (
     "lead.rolled_back",
     "connection.needs_reauth",
     "booking.created",
+    "booking.updated",
+    "booking.cancelled",
+    "booking.reminder",  # due: a chatbot may turn it into an SMS (syncs.appointments)
+    "booking.outcome",  # attended / no-show recorded (syncs.appointments)
 )
 
 

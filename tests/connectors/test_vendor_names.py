@@ -24,6 +24,7 @@ ALLOWED = {
         for slug in registry.PROVIDERS
     },
     ("syncs/intake/api.py", "hubspot"): "an example answer in the OpenAPI document",
+    ("syncs/calendar/bookings/api.py", "google"): "an example answer in the OpenAPI document",
     ("syncs/dedupe/__init__.py", "hubspot"): "a usage example in the package docstring",
     ("tenants/management/commands/seed_demo.py", "hubspot"): "the demo's emulated CRM",
     ("tenants/management/commands/seed_demo.py", "google"): "the demo's emulated calendar",

@@ -37,6 +37,8 @@ def fill(path: str, client: Client) -> str:
                 client=client, url="http://127.0.0.1:1/sb", event_types=["*"]
             )
             ids[name] = str(endpoint.public_id)
+        elif name == "booking_id":
+            ids[name] = "7d0c6a52-51d5-4f3e-9b6e-3c1c8f0e2a11"  # unknown: still parsed, 404
         elif name == "event_id":
             ids[name] = "6f1c8f9e-2d3b-4c5a-9e7f-0a1b2c3d4e5f"  # unknown: still parsed, 404
         else:

@@ -30,6 +30,14 @@ VALID_BODIES = {
     ("PATCH", "/api/v1/webhook-endpoints/{endpoint_id}"): {"description": "bot"},
     ("POST", "/api/v1/webhook-endpoints/{endpoint_id}/rotate-secret"): {},
     ("POST", "/api/v1/webhook-endpoints/{endpoint_id}/test"): {},
+    ("POST", "/api/v1/bookings"): {
+        "service": "2b1e4c9a-7d3f-4a58-9c61-0e5f8b2d7a34",
+        "start": "2026-12-07T10:00:00+01:00",
+        "time_zone": "Europe/Berlin",
+        "contact": {"name": "Mary"},
+    },
+    ("PATCH", "/api/v1/bookings/{booking_id}"): {"start": "2026-12-07T10:00:00+01:00"},
+    ("POST", "/api/v1/bookings/{booking_id}/cancel"): {},
 }
 
 

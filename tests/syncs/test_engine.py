@@ -22,17 +22,18 @@ TABLES = (SyncJob, RollbackStep, WebhookDelivery)
 
 def test_it_dead_letters_a_job_of_a_kind_no_target_runs_yet(world, crm_a):
     job = lead_job(world.client_a)
-    SyncJob.objects.filter(pk=job.pk).update(kind="calendar")
+    SyncJob.objects.filter(pk=job.pk).update(kind="pos")
     crm = MemoryCrm()
     assert sync_job_run(job.pk, vendor=crm) == JobStatus.DEAD
     job.refresh_from_db()
-    assert "No sync target is built for 'calendar'" in job.last_error and job.attempts == 1
+    assert "No sync target is built for 'pos'" in job.last_error and job.attempts == 1
     assert crm.contacts == {}
 
 
-def test_the_registry_imports_the_crm_target_and_refuses_the_others():
+def test_the_registry_imports_the_built_targets_and_refuses_the_others():
     assert target_for("crm").__name__ == TARGETS["crm"] == "syncs.crm.sync"
-    for kind in ("calendar", "pos", "fax"):
+    assert target_for("calendar").__name__ == "syncs.calendar.bookings.sync"
+    for kind in ("pos", "fax"):
         with pytest.raises(TargetNotBuilt) as refused:
             target_for(kind)
         assert refused.value.permanent

@@ -31,6 +31,17 @@ API_MATRIX: dict[str, str] = {
     "api/v1/events": "/api/v1/events",
     # Client B's own event ids are checked in tests/syncs/test_api_events.py.
     "api/v1/events/<uuid:event_id>": "/api/v1/events/00000000-0000-4000-8000-000000000000",
+    # Client B's own services and bookings are checked in tests/syncs/calendar/bookings/test_api.py.
+    "api/v1/availability": "/api/v1/availability",
+    "api/v1/bookings": "/api/v1/bookings",
+    "api/v1/bookings/<uuid:booking_id>": "/api/v1/bookings/00000000-0000-4000-8000-000000000000",
+    "api/v1/bookings/<uuid:booking_id>/cancel": (
+        "/api/v1/bookings/00000000-0000-4000-8000-000000000000/cancel"
+    ),
+    # POST only; client B's bookings are refused in tests/syncs/appointments/test_outcome_api.py.
+    "api/v1/bookings/<uuid:booking_id>/outcome": (
+        "/api/v1/bookings/00000000-0000-4000-8000-000000000000/outcome"
+    ),
 }
 # Console routes taking a client id: staff of the outsider agency must get 404.
 CONSOLE_MATRIX: dict[str, tuple[str, str]] = {
@@ -68,6 +79,10 @@ CONSOLE_MATRIX.update(
             "/console/clients/{id}/rollback/1/resume",
         ),
         C + "metrics/": ("get", "/console/clients/{id}/metrics/"),
+        C + "bookings/<uuid:booking_id>/outcome": (
+            "post",
+            "/console/clients/{id}/bookings/" + EVENT + "/outcome",
+        ),
         C + "monthly-audit/": ("get", "/console/clients/{id}/monthly-audit/"),
         C + "shadow/": ("get", "/console/clients/{id}/shadow/"),
         C + "shadow/<int:connection_id>/switch": (

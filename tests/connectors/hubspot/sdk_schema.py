@@ -20,6 +20,7 @@ from typing import Any
 
 from hubspot.crm.contacts import models as contacts
 from hubspot.crm.deals import models as deals
+from hubspot.crm.objects.meetings import models as meetings
 from hubspot.crm.objects.notes import models as notes
 from hubspot.crm.properties import models as properties
 
@@ -35,6 +36,9 @@ ROUTES: tuple[tuple[str, str, type], ...] = (
     ("POST", r"/crm/v3/objects/deals/batch/read$", deals.BatchReadInputSimplePublicObjectId),
     ("POST", r"/crm/v3/objects/notes/batch/read$", notes.BatchReadInputSimplePublicObjectId),
     ("POST", r"/crm/v3/objects/notes$", notes.SimplePublicObjectInputForCreate),
+    ("POST", r"/crm/v3/objects/meetings$", meetings.SimplePublicObjectInputForCreate),
+    ("PATCH", r"/crm/v3/objects/meetings/\d+$", meetings.SimplePublicObjectInput),
+    ("POST", r"/crm/v3/objects/meetings/batch/read$", meetings.BatchReadInputSimplePublicObjectId),
     ("POST", r"/crm/v3/properties/(contacts|deals)$", properties.PropertyCreate),
     ("PATCH", r"/crm/v3/properties/(contacts|deals)/\w+$", properties.PropertyUpdate),
     ("POST", r"/crm/v3/objects/contacts/merge$", contacts.PublicMergeInput),

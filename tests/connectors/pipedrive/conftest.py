@@ -10,6 +10,7 @@ import pytest
 
 from connectors.http import VendorHttp
 from emulators.crm.pipedrive_schema import (
+    ACTIVITY,
     DEAL_ADD,
     DEAL_UPDATE,
     NOTE_ADD,
@@ -28,6 +29,8 @@ BODIES: tuple[tuple[str, re.Pattern[str], RequestSchema], ...] = (
     ("PATCH", re.compile(r"/api/v2/deals/\d+"), DEAL_UPDATE),
     ("POST", re.compile(r"/api/v1/notes"), NOTE_ADD),
     ("POST", re.compile(r"/api/v2/personFields"), PERSON_FIELD_ADD),
+    ("POST", re.compile(r"/api/v2/activities"), ACTIVITY),
+    ("PATCH", re.compile(r"/api/v2/activities/\d+"), ACTIVITY),
 )
 
 

@@ -13,7 +13,7 @@ from zohocrmsdk.src.com.zoho.crm.api.record.field import Field  # test-only depe
 from connectors.http import VendorHttp
 from tests.connectors.crm_fixtures import emulated, recorded  # noqa: F401
 
-RECORD_WRITE = re.compile(r"/crm/v8/(Contacts|Deals|Notes)(/\d+)?")
+RECORD_WRITE = re.compile(r"/crm/v8/(Contacts|Deals|Notes|Events)(/\d+)?")
 
 
 def sdk_fields(module: str) -> set[str]:

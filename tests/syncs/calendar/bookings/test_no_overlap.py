@@ -106,7 +106,7 @@ def test_a_booking_moves_freely_but_never_onto_another(setup):
             end=onto + timedelta(minutes=30),
             buffer_start=onto,
             buffer_end=onto + timedelta(minutes=30),
-        )  # fmt: skip
+        )
     )
     # Moving by less than its own length overlaps only itself: allowed.
     moved = T0 + timedelta(minutes=10)

@@ -1,0 +1,14 @@
+"""What bookings tell the packages built around them (CRM meetings, reminders), without
+importing them.
+
+``booking_changed`` is sent with ``booking`` (``Booking``) and ``change`` (the webhook event
+type: ``booking.created``, ``booking.updated`` or ``booking.cancelled``) inside the transaction
+that changed the booking, right where the webhook is recorded. A receiver that writes
+elsewhere should do it ``transaction.on_commit`` (or queue a job in the same transaction).
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+booking_changed = Signal()

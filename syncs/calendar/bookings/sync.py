@@ -1,0 +1,492 @@
+"""The "calendar" target of the sync engine (``syncs.engine.targets``): what one booking job
+does in the calendar, and how an event written there is undone.
+
+A create job: keep the hold alive while it works, write the event under our own id (the
+booking's ``event_key``: a retried job finds the event the first attempt made, never a
+second), record it (``ExternalRecord`` + audit, source-tagged), then read every blocking
+calendar again over the buffered range. A foreign event there (one that is none of our
+bookings') arrived between our check and our write: the event is cancelled again, the booking
+is a ``conflict`` and ``booking.cancelled`` says so with alternatives. Otherwise the booking is
+confirmed and ``booking.created`` sent. A booking released meanwhile (expired, cancelled) gets
+no event: one already written is cancelled.
+
+A move job patches the event (with the etag we last saw) and re-reads the same way; a foreign
+event over the new time puts the booking and the event back on their confirmed time. A cancel
+job deletes the event.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from connectors import call_log
+from connectors.base import CalendarClient, CalendarEvent, ConnectorError, EventDraft
+from connectors.models import Connection
+from connectors.registry import client_for as registry_client_for
+from syncs.audit.log import SYSTEM, audit_log
+from syncs.calendar import availability as pure
+from syncs.calendar import selectors
+from syncs.calendar.bookings import availability, services, webhooks
+from syncs.calendar.bookings.models import Booking, BookingStatus
+from syncs.calendar.bookings.present import slots_body
+from syncs.calendar.busy import read_busy
+from syncs.calendar.models import CalendarRole
+from syncs.engine.outbox import lease_seconds
+from syncs.models import ExternalRecord, RecordAction, SyncJob
+from tenants.models import Client
+from tenants.scoping import for_client
+
+log = logging.getLogger(__name__)
+OBJECT_TYPE = "event"
+DELETE = "delete"
+MOVED_KEPT = (
+    "A moved booking is not moved back by a rollback (the customer agreed to the new time); "
+    "rolling back its creation cancels it."
+)
+
+
+def client_for(connection: Connection) -> CalendarClient:
+    """The calendar client for one of the client's calendar connections."""
+    calendar: CalendarClient = registry_client_for(connection)
+    return calendar
+
+
+def run(job: SyncJob, *, vendor: CalendarClient | None = None) -> str | None:
+    """Do the job's booking operation; returns the calendar event's id ('' when nothing was
+    written). ``ConnectorError`` is the engine's to classify (a retry re-runs safely)."""
+    spec = job.event.normalised if isinstance(job.event.normalised, dict) else {}
+    booking = (
+        for_client(Booking, job.client)
+        .select_related("client", "service", "resource")
+        .filter(public_id=_uuid(spec.get("booking")))
+        .first()
+    )
+    if booking is None:
+        raise ConnectorError("The booking of this job is gone.", permanent=True)
+    assert job.connection is not None  # the engine runs no job without a usable one
+    calendar = vendor or client_for(job.connection)
+    operation = spec.get("operation")
+    if operation == services.CREATE:
+        return _create(job, booking, calendar, vendor)
+    if operation == services.MOVE:
+        return _move(job, booking, calendar, vendor)
+    if operation == services.CANCEL:
+        return _cancel(job, booking, calendar)
+    raise ConnectorError(f"Unknown booking operation {operation!r}.", permanent=True)
+
+
+# --- create ------------------------------------------------------------------------------
+
+
+def _create(
+    job: SyncJob, booking: Booking, calendar: CalendarClient, vendor: CalendarClient | None
+) -> str:
+    role = _role(booking)
+    if not _keep_hold(booking):
+        return _already_done(booking) or _withdraw(job, booking, calendar, role)
+    try:
+        event = calendar.create_event(role.calendar_id, _draft(booking))
+    except ConnectorError as exc:
+        _refused_by_calendar(booking, exc)
+        raise
+    _record(job, booking, role, event, RecordAction.CREATED)
+    if _foreign_busy(booking, role, vendor):
+        return _refuse_after_write(job, booking, calendar, role, event, vendor)
+    with transaction.atomic():
+        confirmed = Booking.objects.filter(pk=booking.pk, status=BookingStatus.HELD).update(
+            status=BookingStatus.CONFIRMED,
+            confirmed_at=timezone.now(),
+            hold_expires_at=None,
+            updated_at=timezone.now(),
+        )
+        if confirmed:
+            booking.refresh_from_db()
+            audit_log(
+                client=booking.client,
+                actor=SYSTEM,
+                action="booking.confirmed",
+                target=f"booking:{booking.public_id}",
+                details={"event": event.id},
+            )
+            webhooks.announce(booking, webhooks.CREATED)
+    if not confirmed:  # cancelled or expired while we wrote: the event must not stay
+        return _already_done(booking) or _withdraw(job, booking, calendar, role)
+    return event.id
+
+
+def _already_done(booking: Booking) -> str:
+    """The event id of a booking another run of this job confirmed already ('' if not)."""
+    booking.refresh_from_db(fields=["status", "provider_event_id"])
+    return booking.provider_event_id if booking.status == BookingStatus.CONFIRMED else ""
+
+
+def _refuse_after_write(
+    job: SyncJob,
+    booking: Booking,
+    calendar: CalendarClient,
+    role: CalendarRole,
+    event: CalendarEvent,
+    vendor: CalendarClient | None,
+) -> str:
+    """A foreign event appeared over the booking while we wrote ours: take ours back."""
+    calendar.cancel_event(role.calendar_id, event.id)
+    offer = _alternatives(booking, vendor)
+    with transaction.atomic():
+        _mark_withdrawn(job, booking, event.id, "conflict")
+        current = Booking.objects.select_for_update().get(pk=booking.pk)
+        if current.status == BookingStatus.HELD:
+            services.set_status(
+                current,
+                BookingStatus.CONFLICT,
+                "Another event took this time in the calendar while the booking was written.",
+            )
+            webhooks.announce(current, webhooks.CANCELLED, alternatives=offer)
+    return event.id
+
+
+def _withdraw(job: SyncJob, booking: Booking, calendar: CalendarClient, role: CalendarRole) -> str:
+    """The booking no longer holds its time: no event may stand for it. An event an earlier
+    attempt (or this one) wrote is cancelled; a hold that expired unswept is released."""
+    with transaction.atomic():
+        current = Booking.objects.select_for_update().get(pk=booking.pk)
+        if current.status == BookingStatus.HELD:
+            services.expire(current)
+    written = _written(job)
+    if written is not None:
+        calendar.cancel_event(role.calendar_id, written.external_id)
+        with transaction.atomic():
+            _mark_withdrawn(job, booking, written.external_id, "released")
+    return ""
+
+
+# --- move --------------------------------------------------------------------------------
+
+
+def _move(
+    job: SyncJob, booking: Booking, calendar: CalendarClient, vendor: CalendarClient | None
+) -> str:
+    role = _role(booking)
+    if booking.previous_start is None or not _keep_hold(booking):
+        return ""  # moved back or released meanwhile: the calendar keeps the confirmed time
+    try:
+        event = calendar.update_event(
+            role.calendar_id, booking.provider_event_id, _draft(booking), etag=booking.provider_etag
+        )
+    except ConnectorError as exc:
+        if exc.code == "conflict":
+            _back_to_confirmed(booking, "The event was changed in the calendar meanwhile.")
+            return ""
+        if exc.permanent and not exc.needs_reauth:
+            _back_to_confirmed(booking, f"The calendar refused the move: {exc}")
+        raise
+    old = {"start": _iso(booking.previous_start), "end": _iso(booking.previous_end)}
+    _record(job, booking, role, event, RecordAction.UPDATED, snapshot=old)
+    if _foreign_busy(booking, role, vendor):
+        assert booking.previous_start is not None and booking.previous_end is not None
+        back = _draft(booking, start=booking.previous_start, end=booking.previous_end)
+        moved_back = calendar.update_event(role.calendar_id, event.id, back)
+        _save_event(booking, moved_back)
+        _back_to_confirmed(booking, "Another event took the new time in the calendar.")
+        return event.id
+    with transaction.atomic():
+        done = Booking.objects.filter(pk=booking.pk, status=BookingStatus.HELD).update(
+            status=BookingStatus.CONFIRMED,
+            previous_start=None,
+            previous_end=None,
+            hold_expires_at=None,
+            updated_at=timezone.now(),
+        )
+        if done:
+            booking.refresh_from_db()
+            audit_log(
+                client=booking.client,
+                actor=SYSTEM,
+                action="booking.moved",
+                target=f"booking:{booking.public_id}",
+                details={"event": event.id, "from": old["start"]},
+            )
+            webhooks.announce(booking, webhooks.UPDATED)
+    return event.id
+
+
+def _back_to_confirmed(booking: Booking, reason: str) -> None:
+    """A refused move: back on the confirmed time (``booking.updated`` says the move failed),
+    or, if another booking took that time meanwhile, a conflict."""
+    with transaction.atomic():
+        current = Booking.objects.select_for_update().select_related("service").get(pk=booking.pk)
+        if current.status != BookingStatus.HELD or current.previous_start is None:
+            return
+        if services.move_back(current, reason):
+            webhooks.announce(current, webhooks.UPDATED, move_refused=reason)
+        else:
+            services.set_status(current, BookingStatus.CONFLICT, reason)
+            webhooks.announce(current, webhooks.CANCELLED)
+
+
+# --- cancel ------------------------------------------------------------------------------
+
+
+def _cancel(job: SyncJob, booking: Booking, calendar: CalendarClient) -> str:
+    booking.refresh_from_db(fields=["provider_event_id"])
+    if not booking.provider_event_id or booking.resource is None:
+        return ""  # never written: the create job withdraws whatever it writes
+    calendar.cancel_event(booking.resource.calendar_id, booking.provider_event_id)
+    with transaction.atomic():
+        call_log.flush()
+        audit_log(
+            client=booking.client,
+            actor=SYSTEM,
+            action="calendar.event.cancelled",
+            target=f"{job.provider}:{OBJECT_TYPE}:{booking.provider_event_id}",
+            details={"booking": str(booking.public_id), "job": job.pk},
+        )
+    return booking.provider_event_id
+
+
+# --- shared ------------------------------------------------------------------------------
+
+
+def _role(booking: Booking) -> CalendarRole:
+    if booking.resource is None:
+        raise ConnectorError("The booking's calendar is no longer connected.", permanent=True)
+    return booking.resource
+
+
+def _keep_hold(booking: Booking) -> bool:
+    """Keep a live hold at least until this run's lease ends (a running job keeps its slot;
+    a job that never runs does not); False when the booking no longer holds its time."""
+    now = timezone.now()
+    live = Booking.objects.filter(pk=booking.pk, status=BookingStatus.HELD, hold_expires_at__gt=now)
+    if not live.exists():
+        return False
+    until = now + timedelta(seconds=lease_seconds())
+    live.filter(hold_expires_at__lt=until).update(hold_expires_at=until)
+    return True
+
+
+def _refused_by_calendar(booking: Booking, exc: ConnectorError) -> None:
+    """The calendar refused the write for good (the engine dead-letters the job): the hold
+    ends now as failed, rather than keeping the slot until it expires."""
+    if not exc.permanent or exc.needs_reauth:
+        return
+    with transaction.atomic():
+        current = Booking.objects.select_for_update().get(pk=booking.pk)
+        if current.status == BookingStatus.HELD and current.previous_start is None:
+            services.set_status(current, BookingStatus.FAILED, f"The calendar refused it: {exc}")
+            webhooks.announce(current, webhooks.CANCELLED)
+
+
+def _draft(
+    booking: Booking, *, start: datetime | None = None, end: datetime | None = None
+) -> EventDraft:
+    service = booking.service
+    who = booking.contact_name or booking.contact_email or booking.contact_phone
+    details = [f"Booked by Switchboard ({booking.source_tag})."]
+    if booking.contact_phone:
+        details.append(f"Phone: {booking.contact_phone}")
+    return EventDraft(
+        booking_id=str(booking.event_key),
+        summary=f"{service.name}: {who}" if who else service.name,
+        start=start or booking.start,
+        end=end or booking.end,
+        time_zone=(booking.resource.time_zone if booking.resource else "")
+        or booking.client.time_zone,
+        description="\n".join(details),
+        attendees=(booking.contact_email,) if booking.contact_email else (),
+        source_tag=booking.source_tag,
+    )
+
+
+def _uuid(value: object) -> uuid.UUID:
+    """Our own booking id as a job or a record stored it (the nil UUID, which no booking has,
+    for anything else)."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return uuid.UUID(int=0)
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment else ""
+
+
+def _written(job: SyncJob) -> ExternalRecord | None:
+    return (
+        ExternalRecord.objects.filter(job=job, object_type=OBJECT_TYPE, action=RecordAction.CREATED)
+        .filter(rolled_back_at__isnull=True)
+        .first()
+    )
+
+
+def _save_event(booking: Booking, event: CalendarEvent) -> None:
+    booking.provider_event_id, booking.provider_etag = event.id, event.etag
+    Booking.objects.filter(pk=booking.pk).update(
+        provider_event_id=event.id, provider_etag=event.etag, updated_at=timezone.now()
+    )
+
+
+def _record(
+    job: SyncJob,
+    booking: Booking,
+    role: CalendarRole,
+    event: CalendarEvent,
+    action: str,
+    *,
+    snapshot: dict[str, str] | None = None,
+) -> None:
+    """The event id on the booking, the write in our log (once per job: a re-run that met
+    its own event again records nothing new) and its audit entry, with the vendor calls that
+    led to it, in one commit."""
+    with transaction.atomic():
+        _save_event(booking, event)
+        if not ExternalRecord.objects.filter(
+            job=job, object_type=OBJECT_TYPE, action=action, external_id=event.id
+        ).exists():
+            ExternalRecord.objects.create(
+                client=booking.client,
+                job=job,
+                provider=job.provider,
+                object_type=OBJECT_TYPE,
+                external_id=event.id,
+                action=action,
+                source_tag=booking.source_tag,
+                session_id=booking.session_id,
+                values={
+                    "booking": str(booking.public_id),
+                    "calendar_id": role.calendar_id,
+                    "start": _iso(event.start if isinstance(event.start, datetime) else None),
+                    "end": _iso(event.end if isinstance(event.end, datetime) else None),
+                },
+                snapshot=snapshot or {},
+            )
+            audit_log(
+                client=booking.client,
+                actor=SYSTEM,
+                action=f"calendar.event.{action}",
+                target=f"{job.provider}:{OBJECT_TYPE}:{event.id}",
+                details={"booking": str(booking.public_id), "job": job.pk},
+            )
+        call_log.flush()
+
+
+def _mark_withdrawn(job: SyncJob, booking: Booking, event_id: str, why: str) -> None:
+    """Our own cancellation of an event we wrote: the record is undone (a rollback skips it),
+    audited."""
+    ExternalRecord.objects.filter(
+        job=job, object_type=OBJECT_TYPE, external_id=event_id, rolled_back_at__isnull=True
+    ).update(rolled_back_at=timezone.now())
+    call_log.flush()
+    audit_log(
+        client=booking.client,
+        actor=SYSTEM,
+        action="calendar.event.withdrawn",
+        target=f"{job.provider}:{OBJECT_TYPE}:{event_id}",
+        details={"booking": str(booking.public_id), "job": job.pk, "why": why},
+    )
+
+
+def _vendor_factory(vendor: CalendarClient | None) -> Callable[[Connection], Any]:
+    if vendor is None:
+        return client_for
+    return lambda _connection: vendor
+
+
+def _foreign_busy(booking: Booking, role: CalendarRole, vendor: CalendarClient | None) -> bool:
+    """Whether a blocking calendar, read now, has busy time over the booking's buffered range
+    that is none of our bookings' events. The booking's own calendar must answer (else a
+    transient error: the job re-runs); another unreadable calendar follows the service's
+    stale policy, as availability does."""
+    client = booking.client
+    lo, hi = booking.buffer_start, booking.buffer_end
+    roles = selectors.reading_roles(client)
+    busy = read_busy(roles, lo, hi, vendor=_vendor_factory(vendor))
+    unread = [r for r in roles if (r.connection_id, r.calendar_id) not in busy]
+    if any(r.pk == role.pk for r in unread) or (
+        unread and booking.service.stale_policy == pure.REFUSE
+    ):
+        names = ", ".join(r.name or r.calendar_id for r in unread)
+        raise ConnectorError(f"Could not re-read calendars after the write: {names}.")
+    ids = {i.event_id for intervals in busy.values() for i in intervals if i.event_id}
+    ours = set(
+        for_client(Booking, client)
+        .filter(provider_event_id__in=ids)
+        .values_list("provider_event_id", flat=True)
+    )
+    foreign = {
+        key: [i for i in intervals if not i.event_id or i.event_id not in ours]
+        for key, intervals in busy.items()
+    }
+    spans = pure.busy_spans(
+        selectors.calendar_busy(roles, foreign), client.time_zone, lo - timedelta(days=1), hi
+    )
+    return any(start < hi and end > lo for start, end in spans)
+
+
+def _alternatives(booking: Booking, vendor: CalendarClient | None) -> dict[str, Any]:
+    """What a booking refused after the write is offered instead (empty when the calendars
+    cannot say now)."""
+    try:
+        before, after = availability.alternatives(
+            booking.service, booking.start, vendor=_vendor_factory(vendor)
+        )
+    except (pure.StaleCalendars, ConnectorError, ValueError):
+        return {"before": [], "after": []}
+    return {
+        "before": slots_body(before, booking.time_zone),
+        "after": slots_body(after, booking.time_zone),
+    }
+
+
+# --- rollback ----------------------------------------------------------------------------
+
+
+def object_key(record: ExternalRecord) -> tuple[str, str, str]:
+    return record.provider, record.object_type, record.external_id
+
+
+def kept_reason(record: ExternalRecord) -> str:
+    return MOVED_KEPT if record.action == RecordAction.UPDATED else ""
+
+
+def undo(
+    record: ExternalRecord,
+    *,
+    operation: str,
+    values: dict[str, Any],
+    client: Client,
+    vendor: Any = None,
+) -> bool:
+    """Rolling back a tag cancels the events it created, and their bookings (with
+    ``booking.cancelled``). Returns False: a vendor's delete does not say whether the event
+    was there."""
+    if operation != DELETE:
+        raise ConnectorError(MOVED_KEPT, permanent=True)
+    calendar_id = str((record.values or {}).get("calendar_id") or "")
+    connection = record.job.connection if record.job is not None else None
+    if connection is None:
+        connection = for_client(Connection, client).filter(provider=record.provider).first()
+    if connection is None or not calendar_id:
+        raise ConnectorError(
+            f"The client has no {record.provider} calendar connection any more.", permanent=True
+        )
+    calendar = vendor or client_for(connection)
+    calendar.cancel_event(calendar_id, record.external_id)
+    booking_id = str((record.values or {}).get("booking") or "")
+    with transaction.atomic():
+        booking = (
+            for_client(Booking, client)
+            .select_for_update()
+            .filter(public_id=_uuid(booking_id), provider_event_id=record.external_id)
+            .first()
+        )
+        if booking is not None and booking.is_live:
+            services.set_status(booking, BookingStatus.CANCELLED, "Rolled back.")
+            webhooks.announce(booking, webhooks.CANCELLED)
+    return False

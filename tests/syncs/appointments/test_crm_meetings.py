@@ -1,0 +1,176 @@
+"""A confirmed booking becomes a meeting on the CRM contact, on the engine, against the HubSpot
+emulator: logged once, moved, given its outcome, cancelled, undone by rollback; a job older
+than what the CRM shows changes nothing. The oracle is what the emulator stored."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+
+import pytest
+from django.utils import timezone
+
+from emulators.crm import control
+from syncs.appointments.outcomes import record_booking_outcome
+from syncs.calendar.bookings.models import BookingStatus
+from syncs.calendar.bookings.webhooks import announce
+from syncs.crm import sync
+from syncs.crm.meetings import MEETING
+from syncs.engine.runs import sync_job_run
+from syncs.models import AuditEntry, ExternalRecord, JobStatus, RecordAction, SyncJob
+from syncs.rollback.models import RollbackStep
+from syncs.rollback.services import rollback_step_run, start_rollback
+from tests.connectors import crm_fixtures
+from tests.syncs.appointments.bookings import confirmed
+
+pytestmark = pytest.mark.django_db(transaction=True)
+emulated = crm_fixtures.emulated  # the connector suites' fixture, used by name
+V = "hubspot"
+
+
+@pytest.fixture
+def hubspot(emulated):
+    connection, account = emulated(V)
+    return connection, account
+
+
+def _jobs(booking) -> list[SyncJob]:
+    return [j for j in SyncJob.objects.filter(event=booking.event, kind="crm").order_by("pk")
+            if MEETING in j.overrides]  # fmt: skip
+
+
+def _run_new(booking, done: set[int]) -> SyncJob:
+    job = next(j for j in _jobs(booking) if j.pk not in done)
+    done.add(job.pk)
+    sync_job_run(job.pk)
+    return SyncJob.objects.get(pk=job.pk)
+
+
+def _meetings(account) -> list[dict]:
+    return [r["data"] for r in control.records(V, account, "meetings")]
+
+
+def test_a_confirmed_booking_is_a_meeting_on_the_contact(hubspot, world):
+    _, account = hubspot
+    booking = confirmed(world.client_a, timezone.now() + timedelta(days=2))
+    announce(booking, "booking.created")
+    job = _run_new(booking, set())
+    assert job.status == JobStatus.SYNCED, job.last_error
+    [contact] = control.records(V, account, "contacts")
+    assert contact["data"]["email"] == "ada@example.com"
+    [meeting] = control.records(V, account, "meetings")
+    assert meeting["data"]["hs_meeting_title"] == "Check-up"
+    assert meeting["data"]["hs_meeting_outcome"] == "SCHEDULED"
+    assert meeting["links"]["associations"] == [{"toObjectId": contact["id"], "typeId": 200}]
+    record = ExternalRecord.objects.get(object_type="meeting")
+    assert (record.action, record.source_tag, record.external_id) == (
+        RecordAction.CREATED, "AI_Chatbot", meeting["id"],
+    )  # fmt: skip
+    assert AuditEntry.objects.filter(action="crm.meeting.created").count() == 1
+
+
+def test_a_move_an_outcome_and_a_cancellation_update_the_one_meeting(hubspot, world):
+    _, account = hubspot
+    booking = confirmed(world.client_a, timezone.now() + timedelta(days=2))
+    done: set[int] = set()
+    announce(booking, "booking.created")
+    _run_new(booking, done)
+    booking.start += timedelta(hours=1)
+    booking.end += timedelta(hours=1)
+    booking.buffer_start, booking.buffer_end = booking.start, booking.end
+    booking.save()
+    announce(booking, "booking.updated")
+    _run_new(booking, done)
+    [meeting] = _meetings(account)
+    assert meeting["hs_meeting_outcome"] == "RESCHEDULED"
+    moved = booking.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    assert meeting["hs_meeting_start_time"] == moved
+    record_booking_outcome(booking, "no_show", actor="staff:test")
+    _run_new(booking, done)
+    assert _meetings(account)[0]["hs_meeting_outcome"] == "NO_SHOW"
+    booking.status = BookingStatus.CANCELLED
+    booking.save(update_fields=["status"])
+    announce(booking, "booking.cancelled")
+    _run_new(booking, done)
+    assert [m["hs_meeting_outcome"] for m in _meetings(account)] == ["CANCELED"]
+    assert len(control.records(V, account, "contacts")) == 1
+
+
+def test_a_job_older_than_the_crm_state_changes_nothing(hubspot, world):
+    _, account = hubspot
+    booking = confirmed(world.client_a, timezone.now() + timedelta(days=2))
+    announce(booking, "booking.created")
+    _run_new(booking, done := set())
+    record_booking_outcome(booking, "attended")
+    booking.status = BookingStatus.CANCELLED  # (a later change, its job run first)
+    booking.save(update_fields=["status"])
+    announce(booking, "booking.cancelled")
+    attended, cancelled = [j for j in _jobs(booking) if j.pk not in done]
+    sync_job_run(cancelled.pk)
+    sync_job_run(attended.pk)  # a retry that comes late
+    assert SyncJob.objects.get(pk=attended.pk).status == JobStatus.SYNCED
+    assert _meetings(account)[0]["hs_meeting_outcome"] == "CANCELED"
+
+
+def test_rollback_of_the_meeting_deletes_it_in_the_crm(hubspot, world):
+    _, account = hubspot
+    booking = confirmed(world.client_a, timezone.now() + timedelta(days=2))
+    announce(booking, "booking.created")
+    _run_new(booking, set())
+    record = ExternalRecord.objects.get(object_type="meeting")
+    assert sync.object_key(record) == (V, "meeting", record.external_id)
+    gone = sync.undo(record, operation=sync.DELETE, values={}, client=world.client_a)
+    assert gone is False and _meetings(account) == []
+
+
+def test_no_crm_job_for_a_booking_cancelled_before_it_was_confirmed(hubspot, world):
+    booking = confirmed(world.client_a, timezone.now() + timedelta(days=2))
+    booking.confirmed_at = None
+    booking.status = BookingStatus.EXPIRED
+    booking.save(update_fields=["confirmed_at", "status"])
+    announce(booking, "booking.cancelled")
+    assert _jobs(booking) == []
+
+
+def test_a_client_without_a_crm_gets_no_meeting_job(world):
+    booking = confirmed(world.client_b, timezone.now() + timedelta(days=2))
+    announce(booking, "booking.created")
+    assert _jobs(booking) == []
+
+
+def _run_steps(rollback) -> None:
+    steps = RollbackStep.objects.filter(rollback=rollback).order_by("position")
+    for step_id in steps.values_list("pk", flat=True):
+        rollback_step_run(step_id)
+    rollback.refresh_from_db()
+
+
+MEETING_OBJECTS = {"hubspot": "meetings", "salesforce": "Event", "zoho": "Events",
+                   "pipedrive": "activities"}  # fmt: skip
+
+
+@pytest.mark.parametrize("vendor", sorted(MEETING_OBJECTS))
+def test_each_crm_gets_the_meeting_and_a_rollback_of_the_tag_removes_it(
+    emulated,
+    world,
+    vendor,
+):
+    _, account = emulated(vendor)
+    world.client_a.crm_provider = vendor
+    world.client_a.save(update_fields=["crm_provider"])
+    booking = confirmed(world.client_a, timezone.now() + timedelta(days=2))
+    announce(booking, "booking.created")
+    done: set[int] = set()
+    assert _run_new(booking, done).status == JobStatus.SYNCED
+    booking.start += timedelta(hours=1)
+    booking.end += timedelta(hours=1)
+    booking.buffer_start, booking.buffer_end = booking.start, booking.end
+    booking.save()
+    announce(booking, "booking.updated")
+    assert _run_new(booking, done).status == JobStatus.SYNCED
+    assert len(control.records(vendor, account, MEETING_OBJECTS[vendor])) == 1
+    rollback = start_rollback(world.client_a, "AI_Chatbot", requested_by="staff:test")
+    _run_steps(rollback)
+    assert (rollback.status, rollback.failed) == ("done", 0), list(
+        RollbackStep.objects.values_list("error", flat=True)
+    )
+    assert control.records(vendor, account, MEETING_OBJECTS[vendor]) == []
