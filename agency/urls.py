@@ -41,6 +41,7 @@ urlpatterns = [
     path("console/", include("connectors.console_urls")),
     path("console/", include("syncs.calendar.console_urls")),
     path("connect/", include("connectors.urls")),
+    path("booking/", include("syncs.calendar.customer_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("problems/<slug:slug>", problem_doc, name="problem-doc"),

@@ -28,10 +28,10 @@ from connectors.models import Connection
 from connectors.registry import client_for
 from syncs.calendar import selectors
 from syncs.calendar.availability import Slot, StaleCalendars, nearest_alternatives
+from syncs.calendar.bookings import availability as bookings_availability
 from syncs.calendar.bookings.models import Booking, BookingStatus
 from syncs.calendar.busy import read_busy
 from syncs.calendar.models import CalendarRole
-from syncs.calendar.preview import service_slots
 from tenants.models import Client
 from tenants.scoping import for_client
 
@@ -123,7 +123,7 @@ def _suggest(conflict: Conflict, now: datetime, vendor: Callable[[Connection], A
     live = booking.status == BookingStatus.CONFIRMED
     start = max(booking.start - SUGGEST_BEFORE, now)
     try:
-        answer = service_slots(
+        answer = bookings_availability.slots(
             booking.service,
             start,
             booking.start + SUGGEST_AFTER,

@@ -44,5 +44,6 @@ def bookings(request: HttpRequest, public_id: str) -> HttpResponse:
             show=show,
             status=status,
             statuses=BookingStatus.choices,
+            now=timezone.now(),
         ),
     )

@@ -8,6 +8,7 @@ from django.urls import path
 
 from syncs.calendar import (
     console,
+    console_booking_actions,
     console_bookings,
     console_hours,
     console_preview,
@@ -43,4 +44,14 @@ urlpatterns = [
     ),
     path(C + "preview/", console_preview.preview, name="preview"),
     path(C + "bookings/", console_bookings.bookings, name="bookings"),
+    path(
+        C + "bookings/<uuid:booking_id>/reschedule",
+        console_booking_actions.booking_reschedule,
+        name="booking-reschedule",
+    ),
+    path(
+        C + "bookings/<uuid:booking_id>/cancel",
+        console_booking_actions.booking_cancel,
+        name="booking-cancel",
+    ),
 ]

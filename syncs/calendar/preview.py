@@ -1,13 +1,12 @@
 """What a client's customers would be offered: free slots of one service over some local dates,
-computed as the availability API computes them (``selectors`` → ``busy.read_busy`` →
-``availability.free_slots``, our live bookings held), with the calendars read now. For staff
-checking a set-up, so it names each stale calendar by the name they know it by, and a refusal
-says why.
+computed by the very function the availability API answers with
+(``bookings.availability.slots``: the client's hours, every blocking calendar read now, our
+live bookings held). For staff checking a set-up, so it names each stale calendar by the name
+they know it by, and a refusal says why.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,11 +17,9 @@ from django.utils import timezone
 from connectors.models import Connection
 from connectors.registry import client_for
 from syncs.calendar import availability, localtime, selectors
-from syncs.calendar.bookings.models import LIVE_STATUSES, Booking
-from syncs.calendar.busy import read_busy
+from syncs.calendar.bookings import availability as bookings_availability
 from syncs.calendar.models import CalendarRole, Service
 from tenants.models import Client
-from tenants.scoping import for_client
 
 
 @dataclass
@@ -53,57 +50,6 @@ def _names(roles: list[CalendarRole]) -> dict[str, str]:
     return {r.calendar_id: r.name or r.calendar_id for r in roles}
 
 
-def live_bookings(client: Client, start: datetime, end: datetime) -> list[Booking]:
-    """The client's live bookings (held or confirmed) whose buffered range meets [start, end):
-    our own time, not yet (or never) in any calendar, that is no longer free."""
-    return list(
-        for_client(Booking, client).filter(
-            status__in=LIVE_STATUSES, buffer_start__lt=end, buffer_end__gt=start
-        )
-    )
-
-
-def service_slots(
-    service: Service,
-    start: datetime,
-    end: datetime,
-    *,
-    now: datetime,
-    ignore: Booking | None = None,
-    vendor: Callable[[Connection], Any] = client_for,
-) -> availability.Availability:
-    """Free slots of ``service`` starting in [start, end): the client's hours, every blocking
-    calendar read now, and our live bookings held with their buffers (``ignore``: one whose own
-    time counts as free, the booking being moved). Raises ``StaleCalendars`` under the
-    service's "refuse" policy."""
-    client = service.client
-    rules = selectors.service_rules(service)
-    query = availability.Query(start=start, end=end, now=now, stale_policy=service.stale_policy)
-    lo, hi = availability.busy_window(rules, query)
-    zone = localtime.zone_named(client.time_zone)
-    ours = [
-        b
-        for b in live_bookings(client, lo - timedelta(days=1), hi + timedelta(days=1))
-        if ignore is None or b.pk != ignore.pk
-    ]
-    query = availability.Query(
-        start=start,
-        end=end,
-        now=now,
-        stale_policy=service.stale_policy,
-        held=[(b.buffer_start, b.buffer_end) for b in ours],
-        booked_per_day=Counter(
-            localtime.local_date(b.start, zone) for b in ours if b.service_id == service.pk
-        ),
-    )
-    roles = selectors.reading_roles(client)
-    busy = read_busy(roles, lo, hi, vendor=vendor)
-    first, last = localtime.local_date(lo, zone), localtime.local_date(hi, zone)
-    schedule = selectors.schedule(client, first - timedelta(days=1), last)
-    calendars = selectors.calendar_busy(roles, busy)
-    return availability.free_slots(rules, schedule, calendars, query)
-
-
 def availability_preview(
     client: Client,
     service: Service,
@@ -120,7 +66,9 @@ def availability_preview(
     names = _names(selectors.reading_roles(client))
     preview = Preview(zone)
     try:
-        answer = service_slots(service, start, end, now=now or timezone.now(), vendor=vendor)
+        answer = bookings_availability.slots(
+            service, start, end, now=now or timezone.now(), vendor=vendor
+        )
     except availability.StaleCalendars as exc:
         preview.refused = True
         preview.stale = [names.get(c, c) for c in exc.calendar_ids]

@@ -160,6 +160,14 @@ CONSOLE_MATRIX.update(
         ),
         CAL + "preview/": ("get", "/console/clients/{id}/calendar/preview/"),
         CAL + "bookings/": ("get", "/console/clients/{id}/calendar/bookings/"),
+        CAL + "bookings/<uuid:booking_id>/reschedule": (
+            "post",
+            f"/console/clients/{{id}}/calendar/bookings/{SERVICE}/reschedule",
+        ),
+        CAL + "bookings/<uuid:booking_id>/cancel": (
+            "post",
+            f"/console/clients/{{id}}/calendar/bookings/{SERVICE}/cancel",
+        ),
     }
 )
 NOT_TENANT_SCOPED = {"console/", "console/agencies/<slug:agency_slug>/clients/new"}
