@@ -20,6 +20,7 @@ from syncs.calendar.bookings.models import Booking, BookingStatus
 from syncs.calendar.customer_link import LinkExpired, LinkInvalid, booking_for_token
 
 DAYS_SHOWN = 7
+UNCHECKED = "The calendar cannot be checked right now, so nothing was changed. Try again later."
 ERRORS = {
     "invalid": (404, "This link does not work", "The link is not valid: it may have been "
                 "copied incompletely. Ask the business for a new one."),
@@ -132,24 +133,34 @@ def reschedule(request: HttpRequest, token: str) -> HttpResponse:
     if wanted is None:
         return _page(request, booking, token, refused="Pick one of the times below.", status=400)
     if not changeable(booking):
-        return _page(request, booking, token, refused="This booking can no longer be moved.",
-                     status=409)  # fmt: skip
+        refused = "This booking can no longer be moved."
+        return _page(request, booking, token, refused=refused, status=409)
     try:
         services.reschedule(booking, wanted, payload={"via": "customer_link"})
     except services.SlotTaken:
-        earlier, later = availability.alternatives(booking.service, wanted, ignore=booking)
-        return _page(
-            request,
-            booking,
-            token,
-            refused="That time was just taken. The nearest free times:",
-            alternatives=(*earlier[::-1], *later),
-            status=409,
-        )
+        return _taken(request, booking, token, wanted)
     except services.BookingRefused as exc:
         return _page(request, booking, token, refused=str(exc), status=409)
+    except StaleCalendars:
+        return _page(request, booking, token, refused=UNCHECKED, status=503)
     messages.success(request, "Your booking is being moved: this page shows it once confirmed.")
     return redirect("booking_link:page", token=token)
+
+
+def _taken(request: HttpRequest, booking: Booking, token: str, wanted: datetime) -> HttpResponse:
+    """The time went meanwhile: the nearest free ones instead, as the API's 409 offers."""
+    try:
+        earlier, later = availability.alternatives(booking.service, wanted, ignore=booking)
+    except StaleCalendars:
+        earlier, later = (), ()
+    return _page(
+        request,
+        booking,
+        token,
+        refused="That time was just taken. The nearest free times:",
+        alternatives=(*earlier[::-1], *later),
+        status=409,
+    )
 
 
 @require_POST

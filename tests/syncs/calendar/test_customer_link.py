@@ -127,3 +127,22 @@ def test_a_time_that_is_not_one_is_refused_plainly(client, booked):
     link = path_of(customer_link.reschedule_link(b))
     response = client.post(link + "reschedule", {"start": "next tuesday"})
     assert response.status_code == 400 and "Pick one of the times" in response.content.decode()
+
+
+def test_while_a_calendar_cannot_be_read_nothing_is_offered_or_moved(client, booked):
+    from connectors.models import Connection, ConnectionStatus
+    from syncs.calendar.models import CalendarRole, Service
+
+    b, _account, monday = booked
+    Service.objects.filter(pk=b.service_id).update(stale_policy="refuse")
+    dead = Connection.objects.create(
+        client=b.client, provider="outlook", kind="calendar", status=ConnectionStatus.NEEDS_REAUTH
+    )
+    CalendarRole.objects.create(client=b.client, connection=dead, calendar_id="AAMk", name="Team")
+    link = path_of(customer_link.reschedule_link(b))
+    body = client.get(link, {"from": monday.isoformat()}).content.decode()
+    assert 'id="unavailable"' in body and 'class="secondary slot"' not in body
+    response = client.post(link + "reschedule", {"start": at(monday, 15).isoformat()})
+    assert response.status_code == 503 and "nothing was changed" in response.content.decode()
+    b.refresh_from_db()
+    assert b.start == at(monday, 10) and b.status == BookingStatus.CONFIRMED
