@@ -20,6 +20,7 @@ from syncs.calendar.bookings.models import Booking, BookingStatus
 from syncs.calendar.customer_link import LinkExpired, LinkInvalid, booking_for_token
 
 DAYS_SHOWN = 7
+MAX_AHEAD = timedelta(days=366)  # no service books further ahead (its horizon's bound)
 UNCHECKED = "The calendar cannot be checked right now, so nothing was changed. Try again later."
 ERRORS = {
     "invalid": (404, "This link does not work", "The link is not valid: it may have been "
@@ -59,7 +60,7 @@ def _first_day(request: HttpRequest, zone: str) -> date:
         asked = date.fromisoformat(request.GET.get("from", ""))
     except ValueError:
         return today
-    return max(asked, today)
+    return min(max(asked, today), today + MAX_AHEAD)
 
 
 def _slots(booking: Booking, first: date, zone: str) -> tuple[list[tuple[date, list[Slot]]], bool]:

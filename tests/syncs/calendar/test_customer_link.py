@@ -49,6 +49,8 @@ def test_the_link_shows_the_booking_and_free_slots_in_the_customers_zone(client,
     slots = [s.split(">")[1].split("<")[0] for s in body.split('class="secondary slot"')[1:]]
     assert slots == ["03:00", "05:00", "06:00", "07:00", "08:00", "09:00", "10:00"]
     assert 'name="csrfmiddlewaretoken"' in body and "Cancel booking" in body
+    for odd in ("9999-12-31", "someday"):
+        assert client.get(path_of(link), {"from": odd}).status_code == 200
 
 
 def test_the_customer_moves_the_booking_to_a_free_slot(client, booked):
