@@ -148,3 +148,26 @@ def test_while_a_calendar_cannot_be_read_nothing_is_offered_or_moved(client, boo
     assert response.status_code == 503 and "nothing was changed" in response.content.decode()
     b.refresh_from_db()
     assert b.start == at(monday, 10) and b.status == BookingStatus.CONFIRMED
+
+
+def test_the_booking_api_answer_carries_the_customers_link(client, api, world, booked):
+    from tests.conftest import bearer
+
+    b, _account, _monday = booked
+    answer = api.get(f"/api/v1/bookings/{b.public_id}", **bearer(world.key_a)).json()
+    page = client.get(path_of(answer["manage_url"]))
+    assert page.status_code == 200 and "Ann Lee" not in page.content.decode()  # no PII shown
+    assert "Check-up" in page.content.decode()
+
+
+def test_the_reminder_email_carries_the_customers_link(client, booked):
+    from django.core import mail
+
+    from syncs.appointments.reminders import send_reminder
+
+    b, _account, _monday = booked
+    b.contact_email = "ann@example.com"
+    b.save(update_fields=["contact_email"])
+    send_reminder(b, 1440)  # on commit: this test's database commits, so it is e-mailed
+    link = mail.outbox[0].body.split("To move or cancel it: ")[1].split()[0]
+    assert client.get(path_of(link)).status_code == 200
