@@ -54,9 +54,10 @@ class BookingOutcomeView(APIView):
     )
     def post(self, request: Request, booking_id: str) -> Response:
         client = request_client(request)
-        booking = get_object_or_404(scoping.for_client(Booking, client), public_id=booking_id)
+        # The body first, as on every route: a malformed one is a 400 whatever the id names.
         data = OutcomeInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        booking = get_object_or_404(scoping.for_client(Booking, client), public_id=booking_id)
         try:
             booking = record_booking_outcome(
                 booking, data.validated_data["outcome"], actor=f"api:{client.slug}"

@@ -38,6 +38,7 @@ VALID_BODIES = {
     },
     ("PATCH", "/api/v1/bookings/{booking_id}"): {"start": "2026-12-07T10:00:00+01:00"},
     ("POST", "/api/v1/bookings/{booking_id}/cancel"): {},
+    ("POST", "/api/v1/bookings/{booking_id}/outcome"): {"outcome": "attended"},
 }
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from tenants.models import Agency, ApiKey, Client, Membership, Role
 
@@ -65,6 +67,9 @@ class Command(BaseCommand):
         ):
             old.revoke()
         _, raw_key = ApiKey.issue(client=client, name=DEMO_KEY_NAME, created_by=user)
+        service = self._schedule(client)
+        today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        week = [f"{day:%Y-%m-%dT%H:%M:%SZ}" for day in (today, today + timedelta(days=7))]
         url = base_url or settings.PUBLIC_BASE_URL
         self.stdout.write(
             "\nSwitchboard demo is ready\n"
@@ -74,7 +79,30 @@ class Command(BaseCommand):
             f"  API key:   {raw_key}\n"
             f"  API docs:  {url}/api/docs/\n"
             f"  Try:       curl -H 'Authorization: Bearer {raw_key}' {url}/api/v1/me\n"
+            f"  Slots:     (once the calendar is connected) curl -H 'Authorization: Bearer "
+            f"{raw_key}' '{url}/api/v1/availability?service={service.public_id}"
+            f"&start={week[0]}&end={week[1]}&time_zone={client.time_zone}'\n"
         )
+
+    @staticmethod
+    def _schedule(client: Client):
+        """A bookable service and weekday hours, so availability answers once the demo's
+        calendar is connected; staff's own changes are kept on a re-run."""
+        from datetime import time
+
+        from syncs.calendar.models import BusinessHours, Service
+
+        service, _ = Service.objects.get_or_create(
+            client=client,
+            name="Consultation",
+            defaults={"duration_minutes": 30, "buffer_after_minutes": 10},
+        )
+        if not BusinessHours.objects.filter(client=client).exists():
+            BusinessHours.objects.bulk_create(
+                BusinessHours(client=client, weekday=day, start=time(9), end=time(17))
+                for day in range(5)
+            )
+        return service
 
     @staticmethod
     def _verify_email(user) -> None:
