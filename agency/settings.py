@@ -223,6 +223,8 @@ globals().update(
 )
 # Signed connect links for clients expire after this many seconds (default 7 days).
 CONNECT_LINK_MAX_AGE = env.int("CONNECT_LINK_MAX_AGE", default=7 * 24 * 3600)
+# A customer's link to see, move or cancel their booking (syncs/calendar/customer_link.py).
+BOOKING_LINK_MAX_AGE = env.int("BOOKING_LINK_MAX_AGE", default=60 * 24 * 3600)
 # benchmarks/lead_sync.py's baseline view (inserts a row, no auth): never in production.
 BENCHMARK_VIEWS = env.bool("BENCHMARK_VIEWS", default=False)
 # User-supplied URLs (CalDAV servers, webhook targets) may point at private/loopback hosts:

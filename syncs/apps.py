@@ -24,6 +24,10 @@ class SyncsConfig(AppConfig):
         from syncs.audit import connections as connection_audit
 
         connection_audit.connect_receivers()
+        # A calendar connection made: its calendars are discovered (registers the task too).
+        from syncs.calendar import receivers as calendar_receivers
+
+        calendar_receivers.connect_receivers()
         from syncs.audit import api_keys as api_key_audit
 
         api_key_audit.connect_receivers()

@@ -26,6 +26,7 @@ from django.utils import timezone
 from syncs.appointments.models import DEFAULT_OFFSETS_MINUTES, Reminder, ReminderOffset
 from syncs.calendar.bookings.models import Booking, BookingStatus
 from syncs.calendar.bookings.present import booking_body
+from syncs.calendar.customer_link import reschedule_link
 from syncs.webhooks.services import emit
 from tenants.models import Client
 
@@ -134,6 +135,7 @@ def reminder_text(reminder: Reminder) -> tuple[str, str]:
     subject = f"Reminder: {service} on {local:%d %b %H:%M}"
     body = (
         f"Hello {booking.contact_name or 'there'},\n\n"
-        f"This is a reminder of your {service} with {reminder.client.name} on {when}.\n"
+        f"This is a reminder of your {service} with {reminder.client.name} on {when}.\n\n"
+        f"To move or cancel it: {reschedule_link(booking)}\n"
     )
     return subject, body

@@ -27,6 +27,13 @@ TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Metrics", "console:sync-metrics", ()),
     ("Monthly audit", "console:sync-monthly-audit", ()),
     ("Webhooks", "webhooks_console:list", ()),
+    (
+        "Scheduling",
+        "calendar_console:calendars",
+        tuple(
+            f"calendar_console:{n}" for n in ("services", "service", "hours", "preview", "bookings")
+        ),
+    ),
 )
 
 

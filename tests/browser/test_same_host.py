@@ -37,6 +37,11 @@ CLIENT_PAGES = [
     "duplicates/",
     "webhooks/",
     "monthly-audit/",
+    "calendar/calendars/",
+    "calendar/services/",
+    "calendar/hours/",
+    "calendar/preview/",
+    "calendar/bookings/",
 ]
 
 

@@ -128,6 +128,48 @@ CONSOLE_MATRIX.update(
         ),
     }
 )
+CAL = "console/clients/<uuid:public_id>/calendar/"
+SERVICE = "00000000-0000-4000-8000-0000000000cc"
+CONSOLE_MATRIX.update(
+    {
+        CAL + "calendars/": ("get", "/console/clients/{id}/calendar/calendars/"),
+        CAL + "calendars/refresh/<int:connection_id>": (
+            "post",
+            "/console/clients/{id}/calendar/calendars/refresh/1",
+        ),
+        CAL + "calendars/<int:role_id>": ("post", "/console/clients/{id}/calendar/calendars/1"),
+        CAL + "services/": ("post", "/console/clients/{id}/calendar/services/"),
+        CAL + "services/<uuid:service_id>/": (
+            "post",
+            f"/console/clients/{{id}}/calendar/services/{SERVICE}/",
+        ),
+        CAL + "services/<uuid:service_id>/active": (
+            "post",
+            f"/console/clients/{{id}}/calendar/services/{SERVICE}/active",
+        ),
+        CAL + "hours/": ("get", "/console/clients/{id}/calendar/hours/"),
+        CAL + "hours/add": ("post", "/console/clients/{id}/calendar/hours/add"),
+        CAL + "hours/<int:hours_id>/delete": (
+            "post",
+            "/console/clients/{id}/calendar/hours/1/delete",
+        ),
+        CAL + "overrides/add": ("post", "/console/clients/{id}/calendar/overrides/add"),
+        CAL + "overrides/<int:override_id>/delete": (
+            "post",
+            "/console/clients/{id}/calendar/overrides/1/delete",
+        ),
+        CAL + "preview/": ("get", "/console/clients/{id}/calendar/preview/"),
+        CAL + "bookings/": ("get", "/console/clients/{id}/calendar/bookings/"),
+        CAL + "bookings/<uuid:booking_id>/reschedule": (
+            "post",
+            f"/console/clients/{{id}}/calendar/bookings/{SERVICE}/reschedule",
+        ),
+        CAL + "bookings/<uuid:booking_id>/cancel": (
+            "post",
+            f"/console/clients/{{id}}/calendar/bookings/{SERVICE}/cancel",
+        ),
+    }
+)
 NOT_TENANT_SCOPED = {"console/", "console/agencies/<slug:agency_slug>/clients/new"}
 
 

@@ -65,6 +65,7 @@ BOOKING_EXAMPLE = {
     "chatbot_session_id": "sess_7f3a",
     "source_tag": "AI_Chatbot",
     "created_at": "2026-12-05T09:12:03.120000+01:00",
+    "manage_url": "https://switchboard.example.com/booking/eyJiIjoiN2QwYzZhNTIifQ:1tJx2f:sig/",
 }
 TAKEN_EXAMPLE = OpenApiExample(
     "Slot taken",

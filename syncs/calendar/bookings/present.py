@@ -10,6 +10,7 @@ from typing import Any
 from syncs.calendar import localtime
 from syncs.calendar.availability import Slot
 from syncs.calendar.bookings.models import Booking
+from syncs.calendar.customer_link import reschedule_link
 
 
 def in_zone(moment: datetime | None, zone: str) -> str | None:
@@ -51,4 +52,6 @@ def booking_body(booking: Booking) -> dict[str, Any]:
         "chatbot_session_id": booking.session_id,
         "source_tag": booking.source_tag,
         "created_at": in_zone(booking.created_at, zone),
+        # The customer's own page of it (move or cancel, no sign-in): for the chatbot to pass on.
+        "manage_url": reschedule_link(booking),
     }

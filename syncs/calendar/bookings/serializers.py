@@ -210,6 +210,10 @@ class BookingSerializer(serializers.Serializer):
     chatbot_session_id = serializers.CharField(allow_blank=True)
     source_tag = serializers.CharField(allow_blank=True)
     created_at = serializers.CharField()
+    manage_url = serializers.URLField(
+        help_text="The customer's page to move or cancel this booking: a signed link, no "
+        "sign-in, valid for BOOKING_LINK_MAX_AGE (60 days by default). Pass it on to them."
+    )
 
 
 class TakenProblemSerializer(serializers.Serializer):
