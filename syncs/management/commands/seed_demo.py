@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import timedelta
+from datetime import time, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from syncs.calendar.models import BusinessHours, Service
 from tenants.models import Agency, ApiKey, Client, Membership, Role
 
 DEMO_EMAIL = "demo@switchboard.local"
@@ -25,7 +27,7 @@ DEMO_KEY_NAME = "Demo chatbot"
 class Command(BaseCommand):
     help = "Create or refresh the demo agency, client, staff user and API key."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--password",
             default=os.environ.get("DEMO_PASSWORD", ""),
@@ -34,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--base-url", default="")
 
     @transaction.atomic
-    def handle(self, *args, password: str, base_url: str, **options) -> None:
+    def handle(self, *args: Any, password: str, base_url: str, **options: Any) -> None:
         from django.conf import settings
 
         agency, _ = Agency.objects.get_or_create(
@@ -86,12 +88,9 @@ class Command(BaseCommand):
         )
 
     @staticmethod
-    def _schedule(client: Client):
+    def _schedule(client: Client) -> Service:
         """A bookable service and weekday hours, so availability answers once the demo's
         calendar is connected; staff's own changes are kept on a re-run."""
-        from datetime import time
-
-        from syncs.calendar.models import BusinessHours, Service
 
         service, _ = Service.objects.get_or_create(
             client=client,
@@ -106,7 +105,7 @@ class Command(BaseCommand):
         return service
 
     @staticmethod
-    def _verify_email(user) -> None:
+    def _verify_email(user: Any) -> None:
         from allauth.account.models import EmailAddress
 
         EmailAddress.objects.update_or_create(
