@@ -27,6 +27,18 @@ class BadPush(ValueError):
     """The request is not a notification this vendor sends (malformed): answered 400."""
 
 
+def storable(text: str) -> bool:
+    """Whether a text the vendor sent can be looked up and stored: PostgreSQL refuses NUL in
+    a string and a lone surrogate (a JSON ``\\ud800``) cannot be encoded, either a 500."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Inbound:
     """The parts of an HTTP request a vendor's push reader looks at. Header names are

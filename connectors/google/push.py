@@ -11,7 +11,7 @@ failed message that is not retried (so an unknown channel gets 404 and is not se
 
 from __future__ import annotations
 
-from connectors.push import CHANGED, OPENED, BadPush, Inbound, Notice, Reading
+from connectors.push import CHANGED, OPENED, BadPush, Inbound, Notice, Reading, storable
 
 ACCEPTED = 200
 UNKNOWN = 404
@@ -19,6 +19,8 @@ UNKNOWN = 404
 VALIDATES_ON_OPEN = False
 STATES = {"sync": OPENED, "exists": CHANGED, "not_exists": CHANGED}
 MAX_HEADER = 1024  # channel ids are at most 64 characters, tokens 256 (Channel schema)
+# Google's message numbers are decimal int64 counters; 18 digits always fit our BigIntegerField.
+MAX_NUMBER_DIGITS = 18
 
 
 def read(inbound: Inbound) -> Reading:
@@ -27,12 +29,15 @@ def read(inbound: Inbound) -> Reading:
     headers = inbound.headers
     channel = headers.get("x-goog-channel-id", "")
     state = headers.get("x-goog-resource-state", "")
-    if not channel or len(channel) > MAX_HEADER or state not in STATES:
+    if not channel or len(channel) > MAX_HEADER or state not in STATES or not storable(channel):
         raise BadPush("not a Google Calendar push notification")
     number = headers.get("x-goog-message-number", "")
+    # ``str.isdigit`` alone is true for "²" and other non-ASCII digits that ``int`` refuses.
+    if number and not (number.isascii() and number.isdigit() and len(number) <= MAX_NUMBER_DIGITS):
+        raise BadPush("X-Goog-Message-Number is not a message number")
     token = headers.get("x-goog-channel-token", "")
-    if len(token) > MAX_HEADER:
-        raise BadPush("channel token too long")
+    if len(token) > MAX_HEADER or not storable(token):
+        raise BadPush("channel token too long or not text")
     return Reading(
         notices=(
             Notice(
@@ -40,7 +45,7 @@ def read(inbound: Inbound) -> Reading:
                 secret=token,
                 action=STATES[state],
                 resource_id=headers.get("x-goog-resource-id", "")[:MAX_HEADER],
-                sequence=int(number) if number.isdigit() else None,
+                sequence=int(number) if number else None,
             ),
         )
     )

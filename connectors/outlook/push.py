@@ -16,7 +16,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from connectors.push import CHANGED, RECREATE, RENEW, RESYNC, BadPush, Inbound, Notice, Reading
+from agency.parsers import MAX_JSON_DEPTH, json_depth_exceeds
+from connectors.push import (
+    CHANGED,
+    RECREATE,
+    RENEW,
+    RESYNC,
+    BadPush,
+    Inbound,
+    Notice,
+    Reading,
+    storable,
+)
 
 ACCEPTED = 202
 UNKNOWN = 404
@@ -39,10 +50,14 @@ def read(inbound: Inbound) -> Reading:
         if not token or len(token) > MAX_TOKEN:
             raise BadPush("validationToken empty or too long")
         return Reading(echo=token)
+    # Graph's notifications nest four levels; a deeper body would recurse in the decoder
+    # (``RecursionError``, a 500), so it is refused as the API refuses it (``agency.parsers``).
+    if json_depth_exceeds(inbound.body):
+        raise BadPush(f"the body nests deeper than {MAX_JSON_DEPTH} levels")
     try:
-        body: Any = json.loads(inbound.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise BadPush("the body is not JSON") from None
+        body: Any = json.loads((inbound.body or b"null").decode("utf-8-sig"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        raise BadPush("the body is not UTF-8 JSON") from None
     items = body.get("value") if isinstance(body, dict) else None
     if not isinstance(items, list) or not items or len(items) > MAX_NOTICES:
         raise BadPush("no notifications in value[]")
@@ -50,14 +65,17 @@ def read(inbound: Inbound) -> Reading:
 
 
 def _notice(item: Any) -> Notice:
-    if not isinstance(item, dict) or not isinstance(item.get("subscriptionId"), str):
+    watch_id = item.get("subscriptionId") if isinstance(item, dict) else None
+    if not isinstance(watch_id, str) or len(watch_id) > MAX_TOKEN or not storable(watch_id):
         raise BadPush("a notification without subscriptionId")
     state = item.get("clientState")
+    if isinstance(state, str) and not storable(state):
+        raise BadPush("clientState is not text")
     event = item.get("lifecycleEvent")
     if event is not None and event not in LIFECYCLE:
         raise BadPush("unknown lifecycleEvent")
     return Notice(
-        watch_id=item["subscriptionId"],
+        watch_id=watch_id,
         secret=state if isinstance(state, str) else "",
         action=LIFECYCLE[event] if event is not None else CHANGED,
     )

@@ -143,9 +143,14 @@ def _with_ours(event: CalendarEvent, old: MirroredEvent | None) -> CalendarEvent
 
 def busy(sync: CalendarSync, start: datetime, end: datetime) -> list[BusyInterval]:
     """Busy and tentative time in [start, end) from the mirror (free and cancelled events
-    never block). All-day events are returned as their dates for the owner's zone to place."""
+    never block). All-day events are returned as their dates for the owner's zone to place.
+
+    All-day dates are the owner's, ``start`` and ``end`` are instants: a day either side of
+    their UTC dates covers any zone (09:00 on 10 Dec at Lord Howe is 9 Dec 22:00Z, 18:00 on
+    10 Dec in Los Angeles is 11 Dec 02:00Z); ``availability.busy_spans`` clips the rest."""
     timed = Q(start_at__lt=end, end_at__gt=start)
-    all_day = Q(start_date__lte=end.date(), end_date__gte=start.date())
+    day = timedelta(days=1)
+    all_day = Q(start_date__lte=end.date() + day, end_date__gte=start.date() - day)
     rows = (
         MirroredEvent.objects.filter(sync=sync, transparent=False)
         .exclude(status="cancelled")

@@ -147,3 +147,32 @@ def test_it_keeps_the_cursor_when_google_throttles_and_retries_later(google):
     sync = google.reload()
     assert sync.cursor == cursor and sync.next_attempt_at is not None
     assert sync.attempts == 0  # a throttle is not a failed attempt
+
+
+def test_a_message_number_that_is_no_number_is_a_400_problem_not_a_500(google, stack):
+    """``X-Goog-Message-Number`` is not authenticated: "²" passes ``str.isdigit`` but not
+    ``int``, and 19 digits overflow the stored int64; both are refused before any lookup."""
+    calendar_sync_run(google.sync.pk)
+    keep_channel(google.sync.pk)
+    notify.drain()
+    sync = google.reload()
+    before = sync.requested
+    headers = {
+        "X-Goog-Channel-ID": sync.channel_id,
+        "X-Goog-Channel-Token": sync.channel_secret,
+        "X-Goog-Resource-ID": sync.channel_resource,
+        "X-Goog-Resource-State": "exists",
+    }
+    for number in ("²", "1²", "9" * 19, "9" * 5000, "-1", "0x10"):
+        answer = requests.post(
+            hook(stack), headers={**headers, "X-Goog-Message-Number": number}, timeout=10
+        )
+        assert answer.status_code == 400, number
+        assert answer.headers["Content-Type"] == "application/problem+json"
+    assert google.reload().requested == before  # nothing queued
+    largest = "9" * 18
+    answer = requests.post(
+        hook(stack), headers={**headers, "X-Goog-Message-Number": largest}, timeout=10
+    )
+    assert answer.status_code == 200
+    assert google.reload().channel_message == int(largest)

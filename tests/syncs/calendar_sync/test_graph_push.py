@@ -133,3 +133,27 @@ def test_it_starts_over_when_graph_forgot_the_delta_link(graph, changes):
     assert sync.full_synced_at == sync.synced_at
     assert MirroredEvent.objects.filter(sync=sync, event_id=made).exists()
     assert [e.id for e in changes.events()] == [made]
+
+
+def test_a_body_graph_would_never_send_is_a_400_problem_not_a_500(graph, stack):
+    """Deep nesting (the decoder's ``RecursionError``), bytes that are not UTF-8, and strings
+    the database cannot hold (NUL, a lone surrogate) are refused as malformed."""
+    sync = subscribed(graph)
+    before = graph.reload().requested
+    item = {"subscriptionId": sync.channel_id, "clientState": sync.channel_secret}
+    deep = b'{"value": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}"
+    bodies = [
+        deep,
+        b'{"value": [{"subscriptionId": "' + b"\xff\xfe" + b'"}]}',
+        json.dumps({"value": [{**item, "subscriptionId": "a\u0000b"}]}).encode(),
+        json.dumps({"value": [{**item, "subscriptionId": "\ud800"}]}).encode(),
+        json.dumps({"value": [{**item, "clientState": "\ud800"}]}).encode(),
+    ]
+    for bad in bodies:
+        answer = requests.post(hook(stack), data=bad, timeout=10)
+        assert answer.status_code == 400, bad[:60]
+        assert answer.headers["Content-Type"] == "application/problem+json"
+    assert graph.reload().requested == before  # nothing queued
+    # A notification as Graph sends it, nested four levels, is still taken.
+    item["resourceData"] = {"@odata.type": "#Microsoft.Graph.Event", "id": "x"}
+    assert requests.post(hook(stack), json={"value": [item]}, timeout=10).status_code == 202

@@ -122,3 +122,59 @@ def test_the_mirror_answers_what_graph_answers_through_full_and_incremental_read
     calendar_sync_run(graph.sync.pk)
     assert graph.reload().full_synced_at == first_full
     agree()
+
+
+@pytest.mark.parametrize(
+    ("zone", "clock"),
+    [
+        ("Australia/Brisbane", "09:00"),  # UTC+10: the slot's UTC date is the day before
+        ("Australia/Lord_Howe", "09:00"),  # UTC+11 in December
+        ("America/Los_Angeles", "18:00"),  # UTC-8: the slot's UTC date is the day after
+        ("UTC", "12:00"),
+    ],
+)
+def test_an_all_day_event_blocks_its_day_in_the_owners_zone_east_or_west_of_utc(
+    google, zone, clock
+):
+    """The mirror's dates are the owner's, the query's instants are UTC: an all-day event
+    must come back for a slot on its day whatever the zone's offset (it was missed east of
+    UTC, so the slot was offered as free)."""
+    from syncs.calendar.availability import CalendarBusy, busy_spans
+
+    owner = ZoneInfo(zone)
+    day = datetime.now(owner).date() + timedelta(days=3)
+    control.primary(google.account, time_zone=zone)
+    after = day + timedelta(days=1)
+    control.put_event(google.account, "primary", {
+        "id": "allday002", "start": {"date": str(day)}, "end": {"date": str(after)},
+    })  # fmt: skip
+    calendar_sync_run(google.sync.pk)
+    slot_start = datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=owner).astimezone(UTC)
+    slot_end = slot_start + timedelta(minutes=30)
+    assert slot_start.date() != day or zone == "UTC"
+
+    found = mirror.busy(google.reload(), slot_start, slot_end)
+
+    assert [(i.start, i.end, i.event_id) for i in found] == [
+        (day, day + timedelta(days=1), "allday002")
+    ]
+    spans = busy_spans(
+        [CalendarBusy("primary", found, read_at=slot_start, time_zone=zone)],
+        "UTC",
+        slot_start,
+        slot_end,
+    )
+    assert any(s <= slot_start and slot_end <= e for s, e in spans)
+    # The day before and the day after, in the owner's zone, stay free.
+    for other in (day - timedelta(days=1), day + timedelta(days=1)):
+        start = datetime.fromisoformat(f"{other}T{clock}").replace(tzinfo=owner)
+        around = mirror.busy(google.reload(), start, start + timedelta(minutes=30))
+        assert not any(
+            s < start + timedelta(minutes=30) and start < e
+            for s, e in busy_spans(
+                [CalendarBusy("primary", around, read_at=start, time_zone=zone)],
+                "UTC",
+                start,
+                start + timedelta(minutes=30),
+            )
+        )

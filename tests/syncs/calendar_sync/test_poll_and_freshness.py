@@ -12,6 +12,7 @@ from emulators.google_calendar import control, notify
 from syncs.calendar import poll, selectors
 from syncs.calendar.availability import stale_calendars
 from syncs.calendar.busy import read_busy
+from syncs.calendar.models import CalendarRole
 from syncs.calendar.sync import calendar_sync_run, request_pass
 from syncs.calendar.sync_state.models import CalendarSync, SyncStatus
 from syncs.calendar.watches import keep_channel
@@ -197,3 +198,38 @@ def test_a_calendar_whose_passes_failed_for_good_is_read_again_a_day_later(googl
     assert poll.due_syncs() == [google.sync.pk]
     revived = google.reload()
     assert revived.status == "idle" and revived.resync and revived.attempts == 0
+
+
+def test_a_live_channel_is_not_trusted_past_the_calendars_stale_bound(google, settings):
+    """A channel can die without a word: "current as of now" holds only while the last pass
+    is younger than the calendar's ``stale_after_seconds`` (and two safety polls). The vendor
+    is made unreadable, so an answer can only come from the mirror."""
+    calendar_sync_run(google.sync.pk)
+    confirmed_channel(google)
+    assert google.reload().requested <= google.sync.synced_requests  # nothing waits unread
+    control.inject_fault(google.account, "server_error", count=100)
+    role = google.role
+    safety = settings.CALENDAR_SAFETY_POLL_SECONDS
+
+    def read(stale_after: int, aged: int) -> tuple[bool, bool]:
+        """(answered from the mirror, stamped as current now) with the last pass ``aged``
+        seconds old."""
+        CalendarRole.objects.filter(pk=role.pk).update(stale_after_seconds=stale_after)
+        role.refresh_from_db()
+        CalendarSync.objects.filter(pk=google.sync.pk).update(
+            synced_at=datetime.now(UTC) - timedelta(seconds=aged)
+        )
+        window = (datetime.now(UTC), datetime.now(UTC) + timedelta(days=1))
+        before = datetime.now(UTC)
+        answered = read_busy([role], *window) != {}
+        return answered, role.last_read_at is not None and role.last_read_at >= before
+
+    assert read(300, 120) == (True, True)  # within the bound: current as of now
+    # Older than the calendar's bound, though within two safety polls: not answered (the
+    # silent channel used to count as current as of now for 2 * safety).
+    assert read(300, 400) == (False, False)
+    # A bound longer than the safety interval: a quiet channel between polls is current as
+    # of now; past two safety polls, only as of its last pass, while that is within the bound.
+    assert read(3 * safety, safety + 60) == (True, True)
+    assert read(3 * safety, 2 * safety + 60) == (True, False)
+    assert role.last_read_at == google.reload().synced_at
