@@ -282,8 +282,11 @@ IDEMPOTENCY_KEY_TTL_HOURS = max(24, env.int("IDEMPOTENCY_KEY_TTL_HOURS", default
 # Calendars without a live push channel (CalDAV always) are polled this often: changes reach
 # us within this plus the beat's tick (CALENDAR_POLL_BEAT_SECONDS), inside the 60 s promised.
 CALENDAR_POLL_SECONDS = env.int("CALENDAR_POLL_SECONDS", default=45)
-# Calendars with a live channel are still polled this often (a channel can go quiet).
-CALENDAR_SAFETY_POLL_SECONDS = env.int("CALENDAR_SAFETY_POLL_SECONDS", default=900)
+# Calendars with a live channel are still polled this often (a channel can go quiet). Under
+# a calendar's stale bound (CalendarRole.stale_after_seconds, 300 by default), so a healthy
+# quiet channel's mirror keeps answering between polls instead of the vendor being read live
+# for every availability question; an incremental read with a sync token is one cheap call.
+CALENDAR_SAFETY_POLL_SECONDS = env.int("CALENDAR_SAFETY_POLL_SECONDS", default=240)
 # A full read this often: refreshes the mirror's window and drops what drifted.
 CALENDAR_FULL_RESYNC_SECONDS = env.int("CALENDAR_FULL_RESYNC_SECONDS", default=24 * 3600)
 # A pass whose message has not started it after this long is published again.

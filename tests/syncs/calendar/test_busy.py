@@ -98,3 +98,24 @@ def test_a_fresh_mirror_answers_only_where_the_vendor_syncs_every_instance_of_a_
     got = [i.event_id for i in busy[(connection.pk, "work")]]
     assert got == (["series"] if from_mirror else ["m1"])
     assert vendor.asked == ([] if from_mirror else [("work",)])
+
+
+def test_with_the_defaults_a_quiet_live_channel_is_polled_before_its_mirror_goes_stale():
+    # The safety poll comes before the default stale bound, so between two polls a healthy,
+    # quiet channel's mirror answers "current as of now" and the vendor is not read live.
+    from django.conf import settings
+
+    from syncs.calendar.freshness import current_as_of
+    from syncs.calendar.sync_state.models import CalendarSync
+
+    bound = CalendarRole._meta.get_field("stale_after_seconds").get_default()
+    assert settings.CALENDAR_SAFETY_POLL_SECONDS < bound
+    now = datetime.now(UTC)
+    just_before_the_next_poll = now - timedelta(seconds=settings.CALENDAR_SAFETY_POLL_SECONDS - 1)
+    sync = CalendarSync(
+        synced_at=just_before_the_next_poll,
+        channel_id="ch-1",
+        channel_confirmed_at=now - timedelta(hours=1),
+        channel_expires_at=now + timedelta(days=1),
+    )
+    assert current_as_of(sync, now, timedelta(seconds=bound)) == now
