@@ -6,7 +6,7 @@ list from the vendor ("operate": it reads, and only adds rows with the defaults)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -52,7 +52,8 @@ def current_as_of(role: CalendarRole, sync: CalendarSync | None, now: datetime) 
     """When our data of the calendar is current: its last read, or what its sync says (a live
     push channel keeps it current as of now: ``freshness.current_as_of``)."""
     as_of = role.last_read_at
-    synced = None if sync is None else freshness.current_as_of(sync, now)
+    stale_after = timedelta(seconds=role.stale_after_seconds)
+    synced = None if sync is None else freshness.current_as_of(sync, now, stale_after)
     if synced is not None and (as_of is None or synced > as_of):
         return synced
     return as_of
