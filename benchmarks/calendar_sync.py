@@ -213,7 +213,7 @@ def measure_bookings(
         events = f"{api_base_for(connection)}/calendar/v3/calendars/{quote(sync.role.calendar_id)}"
         events += "/events"
     else:
-        events = f"{api_base_for(connection)}/me/events"
+        events = f"{api_base_for(connection)}/v1.0/me/calendars/{sync.role.calendar_id}/events"
     headers = {"Authorization": f"Bearer {connection.access_token}"}
     seconds = []
     for n, (booking_id, event_id, start) in enumerate(booked):
