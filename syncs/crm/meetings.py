@@ -12,7 +12,8 @@ logs the meeting (``CrmClient.log_meeting``, idempotent on the booking id) or up
 an earlier job logged. Each write is an ``ExternalRecord`` (source-tagged, with what an update
 replaced) and an audit entry, so a rollback of the tag deletes the meeting. Jobs of one booking
 may run out of order (retries): each carries the moment of its change, and a job older than
-what the CRM already shows does nothing.
+what the CRM already shows, or than a cancellation that found nothing to cancel (recorded as
+``SKIPPED``), does nothing.
 """
 
 from __future__ import annotations
@@ -153,13 +154,14 @@ def _draft(meeting: dict[str, Any], tag: str) -> MeetingDraft:
     )
 
 
-def _earlier(job: SyncJob, booking_id: str) -> list[ExternalRecord]:
-    """This CRM's live records of the booking's meeting, oldest first."""
+def _known(job: SyncJob, booking_id: str) -> list[ExternalRecord]:
+    """This CRM's live records of the booking's meeting, oldest first, with the marks of
+    changes that had nothing to change (``SKIPPED``): their ``at`` counts as much."""
     return list(
         ExternalRecord.objects.filter(
             client=job.client, provider=job.provider, object_type=OBJECT_TYPE,
             values__booking=booking_id, rolled_back_at__isnull=True,
-            action__in=(RecordAction.CREATED, RecordAction.UPDATED),
+            action__in=(RecordAction.CREATED, RecordAction.UPDATED, RecordAction.SKIPPED),
         ).order_by("created_at", "pk")
     )  # fmt: skip
 
@@ -168,11 +170,13 @@ def write_meeting(ctx: WriteContext, contact_id: str, meeting: dict[str, Any]) -
     """Log the booking's meeting on the contact, or change the one already logged."""
     job, tag = ctx.job, ctx.job.event.source_tag
     draft = _draft(meeting, tag)
-    earlier = _earlier(job, draft.booking_id)
+    known = _known(job, draft.booking_id)
+    earlier = [r for r in known if r.action != RecordAction.SKIPPED]
     values = {"booking": draft.booking_id, "at": meeting["at"], "outcome": draft.outcome,
               "start": meeting["start"], "end": meeting["end"], "contact": contact_id}  # fmt: skip
-    if earlier and max(str(r.values.get("at", "")) for r in earlier) > meeting["at"]:
-        return earlier[0].external_id  # a later change is already in the CRM
+    if known and max(str(r.values.get("at", "")) for r in known) > meeting["at"]:
+        # A later change is already in the CRM, or was a cancellation with nothing to cancel.
+        return earlier[0].external_id if earlier else ""
     if ctx.shadow:
         action = RecordAction.WOULD_UPDATE if earlier else RecordAction.WOULD_CREATE
         _remember(job, earlier[0].external_id if earlier else "", action, values, tag)
@@ -182,7 +186,10 @@ def write_meeting(ctx: WriteContext, contact_id: str, meeting: dict[str, Any]) -
         _remember(job, previous.id, RecordAction.UPDATED, values, tag, dict(previous.fields))
         return previous.id
     if draft.outcome == "cancelled":
-        return ""  # never logged (the CRM was connected later): nothing to cancel
+        # Never logged (the CRM was connected later, or the job that logs it is retrying):
+        # nothing to cancel, but an older job of the booking must not log it afterwards.
+        _remember(job, "", RecordAction.SKIPPED, values, tag)
+        return ""
     made = ctx.crm.log_meeting(contact_id, draft)
     _remember(job, made.id, RecordAction.CREATED, values, tag)
     return made.id

@@ -174,3 +174,28 @@ def test_each_crm_gets_the_meeting_and_a_rollback_of_the_tag_removes_it(
         RollbackStep.objects.values_list("error", flat=True)
     )
     assert control.records(vendor, account, MEETING_OBJECTS[vendor]) == []
+
+
+@pytest.mark.parametrize("cancelled_first", [True, False])
+def test_a_cancellation_and_the_retried_confirmation_leave_no_scheduled_meeting(
+    hubspot, world, cancelled_first
+):
+    """The confirmation's job retries; the cancellation's job may run before or after it.
+    Either way the CRM ends with no scheduled meeting for the cancelled booking."""
+    _, account = hubspot
+    booking = confirmed(world.client_a, timezone.now() + timedelta(days=2))
+    announce(booking, "booking.created")
+    booking.status = BookingStatus.CANCELLED
+    booking.save(update_fields=["status"])
+    announce(booking, "booking.cancelled")
+    created, cancelled = _jobs(booking)
+    for job in (cancelled, created) if cancelled_first else (created, cancelled):
+        sync_job_run(job.pk)
+        assert SyncJob.objects.get(pk=job.pk).status == JobStatus.SYNCED
+    outcomes = [m["hs_meeting_outcome"] for m in _meetings(account)]
+    assert outcomes == ([] if cancelled_first else ["CANCELED"])
+    if cancelled_first:  # the skipped cancellation is remembered, not rolled back or shown
+        [mark] = ExternalRecord.objects.filter(object_type="meeting")
+        assert (mark.action, mark.job_id, mark.external_id) == (
+            RecordAction.SKIPPED, cancelled.pk, ""
+        )  # fmt: skip
