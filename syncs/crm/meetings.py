@@ -13,7 +13,7 @@ an earlier job logged. Each write is an ``ExternalRecord`` (source-tagged, with 
 replaced) and an audit entry, so a rollback of the tag deletes the meeting. Jobs of one booking
 may run out of order (retries): each carries the moment of its change, and a job older than
 what the CRM already shows, or than a cancellation that found nothing to cancel (recorded as
-``SKIPPED``), does nothing.
+``SKIPPED``), does nothing. They run one at a time per booking from the check to the record.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,7 +36,7 @@ from syncs.engine.outbox import connections_of_kind, publish_on_commit, stamp_fo
 from syncs.engine.runs import hold_for_review
 from syncs.engine.targets import LEAD_TARGET
 from syncs.intake.normalise import normalise_person
-from syncs.models import ExternalRecord, JobStatus, RecordAction, SyncJob
+from syncs.models import AiEvent, ExternalRecord, JobStatus, RecordAction, SyncJob
 
 log = logging.getLogger(__name__)
 # The job's own mark (keys with "_" are never lead fields): the booking as the meeting needs it.
@@ -167,7 +168,21 @@ def _known(job: SyncJob, booking_id: str) -> list[ExternalRecord]:
 
 
 def write_meeting(ctx: WriteContext, contact_id: str, meeting: dict[str, Any]) -> str:
-    """Log the booking's meeting on the contact, or change the one already logged."""
+    """Log the booking's meeting on the contact, or change the one already logged.
+
+    The jobs of one booking run one at a time from the check to the record (a lock on the
+    booking's AI event row, held across the CRM call): two workers would otherwise both find
+    no meeting, and a CRM that checks then creates (Salesforce, Zoho) would log two. A
+    database without row locks (SQLite: one writer at a time, and an open transaction would
+    lock out the in-process emulators) runs the jobs as they come."""
+    if not db_connection.features.has_select_for_update:
+        return _write_meeting(ctx, contact_id, meeting)
+    with transaction.atomic():
+        list(AiEvent.objects.select_for_update().filter(pk=ctx.job.event_id).values_list("pk"))
+        return _write_meeting(ctx, contact_id, meeting)
+
+
+def _write_meeting(ctx: WriteContext, contact_id: str, meeting: dict[str, Any]) -> str:
     job, tag = ctx.job, ctx.job.event.source_tag
     draft = _draft(meeting, tag)
     known = _known(job, draft.booking_id)
