@@ -50,6 +50,8 @@ CHANGE_OUTCOMES = {
 }
 BOOKING_OUTCOMES = {"attended": "completed", "no_show": "no_show"}
 OUTCOME_CHANGE = "booking.outcome"
+# What a ``booking.updated`` carries when the booking did not move (``syncs.calendar.bookings``).
+NOT_MOVED = frozenset({"move_refused", "calendar_conflict"})
 
 
 def meeting_of(booking: Any, change: str) -> dict[str, Any]:
@@ -72,10 +74,17 @@ def meeting_of(booking: Any, change: str) -> dict[str, Any]:
     }
 
 
-def on_booking_changed(sender: object = None, *, booking: Any, change: str, **_: Any) -> None:
+def on_booking_changed(
+    sender: object = None, *, booking: Any, change: str, details: dict[str, Any] | None = None,
+    **_: Any,
+) -> None:  # fmt: skip
     """``booking_changed`` receiver: queue the meeting's CRM jobs in the booking's transaction.
-    A cancellation of a booking that was never confirmed has no meeting to cancel."""
+    A cancellation of a booking that was never confirmed has no meeting to cancel; an update
+    that moved nothing (a refused move, back on its time; a foreign event over it) leaves the
+    meeting as the CRM shows it, rather than calling it rescheduled."""
     if change not in CHANGE_OUTCOMES and change != OUTCOME_CHANGE:
+        return
+    if change == "booking.updated" and NOT_MOVED.intersection(details or {}):
         return
     if change == "booking.cancelled" and getattr(booking, "confirmed_at", None) is None:
         return

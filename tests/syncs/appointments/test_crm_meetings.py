@@ -272,3 +272,21 @@ def test_two_workers_running_one_bookings_jobs_log_one_meeting(emulated, world):
     assert event["data"]["StartDateTime"].startswith(
         booking.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     )
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"move_refused": "Another event took the new time in the calendar."},
+     {"calendar_conflict": {"event_id": "evt-1"}, "alternatives": []}],
+)  # fmt: skip
+def test_an_update_that_moved_nothing_leaves_the_meeting_scheduled(hubspot, world, extra):
+    """A refused move (back on its time) and a foreign event over the booking are announced
+    as ``booking.updated`` too; the meeting did not move, so it is not "rescheduled"."""
+    _, account = hubspot
+    booking = confirmed(world.client_a, timezone.now() + timedelta(days=2))
+    done: set[int] = set()
+    announce(booking, "booking.created")
+    _run_new(booking, done)
+    announce(booking, "booking.updated", **extra)
+    assert [j.pk for j in _jobs(booking)] == sorted(done)
+    assert [m["hs_meeting_outcome"] for m in _meetings(account)] == ["SCHEDULED"]
