@@ -198,6 +198,9 @@ class RecordAction(models.TextChoices):
     UPDATED = "updated", "Updated"
     WOULD_CREATE = "would_create", "Would create (shadow)"
     WOULD_UPDATE = "would_update", "Would update (shadow)"
+    # Nothing was sent, but what the job knew must count (a booking's cancellation that came
+    # before its meeting was logged: ``syncs.crm.meetings``). Never rolled back, never shown.
+    SKIPPED = "skipped", "Skipped (nothing to change)"
 
 
 class ExternalRecord(models.Model):

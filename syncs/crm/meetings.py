@@ -12,7 +12,8 @@ logs the meeting (``CrmClient.log_meeting``, idempotent on the booking id) or up
 an earlier job logged. Each write is an ``ExternalRecord`` (source-tagged, with what an update
 replaced) and an audit entry, so a rollback of the tag deletes the meeting. Jobs of one booking
 may run out of order (retries): each carries the moment of its change, and a job older than
-what the CRM already shows does nothing.
+what the CRM already shows, or than a cancellation that found nothing to cancel (recorded as
+``SKIPPED``), does nothing. They run one at a time per booking from the check to the record.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -34,7 +36,7 @@ from syncs.engine.outbox import connections_of_kind, publish_on_commit, stamp_fo
 from syncs.engine.runs import hold_for_review
 from syncs.engine.targets import LEAD_TARGET
 from syncs.intake.normalise import normalise_person
-from syncs.models import ExternalRecord, JobStatus, RecordAction, SyncJob
+from syncs.models import AiEvent, ExternalRecord, JobStatus, RecordAction, SyncJob
 
 log = logging.getLogger(__name__)
 # The job's own mark (keys with "_" are never lead fields): the booking as the meeting needs it.
@@ -48,6 +50,8 @@ CHANGE_OUTCOMES = {
 }
 BOOKING_OUTCOMES = {"attended": "completed", "no_show": "no_show"}
 OUTCOME_CHANGE = "booking.outcome"
+# What a ``booking.updated`` carries when the booking did not move (``syncs.calendar.bookings``).
+NOT_MOVED = frozenset({"move_refused", "calendar_conflict"})
 
 
 def meeting_of(booking: Any, change: str) -> dict[str, Any]:
@@ -70,10 +74,17 @@ def meeting_of(booking: Any, change: str) -> dict[str, Any]:
     }
 
 
-def on_booking_changed(sender: object = None, *, booking: Any, change: str, **_: Any) -> None:
+def on_booking_changed(
+    sender: object = None, *, booking: Any, change: str, details: dict[str, Any] | None = None,
+    **_: Any,
+) -> None:  # fmt: skip
     """``booking_changed`` receiver: queue the meeting's CRM jobs in the booking's transaction.
-    A cancellation of a booking that was never confirmed has no meeting to cancel."""
+    A cancellation of a booking that was never confirmed has no meeting to cancel; an update
+    that moved nothing (a refused move, back on its time; a foreign event over it) leaves the
+    meeting as the CRM shows it, rather than calling it rescheduled."""
     if change not in CHANGE_OUTCOMES and change != OUTCOME_CHANGE:
+        return
+    if change == "booking.updated" and NOT_MOVED.intersection(details or {}):
         return
     if change == "booking.cancelled" and getattr(booking, "confirmed_at", None) is None:
         return
@@ -153,26 +164,43 @@ def _draft(meeting: dict[str, Any], tag: str) -> MeetingDraft:
     )
 
 
-def _earlier(job: SyncJob, booking_id: str) -> list[ExternalRecord]:
-    """This CRM's live records of the booking's meeting, oldest first."""
+def _known(job: SyncJob, booking_id: str) -> list[ExternalRecord]:
+    """This CRM's live records of the booking's meeting, oldest first, with the marks of
+    changes that had nothing to change (``SKIPPED``): their ``at`` counts as much."""
     return list(
         ExternalRecord.objects.filter(
             client=job.client, provider=job.provider, object_type=OBJECT_TYPE,
             values__booking=booking_id, rolled_back_at__isnull=True,
-            action__in=(RecordAction.CREATED, RecordAction.UPDATED),
+            action__in=(RecordAction.CREATED, RecordAction.UPDATED, RecordAction.SKIPPED),
         ).order_by("created_at", "pk")
     )  # fmt: skip
 
 
 def write_meeting(ctx: WriteContext, contact_id: str, meeting: dict[str, Any]) -> str:
-    """Log the booking's meeting on the contact, or change the one already logged."""
+    """Log the booking's meeting on the contact, or change the one already logged.
+
+    The jobs of one booking run one at a time from the check to the record (a lock on the
+    booking's AI event row, held across the CRM call): two workers would otherwise both find
+    no meeting, and a CRM that checks then creates (Salesforce, Zoho) would log two. A
+    database without row locks (SQLite: one writer at a time, and an open transaction would
+    lock out the in-process emulators) runs the jobs as they come."""
+    if not db_connection.features.has_select_for_update:
+        return _write_meeting(ctx, contact_id, meeting)
+    with transaction.atomic():
+        list(AiEvent.objects.select_for_update().filter(pk=ctx.job.event_id).values_list("pk"))
+        return _write_meeting(ctx, contact_id, meeting)
+
+
+def _write_meeting(ctx: WriteContext, contact_id: str, meeting: dict[str, Any]) -> str:
     job, tag = ctx.job, ctx.job.event.source_tag
     draft = _draft(meeting, tag)
-    earlier = _earlier(job, draft.booking_id)
+    known = _known(job, draft.booking_id)
+    earlier = [r for r in known if r.action != RecordAction.SKIPPED]
     values = {"booking": draft.booking_id, "at": meeting["at"], "outcome": draft.outcome,
               "start": meeting["start"], "end": meeting["end"], "contact": contact_id}  # fmt: skip
-    if earlier and max(str(r.values.get("at", "")) for r in earlier) > meeting["at"]:
-        return earlier[0].external_id  # a later change is already in the CRM
+    if known and max(str(r.values.get("at", "")) for r in known) > meeting["at"]:
+        # A later change is already in the CRM, or was a cancellation with nothing to cancel.
+        return earlier[0].external_id if earlier else ""
     if ctx.shadow:
         action = RecordAction.WOULD_UPDATE if earlier else RecordAction.WOULD_CREATE
         _remember(job, earlier[0].external_id if earlier else "", action, values, tag)
@@ -182,7 +210,10 @@ def write_meeting(ctx: WriteContext, contact_id: str, meeting: dict[str, Any]) -
         _remember(job, previous.id, RecordAction.UPDATED, values, tag, dict(previous.fields))
         return previous.id
     if draft.outcome == "cancelled":
-        return ""  # never logged (the CRM was connected later): nothing to cancel
+        # Never logged (the CRM was connected later, or the job that logs it is retrying):
+        # nothing to cancel, but an older job of the booking must not log it afterwards.
+        _remember(job, "", RecordAction.SKIPPED, values, tag)
+        return ""
     made = ctx.crm.log_meeting(contact_id, draft)
     _remember(job, made.id, RecordAction.CREATED, values, tag)
     return made.id

@@ -3,7 +3,9 @@ importing them.
 
 ``booking_changed`` is sent with ``booking`` (``Booking``) and ``change`` (the webhook event
 type: ``booking.created``, ``booking.updated`` or ``booking.cancelled``) inside the transaction
-that changed the booking, right where the webhook is recorded. A receiver that writes
+that changed the booking, right where the webhook is recorded, and ``details``: what the
+webhook adds to the booking (``move_refused``, ``calendar_conflict``: an update that moved
+nothing). A receiver that writes
 elsewhere should do it ``transaction.on_commit`` (or queue a job in the same transaction).
 """
 

@@ -23,5 +23,5 @@ def announce(booking: Booking, event_type: str, **extra: Any) -> WebhookMessage 
     """Emit ``event_type`` about ``booking`` to the client's subscribed endpoints, and tell
     the packages listening to ``booking_changed``."""
     message = emit(booking.client, event_type, {**booking_body(booking), **extra})
-    booking_changed.send(sender=Booking, booking=booking, change=event_type)
+    booking_changed.send(sender=Booking, booking=booking, change=event_type, details=extra)
     return message

@@ -4,21 +4,26 @@ than what the CRM shows changes nothing. The oracle is what the emulator stored.
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, timedelta
 
 import pytest
+from django.db import connection as db_connection
 from django.utils import timezone
 
 from emulators.crm import control
 from syncs.appointments.outcomes import record_booking_outcome
 from syncs.calendar.bookings.models import BookingStatus
 from syncs.calendar.bookings.webhooks import announce
-from syncs.crm import sync
+from syncs.crm import clients, sync
 from syncs.crm.meetings import MEETING
 from syncs.engine.runs import sync_job_run
 from syncs.models import AuditEntry, ExternalRecord, JobStatus, RecordAction, SyncJob
 from syncs.rollback.models import RollbackStep
 from syncs.rollback.services import rollback_step_run, start_rollback
+from tests.conftest import require
 from tests.connectors import crm_fixtures
 from tests.syncs.appointments.bookings import confirmed
 
@@ -174,3 +179,114 @@ def test_each_crm_gets_the_meeting_and_a_rollback_of_the_tag_removes_it(
         RollbackStep.objects.values_list("error", flat=True)
     )
     assert control.records(vendor, account, MEETING_OBJECTS[vendor]) == []
+
+
+@pytest.mark.parametrize("cancelled_first", [True, False])
+def test_a_cancellation_and_the_retried_confirmation_leave_no_scheduled_meeting(
+    hubspot, world, cancelled_first
+):
+    """The confirmation's job retries; the cancellation's job may run before or after it.
+    Either way the CRM ends with no scheduled meeting for the cancelled booking."""
+    _, account = hubspot
+    booking = confirmed(world.client_a, timezone.now() + timedelta(days=2))
+    announce(booking, "booking.created")
+    booking.status = BookingStatus.CANCELLED
+    booking.save(update_fields=["status"])
+    announce(booking, "booking.cancelled")
+    created, cancelled = _jobs(booking)
+    for job in (cancelled, created) if cancelled_first else (created, cancelled):
+        sync_job_run(job.pk)
+        assert SyncJob.objects.get(pk=job.pk).status == JobStatus.SYNCED
+    outcomes = [m["hs_meeting_outcome"] for m in _meetings(account)]
+    assert outcomes == ([] if cancelled_first else ["CANCELED"])
+    if cancelled_first:  # the skipped cancellation is remembered, not rolled back or shown
+        [mark] = ExternalRecord.objects.filter(object_type="meeting")
+        assert (mark.action, mark.job_id, mark.external_id) == (
+            RecordAction.SKIPPED, cancelled.pk, ""
+        )  # fmt: skip
+
+
+def _paused_after_search(real, searched: threading.Event, go: threading.Event):
+    """The real Salesforce client, stopped after its meeting search found nothing until the
+    test lets it go: the moment where a second worker could log the same meeting."""
+    search = real.find_meeting
+
+    def find_meeting(contact_id: str, booking_id: str):
+        found = search(contact_id, booking_id)
+        searched.set()
+        go.wait()
+        return found
+
+    real.find_meeting = find_meeting  # the instance's own: ``log_meeting`` calls it
+    return real
+
+
+def _blocked_on_a_lock() -> bool:
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'"
+        )
+        return bool(cursor.fetchone()[0])
+
+
+def test_two_workers_running_one_bookings_jobs_log_one_meeting(emulated, world):
+    """Salesforce's ``log_meeting`` searches, then creates. The confirmation's job is held
+    after its search; the move's job then runs on another thread: it must wait for the first
+    (and update its meeting) rather than find nothing and log a second one."""
+    require(db_connection.vendor == "postgresql", "needs PostgreSQL: SQLite has one writer")
+    connection, account = emulated("salesforce")
+    world.client_a.crm_provider = "salesforce"
+    world.client_a.save(update_fields=["crm_provider"])
+    booking = confirmed(world.client_a, timezone.now() + timedelta(days=2))
+    announce(booking, "booking.created")
+    booking.start += timedelta(hours=1)
+    booking.end += timedelta(hours=1)
+    booking.buffer_start, booking.buffer_end = booking.start, booking.end
+    booking.save()
+    announce(booking, "booking.updated")
+    created, moved = _jobs(booking)
+    searched, go = threading.Event(), threading.Event()
+    paused = _paused_after_search(clients.crm_client_for(connection), searched, go)
+
+    def run(job_id: int, vendor=None) -> str:
+        try:
+            return sync_job_run(job_id, vendor=vendor)
+        finally:
+            db_connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        try:
+            first = pool.submit(run, created.pk, paused)
+            assert searched.wait(60), "the first job never searched the CRM"
+            second = pool.submit(run, moved.pk)
+            for _ in range(1200):  # until the second job waits for the first, or has ended
+                if second.done() or _blocked_on_a_lock():
+                    break
+                time.sleep(0.05)
+        finally:
+            go.set()
+        statuses = (first.result(), second.result())
+    assert statuses == (JobStatus.SYNCED, JobStatus.SYNCED)
+    [event] = control.records("salesforce", account, "Event")
+    assert event["data"]["StartDateTime"].startswith(
+        booking.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    )
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"move_refused": "Another event took the new time in the calendar."},
+     {"calendar_conflict": {"event_id": "evt-1"}, "alternatives": []}],
+)  # fmt: skip
+def test_an_update_that_moved_nothing_leaves_the_meeting_scheduled(hubspot, world, extra):
+    """A refused move (back on its time) and a foreign event over the booking are announced
+    as ``booking.updated`` too; the meeting did not move, so it is not "rescheduled"."""
+    _, account = hubspot
+    booking = confirmed(world.client_a, timezone.now() + timedelta(days=2))
+    done: set[int] = set()
+    announce(booking, "booking.created")
+    _run_new(booking, done)
+    announce(booking, "booking.updated", **extra)
+    assert [j.pk for j in _jobs(booking)] == sorted(done)
+    assert [m["hs_meeting_outcome"] for m in _meetings(account)] == ["SCHEDULED"]
