@@ -399,14 +399,14 @@ def _vendor_factory(vendor: CalendarClient | None) -> Callable[[Connection], Any
 
 
 def _foreign_busy(booking: Booking, role: CalendarRole, vendor: CalendarClient | None) -> bool:
-    """Whether a blocking calendar, read now, has busy time over the booking's buffered range
-    that is none of our bookings' events. The booking's own calendar must answer (else a
-    transient error: the job re-runs); another unreadable calendar follows the service's
-    stale policy, as availability does."""
+    """Whether a blocking calendar, read now from its vendor (never the mirror, which may lag
+    a push), has busy time over the booking's buffered range that is none of our bookings'
+    events. The booking's own calendar must answer (else a transient error: the job re-runs);
+    another unreadable calendar follows the service's stale policy, as availability does."""
     client = booking.client
     lo, hi = booking.buffer_start, booking.buffer_end
     roles = selectors.reading_roles(client)
-    busy = read_busy(roles, lo, hi, vendor=_vendor_factory(vendor))
+    busy = read_busy(roles, lo, hi, vendor=_vendor_factory(vendor), live=True)
     unread = [r for r in roles if (r.connection_id, r.calendar_id) not in busy]
     if any(r.pk == role.pk for r in unread) or (
         unread and booking.service.stale_policy == pure.REFUSE

@@ -142,6 +142,28 @@ def test_a_foreign_event_between_write_and_re_read_is_compensated(clinic):
         hold(clinic, 14)
 
 
+def test_the_re_read_after_the_write_asks_the_vendor_even_when_the_mirror_is_fresh(clinic):
+    """A mirror current "as of now" (a live push channel) that has not heard of an event made
+    seconds ago says free; the re-read must ask the calendar, which says busy."""
+    from syncs.calendar.sync_state.models import CalendarSync
+    from syncs.engine.runs import sync_job_run
+
+    now = timezone.now()
+    CalendarSync.objects.create(
+        client=clinic.client, role=clinic.role, synced_at=now,
+        covered_from=now - timedelta(days=1), covered_until=now + timedelta(days=30),
+        channel_id="chan-1", channel_confirmed_at=now,
+        channel_expires_at=now + timedelta(days=1),
+    )  # fmt: skip
+    booking = hold(clinic, 14)
+    calendar = ForeignEventDuringWrite(build(clinic.connection).http)
+    calendar.clinic = clinic
+    job = SyncJob.objects.get(event_id=booking.event_id)
+    assert sync_job_run(job.pk, vendor=calendar) == "synced"
+    assert fresh(booking).status == BookingStatus.CONFLICT
+    assert [e["id"] for e in clinic.live_events()] == ["privateappt1"]
+
+
 def test_a_foreign_event_away_from_the_booking_changes_nothing(clinic, run_jobs):
     clinic.put_foreign("elsewhere1", clinic.at(15), clinic.at(16))
     booking = hold(clinic, 13)
