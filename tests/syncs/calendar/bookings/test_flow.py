@@ -350,6 +350,9 @@ def test_a_move_not_written_in_time_goes_back_to_the_confirmed_time(clinic, run_
     back = fresh(booking)
     assert back.status == BookingStatus.CONFIRMED and back.start == clinic.at(9)
     assert back.previous_start is None
+    [updated] = webhooks(clinic.client, "booking.updated")  # the caller learns it did not move
+    assert updated["move_refused"] == "The move was not written in time."
+    assert updated["start"] == clinic.at(9).astimezone(booking_zone()).isoformat()
     run_jobs()  # the move job, late: the booking no longer moves, the event stays at 09:00
     [event] = clinic.live_events()
     assert event["start"]["dateTime"].startswith(f"{clinic.day.isoformat()}T09:00:00")
