@@ -229,6 +229,26 @@ def test_reschedule_moves_the_event_and_frees_the_old_time(clinic, run_jobs):
         services.reschedule(fresh(booking), clinic.at(10))
 
 
+def test_a_move_by_less_than_its_own_length_is_not_blocked_by_its_own_event(
+    google, world, run_jobs
+):
+    """An hour at 10:00 moved to 10:30: only its own event is in the calendar over 10:30-11:00."""
+    from .conftest import make_clinic
+
+    clinic = make_clinic(google, world.client_a, duration_minutes=60)
+    booking = hold(clinic, 10)
+    run_jobs()
+    assert fresh(booking).status == BookingStatus.CONFIRMED
+    with pytest.raises(services.SlotTaken):
+        hold(clinic, 10, 30)  # anyone else is still refused the time
+    moved = services.reschedule(fresh(booking), clinic.at(10, 30))
+    assert moved.start == clinic.at(10, 30)
+    assert run_jobs() == ["synced"]
+    assert fresh(booking).status == BookingStatus.CONFIRMED
+    [event] = clinic.live_events()
+    assert event["start"]["dateTime"].startswith(f"{clinic.day.isoformat()}T10:30:00")
+
+
 def test_a_move_onto_a_foreign_event_goes_back_to_the_confirmed_time(clinic, run_jobs):
     booking = hold(clinic, 11)
     run_jobs()
