@@ -295,6 +295,68 @@ def test_a_cancellation_in_the_calendar_cancels_the_booking_once(clinic, run_job
     ]
 
 
+class DeletedDuringWrite(GoogleCalendarClient):
+    """The real client; the customer deletes the new event at once and the calendar sync
+    reports it before the job's re-read."""
+
+    clinic = None  # set per test
+
+    def create_event(self, calendar_id, draft):
+        event = super().create_event(calendar_id, draft)
+        self.cancel_event(calendar_id, event.id)
+        booking = Booking.objects.get(event_key=draft.booking_id)
+        changed(self.clinic, booking, id=event.id, status="cancelled")
+        return event
+
+
+def test_a_held_booking_whose_event_is_deleted_while_written_is_never_confirmed(clinic):
+    from syncs.engine.runs import sync_job_run
+
+    booking = hold(clinic, 10)
+    calendar = DeletedDuringWrite(build(clinic.connection).http)
+    calendar.clinic = clinic
+    job = SyncJob.objects.get(event_id=booking.event_id)
+    sync_job_run(job.pk, vendor=calendar)
+    assert fresh(booking).status == BookingStatus.CANCELLED
+    assert webhooks(clinic.client, "booking.created") == []
+    assert [w["reason"] for w in webhooks(clinic.client, "booking.cancelled")] == [
+        "Cancelled in the calendar."
+    ]
+    assert clinic.live_events() == []
+
+
+class ForeignEventAndPromptSync(ForeignEventDuringWrite):
+    """As above, and the calendar sync reports our withdrawn event the moment it is gone."""
+
+    def cancel_event(self, calendar_id, event_id):
+        super().cancel_event(calendar_id, event_id)
+        booking = Booking.objects.get(provider_event_id=event_id)
+        changed(self.clinic, booking, status="cancelled")
+
+
+def test_our_own_withdrawal_reported_by_the_calendar_stays_a_conflict(clinic):
+    from syncs.engine.runs import sync_job_run
+
+    booking = hold(clinic, 14)
+    calendar = ForeignEventAndPromptSync(build(clinic.connection).http)
+    calendar.clinic = clinic
+    job = SyncJob.objects.get(event_id=booking.event_id)
+    assert sync_job_run(job.pk, vendor=calendar) == "synced"
+    assert fresh(booking).status == BookingStatus.CONFLICT
+    assert [w["status"] for w in webhooks(clinic.client, "booking.cancelled")] == ["conflict"]
+
+
+def test_a_booking_being_moved_takes_a_cancellation_in_the_calendar(clinic, run_jobs):
+    booking = hold(clinic, 11)
+    run_jobs()
+    services.reschedule(fresh(booking), clinic.at(15))
+    assert fresh(booking).status == BookingStatus.HELD
+    changed(clinic, fresh(booking), status="cancelled")
+    assert fresh(booking).status == BookingStatus.CANCELLED
+    run_jobs()  # the move job, late: nothing to move
+    assert fresh(booking).status == BookingStatus.CANCELLED
+
+
 def test_a_decline_or_a_move_in_the_calendar_reaches_the_booking(clinic, run_jobs):
     first, second = hold(clinic, 9), hold(clinic, 14)
     run_jobs()
