@@ -18,7 +18,7 @@ calendar's own VTIMEZONE. We add only RFC 5545 rules the expansion leaves to the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -35,18 +35,23 @@ def busy_from_ical(
     end: datetime,
     *,
     owner_zone: str,
+    names: Sequence[str] = (),
 ) -> list[BusyInterval]:
     """Busy intervals of every VEVENT instance meeting [start, end), sorted by start.
 
-    ``calendars`` are iCalendar texts (one per CalDAV resource) or parsed calendars. Raises
-    ``ValueError`` for text that is not iCalendar or an unknown ``owner_zone``."""
+    ``calendars`` are iCalendar texts (one per CalDAV resource) or parsed calendars. With
+    ``names`` (each calendar's resource name), a single (non-recurring) event is named by its
+    resource, the id the CalDAV client hands out when it writes or lists the event, so a
+    booking knows its own event in busy time; a recurrence instance keeps its UID-based name.
+    Raises ``ValueError`` for text that is not iCalendar or an unknown ``owner_zone``."""
     zone = zone_named(owner_zone)
     busy: list[BusyInterval] = []
-    for source in calendars:
+    for index, source in enumerate(calendars):
         calendar = source if isinstance(source, icalendar.Calendar) else _parse(source)
         series = _recurring_uids(calendar)
+        name = names[index] if index < len(names) else ""
         for event in recurring_ical_events.of(calendar).between(start, end):
-            interval = _interval(event, zone, series)
+            interval = _interval(event, zone, series, name)
             if interval is not None:
                 busy.append(interval)
     return sorted(busy, key=_sort_key)
@@ -73,12 +78,16 @@ def _recurring_uids(calendar: icalendar.Calendar) -> set[str]:
     return {str(e.get("UID", "")) for e in calendar.walk("VEVENT") if any(k in e for k in keys)}
 
 
-def _interval(event: icalendar.Event, zone: tzinfo, series: set[str]) -> BusyInterval | None:
+def _interval(
+    event: icalendar.Event, zone: tzinfo, series: set[str], name: str = ""
+) -> BusyInterval | None:
     status = str(event.get("STATUS", "CONFIRMED")).upper()
     if status == "CANCELLED" or str(event.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
         return None
     begin, finish = event.start, event.end
     event_id = _event_id(event, zone, series)
+    if name and str(event.get("UID", "")) not in series:
+        event_id = name
     kind = "tentative" if status == "TENTATIVE" else "busy"
     if not isinstance(begin, datetime):
         return BusyInterval(begin, finish, kind, event_id)

@@ -133,7 +133,7 @@ class CalDavClient:
             url = self._calendar_url(calendar_id)
             zone = self._zone(url) or "UTC"
             found = self._multistatus("REPORT", url, wire.time_range_query(start, end), depth="1")
-            texts = []
+            texts, names = [], []
             for member in found.members:
                 if wire.same_resource(member.url, url):
                     continue
@@ -144,8 +144,11 @@ class CalDavClient:
                         code="event_unreadable",
                     )
                 texts.append(data)
+                names.append(wire.resource_name(member.url))
             try:
-                answer[calendar_id] = busy_from_ical(texts, start, end, owner_zone=zone)
+                answer[calendar_id] = busy_from_ical(
+                    texts, start, end, owner_zone=zone, names=names
+                )
             except ValueError as exc:
                 raise ConnectorError(
                     "caldav: unreadable calendar data", code="bad_response"

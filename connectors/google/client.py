@@ -198,7 +198,11 @@ class GoogleCalendarClient:
 
     def create_event(self, calendar_id: str, draft: EventDraft) -> CalendarEvent:
         """Insert under our own event id; a retry meets 409 duplicate and gets the event the
-        first attempt made (unless that id holds someone else's event: refused)."""
+        first attempt made (unless that id holds someone else's event: refused). A deleted
+        event keeps its id (``status: "cancelled"``, still returned by events.get), so a retry
+        meeting our own event deleted meanwhile is refused for good, never answered with the
+        deleted event as if the booking were in the calendar
+        (https://developers.google.com/calendar/api/v3/reference/events, read 2026-12-05)."""
         body = {"id": wire.event_id_for(draft.booking_id), **wire.event_body(draft)}
         params = {"sendUpdates": SEND_UPDATES}
         try:
@@ -212,6 +216,11 @@ class GoogleCalendarClient:
                 raise ConnectorError(
                     "google: the event id is taken by another event", status=409,
                     code="duplicate", permanent=True,
+                ) from exc  # fmt: skip
+            if existing.status == "cancelled":
+                raise ConnectorError(
+                    "google: the booking's event was deleted from the calendar", status=409,
+                    code="deleted", permanent=True,
                 ) from exc  # fmt: skip
             return existing
         return wire.calendar_event(calendar_id, answer.json())

@@ -21,7 +21,7 @@ from connectors.registry import client_for
 from syncs.calendar import availability, localtime, selectors
 from syncs.calendar.availability import Availability, Query, Slot
 from syncs.calendar.bookings.models import Booking, BookingStatus
-from syncs.calendar.busy import read_busy
+from syncs.calendar.busy import BusyByCalendar, read_busy
 from syncs.calendar.models import Service
 from tenants.scoping import for_client
 
@@ -66,7 +66,7 @@ def slots(
         client, localtime.local_date(lo, zone) - timedelta(days=1), localtime.local_date(hi, zone)
     )
     roles = selectors.reading_roles(client)
-    busy = read_busy(roles, lo, hi, vendor=vendor)
+    busy = _without_own_event(read_busy(roles, lo, hi, vendor=vendor), ignore)
     nearby = live_bookings(service, lo - timedelta(days=1), hi + timedelta(days=1), now)
     ours = [b for b in nearby if ignore is None or b.pk != ignore.pk]
     per_day: Counter[date] = Counter(
@@ -81,6 +81,19 @@ def slots(
         booked_per_day=per_day,
     )
     return availability.free_slots(rules, schedule, selectors.calendar_busy(roles, busy), query)
+
+
+def _without_own_event(busy: BusyByCalendar, booking: Booking | None) -> BusyByCalendar:
+    """``busy`` less ``booking``'s own event in its calendar: a booking being moved must not
+    be blocked by itself (else a move by less than its own length is never free)."""
+    role = None if booking is None else booking.resource
+    if booking is None or role is None or not booking.provider_event_id:
+        return busy
+    own = booking.provider_event_id
+    key = (role.connection_id, role.calendar_id)
+    if key not in busy:
+        return busy
+    return {**busy, key: [i for i in busy[key] if i.event_id != own]}
 
 
 def slot_is_free(

@@ -4,7 +4,8 @@ Connected to ``syncs.calendar.signals.calendar_changed`` (``syncs.apps``). An ev
 our booking id that was cancelled (or deleted), declined by the customer, or moved updates the
 confirmed booking it belongs to and sends ``booking.cancelled`` / ``booking.updated``.
 Idempotent: the same change reported twice (push and polling) finds the booking already so.
-A booking still held is left alone: its own job is writing that event now and re-reads.
+A booking still held takes a cancellation or decline (its job then withdraws, never
+confirms); any other change to it is its own job's, which is writing that event now.
 
 A foreign event made over a confirmed booking in a blocking calendar leaves the booking as it
 is (the calendar's owner may mean it) and is announced once as ``booking.updated`` with
@@ -72,8 +73,10 @@ def on_calendar_changed(
 
 def apply_change(booking: Booking, event: CalendarEvent) -> str:
     """Bring one confirmed booking (locked by the caller) to what the calendar says of its
-    event; returns what changed ('' for nothing)."""
-    if booking.status != BookingStatus.CONFIRMED:
+    event; returns what changed ('' for nothing). A held booking (its event being written, or
+    a confirmed one being moved) takes a cancellation or decline too, else its job would
+    confirm it on a deleted event; a move in the calendar is left to the job's re-read."""
+    if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.HELD):
         return ""
     if event.etag and event.etag != booking.provider_etag:
         Booking.objects.filter(pk=booking.pk).update(provider_etag=event.etag)
@@ -83,6 +86,8 @@ def apply_change(booking: Booking, event: CalendarEvent) -> str:
         return _cancelled(booking, "Cancelled in the calendar.")
     if email and any(a.casefold() == email for a in event.declined_by):
         return _cancelled(booking, "Declined by the customer in the calendar.")
+    if booking.status != BookingStatus.CONFIRMED:
+        return ""
     if not isinstance(event.start, datetime) or not isinstance(event.end, datetime):
         return ""  # made all-day: no time to move the booking to
     if (event.start, event.end) == (booking.start, booking.end):

@@ -135,11 +135,13 @@ def _refuse_after_write(
     event: CalendarEvent,
     vendor: CalendarClient | None,
 ) -> str:
-    """A foreign event appeared over the booking while we wrote ours: take ours back."""
-    calendar.cancel_event(role.calendar_id, event.id)
+    """A foreign event appeared over the booking while we wrote ours: take ours back. The
+    booking is refused before its event is deleted, so a calendar change reporting that
+    deletion (a held booking takes a cancellation, ``receivers.apply_change``) finds it
+    refused, not cancelled by its customer. Should the delete fail, the job's retry finds
+    the booking no longer held and withdraws the event it recorded (``_withdraw``)."""
     offer = _alternatives(booking, vendor)
     with transaction.atomic():
-        _mark_withdrawn(job, booking, event.id, "conflict")
         current = Booking.objects.select_for_update().get(pk=booking.pk)
         if current.status == BookingStatus.HELD:
             services.set_status(
@@ -148,6 +150,9 @@ def _refuse_after_write(
                 "Another event took this time in the calendar while the booking was written.",
             )
             webhooks.announce(current, webhooks.CANCELLED, alternatives=offer)
+    calendar.cancel_event(role.calendar_id, event.id)
+    with transaction.atomic():
+        _mark_withdrawn(job, booking, event.id, "conflict")
     return event.id
 
 
@@ -399,14 +404,14 @@ def _vendor_factory(vendor: CalendarClient | None) -> Callable[[Connection], Any
 
 
 def _foreign_busy(booking: Booking, role: CalendarRole, vendor: CalendarClient | None) -> bool:
-    """Whether a blocking calendar, read now, has busy time over the booking's buffered range
-    that is none of our bookings' events. The booking's own calendar must answer (else a
-    transient error: the job re-runs); another unreadable calendar follows the service's
-    stale policy, as availability does."""
+    """Whether a blocking calendar, read now from its vendor (never the mirror, which may lag
+    a push), has busy time over the booking's buffered range that is none of our bookings'
+    events. The booking's own calendar must answer (else a transient error: the job re-runs);
+    another unreadable calendar follows the service's stale policy, as availability does."""
     client = booking.client
     lo, hi = booking.buffer_start, booking.buffer_end
     roles = selectors.reading_roles(client)
-    busy = read_busy(roles, lo, hi, vendor=_vendor_factory(vendor))
+    busy = read_busy(roles, lo, hi, vendor=_vendor_factory(vendor), live=True)
     unread = [r for r in roles if (r.connection_id, r.calendar_id) not in busy]
     if any(r.pk == role.pk for r in unread) or (
         unread and booking.service.stale_policy == pure.REFUSE
@@ -431,10 +436,10 @@ def _foreign_busy(booking: Booking, role: CalendarRole, vendor: CalendarClient |
 
 def _alternatives(booking: Booking, vendor: CalendarClient | None) -> dict[str, Any]:
     """What a booking refused after the write is offered instead (empty when the calendars
-    cannot say now)."""
+    cannot say now); its own hold and event, about to go, do not count."""
     try:
         before, after = availability.alternatives(
-            booking.service, booking.start, vendor=_vendor_factory(vendor)
+            booking.service, booking.start, ignore=booking, vendor=_vendor_factory(vendor)
         )
     except (pure.StaleCalendars, ConnectorError, ValueError):
         return {"before": [], "after": []}

@@ -247,6 +247,19 @@ def test_create_writes_our_event_with_its_zone_and_a_retry_makes_no_second(serve
     assert [(b.start, b.end) for b in busy] == [(made.start, made.end)]
 
 
+def test_busy_names_a_single_event_as_create_does_and_an_instance_by_its_uid(server, caldav):
+    """A booking finds its own event in busy time by the id ``create_event`` gave it (the
+    resource name, not the UID); a recurrence instance keeps its UID-and-start name."""
+    calendar = server.new_calendar()
+    made = caldav.create_event(calendar, draft("bk-own", hour=11))
+    server.put(calendar, "weekly.ics", ics(vevent(
+        "weekly", "DTSTART:20260327T060000Z", "DTEND:20260327T063000Z", "RRULE:FREQ=DAILY;COUNT=1",
+    )))  # fmt: skip
+    busy = caldav.busy([calendar], *WEEK)[calendar]
+    assert [b.event_id for b in busy] == ["weekly/2026-03-27T06:00:00+00:00", made.id]
+    assert made.id == "switchboard-bk-own.ics"
+
+
 def test_create_refuses_a_name_holding_someone_elses_event(server, caldav):
     calendar = server.new_calendar()
     name, _ = wire.resource_for("bk-2")

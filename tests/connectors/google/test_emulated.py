@@ -54,6 +54,17 @@ def test_it_refuses_to_adopt_someone_elses_event_at_our_id(google):
     assert caught.value.permanent and caught.value.code == "duplicate"
 
 
+def test_a_retry_meeting_our_event_deleted_meanwhile_is_refused_not_adopted(google):
+    connection, account = google()
+    calendar = build(connection)
+    first = calendar.create_event("primary", draft("bk-7"))
+    calendar.cancel_event("primary", first.id)  # deleted in the calendar before the retry
+    with pytest.raises(ConnectorError) as caught:
+        calendar.create_event("primary", draft("bk-7"))
+    assert caught.value.permanent and caught.value.code == "deleted"
+    assert [e["status"] for e in control.events(account)] == ["cancelled"]
+
+
 def test_it_derives_valid_event_ids_from_any_booking_id():
     for booking_id in ("a", "bk-1", "7f9c1e2a-4b5d-4e6f-8a9b-0c1d2e3f4a5b", "Zoë/…"):
         event_id = wire.event_id_for(booking_id)

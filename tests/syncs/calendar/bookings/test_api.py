@@ -147,6 +147,8 @@ def test_reschedule_and_cancel(live_server, clinic, world, worker):
         {"time_zone": "Mars/Olympus_Mons"},
         {"colour": "blue"},
         {"contact": {"email": "mary@example.com"}},  # no name
+        {"contact": {"name": "Mary", "email": "mary.example.com"}},  # no address
+        {"contact": {"name": "Mary", "email": "mary@"}},
         {"service": "not-a-uuid"},
         {"start": 1765098000},
     ],
@@ -155,6 +157,22 @@ def test_bad_input_is_400_problem_json(live_server, clinic, world, change):
     response = api(live_server, world.key_a, "POST", "bookings", json={**body(clinic, 9), **change})
     problem(response, 400, "validation-error")
     assert Booking.objects.count() == 0
+
+
+def test_a_blank_email_is_accepted_and_the_schema_says_what_passes(live_server, clinic, world):
+    import jsonschema
+
+    from syncs.calendar.bookings.serializers import CONTACT_SCHEMA
+
+    field = CONTACT_SCHEMA["properties"]["email"]
+    checker = jsonschema.FormatChecker()
+    for good in ("", "mary@example.com"):
+        jsonschema.validate(good, field, format_checker=checker)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate("mary.example.com", field, format_checker=checker)
+    blank = {**body(clinic, 9), "contact": {"name": "Mary", "email": ""}}
+    response = api(live_server, world.key_a, "POST", "bookings", json=blank)
+    assert response.status_code in (201, 202), response.text
 
 
 def test_a_client_without_a_booking_calendar_is_told_so(live_server, clinic, world):

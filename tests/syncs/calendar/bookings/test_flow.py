@@ -142,6 +142,28 @@ def test_a_foreign_event_between_write_and_re_read_is_compensated(clinic):
         hold(clinic, 14)
 
 
+def test_the_re_read_after_the_write_asks_the_vendor_even_when_the_mirror_is_fresh(clinic):
+    """A mirror current "as of now" (a live push channel) that has not heard of an event made
+    seconds ago says free; the re-read must ask the calendar, which says busy."""
+    from syncs.calendar.sync_state.models import CalendarSync
+    from syncs.engine.runs import sync_job_run
+
+    now = timezone.now()
+    CalendarSync.objects.create(
+        client=clinic.client, role=clinic.role, synced_at=now,
+        covered_from=now - timedelta(days=1), covered_until=now + timedelta(days=30),
+        channel_id="chan-1", channel_confirmed_at=now,
+        channel_expires_at=now + timedelta(days=1),
+    )  # fmt: skip
+    booking = hold(clinic, 14)
+    calendar = ForeignEventDuringWrite(build(clinic.connection).http)
+    calendar.clinic = clinic
+    job = SyncJob.objects.get(event_id=booking.event_id)
+    assert sync_job_run(job.pk, vendor=calendar) == "synced"
+    assert fresh(booking).status == BookingStatus.CONFLICT
+    assert [e["id"] for e in clinic.live_events()] == ["privateappt1"]
+
+
 def test_a_foreign_event_away_from_the_booking_changes_nothing(clinic, run_jobs):
     clinic.put_foreign("elsewhere1", clinic.at(15), clinic.at(16))
     booking = hold(clinic, 13)
@@ -207,6 +229,26 @@ def test_reschedule_moves_the_event_and_frees_the_old_time(clinic, run_jobs):
         services.reschedule(fresh(booking), clinic.at(10))
 
 
+def test_a_move_by_less_than_its_own_length_is_not_blocked_by_its_own_event(
+    google, world, run_jobs
+):
+    """An hour at 10:00 moved to 10:30: only its own event is in the calendar over 10:30-11:00."""
+    from .conftest import make_clinic
+
+    clinic = make_clinic(google, world.client_a, duration_minutes=60)
+    booking = hold(clinic, 10)
+    run_jobs()
+    assert fresh(booking).status == BookingStatus.CONFIRMED
+    with pytest.raises(services.SlotTaken):
+        hold(clinic, 10, 30)  # anyone else is still refused the time
+    moved = services.reschedule(fresh(booking), clinic.at(10, 30))
+    assert moved.start == clinic.at(10, 30)
+    assert run_jobs() == ["synced"]
+    assert fresh(booking).status == BookingStatus.CONFIRMED
+    [event] = clinic.live_events()
+    assert event["start"]["dateTime"].startswith(f"{clinic.day.isoformat()}T10:30:00")
+
+
 def test_a_move_onto_a_foreign_event_goes_back_to_the_confirmed_time(clinic, run_jobs):
     booking = hold(clinic, 11)
     run_jobs()
@@ -251,6 +293,68 @@ def test_a_cancellation_in_the_calendar_cancels_the_booking_once(clinic, run_job
     assert [w["reason"] for w in webhooks(clinic.client, "booking.cancelled")] == [
         "Cancelled in the calendar."
     ]
+
+
+class DeletedDuringWrite(GoogleCalendarClient):
+    """The real client; the customer deletes the new event at once and the calendar sync
+    reports it before the job's re-read."""
+
+    clinic = None  # set per test
+
+    def create_event(self, calendar_id, draft):
+        event = super().create_event(calendar_id, draft)
+        self.cancel_event(calendar_id, event.id)
+        booking = Booking.objects.get(event_key=draft.booking_id)
+        changed(self.clinic, booking, id=event.id, status="cancelled")
+        return event
+
+
+def test_a_held_booking_whose_event_is_deleted_while_written_is_never_confirmed(clinic):
+    from syncs.engine.runs import sync_job_run
+
+    booking = hold(clinic, 10)
+    calendar = DeletedDuringWrite(build(clinic.connection).http)
+    calendar.clinic = clinic
+    job = SyncJob.objects.get(event_id=booking.event_id)
+    sync_job_run(job.pk, vendor=calendar)
+    assert fresh(booking).status == BookingStatus.CANCELLED
+    assert webhooks(clinic.client, "booking.created") == []
+    assert [w["reason"] for w in webhooks(clinic.client, "booking.cancelled")] == [
+        "Cancelled in the calendar."
+    ]
+    assert clinic.live_events() == []
+
+
+class ForeignEventAndPromptSync(ForeignEventDuringWrite):
+    """As above, and the calendar sync reports our withdrawn event the moment it is gone."""
+
+    def cancel_event(self, calendar_id, event_id):
+        super().cancel_event(calendar_id, event_id)
+        booking = Booking.objects.get(provider_event_id=event_id)
+        changed(self.clinic, booking, status="cancelled")
+
+
+def test_our_own_withdrawal_reported_by_the_calendar_stays_a_conflict(clinic):
+    from syncs.engine.runs import sync_job_run
+
+    booking = hold(clinic, 14)
+    calendar = ForeignEventAndPromptSync(build(clinic.connection).http)
+    calendar.clinic = clinic
+    job = SyncJob.objects.get(event_id=booking.event_id)
+    assert sync_job_run(job.pk, vendor=calendar) == "synced"
+    assert fresh(booking).status == BookingStatus.CONFLICT
+    assert [w["status"] for w in webhooks(clinic.client, "booking.cancelled")] == ["conflict"]
+
+
+def test_a_booking_being_moved_takes_a_cancellation_in_the_calendar(clinic, run_jobs):
+    booking = hold(clinic, 11)
+    run_jobs()
+    services.reschedule(fresh(booking), clinic.at(15))
+    assert fresh(booking).status == BookingStatus.HELD
+    changed(clinic, fresh(booking), status="cancelled")
+    assert fresh(booking).status == BookingStatus.CANCELLED
+    run_jobs()  # the move job, late: nothing to move
+    assert fresh(booking).status == BookingStatus.CANCELLED
 
 
 def test_a_decline_or_a_move_in_the_calendar_reaches_the_booking(clinic, run_jobs):
@@ -328,6 +432,9 @@ def test_a_move_not_written_in_time_goes_back_to_the_confirmed_time(clinic, run_
     back = fresh(booking)
     assert back.status == BookingStatus.CONFIRMED and back.start == clinic.at(9)
     assert back.previous_start is None
+    [updated] = webhooks(clinic.client, "booking.updated")  # the caller learns it did not move
+    assert updated["move_refused"] == "The move was not written in time."
+    assert updated["start"] == clinic.at(9).astimezone(booking_zone()).isoformat()
     run_jobs()  # the move job, late: the booking no longer moves, the event stays at 09:00
     [event] = clinic.live_events()
     assert event["start"]["dateTime"].startswith(f"{clinic.day.isoformat()}T09:00:00")
