@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.management.color import no_style
+from django.db import IntegrityError
 from django.db.backends.postgresql import base, operations
 
 # Rows that post_migrate (contenttypes, auth) writes back after each flush, and no test adds to.
@@ -51,6 +53,22 @@ class DatabaseOperations(operations.DatabaseOperations):
         ]
         truncate = super().sql_flush(style, sorted(guarded), allow_cascade=allow_cascade)
         return deletes + truncate
+
+    def execute_sql_flush(self, sql_list: list[str]) -> None:
+        """The DELETEs in one transaction; if a straggler (a live server's late request, a
+        worker's last write) inserted a row meanwhile, a deferred foreign key fails at commit
+        and nothing was deleted: then Django's own TRUNCATE of every table, whose locks no
+        writer can race."""
+        try:
+            super().execute_sql_flush(sql_list)
+        except IntegrityError:
+            tables = self.connection.introspection.django_table_names(
+                only_existing=True, include_views=False
+            )
+            truncate = operations.DatabaseOperations.sql_flush(
+                self, no_style(), tables, allow_cascade=True
+            )
+            super().execute_sql_flush(truncate)
 
     def _tables_refusing_delete(self, tables: list[str]) -> set[str]:
         """The tables among ``tables`` with a user trigger that fires on DELETE."""
