@@ -38,10 +38,14 @@ def test_a_flush_empties_every_table_with_rows_in_it(world):
     assert [m.__name__ for m in apps.get_models() if m not in KEPT and m.objects.exists()] == []
 
 
+POSTGRESQL_ONLY = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="tests/postgresql's flush (SQLite's deletes)"
+)
+
+
+@POSTGRESQL_ONLY
 def test_the_flush_deletes_rows_and_truncates_only_the_tables_that_refuse_delete():
     """What makes it cheap: one DELETE per table, TRUNCATE only for the audit log's trigger."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the PostgreSQL flush only (SQLite's is DELETE already)")
     assert REFILLED_AFTER_FLUSH == {m._meta.db_table for m in KEPT}
     tables = connection.introspection.django_table_names(only_existing=True)
     statements = connection.ops.sql_flush(no_style(), tables)
@@ -51,12 +55,11 @@ def test_the_flush_deletes_rows_and_truncates_only_the_tables_that_refuse_delete
     assert len(statements) == len(tables) - len(KEPT)
 
 
+@POSTGRESQL_ONLY
 def test_a_flush_raced_by_a_late_writer_falls_back_to_truncate(world):
     """A row written during the flush (a live server's late request) fails a deferred foreign
     key at commit, undoing every DELETE: the flush then truncates, so the next test starts
     empty (it found the world's agency still there, a duplicate slug, before)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the PostgreSQL flush only")
     from tenants.models import Agency  # table tenants_agency
 
     # As if a client row had been written after its table was emptied: only the agencies
