@@ -39,7 +39,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# mypy with django-stubs over the product (agency, tenants, connectors, syncs: [tool.mypy]).
+# mypy with django-stubs over the product (agency, common, tenants, connectors, syncs: [tool.mypy]).
 typecheck: $(STAMP)
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run

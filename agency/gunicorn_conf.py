@@ -32,7 +32,7 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-from agency.logging import RedactSecretsFilter
+from common.logging import RedactSecretsFilter
 
 # One file for every setting: gunicorn reads ./gunicorn.conf.py only when no ``-c`` is given,
 # so a second file beside this one would be silently ignored by the image's command.

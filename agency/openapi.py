@@ -6,8 +6,8 @@ from typing import Any
 
 from django.conf import settings
 
-from agency.parsers import MAX_JSON_DEPTH
-from agency.problems import PROBLEM_CONTENT_TYPE
+from common.parsers import MAX_JSON_DEPTH
+from common.problems import PROBLEM_CONTENT_TYPE
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -207,6 +207,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 }
 
 # --- Vendor apps --------------------------------------------------------------------------
+# The registry tenants asks which providers a client may choose (tenants/providers.py):
+# named, not imported, because connectors sits above tenants.
+PROVIDER_REGISTRY = "connectors.registry"
 # Connector packages kept outside this repository, as slug=package pairs
 # (EXTRA_CONNECTORS=acme=acme_connector): the same as a line in connectors.registry.PROVIDERS.
 for _slug, _package in env.dict("EXTRA_CONNECTORS", default={}).items():
@@ -364,16 +367,16 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["tenants.api_rate.ApiKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_key": env.str("API_THROTTLE_RATE", default="1200/min")},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["agency.parsers.DepthLimitedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["common.parsers.DepthLimitedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "agency.problems.problem_exception_handler",
+    "EXCEPTION_HANDLER": "common.problems.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 API_AUTH_FAILURES_PER_MINUTE = env.int("API_AUTH_FAILURES_PER_MINUTE", default=30)
-# Larger request bodies get 413 problem+json on every API route (agency.body_limit).
+# Larger request bodies get 413 problem+json on every API route (common.body_limit).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
-MIDDLEWARE.insert(1, "agency.body_limit.body_limit_middleware")
-MIDDLEWARE.append("agency.query_params.UnknownQueryParamsMiddleware")
+MIDDLEWARE.insert(1, "common.body_limit.body_limit_middleware")
+MIDDLEWARE.append("common.query_params.UnknownQueryParamsMiddleware")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Switchboard API",
     "DESCRIPTION": (
@@ -438,7 +441,7 @@ CSP_EXEMPT_PATHS = ["/admin/", "/api/docs/"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "agency.logging.RedactSecretsFilter"}},
+    "filters": {"redact": {"()": "common.logging.RedactSecretsFilter"}},
     "formatters": {
         # Django's own runserver format, redefined so its handler can carry the filter.
         "django.server": {

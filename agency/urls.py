@@ -11,7 +11,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from agency import health
 from agency.admin_site import restrict_admin_to_superusers
-from agency.problems import PROBLEM_TYPES, problem_response
+from common.problems import PROBLEM_TYPES, problem_response
 
 restrict_admin_to_superusers(admin.site)
 

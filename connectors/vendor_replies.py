@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from agency.logging import redact
+from common.logging import redact
 
 MESSAGE_CAP = 300
 # Salesforce's daily allowance is a rolling 24 h count (REST API Developer Guide, "Limit Info

@@ -25,9 +25,9 @@ from rest_framework.exceptions import APIException
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from agency.counters import add_to_counter
-from agency.problems import ProblemError
-from agency.query_params import QUERY_KEY_NAMES
+from common.counters import add_to_counter
+from common.problems import ProblemError
+from common.query_params import QUERY_KEY_NAMES
 from tenants import api_key_cache
 from tenants.models import ApiKey, Client, hash_api_key
 

@@ -4,7 +4,7 @@ DRF's ``SimpleRateThrottle`` keeps a key's request timestamps in one cache entry
 written back by each request: two web processes serving one key at once both read the same
 list, one timestamp is lost, and a burst spread over workers got past the limit. Here each
 window of ``duration`` seconds is one integer counter in the shared cache, incremented
-atomically (``agency.counters.count_in_window``: Redis's INCR, in one pipelined round trip
+atomically (``common.counters.count_in_window``: Redis's INCR, in one pipelined round trip
 with the previous window's read, or a file lock around the file cache's read and write). The
 limit is checked on the usual sliding-window estimate: the previous window's count, weighted
 by how much of it still lies in the last ``duration`` seconds, plus the current window's.
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
-from agency.counters import count_in_window
+from common.counters import count_in_window
 from tenants.api_auth import ClientPrincipal
 
 

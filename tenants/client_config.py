@@ -24,7 +24,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from connectors import registry
+from tenants import providers
 from tenants.models import Agency, Client
 
 CLIENT_FIELDS = {
@@ -118,7 +118,7 @@ def _apply_connectors(client: Client, located: _Located, path: str) -> None:
         raise ConfigError(
             path, located.line, "client.connectors", "expected a mapping of kind to provider"
         )
-    catalogue = registry.providers_by_kind()
+    catalogue = providers.registry().providers_by_kind()
     for kind, entry in located.value.items():
         provider, line = _plain(entry), entry.line
         if kind not in catalogue:

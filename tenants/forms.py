@@ -6,14 +6,14 @@ from collections.abc import Callable
 
 from django import forms
 
-from connectors import registry
+from tenants import providers
 from tenants.models import Client
 
 
 def provider_choices(kind: str) -> Callable[[], list[tuple[str, str]]]:
     """The choices for a kind, read from the registry each time a form is built (a provider
     registered after start-up is offered; the model field has no ``choices``)."""
-    return lambda: [("", "---------"), *registry.choices(kind)]
+    return lambda: [("", "---------"), *providers.registry().choices(kind)]
 
 
 class ProviderChoices(forms.ModelForm):

@@ -14,21 +14,26 @@ from django.db import models
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 
-from connectors import registry
+from tenants import providers
 
 
 @deconstructible
 class ProviderOfKind:
     """Validates a client's provider choice against the registry when it is made, not with
-    ``choices=`` on the field: a new provider then needs no migration of ``tenants``."""
+    ``choices=`` on the field: a new provider then needs no migration of ``tenants``. The
+    registry is the one ``settings.PROVIDER_REGISTRY`` names (``tenants.providers``)."""
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
 
     def __call__(self, value: str) -> None:
-        if value and value not in registry.slugs(self.kind):
-            known = ", ".join(registry.slugs(self.kind))
-            raise ValidationError(f"{value!r} is not a {self.kind} provider; one of: {known}.")
+        if not value:
+            return
+        known = providers.registry().slugs(self.kind)
+        if value not in known:
+            raise ValidationError(
+                f"{value!r} is not a {self.kind} provider; one of: {', '.join(known)}."
+            )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ProviderOfKind) and other.kind == self.kind

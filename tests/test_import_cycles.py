@@ -1,4 +1,6 @@
-"""No import cycles between the product's packages, and ``connectors`` never imports ``syncs``.
+"""No import cycles between the product's packages, and the layers hold: ``common`` imports no
+app, ``tenants`` only ``common``, ``connectors`` never ``syncs``, and ``agency`` (the project's
+wiring: settings, root URLs, the Celery app) sits above them all.
 
 The graph is built from the source with ``ast`` (nothing is imported), at package granularity:
 ``syncs.<package>`` for the packages of ``syncs`` and the top-level app for the others. Imports
@@ -16,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ("agency", "tenants", "connectors", "syncs", "emulators")
+PRODUCT = ("agency", "common", "tenants", "connectors", "syncs", "emulators")
 
 
 def node_of(module: str) -> str | None:
@@ -116,55 +118,21 @@ def describe(cycle: list[str], graph: dict[str, dict[str, str]]) -> str:
     )
 
 
-# Edges that close a cycle today and are not yet removed, each with what removes it. The test
-# fails on any other cycle, and on an entry that no longer closes one (delete it then): the list
-# only shrinks. Found 2026-12-05, after the engine's cycles (tasks/outbox/leases/services/
-# rollback, models → crm, engine ↔ crm/intake/webhooks) and the console's (its page helpers and
-# charts now in syncs.ui, below every package's pages) were removed.
-KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
-    ("agency", "connectors"): "agency is two layers in one package: the project wiring, which "
-    "reads the registry (agency.settings derives plug-ins and app credentials from it, as issue "
-    "16 asks; agency.celery warms client modules; agency.bench calls a CRM), and helpers the "
-    "apps import (agency.logging.redact in connectors.vendor_replies; problems, counters, "
-    "query_params in tenants). The helpers move to a package below the apps",
-    ("tenants", "connectors"): "a client's provider per kind is checked against the registry "
-    "(tenants.models.ProviderOfKind, tenants.forms choices, tenants.client_config); the "
-    "choice of provider belongs to connectors, or the catalogue below both",
-}
-
-
 def test_it_finds_no_cycle_between_the_product_packages():
     graph = import_graph()
-    without_known = {
-        a: {b: m for b, m in edges.items() if (a, b) not in KNOWN_CYCLE_EDGES}
-        for a, edges in graph.items()
-    }
-    found = [describe(c, without_known) for c in cycles(without_known)]
+    found = [describe(c, graph) for c in cycles(graph)]
     assert not found, "import cycles:\n" + "\n".join(found)
 
 
-def test_every_known_cycle_edge_still_closes_a_cycle():
-    """An edge removed (or no longer on a cycle) leaves the list, so the list only shrinks."""
-    graph = import_graph()
-    stale = [
-        edge
-        for edge in KNOWN_CYCLE_EDGES
-        if edge[1] not in graph.get(edge[0], {}) or not _reaches(graph, edge[1], edge[0])
-    ]
-    assert not stale, f"no longer on a cycle, remove from KNOWN_CYCLE_EDGES: {stale}"
+def test_common_imports_no_package_of_the_product():
+    """``common`` is below every app: what it needs from one is passed in or named in settings."""
+    assert import_graph().get("common") == {}
 
 
-def _reaches(graph: dict[str, dict[str, str]], start: str, goal: str) -> bool:
-    seen, todo = {start}, [start]
-    while todo:
-        node = todo.pop()
-        if node == goal:
-            return True
-        for nxt in graph.get(node, {}):
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return False
+def test_tenants_imports_no_app_above_it():
+    """``tenants`` asks the provider registry through ``settings.PROVIDER_REGISTRY``
+    (``tenants.providers``): ``connectors``, ``syncs`` and ``agency`` all sit above it."""
+    assert set(import_graph().get("tenants", {})) <= {"common"}
 
 
 def test_connectors_never_imports_syncs():

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agency.parsers import MAX_JSON_DEPTH, json_depth_exceeds
+from common.parsers import MAX_JSON_DEPTH, json_depth_exceeds
 from connectors.push import (
     CHANGED,
     RECREATE,
@@ -51,7 +51,7 @@ def read(inbound: Inbound) -> Reading:
             raise BadPush("validationToken empty or too long")
         return Reading(echo=token)
     # Graph's notifications nest four levels; a deeper body would recurse in the decoder
-    # (``RecursionError``, a 500), so it is refused as the API refuses it (``agency.parsers``).
+    # (``RecursionError``, a 500), so it is refused as the API refuses it (``common.parsers``).
     if json_depth_exceeds(inbound.body):
         raise BadPush(f"the body nests deeper than {MAX_JSON_DEPTH} levels")
     try:

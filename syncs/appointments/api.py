@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agency.problems import PROBLEM_CONTENT_TYPE, ProblemError
+from common.problems import PROBLEM_CONTENT_TYPE, ProblemError
 from syncs.appointments.outcomes import OUTCOMES, OutcomeRefused, record_booking_outcome
 from syncs.calendar.bookings.models import Booking
 from syncs.calendar.bookings.present import booking_body

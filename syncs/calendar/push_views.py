@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from agency.problems import problem_response
+from common.problems import problem_response
 from connectors.push import CHANGED, OPENED, RECREATE, RENEW, RESYNC, BadPush, Inbound, Notice
 from connectors.registry import UnknownProvider, module_for
 from syncs.calendar.sync import request_pass

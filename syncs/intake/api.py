@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agency.problems import PROBLEM_CONTENT_TYPE, ProblemError
+from common.problems import PROBLEM_CONTENT_TYPE, ProblemError
 from syncs.intake import idempotency
 from syncs.intake import long_poll as waits
 from syncs.intake.selectors import SETTLED, event_detail_waiting, event_for_client

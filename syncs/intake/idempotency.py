@@ -23,7 +23,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from agency.problems import ProblemError
+from common.problems import ProblemError
 from syncs.models import IdempotencyRecord, IdempotencyState
 from tenants.models import Client
 

@@ -6,7 +6,7 @@ of the web tier, so ``/healthz`` took 29 s. Now the web tier runs threaded worke
 (``agency/gunicorn_conf.py``), and at most ``SYNC_WAIT_MAX_PER_PROCESS`` requests of a
 process and ``SYNC_WAIT_MAX_PER_KEY`` requests of one API key wait at once. The per-key count
 is kept in the shared cache over every process, exact on every backend
-(``agency.counters``: Redis's atomic INCR, or a file lock around the file cache's read and write).
+(``common.counters``: Redis's atomic INCR, or a file lock around the file cache's read and write).
 A request over either bound is answered at once with the event's current status and a
 ``Retry-After`` header, so other routes always find a free thread.
 """
@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.cache import cache
 
-from agency.counters import add_to_counter
+from common.counters import add_to_counter
 
 
 class _ProcessSlots:

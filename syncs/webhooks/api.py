@@ -14,9 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agency.pagination import StrictPageNumberPagination
-from agency.parsers import refuse_body
-from agency.problems import PROBLEM_CONTENT_TYPE, ProblemError
+from common.pagination import StrictPageNumberPagination
+from common.parsers import refuse_body
+from common.problems import PROBLEM_CONTENT_TYPE, ProblemError
 from syncs.intake.serializers import ProblemSerializer
 from syncs.webhooks import serializers as s
 from syncs.webhooks import services

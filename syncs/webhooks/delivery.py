@@ -22,7 +22,7 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
-from agency.logging import redact
+from common.logging import redact
 from connectors.ssrf import UnresolvableHost, UnsafeUrl, pinned_request
 from syncs.engine import jobs
 from syncs.webhooks import signing

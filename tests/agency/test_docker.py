@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -21,3 +22,13 @@ def test_compose_runs_web_worker_beat_postgres_and_redis():
     assert {"web", "worker", "beat", "db", "redis"} <= set(services)
     assert "noeviction" in services["redis"]["command"]
     assert "celery -A agency worker" in services["worker"]["command"]
+
+
+def test_the_image_copies_every_package_it_installs_but_the_emulators():
+    """``pip install .`` in the image finds the packages ``pyproject.toml`` includes: each must
+    be copied in first (the emulators are never installed in production)."""
+    text = (DOCKER / "Dockerfile").read_text()
+    pyproject = tomllib.loads((DOCKER.parent / "pyproject.toml").read_text())
+    included = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = {pattern.rstrip("*") for pattern in included} - {"emulators"}
+    assert {p for p in packages if f"\nCOPY {p} ./{p}\n" not in text} == set()

@@ -15,7 +15,7 @@ from pathlib import Path
 from connectors import registry
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCT = ("agency", "connectors", "syncs", "tenants", "templates", "static")
+PRODUCT = ("agency", "common", "connectors", "syncs", "tenants", "templates", "static")
 SUFFIXES = {".py", ".html", ".js"}
 # (file, slug) -> why the name must stay there.
 ALLOWED = {

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from agency.parsers import MAX_JSON_DEPTH, json_depth_exceeds
+from common.parsers import MAX_JSON_DEPTH, json_depth_exceeds
 from syncs.models import AiEvent
 
 from ..conftest import bearer

@@ -19,8 +19,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agency.parsers import refuse_body
-from agency.problems import PROBLEM_CONTENT_TYPE, ProblemError
+from common.parsers import refuse_body
+from common.problems import PROBLEM_CONTENT_TYPE, ProblemError
 from syncs.calendar.availability import StaleCalendars
 from syncs.calendar.bookings import availability, services
 from syncs.calendar.bookings.models import Booking, BookingStatus

@@ -1,4 +1,4 @@
-"""agency.counters: shared counters that stay exact under concurrent increments."""
+"""common.counters: shared counters that stay exact under concurrent increments."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import caches
 from django.test import override_settings
 
-from agency.counters import add_to_counter
+from common.counters import add_to_counter
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def any_cache(request, tmp_path, settings):
 
 
 def test_a_window_counts_every_concurrent_request_and_reads_the_previous_one(any_cache):
-    from agency.counters import count_in_window
+    from common.counters import count_in_window
 
     for _ in range(3):
         count_in_window("test:w:1", "test:w:0", timeout=60)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from agency.problems import PROBLEM_CONTENT_TYPE, problem_body
+from common.problems import PROBLEM_CONTENT_TYPE, problem_body
 
 API_PREFIX = "/api/"
 

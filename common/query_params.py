@@ -14,7 +14,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework.settings import api_settings
 
-from agency.problems import PROBLEM_CONTENT_TYPE, problem_body
+from common.problems import PROBLEM_CONTENT_TYPE, problem_body
 
 API_PREFIX = "/api/v1/"
 # Parameters that would carry an API key in the URL: let through here so that authentication

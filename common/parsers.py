@@ -19,7 +19,7 @@ from typing import IO, Any
 from django.conf import settings
 from rest_framework.parsers import JSONParser
 
-from agency.problems import ProblemError
+from common.problems import ProblemError
 
 # Documented in the OpenAPI description and the README; our own bodies use three levels.
 MAX_JSON_DEPTH = 32
@@ -57,7 +57,7 @@ def _as_utf8(body: bytes, parser_context: Any) -> bytes:
 class DepthLimitedJSONParser(JSONParser):
     """``application/json`` as DRF parses it, refused with 400 beyond ``MAX_JSON_DEPTH``.
 
-    The stream is bounded already: ``agency.body_limit`` refuses a body over
+    The stream is bounded already: ``common.body_limit`` refuses a body over
     ``DATA_UPLOAD_MAX_MEMORY_SIZE`` before any view runs, and the WSGI input stops at
     Content-Length.
     """

@@ -14,7 +14,7 @@ _PATTERNS = [
     re.compile(r"sb_(?:live|test)_[A-Za-z0-9]{6,}"),
     re.compile(r"whsec_[A-Za-z0-9+/=]{8,}"),  # outbound webhook signing secrets
     # URLs reach access logs (gunicorn's, runserver's): a key sent in a query string (refused,
-    # agency.query_params.QUERY_KEY_NAMES), an OAuth code on a callback, a signed connect link.
+    # common.query_params.QUERY_KEY_NAMES), an OAuth code on a callback, a signed connect link.
     re.compile(r"(?i)([?&](?:api_?key|key|access_token|token|code)=)[^&\s\"']+"),
     re.compile(r"(/connect/)(?!callback/)[^/?\s\"']{20,}"),
     re.compile(
