@@ -11,19 +11,19 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
 
+from common.signed_links import LinkExpired, LinkInvalid, absolute_url, read
 from tenants.models import Client
 
+__all__ = [
+    "LinkExpired",
+    "LinkInvalid",
+    "client_for_token",
+    "connect_url",
+    "expires_at",
+    "make_token",
+]
 SALT = "switchboard.connectors.connect-link"
-
-
-class LinkExpired(Exception):
-    pass
-
-
-class LinkInvalid(Exception):
-    pass
 
 
 def make_token(client: Client) -> str:
@@ -37,8 +37,8 @@ def make_token(client: Client) -> str:
 def expires_at(token: str) -> datetime | None:
     """When a valid link stops working (None for a link made before links carried it)."""
     try:
-        data = signing.loads(token, salt=SALT, max_age=settings.CONNECT_LINK_MAX_AGE)
-    except signing.BadSignature:
+        data = read(token, salt=SALT, max_age=settings.CONNECT_LINK_MAX_AGE)
+    except (LinkExpired, LinkInvalid):
         return None
     expires = data.get("e")
     return datetime.fromtimestamp(expires, UTC) if isinstance(expires, int) else None
@@ -46,19 +46,15 @@ def expires_at(token: str) -> datetime | None:
 
 def connect_url(client: Client) -> str:
     """The absolute URL of a fresh connect link for ``client``."""
-    path = reverse("connect:page", kwargs={"token": make_token(client)})
-    return settings.PUBLIC_BASE_URL.rstrip("/") + path
+    return absolute_url("connect:page", make_token(client))
 
 
 def client_for_token(token: str) -> Client:
     """The client a link belongs to; raises ``LinkExpired`` or ``LinkInvalid``."""
-    try:
-        data = signing.loads(token, salt=SALT, max_age=settings.CONNECT_LINK_MAX_AGE)
-    except signing.SignatureExpired as exc:
-        raise LinkExpired from exc
-    except signing.BadSignature as exc:
-        raise LinkInvalid from exc
-    client = Client.objects.filter(public_id=data.get("c")).select_related("agency").first()
+    public_id = read(token, salt=SALT, max_age=settings.CONNECT_LINK_MAX_AGE).get("c")
+    if not isinstance(public_id, str):
+        raise LinkInvalid
+    client = Client.objects.filter(public_id=public_id).select_related("agency").first()
     if client is None:
         raise LinkInvalid
     return client

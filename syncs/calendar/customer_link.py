@@ -12,19 +12,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
 
+from common.signed_links import LinkExpired, LinkInvalid, absolute_url, read
 from syncs.calendar.bookings.models import Booking
 
+__all__ = ["LinkExpired", "LinkInvalid", "booking_for_token", "make_token", "reschedule_link"]
 SALT = "switchboard.syncs.calendar.customer-link"
-
-
-class LinkExpired(Exception):
-    pass
-
-
-class LinkInvalid(Exception):
-    pass
 
 
 def make_token(booking: Booking) -> str:
@@ -33,19 +26,12 @@ def make_token(booking: Booking) -> str:
 
 def reschedule_link(booking: Booking) -> str:
     """The absolute URL of a fresh link to ``booking``'s page."""
-    path = reverse("booking_link:page", kwargs={"token": make_token(booking)})
-    return settings.PUBLIC_BASE_URL.rstrip("/") + path
+    return absolute_url("booking_link:page", make_token(booking))
 
 
 def booking_for_token(token: str) -> Booking:
     """The booking a link is for; raises ``LinkExpired`` or ``LinkInvalid``."""
-    try:
-        data = signing.loads(token, salt=SALT, max_age=settings.BOOKING_LINK_MAX_AGE)
-    except signing.SignatureExpired as exc:
-        raise LinkExpired from exc
-    except signing.BadSignature as exc:
-        raise LinkInvalid from exc
-    booking_id = data.get("b") if isinstance(data, dict) else None
+    booking_id = read(token, salt=SALT, max_age=settings.BOOKING_LINK_MAX_AGE).get("b")
     if not isinstance(booking_id, str):
         raise LinkInvalid
     found = Booking.objects.select_related("client", "service").filter(public_id=booking_id).first()
