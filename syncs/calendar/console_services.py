@@ -17,6 +17,26 @@ from syncs.calendar.models import Service
 from syncs.ui.pages import context
 from tenants import scoping
 from tenants.console import require_role
+from tenants.models import Client
+
+
+def _form_posted(
+    request: HttpRequest, client: Client, service: Service | None
+) -> tuple[ServiceForm, HttpResponse | None]:
+    """The page's form, and the redirect once a posted one is saved. A GET gets the form of
+    ``service`` (a new one for None); a POST needs "configure", and a refused form comes back
+    bound, with its errors, for the page to show with 400."""
+    if request.method != "POST":
+        return ServiceForm(instance=service, client=client), None
+    require_role(request.user, client.agency, "configure")
+    form = ServiceForm(request.POST, instance=service, client=client)
+    if not form.is_valid():
+        return form, None
+    saved = form.save(commit=False)
+    service_save(saved, actor=staff_actor(request.user))
+    done = "created" if service is None else "saved"
+    messages.success(request, f"Service “{saved.name}” {done}.")
+    return form, redirect("calendar_console:services", public_id=client.public_id)
 
 
 @login_required
@@ -24,23 +44,15 @@ from tenants.console import require_role
 def services(request: HttpRequest, public_id: str) -> HttpResponse:
     """The list and, below it, the form for a new service (POST creates it)."""
     client = scoping.client_for_user_or_404(request.user, public_id)
-    form = ServiceForm(client=client)
-    status = 200
-    if request.method == "POST":
-        require_role(request.user, client.agency, "configure")
-        form = ServiceForm(request.POST, client=client)
-        if form.is_valid():
-            service = form.save(commit=False)
-            service_save(service, actor=staff_actor(request.user))
-            messages.success(request, f"Service “{service.name}” created.")
-            return redirect("calendar_console:services", public_id=client.public_id)
-        status = 400
+    form, saved = _form_posted(request, client, None)
+    if saved is not None:
+        return saved
     rows = scoping.for_client(Service, client).order_by("-active", "name")
     return render(
         request,
         "console/calendar/services.html",
         context(request, client, services=rows, form=form),
-        status=status,
+        status=400 if form.is_bound else 200,
     )
 
 
@@ -49,21 +61,14 @@ def services(request: HttpRequest, public_id: str) -> HttpResponse:
 def service_edit(request: HttpRequest, public_id: str, service_id: str) -> HttpResponse:
     client = scoping.client_for_user_or_404(request.user, public_id)
     service = get_object_or_404(scoping.for_client(Service, client), public_id=service_id)
-    form = ServiceForm(instance=service, client=client)
-    status = 200
-    if request.method == "POST":
-        require_role(request.user, client.agency, "configure")
-        form = ServiceForm(request.POST, instance=service, client=client)
-        if form.is_valid():
-            service_save(form.save(commit=False), actor=staff_actor(request.user))
-            messages.success(request, f"Service “{service.name}” saved.")
-            return redirect("calendar_console:services", public_id=client.public_id)
-        status = 400
+    form, saved = _form_posted(request, client, service)
+    if saved is not None:
+        return saved
     return render(
         request,
         "console/calendar/service_form.html",
         context(request, client, service=service, form=form),
-        status=status,
+        status=400 if form.is_bound else 200,
     )
 
 

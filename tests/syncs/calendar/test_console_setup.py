@@ -162,3 +162,42 @@ def test_staff_remove_a_window_and_it_is_audited(client, world, owner):
     assert client.post(base(world.client_a) + f"hours/{row.pk}/delete").status_code == 302
     assert not BusinessHours.objects.exists()
     assert AuditEntry.objects.filter(action="calendar.hours_deleted").count() == 1
+
+
+def test_each_change_of_hours_is_named_on_the_page(client, world, owner):
+    client.force_login(owner)
+    added = client.post(
+        base(world.client_a) + "hours/add",
+        {"weekday": "2", "start": "09:00", "end": "12:00"},
+        follow=True,
+    )
+    assert "Wednesday 09:00-12:00 added." in added.content.decode()
+    row = BusinessHours.objects.get(client=world.client_a)
+    removed = client.post(base(world.client_a) + f"hours/{row.pk}/delete", follow=True)
+    assert "Wednesday 09:00-12:00 removed." in removed.content.decode()
+    url = base(world.client_a) + "overrides/add"
+    added = client.post(url, {"date": "2026-12-25", "closed": "on"}, follow=True)
+    assert "2026-12-25 closed added." in added.content.decode()
+    holiday = DateOverride.objects.get(client=world.client_a)
+    removed = client.post(base(world.client_a) + f"overrides/{holiday.pk}/delete", follow=True)
+    assert "2026-12-25 closed removed." in removed.content.decode()
+    assert [e.action for e in AuditEntry.objects.order_by("pk")] == [
+        "calendar.hours_added",
+        "calendar.hours_deleted",
+        "calendar.override_added",
+        "calendar.override_deleted",
+    ]
+
+
+def test_a_refused_edit_of_a_service_comes_back_with_its_errors(client, world, owner, viewer):
+    service = Service.objects.create(client=world.client_a, name="Cleaning", duration_minutes=30)
+    url = base(world.client_a) + f"services/{service.public_id}/"
+    client.force_login(owner)
+    refused = client.post(url, {**SERVICE, "duration_minutes": "0"})
+    assert refused.status_code == 400 and 'value="Cleaning"' in refused.content.decode()
+    saved = client.post(url, {**SERVICE, "duration_minutes": "60"}, follow=True)
+    assert "Service “Cleaning” saved." in saved.content.decode()
+    client.force_login(viewer)
+    assert client.post(url, {**SERVICE, "duration_minutes": "90"}).status_code == 403
+    service.refresh_from_db()
+    assert service.duration_minutes == 60
