@@ -27,7 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from emulators import control
 from emulators.models import EmulatorToken, digest
-from emulators.oauth_views import _app, _revoke_token
+from emulators.oauth_views import registered_app, revoke_token
 from emulators.vendors import HUBSPOT_USER_ID, hub_id
 
 V1_SUNSET = date(2027, 2, 16)  # v1 OAuth endpoints shut off (changelog above)
@@ -106,12 +106,12 @@ def access_token_info_v1(request: HttpRequest, token: str) -> JsonResponse:
 def refresh_token_v1(request: HttpRequest, token: str) -> HttpResponse:
     """v1: ``DELETE /oauth/v1/refresh-tokens/{token}`` revokes."""
     if request.method == "DELETE":
-        return HttpResponse(status=204 if _revoke_token("hubspot", token, "revoked") else 404)
+        return HttpResponse(status=204 if revoke_token("hubspot", token, "revoked") else 404)
     return HttpResponse(status=405)
 
 
 def _client_ok(request: HttpRequest) -> bool:
-    client_id, secret = _app("hubspot")
+    client_id, secret = registered_app("hubspot")
     given = str(request.POST.get("client_secret", ""))
     return request.POST.get("client_id") == client_id and hmac.compare_digest(given, secret)
 
@@ -150,7 +150,7 @@ def introspect(request: HttpRequest) -> JsonResponse:
               "scopeToScopeGroupPks": "", "scopes": " ".join(info["scopes"]), "signature": "",
               "trialScopeToScopeGroupPks": "", "trialScopes": "",
               "userId": HUBSPOT_USER_ID}  # fmt: skip
-    body = {"token_use": "access_token", "active": True, "client_id": _app("hubspot")[0],
+    body = {"token_use": "access_token", "active": True, "client_id": registered_app("hubspot")[0],
             "signed_access_token": signed, "is_private_distribution": False, **info}  # fmt: skip
     return JsonResponse(body)
 
@@ -163,5 +163,5 @@ def revoke(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=405)
     if not _client_ok(request):
         return _invalid("client_id", "Client authentication failed")
-    _revoke_token("hubspot", str(request.POST.get("token", "")), "revoked")
+    revoke_token("hubspot", str(request.POST.get("token", "")), "revoked")
     return HttpResponse(status=200)

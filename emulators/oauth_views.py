@@ -33,7 +33,7 @@ from emulators.vendors import PROFILES, VendorProfile, error_body, token_body
 CODE_LIFETIME = timedelta(minutes=10)
 
 
-def _app(slug: str) -> tuple[str, str]:
+def registered_app(slug: str) -> tuple[str, str]:
     """The app registered at this vendor (the emulator's view of our client id and secret)."""
     return getattr(settings, f"{slug.upper()}_CLIENT_ID", ""), getattr(
         settings, f"{slug.upper()}_CLIENT_SECRET", ""
@@ -45,7 +45,7 @@ def consent(request: HttpRequest, slug: str) -> HttpResponse:
     """GET shows Approve / Deny; POST answers with a redirect to the client's redirect_uri."""
     params = request.POST if request.method == "POST" else request.GET
     redirect_uri, state = params.get("redirect_uri", ""), params.get("state", "")
-    if params.get("client_id") != _app(slug)[0] or not redirect_uri.startswith(
+    if params.get("client_id") != registered_app(slug)[0] or not redirect_uri.startswith(
         ("http://", "https://")
     ):
         return HttpResponse("Unknown client_id or redirect_uri.", status=400)
@@ -148,7 +148,7 @@ def _callback_extra(slug: str, extra: dict) -> dict:
         return {
             "merchant_id": extra["account_id"],
             "employee_id": "EMP1",
-            "client_id": _app(slug)[0],
+            "client_id": registered_app(slug)[0],
         }
     if slug == "lightspeed":
         return {"domain_prefix": extra["domain_prefix"]}
@@ -157,7 +157,8 @@ def _callback_extra(slug: str, extra: dict) -> dict:
 
 def _shopify_hmac(query: dict) -> str:
     message = "&".join(f"{k}={v}" for k, v in sorted(query.items()))
-    return hmac.new(_app("shopify")[1].encode(), message.encode(), hashlib.sha256).hexdigest()
+    secret = registered_app("shopify")[1]
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
 def _fail(profile: VendorProfile, code: str, detail: str) -> JsonResponse:
@@ -178,7 +179,7 @@ def _request_fields(request: HttpRequest, profile: VendorProfile) -> dict:
 def _client_ok(
     request: HttpRequest, profile: VendorProfile, fields: dict, *, need_secret: bool
 ) -> bool:
-    client_id, secret = _app(profile.slug)
+    client_id, secret = registered_app(profile.slug)
     if profile.basic_auth:
         header = request.headers.get("Authorization", "")
         expected = "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
@@ -308,7 +309,7 @@ def _revoke_grant(grant: EmulatorGrant, reason: str) -> None:
     )
 
 
-def _revoke_token(slug: str, token: str, reason: str) -> bool:
+def revoke_token(slug: str, token: str, reason: str) -> bool:
     row = (
         EmulatorToken.objects.select_related("grant")
         .filter(token_digest=digest(token), grant__provider=slug)
@@ -328,12 +329,12 @@ def revoke(request: HttpRequest, slug: str) -> HttpResponse:
         return HttpResponse(status=405)
     if slug == "square":
         fields = _request_fields(request, profile)
-        if request.headers.get("Authorization") != f"Client {_app(slug)[1]}":
+        if request.headers.get("Authorization") != f"Client {registered_app(slug)[1]}":
             return _fail(profile, "invalid_client", "Bad Authorization: Client header.")
-        ok = _revoke_token(slug, str(fields.get("access_token", "")), "revoked")
+        ok = revoke_token(slug, str(fields.get("access_token", "")), "revoked")
         return JsonResponse({"success": ok}, status=200 if ok else 404)
     if profile.basic_auth and not _client_ok(request, profile, {}, need_secret=True):
         return _fail(profile, "invalid_client", "Client authentication failed.")
     token_value = request.POST.get("token") or request.GET.get("token", "")
-    ok = _revoke_token(slug, token_value, "revoked")
+    ok = revoke_token(slug, token_value, "revoked")
     return HttpResponse(status=200 if ok else 400)

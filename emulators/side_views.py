@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from emulators import control
 from emulators.auth import account_for_token, new_token
 from emulators.models import EmulatorGrant, EmulatorToken, digest
-from emulators.oauth_views import _app
+from emulators.oauth_views import registered_app
 
 
 @csrf_exempt
@@ -30,7 +30,7 @@ def toast_login(request: HttpRequest) -> JsonResponse:
         body = json.loads(request.body or b"{}")
     except ValueError:
         body = {}
-    client_id, secret = _app("toast")
+    client_id, secret = registered_app("toast")
     if (
         not isinstance(body, dict)
         or body.get("clientId") != client_id
