@@ -8,10 +8,10 @@ this module only does the CRM's part, over the CRM protocol of ``connectors.base
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
+from connectors import registry
 from connectors.base import ConnectorError, CrmClient
 from connectors.models import Connection
 from syncs import dedupe
@@ -149,14 +149,15 @@ def object_key(record: ExternalRecord) -> tuple[str, str, str]:
 
 def kept_reason(record: ExternalRecord) -> str:
     """Why the vendor will not let this write be undone ('' when it will), in the CRM
-    package's own words (``connectors.<provider>.people.opt_out_kept``), so the rollback's
-    preview says it first and the step is kept rather than failed."""
+    package's own words (its ``people.opt_out_kept``, found through the registry, so a plug-in
+    package outside ``connectors/`` is asked too), so the rollback's preview says it first and
+    the step is kept rather than failed."""
     if record.object_type not in UNDO_METHOD or not record.snapshot:
         return ""
     try:
-        people = importlib.import_module(f"connectors.{record.provider}.people")
-    except ImportError:
-        return ""
+        people = registry.module_for(record.provider, "people")
+    except registry.UnknownProvider:
+        return ""  # a provider since removed from the registry: nothing says it must be kept
     kept = getattr(people, "opt_out_kept", None)
     return str(kept(dict(record.snapshot))) if kept is not None else ""
 

@@ -26,6 +26,7 @@ from django.test import Client as BrowserClient
 from agency.vendor_apps import app_credentials
 from connectors import catalog, links, registry
 from connectors.models import Connection, ConnectionStatus
+from syncs.crm import sync as crm_sync
 from syncs.engine.runs import sync_job_run
 from syncs.models import ExternalRecord, JobStatus, SyncJob
 from tenants.models import ApiKey, Client
@@ -174,3 +175,19 @@ def test_the_readmes_checklist_is_what_this_test_does(tmp_path):
     for module in sorted(p.name for p in written.glob("*.py") if p.name != "__init__.py"):
         assert f"{module}`" in section, module
     assert "One line in `connectors/registry.py`" in section and "no migration" in section
+
+
+def test_the_rollback_asks_the_registered_package_whether_an_opt_out_stays(acme, tmp_path, world):
+    """The CRM package's own words on an undo it will not allow, found through the registry
+    (the package is not under ``connectors/``)."""
+    (tmp_path / "acme_crm" / "people.py").write_text(
+        'def opt_out_kept(snapshot):\n    return "kept: Acme never subscribes anyone again."\n'
+    )
+    record = ExternalRecord(
+        client=world.client_a,
+        provider="acme",
+        object_type="contact_opt_out",
+        external_id="1",
+        snapshot={"subscriber": "ada@example.com"},
+    )
+    assert crm_sync.kept_reason(record) == "kept: Acme never subscribes anyone again."
