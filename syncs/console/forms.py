@@ -1,29 +1,15 @@
-"""Forms of the sync console pages: filters, review fixes, rollback (a mapping rule's form is
-the CRM package's, ``syncs.crm.forms``)."""
+"""Forms of the sync console pages: filters and review fixes (a mapping rule's form is the CRM
+package's, ``syncs.crm.forms``; the rollback's is ``syncs.rollback.forms``)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from syncs.intake.review import FIXABLE_FIELDS
 from syncs.metrics.summary import WINDOWS
 from syncs.models import EventKind, EventStatus
-
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
-
-
-def _when(label: str) -> forms.DateTimeField:
-    # Read in the current time zone, the one every console page shows times in: say which.
-    return forms.DateTimeField(
-        label=f"{label} ({settings.TIME_ZONE})",
-        required=False,
-        input_formats=DATETIME_FORMATS,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
+from syncs.ui.forms import when_field
 
 
 class EventFilterForm(forms.Form):
@@ -35,8 +21,8 @@ class AuditFilterForm(forms.Form):
     action = forms.CharField(required=False, max_length=64)
     actor = forms.CharField(required=False, max_length=255)
     target = forms.CharField(required=False, max_length=255)
-    since = _when("From")
-    until = _when("Until")
+    since = when_field("From")
+    until = when_field("Until")
 
 
 class ReviewFixForm(forms.Form):
@@ -57,20 +43,6 @@ class ReviewFixForm(forms.Form):
             return
         for name, errors in error.error_dict.items():
             self.add_error(name if name in self.fields else None, errors)
-
-
-class RollbackForm(forms.Form):
-    tag = forms.CharField(max_length=64, initial="AI_Chatbot", label="Source tag")
-    since = _when("Written from")
-    until = _when("Written until")
-    session_id = forms.CharField(max_length=255, required=False, label="Chatbot session id")
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        assert data is not None  # Form.clean returns cleaned_data (None only in overrides)
-        if data.get("since") and data.get("until") and data["since"] >= data["until"]:
-            raise forms.ValidationError("The window must start before it ends.")
-        return data
 
 
 class MetricsWindowForm(forms.Form):

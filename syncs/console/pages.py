@@ -2,7 +2,8 @@
 log, shadow-mode records and the metrics.
 
 Every lookup goes through ``tenants.scoping`` (a client of another agency is a 404); pages that
-change something live in ``syncs.console.ops`` and ``syncs.crm.console_mapping`` and check roles.
+change something (``syncs.console.review``, ``syncs.rollback.console``,
+``syncs.crm.console_mapping``) check roles.
 """
 
 from __future__ import annotations

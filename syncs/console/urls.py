@@ -8,16 +8,17 @@ from django.urls import path
 
 from syncs.appointments import console as console_appointments
 from syncs.audit import console as console_monthly
-from syncs.console import ops as console_ops
 from syncs.console import pages as console
+from syncs.console import review as console_review
 from syncs.crm import console_mapping, console_merge, console_shadow
 from syncs.dedupe import console as console_dedupe
+from syncs.rollback import console as console_rollback
 
 urlpatterns = [
     path("events/", console.event_list, name="sync-events"),
     path("events/<uuid:event_id>/", console.event_detail, name="sync-event"),
-    path("review/", console_ops.review_queue, name="sync-review"),
-    path("review/<int:job_id>/release", console_ops.review_release, name="sync-review-release"),
+    path("review/", console_review.review_queue, name="sync-review"),
+    path("review/<int:job_id>/release", console_review.review_release, name="sync-review-release"),
     path("mappings/", console_mapping.mapping_index, name="sync-mappings"),
     path("mappings/<int:connection_id>/", console_mapping.mapping_edit, name="sync-mapping"),
     path(
@@ -26,11 +27,15 @@ urlpatterns = [
         name="sync-mapping-rule-delete",
     ),
     path("audit/", console.audit_log, name="sync-audit"),
-    path("rollback/", console_ops.rollback_page, name="sync-rollback"),
-    path("rollback/<int:rollback_id>/", console_ops.rollback_report, name="sync-rollback-report"),
+    path("rollback/", console_rollback.rollback_page, name="sync-rollback"),
+    path(
+        "rollback/<int:rollback_id>/",
+        console_rollback.rollback_report,
+        name="sync-rollback-report",
+    ),
     path(
         "rollback/<int:rollback_id>/resume",
-        console_ops.rollback_resume_view,
+        console_rollback.rollback_resume_view,
         name="sync-rollback-resume",
     ),
     path("metrics/", console.metrics, name="sync-metrics"),

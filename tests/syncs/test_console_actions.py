@@ -318,9 +318,9 @@ def test_an_operator_resumes_a_stalled_rollback(client, world, operator, seen):
 def test_a_long_preview_shows_one_page_and_the_full_count(
     client, world, operator, seen, monkeypatch
 ):
-    from syncs.console import ops as console_ops
+    from syncs.rollback import console as rollback_console
 
-    monkeypatch.setattr(console_ops, "PREVIEW_LIMIT", 2)
+    monkeypatch.setattr(rollback_console, "PREVIEW_LIMIT", 2)
     client.force_login(operator)
     preview = page(client, url(world, "rollback/?tag=AI_Chatbot"))
     assert "Preview: 4 records" in preview and "Showing the first 2." in preview
