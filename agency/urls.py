@@ -39,7 +39,7 @@ urlpatterns = [
     path("console/", include("tenants.console_urls")),
     path("console/", include("syncs.webhooks.console_urls")),
     path("console/", include("connectors.console_urls")),
-    path("console/", include("syncs.calendar.console_urls")),
+    path("console/", include("syncs.calendar.console.urls")),
     path("connect/", include("connectors.urls")),
     path("booking/", include("syncs.calendar.customer_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
