@@ -46,7 +46,13 @@ RATE_LIMITED = "rate_limited"
 # Error codes of a call refused for a quota, the vendor's or our bucket's: the work is delayed
 # by its ``retry_after``, and a job gives the attempt back (``is_throttle``).
 RATE_LIMITED_LOCAL = "rate_limited_local"
-THROTTLE_CODES = frozenset({RATE_LIMITED, RATE_LIMITED_LOCAL})
+# Ours too: every slot of the mailbox's concurrency limit is taken (``connectors.concurrency``),
+# and another job of one booking holds its meeting lease (``syncs.crm.meetings``): not failures.
+CONCURRENCY_LIMITED_LOCAL = "concurrency_limited_local"
+LEASE_BUSY = "lease_busy"
+THROTTLE_CODES = frozenset(
+    {RATE_LIMITED, RATE_LIMITED_LOCAL, CONCURRENCY_LIMITED_LOCAL, LEASE_BUSY}
+)
 UNAUTHORIZED = "unauthorized"
 _OK, _TRANSIENT, _PERMANENT = "ok", "transient", "permanent"
 AUTH_STYLES = ("bearer", "zoho-oauthtoken", "x-shopify-access-token", "basic", "none")

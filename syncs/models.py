@@ -236,6 +236,30 @@ class ExternalRecord(models.Model):
         return f"{self.provider}:{self.object_type}:{self.external_id} ({self.action})"
 
 
+class MeetingLease(models.Model):
+    """Who is writing a booking's CRM meeting (``syncs.crm.meetings``), and until when.
+
+    The jobs of one booking must run one at a time from "what does the CRM show" to "what we
+    wrote", or two could both log the meeting. A row lock held across the CRM call did that,
+    but kept a transaction open for as long as the vendor took; this lease is taken and given
+    back in one short statement each, so nothing is held in the database during the call.
+    ``until`` outlives any run (the job's lease: the hard time limit kills a run before it), so
+    a live holder never loses it, and a dead one's lease simply runs out."""
+
+    # The booking's AI event (a meeting job's ``event``): one row per booking, made on first use.
+    event = models.OneToOneField(
+        AiEvent, on_delete=models.CASCADE, primary_key=True, related_name="meeting_lease"
+    )
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # fmt: skip
+    holder = models.CharField(max_length=64, blank=True)
+    until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"meeting lease of event {self.event_id} ({self.holder or 'free'})"
+
+
 class FieldMapping(models.Model):
     """Rules from lead fields to CRM fields for one connection.
 

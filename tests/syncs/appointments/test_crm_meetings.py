@@ -5,12 +5,12 @@ than what the CRM shows changes nothing. The oracle is what the emulator stored.
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, timedelta
 
 import pytest
 from django.db import connection as db_connection
+from django.db import transaction
 from django.utils import timezone
 
 from emulators.crm import control
@@ -221,20 +221,8 @@ def _paused_after_search(real, searched: threading.Event, go: threading.Event):
     return real
 
 
-def _blocked_on_a_lock() -> bool:
-    with db_connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock'"
-        )
-        return bool(cursor.fetchone()[0])
-
-
-def test_two_workers_running_one_bookings_jobs_log_one_meeting(emulated, world):
-    """Salesforce's ``log_meeting`` searches, then creates. The confirmation's job is held
-    after its search; the move's job then runs on another thread: it must wait for the first
-    (and update its meeting) rather than find nothing and log a second one."""
-    require(db_connection.vendor == "postgresql", "needs PostgreSQL: SQLite has one writer")
+def _salesforce_booking_moved_once(emulated, world):
+    """A Salesforce client's booking, confirmed then moved an hour: two meeting jobs."""
     connection, account = emulated("salesforce")
     world.client_a.crm_provider = "salesforce"
     world.client_a.save(update_fields=["crm_provider"])
@@ -245,33 +233,78 @@ def test_two_workers_running_one_bookings_jobs_log_one_meeting(emulated, world):
     booking.buffer_start, booking.buffer_end = booking.start, booking.end
     booking.save()
     announce(booking, "booking.updated")
+    return connection, account, booking
+
+
+def _in_own_thread(job_id: int, vendor=None) -> str:
+    try:
+        return sync_job_run(job_id, vendor=vendor)
+    finally:
+        db_connection.close()
+
+
+def test_two_workers_running_one_bookings_jobs_log_one_meeting(emulated, world, settings):
+    """Salesforce's ``log_meeting`` searches, then creates. The confirmation's job is held
+    after its search; the move's job then runs on another thread: it must not find nothing and
+    log a second meeting. It finds the booking's lease taken and goes back to the queue
+    without spending an attempt (no inline wait here); run again once the first is done, it
+    updates the first's meeting."""
+    require(db_connection.vendor == "postgresql", "needs PostgreSQL: SQLite has one writer")
+    settings.MEETING_LEASE_WAIT_SECONDS = 0
+    connection, account, booking = _salesforce_booking_moved_once(emulated, world)
     created, moved = _jobs(booking)
     searched, go = threading.Event(), threading.Event()
     paused = _paused_after_search(clients.crm_client_for(connection), searched, go)
-
-    def run(job_id: int, vendor=None) -> str:
-        try:
-            return sync_job_run(job_id, vendor=vendor)
-        finally:
-            db_connection.close()
-
     with ThreadPoolExecutor(max_workers=2) as pool:
         try:
-            first = pool.submit(run, created.pk, paused)
+            first = pool.submit(_in_own_thread, created.pk, paused)
             assert searched.wait(60), "the first job never searched the CRM"
-            second = pool.submit(run, moved.pk)
-            for _ in range(1200):  # until the second job waits for the first, or has ended
-                if second.done() or _blocked_on_a_lock():
-                    break
-                time.sleep(0.05)
+            second = pool.submit(_in_own_thread, moved.pk).result(timeout=60)
         finally:
             go.set()
-        statuses = (first.result(), second.result())
-    assert statuses == (JobStatus.SYNCED, JobStatus.SYNCED)
+        assert first.result() == JobStatus.SYNCED
+    waiting = SyncJob.objects.get(pk=moved.pk)
+    assert (second, waiting.attempts) == (JobStatus.FAILED, moved.attempts)  # no attempt spent
+    assert "another job of this booking" in waiting.last_error
+    assert control.records("salesforce", account, "Event")[0]["data"]["StartDateTime"] < (
+        booking.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    )
+    SyncJob.objects.filter(pk=moved.pk).update(next_attempt_at=timezone.now())  # its time came
+    assert sync_job_run(moved.pk) == JobStatus.SYNCED
     [event] = control.records("salesforce", account, "Event")
     assert event["data"]["StartDateTime"].startswith(
         booking.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     )
+
+
+def test_no_database_lock_is_held_while_the_crm_answers(emulated, world):
+    """While the CRM call of a meeting job is under way (paused between Salesforce's search
+    and its create), another connection can lock the booking's AI event row at once, and the
+    job's connection has no transaction open: nothing in the database waits on the vendor."""
+    require(db_connection.vendor == "postgresql", "needs PostgreSQL: row locks")
+    connection, account, booking = _salesforce_booking_moved_once(emulated, world)
+    created, _ = _jobs(booking)
+    searched, go = threading.Event(), threading.Event()
+    paused = _paused_after_search(clients.crm_client_for(connection), searched, go)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            first = pool.submit(_in_own_thread, created.pk, paused)
+            assert searched.wait(60), "the job never searched the CRM"
+            with transaction.atomic(), db_connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT id FROM syncs_aievent WHERE id = %s FOR UPDATE NOWAIT",
+                    [booking.event_id],
+                )  # raises LockNotAvailable if the job held the row
+                assert cursor.fetchone() == (booking.event_id,)
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%%'"
+                )
+                assert cursor.fetchone() == (0,)
+        finally:
+            go.set()
+        assert first.result() == JobStatus.SYNCED
+    assert len(control.records("salesforce", account, "Event")) == 1
 
 
 @pytest.mark.parametrize(
