@@ -470,6 +470,16 @@ class RateLimit:
 
 
 @dataclass(frozen=True)
+class ConcurrencyLimit:
+    """A documented cap on requests in flight at once (``connectors.concurrency``): ``slots``
+    per scope, as ``RateLimit.scope`` ("account": every connection to one mailbox shares it)."""
+
+    slots: int
+    scope: str = "account"
+    source: str = ""  # where the number comes from (vendor doc), for the reader
+
+
+@dataclass(frozen=True)
 class OAuthSpec:
     """How a vendor's OAuth 2.0 differs from the textbook, as named attributes.
 
@@ -608,6 +618,8 @@ class ProviderSpec:
     auth_header: str = "bearer"
     default_headers: tuple[tuple[str, str], ...] = ()
     rate_limits: tuple[RateLimit, ...] = ()
+    # Requests in flight at once (Graph: 4 per app per mailbox); each attempt holds a slot.
+    concurrency_limits: tuple[ConcurrencyLimit, ...] = ()
     webhook_scheme: str = ""  # e.g. "hubspot-v3", "square-hmac", "basic-auth", "channel-token"
     login_url: str = ""  # client_credentials machine login (Toast)
     emulated: bool = True  # False: user-supplied server, never rewritten (CalDAV)
