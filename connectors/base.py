@@ -336,6 +336,11 @@ class ChangePage:
 
     events: tuple[CalendarEvent, ...]
     cursor: str
+    # Recurring series whose every instance in reach the page carries (read again in full
+    # because an instance of theirs was reported: their master may have moved, or its rule
+    # changed, which renames its instances). A mirror replaces all it holds of them, so the
+    # old instances of a moved series do not stay busy until the next full read.
+    series: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
