@@ -244,7 +244,7 @@ class MeetingLease(models.Model):
     but kept a transaction open for as long as the vendor took; this lease is taken and given
     back in one short statement each, so nothing is held in the database during the call.
     ``until`` outlives any run (the job's lease: the hard time limit kills a run before it), so
-    a live holder never loses it, and a dead one's lease simply runs out."""
+    a live holder never loses it; a dead one's is free as soon as its job no longer runs."""
 
     # The booking's AI event (a meeting job's ``event``): one row per booking, made on first use.
     event = models.OneToOneField(
@@ -255,6 +255,12 @@ class MeetingLease(models.Model):
     )  # fmt: skip
     holder = models.CharField(max_length=64, blank=True)
     until = models.DateTimeField()
+    # The job whose run holds it: once that job no longer runs (its run ended, or its worker
+    # died and the engine released it), the lease is free whatever ``until`` says, as a row
+    # lock is freed when its holder's connection goes.
+    job = models.ForeignKey(
+        SyncJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"meeting lease of event {self.event_id} ({self.holder or 'free'})"

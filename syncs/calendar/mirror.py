@@ -129,9 +129,17 @@ def apply_changes(
         touched |= Q(recurring_event_id__in=[*cancelled, *series])
     old = {row.event_id: row for row in MirroredEvent.objects.filter(touched, sync=sync)}
     MirroredEvent.objects.filter(touched, sync=sync).delete()
-    rows = [r for r in (_row(sync, e, span) for e in latest.values()) if r is not None]
-    MirroredEvent.objects.bulk_create(rows, batch_size=500)
-    changed = [_with_ours(event, old.get(event_id)) for event_id, event in latest.items()]
+    new = {i: r for i, r in ((i, _row(sync, e, span)) for i, e in latest.items()) if r}
+    MirroredEvent.objects.bulk_create(new.values(), batch_size=500)
+    whole = set(series)
+    # An instance of a series read again in full is news only if it differs from the mirror
+    # (the rest of the page is what the vendor said changed, and is reported as such).
+    changed = [
+        _with_ours(event, old.get(event_id))
+        for event_id, event in latest.items()
+        if event.recurring_event_id not in whole
+        or _state(old.get(event_id)) != _state(new.get(event_id))
+    ]
     changed += [_gone(row, calendar_id) for i, row in old.items() if i not in latest]
     return changed
 

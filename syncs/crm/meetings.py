@@ -28,6 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from connectors import call_log, locks
@@ -203,7 +204,7 @@ def write_meeting(ctx: WriteContext, contact_id: str, meeting: dict[str, Any]) -
     finally:
         MeetingLease.objects.filter(
             event_id=ctx.job.event_id, client=ctx.job.client, holder=holder
-        ).update(holder="", until=_FREE)
+        ).update(holder="", until=_FREE, job=None)
 
 
 def _take_lease(job: SyncJob) -> str:
@@ -215,11 +216,15 @@ def _take_lease(job: SyncJob) -> str:
     holder = uuid.uuid4().hex
     lease = timedelta(seconds=lease_seconds())
     deadline = time.monotonic() + settings.MEETING_LEASE_WAIT_SECONDS
+    # Free: expired, or held by a run of this job that died (the engine claimed the job
+    # again), or by a job that no longer runs (its worker died; the engine released it).
+    running = SyncJob.objects.filter(status=JobStatus.RUNNING).values("pk")
     while True:
         now = timezone.now()
-        taken = MeetingLease.objects.filter(
-            event_id=job.event_id, client=job.client, until__lte=now
-        ).update(holder=holder, until=now + lease)
+        free = Q(until__lte=now) | Q(job=job.pk) | ~Q(job__in=running)
+        taken = MeetingLease.objects.filter(free, event_id=job.event_id, client=job.client).update(
+            holder=holder, until=now + lease, job=job.pk
+        )
         if taken:
             return holder
         if time.monotonic() >= deadline:

@@ -11,6 +11,7 @@ from datetime import UTC, timedelta
 import pytest
 from django.db import connection as db_connection
 from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from emulators.crm import control
@@ -20,7 +21,14 @@ from syncs.calendar.bookings.webhooks import announce
 from syncs.crm import clients, sync
 from syncs.crm.meetings import MEETING
 from syncs.engine.runs import sync_job_run
-from syncs.models import AuditEntry, ExternalRecord, JobStatus, RecordAction, SyncJob
+from syncs.models import (
+    AuditEntry,
+    ExternalRecord,
+    JobStatus,
+    MeetingLease,
+    RecordAction,
+    SyncJob,
+)
 from syncs.rollback.models import RollbackStep
 from syncs.rollback.services import rollback_step_run, start_rollback
 from tests.conftest import require
@@ -204,6 +212,33 @@ def test_a_cancellation_and_the_retried_confirmation_leave_no_scheduled_meeting(
         assert (mark.action, mark.job_id, mark.external_id) == (
             RecordAction.SKIPPED, cancelled.pk, ""
         )  # fmt: skip
+
+
+def test_a_lease_left_by_a_dead_run_does_not_hold_the_booking(hubspot, world):
+    """A worker killed while writing a meeting never gives the booking's lease back, and its
+    ``until`` is minutes away. Its job no longer runs (the engine released it, or it ended),
+    so the booking's next job takes the lease at once, as a row lock would be freed; a lease
+    of a job still running is respected (the job goes back to the queue, no attempt spent)."""
+    _, account = hubspot
+    booking = confirmed(world.client_a, timezone.now() + timedelta(days=2))
+    announce(booking, "booking.created")
+    [job] = _jobs(booking)
+    later = timezone.now() + timedelta(minutes=5)
+    other = SyncJob.objects.create(client=world.client_a, event=booking.event, kind="crm",
+                                   provider=V, status=JobStatus.RUNNING)  # fmt: skip
+    lease = MeetingLease.objects.create(
+        event=booking.event, client=world.client_a, holder="alive", until=later, job=other
+    )
+    with override_settings(MEETING_LEASE_WAIT_SECONDS=0):
+        assert sync_job_run(job.pk) == JobStatus.FAILED
+    assert SyncJob.objects.get(pk=job.pk).attempts == job.attempts  # a throttle, not a failure
+    assert _meetings(account) == []
+    SyncJob.objects.filter(pk=other.pk).update(status=JobStatus.QUEUED)  # released: not running
+    SyncJob.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now())
+    assert sync_job_run(job.pk) == JobStatus.SYNCED
+    assert [m["hs_meeting_outcome"] for m in _meetings(account)] == ["SCHEDULED"]
+    lease.refresh_from_db()
+    assert (lease.holder, lease.job_id) == ("", None)  # given back
 
 
 def _paused_after_search(real, searched: threading.Event, go: threading.Event):

@@ -111,3 +111,27 @@ def test_a_moved_graph_series_replaces_its_occurrences_incrementally(graph):
     assert graph.reload().full_synced_at == first_full  # incrementally, not in full
     busy = agree()
     assert not [b for b in busy if b.start.date() == day]  # the first day is free again
+
+
+def test_only_what_differs_in_a_series_read_again_is_reported_as_changed(google):
+    """The page carries a whole series when one instance of it was reported; the instances
+    that did not change are written again but not announced as changes (receivers would
+    otherwise re-examine every instance of every touched series), and an instance the series
+    no longer has is announced as cancelled."""
+    from connectors.base import CalendarEvent
+
+    sync = google.reload()
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    span = (start - timedelta(days=1), start + timedelta(days=30))
+
+    def instance(n: int, hours: int = 0) -> CalendarEvent:
+        begin = start + timedelta(days=n, hours=hours)
+        end = begin + timedelta(minutes=30)
+        return CalendarEvent("primary", f"s1_{n}", begin, end, recurring_event_id="s1")
+
+    mirror.apply_full(sync, [instance(0), instance(1), instance(2)], span)
+    changed = mirror.apply_changes(sync, [instance(0), instance(1, hours=2)], span, series=["s1"])
+    assert [(e.id, e.status) for e in changed] == [("s1_1", "confirmed"), ("s1_2", "cancelled")]
+    assert sorted(MirroredEvent.objects.filter(sync=sync).values_list("event_id", flat=True)) == [
+        "s1_0", "s1_1",
+    ]  # fmt: skip
