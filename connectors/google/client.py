@@ -179,7 +179,9 @@ class GoogleCalendarClient:
 
         Recurring events come as their instances (``singleEvents``, which a sync token
         allows: events.list), so each item says when it blocks; a deleted series comes as its
-        cancelled master, whose instances the caller drops by ``recurring_event_id``."""
+        cancelled master, whose instances the caller drops by ``recurring_event_id``. A series
+        an incremental page names a live instance of is read again in full
+        (``series_instances``) and named in ``ChangePage.series``."""
         params = {"maxResults": str(EVENTS_PAGE), "showDeleted": "true", "singleEvents": "true"}
         if cursor:
             params["syncToken"] = cursor

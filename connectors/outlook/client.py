@@ -157,7 +157,9 @@ class OutlookCalendarClient:
 
     def changes(self, calendar_id: str, cursor: str = "") -> ChangePage:
         """calendarView delta: ``cursor`` is the last ``@odata.deltaLink`` ("" starts a full
-        read over [now - DELTA_PAST, now + DELTA_FUTURE)). Raises ``CursorExpired`` on 410."""
+        read over [now - DELTA_PAST, now + DELTA_FUTURE)). Raises ``CursorExpired`` on 410.
+        A series a later round names a live instance of is read again in full
+        (``series_instances``) and named in ``ChangePage.series``."""
         if cursor:
             url, params = cursor, None
         else:
