@@ -218,7 +218,7 @@ def _take_lease(job: SyncJob) -> str:
     deadline = time.monotonic() + settings.MEETING_LEASE_WAIT_SECONDS
     # Free: expired, or held by a run of this job that died (the engine claimed the job
     # again), or by a job that no longer runs (its worker died; the engine released it).
-    running = SyncJob.objects.filter(status=JobStatus.RUNNING).values("pk")
+    running = SyncJob.objects.filter(client=job.client, status=JobStatus.RUNNING).values("pk")
     while True:
         now = timezone.now()
         free = Q(until__lte=now) | Q(job=job.pk) | ~Q(job__in=running)
