@@ -240,8 +240,13 @@ ALLOW_PRIVATE_URLS = env.bool("ALLOW_PRIVATE_URLS", default=EMULATORS_ENABLED)
 VENDOR_INLINE_WAIT_SECONDS = env.float("VENDOR_INLINE_WAIT_SECONDS", default=10.0)
 # This deployment's own quotas where they differ from the vendor's defaults in the specs, per
 # provider and RateLimit scope, e.g. {<slug>: {"app": 1000}} for a Google Cloud project whose
-# Calendar quota is 1,000 queries a minute (connectors.http.VendorHttp.rate_limits).
+# Calendar quota is 1,000 queries a minute (connectors.http.VendorHttp.rate_limits), and the
+# calls in flight at once per scope: {"outlook": {"concurrency": {"account": 4}}} (Graph's cap).
 VENDOR_QUOTAS = env.json("VENDOR_QUOTAS", default={})
+# A booking's CRM meeting job that finds another job of the booking writing (syncs.crm.meetings'
+# lease) waits this long inline, then goes back to the queue for this long (no attempt spent).
+MEETING_LEASE_WAIT_SECONDS = env.float("MEETING_LEASE_WAIT_SECONDS", default=10.0)
+MEETING_LEASE_RETRY_SECONDS = env.float("MEETING_LEASE_RETRY_SECONDS", default=5.0)
 # Attempts inside one task for 5xx, timeouts and connection errors; Celery retries after that.
 VENDOR_INLINE_ATTEMPTS = env.int("VENDOR_INLINE_ATTEMPTS", default=3)
 VENDOR_BACKOFF_BASE_SECONDS = env.float("VENDOR_BACKOFF_BASE_SECONDS", default=0.5)

@@ -336,6 +336,11 @@ class ChangePage:
 
     events: tuple[CalendarEvent, ...]
     cursor: str
+    # Recurring series whose every instance in reach the page carries (read again in full
+    # because an instance of theirs was reported: their master may have moved, or its rule
+    # changed, which renames its instances). A mirror replaces all it holds of them, so the
+    # old instances of a moved series do not stay busy until the next full read.
+    series: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -466,6 +471,16 @@ class RateLimit:
     # "connection" (per installed account / token), "account" (per vendor account: a Google
     # user, an Outlook mailbox, however many connections reach it) or "app" (per project).
     scope: str = "connection"
+    source: str = ""  # where the number comes from (vendor doc), for the reader
+
+
+@dataclass(frozen=True)
+class ConcurrencyLimit:
+    """A documented cap on requests in flight at once (``connectors.concurrency``): ``slots``
+    per scope, as ``RateLimit.scope`` ("account": every connection to one mailbox shares it)."""
+
+    slots: int
+    scope: str = "account"
     source: str = ""  # where the number comes from (vendor doc), for the reader
 
 
@@ -608,6 +623,8 @@ class ProviderSpec:
     auth_header: str = "bearer"
     default_headers: tuple[tuple[str, str], ...] = ()
     rate_limits: tuple[RateLimit, ...] = ()
+    # Requests in flight at once (Graph: 4 per app per mailbox); each attempt holds a slot.
+    concurrency_limits: tuple[ConcurrencyLimit, ...] = ()
     webhook_scheme: str = ""  # e.g. "hubspot-v3", "square-hmac", "basic-auth", "channel-token"
     login_url: str = ""  # client_credentials machine login (Toast)
     emulated: bool = True  # False: user-supplied server, never rewritten (CalDAV)

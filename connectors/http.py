@@ -30,8 +30,8 @@ import requests
 import urllib3
 from django.conf import settings
 
-from connectors import call_log, ratelimit
-from connectors.base import ConnectorError, ProviderSpec, RateLimit
+from connectors import call_log, concurrency, ratelimit
+from connectors.base import ConcurrencyLimit, ConnectorError, ProviderSpec, RateLimit
 from connectors.models import ApiCall, Connection
 from connectors.vendor_replies import (
     loggable_path,
@@ -46,7 +46,13 @@ RATE_LIMITED = "rate_limited"
 # Error codes of a call refused for a quota, the vendor's or our bucket's: the work is delayed
 # by its ``retry_after``, and a job gives the attempt back (``is_throttle``).
 RATE_LIMITED_LOCAL = "rate_limited_local"
-THROTTLE_CODES = frozenset({RATE_LIMITED, RATE_LIMITED_LOCAL})
+# Ours too: every slot of the mailbox's concurrency limit is taken (``connectors.concurrency``),
+# and another job of one booking holds its meeting lease (``syncs.crm.meetings``): not failures.
+CONCURRENCY_LIMITED_LOCAL = "concurrency_limited_local"
+LEASE_BUSY = "lease_busy"
+THROTTLE_CODES = frozenset(
+    {RATE_LIMITED, RATE_LIMITED_LOCAL, CONCURRENCY_LIMITED_LOCAL, LEASE_BUSY}
+)
 UNAUTHORIZED = "unauthorized"
 _OK, _TRANSIENT, _PERMANENT = "ok", "transient", "permanent"
 AUTH_STYLES = ("bearer", "zoho-oauthtoken", "x-shopify-access-token", "basic", "none")
@@ -195,12 +201,15 @@ class VendorHttp:
             run.attempt += 1
             self._throttle(run)
             run.token = self._token(run)
+            slots = self._take_slots(run)
             started = time.monotonic()
             try:
                 response, failure = self._send(call, run.token)
             except ConnectorError as exc:
                 self._record(call, exc.status, started, run, exc.code or "refused")
                 raise
+            finally:
+                self._give_back(slots)
             if failure is None:
                 assert response is not None  # _send returns a response or a failure
                 failure = self._verdict(response, expect)
@@ -229,13 +238,32 @@ class VendorHttp:
         """``rl:<provider>:app``, ``rl:<provider>:acct:<vendor account digest>`` (every
         connection to one Google user or one Outlook mailbox shares its quota) or
         ``rl:<provider>:conn:<connection id>`` (also an account's, while its id is unknown)."""
-        if limit.scope == "app":
-            return f"rl:{self.spec.slug}:app"
+        return self._scoped_key("rl", limit.scope)
+
+    def slots_key(self, limit: ConcurrencyLimit) -> str:
+        """``cc:<provider>:...``, scoped as ``bucket_key``: one mailbox's slots are shared by
+        every connection to it."""
+        return self._scoped_key("cc", limit.scope)
+
+    def _scoped_key(self, prefix: str, scope: str) -> str:
+        if scope == "app":
+            return f"{prefix}:{self.spec.slug}:app"
         account = self.connection.external_account_id
-        if limit.scope == "account" and account:
+        if scope == "account" and account:
             digest = hashlib.sha256(account.encode()).hexdigest()[:24]
-            return f"rl:{self.spec.slug}:acct:{digest}"
-        return f"rl:{self.spec.slug}:conn:{self.connection.pk}"
+            return f"{prefix}:{self.spec.slug}:acct:{digest}"
+        return f"{prefix}:{self.spec.slug}:conn:{self.connection.pk}"
+
+    @property
+    def concurrency_limits(self) -> tuple[ConcurrencyLimit, ...]:
+        """The spec's concurrency caps, with the sizes an operator set for this deployment
+        (``settings.VENDOR_QUOTAS``: ``{"outlook": {"concurrency": {"account": 2}}}``)."""
+        quotas = (getattr(settings, "VENDOR_QUOTAS", None) or {}).get(self.spec.slug) or {}
+        sizes = quotas.get("concurrency") or {}
+        return tuple(
+            replace(limit, slots=int(sizes[limit.scope])) if limit.scope in sizes else limit
+            for limit in self.spec.concurrency_limits
+        )
 
     @property
     def rate_limits(self) -> tuple[RateLimit, ...]:
@@ -267,6 +295,43 @@ class VendorHttp:
                 ) from None
             except ratelimit.Unavailable as exc:
                 raise ConnectorError(str(exc), code="ratelimit_unavailable") from exc
+
+    def _take_slots(self, run: _Run) -> list[tuple[str, str]]:
+        """Take a slot of every concurrency cap for this attempt, waiting within the inline
+        budget; a cap still full after it hands the job back to the queue as a throttle (no
+        attempt spent). Returns (key, holder) pairs for ``_give_back``."""
+        taken: list[tuple[str, str]] = []
+        # A slot's lease outlives the attempt: every redirect hop may take the read timeout.
+        lease = (MAX_REDIRECTS + 1) * sum(self.timeout) + 5.0
+        try:
+            for limit in self.concurrency_limits:
+                budget = max(0.0, settings.VENDOR_INLINE_WAIT_SECONDS - run.waited)
+                key = self.slots_key(limit)
+                holder, waited = concurrency.acquire(
+                    key, limit.slots, lease_seconds=lease, max_wait=budget, sleep=self.sleep
+                )
+                run.waited += waited
+                taken.append((key, holder))
+        except concurrency.ConcurrencyLimited as exc:
+            self._give_back(taken)
+            logger.info("%s: every concurrency slot stayed taken", self.spec.slug)
+            raise ConnectorError(
+                f"{self.spec.slug}: our concurrency limit is reached; retry in "
+                f"{exc.retry_after:.1f}s",
+                code=CONCURRENCY_LIMITED_LOCAL,
+                retry_after=_clamp(exc.retry_after),
+            ) from None
+        except concurrency.Unavailable as exc:
+            self._give_back(taken)
+            raise ConnectorError(str(exc), code="ratelimit_unavailable") from exc
+        return taken
+
+    def _give_back(self, taken: list[tuple[str, str]]) -> None:
+        for key, holder in taken:
+            try:
+                concurrency.release(key, holder)
+            except concurrency.Unavailable:
+                logger.warning("%s: could not give a concurrency slot back", self.spec.slug)
 
     def _token(self, run: _Run) -> str:
         if self.spec.auth_header in ("none", "basic"):

@@ -236,6 +236,36 @@ class ExternalRecord(models.Model):
         return f"{self.provider}:{self.object_type}:{self.external_id} ({self.action})"
 
 
+class MeetingLease(models.Model):
+    """Who is writing a booking's CRM meeting (``syncs.crm.meetings``), and until when.
+
+    The jobs of one booking must run one at a time from "what does the CRM show" to "what we
+    wrote", or two could both log the meeting. A row lock held across the CRM call did that,
+    but kept a transaction open for as long as the vendor took; this lease is taken and given
+    back in one short statement each, so nothing is held in the database during the call.
+    ``until`` outlives any run (the job's lease: the hard time limit kills a run before it), so
+    a live holder never loses it; a dead one's is free as soon as its job no longer runs."""
+
+    # The booking's AI event (a meeting job's ``event``): one row per booking, made on first use.
+    event = models.OneToOneField(
+        AiEvent, on_delete=models.CASCADE, primary_key=True, related_name="meeting_lease"
+    )
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # fmt: skip
+    holder = models.CharField(max_length=64, blank=True)
+    until = models.DateTimeField()
+    # The job whose run holds it: once that job no longer runs (its run ended, or its worker
+    # died and the engine released it), the lease is free whatever ``until`` says, as a row
+    # lock is freed when its holder's connection goes.
+    job = models.ForeignKey(
+        SyncJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"meeting lease of event {self.event_id} ({self.holder or 'free'})"
+
+
 class FieldMapping(models.Model):
     """Rules from lead fields to CRM fields for one connection.
 

@@ -29,14 +29,15 @@ def require(condition: bool, reason: str) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Throttle counters, locks, rate-limit buckets and kept-alive vendor connections never
-    leak from one test to the next."""
+    """Throttle counters, locks, rate-limit buckets, concurrency slots and kept-alive vendor
+    connections never leak from one test to the next."""
     from django.core.cache import cache
 
-    from connectors import ratelimit
+    from connectors import concurrency, ratelimit
 
     cache.clear()
     ratelimit.reset_all()
+    concurrency.reset_all()
     yield
     close_kept_alive_sessions()
 

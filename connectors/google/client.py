@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -41,6 +41,10 @@ CALENDARS_PAGE = 250  # calendarList.list maxResults: "can never be larger than 
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 WRITER_ROLES = frozenset({"owner", "writer"})
 FREE_BUSY = "freeBusyReader"
+# What a series is read again over (``series_instances``): a mirror keeps a day or two back and
+# at most a year ahead (``syncs.calendar.mirror.window``); a day more either side.
+SERIES_PAST = timedelta(days=8)
+SERIES_AHEAD = timedelta(days=366)
 # Our own reminders and e-mails tell the customer; Google is asked not to send invitations.
 SEND_UPDATES = "none"
 
@@ -175,7 +179,9 @@ class GoogleCalendarClient:
 
         Recurring events come as their instances (``singleEvents``, which a sync token
         allows: events.list), so each item says when it blocks; a deleted series comes as its
-        cancelled master, whose instances the caller drops by ``recurring_event_id``."""
+        cancelled master, whose instances the caller drops by ``recurring_event_id``. A series
+        an incremental page names a live instance of is read again in full
+        (``series_instances``) and named in ``ChangePage.series``."""
         params = {"maxResults": str(EVENTS_PAGE), "showDeleted": "true", "singleEvents": "true"}
         if cursor:
             params["syncToken"] = cursor
@@ -191,8 +197,34 @@ class GoogleCalendarClient:
         next_cursor = wire.text(last.get("nextSyncToken"))
         if not next_cursor:
             raise ConnectorError("google: list ended without a sync token", code="bad_response")
-        events = tuple(wire.calendar_event(calendar_id, wire.obj(item)) for item in items)
-        return ChangePage(events=events, cursor=next_cursor)
+        events = [wire.calendar_event(calendar_id, wire.obj(item)) for item in items]
+        if not cursor:
+            return ChangePage(events=tuple(events), cursor=next_cursor)
+        series = _live_series(events)
+        for series_id in series:
+            events = [e for e in events if e.recurring_event_id != series_id]
+            events.extend(self.series_instances(calendar_id, series_id))
+        return ChangePage(events=tuple(events), cursor=next_cursor, series=series)
+
+    def series_instances(self, calendar_id: str, series_id: str) -> list[CalendarEvent]:
+        """Every instance of a recurring series from ``SERIES_PAST`` ago to ``SERIES_AHEAD``
+        ahead (``events.instances``: exceptions stand in for their instance; cancelled ones
+        left out); none when the series is gone (404, 410 deleted).
+
+        Why: an incremental list names the instances of a series whose master changed, not
+        the instances it no longer has (a moved series' instances are new ids), nor its
+        unchanged exceptions; only the whole series says what the mirror must hold of it."""
+        now = datetime.now(tz=UTC)
+        params = {"maxResults": str(EVENTS_PAGE), "timeMin": _rfc3339(now - SERIES_PAST),
+                  "timeMax": _rfc3339(now + SERIES_AHEAD)}  # fmt: skip
+        path = f"{_calendar_path(calendar_id)}/{quote(series_id, safe='')}/instances"
+        try:
+            items, _ = self._pages(path, params)
+        except ConnectorError as exc:
+            if exc.status in (404, 410):
+                return []
+            raise
+        return [wire.calendar_event(calendar_id, wire.obj(item)) for item in items]
 
     # --- writing -----------------------------------------------------------------------
 
@@ -279,6 +311,13 @@ class GoogleCalendarClient:
         """``channels.stop``; a channel Google no longer knows (404) is already stopped."""
         body = {"id": watch.id, "resourceId": watch.resource_id}
         self.http.request("POST", f"{API}/channels/stop", json=body, expect={200, 204, 404})
+
+
+def _live_series(events: Sequence[CalendarEvent]) -> tuple[str, ...]:
+    """The series an incremental page reports a live instance of (a cancelled instance is
+    that one instance's deletion, and a cancelled master takes its instances itself)."""
+    return tuple(sorted({e.recurring_event_id for e in events
+                         if e.recurring_event_id and e.status != "cancelled"}))  # fmt: skip
 
 
 def _rfc3339(moment: datetime) -> str:

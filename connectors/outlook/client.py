@@ -157,7 +157,9 @@ class OutlookCalendarClient:
 
     def changes(self, calendar_id: str, cursor: str = "") -> ChangePage:
         """calendarView delta: ``cursor`` is the last ``@odata.deltaLink`` ("" starts a full
-        read over [now - DELTA_PAST, now + DELTA_FUTURE)). Raises ``CursorExpired`` on 410."""
+        read over [now - DELTA_PAST, now + DELTA_FUTURE)). Raises ``CursorExpired`` on 410.
+        A series a later round names a live instance of is read again in full
+        (``series_instances``) and named in ``ChangePage.series``."""
         if cursor:
             url, params = cursor, None
         else:
@@ -182,7 +184,38 @@ class OutlookCalendarClient:
             raise
         if not delta_link:
             raise ConnectorError("outlook: delta ended without a deltaLink", code="bad_response")
-        return ChangePage(events=tuple(events), cursor=delta_link)
+        if not cursor:
+            return ChangePage(events=tuple(events), cursor=delta_link)
+        series = tuple(sorted({e.recurring_event_id for e in events
+                               if e.recurring_event_id and e.status != "cancelled"}))  # fmt: skip
+        for series_id in series:
+            events = [e for e in events if e.recurring_event_id != series_id]
+            events.extend(self.series_instances(calendar_id, series_id))
+        return ChangePage(events=tuple(events), cursor=delta_link, series=series)
+
+    def series_instances(self, calendar_id: str, series_id: str) -> list[CalendarEvent]:
+        """The occurrences and exceptions of a series master over the delta window
+        (``GET /me/events/{id}/instances``, learn.microsoft.com/graph/api/event-list-instances,
+        checked 2026-12-05); none when the master is gone (404).
+
+        Why: a delta round names the occurrences of a series whose master changed, but not
+        always the ones it no longer has (a moved series' occurrences are new ids); only the
+        whole series says what the mirror must hold of it."""
+        now = datetime.now(tz=UTC)
+        params = {"startDateTime": _iso(now - DELTA_PAST), "endDateTime": _iso(now + DELTA_FUTURE),
+                  "$top": str(VIEW_PAGE)}  # fmt: skip
+        path = f"/v1.0/me/calendars/{calendar_id}/events/{series_id}/instances"
+        found: list[CalendarEvent] = []
+        try:
+            for page in self._pages(path, params, PREFER_UTC):
+                found.extend(
+                    wire.calendar_event(calendar_id, s.obj(e)) for e in s.items(page.get("value"))
+                )
+        except ConnectorError as exc:
+            if exc.status == 404:
+                return []
+            raise
+        return found
 
     # --- push ------------------------------------------------------------------------------
 

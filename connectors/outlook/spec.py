@@ -3,7 +3,7 @@ Source: VENDORS.md (Microsoft Graph), learn.microsoft.com "OAuth 2.0 authorizati
 
 from __future__ import annotations
 
-from connectors.base import OAuthSpec, ProviderSpec, RateLimit, ScopeReason
+from connectors.base import ConcurrencyLimit, OAuthSpec, ProviderSpec, RateLimit, ScopeReason
 
 SPEC = ProviderSpec(
     slug="outlook",
@@ -24,6 +24,11 @@ SPEC = ProviderSpec(
     # requests); over it, 429 with Retry-After. One bucket per mailbox ("account": every
     # connection to it shares it), its window a second longer than Microsoft's (see Google's).
     rate_limits=(RateLimit(10_000, 601, "account", "Microsoft Graph throttling limits: Outlook"),),
+    # Same page and section: "4 concurrent requests" per app ID and mailbox. Every attempt
+    # holds one of the mailbox's 4 slots while it is in flight (connectors.concurrency).
+    concurrency_limits=(
+        ConcurrencyLimit(4, "account", "Microsoft Graph throttling limits: Outlook"),
+    ),
     changes_expand_series=True,
     webhook_scheme="graph-client-state",
     docs="https://learn.microsoft.com/graph/throttling-limits",

@@ -16,4 +16,8 @@ urlpatterns = [
     path(f"{API}/calendars/<str:calendar_id>/events", views_events.events),
     path(f"{API}/calendars/<str:calendar_id>/events/watch", views_other.watch),
     path(f"{API}/calendars/<str:calendar_id>/events/<str:event_id>", views_events.event),
+    path(
+        f"{API}/calendars/<str:calendar_id>/events/<str:event_id>/instances",
+        views_events.series_instances,
+    ),
 ]

@@ -1,4 +1,5 @@
-"""``calendars/{calendarId}/events``: list, insert, get, patch, delete (Calendar API v3)."""
+"""``calendars/{calendarId}/events``: list, insert, get, patch, delete, instances (Calendar API
+v3)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,18 @@ def event(request: HttpRequest, account: GAccount, calendar_id: str, event_id: s
     if request.method == "DELETE":
         return _delete(calendar, event_id, current)
     return _patch(request, calendar, event_id, current)
+
+
+@endpoint
+def series_instances(
+    request: HttpRequest, account: GAccount, calendar_id: str, event_id: str
+) -> HttpResponse:
+    """``events.instances`` (GET only)."""
+    if request.method != "GET":
+        return method_not_allowed()
+    needs(request, READ_EVENTS)
+    calendar = store.calendar_for(account, calendar_id, role=store.READER_ROLES)
+    return JsonResponse(listing.list_instances(request, calendar, event_id))
 
 
 def _insert(request: HttpRequest, account: GAccount, calendar_id: str) -> HttpResponse:

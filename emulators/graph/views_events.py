@@ -196,6 +196,35 @@ def calendar_view(
     return response
 
 
+@graph_view
+def instances(
+    request: HttpRequest, mailbox: Mailbox, event_id: str, calendar_id: str | None = None
+) -> HttpResponse:
+    """``GET /me/events/{id}/instances`` (learn.microsoft.com/graph/api/event-list-instances,
+    checked 2026-12-05): the occurrences and exceptions of a series master in the required
+    [startDateTime, endDateTime), cancelled ones left out, ordered by start; 404 for an id
+    that is not a live series master."""
+    if request.method != "GET":
+        return not_allowed(request)
+    calendar = _calendar(mailbox, calendar_id) if calendar_id else None
+    if calendar_id and calendar is None:
+        return not_found(request)
+    found = store.find(mailbox, event_id, calendar)
+    master = found.row if found is not None else None
+    if master is None or master.series_master_id is not None or not master.data.get("recurrence"):
+        return not_found(request)
+    try:
+        window, zone = query.window(request), query.reader_zone(request)
+        items = render.series_instances(master, window, zone, query.expand(request))
+        items.sort(key=lambda e: (e["start"]["dateTime"], e["id"]))
+        context = f"{BASE}#Collection(event)"
+        response = JsonResponse(query.page(request, query.select(request, items), context))
+    except Refusal as exc:
+        return refused(request, exc)
+    response["Preference-Applied"] = f'outlook.timezone="{zone}"'
+    return response
+
+
 @csrf_exempt
 def unknown_segment(request: HttpRequest, rest: str) -> HttpResponse:
     """A path Graph has no resource for: its OData 400, not an HTML 404."""
@@ -208,9 +237,11 @@ urlpatterns = [
     path(f"{ME}/calendars", calendars),
     path(f"{ME}/events", events),
     path(f"{ME}/events/<str:event_id>", event),
+    path(f"{ME}/events/<str:event_id>/instances", instances),
     path(f"{ME}/calendar/events", events),
     path(f"{ME}/calendarView", calendar_view),
     path(f"{ME}/calendars/<str:calendar_id>/events", events),
     path(f"{ME}/calendars/<str:calendar_id>/events/<str:event_id>", event),
+    path(f"{ME}/calendars/<str:calendar_id>/events/<str:event_id>/instances", instances),
     path(f"{ME}/calendars/<str:calendar_id>/calendarView", calendar_view),
 ]

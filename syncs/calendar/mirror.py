@@ -7,8 +7,9 @@ covered). Busy time is answered from it only inside the window the last full rea
 (``CalendarSync.covered_from`` / ``covered_until``); outside it the caller reads the vendor.
 
 Recurring events arrive as their instances (the protocol's ``changes``); a cancelled series
-master takes its instances with it. A moved series leaves its old instances until the next
-full read: they show as busy meanwhile, never as free.
+master takes its instances with it. A series an incremental page reports a live instance of is
+read again in full by the connector (``ChangePage.series``), and replaces every instance the
+mirror held of it: a moved series, or one whose rule changed, leaves no old instance busy.
 """
 
 from __future__ import annotations
@@ -115,21 +116,30 @@ def apply_full(
 
 
 def apply_changes(
-    sync: CalendarSync, events: Sequence[CalendarEvent], span: Window
+    sync: CalendarSync, events: Sequence[CalendarEvent], span: Window, *, series: Sequence[str] = ()
 ) -> list[CalendarEvent]:
     """Write an incremental page; returns every event the vendor reported, with the
-    instances of a deleted series as cancellations."""
+    instances of a deleted series, and those a ``series`` (carried whole by the page) no
+    longer has, as cancellations."""
     calendar_id = sync.role.calendar_id
     latest = _latest(events)
     cancelled = [i for i, e in latest.items() if e.status == "cancelled"]
     touched = Q(event_id__in=list(latest))
-    if cancelled:
-        touched |= Q(recurring_event_id__in=cancelled)
+    if cancelled or series:
+        touched |= Q(recurring_event_id__in=[*cancelled, *series])
     old = {row.event_id: row for row in MirroredEvent.objects.filter(touched, sync=sync)}
     MirroredEvent.objects.filter(touched, sync=sync).delete()
-    rows = [r for r in (_row(sync, e, span) for e in latest.values()) if r is not None]
-    MirroredEvent.objects.bulk_create(rows, batch_size=500)
-    changed = [_with_ours(event, old.get(event_id)) for event_id, event in latest.items()]
+    new = {i: r for i, r in ((i, _row(sync, e, span)) for i, e in latest.items()) if r}
+    MirroredEvent.objects.bulk_create(new.values(), batch_size=500)
+    whole = set(series)
+    # An instance of a series read again in full is news only if it differs from the mirror
+    # (the rest of the page is what the vendor said changed, and is reported as such).
+    changed = [
+        _with_ours(event, old.get(event_id))
+        for event_id, event in latest.items()
+        if event.recurring_event_id not in whole
+        or _state(old.get(event_id)) != _state(new.get(event_id))
+    ]
     changed += [_gone(row, calendar_id) for i, row in old.items() if i not in latest]
     return changed
 

@@ -88,7 +88,7 @@ def _write(
     else:
         assert sync.covered_from is not None and sync.covered_until is not None
         span = (sync.covered_from, sync.covered_until)
-        changed = mirror.apply_changes(sync, page.events, span)
+        changed = mirror.apply_changes(sync, page.events, span, series=page.series)
     _settle(
         sync,
         cursor=page.cursor,

@@ -13,30 +13,41 @@ an earlier job logged. Each write is an ``ExternalRecord`` (source-tagged, with 
 replaced) and an audit entry, so a rollback of the tag deletes the meeting. Jobs of one booking
 may run out of order (retries): each carries the moment of its change, and a job older than
 what the CRM already shows, or than a cancellation that found nothing to cancel (recorded as
-``SKIPPED``), does nothing. They run one at a time per booking from the check to the record.
+``SKIPPED``), does nothing. They run one at a time per booking from the check to the record,
+by a lease on the booking (``MeetingLease``), with no database transaction open during the CRM
+call.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import connection as db_connection
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from connectors import call_log
-from connectors.base import CrmClient, MeetingDraft
+from connectors import call_log, locks
+from connectors.base import ConnectorError, CrmClient, MeetingDraft
+from connectors.http import LEASE_BUSY
 from syncs.audit.log import SYSTEM, audit_log
 from syncs.crm import clients
 from syncs.crm.mapping import apply_rules, rules_for
 from syncs.crm.writes import WriteContext, write_contact
-from syncs.engine.outbox import connections_of_kind, publish_on_commit, stamp_for_publishing
+from syncs.engine.outbox import (
+    connections_of_kind,
+    lease_seconds,
+    publish_on_commit,
+    stamp_for_publishing,
+)
 from syncs.engine.runs import hold_for_review
 from syncs.engine.targets import LEAD_TARGET
 from syncs.intake.normalise import normalise_person
-from syncs.models import AiEvent, ExternalRecord, JobStatus, RecordAction, SyncJob
+from syncs.models import ExternalRecord, JobStatus, MeetingLease, RecordAction, SyncJob
 
 log = logging.getLogger(__name__)
 # The job's own mark (keys with "_" are never lead fields): the booking as the meeting needs it.
@@ -52,6 +63,8 @@ BOOKING_OUTCOMES = {"attended": "completed", "no_show": "no_show"}
 OUTCOME_CHANGE = "booking.outcome"
 # What a ``booking.updated`` carries when the booking did not move (``syncs.calendar.bookings``).
 NOT_MOVED = frozenset({"move_refused", "calendar_conflict"})
+# A free lease's ``until``: long past.
+_FREE = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def meeting_of(booking: Any, change: str) -> dict[str, Any]:
@@ -179,16 +192,48 @@ def _known(job: SyncJob, booking_id: str) -> list[ExternalRecord]:
 def write_meeting(ctx: WriteContext, contact_id: str, meeting: dict[str, Any]) -> str:
     """Log the booking's meeting on the contact, or change the one already logged.
 
-    The jobs of one booking run one at a time from the check to the record (a lock on the
-    booking's AI event row, held across the CRM call): two workers would otherwise both find
-    no meeting, and a CRM that checks then creates (Salesforce, Zoho) would log two. A
-    database without row locks (SQLite: one writer at a time, and an open transaction would
-    lock out the in-process emulators) runs the jobs as they come."""
-    if not db_connection.features.has_select_for_update:
+    The jobs of one booking run one at a time from the check to the record: two workers would
+    otherwise both find no meeting, and a CRM that checks then creates (Salesforce, Zoho)
+    would log two. They take turns by the booking's ``MeetingLease`` (one short statement to
+    take it, one to give it back), not by a row lock: no transaction stays open while the CRM
+    answers. A job that finds the lease taken waits for it within the inline budget, then goes
+    back to the queue without spending an attempt (``LEASE_BUSY``, a throttle)."""
+    holder = _take_lease(ctx.job)
+    try:
         return _write_meeting(ctx, contact_id, meeting)
-    with transaction.atomic():
-        list(AiEvent.objects.select_for_update().filter(pk=ctx.job.event_id).values_list("pk"))
-        return _write_meeting(ctx, contact_id, meeting)
+    finally:
+        MeetingLease.objects.filter(
+            event_id=ctx.job.event_id, client=ctx.job.client, holder=holder
+        ).update(holder="", until=_FREE, job=None)
+
+
+def _take_lease(job: SyncJob) -> str:
+    """Take the booking's lease (waiting up to ``MEETING_LEASE_WAIT_SECONDS``); returns our
+    holder mark, or raises a ``ConnectorError`` throttle when another job keeps it longer."""
+    MeetingLease.objects.get_or_create(
+        event_id=job.event_id, defaults={"client": job.client, "until": _FREE}
+    )
+    holder = uuid.uuid4().hex
+    lease = timedelta(seconds=lease_seconds())
+    deadline = time.monotonic() + settings.MEETING_LEASE_WAIT_SECONDS
+    # Free: expired, or held by a run of this job that died (the engine claimed the job
+    # again), or by a job that no longer runs (its worker died; the engine released it).
+    running = SyncJob.objects.filter(client=job.client, status=JobStatus.RUNNING).values("pk")
+    while True:
+        now = timezone.now()
+        free = Q(until__lte=now) | Q(job=job.pk) | ~Q(job__in=running)
+        taken = MeetingLease.objects.filter(free, event_id=job.event_id, client=job.client).update(
+            holder=holder, until=now + lease, job=job.pk
+        )
+        if taken:
+            return holder
+        if time.monotonic() >= deadline:
+            raise ConnectorError(
+                "another job of this booking is writing its meeting; retried shortly",
+                code=LEASE_BUSY,
+                retry_after=settings.MEETING_LEASE_RETRY_SECONDS,
+            )
+        locks.pause()
 
 
 def _write_meeting(ctx: WriteContext, contact_id: str, meeting: dict[str, Any]) -> str:

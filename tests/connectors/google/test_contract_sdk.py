@@ -310,3 +310,37 @@ def test_it_pages_through_an_endless_series_under_an_open_window(api):
     assert [e["id"] for e in before.execute()["items"]] == [
         "endless12_20261019T070000Z", "annual123_20261019",
     ]  # fmt: skip
+
+
+def test_it_lists_a_series_instances_with_their_exceptions(api):
+    """``events.instances``: the series' instances in the window, a moved one where it was
+    moved, a deleted one only with ``showDeleted``; 404 for no such event, 410 once the
+    series is deleted."""
+    events = api().events()
+    events.insert(calendarId="primary", body=WEEKLY).execute()
+    moved = {
+        "start": {"dateTime": "2026-10-26T11:00:00+01:00", "timeZone": "Europe/Berlin"},
+        "end": {"dateTime": "2026-10-26T11:30:00+01:00", "timeZone": "Europe/Berlin"},
+    }
+    events.patch(calendarId="primary", eventId="series1234_20261026T080000Z", body=moved).execute()
+    events.delete(calendarId="primary", eventId="series1234_20261109T080000Z").execute()
+    window = {"timeMin": "2026-10-01T00:00:00Z", "timeMax": "2026-12-01T00:00:00Z"}
+    items = events.instances(calendarId="primary", eventId="series1234", **window).execute()
+    assert [(e["id"], e["start"]["dateTime"]) for e in items["items"]] == [
+        ("series1234_20261019T070000Z", "2026-10-19T09:00:00+02:00"),
+        ("series1234_20261026T080000Z", "2026-10-26T11:00:00+01:00"),
+    ]
+    with_deleted = events.instances(
+        calendarId="primary", eventId="series1234", showDeleted=True, **window
+    ).execute()["items"]
+    assert [e["status"] for e in with_deleted] == ["confirmed", "confirmed", "cancelled"]
+    paged = events.instances(calendarId="primary", eventId="series1234", maxResults=1, **window)
+    first = paged.execute()
+    assert len(first["items"]) == 1 and first["nextPageToken"]
+    assert refused(events.instances(calendarId="primary", eventId="nosuch123")) == (
+        404, "notFound",
+    )  # fmt: skip
+    events.delete(calendarId="primary", eventId="series1234").execute()
+    assert refused(events.instances(calendarId="primary", eventId="series1234")) == (
+        410, "deleted",
+    )  # fmt: skip

@@ -149,3 +149,37 @@ def test_it_allows_only_so_many_concurrent_calls_per_mailbox(graph):
     assert "MailboxConcurrency" in error["message"] and answer.headers["Retry-After"]
     assert control.mailbox(graph.account).in_flight == 0
     assert call(graph, "GET", "/me/events").status_code == 200
+
+
+def test_it_lists_a_series_masters_instances_in_a_window(graph):
+    """``GET /me/events/{id}/instances``: occurrences and exceptions in the required window,
+    ordered by start; the window is required; a single event is no series master (404)."""
+    daily = {
+        "pattern": {"type": "daily", "interval": 1},
+        "range": {"type": "numbered", "startDate": "2027-01-05", "numberOfOccurrences": 3},
+    }
+    master = control.insert_event(graph.account, graph.calendar, event(recurrence=daily))
+    single = control.insert_event(graph.account, graph.calendar, event("2027-01-05T08:00:00"))
+    window = {"startDateTime": "2027-01-01T00:00:00Z", "endDateTime": "2027-02-01T00:00:00Z"}
+    path = f"/me/calendars/{graph.calendar}/events/{master}/instances"
+    listed = call(graph, "GET", path, params=window).json()["value"]
+    assert [(e["type"], e["start"]["dateTime"][:16]) for e in listed] == [
+        ("occurrence", "2027-01-05T09:00"),
+        ("occurrence", "2027-01-06T09:00"),
+        ("occurrence", "2027-01-07T09:00"),
+    ]
+    moved = {"start": {"dateTime": "2027-01-06T12:00:00", "timeZone": "UTC"},
+             "end": {"dateTime": "2027-01-06T13:00:00", "timeZone": "UTC"}}  # fmt: skip
+    control.edit_event(graph.account, listed[1]["id"], moved)
+    again = call(graph, "GET", f"/me/events/{master}/instances", params=window).json()["value"]
+    assert [(e["type"], e["start"]["dateTime"][:16]) for e in again] == [
+        ("occurrence", "2027-01-05T09:00"),
+        ("exception", "2027-01-06T12:00"),
+        ("occurrence", "2027-01-07T09:00"),
+    ]
+    refused(call(graph, "GET", path), 400, "ErrorInvalidParameter")
+    refused(
+        call(graph, "GET", f"/me/events/{single}/instances", params=window),
+        404,
+        "ErrorItemNotFound",
+    )

@@ -5,12 +5,13 @@ than what the CRM shows changes nothing. The oracle is what the emulator stored.
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, timedelta
 
 import pytest
 from django.db import connection as db_connection
+from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from emulators.crm import control
@@ -20,7 +21,14 @@ from syncs.calendar.bookings.webhooks import announce
 from syncs.crm import clients, sync
 from syncs.crm.meetings import MEETING
 from syncs.engine.runs import sync_job_run
-from syncs.models import AuditEntry, ExternalRecord, JobStatus, RecordAction, SyncJob
+from syncs.models import (
+    AuditEntry,
+    ExternalRecord,
+    JobStatus,
+    MeetingLease,
+    RecordAction,
+    SyncJob,
+)
 from syncs.rollback.models import RollbackStep
 from syncs.rollback.services import rollback_step_run, start_rollback
 from tests.conftest import require
@@ -206,6 +214,33 @@ def test_a_cancellation_and_the_retried_confirmation_leave_no_scheduled_meeting(
         )  # fmt: skip
 
 
+def test_a_lease_left_by_a_dead_run_does_not_hold_the_booking(hubspot, world):
+    """A worker killed while writing a meeting never gives the booking's lease back, and its
+    ``until`` is minutes away. Its job no longer runs (the engine released it, or it ended),
+    so the booking's next job takes the lease at once, as a row lock would be freed; a lease
+    of a job still running is respected (the job goes back to the queue, no attempt spent)."""
+    _, account = hubspot
+    booking = confirmed(world.client_a, timezone.now() + timedelta(days=2))
+    announce(booking, "booking.created")
+    [job] = _jobs(booking)
+    later = timezone.now() + timedelta(minutes=5)
+    other = SyncJob.objects.create(client=world.client_a, event=booking.event, kind="crm",
+                                   provider=V, status=JobStatus.RUNNING)  # fmt: skip
+    lease = MeetingLease.objects.create(
+        event=booking.event, client=world.client_a, holder="alive", until=later, job=other
+    )
+    with override_settings(MEETING_LEASE_WAIT_SECONDS=0):
+        assert sync_job_run(job.pk) == JobStatus.FAILED
+    assert SyncJob.objects.get(pk=job.pk).attempts == job.attempts  # a throttle, not a failure
+    assert _meetings(account) == []
+    SyncJob.objects.filter(pk=other.pk).update(status=JobStatus.QUEUED)  # released: not running
+    SyncJob.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now())
+    assert sync_job_run(job.pk) == JobStatus.SYNCED
+    assert [m["hs_meeting_outcome"] for m in _meetings(account)] == ["SCHEDULED"]
+    lease.refresh_from_db()
+    assert (lease.holder, lease.job_id) == ("", None)  # given back
+
+
 def _paused_after_search(real, searched: threading.Event, go: threading.Event):
     """The real Salesforce client, stopped after its meeting search found nothing until the
     test lets it go: the moment where a second worker could log the same meeting."""
@@ -221,20 +256,8 @@ def _paused_after_search(real, searched: threading.Event, go: threading.Event):
     return real
 
 
-def _blocked_on_a_lock() -> bool:
-    with db_connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock'"
-        )
-        return bool(cursor.fetchone()[0])
-
-
-def test_two_workers_running_one_bookings_jobs_log_one_meeting(emulated, world):
-    """Salesforce's ``log_meeting`` searches, then creates. The confirmation's job is held
-    after its search; the move's job then runs on another thread: it must wait for the first
-    (and update its meeting) rather than find nothing and log a second one."""
-    require(db_connection.vendor == "postgresql", "needs PostgreSQL: SQLite has one writer")
+def _salesforce_booking_moved_once(emulated, world):
+    """A Salesforce client's booking, confirmed then moved an hour: two meeting jobs."""
     connection, account = emulated("salesforce")
     world.client_a.crm_provider = "salesforce"
     world.client_a.save(update_fields=["crm_provider"])
@@ -245,33 +268,78 @@ def test_two_workers_running_one_bookings_jobs_log_one_meeting(emulated, world):
     booking.buffer_start, booking.buffer_end = booking.start, booking.end
     booking.save()
     announce(booking, "booking.updated")
+    return connection, account, booking
+
+
+def _in_own_thread(job_id: int, vendor=None) -> str:
+    try:
+        return sync_job_run(job_id, vendor=vendor)
+    finally:
+        db_connection.close()
+
+
+def test_two_workers_running_one_bookings_jobs_log_one_meeting(emulated, world, settings):
+    """Salesforce's ``log_meeting`` searches, then creates. The confirmation's job is held
+    after its search; the move's job then runs on another thread: it must not find nothing and
+    log a second meeting. It finds the booking's lease taken and goes back to the queue
+    without spending an attempt (no inline wait here); run again once the first is done, it
+    updates the first's meeting."""
+    require(db_connection.vendor == "postgresql", "needs PostgreSQL: SQLite has one writer")
+    settings.MEETING_LEASE_WAIT_SECONDS = 0
+    connection, account, booking = _salesforce_booking_moved_once(emulated, world)
     created, moved = _jobs(booking)
     searched, go = threading.Event(), threading.Event()
     paused = _paused_after_search(clients.crm_client_for(connection), searched, go)
-
-    def run(job_id: int, vendor=None) -> str:
-        try:
-            return sync_job_run(job_id, vendor=vendor)
-        finally:
-            db_connection.close()
-
     with ThreadPoolExecutor(max_workers=2) as pool:
         try:
-            first = pool.submit(run, created.pk, paused)
+            first = pool.submit(_in_own_thread, created.pk, paused)
             assert searched.wait(60), "the first job never searched the CRM"
-            second = pool.submit(run, moved.pk)
-            for _ in range(1200):  # until the second job waits for the first, or has ended
-                if second.done() or _blocked_on_a_lock():
-                    break
-                time.sleep(0.05)
+            second = pool.submit(_in_own_thread, moved.pk).result(timeout=60)
         finally:
             go.set()
-        statuses = (first.result(), second.result())
-    assert statuses == (JobStatus.SYNCED, JobStatus.SYNCED)
+        assert first.result() == JobStatus.SYNCED
+    waiting = SyncJob.objects.get(pk=moved.pk)
+    assert (second, waiting.attempts) == (JobStatus.FAILED, moved.attempts)  # no attempt spent
+    assert "another job of this booking" in waiting.last_error
+    assert control.records("salesforce", account, "Event")[0]["data"]["StartDateTime"] < (
+        booking.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    )
+    SyncJob.objects.filter(pk=moved.pk).update(next_attempt_at=timezone.now())  # its time came
+    assert sync_job_run(moved.pk) == JobStatus.SYNCED
     [event] = control.records("salesforce", account, "Event")
     assert event["data"]["StartDateTime"].startswith(
         booking.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     )
+
+
+def test_no_database_lock_is_held_while_the_crm_answers(emulated, world):
+    """While the CRM call of a meeting job is under way (paused between Salesforce's search
+    and its create), another connection can lock the booking's AI event row at once, and the
+    job's connection has no transaction open: nothing in the database waits on the vendor."""
+    require(db_connection.vendor == "postgresql", "needs PostgreSQL: row locks")
+    connection, account, booking = _salesforce_booking_moved_once(emulated, world)
+    created, _ = _jobs(booking)
+    searched, go = threading.Event(), threading.Event()
+    paused = _paused_after_search(clients.crm_client_for(connection), searched, go)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            first = pool.submit(_in_own_thread, created.pk, paused)
+            assert searched.wait(60), "the job never searched the CRM"
+            with transaction.atomic(), db_connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT id FROM syncs_aievent WHERE id = %s FOR UPDATE NOWAIT",
+                    [booking.event_id],
+                )  # raises LockNotAvailable if the job held the row
+                assert cursor.fetchone() == (booking.event_id,)
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%%'"
+                )
+                assert cursor.fetchone() == (0,)
+        finally:
+            go.set()
+        assert first.result() == JobStatus.SYNCED
+    assert len(control.records("salesforce", account, "Event")) == 1
 
 
 @pytest.mark.parametrize(
