@@ -103,18 +103,21 @@ def calendar_event(calendar_id: str, event: dict[str, Any]) -> CalendarEvent:
         for a in s.items(event.get("attendees"))
         if s.text(s.obj(s.obj(a).get("status")).get("response")) == "declined"
     )
+    # The mailbox owner's own answer (an invitation they declined stays in their calendar).
+    owner_declined = s.text(s.obj(event.get("responseStatus")).get("response")) == "declined"
     return CalendarEvent(
         calendar_id=calendar_id,
         id=s.text(event.get("id")),
         start=start,
         end=end,
         status=status,
-        transparent=show_as == "free",
+        transparent=show_as == "free" or owner_declined,
         summary=s.text(event.get("subject")),
         etag=s.text(event.get("@odata.etag")),
         booking_id=_booking_id(event),
         recurring_event_id=s.text(event.get("seriesMasterId")),
         declined_by=declined,
+        owner_declined=owner_declined,
     )
 
 
