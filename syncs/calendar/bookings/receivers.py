@@ -92,7 +92,13 @@ def apply_change(booking: Booking, event: CalendarEvent) -> str:
     its event; returns what changed ('' for nothing)."""
     if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.HELD):
         return ""
-    if event.etag and event.etag != booking.provider_etag:
+    # A move not written yet, read at its confirmed time (the pass read the calendar before
+    # the move job's write): no move, and its etag is older than the one the job keeps.
+    unwritten = booking.status == BookingStatus.HELD and (event.start, event.end) == (
+        booking.previous_start,
+        booking.previous_end,
+    )
+    if event.etag and event.etag != booking.provider_etag and not unwritten:
         Booking.objects.filter(pk=booking.pk).update(provider_etag=event.etag)
         booking.provider_etag = event.etag
     if event.status == "cancelled":
@@ -102,13 +108,8 @@ def apply_change(booking: Booking, event: CalendarEvent) -> str:
         return _cancelled(booking, declined, remove_event=True)
     if not isinstance(event.start, datetime) or not isinstance(event.end, datetime):
         return ""  # made all-day: no time to move the booking to
-    if (event.start, event.end) == (booking.start, booking.end):
+    if (event.start, event.end) == (booking.start, booking.end) or unwritten:
         return ""
-    if booking.status == BookingStatus.HELD and (event.start, event.end) == (
-        booking.previous_start,
-        booking.previous_end,
-    ):
-        return ""  # a move not written yet, read at its confirmed time: not a move
     return _moved(booking, event.start, event.end, event.id)
 
 
