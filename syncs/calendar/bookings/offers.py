@@ -91,7 +91,7 @@ def run(job: SyncJob, vendor: Callable[[Connection], Any]) -> str:
     target = f"booking:{booking.public_id}"
     with transaction.atomic():
         current = (
-            Booking.objects.select_for_update()
+            Booking.objects.select_for_update(of=("self",))
             .select_related("client", "service", "resource")
             .get(pk=booking.pk)
         )

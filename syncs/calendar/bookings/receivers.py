@@ -77,7 +77,7 @@ def on_calendar_changed(
     for pk in ours.values_list("pk", flat=True):
         with transaction.atomic():
             booking = (
-                Booking.objects.select_for_update()
+                Booking.objects.select_for_update(of=("self",))
                 .select_related("client", "service", "resource__connection")
                 .get(pk=pk)
             )

@@ -155,7 +155,7 @@ def _confirm_checked(
             )
         with transaction.atomic():
             current = (
-                Booking.objects.select_for_update()
+                Booking.objects.select_for_update(of=("self",))
                 .select_related("client", "service", "resource")
                 .get(pk=booking.pk)
             )
