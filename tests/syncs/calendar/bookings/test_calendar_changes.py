@@ -238,6 +238,49 @@ def test_a_held_move_moved_elsewhere_in_the_calendar_follows_the_calendar(clinic
     assert updated["start"] == clinic.at(16).isoformat() and "move_refused" not in updated
 
 
+class SyncedJustBeforeOurWrite(GoogleCalendarClient):
+    """The real client; the owner's move reaches the booking (the calendar sync) between the
+    move job's read of the booking and its write, which then carries the old etag."""
+
+    clinic = None  # set per test
+    booking = None
+
+    def update_event(self, calendar_id, event_id, draft, *, etag=""):
+        if self.booking is not None:
+            booking, self.booking = self.booking, None
+            [stored] = self.clinic.live_events()
+            changed(self.clinic, booking, start=self.clinic.at(16), end=self.clinic.at(16, 30),
+                    etag=stored["etag"])  # fmt: skip
+        return super().update_event(calendar_id, event_id, draft, etag=etag)
+
+
+def test_a_move_job_racing_a_move_in_the_calendar_writes_again_from_the_calendars(clinic, run_jobs):
+    booking = hold(clinic, 11)
+    run_jobs()
+    services.reschedule(fresh(booking), clinic.at(15))
+    [stored] = clinic.live_events()
+    control.put_event(clinic.account, "primary", {
+        **stored, "start": {"dateTime": clinic.at(16).isoformat()},
+        "end": {"dateTime": clinic.at(16, 30).isoformat()},
+    })  # fmt: skip
+    calendar = SyncedJustBeforeOurWrite(build(clinic.connection).http)
+    calendar.clinic, calendar.booking = clinic, fresh(booking)
+    job = SyncJob.objects.filter(event__kind="booking.reschedule").get()
+    # Our write meets Google's 412 (the owner's version is newer): the job is retried rather
+    # than putting the booking back on 11:00, which the calendar no longer shows.
+    assert sync_job_run(job.pk, vendor=calendar) != "synced"
+    assert fresh(booking).status == BookingStatus.HELD and fresh(booking).start == clinic.at(16)
+    SyncJob.objects.filter(pk=job.pk).update(next_attempt_at=None)
+    assert sync_job_run(job.pk, vendor=calendar) == "synced"
+    done = fresh(booking)
+    assert done.status == BookingStatus.CONFIRMED and done.start == clinic.at(16)
+    [event] = clinic.live_events()
+    assert event["start"]["dateTime"].startswith(f"{clinic.day.isoformat()}T16:00:00")
+    assert [w["start"] for w in webhooks(clinic.client, "booking.updated")] == [
+        clinic.at(16).isoformat()
+    ]
+
+
 # --- 3: no vendor call while the sync pass's transaction is open ------------------------------
 
 
