@@ -327,6 +327,10 @@ class CalendarEvent:
     booking_id: str = ""  # ours, when we wrote it
     recurring_event_id: str = ""  # the series an instance or exception belongs to
     declined_by: tuple[str, ...] = ()  # attendees who declined
+    # The calendar's owner declined it (Google: the ``self`` attendee; Graph: the event's
+    # ``responseStatus``; CalDAV: the organizer's own ATTENDEE line). Such an event blocks
+    # nothing, so it is reported as ``transparent`` too.
+    owner_declined: bool = False
 
 
 @dataclass(frozen=True)

@@ -357,22 +357,30 @@ def calendar_event(
     status = str(event.get("STATUS", "CONFIRMED")).lower()
     attendees = event.get("ATTENDEE", [])
     attendees = attendees if isinstance(attendees, list) else [attendees]
+    declined = [a for a in attendees if str(a.params.get("PARTSTAT", "")).upper() == "DECLINED"]
+    # The calendar's owner organizes the events in it; their own ATTENDEE line declining is
+    # the owner's decline (RFC 5545 §3.2.12), which leaves the event in place, blocking nothing.
+    organizer = _address(event.get("ORGANIZER", ""))
+    owner_declined = bool(organizer) and any(_address(a) == organizer for a in declined)
     return CalendarEvent(
         calendar_id=calendar_id,
         id=event_id,
         start=_moment(start.dt if start is not None else None, zone),
         end=_moment(_end(event), zone),
         status=status if status in ("tentative", "cancelled") else "confirmed",
-        transparent=str(event.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT",
+        transparent=str(event.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT" or owner_declined,
         summary=str(event.get("SUMMARY", "")),
         etag=etag,
         booking_id=str(event.get(BOOKING_PROPERTY, "")),
-        declined_by=tuple(
-            str(a).removeprefix("mailto:").removeprefix("MAILTO:")
-            for a in attendees
-            if str(a.params.get("PARTSTAT", "")).upper() == "DECLINED"
-        ),
+        declined_by=tuple(str(a).removeprefix("mailto:").removeprefix("MAILTO:") for a in declined),
+        owner_declined=owner_declined,
     )
+
+
+def _address(value: object) -> str:
+    """A calendar user address (``mailto:…``) as a bare, case-folded e-mail address."""
+    text = str(value or "").strip()
+    return text[7:].casefold() if text[:7].lower() == "mailto:" else text.casefold()
 
 
 def uid_and_sequence(text: str | bytes) -> tuple[str, int]:

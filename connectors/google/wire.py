@@ -90,13 +90,15 @@ def calendar_event(calendar_id: str, event: dict[str, Any]) -> CalendarEvent:
     private = obj(obj(event.get("extendedProperties")).get("private"))
     listed = event.get("attendees")
     attendees: list[Any] = listed if isinstance(listed, list) else []
+    owner_declined = _declined_by_owner(event)
     return CalendarEvent(
         calendar_id=calendar_id,
         id=text(event.get("id")),
         start=when(event.get("start")),
         end=when(event.get("end")),
         status=text(event.get("status")) or "confirmed",
-        transparent=event.get("transparency") == "transparent",
+        transparent=event.get("transparency") == "transparent" or owner_declined,
+        owner_declined=owner_declined,
         summary=text(event.get("summary")),
         etag=text(event.get("etag")),
         booking_id=text(private.get(BOOKING_PROPERTY)),

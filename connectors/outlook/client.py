@@ -39,7 +39,9 @@ DELTA_FUTURE = timedelta(days=365)
 MAX_WATCH_MINUTES = 10_080  # Outlook event subscriptions (resources/subscription)
 WATCH_MARGIN = timedelta(minutes=5)  # stay clear of the maximum as Graph's clock sees it
 CHANGE_TYPES = "created,updated,deleted"
-VIEW_FIELDS = "subject,start,end,showAs,isAllDay,isCancelled,type,seriesMasterId,transactionId"
+VIEW_FIELDS = (
+    "subject,start,end,showAs,isAllDay,isCancelled,responseStatus,type,seriesMasterId,transactionId"
+)
 
 
 def _iso(moment: datetime) -> str:

@@ -65,10 +65,16 @@ def span(event: dict[str, Any]) -> tuple[datetime | date, datetime | date]:
 def busy_interval(event: dict[str, Any]) -> BusyInterval | None:
     """The time an event blocks, or None (free, cancelled)."""
     status = BLOCKING.get(s.text(event.get("showAs")) or "busy")
-    if status is None or event.get("isCancelled"):
+    if status is None or event.get("isCancelled") or _declined_by_owner(event):
         return None
     start, end = span(event)
     return BusyInterval(start=start, end=end, status=status, event_id=s.text(event.get("id")))
+
+
+def _declined_by_owner(event: dict[str, Any]) -> bool:
+    """The mailbox owner's own answer (``responseStatus``): an invitation they declined stays
+    in their calendar, and blocks nothing."""
+    return s.text(s.obj(event.get("responseStatus")).get("response")) == "declined"
 
 
 def _booking_id(event: dict[str, Any]) -> str:
@@ -103,18 +109,20 @@ def calendar_event(calendar_id: str, event: dict[str, Any]) -> CalendarEvent:
         for a in s.items(event.get("attendees"))
         if s.text(s.obj(s.obj(a).get("status")).get("response")) == "declined"
     )
+    owner_declined = _declined_by_owner(event)
     return CalendarEvent(
         calendar_id=calendar_id,
         id=s.text(event.get("id")),
         start=start,
         end=end,
         status=status,
-        transparent=show_as == "free",
+        transparent=show_as == "free" or owner_declined,
         summary=s.text(event.get("subject")),
         etag=s.text(event.get("@odata.etag")),
         booking_id=_booking_id(event),
         recurring_event_id=s.text(event.get("seriesMasterId")),
         declined_by=declined,
+        owner_declined=owner_declined,
     )
 
 

@@ -67,6 +67,23 @@ def edit_event(account_id: str, event_id: str, body: dict[str, Any]) -> None:
     store.update(found, body)
 
 
+def respond(account_id: str, event_id: str, response: str) -> None:
+    """The mailbox owner answers an invitation in Outlook (``accepted``, ``declined``, …):
+    the event's read-only ``responseStatus`` changes, and delta reports the event."""
+    found = store.find(mailbox(account_id), event_id)
+    if found is None or found.row is None:
+        raise LookupError(event_id)
+    row = found.row
+    row.data = {
+        **row.data,
+        "isOrganizer": False,
+        "responseStatus": {"response": response, "time": "2026-12-05T09:00:00Z"},
+    }
+    store.touch(row)
+    row.save()
+    notify.changed(row, "updated")
+
+
 def remove_event(account_id: str, event_id: str) -> None:
     """The owner deletes an event or cancels one occurrence."""
     found = store.find(mailbox(account_id), event_id)

@@ -70,6 +70,10 @@ def _properties(source: Event) -> dict[str, Any]:
         "isAllDay": bool(data.get("isAllDay")),
         "isCancelled": bool(data.get("isCancelled")),
         "isOrganizer": bool(data.get("isOrganizer", True)),
+        # The mailbox owner's own answer (read-only in Graph; set by ``control.respond``).
+        "responseStatus": data.get("responseStatus")
+        or {"response": "organizer" if data.get("isOrganizer", True) else "none",
+            "time": "0001-01-01T00:00:00Z"},
         "showAs": data.get("showAs", "busy"),
         "body": body,
         "location": data.get("location") or {"displayName": ""},

@@ -50,7 +50,8 @@ def _bump(mailbox: Mailbox) -> int:
     return Mailbox.objects.values_list("seq", flat=True).get(pk=mailbox.pk)
 
 
-def _touch(row: Event) -> None:
+def touch(row: Event) -> None:
+    """A new change number, change key and time for a changed row (what delta counts)."""
     row.seq = _bump(row.mailbox)
     row.change_key = secrets.token_urlsafe(12)
     row.updated_at = timezone.now()
@@ -151,7 +152,7 @@ def _insert(
         created_at=now,
         updated_at=now,
     )
-    _touch(row)
+    touch(row)
     row.save()
     notify.changed(row, "created")
     return row, True
@@ -169,7 +170,7 @@ def update(found: Found, body: Any) -> Event:
     data = {**row.data, **patch}
     validate.times(data)
     row.data = data
-    _touch(row)
+    touch(row)
     row.save()
     notify.changed(row, "updated")
     return row
@@ -207,8 +208,8 @@ def delete(found: Found) -> None:
         row.deleted = True
         for exception in row.exceptions.all():
             exception.deleted = True
-            _touch(exception)
+            touch(exception)
             exception.save()
-    _touch(row)
+    touch(row)
     row.save()
     notify.changed(row, "deleted")

@@ -8,7 +8,9 @@ package listens: an event carrying our ``booking_id`` updates its booking, and a
 over a confirmed booking is a conflict. A receiver must be idempotent (push and polling may
 report the same change twice). It is sent inside the pass's transaction (``syncs.calendar.
 sync``), so what a receiver writes commits with the mirror and the new cursor; a receiver that
-raises rolls the pass back, and the same changes are read and sent again on its retry.
+raises rolls the pass back, and the same changes are read and sent again on its retry. A
+receiver must not call a vendor (on SQLite the pass holds the one write lock): it queues a
+job, published after commit, for whatever needs a read (``syncs.calendar.bookings.offers``).
 """
 
 from __future__ import annotations

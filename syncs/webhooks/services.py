@@ -35,18 +35,23 @@ class InvalidTarget(ValueError):
     """The endpoint URL may not be used; the message says why, for the API caller."""
 
 
-def emit(client: Client, event_type: str, payload: dict[str, Any]) -> WebhookMessage | None:
+def emit(
+    client: Client, event_type: str, payload: dict[str, Any], *, unless_wanting: str = ""
+) -> WebhookMessage | None:
     """Record ``event_type`` for every enabled endpoint of ``client`` subscribed to it.
 
+    ``unless_wanting``: a newer event type that says the same thing more precisely; endpoints
+    subscribed to it (by name or ``*``) get that one instead, so an endpoint that subscribed
+    before it existed still hears of the change under the older name, and none hears twice.
     Returns the message, or None when no endpoint wants it. Raises ValueError for an event type
     that is not in ``EVENT_TYPES`` (a programming error, not input).
     """
-    if event_type not in EVENT_TYPES:
+    if event_type not in EVENT_TYPES or (unless_wanting and unless_wanting not in EVENT_TYPES):
         raise ValueError(f"unknown webhook event type {event_type!r}")
     endpoints = [
         e
         for e in WebhookEndpoint.objects.filter(client=client, status=EndpointStatus.ENABLED)
-        if e.wants(event_type)
+        if e.wants(event_type) and not (unless_wanting and e.wants(unless_wanting))
     ]
     if not endpoints:
         return None

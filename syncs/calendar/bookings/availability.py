@@ -67,6 +67,7 @@ def slots(
     )
     roles = selectors.reading_roles(client)
     busy = _without_own_event(read_busy(roles, lo, hi, vendor=vendor), ignore)
+    busy = _without_cancelled_events(service, busy, lo, hi)
     nearby = live_bookings(service, lo - timedelta(days=1), hi + timedelta(days=1), now)
     ours = [b for b in nearby if ignore is None or b.pk != ignore.pk]
     per_day: Counter[date] = Counter(
@@ -94,6 +95,26 @@ def _without_own_event(busy: BusyByCalendar, booking: Booking | None) -> BusyByC
     if key not in busy:
         return busy
     return {**busy, key: [i for i in busy[key] if i.event_id != own]}
+
+
+def _without_cancelled_events(
+    service: Service, busy: BusyByCalendar, start: datetime, end: datetime
+) -> BusyByCalendar:
+    """``busy`` less the events of our own cancelled bookings: a booking declined in the
+    calendar leaves its event there (busy) until the job that removes it has run, and a
+    cancellation through the API until its job deletes it; the time is free already."""
+    gone = set(
+        for_client(Booking, service.client)
+        .filter(status=BookingStatus.CANCELLED, start__lt=end, end__gt=start)
+        .exclude(provider_event_id="")
+        .values_list("provider_event_id", flat=True)
+    )
+    if not gone:
+        return busy
+    return {
+        key: [i for i in intervals if not i.event_id or i.event_id not in gone]
+        for key, intervals in busy.items()
+    }
 
 
 def slot_is_free(

@@ -1,11 +1,26 @@
 """A change made in the calendar to one of our events, brought to its booking.
 
-Connected to ``syncs.calendar.signals.calendar_changed`` (``syncs.apps``). An event carrying
-our booking id that was cancelled (or deleted), declined by the customer, or moved updates the
-confirmed booking it belongs to and sends ``booking.cancelled`` / ``booking.updated``.
-Idempotent: the same change reported twice (push and polling) finds the booking already so.
-A booking still held takes a cancellation or decline (its job then withdraws, never
-confirms); any other change to it is its own job's, which is writing that event now.
+Connected to ``syncs.calendar.signals.calendar_changed`` (``syncs.apps``), which the sync pass
+sends inside its transaction: nothing here calls a vendor (alternatives are read by a job
+queued here and run after commit, ``offers``). An event carrying our booking id that was
+cancelled (or deleted), declined (by the customer, or by the calendar's owner), or moved
+updates the booking it belongs to. Idempotent: the same change reported twice (push and
+polling) finds the booking already so. Each booking is changed under its row lock.
+
+- Cancelled or deleted: the booking is cancelled, ``booking.cancelled``.
+- Declined: cancelled too, and a job removes our event, so its time is free again
+  (availability does not count a cancelled booking's event meanwhile), ``booking.cancelled``
+  with the reason; the CRM meeting follows through ``booking_changed``.
+- Moved: the booking follows (buffers kept), ``booking.updated``. Onto time another of our
+  bookings holds, the database refuses it: the booking is ``conflict`` and a job announces
+  ``booking.conflict`` with alternatives (``booking_changed`` says ``booking.conflict``: the
+  CRM meeting is not moved to the refused time).
+- A held booking (its calendar write, or the write of a move, not confirmed yet) takes a
+  cancellation or decline (its job then withdraws, never confirms) and a move as well: its
+  row moves under the lock, and its job confirms only after re-reading the time the row holds
+  when it confirms (``sync._confirm_checked``), so a move made while the job writes is
+  neither lost nor confirmed unread. A held move reported at its confirmed time (the calendar
+  read before the job's write) is no move.
 
 A foreign event made over a confirmed booking in a blocking calendar leaves the booking as it
 is (the calendar's owner may mean it) and is announced once as ``booking.updated`` with
@@ -22,12 +37,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from connectors.base import CalendarEvent, ConnectorError
+from connectors.base import CalendarEvent
 from syncs.audit.log import SYSTEM, audit_log
-from syncs.calendar.availability import StaleCalendars
-from syncs.calendar.bookings import availability, services, webhooks
+from syncs.calendar.bookings import offers, services, webhooks
 from syncs.calendar.bookings.models import NO_OVERLAP, Booking, BookingStatus
-from syncs.calendar.bookings.present import in_zone, slots_body
+from syncs.calendar.bookings.present import in_zone
 from syncs.calendar.models import CalendarRole
 from syncs.models import AuditEntry
 from tenants.models import Client
@@ -63,7 +77,9 @@ def on_calendar_changed(
     for pk in ours.values_list("pk", flat=True):
         with transaction.atomic():
             booking = (
-                Booking.objects.select_for_update().select_related("client", "service").get(pk=pk)
+                Booking.objects.select_for_update(of=("self",))
+                .select_related("client", "service", "resource__connection")
+                .get(pk=pk)
             )
             outcome = apply_change(booking, keys[booking.event_key])
         if outcome:
@@ -72,38 +88,58 @@ def on_calendar_changed(
 
 
 def apply_change(booking: Booking, event: CalendarEvent) -> str:
-    """Bring one confirmed booking (locked by the caller) to what the calendar says of its
-    event; returns what changed ('' for nothing). A held booking (its event being written, or
-    a confirmed one being moved) takes a cancellation or decline too, else its job would
-    confirm it on a deleted event; a move in the calendar is left to the job's re-read."""
+    """Bring one held or confirmed booking (locked by the caller) to what the calendar says of
+    its event; returns what changed ('' for nothing)."""
     if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.HELD):
         return ""
-    if event.etag and event.etag != booking.provider_etag:
+    # A move not written yet, read at its confirmed time (the pass read the calendar before
+    # the move job's write): no move, and its etag is older than the one the job keeps.
+    unwritten = booking.status == BookingStatus.HELD and (event.start, event.end) == (
+        booking.previous_start,
+        booking.previous_end,
+    )
+    if event.etag and event.etag != booking.provider_etag and not unwritten:
         Booking.objects.filter(pk=booking.pk).update(provider_etag=event.etag)
         booking.provider_etag = event.etag
-    email = booking.contact_email.casefold()
     if event.status == "cancelled":
         return _cancelled(booking, "Cancelled in the calendar.")
-    if email and any(a.casefold() == email for a in event.declined_by):
-        return _cancelled(booking, "Declined by the customer in the calendar.")
-    if booking.status != BookingStatus.CONFIRMED:
-        return ""
+    declined = _declined(booking, event)
+    if declined:
+        return _cancelled(booking, declined, remove_event=True)
     if not isinstance(event.start, datetime) or not isinstance(event.end, datetime):
         return ""  # made all-day: no time to move the booking to
-    if (event.start, event.end) == (booking.start, booking.end):
+    if (event.start, event.end) == (booking.start, booking.end) or unwritten:
         return ""
-    return _moved(booking, event.start, event.end)
+    return _moved(booking, event.start, event.end, event.id)
 
 
-def _cancelled(booking: Booking, reason: str) -> str:
+def _declined(booking: Booking, event: CalendarEvent) -> str:
+    """Why the event counts as declined ('' if it does not): by the customer (an attendee
+    with the booking's e-mail) or by the calendar's owner."""
+    email = booking.contact_email.casefold()
+    if email and any(a.casefold() == email for a in event.declined_by):
+        return "Declined by the customer in the calendar."
+    if event.owner_declined:
+        return "Declined by the calendar's owner."
+    return ""
+
+
+def _cancelled(booking: Booking, reason: str, *, remove_event: bool = False) -> str:
+    """Cancelled as the calendar says. A declined event is still in the calendar, busy: a job
+    removes it (as a cancellation through the API does); a held booking's own job withdraws
+    what it writes."""
     services.set_status(booking, BookingStatus.CANCELLED, reason)
+    if remove_event and booking.provider_event_id and booking.resource is not None:
+        services.request_event_removal(booking)
     webhooks.announce(booking, webhooks.CANCELLED)
     return "cancelled"
 
 
-def _moved(booking: Booking, start: datetime, end: datetime) -> str:
+def _moved(booking: Booking, start: datetime, end: datetime, event_id: str) -> str:
     """The event was moved in the calendar: the booking follows it, buffers kept. Onto the
-    time of another of our bookings the database refuses it: a conflict for staff to solve."""
+    time of another of our bookings the database refuses it: a conflict, announced with
+    alternatives by a job after this transaction commits. A held booking is confirmed at its
+    new time by its own job (which re-reads that time first)."""
     service = booking.service
     before = booking.start - booking.buffer_start
     after = booking.buffer_end - booking.end
@@ -119,12 +155,15 @@ def _moved(booking: Booking, start: datetime, end: datetime) -> str:
     except IntegrityError as exc:
         if NO_OVERLAP not in str(exc):
             raise
-        services.set_status(
-            booking,
-            BookingStatus.CONFLICT,
-            "Moved in the calendar onto the time of another booking.",
-        )
-        webhooks.announce(booking, webhooks.UPDATED)
+        reason = "Moved in the calendar onto the time of another booking."
+        services.set_status(booking, BookingStatus.CONFLICT, reason)
+        refused = {
+            "reason": reason,
+            "event_id": event_id,
+            "refused_start": in_zone(start, booking.time_zone),
+            "refused_end": in_zone(end, booking.time_zone),
+        }
+        offers.queue(booking, offers.CONFLICT, start, refused)
         return "conflict"
     old = booking.start
     booking.refresh_from_db()
@@ -133,8 +172,15 @@ def _moved(booking: Booking, start: datetime, end: datetime) -> str:
         actor=SYSTEM,
         action="booking.moved_in_calendar",
         target=f"booking:{booking.public_id}",
-        details={"from": old.isoformat(), "to": start.isoformat(), "service": service.name},
+        details={
+            "from": old.isoformat(),
+            "to": start.isoformat(),
+            "service": service.name,
+            "held": booking.status == BookingStatus.HELD,
+        },
     )
+    if booking.status == BookingStatus.HELD:
+        return "moved"  # its job announces it once confirmed there
     webhooks.announce(booking, webhooks.UPDATED, previous_start=in_zone(old, booking.time_zone))
     return "moved"
 
@@ -142,7 +188,8 @@ def _moved(booking: Booking, start: datetime, end: datetime) -> str:
 def _overlapped(client: Client, role: CalendarRole, events: Sequence[CalendarEvent]) -> list[str]:
     """Foreign events made over a confirmed booking in a blocking calendar: the booking stands
     (the calendar's owner may mean it), but the conflict is audited once per event and
-    announced with ``booking.updated`` carrying ``calendar_conflict`` and alternatives."""
+    announced with ``booking.updated`` carrying ``calendar_conflict`` and alternatives (read
+    and sent by a job after the sync pass commits: ``offers``)."""
     found = []
     for event in events:
         if event.status == "cancelled" or event.transparent:
@@ -165,7 +212,6 @@ def _overlapped(client: Client, role: CalendarRole, events: Sequence[CalendarEve
                 "start": in_zone(event.start, booking.time_zone),
                 "end": in_zone(event.end, booking.time_zone),
             }
-            offer = _offer(booking)
             with transaction.atomic():
                 audit_log(
                     client=client,
@@ -174,20 +220,6 @@ def _overlapped(client: Client, role: CalendarRole, events: Sequence[CalendarEve
                     target=target,
                     details={"event": event.id, "calendar": role.calendar_id},
                 )
-                webhooks.announce(
-                    booking, webhooks.UPDATED, calendar_conflict=conflict, alternatives=offer
-                )
+                offers.queue(booking, offers.OVERLAPPED, booking.start, conflict)
             found.append("overlapped")
     return found
-
-
-def _offer(booking: Booking) -> dict[str, list]:
-    """Slots to move the booking to (a fresh read; empty when the calendars cannot say)."""
-    try:
-        before, after = availability.alternatives(booking.service, booking.start, ignore=booking)
-    except (StaleCalendars, ConnectorError, ValueError):
-        return {"before": [], "after": []}
-    return {
-        "before": slots_body(before, booking.time_zone),
-        "after": slots_body(after, booking.time_zone),
-    }

@@ -324,17 +324,25 @@ def cancel(booking: Booking, *, reason: str = "", payload: dict[str, Any] | None
         if current.status not in LIVE_STATUSES:
             raise NotChangeable(f"A {current.status} booking cannot be cancelled.")
         set_status(current, BookingStatus.CANCELLED, reason or "Cancelled by the caller.")
-        if current.resource is not None:
-            _request(
-                current.client,
-                EventKind.BOOKING_CANCEL,
-                current,
-                CANCEL,
-                payload or {},
-                current.resource.connection,
-            )
+        request_event_removal(current, payload)
         webhooks.announce(current, webhooks.CANCELLED)
     return current
+
+
+def request_event_removal(booking: Booking, payload: dict[str, Any] | None = None) -> None:
+    """Queue the job that deletes a cancelled booking's calendar event (in the caller's
+    transaction, the booking locked): a cancellation through the API, or a decline made in
+    the calendar, which leaves the event there and busy."""
+    if booking.resource is None:
+        return
+    _request(
+        booking.client,
+        EventKind.BOOKING_CANCEL,
+        booking,
+        CANCEL,
+        payload or {},
+        booking.resource.connection,
+    )
 
 
 def set_status(booking: Booking, status: str, reason: str = "") -> None:

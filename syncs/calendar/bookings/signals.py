@@ -2,7 +2,9 @@
 importing them.
 
 ``booking_changed`` is sent with ``booking`` (``Booking``) and ``change`` (the webhook event
-type: ``booking.created``, ``booking.updated`` or ``booking.cancelled``) inside the transaction
+type: ``booking.created``, ``booking.updated``, ``booking.cancelled``, or ``booking.conflict``:
+a move made in the calendar that was refused, so nothing moved and the booking no longer
+holds time, ``details`` carrying ``conflict`` and ``alternatives``) inside the transaction
 that changed the booking, right where the webhook is recorded, and ``details``: what the
 webhook adds to the booking (``move_refused``, ``calendar_conflict``: an update that moved
 nothing). A receiver that writes

@@ -33,7 +33,7 @@ from connectors.registry import client_for as registry_client_for
 from syncs.audit.log import SYSTEM, audit_log
 from syncs.calendar import availability as pure
 from syncs.calendar import selectors
-from syncs.calendar.bookings import availability, services, webhooks
+from syncs.calendar.bookings import availability, offers, services, webhooks
 from syncs.calendar.bookings.models import Booking, BookingStatus
 from syncs.calendar.bookings.present import slots_body
 from syncs.calendar.busy import read_busy
@@ -46,6 +46,9 @@ from tenants.scoping import for_client
 log = logging.getLogger(__name__)
 OBJECT_TYPE = "event"
 DELETE = "delete"
+# How often a job re-reads a booking that was moved in the calendar while it confirmed it,
+# before leaving it to the engine's retry.
+CHASES = 3
 MOVED_KEPT = (
     "A moved booking is not moved back by a rollback (the customer agreed to the new time); "
     "rolling back its creation cancels it."
@@ -60,7 +63,10 @@ def client_for(connection: Connection) -> CalendarClient:
 
 def run(job: SyncJob, *, vendor: CalendarClient | None = None) -> str | None:
     """Do the job's booking operation; returns the calendar event's id ('' when nothing was
-    written). ``ConnectorError`` is the engine's to classify (a retry re-runs safely)."""
+    written). ``ConnectorError`` is the engine's to classify (a retry re-runs safely). A job
+    marked ``offers.OFFER`` reads and announces alternatives for a calendar conflict."""
+    if offers.is_offer_job(job):
+        return offers.run(job, _vendor_factory(vendor))
     spec = job.event.normalised if isinstance(job.event.normalised, dict) else {}
     booking = (
         for_client(Booking, job.client)
@@ -97,28 +103,71 @@ def _create(
         _refused_by_calendar(booking, exc)
         raise
     _record(job, booking, role, event, RecordAction.CREATED)
-    if _foreign_busy(booking, role, vendor):
-        return _refuse_after_write(job, booking, calendar, role, event, vendor)
-    with transaction.atomic():
-        confirmed = Booking.objects.filter(pk=booking.pk, status=BookingStatus.HELD).update(
-            status=BookingStatus.CONFIRMED,
-            confirmed_at=timezone.now(),
-            hold_expires_at=None,
-            updated_at=timezone.now(),
-        )
-        if confirmed:
-            booking.refresh_from_db()
-            audit_log(
-                client=booking.client,
-                actor=SYSTEM,
-                action="booking.confirmed",
-                target=f"booking:{booking.public_id}",
-                details={"event": event.id},
-            )
-            webhooks.announce(booking, webhooks.CREATED)
-    if not confirmed:  # cancelled or expired while we wrote: the event must not stay
+    checked = _confirm_checked(booking, role, vendor, _confirm_created)
+    if checked is None:  # cancelled or expired while we wrote: the event must not stay
         return _already_done(booking) or _withdraw(job, booking, calendar, role)
+    if checked is not booking:  # someone else's event over it: take ours back
+        return _refuse_after_write(job, checked, calendar, role, event, vendor)
     return event.id
+
+
+def _confirm_created(booking: Booking) -> None:
+    """Confirm a held booking (locked, still held, its time re-read) and announce it."""
+    Booking.objects.filter(pk=booking.pk).update(
+        status=BookingStatus.CONFIRMED,
+        confirmed_at=timezone.now(),
+        hold_expires_at=None,
+        updated_at=timezone.now(),
+    )
+    booking.refresh_from_db()
+    audit_log(
+        client=booking.client,
+        actor=SYSTEM,
+        action="booking.confirmed",
+        target=f"booking:{booking.public_id}",
+        details={"event": booking.provider_event_id},
+    )
+    webhooks.announce(booking, webhooks.CREATED)
+
+
+def _span(booking: Booking) -> tuple[datetime, datetime]:
+    return booking.buffer_start, booking.buffer_end
+
+
+def _confirm_checked(
+    booking: Booking,
+    role: CalendarRole,
+    vendor: CalendarClient | None,
+    confirm: Callable[[Booking], None],
+) -> Booking | None:
+    """Re-read the booking's time in every blocking calendar, then ``confirm`` it under its
+    row lock if it still holds the time that was read. A move made in the calendar meanwhile
+    (``receivers``, which moves a held booking's row under the same lock) means the new time
+    is read in its turn: what is confirmed is always a time that was re-read after the write.
+
+    Returns ``booking`` when confirmed; None when it no longer holds time (cancelled,
+    declined, refused, expired meanwhile); or the booking as it now stands when someone
+    else's event is over its time (the caller compensates)."""
+    for _ in range(CHASES):
+        if _foreign_busy(booking, role, vendor):
+            return Booking.objects.select_related("client", "service", "resource").get(
+                pk=booking.pk
+            )
+        with transaction.atomic():
+            current = (
+                Booking.objects.select_for_update(of=("self",))
+                .select_related("client", "service", "resource")
+                .get(pk=booking.pk)
+            )
+            if current.status != BookingStatus.HELD:
+                return None
+            if _span(current) == _span(booking):
+                confirm(current)
+                booking.refresh_from_db()
+                return booking
+        booking.start, booking.end = current.start, current.end
+        booking.buffer_start, booking.buffer_end = current.buffer_start, current.buffer_end
+    raise ConnectorError("The booking kept moving in the calendar while it was confirmed.")
 
 
 def _already_done(booking: Booking) -> str:
@@ -186,6 +235,12 @@ def _move(
         )
     except ConnectorError as exc:
         if exc.code == "conflict":
+            if _seen_newer(booking):
+                # The calendar sync brought the changed event to the booking meanwhile (a move
+                # there moved the held row too): write again from what the row holds now.
+                raise ConnectorError(
+                    "The event was changed in the calendar meanwhile; moving it again."
+                ) from exc
             _back_to_confirmed(booking, "The event was changed in the calendar meanwhile.")
             return ""
         if exc.permanent and not exc.needs_reauth:
@@ -193,32 +248,48 @@ def _move(
         raise
     old = {"start": _iso(booking.previous_start), "end": _iso(booking.previous_end)}
     _record(job, booking, role, event, RecordAction.UPDATED, snapshot=old)
-    if _foreign_busy(booking, role, vendor):
-        assert booking.previous_start is not None and booking.previous_end is not None
-        back = _draft(booking, start=booking.previous_start, end=booking.previous_end)
+    checked = _confirm_checked(booking, role, vendor, _confirm_moved)
+    if (
+        checked is not None
+        and checked is not booking
+        and checked.status == BookingStatus.HELD
+        and checked.previous_start is not None
+        and checked.previous_end is not None
+    ):
+        back = _draft(checked, start=checked.previous_start, end=checked.previous_end)
         moved_back = calendar.update_event(role.calendar_id, event.id, back)
-        _save_event(booking, moved_back)
-        _back_to_confirmed(booking, "Another event took the new time in the calendar.")
-        return event.id
-    with transaction.atomic():
-        done = Booking.objects.filter(pk=booking.pk, status=BookingStatus.HELD).update(
-            status=BookingStatus.CONFIRMED,
-            previous_start=None,
-            previous_end=None,
-            hold_expires_at=None,
-            updated_at=timezone.now(),
-        )
-        if done:
-            booking.refresh_from_db()
-            audit_log(
-                client=booking.client,
-                actor=SYSTEM,
-                action="booking.moved",
-                target=f"booking:{booking.public_id}",
-                details={"event": event.id, "from": old["start"]},
-            )
-            webhooks.announce(booking, webhooks.UPDATED)
+        _save_event(checked, moved_back)
+        _back_to_confirmed(checked, "Another event took the new time in the calendar.")
     return event.id
+
+
+def _confirm_moved(booking: Booking) -> None:
+    """Confirm a moved booking at its new time (locked, still held, re-read); announce it."""
+    Booking.objects.filter(pk=booking.pk).update(
+        status=BookingStatus.CONFIRMED,
+        previous_start=None,
+        previous_end=None,
+        hold_expires_at=None,
+        updated_at=timezone.now(),
+    )
+    moved_from = _iso(booking.previous_start)
+    booking.refresh_from_db()
+    audit_log(
+        client=booking.client,
+        actor=SYSTEM,
+        action="booking.moved",
+        target=f"booking:{booking.public_id}",
+        details={"event": booking.provider_event_id, "from": moved_from},
+    )
+    webhooks.announce(booking, webhooks.UPDATED)
+
+
+def _seen_newer(booking: Booking) -> bool:
+    """Whether the calendar sync has brought a newer version of the event (its etag) to the
+    booking since this job read it."""
+    return (
+        Booking.objects.filter(pk=booking.pk).exclude(provider_etag=booking.provider_etag).exists()
+    )
 
 
 def _back_to_confirmed(booking: Booking, reason: str) -> None:
@@ -331,10 +402,15 @@ def _written(job: SyncJob) -> ExternalRecord | None:
 
 
 def _save_event(booking: Booking, event: CalendarEvent) -> None:
+    """The event's id and the etag our write got. The etag only while the row still holds
+    the time we wrote: a move made in the calendar since (applied to the row by
+    ``receivers`` with its own, newer etag) must not be overwritten by an older version."""
     booking.provider_event_id, booking.provider_etag = event.id, event.etag
-    Booking.objects.filter(pk=booking.pk).update(
-        provider_event_id=event.id, provider_etag=event.etag, updated_at=timezone.now()
-    )
+    row = Booking.objects.filter(pk=booking.pk)
+    row.update(provider_event_id=event.id, updated_at=timezone.now())
+    if isinstance(event.start, datetime) and isinstance(event.end, datetime):
+        row = row.filter(start=event.start, end=event.end)
+    row.update(provider_etag=event.etag)
 
 
 def _record(

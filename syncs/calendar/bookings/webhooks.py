@@ -3,7 +3,12 @@
 ``booking.created`` when the calendar has it and it is confirmed; ``booking.updated`` when it
 moved (by the API or in the calendar); ``booking.cancelled`` when it ended without taking
 place: cancelled, declined, or refused after the calendar write (status ``conflict``, with
-alternatives), or its hold expired. Sent inside the transaction that changed the booking.
+alternatives), or its hold expired. ``booking.conflict`` when a change made in the calendar
+was refused (the new time is another booking's): status ``conflict``, ``conflict`` saying
+what was refused and ``alternatives``; an endpoint subscribed before that event type existed
+(to ``booking.cancelled`` but not to it, nor to ``*``) gets it as ``booking.cancelled``.
+Sent inside the transaction that changed the booking (a conflict's, once its alternatives are
+read: ``offers``).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from syncs.webhooks.models import WebhookMessage
 from syncs.webhooks.services import emit
 
 CREATED, UPDATED, CANCELLED = "booking.created", "booking.updated", "booking.cancelled"
+CONFLICT = "booking.conflict"
 
 
 def announce(booking: Booking, event_type: str, **extra: Any) -> WebhookMessage | None:
@@ -25,3 +31,15 @@ def announce(booking: Booking, event_type: str, **extra: Any) -> WebhookMessage 
     message = emit(booking.client, event_type, {**booking_body(booking), **extra})
     booking_changed.send(sender=Booking, booking=booking, change=event_type, details=extra)
     return message
+
+
+def announce_conflict(booking: Booking, **extra: Any) -> WebhookMessage | None:
+    """A change made in the calendar that we refused: ``booking.conflict`` (and, for endpoints
+    that only know the older names, ``booking.cancelled``: the booking no longer holds time),
+    and ``booking_changed`` with change ``booking.conflict``, which is no move and no
+    cancellation of the CRM meeting (``syncs.crm.meetings`` leaves it as it is)."""
+    body = {**booking_body(booking), **extra}
+    message = emit(booking.client, CONFLICT, body)
+    older = emit(booking.client, CANCELLED, body, unless_wanting=CONFLICT)
+    booking_changed.send(sender=Booking, booking=booking, change=CONFLICT, details=extra)
+    return message or older

@@ -323,3 +323,29 @@ def test_a_token_the_server_does_not_know_means_read_everything_again(server, ca
     with pytest.raises(CursorExpired) as expired:
         caldav.changes(calendar, "http://radicale.org/ns/sync/" + "0" * 64)
     assert expired.value.code == "valid-sync-token"
+
+
+def test_changes_report_declines_by_an_attendee_and_by_the_organizer(server, caldav):
+    """PARTSTAT=DECLINED on the customer's ATTENDEE line is their decline; on the organizer's
+    own line (the calendar's owner) it is the owner's, and such an event blocks nothing;
+    STATUS:CANCELLED is a cancellation (RFC 5545 §3.2.12, §3.8.1.11)."""
+    calendar = server.new_calendar()
+    first = caldav.changes(calendar, "")
+    organizer = "ORGANIZER:mailto:desk@surgery.example"
+    server.put(calendar, "c.ics", ics(vevent(
+        "c", *MONDAY_8, organizer,
+        "ATTENDEE;PARTSTAT=DECLINED:mailto:Ana@Example.org",
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:desk@surgery.example",
+    )))  # fmt: skip
+    server.put(calendar, "o.ics", ics(vevent(
+        "o", "DTSTART:20260331T080000Z", "DTEND:20260331T090000Z", organizer,
+        "ATTENDEE;PARTSTAT=DECLINED:MAILTO:Desk@Surgery.example",
+    )))  # fmt: skip
+    server.put(calendar, "x.ics", ics(vevent(
+        "x", "DTSTART:20260401T080000Z", "DTEND:20260401T090000Z", "STATUS:CANCELLED",
+    )))  # fmt: skip
+    by_id = {e.id: e for e in caldav.changes(calendar, first.cursor).events}
+    assert by_id["c.ics"].declined_by == ("Ana@Example.org",)
+    assert not by_id["c.ics"].owner_declined and not by_id["c.ics"].transparent
+    assert by_id["o.ics"].owner_declined and by_id["o.ics"].transparent
+    assert by_id["x.ics"].status == "cancelled"

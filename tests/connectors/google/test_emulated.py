@@ -302,3 +302,25 @@ def test_it_calls_only_methods_of_the_discovery_document(google, receiver):
         "calendar.events.watch", "calendar.channels.stop", "calendar.events.delete",
     }  # fmt: skip
     notify.drain()
+
+
+def test_changes_report_an_attendees_decline_and_the_owners(google):
+    """Google: each attendee's ``responseStatus``; the owner's is the ``self`` attendee's."""
+    connection, account = google()
+    cal = build(connection)
+    first = cal.changes("primary", "")
+    control.put_event(account, "primary", {
+        "id": "declined2", "start": {"dateTime": "2026-12-07T09:00:00Z"},
+        "end": {"dateTime": "2026-12-07T10:00:00Z"},
+        "attendees": [{"email": "ana@example.org", "responseStatus": "declined"}],
+    })  # fmt: skip
+    control.put_event(account, "primary", {
+        "id": "declined3", "start": {"dateTime": "2026-12-07T11:00:00Z"},
+        "end": {"dateTime": "2026-12-07T12:00:00Z"},
+        "attendees": [{"email": f"{account}@example.com", "self": True,
+                       "responseStatus": "declined"}],
+    })  # fmt: skip
+    got = {e.id: e for e in cal.changes("primary", first.cursor).events}
+    assert got["declined2"].declined_by == ("ana@example.org",)
+    assert not got["declined2"].owner_declined and not got["declined2"].transparent
+    assert got["declined3"].owner_declined and got["declined3"].transparent

@@ -342,3 +342,31 @@ def test_it_sees_a_moved_and_a_cancelled_occurrence_in_the_delta(graph):
     assert got[dropped.id].status == "cancelled"
     busy = busy_of(graph, soon - timedelta(hours=1), soon + timedelta(days=3))
     assert [b.start for b in busy] == [soon.replace(hour=11), soon + timedelta(days=2)]
+
+
+def test_delta_reports_declines_and_an_owners_decline_blocks_nothing(graph):
+    """An attendee's answer arrives on the organizer's event as ``attendees[].status``; the
+    mailbox owner's own as the event's ``responseStatus`` (learn.microsoft.com/graph/api/
+    resources/event: responseStatus, attendee.status)."""
+    cal = build(graph.connection)
+    soon = datetime.now(tz=UTC).replace(microsecond=0, second=0, minute=0) + timedelta(days=2)
+    first = cal.changes(graph.calendar)
+    booked = cal.create_event(graph.calendar, EventDraft(
+        booking_id="bk-8", summary="x", start=soon, end=soon + timedelta(minutes=30),
+        time_zone="UTC", attendees=("ana@example.org",),
+    ))  # fmt: skip
+    control.edit_event(graph.account, booked.id, {"attendees": [{
+        "emailAddress": {"address": "ana@example.org"}, "type": "required",
+        "status": {"response": "declined", "time": "2026-12-05T09:00:00Z"},
+    }]})  # fmt: skip
+    later = (soon + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%S")
+    end = (soon + timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M:%S")
+    invited = control.insert_event(graph.account, graph.calendar, timed("Invite", later, end))
+    control.respond(graph.account, invited, "declined")
+
+    got = {e.id: e for e in cal.changes(graph.calendar, first.cursor).events}
+    assert got[booked.id].declined_by == ("ana@example.org",)
+    assert not got[booked.id].owner_declined and not got[booked.id].transparent
+    assert got[invited].owner_declined and got[invited].transparent
+    busy = busy_of(graph, soon, soon + timedelta(hours=5))
+    assert [b.event_id for b in busy] == [booked.id]
