@@ -144,6 +144,9 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesyste
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600)
 CELERY_MAX_COUNTDOWN = CELERY_VISIBILITY_TIMEOUT // 2
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # kombu's Redis transport, one client object per channel instead of one per message.
+    CELERY_BROKER_TRANSPORT = "agency.broker:Transport"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The embedded default: messages are files shared by the web process and the worker.
     for _sub in ("queue", "processed", "control"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Generic, Protocol, TypeVar
 
 from syncs.dedupe.fellegi_sunter import Model, compare, reasons
@@ -62,6 +63,13 @@ class Detector:
 DEFAULT = Detector()
 
 
+# A sync job checks its person twice (before the CRM calls, and again when it indexes the
+# person: another job may have indexed someone in between), and the second lookup mostly finds
+# the same people: their comparisons are kept rather than made again. ``compare`` is a pure
+# function of two frozen profiles; a changed stored person is a different profile, so a miss.
+_compare = lru_cache(maxsize=1024)(compare)
+
+
 def score_pair(
     new: Profile,
     old: Profile,
@@ -69,7 +77,7 @@ def score_pair(
     holders: Mapping[tuple[str, str], int] | None = None,
 ) -> tuple[float, tuple[str, ...], bool]:
     """(match probability, reasons, linked) for an incoming profile against an indexed one."""
-    found = compare(new, old)
+    found = _compare(new, old)
     probability = detector.model.probability(found, holders)
     return round(probability, 6), reasons(found), probability >= detector.auto_link
 

@@ -119,10 +119,10 @@ def claim(
     lifecycle = model.lifecycle
     now = now or timezone.now()
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=now + CLOCK_SKEW)
-    claimable = (
-        (Q(status__in=lifecycle.startable) & due)
-        | (Q(status=lifecycle.retry) & due)
-        | (lease_expired(model, now) & Q(attempts__lt=lifecycle.max_attempts()))
+    # Not started or a retry, once due (one branch: the ORM compiles this on every claim).
+    waiting = tuple(dict.fromkeys((*lifecycle.startable, lifecycle.retry)))
+    claimable = (Q(status__in=waiting) & due) | (
+        lease_expired(model, now) & Q(attempts__lt=lifecycle.max_attempts())
     )
     taken = model.objects.filter(claimable, pk=pk).update(
         status=lifecycle.running,

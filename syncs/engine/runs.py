@@ -38,13 +38,17 @@ def load_job(job_id: int) -> SyncJob | None:
     ``connection`` and the connection's ``field_mapping``, and ``has_siblings`` (the event has
     other jobs, so its status must be read from all of them); None if there is no such job."""
     siblings = SyncJob.objects.filter(event=OuterRef("event")).exclude(pk=OuterRef("pk"))
-    job = (
-        SyncJob.objects.select_related("event", "client", "connection__field_mapping")
-        .annotate(has_siblings=Exists(siblings, output_field=BooleanField()))
-        .filter(pk=job_id)
-        .first()
-    )
-    if job is not None and job.event.client_id == job.client_id:
+    # ``get``, not ``first``: ``first`` orders by the model's ordering (``-created_at``), which
+    # a primary-key lookup does not need and which cost a quarter of this query's compilation.
+    try:
+        job = (
+            SyncJob.objects.select_related("event", "client", "connection__field_mapping")
+            .annotate(has_siblings=Exists(siblings, output_field=BooleanField()))
+            .get(pk=job_id)
+        )
+    except SyncJob.DoesNotExist:
+        return None
+    if job.event.client_id == job.client_id:
         job.event.client = job.client  # one tenant; saves a query when the event is announced
     return job
 

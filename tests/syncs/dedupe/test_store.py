@@ -228,3 +228,22 @@ def test_the_phone_typo_migration_indexes_people_stored_before_it(world):
     lead = {"first_name": "Smith", "last_name": "John", "phone": "415 555 0010"}
     result = dedupe.check(world.client_a, lead)
     assert person in [result.linked, *(c.person for c in result.candidates)]
+
+
+def test_the_index_re_check_reuses_the_checks_comparisons(world):
+    """A sync job checks its person, then ``index`` checks again (someone may have been
+    indexed in between): the people found both times are compared once, with the same
+    scores both times."""
+    from syncs.dedupe.match import _compare
+
+    robert = dedupe.index(world.client_a, ROBERT, {"hubspot": "101"})
+    first = dedupe.check(world.client_a, TYPO)
+    assert [c.person for c in first.candidates] == [robert]
+    before = _compare.cache_info()
+    again = dedupe.check(world.client_a, TYPO)
+    after = _compare.cache_info()
+    assert after.hits - before.hits == again.examined == 1
+    assert after.misses == before.misses
+    assert [(c.person, c.score, c.reasons) for c in again.candidates] == [
+        (c.person, c.score, c.reasons) for c in first.candidates
+    ]
