@@ -84,6 +84,7 @@ def environment(port: int, vendor_port: int, args: argparse.Namespace) -> dict[s
         # adds vendor calls to the bookings' own.
         CALENDAR_POLL_SECONDS="86400",
         CALENDAR_SAFETY_POLL_SECONDS="86400",
+        CALENDAR_WATCH_RETRY_SECONDS="86400",
         GUNICORN_THREADS=str(WEB_THREADS),  # the wait bound per process follows the threads
         LOG_LEVEL="WARNING",
         PORT=str(port),
@@ -137,16 +138,22 @@ def setup(calendars: int) -> list[dict]:
 
 def first_passes(clients: list[dict]) -> None:
     """Read each calendar once, so its mirror answers availability."""
+    from django.utils import timezone
+
     from syncs.calendar.poll import ensure_syncs
     from syncs.calendar.sync import calendar_sync_run
     from syncs.calendar.sync_state.models import CalendarSync
 
     ensure_syncs()
-    for sync in CalendarSync.objects.filter(client_id__in=[c["client"] for c in clients]):
+    syncs = CalendarSync.objects.filter(client_id__in=[c["client"] for c in clients])
+    for sync in syncs:
         calendar_sync_run(sync.pk)
         sync.refresh_from_db()
         if sync.synced_at is None:
             sys.exit(f"the first pass of {sync.pk} failed: {sync.last_error}")
+    # No push channel is opened during the run (CALENDAR_WATCH_RETRY_SECONDS): its
+    # notifications' passes would add calls that are not the bookings' own.
+    syncs.update(channel_tried_at=timezone.now())
 
 
 def slot(n: int, calendars: int, day0: datetime) -> datetime:
