@@ -23,6 +23,7 @@ from typing import Any
 from django.utils import timezone
 
 from connectors.base import BusyInterval, CalendarClient, ConnectorError
+from connectors.http import is_throttle
 from connectors.models import Connection
 from connectors.registry import all_specs, client_for
 from syncs.calendar import freshness, mirror
@@ -113,8 +114,10 @@ def _read_live(
             busy = client.busy(ids, start, end)
         except ConnectorError as exc:
             # Left out, so reported stale; never logged with the vendor's body (it may echo
-            # the event titles of someone's private calendar).
-            logger.warning(
+            # the event titles of someone's private calendar). A quota's wait is routine under
+            # a burst of bookings: not a warning.
+            logger.log(
+                logging.INFO if is_throttle(exc) else logging.WARNING,
                 "busy read failed for connection %s (%s): %s",
                 connection_id,
                 connection.provider,
