@@ -229,6 +229,8 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--emulator-workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=None, help="seconds to wait to drain")
+    parser.add_argument("--port", type=int, default=0, help="the product's (default: any free)")
+    parser.add_argument("--vendor-port", type=int, default=0, help="the emulators'")
     return parser.parse_args(argv)
 
 
@@ -236,7 +238,7 @@ def main(argv: list[str] | None = None) -> None:
     args = arguments(argv)
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
         sys.exit("set DATABASE_URL (PostgreSQL) and REDIS_URL: the stack runs on both")
-    port, vendor_port = free_port(), free_port()
+    port, vendor_port = args.port or free_port(), args.vendor_port or free_port()
     env = environment(port, vendor_port, args)
     os.environ.update(env)
     python = sys.executable
