@@ -280,9 +280,13 @@ def _role(booking: Booking) -> CalendarRole:
 
 def _keep_hold(booking: Booking) -> bool:
     """Keep a live hold at least until this run's lease ends (a running job keeps its slot;
-    a job that never runs does not); False when the booking no longer holds its time."""
+    a job that never runs does not); False when the booking no longer holds its time.
+
+    A hold past its time that nothing has released yet (the sweep runs every 30 s; a job
+    may come out of a backlog in our queue just then) still holds the time, which no other
+    booking can have while it is held: the write goes ahead."""
     now = timezone.now()
-    live = Booking.objects.filter(pk=booking.pk, status=BookingStatus.HELD, hold_expires_at__gt=now)
+    live = Booking.objects.filter(pk=booking.pk, status=BookingStatus.HELD)
     if not live.exists():
         return False
     until = now + timedelta(seconds=lease_seconds())

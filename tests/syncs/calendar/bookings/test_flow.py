@@ -171,8 +171,17 @@ def test_a_foreign_event_away_from_the_booking_changes_nothing(clinic, run_jobs)
     assert fresh(booking).status == BookingStatus.CONFIRMED
 
 
+def attempted_and_waiting(booking: Booking) -> None:
+    """The booking's job ran and failed (its connection was down); its retry is due. Its hold
+    is no longer kept for a write waiting in the queue (``test_quota_queue``)."""
+    SyncJob.objects.filter(event_id=booking.event_id).update(
+        status="failed", attempts=1, next_attempt_at=timezone.now()
+    )
+
+
 def test_an_expired_hold_gives_its_slot_back_and_is_never_written(clinic, run_jobs):
     booking = hold(clinic, 9)
+    attempted_and_waiting(booking)
     Booking.objects.filter(pk=booking.pk).update(
         hold_expires_at=timezone.now() - timedelta(seconds=1)
     )
@@ -190,6 +199,7 @@ def test_an_expired_hold_gives_its_slot_back_and_is_never_written(clinic, run_jo
 
 def test_an_expired_hold_is_released_by_the_next_hold_without_the_sweep(clinic):
     booking = hold(clinic, 16)
+    attempted_and_waiting(booking)
     Booking.objects.filter(pk=booking.pk).update(
         hold_expires_at=timezone.now() - timedelta(seconds=1)
     )

@@ -109,3 +109,37 @@ def test_a_re_read_put_off_for_the_quota_waits_for_it_and_writes_nothing_twice(c
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
     assert [e["id"] for e in clinic.live_events()] == [booking.provider_event_id]
+
+
+def test_a_hold_whose_write_waits_behind_a_backlog_is_kept_and_written(clinic, run_jobs):
+    """The burst is accepted faster than the workers take it: the job has not run when the
+    hold's time is up. The sweep keeps the hold (the write is still coming) and so does a
+    new hold over it; the job, run late, confirms the booking."""
+    booking = hold(clinic, 12)
+    job = SyncJob.objects.get(event_id=booking.event_id)
+    assert job.status == JobStatus.QUEUED
+    Booking.objects.filter(pk=booking.pk).update(
+        hold_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    with pytest.raises(services.SlotTaken):
+        hold(clinic, 12)  # not released by the next hold either
+    assert services.expire_holds() == 0
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.HELD and booking.hold_expires_at > timezone.now()
+
+    assert run_jobs() == [JobStatus.SYNCED]
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+
+
+def test_a_job_out_of_the_backlog_before_the_sweep_writes_its_booking(clinic, run_jobs):
+    """The hold's time is up and the sweep has not come by yet when the job finally runs:
+    nothing released the hold, so the write goes ahead rather than withdrawing."""
+    booking = hold(clinic, 13)
+    Booking.objects.filter(pk=booking.pk).update(
+        hold_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert run_jobs() == [JobStatus.SYNCED]
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+    assert [e["id"] for e in clinic.live_events()] == [booking.provider_event_id]
