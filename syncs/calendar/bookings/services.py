@@ -243,20 +243,22 @@ def hold(
     return booking
 
 
-# A booking's calendar write that has not started yet: its job waits in our queue.
-WRITE_NOT_STARTED = (JobStatus.PENDING, JobStatus.QUEUED)
+# A booking's calendar write the engine still owes: its job waits in our queue (not run
+# yet, or requeued for a quota or a retry) or runs.
+WRITE_STILL_COMING = (JobStatus.PENDING, JobStatus.QUEUED, JobStatus.FAILED, JobStatus.RUNNING)
 
 
 def _write_waits_in_queue() -> Exists:
-    """Whether the booking's creation job has not run yet (pending or queued: a backlog in
-    our queue). Such a hold is not expired: the write is still coming, and the booking was
-    accepted. A job that ran (and keeps its hold alive itself), waits for a connection, or
-    is dead lets the hold expire."""
+    """Whether the booking's creation job is still owed a run: pending or queued (a backlog
+    in our queue), scheduled for a retry (a quota's wait, which under a burst can stand
+    behind thousands of other runs for longer than any countdown says), or running. Such a
+    hold is not expired: the write is still coming, and the booking was accepted. A job that
+    waits for a connection, needs review or is dead lets the hold expire."""
     return Exists(
         SyncJob.objects.filter(
             event_id=OuterRef("event_id"),
             client_id=OuterRef("client_id"),
-            status__in=WRITE_NOT_STARTED,
+            status__in=WRITE_STILL_COMING,
         )
     )
 
@@ -434,7 +436,7 @@ def move_back(booking: Booking, reason: str) -> bool:
 
 def expire_holds(now: datetime | None = None, *, batch: int = 500) -> int:
     """Release every hold past its expiry (the beat task); returns how many. A hold whose
-    write has not started (its job waits in our queue behind a backlog) is kept instead."""
+    write is still coming (its job waits in our queue, or runs) is kept instead."""
     now = now or timezone.now()
     released = 0
     due = _keep_queued_holds(

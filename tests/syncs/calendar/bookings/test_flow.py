@@ -172,11 +172,17 @@ def test_a_foreign_event_away_from_the_booking_changes_nothing(clinic, run_jobs)
 
 
 def attempted_and_waiting(booking: Booking) -> None:
-    """The booking's job ran and failed (its connection was down); its retry is due. Its hold
-    is no longer kept for a write waiting in the queue (``test_quota_queue``)."""
+    """The booking's job ran and found its connection down: it waits for the connection, so
+    its hold is not kept for a write still coming (``test_quota_queue``)."""
     SyncJob.objects.filter(event_id=booking.event_id).update(
-        status="failed", attempts=1, next_attempt_at=timezone.now()
+        status="waiting_connection", attempts=1
     )
+
+
+def connection_back(booking: Booking) -> None:
+    """The connection is back: the job is pending again (``outbox.release_waiting``); its
+    message is still in the broker."""
+    SyncJob.objects.filter(event_id=booking.event_id).update(status="pending")
 
 
 def test_an_expired_hold_gives_its_slot_back_and_is_never_written(clinic, run_jobs):
@@ -189,6 +195,7 @@ def test_an_expired_hold_gives_its_slot_back_and_is_never_written(clinic, run_jo
     assert fresh(booking).status == BookingStatus.EXPIRED
     assert [w["status"] for w in webhooks(clinic.client, "booking.cancelled")] == ["expired"]
     again = hold(clinic, 9)  # the slot is free again
+    connection_back(booking)
     # The first job runs late (its connection came back): it writes nothing for the expired
     # hold; the second booking gets the slot.
     assert sorted(run_jobs()) == ["synced", "synced"]

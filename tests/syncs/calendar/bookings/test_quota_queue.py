@@ -132,6 +132,27 @@ def test_a_hold_whose_write_waits_behind_a_backlog_is_kept_and_written(clinic, r
     assert booking.status == BookingStatus.CONFIRMED
 
 
+def test_a_hold_whose_requeued_write_comes_late_out_of_the_queue_is_kept(clinic, run_jobs):
+    """A write put off for the quota is requeued for its countdown, but under a burst its
+    run stands behind thousands of others and comes later than the hold the countdown
+    bought: while the job is owed a run, the sweep keeps the hold."""
+    booking = hold(clinic, 14)
+    job = SyncJob.objects.get(event_id=booking.event_id)
+    shut_project_bucket(clinic.connection, 30)
+    assert sync_job_run(job.pk) == JobStatus.FAILED
+    Booking.objects.filter(pk=booking.pk).update(
+        hold_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert services.expire_holds() == 0
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.HELD and booking.hold_expires_at > timezone.now()
+
+    ratelimit.reset_all()
+    assert run_now(job) == JobStatus.SYNCED
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+
+
 def test_a_job_out_of_the_backlog_before_the_sweep_writes_its_booking(clinic, run_jobs):
     """The hold's time is up and the sweep has not come by yet when the job finally runs:
     nothing released the hold, so the write goes ahead rather than withdrawing."""
