@@ -25,6 +25,10 @@ as a person would in Google Calendar or Outlook. The push reaches the product, t
 sends ``calendar_changed``, the booking moves and ``booking.updated`` is emitted; its delivery,
 another job on the same worker, POSTs to the receiver. The clock runs from the PATCH to the
 arrival of the ``booking.updated`` that carries the new start.
+
+``--measure burst`` is issue 17's burst: thousands of bookings through the API and the engine
+against a 1,000-a-minute Google quota (``benchmarks/calendar_burst.py``, whose options follow,
+e.g. ``--measure burst --bookings 500 --quota 100``).
 """
 
 from __future__ import annotations
@@ -253,11 +257,19 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=0.3, help="seconds between changes")
     parser.add_argument(
         "--measure",
-        choices=("changed", "booking"),
+        choices=("changed", "booking", "burst"),
         default="changed",
-        help="stop the clock at calendar_changed sent, or at booking.updated delivered",
+        help="stop the clock at calendar_changed sent, or at booking.updated delivered; or "
+        "burst: many bookings against the quota (calendar_burst.py, which takes its own options)",
     )
-    args = parser.parse_args()
+    args, rest = parser.parse_known_args()
+    if args.measure == "burst":
+        import calendar_burst
+
+        calendar_burst.main(rest)
+        return
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
         sys.exit("set DATABASE_URL (PostgreSQL) and REDIS_URL: the stack runs on both")
     port, vendor_port = free_port(), free_port()

@@ -23,6 +23,7 @@ from typing import Any
 from django.utils import timezone
 
 from connectors.base import BusyInterval, CalendarClient, ConnectorError
+from connectors.http import is_throttle
 from connectors.models import Connection
 from connectors.registry import all_specs, client_for
 from syncs.calendar import freshness, mirror
@@ -47,16 +48,19 @@ def read_busy(
     *,
     vendor: Callable[[Connection], Any] = client_for,
     live: bool = False,
+    failures: dict[int, ConnectorError] | None = None,
 ) -> BusyByCalendar:
     """Busy time in [start, end) per (connection id, calendar id) of ``roles``, from the
     mirror where it is fresh, else read now. ``vendor`` builds the calendar client for a
     connection (tests pass their own). ``live`` skips the mirror: a booking's re-read after
     its write must see an event made seconds before, which even a mirror "current as of now"
-    (a live push channel) may not hold yet, the push being still on its way."""
+    (a live push channel) may not hold yet, the push being still on its way. A calendar whose
+    read failed is left out of the answer; ``failures``, when given, gets the error per
+    connection id (a caller that must have the answer tells a quota's wait from a failure)."""
     if live:
-        return _read_live(roles, start, end, vendor)
+        return _read_live(roles, start, end, vendor, failures)
     answer, unanswered = _from_mirrors(roles, start, end)
-    answer.update(_read_live(unanswered, start, end, vendor))
+    answer.update(_read_live(unanswered, start, end, vendor, failures))
     return answer
 
 
@@ -92,6 +96,7 @@ def _read_live(
     start: datetime,
     end: datetime,
     vendor: Callable[[Connection], Any],
+    failures: dict[int, ConnectorError] | None = None,
 ) -> BusyByCalendar:
     """Busy time read from each calendar's vendor now, one call per connection."""
     by_connection: dict[int, list[CalendarRole]] = defaultdict(list)
@@ -109,13 +114,17 @@ def _read_live(
             busy = client.busy(ids, start, end)
         except ConnectorError as exc:
             # Left out, so reported stale; never logged with the vendor's body (it may echo
-            # the event titles of someone's private calendar).
-            logger.warning(
+            # the event titles of someone's private calendar). A quota's wait is routine under
+            # a burst of bookings: not a warning.
+            logger.log(
+                logging.INFO if is_throttle(exc) else logging.WARNING,
                 "busy read failed for connection %s (%s): %s",
                 connection_id,
                 connection.provider,
                 type(exc).__name__,
             )
+            if failures is not None:
+                failures[connection_id] = exc
             continue
         read_at = timezone.now()
         for role in group:

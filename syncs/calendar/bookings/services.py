@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from connectors.models import Connection
@@ -39,7 +39,7 @@ from syncs.calendar.bookings.models import (
     BookingStatus,
 )
 from syncs.calendar.models import CalendarRole, Service
-from syncs.engine.outbox import publish_on_commit, stamp_for_publishing
+from syncs.engine.outbox import lease_seconds, publish_on_commit, stamp_for_publishing
 from syncs.models import DEFAULT_SOURCE_TAG, AiEvent, EventKind, EventStatus, JobStatus, SyncJob
 from tenants.models import Client
 from tenants.scoping import for_client
@@ -243,17 +243,46 @@ def hold(
     return booking
 
 
+# A booking's calendar write the engine still owes: its job waits in our queue (not run
+# yet, or requeued for a quota or a retry) or runs.
+WRITE_STILL_COMING = (JobStatus.PENDING, JobStatus.QUEUED, JobStatus.FAILED, JobStatus.RUNNING)
+
+
+def _write_waits_in_queue() -> Exists:
+    """Whether the booking's creation job is still owed a run: pending or queued (a backlog
+    in our queue), scheduled for a retry (a quota's wait, which under a burst can stand
+    behind thousands of other runs for longer than any countdown says), or running. Such a
+    hold is not expired: the write is still coming, and the booking was accepted. A job that
+    waits for a connection, needs review or is dead lets the hold expire."""
+    return Exists(
+        SyncJob.objects.filter(
+            event_id=OuterRef("event_id"),
+            client_id=OuterRef("client_id"),
+            status__in=WRITE_STILL_COMING,
+        )
+    )
+
+
+def _keep_queued_holds(expired: QuerySet[Booking], now: datetime) -> QuerySet[Booking]:
+    """Push the holds among ``expired`` whose write waits in our queue one lease on (the next
+    sweep looks again); the rest, which may be released."""
+    queued = expired.filter(_write_waits_in_queue(), previous_start__isnull=True)
+    queued.update(hold_expires_at=now + timedelta(seconds=lease_seconds()))
+    return expired.exclude(pk__in=queued.values("pk"))
+
+
 def _release_expired(resource: CalendarRole, start: datetime, end: datetime) -> None:
     """Holds on this calendar over [start, end) that expired are released first, so a hold
-    never waits for the sweep to find a slot free."""
+    never waits for the sweep to find a slot free (unless their write waits in our queue)."""
+    now = timezone.now()
     expired = Booking.objects.filter(
         resource=resource,
         status=BookingStatus.HELD,
-        hold_expires_at__lt=timezone.now(),
+        hold_expires_at__lt=now,
         buffer_start__lt=end,
         buffer_end__gt=start,
     )
-    for booking in expired.select_for_update():
+    for booking in _keep_queued_holds(expired, now).select_for_update():
         expire(booking)
 
 
@@ -414,10 +443,13 @@ def move_back(booking: Booking, reason: str) -> bool:
 
 
 def expire_holds(now: datetime | None = None, *, batch: int = 500) -> int:
-    """Release every hold past its expiry (the beat task); returns how many."""
+    """Release every hold past its expiry (the beat task); returns how many. A hold whose
+    write is still coming (its job waits in our queue, or runs) is kept instead."""
     now = now or timezone.now()
     released = 0
-    due = Booking.objects.filter(status=BookingStatus.HELD, hold_expires_at__lt=now)
+    due = _keep_queued_holds(
+        Booking.objects.filter(status=BookingStatus.HELD, hold_expires_at__lt=now), now
+    )
     for pk in list(due.order_by("hold_expires_at").values_list("pk", flat=True)[:batch]):
         with transaction.atomic():
             booking = (

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from connectors import call_log
 from connectors.base import CalendarClient, CalendarEvent, ConnectorError, EventDraft
+from connectors.http import is_throttle
 from connectors.models import Connection
 from connectors.registry import client_for as registry_client_for
 from syncs.audit.log import SYSTEM, audit_log
@@ -79,10 +80,15 @@ def run(job: SyncJob, *, vendor: CalendarClient | None = None) -> str | None:
     assert job.connection is not None  # the engine runs no job without a usable one
     calendar = vendor or client_for(job.connection)
     operation = spec.get("operation")
-    if operation == services.CREATE:
-        return _create(job, booking, calendar, vendor)
-    if operation == services.MOVE:
-        return _move(job, booking, calendar, vendor)
+    try:
+        if operation == services.CREATE:
+            return _create(job, booking, calendar, vendor)
+        if operation == services.MOVE:
+            return _move(job, booking, calendar, vendor)
+    except ConnectorError as exc:
+        if is_throttle(exc):
+            _hold_through_queue(booking, float(exc.retry_after or 0.0))
+        raise
     if operation == services.CANCEL:
         return _cancel(job, booking, calendar)
     raise ConnectorError(f"Unknown booking operation {operation!r}.", permanent=True)
@@ -97,18 +103,26 @@ def _create(
     role = _role(booking)
     if not _keep_hold(booking):
         return _already_done(booking) or _withdraw(job, booking, calendar, role)
-    try:
-        event = calendar.create_event(role.calendar_id, _draft(booking))
-    except ConnectorError as exc:
-        _refused_by_calendar(booking, exc)
-        raise
-    _record(job, booking, role, event, RecordAction.CREATED)
+    written = _written(job)
+    if written is None:
+        try:
+            event = calendar.create_event(role.calendar_id, _draft(booking))
+        except ConnectorError as exc:
+            _refused_by_calendar(booking, exc)
+            raise
+        _record(job, booking, role, event, RecordAction.CREATED)
+        event_id = event.id
+    else:
+        # An earlier run wrote and recorded the event, and its re-read was put off (a quota,
+        # a transient error): only the re-read is left. Writing again would cost a call (the
+        # insert's 409, then a read of the event) to learn what the record says already.
+        event_id = written.external_id
     checked = _confirm_checked(booking, role, vendor, _confirm_created)
     if checked is None:  # cancelled or expired while we wrote: the event must not stay
         return _already_done(booking) or _withdraw(job, booking, calendar, role)
     if checked is not booking:  # someone else's event over it: take ours back
-        return _refuse_after_write(job, checked, calendar, role, event, vendor)
-    return event.id
+        return _refuse_after_write(job, checked, calendar, role, event_id, vendor)
+    return event_id
 
 
 def _confirm_created(booking: Booking) -> None:
@@ -181,7 +195,7 @@ def _refuse_after_write(
     booking: Booking,
     calendar: CalendarClient,
     role: CalendarRole,
-    event: CalendarEvent,
+    event_id: str,
     vendor: CalendarClient | None,
 ) -> str:
     """A foreign event appeared over the booking while we wrote ours: take ours back. The
@@ -199,10 +213,10 @@ def _refuse_after_write(
                 "Another event took this time in the calendar while the booking was written.",
             )
             webhooks.announce(current, webhooks.CANCELLED, alternatives=offer)
-    calendar.cancel_event(role.calendar_id, event.id)
+    calendar.cancel_event(role.calendar_id, event_id)
     with transaction.atomic():
-        _mark_withdrawn(job, booking, event.id, "conflict")
-    return event.id
+        _mark_withdrawn(job, booking, event_id, "conflict")
+    return event_id
 
 
 def _withdraw(job: SyncJob, booking: Booking, calendar: CalendarClient, role: CalendarRole) -> str:
@@ -337,14 +351,31 @@ def _role(booking: Booking) -> CalendarRole:
 
 def _keep_hold(booking: Booking) -> bool:
     """Keep a live hold at least until this run's lease ends (a running job keeps its slot;
-    a job that never runs does not); False when the booking no longer holds its time."""
+    a job that never runs does not); False when the booking no longer holds its time.
+
+    A hold past its time that nothing has released yet (the sweep runs every 30 s; a job
+    may come out of a backlog in our queue just then) still holds the time, which no other
+    booking can have while it is held: the write goes ahead."""
     now = timezone.now()
-    live = Booking.objects.filter(pk=booking.pk, status=BookingStatus.HELD, hold_expires_at__gt=now)
+    live = Booking.objects.filter(pk=booking.pk, status=BookingStatus.HELD)
     if not live.exists():
         return False
     until = now + timedelta(seconds=lease_seconds())
     live.filter(hold_expires_at__lt=until).update(hold_expires_at=until)
     return True
+
+
+def _hold_through_queue(booking: Booking, retry_after: float) -> None:
+    """The write (or its re-read) was put off for a quota, ours or the vendor's: the engine
+    requeues the job for ``retry_after`` without counting an attempt. The hold is kept until
+    that run has had its lease, so a booking the API accepted (202) is not expired by the
+    sweep while its write waits its turn in the queue; a hold only expires when its write is
+    no longer coming (a dead connection, a lost or dead-lettered job)."""
+    wait = max(retry_after, 1.0)  # the engine's shortest countdown (``jobs.fail``)
+    until = timezone.now() + timedelta(seconds=wait + lease_seconds())
+    Booking.objects.filter(
+        pk=booking.pk, status=BookingStatus.HELD, hold_expires_at__lt=until
+    ).update(hold_expires_at=until)
 
 
 def _refused_by_calendar(booking: Booking, exc: ConnectorError) -> None:
@@ -487,11 +518,16 @@ def _foreign_busy(booking: Booking, role: CalendarRole, vendor: CalendarClient |
     client = booking.client
     lo, hi = booking.buffer_start, booking.buffer_end
     roles = selectors.reading_roles(client)
-    busy = read_busy(roles, lo, hi, vendor=_vendor_factory(vendor), live=True)
+    failures: dict[int, ConnectorError] = {}
+    busy = read_busy(roles, lo, hi, vendor=_vendor_factory(vendor), live=True, failures=failures)
     unread = [r for r in roles if (r.connection_id, r.calendar_id) not in busy]
-    if any(r.pk == role.pk for r in unread) or (
-        unread and booking.service.stale_policy == pure.REFUSE
-    ):
+    needed = [r for r in unread if r.pk == role.pk or booking.service.stale_policy == pure.REFUSE]
+    throttled = [e for r in needed if (e := failures.get(r.connection_id)) and is_throttle(e)]
+    if throttled:
+        # Put off for a quota (ours or the vendor's): the job waits its turn, as the write
+        # did, rather than spend an attempt and back off as if the calendar had failed.
+        raise max(throttled, key=lambda e: e.retry_after or 0.0)
+    if needed:
         names = ", ".join(r.name or r.calendar_id for r in unread)
         raise ConnectorError(f"Could not re-read calendars after the write: {names}.")
     ids = {i.event_id for intervals in busy.values() for i in intervals if i.event_id}

@@ -171,8 +171,23 @@ def test_a_foreign_event_away_from_the_booking_changes_nothing(clinic, run_jobs)
     assert fresh(booking).status == BookingStatus.CONFIRMED
 
 
+def attempted_and_waiting(booking: Booking) -> None:
+    """The booking's job ran and found its connection down: it waits for the connection, so
+    its hold is not kept for a write still coming (``test_quota_queue``)."""
+    SyncJob.objects.filter(event_id=booking.event_id).update(
+        status="waiting_connection", attempts=1
+    )
+
+
+def connection_back(booking: Booking) -> None:
+    """The connection is back: the job is pending again (``outbox.release_waiting``); its
+    message is still in the broker."""
+    SyncJob.objects.filter(event_id=booking.event_id).update(status="pending")
+
+
 def test_an_expired_hold_gives_its_slot_back_and_is_never_written(clinic, run_jobs):
     booking = hold(clinic, 9)
+    attempted_and_waiting(booking)
     Booking.objects.filter(pk=booking.pk).update(
         hold_expires_at=timezone.now() - timedelta(seconds=1)
     )
@@ -180,6 +195,7 @@ def test_an_expired_hold_gives_its_slot_back_and_is_never_written(clinic, run_jo
     assert fresh(booking).status == BookingStatus.EXPIRED
     assert [w["status"] for w in webhooks(clinic.client, "booking.cancelled")] == ["expired"]
     again = hold(clinic, 9)  # the slot is free again
+    connection_back(booking)
     # The first job runs late (its connection came back): it writes nothing for the expired
     # hold; the second booking gets the slot.
     assert sorted(run_jobs()) == ["synced", "synced"]
@@ -190,6 +206,7 @@ def test_an_expired_hold_gives_its_slot_back_and_is_never_written(clinic, run_jo
 
 def test_an_expired_hold_is_released_by_the_next_hold_without_the_sweep(clinic):
     booking = hold(clinic, 16)
+    attempted_and_waiting(booking)
     Booking.objects.filter(pk=booking.pk).update(
         hold_expires_at=timezone.now() - timedelta(seconds=1)
     )
