@@ -377,10 +377,19 @@ def _decide(candidate: DuplicateCandidate, status: str, actor: Any) -> None:
 def bulk_index(client: Client, people: Iterable[dict[str, str]], batch: int = 2000) -> int:
     """Load people without matching them against each other (an initial import, a benchmark).
     Returns how many were stored."""
+    profiled = ((fields, build_profile(fields, client.default_region)) for fields in people)
+    return bulk_index_profiled(client, profiled, batch)
+
+
+def bulk_index_profiled(
+    client: Client, people: Iterable[tuple[dict[str, str], Profile]], batch: int = 2000
+) -> int:
+    """``bulk_index`` for people whose profiles were built already (``build_profile`` with the
+    client's region): a large load may build them in other processes, as name parsing is
+    most of its CPU. Stored in the order given."""
     stored = 0
     chunk: list[tuple[Person, Profile]] = []
-    for fields in people:
-        profile = build_profile(fields, client.default_region)
+    for fields, profile in people:
         chunk.append((new_person(client, fields, profile), profile))
         if len(chunk) >= batch:
             stored += _store_chunk(chunk)
