@@ -7,6 +7,7 @@ from importlib import import_module
 import pytest
 from django.apps import apps as django_apps
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from benchmarks.datasets.synthetic import distinct_people
 from syncs import dedupe
@@ -157,6 +158,28 @@ def _stored(client) -> tuple[list[tuple], list[tuple[int, str, str]]]:
     position = {pid: n for n, pid in enumerate(people.values_list("id", flat=True))}
     keys = PersonKey.objects.filter(client=client).values_list("person_id", "kind", "value")
     return list(people.values_list(*columns)), sorted((position[p], k, v) for p, k, v in keys)
+
+
+def test_the_people_a_check_returns_are_the_stored_rows_without_a_second_statement(world):
+    """The lookup reads whole rows, and the people a check returns are built from them: equal,
+    field by field, to what the ORM reads (JSON lists and dicts, times, CRM ids)."""
+    robert = dedupe.index(world.client_a, ROBERT, {"hubspot": "101"})
+    Person.objects.filter(pk=robert.pk).update(other_external_ids=["pipedrive:7"])
+    bob = {**ROBERT, "first_name": "Bob", "phone": "(415) 555-0111"}
+    with CaptureQueriesContext(connection) as queries:
+        result = dedupe.check(world.client_a, bob)
+    assert len(queries) == 1  # the lookup, with the estimate's time
+    assert result.linked == robert
+    typo = dedupe.check(world.client_a, TYPO)
+    assert [c.person for c in typo.candidates] == [robert]
+    for person in [result.linked, typo.candidates[0].person]:
+        stored = Person.objects.get(pk=person.pk)
+        for model_field in Person._meta.concrete_fields:
+            name = model_field.attname
+            assert getattr(person, name) == getattr(stored, name), name
+        assert not person._state.adding
+    assert result.linked.external_ids == {"hubspot": "101"}
+    assert result.linked.other_external_ids == ["pipedrive:7"]
 
 
 def test_it_reads_few_index_rows_per_check(world):
