@@ -21,6 +21,7 @@ index.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import random
 import statistics
@@ -45,8 +46,8 @@ from benchmarks.datasets.public_sets import load_febrl  # noqa: E402
 from benchmarks.datasets.synthetic import distinct_people, generate, variant  # noqa: E402
 from syncs.dedupe.estimation import estimate_for_client  # noqa: E402
 from syncs.dedupe.models import Person, PersonKey  # noqa: E402
-from syncs.dedupe.normalize import build_profile, email_alias_key  # noqa: E402
-from syncs.dedupe.store import bulk_index, check  # noqa: E402
+from syncs.dedupe.normalize import Profile, build_profile, email_alias_key  # noqa: E402
+from syncs.dedupe.store import bulk_index, bulk_index_profiled, check  # noqa: E402
 from tenants.models import Agency, Client  # noqa: E402
 
 
@@ -117,6 +118,25 @@ def time_checks(client: Client, leads: list[Lead], person_ids: list[int]) -> dic
     }
 
 
+def _profiled(args: tuple[list[dict[str, str]], str]) -> list[tuple[dict[str, str], Profile]]:
+    chunk, region = args
+    return [(fields, build_profile(fields, region)) for fields in chunk]
+
+
+def load_people(client: Client, people: list[dict[str, str]], chunk: int = 5000) -> None:
+    """``bulk_index`` with the profiles (name and phone parsing: most of a load's CPU) built by
+    worker processes, one per core, while this one writes them in order: the same rows, ids in
+    the generator's order, in a fraction of the time on a shared host."""
+    if len(people) < 4 * chunk:
+        bulk_index(client, people, batch=chunk)
+        return
+    parts = [(people[i : i + chunk], client.default_region) for i in range(0, len(people), chunk)]
+    connection.close()  # not shared with the forked workers (they never query); reopened here
+    with multiprocessing.get_context("fork").Pool(os.cpu_count() or 2) as pool:
+        profiled = (pair for part in pool.imap(_profiled, parts) for pair in part)
+        bulk_index_profiled(client, profiled, batch=chunk)
+
+
 def run_timing(sizes: list[int], checks: int, seed: int, *, load_only: bool = False) -> None:
     """Load the timing population up to each size, then time ``checks`` checks at it. With a
     kept database (``--keep-db``) the people a previous run loaded are reused: the generator is
@@ -142,7 +162,7 @@ def run_timing(sizes: list[int], checks: int, seed: int, *, load_only: bool = Fa
             continue
         started = time.perf_counter()
         batch = list(islice(source, size - len(loaded)))
-        bulk_index(client, batch, batch=5000)
+        load_people(client, batch)
         loaded += batch
         if connection.vendor == "postgresql":  # what autovacuum does after a bulk load
             with connection.cursor() as cursor:

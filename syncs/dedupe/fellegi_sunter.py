@@ -364,6 +364,10 @@ class Model:
     pairs: int = 0  # candidate pairs the estimate saw
     labels: int = 0  # staff decisions it used
     iterations: int = 0
+    # comparison -> (the name table, (its size, people), its mean agreement): see ``_tf_mean``.
+    _tf_means: dict[str, tuple[Mapping[str, int], tuple[int, int], float]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def bits(self, comparison: str, level: str) -> float:
         m = max(self.m[comparison][level], FLOOR)
@@ -424,11 +428,24 @@ class Model:
         if not table or not self.people:
             return 0.0
         total = self.people
+        mean = self._tf_mean(comparison, table, total)
+        share = max(table.get(value, 1), 1) / total
+        return max(-TF_CLIP, min(TF_CLIP, math.log2(mean / share)))
+
+    def _tf_mean(self, comparison: str, table: Mapping[str, int], total: int) -> float:
+        """The average chance two people agree on a name, over the whole table: the same for
+        every pair, so computed once per table rather than per scored pair (a table holds up
+        to 5,000 names, and a check scores a few dozen pairs, each agreeing on two names).
+        Kept with the table it was computed from, so a table replaced (an estimate, a load)
+        is summed again."""
+        cached = self._tf_means.get(comparison)
+        if cached is not None and cached[0] is table and cached[1] == (len(table), total):
+            return cached[2]
         mean = sum((n / total) ** 2 for n in table.values()) / max(
             sum(n / total for n in table.values()), 1e-12
         )
-        share = max(table.get(value, 1), 1) / total
-        return max(-TF_CLIP, min(TF_CLIP, math.log2(mean / share)))
+        self._tf_means[comparison] = (table, (len(table), total), mean)
+        return mean
 
     def probability(
         self, found: Comparison, holders: Mapping[tuple[str, str], int] | None = None

@@ -58,21 +58,34 @@ class MatchResult:
         )
 
 
+# The columns of a person a lookup reads, in this order: the whole row, so that the few people a
+# check returns are built from it (``ClientIndex.people``) without a second statement.
+_FIELDS = tuple(Person._meta.concrete_fields)
+_COLUMNS = ", ".join(f"p.{f.column}" for f in _FIELDS)
+_AT = {name: n for n, name in enumerate(f.attname for f in _FIELDS)}
+_PROFILE_AT = tuple(
+    _AT[name]
+    for name in ("norm_first", "norm_last", "emails", "phones", "norm_company", "norm_generation")
+)
+
+
 class ClientIndex:
     """Candidate source over one client's ``PersonKey`` rows (never another client's).
 
     One round trip per check: the key lookups (each bounded by ``key_cap``, the first indexed
-    kept, as in ``MemoryIndex``) and the compared columns of the people they name, in a single
-    statement, one row per (key, person). The key lookups read only the covering index. Every
-    part is filtered on the client id. Whole ``Person`` rows are loaded only for the few people
-    a check returns. ``holders`` counts the people behind each e-mail and phone key, for the
-    model's frequency adjustment (a landline five people give is weak evidence)."""
+    kept, as in ``MemoryIndex``) and the rows of the people they name, in a single statement,
+    one row per (key, person). The key lookups read only the covering index. Every part is
+    filtered on the client id. ``Person`` instances are built only for the few people a check
+    returns, from the rows already read (a second statement through the ORM cost a returning
+    lead as much as the lookup). ``holders`` counts the people behind each e-mail and phone key,
+    for the model's frequency adjustment (a landline five people give is weak evidence)."""
 
     def __init__(self, client: Client) -> None:
         self.client = client
         self.rows_read = 0
         self.holders: dict[tuple[str, str], int] = {}
         self.model_version: object = UNKNOWN  # the estimate's time, read with the candidates
+        self._rows: dict[int, tuple] = {}  # person id -> its row as read, for ``people``
 
     def lookup(self, keys: set[tuple[str, str]]) -> Mapping[int, Profile]:
         self.holders = {}
@@ -85,14 +98,22 @@ class ClientIndex:
             rows = cursor.fetchall()
         self.rows_read += len(rows)
         found: dict[int, Profile] = {}
-        for key_no, pid, first, last, emails, phones, company, gen, version in rows:
+        first, last, emails, phones, company, gen = _PROFILE_AT
+        for key_no, *person, version in rows:
             self.model_version = version
             key = ordered[key_no]
             if key[0] in HOLDER_KINDS:
                 self.holders[key] = self.holders.get(key, 0) + 1
+            pid = person[0]
             if pid not in found:
+                self._rows[pid] = tuple(person)
                 found[pid] = Profile(
-                    first, last, tuple(_json(emails)), tuple(_json(phones)), company, gen
+                    person[first],
+                    person[last],
+                    tuple(_json(person[emails])),
+                    tuple(_json(person[phones])),
+                    person[company],
+                    person[gen],
                 )
         return found
 
@@ -114,8 +135,7 @@ class ClientIndex:
             params += [self.client.pk, kind, value, key_cap(kind)]
         sql = (
             f"WITH hits AS ({' UNION ALL '.join(parts)}) "  # noqa: S608
-            "SELECT h.key_no, p.id, p.norm_first, p.norm_last, p.emails, p.phones,"
-            " p.norm_company, p.norm_generation,"
+            f"SELECT h.key_no, {_COLUMNS},"
             f" (SELECT m.estimated_at FROM {MatchModel._meta.db_table} m WHERE m.client_id = %s)"
             f" FROM hits h JOIN {people} p ON p.id = h.person_id"
             " WHERE p.client_id = %s AND p.merged_into_id IS NULL"
@@ -138,8 +158,7 @@ class ClientIndex:
             f" CROSS JOIN LATERAL (SELECT person_id FROM {keys_table}"
             " WHERE client_id = %s AND kind = k.kind AND value = k.value"
             " ORDER BY person_id LIMIT k.cap) AS h) "
-            "SELECT h.key_no, p.id, p.norm_first, p.norm_last, p.emails, p.phones,"
-            " p.norm_company, p.norm_generation,"
+            f"SELECT h.key_no, {_COLUMNS},"
             f" (SELECT m.estimated_at FROM {MatchModel._meta.db_table} m WHERE m.client_id = %s)"
             f" FROM hits h JOIN {people} p ON p.id = h.person_id"
             " WHERE p.client_id = %s AND p.merged_into_id IS NULL"
@@ -156,7 +175,27 @@ class ClientIndex:
         return sql, params
 
     def people(self, ids: Iterable[int]) -> dict[int, Person]:
-        return {p.id: p for p in for_client(Person, self.client).filter(id__in=set(ids))}
+        """The people of these ids, built from the rows the lookup read (with the database's
+        converters applied, as the ORM does), or read when a lookup did not name them."""
+        wanted = set(ids)
+        found = {pid: _person(self._rows[pid]) for pid in wanted & self._rows.keys()}
+        if wanted - found.keys():
+            missing = for_client(Person, self.client).filter(id__in=wanted - found.keys())
+            found |= {p.id: p for p in missing}
+        return found
+
+
+def _person(row: tuple) -> Person:
+    """A ``Person`` from a row of ``_COLUMNS``, as a queryset would have built it."""
+    values = []
+    for model_field, value in zip(_FIELDS, row, strict=True):
+        expression = model_field.get_col(Person._meta.db_table)
+        converters = connection.ops.get_db_converters(expression)
+        converted = value
+        for convert in [*converters, *model_field.get_db_converters(connection)]:
+            converted = convert(converted, expression, connection)
+        values.append(converted)
+    return Person.from_db(connection.alias, [f.attname for f in _FIELDS], values)
 
 
 def _json(value: object) -> list:
@@ -377,10 +416,19 @@ def _decide(candidate: DuplicateCandidate, status: str, actor: Any) -> None:
 def bulk_index(client: Client, people: Iterable[dict[str, str]], batch: int = 2000) -> int:
     """Load people without matching them against each other (an initial import, a benchmark).
     Returns how many were stored."""
+    profiled = ((fields, build_profile(fields, client.default_region)) for fields in people)
+    return bulk_index_profiled(client, profiled, batch)
+
+
+def bulk_index_profiled(
+    client: Client, people: Iterable[tuple[dict[str, str], Profile]], batch: int = 2000
+) -> int:
+    """``bulk_index`` for people whose profiles were built already (``build_profile`` with the
+    client's region): a large load may build them in other processes, as name parsing is
+    most of its CPU. Stored in the order given."""
     stored = 0
     chunk: list[tuple[Person, Profile]] = []
-    for fields in people:
-        profile = build_profile(fields, client.default_region)
+    for fields, profile in people:
         chunk.append((new_person(client, fields, profile), profile))
         if len(chunk) >= batch:
             stored += _store_chunk(chunk)

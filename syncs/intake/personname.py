@@ -161,17 +161,31 @@ def parse_parts(first: str, last: str) -> ParsedName:
     if not last_clean:
         return whole
     # The family name is what the last-name field holds, less a generation or title.
-    tail = HumanName(f"X {last_clean}")
-    head = HumanName(f"{first_clean} X") if first_clean else None
+    _, _, tail_last, tail_suffix = _parts_of(f"X {last_clean}")
+    head_first, head_middle, _, _ = (
+        _parts_of(f"{first_clean} X") if first_clean else ("", "", "", "")
+    )
     return ParsedName(
-        first=(head.first if head and head.first != "X" else ""),
-        middle=(head.middle if head else ""),
-        last=(tail.last or last_clean).rstrip("."),
+        first=(head_first if head_first != "X" else ""),
+        middle=head_middle,
+        last=(tail_last or last_clean).rstrip("."),
         title=whole.title,
-        suffix=tail.suffix or whole.suffix,
+        suffix=tail_suffix or whole.suffix,
         nickname=whole.nickname,
         maiden=whole.maiden,
     )
+
+
+@lru_cache(maxsize=16384)
+def _parts_of(text: str) -> tuple[str, str, str, str]:
+    """(first, middle, last, suffix) of one ``HumanName`` parse, cached on the text.
+
+    ``parse_parts`` parses each field on its own beside a placeholder ("X Smith Jr.", "Herr
+    Hans X"), and the same first names and family names come back on lead after lead while
+    their pairings do not: cached per field, a new person costs one ``HumanName`` parse (the
+    whole name) instead of three, about 0.7 ms each (nameparser 2.6's pipeline)."""
+    parsed = HumanName(text)
+    return parsed.first, parsed.middle, parsed.last, parsed.suffix
 
 
 def _ordinals_as_words(text: str) -> str:

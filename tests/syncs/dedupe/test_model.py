@@ -116,6 +116,23 @@ def test_a_common_name_weighs_less_than_a_rare_one():
     assert model.probability(pulford) > model.probability(smith)
 
 
+def test_a_name_table_replaced_after_scoring_is_read_anew():
+    """The mean agreement of a name table is kept between pairs (summing thousands of names per
+    pair was most of a check's scoring): a new estimate's table, or a new head count, must
+    still move the weights, as they do on a model built with them."""
+    smith = compare(build_profile({"name": "Ann Smith"}), build_profile({"name": "Ann Smith"}))
+    model = Model(tf_last={"smith": 500, "pulford": 1}, people=10000)
+    before = model.probability(smith)
+    model.tf_last = {"smith": 5, "jones": 500}
+    assert model.probability(smith) == Model(tf_last=dict(model.tf_last), people=10000).probability(
+        smith
+    )
+    assert model.probability(smith) != before
+    model.people = 1000
+    fresh = Model(tf_last=dict(model.tf_last), people=1000)
+    assert model.probability(smith) == fresh.probability(smith)
+
+
 def test_it_learns_m_and_u_by_em_from_unlabelled_pairs():
     """Vectors drawn from a known model: EM, started from the priors, recovers its m and u."""
     rng = random.Random(3)

@@ -7,12 +7,13 @@ from importlib import import_module
 import pytest
 from django.apps import apps as django_apps
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from benchmarks.datasets.synthetic import distinct_people
 from syncs import dedupe
 from syncs.dedupe.models import DuplicateCandidate, Person, PersonKey
 from syncs.dedupe.normalize import blocking_keys, build_profile, key_cap, stored_profile
-from syncs.dedupe.store import ClientIndex, bulk_index
+from syncs.dedupe.store import ClientIndex, bulk_index, bulk_index_profiled
 from syncs.intake.normalise import normalise_person
 
 from ...conftest import make_user
@@ -132,6 +133,53 @@ def test_it_does_not_link_two_people_on_a_shared_role_mailbox(world):
     assert result.linked is None and result.candidates == []
     peter = dedupe.index(world.client_a, {"name": "Peter Parker", "email": "info@acme.example"})
     assert peter != mary
+
+
+def test_profiles_built_elsewhere_load_the_rows_bulk_index_writes(world):
+    """The benchmark builds profiles in worker processes (``bulk_index_profiled``); what is
+    stored must be what ``bulk_index`` stores for the same people, in the same order."""
+    world.client_b.default_region = world.client_a.default_region
+    world.client_b.save()
+    people = list(distinct_people(300, seed=8))
+    bulk_index(world.client_a, people, batch=70)
+    region = world.client_b.default_region
+    profiled = [(fields, build_profile(fields, region)) for fields in people]
+    assert bulk_index_profiled(world.client_b, profiled, batch=70) == 300
+    assert _stored(world.client_a) == _stored(world.client_b)
+    firsts = [row[0] for row in _stored(world.client_a)[0][:3]]
+    assert firsts == [fields["first_name"] for fields in people[:3]]
+
+
+def _stored(client) -> tuple[list[tuple], list[tuple[int, str, str]]]:
+    """A client's people (in id order, without ids and times) and their keys by position."""
+    skip = {"id", "client", "created_at", "updated_at", "merged_into"}
+    columns = [f.name for f in Person._meta.concrete_fields if f.name not in skip]
+    people = Person.objects.filter(client=client).order_by("id")
+    position = {pid: n for n, pid in enumerate(people.values_list("id", flat=True))}
+    keys = PersonKey.objects.filter(client=client).values_list("person_id", "kind", "value")
+    return list(people.values_list(*columns)), sorted((position[p], k, v) for p, k, v in keys)
+
+
+def test_the_people_a_check_returns_are_the_stored_rows_without_a_second_statement(world):
+    """The lookup reads whole rows, and the people a check returns are built from them: equal,
+    field by field, to what the ORM reads (JSON lists and dicts, times, CRM ids)."""
+    robert = dedupe.index(world.client_a, ROBERT, {"hubspot": "101"})
+    Person.objects.filter(pk=robert.pk).update(other_external_ids=["pipedrive:7"])
+    bob = {**ROBERT, "first_name": "Bob", "phone": "(415) 555-0111"}
+    with CaptureQueriesContext(connection) as queries:
+        result = dedupe.check(world.client_a, bob)
+    assert len(queries) == 1  # the lookup, with the estimate's time
+    assert result.linked == robert
+    typo = dedupe.check(world.client_a, TYPO)
+    assert [c.person for c in typo.candidates] == [robert]
+    for person in [result.linked, typo.candidates[0].person]:
+        stored = Person.objects.get(pk=person.pk)
+        for model_field in Person._meta.concrete_fields:
+            name = model_field.attname
+            assert getattr(person, name) == getattr(stored, name), name
+        assert not person._state.adding
+    assert result.linked.external_ids == {"hubspot": "101"}
+    assert result.linked.other_external_ids == ["pipedrive:7"]
 
 
 def test_it_reads_few_index_rows_per_check(world):
