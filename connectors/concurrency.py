@@ -20,21 +20,15 @@ buckets do (``connectors.ratelimit``).
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import json
-import os
 import random
-import re
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import redis
-from django.conf import settings
 
+from connectors.locked_files import LockedJsonFiles, shared_backend
 from connectors.ratelimit import Unavailable
 
 __all__ = [
@@ -163,40 +157,30 @@ class _RedisSlots:
 
 # --- files (no Redis) -----------------------------------------------------------------------
 
-_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
-
 
 class _FileSlots:
     """One JSON file per key ({holder: lease end}), read-modify-written under ``flock``."""
 
     def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        directory.mkdir(parents=True, exist_ok=True)
-
-    def _path(self, key: str) -> Path:
-        digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-        return self.directory / f"{_SAFE.sub('_', key)[:80]}-{digest}.json"
+        self.files = LockedJsonFiles(directory)
 
     def _locked(self, key: str, change: Callable[[dict[str, float], float], bool]) -> None:
         """Run ``change(live slots, now)`` under the key's lock; stored if it returns True."""
-        fd = os.open(self._path(key), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            with os.fdopen(os.dup(fd), "r+", encoding="utf-8") as fh:
-                raw = fh.read()
-                try:
-                    held = {str(k): float(v) for k, v in json.loads(raw).items()} if raw else {}
-                except (ValueError, AttributeError, TypeError):
-                    held = {}  # a torn or foreign file: every slot free
-                now = time.time()
-                live = {k: v for k, v in held.items() if v > now}
-                if change(live, now) or len(live) != len(held):
-                    fh.seek(0)
-                    fh.truncate()
-                    fh.write(json.dumps(live))
-                    fh.flush()
-        finally:
-            os.close(fd)
+
+        def on_file(stored: object, now: float) -> dict[str, float] | None:
+            try:
+                held = (
+                    {str(k): float(v) for k, v in stored.items()}
+                    if isinstance(stored, dict)
+                    else {}
+                )
+            except (ValueError, TypeError):
+                held = {}  # a torn or foreign file: every slot free
+            live = {k: v for k, v in held.items() if v > now}
+            changed = change(live, now) or len(live) != len(held)
+            return live if changed else None
+
+        self.files.update(key, on_file)
 
     def take(self, key: str, holder: str, slots: int, lease: float) -> tuple[bool, float]:
         result: list[tuple[bool, float]] = []
@@ -226,26 +210,15 @@ class _FileSlots:
         return seen[0]
 
     def reset(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
+        self.files.reset(key)
 
     def reset_all(self) -> None:
-        for path in self.directory.glob("*.json"):
-            path.unlink(missing_ok=True)
+        self.files.reset_all()
 
 
 # --- backend choice -------------------------------------------------------------------------
 
-_cache: dict[str, _RedisSlots | _FileSlots] = {}
-_cache_lock = threading.Lock()
-
 
 def _backend() -> _RedisSlots | _FileSlots:
-    """Redis when ``REDIS_URL`` is set, else files under ``VAR_DIR``; one instance per target."""
-    url = getattr(settings, "REDIS_URL", "") or ""
-    target = url or str(Path(settings.VAR_DIR) / "concurrency")
-    with _cache_lock:
-        backend = _cache.get(target)
-        if backend is None:
-            backend = _RedisSlots(url) if url else _FileSlots(Path(target))
-            _cache[target] = backend
-        return backend
+    """Redis when ``REDIS_URL`` is set, else files under ``VAR_DIR/concurrency``."""
+    return shared_backend("concurrency", _RedisSlots, _FileSlots)

@@ -19,20 +19,14 @@ it (the embedded default: one machine, several processes) a JSON file per key un
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import json
-import os
-import re
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import redis
-from django.conf import settings
 
 from connectors.base import RateLimit
+from connectors.locked_files import LockedJsonFiles, shared_backend
 
 __all__ = ["RateLimited", "Unavailable", "acquire", "defer", "peek", "reset"]
 
@@ -200,8 +194,6 @@ class _RedisBuckets:
 
 # --- files (no Redis) -----------------------------------------------------------------------
 
-_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
-
 
 class _FileBuckets:
     """One JSON file per bucket, read-modify-written under an exclusive ``flock``.
@@ -211,32 +203,20 @@ class _FileBuckets:
     """
 
     def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        directory.mkdir(parents=True, exist_ok=True)
-
-    def _path(self, key: str) -> Path:
-        digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-        return self.directory / f"{_SAFE.sub('_', key)[:80]}-{digest}.json"
+        self.files = LockedJsonFiles(directory)
 
     def _locked(self, key: str, change: Callable[[list[float], float], list[float] | None]) -> None:
         """Run ``change(grants, now)`` under the key's lock; a list it returns is stored."""
-        fd = os.open(self._path(key), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            with os.fdopen(os.dup(fd), "r+", encoding="utf-8") as fh:
-                raw = fh.read()
-                try:
-                    grants = [float(g) for g in json.loads(raw)["grants"]] if raw else []
-                except (ValueError, KeyError, TypeError):
-                    grants = []  # a torn or foreign file: start the bucket afresh
-                new = change(grants, time.time())
-                if new is not None:
-                    fh.seek(0)
-                    fh.truncate()
-                    fh.write(json.dumps({"grants": new}))
-                    fh.flush()
-        finally:
-            os.close(fd)  # closing the last descriptor releases the lock
+
+        def on_file(stored: object, now: float) -> dict[str, list[float]] | None:
+            try:
+                grants = [float(g) for g in stored["grants"]] if isinstance(stored, dict) else []
+            except (ValueError, KeyError, TypeError):
+                grants = []  # a torn or foreign file: start the bucket afresh
+            new = change(grants, now)
+            return None if new is None else {"grants": new}
+
+        self.files.update(key, on_file)
 
     def reserve(self, key: str, limit: RateLimit, max_wait: float) -> tuple[bool, float]:
         result: list[tuple[bool, float]] = []
@@ -274,26 +254,15 @@ class _FileBuckets:
         return seen[0]
 
     def reset(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
+        self.files.reset(key)
 
     def reset_all(self) -> None:
-        for path in self.directory.glob("*.json"):
-            path.unlink(missing_ok=True)
+        self.files.reset_all()
 
 
 # --- backend choice -------------------------------------------------------------------------
 
-_cache: dict[str, _RedisBuckets | _FileBuckets] = {}
-_cache_lock = threading.Lock()
-
 
 def _backend() -> _RedisBuckets | _FileBuckets:
-    """Redis when ``REDIS_URL`` is set, else files under ``VAR_DIR``; one instance per target."""
-    url = getattr(settings, "REDIS_URL", "") or ""
-    target = url or str(Path(settings.VAR_DIR) / "ratelimit")
-    with _cache_lock:
-        backend = _cache.get(target)
-        if backend is None:
-            backend = _RedisBuckets(url) if url else _FileBuckets(Path(target))
-            _cache[target] = backend
-        return backend
+    """Redis when ``REDIS_URL`` is set, else files under ``VAR_DIR/ratelimit``."""
+    return shared_backend("ratelimit", _RedisBuckets, _FileBuckets)
