@@ -24,11 +24,10 @@ import random
 import secrets
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import redis
 
-from connectors.locked_files import LockedJsonFiles, shared_backend
+from connectors.locked_files import FileStore, shared_backend
 from connectors.ratelimit import Unavailable
 
 __all__ = [
@@ -158,11 +157,8 @@ class _RedisSlots:
 # --- files (no Redis) -----------------------------------------------------------------------
 
 
-class _FileSlots:
+class _FileSlots(FileStore):
     """One JSON file per key ({holder: lease end}), read-modify-written under ``flock``."""
-
-    def __init__(self, directory: Path) -> None:
-        self.files = LockedJsonFiles(directory)
 
     def _locked(self, key: str, change: Callable[[dict[str, float], float], bool]) -> None:
         """Run ``change(live slots, now)`` under the key's lock; stored if it returns True."""
@@ -208,12 +204,6 @@ class _FileSlots:
 
         self._locked(key, change)
         return seen[0]
-
-    def reset(self, key: str) -> None:
-        self.files.reset(key)
-
-    def reset_all(self) -> None:
-        self.files.reset_all()
 
 
 # --- backend choice -------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 
-__all__ = ["LockedJsonFiles", "shared_backend"]
+__all__ = ["FileStore", "LockedJsonFiles", "shared_backend"]
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -65,6 +65,19 @@ class LockedJsonFiles:
     def reset_all(self) -> None:
         for path in self.directory.glob("*.json"):
             path.unlink(missing_ok=True)
+
+
+class FileStore:
+    """Base of a store kept in ``LockedJsonFiles``: its keys are reset as files."""
+
+    def __init__(self, directory: Path) -> None:
+        self.files = LockedJsonFiles(directory)
+
+    def reset(self, key: str) -> None:
+        self.files.reset(key)
+
+    def reset_all(self) -> None:
+        self.files.reset_all()
 
 
 R = TypeVar("R")

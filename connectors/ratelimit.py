@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import redis
 
 from connectors.base import RateLimit
-from connectors.locked_files import LockedJsonFiles, shared_backend
+from connectors.locked_files import FileStore, shared_backend
 
 __all__ = ["RateLimited", "Unavailable", "acquire", "defer", "peek", "reset"]
 
@@ -195,15 +194,12 @@ class _RedisBuckets:
 # --- files (no Redis) -----------------------------------------------------------------------
 
 
-class _FileBuckets:
+class _FileBuckets(FileStore):
     """One JSON file per bucket, read-modify-written under an exclusive ``flock``.
 
     ``flock`` serialises processes on one machine, which is what the embedded mode is; the
     wall clock (``time.time``) is shared by those processes.
     """
-
-    def __init__(self, directory: Path) -> None:
-        self.files = LockedJsonFiles(directory)
 
     def _locked(self, key: str, change: Callable[[list[float], float], list[float] | None]) -> None:
         """Run ``change(grants, now)`` under the key's lock; a list it returns is stored."""
@@ -252,12 +248,6 @@ class _FileBuckets:
 
         self._locked(key, change)
         return seen[0]
-
-    def reset(self, key: str) -> None:
-        self.files.reset(key)
-
-    def reset_all(self) -> None:
-        self.files.reset_all()
 
 
 # --- backend choice -------------------------------------------------------------------------
