@@ -146,6 +146,7 @@ REASONS: dict[tuple[str, str], str] = {
 
 Vector = tuple[str | None, ...]  # one level (or None: missing) per comparison, in LEVELS order
 COMPARISONS = tuple(LEVELS)
+_EMAIL, _PHONE, _FIRST, _LAST, _GENERATION, _COMPANY = range(len(COMPARISONS))  # in a Vector
 
 
 # --- comparisons -------------------------------------------------------------------------------
@@ -176,9 +177,11 @@ def _email_level(a: str, b: str, people: tuple[Profile, ...]) -> str:
         return "different"
     if email_plus_key(a) == email_plus_key(b):
         return "plus"
-    local_a, _, domain_a = email_alias_key(a).rpartition("@")
-    local_b, _, domain_b = email_alias_key(b).rpartition("@")
-    if _is_typo(email_alias_key(a), email_alias_key(b)) and domain_a == domain_b:
+    alias_a, alias_b = email_alias_key(a), email_alias_key(b)
+    local_a, _, domain_a = alias_a.rpartition("@")
+    local_b, _, domain_b = alias_b.rpartition("@")
+    # The domains first: most candidates' differ, and then no edit distance is needed.
+    if domain_a == domain_b and _is_typo(alias_a, alias_b):
         return "typo"
     if local_a == local_b and OSA.distance(domain_a, domain_b, score_cutoff=2) <= 2:
         return "domain_typo"  # exampel.com, gmial.com
@@ -222,6 +225,11 @@ def compare_phone(new: tuple[str, ...], old: tuple[str, ...]) -> tuple[str | Non
     return LEVELS["phone"][best], shared
 
 
+# The name comparisons are pure functions of two strings, and a check compares its lead's names
+# with every candidate's, each pair up to three ways round (``compare_names``); names repeat
+# (the common given and family names), so the levels are kept rather than worked out again
+# (the tokenising, nickname table, edit distances and metaphone codes behind each level).
+@lru_cache(maxsize=65536)
 def compare_first(a: str, b: str) -> str | None:
     a, b = given(a), given(b)
     if not a or not b:
@@ -239,6 +247,7 @@ def compare_first(a: str, b: str) -> str | None:
     return "different"
 
 
+@lru_cache(maxsize=65536)
 def compare_last(a: str, b: str) -> str | None:
     a, b = a.replace(" ", ""), b.replace(" ", "")
     if not a or not b:
@@ -379,37 +388,45 @@ class Model:
     ) -> tuple[float, dict[str, float]]:
         """(total bits, bits per comparison); ``holders`` counts people per shared e-mail or
         phone (blocking key → people holding it)."""
+        # Run once per scored pair: the table look-ups below are the same arithmetic as
+        # ``bits`` (max(m, FLOOR) / max(u, FLOOR)), written out without the calls.
+        m_table, u_table = self.m, self.u
+        vector = found.vector
         parts: dict[str, float] = {}
-        for name, level in zip(COMPARISONS, found.vector, strict=True):
+        for name, level in zip(COMPARISONS, vector, strict=True):
             if level is not None:
-                parts[name] = self.bits(name, level)
+                m, u = m_table[name][level], u_table[name][level]
+                parts[name] = math.log2((FLOOR if FLOOR > m else m) / (FLOOR if FLOOR > u else u))
         # One family name and unrelated (or unknown) given names: a household, whose shared
         # landline or mailbox is the family's, not one person's.
         # There the family name's rarity says nothing either: relatives share rare names too.
-        last, first = (
-            found.vector[COMPARISONS.index("last")],
-            found.vector[COMPARISONS.index("first")],
-        )
-        family = last in ("exact", "typo") and first in (None, "different")
-        email_level = found.vector[COMPARISONS.index("email")]
-        shared = {  # a sibling's jsmith@ is one letter from tsmith@: a typo level counts too
-            "email": email_level in ("exact", "plus", "typo"),
-            "phone": bool(found.near_phone) and may_be_landline(found.near_phone),
-        }
+        family = vector[_LAST] in ("exact", "typo") and vector[_FIRST] in (None, "different")
         # Colleagues (one company): an office's main line is shared whatever the family names,
         # so its u (estimated on colleagues with other family names, who are surely two people)
         # holds for relatives in a family firm too.
-        colleagues = found.vector[COMPARISONS.index("company")] in ("exact", "similar")
-        for name in ("email", "phone"):
-            level = found.vector[COMPARISONS.index(name)]
-            u = self.u[name].get(level, 1.0) if level else 1.0
-            if level and family and shared[name]:  # (a missing level is no key of these tables)
-                u = max(u, self.u_family.get(name, {}).get(level, 0.0))
-            if level and colleagues and shared[name]:
-                u = max(u, self.u_office.get(name, {}).get(level, 0.0))
-            if level and u > self.u[name][level]:
-                parts[name] = math.log2(max(self.m[name][level], FLOOR) / max(u, FLOOR))
-        household = family and (shared["email"] or shared["phone"])
+        colleagues = vector[_COMPANY] in ("exact", "similar")
+        # a sibling's jsmith@ is one letter from tsmith@: a typo level counts too
+        shared_email = vector[_EMAIL] in ("exact", "plus", "typo")
+        # Only a household or colleagues look at whether the number may be a landline (a
+        # phone-number parse when not cached).
+        shared_phone = (
+            (family or colleagues) and bool(found.near_phone) and may_be_landline(found.near_phone)
+        )
+        if family or colleagues:
+            for name, level, shared in (
+                ("email", vector[_EMAIL], shared_email),
+                ("phone", vector[_PHONE], shared_phone),
+            ):
+                if not (level and shared):  # (a missing level is no key of these tables)
+                    continue
+                u = estimated = u_table[name][level]
+                if family:
+                    u = max(u, self.u_family.get(name, {}).get(level, 0.0))
+                if colleagues:
+                    u = max(u, self.u_office.get(name, {}).get(level, 0.0))
+                if u > estimated:
+                    parts[name] = math.log2(max(m_table[name][level], FLOOR) / max(u, FLOOR))
+        household = family and (shared_email or shared_phone)
         holders = holders or {}
         if found.email:
             parts["email"] -= math.log2(max(1, holders.get(("email", found.email), 1)))
@@ -496,9 +513,15 @@ class Model:
 
 
 def reasons(found: Comparison) -> tuple[str, ...]:
+    return _reasons(found.vector)
+
+
+@lru_cache(maxsize=4096)  # one entry per combination of levels: a few hundred occur
+def _reasons(vector: Vector) -> tuple[str, ...]:
+    """The reasons of a vector of levels: the same for every pair that lands on it."""
     return tuple(
         REASONS[(name, level)]
-        for name, level in zip(COMPARISONS, found.vector, strict=True)
+        for name, level in zip(COMPARISONS, vector, strict=True)
         if level is not None and REASONS.get((name, level))
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 
@@ -10,6 +11,7 @@ import pytest
 from syncs.dedupe.fellegi_sunter import (
     COMPARISONS,
     LEVELS,
+    Comparison,
     Model,
     compare,
     estimate,
@@ -307,3 +309,29 @@ def test_u_of_an_equal_mailbox_or_number_is_counted_over_every_pair():
     # All three share the front desk (the sample, with no e-mails, knew nothing of it).
     assert u["email"]["role_exact"] > 0.5 > sampled["email"]["role_exact"]
     assert sum(u["phone"].values()) == pytest.approx(1.0)
+
+
+def test_a_pairs_weight_is_the_prior_plus_each_levels_bits_for_every_vector():
+    """``weight`` writes out ``bits`` for speed (it runs once per scored pair): for every
+    combination of levels, with no household, office or frequency tables, it is the prior plus
+    each present level's bits in comparison order, to the last bit, and a level whose m or u
+    is 0 is held at the floor as ``bits`` holds it."""
+    rng = random.Random(7)
+    model = Model(lam=0.013)
+    for name, levels in LEVELS.items():
+        for level in levels:
+            model.m[name][level], model.u[name][level] = rng.random(), rng.random()
+    model.m["email"]["handle"], model.u["phone"]["subscriber"] = 0.0, 0.0
+    for vector in itertools.product(*[(None, *LEVELS[name]) for name in COMPARISONS]):
+        total, parts = model.weight(Comparison(vector=vector))
+        expected = {
+            name: model.bits(name, level)
+            for name, level in zip(COMPARISONS, vector, strict=True)
+            if level is not None
+        }
+        assert parts == expected
+        assert list(parts) == list(expected)
+        assert total == math.log2(model.lam / (1 - model.lam)) + sum(expected.values())
+    model.u["email"]["exact"] = 0.5  # a model changed after scoring is read anew
+    _, parts = model.weight(Comparison(vector=("exact", None, None, None, None, None)))
+    assert parts["email"] == model.bits("email", "exact")
