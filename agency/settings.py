@@ -244,7 +244,7 @@ VENDOR_INLINE_WAIT_SECONDS = env.float("VENDOR_INLINE_WAIT_SECONDS", default=10.
 # This deployment's own quotas where they differ from the vendor's defaults in the specs, per
 # provider and RateLimit scope, e.g. {<slug>: {"app": 1000}} for a Google Cloud project whose
 # Calendar quota is 1,000 queries a minute (connectors.http.VendorHttp.rate_limits), and the
-# calls in flight at once per scope: {"outlook": {"concurrency": {"account": 4}}} (Graph's cap).
+# calls in flight at once per scope: {<slug>: {"concurrency": {"account": 4}}} (Graph's cap).
 VENDOR_QUOTAS = env.json("VENDOR_QUOTAS", default={})
 # A booking's CRM meeting job that finds another job of the booking writing (syncs.crm.meetings'
 # lease) waits this long inline, then goes back to the queue for this long (no attempt spent).

@@ -257,7 +257,7 @@ class VendorHttp:
     @property
     def concurrency_limits(self) -> tuple[ConcurrencyLimit, ...]:
         """The spec's concurrency caps, with the sizes an operator set for this deployment
-        (``settings.VENDOR_QUOTAS``: ``{"outlook": {"concurrency": {"account": 2}}}``)."""
+        (``settings.VENDOR_QUOTAS``: ``{<slug>: {"concurrency": {"account": 2}}}``)."""
         quotas = (getattr(settings, "VENDOR_QUOTAS", None) or {}).get(self.spec.slug) or {}
         sizes = quotas.get("concurrency") or {}
         return tuple(
