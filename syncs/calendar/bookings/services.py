@@ -263,12 +263,36 @@ def _write_waits_in_queue() -> Exists:
     )
 
 
+def _moves_waiting_in_queue(expired: QuerySet[Booking]) -> list[int]:
+    """Ids of the moves among ``expired`` whose move job is still owed a run (as
+    ``_write_waits_in_queue`` says of a creation). A move's job hangs on its own AI event,
+    which names the booking in ``normalised`` (the row keeps pointing at its creation's), so
+    they are matched here by the booking's public id, per client."""
+    moving = {
+        (client_id, str(public_id)): pk
+        for pk, client_id, public_id in expired.filter(previous_start__isnull=False).values_list(
+            "pk", "client_id", "public_id"
+        )
+    }
+    if not moving:
+        return []
+    owed = SyncJob.objects.filter(
+        status__in=WRITE_STILL_COMING,
+        event__kind=EventKind.BOOKING_RESCHEDULE,
+        event__normalised__booking__in=sorted({key for _, key in moving}),
+    ).values_list("client_id", "event__normalised__booking")
+    return sorted({moving[found] for found in owed if found in moving})
+
+
 def _keep_queued_holds(expired: QuerySet[Booking], now: datetime) -> QuerySet[Booking]:
-    """Push the holds among ``expired`` whose write waits in our queue one lease on (the next
-    sweep looks again); the rest, which may be released."""
+    """Push the holds among ``expired`` whose write (a creation's or a move's) waits in our
+    queue one lease on (the next sweep looks again); the rest, which may be released."""
+    until = now + timedelta(seconds=lease_seconds())
     queued = expired.filter(_write_waits_in_queue(), previous_start__isnull=True)
-    queued.update(hold_expires_at=now + timedelta(seconds=lease_seconds()))
-    return expired.exclude(pk__in=queued.values("pk"))
+    queued.update(hold_expires_at=until)
+    moves = _moves_waiting_in_queue(expired)
+    Booking.objects.filter(pk__in=moves).update(hold_expires_at=until)
+    return expired.exclude(pk__in=queued.values("pk")).exclude(pk__in=moves)
 
 
 def _release_expired(resource: CalendarRole, start: datetime, end: datetime) -> None:

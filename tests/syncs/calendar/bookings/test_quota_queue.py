@@ -164,3 +164,70 @@ def test_a_job_out_of_the_backlog_before_the_sweep_writes_its_booking(clinic, ru
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
     assert [e["id"] for e in clinic.live_events()] == [booking.provider_event_id]
+
+
+def moving(clinic, run_jobs, hour: int, to: int) -> tuple[Booking, SyncJob]:
+    """A booking confirmed at ``hour``, then rescheduled to ``to``: held at the new time, its
+    move job (on its own AI event) queued."""
+    booking = hold(clinic, hour)
+    assert run_jobs() == [JobStatus.SYNCED]
+    booking.refresh_from_db()
+    moved = services.reschedule(booking, clinic.at(to))
+    assert moved.status == BookingStatus.HELD and moved.previous_start == clinic.at(hour)
+    (job,) = SyncJob.objects.filter(event__kind="booking.reschedule", client=clinic.client)
+    return moved, job
+
+
+def test_a_move_whose_write_waits_for_the_quota_keeps_its_hold(clinic, run_jobs):
+    """A reschedule's write put off for the quota comes late out of the queue under a burst:
+    while its move job is owed a run, the sweep keeps the new time held (it does not put the
+    booking back on its old time and tell the chatbot the move was refused)."""
+    booking, job = moving(clinic, run_jobs, 10, 15)
+    shut_project_bucket(clinic.connection, 30)
+    assert sync_job_run(job.pk) == JobStatus.FAILED
+    Booking.objects.filter(pk=booking.pk).update(
+        hold_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert services.expire_holds() == 0
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.HELD and booking.start == clinic.at(15)
+    assert booking.hold_expires_at > timezone.now()
+
+    ratelimit.reset_all()
+    assert run_now(job) == JobStatus.SYNCED
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED and booking.start == clinic.at(15)
+    (event,) = clinic.live_events()
+    assert event["start"]["dateTime"].startswith(f"{clinic.day:%Y-%m-%d}T15:00")
+
+
+def test_a_move_whose_write_waits_behind_a_backlog_is_kept_by_sweep_and_new_holds(
+    clinic, run_jobs
+):
+    booking, job = moving(clinic, run_jobs, 11, 16)
+    assert job.status == JobStatus.QUEUED
+    Booking.objects.filter(pk=booking.pk).update(
+        hold_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    with pytest.raises(services.SlotTaken):
+        hold(clinic, 16)  # not released by the next hold either
+    assert services.expire_holds() == 0
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.HELD and booking.start == clinic.at(16)
+
+    assert run_jobs() == [JobStatus.SYNCED]
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED and booking.start == clinic.at(16)
+
+
+def test_a_move_whose_job_is_done_or_dead_lets_its_hold_expire(clinic, run_jobs):
+    """Only a move still owed a run keeps its hold: a dead move job's booking goes back to
+    its confirmed time when the hold runs out."""
+    booking, job = moving(clinic, run_jobs, 12, 14)
+    SyncJob.objects.filter(pk=job.pk).update(status=JobStatus.DEAD)
+    Booking.objects.filter(pk=booking.pk).update(
+        hold_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert services.expire_holds() == 1
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED and booking.start == clinic.at(12)
