@@ -17,7 +17,7 @@ from syncs.calendar.bookings import services, sync
 from syncs.calendar.bookings.models import Booking, BookingStatus
 from syncs.calendar.signals import calendar_changed
 from syncs.engine.targets import target_for
-from syncs.models import AiEvent, AuditEntry, EventKind, ExternalRecord, SyncJob
+from syncs.models import AiEvent, AuditEntry, EventKind, ExternalRecord, JobStatus, SyncJob
 from syncs.rollback.services import preview_rollback
 
 from .conftest import webhooks
@@ -442,9 +442,14 @@ def test_a_foreign_event_over_a_confirmed_booking_is_announced_once(clinic, run_
 
 
 def test_a_move_not_written_in_time_goes_back_to_the_confirmed_time(clinic, run_jobs):
+    """A move whose write is no longer coming (its job waits for the connection to be
+    reconnected) expires back to the confirmed time; a move job still owed a run keeps its
+    hold (``test_quota_queue``)."""
     booking = hold(clinic, 9)
     run_jobs()
     services.reschedule(fresh(booking), clinic.at(16))
+    move = SyncJob.objects.filter(event__kind=EventKind.BOOKING_RESCHEDULE)
+    assert move.update(status=JobStatus.WAITING_CONNECTION) == 1
     Booking.objects.filter(pk=booking.pk).update(
         hold_expires_at=timezone.now() - timedelta(seconds=1)
     )
@@ -455,6 +460,7 @@ def test_a_move_not_written_in_time_goes_back_to_the_confirmed_time(clinic, run_
     [updated] = webhooks(clinic.client, "booking.updated")  # the caller learns it did not move
     assert updated["move_refused"] == "The move was not written in time."
     assert updated["start"] == clinic.at(9).astimezone(booking_zone()).isoformat()
+    move.update(status=JobStatus.PENDING)  # reconnected
     run_jobs()  # the move job, late: the booking no longer moves, the event stays at 09:00
     [event] = clinic.live_events()
     assert event["start"]["dateTime"].startswith(f"{clinic.day.isoformat()}T09:00:00")
