@@ -201,9 +201,7 @@ def test_a_move_whose_write_waits_for_the_quota_keeps_its_hold(clinic, run_jobs)
     assert event["start"]["dateTime"].startswith(f"{clinic.day:%Y-%m-%d}T15:00")
 
 
-def test_a_move_whose_write_waits_behind_a_backlog_is_kept_by_sweep_and_new_holds(
-    clinic, run_jobs
-):
+def test_a_move_whose_write_waits_behind_a_backlog_is_kept_by_sweep_and_new_holds(clinic, run_jobs):
     booking, job = moving(clinic, run_jobs, 11, 16)
     assert job.status == JobStatus.QUEUED
     Booking.objects.filter(pk=booking.pk).update(
