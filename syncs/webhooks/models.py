@@ -44,8 +44,9 @@ EVENT_TYPES: tuple[str, ...] = (
     "booking.created",
     "booking.updated",
     "booking.cancelled",
-    # A change made in the calendar that we refused (the new time is another booking's): the
-    # booking is ``conflict``, with alternatives; its CRM meeting stays as it was.
+    # The calendar took a booking's time (a change made there that we refused, or a foreign
+    # event found after our write): the booking is ``conflict``, with alternatives; its CRM
+    # meeting stays as it was.
     "booking.conflict",
     "booking.reminder",  # due: a chatbot may turn it into an SMS (syncs.appointments)
     "booking.outcome",  # attended / no-show recorded (syncs.appointments)

@@ -99,8 +99,9 @@ STALE = {
 WAIT_DOC = (
     "The request waits up to `wait` seconds (default 10, bounded like `GET /api/v1/events/{id}"
     "?wait=`) for the calendar write: 201 when the booking is confirmed, 202 while it is still "
-    "held (a `booking.created` or `booking.cancelled` webhook follows), 409 `slot-taken` when "
-    "another event took the time during the write (the event was removed again)."
+    "held (a `booking.created`, `booking.conflict` or `booking.cancelled` webhook follows), "
+    "409 `slot-taken` when another event took the time during the write (the event was removed "
+    "again; `booking.conflict` carries the alternatives to the webhook endpoints too)."
 )
 
 

@@ -6,7 +6,8 @@ booking's ``event_key``: a retried job finds the event the first attempt made, n
 second), record it (``ExternalRecord`` + audit, source-tagged), then read every blocking
 calendar again over the buffered range. A foreign event there (one that is none of our
 bookings') arrived between our check and our write: the event is cancelled again, the booking
-is a ``conflict`` and ``booking.cancelled`` says so with alternatives. Otherwise the booking is
+is a ``conflict`` and ``booking.conflict`` says so with alternatives (``booking.cancelled`` to
+an endpoint that only knows the older name: ``webhooks.announce_conflict``). Otherwise it is
 confirmed and ``booking.created`` sent. A booking released meanwhile (expired, cancelled) gets
 no event: one already written is cancelled.
 
@@ -36,7 +37,7 @@ from syncs.calendar import availability as pure
 from syncs.calendar import selectors
 from syncs.calendar.bookings import availability, offers, services, webhooks
 from syncs.calendar.bookings.models import Booking, BookingStatus
-from syncs.calendar.bookings.present import slots_body
+from syncs.calendar.bookings.present import in_zone, slots_body
 from syncs.calendar.busy import read_busy
 from syncs.calendar.models import CalendarRole
 from syncs.engine.outbox import lease_seconds
@@ -204,15 +205,18 @@ def _refuse_after_write(
     refused, not cancelled by its customer. Should the delete fail, the job's retry finds
     the booking no longer held and withdraws the event it recorded (``_withdraw``)."""
     offer = _alternatives(booking, vendor)
+    reason = "Another event took this time in the calendar while the booking was written."
+    refused = {
+        "reason": reason,
+        "event_id": event_id,
+        "refused_start": in_zone(booking.start, booking.time_zone),
+        "refused_end": in_zone(booking.end, booking.time_zone),
+    }
     with transaction.atomic():
         current = Booking.objects.select_for_update().get(pk=booking.pk)
         if current.status == BookingStatus.HELD:
-            services.set_status(
-                current,
-                BookingStatus.CONFLICT,
-                "Another event took this time in the calendar while the booking was written.",
-            )
-            webhooks.announce(current, webhooks.CANCELLED, alternatives=offer)
+            services.set_status(current, BookingStatus.CONFLICT, reason)
+            webhooks.announce_conflict(current, conflict=refused, alternatives=offer)
     calendar.cancel_event(role.calendar_id, event_id)
     with transaction.atomic():
         _mark_withdrawn(job, booking, event_id, "conflict")

@@ -2,10 +2,11 @@
 
 ``booking.created`` when the calendar has it and it is confirmed; ``booking.updated`` when it
 moved (by the API or in the calendar); ``booking.cancelled`` when it ended without taking
-place: cancelled, declined, or refused after the calendar write (status ``conflict``, with
-alternatives), or its hold expired. ``booking.conflict`` when a change made in the calendar
-was refused (the new time is another booking's): status ``conflict``, ``conflict`` saying
-what was refused and ``alternatives``; an endpoint subscribed before that event type existed
+place: cancelled, declined, failed, or its hold expired. ``booking.conflict`` when the calendar
+took its time from it: a change made in the calendar that was refused (the new time is another
+booking's), or someone else's event found over it by the re-read after our write (our event
+is removed again). Status ``conflict``, ``conflict`` saying what was refused and
+``alternatives`` the chatbot can offer; an endpoint subscribed before that event type existed
 (to ``booking.cancelled`` but not to it, nor to ``*``) gets it as ``booking.cancelled``.
 Sent inside the transaction that changed the booking (a conflict's, once its alternatives are
 read: ``offers``).
@@ -34,10 +35,12 @@ def announce(booking: Booking, event_type: str, **extra: Any) -> WebhookMessage 
 
 
 def announce_conflict(booking: Booking, **extra: Any) -> WebhookMessage | None:
-    """A change made in the calendar that we refused: ``booking.conflict`` (and, for endpoints
-    that only know the older names, ``booking.cancelled``: the booking no longer holds time),
-    and ``booking_changed`` with change ``booking.conflict``, which is no move and no
-    cancellation of the CRM meeting (``syncs.crm.meetings`` leaves it as it is)."""
+    """The booking lost its time to the calendar (a change there that we refused, or a foreign
+    event found after our write): ``booking.conflict`` (and, for endpoints that only know the
+    older names, ``booking.cancelled``: the booking no longer holds time), and
+    ``booking_changed`` with change ``booking.conflict``, which is no move and no cancellation
+    of the CRM meeting (``syncs.crm.meetings`` leaves it as it is; a booking refused after the
+    write was never confirmed, so has none)."""
     body = {**booking_body(booking), **extra}
     message = emit(booking.client, CONFLICT, body)
     older = emit(booking.client, CANCELLED, body, unless_wanting=CONFLICT)

@@ -142,6 +142,44 @@ def test_a_foreign_event_between_write_and_re_read_is_compensated(clinic):
         hold(clinic, 14)
 
 
+def test_a_foreign_event_found_after_the_write_is_announced_as_a_conflict(clinic):
+    """The chatbot vendor learns what to offer instead: ``booking.conflict`` with what was
+    refused and the alternatives; an endpoint subscribed before that event existed hears it
+    as ``booking.cancelled``; nobody hears both."""
+    from syncs.engine.runs import sync_job_run
+    from syncs.webhooks.models import WebhookDelivery
+    from syncs.webhooks.services import endpoint_create
+
+    endpoint_create(client=clinic.client, url="http://127.0.0.1:1/new", event_types=["*"])
+    booking = hold(clinic, 15)
+    calendar = ForeignEventDuringWrite(build(clinic.connection).http)
+    calendar.clinic = clinic
+    job = SyncJob.objects.get(event_id=booking.event_id)
+    assert sync_job_run(job.pk, vendor=calendar) == "synced"
+
+    booking = fresh(booking)
+    [conflict] = webhooks(clinic.client, "booking.conflict")
+    assert conflict["id"] == str(booking.public_id) and conflict["status"] == "conflict"
+    assert conflict["conflict"]["reason"] == booking.status_reason
+    assert conflict["conflict"]["event_id"] == booking.provider_event_id
+    assert conflict["conflict"]["refused_start"] == conflict["start"]
+    assert conflict["conflict"]["refused_end"] == conflict["end"]
+    assert conflict["alternatives"]["before"] and conflict["alternatives"]["after"]
+    assert all(s["start"] != conflict["start"] for s in conflict["alternatives"]["after"])
+    [older] = webhooks(clinic.client, "booking.cancelled")
+    assert older == conflict
+    per_endpoint = sorted(
+        (d.endpoint.url, d.message.event_type)
+        for d in WebhookDelivery.objects.filter(
+            message__event_type__startswith="booking.c"
+        ).select_related("endpoint", "message")
+    )
+    assert per_endpoint == [
+        ("http://127.0.0.1:1/hook", "booking.cancelled"),
+        ("http://127.0.0.1:1/new", "booking.conflict"),
+    ]
+
+
 def test_the_re_read_after_the_write_asks_the_vendor_even_when_the_mirror_is_fresh(clinic):
     """A mirror current "as of now" (a live push channel) that has not heard of an event made
     seconds ago says free; the re-read must ask the calendar, which says busy."""
