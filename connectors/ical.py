@@ -13,7 +13,11 @@ calendar's own VTIMEZONE. We add only RFC 5545 rules the expansion leaves to the
   and every instance keeps the series' length, so such an instance is not cut to nothing;
 - a floating time (no zone) is read in the calendar owner's zone;
 - ``TRANSP:TRANSPARENT`` (shown as free) and ``STATUS:CANCELLED`` never make busy time;
-  ``STATUS:TENTATIVE`` makes "tentative" time, which the availability policy weighs.
+  ``STATUS:TENTATIVE`` makes "tentative" time, which the availability policy weighs;
+- an event the calendar's owner declined (``owner_declined``: PARTSTAT=DECLINED on the
+  organizer's own ATTENDEE line, RFC 5545 §3.2.12) stays in the calendar and blocks nothing,
+  as Google's free/busy and Graph's schedule leave out what their owner declined; per
+  instance, so a declined occurrence (an exception) frees that occurrence only.
 """
 
 from __future__ import annotations
@@ -78,11 +82,33 @@ def _recurring_uids(calendar: icalendar.Calendar) -> set[str]:
     return {str(e.get("UID", "")) for e in calendar.walk("VEVENT") if any(k in e for k in keys)}
 
 
+def declined_attendees(event: icalendar.Event) -> list[icalendar.vCalAddress]:
+    """The event's ATTENDEE lines that say PARTSTAT=DECLINED."""
+    attendees = event.get("ATTENDEE", [])
+    attendees = attendees if isinstance(attendees, list) else [attendees]
+    return [a for a in attendees if str(a.params.get("PARTSTAT", "")).upper() == "DECLINED"]
+
+
+def owner_declined(event: icalendar.Event) -> bool:
+    """Whether the calendar's owner declined the event. The owner organizes the events in
+    their calendar, so their own ATTENDEE line declining is the owner's decline."""
+    organizer = address(event.get("ORGANIZER", ""))
+    return bool(organizer) and any(address(a) == organizer for a in declined_attendees(event))
+
+
+def address(value: object) -> str:
+    """A calendar user address (``mailto:…``) as a bare, case-folded e-mail address."""
+    text = str(value or "").strip()
+    return text[7:].casefold() if text[:7].lower() == "mailto:" else text.casefold()
+
+
 def _interval(
     event: icalendar.Event, zone: tzinfo, series: set[str], name: str = ""
 ) -> BusyInterval | None:
     status = str(event.get("STATUS", "CONFIRMED")).upper()
     if status == "CANCELLED" or str(event.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
+        return None
+    if owner_declined(event):
         return None
     begin, finish = event.start, event.end
     event_id = _event_id(event, zone, series)

@@ -30,6 +30,7 @@ from caldav.lib.namespace import ns
 from defusedxml import ElementTree
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
+from connectors import ical
 from connectors.base import CalendarEvent, CalendarInfo, ConnectorError, EventDraft
 
 D, C = "{DAV:}", "{urn:ietf:params:xml:ns:caldav}"
@@ -355,13 +356,9 @@ def calendar_event(
         raise ConnectorError("caldav: the resource holds no event", code="not_an_event")
     start = event.get("DTSTART")
     status = str(event.get("STATUS", "CONFIRMED")).lower()
-    attendees = event.get("ATTENDEE", [])
-    attendees = attendees if isinstance(attendees, list) else [attendees]
-    declined = [a for a in attendees if str(a.params.get("PARTSTAT", "")).upper() == "DECLINED"]
-    # The calendar's owner organizes the events in it; their own ATTENDEE line declining is
-    # the owner's decline (RFC 5545 §3.2.12), which leaves the event in place, blocking nothing.
-    organizer = _address(event.get("ORGANIZER", ""))
-    owner_declined = bool(organizer) and any(_address(a) == organizer for a in declined)
+    declined = ical.declined_attendees(event)
+    # The owner's decline (RFC 5545 §3.2.12) leaves the event in place, blocking nothing.
+    owner_declined = ical.owner_declined(event)
     return CalendarEvent(
         calendar_id=calendar_id,
         id=event_id,
@@ -375,12 +372,6 @@ def calendar_event(
         declined_by=tuple(str(a).removeprefix("mailto:").removeprefix("MAILTO:") for a in declined),
         owner_declined=owner_declined,
     )
-
-
-def _address(value: object) -> str:
-    """A calendar user address (``mailto:…``) as a bare, case-folded e-mail address."""
-    text = str(value or "").strip()
-    return text[7:].casefold() if text[:7].lower() == "mailto:" else text.casefold()
 
 
 def uid_and_sequence(text: str | bytes) -> tuple[str, int]:

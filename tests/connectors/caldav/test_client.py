@@ -159,6 +159,42 @@ def test_busy_expands_series_with_exceptions_and_weighs_each_kind(server, caldav
     assert all(isinstance(b, BusyInterval) for b in busy)
 
 
+def test_an_event_or_occurrence_the_owner_declined_is_not_busy(server, caldav):
+    """PARTSTAT=DECLINED on the organizer's own line (the calendar's owner) frees the time, as
+    Google's and Graph's free/busy leave out what their owner declined; a series whose one
+    occurrence the owner declined stays busy on the others; the customer's decline alone
+    leaves it busy (the booking's cancellation removes our event)."""
+    calendar = server.new_calendar()
+    organizer = "ORGANIZER:mailto:desk@surgery.example"
+    server.put(calendar, "o.ics", ics(vevent(
+        "o", "DTSTART:20260327T080000Z", "DTEND:20260327T090000Z", organizer,
+        "ATTENDEE;PARTSTAT=DECLINED:MAILTO:Desk@Surgery.example",
+    )))  # fmt: skip
+    server.put(calendar, "c.ics", ics(vevent(
+        "c", "DTSTART:20260327T100000Z", "DTEND:20260327T110000Z", organizer,
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:desk@surgery.example",
+        "ATTENDEE;PARTSTAT=DECLINED:mailto:ana@example.org",
+    )))  # fmt: skip
+    weekly = vevent(
+        "weekly", "DTSTART:20260328T080000Z", "DTEND:20260328T090000Z", "RRULE:FREQ=DAILY;COUNT=3",
+        organizer, "ATTENDEE;PARTSTAT=ACCEPTED:mailto:desk@surgery.example",
+    )  # fmt: skip
+    skipped = vevent(
+        "weekly", "RECURRENCE-ID:20260329T080000Z", "DTSTART:20260329T080000Z",
+        "DTEND:20260329T090000Z", organizer,
+        "ATTENDEE;PARTSTAT=DECLINED:mailto:desk@surgery.example",
+    )  # fmt: skip
+    server.put(calendar, "weekly.ics", ics(weekly, skipped))
+
+    busy = caldav.busy([calendar], *WEEK)[calendar]
+
+    assert [(b.start.day, b.start.hour, b.event_id) for b in busy] == [
+        (27, 10, "c.ics"),
+        (28, 8, "weekly/2026-03-28T08:00:00+00:00"),
+        (30, 8, "weekly/2026-03-30T08:00:00+00:00"),
+    ]
+
+
 def test_a_calendar_that_cannot_be_read_raises_and_is_never_free(server, caldav):
     with pytest.raises(ConnectorError) as refused:
         caldav.busy([f"{server.home}no-such-calendar/"], *WEEK)
