@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from agency.celery import app as celery_app
 from connectors.models import Connection
-from syncs.engine.outbox import on_connection_reconnected, outbox_sweep
+from syncs.engine.outbox import lost_jobs, on_connection_reconnected, outbox_sweep
 from syncs.engine.tasks import sweep_outbox
 from syncs.intake.services import event_create
 from syncs.models import AiEvent, JobStatus, SyncJob
@@ -80,6 +80,24 @@ def test_the_sweeper_republishes_lost_retries_and_jobs_of_dead_workers(world, cr
     )
     assert outbox_sweep()["republished"] == 2
     assert sorted(p.job_id for p in broker.drain()) == [first.pk, second.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_put_off_for_a_quota_is_not_republished_before_it_is_due(world, crm_a, broker):
+    """A throttled job is a retry with a future ``next_attempt_at`` (its message carries the
+    countdown): the sweeper leaves it alone until it is due and its grace has passed, however
+    long ago it was published; only then is its message presumed lost."""
+    event_create(client=world.client_a, kind="lead.captured", payload=LEAD)
+    broker.drain()
+    now = timezone.now()
+    due = now + timedelta(minutes=15)
+    SyncJob.objects.update(
+        status=JobStatus.FAILED, next_attempt_at=due, published_at=now - timedelta(minutes=10)
+    )
+    assert outbox_sweep()["republished"] == 0
+    grace = timedelta(seconds=settings.SYNC_REPUBLISH_AFTER_SECONDS)
+    assert lost_jobs(now=due + grace - timedelta(seconds=1)) == []
+    assert lost_jobs(now=due + grace + timedelta(seconds=1)) == [SyncJob.objects.get().pk]
 
 
 @pytest.mark.django_db(transaction=True)
