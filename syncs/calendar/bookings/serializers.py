@@ -204,7 +204,9 @@ class BookingSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=["held", "confirmed", "conflict", "failed", "expired", "cancelled"],
         help_text="held: being written to the calendar (a webhook follows); confirmed; "
-        "conflict: another event took the time during the write; failed: the calendar "
+        "conflict: the calendar took the time (another event during the write, or a change "
+        "made there onto another booking's time; `booking.conflict` has alternatives); "
+        "failed: the calendar "
         "refused it; expired: not written in time; cancelled.",
     )
     service = serializers.UUIDField()

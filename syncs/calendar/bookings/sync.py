@@ -12,8 +12,9 @@ confirmed and ``booking.created`` sent. A booking released meanwhile (expired, c
 no event: one already written is cancelled.
 
 A move job patches the event (with the etag we last saw) and re-reads the same way; a foreign
-event over the new time puts the booking and the event back on their confirmed time. A cancel
-job deletes the event.
+event over the new time puts the booking and the event back on their confirmed time (or, that
+time being another booking's by then, the booking is a ``conflict``, announced with
+alternatives by an offer job). A cancel job deletes the event.
 """
 
 from __future__ import annotations
@@ -312,7 +313,9 @@ def _seen_newer(booking: Booking) -> bool:
 
 def _back_to_confirmed(booking: Booking, reason: str) -> None:
     """A refused move: back on the confirmed time (``booking.updated`` says the move failed),
-    or, if another booking took that time meanwhile, a conflict."""
+    or, if another booking took that time meanwhile, a conflict: ``booking.conflict`` with the
+    alternatives near the refused time, read and sent by an offer job after this commits
+    (``offers``: no vendor call under the row lock)."""
     with transaction.atomic():
         current = Booking.objects.select_for_update().select_related("service").get(pk=booking.pk)
         if current.status != BookingStatus.HELD or current.previous_start is None:
@@ -321,7 +324,13 @@ def _back_to_confirmed(booking: Booking, reason: str) -> None:
             webhooks.announce(current, webhooks.UPDATED, move_refused=reason)
         else:
             services.set_status(current, BookingStatus.CONFLICT, reason)
-            webhooks.announce(current, webhooks.CANCELLED)
+            refused = {
+                "reason": reason,
+                "event_id": current.provider_event_id,
+                "refused_start": in_zone(current.start, current.time_zone),
+                "refused_end": in_zone(current.end, current.time_zone),
+            }
+            offers.queue(current, offers.CONFLICT, current.start, refused)
 
 
 # --- cancel ------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ in the calendar."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -316,6 +316,35 @@ def test_a_move_onto_a_foreign_event_goes_back_to_the_confirmed_time(clinic, run
     assert ours["start"]["dateTime"].startswith(f"{clinic.day.isoformat()}T11:00:00")
     [updated] = webhooks(clinic.client, "booking.updated")
     assert updated["move_refused"] and updated["start"].startswith(f"{clinic.day.isoformat()}T05")
+
+
+def test_a_move_refused_after_the_write_whose_old_time_was_taken_is_a_conflict(clinic, run_jobs):
+    """The re-read after the move finds someone else's event over the new time, and the old
+    time is another booking's by then: the booking has no time left, and the chatbot vendor
+    learns it with alternatives (``booking.conflict``; ``booking.cancelled`` to an endpoint
+    subscribed before that event existed)."""
+    from syncs.webhooks.services import endpoint_create
+
+    endpoint_create(client=clinic.client, url="http://127.0.0.1:1/new", event_types=["*"])
+    booking = hold(clinic, 11)
+    run_jobs()
+    services.reschedule(fresh(booking), clinic.at(15))
+    other = hold(clinic, 11, check=False)  # the old time, released by the move
+    clinic.put_foreign("private0003", clinic.at(15), clinic.at(16))  # after our check
+    run_jobs()  # the move (refused), the other booking's write, the offer
+    lost = fresh(booking)
+    assert lost.status == BookingStatus.CONFLICT and fresh(other).status == "confirmed"
+    [conflict] = webhooks(clinic.client, "booking.conflict")
+    assert conflict["id"] == str(lost.public_id) and conflict["status"] == "conflict"
+    assert conflict["conflict"]["reason"] == "Another event took the new time in the calendar."
+    assert conflict["conflict"]["refused_start"] == conflict["start"]
+    assert conflict["conflict"]["event_id"] == lost.provider_event_id
+    assert conflict["alternatives"]["after"]
+    offered = conflict["alternatives"]["before"] + conflict["alternatives"]["after"]
+    starts = {datetime.fromisoformat(s["start"]) for s in offered}  # instants: zones differ
+    assert starts and not starts.intersection({clinic.at(11), clinic.at(15)})
+    [older] = webhooks(clinic.client, "booking.cancelled")
+    assert older == conflict
 
 
 def test_rolling_back_the_tag_cancels_the_events_it_created(clinic, run_jobs):
