@@ -69,15 +69,21 @@ _FREE = datetime(2000, 1, 1, tzinfo=UTC)
 
 def meeting_of(booking: Any, change: str) -> dict[str, Any]:
     """What a meeting job needs of the booking, as JSON (``Booking`` duck-typed: this package
-    does not import the bookings' models)."""
+    does not import the bookings' models). A booking cancelled while being moved (or withdrawn
+    after a refused move) is cancelled at its confirmed time, the one the meeting shows: the
+    new time was never confirmed."""
     service = getattr(booking, "service", None)
+    start, end = booking.start, booking.end
+    previous = getattr(booking, "previous_start", None), getattr(booking, "previous_end", None)
+    if change == "booking.cancelled" and previous[0] and previous[1]:
+        start, end = previous
     return {
         "booking": str(booking.public_id),
         "change": change,
         "outcome": str(booking.outcome or ""),
         "title": str(getattr(service, "name", "") or "Appointment"),
-        "start": booking.start.isoformat(),
-        "end": booking.end.isoformat(),
+        "start": start.isoformat(),
+        "end": end.isoformat(),
         "time_zone": booking.time_zone,
         "name": booking.contact_name,
         "email": booking.contact_email,
@@ -92,9 +98,10 @@ def on_booking_changed(
     **_: Any,
 ) -> None:  # fmt: skip
     """``booking_changed`` receiver: queue the meeting's CRM jobs in the booking's transaction.
-    A cancellation of a booking that was never confirmed has no meeting to cancel; an update
-    that moved nothing (a refused move, back on its time; a foreign event over it) leaves the
-    meeting as the CRM shows it, rather than calling it rescheduled."""
+    A cancellation of a booking that was never confirmed has no meeting to cancel (a booking
+    withdrawn after a refused move, ``details`` ``withdrawn``, was: its meeting is cancelled);
+    an update that moved nothing (a refused move, back on its time; a foreign event over it)
+    leaves the meeting as the CRM shows it, rather than calling it rescheduled."""
     if change not in CHANGE_OUTCOMES and change != OUTCOME_CHANGE:
         return
     if change == "booking.updated" and NOT_MOVED.intersection(details or {}):

@@ -398,6 +398,39 @@ def request_event_removal(booking: Booking, payload: dict[str, Any] | None = Non
     )
 
 
+def withdraw(booking: Booking, reason: str) -> None:
+    """A booking being moved whose move was refused and whose confirmed time another booking
+    has taken since (locked by the caller): it holds no time, so it is ``conflict``, and it is
+    cleared away as a cancellation is. A job removes its calendar event (``_request``, as
+    ``request_event_removal`` does for a cancelled booking), wherever the refused move left it:
+    beside the other booking's event it would double-book the calendar. The packages around
+    the booking (its CRM meeting) hear ``booking.cancelled`` (``webhooks.announce_withdrawn``);
+    the chatbot's webhook, ``booking.conflict`` with alternatives, is the caller's to queue."""
+    set_status(booking, BookingStatus.CONFLICT, reason)
+    request_event_removal(booking)
+    webhooks.announce_withdrawn(booking, reason)
+
+
+def confirmed_time_taken(booking: Booking) -> bool:
+    """Whether another live booking of the calendar now holds the confirmed time of a booking
+    being moved, so that ``move_back`` would fail. A read that spares a calendar write which
+    could not stand (moving the event back beside another booking's); what decides is still
+    the database's no-overlap rule, in ``move_back``."""
+    if booking.previous_start is None or booking.resource_id is None:
+        return False
+    _, _, buffer_start, buffer_end = buffered(booking.service, booking.previous_start)
+    return (
+        Booking.objects.filter(
+            resource_id=booking.resource_id,
+            status__in=LIVE_STATUSES,
+            buffer_start__lt=buffer_end,
+            buffer_end__gt=buffer_start,
+        )
+        .exclude(pk=booking.pk)
+        .exists()
+    )
+
+
 def set_status(booking: Booking, status: str, reason: str = "") -> None:
     now = timezone.now()
     booking.status = status

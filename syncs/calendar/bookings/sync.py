@@ -14,7 +14,8 @@ no event: one already written is cancelled.
 A move job patches the event (with the etag we last saw) and re-reads the same way; a foreign
 event over the new time puts the booking and the event back on their confirmed time (or, that
 time being another booking's by then, the booking is a ``conflict``, announced with
-alternatives by an offer job). A cancel job deletes the event.
+alternatives by an offer job, and its event is removed by a cancel job, as a cancelled
+booking's is). A cancel job deletes the event.
 """
 
 from __future__ import annotations
@@ -275,10 +276,15 @@ def _move(
         and checked.previous_start is not None
         and checked.previous_end is not None
     ):
+        reason = "Another event took the new time in the calendar."
+        if services.confirmed_time_taken(checked):
+            # No way back: moving the event there would put it beside the other booking's.
+            _back_to_confirmed(checked, reason, event_back=False)
+            return event.id
         back = _draft(checked, start=checked.previous_start, end=checked.previous_end)
         moved_back = calendar.update_event(role.calendar_id, event.id, back)
         _save_event(checked, moved_back)
-        _back_to_confirmed(checked, "Another event took the new time in the calendar.")
+        _back_to_confirmed(checked, reason)
     return event.id
 
 
@@ -311,26 +317,29 @@ def _seen_newer(booking: Booking) -> bool:
     )
 
 
-def _back_to_confirmed(booking: Booking, reason: str) -> None:
+def _back_to_confirmed(booking: Booking, reason: str, *, event_back: bool = True) -> None:
     """A refused move: back on the confirmed time (``booking.updated`` says the move failed),
-    or, if another booking took that time meanwhile, a conflict: ``booking.conflict`` with the
+    or, if another booking took that time meanwhile (or, with ``event_back`` False, had taken
+    it when the job looked, so the event was left where the move put it), a conflict: the
+    booking is withdrawn (``services.withdraw``: a job removes its event, as a cancelled
+    booking's, and the CRM meeting is cancelled), and ``booking.conflict`` carries the
     alternatives near the refused time, read and sent by an offer job after this commits
     (``offers``: no vendor call under the row lock)."""
     with transaction.atomic():
         current = Booking.objects.select_for_update().select_related("service").get(pk=booking.pk)
         if current.status != BookingStatus.HELD or current.previous_start is None:
             return
-        if services.move_back(current, reason):
+        if event_back and services.move_back(current, reason):
             webhooks.announce(current, webhooks.UPDATED, move_refused=reason)
-        else:
-            services.set_status(current, BookingStatus.CONFLICT, reason)
-            refused = {
-                "reason": reason,
-                "event_id": current.provider_event_id,
-                "refused_start": in_zone(current.start, current.time_zone),
-                "refused_end": in_zone(current.end, current.time_zone),
-            }
-            offers.queue(current, offers.CONFLICT, current.start, refused)
+            return
+        services.withdraw(current, reason)
+        refused = {
+            "reason": reason,
+            "event_id": current.provider_event_id,
+            "refused_start": in_zone(current.start, current.time_zone),
+            "refused_end": in_zone(current.end, current.time_zone),
+        }
+        offers.queue(current, offers.CONFLICT, current.start, refused)
 
 
 # --- cancel ------------------------------------------------------------------------------

@@ -47,3 +47,14 @@ def announce_conflict(booking: Booking, **extra: Any) -> WebhookMessage | None:
     older = emit(booking.client, CANCELLED, body, unless_wanting=CONFLICT)
     booking_changed.send(sender=Booking, booking=booking, change=CONFLICT, details=extra)
     return message or older
+
+
+def announce_withdrawn(booking: Booking, reason: str) -> None:
+    """A confirmed booking that lost its time after a refused move, its calendar event being
+    removed (``services.withdraw``): to the packages around it, it is cancelled
+    (``booking_changed`` with change ``booking.cancelled`` and ``details`` ``withdrawn``, so
+    its CRM meeting is cancelled as a cancellation's is). No webhook is sent here: the chatbot
+    hears ``booking.conflict`` with alternatives from the offer job (``offers``)."""
+    booking_changed.send(
+        sender=Booking, booking=booking, change=CANCELLED, details={"withdrawn": reason}
+    )
