@@ -7,7 +7,9 @@ a move made in the calendar that was refused, so nothing moved and the booking n
 holds time, ``details`` carrying ``conflict`` and ``alternatives``) inside the transaction
 that changed the booking, right where the webhook is recorded, and ``details``: what the
 webhook adds to the booking (``move_refused``, ``calendar_conflict``: an update that moved
-nothing). A receiver that writes
+nothing). One ``booking.cancelled`` comes with no webhook of its own: a booking withdrawn after
+a refused move, its confirmed time taken and its event being removed (``details``
+``withdrawn``; the chatbot hears ``booking.conflict`` from the offer job). A receiver that writes
 elsewhere should do it ``transaction.on_commit`` (or queue a job in the same transaction).
 """
 

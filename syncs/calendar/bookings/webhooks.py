@@ -6,7 +6,7 @@ place: cancelled, declined, failed, or its hold expired. ``booking.conflict`` wh
 took its time from it: a change made in the calendar that was refused (the new time is another
 booking's), or someone else's event found over it by the re-read after our write (a new
 booking's event is removed again; a move is refused, and is a conflict when its confirmed time
-is another booking's by then). Status ``conflict``, ``conflict`` saying what was refused and
+is another booking's by then: its event is removed too, ``announce_withdrawn``). Status ``conflict``, ``conflict`` saying what was refused and
 ``alternatives`` the chatbot can offer; an endpoint subscribed before that event type existed
 (to ``booking.cancelled`` but not to it, nor to ``*``) gets it as ``booking.cancelled``.
 Sent inside the transaction that changed the booking (a conflict's, once its alternatives are
@@ -41,7 +41,8 @@ def announce_conflict(booking: Booking, **extra: Any) -> WebhookMessage | None:
     older names, ``booking.cancelled``: the booking no longer holds time), and
     ``booking_changed`` with change ``booking.conflict``, which is no move and no cancellation
     of the CRM meeting (``syncs.crm.meetings`` leaves it as it is; a booking refused after the
-    write was never confirmed, so has none)."""
+    write was never confirmed, so has none; one withdrawn after a refused move was told
+    ``booking.cancelled`` already, ``announce_withdrawn``)."""
     body = {**booking_body(booking), **extra}
     message = emit(booking.client, CONFLICT, body)
     older = emit(booking.client, CANCELLED, body, unless_wanting=CONFLICT)
