@@ -453,14 +453,17 @@ def set_status(booking: Booking, status: str, reason: str = "") -> None:
 def expire(booking: Booking) -> str:
     """Release one hold whose time ran out (the row locked by the caller). A move goes back to
     its confirmed time when that is still free (``booking.updated`` says the move was refused,
-    so the caller learns its booking did not move), else the booking is expired. Returns the
-    new status."""
+    so the caller learns its booking did not move), else the booking is expired; a move's
+    event (written at its confirmed time, or at the new one) is then removed as a cancelled
+    booking's, since another booking holds that time. Returns the new status."""
     moving = booking.previous_start is not None and booking.previous_end is not None
     reason = "The move was not written in time."
     if moving and move_back(booking, reason):
         webhooks.announce(booking, webhooks.UPDATED, move_refused=reason)
         return booking.status
     set_status(booking, BookingStatus.EXPIRED, "The hold expired before the calendar write.")
+    if moving and booking.provider_event_id:
+        request_event_removal(booking)
     webhooks.announce(booking, webhooks.CANCELLED)
     return booking.status
 

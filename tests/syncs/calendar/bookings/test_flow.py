@@ -532,3 +532,24 @@ def test_a_move_not_written_in_time_goes_back_to_the_confirmed_time(clinic, run_
     [event] = clinic.live_events()
     assert event["start"]["dateTime"].startswith(f"{clinic.day.isoformat()}T09:00:00")
     hold(clinic, 16)  # the new time was released
+
+
+def test_a_move_not_written_in_time_whose_old_time_was_taken_removes_its_event(
+    clinic, run_jobs
+):
+    """Expired with no time to go back to: the booking ends, and its event (still at its
+    confirmed time) must not stay beside the booking that took that time."""
+    booking = hold(clinic, 9)
+    run_jobs()
+    services.reschedule(fresh(booking), clinic.at(16))
+    move = SyncJob.objects.filter(event__kind=EventKind.BOOKING_RESCHEDULE)
+    assert move.update(status=JobStatus.WAITING_CONNECTION) == 1
+    other = hold(clinic, 9, check=False)
+    Booking.objects.filter(pk=booking.pk).update(
+        hold_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert services.expire_holds() == 1
+    assert fresh(booking).status == BookingStatus.EXPIRED
+    run_jobs()  # the other booking's write, our event's removal
+    assert fresh(other).status == BookingStatus.CONFIRMED
+    assert [e["id"] for e in clinic.live_events()] == [fresh(other).provider_event_id]
