@@ -6,9 +6,10 @@ place: cancelled, declined, failed, or its hold expired. ``booking.conflict`` wh
 took its time from it: a change made in the calendar that was refused (the new time is another
 booking's), or someone else's event found over it by the re-read after our write (a new
 booking's event is removed again; a move is refused, and is a conflict when its confirmed time
-is another booking's by then: its event is removed too, ``announce_withdrawn``). Status ``conflict``, ``conflict`` saying what was refused and
-``alternatives`` the chatbot can offer; an endpoint subscribed before that event type existed
-(to ``booking.cancelled`` but not to it, nor to ``*``) gets it as ``booking.cancelled``.
+is another booking's by then: its event is removed too, ``announce_withdrawn``). Status
+``conflict``, ``conflict`` saying what was refused and ``alternatives`` the chatbot can offer;
+an endpoint subscribed before that event type existed (to ``booking.cancelled`` but not to
+it, nor to ``*``) gets it as ``booking.cancelled``.
 Sent inside the transaction that changed the booking (a conflict's, once its alternatives are
 read: ``offers``).
 """

@@ -534,9 +534,7 @@ def test_a_move_not_written_in_time_goes_back_to_the_confirmed_time(clinic, run_
     hold(clinic, 16)  # the new time was released
 
 
-def test_a_move_not_written_in_time_whose_old_time_was_taken_removes_its_event(
-    clinic, run_jobs
-):
+def test_a_move_not_written_in_time_whose_old_time_was_taken_removes_its_event(clinic, run_jobs):
     """Expired with no time to go back to: the booking ends, and its event (still at its
     confirmed time) must not stay beside the booking that took that time."""
     booking = hold(clinic, 9)

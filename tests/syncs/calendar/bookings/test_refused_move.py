@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from connectors import ratelimit
 from connectors.google.client import GoogleCalendarClient, build
 from connectors.models import Connection
 from emulators.crm import control as crm_control
@@ -24,7 +25,7 @@ from syncs.calendar.bookings import services
 from syncs.calendar.bookings.models import Booking, BookingStatus
 from syncs.calendar.models import BusinessHours, CalendarRole, Service
 from syncs.engine.runs import sync_job_run
-from syncs.models import AuditEntry, SyncJob
+from syncs.models import AuditEntry, JobStatus, SyncJob
 from syncs.webhooks.services import endpoint_create
 from tests.connectors import crm_fixtures
 from tests.connectors.caldav.conftest import connection_to, server  # noqa: F401  (fixture)
@@ -39,6 +40,7 @@ from tests.connectors.outlook.conftest import (  # noqa: F401  (fixtures, used b
 )
 
 from .conftest import BOOKING_EVENTS, make_clinic, webhooks
+from .test_quota_queue import run_now, shut_project_bucket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 emulated = crm_fixtures.emulated  # the CRM suites' fixture, used by name
@@ -239,3 +241,27 @@ def test_an_event_moved_back_beside_a_booking_that_took_its_time_is_removed(
     run_jobs()  # the removal, the other booking's write, the offer
     assert fresh(taken[0]).status == BookingStatus.CONFIRMED
     assert desk.live_ids() == {"private0009", fresh(taken[0]).provider_event_id}
+
+
+def test_the_removal_waits_for_the_quota_in_the_queue(request, world, run_jobs):
+    """The event's removal is a job on the engine: with the project's quota spent it is put
+    off (no attempt spent) and removes the event once its turn comes."""
+    desk = google_desk(request, world)
+    booking = hold(desk, 11)
+    run_jobs()
+    services.reschedule(fresh(booking), desk.at(15))
+    hold(desk, 11, ANA, check=False)
+    desk.put_foreign(desk.at(15), desk.at(16))
+    move = SyncJob.objects.get(event__kind="booking.reschedule")
+    assert sync_job_run(move.pk) == JobStatus.SYNCED
+    removal = SyncJob.objects.get(event__kind="booking.cancel")
+    shut_project_bucket(desk.connection, 30)
+    assert sync_job_run(removal.pk) == JobStatus.FAILED
+    removal.refresh_from_db()
+    assert removal.attempts == 0 and removal.next_attempt_at > timezone.now()
+    lost = fresh(booking)
+    assert lost.provider_event_id in desk.live_ids()
+
+    ratelimit.reset_all()
+    assert run_now(removal) == JobStatus.SYNCED
+    assert lost.provider_event_id not in desk.live_ids()
