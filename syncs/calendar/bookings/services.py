@@ -401,8 +401,8 @@ def request_event_removal(booking: Booking, payload: dict[str, Any] | None = Non
 def withdraw(booking: Booking, reason: str) -> None:
     """A booking being moved whose move was refused and whose confirmed time another booking
     has taken since (locked by the caller): it holds no time, so it is ``conflict``, and it is
-    cleared away as a cancellation is. A job removes its calendar event (``_request``, as
-    ``request_event_removal`` does for a cancelled booking), wherever the refused move left it:
+    cleared away as a cancellation is. The cancel job removes its calendar event
+    (``request_event_removal``, as for a cancelled booking), wherever the refused move left it:
     beside the other booking's event it would double-book the calendar. The packages around
     the booking (its CRM meeting) hear ``booking.cancelled`` (``webhooks.announce_withdrawn``);
     the chatbot's webhook, ``booking.conflict`` with alternatives, is the caller's to queue."""
