@@ -14,7 +14,7 @@ counter is created (or refreshed with ``touch``), as before.
 
 ``count_in_window`` serves the per-key request rate, counted on every API call: on Redis it is
 one pipelined round trip (INCR, EXPIRE, GET) through redis-py's own client, kept per process,
-where Django's cache API takes four calls and builds a new client object for each.
+where the cache API takes four round trips.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache
+from django_redis.cache import RedisCache as DjangoRedisCache
 from filelock import FileLock, Timeout
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def _redis_at(location: str) -> redis.Redis:
 
 def _redis_of_default_cache() -> redis.Redis | None:
     """A redis-py client for the default cache's server when that cache is Redis, else None."""
-    if not isinstance(caches["default"], RedisCache):
+    if not isinstance(caches["default"], RedisCache | DjangoRedisCache):
         return None
     location = settings.CACHES["default"]["LOCATION"]
     return _redis_at(location if isinstance(location, str) else location[0])

@@ -110,11 +110,16 @@ def _unavailable(exc: Exception) -> bool:
     """A store the request needs is unreachable or refused it for now (PostgreSQL restarting
     or out of connections, Redis down): the request can succeed later, unchanged."""
     from django.db import InterfaceError, OperationalError
+    from django_redis.exceptions import ConnectionInterrupted
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
 
-    return isinstance(exc, OperationalError | InterfaceError | RedisConnectionError
-                      | RedisTimeoutError)  # fmt: skip
+    down = OperationalError | InterfaceError | RedisConnectionError | RedisTimeoutError
+    # The cache (django-redis) raises ConnectionInterrupted from redis-py's error; it wraps a
+    # refused command (ResponseError) the same way, and that is no outage.
+    if isinstance(exc, ConnectionInterrupted):
+        return isinstance(exc.__cause__, RedisConnectionError | RedisTimeoutError | TimeoutError)
+    return isinstance(exc, down)
 
 
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:

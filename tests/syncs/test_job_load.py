@@ -3,6 +3,8 @@ same values as loading each row by itself, relations included."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -14,6 +16,7 @@ from connectors.models import Connection
 from syncs.engine.runs import load_job
 from syncs.intake.services import event_create
 from syncs.models import AiEvent, FieldMapping, SyncJob
+from tests.conftest import require
 
 from .conftest import LEAD
 from .helpers import lead_job
@@ -80,3 +83,42 @@ def test_a_job_without_a_connection_and_one_with_a_sibling(world, crm_a):
     assert waiting.connection_id is None and loaded.connection is None
     assert loaded.has_siblings is False and loaded.client == world.client_b
     assert load_job(waiting.pk + 1000) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_loading_at_once_each_get_their_own_job(world, crm_a):
+    """``load_job`` chains one queryset built at import; runs in a threads pool load through
+    it at the same moment, and each must get its own row and its own ``has_siblings``."""
+    require(db.vendor == "postgresql", "needs PostgreSQL (DATABASE_URL)")
+    alone = [lead_job(world.client_a).pk for _ in range(8)]
+    world.client_b.crm_provider = ""
+    world.client_b.save()
+    Connection.objects.create(client=world.client_b, provider="salesforce", kind="crm")
+    Connection.objects.create(client=world.client_b, provider="hubspot", kind="crm")
+    paired = [
+        pk
+        for _ in range(4)
+        for pk in SyncJob.objects.filter(
+            event=event_create(client=world.client_b, kind="lead.captured", payload=LEAD)
+        ).values_list("pk", flat=True)
+    ]
+    barrier = threading.Barrier(8)
+
+    def load(pk: int) -> tuple[int, int, bool, int]:
+        try:
+            barrier.wait()
+            job = load_job(pk)
+            assert job is not None
+            return job.pk, job.event_id, job.has_siblings, job.client_id
+        finally:
+            db.close()
+
+    wanted = alone + paired
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        loaded = list(pool.map(load, wanted))
+    rows = SyncJob.objects.in_bulk(wanted)
+    assert [row[0] for row in loaded] == wanted
+    assert [(row[1], row[3]) for row in loaded] == [
+        (rows[pk].event_id, rows[pk].client_id) for pk in wanted
+    ]
+    assert [row[2] for row in loaded] == [False] * len(alone) + [True] * len(paired)
