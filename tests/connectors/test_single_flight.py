@@ -73,7 +73,6 @@ def prepared(dance, world) -> tuple[Connection, int]:
     return connection, control.token_calls("outlook")
 
 
-@pytest.mark.xdist_group("many_connections")
 def test_fifty_threads_cause_exactly_one_refresh(dance, world):
     connection, calls = prepared(dance, world)
     got, errors = hammer(connection.pk)
@@ -84,7 +83,6 @@ def test_fifty_threads_cause_exactly_one_refresh(dance, world):
     assert account_for_token("outlook", got[0]) is not None
 
 
-@pytest.mark.xdist_group("many_connections")
 def test_fifty_calls_through_the_http_layer_cause_exactly_one_refresh(dance, world):
     connection, calls = prepared(dance, world)
     account = EmulatorGrant.objects.get(provider="outlook").account_id
@@ -125,7 +123,6 @@ def test_a_401_refreshes_once_and_retries(dance, world):
     assert control.token_calls("outlook") == calls + 1
 
 
-@pytest.mark.xdist_group("many_connections")
 def test_without_the_lock_the_race_is_visible(dance, world, monkeypatch):
     """Negative control: the same test with the lock switched off sees several refreshes."""
     connection, calls = prepared(dance, world)
@@ -162,7 +159,6 @@ def _across_processes(connection: Connection, processes: int = 4, threads: int =
     return [t for r in results for t in r["tokens"]], [e for r in results for e in r["errors"]]
 
 
-@pytest.mark.xdist_group("many_connections")
 def test_fifty_calls_in_four_processes_cause_exactly_one_refresh(dance, world):
     connection, calls = prepared(dance, world)
     got, errors = _across_processes(connection)
@@ -172,7 +168,6 @@ def test_fifty_calls_in_four_processes_cause_exactly_one_refresh(dance, world):
     assert EmulatorGrant.objects.get(provider="outlook").revoked_at is None
 
 
-@pytest.mark.xdist_group("many_connections")
 def test_single_flight_holds_on_postgres_and_redis(dance, world):
     require(db.vendor == "postgresql", "needs DATABASE_URL=postgres://...")
     require(bool(settings.REDIS_URL), "needs REDIS_URL (the Redis refresh lock)")

@@ -211,10 +211,6 @@ def held_per_person(account: str) -> dict[str, Counter]:
     return held
 
 
-# Under `pytest -n` the tests that open 25-50 PostgreSQL connections at once (this one, the
-# single-flight and idempotency races) run one after another in one process: with the other
-# processes' tests beside them they would pass PostgreSQL's max_connections (100).
-@pytest.mark.xdist_group("many_connections")
 @pytest.mark.slow
 def test_kill_storm_loses_nothing_and_duplicates_nothing(world, settings):
     """RELIABILITY.md's kill storm: 10,000 leads (``storm_size``), 1% of requests repeating an

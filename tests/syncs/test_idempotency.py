@@ -121,7 +121,6 @@ def test_the_pruner_forgets_keys_older_than_a_day(api, world, crm_a):
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
 
 
-@pytest.mark.xdist_group("many_connections")
 @pytest.mark.django_db(transaction=True)
 def test_fifty_parallel_requests_with_one_key_create_exactly_one_lead(world, crm_a):
     require(db_connection.vendor == "postgresql", "needs PostgreSQL (DATABASE_URL)")
