@@ -34,9 +34,9 @@ run: $(STAMP) migrate
 
 # The suite mostly waits (worker processes, HTTP, Chromium), so it runs in TEST_WORKERS xdist
 # processes, each with its own test database, Redis db and var dir (tests/settings.py);
-# `make test TEST_WORKERS=0` runs it in one process. Tests go out one at a time (loadgroup:
-# an xdist_group stays on one process); the slowest tests are listed at the end.
-TEST_WORKERS ?= 3
+# `make test TEST_WORKERS=0` runs it in one process. Tests go out one at a time
+# (loadgroup, whose groups pytest 9.2 ignores: no test uses one); the slowest tests are listed at the end.
+TEST_WORKERS ?= 2
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=25 $(PYTEST_ARGS)
 

@@ -20,8 +20,7 @@ import requests
 from ..make_run import DEMO_EMAIL, DEMO_PASSWORD, ROOT, make_run
 from ..worker import wait_for
 
-# One `make run` for both tests under `pytest -n` too (the module fixture, on one process).
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("make_run")]
+pytestmark = pytest.mark.integration
 
 
 class Forms(HTMLParser):
