@@ -32,8 +32,13 @@ run: $(STAMP) migrate
 	$(BIN)/python manage.py seed_demo --base-url http://127.0.0.1:$(PORT)
 	$(BIN)/python manage.py runstack --port $(PORT)
 
+# The suite mostly waits (worker processes, HTTP, Chromium), so it runs in TEST_WORKERS xdist
+# processes, each with its own test database, Redis db and var dir (tests/settings.py);
+# `make test TEST_WORKERS=0` runs it in one process. Tests go out one at a time
+# (loadgroup, whose groups pytest 9.2 ignores: no test uses one); the slowest tests are listed at the end.
+TEST_WORKERS ?= 2
 test: $(STAMP) browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=25 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -4,7 +4,46 @@ Everything else (database, broker, cache) still comes from the environment, so t
 runs on the embedded defaults and, with DATABASE_URL and REDIS_URL, on PostgreSQL and Redis.
 """
 
-from agency.settings import *  # noqa: F403
+import os
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+
+def isolate_xdist_worker() -> None:
+    """Under ``pytest -n N`` each xdist worker (``PYTEST_XDIST_WORKER`` = gw0, gw1, ...) gets its
+    own Redis database (the configured one plus the worker's number) and its own var dir (a
+    ``gwN`` folder inside the configured one), so one worker's ``cache.clear()``, broker purge,
+    rate-limit buckets, Celery queues and worker logs never touch another's. pytest-django gives
+    each worker its own test database (``test_<name>_gwN``); ports are free ports already.
+
+    It changes the environment, not only these settings, because the processes a test starts
+    (Celery workers, gunicorn, ``manage.py``) read their settings from the environment they
+    inherit; the marker variable keeps those processes from shifting a second time. Without
+    ``-n`` nothing changes.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker or os.environ.get("SWITCHBOARD_XDIST_WORKER") == worker:
+        return
+    os.environ["SWITCHBOARD_XDIST_WORKER"] = worker
+    index = int(worker.removeprefix("gw"))
+    for name in ("REDIS_URL", "CELERY_BROKER_URL"):
+        url = os.environ.get(name, "")
+        if url.startswith(("redis://", "rediss://")):
+            os.environ[name] = redis_db_shifted(url, index)
+    var_dir = os.environ.get("SWITCHBOARD_VAR_DIR") or str(Path(__file__).parents[1] / "var")
+    os.environ["SWITCHBOARD_VAR_DIR"] = str(Path(var_dir) / worker)
+
+
+def redis_db_shifted(url: str, by: int) -> str:
+    """``url`` with its database number (the path, 0 when absent) plus ``by``."""
+    parts = urlsplit(url)
+    db = int(parts.path.strip("/") or 0) + by
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
+
+
+isolate_xdist_worker()
+
+from agency.settings import *  # noqa: E402, F403
 
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False

@@ -211,6 +211,7 @@ def held_per_person(account: str) -> dict[str, Counter]:
     return held
 
 
+@pytest.mark.slow
 def test_kill_storm_loses_nothing_and_duplicates_nothing(world, settings):
     """RELIABILITY.md's kill storm: 10,000 leads (``storm_size``), 1% of requests repeating an
     earlier Idempotency-Key with the same body, three worker nodes, one process SIGKILLed every
