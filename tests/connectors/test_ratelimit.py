@@ -25,8 +25,9 @@ from connectors.models import Connection
 from tests.conftest import require
 
 BACKENDS = ["files", "redis"]
-# Bursts: 4 per 0.8 s. Arrival stamps may lag their grant by scheduling noise, so a window is
-# checked with this much slack (a burst without limits puts all 12 calls inside one window).
+# Bursts: 4 per 0.8 s. Bare ``acquire`` grants are stamped when their process wakes, which may
+# lag the grant by scheduling noise, so their windows are checked with this much slack (a burst
+# without limits puts all 12 calls inside one window).
 BURST_LIMIT = RateLimit(requests=4, per_seconds=0.8)
 SLACK = 0.2
 
@@ -347,7 +348,8 @@ def test_it_keeps_a_threaded_burst_within_the_limit_and_completes_every_call(
     errors = _burst(live_conn, spec, base, calls=12, threads=6)
     assert errors == []
     assert len(server.stamps) == 12
-    assert max_in_window(server.stamps, limit.per_seconds - SLACK) <= limit.requests
+    # No slack for lateness: through VendorHttp a slot comes back a window after the answer.
+    assert max_in_window(server.stamps, limit.per_seconds - CLOCKS) <= limit.requests
 
 
 def test_it_lets_the_same_burst_through_unchecked_without_limits(live_conn, server):
