@@ -196,12 +196,13 @@ class Bucket:
         self.n, self.lo = int(state.get("n", 0)), int(state.get("lo", 0))
         self.last, self.hold = float(state.get("last", 0.0)), float(state.get("hold", 0.0))
         self.top = float(state.get("top", 0.0))
+        self.tlo = int(state.get("tlo", 0))  # the oldest call whose ``tops`` entry is kept
         self.open: dict[int, list] = {int(k): v for k, v in state.get("open", {}).items()}
         self.tops: dict[int, float] = {int(k): v for k, v in state.get("tops", {}).items()}
 
     def stored(self) -> dict[str, Any]:
         return {"n": self.n, "lo": self.lo, "last": self.last, "hold": self.hold,
-                "top": self.top, "open": self.open, "tops": self.tops}  # fmt: skip
+                "top": self.top, "tlo": self.tlo, "open": self.open, "tops": self.tops}  # fmt: skip
 
     def settle(self, now: float) -> None:
         """Close the oldest open calls that have answered, or whose lease has run out."""
@@ -216,6 +217,7 @@ class Bucket:
             self.tops[self.lo] = self.top
             self.open.pop(self.lo, None)
             self.tops.pop(self.lo - self.q, None)
+            self.tlo = max(self.tlo, self.lo - self.q + 1)
             self.lo += 1
 
     def bound(self, m: int, now: float) -> tuple[bool, float]:
@@ -225,7 +227,8 @@ class Bucket:
         if j < 0:
             return True, 0.0
         if j < self.lo:
-            return True, self.tops.get(j, self.top) + self.window
+            # Below the kept range (the limit was raised): the oldest kept answer bounds it.
+            return True, self.tops.get(max(j, self.tlo), self.top) + self.window
         record = self.open.get(j)
         return False, max(now, record[1] if record else now) + self.window
 

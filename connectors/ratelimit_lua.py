@@ -1,10 +1,10 @@
 """The rate buckets' rule as one Lua script for Redis: ``connectors.ratelimit.Bucket`` line for
 line (the same tests run on both), on Redis's clock, a bucket being one hash:
 
-``n``, ``lo``, ``last``, ``hold``, ``top`` as in ``Bucket``; ``r<seq>`` an open call's record
-"state grant deadline answered"; ``t<seq>`` the latest answer up to call ``seq`` (settled calls,
-the last ``requests`` of them). The key expires once every call it holds has answered or run
-out its lease, and a window more.
+``n``, ``lo``, ``last``, ``hold``, ``top``, ``tlo`` as in ``Bucket``; ``r<seq>`` an open
+call's record "state grant deadline answered"; ``t<seq>`` the latest answer up to call ``seq``
+(settled calls, the last ``requests`` of them). The key expires once every call it holds has
+answered or run out its lease, and a window more.
 """
 
 SCRIPT = """
@@ -25,6 +25,7 @@ local function num(field)
   return 0
 end
 local n, lo, last, hold, top = num('n'), num('lo'), num('last'), num('hold'), num('top')
+local tlo = num('tlo')
 
 local function rec(seq)
   local v = redis.call('HGET', key, 'r' .. seq)
@@ -50,6 +51,7 @@ local function settle()
     end
     redis.call('HSET', key, 't' .. lo, string.format('%.6f', top))
     redis.call('HDEL', key, 'r' .. lo, 't' .. (lo - q))
+    if lo - q + 1 > tlo then tlo = lo - q + 1 end
     lo = lo + 1
   end
 end
@@ -58,7 +60,7 @@ local function bound(m)
   local j = m - q
   if j < 0 then return true, 0 end
   if j < lo then
-    local t = redis.call('HGET', key, 't' .. j)
+    local t = redis.call('HGET', key, 't' .. math.max(j, tlo))
     return true, (t and tonumber(t) or top) + window
   end
   local r = rec(j)
@@ -68,7 +70,7 @@ local function bound(m)
 end
 
 local function save(extra)
-  redis.call('HSET', key, 'n', n, 'lo', lo, 'last', string.format('%.6f', last),
+  redis.call('HSET', key, 'n', n, 'lo', lo, 'tlo', tlo, 'last', string.format('%.6f', last),
     'hold', string.format('%.6f', hold), 'top', string.format('%.6f', top))
   local horizon = math.max(last, hold, now + extra)
   local ms = math.ceil((horizon - now + lease + window) * 1000) + 1000

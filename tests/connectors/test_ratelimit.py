@@ -160,6 +160,22 @@ def test_it_withdraws_a_reservation_whose_slot_stays_unknown_past_its_budget(bac
     assert caught.value.retry_after <= limit.per_seconds
 
 
+def test_it_bounds_a_raised_limit_by_the_oldest_answer_it_kept(backend):
+    """A bucket keeps answers for its last ``requests`` calls; raised (``VENDOR_QUOTAS``), a call
+    depending on one forgotten waits for the oldest kept, not for the latest answer."""
+    key, small, raised = fresh_key(), RateLimit(2, 0.3), RateLimit(4, 10)
+    first = ratelimit.take(key, small, max_wait=0, lease=60)
+    second = ratelimit.take(key, small, max_wait=0, lease=60)
+    ratelimit.done(first)
+    ratelimit.done(second)
+    time.sleep(1.0)
+    ratelimit.done(ratelimit.take(key, small, max_wait=0, lease=60))  # call 0 is forgotten
+    ratelimit.done(ratelimit.take(key, raised, max_wait=0, lease=60))  # room under the raise
+    with pytest.raises(ratelimit.RateLimited) as caught:
+        ratelimit.take(key, raised, max_wait=0, lease=60)  # depends on call 0
+    assert caught.value.retry_after <= raised.per_seconds - 1.0  # call 1's answer bounds it
+
+
 LAGGED = RateLimit(requests=2, per_seconds=0.6)
 LAG = 0.3
 # Arrival stamps and the buckets' clock are read on one host; a millisecond covers the stored
