@@ -400,6 +400,28 @@ def report(
           f"(x {drain / steady:.3f}); sliding-minute floor {window:.0f} s (x {floor}); "
           f"C/Q at our {project.per_seconds:g} s windows {ours:.0f} s")  # fmt: skip
     print(f"load average during the run: {[round(x[0], 1) for x in loads]}; now {os.getloadavg()}")
+    vendor_calls(client_ids, t0, last, steady)
+
+
+def vendor_calls(client_ids: list[int], t0: float, last: datetime | None, steady: float) -> None:
+    """When the first vendor call left (the quota's clock starts there, not at the workers'
+    start: they take a while to boot on a loaded host), and what a call costs a slot beyond
+    the window: its time from sending to the answer (``ApiCall.latency_ms``)."""
+    from connectors.models import ApiCall
+
+    calls = ApiCall.objects.filter(
+        client_id__in=client_ids, created_at__gte=datetime.fromtimestamp(t0, UTC)
+    )
+    first = calls.order_by("created_at").values_list("created_at", flat=True).first()
+    latency = sorted(calls.values_list("latency_ms", flat=True))
+    if first is None or last is None or not latency:
+        return
+    since_first = last.timestamp() - first.timestamp()
+    p50, p99 = statistics.median(latency), latency[int(0.99 * (len(latency) - 1))]
+    print(f"first vendor call {first.timestamp() - t0:.1f} s after the drain's start; from it "
+          f"to the last confirmed {since_first:.1f} s (x {since_first / steady:.3f} of C/Q); "
+          f"call send -> answer p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {latency[-1]} ms "
+          f"({len(latency)} attempts logged)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -199,17 +199,20 @@ class VendorHttp:
         run = _Run()
         while True:
             run.attempt += 1
-            self._throttle(run)
-            run.token = self._token(run)
-            slots = self._take_slots(run)
-            started = time.monotonic()
+            tickets = self._throttle(run)
             try:
-                response, failure = self._send(call, run.token)
-            except ConnectorError as exc:
-                self._record(call, exc.status, started, run, exc.code or "refused")
-                raise
+                run.token = self._token(run)
+                slots = self._take_slots(run)
+                started = time.monotonic()
+                try:
+                    response, failure = self._send(call, run.token)
+                except ConnectorError as exc:
+                    self._record(call, exc.status, started, run, exc.code or "refused")
+                    raise
+                finally:
+                    self._give_back(slots)
             finally:
-                self._give_back(slots)
+                self._answered(tickets)
             if failure is None:
                 assert response is not None  # _send returns a response or a failure
                 failure = self._verdict(response, expect)
@@ -278,23 +281,42 @@ class VendorHttp:
 
     # --- one attempt ----------------------------------------------------------------------
 
-    def _throttle(self, run: _Run) -> None:
-        """Take a token from every bucket of the spec, waiting within the inline budget."""
-        for limit in self.rate_limits:
-            budget = max(0.0, settings.VENDOR_INLINE_WAIT_SECONDS - run.waited)
-            try:
-                run.waited += ratelimit.acquire(
-                    self.bucket_key(limit), limit, max_wait=budget, sleep=self.sleep
+    def _throttle(self, run: _Run) -> list[ratelimit.Ticket]:
+        """Take a slot in every bucket of the spec, waiting within the inline budget; the
+        tickets go back to ``_answered`` once the attempt has its answer (or failed)."""
+        # How long after its grant this attempt can still reach the vendor: the inline wait
+        # for the next bucket and a concurrency slot, a token refresh, every redirect hop.
+        lease = settings.VENDOR_INLINE_WAIT_SECONDS + (MAX_REDIRECTS + 2) * sum(self.timeout) + 5
+        tickets: list[ratelimit.Ticket] = []
+        try:
+            for limit in self.rate_limits:
+                budget = max(0.0, settings.VENDOR_INLINE_WAIT_SECONDS - run.waited)
+                ticket = ratelimit.take(
+                    self.bucket_key(limit), limit, max_wait=budget, lease=lease, sleep=self.sleep
                 )
-            except ratelimit.RateLimited as exc:
-                logger.info("%s bucket full for %.1fs", self.spec.slug, exc.retry_after)
-                raise ConnectorError(
-                    f"{self.spec.slug}: our rate limit is reached; retry in {exc.retry_after:.1f}s",
-                    code=RATE_LIMITED_LOCAL,
-                    retry_after=_clamp(exc.retry_after),
-                ) from None
-            except ratelimit.Unavailable as exc:
-                raise ConnectorError(str(exc), code="ratelimit_unavailable") from exc
+                tickets.append(ticket)
+                run.waited += ticket.waited
+        except ratelimit.RateLimited as exc:
+            self._answered(tickets)
+            logger.info("%s bucket full for %.1fs", self.spec.slug, exc.retry_after)
+            raise ConnectorError(
+                f"{self.spec.slug}: our rate limit is reached; retry in {exc.retry_after:.1f}s",
+                code=RATE_LIMITED_LOCAL,
+                retry_after=_clamp(exc.retry_after),
+            ) from None
+        except ratelimit.Unavailable as exc:
+            self._answered(tickets)
+            raise ConnectorError(str(exc), code="ratelimit_unavailable") from exc
+        return tickets
+
+    def _answered(self, tickets: list[ratelimit.Ticket]) -> None:
+        """The attempt is over: each slot comes back a window after now (its answer, which
+        came after the vendor counted it)."""
+        for ticket in tickets:
+            try:
+                ratelimit.done(ticket)
+            except ratelimit.Unavailable:
+                logger.warning("%s: could not return a rate slot (its lease will)", self.spec.slug)
 
     def _take_slots(self, run: _Run) -> list[tuple[str, str]]:
         """Take a slot of every concurrency cap for this attempt, waiting within the inline

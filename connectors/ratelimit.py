@@ -1,33 +1,53 @@
 """Vendor rate limits shared by every process and machine that calls a vendor.
 
-A bucket holds ``limit.requests`` tokens; a spent token comes back ``limit.per_seconds`` after it
-was spent. That is a token bucket whose refill follows the spending (a sliding-window log) rather
-than a steady drip: a steady-drip bucket of the same size lets up to twice the limit through in
-one window (a full bucket, then a window's refill), which vendors that count per window reject
-with 429. This one never admits more than ``requests`` in any ``per_seconds`` window, and its
-sustained rate is the same.
+A vendor that allows ``requests`` calls per ``per_seconds`` counts each call when it *arrives*;
+we never see that moment. We know two times that bracket it: the call left after we granted it,
+and it had arrived before its answer came back. So a bucket keeps, for every call, its grant
+and then its *answer time*, and call number ``m`` may leave only once every call up to
+``m - requests`` has answered and the latest of those answers is a full window old:
 
-Callers *reserve* a slot: the grant time is ``max(now, last grant, N-th latest grant + window)``,
-written atomically, and the caller sleeps until it. Grants are therefore first come, first
-served, and a sleeping caller never competes again for the slot it was promised. When the slot is
-further away than the caller may wait, nothing is reserved and ``RateLimited`` says how long.
+    leave(m) >= max(answer(j) for j <= m - requests) + per_seconds
 
-With ``REDIS_URL`` the state lives in Redis (one Lua script, Redis's clock, keys expire). Without
-it (the embedded default: one machine, several processes) a JSON file per key under
-``VAR_DIR/ratelimit`` is read and written under an exclusive ``fcntl.flock``.
+Then no window of ``per_seconds`` ever holds more than ``requests`` arrivals, however late the
+calls reach the vendor (a thread woken late, a queue on either side): of any ``requests + 1``
+calls, the one numbered highest left a window after the lowest one's answer, which came after
+its arrival. No margin is added to the vendor's window and none is needed; the price is each
+call's own round trip, paid once per slot and window.
+
+Callers *reserve*: the grant is ``max(now, last grant, bound)``, written atomically, and the
+caller sleeps until it, so grants are first come, first served and a sleeper never competes
+again for its slot. When the calls the bound depends on have all answered, the grant is exact
+and final. When one is still out (a reservation more than a window minus a round trip ahead),
+the grant is the earliest it can be, and the caller *confirms* at its grant, waiting again until
+the bound is known and passed. ``take`` does all of that and returns a ``Ticket``; ``done``
+records the answer time. A call whose ``done`` never comes (its worker died) is counted as
+answered at its lease's end; a reservation never confirmed is dropped then (it never left).
+
+``acquire`` is the bare token of a call that answers at its grant (the rule before answer times,
+with no allowance for lateness): tests filling a bucket, the overhead benchmark.
+
+With ``REDIS_URL`` the state lives in Redis (one hash per bucket, one Lua script, Redis's clock,
+keys expire). Without it (the embedded default: one machine, several processes) a JSON file per
+key under ``VAR_DIR/ratelimit`` is read and written under an exclusive ``fcntl.flock``.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import redis
 
 from connectors.base import RateLimit
 from connectors.locked_files import FileStore, shared_backend
+from connectors.ratelimit_lua import SCRIPT
 
-__all__ = ["RateLimited", "Unavailable", "acquire", "defer", "peek", "reset"]
+__all__ = [
+    "RateLimited", "Ticket", "Unavailable", "acquire", "defer", "done", "peek", "reset",
+    "reset_all", "take",
+]  # fmt: skip
 
 
 class RateLimited(Exception):
@@ -42,6 +62,69 @@ class Unavailable(Exception):
     """The shared bucket store (Redis, or the state directory) cannot be reached."""
 
 
+@dataclass(frozen=True)
+class Ticket:
+    """A call's place in bucket ``key``: give it to ``done`` when the answer is in."""
+
+    key: str
+    limit: RateLimit
+    seq: int
+    waited: float
+
+
+@dataclass(frozen=True)
+class _Reply:
+    ok: bool
+    wait: float
+    seq: int = -1
+    exact: bool = True  # reserve: the grant is final; confirm: the reservation is still held
+
+
+def take(
+    key: str,
+    limit: RateLimit,
+    *,
+    max_wait: float,
+    lease: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Ticket:
+    """Reserve a slot in bucket ``key`` and sleep until the call may leave; the caller sends
+    it and then calls ``done``. ``lease`` bounds how long after its grant the call can still
+    reach the vendor (waits, connect and send timeouts): a ticket never done counts as
+    answered then.
+
+    Raises ``RateLimited`` (holding nothing) when the slot is more than ``max_wait`` seconds
+    away; a caller whose grant was the earliest possible waits at most one more window for
+    the calls ahead of it to answer.
+    """
+    _check(limit)
+    if lease <= 0:
+        raise ValueError(f"a lease must be > 0: {lease}")
+    reply = _call(lambda b: b.reserve(key, limit, max(0.0, max_wait), lease, instant=False))
+    if not reply.ok:
+        raise RateLimited(reply.wait)
+    seq, waited, wait, exact = reply.seq, 0.0, reply.wait, reply.exact
+    while True:
+        if wait > 0:
+            sleep(wait)
+            waited += wait
+        if exact:
+            return Ticket(key, limit, seq, waited)
+        answer = _call(lambda b: b.confirm(key, limit, seq, lease))
+        if not answer.exact:  # dropped: slept past its lease
+            raise RateLimited(0.0)
+        exact, wait = answer.ok, answer.wait
+        if not exact and waited + wait > max_wait + limit.per_seconds:
+            _call(lambda b: b.cancel(key, limit, seq))
+            raise RateLimited(wait)
+
+
+def done(ticket: Ticket) -> None:
+    """The call of ``ticket`` has its answer (or failed, or was never sent): its slot comes
+    back a window from now."""
+    _call(lambda b: b.done(ticket.key, ticket.limit, ticket.seq))
+
+
 def acquire(
     key: str,
     limit: RateLimit,
@@ -49,31 +132,26 @@ def acquire(
     max_wait: float,
     sleep: Callable[[float], None] = time.sleep,
 ) -> float:
-    """Take one token from bucket ``key``, sleeping until it is ours; returns seconds waited.
+    """Take one token from bucket ``key`` for a call that answers at its grant (nothing to
+    report later), sleeping until it is ours; returns seconds waited.
 
     Raises ``RateLimited`` (and reserves nothing) when the token would come later than
     ``max_wait`` seconds from now.
     """
     _check(limit)
-    try:
-        granted, wait = _backend().reserve(key, limit, max(0.0, max_wait))
-    except (OSError, redis.RedisError) as exc:
-        raise Unavailable(f"rate-limit store unavailable: {type(exc).__name__}") from exc
-    if not granted:
-        raise RateLimited(wait)
-    if wait > 0:
-        sleep(wait)
-    return wait
+    reply = _call(lambda b: b.reserve(key, limit, max(0.0, max_wait), 0.0, instant=True))
+    if not reply.ok:
+        raise RateLimited(reply.wait)
+    if reply.wait > 0:
+        sleep(reply.wait)
+    return reply.wait
 
 
 def defer(key: str, limit: RateLimit, seconds: float) -> None:
     """Hold bucket ``key`` shut for ``seconds`` (the vendor said so in a 429): every later
-    ``acquire`` is granted no sooner. Costs one token of the window it lands in."""
+    reservation is granted no sooner."""
     _check(limit)
-    try:
-        _backend().defer(key, limit, max(0.0, seconds))
-    except (OSError, redis.RedisError) as exc:
-        raise Unavailable(f"rate-limit store unavailable: {type(exc).__name__}") from exc
+    _call(lambda b: b.defer(key, limit, max(0.0, seconds)))
 
 
 def peek(key: str, limit: RateLimit) -> int:
@@ -86,9 +164,6 @@ def reset(key: str) -> None:
     _backend().reset(key)
 
 
-# --- the grant rule, shared by both backends ------------------------------------------------
-
-
 def reset_all() -> None:
     """Forget every bucket (tests start from empty buckets; staff may after changing limits)."""
     _backend().reset_all()
@@ -99,89 +174,142 @@ def _check(limit: RateLimit) -> None:
         raise ValueError(f"a rate limit needs requests >= 1 and a window > 0: {limit!r}")
 
 
-def _grant_time(grants: list[float], now: float, limit: RateLimit) -> float:
-    """When the next token is free, given the grants still inside their window (ascending)."""
-    t = max(now, grants[-1]) if grants else now
-    if len(grants) >= limit.requests:
-        t = max(t, grants[-limit.requests] + limit.per_seconds)
-    return t
+def _call(op: Callable[[_RedisBuckets | _FileBuckets], _Reply]) -> _Reply:
+    try:
+        return op(_backend())
+    except (OSError, redis.RedisError) as exc:
+        raise Unavailable(f"rate-limit store unavailable: {type(exc).__name__}") from exc
 
 
-def _live(grants: list[float], now: float, limit: RateLimit) -> list[float]:
-    """The grants that still hold a token (at most the last ``requests`` of them)."""
-    kept = [g for g in grants if g + limit.per_seconds > now]
-    return kept[-limit.requests :]
+# --- the rule, in Python (the file backend; ratelimit_lua.py is the same for Redis) ---------
+
+
+class Bucket:
+    """One bucket's state: calls ``lo`` .. ``n - 1`` still open, each a record
+    ``[state, grant, deadline, answered]`` (state "w" reserved and waiting to confirm, "s"
+    sent, "d" done, "x" withdrawn), and for the last ``requests`` settled calls the latest
+    answer among all calls up to each (``top``)."""
+
+    def __init__(self, stored: object, limit: RateLimit) -> None:
+        state: dict[str, Any] = stored if isinstance(stored, dict) and "n" in stored else {}
+        self.q, self.window = limit.requests, float(limit.per_seconds)
+        self.n, self.lo = int(state.get("n", 0)), int(state.get("lo", 0))
+        self.last, self.hold = float(state.get("last", 0.0)), float(state.get("hold", 0.0))
+        self.top = float(state.get("top", 0.0))
+        self.tlo = int(state.get("tlo", 0))  # the oldest call whose ``tops`` entry is kept
+        self.open: dict[int, list] = {int(k): v for k, v in state.get("open", {}).items()}
+        self.tops: dict[int, float] = {int(k): v for k, v in state.get("tops", {}).items()}
+
+    def stored(self) -> dict[str, Any]:
+        return {"n": self.n, "lo": self.lo, "last": self.last, "hold": self.hold,
+                "top": self.top, "tlo": self.tlo, "open": self.open, "tops": self.tops}  # fmt: skip
+
+    def settle(self, now: float) -> None:
+        """Close the oldest open calls that have answered, or whose lease has run out."""
+        while self.lo < self.n:
+            state, _, deadline, answered = self.open.get(self.lo, ["d", 0.0, now, now])
+            if state == "d":
+                self.top = max(self.top, answered)
+            elif state == "s" and deadline <= now:
+                self.top = max(self.top, deadline)  # it can have arrived no later
+            elif state != "x" and deadline > now:
+                break  # still out, or a reservation still to be confirmed
+            self.tops[self.lo] = self.top
+            self.open.pop(self.lo, None)
+            self.tops.pop(self.lo - self.q, None)
+            self.tlo = max(self.tlo, self.lo - self.q + 1)
+            self.lo += 1
+
+    def bound(self, m: int, now: float) -> tuple[bool, float]:
+        """(final, time): when call ``m`` may leave, or the earliest it can be while a call
+        it depends on is still out (that call answers after now, and after its own grant)."""
+        j = m - self.q
+        if j < 0:
+            return True, 0.0
+        if j < self.lo:
+            # Below the kept range (the limit was raised): the oldest kept answer bounds it.
+            return True, self.tops.get(max(j, self.tlo), self.top) + self.window
+        record = self.open.get(j)
+        return False, max(now, record[1] if record else now) + self.window
+
+    def reserve(self, now: float, max_wait: float, lease: float, instant: bool) -> _Reply:
+        final, at = self.bound(self.n, now)
+        grant = max(now, self.last, self.hold, at)
+        if grant - now > max_wait:
+            return _Reply(False, grant - now)
+        state = "d" if instant else ("s" if final else "w")
+        self.open[self.n] = [state, grant, grant + lease, grant]
+        self.n, self.last = self.n + 1, grant
+        return _Reply(True, grant - now, self.n - 1, final)
+
+    def confirm(self, seq: int, now: float, lease: float) -> _Reply:
+        record = self.open.get(seq)
+        if record is None or record[0] == "x":
+            return _Reply(False, 0.0, seq, exact=False)
+        if record[0] != "w":
+            return _Reply(True, 0.0, seq)
+        final, at = self.bound(seq, now)
+        if final and at <= now:
+            self.open[seq] = ["s", record[1], now + lease, 0.0]
+            return _Reply(True, 0.0, seq)
+        wait = at - now if final else self.window
+        self.open[seq] = ["w", record[1], now + wait + lease, 0.0]
+        return _Reply(False, wait, seq)
+
+    def finish(self, seq: int, now: float, state: str) -> _Reply:
+        """``done`` ("d": answered now) or ``cancel`` ("x": a reservation never sent)."""
+        record = self.open.get(seq)
+        if record is not None and (record[0] == "w" or (record[0] == "s" and state == "d")):
+            self.open[seq] = [state, record[1], record[2], now]
+        return _Reply(True, 0.0, seq)
+
+    def free_now(self, now: float) -> int:
+        if max(self.last, self.hold) > now:
+            return 0
+        free = 0
+        while free < self.q:
+            final, at = self.bound(self.n + free, now)
+            if not final or at > now:
+                break
+            free += 1
+        return free
 
 
 # --- Redis ----------------------------------------------------------------------------------
 
-_LUA = """
-local key = KEYS[1]
-local n_max = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local max_wait = tonumber(ARGV[3])
-local mode = ARGV[4]  -- "reserve", "peek", or "defer" (then max_wait is the hold in seconds)
-local tm = redis.call('TIME')
-local now = tonumber(tm[1]) + tonumber(tm[2]) / 1000000
--- drop grants whose token has come back
-while true do
-  local head = redis.call('LINDEX', key, 0)
-  if not head or tonumber(head) + window > now then break end
-  redis.call('LPOP', key)
-end
-local n = redis.call('LLEN', key)
-if mode == 'defer' then
-  local until_t = now + max_wait
-  local last = n > 0 and tonumber(redis.call('LINDEX', key, -1)) or 0
-  if until_t > last then
-    redis.call('RPUSH', key, string.format('%.6f', until_t))
-    redis.call('LTRIM', key, -n_max, -1)
-    redis.call('PEXPIRE', key, math.ceil((max_wait + window) * 1000) + 1000)
-  end
-  return {1, '0', n}
-end
-local t = now
-if n > 0 then
-  local last = tonumber(redis.call('LINDEX', key, -1))
-  if last > t then t = last end
-end
-if n >= n_max then
-  local nth = tonumber(redis.call('LINDEX', key, -n_max))
-  if nth + window > t then t = nth + window end
-end
-local wait = t - now
-if mode == 'peek' then
-  if wait > 0 then return {0, tostring(wait), n} end
-  return {1, '0', n}
-end
-if wait > max_wait then return {0, tostring(wait), n} end
-redis.call('RPUSH', key, string.format('%.6f', t))
-redis.call('LTRIM', key, -n_max, -1)
-redis.call('PEXPIRE', key, math.ceil((wait + window) * 1000) + 1000)
-return {1, tostring(wait), n}
-"""
-
 
 class _RedisBuckets:
-    """Buckets as Redis lists of grant times, changed only inside one Lua script."""
+    """Buckets as Redis hashes, changed only inside one Lua script (``ratelimit_lua``)."""
 
     def __init__(self, url: str) -> None:
         self.client = redis.Redis.from_url(url)
-        self.script = self.client.register_script(_LUA)
+        self.script = self.client.register_script(SCRIPT)
 
-    def _run(self, key: str, limit: RateLimit, seconds: float, mode: str) -> list:
-        return self.script(keys=[key], args=[limit.requests, limit.per_seconds, seconds, mode])
+    def _run(self, key: str, limit: RateLimit, op: str, arg: float, lease: float = 0.0) -> _Reply:
+        ok, wait, seq, flag = self.script(
+            keys=[key], args=[limit.requests, limit.per_seconds, op, arg, lease]
+        )
+        return _Reply(bool(ok), float(wait), int(seq), bool(flag))
 
-    def reserve(self, key: str, limit: RateLimit, max_wait: float) -> tuple[bool, float]:
-        granted, wait, _ = self._run(key, limit, max_wait, "reserve")
-        return bool(granted), float(wait)
+    def reserve(
+        self, key: str, limit: RateLimit, max_wait: float, lease: float, *, instant: bool
+    ) -> _Reply:
+        return self._run(key, limit, "instant" if instant else "reserve", max_wait, lease)
 
-    def defer(self, key: str, limit: RateLimit, seconds: float) -> None:
-        self._run(key, limit, seconds, "defer")
+    def confirm(self, key: str, limit: RateLimit, seq: int, lease: float) -> _Reply:
+        return self._run(key, limit, "confirm", seq, lease)
+
+    def done(self, key: str, limit: RateLimit, seq: int) -> _Reply:
+        return self._run(key, limit, "done", seq)
+
+    def cancel(self, key: str, limit: RateLimit, seq: int) -> _Reply:
+        return self._run(key, limit, "cancel", seq)
+
+    def defer(self, key: str, limit: RateLimit, seconds: float) -> _Reply:
+        return self._run(key, limit, "defer", seconds)
 
     def peek(self, key: str, limit: RateLimit) -> int:
-        free_now, _, live = self._run(key, limit, 0.0, "peek")
-        return max(0, limit.requests - int(live)) if free_now else 0
+        return self._run(key, limit, "peek", 0.0).seq
 
     def reset(self, key: str) -> None:
         self.client.delete(key)
@@ -201,53 +329,42 @@ class _FileBuckets(FileStore):
     wall clock (``time.time``) is shared by those processes.
     """
 
-    def _locked(self, key: str, change: Callable[[list[float], float], list[float] | None]) -> None:
-        """Run ``change(grants, now)`` under the key's lock; a list it returns is stored."""
+    def _with(self, key: str, limit: RateLimit, op: Callable[[Bucket, float], _Reply]) -> _Reply:
+        out: list[_Reply] = []
 
-        def on_file(stored: object, now: float) -> dict[str, list[float]] | None:
-            try:
-                grants = [float(g) for g in stored["grants"]] if isinstance(stored, dict) else []
-            except (ValueError, KeyError, TypeError):
-                grants = []  # a torn or foreign file: start the bucket afresh
-            new = change(grants, now)
-            return None if new is None else {"grants": new}
+        def on_file(stored: object, now: float) -> dict[str, Any]:
+            bucket = Bucket(stored, limit)
+            bucket.settle(now)
+            out.append(op(bucket, now))
+            bucket.settle(now)
+            return bucket.stored()
 
         self.files.update(key, on_file)
+        return out[0]
 
-    def reserve(self, key: str, limit: RateLimit, max_wait: float) -> tuple[bool, float]:
-        result: list[tuple[bool, float]] = []
+    def reserve(
+        self, key: str, limit: RateLimit, max_wait: float, lease: float, *, instant: bool
+    ) -> _Reply:
+        return self._with(key, limit, lambda b, now: b.reserve(now, max_wait, lease, instant))
 
-        def change(grants: list[float], now: float) -> list[float] | None:
-            grants = _live(grants, now, limit)
-            wait = _grant_time(grants, now, limit) - now
-            if wait > max_wait:
-                result.append((False, wait))
-                return None
-            result.append((True, wait))
-            return [*grants, now + wait][-limit.requests :]
+    def confirm(self, key: str, limit: RateLimit, seq: int, lease: float) -> _Reply:
+        return self._with(key, limit, lambda b, now: b.confirm(seq, now, lease))
 
-        self._locked(key, change)
-        return result[0]
+    def done(self, key: str, limit: RateLimit, seq: int) -> _Reply:
+        return self._with(key, limit, lambda b, now: b.finish(seq, now, "d"))
 
-    def defer(self, key: str, limit: RateLimit, seconds: float) -> None:
-        def change(grants: list[float], now: float) -> list[float] | None:
-            grants = _live(grants, now, limit)
-            if grants and grants[-1] >= now + seconds:
-                return None
-            return [*grants, now + seconds][-limit.requests :]
+    def cancel(self, key: str, limit: RateLimit, seq: int) -> _Reply:
+        return self._with(key, limit, lambda b, now: b.finish(seq, now, "x"))
 
-        self._locked(key, change)
+    def defer(self, key: str, limit: RateLimit, seconds: float) -> _Reply:
+        def hold(bucket: Bucket, now: float) -> _Reply:
+            bucket.hold = max(bucket.hold, now + seconds)
+            return _Reply(True, 0.0)
+
+        return self._with(key, limit, hold)
 
     def peek(self, key: str, limit: RateLimit) -> int:
-        seen: list[int] = []
-
-        def change(grants: list[float], now: float) -> None:
-            live = _live(grants, now, limit)
-            free = limit.requests - len(live)
-            seen.append(0 if live and live[-1] > now else max(0, free))
-
-        self._locked(key, change)
-        return seen[0]
+        return self._with(key, limit, lambda b, now: _Reply(True, 0.0, b.free_now(now))).seq
 
 
 # --- backend choice -------------------------------------------------------------------------

@@ -31,14 +31,13 @@ SPEC = ProviderSpec(
     # "Usage limits" (developers.google.com/workspace/calendar/api/guides/quota, read
     # 2026-12-05): per minute per project 10,000 requests, per minute per user per project 600,
     # "calculated per minute using a sliding window"; over either, 403 or 429 usageLimits. Our
-    # buckets are sliding windows too (connectors.ratelimit), two seconds longer than Google's:
-    # a call granted at the edge of our window must not reach Google inside its own, though
-    # its thread is scheduled late on a busy host (one second's margin let 12 of 10,012 calls
-    # through over the quota in benchmarks/calendar_burst.py at load 20; RESULTS.md). A project
-    # whose console quota differs sets it in settings.VENDOR_QUOTAS ({"google": {"app": N}}).
+    # buckets are Google's own windows: a slot comes back a minute after its call's answer,
+    # which came after Google counted the call, so no margin is needed for a call that reaches
+    # Google late (connectors.ratelimit). A project whose console quota differs sets it in
+    # settings.VENDOR_QUOTAS ({"google": {"app": N}}).
     rate_limits=(
-        RateLimit(10_000, 62, "app", "Calendar API usage limits: per minute per project"),
-        RateLimit(600, 62, "account", "Calendar API usage limits: per minute per user"),
+        RateLimit(10_000, 60, "app", "Calendar API usage limits: per minute per project"),
+        RateLimit(600, 60, "account", "Calendar API usage limits: per minute per user"),
     ),
     changes_expand_series=True,
     webhook_scheme="channel-token",
