@@ -33,9 +33,9 @@ NORMALISED = "_normalised_person"
 RUNS_DIED = "Every run it was allowed died before finishing (its worker process was lost)."
 
 
-# Built once: ``select_related`` and the ``Exists`` annotation cost a third of the load when
-# built per job; ``get`` chains a clone per call (as DRF's ``queryset`` attribute is used),
-# so this queryset is never evaluated or changed itself.
+# Built once rather than per job (benchmarks/RESULTS.md, "three cuts on plain paths"): ``get``
+# chains a clone per call, as DRF uses a view's ``queryset`` attribute, so this queryset is
+# never evaluated or changed itself.
 JOB_WITH_RELATIONS = SyncJob.objects.select_related(
     "event", "client", "connection__field_mapping"
 ).annotate(
