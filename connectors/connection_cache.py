@@ -31,8 +31,11 @@ from django.db.models.signals import post_delete, post_save
 from connectors.models import Connection, ConnectionStatus
 
 TTL_SECONDS = 60
-# Outlives any request that read the database before the change and fills the cache after it.
-TOMBSTONE_SECONDS = 5 * TTL_SECONDS
+# Outlives any request that read the database before the change and fills the cache after it:
+# the read and the fill are adjacent lines of one request, so seconds are plenty. Kept short
+# because a new connection tombstones its client too, and every lead of a tombstoned client
+# reads the database (a stale entry despite it is bounded by the TTL and harmless, see above).
+TOMBSTONE_SECONDS = 10
 TOMBSTONE = "invalidated"
 # A save touching none of these leaves the entry right (a token refresh, a shadow-mode switch).
 CACHED_FIELDS = frozenset({"kind", "provider", "status", "client", "client_id"})
