@@ -55,7 +55,9 @@ class ConnectionRow(NamedTuple):
 
 
 def cache_name(client_id: int) -> str:
-    return f"connections:client:{client_id}"
+    """Versioned: a deploy that changes ``ConnectionRow`` bumps it, so no process unpickles
+    rows of the old shape."""
+    return f"connections:v1:client:{client_id}"
 
 
 def client_connections(client_id: int) -> list[ConnectionRow]:
