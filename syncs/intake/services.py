@@ -15,7 +15,7 @@ from syncs.models import DEFAULT_SOURCE_TAG, AiEvent, EventStatus, JobStatus, Sy
 from tenants.models import Client
 
 
-def _lead_connections(client: Client) -> list[ConnectionRow]:
+def lead_connections(client: Client) -> list[ConnectionRow]:
     """The client's connections a lead goes to (only the chosen provider's when one is), as
     ``outbox.connections_of_kind`` chooses them, read from ``connectors.connection_cache``."""
     provider = client.provider_for(LEAD_TARGET)
@@ -60,7 +60,7 @@ def event_create(*, client: Client, kind: str, payload: dict[str, Any]) -> AiEve
     publish is written already stamped as published (``stamp_for_publishing``), so a
     successful send needs no UPDATE. Returns the event.
     """
-    jobs = _jobs_for(client, _lead_connections(client))
+    jobs = _jobs_for(client, lead_connections(client))
     waiting = all(job.status == JobStatus.WAITING_CONNECTION for job in jobs)
     stamp_for_publishing(jobs)
     with transaction.atomic():

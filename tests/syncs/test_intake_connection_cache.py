@@ -17,6 +17,8 @@ from connectors.services import (
     connection_disconnect,
     connection_mark_needs_reauth,
 )
+from syncs.engine.outbox import connections_of_kind
+from syncs.intake.services import lead_connections
 from syncs.models import AiEvent, EventStatus, JobStatus, SyncJob
 
 from ..conftest import bearer
@@ -141,3 +143,19 @@ def test_a_cached_connection_deleted_meanwhile_is_no_error(api, world):
     assert (job.connection_id, job.status) == (None, JobStatus.WAITING_CONNECTION)
     assert job.event.status == EventStatus.WAITING_CONNECTION
     assert AiEvent.objects.count() == 1 and SyncJob.objects.count() == 1
+
+
+@pytest.mark.parametrize("chosen", ["hubspot", "zoho", ""])
+def test_the_cached_choice_is_the_querysets(world, crm_a, chosen):
+    """The cache path chooses exactly the connections ``connections_of_kind`` selects."""
+    Connection.objects.create(client=world.client_a, provider="zoho", kind="crm", status="disabled")
+    Connection.objects.create(client=world.client_a, provider="google", kind="calendar")
+    Connection.objects.create(client=world.client_b, provider="pipedrive", kind="crm")
+    world.client_a.crm_provider = chosen
+    settled(world.client_a.pk)
+    plain = connections_of_kind(world.client_a, "crm", chosen)
+    expected = [(c.pk, c.provider, c.status) for c in plain]
+    for _ in range(2):  # filling the cache, then from it
+        rows = lead_connections(world.client_a)
+        assert [(r.pk, r.provider, r.status) for r in rows] == expected
+    assert isinstance(entry(world.client_a.pk), list)
