@@ -182,6 +182,13 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Celery's own defaults, declared: every apply_async reads these from its configuration, and
+# a name Django's settings lack is looked up under three spellings, each a caught
+# AttributeError, before Celery falls back to its default. Same values, fewer exceptions.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_SEND_SENT_EVENT = False
+CELERY_TASK_REPR_MAXLEVELS = 3
+CELERY_BROKER_POOL_ACQUIRE_TIMEOUT = None
 # What beat runs, on one screen. Later issues add their periodic tasks here.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "worker-heartbeat": {"task": "agency.tasks.heartbeat", "schedule": 60.0},

@@ -106,9 +106,11 @@ def main() -> None:
     else:  # trees before the engine package
         from syncs.services import sync_job_run  # type: ignore[no-redef]
 
+    keys, _, _ = setup_tenants(20)
+    # After the setup: the tombstones its new rows left in the cache (a connection's lasts
+    # seconds, connectors.connection_cache) are gone, as on a system running for minutes.
     flush_redis(settings.REDIS_URL)
     count_redis()
-    keys, _, _ = setup_tenants(20)
     emulator = emulator_server(tree, sys.executable, vendor_port, 1, env)
     run = uuid.uuid4().hex[:6]
     web = Client(HTTP_HOST="127.0.0.1")

@@ -8,7 +8,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from connectors import oauth, registry
+from connectors import connection_cache, oauth, registry
 from connectors.catalog import kind_of
 from connectors.models import Connection, ConnectionIssue, ConnectionStatus
 from connectors.oauth import TokenSet
@@ -70,6 +70,7 @@ def connection_mark_needs_reauth(connection: Connection, reason: str) -> None:
         Connection.objects.filter(pk=connection.pk).update(
             status=ConnectionStatus.NEEDS_REAUTH, last_error=reason[:500], updated_at=timezone.now()
         )
+        connection_cache.invalidate(connection.client_id)  # update() sends no signal
         connection.status = ConnectionStatus.NEEDS_REAUTH
         connection.last_error = reason[:500]
         ConnectionIssue.objects.get_or_create(

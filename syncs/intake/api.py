@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.db import IntegrityError
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.request import Request
@@ -16,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.problems import PROBLEM_CONTENT_TYPE, ProblemError
+from connectors import connection_cache
 from syncs.intake import idempotency
 from syncs.intake import long_poll as waits
 from syncs.intake.selectors import SETTLED, event_detail_waiting, event_for_client
@@ -113,9 +115,18 @@ def _accept(request: Request, route: str, kind: str, payload: dict[str, Any]) ->
         # The strings AcceptedSerializer documents; a dict, as the response renders it.
         return 202, {"id": str(event.public_id), "status": str(event.status), "status_url": url}
 
-    outcome = idempotency.run_once(
-        client=client, route=route, key=key, data=request.data, action=create
-    )
+    def once() -> idempotency.Outcome:
+        return idempotency.run_once(
+            client=client, route=route, key=key, data=request.data, action=create
+        )
+
+    try:
+        outcome = once()
+    except IntegrityError:
+        # A job made for a cached connection deleted meanwhile fails its foreign key at commit
+        # (all of it rolled back): once more, with the connections read from the database.
+        connection_cache.invalidate(client.pk)
+        outcome = once()
     response = Response(outcome.body, status=outcome.status)
     response["Location"] = outcome.body.get("status_url", "")
     if outcome.replayed:

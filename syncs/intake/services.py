@@ -7,23 +7,26 @@ from typing import Any
 
 from django.db import transaction
 
-from connectors.models import Connection
+from connectors.connection_cache import ConnectionRow, client_connections
 from connectors.registry import get_spec
-from syncs.engine.outbox import connections_of_kind, publish_on_commit, stamp_for_publishing
+from syncs.engine.outbox import publish_on_commit, stamp_for_publishing
 from syncs.engine.targets import LEAD_TARGET
 from syncs.models import DEFAULT_SOURCE_TAG, AiEvent, EventStatus, JobStatus, SyncJob
 from tenants.models import Client
 
 
-def _lead_connections(client: Client) -> list[Connection]:
-    """The client's connections a lead goes to (only the chosen provider's when one is), with
-    just what a job needs: the tokens, decrypted on load, are not read."""
+def lead_connections(client: Client) -> list[ConnectionRow]:
+    """The client's connections a lead goes to (only the chosen provider's when one is), as
+    ``outbox.connections_of_kind`` chooses them, read from ``connectors.connection_cache``."""
     provider = client.provider_for(LEAD_TARGET)
-    found = connections_of_kind(client, LEAD_TARGET, provider)
-    return list(found.only("id", "provider", "status"))
+    return [
+        row
+        for row in client_connections(client.pk)
+        if row.kind == LEAD_TARGET and (not provider or row.provider == provider)
+    ]
 
 
-def _jobs_for(client: Client, connections: list[Connection]) -> list[SyncJob]:
+def _jobs_for(client: Client, connections: list[ConnectionRow]) -> list[SyncJob]:
     """One job per chosen connection, of its provider's kind; with none (or none usable) the
     job waits."""
     jobs = []
@@ -33,7 +36,7 @@ def _jobs_for(client: Client, connections: list[Connection]) -> list[SyncJob]:
             SyncJob(
                 client=client,
                 kind=get_spec(connection.provider).kind,
-                connection=connection,
+                connection_id=connection.pk,
                 provider=connection.provider,
                 status=status,
             )
@@ -57,7 +60,7 @@ def event_create(*, client: Client, kind: str, payload: dict[str, Any]) -> AiEve
     publish is written already stamped as published (``stamp_for_publishing``), so a
     successful send needs no UPDATE. Returns the event.
     """
-    jobs = _jobs_for(client, _lead_connections(client))
+    jobs = _jobs_for(client, lead_connections(client))
     waiting = all(job.status == JobStatus.WAITING_CONNECTION for job in jobs)
     stamp_for_publishing(jobs)
     with transaction.atomic():

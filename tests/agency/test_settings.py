@@ -9,6 +9,8 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from celery.app.defaults import DEFAULTS
+from celery.utils.collections import DictAttribute
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.management import call_command
@@ -76,6 +78,39 @@ def test_celery_is_configured_not_to_lose_work():
     visibility = conf.broker_transport_options["visibility_timeout"]
     assert settings.CELERY_MAX_COUNTDOWN < visibility
     assert conf.task_time_limit < visibility
+
+
+CELERY_DEFAULTS_DECLARED = (
+    "task_default_queue",
+    "task_send_sent_event",
+    "task_repr_maxlevels",
+    "broker_pool_acquire_timeout",
+)
+
+
+def test_the_celery_defaults_declared_in_settings_are_celerys_own():
+    for name in CELERY_DEFAULTS_DECLARED:
+        assert getattr(settings, f"CELERY_{name.upper()}") == DEFAULTS[name], name
+        assert app.conf[name] == DEFAULTS[name], name
+
+
+def test_publishing_a_task_reads_no_celery_setting_that_django_settings_lack(monkeypatch):
+    """Each name Django's settings lack costs Celery caught AttributeErrors on every publish."""
+    missed: list[str] = []
+    original = DictAttribute.__getitem__
+
+    def recording(self: DictAttribute, key: str) -> object:
+        try:
+            return original(self, key)
+        except KeyError:
+            missed.append(key)
+            raise
+
+    monkeypatch.setattr(DictAttribute, "__getitem__", recording)
+    app.send_task("agency.tasks.heartbeat")  # the first publish also sets Celery up
+    missed.clear()
+    app.send_task("agency.tasks.heartbeat")
+    assert missed == []
 
 
 @pytest.mark.parametrize("limit", ["300", "30", "20", "2"])
