@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from syncs.dedupe.estimation import UNKNOWN, detector_for
-from syncs.dedupe.match import DEFAULT, Outcome, rank
+from syncs.dedupe.match import DEFAULT, Detector, Outcome, rank
 from syncs.dedupe.memory import HOLDER_KINDS
 from syncs.dedupe.models import DuplicateCandidate, MatchModel, Person, PersonKey
 from syncs.dedupe.normalize import Profile, blocking_keys, build_profile, key_cap, stored_profile
@@ -198,6 +199,47 @@ def _person(row: tuple) -> Person:
     return Person.from_db(connection.alias, [f.attname for f in _FIELDS], values)
 
 
+def _ranked(
+    profile: Profile,
+    people: Mapping[int, Profile],
+    detector: Detector,
+    holders: Mapping[tuple[str, str], int],
+) -> Outcome[int]:
+    """``rank``, made once for the same inputs: a synced lead is checked twice (before its CRM
+    calls, and again as ``index`` records it, since another job may have indexed someone in
+    between), and the re-check mostly reads the very rows the check read. ``rank`` is a pure
+    function of the profile, the people in the order read, the holder counts and the detector
+    (the same object while the client's estimate is, see ``detector_for``), so an equal
+    re-check gets the same outcome, and a re-check that read anything else is ranked anew."""
+    return _rank_once(profile, tuple(people.items()), tuple(holders.items()), _Same(detector))
+
+
+class _Same:
+    """A detector compared by identity: its model is a mutable dataclass (unhashable, and
+    compared field by field), and ``detector_for`` keeps one per client and estimate."""
+
+    __slots__ = ("detector",)
+
+    def __init__(self, detector: Detector) -> None:
+        self.detector = detector
+
+    def __hash__(self) -> int:
+        return id(self.detector)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.detector is self.detector
+
+
+@lru_cache(maxsize=256)
+def _rank_once(
+    profile: Profile,
+    people: tuple[tuple[int, Profile], ...],
+    holders: tuple[tuple[tuple[str, str], int], ...],
+    detector: _Same,
+) -> Outcome[int]:
+    return rank(profile, dict(people), detector.detector, dict(holders))
+
+
 def _json(value: object) -> list:
     return json.loads(value) if isinstance(value, str) else list(value or [])  # type: ignore[call-overload]
 
@@ -220,7 +262,7 @@ def check(client: Client, person_fields: dict[str, str] | object) -> MatchResult
     index = ClientIndex(client)
     candidates = index.lookup(blocking_keys(profile))
     detector = detector_for(client, index.model_version) if candidates else DEFAULT
-    outcome: Outcome[int] = rank(profile, candidates, detector, index.holders)
+    outcome = _ranked(profile, candidates, detector, index.holders)
     found = [outcome.linked, *outcome.candidates] if outcome.linked else outcome.candidates
     people = index.people(s.person for s in found) if found else {}
     return MatchResult(
@@ -292,14 +334,12 @@ def display_name(fields: dict[str, str]) -> tuple[str, str]:
     return clean_name(fields)
 
 
-def key_rows(person: Person, profile: Profile) -> list[PersonKey]:
-    """Blocking keys plus one ``ext`` key per CRM id, so a CRM record finds its person."""
+def key_rows(person: Person, profile: Profile) -> list[tuple[int, str, str, int]]:
+    """Blocking keys plus one ``ext`` key per CRM id, so a CRM record finds its person: the
+    ``PersonKey`` rows as (client id, kind, value, person id), for ``_insert_keys``."""
     ext = {ext_key(p, i) for p, i in person.external_ids.items()} | set(person.other_external_ids)
     keys = blocking_keys(profile) | {("ext", value) for value in ext}
-    return [
-        PersonKey(client_id=person.client_id, kind=kind, value=value[:255], person=person)
-        for kind, value in sorted(keys)
-    ]
+    return [(person.client_id, kind, value[:255], person.pk) for kind, value in sorted(keys)]
 
 
 def ext_key(provider: str, record_id: str) -> str:
@@ -318,7 +358,7 @@ def _create(client: Client, fields: dict, profile: Profile, external_ids: dict) 
     person = new_person(client, fields, profile)
     person.external_ids = {str(k): str(v) for k, v in external_ids.items()}
     person.save()
-    PersonKey.objects.bulk_create(key_rows(person, profile))
+    _insert_keys(key_rows(person, profile))
     return person
 
 
@@ -356,7 +396,7 @@ def _union(old: Iterable[str], new: Iterable[str]) -> list[str]:
 
 def _reindex(person: Person) -> None:
     PersonKey.objects.filter(person=person).delete()
-    PersonKey.objects.bulk_create(key_rows(person, stored_profile(person)))
+    _insert_keys(key_rows(person, stored_profile(person)))
 
 
 def merge(candidate: DuplicateCandidate, actor: Any) -> Person:
@@ -448,8 +488,8 @@ def _store_chunk(chunk: list[tuple[Person, Profile]]) -> int:
 
 
 def _insert_keys(rows: Iterable[tuple[int, str, str, int]]) -> None:
-    """Key rows as plain tuples: building millions of model instances costs more than the
-    insert. PostgreSQL takes them through COPY."""
+    """Key rows as plain tuples: building model instances (millions in a bulk load, some 20
+    for each synced lead) costs more than the insert. PostgreSQL takes them through COPY."""
     table = PersonKey._meta.db_table
     columns = "client_id, kind, value, person_id"
     with connection.cursor() as cursor:
