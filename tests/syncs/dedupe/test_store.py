@@ -177,6 +177,7 @@ def test_the_people_a_check_returns_are_the_stored_rows_without_a_second_stateme
         for model_field in Person._meta.concrete_fields:
             name = model_field.attname
             assert getattr(person, name) == getattr(stored, name), name
+            assert repr(getattr(person, name)) == repr(getattr(stored, name)), name  # time zones
         assert not person._state.adding
     assert result.linked.external_ids == {"hubspot": "101"}
     assert result.linked.other_external_ids == ["pipedrive:7"]
