@@ -111,11 +111,11 @@ class ClientIndex:
             pid = person[0]
             if pid not in found:
                 self._rows[pid] = tuple(person)
-                found[pid] = Profile(
+                found[pid] = _stored(
                     person[first],
                     person[last],
-                    tuple(_json(person[emails])),
-                    tuple(_json(person[phones])),
+                    person[emails],
+                    person[phones],
                     person[company],
                     person[gen],
                 )
@@ -155,12 +155,13 @@ class ClientIndex:
         per synced lead: the check and the index's re-check), and psycopg converted it anew
         (too many parameters to cache); this one is prepared once per connection and planned
         in a fraction of a millisecond. The hits are materialised before the join, as there,
-        so people are read by id. ``test_store`` holds both statements to the same rows."""
+        so people are read by id. A key's number is its ordinality (psycopg dumps each array
+        in Python, per element). ``test_store`` holds both statements to the same rows."""
         keys_table, people = PersonKey._meta.db_table, Person._meta.db_table
         sql = (
-            "WITH hits AS MATERIALIZED (SELECT k.key_no, h.person_id"  # noqa: S608
-            " FROM unnest(%s::int[], %s::varchar[], %s::varchar[], %s::int[])"
-            " AS k(key_no, kind, value, cap)"
+            "WITH hits AS MATERIALIZED (SELECT k.key_no - 1 AS key_no, h.person_id"  # noqa: S608
+            " FROM unnest(%s::varchar[], %s::varchar[], %s::int[]) WITH ORDINALITY"
+            " AS k(kind, value, cap, key_no)"
             f" CROSS JOIN LATERAL (SELECT person_id FROM {keys_table}"
             " WHERE client_id = %s AND kind = k.kind AND value = k.value"
             " ORDER BY person_id LIMIT k.cap) AS h) "
@@ -170,7 +171,6 @@ class ClientIndex:
             " WHERE p.client_id = %s AND p.merged_into_id IS NULL"
         )
         params = [
-            list(range(len(keys))),
             [kind for kind, _ in keys],
             [value for _, value in keys],
             [key_cap(kind) for kind, _ in keys],
@@ -267,6 +267,28 @@ def _rank_once(
     detector: _Same,
 ) -> Outcome[int]:
     return rank(profile, dict(people), detector.detector, dict(holders))
+
+
+def _stored(
+    first: str, last: str, emails: object, phones: object, company: str, generation: str
+) -> Profile:
+    """The profile of a person's columns as read (the JSON lists as their text, or as lists
+    where the driver decoded them)."""
+    if isinstance(emails, str) and isinstance(phones, str):
+        return _stored_text(first, last, emails, phones, company, generation)
+    return Profile(first, last, tuple(_json(emails)), tuple(_json(phones)), company, generation)
+
+
+# A person's row is read again and again: by the index's re-check of each synced lead, and by
+# every later lead of the client sharing a key with them. A profile is a pure function of the
+# columns' text (and frozen), so it is decoded once.
+@lru_cache(maxsize=8192)
+def _stored_text(
+    first: str, last: str, emails: str, phones: str, company: str, generation: str
+) -> Profile:
+    return Profile(
+        first, last, tuple(json.loads(emails)), tuple(json.loads(phones)), company, generation
+    )
 
 
 def _json(value: object) -> list:
