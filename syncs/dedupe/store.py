@@ -7,15 +7,16 @@ and queueing likely duplicates for review); ``merge`` and ``dismiss`` are staff 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from syncs.dedupe.estimation import UNKNOWN, detector_for
-from syncs.dedupe.match import DEFAULT, Outcome, rank
+from syncs.dedupe.match import DEFAULT, Detector, Outcome, rank
 from syncs.dedupe.memory import HOLDER_KINDS
 from syncs.dedupe.models import DuplicateCandidate, MatchModel, Person, PersonKey
 from syncs.dedupe.normalize import Profile, blocking_keys, build_profile, key_cap, stored_profile
@@ -86,6 +87,7 @@ class ClientIndex:
         self.holders: dict[tuple[str, str], int] = {}
         self.model_version: object = UNKNOWN  # the estimate's time, read with the candidates
         self._rows: dict[int, tuple] = {}  # person id -> its row as read, for ``people``
+        self._load_time: Callable[[str], object] | None = None  # see ``_times_as_text``
 
     def lookup(self, keys: set[tuple[str, str]]) -> Mapping[int, Profile]:
         self.holders = {}
@@ -94,6 +96,8 @@ class ClientIndex:
         ordered = sorted(keys)
         sql, params = self._statement(ordered)
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                self._load_time = _times_as_text(cursor.cursor)
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         self.rows_read += len(rows)
@@ -107,14 +111,16 @@ class ClientIndex:
             pid = person[0]
             if pid not in found:
                 self._rows[pid] = tuple(person)
-                found[pid] = Profile(
+                found[pid] = _stored(
                     person[first],
                     person[last],
-                    tuple(_json(person[emails])),
-                    tuple(_json(person[phones])),
+                    person[emails],
+                    person[phones],
                     person[company],
                     person[gen],
                 )
+        if self._load_time is not None and isinstance(self.model_version, str):
+            self.model_version = self._load_time(self.model_version)
         return found
 
     def _statement(self, keys: list[tuple[str, str]]) -> tuple[str, list]:
@@ -149,12 +155,13 @@ class ClientIndex:
         per synced lead: the check and the index's re-check), and psycopg converted it anew
         (too many parameters to cache); this one is prepared once per connection and planned
         in a fraction of a millisecond. The hits are materialised before the join, as there,
-        so people are read by id. ``test_store`` holds both statements to the same rows."""
+        so people are read by id. A key's number is its ordinality (psycopg dumps each array
+        in Python, per element). ``test_store`` holds both statements to the same rows."""
         keys_table, people = PersonKey._meta.db_table, Person._meta.db_table
         sql = (
-            "WITH hits AS MATERIALIZED (SELECT k.key_no, h.person_id"  # noqa: S608
-            " FROM unnest(%s::int[], %s::varchar[], %s::varchar[], %s::int[])"
-            " AS k(key_no, kind, value, cap)"
+            "WITH hits AS MATERIALIZED (SELECT k.key_no - 1 AS key_no, h.person_id"  # noqa: S608
+            " FROM unnest(%s::varchar[], %s::varchar[], %s::int[]) WITH ORDINALITY"
+            " AS k(kind, value, cap, key_no)"
             f" CROSS JOIN LATERAL (SELECT person_id FROM {keys_table}"
             " WHERE client_id = %s AND kind = k.kind AND value = k.value"
             " ORDER BY person_id LIMIT k.cap) AS h) "
@@ -164,7 +171,6 @@ class ClientIndex:
             " WHERE p.client_id = %s AND p.merged_into_id IS NULL"
         )
         params = [
-            list(range(len(keys))),
             [kind for kind, _ in keys],
             [value for _, value in keys],
             [key_cap(kind) for kind, _ in keys],
@@ -178,17 +184,41 @@ class ClientIndex:
         """The people of these ids, built from the rows the lookup read (with the database's
         converters applied, as the ORM does), or read when a lookup did not name them."""
         wanted = set(ids)
-        found = {pid: _person(self._rows[pid]) for pid in wanted & self._rows.keys()}
+        found = {
+            pid: _person(self._rows[pid], self._load_time) for pid in wanted & self._rows.keys()
+        }
         if wanted - found.keys():
             missing = for_client(Person, self.client).filter(id__in=wanted - found.keys())
             found |= {p.id: p for p in missing}
         return found
 
 
-def _person(row: tuple) -> Person:
-    """A ``Person`` from a row of ``_COLUMNS``, as a queryset would have built it."""
+def _times_as_text(cursor: Any) -> Callable[[str], object]:
+    """Make this psycopg cursor read ``timestamptz`` values as their text, and return how the
+    connection reads such a text (Django's time-zone loader). A lookup reads one row per
+    (key, person), each with three times (the person's two and the estimate's), and loading
+    them was half of a lookup's CPU; only the few people a check returns, and the estimate's
+    time once, need theirs. psycopg's public adapters API: the change is this cursor's only."""
+    from psycopg.pq import Format
+    from psycopg.types.string import TextLoader
+
+    oid = cursor.adapters.types["timestamptz"].oid
+    loader = cursor.adapters.get_loader(oid, Format.TEXT)(oid, cursor)
+    cursor.adapters.register_loader(oid, TextLoader)
+    return lambda text: loader.load(text.encode())
+
+
+# The positions of the columns ``_times_as_text`` leaves as text on PostgreSQL.
+_TIMES = frozenset(n for n, f in enumerate(_FIELDS) if f.get_internal_type() == "DateTimeField")
+
+
+def _person(row: tuple, load_time: Callable[[str], object] | None = None) -> Person:
+    """A ``Person`` from a row of ``_COLUMNS``, as a queryset would have built it (times read
+    as text loaded with ``load_time``)."""
     values = []
-    for model_field, value in zip(_FIELDS, row, strict=True):
+    for n, (model_field, value) in enumerate(zip(_FIELDS, row, strict=True)):
+        if load_time is not None and n in _TIMES and isinstance(value, str):
+            value = load_time(value)
         expression = model_field.get_col(Person._meta.db_table)
         converters = connection.ops.get_db_converters(expression)
         converted = value
@@ -196,6 +226,69 @@ def _person(row: tuple) -> Person:
             converted = convert(converted, expression, connection)
         values.append(converted)
     return Person.from_db(connection.alias, [f.attname for f in _FIELDS], values)
+
+
+def _ranked(
+    profile: Profile,
+    people: Mapping[int, Profile],
+    detector: Detector,
+    holders: Mapping[tuple[str, str], int],
+) -> Outcome[int]:
+    """``rank``, made once for the same inputs: a synced lead is checked twice (before its CRM
+    calls, and again as ``index`` records it, since another job may have indexed someone in
+    between), and the re-check mostly reads the very rows the check read. ``rank`` is a pure
+    function of the profile, the people in the order read, the holder counts and the detector
+    (the same object while the client's estimate is, see ``detector_for``), so an equal
+    re-check gets the same outcome, and a re-check that read anything else is ranked anew."""
+    return _rank_once(profile, tuple(people.items()), tuple(holders.items()), _Same(detector))
+
+
+class _Same:
+    """A detector compared by identity: its model is a mutable dataclass (unhashable, and
+    compared field by field), and ``detector_for`` keeps one per client and estimate."""
+
+    __slots__ = ("detector",)
+
+    def __init__(self, detector: Detector) -> None:
+        self.detector = detector
+
+    def __hash__(self) -> int:
+        return id(self.detector)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.detector is self.detector
+
+
+@lru_cache(maxsize=256)
+def _rank_once(
+    profile: Profile,
+    people: tuple[tuple[int, Profile], ...],
+    holders: tuple[tuple[tuple[str, str], int], ...],
+    detector: _Same,
+) -> Outcome[int]:
+    return rank(profile, dict(people), detector.detector, dict(holders))
+
+
+def _stored(
+    first: str, last: str, emails: object, phones: object, company: str, generation: str
+) -> Profile:
+    """The profile of a person's columns as read (the JSON lists as their text, or as lists
+    where the driver decoded them)."""
+    if isinstance(emails, str) and isinstance(phones, str):
+        return _stored_text(first, last, emails, phones, company, generation)
+    return Profile(first, last, tuple(_json(emails)), tuple(_json(phones)), company, generation)
+
+
+# A person's row is read again and again: by the index's re-check of each synced lead, and by
+# every later lead of the client sharing a key with them. A profile is a pure function of the
+# columns' text (and frozen), so it is decoded once.
+@lru_cache(maxsize=8192)
+def _stored_text(
+    first: str, last: str, emails: str, phones: str, company: str, generation: str
+) -> Profile:
+    return Profile(
+        first, last, tuple(json.loads(emails)), tuple(json.loads(phones)), company, generation
+    )
 
 
 def _json(value: object) -> list:
@@ -220,7 +313,7 @@ def check(client: Client, person_fields: dict[str, str] | object) -> MatchResult
     index = ClientIndex(client)
     candidates = index.lookup(blocking_keys(profile))
     detector = detector_for(client, index.model_version) if candidates else DEFAULT
-    outcome: Outcome[int] = rank(profile, candidates, detector, index.holders)
+    outcome = _ranked(profile, candidates, detector, index.holders)
     found = [outcome.linked, *outcome.candidates] if outcome.linked else outcome.candidates
     people = index.people(s.person for s in found) if found else {}
     return MatchResult(
@@ -292,14 +385,12 @@ def display_name(fields: dict[str, str]) -> tuple[str, str]:
     return clean_name(fields)
 
 
-def key_rows(person: Person, profile: Profile) -> list[PersonKey]:
-    """Blocking keys plus one ``ext`` key per CRM id, so a CRM record finds its person."""
+def key_rows(person: Person, profile: Profile) -> list[tuple[int, str, str, int]]:
+    """Blocking keys plus one ``ext`` key per CRM id, so a CRM record finds its person: the
+    ``PersonKey`` rows as (client id, kind, value, person id), for ``_insert_keys``."""
     ext = {ext_key(p, i) for p, i in person.external_ids.items()} | set(person.other_external_ids)
     keys = blocking_keys(profile) | {("ext", value) for value in ext}
-    return [
-        PersonKey(client_id=person.client_id, kind=kind, value=value[:255], person=person)
-        for kind, value in sorted(keys)
-    ]
+    return [(person.client_id, kind, value[:255], person.pk) for kind, value in sorted(keys)]
 
 
 def ext_key(provider: str, record_id: str) -> str:
@@ -318,7 +409,7 @@ def _create(client: Client, fields: dict, profile: Profile, external_ids: dict) 
     person = new_person(client, fields, profile)
     person.external_ids = {str(k): str(v) for k, v in external_ids.items()}
     person.save()
-    PersonKey.objects.bulk_create(key_rows(person, profile))
+    _insert_keys(key_rows(person, profile))
     return person
 
 
@@ -356,7 +447,7 @@ def _union(old: Iterable[str], new: Iterable[str]) -> list[str]:
 
 def _reindex(person: Person) -> None:
     PersonKey.objects.filter(person=person).delete()
-    PersonKey.objects.bulk_create(key_rows(person, stored_profile(person)))
+    _insert_keys(key_rows(person, stored_profile(person)))
 
 
 def merge(candidate: DuplicateCandidate, actor: Any) -> Person:
@@ -448,8 +539,8 @@ def _store_chunk(chunk: list[tuple[Person, Profile]]) -> int:
 
 
 def _insert_keys(rows: Iterable[tuple[int, str, str, int]]) -> None:
-    """Key rows as plain tuples: building millions of model instances costs more than the
-    insert. PostgreSQL takes them through COPY."""
+    """Key rows as plain tuples: building model instances (millions in a bulk load, some 20
+    for each synced lead) costs more than the insert. PostgreSQL takes them through COPY."""
     table = PersonKey._meta.db_table
     columns = "client_id, kind, value, person_id"
     with connection.cursor() as cursor:

@@ -177,6 +177,7 @@ def test_the_people_a_check_returns_are_the_stored_rows_without_a_second_stateme
         for model_field in Person._meta.concrete_fields:
             name = model_field.attname
             assert getattr(person, name) == getattr(stored, name), name
+            assert repr(getattr(person, name)) == repr(getattr(stored, name)), name  # time zones
         assert not person._state.adding
     assert result.linked.external_ids == {"hubspot": "101"}
     assert result.linked.other_external_ids == ["pipedrive:7"]
@@ -278,10 +279,10 @@ def test_the_phone_typo_migration_indexes_people_stored_before_it(world):
     assert person in [result.linked, *(c.person for c in result.candidates)]
 
 
-def test_the_index_re_check_reuses_the_checks_comparisons(world):
+def test_the_index_re_check_reuses_the_checks_ranking(world):
     """A sync job checks its person, then ``index`` checks again (someone may have been
-    indexed in between): the people found both times are compared once, with the same
-    scores both times."""
+    indexed in between): when the re-check reads the same rows, the first ranking is reused
+    (nothing compared again), with the same people, scores and reasons."""
     from syncs.dedupe.match import _compare
 
     robert = dedupe.index(world.client_a, ROBERT, {"hubspot": "101"})
@@ -290,8 +291,33 @@ def test_the_index_re_check_reuses_the_checks_comparisons(world):
     before = _compare.cache_info()
     again = dedupe.check(world.client_a, TYPO)
     after = _compare.cache_info()
-    assert after.hits - before.hits == again.examined == 1
-    assert after.misses == before.misses
+    assert (after.hits, after.misses) == (before.hits, before.misses)
+    assert again.examined == first.examined == 1
     assert [(c.person, c.score, c.reasons) for c in again.candidates] == [
         (c.person, c.score, c.reasons) for c in first.candidates
     ]
+
+
+def test_the_index_re_check_sees_a_person_indexed_since_the_check(world):
+    """Another job indexes the same person between a job's check and its index: the index's
+    re-check links to that person rather than reusing the check's (empty) ranking."""
+    first = dedupe.check(world.client_a, ROBERT)
+    assert first.linked is None and not first.candidates
+    sibling = dedupe.index(world.client_a, ROBERT, {"hubspot": "101"})
+    person = dedupe.index(world.client_a, ROBERT, {"pipedrive": "7"})
+    assert person.pk == sibling.pk
+    assert Person.objects.count() == 1
+    assert person.external_ids == {"hubspot": "101", "pipedrive": "7"}
+
+
+def test_the_re_check_ranks_anew_when_a_person_read_has_changed(world):
+    """A person the check scored gains a phone before the re-check (a sibling job's link):
+    the re-check compares the changed person, not the check's copy, and now links."""
+    robert = dedupe.index(world.client_a, ROBERT, {"hubspot": "101"})
+    first = dedupe.check(world.client_a, TYPO)
+    assert first.linked is None and [c.person for c in first.candidates] == [robert]
+    assert "phones_differ" in first.candidates[0].reasons
+    dedupe.index(world.client_a, {**ROBERT, "phone": TYPO["phone"]}, {"hubspot": "101"})
+    again = dedupe.check(world.client_a, TYPO)
+    assert (again.examined, again.linked, again.candidates) == (1, robert, [])
+    assert "phone" in again.linked_reasons
