@@ -238,9 +238,7 @@ def test_it_lets_late_calls_through_over_the_limit_when_slots_free_at_the_grant(
 # --- answers held for the next reservation (a sync job's run) -----------------------------------
 
 
-def test_it_records_a_held_answer_with_the_next_reservation_in_one_round_trip(
-    backend, monkeypatch
-):
+def test_it_records_a_held_answer_with_the_next_reservation_in_one_round_trip(backend, monkeypatch):
     key, limit = fresh_key(), RateLimit(requests=1, per_seconds=0.3)
     trips: list[object] = []
     real = ratelimit._call
