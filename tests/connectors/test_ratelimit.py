@@ -513,3 +513,25 @@ def test_it_makes_sibling_workers_wait_out_a_vendor_429(backend, two_clients, se
     assert vendor_said.value.retry_after == 30
     assert bucket_said.value.code == "rate_limited_local"
     assert 25 < bucket_said.value.retry_after <= 30
+
+
+def test_it_records_a_held_answer_before_an_inline_wait(backend, world, monkeypatch):
+    """A retry's backoff sleeps inline: the failed attempt's slot is answered first, not held
+    through the sleep."""
+    conn = Connection.objects.create(client=world.client_a, provider="hubspot", kind="crm")
+    trips: list[object] = []
+    real = ratelimit._call
+    monkeypatch.setattr(ratelimit, "_call", lambda op: trips.append(op) or real(op))
+    trips_at_sleep: list[int] = []
+    spec = _spec(RateLimit(requests=100, per_seconds=10, scope="connection"))
+    http = VendorHttp(
+        conn, spec=spec, base_url="http://127.0.0.1", tokens=StaticTokens(),
+        sleep=lambda seconds: trips_at_sleep.append(len(trips)),
+    )  # fmt: skip
+    with responses.RequestsMock() as vendor, ratelimit.answers_batched():
+        vendor.get("http://127.0.0.1/c", status=503)
+        vendor.get("http://127.0.0.1/c", json={"ok": True})
+        assert http.request("GET", "/c").json() == {"ok": True}
+        assert len(trips) == 3  # take, the answer before the sleep, take; the last one held
+    assert trips_at_sleep == [2]
+    assert len(trips) == 4
