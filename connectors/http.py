@@ -330,7 +330,7 @@ class VendorHttp:
                 budget = max(0.0, settings.VENDOR_INLINE_WAIT_SECONDS - run.waited)
                 key = self.slots_key(limit)
                 holder, waited = concurrency.acquire(
-                    key, limit.slots, lease_seconds=lease, max_wait=budget, sleep=self.sleep
+                    key, limit.slots, lease_seconds=lease, max_wait=budget, sleep=self._idle
                 )
                 run.waited += waited
                 taken.append((key, holder))
@@ -514,8 +514,13 @@ class VendorHttp:
                 code=code,
                 retry_after=_clamp(delay),
             )
-        self.sleep(delay)
+        self._idle(delay)
         run.waited += delay
+
+    def _idle(self, seconds: float) -> None:
+        """Sleep, with no answer held back meanwhile (``ratelimit.answers_batched``)."""
+        ratelimit.flush_answers()
+        self.sleep(seconds)
 
     def _refused(self, response: requests.Response, run: _Run) -> ConnectorError:
         message, code = vendor_error(response, self._secrets(run))

@@ -23,6 +23,13 @@ the bound is known and passed. ``take`` does all of that and returns a ``Ticket`
 records the answer time. A call whose ``done`` never comes (its worker died) is counted as
 answered at its lease's end; a reservation never confirmed is dropped then (it never left).
 
+Recording an answer later than it came is always safe: a later answer only moves bounds later.
+So inside ``answers_batched()`` (a sync job's run) ``done`` holds its ticket, and the next
+``take`` on the same bucket records that answer and reserves in one round trip; whatever is still
+held is recorded before ``take`` sleeps, before the caller's other sleeps (``flush_answers``) and
+when the block ends. A process that dies holding one is covered by the call's lease, as a
+``done`` never sent is.
+
 ``acquire`` is the bare token of a call that answers at its grant (the rule before answer times,
 with no allowance for lateness): tests filling a bucket, the overhead benchmark.
 
@@ -33,8 +40,11 @@ key under ``VAR_DIR/ratelimit`` is read and written under an exclusive ``fcntl.f
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,9 +55,11 @@ from connectors.locked_files import FileStore, shared_backend
 from connectors.ratelimit_lua import SCRIPT
 
 __all__ = [
-    "RateLimited", "Ticket", "Unavailable", "acquire", "defer", "done", "peek", "reset",
-    "reset_all", "take",
+    "RateLimited", "Ticket", "Unavailable", "acquire", "answers_batched", "defer", "done",
+    "flush_answers", "peek", "reset", "reset_all", "take",
 ]  # fmt: skip
+
+logger = logging.getLogger(__name__)
 
 
 class RateLimited(Exception):
@@ -100,12 +112,16 @@ def take(
     _check(limit)
     if lease <= 0:
         raise ValueError(f"a lease must be > 0: {lease}")
-    reply = _call(lambda b: b.reserve(key, limit, max(0.0, max_wait), lease, instant=False))
+    answered = _held_answer(key)
+    reply = _call(
+        lambda b: b.reserve(key, limit, max(0.0, max_wait), lease, instant=False, answered=answered)
+    )
     if not reply.ok:
         raise RateLimited(reply.wait)
     seq, waited, wait, exact = reply.seq, 0.0, reply.wait, reply.exact
     while True:
         if wait > 0:
+            flush_answers()
             sleep(wait)
             waited += wait
         if exact:
@@ -121,8 +137,60 @@ def take(
 
 def done(ticket: Ticket) -> None:
     """The call of ``ticket`` has its answer (or failed, or was never sent): its slot comes
-    back a window from now."""
+    back a window from now, or inside ``answers_batched()`` a window from when the answer is
+    recorded (the next ``take`` on its bucket, or ``flush_answers``)."""
+    held = _held.get()
+    if held is not None:
+        held.append(ticket)
+        return
+    _answer(ticket)
+
+
+@contextmanager
+def answers_batched() -> Iterator[None]:
+    """Hold the answers ``done`` gets in this block until they can ride with the next ``take``
+    on their bucket; those left are recorded on exit. Nested blocks share the outer one."""
+    if _held.get() is not None:
+        yield
+        return
+    token = _held.set([])
+    try:
+        yield
+    finally:
+        try:
+            flush_answers()
+        finally:
+            _held.reset(token)
+
+
+def flush_answers() -> None:
+    """Record every answer held by ``answers_batched()`` now (before a sleep: a slot must not
+    stay out while its process waits). A store that cannot be reached leaves it to the lease."""
+    held = _held.get()
+    while held:
+        try:
+            _answer(held.pop(0))
+        except Unavailable:
+            logger.warning("could not record a rate-limit answer (its lease will)")
+
+
+def _answer(ticket: Ticket) -> None:
     _call(lambda b: b.done(ticket.key, ticket.limit, ticket.seq))
+
+
+# The tickets ``done`` holds inside ``answers_batched()``; None outside one.
+_held: ContextVar[list[Ticket] | None] = ContextVar("ratelimit_answers", default=None)
+
+
+def _held_answer(key: str) -> int:
+    """Take a held ticket of bucket ``key`` off the list, for ``take`` to record its answer
+    with the reservation; its sequence number, or -1 if none is held."""
+    held = _held.get()
+    if held:
+        for i, ticket in enumerate(held):
+            if ticket.key == key:
+                return held.pop(i).seq
+    return -1
 
 
 def acquire(
@@ -139,7 +207,9 @@ def acquire(
     ``max_wait`` seconds from now.
     """
     _check(limit)
-    reply = _call(lambda b: b.reserve(key, limit, max(0.0, max_wait), 0.0, instant=True))
+    reply = _call(
+        lambda b: b.reserve(key, limit, max(0.0, max_wait), 0.0, instant=True, answered=-1)
+    )
     if not reply.ok:
         raise RateLimited(reply.wait)
     if reply.wait > 0:
@@ -285,16 +355,32 @@ class _RedisBuckets:
         self.client = redis.Redis.from_url(url)
         self.script = self.client.register_script(SCRIPT)
 
-    def _run(self, key: str, limit: RateLimit, op: str, arg: float, lease: float = 0.0) -> _Reply:
+    def _run(
+        self,
+        key: str,
+        limit: RateLimit,
+        op: str,
+        arg: float,
+        lease: float = 0.0,
+        answered: int = -1,
+    ) -> _Reply:
         ok, wait, seq, flag = self.script(
-            keys=[key], args=[limit.requests, limit.per_seconds, op, arg, lease]
+            keys=[key], args=[limit.requests, limit.per_seconds, op, arg, lease, answered]
         )
         return _Reply(bool(ok), float(wait), int(seq), bool(flag))
 
     def reserve(
-        self, key: str, limit: RateLimit, max_wait: float, lease: float, *, instant: bool
+        self,
+        key: str,
+        limit: RateLimit,
+        max_wait: float,
+        lease: float,
+        *,
+        instant: bool,
+        answered: int,
     ) -> _Reply:
-        return self._run(key, limit, "instant" if instant else "reserve", max_wait, lease)
+        op = "instant" if instant else "reserve"
+        return self._run(key, limit, op, max_wait, lease, answered)
 
     def confirm(self, key: str, limit: RateLimit, seq: int, lease: float) -> _Reply:
         return self._run(key, limit, "confirm", seq, lease)
@@ -343,9 +429,22 @@ class _FileBuckets(FileStore):
         return out[0]
 
     def reserve(
-        self, key: str, limit: RateLimit, max_wait: float, lease: float, *, instant: bool
+        self,
+        key: str,
+        limit: RateLimit,
+        max_wait: float,
+        lease: float,
+        *,
+        instant: bool,
+        answered: int,
     ) -> _Reply:
-        return self._with(key, limit, lambda b, now: b.reserve(now, max_wait, lease, instant))
+        def op(bucket: Bucket, now: float) -> _Reply:
+            if answered >= 0:  # as ``done`` then ``reserve`` at one instant
+                bucket.finish(answered, now, "d")
+                bucket.settle(now)
+            return bucket.reserve(now, max_wait, lease, instant)
+
+        return self._with(key, limit, op)
 
     def confirm(self, key: str, limit: RateLimit, seq: int, lease: float) -> _Reply:
         return self._with(key, limit, lambda b, now: b.confirm(seq, now, lease))

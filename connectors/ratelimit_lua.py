@@ -14,6 +14,7 @@ local window = tonumber(ARGV[2])
 local op = ARGV[3]  -- reserve, instant, confirm, done, cancel, defer, peek
 local arg = tonumber(ARGV[4])  -- max wait, seq, or the hold in seconds
 local lease = tonumber(ARGV[5])
+local answered = tonumber(ARGV[6] or '-1')  -- reserve: the caller's held answer on this bucket
 local tm = redis.call('TIME')
 local now = tonumber(tm[1]) + tonumber(tm[2]) / 1000000
 local kind = redis.call('TYPE', key)['ok']
@@ -104,14 +105,12 @@ local function confirm()
   return {0, tostring(wait), arg, 1}, wait
 end
 
-local function finish()
-  local r = rec(arg)
-  local state = 'd'
-  if op == 'cancel' then state = 'x' end
+local function finish(seq, state)
+  local r = rec(seq)
   if r and (r[1] == 'w' or (r[1] == 's' and state == 'd')) then
-    put(arg, state, r[2], r[3], now)
+    put(seq, state, r[2], r[3], now)
   end
-  return {1, '0', arg, 1}, 0
+  return {1, '0', seq, 1}, 0
 end
 
 local function peek()
@@ -128,11 +127,17 @@ end
 settle()
 local reply, extra
 if op == 'reserve' or op == 'instant' then
+  if answered >= 0 then  -- as 'done' then 'reserve' at one instant
+    finish(answered, 'd')
+    settle()
+  end
   reply, extra = reserve()
 elseif op == 'confirm' then
   reply, extra = confirm()
-elseif op == 'done' or op == 'cancel' then
-  reply, extra = finish()
+elseif op == 'done' then
+  reply, extra = finish(arg, 'd')
+elseif op == 'cancel' then
+  reply, extra = finish(arg, 'x')
 elseif op == 'defer' then
   if now + arg > hold then hold = now + arg end
   reply, extra = {1, '0', -1, 1}, 0

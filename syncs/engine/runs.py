@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import BooleanField, Exists, OuterRef
 from django.utils import timezone
 
-from connectors import call_log
+from connectors import call_log, ratelimit
 from connectors.base import ConnectorError
 from connectors.http import is_throttle
 from syncs.engine import jobs
@@ -87,7 +87,10 @@ def sync_job_run(job_id: int, *, vendor: Any = None, holder: str = "") -> str:
     with call_log.batch():
         external_id = None
         try:
-            external_id = _execute(job, vendor)
+            # A call's rate-limit answer rides with the next call's reservation; the last one
+            # is recorded when the run returns, before the job's own writes.
+            with ratelimit.answers_batched():
+                external_id = _execute(job, vendor)
         except ConnectorError as exc:
             _after_failure(job, exc)
         except Exception as exc:  # a bug must not strand the job in "running"; retry, then dead

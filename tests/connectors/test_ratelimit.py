@@ -235,6 +235,58 @@ def test_it_lets_late_calls_through_over_the_limit_when_slots_free_at_the_grant(
     assert max_in_window(server.stamps, LAGGED.per_seconds - CLOCKS) > LAGGED.requests
 
 
+# --- answers held for the next reservation (a sync job's run) -----------------------------------
+
+
+def test_it_records_a_held_answer_with_the_next_reservation_in_one_round_trip(backend, monkeypatch):
+    key, limit = fresh_key(), RateLimit(requests=1, per_seconds=0.3)
+    trips: list[object] = []
+    real = ratelimit._call
+    monkeypatch.setattr(ratelimit, "_call", lambda op: trips.append(op) or real(op))
+    with ratelimit.answers_batched():
+        ratelimit.done(ratelimit.take(key, limit, max_wait=0, lease=60))
+        assert len(trips) == 1  # the answer is held
+        second = ratelimit.take(key, limit, max_wait=1, lease=60)
+        assert len(trips) == 2  # answer and reservation together, and the grant is final
+        assert 0.2 < second.waited <= limit.per_seconds + CLOCKS  # a window after that answer
+        ratelimit.done(second)
+        assert len(trips) == 2
+    assert len(trips) == 3  # the last answer, when the block ends
+    with pytest.raises(ratelimit.RateLimited) as caught:
+        ratelimit.take(key, limit, max_wait=0, lease=60)
+    assert caught.value.retry_after <= limit.per_seconds  # answered, not left to its lease
+
+
+def test_it_keeps_the_limit_at_the_vendors_door_when_answers_ride_with_the_next_take(
+    backend, server
+):
+    """Answers recorded late, with each thread's next reservation or at the end of its block,
+    still leave no window with more than ``requests`` arrivals, late arrivals included."""
+    key, url = fresh_key(), f"http://127.0.0.1:{server.server_port}/"
+
+    def calls(late: bool) -> None:
+        session = requests.Session()
+        with ratelimit.answers_batched():
+            for _ in range(2):
+                ticket = ratelimit.take(key, LAGGED, max_wait=30, lease=30)
+                if late:
+                    time.sleep(LAG)
+                try:
+                    session.get(url, timeout=10)
+                finally:
+                    ratelimit.done(ticket)
+                time.sleep(0.05)  # the job's own work between calls: the answer is held
+        session.close()
+
+    pool = [threading.Thread(target=calls, args=(i == 0,)) for i in range(3)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(timeout=60)
+    assert len(server.stamps) == 6
+    assert max_in_window(server.stamps, LAGGED.per_seconds - CLOCKS) <= LAGGED.requests
+
+
 # --- across processes (the embedded default has no Redis) --------------------------------------
 
 
@@ -461,3 +513,25 @@ def test_it_makes_sibling_workers_wait_out_a_vendor_429(backend, two_clients, se
     assert vendor_said.value.retry_after == 30
     assert bucket_said.value.code == "rate_limited_local"
     assert 25 < bucket_said.value.retry_after <= 30
+
+
+def test_it_records_a_held_answer_before_an_inline_wait(backend, world, monkeypatch):
+    """A retry's backoff sleeps inline: the failed attempt's slot is answered first, not held
+    through the sleep."""
+    conn = Connection.objects.create(client=world.client_a, provider="hubspot", kind="crm")
+    trips: list[object] = []
+    real = ratelimit._call
+    monkeypatch.setattr(ratelimit, "_call", lambda op: trips.append(op) or real(op))
+    trips_at_sleep: list[int] = []
+    spec = _spec(RateLimit(requests=100, per_seconds=10, scope="connection"))
+    http = VendorHttp(
+        conn, spec=spec, base_url="http://127.0.0.1", tokens=StaticTokens(),
+        sleep=lambda seconds: trips_at_sleep.append(len(trips)),
+    )  # fmt: skip
+    with responses.RequestsMock() as vendor, ratelimit.answers_batched():
+        vendor.get("http://127.0.0.1/c", status=503)
+        vendor.get("http://127.0.0.1/c", json={"ok": True})
+        assert http.request("GET", "/c").json() == {"ok": True}
+        assert len(trips) == 3  # take, the answer before the sleep, take; the last one held
+    assert trips_at_sleep == [2]
+    assert len(trips) == 4
