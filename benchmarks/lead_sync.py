@@ -299,8 +299,9 @@ def measure_capacity(base: str, keys, args, run: str, cpu) -> float:
     rate = args.capacity_start
     while rate <= args.capacity_max:
         step = measure_steady(base, keys, rate, args.capacity_seconds, f"{run}r{rate:g}", cpu)
+        spent = sum(step["cpu"].values())  # the step's CPU ms per lead, all components
         print(f"  capacity step {rate:5.1f}/s: p99 {step['p99']:8.1f} ms, "
-              f"{step['unfinished']} unfinished")  # fmt: skip
+              f"{step['unfinished']} unfinished, CPU {spent:.1f} ms/lead")  # fmt: skip
         if step["unfinished"] or not step["p99"] < P99_BOUND_MS:
             break
         best = rate
