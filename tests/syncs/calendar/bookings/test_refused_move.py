@@ -147,17 +147,6 @@ def desk(request, world) -> Desk:
     return DESKS[request.param](request, world)
 
 
-@pytest.fixture
-def run_jobs(broker) -> Callable[[], list[str]]:
-    def run() -> list[str]:
-        statuses = []
-        while published := broker.drain():
-            statuses.extend(sync_job_run(p.job_id) for p in published)
-        return statuses
-
-    return run
-
-
 def hold(desk: Desk, hour: int, contact: services.Contact = MARY, **kw) -> Booking:
     return services.hold(
         client=desk.client, service=desk.service, start=desk.at(hour), contact=contact,
