@@ -492,10 +492,10 @@ def arguments() -> argparse.Namespace:
     add("--rounds", type=int, default=1, help="turns per tree, alternating which goes first")
     add("--tree", help=argparse.SUPPRESS)  # a child run's tree
     add(
-        "--keep-database",
+        "--fresh-databases",
         dest="fresh",
-        action="store_false",
-        help="run each turn on the database the last turn left (default: a new one)",
+        action="store_true",
+        help="drop and create each tree's database before each of its turns (it is emptied!)",
     )
     add("--rate", type=float, default=25.0, help="steady leads per second")
     add("--seconds", type=float, default=20.0, help="length of the steady phase")
