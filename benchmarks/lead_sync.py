@@ -319,8 +319,6 @@ def measure_capacity(base: str, keys, args, run: str, cpu) -> float:
         rate += args.capacity_step
     for _ in range(args.capacity_refine if failed is not None else 0):
         middle = (best + failed) / 2
-        if middle <= 0:
-            break
         if holds(middle):
             best = middle
         else:
@@ -423,9 +421,9 @@ def fresh_database(url: str, *, drop: bool) -> None:
     drop it first, so every turn starts from an empty one.
 
     Each turn leaves some 5,000 events, jobs, people and emulated CRM records behind; kept,
-    every later turn reads larger tables and indexes than the one before (turns cost more the
-    later they ran, on both trees), and the figures describe the order of the turns rather than
-    the tree. Not for SQLite, which the stack's several processes do not use here."""
+    every later turn starts from larger tables and indexes than the one before, and only the
+    alternation of the turns evens that out. Not for SQLite, which the stack's several processes
+    do not use here."""
     import psycopg
 
     parts = urlsplit(url)
