@@ -318,7 +318,7 @@ def measure_capacity(base: str, keys, args, run: str, cpu) -> float:
         best = rate
         rate += args.capacity_step
     for _ in range(args.capacity_refine if failed is not None else 0):
-        middle = (best + failed) / 2
+        middle = (best + (failed or 0.0)) / 2
         if holds(middle):
             best = middle
         else:
